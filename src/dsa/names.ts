@@ -1,0 +1,80 @@
+// DNs of objects, derived and resolved (MS-ADTS 3.1.1.1.4): an object's DN is its RDN
+// (rdnType=name) followed by its parent's DN; an NC head's DN is its NC name. Nothing here
+// stores a DN, so renaming or moving a subtree rewrites one object.
+import { formatDN, parseDN, type RDN } from '../dn/dn.js';
+import type { ReadTxn } from '../store/store.js';
+
+export interface RdnTypes {
+  /** lDAPDisplayName of the RDN attribute `attid` (e.g. 3 → "cn") */
+  nameOf(attid: number): string;
+  /** ATTRTYP of the attribute named by an AVA type (lDAPDisplayName or OID), if the schema knows it */
+  idOf(type: string): number | undefined;
+}
+
+export type Resolution =
+  | { found: true; guid: Buffer }
+  /** not found: `matched` is the deepest existing object above the DN (for matchedDN), if any */
+  | { found: false; matched?: Buffer; reason: 'no-nc' | 'no-object' | 'multi-valued-rdn' };
+
+/** Upper bound on ancestors walked when deriving a DN; deeper means a cycle in `parent`. */
+const MAX_DEPTH = 1024;
+
+export class DnDeriver {
+  constructor(private readonly types: RdnTypes) {}
+
+  /** The RDN sequence of object `guid`, most specific first. */
+  rdnsOf(r: ReadTxn, guid: Buffer): RDN[] {
+    const rdns: RDN[] = [];
+    let g: Buffer | null = guid;
+    for (let depth = 0; g; depth++) {
+      if (depth > MAX_DEPTH) throw new Error(`object ${guid.toString('hex')}: parent chain too deep or cyclic`);
+      const rec = r.getObject(g);
+      if (!rec) throw new Error(`object ${g.toString('hex')} missing while deriving the DN of ${guid.toString('hex')}`);
+      if (rec.parent === null) {
+        rdns.push(...parseDN(rec.ncName!));
+        break;
+      }
+      rdns.push([{ type: displayType(this.types.nameOf(rec.rdnType)), value: rec.name }]);
+      g = rec.parent;
+    }
+    return rdns;
+  }
+
+  dnOf(r: ReadTxn, guid: Buffer): string {
+    return formatDN(this.rdnsOf(r, guid));
+  }
+
+  /**
+   * Resolves a DN to an object: the longest NC name that is a suffix of the DN finds the NC
+   * head, then each further RDN is looked up among the children of the object above it.
+   */
+  resolve(r: ReadTxn, dn: string | RDN[]): Resolution {
+    const rdns = typeof dn === 'string' ? parseDN(dn) : dn;
+    if (rdns.some((x) => x.length !== 1)) return { found: false, reason: 'multi-valued-rdn' };
+    let guid: Buffer | undefined;
+    let i = 0;
+    for (i = 0; i < rdns.length; i++) {
+      guid = r.ncHeadByName(formatDN(rdns.slice(i)));
+      if (guid) break;
+    }
+    if (!guid) return { found: false, reason: 'no-nc' };
+    for (let j = i - 1; j >= 0; j--) {
+      const ava = rdns[j]![0]!;
+      const child = r.childByName(guid, ava.value);
+      const rec = child && r.getObject(child);
+      if (!child || !rec || !this.sameType(rec.rdnType, ava.type)) return { found: false, matched: guid, reason: 'no-object' };
+      guid = child;
+    }
+    return { found: true, guid };
+  }
+
+  private sameType(attid: number, type: string): boolean {
+    const id = this.types.idOf(type);
+    return id !== undefined && id === attid;
+  }
+}
+
+/** Attribute types in derived DNs are written as Active Directory writes them: upper case short names (CN, OU, DC). */
+function displayType(name: string): string {
+  return name.length <= 2 ? name.toUpperCase() : name;
+}

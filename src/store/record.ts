@@ -1,0 +1,154 @@
+// The stored form of an object, of its attributes' replication metadata and of link values.
+// The store never interprets attribute values: they arrive already in the stored form of
+// their syntax (src/schema/syntaxes) and are packed with MessagePack.
+import { Packr } from 'msgpackr';
+
+/**
+ * AttributeStamp (MS-ADTS 3.1.1.1.9, MS-DRSR 5.11) plus the local USN at which the
+ * attribute was last applied on this DC (usnLocal, the DS_REPL_ATTR_META_DATA usnLocalChange).
+ * uuidOriginating is kept as an index into the DC's invocation table (see store.ts) so a
+ * stamp costs a few bytes instead of sixteen.
+ */
+export interface AttributeStamp {
+  dwVersion: number;
+  /** seconds since 1601-01-01 UTC */
+  timeChanged: number;
+  uuidOriginating: Buffer;
+  usnOriginating: number;
+  usnLocal: number;
+}
+
+/** LinkValueStamp (MS-ADTS 3.1.1.1.9, MS-DRSR 5.117): an AttributeStamp plus timeCreated and timeDeleted. */
+export interface LinkValueStamp extends AttributeStamp {
+  timeCreated: number;
+  /** 0 while the value is present; otherwise the value is a tombstoned link value */
+  timeDeleted: number;
+}
+
+/** One attribute of an object: its values (stored form) and, for replicated attributes, its stamp. */
+export interface StoredAttribute {
+  /** ATTRTYP of the attribute (MS-DRSR 5.14), mapped through the DC's prefix table */
+  id: number;
+  values: unknown[];
+  /** present on every replicated attribute that has ever had a value, even after all values are removed */
+  stamp?: AttributeStamp;
+}
+
+/**
+ * An object of the state model (MS-ADTS 3.1.1.1.3). Its objectGUID is the record's key. Its
+ * DN is never stored: it is derived from `parent` and the RDN (name, rdnType).
+ */
+export interface ObjectRecord {
+  /** the abstract `parent` attribute: objectGUID of the parent; null for an NC head (its DN is ncName) */
+  parent: Buffer | null;
+  /** objectGUID of the head of the NC replica the object lies in (itself for an NC head) */
+  nc: Buffer;
+  /** rdnType: ATTRTYP of the RDN attribute */
+  rdnType: number;
+  /** the RDN value; the `name` attribute and the RDN attribute equal it (MS-ADTS 3.1.1.1.4) */
+  name: string;
+  /** for NC heads only: the DN of the NC, since its superiors are not objects of this NC */
+  ncName?: string;
+  /** the local USN at which the object was created (uSNCreated), not replicated */
+  usnCreated: number;
+  /** the local USN of the last change applied to the object (uSNChanged), not replicated */
+  usnChanged: number;
+  /** whenChanged, seconds since 1601, not replicated */
+  whenChanged: number;
+  attrs: StoredAttribute[];
+}
+
+/** A forward-link value (MS-ADTS 3.1.1.1.6, 3.1.1.1.9). Key: source, linkID, target, binary part. */
+export interface LinkValue {
+  source: Buffer;
+  /** linkID of the forward link attribute (even) */
+  linkId: number;
+  /** ATTRTYP of the forward link attribute */
+  attid: number;
+  target: Buffer;
+  /** the binary/string part of an Object(DN-Binary) or Object(DN-String) value, else empty */
+  data: Buffer;
+  /** the stored extra of the value (e.g. the string part's text, a target SID); opaque to the store */
+  extra?: unknown;
+  stamp: LinkValueStamp;
+  /** true while the value is deactivated because its source or target is a deleted-object (Recycle Bin) */
+  deactivated?: boolean;
+}
+
+// ---- encoding -------------------------------------------------------------------------
+
+export const packr = new Packr({ useRecords: false, int64AsType: 'bigint', mapsAsObjects: true, variableMapSize: true });
+
+/** Record format version, first element of every packed record. */
+const RECORD_V1 = 1;
+
+type PackedStamp = [number, number, number, number, number];
+
+export interface InvocationTable {
+  indexOf(invocationId: Buffer): number;
+  byIndex(i: number): Buffer;
+}
+
+function packStamp(s: AttributeStamp, inv: InvocationTable): PackedStamp {
+  return [s.dwVersion, s.timeChanged, inv.indexOf(s.uuidOriginating), s.usnOriginating, s.usnLocal];
+}
+function unpackStamp(p: PackedStamp, inv: InvocationTable): AttributeStamp {
+  return { dwVersion: p[0], timeChanged: p[1], uuidOriginating: inv.byIndex(p[2]), usnOriginating: p[3], usnLocal: p[4] };
+}
+
+export function encodeObject(r: ObjectRecord, inv: InvocationTable): Buffer {
+  const attrs = r.attrs.map((a) => (a.stamp ? [a.id, a.values, packStamp(a.stamp, inv)] : [a.id, a.values]));
+  return packr.pack([RECORD_V1, r.parent, r.nc, r.rdnType, r.name, r.usnCreated, r.usnChanged, r.whenChanged, attrs, r.ncName ?? null]);
+}
+
+export function decodeObject(b: Buffer, inv: InvocationTable): ObjectRecord {
+  const a = packr.unpack(b) as unknown[];
+  if (a[0] !== RECORD_V1) throw new Error(`unknown object record format ${String(a[0])}`);
+  const attrs = (a[8] as [number, unknown[], PackedStamp?][]).map(([id, values, s]) => (s ? { id, values, stamp: unpackStamp(s, inv) } : { id, values }));
+  const rec: ObjectRecord = {
+    parent: (a[1] as Buffer | null) ?? null,
+    nc: a[2] as Buffer,
+    rdnType: a[3] as number,
+    name: a[4] as string,
+    usnCreated: a[5] as number,
+    usnChanged: a[6] as number,
+    whenChanged: a[7] as number,
+    attrs,
+  };
+  if (a[9] != null) rec.ncName = a[9] as string;
+  return rec;
+}
+
+export function encodeLinkValue(l: LinkValue, inv: InvocationTable): Buffer {
+  const s = l.stamp;
+  return packr.pack([l.attid, s.dwVersion, s.timeChanged, inv.indexOf(s.uuidOriginating), s.usnOriginating, s.usnLocal, s.timeCreated, s.timeDeleted, l.deactivated ? 1 : 0, l.extra ?? null]);
+}
+
+export function decodeLinkValue(source: Buffer, linkId: number, target: Buffer, data: Buffer, b: Buffer, inv: InvocationTable): LinkValue {
+  const a = packr.unpack(b) as number[];
+  const lv: LinkValue = {
+    source,
+    linkId,
+    attid: a[0]!,
+    target,
+    data,
+    stamp: {
+      dwVersion: a[1]!,
+      timeChanged: a[2]!,
+      uuidOriginating: inv.byIndex(a[3]!),
+      usnOriginating: a[4]!,
+      usnLocal: a[5]!,
+      timeCreated: a[6]!,
+      timeDeleted: a[7]!,
+    },
+  };
+  if (a[8]) lv.deactivated = true;
+  if (a[9] != null) lv.extra = a[9];
+  return lv;
+}
+
+/** The attribute with ATTRTYP `id`, if the object has it in the state model (values or stamp). */
+export function getAttr(r: ObjectRecord, id: number): StoredAttribute | undefined {
+  for (const a of r.attrs) if (a.id === id) return a;
+  return undefined;
+}

@@ -1,0 +1,512 @@
+// The directory's embedded, transactional store on LMDB (npm `lmdb`).
+//
+// On-disk layout: one LMDB environment (data.mdb + lock.mdb in the data directory) with
+// these named databases. GUIDs are the 16-byte MS-DTYP form; integers are big-endian so that
+// byte order is numeric order.
+//
+//   meta       utf8 name                          → msgpack value
+//                "format"   store format number (STORE_FORMAT)
+//                "dc"       { serverGuid, invocationId, usn }  the DC tuple of MS-ADTS 3.1.1.1.9
+//                "inv"      [invocationId, …]  the invocation table: stamps keep an index into it
+//                "ncs"      [ncHeadGuid, …]    NC replicas held by this DC
+//                other keys are owned by upper layers (prefix table, settings), see setMeta()
+//   objects    objectGUID(16)                     → packed ObjectRecord (record.ts)
+//   children   parentGUID(16) ‖ utf8(fold(name)) → childGUID(16)
+//                the DN index: resolves DNs one RDN at a time and makes sibling names unique;
+//                NC heads hang under the NULL GUID keyed by their folded NC name. Renaming or
+//                moving a subtree rewrites one key.
+//   usn        ncGUID(16) ‖ uSNChanged(u64)       → objectGUID(16)
+//                each object once, at its latest uSNChanged: replication and DirSync walk it
+//   index      attid(u32) ‖ normalized value       → objectGUID(16), duplicates sorted
+//                value indexes; keys come from the upper layer's indexer (schema-aware),
+//                values longer than MAX_INDEX_VALUE are cut and verified by the reader
+//   links      sourceGUID(16) ‖ linkID(u32) ‖ targetGUID(16) ‖ data → packed LinkValue
+//                forward-link values with their LinkValueStamps, tombstoned values included
+//   backlinks  targetGUID(16) ‖ linkID(u32) ‖ sourceGUID(16) ‖ data → (empty)
+//
+// One originating update is one call of write(): a single LMDB write transaction, committed
+// and flushed before the returned promise resolves (MS-ADTS 3.1.1.1.9). Writes from many
+// clients are batched into one LMDB commit (group commit); each write() body runs in its own
+// nested transaction so that a body that throws leaves nothing behind. Readers use MVCC
+// snapshots and never block the writer.
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { channel } from 'node:diagnostics_channel';
+import { foldValue, normalizeDN } from '../dn/dn.js';
+import { NULL_GUID, newGuid, isNullGuid } from '../util/guid.js';
+import {
+  decodeLinkValue,
+  decodeObject,
+  encodeLinkValue,
+  encodeObject,
+  packr,
+  type InvocationTable,
+  type LinkValue,
+  type ObjectRecord,
+} from './record.js';
+
+/** Version of the on-disk format; a data directory of another version is refused. */
+export const STORE_FORMAT = 1;
+/** Longest normalized value kept whole in an index key (LMDB keys are limited to 1978 bytes here). */
+export const MAX_INDEX_VALUE = 480;
+
+export type StoreErrorCode =
+  | 'ERR_STORE_VERSION'
+  | 'ERR_STORE_NOT_FORESTD'
+  | 'ERR_STORE_NAME_EXISTS'
+  | 'ERR_STORE_NO_SUCH_OBJECT'
+  | 'ERR_STORE_CORRUPT'
+  | 'ERR_STORE_KEY_TOO_LONG';
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/** Maps an object to the index keys (attid(u32) ‖ normalized value) it must be found under. */
+export type Indexer = (rec: ObjectRecord) => Buffer[];
+
+export interface StoreOptions {
+  /** the schema-aware indexer; without one only the DN and USN indexes are kept */
+  indexer?: Indexer;
+  /** create the store when the directory holds none */
+  create?: boolean;
+  /** LMDB map size in bytes (address space; the file grows as needed) */
+  mapSize?: number;
+}
+
+export interface DcTuple {
+  serverGuid: Buffer;
+  invocationId: Buffer;
+  usn: number;
+}
+
+const writeChannel = channel('forestd:store:write');
+
+const u32 = (n: number) => {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(n >>> 0, 0);
+  return b;
+};
+const u64 = (n: number) => {
+  const b = Buffer.allocUnsafe(8);
+  b.writeBigUInt64BE(BigInt(n), 0);
+  return b;
+};
+/** Smallest key greater than every key starting with `prefix`. */
+function prefixEnd(prefix: Buffer): Buffer {
+  const e = Buffer.from(prefix);
+  for (let i = e.length - 1; i >= 0; i--) {
+    if (e[i]! < 0xff) {
+      e[i]!++;
+      return e.subarray(0, i + 1);
+    }
+  }
+  return Buffer.alloc(prefix.length + 1, 0xff);
+}
+
+/** The name an object is filed under in the DN index: its RDN value, or for an NC head its normalized NC name. */
+export function indexName(rec: Pick<ObjectRecord, 'parent' | 'name' | 'ncName'>): string {
+  return rec.parent === null ? normalizeDN(rec.ncName!) : rec.name;
+}
+
+export function childKey(parent: Buffer | null, name: string): Buffer {
+  const k = Buffer.concat([parent ?? NULL_GUID, Buffer.from(foldValue(name), 'utf8')]);
+  if (k.length > 1978) throw new StoreError('ERR_STORE_KEY_TOO_LONG', `name too long for the DN index (${k.length} bytes)`);
+  return k;
+}
+
+/** An index key: attid ‖ normalized value (cut at MAX_INDEX_VALUE; readers verify cut keys). */
+export function indexKey(attid: number, normalized: Buffer): Buffer {
+  const v = normalized.length > MAX_INDEX_VALUE ? normalized.subarray(0, MAX_INDEX_VALUE) : normalized;
+  return Buffer.concat([u32(attid), v]);
+}
+
+export class Store implements InvocationTable {
+  readonly path: string;
+  private readonly env: RootDatabase;
+  private readonly meta: Database<unknown, string>;
+  private readonly objects: Database<Buffer, Buffer>;
+  private readonly children: Database<Buffer, Buffer>;
+  private readonly usnIdx: Database<Buffer, Buffer>;
+  private readonly index: Database<Buffer, Buffer>;
+  private readonly links: Database<Buffer, Buffer>;
+  private readonly backlinks: Database<Buffer, Buffer>;
+  private indexer: Indexer | undefined;
+  private invocations: Buffer[] = [];
+  private invIndex = new Map<string, number>();
+  private invDirty = false;
+  /** the DC tuple; dc.usn is the next USN to hand out */
+  readonly dc: DcTuple;
+  private closed = false;
+
+  private constructor(path: string, opts: StoreOptions) {
+    this.path = path;
+    this.indexer = opts.indexer;
+    this.env = open({ path, maxDbs: 16, mapSize: opts.mapSize ?? 64 * 1024 ** 3, encoding: 'binary', keyEncoding: 'binary' });
+    const bin = { keyEncoding: 'binary' as const, encoding: 'binary' as const };
+    this.meta = this.env.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack', keyEncoding: 'ordered-binary' });
+    this.objects = this.env.openDB<Buffer, Buffer>({ name: 'objects', ...bin });
+    this.children = this.env.openDB<Buffer, Buffer>({ name: 'children', ...bin });
+    this.usnIdx = this.env.openDB<Buffer, Buffer>({ name: 'usn', ...bin });
+    this.index = this.env.openDB<Buffer, Buffer>({ name: 'index', ...bin, dupSort: true });
+    this.links = this.env.openDB<Buffer, Buffer>({ name: 'links', ...bin });
+    this.backlinks = this.env.openDB<Buffer, Buffer>({ name: 'backlinks', ...bin });
+    const format = this.meta.get('format');
+    if (format === undefined) {
+      if (!opts.create) {
+        this.env.close();
+        throw new StoreError('ERR_STORE_NOT_FORESTD', `${path} holds no forestd store (run 'forestd provision' first)`);
+      }
+      const dc: DcTuple = { serverGuid: newGuid(), invocationId: newGuid(), usn: 1 };
+      this.meta.transactionSync(() => {
+        this.meta.putSync('format', STORE_FORMAT);
+        this.meta.putSync('dc', dc);
+        this.meta.putSync('inv', [dc.invocationId]);
+        this.meta.putSync('ncs', []);
+      });
+    } else if (format !== STORE_FORMAT) {
+      this.env.close();
+      throw new StoreError('ERR_STORE_VERSION', `${path} holds a forestd store of format ${String(format)}; this forestd reads format ${STORE_FORMAT}`);
+    }
+    const dc = this.meta.get('dc') as DcTuple | undefined;
+    const inv = this.meta.get('inv') as Buffer[] | undefined;
+    if (!dc || !inv || !Buffer.isBuffer(dc.invocationId) || isNullGuid(dc.invocationId)) {
+      this.env.close();
+      throw new StoreError('ERR_STORE_CORRUPT', `${path}: the DC state is missing or damaged`);
+    }
+    this.dc = dc;
+    this.invocations = inv;
+    inv.forEach((g, i) => this.invIndex.set(g.toString('hex'), i));
+  }
+
+  /**
+   * Opens the store in `dir`. A directory that holds files but no store, or a store of
+   * another format, is refused with a StoreError.
+   */
+  static open(dir: string, opts: StoreOptions = {}): Store {
+    if (!existsSync(dir)) {
+      if (!opts.create) throw new StoreError('ERR_STORE_NOT_FORESTD', `${dir} does not exist (run 'forestd provision' first)`);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    }
+    if (!statSync(dir).isDirectory()) throw new StoreError('ERR_STORE_NOT_FORESTD', `${dir} is not a directory`);
+    const path = join(dir, 'store');
+    if (!existsSync(path)) {
+      if (!opts.create) throw new StoreError('ERR_STORE_NOT_FORESTD', `${dir} holds no forestd store (run 'forestd provision' first)`);
+      mkdirSync(path, { mode: 0o700 });
+    } else if (!opts.create && !readdirSync(path).includes('data.mdb')) {
+      throw new StoreError('ERR_STORE_NOT_FORESTD', `${dir} holds no forestd store (run 'forestd provision' first)`);
+    }
+    return new Store(path, opts);
+  }
+
+  setIndexer(indexer: Indexer): void {
+    this.indexer = indexer;
+  }
+
+  // ---- InvocationTable ----------------------------------------------------------------
+  indexOf(invocationId: Buffer): number {
+    const k = invocationId.toString('hex');
+    let i = this.invIndex.get(k);
+    if (i === undefined) {
+      i = this.invocations.length;
+      this.invocations.push(Buffer.from(invocationId));
+      this.invIndex.set(k, i);
+      this.invDirty = true;
+    }
+    return i;
+  }
+  byIndex(i: number): Buffer {
+    const g = this.invocations[i];
+    if (!g) throw new StoreError('ERR_STORE_CORRUPT', `stamp names invocation #${i}, which the invocation table lacks`);
+    return g;
+  }
+
+  // ---- reads --------------------------------------------------------------------------
+
+  /** A read snapshot for work that spans event-loop turns; call done() when finished. */
+  snapshot(): ReadTxn {
+    const txn = this.env.useReadTransaction();
+    return new ReadTxn(this, { transaction: txn }, () => txn.done());
+  }
+
+  /** A read view on the current state (consistent within one synchronous stretch of code). */
+  get reader(): ReadTxn {
+    return (this._reader ??= new ReadTxn(this, undefined, () => {}));
+  }
+  private _reader: ReadTxn | undefined;
+
+  // ---- writes -------------------------------------------------------------------------
+
+  /**
+   * Runs `body` as one originating update: one write transaction, committed and flushed to
+   * disk before the promise resolves. If `body` throws, none of its writes happen and the
+   * promise rejects with what it threw.
+   */
+  write<T>(body: (w: WriteTxn) => T): Promise<T> {
+    this.assertOpen();
+    const started = writeChannel.hasSubscribers ? performance.now() : 0;
+    const p = this.env.transaction(() =>
+      this.env.childTransaction(() => {
+        const w = new WriteTxn(this);
+        const r = body(w);
+        w.finish();
+        return r;
+      }),
+    ) as Promise<T>;
+    if (writeChannel.hasSubscribers) void p.then(() => writeChannel.publish({ ms: performance.now() - started }), () => {});
+    return p;
+  }
+
+  /** Like write(), but synchronous: for provisioning and tools, never on a connection's path. */
+  writeSync<T>(body: (w: WriteTxn) => T): T {
+    this.assertOpen();
+    return this.env.transactionSync(() => {
+      const w = new WriteTxn(this);
+      const r = body(w);
+      w.finish();
+      return r;
+    });
+  }
+
+  /** Resolves once everything committed so far is durable. */
+  flushed(): Promise<void> {
+    return this.env.flushed as unknown as Promise<void>;
+  }
+
+  getMeta<T>(key: string): T | undefined {
+    return this.meta.get(key) as T | undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.env.close();
+  }
+
+  private assertOpen() {
+    if (this.closed) throw new StoreError('ERR_STORE_CORRUPT', 'store is closed');
+  }
+
+  // internal access for the transaction classes
+  /** @internal */ get _dbs() {
+    return { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, indexer: this.indexer };
+  }
+  /** @internal */ _persistInvocations() {
+    if (this.invDirty) {
+      this.meta.put('inv', this.invocations);
+      this.invDirty = false;
+    }
+  }
+}
+
+type ReadOpts = { transaction: ReturnType<RootDatabase['useReadTransaction']> } | undefined;
+
+/** Reads on one snapshot. */
+export class ReadTxn {
+  constructor(
+    protected readonly store: Store,
+    protected readonly opts: ReadOpts,
+    private readonly release: () => void,
+  ) {}
+
+  done(): void {
+    this.release();
+  }
+
+  getObject(guid: Buffer): ObjectRecord | undefined {
+    const b = this.store._dbs.objects.get(guid, this.opts as never);
+    return b ? decodeObject(b, this.store) : undefined;
+  }
+
+  hasObject(guid: Buffer): boolean {
+    return this.store._dbs.objects.doesExist(guid);
+  }
+
+  /** The child of `parent` whose name folds to the same key as `name`. */
+  childByName(parent: Buffer, name: string): Buffer | undefined {
+    return this.store._dbs.children.get(childKey(parent, name), this.opts as never);
+  }
+
+  /** The head of the NC replica named `ncName`, if this DC holds it. */
+  ncHeadByName(ncName: string): Buffer | undefined {
+    return this.store._dbs.children.get(childKey(null, normalizeDN(ncName)), this.opts as never);
+  }
+
+  /** GUIDs of the children of `parent`, in folded-name order. */
+  *children(parent: Buffer): Generator<Buffer> {
+    for (const { value } of this.store._dbs.children.getRange({ start: parent, end: prefixEnd(parent), ...this.opts } as never) as Iterable<{ value: Buffer }>) yield value;
+  }
+
+  countChildren(parent: Buffer): number {
+    return this.store._dbs.children.getKeysCount({ start: parent, end: prefixEnd(parent), ...this.opts } as never);
+  }
+
+  /** Objects of `nc` in uSNChanged order with uSNChanged > afterUsn. */
+  *changedSince(nc: Buffer, afterUsn: number): Generator<{ usn: number; guid: Buffer }> {
+    const start = Buffer.concat([nc, u64(afterUsn + 1)]);
+    for (const { key, value } of this.store._dbs.usn.getRange({ start, end: prefixEnd(nc), ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) {
+      yield { usn: Number(key.readBigUInt64BE(16)), guid: value };
+    }
+  }
+
+  /** Objects indexed under exactly this key (attid ‖ normalized value); cut keys need verifying by the caller. */
+  *indexEqual(key: Buffer): Generator<Buffer> {
+    for (const v of this.store._dbs.index.getValues(key, this.opts as never) as Iterable<Buffer>) yield v;
+  }
+
+  /** Entries with start ≤ key < end, in key order. */
+  *indexRange(start: Buffer, end: Buffer): Generator<{ key: Buffer; guid: Buffer }> {
+    for (const { key, value } of this.store._dbs.index.getRange({ start, end, ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) yield { key, guid: value };
+  }
+
+  /** All keys of an attribute's index whose value starts with `prefix` (for substrings initial). */
+  indexPrefix(attid: number, prefix: Buffer = Buffer.alloc(0)) {
+    const start = Buffer.concat([u32(attid), prefix]);
+    return this.indexRange(start, prefixEnd(start));
+  }
+
+  /** Forward-link values of `source` (for one linkID when given), tombstoned ones included. */
+  *links(source: Buffer, linkId?: number): Generator<LinkValue> {
+    const start = linkId === undefined ? source : Buffer.concat([source, u32(linkId)]);
+    for (const { key, value } of this.store._dbs.links.getRange({ start, end: prefixEnd(start), ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) {
+      yield decodeLinkValue(key.subarray(0, 16), key.readUInt32BE(16), key.subarray(20, 36), key.subarray(36), value, this.store);
+    }
+  }
+
+  getLink(source: Buffer, linkId: number, target: Buffer, data: Buffer = EMPTY): LinkValue | undefined {
+    const v = this.store._dbs.links.get(linkKey(source, linkId, target, data), this.opts as never);
+    return v ? decodeLinkValue(source, linkId, target, data, v, this.store) : undefined;
+  }
+
+  /** Sources linking to `target` (through forward link `linkId` when given). */
+  *backlinks(target: Buffer, linkId?: number): Generator<{ linkId: number; source: Buffer; data: Buffer }> {
+    const start = linkId === undefined ? target : Buffer.concat([target, u32(linkId)]);
+    for (const key of this.store._dbs.backlinks.getKeys({ start, end: prefixEnd(start), ...this.opts } as never) as Iterable<Buffer>) {
+      yield { linkId: key.readUInt32BE(16), source: key.subarray(20, 36), data: key.subarray(36) };
+    }
+  }
+
+  countBacklinks(target: Buffer, linkId: number): number {
+    const start = Buffer.concat([target, u32(linkId)]);
+    return this.store._dbs.backlinks.getKeysCount({ start, end: prefixEnd(start), ...this.opts } as never);
+  }
+
+  /** Heads of the NC replicas this DC holds. */
+  ncHeads(): Buffer[] {
+    return (this.store._dbs.meta.get('ncs') as Buffer[] | undefined) ?? [];
+  }
+
+  getMeta<T>(key: string): T | undefined {
+    return this.store._dbs.meta.get(key) as T | undefined;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+function linkKey(source: Buffer, linkId: number, target: Buffer, data: Buffer): Buffer {
+  return Buffer.concat([source, u32(linkId), target, data]);
+}
+
+/** Writes of one originating (or replicated) update. Reads see the transaction's own writes. */
+export class WriteTxn extends ReadTxn {
+  private usnUsed = false;
+  constructor(store: Store) {
+    super(store, undefined, () => {});
+  }
+
+  /**
+   * The USN of this update: every originating update takes dc.usn and then raises it
+   * (MS-ADTS 3.1.1.1.9: "When all updates associated with an originating update request are
+   * complete, the variable dc.usn is increased by at least one"). All stamps of one update
+   * share it.
+   */
+  get usn(): number {
+    this.usnUsed = true;
+    return this.store.dc.usn;
+  }
+
+  /**
+   * Writes `rec` under `guid`, keeping the DN, USN and value indexes in step with `prev`
+   * (the record as read in this transaction, or undefined for a new object).
+   */
+  putObject(guid: Buffer, rec: ObjectRecord, prev: ObjectRecord | undefined): void {
+    const d = this.store._dbs;
+    const newName = indexName(rec);
+    const newChild = childKey(rec.parent, newName);
+    if (prev) {
+      const oldChild = childKey(prev.parent, indexName(prev));
+      if (!oldChild.equals(newChild)) {
+        const holder = d.children.get(newChild);
+        if (holder && !holder.equals(guid)) throw new StoreError('ERR_STORE_NAME_EXISTS', `an object named ${JSON.stringify(newName)} exists under that parent`);
+        d.children.removeSync(oldChild);
+        d.children.putSync(newChild, guid);
+      }
+      if (prev.usnChanged !== rec.usnChanged) d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged)]));
+    } else {
+      if (d.children.get(newChild)) throw new StoreError('ERR_STORE_NAME_EXISTS', `an object named ${JSON.stringify(newName)} exists under that parent`);
+      d.children.putSync(newChild, guid);
+      if (rec.parent === null) {
+        const ncs = (d.meta.get('ncs') as Buffer[] | undefined) ?? [];
+        if (!ncs.some((g) => g.equals(guid))) d.meta.putSync('ncs', [...ncs, guid]);
+      }
+    }
+    d.usn.putSync(Buffer.concat([rec.nc, u64(rec.usnChanged)]), guid);
+    if (d.indexer) {
+      const oldKeys = prev ? d.indexer(prev) : [];
+      const newKeys = d.indexer(rec);
+      const oldSet = new Set(oldKeys.map((k) => k.toString('latin1')));
+      const newSet = new Set(newKeys.map((k) => k.toString('latin1')));
+      for (const k of oldSet) if (!newSet.has(k)) d.index.removeSync(Buffer.from(k, 'latin1'), guid);
+      for (const k of newSet) if (!oldSet.has(k)) d.index.putSync(Buffer.from(k, 'latin1'), guid);
+    }
+    d.objects.putSync(guid, encodeObject(rec, this.store));
+  }
+
+  /** Removes an object for good (garbage collection of a tombstone, MS-ADTS 3.1.1.1.5.1). */
+  removeObject(guid: Buffer, prev: ObjectRecord): void {
+    const d = this.store._dbs;
+    d.children.removeSync(childKey(prev.parent, indexName(prev)));
+    d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged)]));
+    if (d.indexer) for (const k of d.indexer(prev)) d.index.removeSync(k, guid);
+    d.objects.removeSync(guid);
+  }
+
+  /** Writes a forward-link value (new, changed or tombstoned) and its back-link entry. */
+  putLink(lv: LinkValue): void {
+    const d = this.store._dbs;
+    d.links.putSync(linkKey(lv.source, lv.linkId, lv.target, lv.data), encodeLinkValue(lv, this.store));
+    const bk = Buffer.concat([lv.target, u32(lv.linkId), lv.source, lv.data]);
+    // the back-link index lists present values only: tombstoned and deactivated values are not back links
+    if (lv.stamp.timeDeleted === 0 && !lv.deactivated) d.backlinks.putSync(bk, EMPTY);
+    else d.backlinks.removeSync(bk);
+  }
+
+  /** Removes a link value for good (garbage collection). */
+  removeLink(lv: LinkValue): void {
+    const d = this.store._dbs;
+    d.links.removeSync(linkKey(lv.source, lv.linkId, lv.target, lv.data));
+    d.backlinks.removeSync(Buffer.concat([lv.target, u32(lv.linkId), lv.source, lv.data]));
+  }
+
+  setMeta(key: string, value: unknown): void {
+    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs') throw new Error(`meta key ${key} belongs to the store`);
+    this.store._dbs.meta.putSync(key, value);
+  }
+
+  /** @internal called when the body returns: persists the DC tuple if the USN was taken. */
+  finish(): void {
+    if (this.usnUsed) {
+      this.store.dc.usn++;
+      this.store._dbs.meta.putSync('dc', this.store.dc);
+    }
+    this.store._persistInvocations();
+  }
+}
+
+export { packr };
