@@ -54,21 +54,22 @@ export function parseDN(dn: string): RDN[] {
     skipSpaces();
     const tStart = i;
     const c0 = dn.charCodeAt(i);
-    if (isAlpha(c0)) {
+    if ((c0 === 79 || c0 === 111) && /^oid\.[0-9]/i.test(dn.slice(i, i + 5))) i += 4; // "OID." prefix of RFC 2253
+    if (isAlpha(dn.charCodeAt(i))) {
       i++;
       while (i < n) {
         const c = dn.charCodeAt(i);
         if (isAlpha(c) || isDigit(c) || c === 45 /* - */) i++;
         else break;
       }
-    } else if (isDigit(c0)) {
+    } else if (isDigit(dn.charCodeAt(i))) {
       // numericoid, optionally with the "OID." prefix some clients still send
       while (i < n) {
         const c = dn.charCodeAt(i);
         if (isDigit(c) || c === 46 /* . */) i++;
         else break;
       }
-      const oid = dn.slice(tStart, i);
+      const oid = dn.slice(tStart, i).replace(/^oid\./i, '');
       if (!/^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/.test(oid)) throw new InvalidDNError(dn, `bad attribute type OID ${oid}`);
     } else {
       throw new InvalidDNError(dn, i >= n ? 'missing attribute type' : `unexpected character ${JSON.stringify(dn[i])} at ${i} where an attribute type was expected`);
@@ -116,7 +117,8 @@ export function parseDN(dn: string): RDN[] {
             i += 3;
             continue;
           }
-          // RFC 4514 2.4: special = escaped / SPACE / SHARP / EQUALS ; AD also lets any char be escaped
+          // RFC 4514 3: pair = ESC ( ESC / special / hexpair ); special = escaped / SPACE / SHARP / EQUALS
+          if ('"+,;<>\\ #='.indexOf(dn[i + 1]!) < 0) throw new InvalidDNError(dn, `bad escape \\${dn[i + 1]} at ${i}`);
           flush();
           out += dn[i + 1];
           lastNonSpace = out.length;

@@ -15,8 +15,9 @@
 //                the DN index: resolves DNs one RDN at a time and makes sibling names unique;
 //                NC heads hang under the NULL GUID keyed by their folded NC name. Renaming or
 //                moving a subtree rewrites one key.
-//   usn        ncGUID(16) ‖ uSNChanged(u64)       → objectGUID(16)
-//                each object once, at its latest uSNChanged: replication and DirSync walk it
+//   usn        ncGUID(16) ‖ uSNChanged(u64) ‖ objectGUID(16) → (empty)
+//                each object once, at its latest uSNChanged (objects of one update share a USN):
+//                replication and DirSync walk it
 //   index      attid(u32) ‖ normalized value       → objectGUID(16), duplicates sorted
 //                value indexes; keys come from the upper layer's indexer (schema-aware),
 //                values longer than MAX_INDEX_VALUE are cut and verified by the reader
@@ -351,8 +352,8 @@ export class ReadTxn {
   /** Objects of `nc` in uSNChanged order with uSNChanged > afterUsn. */
   *changedSince(nc: Buffer, afterUsn: number): Generator<{ usn: number; guid: Buffer }> {
     const start = Buffer.concat([nc, u64(afterUsn + 1)]);
-    for (const { key, value } of this.store._dbs.usn.getRange({ start, end: prefixEnd(nc), ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) {
-      yield { usn: Number(key.readBigUInt64BE(16)), guid: value };
+    for (const key of this.store._dbs.usn.getKeys({ start, end: prefixEnd(nc), ...this.opts } as never) as Iterable<Buffer>) {
+      yield { usn: Number(key.readBigUInt64BE(16)), guid: key.subarray(24, 40) };
     }
   }
 
@@ -447,7 +448,7 @@ export class WriteTxn extends ReadTxn {
         d.children.removeSync(oldChild);
         d.children.putSync(newChild, guid);
       }
-      if (prev.usnChanged !== rec.usnChanged) d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged)]));
+      if (prev.usnChanged !== rec.usnChanged) d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged), guid]));
     } else {
       if (d.children.get(newChild)) throw new StoreError('ERR_STORE_NAME_EXISTS', `an object named ${JSON.stringify(newName)} exists under that parent`);
       d.children.putSync(newChild, guid);
@@ -456,7 +457,7 @@ export class WriteTxn extends ReadTxn {
         if (!ncs.some((g) => g.equals(guid))) d.meta.putSync('ncs', [...ncs, guid]);
       }
     }
-    d.usn.putSync(Buffer.concat([rec.nc, u64(rec.usnChanged)]), guid);
+    d.usn.putSync(Buffer.concat([rec.nc, u64(rec.usnChanged), guid]), EMPTY);
     if (d.indexer) {
       const oldKeys = prev ? d.indexer(prev) : [];
       const newKeys = d.indexer(rec);
@@ -472,7 +473,7 @@ export class WriteTxn extends ReadTxn {
   removeObject(guid: Buffer, prev: ObjectRecord): void {
     const d = this.store._dbs;
     d.children.removeSync(childKey(prev.parent, indexName(prev)));
-    d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged)]));
+    d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged), guid]));
     if (d.indexer) for (const k of d.indexer(prev)) d.index.removeSync(k, guid);
     d.objects.removeSync(guid);
   }
