@@ -1,3 +1,5 @@
+import { foldUnicode } from '../util/unicode-fold.js';
+
 // Distinguished names as RFC 4514 strings (LDAP's string representation), parsed into
 // RDN sequences. In forestd a DN is never stored: it is derived from `parent` and the RDN
 // (MS-ADTS 3.1.1.1.4), so this module only parses what clients send and formats what the
@@ -194,7 +196,7 @@ export function formatDN(rdns: RDN[]): string {
  * MS-ADTS 3.1.1.2.2.4: String(Unicode) comparison ignores case.
  */
 export function foldValue(v: string): string {
-  return v.normalize('NFC').toUpperCase();
+  return foldUnicode(v);
 }
 
 /** A canonical text form of a DN for equality: types lower-cased, values folded and re-escaped. */
