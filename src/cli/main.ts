@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// forestd command line: provision | serve | start
+import { parseArgs } from 'node:util';
+import { existsSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { provisionCommand } from './provision.js';
+import { serveCommand } from './serve.js';
+import { DEFAULTS } from './defaults.js';
+
+const USAGE = `forestd — an Active Directory-compatible directory server
+
+usage:
+  forestd provision --data DIR --realm REALM --netbios NAME [--admin-password PW] [--hostname NAME]
+      Create a new forest (schema, configuration and domain NCs) and this DC's objects in DIR.
+      Without --admin-password a strong password is generated, printed once and kept in
+      DIR/admin-password (mode 0600).
+  forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N]
+      Serve the directory in DIR over LDAP.
+  forestd start [--data DIR]
+      Provision the default forest (${DEFAULTS.realm}) into DIR (default ./${DEFAULTS.dataDir}) on
+      first run, then serve it on ${DEFAULTS.host}:${DEFAULTS.ldapPort} (LDAP).
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'provision': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            data: { type: 'string' },
+            realm: { type: 'string' },
+            netbios: { type: 'string' },
+            'admin-password': { type: 'string' },
+            hostname: { type: 'string' },
+          },
+          strict: true,
+        });
+        if (!values.data || !values.realm || !values.netbios) throw new UsageError('provision needs --data, --realm and --netbios');
+        await provisionCommand({ data: resolve(values.data), realm: values.realm, netbios: values.netbios, adminPassword: values['admin-password'], hostname: values.hostname });
+        return 0;
+      }
+      case 'serve': {
+        const { values } = parseArgs({ args: rest, options: serveOptions, strict: true });
+        if (!values.data) throw new UsageError('serve needs --data');
+        await serveCommand(serveSettings(values));
+        return 0;
+      }
+      case 'start': {
+        const { values } = parseArgs({ args: rest, options: serveOptions, strict: true });
+        const data = resolve(values.data ?? DEFAULTS.dataDir);
+        if (!existsSync(join(data, 'forestd.json'))) {
+          console.log(`forestd: no forest in ${data} yet; provisioning ${DEFAULTS.realm}`);
+          await provisionCommand({ data, realm: DEFAULTS.realm, netbios: DEFAULTS.netbios, adminPassword: undefined, hostname: undefined });
+        }
+        await serveCommand(serveSettings({ ...values, data }));
+        return 0;
+      }
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        console.log(USAGE);
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      console.error(`forestd: ${(e as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    const code = (e as { code?: string }).code;
+    console.error(`forestd: ${code ? `[${code}] ` : ''}${(e as Error).message}`);
+    if (process.env.FORESTD_DEBUG) console.error(e);
+    return 1;
+  }
+}
+
+const serveOptions = {
+  data: { type: 'string' },
+  host: { type: 'string' },
+  'ldap-port': { type: 'string' },
+  'ldaps-port': { type: 'string' },
+  'gc-port': { type: 'string' },
+  'gcs-port': { type: 'string' },
+} as const;
+
+function port(v: string | undefined, def: number, name: string): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be a port number (0 for any free port), not ${JSON.stringify(v)}`);
+  return n;
+}
+
+function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string }) {
+  return {
+    data: resolve(values.data!),
+    host: values.host ?? DEFAULTS.host,
+    ldapPort: port(values['ldap-port'], DEFAULTS.ldapPort, 'ldap-port'),
+    ldapsPort: values['ldaps-port'] === undefined ? DEFAULTS.ldapsPort : port(values['ldaps-port'], 0, 'ldaps-port'),
+    gcPort: values['gc-port'] === undefined ? DEFAULTS.gcPort : port(values['gc-port'], 0, 'gc-port'),
+    gcsPort: values['gcs-port'] === undefined ? DEFAULTS.gcsPort : port(values['gcs-port'], 0, 'gcs-port'),
+  };
+}
+
+export class UsageError extends Error {
+  readonly code = 'ERR_USAGE';
+}
+
+// Run when executed directly (the bin), not when imported by tests.
+let invoked = '';
+try {
+  invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
+} catch {
+  /* not a file: not run as a script */
+}
+if (invoked === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== 0) process.exit(code);
+    },
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

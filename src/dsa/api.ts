@@ -1,0 +1,85 @@
+// The contract between the LDAP server (src/ldap) and the directory service agent (src/dsa).
+// The server owns sockets, framing, TLS, message IDs, abandon, limits and backpressure; the
+// DSA owns the meaning of each operation. Failures cross this line as LdapError (with AD's
+// extended error text), never as other exceptions.
+import type {
+  AddRequest,
+  BindRequest,
+  CompareRequest,
+  Control,
+  DelRequest,
+  ExtendedRequest,
+  ModifyDNRequest,
+  ModifyRequest,
+  OutgoingAttribute,
+  SearchRequest,
+} from '../ldap/protocol/messages.js';
+
+/** Who a connection is bound as. */
+export interface Identity {
+  /** the DN of the security principal (its current DN at bind time) */
+  dn: string;
+  /** objectGUID of the principal */
+  guid: Buffer;
+  /** objectSid of the principal */
+  sid?: Buffer;
+  /** member (directly or through nesting) of Administrators, Domain Admins or Enterprise Admins */
+  isAdmin: boolean;
+}
+
+/** Per-connection state the DSA may read. */
+export interface Session {
+  readonly id: number;
+  /** null while anonymous */
+  identity: Identity | null;
+  /** TLS is in effect (LDAPS, or StartTLS completed): confidentiality for password writes */
+  readonly encrypted: boolean;
+  /** the listener is a global-catalog port (read-only partial view of every NC) */
+  readonly globalCatalog: boolean;
+  readonly remoteAddress: string;
+}
+
+export interface OperationContext {
+  readonly session: Session;
+  /** request controls as received (the DSA decodes those it supports and refuses unknown critical ones) */
+  readonly controls: readonly Control[];
+  /** aborted when the operation is abandoned, its connection closes or its time limit passes */
+  readonly signal: AbortSignal;
+}
+
+export interface OperationResult {
+  /** response controls (e.g. paged results cookie, sort result) */
+  controls?: Control[];
+  /** for a successful result with extra words (rare) */
+  diagnosticMessage?: string;
+}
+
+/** Where search results go. `entry` returns a promise when the client is slow to read: await it (backpressure). */
+export interface SearchSink {
+  entry(objectName: string, attributes: OutgoingAttribute[], controls?: Control[]): void | Promise<void>;
+  reference(uris: string[]): void | Promise<void>;
+}
+
+export interface BindResult extends OperationResult {
+  identity: Identity | null;
+}
+
+export interface ExtendedResult extends OperationResult {
+  responseName?: string;
+  responseValue?: Buffer;
+}
+
+export interface DirectoryService {
+  bind(req: BindRequest, ctx: OperationContext): Promise<BindResult>;
+  search(req: SearchRequest, ctx: OperationContext, sink: SearchSink): Promise<OperationResult>;
+  add(req: AddRequest, ctx: OperationContext): Promise<OperationResult>;
+  modify(req: ModifyRequest, ctx: OperationContext): Promise<OperationResult>;
+  modifyDN(req: ModifyDNRequest, ctx: OperationContext): Promise<OperationResult>;
+  delete(req: DelRequest, ctx: OperationContext): Promise<OperationResult>;
+  /** resolves true for compareTrue, false for compareFalse */
+  compare(req: CompareRequest, ctx: OperationContext): Promise<boolean>;
+  /** extended operations other than StartTLS (which the server handles itself) */
+  extended(req: ExtendedRequest, ctx: OperationContext): Promise<ExtendedResult>;
+  /** OIDs of the extended operations `extended` handles, for the rootDSE's supportedExtension */
+  readonly supportedExtensions: readonly string[];
+}

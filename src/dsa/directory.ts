@@ -1,0 +1,222 @@
+// The directory service agent's state: the store, the forest's facts, the schema in force,
+// and the naming machinery every operation shares. Operations live in their own modules
+// (add.ts, modify.ts, search.ts, …) and receive a Directory.
+import { Store, type ReadTxn } from '../store/store.js';
+import type { ObjectRecord } from '../store/record.js';
+import { DnDeriver, type Resolution } from './names.js';
+import { SchemaBinding } from './schema-binding.js';
+import { SchemaSnapshot } from '../schema/snapshot.js';
+import { loadBootstrapSchema } from '../schema/bootstrap.js';
+import { PrefixTable } from '../schema/prefix-table.js';
+import type { DSName, SyntaxContext } from '../schema/syntaxes/syntax.js';
+import { trySidFromString } from '../schema/syntaxes/index.js';
+import { parseDN, InvalidDNError, formatDN, type RDN } from '../dn/dn.js';
+import { guidFromString, guidToString } from '../util/guid.js';
+import { systemClock, type Clock } from '../util/time.js';
+import { AdError } from './errors.js';
+import { schemaFromStore } from './schema-load.js';
+
+/** The forest and this DC, as provisioning left them (meta key "forest"). */
+export interface ForestInfo {
+  realm: string;
+  netbios: string;
+  rootDomainDN: string;
+  domainDN: string;
+  configDN: string;
+  schemaDN: string;
+  domainNC: Buffer;
+  configNC: Buffer;
+  schemaNC: Buffer;
+  domainSid: Buffer;
+  /** DN of this DC's server object and its nTDSDSA object (dsServiceName) */
+  serverDN: string;
+  dsaDN: string;
+  dnsHostName: string;
+  hostname: string;
+  /** objectGUID of this DC's nTDSDSA object: dc.serverGuid (MS-ADTS 3.1.1.1.9) */
+  dsaGuid: Buffer;
+  computerGuid: Buffer;
+  /** the highest RID handed out so far in this domain (RID pool of this DC) */
+  nextRid: number;
+}
+
+export interface DirectoryOptions {
+  clock?: Clock;
+}
+
+/** Attributes that are always present on an object but kept in the record, not in attrs. */
+export const RECORD_ATTRIBUTES = ['objectGUID', 'uSNCreated', 'uSNChanged', 'whenChanged', 'distinguishedName'] as const;
+
+export class Directory {
+  schema: SchemaBinding;
+  readonly names: DnDeriver;
+  readonly clock: Clock;
+
+  private constructor(
+    readonly store: Store,
+    readonly forest: ForestInfo,
+    schema: SchemaBinding,
+    opts: DirectoryOptions,
+  ) {
+    this.schema = schema;
+    this.clock = opts.clock ?? systemClock;
+    this.names = new DnDeriver({
+      nameOf: (id) => this.schema.attrById(id)?.name ?? `${id}`,
+      idOf: (t) => this.schema.attr(t)?.id,
+    });
+    store.setIndexer((rec) => this.schema.indexer(rec));
+  }
+
+  /** Opens a provisioned data directory. */
+  static open(dataDir: string, opts: DirectoryOptions = {}): Directory {
+    const store = Store.open(dataDir);
+    try {
+      const forest = store.getMeta<ForestInfo>('forest');
+      if (!forest) throw Object.assign(new Error(`${dataDir}: provisioning did not finish (no forest record); provision again into an empty directory`), { code: 'ERR_NOT_PROVISIONED' });
+      const prefix = PrefixTable.fromJSON(store.getMeta('prefixTable') as never);
+      const snapshot = schemaFromStore(store, forest, prefix);
+      return new Directory(store, forest, new SchemaBinding(snapshot), opts);
+    } catch (e) {
+      void store.close();
+      throw e;
+    }
+  }
+
+  /** A new directory over a new store, for provisioning: the schema is the bootstrap schema. */
+  static createForProvisioning(store: Store, forest: ForestInfo, opts: DirectoryOptions = {}): Directory {
+    const boot = loadBootstrapSchema(new PrefixTable());
+    const snapshot = new SchemaSnapshot(boot.attributes, boot.classes, boot.prefixTable);
+    return new Directory(store, forest, new SchemaBinding(snapshot), opts);
+  }
+
+  /** Swaps in a new schema (after a schema update or schemaUpdateNow). */
+  setSchema(snapshot: SchemaSnapshot): void {
+    this.schema = new SchemaBinding(snapshot);
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  // ---- naming ---------------------------------------------------------------------------
+
+  dnOf(r: ReadTxn, guid: Buffer): string {
+    return this.names.dnOf(r, guid);
+  }
+
+  /**
+   * Resolves a DN as a client sends it: an RFC 4514 DN, or one of AD's extended forms
+   * <GUID=…>, <SID=…>, <WKGUID=guid,dn> (MS-ADTS 3.1.1.3.1.2.4 "Alternative Forms of DNs").
+   * Returns undefined-free: throws noSuchObject (with the best match) or invalidDNSyntax.
+   */
+  resolve(r: ReadTxn, dn: string, place: string): Buffer {
+    const res = this.tryResolve(r, dn);
+    if (res.found) return res.guid;
+    throw AdError.noSuchObject(place, res.matched ? this.dnOf(r, res.matched) : '');
+  }
+
+  tryResolve(r: ReadTxn, dn: string): Resolution {
+    const t = dn.trim();
+    if (t.startsWith('<')) return this.resolveExtended(r, t);
+    let rdns: RDN[];
+    try {
+      rdns = parseDN(t);
+    } catch (e) {
+      if (e instanceof InvalidDNError) throw AdError.invalidDNSyntax('dsa.resolve', e.message);
+      throw e;
+    }
+    if (rdns.length === 0) return { found: false, reason: 'no-nc' };
+    return this.names.resolve(r, rdns);
+  }
+
+  private resolveExtended(r: ReadTxn, dn: string): Resolution {
+    // <GUID=…>, <SID=…>, <WKGUID=…,dn>; several may be joined by ';' (the extended DN output form) — use the first
+    const m = /^<(GUID|SID|WKGUID)=([^>]*)>(?:;.*)?$/i.exec(dn);
+    if (!m) throw AdError.invalidDNSyntax('dsa.resolveExtended', `unrecognized extended DN form ${JSON.stringify(dn)}`);
+    const kind = m[1]!.toUpperCase();
+    const val = m[2]!;
+    if (kind === 'GUID') {
+      let g: Buffer;
+      try {
+        g = /^[0-9a-f]{32}$/i.test(val) ? Buffer.from(val, 'hex') : guidFromString(val);
+      } catch {
+        throw AdError.invalidDNSyntax('dsa.resolveGuid', `bad GUID in ${JSON.stringify(dn)}`);
+      }
+      return r.hasObject(g) ? { found: true, guid: g } : { found: false, reason: 'no-object' };
+    }
+    if (kind === 'SID') {
+      let sid: Buffer;
+      try {
+        const parsed = /^S-/i.test(val) ? trySidFromString(val) : Buffer.from(val, 'hex');
+        if (!parsed) throw new Error('bad SID');
+        sid = Buffer.from(parsed);
+      } catch {
+        throw AdError.invalidDNSyntax('dsa.resolveSid', `bad SID in ${JSON.stringify(dn)}`);
+      }
+      const info = this.schema.attr('objectSid')!;
+      const key = info.syntax.normalize(sid);
+      for (const g of r.indexEqual(Buffer.concat([u32(info.id), key]))) return { found: true, guid: g };
+      return { found: false, reason: 'no-object' };
+    }
+    // WKGUID: <WKGUID=guid,container-dn> — the object named by the container's wellKnownObjects value with that GUID (MS-ADTS 3.1.1.1.6)
+    const comma = val.indexOf(',');
+    if (comma < 0) throw AdError.invalidDNSyntax('dsa.resolveWkguid', `bad WKGUID form ${JSON.stringify(dn)}`);
+    const wk = val.slice(0, comma).toLowerCase().replace(/-/g, '');
+    const container = this.tryResolve(r, val.slice(comma + 1));
+    if (!container.found) return container;
+    const rec = r.getObject(container.guid)!;
+    for (const name of ['wellKnownObjects', 'otherWellKnownObjects']) {
+      const info = this.schema.attr(name)!;
+      const values = (rec.attrs.find((a) => a.id === info.id)?.values ?? []) as { ref: DSName; binary: Uint8Array }[];
+      for (const v of values) {
+        if (Buffer.from(v.binary).toString('hex') === wk && r.hasObject(Buffer.from(v.ref.guid))) return { found: true, guid: Buffer.from(v.ref.guid) };
+      }
+    }
+    return { found: false, matched: container.guid, reason: 'no-object' };
+  }
+
+  /** The syntax context for values read or written in `r`. */
+  syntaxContext(r: ReadTxn, place = 'dsa.value'): SyntaxContext {
+    return {
+      resolveDN: (dn: string): DSName => {
+        const guid = this.resolve(r, dn, place);
+        const rec = r.getObject(guid)!;
+        const sidAttr = this.schema.attr('objectSid')!;
+        const sid = rec.attrs.find((a) => a.id === sidAttr.id)?.values[0] as Uint8Array | undefined;
+        return sid ? { guid, sid } : { guid };
+      },
+      dnOf: (ref: DSName): string => {
+        const g = Buffer.from(ref.guid);
+        if (r.hasObject(g)) return this.dnOf(r, g);
+        return ref.dn ?? `<GUID=${guidToString(g)}>`;
+      },
+      oidOf: (nameOrOid: string) => {
+        const s = this.schema.snapshot;
+        const a = s.resolveAttribute(nameOrOid);
+        if (a) return a.attributeID;
+        const c = s.resolveClass(nameOrOid);
+        if (c) return c.governsID;
+        return /^\d+(\.\d+)+$/.test(nameOrOid) ? nameOrOid : undefined;
+      },
+      ldapNameOf: (oid: string) => {
+        const s = this.schema.snapshot;
+        return s.attributeByOid(oid)?.lDAPDisplayName ?? s.classByOid(oid)?.lDAPDisplayName;
+      },
+    };
+  }
+
+  /** The NC an object named by `guid` lies in, as the NC head's GUID. */
+  ncOf(rec: ObjectRecord): Buffer {
+    return rec.nc;
+  }
+
+  formatDN(rdns: RDN[]): string {
+    return formatDN(rdns);
+  }
+}
+
+const u32 = (n: number) => {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(n >>> 0, 0);
+  return b;
+};

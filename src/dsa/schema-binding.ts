@@ -1,0 +1,113 @@
+// The schema as the DSA uses it: each attribute bound to its syntax module and to the facts
+// the state model needs (replicated? link? secret? indexed?), built once per SchemaSnapshot.
+// A schema change builds a new SchemaBinding and swaps it (the snapshot is immutable).
+import { SchemaSnapshot } from '../schema/snapshot.js';
+import type { AttributeSchema, ClassSchema } from '../schema/types.js';
+import { SearchFlags } from '../schema/types.js';
+import { syntaxFor, type Syntax } from '../schema/syntaxes/index.js';
+import { indexKey, type Indexer } from '../store/store.js';
+import type { ObjectRecord } from '../store/record.js';
+
+export interface AttrInfo {
+  readonly schema: AttributeSchema;
+  /** ATTRTYP */
+  readonly id: number;
+  readonly name: string;
+  readonly syntax: Syntax;
+  readonly singleValued: boolean;
+  /** replicated attributes carry AttributeStamps (MS-ADTS 3.1.1.1.9) */
+  readonly replicated: boolean;
+  readonly constructed: boolean;
+  readonly operational: boolean;
+  /** secret attributes are never returned by a read (MS-ADTS 3.1.1.1.4) */
+  readonly secret: boolean;
+  /** even linkID: a forward link, stored in the link table with LinkValueStamps */
+  readonly forwardLinkId?: number;
+  /** odd linkID: a back link, constructed from the link table, never written */
+  readonly backLinkOf?: AttrInfo;
+  /** kept in a value index (searchFlags fATTINDEX, or one of the attributes AD always indexes) */
+  readonly indexed: boolean;
+  readonly systemOnly: boolean;
+}
+
+/** Attributes indexed whatever their searchFlags say: the ones that find objects (MS-ADTS 3.1.1.1.3, 3.1.1.1.4). */
+const ALWAYS_INDEXED = ['objectClass', 'objectCategory', 'objectSid', 'sAMAccountName', 'userPrincipalName', 'servicePrincipalName', 'objectGUID', 'name', 'cn', 'lDAPDisplayName', 'attributeID', 'governsID', 'schemaIDGUID', 'linkID', 'distinguishedName', 'mail', 'sAMAccountType', 'dnsHostName'];
+
+export class SchemaBinding {
+  private readonly byId = new Map<number, AttrInfo>();
+  private readonly byName = new Map<string, AttrInfo>();
+  private readonly byLinkId = new Map<number, AttrInfo>();
+  /** ATTRTYPs of indexed attributes, for the indexer */
+  private readonly indexedIds = new Set<number>();
+  readonly indexer: Indexer;
+
+  constructor(readonly snapshot: SchemaSnapshot) {
+    const always = new Set(ALWAYS_INDEXED.map((n) => n.toLowerCase()));
+    const pending: [AttrInfo & { backLinkOf?: AttrInfo }, number][] = [];
+    for (const a of snapshot.attributes) {
+      const syntax = syntaxFor(a.attributeSyntax, a.oMSyntax, a.oMObjectClass);
+      const linkId = a.linkID;
+      const info: AttrInfo = {
+        schema: a,
+        id: a.attributeId,
+        name: a.lDAPDisplayName,
+        syntax,
+        singleValued: a.isSingleValued,
+        replicated: snapshot.isReplicated(a),
+        constructed: snapshot.isConstructed(a),
+        operational: snapshot.isOperational(a),
+        secret: snapshot.isSecret(a),
+        indexed: (a.searchFlags & SearchFlags.fATTINDEX) !== 0 || always.has(a.lDAPDisplayName.toLowerCase()),
+        systemOnly: a.systemOnly,
+        ...(linkId !== undefined && linkId % 2 === 0 ? { forwardLinkId: linkId } : {}),
+      };
+      if (linkId !== undefined && linkId % 2 === 1) pending.push([info, linkId]);
+      this.byId.set(info.id, info);
+      if (!a.isDefunct || !this.byName.has(a.lDAPDisplayName.toLowerCase())) this.byName.set(a.lDAPDisplayName.toLowerCase(), info);
+      this.byName.set(a.attributeID, info);
+      if (linkId !== undefined) this.byLinkId.set(linkId, info);
+      // link values live in the link table, not in value indexes
+      if (info.indexed && linkId === undefined) this.indexedIds.add(info.id);
+    }
+    for (const [info, linkId] of pending) {
+      const fwd = this.byLinkId.get(linkId - 1);
+      if (fwd) (info as { backLinkOf?: AttrInfo }).backLinkOf = fwd;
+    }
+    const ids = this.indexedIds;
+    const byId = this.byId;
+    this.indexer = (rec: ObjectRecord) => {
+      const keys: Buffer[] = [];
+      for (const a of rec.attrs) {
+        if (!ids.has(a.id) || a.values.length === 0) continue;
+        const syn = byId.get(a.id)!.syntax;
+        for (const v of a.values) keys.push(indexKey(a.id, syn.normalize(v as never)));
+      }
+      return keys;
+    };
+  }
+
+  /** By lDAPDisplayName (any case) or OID; defunct attributes only by OID (MS-ADTS 3.1.1.2.5.3). */
+  attr(nameOrOid: string): AttrInfo | undefined {
+    const k = nameOrOid.toLowerCase();
+    const hit = this.byName.get(k) ?? this.byName.get(nameOrOid);
+    if (hit) return hit;
+    if (/^oid\./i.test(nameOrOid)) return this.byName.get(nameOrOid.slice(4));
+    return undefined;
+  }
+
+  attrById(id: number): AttrInfo | undefined {
+    return this.byId.get(id);
+  }
+
+  attrByLinkId(linkId: number): AttrInfo | undefined {
+    return this.byLinkId.get(linkId);
+  }
+
+  isIndexed(id: number): boolean {
+    return this.indexedIds.has(id);
+  }
+
+  cls(nameOrOid: string): ClassSchema | undefined {
+    return this.snapshot.resolveClass(nameOrOid);
+  }
+}
