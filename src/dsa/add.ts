@@ -1,0 +1,327 @@
+// LDAP Add (MS-ADTS 3.1.1.5.2): one new object, one originating update.
+//
+// createObject() is the shared core: provisioning and LDAP add both go through it, so the
+// object class rules, the attributes every object gets (objectGUID, objectCategory,
+// instanceType, name, whenCreated, …) and the replication metadata are decided in one place.
+import type { WriteTxn } from '../store/store.js';
+import { StoreError } from '../store/store.js';
+import type { ObjectRecord, StoredAttribute } from '../store/record.js';
+import type { StoredValue } from '../schema/syntaxes/syntax.js';
+import type { ClassSchema } from '../schema/types.js';
+import { ObjectClassCategory, SystemFlags } from '../schema/types.js';
+import { resolveSchemaDn } from '../schema/types.js';
+import type { AddRequest } from '../ldap/protocol/messages.js';
+import { parseDN, formatDN, InvalidDNError } from '../dn/dn.js';
+import { newGuid } from '../util/guid.js';
+import { OriginatingUpdate } from './originating-update.js';
+import type { AttrInfo } from './schema-binding.js';
+import type { Directory } from './directory.js';
+import type { OperationContext, OperationResult } from './api.js';
+import { AdError } from './errors.js';
+import { dedupe, groupAttributes, linkParts, toStored } from './values.js';
+import { applySecurityPrincipalRules } from './principals.js';
+import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/password.js';
+import { checkControls } from './controls.js';
+
+/** instanceType bits (MS-ADTS 2.2.? / 3.1.1.1.5 "instanceType"). */
+export const InstanceType = {
+  IT_NC_HEAD: 0x1,
+  IT_UNINSTANT: 0x2,
+  IT_WRITE: 0x4,
+  IT_NC_ABOVE: 0x8,
+  IT_NC_COMING: 0x10,
+  IT_NC_GOING: 0x20,
+} as const;
+
+export interface NewObject {
+  /** the parent object; null for an NC head */
+  parent: Buffer | null;
+  /** NC heads: the NC's DN */
+  ncName?: string;
+  /** NC heads: whether this DC holds the NC above (instanceType IT_NC_ABOVE) */
+  ncAbove?: boolean;
+  rdnType: AttrInfo;
+  rdnValue: string;
+  /** requested values by attribute (stored forms), objectClass included */
+  values: Map<AttrInfo, StoredValue[]>;
+  /** provisioning may fix the objectGUID; an LDAP add may not (MS-ADTS 3.1.1.5.2.2) */
+  guid?: Buffer;
+}
+
+export interface CreateOptions {
+  /** system (provisioning, replication-free internal) adds may set systemOnly attributes */
+  system: boolean;
+  place: string;
+  /** provisioning: resolves DNs of objects planned in the same update that may not exist yet */
+  planned?: (dn: string) => Buffer | undefined;
+}
+
+/** The full objectClass chain for the requested classes: the structural class's chain, top first, then auxiliary classes. */
+export function expandObjectClasses(dir: Directory, requested: string[], place: string): { structural: ClassSchema; values: string[] } {
+  const snap = dir.schema.snapshot;
+  const classes: ClassSchema[] = [];
+  for (const oid of requested) {
+    const c = snap.classByOid(oid) ?? snap.resolveClass(oid);
+    if (!c) throw AdError.objectClassViolation(place, `unknown object class ${oid}`);
+    if (c.isDefunct) throw AdError.objectClassViolation(place, `object class ${c.lDAPDisplayName} is defunct`);
+    classes.push(c);
+  }
+  // MS-ADTS 3.1.1.5.2.1.1: exactly one most specific structural class (88-classes count as structural)
+  const structurals = classes.filter((c) => c.objectClassCategory === ObjectClassCategory.Structural || c.objectClassCategory === ObjectClassCategory.Class88);
+  if (structurals.length === 0) throw AdError.objectClassViolation(place, 'no structural object class given');
+  let structural = structurals[0]!;
+  for (const c of structurals) {
+    const info = snap.classInfo(c)!;
+    if (info.chain.includes(structural.lDAPDisplayName)) structural = c;
+  }
+  const info = snap.classInfo(structural)!;
+  for (const c of structurals) {
+    if (!info.chain.includes(c.lDAPDisplayName)) throw AdError.objectClassViolation(place, `structural classes ${structural.lDAPDisplayName} and ${c.lDAPDisplayName} are not in one chain`);
+  }
+  const out: string[] = info.chain.map((n) => snap.classByName(n)!.governsID);
+  for (const c of classes) {
+    if (c.objectClassCategory === ObjectClassCategory.Abstract && !info.chain.includes(c.lDAPDisplayName)) throw AdError.objectClassViolation(place, `abstract class ${c.lDAPDisplayName} is not a superclass of ${structural.lDAPDisplayName}`);
+    if (c.objectClassCategory === ObjectClassCategory.Auxiliary) {
+      // an auxiliary class and its superclasses join the chain after the structural ones
+      for (const n of snap.classInfo(c)!.chain) {
+        const oid = snap.classByName(n)!.governsID;
+        if (!out.includes(oid)) out.push(oid);
+      }
+    }
+  }
+  return { structural, values: out };
+}
+
+/**
+ * Creates an object as one part of the originating update `u`, after checking it against the
+ * schema (MS-ADTS 3.1.1.5.2.1, 3.1.1.5.2.2). Returns its objectGUID.
+ */
+export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObject, opts: CreateOptions): Buffer {
+  const w = u.txn;
+  const schema = dir.schema;
+  const snap = schema.snapshot;
+  const place = opts.place;
+  const A = (n: string) => schema.attr(n)!;
+  const values = new Map(obj.values);
+
+  // objectClass
+  const ocInfo = A('objectClass');
+  const requested = (values.get(ocInfo) ?? []) as string[];
+  if (requested.length === 0) throw AdError.objectClassViolation(place, 'objectClass is required');
+  const { structural, values: ocValues } = expandObjectClasses(dir, requested, place);
+  values.set(ocInfo, ocValues);
+  const cinfo = snap.classInfo(structural)!;
+  const ocNames = ocValues.map((oid) => snap.classByOid(oid)!.lDAPDisplayName);
+  const allowed = new Set<string>();
+  const must = new Set<string>();
+  for (const n of ocNames) {
+    const ci = snap.classInfo(n)!;
+    for (const a of ci.allowedAttributes) allowed.add(a.toLowerCase());
+    for (const a of ci.mustContain) must.add(a.toLowerCase());
+  }
+  if (structural.systemOnly && !opts.system) throw AdError.unwillingToPerform(place, `objects of class ${structural.lDAPDisplayName} are created by the system only`);
+
+  // RDN: MS-ADTS 3.1.1.5.2.2 — the RDN attribute is the class's rDNAttID
+  if (!obj.ncName && cinfo.rDNAttID.toLowerCase() !== obj.rdnType.name.toLowerCase()) {
+    throw AdError.namingViolation(place, `the RDN attribute of a ${structural.lDAPDisplayName} is ${cinfo.rDNAttID}, not ${obj.rdnType.name}`);
+  }
+  if (obj.rdnValue.length === 0 || obj.rdnValue.length > 255) throw AdError.namingViolation(place, 'the RDN value must have 1 to 255 characters');
+
+  // parent: possSuperiors (MS-ADTS 3.1.1.5.2.1.2)
+  let ncGuid: Buffer;
+  let parentRec: ObjectRecord | undefined;
+  if (obj.parent) {
+    parentRec = w.getObject(obj.parent);
+    if (!parentRec) throw AdError.noSuchObject(place, '');
+    ncGuid = parentRec.nc;
+    if (!opts.system) {
+      const parentClasses = ((parentRec.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[]).map((oid) => snap.classByOid(oid)?.lDAPDisplayName.toLowerCase());
+      const poss = [...cinfo.possSuperiors].map((x) => x.toLowerCase());
+      if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.namingViolation(place, `a ${structural.lDAPDisplayName} cannot be created under this parent (possSuperiors)`);
+    }
+    if (parentRec.attrs.find((a) => a.id === A('isDeleted').id)?.values[0] === true) throw AdError.unwillingToPerform(place, 'the parent is deleted');
+  } else {
+    if (!obj.ncName) throw AdError.namingViolation(place, 'no parent');
+    ncGuid = Buffer.alloc(0); // set below to the object's own GUID
+  }
+
+  // values the client may not give
+  for (const [info] of values) {
+    if (info.constructed) throw AdError.constraintViolation(place, info.id, info.name, undefined, `${info.name} is constructed`);
+    if (info.backLinkOf) throw AdError.unwillingToPerform(place, `${info.name} is a back link and cannot be written`);
+    if (!opts.system && info.systemOnly && info.name !== 'objectClass') throw AdError.constraintViolation(place, info.id, info.name, undefined, `${info.name} is system-only`);
+    if (!opts.system && (info.name === 'objectGUID' || info.name === 'objectSid')) throw AdError.unwillingToPerform(place, `${info.name} is assigned by the directory`);
+    if (info.name !== 'objectClass' && !allowed.has(info.name.toLowerCase())) throw AdError.objectClassViolation(place, `attribute ${info.name} is not allowed on a ${structural.lDAPDisplayName}`);
+  }
+
+  // the RDN attribute and name equal the RDN (MS-ADTS 3.1.1.1.4)
+  const rdnVals = values.get(obj.rdnType) as string[] | undefined;
+  if (rdnVals && (rdnVals.length !== 1 || dir.schema.attr(obj.rdnType.name)!.syntax.compare(rdnVals[0]!, obj.rdnValue) !== 0)) {
+    throw AdError.namingViolation(place, `${obj.rdnType.name} must equal the RDN value`);
+  }
+  values.set(obj.rdnType, [obj.rdnValue]);
+  values.set(A('name'), [obj.rdnValue]);
+
+  const guid = obj.guid ?? newGuid();
+  if (!obj.parent) ncGuid = guid;
+
+  // defaults every object gets
+  const set = (n: string, v: StoredValue[]) => {
+    if (!values.has(A(n))) values.set(A(n), v);
+  };
+  let instanceType = InstanceType.IT_WRITE;
+  if (!obj.parent) instanceType |= InstanceType.IT_NC_HEAD | (obj.ncAbove ? InstanceType.IT_NC_ABOVE : 0);
+  values.set(A('instanceType'), [instanceType]);
+  // objectCategory defaults to the class's defaultObjectCategory (MS-ADTS 3.1.1.5.2.3)
+  if (!values.has(A('objectCategory'))) {
+    const catDn = resolveSchemaDn(structural.defaultObjectCategory, dir.forest.schemaDN);
+    const planned = opts.planned?.(catDn);
+    values.set(A('objectCategory'), [planned ? { guid: planned } : dir.syntaxContext(w, place).resolveDN(catDn)]);
+  }
+  values.set(A('whenCreated'), [u.time]);
+  if (structural.defaultHidingValue && !values.has(A('showInAdvancedViewOnly')) && allowed.has('showinadvancedviewonly')) set('showInAdvancedViewOnly', [true]);
+
+  // security principals: objectSid, sAMAccountName/Type, groupType… (MS-ADTS 3.1.1.5.2.4)
+  applySecurityPrincipalRules(dir, u, values, ocNames, opts, guid);
+
+  // must-have attributes (MS-ADTS 3.1.1.5.2.1.1)
+  for (const m of must) {
+    const info = schema.attr(m);
+    if (!info || info.name === 'objectClass') continue;
+    if (info.forwardLinkId !== undefined) continue;
+    if (!values.has(info) || values.get(info)!.length === 0) {
+      // nTSecurityDescriptor and objectCategory are given by the system where absent
+      if (info.name === 'nTSecurityDescriptor' || info.name === 'objectCategory' || info.name === 'objectSid') continue;
+      throw AdError.objectClassViolation(place, `required attribute ${info.name} is missing`);
+    }
+  }
+
+  // single-valued, range constraints, duplicates
+  const attrs: StoredAttribute[] = [];
+  const links: [AttrInfo, StoredValue][] = [];
+  for (const [info, vals0] of values) {
+    const vals = dedupe(info, vals0, () => {
+      throw AdError.attributeOrValueExists(place, info.id, info.name);
+    });
+    if (vals.length === 0) continue;
+    if (info.singleValued && vals.length > 1) throw AdError.constraintViolation(place, info.id, info.name, undefined, `${info.name} is single-valued`);
+    checkRange(info, vals, place);
+    if (info.forwardLinkId !== undefined) {
+      for (const v of vals) links.push([info, v]);
+      continue;
+    }
+    const a: StoredAttribute = { id: info.id, values: vals };
+    if (info.replicated) a.stamp = u.attributeStamp(undefined);
+    attrs.push(a);
+  }
+  const rec: ObjectRecord = {
+    parent: obj.parent,
+    nc: ncGuid,
+    rdnType: obj.rdnType.id,
+    name: obj.rdnValue,
+    usnCreated: u.usn,
+    usnChanged: u.usn,
+    whenChanged: u.time,
+    attrs,
+  };
+  if (obj.ncName) rec.ncName = obj.ncName;
+  try {
+    w.putObject(guid, rec, undefined);
+  } catch (e) {
+    if (e instanceof StoreError && e.code === 'ERR_STORE_NAME_EXISTS') throw AdError.entryAlreadyExists(place);
+    throw e;
+  }
+  for (const [info, v] of links) {
+    const { target, data } = linkParts(v);
+    if (!opts.planned && !w.hasObject(target)) throw AdError.noSuchObject(place, '');
+    u.addLinkValue(guid, info.id, info.forwardLinkId!, target, data);
+  }
+  return guid;
+}
+
+/** rangeLower/rangeUpper (MS-ADTS 3.1.1.2.3): string lengths in characters, integers by value, octet strings by bytes. */
+export function checkRange(info: AttrInfo, vals: StoredValue[], place: string): void {
+  const lo = info.schema.rangeLower;
+  const hi = info.schema.rangeUpper;
+  if (lo === undefined && hi === undefined) return;
+  for (const v of vals) {
+    let n: number | undefined;
+    if (typeof v === 'string') n = [...v].length;
+    else if (typeof v === 'number') n = v;
+    else if (typeof v === 'bigint') n = Number(v);
+    else if (v instanceof Uint8Array) n = v.length;
+    if (n === undefined) continue;
+    if ((lo !== undefined && n < lo) || (hi !== undefined && n > hi)) {
+      throw AdError.constraintViolation(place, info.id, info.name, undefined, `value of ${info.name} outside its range ${lo ?? ''}..${hi ?? ''}`);
+    }
+  }
+}
+
+/** Splits a DN into its RDN (type, value) and the parent DN text. */
+export function splitNewDN(dn: string, place: string): { rdnType: string; rdnValue: string; parentDN: string } {
+  let rdns;
+  try {
+    rdns = parseDN(dn);
+  } catch (e) {
+    if (e instanceof InvalidDNError) throw AdError.invalidDNSyntax(place, e.message);
+    throw e;
+  }
+  if (rdns.length < 2) throw AdError.namingViolation(place, 'cannot add an object without a parent in this directory');
+  if (rdns[0]!.length !== 1) throw AdError.namingViolation(place, 'multi-valued RDNs are not supported');
+  return { rdnType: rdns[0]![0]!.type, rdnValue: rdns[0]![0]!.value, parentDN: formatDN(rdns.slice(1)) };
+}
+
+/** The LDAP Add operation. */
+export async function add(dir: Directory, req: AddRequest, ctx: OperationContext): Promise<OperationResult> {
+  const place = 'dsa.add';
+  checkControls(ctx.controls, 'add');
+  const { rdnType, rdnValue, parentDN } = splitNewDN(req.entry, place);
+  const rdnInfo = dir.schema.attr(rdnType);
+  if (!rdnInfo) throw AdError.undefinedAttributeType(place, rdnType);
+  await dir.store.write((w) => {
+    const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
+    const parent = dir.resolve(w, parentDN, place);
+    const sctx = dir.syntaxContext(w, place);
+    const grouped = groupAttributes(dir.schema, req.attributes, place);
+    const values = new Map<AttrInfo, StoredValue[]>();
+    let password: string | undefined;
+    for (const [info, raw] of grouped) {
+      if (raw.length === 0) throw AdError.constraintViolation(place, info.id, info.name, undefined, `no values for ${info.name}`);
+      if (info.name === 'unicodePwd') {
+        password = passwordFrom(raw, ctx, place);
+        continue;
+      }
+      values.set(info, toStored(info, raw, sctx, place));
+    }
+    const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values }, { system: false, place });
+    if (password !== undefined) setPassword(dir, u, guid, password);
+  });
+  return {};
+}
+
+/** MS-ADTS 3.1.1.3.1.5: unicodePwd is written only over an encrypted connection, as one quoted UTF-16LE value. */
+export function passwordFrom(raw: Buffer[], ctx: OperationContext, place: string): string {
+  if (!ctx.session.encrypted) throw AdError.unwillingToPerform(place, 'unicodePwd can only be set over an encrypted connection (LDAPS or StartTLS)', 0);
+  if (raw.length !== 1) throw AdError.constraintViolation(place, 0x9005a, 'unicodePwd', undefined, 'exactly one unicodePwd value is needed');
+  try {
+    return decodeUnicodePwd(raw[0]!);
+  } catch (e) {
+    if (e instanceof PasswordValueError) throw AdError.constraintViolation(place, 0x9005a, 'unicodePwd', undefined, e.message);
+    throw e;
+  }
+}
+
+/** Stores the NT hash of a new password and stamps pwdLastSet (MS-ADTS 3.1.1.8.? password change semantics, simplified). */
+export function setPassword(dir: Directory, u: OriginatingUpdate, guid: Buffer, password: string): void {
+  const w = u.txn;
+  const prev = w.getObject(guid)!;
+  const rec = structuredClone(prev);
+  u.setAttribute(rec, dir.schema.attr('unicodePwd')!, [ntHash(password)]);
+  // pwdLastSet: FILETIME of the change (100 ns units since 1601)
+  u.setAttribute(rec, dir.schema.attr('pwdLastSet')!, [BigInt(u.time) * 10_000_000n]);
+  u.touch(rec);
+  w.putObject(guid, rec, prev);
+}
+
+void SystemFlags;
+export type { WriteTxn };

@@ -1,0 +1,161 @@
+// One object as the DSA reads it: its stored attributes, the attributes kept in the record
+// (objectGUID, uSNChanged, …), its forward-link values from the link table and its back
+// links, all as stored values of their syntaxes. Filters and entry output both read objects
+// through an ObjectView, so both see the same values.
+import type { ReadTxn } from '../store/store.js';
+import type { ObjectRecord } from '../store/record.js';
+import type { StoredValue, SyntaxContext, DSName } from '../schema/syntaxes/syntax.js';
+import type { AttrInfo } from './schema-binding.js';
+import type { Directory } from './directory.js';
+import { linkValue } from './values.js';
+
+/** Read state of one operation: one snapshot, a memo of derived DNs, one syntax context. */
+export class ReadContext {
+  readonly ctx: SyntaxContext;
+  private readonly dnMemo = new Map<string, string>();
+  /** show link values whose source or target is deleted (LDAP_SERVER_SHOW_DEACTIVATED_LINK_OID) */
+  showDeactivatedLinks = false;
+
+  constructor(
+    readonly dir: Directory,
+    readonly r: ReadTxn,
+  ) {
+    const base = dir.syntaxContext(r);
+    this.ctx = { ...base, dnOf: (ref: DSName) => (r.hasObject(Buffer.from(ref.guid)) ? this.dnOf(Buffer.from(ref.guid)) : base.dnOf(ref)) };
+  }
+
+  /** The DN of `guid`, derived once per operation (parents are shared by many entries). */
+  dnOf(guid: Buffer): string {
+    const k = guid.toString('latin1');
+    let dn = this.dnMemo.get(k);
+    if (dn === undefined) {
+      const rec = this.r.getObject(guid);
+      if (!rec) throw new Error(`no object ${guid.toString('hex')}`);
+      if (rec.parent === null) dn = rec.ncName!;
+      else {
+        const rdnName = this.dir.schema.attrById(rec.rdnType)?.name ?? String(rec.rdnType);
+        const t = rdnName.length <= 2 ? rdnName.toUpperCase() : rdnName;
+        dn = `${t}=${escapeValue(rec.name)},${this.dnOf(rec.parent)}`;
+      }
+      if (this.dnMemo.size > 50_000) this.dnMemo.clear();
+      this.dnMemo.set(k, dn);
+    }
+    return dn;
+  }
+
+  view(guid: Buffer, rec?: ObjectRecord): ObjectView | undefined {
+    const re = rec ?? this.r.getObject(guid);
+    return re ? new ObjectView(this, guid, re) : undefined;
+  }
+}
+
+function escapeValue(v: string): string {
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const ch = v[i]!;
+    if (ch === ',' || ch === '+' || ch === '"' || ch === '\\' || ch === '<' || ch === '>' || ch === ';' || ch === '=') out += '\\' + ch;
+    else if ((ch === ' ' && (i === 0 || i === v.length - 1)) || (ch === '#' && i === 0)) out += '\\' + ch;
+    else if (ch === '\n') out += '\\0A';
+    else if (ch === '\r') out += '\\0D';
+    else if (ch === '\0') out += '\\00';
+    else out += ch;
+  }
+  return out;
+}
+
+export class ObjectView {
+  constructor(
+    readonly rc: ReadContext,
+    readonly guid: Buffer,
+    readonly rec: ObjectRecord,
+  ) {}
+
+  get dn(): string {
+    return this.rc.dnOf(this.guid);
+  }
+
+  /** Stored values of `info` on this object ([] when absent). Constructed attributes are not here: see constructed.ts. */
+  values(info: AttrInfo): StoredValue[] {
+    const rec = this.rec;
+    switch (info.name) {
+      case 'objectGUID':
+        return [this.guid];
+      case 'uSNChanged':
+        return [BigInt(rec.usnChanged)];
+      case 'uSNCreated':
+        return [BigInt(rec.usnCreated)];
+      case 'whenChanged':
+        return [rec.whenChanged];
+      case 'distinguishedName':
+        return [{ guid: this.guid }];
+    }
+    if (info.forwardLinkId !== undefined) {
+      const out: StoredValue[] = [];
+      for (const lv of this.rc.r.links(this.guid, info.forwardLinkId)) {
+        if (lv.stamp.timeDeleted !== 0) continue;
+        if (lv.deactivated && !this.rc.showDeactivatedLinks) continue;
+        out.push(linkValue(info, lv.target, lv.data));
+      }
+      return out;
+    }
+    if (info.backLinkOf) {
+      const out: StoredValue[] = [];
+      for (const b of this.rc.r.backlinks(this.guid, info.backLinkOf.forwardLinkId)) out.push({ guid: Buffer.from(b.source) });
+      return out;
+    }
+    for (const a of rec.attrs) if (a.id === info.id) return a.values as StoredValue[];
+    return [];
+  }
+
+  /** Stored attributes with values, for '*' (links and back links included, record attributes included). */
+  *presentAttributes(): Generator<AttrInfo> {
+    const schema = this.rc.dir.schema;
+    for (const n of ['objectGUID', 'uSNChanged', 'uSNCreated', 'whenChanged', 'distinguishedName']) yield schema.attr(n)!;
+    for (const a of this.rec.attrs) {
+      if (a.values.length === 0) continue;
+      const info = schema.attrById(a.id);
+      if (info) yield info;
+    }
+    const seen = new Set<number>();
+    for (const lv of this.rc.r.links(this.guid)) {
+      if (seen.has(lv.linkId) || lv.stamp.timeDeleted !== 0 || (lv.deactivated && !this.rc.showDeactivatedLinks)) continue;
+      seen.add(lv.linkId);
+      const info = schema.attrByLinkId(lv.linkId);
+      if (info) yield info;
+    }
+    const backSeen = new Set<number>();
+    for (const b of this.rc.r.backlinks(this.guid)) {
+      if (backSeen.has(b.linkId)) continue;
+      backSeen.add(b.linkId);
+      const info = schema.attrByLinkId(b.linkId + 1);
+      if (info) yield info;
+    }
+  }
+
+  /** The objectClass values as lDAPDisplayNames, top first. */
+  objectClassNames(): string[] {
+    const schema = this.rc.dir.schema;
+    const oc = schema.attr('objectClass')!;
+    return (this.values(oc) as string[]).map((oid) => schema.snapshot.classByOid(oid)?.lDAPDisplayName ?? oid);
+  }
+
+  /** The most specific structural class (the last objectClass value that is not auxiliary). */
+  structuralClass(): string {
+    const names = this.objectClassNames();
+    const snap = this.rc.dir.schema.snapshot;
+    for (let i = names.length - 1; i >= 0; i--) {
+      const c = snap.classByName(names[i]!);
+      if (c && c.objectClassCategory !== 3) return c.lDAPDisplayName;
+    }
+    return names[names.length - 1] ?? 'top';
+  }
+
+  first(name: string): StoredValue | undefined {
+    const info = this.rc.dir.schema.attr(name);
+    return info ? this.values(info)[0] : undefined;
+  }
+
+  isDeleted(): boolean {
+    return this.first('isDeleted') === true;
+  }
+}
