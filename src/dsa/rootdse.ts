@@ -1,0 +1,71 @@
+// The rootDSE (MS-ADTS 3.1.1.3.2): the one entry anonymous clients may read. Every attribute
+// here is backed by the state model; supportedControl lists only controls that work.
+import type { OutgoingAttribute, SearchRequest } from '../ldap/protocol/messages.js';
+import type { Directory } from './directory.js';
+import type { OperationContext } from './api.js';
+import { toGeneralizedTime } from '../util/time.js';
+
+/** LDAP capabilities (MS-ADTS 3.1.1.3.4.3). */
+export const Capabilities = {
+  LDAP_CAP_ACTIVE_DIRECTORY_OID: '1.2.840.113556.1.4.800',
+  LDAP_CAP_ACTIVE_DIRECTORY_V51_OID: '1.2.840.113556.1.4.1670',
+  LDAP_CAP_ACTIVE_DIRECTORY_V60_OID: '1.2.840.113556.1.4.1935',
+  LDAP_CAP_ACTIVE_DIRECTORY_V61_R2_OID: '1.2.840.113556.1.4.2080',
+  LDAP_CAP_ACTIVE_DIRECTORY_W8_OID: '1.2.840.113556.1.4.2237',
+} as const;
+
+/** DS_BEHAVIOR_WIN2016 (MS-ADTS 6.1.4.2–6.1.4.4). */
+export const FUNCTIONAL_LEVEL = 7;
+
+export interface RootDseSources {
+  supportedControls: () => string[];
+  supportedExtensions: () => string[];
+  supportedLdapPolicies: () => string[];
+}
+
+/** Attributes returned only when asked for by name (MS-ADTS 3.1.1.3.2: "operational" rootDSE attributes). */
+const ON_REQUEST = new Set(['supportedextension', 'validfsmos', 'dsschemaattrcount', 'dsschemaclasscount', 'dsschemaprefixcount', 'approximatehighestinternalobjectid', 'netlogon', 'tokengroups', 'spnregistrationresult', 'usingssl']);
+
+export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: OperationContext, src: RootDseSources): OutgoingAttribute[] {
+  const f = dir.forest;
+  const all: [string, (string | Buffer)[]][] = [
+    ['configurationNamingContext', [f.configDN]],
+    ['currentTime', [toGeneralizedTime(dir.clock())]],
+    ['defaultNamingContext', [f.domainDN]],
+    ['dnsHostName', [f.dnsHostName]],
+    ['domainControllerFunctionality', [String(FUNCTIONAL_LEVEL)]],
+    ['domainFunctionality', [String(FUNCTIONAL_LEVEL)]],
+    ['dsServiceName', [f.dsaDN]],
+    ['forestFunctionality', [String(FUNCTIONAL_LEVEL)]],
+    ['highestCommittedUSN', [String(dir.store.dc.usn - 1)]],
+    ['isGlobalCatalogReady', ['TRUE']],
+    ['isSynchronized', ['TRUE']],
+    ['ldapServiceName', [`${f.realm}:${f.hostname.toLowerCase()}$@${f.realm.toUpperCase()}`]],
+    ['namingContexts', [f.domainDN, f.configDN, f.schemaDN]],
+    ['rootDomainNamingContext', [f.rootDomainDN]],
+    ['schemaNamingContext', [f.schemaDN]],
+    ['serverName', [f.serverDN]],
+    ['subschemaSubentry', [`CN=Aggregate,${f.schemaDN}`]],
+    ['supportedCapabilities', Object.values(Capabilities)],
+    ['supportedControl', src.supportedControls()],
+    ['supportedLDAPPolicies', src.supportedLdapPolicies()],
+    ['supportedLDAPVersion', ['3', '2']],
+    // supportedSASLMechanisms: none yet — only simple bind is implemented, and the list says so by being absent
+    ['supportedExtension', src.supportedExtensions()],
+    ['validFSMOs', [f.dsaDN]],
+    ['dsSchemaAttrCount', [String(dir.schema.snapshot.attributes.length)]],
+    ['dsSchemaClassCount', [String(dir.schema.snapshot.classes.length)]],
+    ['usingSSL', [ctx.session.encrypted ? 'TRUE' : 'FALSE']],
+  ];
+  const asked = req.attributes.map((a) => a.toLowerCase());
+  const allUser = asked.length === 0 || asked.includes('*');
+  const none = asked.length === 1 && asked[0] === '1.1';
+  const out: OutgoingAttribute[] = [];
+  for (const [name, values] of all) {
+    const n = name.toLowerCase();
+    const want = !none && (asked.includes(n) || (allUser && !ON_REQUEST.has(n)) || asked.includes('+'));
+    if (!want || values.length === 0) continue;
+    out.push({ type: name, values: req.typesOnly ? [] : values });
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+// The DSA as the LDAP server sees it (DirectoryService): who may do what (anonymous users see
+// the rootDSE and nothing else, MS-ADTS 5.1.3.? and AD's default dsHeuristics), then one
+// module per operation.
+import type { BindRequest, CompareRequest, DelRequest, ExtendedRequest, ModifyDNRequest, ModifyRequest, SearchRequest, AddRequest } from '../ldap/protocol/messages.js';
+import { SearchScope } from '../ldap/protocol/messages.js';
+import { WHO_AM_I_OID, FAST_BIND_OID } from '../ldap/protocol/oids.js';
+import { knownControlOids } from '../ldap/controls/index.js';
+import type { BindResult, DirectoryService, ExtendedResult, OperationContext, OperationResult, SearchSink } from './api.js';
+import type { Directory } from './directory.js';
+import { AdError } from './errors.js';
+import { bind } from './bind.js';
+import { add } from './add.js';
+import { modify } from './modify.js';
+import { modifyDN } from './modify-dn.js';
+import { del } from './delete.js';
+import { compare } from './compare.js';
+import { search, SEARCH_CONTROLS } from './search/search.js';
+import { rootDseAttributes } from './rootdse.js';
+import { modifyRootDse } from './rootdse-modify.js';
+import { updateControlOids } from './controls.js';
+import { channel } from 'node:diagnostics_channel';
+
+const opChannel = channel('forestd:dsa:operation');
+
+export interface ServiceOptions {
+  /** names of the LDAP policies in force (MS-ADTS 3.1.1.3.4.6), for the rootDSE */
+  ldapPolicies?: () => string[];
+}
+
+export class DsaService implements DirectoryService {
+  readonly supportedExtensions: readonly string[] = [WHO_AM_I_OID, FAST_BIND_OID];
+
+  constructor(
+    readonly dir: Directory,
+    private readonly opts: ServiceOptions = {},
+  ) {}
+
+  /** Controls that some operation honours (rootDSE supportedControl). */
+  supportedControls(): string[] {
+    const known = new Set(knownControlOids);
+    return [...new Set([...SEARCH_CONTROLS, ...updateControlOids()])].filter((o) => known.has(o));
+  }
+
+  private requireBound(ctx: OperationContext, place: string): void {
+    if (!ctx.session.identity) throw AdError.notAuthenticated(place);
+  }
+
+  private timed<T>(op: string, p: Promise<T>): Promise<T> {
+    if (!opChannel.hasSubscribers) return p;
+    const t0 = performance.now();
+    return p.finally(() => opChannel.publish({ op, ms: performance.now() - t0 }));
+  }
+
+  bind(req: BindRequest, ctx: OperationContext): Promise<BindResult> {
+    return this.timed('bind', bind(this.dir, req, ctx));
+  }
+
+  async search(req: SearchRequest, ctx: OperationContext, sink: SearchSink): Promise<OperationResult> {
+    // the rootDSE: base '' with scope base, readable by everyone (MS-ADTS 3.1.1.3.2)
+    if (req.baseObject === '' && req.scope === SearchScope.baseObject) {
+      const attrs = rootDseAttributes(this.dir, req, ctx, {
+        supportedControls: () => this.supportedControls(),
+        supportedExtensions: () => [...this.supportedExtensions],
+        supportedLdapPolicies: () => this.opts.ldapPolicies?.() ?? [],
+      });
+      await sink.entry('', attrs);
+      return {};
+    }
+    this.requireBound(ctx, 'dsa.search');
+    return this.timed('search', search(this.dir, req, ctx, sink));
+  }
+
+  add(req: AddRequest, ctx: OperationContext): Promise<OperationResult> {
+    this.requireBound(ctx, 'dsa.add');
+    return this.timed('add', add(this.dir, req, ctx));
+  }
+
+  modify(req: ModifyRequest, ctx: OperationContext): Promise<OperationResult> {
+    this.requireBound(ctx, 'dsa.modify');
+    if (req.object === '') return this.timed('modify', modifyRootDse(this.dir, req, ctx));
+    return this.timed('modify', modify(this.dir, req, ctx));
+  }
+
+  modifyDN(req: ModifyDNRequest, ctx: OperationContext): Promise<OperationResult> {
+    this.requireBound(ctx, 'dsa.modifyDN');
+    return this.timed('modifyDN', modifyDN(this.dir, req, ctx));
+  }
+
+  delete(req: DelRequest, ctx: OperationContext): Promise<OperationResult> {
+    this.requireBound(ctx, 'dsa.delete');
+    return this.timed('delete', del(this.dir, req, ctx));
+  }
+
+  compare(req: CompareRequest, ctx: OperationContext): Promise<boolean> {
+    this.requireBound(ctx, 'dsa.compare');
+    return this.timed('compare', compare(this.dir, req, ctx));
+  }
+
+  async extended(req: ExtendedRequest, ctx: OperationContext): Promise<ExtendedResult> {
+    switch (req.requestName) {
+      case WHO_AM_I_OID: {
+        // RFC 4532: the authzId; AD answers "u:DOMAIN\account" for a bound user, empty when anonymous
+        const id = ctx.session.identity;
+        if (!id) return { responseValue: Buffer.alloc(0) };
+        const sam = this.dir.store.reader.getObject(id.guid) ? samOf(this.dir, id.guid) : undefined;
+        return { responseValue: Buffer.from(sam ? `u:${this.dir.forest.netbios}\\${sam}` : `dn:${id.dn}`, 'utf8') };
+      }
+      case FAST_BIND_OID:
+        // MS-ADTS 3.1.1.3.4.2.? LDAP_SERVER_FAST_BIND_OID: later simple binds on this connection only
+        // verify credentials; forestd's binds never build more than that, so the mode is accepted as is
+        return {};
+      default:
+        throw AdError.protocolError('dsa.extended', `unsupported extended operation ${req.requestName}`);
+    }
+  }
+}
+
+function samOf(dir: Directory, guid: Buffer): string | undefined {
+  const rec = dir.store.reader.getObject(guid);
+  const info = dir.schema.attr('sAMAccountName')!;
+  return rec?.attrs.find((a) => a.id === info.id)?.values[0] as string | undefined;
+}
