@@ -22,6 +22,7 @@ import { dedupe, groupAttributes, linkParts, toStored } from './values.js';
 import { applySecurityPrincipalRules } from './principals.js';
 import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/password.js';
 import { checkControls } from './controls.js';
+import { prepareSchemaObject, finishSchemaUpdate, schemaChanged, schemaRawValues } from './schema-update.js';
 
 /** instanceType bits (MS-ADTS 2.2.? / 3.1.1.1.5 "instanceType"). */
 export const InstanceType = {
@@ -181,6 +182,10 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   values.set(A('whenCreated'), [u.time]);
   if (structural.defaultHidingValue && !values.has(A('showInAdvancedViewOnly')) && allowed.has('showinadvancedviewonly')) set('showInAdvancedViewOnly', [true]);
 
+  // schema objects added over LDAP: consistency checks and generated values (MS-ADTS 3.1.1.2.5)
+  const schemaUpdate = !opts.system && ncGuid.equals(dir.forest.schemaNC);
+  if (schemaUpdate) prepareSchemaObject(dir, u, values, ocNames, obj.rdnValue);
+
   // security principals: objectSid, sAMAccountName/Type, groupType… (MS-ADTS 3.1.1.5.2.4)
   applySecurityPrincipalRules(dir, u, values, ocNames, opts, guid);
 
@@ -236,6 +241,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
     if (!opts.planned && !w.hasObject(target)) throw AdError.noSuchObject(place, '');
     u.addLinkValue(guid, info.id, info.forwardLinkId!, target, data);
   }
+  if (schemaUpdate) finishSchemaUpdate(dir, u, guid);
   return guid;
 }
 
@@ -278,9 +284,11 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
   const { rdnType, rdnValue, parentDN } = splitNewDN(req.entry, place);
   const rdnInfo = dir.schema.attr(rdnType);
   if (!rdnInfo) throw AdError.undefinedAttributeType(place, rdnType);
+  let inSchemaNC = false;
   await dir.store.write((w) => {
     const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
     const parent = dir.resolve(w, parentDN, place);
+    inSchemaNC = w.getObject(parent)!.nc.equals(dir.forest.schemaNC);
     const sctx = dir.syntaxContext(w, place);
     const grouped = groupAttributes(dir.schema, req.attributes, place);
     const values = new Map<AttrInfo, StoredValue[]>();
@@ -291,11 +299,12 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
         password = passwordFrom(raw, ctx, place);
         continue;
       }
-      values.set(info, toStored(info, raw, sctx, place));
+      values.set(info, toStored(info, inSchemaNC ? schemaRawValues(dir, info, raw) : raw, sctx, place));
     }
     const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values }, { system: false, place });
     if (password !== undefined) setPassword(dir, u, guid, password);
   });
+  if (inSchemaNC) schemaChanged(dir);
   return {};
 }
 
