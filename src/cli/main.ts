@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util';
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
-import { provisionCommand } from './provision.js';
-import { serveCommand } from './serve.js';
+// commands load lazily: `provision` need not load the LDAP server, nor `serve` the provisioner
+const provisionCommand = async (o: Parameters<typeof import('./provision.js').provisionCommand>[0]) => (await import('./provision.js')).provisionCommand(o);
+const serveCommand = async (o: Parameters<typeof import('./serve.js').serveCommand>[0]) => (await import('./serve.js')).serveCommand(o);
 import { DEFAULTS } from './defaults.js';
 
 const USAGE = `forestd — an Active Directory-compatible directory server

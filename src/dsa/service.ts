@@ -25,6 +25,8 @@ const opChannel = channel('forestd:dsa:operation');
 export interface ServiceOptions {
   /** names of the LDAP policies in force (MS-ADTS 3.1.1.3.4.6), for the rootDSE */
   ldapPolicies?: () => string[];
+  /** the extended operations the server as a whole answers (the DSA's plus StartTLS) */
+  supportedExtensions?: () => string[];
 }
 
 export class DsaService implements DirectoryService {
@@ -60,7 +62,7 @@ export class DsaService implements DirectoryService {
     if (req.baseObject === '' && req.scope === SearchScope.baseObject) {
       const attrs = rootDseAttributes(this.dir, req, ctx, {
         supportedControls: () => this.supportedControls(),
-        supportedExtensions: () => [...this.supportedExtensions],
+        supportedExtensions: () => this.opts.supportedExtensions?.() ?? [...this.supportedExtensions],
         supportedLdapPolicies: () => this.opts.ldapPolicies?.() ?? [],
       });
       await sink.entry('', attrs);

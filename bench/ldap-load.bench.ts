@@ -1,0 +1,94 @@
+// npm run bench:ldap-load — load on a real forestd over LDAP: indexed equality search, base
+// read and modify, with 1 and 16 connections. Prints ops/s, latency percentiles and server
+// CPU per operation; asserts nothing about time. Figures vary with the machine: compare the
+// ratios within one run.
+import { readFileSync } from 'node:fs';
+import { startForestd } from '../test/helpers/forestd.js';
+import { BenchClient } from './lib/client.js';
+import type { ProtocolOp } from '../src/ldap/protocol/messages.js';
+
+const USERS = Number(process.env.BENCH_USERS ?? 10_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = (process.env.BENCH_CONC ?? '1,16').split(',').map(Number);
+
+const f = await startForestd();
+const url = new URL(f.url);
+const host = url.hostname;
+const port = Number(url.port);
+const ou = `OU=Bench,${f.baseDN}`;
+
+async function client(): Promise<BenchClient> {
+  const c = await BenchClient.open(host, port);
+  const rc = await c.bind(f.adminDN, f.adminPassword);
+  if (rc !== 0) throw new Error(`bind failed: ${rc}`);
+  return c;
+}
+
+// ---- load data
+{
+  const c = await client();
+  const add = (dn: string, attrs: Record<string, string[]>) =>
+    c.request({ type: 'addRequest', entry: dn, attributes: Object.entries(attrs).map(([type, values]) => ({ type, values: values.map((v) => Buffer.from(v)) })) });
+  await add(ou, { objectClass: ['organizationalUnit'] });
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < USERS) {
+      const i = next++;
+      const r = await add(`CN=user${i},${ou}`, { objectClass: ['user'], sAMAccountName: [`user${i}`], givenName: ['Bench'], sn: [`User${i}`], mail: [`user${i}@${f.realm}`], description: [`bench user ${i}`] });
+      if (BenchClient.resultCode(r) !== 0) throw new Error(`add user${i}: ${JSON.stringify(r.at(-1))}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  const s = (performance.now() - t0) / 1000;
+  console.log(`load: ${USERS} users added over LDAP in ${s.toFixed(1)} s (${Math.round(USERS / s)} adds/s, 32 in flight on one connection)`);
+  c.close();
+}
+
+const rnd = () => Math.floor(Math.random() * USERS);
+const cases: [string, () => ProtocolOp][] = [
+  ['search (sAMAccountName=…) subtree', () => ({ type: 'searchRequest', baseObject: ou, scope: 2, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'equalityMatch', attributeDesc: 'sAMAccountName', assertionValue: Buffer.from(`user${rnd()}`) }, attributes: ['cn', 'mail'] }) as ProtocolOp],
+  ['base read', () => ({ type: 'searchRequest', baseObject: `CN=user${rnd()},${ou}`, scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attributeDesc: 'objectClass' }, attributes: ['cn', 'mail', 'description'] }) as ProtocolOp],
+  ['modify (replace description)', () => ({ type: 'modifyRequest', object: `CN=user${rnd()},${ou}`, changes: [{ operation: 2, modification: { type: 'description', values: [Buffer.from(`changed ${Math.random()}`)] } }] }) as ProtocolOp],
+];
+
+function serverCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, clock ticks of 1/100 s
+}
+function serverRssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+const pid = f.pid;
+
+console.log(`\n${'case'.padEnd(36)} ${'conns'.padStart(5)} ${'ops/s'.padStart(9)} ${'mean ms'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'srv CPU µs/op'.padStart(14)}`);
+for (const [name, make] of cases) {
+  for (const conc of CONCURRENCY) {
+    const clients = await Promise.all(Array.from({ length: conc }, client));
+    const lat: number[] = [];
+    let errors = 0;
+    const cpu0 = serverCpuSeconds(pid);
+    const end = performance.now() + SECONDS * 1000;
+    const t0 = performance.now();
+    await Promise.all(
+      clients.map(async (c) => {
+        while (performance.now() < end) {
+          const s = performance.now();
+          const r = await c.request(make());
+          lat.push(performance.now() - s);
+          if (BenchClient.resultCode(r) !== 0) errors++;
+        }
+      }),
+    );
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = serverCpuSeconds(pid) - cpu0;
+    lat.sort((a, b) => a - b);
+    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
+    const mean = lat.reduce((a, b) => a + b, 0) / lat.length;
+    console.log(`${name.padEnd(36)} ${String(conc).padStart(5)} ${Math.round(lat.length / wall).toString().padStart(9)} ${mean.toFixed(2).padStart(8)} ${pct(0.5).toFixed(2).padStart(7)} ${pct(0.99).toFixed(2).padStart(7)} ${Math.round((cpu / lat.length) * 1e6).toString().padStart(14)}${errors ? `  (${errors} errors)` : ''}`);
+    for (const c of clients) c.close();
+  }
+}
+console.log(`\nserver RSS ${serverRssMiB(pid).toFixed(0)} MiB with ${USERS} users`);
+await f.stop();

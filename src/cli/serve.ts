@@ -1,0 +1,52 @@
+// forestd serve: opens a provisioned data directory and serves it over LDAP, LDAPS and the
+// global-catalog ports until SIGINT/SIGTERM.
+import { Directory } from '../dsa/directory.js';
+import { DsaService } from '../dsa/service.js';
+import { LdapServer, type ListenerOptions } from '../ldap/server.js';
+import { loadOrCreateCertificate } from '../ldap/tls.js';
+import { SUPPORTED_LDAP_POLICIES } from '../ldap/policies.js';
+import { stderrLogger } from '../ldap/logger.js';
+
+export interface ServeSettings {
+  data: string;
+  host: string;
+  ldapPort: number;
+  ldapsPort: number;
+  gcPort: number;
+  gcsPort: number;
+}
+
+export async function serveCommand(s: ServeSettings): Promise<void> {
+  const dir = Directory.open(s.data);
+  const f = dir.forest;
+  const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
+  let server: LdapServer | undefined;
+  const service = new DsaService(dir, {
+    ldapPolicies: () => [...SUPPORTED_LDAP_POLICIES],
+    supportedExtensions: () => server?.supportedExtensions ?? [...service.supportedExtensions],
+  });
+  const listeners: ListenerOptions[] = [
+    { host: s.host, port: s.ldapPort, name: 'ldap' },
+    { host: s.host, port: s.ldapsPort, tls: true, name: 'ldaps' },
+    { host: s.host, port: s.gcPort, globalCatalog: true, name: 'gc' },
+    { host: s.host, port: s.gcsPort, tls: true, globalCatalog: true, name: 'gc-tls' },
+  ];
+  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, logger: stderrLogger('info') });
+  const bound = await server.listen();
+  for (const b of bound) {
+    const host = b.family === 'IPv6' ? `[${b.address}]` : b.address;
+    console.log(`listening ${b.name} ${b.tls ? 'ldaps' : 'ldap'}://${host}:${b.port}`);
+  }
+  const ldap = bound.find((b) => b.name === 'ldap')!;
+  console.log(`forestd: serving ${f.realm} (${f.domainDN}) as ${f.dnsHostName}`);
+  console.log(`  try: ldapsearch -H ldap://${ldap.address}:${ldap.port} -x -D 'Administrator@${f.realm}' -w "$(cat ${s.data}/admin-password)" -b '${f.domainDN}' '(objectClass=user)' sAMAccountName`);
+  if (tls.created) console.log(`  TLS: made a self-signed certificate in ${tls.certPath}`);
+  console.log('ready');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await dir.close();
+}

@@ -1,0 +1,127 @@
+// Starts a real forestd for integration tests: `forestd provision` into a temporary data
+// directory, then `forestd serve` on ephemeral loopback ports, as separate processes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './tmp.js';
+
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+export const CLI = fileURLToPath(new URL(`../../src/cli/main${ext}`, import.meta.url));
+
+export interface RunningForestd {
+  dir: string;
+  url: string;
+  ldapsUrl: string;
+  gcUrl: string;
+  port: number;
+  ldapsPort: number;
+  /** process id of the serving forestd */
+  pid: number;
+  realm: string;
+  netbios: string;
+  baseDN: string;
+  adminDN: string;
+  adminUPN: string;
+  adminPassword: string;
+  stop(): Promise<void>;
+  /** the server's stderr so far (for failure messages) */
+  log(): string;
+}
+
+export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export async function startForestd(o: { realm?: string; netbios?: string; adminPassword?: string } = {}): Promise<RunningForestd> {
+  const realm = o.realm ?? 'example.com';
+  const netbios = o.netbios ?? 'EXAMPLE';
+  const adminPassword = o.adminPassword ?? 'Adm1n-Passw0rd!';
+  const { dir, cleanup } = tempDir('forestd-it-');
+  const data = join(dir, 'data');
+  const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
+  if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
+  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, CLI, 'serve', '--data', data, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const urls = await new Promise<Record<string, string>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`forestd did not start in time:\n${out}\n${err}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      // serve prints one "listening <kind> <url>" line per listener, then "ready"
+      if (/^ready$/m.test(out)) {
+        clearTimeout(timer);
+        const m: Record<string, string> = {};
+        for (const [, kind, url] of out.matchAll(/^listening (\S+) (\S+)$/gm)) m[kind!] = url!;
+        resolve(m);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`forestd exited with ${code} before it was ready:\n${out}\n${err}`));
+    });
+  });
+  const baseDN = realm.split('.').map((l) => `DC=${l}`).join(',');
+  const url = urls['ldap']!;
+  const ldapsUrl = urls['ldaps']!;
+  return {
+    dir: data,
+    url,
+    ldapsUrl,
+    gcUrl: urls['gc']!,
+    port: Number(new URL(url).port),
+    pid: child.pid!,
+    ldapsPort: Number(new URL(ldapsUrl).port),
+    realm,
+    netbios,
+    baseDN,
+    adminDN: `CN=Administrator,CN=Users,${baseDN}`,
+    adminUPN: `Administrator@${realm}`,
+    adminPassword,
+    log: () => err,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(t);
+      }
+      cleanup();
+    },
+  };
+}
+
+/** Runs a command (an LDAP client) and returns its output. */
+export function run(cmd: string, args: string[], input?: string, env?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** The python with Debian's python3-ldap3 (the system one; CI installs the package there). */
+export const PYTHON = process.env.FORESTD_PYTHON ?? '/usr/bin/python3';
+
+export function readAdminPassword(dir: string): string {
+  return readFileSync(join(dir, 'admin-password'), 'utf8').trim();
+}

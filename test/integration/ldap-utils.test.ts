@@ -1,0 +1,131 @@
+// OpenLDAP's command-line clients (Debian ldap-utils) against a real forestd.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startForestd, run, type RunningForestd } from '../helpers/forestd.js';
+
+let f: RunningForestd;
+before(async () => {
+  f = await startForestd();
+});
+after(async () => {
+  await f?.stop();
+});
+
+const auth = () => ['-x', '-H', f.url, '-D', f.adminDN, '-w', f.adminPassword];
+
+/** Parses ldapsearch -LLL output into entries of attribute → values (base64 values decoded). */
+function parseLdif(text: string): Record<string, string[]>[] {
+  const entries: Record<string, string[]>[] = [];
+  const unfolded = text.replace(/\n /g, '');
+  for (const block of unfolded.split(/\n\n+/)) {
+    const e: Record<string, string[]> = {};
+    for (const line of block.split('\n')) {
+      const m = /^([^:]+)(::?) ?(.*)$/.exec(line);
+      if (!m || line.startsWith('#')) continue;
+      const v = m[2] === '::' ? Buffer.from(m[3]!, 'base64').toString('utf8') : m[3]!;
+      (e[m[1]!.toLowerCase()] ??= []).push(v);
+    }
+    if (Object.keys(e).length) entries.push(e);
+  }
+  return entries;
+}
+
+test('anonymous: the rootDSE is readable', async () => {
+  const r = await run('ldapsearch', ['-x', '-H', f.url, '-b', '', '-s', 'base', '-LLL', '(objectClass=*)']);
+  assert.equal(r.code, 0, r.stderr);
+  const [e] = parseLdif(r.stdout);
+  assert.deepEqual(e!.defaultnamingcontext, [f.baseDN]);
+  assert.deepEqual(e!.namingcontexts!.sort(), [f.baseDN, `CN=Configuration,${f.baseDN}`, `CN=Schema,CN=Configuration,${f.baseDN}`].sort());
+  assert.ok(e!.supportedcapabilities!.includes('1.2.840.113556.1.4.800'), 'claims LDAP_CAP_ACTIVE_DIRECTORY_OID');
+  assert.deepEqual(e!.supportedldapversion!.sort(), ['2', '3']);
+  assert.match(e!.currenttime![0]!, /^\d{14}\.0Z$/);
+  assert.ok(Number(e!.highestcommittedusn![0]) > 1000);
+  assert.ok(e!.supportedcontrol!.includes('1.2.840.113556.1.4.319'), 'paged results listed');
+});
+
+test('anonymous: anything beyond the rootDSE is refused the AD way', async () => {
+  const r = await run('ldapsearch', ['-x', '-H', f.url, '-b', f.baseDN, '-LLL', '(objectClass=*)']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr + r.stdout, /Operations error \(1\)/);
+  assert.match(r.stderr + r.stdout, /000004DC: LdapErr: DSID-[0-9A-F]{8}, comment: In order to perform this operation a successful bind must be completed/);
+});
+
+test('bind: good password by DN, UPN and DOMAIN\\name; bad password gets 52e', async () => {
+  for (const who of [f.adminDN, f.adminUPN, `${f.netbios}\\Administrator`]) {
+    const r = await run('ldapwhoami', ['-x', '-H', f.url, '-D', who, '-w', f.adminPassword]);
+    assert.equal(r.code, 0, `${who}: ${r.stderr}`);
+    assert.equal(r.stdout.trim(), `u:${f.netbios}\\Administrator`);
+  }
+  const bad = await run('ldapwhoami', ['-x', '-H', f.url, '-D', f.adminDN, '-w', 'wrong']);
+  assert.equal(bad.code, 49);
+  assert.match(bad.stderr, /80090308: LdapErr: DSID-[0-9A-F]{8}, comment: AcceptSecurityContext error, data 52e/);
+  const nobody = await run('ldapwhoami', ['-x', '-H', f.url, '-D', `nobody@${f.realm}`, '-w', 'x']);
+  assert.equal(nobody.code, 49, 'an unknown account fails like a bad password');
+  // Guest is disabled: data 533 once it has a password… it has none, so 52e
+  const guest = await run('ldapwhoami', ['-x', '-H', f.url, '-D', `Guest@${f.realm}`, '-w', 'x']);
+  assert.equal(guest.code, 49);
+});
+
+test('search: the provisioned domain, by indexed equality, with attribute selection', async () => {
+  const r = await run('ldapsearch', [...auth(), '-b', f.baseDN, '-LLL', '(sAMAccountName=Domain Admins)', 'objectSid', 'member', 'groupType', 'sAMAccountType', 'objectClass']);
+  assert.equal(r.code, 0, r.stderr);
+  const [e] = parseLdif(r.stdout);
+  assert.ok(e, r.stdout);
+  assert.equal(e!.dn![0], `CN=Domain Admins,CN=Users,${f.baseDN}`);
+  assert.deepEqual(e!.member, [f.adminDN]);
+  assert.deepEqual(e!.grouptype, ['-2147483646']);
+  assert.deepEqual(e!.samaccounttype, ['268435456']);
+  assert.deepEqual(e!.objectclass, ['top', 'group']);
+  const admin = parseLdif((await run('ldapsearch', [...auth(), '-b', f.adminDN, '-s', 'base', '-LLL', '(objectClass=*)', 'memberOf', 'unicodePwd', 'objectCategory'])).stdout)[0]!;
+  assert.ok(admin.memberof!.includes(`CN=Domain Admins,CN=Users,${f.baseDN}`));
+  assert.ok(admin.memberof!.includes(`CN=Administrators,CN=Builtin,${f.baseDN}`));
+  assert.equal(admin.unicodepwd, undefined, 'passwords are never returned');
+  assert.deepEqual(admin.objectcategory, [`CN=Person,CN=Schema,CN=Configuration,${f.baseDN}`]);
+});
+
+test('add, modify, compare, modrdn, delete with ldap-utils', async () => {
+  const ou = `OU=LdapUtils,${f.baseDN}`;
+  let r = await run('ldapadd', auth(), `dn: ${ou}\nobjectClass: organizationalUnit\n\ndn: CN=Alice,${ou}\nobjectClass: user\nsAMAccountName: alice\ngivenName: Alice\ndescription: first\n`);
+  assert.equal(r.code, 0, r.stderr);
+  r = await run('ldapmodify', auth(), `dn: CN=Alice,${ou}\nchangetype: modify\nreplace: description\ndescription: second\n-\nadd: mail\nmail: alice@example.com\n`);
+  assert.equal(r.code, 0, r.stderr);
+  r = await run('ldapcompare', [...auth(), `CN=Alice,${ou}`, 'description:second']);
+  assert.equal(r.code, 6, `compareTrue: ${r.stdout}${r.stderr}`);
+  r = await run('ldapcompare', [...auth(), `CN=Alice,${ou}`, 'description:first']);
+  assert.equal(r.code, 5, 'compareFalse');
+  r = await run('ldapmodrdn', [...auth(), '-r', `CN=Alice,${ou}`, 'CN=Alice Smith']);
+  assert.equal(r.code, 0, r.stderr);
+  const e = parseLdif((await run('ldapsearch', [...auth(), '-b', ou, '-LLL', '(sAMAccountName=alice)', 'cn', 'name', 'description', 'mail'])).stdout)[0]!;
+  assert.equal(e.dn![0], `CN=Alice Smith,${ou}`);
+  assert.deepEqual(e.cn, ['Alice Smith']);
+  assert.deepEqual(e.name, ['Alice Smith']);
+  assert.deepEqual(e.description, ['second']);
+  // deleting a non-leaf is refused; the leaf first, then the OU
+  r = await run('ldapdelete', [...auth(), ou]);
+  assert.equal(r.code, 66, `notAllowedOnNonLeaf: ${r.stderr}`);
+  r = await run('ldapdelete', [...auth(), `CN=Alice Smith,${ou}`, ou]);
+  assert.equal(r.code, 0, r.stderr);
+  r = await run('ldapsearch', [...auth(), '-b', ou, '-s', 'base', '-LLL', '(objectClass=*)']);
+  assert.equal(r.code, 32, 'noSuchObject after delete');
+  assert.match(r.stderr + r.stdout, /0000208D: NameErr: DSID-[0-9A-F]{8}, problem 2001 \(NO_OBJECT\)/);
+});
+
+test('errors carry AD extended text: duplicate add, bad attribute, missing parent', async () => {
+  let r = await run('ldapadd', auth(), `dn: CN=Users,${f.baseDN}\nobjectClass: container\n`);
+  assert.equal(r.code, 68);
+  assert.match(r.stderr, /00002071: UpdErr: DSID-[0-9A-F]{8}, problem 6005 \(ENTRY_EXISTS\)/);
+  r = await run('ldapadd', auth(), `dn: CN=X,CN=Users,${f.baseDN}\nobjectClass: container\nnoSuchAttributeAnywhere: 1\n`);
+  assert.equal(r.code, 17, r.stderr);
+  r = await run('ldapadd', auth(), `dn: CN=X,CN=Nope,${f.baseDN}\nobjectClass: container\n`);
+  assert.equal(r.code, 32, r.stderr);
+  assert.match(r.stderr, /matched DN: CN=Users|matched DN: DC=/i);
+});
+
+test('the subSchema entry parses with OpenLDAP', async () => {
+  const r = await run('ldapsearch', [...auth(), '-b', `CN=Aggregate,CN=Schema,CN=Configuration,${f.baseDN}`, '-s', 'base', '-LLL', '(objectClass=*)', 'attributeTypes', 'objectClasses', 'dITContentRules']);
+  assert.equal(r.code, 0, r.stderr);
+  const e = parseLdif(r.stdout)[0]!;
+  assert.ok(e.attributetypes!.length >= 1499, `attributeTypes: ${e.attributetypes?.length}`);
+  assert.ok(e.objectclasses!.length >= 269);
+  assert.ok(e.attributetypes!.some((v) => /NAME 'sAMAccountName'/.test(v)));
+});

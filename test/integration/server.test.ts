@@ -1,0 +1,697 @@
+/**
+ * The LDAP server layer (src/ldap/server.ts, connection.ts) against real
+ * clients: ldapts (npm), OpenLDAP's ldapsearch, and raw sockets for what no
+ * well-behaved client sends. The DirectoryService is an in-test fake: this
+ * file checks sockets, framing, sequencing, TLS, limits — not directory semantics.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import tls from 'node:tls';
+import { execFile } from 'node:child_process';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { tempDir } from '../helpers/tmp.js';
+import { Client, InvalidCredentialsError, NoSuchObjectError as ClientNoSuchObject } from 'ldapts';
+import { LdapServer } from '../../src/ldap/server.js';
+import { createSelfSignedCertificate } from '../../src/ldap/tls.js';
+import { silentLogger } from '../../src/ldap/logger.js';
+import type { LdapPolicies } from '../../src/ldap/policies.js';
+import {
+  CanceledError,
+  InvalidCredentialsError as ServerInvalidCredentials,
+  NoSuchObjectError,
+  ResultCode,
+} from '../../src/ldap/protocol/result-codes.js';
+import { MessageFramer } from '../../src/ldap/protocol/framer.js';
+import { decodeMessage, encodeMessage } from '../../src/ldap/protocol/codec.js';
+import { NOTICE_OF_DISCONNECTION_OID, START_TLS_OID, WHO_AM_I_OID } from '../../src/ldap/protocol/oids.js';
+import type { LdapMessage, ProtocolOp, SearchRequest } from '../../src/ldap/protocol/messages.js';
+import type { BindResult, DirectoryService, ExtendedResult, OperationContext, OperationResult, SearchSink } from '../../src/dsa/api.js';
+
+const HOST = '127.0.0.1';
+const ADMIN_DN = 'cn=admin,dc=example,dc=com';
+const PASSWORD = 'secret';
+
+// ------------------------------------------------------------------ the fake directory
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    }, { once: true });
+  });
+
+/**
+ * Search bases it understands:
+ *   ''            (base scope) a rootDSE-like entry
+ *   echo=K        one entry cn=K after a random 0-20 ms delay
+ *   n=N           N entries cn=I,n=N in order, each with a 500-byte value
+ *   sleep=MS      finishes after MS ms (rejects with the abort reason)
+ *   wait          sleeps until aborted
+ *   whoami        one entry describing the session
+ *   boom          throws a plain Error
+ *   missing       throws NoSuchObjectError with a matchedDN
+ */
+class FakeDirectory implements DirectoryService {
+  readonly supportedExtensions = [WHO_AM_I_OID];
+  readonly aborts: unknown[] = [];
+  emitted = new Map<string, number>();
+  order: string[] = [];
+  concurrent = 0;
+  maxConcurrent = 0;
+
+  async bind(req: Parameters<DirectoryService['bind']>[0], ctx: OperationContext): Promise<BindResult> {
+    this.order.push(`bind:${req.name}`);
+    if (req.name === '' ) return { identity: null };
+    if (req.authentication.method !== 'simple') throw new ServerInvalidCredentials('simple binds only');
+    if (req.name === 'cn=slow') {
+      await sleep(100, ctx.signal);
+      return { identity: null };
+    }
+    if (req.name !== ADMIN_DN || req.authentication.password.toString() !== PASSWORD) {
+      throw new ServerInvalidCredentials('80090308: LdapErr: DSID-0C090447, comment: AcceptSecurityContext error, data 52e, v3839');
+    }
+    return { identity: { dn: ADMIN_DN, guid: Buffer.alloc(16, 1), isAdmin: true } };
+  }
+
+  async search(req: SearchRequest, ctx: OperationContext, sink: SearchSink): Promise<OperationResult> {
+    const base = req.baseObject;
+    this.order.push(`search:${base}`);
+    try {
+      if (base === '') {
+        await sink.entry('', [
+          { type: 'objectClass', values: ['top'] },
+          { type: 'namingContexts', values: ['dc=example,dc=com'] },
+          { type: 'supportedLDAPVersion', values: ['3'] },
+        ]);
+        return {};
+      }
+      const [key, val] = base.split('=') as [string, string | undefined];
+      switch (key) {
+        case 'echo':
+          await sleep(Math.floor(Math.random() * 20), ctx.signal);
+          await sink.entry(`cn=${val}`, [{ type: 'cn', values: [val ?? ''] }]);
+          return { diagnosticMessage: `echo ${val}` };
+        case 'n': {
+          const n = Number(val);
+          const filler = 'x'.repeat(500);
+          for (let i = 0; i < n; i++) {
+            if (ctx.signal.aborted) throw ctx.signal.reason;
+            const p = sink.entry(`cn=${i},${base}`, [{ type: 'i', values: [String(i)] }, { type: 'filler', values: [filler] }]);
+            this.emitted.set(base, i + 1);
+            if (p) await p;
+          }
+          return {};
+        }
+        case 'sleep':
+          this.concurrent++;
+          this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
+          try {
+            await sleep(Number(val), ctx.signal);
+          } finally {
+            this.concurrent--;
+          }
+          return {};
+        case 'wait':
+          await sleep(3_600_000, ctx.signal);
+          return {};
+        case 'whoami':
+          await sink.entry('cn=whoami', [
+            { type: 'encrypted', values: [String(ctx.session.encrypted)] },
+            { type: 'globalCatalog', values: [String(ctx.session.globalCatalog)] },
+            { type: 'identity', values: [ctx.session.identity?.dn ?? 'anonymous'] },
+            { type: 'controls', values: ctx.controls.map((c) => c.type) },
+          ]);
+          return {};
+        case 'boom':
+          throw new Error('kaboom: a bug in the directory');
+        case 'missing':
+          throw new NoSuchObjectError('0000208D: NameErr: DSID-03100241, problem 2001 (NO_OBJECT)', 'dc=example,dc=com');
+        default:
+          return {};
+      }
+    } catch (e) {
+      if (ctx.signal.aborted) this.aborts.push(ctx.signal.reason);
+      throw e;
+    }
+  }
+
+  async add(): Promise<OperationResult> { return {}; }
+  async modify(): Promise<OperationResult> { return {}; }
+  async modifyDN(): Promise<OperationResult> { return {}; }
+  async delete(): Promise<OperationResult> { return {}; }
+  async compare(req: Parameters<DirectoryService['compare']>[0]): Promise<boolean> {
+    return req.assertionValue.toString() === 'yes';
+  }
+  async extended(req: Parameters<DirectoryService['extended']>[0], ctx: OperationContext): Promise<ExtendedResult> {
+    assert.equal(req.requestName, WHO_AM_I_OID);
+    const dn = ctx.session.identity?.dn;
+    return { responseValue: Buffer.from(dn ? `dn:${dn}` : '') };
+  }
+}
+
+// ------------------------------------------------------------------ a raw client
+
+class RawClient {
+  readonly socket: net.Socket;
+  readonly messages: LdapMessage[] = [];
+  readonly closed: Promise<void>;
+  private readonly framer = new MessageFramer({ maxPduSize: 1 << 30 });
+  private waiters: Array<() => void> = [];
+
+  constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      for (const pdu of this.framer.push(chunk)) this.messages.push(decodeMessage(Buffer.from(pdu)));
+      this.wake();
+    });
+    socket.on('error', () => {});
+    this.closed = new Promise((resolve) => socket.on('close', () => { this.wake(); resolve(); }));
+  }
+
+  static connect(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host: HOST, port }, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  send(...msgs: LdapMessage[]): void {
+    this.socket.write(Buffer.concat(msgs.map((m) => encodeMessage(m))));
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Waits until a received message satisfies `pred` (safety bound 5 s). */
+  async waitFor(pred: (m: LdapMessage) => boolean, what: string, ms = 5000): Promise<LdapMessage> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const m = this.messages.find(pred);
+      if (m) return m;
+      if (this.socket.destroyed && this.socket.readableEnded !== false) {
+        const again = this.messages.find(pred);
+        if (again) return again;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages.map((x) => [x.messageID, x.protocolOp.type]))}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+
+  async notice(): Promise<LdapMessage> {
+    return this.waitFor(
+      (m) => m.messageID === 0 && m.protocolOp.type === 'extendedResponse' && m.protocolOp.responseName === NOTICE_OF_DISCONNECTION_OID,
+      'notice of disconnection',
+    );
+  }
+}
+
+function searchMsg(messageID: number, baseObject: string): LdapMessage {
+  return {
+    messageID,
+    protocolOp: {
+      type: 'searchRequest',
+      baseObject,
+      scope: 0,
+      derefAliases: 0,
+      sizeLimit: 0,
+      timeLimit: 0,
+      typesOnly: false,
+      filter: { type: 'present', attribute: 'objectClass' },
+      attributes: [],
+    } as ProtocolOp,
+    controls: [],
+  };
+}
+
+const isDone = (id: number) => (m: LdapMessage): boolean => m.messageID === id && m.protocolOp.type === 'searchResultDone';
+const resultCode = (m: LdapMessage): number => (m.protocolOp as { resultCode: number }).resultCode;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<T>((_, reject) => { t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); }),
+  ]);
+}
+
+function startServer(directory: DirectoryService, policies: Partial<LdapPolicies> = {}, withTls = false): Promise<{ server: LdapServer; port: number; ldapsPort: number; gcPort: number; gcTlsPort: number }>;
+async function startServer(directory: DirectoryService, policies: Partial<LdapPolicies> = {}, withTls = false) {
+  const listeners = [{ host: HOST, port: 0 }];
+  if (withTls) {
+    listeners.push(
+      { host: HOST, port: 0, tls: true } as never,
+      { host: HOST, port: 0, globalCatalog: true } as never,
+      { host: HOST, port: 0, tls: true, globalCatalog: true } as never,
+    );
+  }
+  const server = new LdapServer({
+    directory,
+    listeners,
+    tls: withTls ? material : undefined,
+    policies,
+    logger: silentLogger,
+  });
+  const addrs = await server.listen();
+  const find = (t: boolean, gc: boolean): number => addrs.find((a) => a.tls === t && a.globalCatalog === gc)?.port ?? -1;
+  return { server, port: find(false, false), ldapsPort: find(true, false), gcPort: find(false, true), gcTlsPort: find(true, true) };
+}
+
+// libldap checks the name it canonicalised 'localhost' to (often the machine's host name)
+const material = createSelfSignedCertificate([...new Set(['localhost', hostname()])], ['127.0.0.1']);
+
+// ------------------------------------------------------------------ tests
+
+describe('LdapServer', () => {
+  const dir = new FakeDirectory();
+  let server: LdapServer;
+  let port: number;
+  let ldapsPort: number;
+  let gcPort: number;
+  let gcTlsPort: number;
+  const clients: Client[] = [];
+  const client = (url?: string, tlsOptions?: tls.ConnectionOptions): Client => {
+    const c = new Client({ url: url ?? `ldap://${HOST}:${port}`, tlsOptions, timeout: 10_000 });
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    ({ server, port, ldapsPort, gcPort, gcTlsPort } = await startServer(dir, {}, true));
+  });
+  after(async () => {
+    for (const c of clients) await c.unbind().catch(() => {});
+    await server.close();
+  });
+
+  it('binds listeners on ephemeral ports and reports them', () => {
+    const ports = server.addresses.map((a) => a.port);
+    assert.equal(ports.length, 4);
+    assert.equal(new Set(ports).size, 4);
+    assert.ok(ports.every((p) => p > 0));
+    assert.deepEqual(server.supportedExtensions, [START_TLS_OID, WHO_AM_I_OID]);
+  });
+
+  it('simple bind: accepts the right password, maps LdapError to the result', async () => {
+    const c = client();
+    await assert.rejects(c.bind(ADMIN_DN, 'wrong'), (e: unknown) => {
+      assert.ok(e instanceof InvalidCredentialsError);
+      assert.match((e as Error).message, /data 52e/);
+      return true;
+    });
+    await c.bind(ADMIN_DN, PASSWORD);
+    const r = await c.search('whoami=1', { scope: 'base' });
+    assert.equal(r.searchEntries[0]!['identity'], ADMIN_DN);
+    const who = await c.exop(WHO_AM_I_OID);
+    assert.equal(who.value, `dn:${ADMIN_DN}`);
+  });
+
+  it('answers pipelined searches on one connection under their own messageIDs', async () => {
+    const c = client();
+    // ldapts opens one socket per call made before it is connected: connect first
+    await c.search('echo=warm-up', { scope: 'base' });
+    const opened = server.connectionCount;
+    const ks = Array.from({ length: 100 }, (_, i) => i);
+    const results = await Promise.all(ks.map((k) => c.search(`echo=${k}`, { scope: 'base' })));
+    results.forEach((r, k) => {
+      assert.equal(r.searchEntries.length, 1);
+      assert.equal(r.searchEntries[0]!.dn, `cn=${k}`);
+    });
+    // entries of one search stay in order while others interleave
+    const [big] = await Promise.all([
+      c.search('n=300', { scope: 'base' }),
+      ...ks.slice(0, 20).map((k) => c.search(`echo=${k}`, { scope: 'base' })),
+    ]);
+    assert.deepEqual(big.searchEntries.map((e) => e['i']), Array.from({ length: 300 }, (_, i) => String(i)));
+    assert.equal(server.connectionCount, opened, 'all on one connection');
+  });
+
+  it('turns directory errors into results and keeps the connection', async () => {
+    const c = client();
+    await assert.rejects(c.search('missing', { scope: 'base' }), (e: unknown) => {
+      assert.ok(e instanceof ClientNoSuchObject);
+      return true;
+    });
+    await assert.rejects(c.search('boom', { scope: 'base' }), (e: unknown) => {
+      assert.equal((e as { code: number }).code, ResultCode.other);
+      assert.doesNotMatch((e as Error).message, /kaboom/); // internals are not leaked
+      return true;
+    });
+    assert.equal(await c.compare('cn=x', 'cn', 'yes'), true);
+    assert.equal(await c.compare('cn=x', 'cn', 'no'), false);
+    // RFC 4511 4.12: an unknown extended operation gets protocolError
+    await assert.rejects(c.exop('1.2.3.4'), (e: unknown) => (e as { code: number }).code === ResultCode.protocolError);
+    const r = await c.search('whoami=1', { scope: 'base' });
+    assert.equal(r.searchEntries.length, 1);
+  });
+
+  it('raw: matchedDN and diagnosticMessage of an LdapError reach the wire', async () => {
+    const raw = await RawClient.connect(port);
+    raw.send(searchMsg(7, 'missing'));
+    const done = await raw.waitFor(isDone(7), 'searchResultDone 7');
+    assert.deepEqual(
+      { ...(done.protocolOp as object) },
+      { type: 'searchResultDone', resultCode: 32, matchedDN: 'dc=example,dc=com', diagnosticMessage: '0000208D: NameErr: DSID-03100241, problem 2001 (NO_OBJECT)' },
+    );
+    raw.socket.destroy();
+  });
+
+  it('abandon stops an operation and suppresses its response', async () => {
+    const raw = await RawClient.connect(port);
+    const abortsBefore = dir.aborts.length;
+    raw.send(searchMsg(2, 'wait'));
+    await new Promise((r) => setTimeout(r, 50));
+    raw.send({ messageID: 3, protocolOp: { type: 'abandonRequest', messageID: 2 }, controls: [] });
+    // abandon of an unknown ID is discarded silently (RFC 4511 4.11)
+    raw.send({ messageID: 4, protocolOp: { type: 'abandonRequest', messageID: 999 }, controls: [] });
+    raw.send(searchMsg(5, 'echo=5'));
+    await raw.waitFor(isDone(5), 'search 5');
+    // the abandoned search's signal aborted with CanceledError
+    await withTimeout((async () => { while (dir.aborts.length === abortsBefore) await new Promise((r) => setTimeout(r, 5)); })(), 5000, 'abort');
+    assert.ok(dir.aborts.at(-1) instanceof CanceledError);
+    raw.send(searchMsg(6, 'echo=6'));
+    await raw.waitFor(isDone(6), 'search 6');
+    assert.equal(raw.messages.filter((m) => m.messageID === 2).length, 0);
+    assert.equal(raw.messages.filter((m) => m.messageID === 3 || m.messageID === 4).length, 0);
+    raw.socket.destroy();
+  });
+
+  it('bind waits for outstanding operations, later requests wait for the bind (RFC 4511 4.2.1)', async () => {
+    const raw = await RawClient.connect(port);
+    dir.order.length = 0;
+    raw.send(
+      searchMsg(1, 'sleep=150'),
+      { messageID: 2, protocolOp: { type: 'bindRequest', version: 3, name: 'cn=slow', authentication: { method: 'simple', password: Buffer.alloc(0) } }, controls: [] },
+      searchMsg(3, 'echo=3'),
+    );
+    await raw.waitFor(isDone(3), 'search 3');
+    const ids = raw.messages.map((m) => m.messageID).filter((id) => id !== 0);
+    const firstOf = (id: number): number => ids.indexOf(id);
+    assert.ok(firstOf(1) < firstOf(2) && firstOf(2) < firstOf(3), `response order ${ids.join(',')}`);
+    assert.deepEqual(dir.order.filter((o) => !o.startsWith('search:echo') || o === 'search:echo=3'), ['search:sleep=150', 'bind:cn=slow', 'search:echo=3']);
+    raw.socket.destroy();
+  });
+
+  it('StartTLS upgrades the connection, then refuses a second StartTLS with operationsError', async () => {
+    const c = client();
+    const before = await c.search('whoami=1', { scope: 'base' });
+    assert.equal(before.searchEntries[0]!['encrypted'], 'false');
+    await c.startTLS({ ca: [material.cert], servername: 'localhost' });
+    await c.bind(ADMIN_DN, PASSWORD);
+    const r = await c.search('whoami=1', { scope: 'base' });
+    assert.equal(r.searchEntries[0]!['encrypted'], 'true');
+    assert.equal(r.searchEntries[0]!['identity'], ADMIN_DN);
+    const big = await c.search('n=2000', { scope: 'base' });
+    assert.equal(big.searchEntries.length, 2000);
+    await assert.rejects(c.startTLS({ ca: [material.cert] }), (e: unknown) => (e as { code: number }).code === ResultCode.operationsError);
+    // still usable
+    assert.equal((await c.search('echo=1', { scope: 'base' })).searchEntries.length, 1);
+  });
+
+  it('raw: StartTLS with an operation outstanding gets operationsError', async () => {
+    const raw = await RawClient.connect(port);
+    raw.send(searchMsg(1, 'sleep=200'), { messageID: 2, protocolOp: { type: 'extendedRequest', requestName: START_TLS_OID }, controls: [] });
+    const resp = await raw.waitFor((m) => m.messageID === 2, 'StartTLS response');
+    assert.equal(resultCode(resp), ResultCode.operationsError);
+    await raw.waitFor(isDone(1), 'search 1');
+    raw.socket.destroy();
+  });
+
+  it('LDAPS and the global catalog ports', async () => {
+    const s = client(`ldaps://${HOST}:${ldapsPort}`, { ca: [material.cert], servername: 'localhost' });
+    const r = await s.search('whoami=1', { scope: 'base' });
+    assert.deepEqual([r.searchEntries[0]!['encrypted'], r.searchEntries[0]!['globalCatalog']], ['true', 'false']);
+    const gc = client(`ldap://${HOST}:${gcPort}`);
+    const g = await gc.search('whoami=1', { scope: 'base' });
+    assert.deepEqual([g.searchEntries[0]!['encrypted'], g.searchEntries[0]!['globalCatalog']], ['false', 'true']);
+    const gcs = client(`ldaps://${HOST}:${gcTlsPort}`, { ca: [material.cert], servername: 'localhost' });
+    const gs = await gcs.search('whoami=1', { scope: 'base' });
+    assert.deepEqual([gs.searchEntries[0]!['encrypted'], gs.searchEntries[0]!['globalCatalog']], ['true', 'true']);
+  });
+
+  it('passes request controls through to the directory', async () => {
+    const raw = await RawClient.connect(port);
+    raw.send({ ...searchMsg(1, 'whoami=1'), controls: [{ type: '1.2.840.113556.1.4.417', critical: true }] });
+    const entry = await raw.waitFor((m) => m.messageID === 1 && m.protocolOp.type === 'searchResultEntry', 'entry');
+    const attrs = (entry.protocolOp as { attributes: Array<{ type: string; values: Buffer[] }> }).attributes;
+    assert.deepEqual(attrs.find((a) => a.type === 'controls')!.values.map(String), ['1.2.840.113556.1.4.417']);
+    raw.socket.destroy();
+  });
+
+  it('garbage bytes end that connection only, with a protocolError notice', async () => {
+    const good = client();
+    await good.search('echo=1', { scope: 'base' });
+    const raw = await RawClient.connect(port);
+    raw.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const n = await raw.notice();
+    assert.equal(resultCode(n), ResultCode.protocolError);
+    await withTimeout(raw.closed, 5000, 'close after garbage');
+    // a well-framed PDU whose body does not decode (messageID 5, no protocolOp): RFC 4511 4.1.1
+    const raw2 = await RawClient.connect(port);
+    raw2.socket.write(Buffer.from([0x30, 0x05, 0x02, 0x01, 0x05, 0x04, 0x00]));
+    assert.equal(resultCode(await raw2.notice()), ResultCode.protocolError);
+    await withTimeout(raw2.closed, 5000, 'close after bad PDU');
+    // a response PDU from the client is not a request
+    const raw3 = await RawClient.connect(port);
+    raw3.send({ messageID: 9, protocolOp: { type: 'delResponse', resultCode: 0, matchedDN: '', diagnosticMessage: '' }, controls: [] });
+    assert.equal(resultCode(await raw3.notice()), ResultCode.protocolError);
+    await withTimeout(raw3.closed, 5000, 'close after response PDU');
+    // random bytes, many connections
+    for (let i = 0; i < 20; i++) {
+      const r = await RawClient.connect(port);
+      const junk = Buffer.from(Array.from({ length: 200 }, () => Math.floor(Math.random() * 256)));
+      junk[0] = 0x31; // never a valid LDAPMessage start
+      r.socket.write(junk);
+      await withTimeout(r.closed, 5000, 'close after random bytes');
+    }
+    assert.equal((await good.search('echo=2', { scope: 'base' })).searchEntries.length, 1);
+  });
+
+  it('a client that does not read does not delay others', async () => {
+    const stalled = await RawClient.connect(port);
+    stalled.socket.pause(); // reads nothing: its socket buffers fill and the server must wait for 'drain'
+    stalled.socket.removeAllListeners('data');
+    stalled.send(searchMsg(1, 'n=50000'));
+    await new Promise((r) => setTimeout(r, 200));
+    const other = client();
+    for (let i = 0; i < 5; i++) {
+      const r = await withTimeout(other.search(`echo=${i}`, { scope: 'base' }), 5000, 'search while another client is stalled');
+      assert.equal(r.searchEntries.length, 1);
+    }
+    // the stalled search is held by backpressure, not buffered whole in memory
+    assert.ok((dir.emitted.get('n=50000') ?? 0) < 50000, `emitted ${dir.emitted.get('n=50000')}`);
+    // once it reads again, it gets every entry in order
+    const framer = new MessageFramer({ maxPduSize: 1 << 30 });
+    let entries = 0;
+    let lastI = -1;
+    let inOrder = true;
+    const done = new Promise<number>((resolve) => {
+      stalled.socket.on('data', (chunk: Buffer) => {
+        for (const pdu of framer.push(chunk)) {
+          const m = decodeMessage(pdu);
+          if (m.protocolOp.type === 'searchResultEntry') {
+            entries++;
+            const i = Number(String((m.protocolOp.attributes[0]!.values[0])));
+            if (i !== lastI + 1) inOrder = false;
+            lastI = i;
+          } else if (m.protocolOp.type === 'searchResultDone') resolve(m.protocolOp.resultCode);
+        }
+      });
+      stalled.socket.resume();
+    });
+    assert.equal(await withTimeout(done, 60_000, 'stalled search completion'), 0);
+    assert.equal(entries, 50000);
+    assert.ok(inOrder);
+    stalled.socket.destroy();
+  });
+
+  it('publishes diagnostics_channel events', async () => {
+    const ops: Array<{ op: string; messageID: number; resultCode: number }> = [];
+    const conns: Array<{ event: string; connectionId: number }> = [];
+    const onOp = (m: unknown): void => { ops.push(m as never); };
+    const onConn = (m: unknown): void => { conns.push(m as never); };
+    diagnosticsChannel.subscribe('forestd:ldap:operation', onOp);
+    diagnosticsChannel.subscribe('forestd:ldap:connection', onConn);
+    try {
+      const raw = await RawClient.connect(port);
+      raw.send(searchMsg(11, 'missing'));
+      await raw.waitFor(isDone(11), 'search 11');
+      raw.send({ messageID: 12, protocolOp: { type: 'unbindRequest' }, controls: [] });
+      await withTimeout(raw.closed, 5000, 'close after unbind');
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      diagnosticsChannel.unsubscribe('forestd:ldap:operation', onOp);
+      diagnosticsChannel.unsubscribe('forestd:ldap:connection', onConn);
+    }
+    const ev = ops.find((o) => o.messageID === 11);
+    assert.ok(ev);
+    assert.equal(ev.op, 'searchRequest');
+    assert.equal(ev.resultCode, 32);
+    const opened = conns.filter((c) => c.event === 'open');
+    assert.equal(opened.length, 1);
+    assert.deepEqual(conns.filter((c) => c.connectionId === opened[0]!.connectionId).map((c) => c.event), ['open', 'close']);
+  });
+
+  it('ldapsearch (OpenLDAP) reads the root DSE: plain, StartTLS (-ZZ) and LDAPS', async (t) => {
+    const tmp = tempDir();
+    try {
+      const caFile = join(tmp.dir, 'ca.pem');
+      writeFileSync(caFile, material.cert);
+      const run = (args: string[]) =>
+        new Promise<{ code: number; stdout: string; stderr: string; missing: boolean }>((resolve) => {
+          execFile('ldapsearch', ['-x', ...args, '-b', '', '-s', 'base'], {
+            timeout: 10_000,
+            env: { ...process.env, LDAPTLS_CACERT: caFile, LDAPTLS_REQCERT: 'demand', LDAPCONF: '/dev/null', LDAPRC: '/dev/null' },
+          }, (err, stdout, stderr) => {
+            const code = (err as NodeJS.ErrnoException | null)?.code;
+            resolve({ code: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr, missing: code === 'ENOENT' });
+          });
+        });
+      const plain = await run(['-H', `ldap://${HOST}:${port}`]);
+      if (plain.missing) return t.skip('ldapsearch not installed');
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.match(plain.stdout, /namingContexts: dc=example,dc=com/);
+      const startTls = await run(['-ZZ', '-H', `ldap://localhost:${port}`]);
+      assert.equal(startTls.code, 0, startTls.stderr);
+      assert.match(startTls.stdout, /namingContexts: dc=example,dc=com/);
+      const ldaps = await run(['-H', `ldaps://localhost:${ldapsPort}`]);
+      assert.equal(ldaps.code, 0, ldaps.stderr);
+      assert.match(ldaps.stdout, /namingContexts: dc=example,dc=com/);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('limits concurrency per connection to MaxActiveOperationsPerConn and queues the rest', async () => {
+    const d = new FakeDirectory();
+    const { server: s, port: p } = await startServer(d, { MaxActiveOperationsPerConn: 3 });
+    try {
+      const raw = await RawClient.connect(p);
+      raw.send(...Array.from({ length: 12 }, (_, i) => searchMsg(i + 1, 'sleep=30')));
+      for (let i = 1; i <= 12; i++) assert.equal(resultCode(await raw.waitFor(isDone(i), `search ${i}`)), 0);
+      assert.equal(d.maxConcurrent, 3);
+      raw.socket.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('LdapServer limits', () => {
+  it('MaxReceiveBuffer: an oversized PDU gets a notice of disconnection, others keep working', async () => {
+    const { server, port } = await startServer(new FakeDirectory(), { MaxReceiveBuffer: 4096 });
+    try {
+      const good = new Client({ url: `ldap://${HOST}:${port}` });
+      await good.search('echo=1', { scope: 'base' });
+      const raw = await RawClient.connect(port);
+      // an AddRequest of ~10 kB
+      raw.send({
+        messageID: 1,
+        protocolOp: { type: 'addRequest', entry: 'cn=big', attributes: [{ type: 'description', values: [Buffer.alloc(10_000, 0x61)] }] },
+        controls: [],
+      });
+      const n = await raw.notice();
+      assert.equal(resultCode(n), ResultCode.protocolError);
+      await withTimeout(raw.closed, 5000, 'close after oversized PDU');
+      assert.equal(raw.messages.filter((m) => m.messageID === 1).length, 0);
+      assert.equal((await good.search('echo=2', { scope: 'base' })).searchEntries.length, 1);
+      await good.unbind();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('MaxConnIdleTime closes an idle connection with a notice; a busy one stays', async () => {
+    const { server, port } = await startServer(new FakeDirectory(), { MaxConnIdleTime: 0.3, InitRecvTimeout: 0.3 });
+    try {
+      const idle = await RawClient.connect(port);
+      idle.send(searchMsg(1, 'echo=1'));
+      await idle.waitFor(isDone(1), 'search 1');
+      const n = await idle.notice();
+      assert.equal(resultCode(n), ResultCode.adminLimitExceeded);
+      await withTimeout(idle.closed, 5000, 'idle close');
+      // never sending anything: InitRecvTimeout
+      const silent = await RawClient.connect(port);
+      await silent.notice();
+      await withTimeout(silent.closed, 5000, 'init recv close');
+      // an operation in progress is not idleness
+      const busy = await RawClient.connect(port);
+      busy.send(searchMsg(1, 'sleep=700'));
+      await busy.waitFor(isDone(1), 'long search');
+      assert.equal(resultCode(busy.messages.find(isDone(1))!), 0);
+      busy.socket.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('MaxQueryDuration aborts the operation signal with timeLimitExceeded', async () => {
+    const dir = new FakeDirectory();
+    const { server, port } = await startServer(dir, { MaxQueryDuration: 0.2 });
+    try {
+      const raw = await RawClient.connect(port);
+      raw.send(searchMsg(1, 'wait'));
+      const done = await raw.waitFor(isDone(1), 'timed-out search');
+      assert.equal(resultCode(done), ResultCode.timeLimitExceeded);
+      raw.socket.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('MaxConnections refuses excess connections with a busy notice', async () => {
+    const { server, port } = await startServer(new FakeDirectory(), { MaxConnections: 2 });
+    try {
+      const a = await RawClient.connect(port);
+      const b = await RawClient.connect(port);
+      a.send(searchMsg(1, 'echo=1'));
+      b.send(searchMsg(1, 'echo=1'));
+      await a.waitFor(isDone(1), 'a');
+      await b.waitFor(isDone(1), 'b');
+      const c = await RawClient.connect(port);
+      assert.equal(resultCode(await c.notice()), ResultCode.busy);
+      await withTimeout(c.closed, 5000, 'refused close');
+      a.socket.destroy();
+      await withTimeout(a.closed, 5000, 'a closed');
+      await new Promise((r) => setTimeout(r, 50));
+      const d = await RawClient.connect(port);
+      d.send(searchMsg(1, 'echo=1'));
+      await d.waitFor(isDone(1), 'd after a slot freed');
+      b.socket.destroy();
+      d.socket.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('close() sends unavailable notices, abandons operations and ends every connection', async () => {
+    const dir = new FakeDirectory();
+    const { server, port } = await startServer(dir);
+    const raws = await Promise.all(Array.from({ length: 50 }, () => RawClient.connect(port)));
+    raws.forEach((r, i) => r.send(searchMsg(1, i % 2 ? 'wait' : 'echo=1')));
+    await Promise.all(raws.filter((_, i) => i % 2 === 0).map((r) => r.waitFor(isDone(1), 'echo')));
+    const lib = new Client({ url: `ldap://${HOST}:${port}` });
+    await lib.bind(ADMIN_DN, PASSWORD);
+    await withTimeout(server.close(), 10_000, 'server.close()');
+    for (const r of raws) {
+      assert.equal(resultCode(await r.notice()), ResultCode.unavailable);
+      await withTimeout(r.closed, 5000, 'client close');
+    }
+    assert.equal(server.connectionCount, 0);
+    assert.equal(dir.aborts.length, 25);
+    await assert.rejects(RawClient.connect(port));
+    await lib.unbind().catch(() => {});
+  });
+});
