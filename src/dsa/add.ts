@@ -22,6 +22,7 @@ import { dedupe, groupAttributes, linkParts, toStored } from './values.js';
 import { applySecurityPrincipalRules } from './principals.js';
 import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/password.js';
 import { checkControls } from './controls.js';
+import { sddlToBinary } from '../security/sddl.js';
 import { prepareSchemaObject, finishSchemaUpdate, schemaChanged, schemaRawValues } from './schema-update.js';
 
 /** instanceType bits (MS-ADTS 2.2.? / 3.1.1.1.5 "instanceType"). */
@@ -180,6 +181,11 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
     values.set(A('objectCategory'), [planned ? { guid: planned } : dir.syntaxContext(w, place).resolveDN(catDn)]);
   }
   values.set(A('whenCreated'), [u.time]);
+  // nTSecurityDescriptor: the class's defaultSecurityDescriptor, owned by Domain Admins (MS-ADTS 3.1.1.5.2.? / 6.1.3)
+  if (!values.has(A('nTSecurityDescriptor'))) {
+    const sd = defaultSecurityDescriptor(dir, structural);
+    if (sd) values.set(A('nTSecurityDescriptor'), [sd]);
+  }
   if (structural.defaultHidingValue && !values.has(A('showInAdvancedViewOnly')) && allowed.has('showinadvancedviewonly')) set('showInAdvancedViewOnly', [true]);
 
   // schema objects added over LDAP: consistency checks and generated values (MS-ADTS 3.1.1.2.5)
@@ -243,6 +249,26 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   }
   if (schemaUpdate) finishSchemaUpdate(dir, u, guid);
   return guid;
+}
+
+const sdCache = new WeakMap<ClassSchema, Buffer | null>();
+/** The binary default security descriptor of a class, with owner and group Domain Admins (cached per class). */
+export function defaultSecurityDescriptor(dir: Directory, cls: ClassSchema): Buffer | undefined {
+  let sd = sdCache.get(cls);
+  if (sd === undefined) {
+    sd = null;
+    const sddl = cls.defaultSecurityDescriptor;
+    if (sddl !== undefined) {
+      try {
+        const withOwner = (/(^|\))O:/.test(sddl) ? '' : 'O:DA') + (/(^|\))G:/.test(sddl) ? '' : 'G:DA') + sddl;
+        sd = sddlToBinary(withOwner, { domainSid: dir.forest.domainSid });
+      } catch {
+        sd = null;
+      }
+    }
+    sdCache.set(cls, sd);
+  }
+  return sd ?? undefined;
 }
 
 /** rangeLower/rangeUpper (MS-ADTS 3.1.1.2.3): string lengths in characters, integers by value, octet strings by bytes. */
