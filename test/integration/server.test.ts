@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { tempDir } from '../helpers/tmp.js';
 import { Client, InvalidCredentialsError, NoSuchObjectError as ClientNoSuchObject } from 'ldapts';
-import { LdapServer } from '../../src/ldap/server.js';
+import { LdapServer, type ListenerOptions } from '../../src/ldap/server.js';
 import { createSelfSignedCertificate } from '../../src/ldap/tls.js';
 import { silentLogger } from '../../src/ldap/logger.js';
 import type { LdapPolicies } from '../../src/ldap/policies.js';
@@ -128,6 +128,13 @@ class FakeDirectory implements DirectoryService {
             { type: 'controls', values: ctx.controls.map((c) => c.type) },
           ]);
           return {};
+        case 'badentry':
+          // a directory bug: a value the encoder cannot write
+          await sink.entry('cn=ok', [{ type: 'cn', values: ['ok'] }]);
+          await sink.entry('cn=bad', [{ type: 'cn', values: [null as unknown as string] }]);
+          return {};
+        case 'badcontrols':
+          return { controls: [{ type: '1.2.3', critical: false, value: 42 as unknown as Buffer }] };
         case 'boom':
           throw new Error('kaboom: a bug in the directory');
         case 'missing':
@@ -247,14 +254,17 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-function startServer(directory: DirectoryService, policies: Partial<LdapPolicies> = {}, withTls = false): Promise<{ server: LdapServer; port: number; ldapsPort: number; gcPort: number; gcTlsPort: number }>;
-async function startServer(directory: DirectoryService, policies: Partial<LdapPolicies> = {}, withTls = false) {
-  const listeners = [{ host: HOST, port: 0 }];
+async function startServer(
+  directory: DirectoryService,
+  policies: Partial<LdapPolicies> = {},
+  withTls = false,
+): Promise<{ server: LdapServer; port: number; ldapsPort: number; gcPort: number; gcTlsPort: number }> {
+  const listeners: ListenerOptions[] = [{ host: HOST, port: 0 }];
   if (withTls) {
     listeners.push(
-      { host: HOST, port: 0, tls: true } as never,
-      { host: HOST, port: 0, globalCatalog: true } as never,
-      { host: HOST, port: 0, tls: true, globalCatalog: true } as never,
+      { host: HOST, port: 0, tls: true },
+      { host: HOST, port: 0, globalCatalog: true },
+      { host: HOST, port: 0, tls: true, globalCatalog: true },
     );
   }
   const server = new LdapServer({
@@ -349,6 +359,9 @@ describe('LdapServer', () => {
       assert.doesNotMatch((e as Error).message, /kaboom/); // internals are not leaked
       return true;
     });
+    for (const base of ['badentry', 'badcontrols']) {
+      await assert.rejects(c.search(base, { scope: 'base' }), (e: unknown) => (e as { code: number }).code === ResultCode.other);
+    }
     assert.equal(await c.compare('cn=x', 'cn', 'yes'), true);
     assert.equal(await c.compare('cn=x', 'cn', 'no'), false);
     // RFC 4511 4.12: an unknown extended operation gets protocolError

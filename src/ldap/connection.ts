@@ -1,0 +1,800 @@
+/**
+ * One LDAP session over one socket (RFC 4511 section 5; MS-ADTS 3.1.1.3).
+ *
+ * Bytes go through a MessageFramer, each decoded request is dispatched to the
+ * DirectoryService, and responses are encoded with the codec's BerWriter into
+ * a per-connection batch that is flushed once per event-loop turn (or every
+ * FLUSH_BYTES), so a 50,000-entry search costs a handful of socket writes.
+ *
+ * Sequencing rules implemented here:
+ *  - Requests run concurrently, each answered under its own messageID
+ *    (RFC 4511 4.1.1.1); at most MaxActiveOperationsPerConn at a time, the
+ *    rest wait in arrival order.
+ *  - Bind (RFC 4511 4.2.1): "Before processing a BindRequest, all uncompleted
+ *    operations MUST either complete or be abandoned"; we wait for them to
+ *    complete (each is bounded by MaxQueryDuration). "Servers SHOULD NOT
+ *    process or respond to requests received while processing a BindRequest":
+ *    they are queued until the BindResponse is sent.
+ *  - Abandon (4.11): aborts the operation's AbortSignal and suppresses every
+ *    further response for it; unknown IDs and Bind/StartTLS are ignored.
+ *  - Unbind (4.3, 5.3): outstanding operations are abandoned, the socket closed.
+ *  - StartTLS (4.14, RFC 4513 3.1.1): operationsError while TLS is already
+ *    established, a multi-stage SASL bind is in progress or other requests are
+ *    outstanding; unavailable when no certificate is configured; otherwise
+ *    success, then the same TCP connection is upgraded with tls.TLSSocket.
+ *  - Malformed PDUs (4.1.1): "the server SHOULD return the Notice of
+ *    Disconnection ... with the resultCode set to protocolError, and MUST
+ *    immediately terminate the LDAP session" — also when the messageID could
+ *    be decoded, and for PDUs carrying a response protocolOp, messageID 0, or
+ *    a messageID already in use (4.1.1.1).
+ */
+import type net from 'node:net';
+import tls from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import { BerWriter } from '../ber/writer.js';
+import { BerError } from '../ber/errors.js';
+import { MessageFramer } from './protocol/framer.js';
+import { decodeMessage, noticeOfDisconnection, writeMessage } from './protocol/codec.js';
+import { START_TLS_OID } from './protocol/oids.js';
+import {
+  CanceledError,
+  LdapError,
+  OperationsError,
+  ProtocolError,
+  ResultCode,
+  TimeLimitExceededError,
+  UnavailableError,
+} from './protocol/result-codes.js';
+import type {
+  Control,
+  ExtendedRequest,
+  LdapMessage,
+  LdapResult,
+  OutgoingAttribute,
+  ProtocolOp,
+} from './protocol/messages.js';
+import type { BindResult, DirectoryService, Identity, OperationContext, SearchSink, Session } from '../dsa/api.js';
+import type { LdapPolicies } from './policies.js';
+import {
+  connectionChannel,
+  errorChannel,
+  operationChannel,
+  type ConnectionEvent,
+  type ErrorEvent,
+  type Logger,
+  type OperationEvent,
+} from './logger.js';
+
+/** Flush the response batch once it reaches this many bytes. */
+const FLUSH_BYTES = 64 * 1024;
+const OUT_INITIAL = 16 * 1024;
+
+/** protocolOp types a client may send (RFC 4511 4.2 - 4.12), and the response each gets. */
+const RESPONSE_TYPE = {
+  bindRequest: 'bindResponse',
+  searchRequest: 'searchResultDone',
+  modifyRequest: 'modifyResponse',
+  addRequest: 'addResponse',
+  delRequest: 'delResponse',
+  modifyDNRequest: 'modifyDNResponse',
+  compareRequest: 'compareResponse',
+  extendedRequest: 'extendedResponse',
+} as const;
+type RequestType = keyof typeof RESPONSE_TYPE;
+
+/**
+ * Fields a BindResult may carry beyond api.ts for multi-stage SASL binds
+ * (RFC 4511 4.2.2 serverSaslCreds; resultCode saslBindInProgress).
+ * Proposed for api.ts; read structurally until then.
+ */
+interface SaslBindResultFields {
+  serverSaslCreds?: Buffer;
+  saslBindInProgress?: boolean;
+}
+
+export class LdapSession implements Session {
+  identity: Identity | null = null;
+  encrypted: boolean;
+  readonly globalCatalog: boolean;
+  readonly remoteAddress: string;
+  constructor(readonly id: number, remoteAddress: string, encrypted: boolean, globalCatalog: boolean) {
+    this.remoteAddress = remoteAddress;
+    this.encrypted = encrypted;
+    this.globalCatalog = globalCatalog;
+  }
+}
+
+interface Operation {
+  readonly messageID: number;
+  readonly type: RequestType;
+  readonly controller: AbortController;
+  readonly started: number;
+  /** Bind or StartTLS: runs alone and cannot be abandoned (RFC 4511 4.11) */
+  readonly exclusive: boolean;
+  timer: NodeJS.Timeout | undefined;
+  /** abandoned, or its connection is closing: send nothing more for it */
+  silenced: boolean;
+}
+
+export interface ConnectionOptions {
+  id: number;
+  socket: net.Socket;
+  directory: DirectoryService;
+  policies: Readonly<LdapPolicies>;
+  logger: Logger;
+  /** the listener is a global-catalog port */
+  globalCatalog: boolean;
+  /** TLS from the first byte (LDAPS) */
+  encrypted: boolean;
+  /** for StartTLS; absent: StartTLS answers unavailable */
+  secureContext?: tls.SecureContext | undefined;
+  onClose?: (c: Connection) => void;
+}
+
+type State = 'open' | 'upgrading' | 'closing' | 'closed';
+
+export class Connection {
+  readonly id: number;
+  readonly session: LdapSession;
+  private socket: net.Socket;
+  private readonly directory: DirectoryService;
+  private readonly policies: Readonly<LdapPolicies>;
+  private readonly logger: Logger;
+  private readonly secureContext: tls.SecureContext | undefined;
+  private readonly onCloseCb: ((c: Connection) => void) | undefined;
+  private readonly framer: MessageFramer;
+
+  private state: State = 'open';
+  /** executing operations by messageID */
+  private readonly running = new Map<number, Operation>();
+  /** received, not yet started (arrival order) */
+  private queue: LdapMessage[] = [];
+  /** messageIDs queued or running (RFC 4511 4.1.1.1: unique among requests in progress) */
+  private readonly inUse = new Set<number>();
+  /** a Bind or StartTLS is executing: nothing else starts (RFC 4511 4.2.1, 4.14.1) */
+  private exclusive = false;
+  /** the last BindResponse was saslBindInProgress (RFC 4513 3.1.1) */
+  private saslInProgress = false;
+  private gotFirstRequest = false;
+
+  private out = new BerWriter(OUT_INITIAL);
+  private readonly scratch = new BerWriter(1024);
+  private flushScheduled = false;
+  private needDrain = false;
+  private drainWaiters: Array<() => void> = [];
+  /** a synchronous flush happened since the last time a search was made to yield */
+  private flushedSinceYield = false;
+  private reading = true;
+
+  private idleTimer: NodeJS.Timeout;
+  private destroyTimer: NodeJS.Timeout | undefined;
+  private readonly closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(opts: ConnectionOptions) {
+    this.id = opts.id;
+    this.socket = opts.socket;
+    this.directory = opts.directory;
+    this.policies = opts.policies;
+    this.logger = opts.logger;
+    this.secureContext = opts.secureContext;
+    this.onCloseCb = opts.onClose;
+    this.framer = new MessageFramer({ maxPduSize: opts.policies.MaxReceiveBuffer });
+    const remote = formatAddress(opts.socket.remoteAddress, opts.socket.remotePort);
+    this.session = new LdapSession(opts.id, remote, opts.encrypted, opts.globalCatalog);
+    this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+
+    // MS-ADTS 3.1.1.3.4.6 InitRecvTimeout until the first request, then MaxConnIdleTime.
+    this.idleTimer = setTimeout(this.onIdle, opts.policies.InitRecvTimeout * 1000);
+    this.idleTimer.unref();
+
+    this.socket.setNoDelay(true);
+    this.socket.setKeepAlive(true, 60_000);
+    this.attach(this.socket);
+
+    if (connectionChannel.hasSubscribers) {
+      connectionChannel.publish({
+        event: 'open',
+        connectionId: this.id,
+        remoteAddress: remote,
+        localPort: opts.socket.localPort,
+        globalCatalog: opts.globalCatalog,
+        encrypted: opts.encrypted,
+      } satisfies ConnectionEvent);
+    }
+  }
+
+  /** Resolves once the socket has closed. */
+  get closed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  /** Operations executing or waiting on this connection. */
+  get outstanding(): number {
+    return this.running.size + this.queue.length;
+  }
+
+  /**
+   * Sends a Notice of Disconnection (RFC 4511 4.4.1) and closes: outstanding
+   * operations are abandoned (5.3), the socket is ended and destroyed if it
+   * has not closed within ShutdownGracePeriodMs.
+   */
+  disconnect(resultCode: number, diagnosticMessage: string): void {
+    this.terminate(noticeOfDisconnection(resultCode, diagnosticMessage), diagnosticMessage);
+  }
+
+  /** Destroys the socket at once (after a failed graceful close). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  // ------------------------------------------------------------------ socket plumbing
+
+  private attach(s: net.Socket): void {
+    s.on('data', this.onData);
+    s.on('drain', this.onDrain);
+    s.on('error', this.onError);
+    s.on('close', this.onSocketClose);
+  }
+
+  private detach(s: net.Socket): void {
+    s.off('data', this.onData);
+    s.off('drain', this.onDrain);
+    s.off('close', this.onSocketClose);
+    // keep onError: an 'error' without a listener would crash the process
+  }
+
+  /** Reading is on unless the queue is full, the client is not reading our responses, or TLS is being set up. */
+  private updateReading(): void {
+    if (this.state !== 'open') return; // closing drains and discards; upgrading is paused by startTls()
+    const want =
+      !this.needDrain &&
+      this.queue.length < this.policies.MaxPendingOperationsPerConn;
+    if (want === this.reading) return;
+    this.reading = want;
+    if (want) this.socket.resume();
+    else this.socket.pause();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.state !== 'open') return;
+    // Before the first request only InitRecvTimeout counts (no refresh by dribbled bytes).
+    if (this.gotFirstRequest) this.idleTimer.refresh();
+    let pdus: Buffer[];
+    try {
+      pdus = this.framer.push(chunk);
+    } catch (e) {
+      this.protocolFailure(e);
+      return;
+    }
+    for (let i = 0; i < pdus.length; i++) {
+      if (this.state !== 'open') return; // Unbind, StartTLS switch-over, or failure
+      let msg: LdapMessage;
+      try {
+        msg = decodeMessage(pdus[i]!);
+      } catch (e) {
+        this.protocolFailure(e);
+        return;
+      }
+      this.receive(msg);
+    }
+    this.pump();
+  };
+
+  private readonly onDrain = (): void => {
+    this.needDrain = false;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+    this.updateReading();
+  };
+
+  private readonly onError = (err: Error): void => {
+    // ECONNRESET and friends: the peer went away. 'close' follows.
+    this.logger.debug('socket error', { connection: this.id, error: err.message });
+    if (errorChannel.hasSubscribers) {
+      errorChannel.publish({ connectionId: this.id, kind: 'socket', error: err } satisfies ErrorEvent);
+    }
+  };
+
+  private readonly onSocketClose = (): void => {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.idleTimer);
+    if (this.destroyTimer) clearTimeout(this.destroyTimer);
+    this.abandonAll(new UnavailableError('connection closed'));
+    this.releaseDrainWaiters();
+    if (connectionChannel.hasSubscribers) {
+      connectionChannel.publish({
+        event: 'close',
+        connectionId: this.id,
+        remoteAddress: this.session.remoteAddress,
+      } satisfies ConnectionEvent);
+    }
+    this.onCloseCb?.(this);
+    this.resolveClosed();
+  };
+
+  private readonly onIdle = (): void => {
+    if (this.state !== 'open') return;
+    if (this.running.size > 0 || this.queue.length > 0) {
+      // Not idle: an operation is in progress (it has its own MaxQueryDuration).
+      this.idleTimer.refresh();
+      return;
+    }
+    const policy = this.gotFirstRequest ? 'MaxConnIdleTime' : 'InitRecvTimeout';
+    this.logger.debug('idle connection closed', { connection: this.id, policy });
+    this.disconnect(ResultCode.adminLimitExceeded, `connection idle for longer than ${policy}`);
+  };
+
+  // ------------------------------------------------------------------ request intake
+
+  private receive(msg: LdapMessage): void {
+    const op = msg.protocolOp;
+    if (!this.gotFirstRequest) {
+      this.gotFirstRequest = true;
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(this.onIdle, this.policies.MaxConnIdleTime * 1000);
+      this.idleTimer.unref();
+    }
+    // RFC 4511 4.1.1.1: messageID 0 is reserved for unsolicited notifications.
+    if (msg.messageID === 0) {
+      this.protocolFailure(new ProtocolError('messageID 0 is reserved for unsolicited notifications'));
+      return;
+    }
+    switch (op.type) {
+      case 'abandonRequest':
+        // RFC 4511 4.11; controls are ignored. Handled at once, even during a
+        // Bind: it has no response and can only shorten the Bind's wait.
+        this.abandon(op.messageID);
+        return;
+      case 'unbindRequest':
+        // RFC 4511 4.3 / 5.3; controls are ignored.
+        this.terminate(null, 'unbind');
+        return;
+      default:
+        break;
+    }
+    if (!(op.type in RESPONSE_TYPE)) {
+      // RFC 4511 4.1.1: "the tag of the protocolOp is not recognized as a request".
+      this.protocolFailure(new ProtocolError(`${op.type} is not a request`));
+      return;
+    }
+    if (this.inUse.has(msg.messageID)) {
+      // RFC 4511 4.1.1.1: the messageID MUST differ from any other request in progress.
+      this.protocolFailure(new ProtocolError(`messageID ${msg.messageID} is already in use`));
+      return;
+    }
+    this.inUse.add(msg.messageID);
+    this.queue.push(msg);
+    if (this.queue.length >= this.policies.MaxPendingOperationsPerConn) this.updateReading();
+  }
+
+  private abandon(target: number): void {
+    const running = this.running.get(target);
+    if (running) {
+      // Bind and StartTLS cannot be abandoned (RFC 4511 4.11).
+      if (running.exclusive || running.silenced) return;
+      running.silenced = true;
+      running.controller.abort(new CanceledError('abandoned'));
+      return;
+    }
+    const i = this.queue.findIndex((m) => m.messageID === target);
+    if (i < 0) return; // unknown or finished: discard (4.11)
+    const t = this.queue[i]!.protocolOp;
+    if (t.type === 'bindRequest' || (t.type === 'extendedRequest' && t.requestName === START_TLS_OID)) return;
+    this.queue.splice(i, 1);
+    this.inUse.delete(target);
+    this.updateReading();
+  }
+
+  /** Starts queued requests as the sequencing rules allow. */
+  private pump(): void {
+    while (this.state === 'open' && !this.exclusive && this.queue.length > 0) {
+      const msg = this.queue[0]!;
+      const p = msg.protocolOp;
+      const isBind = p.type === 'bindRequest';
+      const isStartTls = p.type === 'extendedRequest' && p.requestName === START_TLS_OID;
+      if (isBind && this.running.size > 0) break; // RFC 4511 4.2.1: wait for uncompleted operations
+      if (!isBind && !isStartTls && this.running.size >= this.policies.MaxActiveOperationsPerConn) break;
+      this.queue.shift();
+      this.start(msg, isBind || isStartTls);
+    }
+    this.updateReading();
+  }
+
+  // ------------------------------------------------------------------ execution
+
+  private start(msg: LdapMessage, exclusive: boolean): void {
+    const type = msg.protocolOp.type as RequestType;
+    const op: Operation = {
+      messageID: msg.messageID,
+      type,
+      controller: new AbortController(),
+      started: performance.now(),
+      exclusive,
+      timer: undefined,
+      silenced: false,
+    };
+    if (exclusive) this.exclusive = true;
+    this.running.set(msg.messageID, op);
+    // MS-ADTS 3.1.1.3.4.6 MaxQueryDuration: the directory turns the abort into timeLimitExceeded.
+    op.timer = setTimeout(() => {
+      op.controller.abort(new TimeLimitExceededError('the operation exceeded MaxQueryDuration'));
+    }, this.policies.MaxQueryDuration * 1000);
+    op.timer.unref();
+    const ctx: OperationContext = {
+      session: this.session,
+      controls: msg.controls ?? [],
+      signal: op.controller.signal,
+    };
+    void this.execute(msg, op, ctx, exclusive);
+  }
+
+  private async execute(msg: LdapMessage, op: Operation, ctx: OperationContext, exclusive: boolean): Promise<void> {
+    let resultCode = -1;
+    try {
+      let response: { op: ProtocolOp; controls?: Control[] | undefined } | null;
+      try {
+        response = await this.dispatch(msg, op, ctx);
+      } catch (e) {
+        response = { op: this.errorResponse(op, e) };
+      }
+      if (response !== null && !op.silenced && this.state !== 'closed') {
+        resultCode = (response.op as LdapResult).resultCode;
+        this.write({ messageID: op.messageID, protocolOp: response.op, controls: response.controls });
+      }
+    } catch (e) {
+      // Only an encoding failure of the response can land here (e.g. response
+      // controls the directory built wrongly): answer `other` instead.
+      this.internalError(op, e);
+      if (!op.silenced && this.state !== 'closed') {
+        resultCode = ResultCode.other;
+        this.write({
+          messageID: op.messageID,
+          protocolOp: { type: RESPONSE_TYPE[op.type], resultCode, matchedDN: '', diagnosticMessage: 'internal server error' } as ProtocolOp,
+        });
+      }
+    } finally {
+      clearTimeout(op.timer);
+      this.running.delete(op.messageID);
+      this.inUse.delete(op.messageID);
+      if (exclusive) this.exclusive = false;
+      if (this.state === 'open') this.idleTimer.refresh();
+      if (operationChannel.hasSubscribers) {
+        operationChannel.publish({
+          connectionId: this.id,
+          messageID: op.messageID,
+          op: op.type,
+          durationMs: performance.now() - op.started,
+          resultCode,
+          abandoned: op.silenced,
+        } satisfies OperationEvent);
+      }
+      this.pump();
+    }
+  }
+
+  /** Runs one request; returns its response, or null when already answered (StartTLS). */
+  private async dispatch(
+    msg: LdapMessage,
+    op: Operation,
+    ctx: OperationContext,
+  ): Promise<{ op: ProtocolOp; controls?: Control[] | undefined } | null> {
+    const req = msg.protocolOp;
+    const d = this.directory;
+    switch (req.type) {
+      case 'bindRequest': {
+        // RFC 4511 4.2.1 / RFC 4513 4: authentication from earlier binds is
+        // ignored from now on, and a failed Bind leaves the session anonymous.
+        this.session.identity = null;
+        this.saslInProgress = false;
+        let r: BindResult & SaslBindResultFields;
+        try {
+          r = await d.bind(req, ctx);
+        } catch (e) {
+          if (e instanceof LdapError && e.resultCode === ResultCode.saslBindInProgress) this.saslInProgress = true;
+          throw e;
+        }
+        const inProgress = r.saslBindInProgress === true;
+        this.saslInProgress = inProgress;
+        if (!inProgress) this.session.identity = r.identity;
+        const resp: ProtocolOp = {
+          type: 'bindResponse',
+          resultCode: inProgress ? ResultCode.saslBindInProgress : ResultCode.success,
+          matchedDN: '',
+          diagnosticMessage: r.diagnosticMessage ?? '',
+        };
+        if (r.serverSaslCreds !== undefined) resp.serverSaslCreds = r.serverSaslCreds;
+        return { op: resp, controls: r.controls };
+      }
+      case 'searchRequest': {
+        const r = await d.search(req, ctx, this.sinkFor(op));
+        return { op: success('searchResultDone', r.diagnosticMessage), controls: r.controls };
+      }
+      case 'modifyRequest': {
+        const r = await d.modify(req, ctx);
+        return { op: success('modifyResponse', r.diagnosticMessage), controls: r.controls };
+      }
+      case 'addRequest': {
+        const r = await d.add(req, ctx);
+        return { op: success('addResponse', r.diagnosticMessage), controls: r.controls };
+      }
+      case 'delRequest': {
+        const r = await d.delete(req, ctx);
+        return { op: success('delResponse', r.diagnosticMessage), controls: r.controls };
+      }
+      case 'modifyDNRequest': {
+        const r = await d.modifyDN(req, ctx);
+        return { op: success('modifyDNResponse', r.diagnosticMessage), controls: r.controls };
+      }
+      case 'compareRequest': {
+        const matched = await d.compare(req, ctx);
+        return {
+          op: {
+            type: 'compareResponse',
+            resultCode: matched ? ResultCode.compareTrue : ResultCode.compareFalse,
+            matchedDN: '',
+            diagnosticMessage: '',
+          },
+        };
+      }
+      case 'extendedRequest': {
+        if (req.requestName === START_TLS_OID) return this.startTls(op);
+        // RFC 4511 4.12: "If the server does not recognize the request name, it
+        // MUST return only the response fields from LDAPResult, containing the
+        // protocolError result code."
+        if (!d.supportedExtensions.includes(req.requestName)) {
+          throw new ProtocolError(`unsupported extended operation ${req.requestName}`);
+        }
+        const r = await d.extended(req as ExtendedRequest, ctx);
+        const resp: ProtocolOp = { type: 'extendedResponse', resultCode: 0, matchedDN: '', diagnosticMessage: r.diagnosticMessage ?? '' };
+        if (r.responseName !== undefined) resp.responseName = r.responseName;
+        if (r.responseValue !== undefined) resp.responseValue = r.responseValue;
+        return { op: resp, controls: r.controls };
+      }
+      default:
+        throw new ProtocolError(`${req.type} is not a request`);
+    }
+  }
+
+  /** The LDAPResult for a failure (RFC 4511 4.1.9). */
+  private errorResponse(op: Operation, e: unknown): ProtocolOp {
+    let result: LdapResult;
+    const reason: unknown = op.controller.signal.aborted ? op.controller.signal.reason : undefined;
+    if (e instanceof LdapError) {
+      result = e.toResult();
+    } else if (reason instanceof LdapError) {
+      // The directory rejected with an AbortError: report why the signal aborted.
+      result = reason.toResult();
+    } else if (e instanceof BerError) {
+      // e.g. a control value that does not decode: the request is malformed (RFC 4511 4.1.11).
+      result = { resultCode: ResultCode.protocolError, matchedDN: '', diagnosticMessage: e.message };
+    } else {
+      this.internalError(op, e);
+      result = { resultCode: ResultCode.other, matchedDN: '', diagnosticMessage: 'internal server error' };
+    }
+    return { type: RESPONSE_TYPE[op.type], ...result } as ProtocolOp;
+  }
+
+  private internalError(op: Operation, e: unknown): void {
+    this.logger.error('operation failed', { connection: this.id, messageID: op.messageID, op: op.type, error: e });
+    if (errorChannel.hasSubscribers) {
+      errorChannel.publish({ connectionId: this.id, kind: 'internal', error: e, messageID: op.messageID } satisfies ErrorEvent);
+    }
+  }
+
+  // ------------------------------------------------------------------ search results and backpressure
+
+  private sinkFor(op: Operation): SearchSink {
+    return {
+      entry: (objectName: string, attributes: OutgoingAttribute[], controls?: Control[]) => {
+        if (op.silenced || this.state === 'closed') return undefined;
+        this.write({
+          messageID: op.messageID,
+          protocolOp: { type: 'searchResultEntry', objectName, attributes },
+          controls,
+        });
+        return this.backpressure(op);
+      },
+      reference: (uris: string[]) => {
+        if (op.silenced || this.state === 'closed') return undefined;
+        this.write({ messageID: op.messageID, protocolOp: { type: 'searchResultReference', uris } });
+        return this.backpressure(op);
+      },
+    };
+  }
+
+  /**
+   * undefined when the producer may go on; a promise when it must wait: for
+   * 'drain' when the client reads slower than we write, or for one event-loop
+   * turn after every FLUSH_BYTES so that one large search never monopolises
+   * the shared event loop. The promise also settles when the operation is
+   * aborted or the connection closes, so a stalled client cannot pin it.
+   */
+  private backpressure(op: Operation): Promise<void> | undefined {
+    if (this.needDrain) {
+      return new Promise<void>((resolve) => {
+        const signal = op.controller.signal;
+        if (signal.aborted) return resolve();
+        const done = (): void => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        signal.addEventListener('abort', done, { once: true });
+        this.drainWaiters.push(done);
+      });
+    }
+    if (this.flushedSinceYield) {
+      this.flushedSinceYield = false;
+      return new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return undefined;
+  }
+
+  private releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Appends one response to the outgoing batch. The message is encoded into a
+   * reusable scratch writer first, so a value the encoder rejects (a bug in
+   * the directory) throws to the caller without corrupting the batch.
+   */
+  private write(msg: LdapMessage): void {
+    if (this.state === 'closed') return;
+    const scratch = this.scratch;
+    scratch.reset();
+    try {
+      writeMessage(scratch, msg);
+      // The writer does not type-check values: a non-Buffer/non-string value
+      // (e.g. a number) leaves its position NaN instead of throwing.
+      if (!(scratch.length > 0) || !Number.isInteger(scratch.length)) {
+        throw new TypeError(`${msg.protocolOp.type} for messageID ${msg.messageID} did not encode (a value of the wrong type?)`);
+      }
+      this.out.writeRaw(scratch.toBuffer());
+    } finally {
+      scratch.reset();
+    }
+    if (this.out.length >= FLUSH_BYTES) {
+      this.flush();
+      this.flushedSinceYield = true;
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.out.length === 0) return;
+    const data = this.out.toBuffer();
+    this.out = new BerWriter(OUT_INITIAL);
+    if (this.state === 'closed' || this.socket.destroyed) return;
+    if (!this.socket.write(data)) {
+      this.needDrain = true;
+      this.updateReading();
+    }
+  };
+
+  // ------------------------------------------------------------------ StartTLS (RFC 4511 4.14, RFC 4513 3)
+
+  private async startTls(op: Operation): Promise<null> {
+    // RFC 4511 4.14.2: "if the TLS subsystem is not presently available, the
+    // server may indicate this by returning with the resultCode set to unavailable".
+    if (!this.secureContext) throw new UnavailableError('TLS is not configured on this server');
+    // RFC 4513 3.1.1: StartTLS is not allowed when TLS is established, during a
+    // multi-stage SASL bind, or with outstanding responses; "a (detected)
+    // violation of any of these requirements results in a return of the
+    // operationsError resultCode".
+    if (this.session.encrypted) throw new OperationsError('TLS is already established on this connection');
+    if (this.saslInProgress) throw new OperationsError('a SASL bind is in progress');
+    if (this.running.size > 1 || this.queue.length > 0) {
+      throw new OperationsError('StartTLS with outstanding operations');
+    }
+    // Stop reading cleartext before the response leaves: the next bytes from
+    // the client are its TLS ClientHello, which the TLSSocket must get.
+    this.state = 'upgrading';
+    this.socket.pause();
+    this.socket.off('data', this.onData);
+    this.write({
+      messageID: op.messageID,
+      // RFC 4511 4.14.2: responseName is the StartTLS OID, responseValue absent.
+      protocolOp: { type: 'extendedResponse', resultCode: 0, matchedDN: '', diagnosticMessage: '', responseName: START_TLS_OID },
+    });
+    this.flush();
+    const raw = this.socket;
+    await new Promise<void>((resolve) => {
+      if (raw.writableLength === 0) resolve();
+      else raw.write(Buffer.alloc(0), () => resolve());
+    });
+    if (this.state !== 'upgrading') return null; // closed meanwhile
+    this.detach(raw);
+    const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext, requestCert: false });
+    this.socket = secure;
+    this.needDrain = false;
+    this.framer.reset();
+    secure.on('error', this.onError);
+    secure.on('close', this.onSocketClose);
+    raw.on('close', () => secure.destroy());
+    const handshake = setTimeout(() => secure.destroy(), this.policies.InitRecvTimeout * 1000);
+    handshake.unref();
+    const ok = await new Promise<boolean>((resolve) => {
+      secure.once('secure', () => resolve(true));
+      secure.once('close', () => resolve(false));
+    });
+    clearTimeout(handshake);
+    if (!ok || this.state !== 'upgrading') return null;
+    this.session.encrypted = true;
+    this.state = 'open';
+    this.reading = true;
+    secure.on('data', this.onData);
+    secure.on('drain', this.onDrain);
+    if (connectionChannel.hasSubscribers) {
+      connectionChannel.publish({
+        event: 'tls',
+        connectionId: this.id,
+        remoteAddress: this.session.remoteAddress,
+        encrypted: true,
+      } satisfies ConnectionEvent);
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ termination
+
+  /** RFC 4511 4.1.1: protocolError Notice of Disconnection, then terminate. */
+  private protocolFailure(e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.logger.debug('protocol error, disconnecting', { connection: this.id, error: message });
+    if (errorChannel.hasSubscribers) {
+      const ev: ErrorEvent = { connectionId: this.id, kind: 'protocol', error: e };
+      if (e instanceof BerError && e.messageID >= 0) ev.messageID = e.messageID;
+      errorChannel.publish(ev);
+    }
+    this.disconnect(ResultCode.protocolError, message);
+  }
+
+  private abandonAll(reason: LdapError): void {
+    for (const op of this.running.values()) {
+      op.silenced = true;
+      if (!op.controller.signal.aborted) op.controller.abort(reason);
+    }
+    for (const m of this.queue) this.inUse.delete(m.messageID);
+    this.queue = [];
+  }
+
+  /**
+   * Ends the session (RFC 4511 5.3): outstanding operations are abandoned and
+   * get no response; the notice (if any) is the last PDU sent.
+   */
+  private terminate(notice: LdapMessage | null, reason: string): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = 'closing';
+    this.socket.off('data', this.onData);
+    this.abandonAll(new UnavailableError(`connection closing: ${reason}`));
+    this.releaseDrainWaiters();
+    if (notice) writeMessage(this.out, notice);
+    this.flush();
+    this.socket.end();
+    // Keep reading (and discarding) so that the peer's FIN is seen and the
+    // socket closes as soon as the peer is done; the timer bounds the rest.
+    this.socket.resume();
+    this.destroyTimer = setTimeout(() => this.socket.destroy(), this.policies.ShutdownGracePeriodMs);
+    this.destroyTimer.unref();
+  }
+}
+
+function success(
+  type: 'searchResultDone' | 'modifyResponse' | 'addResponse' | 'delResponse' | 'modifyDNResponse',
+  diagnosticMessage: string | undefined,
+): ProtocolOp {
+  return { type, resultCode: ResultCode.success, matchedDN: '', diagnosticMessage: diagnosticMessage ?? '' };
+}
+
+function formatAddress(address: string | undefined, port: number | undefined): string {
+  if (!address) return 'unknown';
+  return address.includes(':') ? `[${address}]:${port ?? 0}` : `${address}:${port ?? 0}`;
+}

@@ -1,0 +1,225 @@
+/**
+ * LdapServer: the listeners of one DC (MS-ADTS 3.1.1.3.1): LDAP (389), LDAPS
+ * (636, TLS from the first byte), global catalog (3268) and global catalog
+ * over TLS (3269). Each accepted socket becomes a Connection (connection.ts);
+ * the DirectoryService gives every operation its meaning.
+ *
+ *   const server = new LdapServer({
+ *     directory,
+ *     listeners: [{ port: 389 }, { port: 636, tls: true }, { port: 3268, globalCatalog: true }],
+ *     tls: loadOrCreateCertificate(dataDir, ['dc1.example.com'], ['192.0.2.10']),
+ *     policies: { MaxConnIdleTime: 300 },
+ *   });
+ *   const addrs = await server.listen();
+ *   ...
+ *   await server.close();
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { encodeMessage, noticeOfDisconnection } from './protocol/codec.js';
+import { START_TLS_OID } from './protocol/oids.js';
+import { ResultCode } from './protocol/result-codes.js';
+import type { DirectoryService } from '../dsa/api.js';
+import { Connection } from './connection.js';
+import { resolvePolicies, type LdapPolicies } from './policies.js';
+import { connectionChannel, defaultLogger, type ConnectionEvent, type Logger } from './logger.js';
+import { tlsServerOptions } from './tls.js';
+
+export interface ListenerOptions {
+  /** default '0.0.0.0'... use '::' for dual stack; tests use '127.0.0.1' */
+  host?: string;
+  /** 0 picks an ephemeral port (see LdapServer.addresses) */
+  port: number;
+  /** TLS from the first byte (LDAPS / GC over TLS); needs `tls` in the server options */
+  tls?: boolean;
+  /** global-catalog port: sessions get `globalCatalog: true` */
+  globalCatalog?: boolean;
+  /** a label for logs; default derived from the flags ('ldap', 'ldaps', 'gc', 'gc-tls') */
+  name?: string;
+}
+
+export interface LdapServerOptions {
+  directory: DirectoryService;
+  listeners: ListenerOptions[];
+  /** certificate and key (PEM) for LDAPS listeners and StartTLS; without it StartTLS answers unavailable */
+  tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
+  /** overrides of the LDAP policies (policies.ts) */
+  policies?: Partial<LdapPolicies> | undefined;
+  /** default: stderr, silent under node --test */
+  logger?: Logger | undefined;
+}
+
+export interface BoundAddress {
+  name: string;
+  address: string;
+  family: string;
+  port: number;
+  tls: boolean;
+  globalCatalog: boolean;
+}
+
+export class LdapServerError extends Error {
+  readonly code: string;
+  constructor(code: 'ERR_LDAP_SERVER_STATE' | 'ERR_LDAP_SERVER_CONFIG', message: string) {
+    super(message);
+    this.name = 'LdapServerError';
+    this.code = code;
+  }
+}
+
+export class LdapServer {
+  readonly policies: Readonly<LdapPolicies>;
+  private readonly directory: DirectoryService;
+  private readonly listenerOptions: ListenerOptions[];
+  private readonly logger: Logger;
+  private readonly secureContext: tls.SecureContext | undefined;
+  private readonly tlsOptions: tls.SecureContextOptions | undefined;
+  private readonly servers: Array<{ server: net.Server; opts: ListenerOptions; name: string }> = [];
+  private readonly connections = new Set<Connection>();
+  private bound: BoundAddress[] = [];
+  private nextId = 1;
+  private state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
+
+  constructor(options: LdapServerOptions) {
+    this.directory = options.directory;
+    this.listenerOptions = options.listeners;
+    this.policies = resolvePolicies(options.policies);
+    this.logger = options.logger ?? defaultLogger();
+    if (options.tls) {
+      this.tlsOptions = tlsServerOptions(options.tls);
+      this.secureContext = tls.createSecureContext(this.tlsOptions);
+    }
+    if (options.listeners.length === 0) throw new LdapServerError('ERR_LDAP_SERVER_CONFIG', 'no listeners configured');
+    for (const l of options.listeners) {
+      if (l.tls && !options.tls) {
+        throw new LdapServerError('ERR_LDAP_SERVER_CONFIG', `listener on port ${l.port} wants TLS but no certificate is configured`);
+      }
+    }
+  }
+
+  /** Addresses the listeners are bound to (after listen()). */
+  get addresses(): readonly BoundAddress[] {
+    return this.bound;
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Extended operations the server answers: StartTLS (when a certificate is
+   * configured) plus the directory's, for the rootDSE's supportedExtension.
+   */
+  get supportedExtensions(): string[] {
+    const ext = [...this.directory.supportedExtensions];
+    if (this.secureContext && !ext.includes(START_TLS_OID)) ext.unshift(START_TLS_OID);
+    return ext;
+  }
+
+  /** Binds every listener; resolves with the bound addresses. Rejects (and unbinds) if any fails. */
+  async listen(): Promise<readonly BoundAddress[]> {
+    if (this.state !== 'new') throw new LdapServerError('ERR_LDAP_SERVER_STATE', `listen() called on a ${this.state} server`);
+    this.state = 'listening';
+    try {
+      for (const opts of this.listenerOptions) {
+        const name = opts.name ?? (opts.globalCatalog ? (opts.tls ? 'gc-tls' : 'gc') : opts.tls ? 'ldaps' : 'ldap');
+        const server = opts.tls
+          ? tls.createServer({ ...this.tlsOptions, handshakeTimeout: this.policies.InitRecvTimeout * 1000 })
+          : net.createServer();
+        if (opts.tls) {
+          server.on('secureConnection', (s: tls.TLSSocket) => this.accept(s, opts, true));
+          server.on('tlsClientError', (err: Error) => {
+            this.logger.debug('TLS handshake failed', { listener: name, error: err.message });
+          });
+        } else {
+          server.on('connection', (s: net.Socket) => this.accept(s, opts, false));
+        }
+        server.on('error', (err: Error) => this.logger.error('listener error', { listener: name, error: err }));
+        this.servers.push({ server, opts, name });
+        await new Promise<void>((resolve, reject) => {
+          const onError = (e: Error): void => reject(e);
+          server.once('error', onError);
+          server.listen({ host: opts.host, port: opts.port }, () => {
+            server.off('error', onError);
+            resolve();
+          });
+        });
+        const a = server.address() as net.AddressInfo;
+        this.bound.push({
+          name,
+          address: a.address,
+          family: a.family,
+          port: a.port,
+          tls: opts.tls === true,
+          globalCatalog: opts.globalCatalog === true,
+        });
+        this.logger.info('listening', { listener: name, address: a.address, port: a.port });
+      }
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+    return this.bound;
+  }
+
+  private accept(socket: net.Socket, opts: ListenerOptions, encrypted: boolean): void {
+    socket.on('error', (err) => this.logger.debug('socket error', { error: err.message }));
+    if (this.state !== 'listening') {
+      socket.destroy();
+      return;
+    }
+    const id = this.nextId++;
+    if (this.connections.size >= this.policies.MaxConnections) {
+      // MS-ADTS 3.1.1.3.4.6 MaxConnections: refuse with a busy Notice of Disconnection (RFC 4511 4.4.1).
+      if (connectionChannel.hasSubscribers) {
+        connectionChannel.publish({
+          event: 'refused',
+          connectionId: id,
+          remoteAddress: socket.remoteAddress ?? 'unknown',
+          reason: 'MaxConnections',
+        } satisfies ConnectionEvent);
+      }
+      socket.end(encodeMessage(noticeOfDisconnection(ResultCode.busy, 'too many connections (MaxConnections)')));
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    const conn = new Connection({
+      id,
+      socket,
+      directory: this.directory,
+      policies: this.policies,
+      logger: this.logger,
+      globalCatalog: opts.globalCatalog === true,
+      encrypted,
+      secureContext: encrypted ? undefined : this.secureContext,
+      onClose: (c) => this.connections.delete(c),
+    });
+    this.connections.add(conn);
+  }
+
+  /**
+   * Stops accepting, sends every open connection a Notice of Disconnection
+   * (unavailable, RFC 4511 4.4.1), abandons their operations and waits up to
+   * ShutdownGracePeriodMs for the sockets to close before destroying them.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    this.state = 'closing';
+    const stopped = this.servers.map(
+      ({ server }) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+    );
+    const conns = [...this.connections];
+    for (const c of conns) c.disconnect(ResultCode.unavailable, 'the server is shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.policies.ShutdownGracePeriodMs);
+    });
+    await Promise.race([Promise.all(conns.map((c) => c.closed)), grace]);
+    clearTimeout(timer);
+    for (const c of this.connections) c.destroy();
+    await Promise.all(stopped);
+    this.state = 'closed';
+    this.logger.info('stopped');
+  }
+}
