@@ -23,7 +23,7 @@ import { applySecurityPrincipalRules } from './principals.js';
 import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/password.js';
 import { checkControls } from './controls.js';
 import { sddlToBinary } from '../security/sddl.js';
-import { prepareSchemaObject, finishSchemaUpdate, schemaChanged, schemaRawValues } from './schema-update.js';
+import { prepareSchemaObject, bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
 
 /** instanceType bits (MS-ADTS 2.2.? / 3.1.1.1.5 "instanceType"). */
 export const InstanceType = {
@@ -147,11 +147,17 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
     ncGuid = Buffer.alloc(0); // set below to the object's own GUID
   }
 
+  const guid = obj.guid ?? newGuid();
+  if (!obj.parent) ncGuid = guid;
+
+  // schema objects may be given their system-only attributes on Add (MS-ADTS 3.1.1.2.3)
+  const schemaUpdate = !opts.system && ncGuid.equals(dir.forest.schemaNC);
+
   // values the client may not give
   for (const [info] of values) {
     if (info.constructed) throw AdError.constraintViolation(place, info.id, info.name, undefined, `${info.name} is constructed`);
     if (info.backLinkOf) throw AdError.unwillingToPerform(place, `${info.name} is a back link and cannot be written`);
-    if (!opts.system && info.systemOnly && info.name !== 'objectClass') throw AdError.constraintViolation(place, info.id, info.name, undefined, `${info.name} is system-only`);
+    if (!opts.system && !schemaUpdate && info.systemOnly && info.name !== 'objectClass') throw AdError.constraintViolation(place, info.id, info.name, undefined, `${info.name} is system-only`);
     if (!opts.system && (info.name === 'objectGUID' || info.name === 'objectSid')) throw AdError.unwillingToPerform(place, `${info.name} is assigned by the directory`);
     if (info.name !== 'objectClass' && !allowed.has(info.name.toLowerCase())) throw AdError.objectClassViolation(place, `attribute ${info.name} is not allowed on a ${structural.lDAPDisplayName}`);
   }
@@ -164,8 +170,6 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   values.set(obj.rdnType, [obj.rdnValue]);
   values.set(A('name'), [obj.rdnValue]);
 
-  const guid = obj.guid ?? newGuid();
-  if (!obj.parent) ncGuid = guid;
 
   // defaults every object gets
   const set = (n: string, v: StoredValue[]) => {
@@ -189,8 +193,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   if (structural.defaultHidingValue && !values.has(A('showInAdvancedViewOnly')) && allowed.has('showinadvancedviewonly')) set('showInAdvancedViewOnly', [true]);
 
   // schema objects added over LDAP: consistency checks and generated values (MS-ADTS 3.1.1.2.5)
-  const schemaUpdate = !opts.system && ncGuid.equals(dir.forest.schemaNC);
-  if (schemaUpdate) prepareSchemaObject(dir, u, values, ocNames, obj.rdnValue);
+  if (schemaUpdate) prepareSchemaObject(dir, values, ocNames, guid);
 
   // security principals: objectSid, sAMAccountName/Type, groupType… (MS-ADTS 3.1.1.5.2.4)
   applySecurityPrincipalRules(dir, u, values, ocNames, opts, guid);
@@ -247,7 +250,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
     if (!opts.planned && !w.hasObject(target)) throw AdError.noSuchObject(place, '');
     u.addLinkValue(guid, info.id, info.forwardLinkId!, target, data);
   }
-  if (schemaUpdate) finishSchemaUpdate(dir, u, guid);
+  if (schemaUpdate) bumpSchemaInfo(dir, u);
   return guid;
 }
 

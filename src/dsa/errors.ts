@@ -68,7 +68,24 @@ export const Win32 = {
   ERROR_DS_NAMING_VIOLATION: 0x2037,
   ERROR_DS_AFFECTS_MULTIPLE_DSAS: 0x2039,
   ERROR_DS_OBJ_STRING_NAME_EXISTS: 0x2071,
-  ERROR_DS_CANT_REM_MISSING_ATT_VAL: 0x2080,
+  ERROR_DS_CANT_ADD_ATT_VALUES: 0x2080,
+  ERROR_DS_SINGLE_VALUE_CONSTRAINT: 0x2081,
+  ERROR_DS_RANGE_CONSTRAINT: 0x2082,
+  ERROR_DS_CANT_REM_MISSING_ATT: 0x2084,
+  ERROR_DS_CANT_REM_MISSING_ATT_VAL: 0x2085,
+  ERROR_DS_ILLEGAL_MOD_OPERATION: 0x2077,
+  ERROR_DS_CHILDREN_EXIST: 0x208c,
+  ERROR_DS_CANT_MOD_SYSTEM_ONLY: 0x20b1,
+  ERROR_DS_CANT_DELETE: 0x20ce,
+  ERROR_DS_CANT_MOVE_DELETED_OBJECT: 0x2129,
+  ERROR_DS_CROSS_NC_DN_RENAME: 0x20b0,
+  ERROR_DS_NO_OBJECT_MOVE_IN_SCHEMA_NC: 0x2184,
+  ERROR_DS_MODIFYDN_DISALLOWED_BY_FLAG: 0x2185,
+  ERROR_DS_MODIFYDN_DISALLOWED_BY_INSTANCE_TYPE: 0x2183,
+  ERROR_DS_MODIFYDN_WRONG_GRANDPARENT: 0x2186,
+  ERROR_INVALID_PASSWORD: 0x56,
+  ERROR_MEMBER_NOT_IN_ALIAS: 0x561,
+  ERROR_MEMBER_IN_ALIAS: 0x562,
   ERROR_DS_ATT_VAL_ALREADY_EXISTS: 0x2083,
   ERROR_DS_OBJ_NOT_FOUND: 0x208d,
   ERROR_DS_INSUFF_ACCESS_RIGHTS: 0x2098,
@@ -115,7 +132,7 @@ function text(win32: number, category: Category, place: string, problem: readonl
 }
 
 function attrText(win32: number, place: string, problem: readonly [number, string], attid: number, attName: string, data = 0): string {
-  // AD: "00002080: AtrErr: DSID-…, #1:\n\t0: 00002080: DSID-…, problem 1001 (NO_ATTRIBUTE_OR_VAL), data 0, Att d (description)\n"
+  // AD: "00002085: AtrErr: DSID-…, #1:\n\t0: 00002085: DSID-…, problem 1001 (NO_ATTRIBUTE_OR_VAL), data 0, Att d (description)\n"
   const d = dsid(place);
   return `${hex8(win32)}: AtrErr: ${d}, #1:\n\t0: ${hex8(win32)}: ${d}, problem ${problem[0]} (${problem[1]}), data ${data}, Att ${(attid >>> 0).toString(16)} (${attName})\n`;
 }
@@ -149,8 +166,24 @@ export const AdError = {
   affectsMultipleDSAs(place: string): LdapError {
     return new AffectsMultipleDSAsError(text(Win32.ERROR_DS_AFFECTS_MULTIPLE_DSAS, 'UpdErr', place, Problem.AFFECTS_MULT_DSAS));
   },
-  noSuchAttribute(place: string, attid: number, name: string): LdapError {
-    return new NoSuchAttributeError(attrText(Win32.ERROR_DS_CANT_REM_MISSING_ATT_VAL, place, Problem.NO_ATTRIBUTE_OR_VAL, attid, name));
+  noSuchAttribute(place: string, attid: number, name: string, win32: number = Win32.ERROR_DS_CANT_REM_MISSING_ATT_VAL): LdapError {
+    return new NoSuchAttributeError(attrText(win32, place, Problem.NO_ATTRIBUTE_OR_VAL, attid, name));
+  },
+  /** AD's answer to adding a member a group already has: "00000562: UpdErr: …, problem 6005 (ENTRY_EXISTS)". */
+  alreadyMember(place: string): LdapError {
+    return new EntryAlreadyExistsError(text(Win32.ERROR_MEMBER_IN_ALIAS, 'UpdErr', place, Problem.ENTRY_EXISTS));
+  },
+  /** AD's answer to removing a member a group does not have: "00000561: SvcErr: …, problem 5003 (WILL_NOT_PERFORM)". */
+  notMember(place: string): LdapError {
+    return new UnwillingToPerformError(text(Win32.ERROR_MEMBER_NOT_IN_ALIAS, 'SvcErr', place, Problem.WILL_NOT_PERFORM));
+  },
+  /** unwillingToPerform with a specific win32 code first (e.g. ERROR_DS_MODIFYDN_DISALLOWED_BY_FLAG, ERROR_DS_CANT_DELETE). */
+  unwillingToPerformWith(place: string, win32: number, detail = ''): LdapError {
+    return new UnwillingToPerformError(text(win32, 'SvcErr', place, Problem.WILL_NOT_PERFORM, 0, detail ? `\n${detail}` : ''));
+  },
+  /** notAllowedOnNonLeaf (ERROR_DS_CHILDREN_EXIST): a delete of an object with children, without the tree delete control. */
+  childrenExist(place: string): LdapError {
+    return new NotAllowedOnNonLeafError(text(Win32.ERROR_DS_CHILDREN_EXIST, 'UpdErr', place, Problem.CANT_ON_NON_LEAF));
   },
   attributeOrValueExists(place: string, attid: number, name: string): LdapError {
     return new AttributeOrValueExistsError(attrText(Win32.ERROR_DS_ATT_VAL_ALREADY_EXISTS, place, Problem.ATT_OR_VALUE_EXISTS, attid, name));

@@ -4,7 +4,7 @@
 // defaults Windows gives a new user, computer or group.
 import type { StoredValue } from '../schema/syntaxes/syntax.js';
 import { sidToString } from '../schema/syntaxes/index.js';
-import { indexKey } from '../store/store.js';
+import { indexKey, type ReadTxn } from '../store/store.js';
 import type { OriginatingUpdate } from './originating-update.js';
 import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
@@ -145,21 +145,9 @@ export function applySecurityPrincipalRules(dir: Directory, u: OriginatingUpdate
     const r = randomBytes(9).toString('hex').toUpperCase();
     values.set(A('sAMAccountName'), [`$${r.slice(0, 6)}-${r.slice(6, 18)}`]);
   }
-  const sam = values.get(A('sAMAccountName'))![0] as string;
-  if (/["/\\[\]:;|=,+*?<>@]/.test(sam) || sam.length > 256) {
-    throw AdError.constraintViolation(place, A('sAMAccountName').id, 'sAMAccountName', undefined, `sAMAccountName ${JSON.stringify(sam)} has a character AD does not allow`);
-  }
-  const samInfo = A('sAMAccountName');
-  for (const _ of u.txn.indexEqual(indexKey(samInfo.id, samInfo.syntax.normalize(sam)))) {
-    throw AdError.entryAlreadyExists(place + '.sAMAccountName');
-  }
+  checkSamAccountName(dir, u.txn, values.get(A('sAMAccountName'))![0] as string, undefined, place);
   const upn = values.get(A('userPrincipalName'))?.[0];
-  if (upn !== undefined) {
-    const upnInfo = A('userPrincipalName');
-    for (const _ of u.txn.indexEqual(indexKey(upnInfo.id, upnInfo.syntax.normalize(upn)))) {
-      throw AdError.constraintViolation(place + '.userPrincipalName', upnInfo.id, 'userPrincipalName', undefined, `userPrincipalName ${String(upn)} is in use`);
-    }
-  }
+  if (upn !== undefined) checkUserPrincipalName(dir, u.txn, upn as string, undefined, place);
 
   if (isGroup) {
     // groupType defaults to a global security group (MS-ADTS 3.1.1.5.2.? "groupType")
@@ -198,6 +186,34 @@ export function applySecurityPrincipalRules(dir: Directory, u: OriginatingUpdate
     if (!values.has(A(n))) values.set(A(n), [v]);
   }
 }
+
+/**
+ * sAMAccountName rules shared by add and modify (MS-ADTS 3.1.1.5.2.4, 3.1.1.5.3.?): the
+ * characters AD refuses, and uniqueness in the domain; `self` is the object being modified.
+ */
+export function checkSamAccountName(dir: Directory, r: ReadTxn, sam: string, self: Buffer | undefined, place: string): void {
+  const samInfo = dir.schema.attr('sAMAccountName')!;
+  if (/["/\\[\]:;|=,+*?<>@]/.test(sam) || sam.length > 256) {
+    throw AdError.constraintViolation(place, samInfo.id, 'sAMAccountName', undefined, `sAMAccountName ${JSON.stringify(sam)} has a character AD does not allow`);
+  }
+  for (const g of r.indexEqual(indexKey(samInfo.id, samInfo.syntax.normalize(sam)))) {
+    if (!self || !g.equals(self)) throw AdError.entryAlreadyExists(place + '.sAMAccountName');
+  }
+}
+
+/** userPrincipalName is unique in the forest (MS-ADTS 3.1.1.5.2.4 / 3.1.1.5.3.? ERROR_DS_UPN_VALUE_NOT_UNIQUE_IN_FOREST). */
+export function checkUserPrincipalName(dir: Directory, r: ReadTxn, upn: string, self: Buffer | undefined, place: string): void {
+  const upnInfo = dir.schema.attr('userPrincipalName')!;
+  for (const g of r.indexEqual(indexKey(upnInfo.id, upnInfo.syntax.normalize(upn)))) {
+    if (!self || !g.equals(self)) throw AdError.constraintViolation(place + '.userPrincipalName', upnInfo.id, 'userPrincipalName', undefined, `userPrincipalName ${upn} is in use`);
+  }
+}
+
+/** The account type bits of userAccountControl (exactly one must be set). */
+export const UF_ACCOUNT_TYPE_MASK = UF.NORMAL_ACCOUNT | UF.INTERDOMAIN_TRUST_ACCOUNT | UF.WORKSTATION_TRUST_ACCOUNT | UF.SERVER_TRUST_ACCOUNT | UF.TEMP_DUPLICATE_ACCOUNT;
+
+/** The group scope bits of groupType (exactly one must be set). */
+export const GROUP_TYPE_SCOPE_MASK = GroupType.GROUP_TYPE_ACCOUNT_GROUP | GroupType.GROUP_TYPE_RESOURCE_GROUP | GroupType.GROUP_TYPE_UNIVERSAL_GROUP | GroupType.GROUP_TYPE_APP_BASIC_GROUP | GroupType.GROUP_TYPE_APP_QUERY_GROUP;
 
 export function samAccountTypeOfGroup(gt: number): number {
   const sec = (gt & GroupType.GROUP_TYPE_SECURITY_ENABLED) !== 0;

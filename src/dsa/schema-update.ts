@@ -52,7 +52,7 @@ function refuse(detail: string): never {
  * Checks and completes a new schema object's values before createObject stores it. Returns
  * a function to run once the object exists (bumps schemaInfo in the same update).
  */
-export function prepareSchemaObject(dir: Directory, u: OriginatingUpdate, values: Values, ocNames: string[], rdnValue: string): void {
+export function prepareSchemaObject(dir: Directory, values: Values, ocNames: string[], guid: Buffer): void {
   const snap = dir.schema.snapshot;
   const isAttr = ocNames.includes('attributeSchema');
   const isClass = ocNames.includes('classSchema');
@@ -60,19 +60,19 @@ export function prepareSchemaObject(dir: Directory, u: OriginatingUpdate, values
   // lDAPDisplayName: given, or derived from cn; valid and unique among attributes and classes (3.1.1.2.5.1.1)
   let name = first<string>(dir, values, 'lDAPDisplayName');
   if (name === undefined) {
-    name = ldapNameFromCn(rdnValue);
+    name = ldapNameFromCn(first<string>(dir, values, 'cn')!);
     set(dir, values, 'lDAPDisplayName', [name]);
   }
   if (!LDAP_NAME_RE.test(name)) refuse(`lDAPDisplayName ${JSON.stringify(name)} is not a valid name`);
   if (snap.attributeByName(name, { includeDefunct: false }) || snap.classByName(name, { includeDefunct: false })) refuse(`lDAPDisplayName ${name} is in use`);
   // schemaIDGUID: generated when absent, unique
-  let guid = first<Uint8Array>(dir, values, 'schemaIDGUID');
-  if (guid === undefined) {
-    guid = newGuid();
-    set(dir, values, 'schemaIDGUID', [guid]);
+  let idGuid = first<Uint8Array>(dir, values, 'schemaIDGUID');
+  if (idGuid === undefined) {
+    idGuid = newGuid();
+    set(dir, values, 'schemaIDGUID', [idGuid]);
   }
-  if (guid.length !== 16) refuse('schemaIDGUID must be 16 bytes');
-  const guidText = formatGuid(guid);
+  if (idGuid.length !== 16) refuse('schemaIDGUID must be 16 bytes');
+  const guidText = formatGuid(idGuid);
   if (snap.attributeByGuid(guidText) || snap.classByGuid(guidText)) refuse(`schemaIDGUID ${guidText} is in use`);
 
   if (isAttr) {
@@ -140,28 +140,8 @@ export function prepareSchemaObject(dir: Directory, u: OriginatingUpdate, values
     if (rdn !== undefined && !snap.attributeByOid(rdn)) refuse('rDNAttID must name an attribute');
     if (rdn === undefined) set(dir, values, 'rDNAttID', [snap.attributeByName('cn')!.attributeID]);
     // defaultObjectCategory: the class itself when absent (3.1.1.2.4.8)
-    if (first(dir, values, 'defaultObjectCategory') === undefined) {
-      const selfDn = `CN=${escape(rdnValue)},${dir.forest.schemaDN}`;
-      pendingSelfCategory.set(u, selfDn);
-    }
+    if (first(dir, values, 'defaultObjectCategory') === undefined) set(dir, values, 'defaultObjectCategory', [{ guid }]);
   }
-  void u;
-}
-
-/** Classes whose defaultObjectCategory is themselves: set once the object exists. */
-const pendingSelfCategory = new WeakMap<OriginatingUpdate, string>();
-
-/** After createObject: defaultObjectCategory of a new class, and the schemaInfo bump (MS-ADTS 3.1.1.2.1). */
-export function finishSchemaUpdate(dir: Directory, u: OriginatingUpdate, guid: Buffer): void {
-  const w = u.txn;
-  const selfDn = pendingSelfCategory.get(u);
-  if (selfDn) {
-    const prev = w.getObject(guid)!;
-    const rec = structuredClone(prev);
-    u.setAttribute(rec, dir.schema.attr('defaultObjectCategory')!, [{ guid }]);
-    w.putObject(guid, rec, prev);
-  }
-  bumpSchemaInfo(dir, u);
 }
 
 /** schemaInfo: 0xFF, the schema version (big-endian), the invocationId of the DC making the change (MS-ADTS 3.1.1.2.1). */
@@ -221,8 +201,5 @@ function formatGuid(b: Uint8Array): string {
   return `${x.readUInt32LE(0).toString(16).padStart(8, '0')}-${x.readUInt16LE(4).toString(16).padStart(4, '0')}-${x.readUInt16LE(6).toString(16).padStart(4, '0')}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-function escape(v: string): string {
-  return v.replace(/[,+"\\<>;=]/g, (c) => '\\' + c);
-}
 
 export { AUTO_LINK_ID_OID as LINK_ID_AUTO, FIRST_AUTO_MAPI_ID };
