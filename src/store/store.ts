@@ -146,6 +146,8 @@ export class Store implements InvocationTable {
   /** the DC tuple; dc.usn is the next USN to hand out */
   readonly dc: DcTuple;
   private closed = false;
+  /** listeners of onCommit() */
+  private readonly commitListeners = new Set<(changed: Buffer[]) => void>();
 
   private constructor(path: string, opts: StoreOptions) {
     this.path = path;
@@ -253,27 +255,56 @@ export class Store implements InvocationTable {
   write<T>(body: (w: WriteTxn) => T): Promise<T> {
     this.assertOpen();
     const started = writeChannel.hasSubscribers ? performance.now() : 0;
+    let changed: Buffer[] = [];
     const p = this.env.transaction(() =>
       this.env.childTransaction(() => {
         const w = new WriteTxn(this);
         const r = body(w);
         w.finish();
+        changed = w.changed;
         return r;
       }),
     ) as Promise<T>;
     if (writeChannel.hasSubscribers) void p.then(() => writeChannel.publish({ ms: performance.now() - started }), () => {});
+    if (this.commitListeners.size > 0) void p.then(() => this.fireCommit(changed), () => {});
     return p;
+  }
+
+  /**
+   * Calls `listener` after each write() (and writeSync()) has committed, with the objectGUIDs
+   * that putObject/removeObject touched in that update (empty updates are not reported).
+   * Listeners run after the commit, must be quick, and cannot fail the write. Returns the
+   * function that removes the listener. (Change notification, src/dirsync/notify.ts.)
+   */
+  onCommit(listener: (changed: Buffer[]) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => void this.commitListeners.delete(listener);
+  }
+
+  private fireCommit(changed: Buffer[]): void {
+    if (changed.length === 0) return;
+    for (const l of [...this.commitListeners]) {
+      try {
+        l(changed);
+      } catch {
+        // a listener's failure is its own; the update has committed
+      }
+    }
   }
 
   /** Like write(), but synchronous: for provisioning and tools, never on a connection's path. */
   writeSync<T>(body: (w: WriteTxn) => T): T {
     this.assertOpen();
-    return this.env.transactionSync(() => {
+    let changed: Buffer[] = [];
+    const r = this.env.transactionSync(() => {
       const w = new WriteTxn(this);
       const r = body(w);
       w.finish();
+      changed = w.changed;
       return r;
     });
+    if (this.commitListeners.size > 0) this.fireCommit(changed);
+    return r;
   }
 
   /** Resolves once everything committed so far is durable. */
@@ -417,6 +448,11 @@ function linkKey(source: Buffer, linkId: number, target: Buffer, data: Buffer): 
 /** Writes of one originating (or replicated) update. Reads see the transaction's own writes. */
 export class WriteTxn extends ReadTxn {
   private usnUsed = false;
+  private readonly touched = new Map<string, Buffer>();
+  /** objectGUIDs that putObject/removeObject touched in this update (for Store.onCommit) */
+  get changed(): Buffer[] {
+    return [...this.touched.values()];
+  }
   constructor(store: Store) {
     super(store, undefined, () => {});
   }
@@ -467,6 +503,7 @@ export class WriteTxn extends ReadTxn {
       for (const k of newSet) if (!oldSet.has(k)) d.index.putSync(Buffer.from(k, 'latin1'), guid);
     }
     d.objects.putSync(guid, encodeObject(rec, this.store));
+    this.touched.set(guid.toString('latin1'), Buffer.from(guid));
   }
 
   /** Removes an object for good (garbage collection of a tombstone, MS-ADTS 3.1.1.1.5.1). */
@@ -476,6 +513,7 @@ export class WriteTxn extends ReadTxn {
     d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged), guid]));
     if (d.indexer) for (const k of d.indexer(prev)) d.index.removeSync(k, guid);
     d.objects.removeSync(guid);
+    this.touched.set(guid.toString('latin1'), Buffer.from(guid));
   }
 
   /** Writes a forward-link value (new, changed or tombstoned) and its back-link entry. */

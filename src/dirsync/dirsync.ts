@@ -1,0 +1,436 @@
+// LDAP_SERVER_DIRSYNC_OID (MS-ADTS 3.1.1.3.4.1.3) and LDAP_SERVER_DIRSYNC_EX_OID
+// (MS-ADTS 3.1.1.3.4.1.29): a search that returns the objects of one NC replica changed since
+// the state a cookie names, with only the attributes that changed. MS-DRSR 5.115
+// (ProcessDirSyncSearchRequest) specifies it as a GetNCChanges cycle; forestd walks its USN
+// index directly, which is the same cycle without the wire format:
+//
+//   the cycle   starts at usnHighPropUpdate (S) of the cookie: every change with usnLocal ≤ S
+//               has been reported. It walks the `usn` index of the NC — each object once, at
+//               its latest uSNChanged, in USN order — from the position the cookie names
+//               (usnHighObjUpdate plus, inside a USN, the resume tag), so a page costs what
+//               its changes cost, never the size of the NC.
+//   an object   is reported when it matches the filter and one of the requested replicated
+//               attributes (or forward-link values) has a stamp with usnLocal > S that the
+//               cookie's UTD vector does not already cover (MS-DRSR 5.115.11: a cookie from
+//               another DC contributes its UTD vector only).
+//   a page      ends past MaxBytes (a soft bound: an entry is never split) or the object
+//               limit; MoreResults tells the client to come back with the new cookie.
+//   parents     come before children in a full sync (S = 0) and with ANCESTORS_FIRST_ORDER:
+//               an ancestor that changed later than its child is sent first and skipped at
+//               its own place in the walk. A later page of the cycle finds which ancestors an
+//               earlier page sent ahead by replaying the decisions of the cycle's prefix.
+import type { Control, OutgoingAttribute, SearchRequest } from '../ldap/protocol/messages.js';
+import { DIRSYNC_OID, DirSyncFlags, dirSyncControl, encodeDirSyncResponse, type DirSyncRequestValue } from '../ldap/controls/dirsync.js';
+import { DIRSYNC_EX_OID, dirSyncExControl } from '../ldap/controls/dirsync-ex.js';
+import { ControlValueError } from '../ldap/controls/types.js';
+import { InsufficientAccessRightsError, ProtocolError } from '../ldap/protocol/result-codes.js';
+import type { OperationContext, OperationResult, SearchSink } from '../dsa/api.js';
+import type { Directory } from '../dsa/directory.js';
+import { AdError, dsid } from '../dsa/errors.js';
+import { ReadContext } from '../dsa/object-view.js';
+import type { AttrInfo } from '../dsa/schema-binding.js';
+import { linkValue } from '../dsa/values.js';
+import type { ReadTxn } from '../store/store.js';
+import type { AttributeStamp, LinkValue, ObjectRecord } from '../store/record.js';
+import type { StoredValue } from '../schema/syntaxes/syntax.js';
+import { DirSyncCookieError, decodeCookie, encodeCookie, filetimeNow, isZero, ncTag, type DirSyncCookie, type UtdCursor } from './cookie.js';
+import { matchesFilter } from './filter-lite.js';
+
+export interface DirSyncOptions {
+  /**
+   * The smallest MaxBytes honoured. MS-ADTS 3.1.1.3.4.1.3: "The minimum value for MaxBytes is
+   * 0x100000. When a lower value is specified, the value is ignored" — the default. Tests lower
+   * it to exercise paging on small directories.
+   */
+  minMaxBytes?: number;
+  /** the MaxPageSize policy (MS-ADTS 3.1.1.3.4.6), default 1000: objects per page at most */
+  maxPageSize?: number;
+}
+
+/** MS-ADTS 3.1.1.3.4.1.3: MaxBytes 0 or below the minimum means 0x100000. */
+export const DIRSYNC_MIN_MAX_BYTES = 0x100000;
+const DEFAULT_MAX_PAGE_SIZE = 1000;
+/** ERROR_DS_DRA_ACCESS_DENIED (MS-ERREF 2.2) */
+const ERROR_DS_DRA_ACCESS_DENIED = 0x2105;
+const ALWAYS_RETURN = 'dirsyncalwaysreturn';
+
+function draAccessDenied(place: string, detail: string): InsufficientAccessRightsError {
+  return new InsufficientAccessRightsError(`${ERROR_DS_DRA_ACCESS_DENIED.toString(16).toUpperCase().padStart(8, '0')}: SecErr: ${dsid(place)}, problem 4003 (INSUFF_ACCESS_RIGHTS), data 0\n${detail}`);
+}
+
+/**
+ * For the search dispatcher: the DirSync control of a search request that must be routed to
+ * dirSyncSearch, or undefined when there is none — or when its value is malformed and it is
+ * not critical, which MS-ADTS 3.1.1.3.4.1 says to ignore. A malformed critical one is
+ * unavailableCriticalExtension; DIRSYNC and DIRSYNC_EX together are protocolError (MS-ADTS
+ * 3.1.1.3.4.1, "These two OID values are mutually exclusive").
+ */
+export function dirSyncControlOf(controls: readonly Control[]): Control | undefined {
+  const found = controls.filter((c) => c.type === DIRSYNC_OID || c.type === DIRSYNC_EX_OID);
+  if (found.length === 0) return undefined;
+  if (new Set(found.map((c) => c.type)).size > 1) throw AdError.protocolError('dirsync.controls', 'LDAP_SERVER_DIRSYNC_OID and LDAP_SERVER_DIRSYNC_EX_OID cannot be used together');
+  const c = found[0]!;
+  try {
+    (c.type === DIRSYNC_EX_OID ? dirSyncExControl : dirSyncControl).decodeRequest(c.value);
+    return c;
+  } catch (e) {
+    if (!(e instanceof ControlValueError)) throw e;
+    if (c.critical) throw AdError.unavailableCriticalExtension('dirsync.controls', c.type);
+    return undefined;
+  }
+}
+
+/** Position in the USN walk: (uSNChanged, objectGUID), the order of the `usn` index. */
+interface Pos {
+  usn: number;
+  guid: Buffer;
+}
+const after = (a: Pos, b: Pos) => a.usn > b.usn || (a.usn === b.usn && Buffer.compare(a.guid, b.guid) > 0);
+const key = (g: Buffer) => g.toString('latin1');
+
+interface Built {
+  dn: string;
+  attrs: OutgoingAttribute[];
+  bytes: number;
+}
+
+/** What a search selects, after MS-ADTS 3.1.1.3.4.1.3's rules for the attribute list. */
+interface Selection {
+  /** null: every attribute */
+  wanted: Set<number> | null;
+  /** DIRSYNC_EX: attributes requested with ";dirSyncAlwaysReturn" */
+  always: Set<number>;
+}
+
+function selection(dir: Directory, attrs: readonly string[], ex: boolean): Selection {
+  const wanted = new Set<number>();
+  const always = new Set<number>();
+  for (const desc of attrs) {
+    const [type, ...options] = desc.split(';');
+    // "If the list of requested attributes contains an asterisk (*) plus some attribute, then
+    // the asterisk is ignored"; 1.1 (no attributes) selects nothing by itself either
+    if (type === '*' || type === '1.1' || type === '+') continue;
+    const info = dir.schema.attr(type!);
+    if (!info) continue; // AD ignores unknown names in a search's attribute list
+    wanted.add(info.id);
+    if (ex && options.some((o) => o.toLowerCase() === ALWAYS_RETURN)) always.add(info.id);
+  }
+  return { wanted: wanted.size === 0 ? null : wanted, always };
+}
+
+function toBuffer(v: Uint8Array | string): Buffer | string {
+  return typeof v === 'string' ? v : Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** The state of one DirSync request: what counts as changed, and how entries are built. */
+class ChangeWalk {
+  readonly rc: ReadContext;
+  private readonly memo = new Map<string, Built | null>();
+  /** no cookie state at all: report current values only, never removals */
+  readonly fresh: boolean;
+
+  constructor(
+    readonly dir: Directory,
+    readonly r: ReadTxn,
+    readonly nc: Buffer,
+    readonly S: number,
+    readonly utd: Map<string, number>,
+    readonly req: SearchRequest,
+    readonly sel: Selection,
+    readonly incremental: boolean,
+  ) {
+    this.rc = new ReadContext(dir, r);
+    this.fresh = S === 0 && utd.size === 0;
+  }
+
+  /** MS-DRSR 5.115.11 / GetNCChanges: changed since the cookie and not covered by its UTD vector. */
+  changed(s: AttributeStamp): boolean {
+    if (s.usnLocal <= this.S) return false;
+    const seen = this.utd.get(s.uuidOriginating.toString('hex'));
+    return seen === undefined || seen < s.usnOriginating;
+  }
+
+  private wants(info: AttrInfo): boolean {
+    return this.sel.wanted === null || this.sel.wanted.has(info.id);
+  }
+
+  private enc(info: AttrInfo, values: readonly StoredValue[]): (Buffer | string)[] {
+    return values.map((v) => toBuffer(info.syntax.toLdap(v, this.rc.ctx, { attribute: info.name })));
+  }
+
+  /** The entry for `guid` if the request reports it, else null (memoized for the request). */
+  build(guid: Buffer, rec?: ObjectRecord): Built | null {
+    const k = key(guid);
+    if (this.memo.has(k)) return this.memo.get(k)!;
+    const b = this.compute(guid, rec);
+    this.memo.set(k, b);
+    return b;
+  }
+
+  private compute(guid: Buffer, rec0?: ObjectRecord): Built | null {
+    const rec = rec0 ?? this.r.getObject(guid);
+    if (!rec) return null;
+    const view = this.rc.view(guid, rec)!;
+    if (!matchesFilter(this.req.filter, view)) return null;
+    const schema = this.dir.schema;
+    const attrs: OutgoingAttribute[] = [];
+    let changedAny = false;
+    let instanceTypeDone = false;
+    for (const a of rec.attrs) {
+      const info = schema.attrById(a.id);
+      // only replicated attributes travel (GetNCChanges); secret ones never (MS-ADTS 3.1.1.1.4,
+      // and LDAP_DIRSYNC_PUBLIC_DATA_ONLY asks for exactly that)
+      if (!info || info.secret || !a.stamp || !info.replicated || !this.wants(info)) continue;
+      const vals = a.values as StoredValue[];
+      if (this.changed(a.stamp)) {
+        if (this.fresh && vals.length === 0) continue;
+        // an attribute whose values were all removed comes back with no values
+        attrs.push({ type: info.name, values: this.enc(info, vals) });
+        changedAny = true;
+        if (info.name === 'instanceType') instanceTypeDone = true;
+      } else if (this.sel.always.has(info.id) && vals.length > 0) {
+        attrs.push({ type: info.name, values: this.enc(info, vals) });
+        if (info.name === 'instanceType') instanceTypeDone = true;
+      }
+    }
+    // forward links: value by value, by their LinkValueStamps (MS-ADTS 3.1.1.1.9)
+    const byLink = new Map<number, LinkValue[]>();
+    for (const lv of this.r.links(guid)) {
+      let l = byLink.get(lv.linkId);
+      if (!l) byLink.set(lv.linkId, (l = []));
+      l.push(lv);
+    }
+    for (const [linkId, lvs] of byLink) {
+      const info = schema.attrByLinkId(linkId);
+      if (!info || info.secret || !this.wants(info)) continue;
+      const present = (lv: LinkValue) => lv.stamp.timeDeleted === 0 && !lv.deactivated;
+      const value = (lv: LinkValue) => linkValue(info, lv.target, lv.data);
+      const changedVals = lvs.filter((lv) => this.changed(lv.stamp));
+      if (changedVals.length === 0 || (this.fresh && !lvs.some(present))) {
+        if (this.sel.always.has(info.id) && lvs.some(present)) attrs.push({ type: info.name, values: this.enc(info, lvs.filter(present).map(value)) });
+        continue;
+      }
+      changedAny = true;
+      if (this.incremental) {
+        // LDAP_DIRSYNC_INCREMENTAL_VALUES: only the changed values of a forward link —
+        // removed ones as "attr;range=0-0", added ones as "attr;range=1-1"
+        const removed = this.fresh ? [] : changedVals.filter((lv) => !present(lv));
+        const added = changedVals.filter(present);
+        if (removed.length > 0) attrs.push({ type: `${info.name};range=0-0`, values: this.enc(info, removed.map(value)) });
+        if (added.length > 0) attrs.push({ type: `${info.name};range=1-1`, values: this.enc(info, added.map(value)) });
+      } else {
+        attrs.push({ type: info.name, values: this.enc(info, lvs.filter(present).map(value)) });
+      }
+    }
+    if (!changedAny) return null;
+    // "The search results MUST always contain the objectGUID and instanceType attributes"
+    // (MS-ADTS 3.1.1.3.4.1.3); MS-DRSR 5.115.5 adds parentGUID
+    const head: OutgoingAttribute[] = [{ type: 'objectGUID', values: [Buffer.from(guid)] }];
+    if (!instanceTypeDone) {
+      const it = schema.attr('instanceType')!;
+      const v = view.values(it);
+      if (v.length > 0) head.push({ type: 'instanceType', values: this.enc(it, v) });
+    }
+    if (rec.parent) head.push({ type: 'parentGUID', values: [Buffer.from(rec.parent)] });
+    const all = [...head, ...attrs];
+    const dn = view.dn;
+    let bytes = Buffer.byteLength(dn) + 16;
+    for (const a of all) {
+      bytes += a.type.length + 8;
+      for (const v of a.values) bytes += (typeof v === 'string' ? Buffer.byteLength(v) : v.length) + 4;
+    }
+    return { dn, attrs: all, bytes };
+  }
+
+  /** Ancestors of `rec` inside the NC, the NC head first. */
+  ancestors(rec: ObjectRecord): { guid: Buffer; rec: ObjectRecord }[] {
+    const out: { guid: Buffer; rec: ObjectRecord }[] = [];
+    let p = rec.parent;
+    for (let guard = 0; p && guard < 10_000; guard++) {
+      const pr = this.r.getObject(p);
+      if (!pr || !pr.nc.equals(this.nc)) break;
+      out.push({ guid: p, rec: pr });
+      p = pr.parent;
+    }
+    return out.reverse();
+  }
+
+  /** The objects this cycle sent ahead of their place before `resume` (see the header). */
+  sentAhead(resume: Pos, resumeTagged: boolean): Set<string> {
+    const sent = new Set<string>();
+    const ahead = new Set<string>();
+    for (const { usn, guid } of this.r.changedSince(this.nc, this.S)) {
+      const here = { usn, guid };
+      if (usn > resume.usn || (resumeTagged && usn === resume.usn && Buffer.compare(guid.subarray(0, 8), resume.guid) > 0)) break;
+      const k = key(guid);
+      if (sent.has(k)) continue;
+      const rec = this.r.getObject(guid);
+      if (!rec || !this.build(guid, rec)) continue;
+      for (const a of this.ancestors(rec)) {
+        const ak = key(a.guid);
+        if (sent.has(ak) || !after({ usn: a.rec.usnChanged, guid: a.guid }, here)) continue;
+        if (this.build(a.guid, a.rec)) {
+          sent.add(ak);
+          ahead.add(ak);
+        }
+      }
+      sent.add(k);
+    }
+    return ahead;
+  }
+}
+
+/**
+ * A search carrying LDAP_SERVER_DIRSYNC_OID or LDAP_SERVER_DIRSYNC_EX_OID (`control`). Sends
+ * the page's entries to `sink` and returns the response control (same OID) with MoreResults
+ * and the new cookie.
+ */
+export async function dirSyncSearch(dir: Directory, req: SearchRequest, ctx: OperationContext, sink: SearchSink, control: Control, opts: DirSyncOptions = {}): Promise<OperationResult> {
+  const place = 'dirsync.search';
+  const ex = control.type === DIRSYNC_EX_OID;
+  if (!ctx.session.identity) throw AdError.notAuthenticated(place);
+  if (ctx.controls.some((c) => c.type === (ex ? DIRSYNC_OID : DIRSYNC_EX_OID))) {
+    throw AdError.protocolError(place, 'LDAP_SERVER_DIRSYNC_OID and LDAP_SERVER_DIRSYNC_EX_OID cannot be used together');
+  }
+  let value: DirSyncRequestValue;
+  try {
+    value = (ex ? dirSyncExControl : dirSyncControl).decodeRequest(control.value);
+  } catch (e) {
+    if (!(e instanceof ControlValueError)) throw e;
+    // MS-ADTS 3.1.1.3.4.1: a malformed value of a critical control; a non-critical one is
+    // ignored by the dispatcher (dirSyncControlOf) and never reaches this function
+    if (control.critical) throw AdError.unavailableCriticalExtension(place, control.type);
+    throw AdError.protocolError(place, e.message);
+  }
+  const flags = value.flags;
+  const objectSecurity = (flags & DirSyncFlags.OBJECT_SECURITY) !== 0;
+
+  const r = dir.store.snapshot();
+  try {
+    // ---- the base: the root of an NC replica (MS-ADTS 3.1.1.3.4.1.3) ----------------------
+    const res = dir.tryResolve(r, req.baseObject);
+    if (!res.found) throw AdError.noSuchObject(place, res.matched ? dir.dnOf(r, res.matched) : '');
+    const ncRec = r.getObject(res.guid)!;
+    if (ncRec.parent !== null) {
+      // "If the base of the search is not the root of an NC, and the LDAP_DIRSYNC_OBJECT_SECURITY
+      // bit … is not set, the server will return the error insufficientAccessRights /
+      // ERROR_DS_DRA_ACCESS_DENIED. If [it] is set, … unwillingToPerform."
+      if (!objectSecurity) throw draAccessDenied(place, 'the base of a DirSync search must be the root of a naming context');
+      throw AdError.unwillingToPerform(place, 'the base of a DirSync search must be the root of a naming context');
+    }
+    // scope: "If the search scope is not subtree scope, the server will treat the search as if
+    // subtree scope was specified."
+    const nc = res.guid;
+
+    // ---- access (MS-DRSR 5.115.12 SecurityCheckForChanges) --------------------------------
+    // Without LDAP_DIRSYNC_OBJECT_SECURITY the caller needs DS-Replication-Get-Changes on the NC
+    // root; forestd grants it to Administrators/Domain Admins/Enterprise Admins, as AD's default
+    // security descriptor of the domain head does. With the flag, results are limited to what
+    // the caller may read — everything, until per-object access checks exist.
+    if (!objectSecurity && !ctx.session.identity.isAdmin) {
+      throw draAccessDenied(place, 'DirSync without LDAP_DIRSYNC_OBJECT_SECURITY needs the DS-Replication-Get-Changes right on the naming context');
+    }
+
+    // ---- the cookie (MS-DRSR 5.115.11 GetUsnUtdVectorFromCookie) ---------------------------
+    const own = dir.store.dc.invocationId;
+    let cookie: DirSyncCookie | undefined;
+    if (value.cookie.length > 0) {
+      try {
+        cookie = decodeCookie(value.cookie);
+        if (!isZero(cookie.ncTag) && !cookie.ncTag.equals(ncTag(nc))) {
+          throw new DirSyncCookieError('ERR_DIRSYNC_COOKIE_OTHER_NC', `DirSync cookie belongs to another naming context than ${req.baseObject}`);
+        }
+        const committed = dir.store.dc.usn - 1;
+        if (cookie.invocationId.equals(own) && Math.max(cookie.usnHighObjUpdate, cookie.usnHighPropUpdate) > committed) {
+          throw new DirSyncCookieError('ERR_DIRSYNC_COOKIE_FUTURE', `DirSync cookie names USN ${Math.max(cookie.usnHighObjUpdate, cookie.usnHighPropUpdate)}, beyond this DC's highest committed USN ${committed}`);
+        }
+      } catch (e) {
+        if (e instanceof DirSyncCookieError) throw new ProtocolError(`${'00002021'}: LdapErr: ${dsid(place)}, comment: ${e.code}: ${e.message}, data 0, v4563`);
+        throw e;
+      }
+    }
+    const sameDc = cookie !== undefined && cookie.invocationId.equals(own);
+    // the USN vector applies only to the DC that made the cookie; the UTD vector to any DC
+    const S = sameDc ? cookie!.usnHighPropUpdate : 0;
+    const R = sameDc ? Math.max(cookie!.usnHighObjUpdate, S) : 0;
+    const tag = sameDc && !isZero(cookie!.resumeTag) ? cookie!.resumeTag : undefined;
+    const utdIn: UtdCursor[] = cookie?.utd ?? [];
+    const utd = new Map(utdIn.map((c) => [c.invocationId.toString('hex'), c.usn] as const));
+
+    // ---- limits (MS-DRSR 5.115.4 DirSyncReqToGetChgReq; MS-ADTS 3.1.1.3.4.1.3) --------------
+    const floor = opts.minMaxBytes ?? DIRSYNC_MIN_MAX_BYTES;
+    const maxBytes = value.maxBytes <= 0 ? DIRSYNC_MIN_MAX_BYTES : Math.max(value.maxBytes, floor);
+    const pageSize = opts.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE;
+    const maxObjects = Math.max(Math.min(req.sizeLimit > 0 ? req.sizeLimit : pageSize, pageSize), Math.min(100, pageSize));
+
+    const walk = new ChangeWalk(dir, r, nc, S, utd, req, selection(dir, req.attributes, ex), (flags & DirSyncFlags.INCREMENTAL_VALUES) !== 0);
+    // parents before children: always in a full sync, and on request (LDAP_DIRSYNC_ANCESTORS_FIRST_ORDER)
+    const parentsFirst = S === 0 || (flags & DirSyncFlags.ANCESTORS_FIRST_ORDER) !== 0;
+    const resume: Pos | undefined = R > S || tag ? { usn: R, guid: tag ?? Buffer.alloc(8) } : undefined;
+    const ahead = parentsFirst && resume ? walk.sentAhead(resume, tag !== undefined) : new Set<string>();
+
+    // ---- the page -----------------------------------------------------------------------
+    const emitted = new Set<string>();
+    let bytes = 0;
+    let count = 0;
+    let last: Pos | undefined;
+    let more = false;
+    const send = async (b: Built) => {
+      await sink.entry(b.dn, b.attrs);
+      bytes += b.bytes;
+      count++;
+    };
+    const it = r.changedSince(nc, tag ? R - 1 : R)[Symbol.iterator]();
+    try {
+      for (let n = it.next(); !n.done; n = it.next()) {
+        const { usn, guid } = n.value;
+        if (tag && usn === R && Buffer.compare(guid.subarray(0, 8), tag) <= 0) continue;
+        if (ctx.signal.aborted) return {};
+        const here = { usn, guid: Buffer.from(guid) };
+        last = here;
+        const k = key(here.guid);
+        if (emitted.has(k) || ahead.has(k)) continue;
+        const rec = r.getObject(here.guid);
+        if (!rec) continue;
+        const b = walk.build(here.guid, rec);
+        if (!b) continue;
+        if (parentsFirst) {
+          for (const a of walk.ancestors(rec)) {
+            const ak = key(a.guid);
+            if (emitted.has(ak) || ahead.has(ak) || !after({ usn: a.rec.usnChanged, guid: a.guid }, here)) continue;
+            const ab = walk.build(a.guid, a.rec);
+            if (!ab) continue;
+            emitted.add(ak);
+            await send(ab);
+          }
+        }
+        emitted.add(k);
+        await send(b);
+        if (bytes >= maxBytes || count >= maxObjects) {
+          more = !it.next().done;
+          break;
+        }
+      }
+    } finally {
+      it.return?.(undefined);
+    }
+    if (ctx.signal.aborted) return {};
+
+    // ---- the new cookie (MS-DRSR 5.115.10 GetResponseDirSyncControlValue) --------------------
+    let out: DirSyncCookie;
+    if (more) {
+      // mid-cycle: the cycle's start stays, the walk's position moves
+      out = { creationTime: filetimeNow(), ncTag: ncTag(nc), usnHighPropUpdate: S, usnHighObjUpdate: last!.usn, resumeTag: Buffer.from(last!.guid.subarray(0, 8)), invocationId: own, utd: utdIn };
+    } else {
+      const hi = Math.max(S, R, last?.usn ?? 0);
+      const cursors = new Map(utdIn.map((c) => [c.invocationId.toString('hex'), c] as const));
+      const prev = cursors.get(own.toString('hex'));
+      cursors.set(own.toString('hex'), { invocationId: own, usn: Math.max(prev?.usn ?? 0, hi) });
+      out = { creationTime: filetimeNow(), ncTag: ncTag(nc), usnHighPropUpdate: hi, usnHighObjUpdate: hi, resumeTag: Buffer.alloc(8), invocationId: own, utd: [...cursors.values()] };
+    }
+    const response: Control = { type: control.type, critical: false, value: encodeDirSyncResponse({ moreResults: more, unused: 0, cookie: encodeCookie(out) }) };
+    return { controls: [response] };
+  } finally {
+    r.done();
+  }
+}

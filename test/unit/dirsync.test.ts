@@ -1,0 +1,724 @@
+// DirSync (MS-ADTS 3.1.1.3.4.1.3, MS-DRSR 5.115), DIRSYNC_EX (3.1.1.3.4.1.29) and change
+// notification (3.1.1.3.4.1.9) against a provisioned directory.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { provision } from '../../src/dsa/provision/provision.js';
+import { Directory } from '../../src/dsa/directory.js';
+import { add } from '../../src/dsa/add.js';
+import { OriginatingUpdate } from '../../src/dsa/originating-update.js';
+import { ReadContext } from '../../src/dsa/object-view.js';
+import type { OperationContext, SearchSink } from '../../src/dsa/api.js';
+import type { Control, OutgoingAttribute, SearchRequest } from '../../src/ldap/protocol/messages.js';
+import { DIRSYNC_OID, DirSyncFlags, decodeDirSyncResponse, encodeDirSyncRequest } from '../../src/ldap/controls/dirsync.js';
+import { DIRSYNC_EX_OID } from '../../src/ldap/controls/dirsync-ex.js';
+import { NOTIFICATION_OID } from '../../src/ldap/controls/notification.js';
+import { LdapError } from '../../src/ldap/protocol/result-codes.js';
+import { dirSyncSearch, dirSyncControlOf, notificationSearch } from '../../src/dirsync/index.js';
+import { decodeCookie, encodeCookie, DirSyncCookieError, MIN_COOKIE_LENGTH } from '../../src/dirsync/cookie.js';
+import { guidToString } from '../../src/util/guid.js';
+import { tempDir } from '../helpers/tmp.js';
+
+// ---- fixture --------------------------------------------------------------------------------
+
+let dir: Directory;
+let dataDir: string;
+let cleanup: () => void;
+let D: string; // domain NC DN
+let seq = 0;
+
+before(async () => {
+  const t = tempDir('forestd-dirsync-');
+  cleanup = t.cleanup;
+  dataDir = t.dir;
+  ({ directory: dir } = await provision({ dataDir: t.dir, realm: 'example.com', netbios: 'EXAMPLE', adminPassword: 'Passw0rd!' }));
+  D = dir.forest.domainDN;
+});
+after(async () => {
+  await dir.close();
+  cleanup();
+});
+
+function ctxOf(controls: Control[] = [], opts: { admin?: boolean; session?: number; signal?: AbortSignal } = {}): OperationContext {
+  return {
+    session: { id: opts.session ?? 1, identity: { dn: `CN=Administrator,CN=Users,${D}`, guid: Buffer.alloc(16), isAdmin: opts.admin ?? true }, encrypted: true, globalCatalog: false, remoteAddress: '127.0.0.1' },
+    controls,
+    signal: opts.signal ?? new AbortController().signal,
+  };
+}
+
+const present = (attribute = 'objectClass') => ({ type: 'present' as const, attribute });
+function searchReq(base: string, attributes: string[] = [], filter: SearchRequest['filter'] = present()): SearchRequest {
+  return { type: 'searchRequest', baseObject: base, scope: 2, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter, attributes };
+}
+
+interface Entry {
+  dn: string;
+  attrs: Map<string, string[]>; // type (as sent) → values as hex/utf8 strings
+  raw: OutgoingAttribute[];
+}
+const str = (v: Buffer | string) => (typeof v === 'string' ? v : v.toString('latin1'));
+function collect(): { sink: SearchSink; entries: Entry[] } {
+  const entries: Entry[] = [];
+  return {
+    entries,
+    sink: {
+      entry(dn, attrs) {
+        entries.push({ dn, raw: attrs, attrs: new Map(attrs.map((a) => [a.type.toLowerCase(), a.values.map(str)])) });
+      },
+      reference() {},
+    },
+  };
+}
+
+interface Page {
+  entries: Entry[];
+  more: boolean;
+  cookie: Buffer;
+}
+async function dirsync(cookie: Buffer, o: { flags?: number; maxBytes?: number; attrs?: string[]; filter?: SearchRequest['filter']; base?: string; admin?: boolean; oid?: string; critical?: boolean } = {}): Promise<Page> {
+  const control: Control = { type: o.oid ?? DIRSYNC_OID, critical: o.critical ?? true, value: encodeDirSyncRequest({ flags: o.flags ?? 0, maxBytes: o.maxBytes ?? 0, cookie }) };
+  const { sink, entries } = collect();
+  const res = await dirSyncSearch(dir, searchReq(o.base ?? D, o.attrs ?? [], o.filter), ctxOf([control], { admin: o.admin ?? true }), sink, control, { minMaxBytes: 1 });
+  const rc = res.controls?.find((c) => c.type === (o.oid ?? DIRSYNC_OID));
+  assert.ok(rc, 'response control');
+  assert.equal(rc.critical, false);
+  const v = decodeDirSyncResponse(rc.type, rc.value);
+  assert.equal(v.unused, 0);
+  return { entries, more: v.moreResults, cookie: Buffer.from(v.cookie) };
+}
+/** Runs a whole cycle (all pages); returns the entries of every page. */
+async function cycle(cookie: Buffer, o: Parameters<typeof dirsync>[1] = {}): Promise<{ entries: Entry[]; cookie: Buffer; pages: number }> {
+  const all: Entry[] = [];
+  let c = cookie;
+  for (let pages = 1; ; pages++) {
+    const p = await dirsync(c, o);
+    all.push(...p.entries);
+    c = p.cookie;
+    if (!p.more) return { entries: all, cookie: c, pages };
+    assert.ok(pages < 10_000, 'cycle does not end');
+  }
+}
+
+// ---- changes: add() for creation, originating updates for the rest ---------------------------
+
+const A = (n: string) => dir.schema.attr(n)!;
+const guidOf = (dn: string) => dir.resolve(dir.store.reader, dn, 'test');
+
+async function addObject(dn: string, attrs: Record<string, string | string[]>): Promise<Buffer> {
+  await add(dir, { type: 'addRequest', entry: dn, attributes: Object.entries(attrs).map(([type, v]) => ({ type, values: (Array.isArray(v) ? v : [v]).map((x) => Buffer.from(x)) })) }, ctxOf());
+  return guidOf(dn);
+}
+const addOU = (name: string, parent = D) => addObject(`OU=${name},${parent}`, { objectClass: 'organizationalUnit' });
+const addContact = (name: string, parent: string, extra: Record<string, string | string[]> = {}) => addObject(`CN=${name},${parent}`, { objectClass: 'contact', ...extra });
+const addGroup = (name: string, parent: string) => addObject(`CN=${name},${parent}`, { objectClass: 'group', sAMAccountName: `g${++seq}${name}`.slice(0, 20) });
+
+function update(guid: Buffer, body: (u: OriginatingUpdate, rec: import('../../src/store/record.js').ObjectRecord) => void): Promise<void> {
+  return dir.store.write((w) => {
+    const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
+    const prev = w.getObject(guid)!;
+    const rec = structuredClone(prev);
+    body(u, rec);
+    u.touch(rec);
+    w.putObject(guid, rec, prev);
+  });
+}
+const setAttr = (guid: Buffer, name: string, values: unknown[]) => update(guid, (u, rec) => u.setAttribute(rec, A(name), values));
+const addMember = (group: Buffer, member: Buffer) => update(group, (u) => void u.addLinkValue(group, A('member').id, A('member').forwardLinkId!, member));
+const removeMember = (group: Buffer, member: Buffer) => update(group, (u) => void u.removeLinkValue(group, A('member').forwardLinkId!, member));
+/** Rename and/or move: the RDN, name and parent change; name is stamped (MS-ADTS 3.1.1.1.4). */
+const rename = (guid: Buffer, newName: string, newParent?: Buffer) =>
+  update(guid, (u, rec) => {
+    rec.name = newName;
+    if (newParent) rec.parent = newParent;
+    u.setAttribute(rec, A('name'), [newName]);
+    u.setAttribute(rec, dir.schema.attrById(rec.rdnType)!, [newName]);
+  });
+/** Deletion as a tombstone (MS-ADTS 3.1.1.5.5): isDeleted, mangled RDN, moved to Deleted Objects, attributes stripped. */
+const KEEP = new Set(['objectClass', 'instanceType', 'isDeleted', 'name', 'cn', 'ou', 'objectSid', 'sAMAccountName', 'nTSecurityDescriptor', 'objectCategory', 'whenCreated', 'lastKnownParent']);
+const del = (guid: Buffer) =>
+  update(guid, (u, rec) => {
+    const mangled = `${rec.name}\nDEL:${guidToString(guid)}`;
+    u.setAttribute(rec, A('lastKnownParent'), [{ guid: rec.parent! }]);
+    rec.parent = guidOf(`CN=Deleted Objects,${D}`);
+    rec.name = mangled;
+    u.setAttribute(rec, A('name'), [mangled]);
+    u.setAttribute(rec, dir.schema.attrById(rec.rdnType)!, [mangled]);
+    u.setAttribute(rec, A('isDeleted'), [true]);
+    for (const a of [...rec.attrs]) {
+      const info = dir.schema.attrById(a.id)!;
+      if (!KEEP.has(info.name) && a.values.length > 0) u.setAttribute(rec, info, []);
+    }
+    for (const lv of [...u.txn.links(guid)]) if (lv.stamp.timeDeleted === 0) u.removeLinkValue(guid, lv.linkId, lv.target, lv.data);
+  });
+
+const hexGuid = (g: Buffer) => g.toString('latin1');
+const entryGuid = (e: Entry) => e.attrs.get('objectguid')![0]!;
+
+// ---- the cookie --------------------------------------------------------------------------
+
+test('cookie: MS-DRSR 5.115.2.1 layout round-trips, with and without a UTD vector', () => {
+  const inv = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+  const base = { creationTime: 133_000_000_000_000_000n, ncTag: Buffer.from('0102030405060708', 'hex'), usnHighObjUpdate: 4321, resumeTag: Buffer.alloc(8), usnHighPropUpdate: 4321, invocationId: inv };
+  const noUtd = encodeCookie({ ...base, utd: [] });
+  assert.equal(noUtd.length, MIN_COOKIE_LENGTH);
+  assert.equal(noUtd.subarray(0, 4).toString('latin1'), 'MSDS');
+  assert.equal(noUtd.readUInt32LE(4), 3);
+  assert.equal(noUtd.readUInt32LE(24), 0);
+  assert.equal(noUtd.readBigInt64LE(28), 4321n);
+  assert.equal(noUtd.readBigInt64LE(44), 4321n);
+  assert.deepEqual(noUtd.subarray(52, 68), inv);
+  assert.equal(noUtd.toString('base64').slice(0, 11), 'TVNEUwMAAAA'); // what AD's cookies start with
+  const other = Buffer.alloc(16, 0x77);
+  const withUtd = encodeCookie({ ...base, utd: [{ invocationId: other, usn: 99 }, { invocationId: inv, usn: 4321 }] });
+  assert.equal(withUtd.length, 68 + 16 + 2 * 24);
+  assert.equal(withUtd.readUInt32LE(24), 16 + 2 * 24);
+  assert.equal(withUtd.readUInt32LE(68), 1);
+  assert.equal(withUtd.readUInt32LE(76), 2);
+  const d = decodeCookie(withUtd);
+  assert.equal(d.usnHighObjUpdate, 4321);
+  assert.equal(d.usnHighPropUpdate, 4321);
+  assert.deepEqual(d.invocationId, inv);
+  assert.deepEqual(d.ncTag, base.ncTag);
+  assert.deepEqual(
+    d.utd.map((c) => [c.invocationId.toString('hex'), c.usn]),
+    [
+      [inv.toString('hex'), 4321],
+      [other.toString('hex'), 99],
+    ],
+  );
+  fc.assert(
+    fc.property(fc.nat(2 ** 40), fc.nat(2 ** 40), fc.array(fc.tuple(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.nat(2 ** 40)), { maxLength: 5 }), (a, b, cur) => {
+      const utd = [...new Map(cur.map(([g, u]) => [Buffer.from(g).toString('hex'), { invocationId: Buffer.from(g), usn: u }])).values()];
+      const c = decodeCookie(encodeCookie({ ...base, usnHighObjUpdate: a, usnHighPropUpdate: b, utd }));
+      assert.equal(c.usnHighObjUpdate, a);
+      assert.equal(c.usnHighPropUpdate, b);
+      assert.equal(c.utd.length, utd.length);
+    }),
+  );
+});
+
+test('cookie: corrupt cookies are refused with typed errors (MS-DRSR 5.115.11)', () => {
+  const good = encodeCookie({ creationTime: 1n, ncTag: Buffer.alloc(8), usnHighObjUpdate: 5, resumeTag: Buffer.alloc(8), usnHighPropUpdate: 5, invocationId: Buffer.alloc(16, 1), utd: [{ invocationId: Buffer.alloc(16, 1), usn: 5 }] });
+  const code = (b: Buffer) => {
+    try {
+      decodeCookie(b);
+      return 'ok';
+    } catch (e) {
+      assert.ok(e instanceof DirSyncCookieError);
+      return e.code;
+    }
+  };
+  assert.equal(code(good), 'ok');
+  assert.equal(code(good.subarray(0, 67)), 'ERR_DIRSYNC_COOKIE_LENGTH');
+  assert.equal(code(Buffer.from('garbage')), 'ERR_DIRSYNC_COOKIE_LENGTH');
+  const sig = Buffer.from(good);
+  sig.write('SDSM', 0, 'latin1');
+  assert.equal(code(sig), 'ERR_DIRSYNC_COOKIE_SIGNATURE');
+  const ver = Buffer.from(good);
+  ver.writeUInt32LE(2, 4);
+  assert.equal(code(ver), 'ERR_DIRSYNC_COOKIE_VERSION');
+  const utdVer = Buffer.from(good);
+  utdVer.writeUInt32LE(2, 68);
+  assert.equal(code(utdVer), 'ERR_DIRSYNC_COOKIE_UTD');
+  const utdCount = Buffer.from(good);
+  utdCount.writeUInt32LE(3, 76);
+  assert.equal(code(utdCount), 'ERR_DIRSYNC_COOKIE_UTD');
+  // trailing bytes after the vector
+  assert.equal(code(Buffer.concat([good, Buffer.alloc(4)])), 'ERR_DIRSYNC_COOKIE_UTD');
+  // a utdVectorSize larger than the cookie means "no vector", as Windows reads it
+  const big = Buffer.from(good.subarray(0, 68));
+  big.writeUInt32LE(1000, 24);
+  assert.equal(code(big), 'ok');
+  assert.equal(decodeCookie(big).utd.length, 0);
+});
+
+// ---- the search --------------------------------------------------------------------------
+
+/** Every object of the domain NC, from the store. */
+function ncObjects(nc = dir.forest.domainNC): Buffer[] {
+  const out: Buffer[] = [];
+  for (const { guid } of dir.store.reader.changedSince(nc, 0)) out.push(Buffer.from(guid));
+  return out;
+}
+
+test('initial sync: every object of the NC once, parents before children, objectGUID/instanceType/parentGUID', async () => {
+  const { entries, cookie, pages } = await cycle(Buffer.alloc(0));
+  assert.equal(pages, 1);
+  const all = ncObjects();
+  assert.equal(entries.length, all.length);
+  const seen = new Set<string>();
+  for (const e of entries) {
+    const g = entryGuid(e);
+    assert.ok(!seen.has(g), `duplicate ${e.dn}`);
+    seen.add(g);
+    assert.ok(e.attrs.has('instancetype'));
+    const rec = dir.store.reader.getObject(Buffer.from(g, 'latin1'))!;
+    if (rec.parent) {
+      assert.equal(e.attrs.get('parentguid')![0], hexGuid(rec.parent));
+      if (rec.parent && all.some((x) => x.equals(rec.parent!))) assert.ok(seen.has(hexGuid(rec.parent)), `${e.dn} came before its parent`);
+    }
+    // secret attributes never travel
+    for (const t of e.attrs.keys()) assert.ok(!dir.schema.attr(t.split(';')[0]!)?.secret, `secret ${t} returned`);
+  }
+  const c = decodeCookie(cookie);
+  assert.deepEqual(c.invocationId, dir.store.dc.invocationId);
+  assert.equal(c.usnHighPropUpdate, c.usnHighObjUpdate);
+  assert.ok(c.utd.some((u) => u.invocationId.equals(dir.store.dc.invocationId)));
+  // nothing changed: the next search returns nothing
+  const again = await cycle(cookie);
+  assert.equal(again.entries.length, 0);
+});
+
+test('incremental sync: exactly the changed objects with exactly the changed attributes', async () => {
+  const ou = await addOU('Inc');
+  const ouDN = `OU=Inc,${D}`;
+  const c1 = await addContact('Alice', ouDN, { description: 'first', telephoneNumber: '123' });
+  const c2 = await addContact('Bob', ouDN);
+  const g = await addGroup('Staff', ouDN);
+  const { cookie: start } = await cycle(Buffer.alloc(0));
+
+  // modify one attribute
+  await setAttr(c1, 'description', ['second']);
+  let r = await cycle(start);
+  assert.deepEqual(r.entries.map(entryGuid), [hexGuid(c1)]);
+  assert.deepEqual([...r.entries[0]!.attrs.keys()].sort(), ['description', 'instancetype', 'objectguid', 'parentguid']);
+  assert.deepEqual(r.entries[0]!.attrs.get('description'), ['second']);
+  let cookie = r.cookie;
+
+  // remove all values: the attribute comes back with no values
+  await setAttr(c1, 'telephoneNumber', []);
+  r = await cycle(cookie);
+  assert.deepEqual(r.entries[0]!.attrs.get('telephonenumber'), []);
+  cookie = r.cookie;
+
+  // a no-op (a write that changes no attribute) is not reported
+  await update(c2, () => {});
+  r = await cycle(cookie);
+  assert.equal(r.entries.length, 0);
+  cookie = r.cookie;
+
+  // rename + move: new DN, new parent
+  const ou2 = await addOU('Inc2');
+  await rename(c2, 'Robert', ou2);
+  r = await cycle(cookie);
+  const robert = r.entries.find((e) => entryGuid(e) === hexGuid(c2))!;
+  assert.equal(robert.dn, `CN=Robert,OU=Inc2,${D}`);
+  assert.equal(robert.attrs.get('parentguid')![0], hexGuid(ou2));
+  assert.deepEqual(robert.attrs.get('name'), ['Robert']);
+  assert.ok(!robert.attrs.has('description'));
+  cookie = r.cookie;
+
+  // member changes without INCREMENTAL_VALUES: the whole value set
+  await addMember(g, c1);
+  await addMember(g, c2);
+  r = await cycle(cookie);
+  assert.deepEqual(r.entries.map(entryGuid), [hexGuid(g)]);
+  assert.deepEqual(r.entries[0]!.attrs.get('member')!.sort(), [`CN=Alice,${ouDN}`, `CN=Robert,OU=Inc2,${D}`]);
+  const beforeRemove = cookie;
+  cookie = r.cookie;
+  await removeMember(g, c1);
+  r = await cycle(cookie);
+  assert.deepEqual(r.entries[0]!.attrs.get('member'), [`CN=Robert,OU=Inc2,${D}`]);
+
+  // with INCREMENTAL_VALUES: removed as member;range=0-0, added as member;range=1-1
+  r = await cycle(beforeRemove, { flags: DirSyncFlags.INCREMENTAL_VALUES });
+  const ge = r.entries.find((e) => entryGuid(e) === hexGuid(g))!;
+  assert.deepEqual(ge.attrs.get('member;range=1-1'), [`CN=Robert,OU=Inc2,${D}`]);
+  assert.deepEqual(ge.attrs.get('member;range=0-0'), [`CN=Alice,${ouDN}`]);
+  assert.ok(!ge.attrs.has('member'));
+  cookie = r.cookie;
+
+  // delete: isDeleted TRUE, DN in Deleted Objects
+  await del(c1);
+  r = await cycle(cookie);
+  const dead = r.entries.find((e) => entryGuid(e) === hexGuid(c1))!;
+  assert.ok(dead, 'deleted object reported');
+  assert.deepEqual(dead.attrs.get('isdeleted'), ['TRUE']);
+  assert.match(dead.dn, new RegExp(`,CN=Deleted Objects,${D}$`));
+  void ou;
+});
+
+test('attribute list: only objects whose requested attributes changed; DIRSYNC_EX ;dirSyncAlwaysReturn', async () => {
+  const ouDN = `OU=Sel,${D}`;
+  await addOU('Sel');
+  const a = await addContact('Carol', ouDN, { description: 'd', telephoneNumber: '1' });
+  const { cookie } = await cycle(Buffer.alloc(0), { attrs: ['description'] });
+  await setAttr(a, 'telephoneNumber', ['2']);
+  let r = await cycle(cookie, { attrs: ['description'] });
+  assert.equal(r.entries.length, 0, 'a change to an attribute not requested does not report the object');
+  r = await cycle(cookie, { attrs: ['*', 'telephoneNumber'] });
+  assert.deepEqual([...r.entries[0]!.attrs.keys()].sort(), ['instancetype', 'objectguid', 'parentguid', 'telephonenumber']);
+  // DIRSYNC_EX returns unchanged attributes asked for with ;dirSyncAlwaysReturn
+  r = await cycle(cookie, { oid: DIRSYNC_EX_OID, attrs: ['telephoneNumber', 'description;dirSyncAlwaysReturn'] });
+  assert.deepEqual(r.entries[0]!.attrs.get('description'), ['d']);
+  assert.deepEqual(r.entries[0]!.attrs.get('telephonenumber'), ['2']);
+  // … but the plain control does not
+  r = await cycle(cookie, { attrs: ['telephoneNumber', 'description;dirSyncAlwaysReturn'] });
+  assert.ok(!r.entries[0]!.attrs.has('description'));
+});
+
+test('filter: equality, AND/OR/NOT over the object', async () => {
+  const ouDN = `OU=Flt,${D}`;
+  await addOU('Flt');
+  await addContact('Dan', ouDN, { description: 'x' });
+  await addContact('Eve', ouDN, { description: 'y' });
+  const eq = (attribute: string, v: string) => ({ type: 'equalityMatch' as const, attribute, value: Buffer.from(v) });
+  let r = await cycle(Buffer.alloc(0), { filter: { type: 'and', filters: [eq('objectClass', 'contact'), eq('description', 'x')] } });
+  assert.deepEqual(r.entries.map((e) => e.dn), [`CN=Dan,${ouDN}`]);
+  r = await cycle(Buffer.alloc(0), { filter: { type: 'and', filters: [eq('objectClass', 'contact'), { type: 'not', filter: eq('description', 'x') }] } });
+  assert.ok(r.entries.some((e) => e.dn === `CN=Eve,${ouDN}`) && !r.entries.some((e) => e.dn === `CN=Dan,${ouDN}`));
+  r = await cycle(Buffer.alloc(0), { filter: { type: 'or', filters: [eq('cn', 'Dan'), eq('cn', 'Eve')] } });
+  assert.equal(r.entries.length, 2);
+});
+
+test('errors: base, rights, controls and cookies as AD answers them', async () => {
+  const codeOf = async (p: Promise<unknown>) => {
+    try {
+      await p;
+      return 0;
+    } catch (e) {
+      assert.ok(e instanceof LdapError, String(e));
+      return e.resultCode;
+    }
+  };
+  // base not an NC root: insufficientAccessRights without OBJECT_SECURITY, unwillingToPerform with it
+  assert.equal(await codeOf(dirsync(Buffer.alloc(0), { base: `CN=Users,${D}` })), 50);
+  assert.equal(await codeOf(dirsync(Buffer.alloc(0), { base: `CN=Users,${D}`, flags: DirSyncFlags.OBJECT_SECURITY })), 53);
+  assert.equal(await codeOf(dirsync(Buffer.alloc(0), { base: `CN=Nope,${D}` })), 32);
+  // no DS-Replication-Get-Changes: refused without OBJECT_SECURITY, allowed with it
+  assert.equal(await codeOf(dirsync(Buffer.alloc(0), { admin: false })), 50);
+  assert.equal(await codeOf(dirsync(Buffer.alloc(0), { admin: false, flags: DirSyncFlags.OBJECT_SECURITY })), 0);
+  // corrupt cookie: protocolError, never a silent full resync
+  assert.equal(await codeOf(dirsync(Buffer.from('not a cookie at all'))), 2);
+  const { cookie } = await cycle(Buffer.alloc(0));
+  const flipped = Buffer.from(cookie);
+  flipped.writeUInt32LE(7, 4);
+  assert.equal(await codeOf(dirsync(flipped)), 2);
+  // a cookie of another NC
+  assert.equal(await codeOf(dirsync(cookie, { base: dir.forest.configDN })), 2);
+  // a cookie from the future (this DC's invocationId, a USN not yet reached)
+  const c = decodeCookie(cookie);
+  const future = encodeCookie({ ...c, usnHighObjUpdate: c.usnHighObjUpdate + 1000, usnHighPropUpdate: c.usnHighPropUpdate + 1000 });
+  assert.equal(await codeOf(dirsync(future)), 2);
+  // a Windows-style cookie (reserved = 0) is accepted for any NC
+  assert.equal(await codeOf(dirsync(encodeCookie({ ...c, ncTag: Buffer.alloc(8) }), { base: dir.forest.configDN })), 0);
+  // controls: DIRSYNC + DIRSYNC_EX together is protocolError; a bad value is unavailableCriticalExtension
+  // when critical and ignored otherwise (MS-ADTS 3.1.1.3.4.1)
+  const ok = { type: DIRSYNC_OID, critical: true, value: encodeDirSyncRequest({ flags: 0, maxBytes: 0, cookie: Buffer.alloc(0) }) };
+  assert.throws(() => dirSyncControlOf([ok, { ...ok, type: DIRSYNC_EX_OID }]), (e: LdapError) => e.resultCode === 2);
+  assert.throws(() => dirSyncControlOf([{ ...ok, value: Buffer.from([1, 2, 3]) }]), (e: LdapError) => e.resultCode === 12);
+  assert.equal(dirSyncControlOf([{ ...ok, critical: false, value: Buffer.from([1, 2, 3]) }]), undefined);
+  assert.equal(dirSyncControlOf([ok]), ok);
+});
+
+test('a cookie survives a restart and another DC honours it through its UTD vector', async () => {
+  const ouDN = `OU=Utd,${D}`;
+  await addOU('Utd');
+  const x = await addContact('Frank', ouDN);
+  const { cookie } = await cycle(Buffer.alloc(0));
+  await setAttr(x, 'description', ['changed']);
+  // the same cookie as another DC would see it: another invocationId in the header (so the USN
+  // vector is ignored, MS-DRSR 5.115.11) but the UTD vector names this DC's changes it has seen
+  const c = decodeCookie(cookie);
+  const foreign = encodeCookie({ ...c, invocationId: Buffer.alloc(16, 0xab), usnHighObjUpdate: 1, usnHighPropUpdate: 1 });
+  const r = await cycle(foreign);
+  assert.deepEqual(r.entries.map(entryGuid), [hexGuid(x)], 'only the change after the UTD cursor');
+  assert.deepEqual([...r.entries[0]!.attrs.keys()].sort(), ['description', 'instancetype', 'objectguid', 'parentguid']);
+});
+
+test('MaxBytes: below the 0x100000 minimum it is raised to it (MS-ADTS 3.1.1.3.4.1.3)', async () => {
+  const control: Control = { type: DIRSYNC_OID, critical: true, value: encodeDirSyncRequest({ flags: 0, maxBytes: 10, cookie: Buffer.alloc(0) }) };
+  const { sink, entries } = collect();
+  const res = await dirSyncSearch(dir, searchReq(D), ctxOf([control]), sink, control);
+  assert.equal(entries.length, ncObjects().length);
+  assert.equal(decodeDirSyncResponse(DIRSYNC_OID, res.controls![0]!.value).moreResults, false);
+});
+
+// ---- paging: a replayed DirSync stream equals a full read ------------------------------------
+
+type Mirror = Map<string, { dn: string; attrs: Map<string, Set<string>> }>;
+/** DN values name objects whose DN may change later without the referring object changing:
+ * a mirror keeps them by objectGUID, as DirSync consumers do (with the extended DN control). */
+function byGuid(type: string, vals: string[]): string[] {
+  if (dir.schema.attr(type)?.syntax.name !== 'Object(DS-DN)') return vals;
+  return vals.map((v) => {
+    const res = dir.tryResolve(dir.store.reader, v);
+    return res.found ? hexGuid(res.guid) : `?${v}`;
+  });
+}
+function replay(mirror: Mirror, entries0: Entry[]): void {
+  const entries = entries0.map((e) => ({ ...e, attrs: new Map([...e.attrs].map(([t, v]) => [t, byGuid(t.split(';')[0]!, v)])) }));
+  for (const e of entries) {
+    const g = entryGuid(e);
+    let m = mirror.get(g);
+    if (!m) mirror.set(g, (m = { dn: e.dn, attrs: new Map() }));
+    m.dn = e.dn;
+    for (const [t, vals] of e.attrs) {
+      if (t === 'objectguid' || t === 'parentguid') continue;
+      const base = t.split(';')[0]!;
+      if (t.endsWith(';range=1-1')) {
+        const s = m.attrs.get(base) ?? new Set();
+        for (const v of vals) s.add(v);
+        m.attrs.set(base, s);
+      } else if (t.endsWith(';range=0-0')) {
+        const s = m.attrs.get(base);
+        for (const v of vals) s?.delete(v);
+        if (s && s.size === 0) m.attrs.delete(base);
+      } else if (vals.length === 0) m.attrs.delete(base);
+      else m.attrs.set(base, new Set(vals));
+    }
+  }
+}
+/** The NC as a full read sees it: replicated, non-secret attributes with values, present link values. */
+function fullRead(): Mirror {
+  const r = dir.store.reader;
+  const rc = new ReadContext(dir, r);
+  const out: Mirror = new Map();
+  const enc = (info: import('../../src/dsa/schema-binding.js').AttrInfo, v: unknown) => str(Buffer.from(info.syntax.toLdap(v as never, rc.ctx, { attribute: info.name }) as Uint8Array));
+  for (const guid of ncObjects()) {
+    const rec = r.getObject(guid)!;
+    const attrs = new Map<string, Set<string>>();
+    for (const a of rec.attrs) {
+      const info = dir.schema.attrById(a.id)!;
+      if (info.secret || !info.replicated || !a.stamp || a.values.length === 0) continue;
+      const vals = a.values.map((v) => {
+        const x = info.syntax.toLdap(v as never, rc.ctx, { attribute: info.name });
+        return typeof x === 'string' ? x : enc(info, v);
+      });
+      attrs.set(info.name.toLowerCase(), new Set(byGuid(info.name, vals)));
+    }
+    for (const lv of r.links(guid)) {
+      if (lv.stamp.timeDeleted !== 0 || lv.deactivated) continue;
+      const info = dir.schema.attrByLinkId(lv.linkId)!;
+      const s = attrs.get(info.name.toLowerCase()) ?? new Set();
+      s.add(hexGuid(lv.target));
+      attrs.set(info.name.toLowerCase(), s);
+    }
+    out.set(hexGuid(guid), { dn: rc.dnOf(guid), attrs });
+  }
+  return out;
+}
+function assertSameMirror(got: Mirror, want: Mirror): void {
+  assert.equal(got.size, want.size, 'object count');
+  for (const [g, w] of want) {
+    const m = got.get(g);
+    assert.ok(m, `missing ${w.dn}`);
+    assert.equal(m.dn, w.dn);
+    const norm = (x: Map<string, Set<string>>) => Object.fromEntries([...x].map(([k, v]) => [k, [...v].sort()]).sort());
+    assert.deepEqual(norm(m.attrs), norm(w.attrs), w.dn);
+  }
+}
+function assertCycleShape(entries: Entry[], parentsFirst: boolean): void {
+  const seen = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const g = entryGuid(e);
+    assert.ok(!seen.has(g), `duplicated in one cycle: ${e.dn}`);
+    seen.set(g, i);
+  });
+  if (!parentsFirst) return;
+  entries.forEach((e, i) => {
+    const p = e.attrs.get('parentguid')?.[0];
+    if (p !== undefined && seen.has(p)) assert.ok(seen.get(p)! < i, `${e.dn} before its parent`);
+  });
+}
+
+test('paging: random changes and random page sizes lose and duplicate nothing (fast-check)', async () => {
+  await addOU('P1');
+  await addOU('P2');
+  const ous = [guidOf(`OU=P1,${D}`), guidOf(`OU=P2,${D}`)];
+  // the initial state, in small pages, parents first
+  const mirror: Mirror = new Map();
+  const first = await cycle(Buffer.alloc(0), { maxBytes: 700 });
+  assert.ok(first.pages > 3, `paged (${first.pages} pages)`);
+  assertCycleShape(first.entries, true);
+  replay(mirror, first.entries);
+  assertSameMirror(mirror, fullRead());
+  let cookie = first.cookie;
+  const live: { guid: Buffer; kind: 'contact' | 'group' }[] = [];
+  let n = 0;
+
+  const op = fc.oneof(
+    fc.record({ t: fc.constant('contact' as const), ou: fc.nat(1) }),
+    fc.record({ t: fc.constant('group' as const), ou: fc.nat(1) }),
+    fc.record({ t: fc.constant('desc' as const), i: fc.nat(), v: fc.option(fc.stringMatching(/^[a-z]{1,6}$/)) }),
+    fc.record({ t: fc.constant('member' as const), i: fc.nat(), j: fc.nat(), add: fc.boolean() }),
+    fc.record({ t: fc.constant('rename' as const), i: fc.nat(), ou: fc.option(fc.nat(1)) }),
+    fc.record({ t: fc.constant('del' as const), i: fc.nat() }),
+    fc.record({ t: fc.constant('ou' as const), ou: fc.nat(1), v: fc.stringMatching(/^[a-z]{1,6}$/) }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { maxLength: 8 }), fc.integer({ min: 1, max: 2500 }), fc.boolean(), fc.boolean(), async (ops, maxBytes, iv, afo) => {
+      for (const o of ops) {
+        const pick = (i: number, kind?: 'group') => {
+          const c = kind ? live.filter((x) => x.kind === kind) : live;
+          return c.length ? c[i % c.length] : undefined;
+        };
+        switch (o.t) {
+          case 'contact':
+          case 'group': {
+            const name = `${o.t}${++n}`;
+            const parentDN = dir.dnOf(dir.store.reader, ous[o.ou]!);
+            live.push({ guid: o.t === 'contact' ? await addContact(name, parentDN) : await addGroup(name, parentDN), kind: o.t });
+            break;
+          }
+          case 'desc': {
+            const x = pick(o.i);
+            if (x) await setAttr(x.guid, 'description', o.v === null ? [] : [o.v]);
+            break;
+          }
+          case 'member': {
+            const g = pick(o.i, 'group');
+            const m = pick(o.j);
+            if (!g || !m || g.guid.equals(m.guid)) break;
+            const has = dir.store.reader.getLink(g.guid, A('member').forwardLinkId!, m.guid)?.stamp.timeDeleted === 0;
+            if (o.add && !has) await addMember(g.guid, m.guid);
+            if (!o.add && has) await removeMember(g.guid, m.guid);
+            break;
+          }
+          case 'rename': {
+            const x = pick(o.i);
+            if (x) await rename(x.guid, `r${++n}`, o.ou === null ? undefined : ous[o.ou]);
+            break;
+          }
+          case 'del': {
+            const x = pick(o.i);
+            if (!x) break;
+            live.splice(live.indexOf(x), 1);
+            // members pointing at it go too (a group's member values follow the deletion)
+            for (const g of live.filter((y) => y.kind === 'group')) {
+              if (dir.store.reader.getLink(g.guid, A('member').forwardLinkId!, x.guid)?.stamp.timeDeleted === 0) await removeMember(g.guid, x.guid);
+            }
+            await del(x.guid);
+            break;
+          }
+          case 'ou':
+            // a parent changed after its children: ancestors-first must pull it forward
+            await setAttr(ous[o.ou]!, 'description', [o.v]);
+            break;
+        }
+      }
+      const flags = (iv ? DirSyncFlags.INCREMENTAL_VALUES : 0) | (afo ? DirSyncFlags.ANCESTORS_FIRST_ORDER : 0);
+      const c = await cycle(cookie, { maxBytes, flags });
+      try {
+        assertCycleShape(c.entries, afo);
+        replay(mirror, c.entries);
+        assertSameMirror(mirror, fullRead());
+      } catch (e) {
+        if (process.env.DIRSYNC_DEBUG) console.error(String((e as Error).message).slice(0, 2000), c.entries.map((x) => x.dn));
+        throw e;
+      }
+      cookie = c.cookie;
+    }),
+    { numRuns: 40 },
+  );
+});
+
+// ---- change notification ---------------------------------------------------------------------
+
+function notifyReq(base: string, scope: 0 | 1 | 2 = 2, filter: SearchRequest['filter'] = present(), attributes: string[] = ['description', 'name']): SearchRequest {
+  return { ...searchReq(base, attributes, filter), scope };
+}
+const NOTIFY: Control = { type: NOTIFICATION_OID, critical: true };
+
+test('notification: each committed change in scope is delivered promptly (median < 50 ms over 20 changes)', async () => {
+  // The issue's one timing requirement. Latency = delivery time − the moment the write's
+  // promise resolved (the commit), floored at 0: the store calls onCommit listeners before
+  // the writer's own continuation runs, so a delivery can precede the writer seeing its commit.
+  const ouDN = `OU=Notify,${D}`;
+  await addOU('Notify');
+  const target = await addContact('Watched', ouDN);
+  const ac = new AbortController();
+  const got: { dn: string; at: number; attrs: OutgoingAttribute[] }[] = [];
+  let wake: (() => void) | undefined;
+  const sink: SearchSink = {
+    entry(dn, attrs) {
+      got.push({ dn, at: performance.now(), attrs });
+      wake?.();
+    },
+    reference() {},
+  };
+  const running = notificationSearch(dir, notifyReq(ouDN), ctxOf([NOTIFY], { session: 10, signal: ac.signal }), sink, NOTIFY);
+  const latencies: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const n = got.length;
+    const arrived = new Promise<void>((w) => (wake = w));
+    await setAttr(target, 'description', [`v${i}`]);
+    const committed = performance.now();
+    await Promise.race([arrived, new Promise((r) => setTimeout(r, 2000))]);
+    assert.equal(got.length, n + 1, `change ${i} delivered once`);
+    latencies.push(Math.max(0, got[n]!.at - committed));
+    assert.equal(got[n]!.dn, `CN=Watched,${ouDN}`);
+    assert.deepEqual(got[n]!.attrs.find((a) => a.type === 'description')?.values, [`v${i}`]);
+  }
+  latencies.sort((a, b) => a - b);
+  assert.ok(latencies[10]! < 50, `median notification latency ${latencies[10]} ms`);
+  // a change outside the scope is not delivered
+  const n = got.length;
+  await setAttr(guidOf(`CN=Users,${D}`), 'description', ['elsewhere']);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(got.length, n);
+  ac.abort();
+  assert.deepEqual(await running, {});
+});
+
+test('notification: a client that never reads does not stall writers; it is dropped when its queue overflows', async () => {
+  const ouDN = `OU=Slow,${D}`;
+  await addOU('Slow');
+  const target = await addContact('Busy', ouDN);
+  const others = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((i) => addContact(`Other${i}`, ouDN)));
+  const ac = new AbortController();
+  const never: SearchSink = { entry: () => new Promise<void>(() => {}), reference() {} };
+  const running = notificationSearch(dir, notifyReq(ouDN), ctxOf([NOTIFY], { session: 11, signal: ac.signal }), never, NOTIFY, { queueLimit: 4 });
+  const outcome = running.then(
+    () => 'resolved',
+    (e: LdapError) => e.resultCode,
+  );
+  // 30 writes complete while the client reads nothing
+  const t0 = performance.now();
+  for (let i = 0; i < 30; i++) await setAttr(i % 2 ? target : others[i % others.length]!, 'description', [`w${i}`]);
+  assert.ok(performance.now() - t0 < 20_000);
+  assert.equal(await outcome, 11, 'dropped with adminLimitExceeded');
+  ac.abort();
+});
+
+test('notification: AD restrictions — filter (objectClass=*), MaxNotificationPerConn = 5, base scope', async () => {
+  const codeOf = async (p: Promise<unknown>) => p.then(() => 0, (e: LdapError) => e.resultCode);
+  const eq = { type: 'equalityMatch' as const, attribute: 'cn', value: Buffer.from('x') };
+  assert.equal(await codeOf(notificationSearch(dir, notifyReq(D, 2, eq), ctxOf([NOTIFY], { session: 20 }), collect().sink, NOTIFY)), 53);
+  const ac = new AbortController();
+  const open = [1, 2, 3, 4, 5].map(() => notificationSearch(dir, notifyReq(D), ctxOf([NOTIFY], { session: 21, signal: ac.signal }), collect().sink, NOTIFY));
+  assert.equal(await codeOf(notificationSearch(dir, notifyReq(D), ctxOf([NOTIFY], { session: 21, signal: ac.signal }), collect().sink, NOTIFY)), 11);
+  // another connection is not affected
+  const ac2 = new AbortController();
+  const other = notificationSearch(dir, notifyReq(D), ctxOf([NOTIFY], { session: 22, signal: ac2.signal }), collect().sink, NOTIFY);
+  ac.abort();
+  ac2.abort();
+  await Promise.all([...open, other]);
+  // base scope: only the base object
+  const ouDN = `OU=BaseScope,${D}`;
+  const ou = await addOU('BaseScope');
+  const child = await addContact('Kid', ouDN);
+  const ac3 = new AbortController();
+  const { sink, entries } = collect();
+  const running = notificationSearch(dir, notifyReq(ouDN, 0), ctxOf([NOTIFY], { session: 23, signal: ac3.signal }), sink, NOTIFY);
+  await setAttr(child, 'description', ['no']);
+  await setAttr(ou, 'description', ['yes']);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(entries.map((e) => e.dn), [ouDN]);
+  ac3.abort();
+  await running;
+});
+
+test('a cookie survives a restart of the DC', async () => {
+  const ouDN = `OU=Restart,${D}`;
+  await addOU('Restart');
+  const x = await addContact('Gina', ouDN);
+  const { cookie } = await cycle(Buffer.alloc(0));
+  await dir.close();
+  dir = Directory.open(dataDir);
+  assert.equal((await cycle(cookie)).entries.length, 0);
+  await setAttr(x, 'description', ['after restart']);
+  const r = await cycle(cookie);
+  assert.deepEqual(r.entries.map(entryGuid), [hexGuid(x)]);
+});
