@@ -47,8 +47,8 @@ async function client(): Promise<BenchClient> {
 
 const rnd = () => Math.floor(Math.random() * USERS);
 const cases: [string, () => ProtocolOp][] = [
-  ['search (sAMAccountName=…) subtree', () => ({ type: 'searchRequest', baseObject: ou, scope: 2, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'equalityMatch', attributeDesc: 'sAMAccountName', assertionValue: Buffer.from(`user${rnd()}`) }, attributes: ['cn', 'mail'] }) as ProtocolOp],
-  ['base read', () => ({ type: 'searchRequest', baseObject: `CN=user${rnd()},${ou}`, scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attributeDesc: 'objectClass' }, attributes: ['cn', 'mail', 'description'] }) as ProtocolOp],
+  ['search (sAMAccountName=…) subtree', () => ({ type: 'searchRequest', baseObject: ou, scope: 2, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'equalityMatch', attribute: 'sAMAccountName', value: Buffer.from(`user${rnd()}`) }, attributes: ['cn', 'mail'] }) as ProtocolOp],
+  ['base read', () => ({ type: 'searchRequest', baseObject: `CN=user${rnd()},${ou}`, scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['cn', 'mail', 'description'] }) as ProtocolOp],
   ['modify (replace description)', () => ({ type: 'modifyRequest', object: `CN=user${rnd()},${ou}`, changes: [{ operation: 2, modification: { type: 'description', values: [Buffer.from(`changed ${Math.random()}`)] } }] }) as ProtocolOp],
 ];
 

@@ -18,6 +18,10 @@ import { search, SEARCH_CONTROLS } from './search/search.js';
 import { rootDseAttributes } from './rootdse.js';
 import { modifyRootDse } from './rootdse-modify.js';
 import { updateControlOids } from './controls.js';
+import { dirSyncSearch, dirSyncControlOf, notificationSearch } from '../dirsync/index.js';
+import { NOTIFICATION_OID } from '../ldap/controls/notification.js';
+import { DIRSYNC_OID } from '../ldap/controls/dirsync.js';
+import { DIRSYNC_EX_OID } from '../ldap/controls/dirsync-ex.js';
 import { channel } from 'node:diagnostics_channel';
 
 const opChannel = channel('forestd:dsa:operation');
@@ -40,7 +44,7 @@ export class DsaService implements DirectoryService {
   /** Controls that some operation honours (rootDSE supportedControl). */
   supportedControls(): string[] {
     const known = new Set(knownControlOids);
-    return [...new Set([...SEARCH_CONTROLS, ...updateControlOids()])].filter((o) => known.has(o));
+    return [...new Set([...SEARCH_CONTROLS, ...updateControlOids(), DIRSYNC_OID, DIRSYNC_EX_OID, NOTIFICATION_OID])].filter((o) => known.has(o));
   }
 
   private requireBound(ctx: OperationContext, place: string): void {
@@ -69,6 +73,11 @@ export class DsaService implements DirectoryService {
       return {};
     }
     this.requireBound(ctx, 'dsa.search');
+    // change tracking (MS-ADTS 3.1.1.3.4.1.3, .9, .29) has its own walk over the USN index
+    const dirsync = dirSyncControlOf(ctx.controls);
+    if (dirsync) return this.timed('dirsync', dirSyncSearch(this.dir, req, ctx, sink, dirsync));
+    const notify = ctx.controls.find((c) => c.type === NOTIFICATION_OID);
+    if (notify) return notificationSearch(this.dir, req, ctx, sink, notify);
     return this.timed('search', search(this.dir, req, ctx, sink));
   }
 
