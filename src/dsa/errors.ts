@@ -128,13 +128,13 @@ export function dsid(place: string): string {
 type Category = 'NameErr' | 'UpdErr' | 'AtrErr' | 'SvcErr' | 'SecErr' | 'LdapErr' | 'RefErr';
 
 function text(win32: number, category: Category, place: string, problem: readonly [number, string], data = 0, tail = ''): string {
-  return `${hex8(win32)}: ${category}: ${dsid(place)}, problem ${problem[0]} (${problem[1]}), data ${data}${tail}`;
+  return `${hex8(win32)}: ${category}: ${dsid(place)}, problem ${problem[0]} (${problem[1]}), data ${(data >>> 0).toString(16)}${tail}`;
 }
 
 function attrText(win32: number, place: string, problem: readonly [number, string], attid: number, attName: string, data = 0): string {
   // AD: "00002085: AtrErr: DSID-…, #1:\n\t0: 00002085: DSID-…, problem 1001 (NO_ATTRIBUTE_OR_VAL), data 0, Att d (description)\n"
   const d = dsid(place);
-  return `${hex8(win32)}: AtrErr: ${d}, #1:\n\t0: ${hex8(win32)}: ${d}, problem ${problem[0]} (${problem[1]}), data ${data}, Att ${(attid >>> 0).toString(16)} (${attName})\n`;
+  return `${hex8(win32)}: AtrErr: ${d}, #1:\n\t0: ${hex8(win32)}: ${d}, problem ${problem[0]} (${problem[1]}), data ${(data >>> 0).toString(16)}, Att ${(attid >>> 0).toString(16)} (${attName})\n`;
 }
 
 /** Factories for the refusals the DSA makes; each names the rule it enforces in `place`. */

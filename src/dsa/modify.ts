@@ -7,7 +7,7 @@
 // Forward links (member, manager, …) live in the link table: they change through
 // OriginatingUpdate.addLinkValue/removeLinkValue (LinkValueStamps), never in the record.
 // An undelete (MS-ADTS 3.1.1.5.3.7: remove isDeleted + replace distinguishedName, with the
-// show-deleted control) is a modify of a deleted object and is handed to delete.ts.
+// show-deleted control) is a modify of a deleted object and is handed to tombstone.ts.
 import type { Change, ModifyRequest } from '../ldap/protocol/messages.js';
 import { ModifyOperation } from '../ldap/protocol/messages.js';
 import type { WriteTxn } from '../store/store.js';
@@ -36,7 +36,7 @@ import { bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.
 import { PERMISSIVE_MODIFY_OID } from '../ldap/controls/permissive-modify.js';
 import { SHOW_DELETED_OID } from '../ldap/controls/show-deleted.js';
 import { SHOW_RECYCLED_OID } from '../ldap/controls/show-recycled.js';
-import { isUndeleteRequest, undelete } from './delete.js';
+import { isDeletedRecord, isUndeleteRequest, undelete } from './tombstone.js';
 
 const PLACE = 'dsa.modify';
 
@@ -60,7 +60,11 @@ export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationC
     if (isDeletedRecord(dir, prev)) {
       if (!showDeleted) throw AdError.noSuchObject(PLACE, prev.parent ? dir.dnOf(w, prev.parent) : '');
       if (isUndeleteRequest(dir, req)) {
-        undelete(dir, w, guid, prev, req, ctx);
+        // the undelete proper, then the request's other changes on the restored object, in the same update
+        const rest = undelete(dir, w, guid, prev, req, ctx);
+        const plan = new ModifyPlan(dir, w, guid, w.getObject(guid)!, ctx, permissive);
+        for (const ch of rest) plan.apply(ch);
+        plan.commit();
         return;
       }
       throw AdError.unwillingToPerformWith(PLACE, Win32.ERROR_DS_ILLEGAL_MOD_OPERATION, 'a deleted object can only be undeleted (remove isDeleted and replace distinguishedName)');
@@ -71,11 +75,6 @@ export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationC
   });
   if (schemaTouched) schemaChanged(dir);
   return {};
-}
-
-export function isDeletedRecord(dir: Directory, rec: ObjectRecord): boolean {
-  const id = dir.schema.attr('isDeleted')!.id;
-  return rec.attrs.find((a) => a.id === id)?.values[0] === true;
 }
 
 interface AttrWork {

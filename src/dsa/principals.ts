@@ -197,7 +197,7 @@ export function checkSamAccountName(dir: Directory, r: ReadTxn, sam: string, sel
     throw AdError.constraintViolation(place, samInfo.id, 'sAMAccountName', undefined, `sAMAccountName ${JSON.stringify(sam)} has a character AD does not allow`);
   }
   for (const g of r.indexEqual(indexKey(samInfo.id, samInfo.syntax.normalize(sam)))) {
-    if (!self || !g.equals(self)) throw AdError.entryAlreadyExists(place + '.sAMAccountName');
+    if ((!self || !g.equals(self)) && !isDeletedObject(dir, r, g)) throw AdError.entryAlreadyExists(place + '.sAMAccountName');
   }
 }
 
@@ -205,8 +205,14 @@ export function checkSamAccountName(dir: Directory, r: ReadTxn, sam: string, sel
 export function checkUserPrincipalName(dir: Directory, r: ReadTxn, upn: string, self: Buffer | undefined, place: string): void {
   const upnInfo = dir.schema.attr('userPrincipalName')!;
   for (const g of r.indexEqual(indexKey(upnInfo.id, upnInfo.syntax.normalize(upn)))) {
-    if (!self || !g.equals(self)) throw AdError.constraintViolation(place + '.userPrincipalName', upnInfo.id, 'userPrincipalName', undefined, `userPrincipalName ${upn} is in use`);
+    if ((!self || !g.equals(self)) && !isDeletedObject(dir, r, g)) throw AdError.constraintViolation(place + '.userPrincipalName', upnInfo.id, 'userPrincipalName', undefined, `userPrincipalName ${upn} is in use`);
   }
+}
+
+/** Tombstones keep sAMAccountName (MS-ADTS 3.1.1.5.5.6.1) but do not hold it: a live object may take it. */
+function isDeletedObject(dir: Directory, r: ReadTxn, guid: Buffer): boolean {
+  const id = dir.schema.attr('isDeleted')!.id;
+  return r.getObject(guid)?.attrs.find((a) => a.id === id)?.values[0] === true;
 }
 
 /** The account type bits of userAccountControl (exactly one must be set). */

@@ -28,7 +28,7 @@ test('python-ldap3: bind, schema read, add/modify/search/paged search/delete, ba
   assert.equal(out.add_ou, 0);
   assert.equal(out.add_user, 0);
   assert.equal(out.modify, 0);
-  assert.deepEqual(out.modify_missing_value, [16, '00002080'], 'deleting a missing value: noSuchAttribute with AD text');
+  assert.deepEqual(out.modify_missing_value, [16, '00002085'], 'deleting a missing value: noSuchAttribute with AD text');
   assert.equal(out.search.dn, `CN=Bob,OU=Py,${f.baseDN}`);
   assert.equal(out.search.description, 'changed');
   assert.equal(out.search.mail, 'bob@example.com');

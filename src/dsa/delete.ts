@@ -1,0 +1,98 @@
+// LDAP Delete (MS-ADTS 3.1.1.5.5): the object becomes a tombstone (Recycle Bin off, the
+// default) or a deleted-object (Recycle Bin on) in its NC's Deleted Objects container; see
+// tombstone.ts for the transformation. A leaf only, unless the tree delete control asks for
+// the whole subtree (deleted children first). One request is one originating update.
+import type { DelRequest } from '../ldap/protocol/messages.js';
+import type { ObjectRecord } from '../store/record.js';
+import type { WriteTxn } from '../store/store.js';
+import { SystemFlags } from '../schema/types.js';
+import type { Directory } from './directory.js';
+import type { OperationContext, OperationResult } from './api.js';
+import { AdError, Win32 } from './errors.js';
+import { OriginatingUpdate } from './originating-update.js';
+import { checkControls } from './controls.js';
+import { TREE_DELETE_OID } from '../ldap/controls/tree-delete.js';
+import { deletedObjectsContainer, deleteObject, firstValue, isDeletedRecord, recycleBinEnabled, systemFlagsOf } from './tombstone.js';
+
+export { isUndeleteRequest, undelete } from './tombstone.js';
+
+/**
+ * The most objects one tree delete removes. A subtree is deleted in one transaction (one
+ * originating update); past this size the request is refused with adminLimitExceeded, and the
+ * client deletes the subtree in parts (AD itself deletes big trees in several transactions and
+ * answers ERROR_DS_TREE_DELETE_NOT_FINISHED to be called again; forestd does not do that yet).
+ */
+export const deleteSettings = { treeDeleteMaxObjects: 10_000 };
+
+/** ERROR_DS_CANT_TREE_DELETE_CRITICAL_OBJ (MS-ERREF). */
+const ERROR_DS_CANT_TREE_DELETE_CRITICAL_OBJ = 0x2170;
+
+/** The LDAP Delete operation. */
+export async function del(dir: Directory, req: DelRequest, ctx: OperationContext): Promise<OperationResult> {
+  const place = 'dsa.delete';
+  const controls = checkControls(ctx.controls, 'delete');
+  const tree = controls.has(TREE_DELETE_OID);
+  await dir.store.write((w) => {
+    const guid = dir.resolve(w, req.entry, place);
+    const rec = w.getObject(guid)!;
+    // a deleted object is gone as far as a delete is concerned (MS-ADTS 3.1.1.5.5.? constraints)
+    if (isDeletedRecord(dir, rec)) throw AdError.noSuchObject(place, rec.parent ? dir.dnOf(w, rec.parent) : '');
+    checkDeletable(dir, guid, rec, place, false);
+    const victims: Buffer[] = [];
+    if (w.countChildren(guid) > 0) {
+      // MS-ADTS 3.1.1.5.5.? : a non-leaf needs LDAP_SERVER_TREE_DELETE_OID
+      if (!tree) throw AdError.childrenExist(place);
+      collectSubtree(dir, w, guid, victims, place);
+    } else victims.push(guid);
+    const deletedObjects = deletedObjectsContainer(dir, w, rec.nc);
+    if (!deletedObjects) throw AdError.unwillingToPerformWith(place, Win32.ERROR_DS_CANT_DELETE, 'objects of this naming context cannot be deleted');
+    const recycleBin = recycleBinEnabled(dir, w);
+    const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
+    for (const g of victims) deleteObject(dir, u, g, deletedObjects, recycleBin);
+  });
+  return {};
+}
+
+/**
+ * The refusals of MS-ADTS 3.1.1.5.5.? "Constraints": NC heads, FLAG_DISALLOW_DELETE, critical
+ * system objects, the schema NC (schema objects are made defunct, never deleted, 3.1.1.2.5).
+ */
+function checkDeletable(dir: Directory, guid: Buffer, rec: ObjectRecord, place: string, inTree: boolean): void {
+  if (rec.parent === null) throw AdError.unwillingToPerformWith(place, Win32.ERROR_DS_CANT_DELETE, 'the head of a naming context is not deleted with an LDAP delete');
+  if (rec.nc.equals(dir.forest.schemaNC)) throw AdError.unwillingToPerformWith(place, Win32.ERROR_DS_CANT_DELETE, 'schema objects are not deleted; make them defunct (isDefunct TRUE)');
+  if (systemFlagsOf(dir, rec) & SystemFlags.FLAG_DISALLOW_DELETE) throw AdError.unwillingToPerformWith(place, Win32.ERROR_DS_CANT_DELETE, 'the object is protected from deletion (systemFlags FLAG_DISALLOW_DELETE)');
+  if (firstValue(dir, rec, 'isCriticalSystemObject') === true) {
+    throw AdError.unwillingToPerformWith(place, inTree ? ERROR_DS_CANT_TREE_DELETE_CRITICAL_OBJ : Win32.ERROR_DS_CANT_DELETE, 'the object is a critical system object (isCriticalSystemObject)');
+  }
+  if (dir.forest.dsaGuid.equals(guid)) throw AdError.unwillingToPerformWith(place, Win32.ERROR_DS_CANT_DELETE, "this DC's nTDSDSA object is not deleted over LDAP");
+}
+
+/** The subtree under `root`, children before their parents, checked and capped at deleteSettings.treeDeleteMaxObjects. */
+function collectSubtree(dir: Directory, w: WriteTxn, root: Buffer, out: Buffer[], place: string): void {
+  // iterative post-order walk: a deep tree must not overflow the stack
+  const stack: { guid: Buffer; expanded: boolean }[] = [{ guid: root, expanded: false }];
+  let seen = 0;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.expanded) {
+      stack.pop();
+      out.push(top.guid);
+      continue;
+    }
+    top.expanded = true;
+    if (++seen > deleteSettings.treeDeleteMaxObjects) {
+      throw AdError.adminLimitExceeded(place, `a tree delete removes at most ${deleteSettings.treeDeleteMaxObjects} objects in one request; delete the subtree in parts`);
+    }
+    const rec = w.getObject(top.guid)!;
+    if (!top.guid.equals(root)) {
+      if (isDeletedRecord(dir, rec)) {
+        // already deleted (FLAG_DISALLOW_MOVE_ON_DELETE tombstones stay in place): nothing to do
+        top.expanded = true;
+        stack.pop();
+        continue;
+      }
+      checkDeletable(dir, top.guid, rec, place, true);
+    }
+    for (const c of w.children(top.guid)) stack.push({ guid: Buffer.from(c), expanded: false });
+  }
+}
