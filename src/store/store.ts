@@ -469,6 +469,20 @@ export class WriteTxn extends ReadTxn {
   }
 
   /**
+   * Ends one originating update and starts the next inside the same transaction: later
+   * stamps get a higher USN. Provisioning uses it so that every object it creates has its
+   * own uSNCreated, as if each had been added by its own request.
+   */
+  advanceUsn(): void {
+    if (this.usnUsed) {
+      this.store.dc.usn++;
+      this.usnUsed = false;
+      this.usnAdvanced = true;
+    }
+  }
+  private usnAdvanced = false;
+
+  /**
    * Writes `rec` under `guid`, keeping the DN, USN and value indexes in step with `prev`
    * (the record as read in this transaction, or undefined for a new object).
    */
@@ -540,10 +554,8 @@ export class WriteTxn extends ReadTxn {
 
   /** @internal called when the body returns: persists the DC tuple if the USN was taken. */
   finish(): void {
-    if (this.usnUsed) {
-      this.store.dc.usn++;
-      this.store._dbs.meta.putSync('dc', this.store.dc);
-    }
+    if (this.usnUsed) this.store.dc.usn++;
+    if (this.usnUsed || this.usnAdvanced) this.store._dbs.meta.putSync('dc', this.store.dc);
     this.store._persistInvocations();
   }
 }

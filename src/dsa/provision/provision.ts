@@ -194,8 +194,14 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
 
   let count = 0;
   store.writeSync((w) => {
-    const u = new OriginatingUpdate(w, store.dc.invocationId, dir.clock);
+    // one transaction, but each object its own originating update with its own USN, as if each had been added by a request
+    let u = new OriginatingUpdate(w, store.dc.invocationId, dir.clock);
+    const next = () => {
+      w.advanceUsn();
+      u = new OriginatingUpdate(w, store.dc.invocationId, dir.clock);
+    };
     const create = (x: { dn: string; attrs: Record<string, ProvisionValue | ProvisionValue[]> }, head?: { ncAbove: boolean }) => {
+      next();
       const rdns = parseDN(x.dn);
       const rdn = rdns[0]![0]!;
       const values = new Map<AttrInfo, StoredValue[]>();
@@ -229,8 +235,15 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     const member = A('member');
     for (const [group, members] of MEMBERSHIPS) {
       const g = planned.get(normalizeDN(`${group},${domainDN}`))!;
+      next();
+      const rec = w.getObject(g)!;
       for (const m of members) u.addLinkValue(g, member.id, member.forwardLinkId!, planned.get(normalizeDN(`${m},${domainDN}`))!);
+      // a link change is a change of the group: its uSNChanged moves
+      const changed = structuredClone(rec);
+      u.touch(changed);
+      w.putObject(g, changed, rec);
     }
+    next();
     setPassword(dir, u, planned.get(normalizeDN(`CN=Administrator,CN=Users,${domainDN}`))!, o.adminPassword);
     w.setMeta('prefixTable', dir.schema.snapshot.prefixTable.toJSON());
     w.setMeta('nextRid', forest.nextRid);
