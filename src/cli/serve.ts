@@ -4,7 +4,7 @@ import { Directory } from '../dsa/directory.js';
 import { DsaService } from '../dsa/service.js';
 import { LdapServer, type ListenerOptions } from '../ldap/server.js';
 import { loadOrCreateCertificate } from '../ldap/tls.js';
-import { SUPPORTED_LDAP_POLICIES } from '../ldap/policies.js';
+import { SUPPORTED_LDAP_POLICIES, resolvePolicies } from '../ldap/policies.js';
 import { stderrLogger } from '../ldap/logger.js';
 
 export interface ServeSettings {
@@ -21,7 +21,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   const f = dir.forest;
   const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
   let server: LdapServer | undefined;
+  const policies = resolvePolicies();
   const service = new DsaService(dir, {
+    searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn },
     ldapPolicies: () => [...SUPPORTED_LDAP_POLICIES],
     supportedExtensions: () => server?.supportedExtensions ?? [...service.supportedExtensions],
   });
@@ -31,7 +33,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     { host: s.host, port: s.gcPort, globalCatalog: true, name: 'gc' },
     { host: s.host, port: s.gcsPort, tls: true, globalCatalog: true, name: 'gc-tls' },
   ];
-  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, logger: stderrLogger('info') });
+  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info') });
   const bound = await server.listen();
   for (const b of bound) {
     const host = b.family === 'IPv6' ? `[${b.address}]` : b.address;

@@ -80,6 +80,8 @@ export interface DirectoryService {
   compare(req: CompareRequest, ctx: OperationContext): Promise<boolean>;
   /** extended operations other than StartTLS (which the server handles itself) */
   extended(req: ExtendedRequest, ctx: OperationContext): Promise<ExtendedResult>;
+  /** a connection closed: release what the directory keeps for its session (e.g. paged searches) */
+  sessionClosed?(session: Session): void;
   /** OIDs of the extended operations `extended` handles, for the rootDSE's supportedExtension */
   readonly supportedExtensions: readonly string[];
 }

@@ -5,7 +5,7 @@ import type { BindRequest, CompareRequest, DelRequest, ExtendedRequest, ModifyDN
 import { SearchScope } from '../ldap/protocol/messages.js';
 import { WHO_AM_I_OID, FAST_BIND_OID } from '../ldap/protocol/oids.js';
 import { knownControlOids } from '../ldap/controls/index.js';
-import type { BindResult, DirectoryService, ExtendedResult, OperationContext, OperationResult, SearchSink } from './api.js';
+import type { Session, BindResult, DirectoryService, ExtendedResult, OperationContext, OperationResult, SearchSink } from './api.js';
 import type { Directory } from './directory.js';
 import { AdError } from './errors.js';
 import { bind } from './bind.js';
@@ -14,7 +14,7 @@ import { modify } from './modify.js';
 import { modifyDN } from './modify-dn.js';
 import { del } from './delete.js';
 import { compare } from './compare.js';
-import { search, SEARCH_CONTROLS } from './search/search.js';
+import { search, SEARCH_CONTROLS, releaseSearchState, DEFAULT_SEARCH_LIMITS, type SearchLimits } from './search/search.js';
 import { rootDseAttributes } from './rootdse.js';
 import { modifyRootDse } from './rootdse-modify.js';
 import { updateControlOids } from './controls.js';
@@ -31,6 +31,8 @@ export interface ServiceOptions {
   ldapPolicies?: () => string[];
   /** the extended operations the server as a whole answers (the DSA's plus StartTLS) */
   supportedExtensions?: () => string[];
+  /** the search-side LDAP policies in force (MaxPageSize, MaxValRange, MaxResultSetsPerConn) */
+  searchLimits?: SearchLimits;
 }
 
 export class DsaService implements DirectoryService {
@@ -57,6 +59,10 @@ export class DsaService implements DirectoryService {
     return p.finally(() => opChannel.publish({ op, ms: performance.now() - t0 }));
   }
 
+  sessionClosed(session: Session): void {
+    releaseSearchState(session.id);
+  }
+
   bind(req: BindRequest, ctx: OperationContext): Promise<BindResult> {
     return this.timed('bind', bind(this.dir, req, ctx));
   }
@@ -78,7 +84,7 @@ export class DsaService implements DirectoryService {
     if (dirsync) return this.timed('dirsync', dirSyncSearch(this.dir, req, ctx, sink, dirsync));
     const notify = ctx.controls.find((c) => c.type === NOTIFICATION_OID);
     if (notify) return notificationSearch(this.dir, req, ctx, sink, notify);
-    return this.timed('search', search(this.dir, req, ctx, sink));
+    return this.timed('search', search(this.dir, req, ctx, sink, this.opts.searchLimits ?? DEFAULT_SEARCH_LIMITS));
   }
 
   add(req: AddRequest, ctx: OperationContext): Promise<OperationResult> {

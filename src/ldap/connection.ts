@@ -438,7 +438,9 @@ export class Connection {
       try {
         response = await this.dispatch(msg, op, ctx);
       } catch (e) {
-        response = { op: this.errorResponse(op, e) };
+        // an error may carry response controls (e.g. the VLV or ASQ response control of a failed search)
+        const controls = (e as { controls?: Control[] } | null)?.controls;
+        response = { op: this.errorResponse(op, e), ...(Array.isArray(controls) ? { controls } : {}) };
       }
       if (response !== null && !op.silenced && this.state !== 'closed') {
         resultCode = (response.op as LdapResult).resultCode;

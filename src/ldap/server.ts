@@ -193,7 +193,10 @@ export class LdapServer {
       globalCatalog: opts.globalCatalog === true,
       encrypted,
       secureContext: encrypted ? undefined : this.secureContext,
-      onClose: (c) => this.connections.delete(c),
+      onClose: (c) => {
+        this.connections.delete(c);
+        this.directory.sessionClosed?.(c.session);
+      },
     });
     this.connections.add(conn);
   }

@@ -358,7 +358,7 @@ export class ReadTxn {
   }
 
   hasObject(guid: Buffer): boolean {
-    return this.store._dbs.objects.doesExist(guid);
+    return this.store._dbs.objects.get(guid, this.opts as never) !== undefined;
   }
 
   /** The child of `parent` whose name folds to the same key as `name`. */

@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { join } from 'node:path';
+import { schemaDataDir } from '../../src/schema/bootstrap.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -33,7 +35,7 @@ function isSddlError(e: unknown): boolean {
 // Schema defaultSecurityDescriptor values
 
 test('every defaultSecurityDescriptor in data/schema/classes.json round-trips', () => {
-  const classes = JSON.parse(readFileSync(new URL('../../data/schema/classes.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+  const classes = JSON.parse(readFileSync(join(schemaDataDir(), 'classes.json'), 'utf8')) as Record<string, unknown>[];
   assert.equal(classes.length, 269);
   let n = 0;
   for (const c of classes) {
@@ -56,7 +58,7 @@ test('every defaultSecurityDescriptor in data/schema/classes.json round-trips', 
 });
 
 test('the domainDNS default SD: object ACEs, inherit flags, SACL, literal SIDs', () => {
-  const classes = JSON.parse(readFileSync(new URL('../../data/schema/classes.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+  const classes = JSON.parse(readFileSync(join(schemaDataDir(), 'classes.json'), 'utf8')) as Record<string, unknown>[];
   const dd = classes.find((c) => c['lDAPDisplayName'] === 'domainDNS')!['defaultSecurityDescriptor'] as string;
   const sd = parseSddl(dd, ctx);
   assert.equal(sd.dacl!.revision, 4);

@@ -1,0 +1,239 @@
+// Constructed attributes (MS-ADTS 3.1.1.4.5): computed when a search names them (or asks for
+// '+'), never stored, never returned by '*'. Each returns stored values of the attribute's
+// syntax, so entry output (extended DNs, OIDs as names) treats them like any other attribute.
+import type { StoredValue, DSName } from '../../schema/syntaxes/syntax.js';
+import type { SchemaSnapshot } from '../../schema/snapshot.js';
+import { ObjectClassCategory } from '../../schema/types.js';
+import { parseDN } from '../../dn/dn.js';
+import type { ObjectView, ReadContext } from '../object-view.js';
+import { GroupType, UF, ridOf, sidWithRid } from '../principals.js';
+import { indexKey } from '../../store/store.js';
+
+export interface ConstructedEnv {
+  rc: ReadContext;
+  /** the search has base scope (tokenGroups is only computed then, MS-ADTS 3.1.1.4.5.19) */
+  baseScope: boolean;
+  /** current time as a FILETIME (100 ns since 1601) */
+  now: bigint;
+}
+
+type Constructor = (v: ObjectView, env: ConstructedEnv) => StoredValue[];
+
+const IT_WRITE = 0x4;
+
+/** By lower-case lDAPDisplayName. */
+const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructor>([
+  // MS-ADTS 3.1.1.4.5.? canonicalName: the DNS name of the domain, then the RDN values from the top, '/'-separated
+  ['canonicalname', (v) => [canonicalName(v.dn, v.rec.parent === null)]],
+  // createTimeStamp = whenCreated, modifyTimeStamp = whenChanged (MS-ADTS 3.1.1.4.5.?)
+  ['createtimestamp', (v) => v.values(attr(v, 'whenCreated'))],
+  ['modifytimestamp', (v) => [v.rec.whenChanged]],
+  // MS-ADTS 3.1.1.4.5.? allowedAttributes: mustContain ∪ mayContain of every objectClass value
+  ['allowedattributes', (v) => allowedAttributes(v)],
+  // allowedAttributesEffective: the ones the requester may write; without access checks, the same
+  ['allowedattributeseffective', (v) => allowedAttributes(v)],
+  // allowedChildClasses: classes whose possSuperiors hold one of the object's classes
+  ['allowedchildclasses', (v) => allowedChildClasses(v)],
+  ['allowedchildclasseseffective', (v) => allowedChildClasses(v)],
+  // parentGUID: the objectGUID of the parent (none for an NC head)
+  ['parentguid', (v) => (v.rec.parent ? [Buffer.from(v.rec.parent)] : [])],
+  // MS-ADTS 3.1.1.4.5.? primaryGroupToken: the RID of a group's objectSid
+  ['primarygrouptoken', (v) => primaryGroupToken(v)],
+  // MS-ADTS 3.1.1.4.5.19 tokenGroups: base scope only
+  ['tokengroups', (v, env) => (env.baseScope ? tokenGroups(v) : [])],
+  // msDS-Approx-Immed-Subordinates: the number of children
+  ['msds-approx-immed-subordinates', (v) => [v.rc.r.countChildren(v.guid)]],
+  // structuralObjectClass: the structural class's chain
+  ['structuralobjectclass', (v) => structuralChain(v)],
+  // subSchemaSubEntry: the subschema entry, CN=Aggregate under the schema NC (MS-ADTS 3.1.1.3.1.4)
+  ['subschemasubentry', (v) => aggregate(v.rc)],
+  // MS-ADTS 3.1.1.4.5.17 msDS-User-Account-Control-Computed: UF_LOCKOUT, UF_PASSWORD_EXPIRED
+  ['msds-user-account-control-computed', (v, env) => uacComputed(v, env)],
+  // fromEntry: TRUE when the object is writable on this DC
+  ['fromentry', (v) => {
+    const it = v.first('instanceType');
+    return [typeof it === 'number' && (it & IT_WRITE) !== 0];
+  }],
+]);
+
+/** The constructed attributes this DSA computes (lower-case names). */
+export function isSupportedConstructed(name: string): boolean {
+  return CONSTRUCTED.has(name.toLowerCase());
+}
+
+/** Names returned for '+' (tokenGroups only in base scope). */
+export const OPERATIONAL_SET: readonly string[] = [...CONSTRUCTED.keys()];
+
+export function constructedValues(name: string, view: ObjectView, env: ConstructedEnv): StoredValue[] | undefined {
+  const f = CONSTRUCTED.get(name.toLowerCase());
+  return f ? f(view, env) : undefined;
+}
+
+function attr(v: ObjectView, name: string) {
+  return v.rc.dir.schema.attr(name)!;
+}
+
+/** "example.com/Users/Administrator"; an NC head ends with '/'. '/' in values is escaped as '\/'. */
+export function canonicalName(dn: string, ncHead: boolean): string {
+  const rdns = parseDN(dn);
+  let i = rdns.length;
+  const dc: string[] = [];
+  while (i > 0 && rdns[i - 1]!.length === 1 && rdns[i - 1]![0]!.type.toLowerCase() === 'dc') {
+    dc.unshift(rdns[i - 1]![0]!.value);
+    i--;
+  }
+  const parts: string[] = [];
+  for (let j = i - 1; j >= 0; j--) parts.push(rdns[j]!.map((a) => a.value.replace(/\//g, '\\/')).join('+'));
+  const head = dc.join('.');
+  if (parts.length === 0) return `${head}/`;
+  const s = `${head}/${parts.join('/')}`;
+  return ncHead ? `${s}/` : s;
+}
+
+function allowedAttributes(v: ObjectView): StoredValue[] {
+  const snap = v.rc.dir.schema.snapshot;
+  const { must, may } = snap.attributesForClasses(v.objectClassNames());
+  const out: string[] = [];
+  for (const n of [...must, ...may]) {
+    const a = snap.attributeByName(n);
+    if (a) out.push(a.attributeID);
+  }
+  return out;
+}
+
+const childClassCache = new WeakMap<SchemaSnapshot, Map<string, string[]>>();
+
+/** superior class (lower case) → governsIDs of the instantiable classes that may be created under it */
+function childClassIndex(snap: SchemaSnapshot): Map<string, string[]> {
+  let m = childClassCache.get(snap);
+  if (m) return m;
+  m = new Map();
+  for (const info of snap.allClassInfo()) {
+    const c = info.schema;
+    if (c.isDefunct || c.objectClassCategory === ObjectClassCategory.Abstract || c.objectClassCategory === ObjectClassCategory.Auxiliary) continue;
+    for (const sup of info.possSuperiors) {
+      const k = sup.toLowerCase();
+      let list = m.get(k);
+      if (!list) m.set(k, (list = []));
+      list.push(c.governsID);
+    }
+  }
+  childClassCache.set(snap, m);
+  return m;
+}
+
+function allowedChildClasses(v: ObjectView): StoredValue[] {
+  const idx = childClassIndex(v.rc.dir.schema.snapshot);
+  const out = new Set<string>();
+  for (const n of v.objectClassNames()) for (const oid of idx.get(n.toLowerCase()) ?? []) out.add(oid);
+  return [...out];
+}
+
+function isGroup(v: ObjectView): boolean {
+  return v.objectClassNames().some((n) => n.toLowerCase() === 'group');
+}
+
+function primaryGroupToken(v: ObjectView): StoredValue[] {
+  if (!isGroup(v)) return [];
+  const sid = v.first('objectSid') as Uint8Array | undefined;
+  return sid ? [ridOf(sid)] : [];
+}
+
+/**
+ * MS-ADTS 3.1.1.4.5.19 tokenGroups: the SIDs of the security groups the object is a member of,
+ * directly or through nesting, and of its primary group (and that group's own groups). The
+ * walk goes up through back links of member; cycles end at the visited set.
+ */
+function tokenGroups(v: ObjectView): StoredValue[] {
+  const rc = v.rc;
+  const r = rc.r;
+  const schema = rc.dir.schema;
+  const member = schema.attr('member')!;
+  const sidInfo = schema.attr('objectSid')!;
+  const gtInfo = schema.attr('groupType')!;
+  const delInfo = schema.attr('isDeleted')!;
+  const seen = new Set<string>([v.guid.toString('latin1')]);
+  const queue: Buffer[] = [v.guid];
+  const out: Buffer[] = [];
+  const visit = (g: Buffer) => {
+    const k = g.toString('latin1');
+    if (seen.has(k)) return;
+    seen.add(k);
+    const rec = r.getObject(g);
+    if (!rec) return;
+    const get = (id: number) => rec.attrs.find((a) => a.id === id)?.values[0];
+    if (get(delInfo.id) === true) return;
+    const gt = get(gtInfo.id);
+    const sid = get(sidInfo.id) as Uint8Array | undefined;
+    if (typeof gt === 'number' && (gt & GroupType.GROUP_TYPE_SECURITY_ENABLED) !== 0 && sid) out.push(Buffer.from(sid));
+    queue.push(Buffer.from(g));
+  };
+  // the primary group (MS-ADTS 3.1.1.4.5.19: "plus the primary group")
+  const pgid = v.first('primaryGroupID');
+  const ownSid = v.first('objectSid') as Uint8Array | undefined;
+  if (typeof pgid === 'number' && ownSid) {
+    const domainSid = Buffer.from(ownSid).subarray(0, Buffer.from(ownSid).length - 4);
+    const d = Buffer.from(domainSid);
+    d[1] = d[1]! - 1;
+    const pSid = sidWithRid(d, pgid);
+    for (const g of r.indexEqual(indexKey(sidInfo.id, sidInfo.syntax.normalize(pSid)))) {
+      visit(Buffer.from(g));
+      break;
+    }
+  }
+  while (queue.length > 0) {
+    const g = queue.pop()!;
+    for (const b of r.backlinks(g, member.forwardLinkId!)) visit(b.source);
+  }
+  return out;
+}
+
+function structuralChain(v: ObjectView): StoredValue[] {
+  const snap = v.rc.dir.schema.snapshot;
+  const info = snap.classInfo(v.structuralClass());
+  if (!info) return [];
+  return info.chain.map((n) => snap.classByName(n)?.governsID).filter((x): x is string => x !== undefined);
+}
+
+const aggregateCache = new WeakMap<ReadContext, DSName[]>();
+function aggregate(rc: ReadContext): StoredValue[] {
+  let v = aggregateCache.get(rc);
+  if (!v) {
+    const res = rc.dir.tryResolve(rc.r, `CN=Aggregate,${rc.dir.forest.schemaDN}`);
+    v = res.found ? [{ guid: res.guid }] : [];
+    aggregateCache.set(rc, v);
+  }
+  return v;
+}
+
+const NEVER = -9223372036854775808n;
+
+function big(x: StoredValue | undefined): bigint | undefined {
+  return typeof x === 'bigint' ? x : typeof x === 'number' ? BigInt(x) : undefined;
+}
+
+/** The domain policy value `name` (lockoutDuration, maxPwdAge) from the domain NC head. */
+function domainPolicy(rc: ReadContext, name: string): bigint | undefined {
+  return big(rc.view(rc.dir.forest.domainNC)?.first(name));
+}
+
+function uacComputed(v: ObjectView, env: ConstructedEnv): StoredValue[] {
+  const uac = v.first('userAccountControl');
+  if (typeof uac !== 'number') return [];
+  let out = 0;
+  // locked out: lockoutTime set and the lockout duration not yet over (MS-ADTS 3.1.1.4.5.17)
+  const lockoutTime = big(v.first('lockoutTime'));
+  if (lockoutTime !== undefined && lockoutTime !== 0n) {
+    const duration = domainPolicy(v.rc, 'lockoutDuration') ?? -18_000_000_000n;
+    if (duration === NEVER || lockoutTime - duration > env.now) out |= UF.LOCKOUT;
+  }
+  // password expired: must change at next logon (pwdLastSet 0), or older than maxPwdAge
+  if ((uac & UF.DONT_EXPIRE_PASSWD) === 0 && (uac & UF.NORMAL_ACCOUNT) !== 0) {
+    const pls = big(v.first('pwdLastSet'));
+    if (pls !== undefined) {
+      const maxAge = domainPolicy(v.rc, 'maxPwdAge') ?? 0n;
+      if (pls === 0n || (maxAge !== 0n && maxAge !== NEVER && pls - maxAge < env.now)) out |= UF.PASSWORD_EXPIRED;
+    }
+  }
+  return [out];
+}

@@ -1,0 +1,159 @@
+// One search result entry: which attributes it carries (RFC 4511 4.5.1.8, MS-ADTS 3.1.1.3.1.3),
+// their LDAP values through each syntax, and ranged retrieval of many-valued attributes
+// (MS-ADTS 3.1.1.3.1.3.3: "member;range=0-1499").
+//
+// Selection: none or '*' = every stored attribute the object has (links and back links
+// included) except secret ones (MS-ADTS 3.1.1.1.4: never returned, even when named); '+' adds
+// the constructed attributes of constructed.ts; '1.1' alone = none; names and OIDs in any
+// case; unknown names are ignored. Types are returned as lDAPDisplayNames, with ";binary" and
+// ";range=…" when those options apply.
+import type { OutgoingAttribute } from '../../ldap/protocol/messages.js';
+import type { StoredValue, SyntaxContext, ToLdapOptions } from '../../schema/syntaxes/syntax.js';
+import type { AttrInfo, SchemaBinding } from '../schema-binding.js';
+import type { ObjectView } from '../object-view.js';
+import { constructedValues, isSupportedConstructed, OPERATIONAL_SET, type ConstructedEnv } from './constructed.js';
+import { readSecurityDescriptorParts } from '../../security/sd-flags.js';
+import { subschemaAttributes } from '../subschema-entry.js';
+
+export interface RangeOption {
+  low: number;
+  /** -1 for '*' */
+  high: number;
+}
+
+export interface RequestedAttribute {
+  info: AttrInfo;
+  binary: boolean;
+  range?: RangeOption;
+}
+
+export interface Selection {
+  /** '*' or no list: every stored attribute */
+  allUser: boolean;
+  /** '+': the constructed ones too */
+  operational: boolean;
+  /** attributes named in the request (stored, link or constructed), each once */
+  named: RequestedAttribute[];
+  /** the request's list as sent (the subSchema entry selects its rendered attributes from it) */
+  requested: readonly string[];
+}
+
+/** Parses the requested attribute list once per search. */
+export function parseSelection(schema: SchemaBinding, attributes: readonly string[]): Selection {
+  const sel: Selection = { allUser: attributes.length === 0, operational: false, named: [], requested: attributes };
+  const seen = new Set<number>();
+  const only11 = attributes.length === 1 && attributes[0] === '1.1';
+  if (only11) return sel;
+  for (const desc of attributes) {
+    if (desc === '*') {
+      sel.allUser = true;
+      continue;
+    }
+    if (desc === '+') {
+      sel.operational = true;
+      continue;
+    }
+    if (desc === '1.1') continue;
+    const parts = desc.split(';');
+    const info = schema.attr(parts[0]!);
+    if (!info || info.secret || seen.has(info.id)) continue;
+    if (info.constructed && !isSupportedConstructed(info.name)) continue;
+    seen.add(info.id);
+    const req: RequestedAttribute = { info, binary: false };
+    for (const o of parts.slice(1)) {
+      const lo = o.toLowerCase();
+      if (lo === 'binary') req.binary = true;
+      else if (lo.startsWith('range=')) {
+        const m = /^range=(\d+)-(\d+|\*)$/.exec(lo);
+        if (m) req.range = { low: Number(m[1]), high: m[2] === '*' ? -1 : Number(m[2]) };
+      }
+    }
+    sel.named.push(req);
+  }
+  return sel;
+}
+
+export interface EntryOptions {
+  typesOnly: boolean;
+  /** MaxValRange (MS-ADTS 3.1.1.3.4.6): most values of one attribute in one entry */
+  maxValRange: number;
+  /** the syntax context values are written with (extended DNs when that control is on) */
+  valueCtx: SyntaxContext;
+  /** the plain context (Object(OR-Name) values are never extended, MS-ADTS 3.1.1.3.4.1.5) */
+  plainCtx: SyntaxContext;
+  /** SD_FLAGS Flags (undefined = control absent), MS-ADTS 3.1.1.3.4.1.11 */
+  sdFlags: number | undefined;
+  /** the requester may read SACLs (ACCESS_SYSTEM_SECURITY); else an SD with its SACL asked for is withheld */
+  mayReadSacl: boolean;
+  constructed: ConstructedEnv;
+  /** objectGUID of the subSchema object CN=Aggregate, whose schema attributes are rendered on read */
+  aggregate: Buffer | undefined;
+}
+
+/** Builds the attributes of one entry. */
+export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOptions): OutgoingAttribute[] {
+  const out: OutgoingAttribute[] = [];
+  const done = new Set<number>();
+  const namedById = new Map<number, RequestedAttribute>();
+  for (const n of sel.named) namedById.set(n.info.id, n);
+  if (sel.allUser) {
+    for (const info of view.presentAttributes()) {
+      if (info.secret || info.constructed || done.has(info.id)) continue;
+      done.add(info.id);
+      push(out, namedById.get(info.id) ?? { info, binary: false }, view.values(info), o);
+    }
+  }
+  for (const req of sel.named) {
+    if (done.has(req.info.id)) continue;
+    done.add(req.info.id);
+    const values = req.info.constructed ? constructedValues(req.info.name, view, o.constructed) : view.values(req.info);
+    if (values && values.length > 0) push(out, req, values, o);
+  }
+  if (o.aggregate && view.guid.equals(o.aggregate)) {
+    // MS-ADTS 3.1.1.3.1.1 / RFC 4512 4.2: attributeTypes, objectClasses, … from the schema in force
+    for (const a of subschemaAttributes(view.rc.dir, sel.requested)) out.push({ type: a.type, values: o.typesOnly ? [] : [...a.values] });
+  }
+  if (sel.operational) {
+    for (const name of OPERATIONAL_SET) {
+      const info = view.rc.dir.schema.attr(name);
+      if (!info || done.has(info.id)) continue;
+      done.add(info.id);
+      const values = constructedValues(name, view, o.constructed);
+      if (values && values.length > 0) push(out, { info, binary: false }, values, o);
+    }
+  }
+  return out;
+}
+
+function push(out: OutgoingAttribute[], req: RequestedAttribute, all: StoredValue[], o: EntryOptions): void {
+  const info = req.info;
+  if (all.length === 0) return;
+  let values = all;
+  let type = req.binary ? `${info.name};binary` : info.name;
+  // MS-ADTS 3.1.1.3.1.3.3 range retrieval; without a range option, more than MaxValRange values are cut the same way
+  if (req.range || all.length > o.maxValRange) {
+    const low = req.range?.low ?? 0;
+    const wantHigh = req.range && req.range.high >= 0 ? req.range.high : Number.MAX_SAFE_INTEGER;
+    const high = Math.min(wantHigh, low + o.maxValRange - 1, all.length - 1);
+    values = low < all.length ? all.slice(low, high + 1) : [];
+    type += high >= all.length - 1 ? `;range=${low}-*` : `;range=${low}-${high}`;
+  }
+  if (info.name === 'nTSecurityDescriptor') {
+    // MS-ADTS 3.1.1.3.4.1.11 / 6.1.3.2: the parts SD_FLAGS selects; withheld when the SACL is asked for and may not be read
+    const sd = readSecurityDescriptorParts(values[0] as Uint8Array, o.sdFlags, o.mayReadSacl);
+    if (!sd) return;
+    values = [sd];
+  }
+  if (o.typesOnly) {
+    out.push({ type, values: [] });
+    return;
+  }
+  const ctx = info.syntax.name === 'Object(OR-Name)' ? o.plainCtx : o.valueCtx;
+  const opts: ToLdapOptions = req.binary ? { attribute: info.name, binary: true } : { attribute: info.name };
+  const ldap: (Buffer | string)[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = info.syntax.toLdap(values[i]!, ctx, opts);
+    ldap[i] = typeof v === 'string' || Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  }
+  out.push({ type, values: ldap });
+}

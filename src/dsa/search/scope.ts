@@ -1,0 +1,163 @@
+// Search scope (RFC 4511 4.5.1.2, MS-ADTS 3.1.1.3.1.1): base, singleLevel, wholeSubtree and
+// subordinateSubtree walks over the DN index (the store's `children` table), and the test
+// whether a candidate taken from an index lies in the scope.
+//
+// NC heads hang under the null GUID in the DN index, so a walk never leaves the naming context
+// it starts in; the NCs held below it are announced as continuation references (MS-ADTS
+// 3.1.1.3.1.1.? / RFC 4511 4.5.3), as AD does (`ldap://<domain>/<NC DN>`).
+//
+// Walks are synchronous generators over one read snapshot; the search loop (search.ts) yields
+// to the event loop every SCAN_CHUNK objects, so a walk over a big NC never holds the event
+// loop for long.
+import type { ObjectRecord } from '../../store/record.js';
+import type { ReadTxn } from '../../store/store.js';
+import { SearchScope } from '../../ldap/protocol/messages.js';
+import { parseDN, formatDN } from '../../dn/dn.js';
+import type { Directory } from '../directory.js';
+
+/** Objects examined between two yields to the event loop. */
+export const SCAN_CHUNK = 256;
+
+/** One object met by a walk or taken from a plan. */
+export interface Visit {
+  guid: Buffer;
+  rec: ObjectRecord;
+}
+
+/**
+ * The objects of the scope in pre-order (base first). `descend(rec)` says whether to walk below
+ * an object (deleted objects have no live children: the search does not descend into them unless
+ * deleted objects are shown).
+ */
+export function* walkScope(r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scope: SearchScope, descend: (rec: ObjectRecord) => boolean): Generator<Visit> {
+  if (scope !== SearchScope.subordinateSubtree && scope !== SearchScope.singleLevel) yield { guid: base, rec: baseRec };
+  if (scope === SearchScope.baseObject) return;
+  if (scope === SearchScope.singleLevel) {
+    for (const g of r.children(base)) {
+      const rec = r.getObject(g);
+      if (rec) yield { guid: Buffer.from(g), rec };
+    }
+    return;
+  }
+  if (!descend(baseRec)) return;
+  // depth-first with one open children cursor per level
+  const stack: Iterator<Buffer>[] = [r.children(base)[Symbol.iterator]()];
+  while (stack.length > 0) {
+    const it = stack[stack.length - 1]!;
+    const n = it.next();
+    if (n.done) {
+      stack.pop();
+      continue;
+    }
+    const guid = Buffer.from(n.value);
+    const rec = r.getObject(guid);
+    if (!rec) continue;
+    yield { guid, rec };
+    if (descend(rec)) stack.push(r.children(guid)[Symbol.iterator]());
+  }
+}
+
+/** Whether objects taken from an index lie in the scope; ancestors are decided once per search. */
+export class ScopeChecker {
+  /** latin1(guid) → lies at or below base */
+  private readonly below = new Map<string, boolean>();
+  private readonly baseKey: string;
+
+  constructor(
+    private readonly r: ReadTxn,
+    private readonly base: Buffer,
+    private readonly baseRec: ObjectRecord,
+    private readonly scope: SearchScope,
+  ) {
+    this.baseKey = base.toString('latin1');
+    this.below.set(this.baseKey, true);
+  }
+
+  contains(guid: Buffer, rec: ObjectRecord): boolean {
+    const isBase = guid.equals(this.base);
+    switch (this.scope) {
+      case SearchScope.baseObject:
+        return isBase;
+      case SearchScope.singleLevel:
+        return rec.parent !== null && rec.parent.equals(this.base);
+      case SearchScope.subordinateSubtree:
+        if (isBase) return false;
+        break;
+    }
+    if (isBase) return true;
+    if (!rec.nc.equals(this.baseRec.nc)) return false;
+    return rec.parent !== null && this.isBelow(rec.parent);
+  }
+
+  private isBelow(guid: Buffer): boolean {
+    const path: string[] = [];
+    let g: Buffer | null = guid;
+    let result = false;
+    while (g) {
+      const k = g.toString('latin1');
+      const known = this.below.get(k);
+      if (known !== undefined) {
+        result = known;
+        break;
+      }
+      path.push(k);
+      const rec = this.r.getObject(g);
+      g = rec ? rec.parent : null;
+    }
+    for (const k of path) this.below.set(k, result);
+    if (this.below.size > 100_000) this.below.clear(), this.below.set(this.baseKey, true);
+    return result;
+  }
+}
+
+/**
+ * Continuation references for the NCs this DC holds whose heads lie directly below an object in
+ * the scope (e.g. CN=Configuration under the domain NC head), as AD returns them from a subtree
+ * search (RFC 4511 4.5.3, MS-ADTS 3.1.1.3.1.1): `ldap://<DNS domain>/<NC DN>`.
+ */
+export function childNcReferences(dir: Directory, r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scope: SearchScope): string[] {
+  if (scope === SearchScope.baseObject) return [];
+  const out: string[] = [];
+  const checker = new ScopeChecker(r, base, baseRec, scope === SearchScope.singleLevel ? SearchScope.baseObject : SearchScope.wholeSubtree);
+  for (const head of r.ncHeads()) {
+    if (head.equals(baseRec.nc)) continue;
+    const rec = r.getObject(head);
+    if (!rec?.ncName) continue;
+    let parentDN: string;
+    try {
+      const rdns = parseDN(rec.ncName);
+      if (rdns.length < 2) continue;
+      parentDN = formatDN(rdns.slice(1));
+    } catch {
+      continue;
+    }
+    const res = dir.tryResolve(r, parentDN);
+    if (!res.found) continue;
+    const prec = r.getObject(res.guid);
+    if (!prec || !prec.nc.equals(baseRec.nc)) continue;
+    if (!checker.contains(res.guid, prec)) continue;
+    out.push(`ldap://${dir.forest.realm}/${rec.ncName}`);
+  }
+  return out;
+}
+
+/** NC heads whose DN equals or lies below `baseDN` (SERVER_SEARCH_FLAG_PHANTOM_ROOT, MS-ADTS 3.1.1.3.4.1.?). */
+export function ncHeadsUnder(r: ReadTxn, baseDN: string): Buffer[] {
+  let base: string[];
+  try {
+    base = parseDN(baseDN).map((rdn) => formatDN([rdn]).toLowerCase());
+  } catch {
+    return [];
+  }
+  const out: Buffer[] = [];
+  for (const head of r.ncHeads()) {
+    const rec = r.getObject(head);
+    if (!rec?.ncName) continue;
+    const rdns = parseDN(rec.ncName).map((rdn) => formatDN([rdn]).toLowerCase());
+    if (rdns.length < base.length) continue;
+    const tail = rdns.slice(rdns.length - base.length);
+    if (tail.every((x, i) => x === base[i])) out.push(head);
+  }
+  // outermost first, so that each NC is searched once
+  return out;
+}

@@ -1,0 +1,421 @@
+// The LDAP search operation of the DSA (RFC 4511 4.5, MS-ADTS 3.1.1.3 and 3.1.1.4): every
+// search except the rootDSE's, after the dispatcher's access checks.
+//
+// One search is one read snapshot. The request's controls shape it in this order (each step
+// one file of controls/, in the spirit of Samba's declared module pipeline):
+//
+//   1. controls/index.ts    decode; unknown or unserved critical controls (DirSync, notification:
+//                           controls/refused.ts) → unavailableCriticalExtension
+//   2. controls/paged.ts    a cookie continues a held search (steps 3–7 were done by its first page)
+//   3. controls/visibility  SHOW_DELETED / SHOW_RECYCLED / SHOW_DEACTIVATED_LINK: which objects and
+//                           link values exist for this search (before the filter reads values)
+//   4. controls/domain-scope DOMAIN_SCOPE / SEARCH_OPTIONS: continuation references, phantom root
+//   5. controls/asq.ts      ASQ replaces the scope walk by the base object's DN values
+//   6. filter.ts + candidates.ts + scope.ts: the matching objects, from indexes when the filter
+//                           allows, else from a walk of the scope
+//   7. controls/sort.ts     collects and orders the matches (RFC 2891); controls/vlv.ts cuts a window
+//                           of the sorted list (VLV requires sort)
+//   8. controls/paged.ts    cuts pages of the stream (RFC 2696), holding the rest for the cookie
+//   9. entry.ts             attribute selection, ranged retrieval, constructed.ts,
+//                           controls/extended-dn.ts and controls/sd-flags.ts shape each entry
+//
+// Limits: sizeLimit (sizeLimitExceeded once that many entries are sent and another matches),
+// MaxPageSize (the most entries of a search without paging, and the largest page), timeLimit and
+// the operation's AbortSignal (checked every SCAN_CHUNK objects and every entry).
+import { channel } from 'node:diagnostics_channel';
+import type { Control, SearchRequest } from '../../ldap/protocol/messages.js';
+import { SearchScope } from '../../ldap/protocol/messages.js';
+import { LdapError } from '../../ldap/protocol/result-codes.js';
+import { DEFAULT_LDAP_POLICIES } from '../../ldap/policies.js';
+import type { ObjectRecord } from '../../store/record.js';
+import type { ReadTxn } from '../../store/store.js';
+import type { OperationContext, OperationResult, SearchSink } from '../api.js';
+import type { Directory } from '../directory.js';
+import { AdError } from '../errors.js';
+import { ObjectView, ReadContext } from '../object-view.js';
+import { compileFilter, evaluate, TRUE, type FilterNode } from './filter.js';
+import { planCandidates } from './candidates.js';
+import { walkScope, ScopeChecker, childNcReferences, ncHeadsUnder, SCAN_CHUNK } from './scope.js';
+import { entryAttributes, parseSelection, type EntryOptions } from './entry.js';
+import { decodeSearchControls, SEARCH_CONTROL_OIDS, type SearchControls } from './controls/index.js';
+import { visibleFilter } from './controls/visibility.js';
+import { ExtendedDn } from './controls/extended-dn.js';
+import { PagedStore, pagedResponse, type Continuation } from './controls/paged.js';
+import { compileSort, sortRow, sortRows, sortResponse, type SortPlan, type SortRow } from './controls/sort.js';
+import { vlvWindow, vlvWithoutSort } from './controls/vlv.js';
+import { asqResponse, asqScopeError, asqTargets } from './controls/asq.js';
+
+/** The request controls a search honours (for the rootDSE's supportedControl). */
+export const SEARCH_CONTROLS: readonly string[] = SEARCH_CONTROL_OIDS;
+
+/** The LDAP policies search enforces (MS-ADTS 3.1.1.3.4.6), named as AD names them. */
+export interface SearchLimits {
+  MaxPageSize: number;
+  MaxValRange: number;
+  MaxResultSetsPerConn: number;
+}
+
+export const DEFAULT_SEARCH_LIMITS: Readonly<SearchLimits> = Object.freeze({
+  MaxPageSize: DEFAULT_LDAP_POLICIES.MaxPageSize,
+  MaxValRange: DEFAULT_LDAP_POLICIES.MaxValRange,
+  MaxResultSetsPerConn: DEFAULT_LDAP_POLICIES.MaxResultSetsPerConn,
+});
+
+/**
+ * Published once per search run (first page, or the whole search): the candidate plan and how
+ * many objects were read and matched. Costs nothing without subscribers.
+ */
+export const searchChannel = channel('forestd:dsa:search');
+export interface SearchDiagnostics {
+  plan: string;
+  /** objects read from the store and considered (candidates or walked objects) */
+  examined: number;
+  matched: number;
+}
+
+let perConnLimit = DEFAULT_SEARCH_LIMITS.MaxResultSetsPerConn;
+const pagedSearches = new PagedStore<Run>(() => perConnLimit);
+
+/** Drops the held paged searches of a connection (the server calls it when the connection closes). */
+export function releaseSearchState(sessionId: number): void {
+  pagedSearches.releaseSession(sessionId);
+}
+
+/** Held paged searches in all (tests, diagnostics). */
+export function heldPagedSearches(): number {
+  return pagedSearches.size;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A search under way: its snapshot, compiled filter and the stream of matching objects. */
+class Run implements Continuation {
+  /** the next match taken from the stream but not sent yet */
+  peeked: ObjectView | undefined;
+  sent = 0;
+  private released = false;
+  /** continuation references, sent after the last entry */
+  references: string[] = [];
+  /** response controls every page repeats (sort result, ASQ result) */
+  readonly everyPage: Control[] = [];
+
+  constructor(
+    readonly r: ReadTxn,
+    readonly rc: ReadContext,
+    readonly scope: SearchScope,
+    /** sizeLimit of the first request, 0 = none */
+    readonly sizeLimit: number,
+    public source: Iterator<ObjectView | null>,
+  ) {}
+
+  private agg: Buffer | null | undefined;
+  /** objectGUID of CN=Aggregate (the subSchema object), looked up once */
+  aggregate(): Buffer | undefined {
+    if (this.agg === undefined) {
+      const res = this.rc.dir.tryResolve(this.r, `CN=Aggregate,${this.rc.dir.forest.schemaDN}`);
+      this.agg = res.found ? res.guid : null;
+    }
+    return this.agg ?? undefined;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.r.done();
+  }
+}
+
+export async function search(dir: Directory, req: SearchRequest, ctx: OperationContext, sink: SearchSink, limits: SearchLimits = DEFAULT_SEARCH_LIMITS): Promise<OperationResult> {
+  const place = 'dsa.search';
+  // 1. controls
+  const c = decodeSearchControls(ctx.controls);
+  perConnLimit = limits.MaxResultSetsPerConn;
+  if (c.vlv && !c.sort) throw vlvWithoutSort();
+  if (c.vlv && c.paged) throw AdError.unwillingToPerform(place, 'the VLV and paged results controls cannot be combined');
+  const deadline = req.timeLimit > 0 ? Date.now() + req.timeLimit * 1000 : Infinity;
+  const guard = new Guard(ctx.signal, deadline);
+
+  // 2. a paged continuation
+  if (c.paged && c.paged.cookie.length > 0) {
+    const run = pagedSearches.take(ctx.session.id, c.paged.cookie);
+    if (!run) throw AdError.unwillingToPerform(`${place}.paged`, 'the paged results cookie is not valid (expired, already used, or from another connection)');
+    if (c.paged.size === 0) {
+      run.release(); // RFC 2696 3: size 0 with a cookie abandons the paged search
+      return { controls: [pagedResponse(EMPTY)] };
+    }
+    return page(run, req, ctx, c, sink, limits, guard, [...run.everyPage]);
+  }
+
+  const r = dir.store.snapshot();
+  let run: Run;
+  const controls: Control[] = [];
+  try {
+    run = start(dir, r, req, c, controls);
+  } catch (e) {
+    r.done();
+    throw e;
+  }
+  let handedOff = false;
+  try {
+    // 7. sort (and VLV)
+    if (c.sort) {
+      const plan = compileSort(dir.schema, c.sort.keys, c.sort.critical);
+      const sr = sortResponse(plan);
+      controls.push(sr);
+      run.everyPage.push(sr);
+      // VLV needs a sorted list: a sort that could not be done fails it (draft-ietf-ldapext-ldapv3-vlv-09 6)
+      if (!plan.ok && c.vlv) throw vlvWithoutSort();
+      if (plan.ok) {
+        const rows = await collectRows(run, plan, guard);
+        sortRows(rows, plan.keys);
+        if (c.vlv) {
+          const w = vlvWindow(c.vlv, rows, plan.keys[0], run.rc.ctx);
+          controls.push(w.response);
+          run.source = rowsSource(run, rows.slice(w.start, w.end));
+          await emit(run, req, ctx, c, sink, limits, guard, Infinity, 'hold');
+          return { controls };
+        }
+        run.source = rowsSource(run, rows);
+      }
+    }
+    // 8. paged
+    if (c.paged) {
+      handedOff = true;
+      return await page(run, req, ctx, c, sink, limits, guard, controls);
+    }
+    await emit(run, req, ctx, c, sink, limits, guard, limits.MaxPageSize, 'sizeLimitExceeded');
+    await sendReferences(run, sink);
+    return { controls };
+  } finally {
+    if (!handedOff) run.release();
+  }
+}
+
+/** Steps 3–6: resolves the base, compiles the filter and opens the stream of matches. */
+function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls, controls: Control[]): Run {
+  const place = 'dsa.search';
+  const rc = new ReadContext(dir, r);
+  rc.showDeactivatedLinks = c.visibility.showDeactivatedLinks;
+  const visible = visibleFilter(dir.schema, c.visibility);
+  const descend = c.visibility.showDeleted ? () => true : visible;
+  const scope = req.scope;
+
+  // the search roots: the base object, or with PHANTOM_ROOT every NC at or below the base DN
+  const roots: { guid: Buffer; rec: ObjectRecord; scope: SearchScope }[] = [];
+  const phantom = c.scope.phantomRoot && scope === SearchScope.wholeSubtree;
+  if (phantom) {
+    const found = req.baseObject.trim() === '' ? undefined : dir.tryResolve(r, req.baseObject);
+    if (found?.found) roots.push({ guid: found.guid, rec: r.getObject(found.guid)!, scope });
+    for (const head of ncHeadsUnder(r, req.baseObject)) {
+      if (roots.some((x) => x.rec.nc.equals(head))) continue;
+      roots.push({ guid: head, rec: r.getObject(head)!, scope });
+    }
+    if (roots.length === 0) throw AdError.noSuchObject(place, '');
+  } else {
+    const base = dir.resolve(r, req.baseObject, place);
+    const baseRec = r.getObject(base)!;
+    // a deleted base is not there unless deleted objects are shown (MS-ADTS 3.1.1.3.4.1.14)
+    if (!visible(baseRec)) throw AdError.noSuchObject(place, baseRec.parent ? rc.dnOf(baseRec.parent) : '');
+    roots.push({ guid: base, rec: baseRec, scope });
+  }
+
+  const filter = compileFilter(req.filter, rc);
+  const stats: SearchDiagnostics = { plan: 'walk', examined: 0, matched: 0 };
+  let source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }>;
+  let inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
+
+  if (c.asq !== undefined) {
+    // 5. ASQ: the objects the base's attribute names, base scope only (MS-ADTS 3.1.1.3.4.1.18)
+    if (scope !== SearchScope.baseObject || roots.length !== 1) throw asqScopeError();
+    const targets = asqTargets(rc.view(roots[0]!.guid, roots[0]!.rec)!, c.asq);
+    controls.push(asqResponse(0));
+    stats.plan = `asq ${c.asq}`;
+    source = (function* () {
+      for (const g of targets) yield { guid: g, rec: r.getObject(g) };
+    })();
+  } else {
+    // 6. candidates from the indexes when the filter allows (never for a base-scope search: one object)
+    const plan = scope === SearchScope.baseObject ? { guids: undefined, how: 'base' } : planCandidates(filter, rc);
+    stats.plan = plan.how;
+    if (plan.guids) {
+      const checkers = roots.map((x) => new ScopeChecker(r, x.guid, x.rec, x.scope));
+      inScope = (g, rec) => checkers.some((k) => k.contains(g, rec));
+      const guids = plan.guids;
+      source = (function* () {
+        for (const g of guids) yield { guid: g, rec: r.getObject(g) };
+      })();
+    } else {
+      source = (function* () {
+        for (const x of roots) yield* walkScope(r, x.guid, x.rec, x.scope, descend);
+      })();
+    }
+  }
+  const run = new Run(r, rc, scope, req.sizeLimit, matches(rc, source, filter, visible, inScope, stats));
+  run.everyPage.push(...controls);
+  if (!c.scope.noReferences && !phantom && c.asq === undefined) run.references = childNcReferences(dir, r, roots[0]!.guid, roots[0]!.rec, scope);
+  return run;
+}
+
+/** The matching objects; `null` every SCAN_CHUNK objects examined (a chance to yield to the event loop). */
+function* matches(
+  rc: ReadContext,
+  source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }>,
+  filter: FilterNode,
+  visible: (rec: ObjectRecord) => boolean,
+  inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined,
+  stats: SearchDiagnostics,
+): Generator<ObjectView | null> {
+  try {
+    for (const { guid, rec } of source) {
+      if (++stats.examined % SCAN_CHUNK === 0) yield null;
+      if (!rec || !visible(rec)) continue;
+      if (inScope && !inScope(guid, rec)) continue;
+      const view = new ObjectView(rc, guid, rec);
+      if (evaluate(filter, view) !== TRUE) continue;
+      stats.matched++;
+      yield view;
+    }
+  } finally {
+    if (searchChannel.hasSubscribers) searchChannel.publish(stats);
+  }
+}
+
+/** Re-reads sorted rows from the snapshot, in order. */
+function* rowsSource(run: Run, rows: readonly SortRow[]): Generator<ObjectView | null> {
+  let n = 0;
+  for (const row of rows) {
+    if (++n % SCAN_CHUNK === 0) yield null;
+    const rec = run.r.getObject(row.guid);
+    if (rec) yield new ObjectView(run.rc, row.guid, rec);
+  }
+}
+
+async function collectRows(run: Run, plan: SortPlan & { ok: true }, guard: Guard): Promise<SortRow[]> {
+  const rows: SortRow[] = [];
+  for (;;) {
+    const n = run.source.next();
+    if (n.done) break;
+    if (n.value === null) {
+      await guard.tick();
+      continue;
+    }
+    rows.push(sortRow(n.value, plan.keys));
+  }
+  return rows;
+}
+
+/** Aborts (abandon, connection closed, MaxQueryDuration) and the request's timeLimit. */
+class Guard {
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly deadline: number,
+  ) {}
+
+  check(): void {
+    if (this.signal.aborted) {
+      const reason: unknown = this.signal.reason;
+      throw reason instanceof LdapError ? reason : new LdapError(118, 'the search was abandoned');
+    }
+    if (this.deadline !== Infinity && Date.now() > this.deadline) throw AdError.timeLimitExceeded('dsa.search');
+  }
+
+  async tick(): Promise<void> {
+    this.check();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.check();
+  }
+}
+
+function next(run: Run): ObjectView | null | undefined {
+  if (run.peeked) {
+    const p = run.peeked;
+    run.peeked = undefined;
+    return p;
+  }
+  const n = run.source.next();
+  return n.done ? undefined : n.value;
+}
+
+/** The next match (yielding to the event loop on the way), or undefined at the end. */
+async function nextMatch(run: Run, guard: Guard): Promise<ObjectView | undefined> {
+  for (;;) {
+    const v = next(run);
+    if (v === undefined) return undefined;
+    if (v === null) {
+      await guard.tick();
+      continue;
+    }
+    return v;
+  }
+}
+
+function entryOptions(run: Run, req: SearchRequest, ctx: OperationContext, c: SearchControls, limits: SearchLimits): { opts: EntryOptions; ext: ExtendedDn | undefined } {
+  const rc = run.rc;
+  const ext = c.extendedDn !== undefined ? new ExtendedDn(rc, c.extendedDn) : undefined;
+  const opts: EntryOptions = {
+    typesOnly: req.typesOnly,
+    maxValRange: limits.MaxValRange,
+    valueCtx: ext ? ext.context(rc.ctx) : rc.ctx,
+    plainCtx: rc.ctx,
+    sdFlags: c.sdFlags,
+    mayReadSacl: ctx.session.identity?.isAdmin ?? false,
+    constructed: { rc, baseScope: run.scope === SearchScope.baseObject, now: (BigInt(Date.now()) + 11_644_473_600_000n) * 10_000n },
+    aggregate: run.aggregate(),
+  };
+  return { opts, ext };
+}
+
+/**
+ * Sends matches until the stream ends or `max` entries were sent by this call. Returns whether
+ * the stream has more. The search's sizeLimit counts every entry of the search (all pages).
+ */
+async function emit(run: Run, req: SearchRequest, ctx: OperationContext, c: SearchControls, sink: SearchSink, limits: SearchLimits, guard: Guard, max: number, overflow: 'hold' | 'sizeLimitExceeded'): Promise<boolean> {
+  const sel = parseSelection(run.rc.dir.schema, req.attributes);
+  const { opts, ext } = entryOptions(run, req, ctx, c, limits);
+  let sentNow = 0;
+  for (;;) {
+    const view = await nextMatch(run, guard);
+    if (!view) return false;
+    if (run.sizeLimit > 0 && run.sent >= run.sizeLimit) throw AdError.sizeLimitExceeded('dsa.search.sizeLimit');
+    if (sentNow >= max) {
+      // without paging, AD returns at most MaxPageSize entries (MS-ADTS 3.1.1.3.4.6)
+      if (overflow === 'sizeLimitExceeded') throw AdError.sizeLimitExceeded('dsa.search.MaxPageSize');
+      run.peeked = view;
+      return true;
+    }
+    guard.check();
+    const dn = view.dn;
+    const name = ext ? ext.format(view.guid, dn) : dn;
+    const p = sink.entry(name, entryAttributes(view, sel, opts));
+    run.sent++;
+    sentNow++;
+    if (p) await p;
+  }
+}
+
+async function sendReferences(run: Run, sink: SearchSink): Promise<void> {
+  for (const uri of run.references) {
+    const p = sink.reference([uri]);
+    if (p) await p;
+  }
+}
+
+/** RFC 2696: one page; the rest of the search is held under a new cookie. */
+async function page(run: Run, req: SearchRequest, ctx: OperationContext, c: SearchControls, sink: SearchSink, limits: SearchLimits, guard: Guard, controls: Control[]): Promise<OperationResult> {
+  let held = false;
+  try {
+    const size = Math.min(c.paged!.size || limits.MaxPageSize, limits.MaxPageSize);
+    const more = await emit(run, req, ctx, c, sink, limits, guard, size, 'hold');
+    if (more) {
+      const cookie = pagedSearches.put(ctx.session.id, run);
+      held = true;
+      controls.push(pagedResponse(cookie));
+    } else {
+      await sendReferences(run, sink);
+      controls.push(pagedResponse(EMPTY));
+    }
+    return { controls };
+  } finally {
+    if (!held) run.release();
+  }
+}
