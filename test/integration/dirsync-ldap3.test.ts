@@ -1,0 +1,101 @@
+// DirSync with a real client: python-ldap3's own DirSync (connection.extend.microsoft.dir_sync)
+// against a forestd holding 10,000 users and 200 groups; then exactly the changes come back.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Client, Change, Attribute } from 'ldapts';
+import { startForestd, run, PYTHON, type RunningForestd } from '../helpers/forestd.js';
+import { findPackageRoot } from '../../src/schema/bootstrap.js';
+
+const script = join(findPackageRoot(), 'test/integration/py/dirsync_client.py');
+const USERS = 10_000;
+const GROUPS = 200;
+let f: RunningForestd;
+let c: Client;
+let ou: string;
+
+interface SyncResult {
+  entries: { dn: string; attrs: Record<string, string[]> }[];
+  pages: number;
+  cookie: string;
+}
+async function dirsync(cookie: string, incremental: boolean, maxLength = 0): Promise<SyncResult> {
+  const r = await run(PYTHON, [script, f.url, f.baseDN, f.adminDN, f.adminPassword, cookie, incremental ? '1' : '0', String(maxLength)]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as SyncResult;
+}
+const attrOf = (e: SyncResult['entries'][number], name: string) => Object.entries(e.attrs).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+
+before(async () => {
+  f = await startForestd();
+  c = new Client({ url: f.url, timeout: 120_000 });
+  await c.bind(f.adminDN, f.adminPassword);
+  ou = `OU=Sync,${f.baseDN}`;
+  await c.add(ou, { objectClass: 'organizationalUnit' });
+  let next = 0;
+  const worker = async () => {
+    while (next < USERS) {
+      const i = next++;
+      await c.add(`CN=u${i},${ou}`, { objectClass: 'user', sAMAccountName: `u${i}`, description: `user ${i}` });
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  for (let g = 0; g < GROUPS; g++) {
+    await c.add(`CN=g${g},${ou}`, { objectClass: 'group', sAMAccountName: `g${g}`, member: Array.from({ length: 50 }, (_, k) => `CN=u${(g * 50 + k) % USERS},${ou}`) });
+  }
+});
+after(async () => {
+  await c?.unbind().catch(() => {});
+  await f?.stop();
+});
+
+test('initial DirSync returns every object of the domain NC once, then exactly the changes', async () => {
+  const first = await dirsync('', false);
+  const dns = first.entries.map((e) => e.dn.toLowerCase());
+  assert.equal(new Set(dns).size, dns.length, 'each object once');
+  assert.ok(dns.includes(`cn=u9999,${ou}`.toLowerCase()));
+  assert.ok(dns.includes(`cn=g199,${ou}`.toLowerCase()));
+  assert.ok(dns.length >= USERS + GROUPS + 1, `initial sync saw ${dns.length}`);
+  assert.ok(dns.indexOf(ou.toLowerCase()) < dns.indexOf(`cn=u0,${ou}`.toLowerCase()), 'parents before children');
+
+  // nothing changed: an empty cycle
+  const idle = await dirsync(first.cookie, false);
+  assert.equal(idle.entries.length, 0);
+
+  // changes: add, modify, rename, move, delete, member add/remove, and a no-op
+  await c.add(`CN=new1,${ou}`, { objectClass: 'user', sAMAccountName: 'new1' });
+  await c.modify(`CN=u1,${ou}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'description', values: ['changed'] }) }));
+  await c.modify(`CN=u2,${ou}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'description', values: ['user 2'] }) })); // no-op
+  await c.modifyDN(`CN=u3,${ou}`, `CN=u3-renamed,${ou}`);
+  await c.add(`OU=Sub,${ou}`, { objectClass: 'organizationalUnit' });
+  await c.modifyDN(`CN=u4,${ou}`, `CN=u4,OU=Sub,${ou}`);
+  await c.del(`CN=u5,${ou}`);
+  await c.modify(`CN=g0,${ou}`, [
+    new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [`CN=u9000,${ou}`] }) }),
+    new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [`CN=u0,${ou}`] }) }),
+  ]);
+  const inc = await dirsync(first.cookie, true);
+  const byName = new Map(inc.entries.map((e) => [e.dn.toLowerCase().split(',')[0]!, e]));
+  const seen = [...byName.keys()].sort();
+  assert.deepEqual(seen.filter((n) => !n.startsWith('cn=u5')).sort(), ['cn=g0', 'cn=new1', 'cn=u1', 'cn=u3-renamed', 'cn=u4', 'ou=sub'].sort(), `changed objects: ${seen.join(' ')}`);
+  assert.ok(!byName.has('cn=u2'), 'a no-op modify is not reported');
+  const u1 = byName.get('cn=u1')!;
+  assert.deepEqual(attrOf(u1, 'description'), ['changed']);
+  assert.equal(attrOf(u1, 'sAMAccountName'), undefined, 'only the attributes that changed');
+  assert.ok(attrOf(u1, 'objectGUID'), 'objectGUID always');
+  assert.ok(byName.get('cn=u4')!.dn.toLowerCase().endsWith(`ou=sub,${ou}`.toLowerCase()), 'a moved object shows its new parent');
+  const deleted = inc.entries.find((e) => attrOf(e, 'isDeleted')?.[0] === 'TRUE');
+  assert.ok(deleted, 'the deleted object comes back with isDeleted TRUE');
+  assert.match(deleted!.dn, /CN=Deleted Objects,/i);
+  const g0 = byName.get('cn=g0')!;
+  assert.deepEqual(attrOf(g0, 'member;range=1-1')?.map((v) => v.toLowerCase()), [`cn=u9000,${ou}`.toLowerCase()], 'added value as range=1-1');
+  // removed values as range=0-0: u0, and u5, which was a member of g0 and was deleted (its link went with it)
+  const removed = attrOf(g0, 'member;range=0-0')!.map((v) => v.toLowerCase());
+  assert.equal(removed.length, 2, removed.join(' | '));
+  assert.ok(removed.includes(`cn=u0,${ou}`.toLowerCase()));
+  assert.ok(removed.some((v) => v.startsWith('cn=u5\\0adel:') && v.includes('cn=deleted objects')), 'the deleted member, under its tombstone name');
+  // the same cycle again from the same cookie without INCREMENTAL_VALUES: the whole member set
+  const full = await dirsync(first.cookie, false);
+  const g0full = full.entries.find((e) => e.dn.toLowerCase().startsWith('cn=g0,'))!;
+  assert.equal(attrOf(g0full, 'member')?.length, 49, 'u0 and u5 gone, u9000 added');
+});
