@@ -27,6 +27,8 @@ export interface RunningForestd {
   stop(): Promise<void>;
   /** the server's stderr so far (for failure messages) */
   log(): string;
+  /** the serving process has not exited */
+  alive(): boolean;
 }
 
 export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -92,6 +94,7 @@ export async function startForestd(o: { realm?: string; netbios?: string; adminP
     adminUPN: `Administrator@${realm}`,
     adminPassword,
     log: () => err,
+    alive: () => child.exitCode === null && child.signalCode === null,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
