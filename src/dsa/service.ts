@@ -4,7 +4,7 @@
 import type { BindRequest, CompareRequest, DelRequest, ExtendedRequest, ModifyDNRequest, ModifyRequest, SearchRequest, AddRequest } from '../ldap/protocol/messages.js';
 import { SearchScope } from '../ldap/protocol/messages.js';
 import { WHO_AM_I_OID, FAST_BIND_OID } from '../ldap/protocol/oids.js';
-import { knownControlOids } from '../ldap/controls/index.js';
+import { knownControlOids, requestControl, searchOptionsControl, SearchOptionsFlags, SEARCH_OPTIONS_OID } from '../ldap/controls/index.js';
 import type { Session, BindResult, DirectoryService, ExtendedResult, OperationContext, OperationResult, SearchSink } from './api.js';
 import type { Directory } from './directory.js';
 import { AdError } from './errors.js';
@@ -25,6 +25,9 @@ import { DIRSYNC_EX_OID } from '../ldap/controls/dirsync-ex.js';
 import { channel } from 'node:diagnostics_channel';
 
 const opChannel = channel('forestd:dsa:operation');
+
+/** Attributes a global catalog returns whatever the partial attribute set says (the object's identity). */
+const GC_ALWAYS = new Set(['objectClass', 'objectGUID', 'objectSid', 'objectCategory', 'distinguishedName', 'name', 'cn', 'instanceType', 'uSNChanged', 'uSNCreated', 'whenChanged', 'whenCreated']);
 
 export interface ServiceOptions {
   /** names of the LDAP policies in force (MS-ADTS 3.1.1.3.4.6), for the rootDSE */
@@ -79,6 +82,7 @@ export class DsaService implements DirectoryService {
       return {};
     }
     this.requireBound(ctx, 'dsa.search');
+    if (ctx.session.globalCatalog) return this.timed('search', this.globalCatalogSearch(req, ctx, sink));
     // change tracking (MS-ADTS 3.1.1.3.4.1.3, .9, .29) has its own walk over the USN index
     const dirsync = dirSyncControlOf(ctx.controls);
     if (dirsync) return this.timed('dirsync', dirSyncSearch(this.dir, req, ctx, sink, dirsync));
@@ -87,24 +91,55 @@ export class DsaService implements DirectoryService {
     return this.timed('search', search(this.dir, req, ctx, sink, this.opts.searchLimits ?? DEFAULT_SEARCH_LIMITS));
   }
 
+  /**
+   * The global catalog view (MS-ADTS 3.1.1.1.8, 3.1.1.1.10): a read-only, forest-wide partial
+   * replica — a subtree search covers every NC this DC holds (as with PHANTOM_ROOT), and
+   * entries carry only the attributes of the partial attribute set
+   * (isMemberOfPartialAttributeSet, plus those the system always includes).
+   */
+  private async globalCatalogSearch(req: SearchRequest, ctx: OperationContext, sink: SearchSink): Promise<OperationResult> {
+    const controls = [...ctx.controls];
+    if (req.scope === SearchScope.wholeSubtree && !controls.some((c) => c.type === SEARCH_OPTIONS_OID)) {
+      controls.push(requestControl(searchOptionsControl, { flags: SearchOptionsFlags.PHANTOM_ROOT }));
+    }
+    const schema = this.dir.schema;
+    const inPas = (type: string) => {
+      const info = schema.attr(type.split(';')[0]!);
+      return !!info && (info.schema.isMemberOfPartialAttributeSet || GC_ALWAYS.has(info.name));
+    };
+    const gcSink: SearchSink = {
+      entry: (dn, attrs, c) => sink.entry(dn, attrs.filter((a) => inPas(a.type)), c),
+      reference: (uris) => sink.reference(uris),
+    };
+    return search(this.dir, req, { ...ctx, controls }, gcSink, this.opts.searchLimits ?? DEFAULT_SEARCH_LIMITS);
+  }
+
+  private requireWritable(ctx: OperationContext, place: string): void {
+    if (ctx.session.globalCatalog) throw AdError.unwillingToPerform(place, 'the global catalog is read-only; write to the LDAP port');
+  }
+
   add(req: AddRequest, ctx: OperationContext): Promise<OperationResult> {
     this.requireBound(ctx, 'dsa.add');
+    this.requireWritable(ctx, 'dsa.add');
     return this.timed('add', add(this.dir, req, ctx));
   }
 
   modify(req: ModifyRequest, ctx: OperationContext): Promise<OperationResult> {
     this.requireBound(ctx, 'dsa.modify');
+    this.requireWritable(ctx, 'dsa.modify');
     if (req.object === '') return this.timed('modify', modifyRootDse(this.dir, req, ctx));
     return this.timed('modify', modify(this.dir, req, ctx));
   }
 
   modifyDN(req: ModifyDNRequest, ctx: OperationContext): Promise<OperationResult> {
     this.requireBound(ctx, 'dsa.modifyDN');
+    this.requireWritable(ctx, 'dsa.modifyDN');
     return this.timed('modifyDN', modifyDN(this.dir, req, ctx));
   }
 
   delete(req: DelRequest, ctx: OperationContext): Promise<OperationResult> {
     this.requireBound(ctx, 'dsa.delete');
+    this.requireWritable(ctx, 'dsa.delete');
     return this.timed('delete', del(this.dir, req, ctx));
   }
 

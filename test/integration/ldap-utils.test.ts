@@ -129,3 +129,46 @@ test('the subSchema entry parses with OpenLDAP', async () => {
   assert.ok(e.objectclasses!.length >= 269);
   assert.ok(e.attributetypes!.some((v) => /NAME 'sAMAccountName'/.test(v)));
 });
+
+test('global catalog port: forest-wide subtree from the root, partial attribute set only, read-only', async () => {
+  const gc = ['-x', '-H', f.gcUrl, '-D', f.adminDN, '-w', f.adminPassword];
+  const r = await run('ldapsearch', [...gc, '-b', '', '-LLL', '(|(sAMAccountName=Administrator)(cn=Enterprise Schema))', 'sAMAccountName', 'adminCount', 'pwdLastSet', 'cn']);
+  assert.equal(r.code, 0, r.stderr);
+  const entries = parseLdif(r.stdout);
+  const dns = entries.map((e) => e.dn![0]!);
+  assert.ok(dns.includes(f.adminDN), 'an object of the domain NC');
+  assert.ok(dns.some((d) => /^CN=Enterprise Schema,CN=Partitions,CN=Configuration,/i.test(d)), 'an object of the configuration NC');
+  const admin = entries.find((e) => e.dn![0] === f.adminDN)!;
+  assert.deepEqual(admin.samaccountname, ['Administrator'], 'in the partial attribute set');
+  assert.equal(admin.admincount, undefined, 'adminCount is not in the partial attribute set');
+  assert.equal(admin.pwdlastset, undefined);
+  // the same attributes on the LDAP port
+  const full = parseLdif((await run('ldapsearch', [...auth(), '-b', f.adminDN, '-s', 'base', '-LLL', '(objectClass=*)', 'adminCount'])).stdout)[0]!;
+  assert.deepEqual(full.admincount, ['1']);
+  const w = await run('ldapmodify', gc, `dn: ${f.adminDN}\nchangetype: modify\nreplace: description\ndescription: via gc\n`);
+  assert.equal(w.code, 53, 'the global catalog is read-only');
+});
+
+test('schema update over LDAP: a new attribute and class, schemaUpdateNow, an object using them; refusals', async () => {
+  const S = `CN=Schema,CN=Configuration,${f.baseDN}`;
+  let r = await run('ldapadd', auth(), `dn: CN=ldap-Utils-Shoe-Size,${S}\nobjectClass: attributeSchema\nattributeID: 1.3.6.1.4.1.99999.7.1\nattributeSyntax: 2.5.5.9\noMSyntax: 2\nisSingleValued: TRUE\n\ndn: CN=ldap-Utils-Walker,${S}\nobjectClass: classSchema\ngovernsID: 1.3.6.1.4.1.99999.7.2\nsubClassOf: top\nobjectClassCategory: 1\npossSuperiors: container\nmayContain: ldapUtilsShoeSize\n`);
+  assert.equal(r.code, 0, r.stderr);
+  r = await run('ldapmodify', auth(), `dn:\nchangetype: modify\nadd: schemaUpdateNow\nschemaUpdateNow: 1\n-\n`);
+  assert.equal(r.code, 0, r.stderr);
+  r = await run('ldapadd', auth(), `dn: CN=walker1,CN=Users,${f.baseDN}\nobjectClass: ldapUtilsWalker\nldapUtilsShoeSize: 44\n`);
+  assert.equal(r.code, 0, r.stderr);
+  const e = parseLdif((await run('ldapsearch', [...auth(), '-b', `CN=Users,${f.baseDN}`, '-LLL', '(ldapUtilsShoeSize>=40)', 'ldapUtilsShoeSize', 'objectClass'])).stdout)[0]!;
+  assert.deepEqual(e.ldaputilsshoesize, ['44']);
+  assert.deepEqual(e.objectclass, ['top', 'ldapUtilsWalker']);
+  // a duplicate OID and a bad syntax pair: unwillingToPerform with AD's text
+  r = await run('ldapadd', auth(), `dn: CN=dup-oid,${S}\nobjectClass: attributeSchema\nattributeID: 1.3.6.1.4.1.99999.7.1\nattributeSyntax: 2.5.5.12\noMSyntax: 64\nisSingleValued: TRUE\n`);
+  assert.equal(r.code, 53);
+  assert.match(r.stderr, /00002035: SvcErr: DSID-[0-9A-F]{8}, problem 5003 \(WILL_NOT_PERFORM\)/);
+  assert.match(r.stderr, /attributeID 1\.3\.6\.1\.4\.1\.99999\.7\.1 is in use/);
+  r = await run('ldapadd', auth(), `dn: CN=bad-syntax,${S}\nobjectClass: attributeSchema\nattributeID: 1.3.6.1.4.1.99999.7.3\nattributeSyntax: 2.5.5.12\noMSyntax: 2\nisSingleValued: TRUE\n`);
+  assert.equal(r.code, 53);
+  assert.match(r.stderr, /not a valid syntax/);
+  // the subSchema entry lists the new attribute
+  const agg = parseLdif((await run('ldapsearch', [...auth(), '-b', `CN=Aggregate,${S}`, '-s', 'base', '-LLL', '(objectClass=*)', 'attributeTypes'])).stdout)[0]!;
+  assert.ok(agg.attributetypes!.some((v) => /NAME 'ldapUtilsShoeSize'/.test(v)));
+});
