@@ -63,7 +63,8 @@ function serverRssMiB(pid: number): number {
 const pid = f.pid;
 
 console.log(`\n${'case'.padEnd(36)} ${'conns'.padStart(5)} ${'ops/s'.padStart(9)} ${'mean ms'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'srv CPU µs/op'.padStart(14)}`);
-for (const [name, make] of cases) {
+const only = process.env.BENCH_CASES; // e.g. "search" to run only the cases whose name contains it
+for (const [name, make] of cases.filter(([n]) => !only || only.split(',').some((o) => n.includes(o)))) {
   for (const conc of CONCURRENCY) {
     const clients = await Promise.all(Array.from({ length: conc }, client));
     const lat: number[] = [];

@@ -1,7 +1,7 @@
 // DNs of objects, derived and resolved (MS-ADTS 3.1.1.1.4): an object's DN is its RDN
 // (rdnType=name) followed by its parent's DN; an NC head's DN is its NC name. Nothing here
 // stores a DN, so renaming or moving a subtree rewrites one object.
-import { formatDN, parseDN, type RDN } from '../dn/dn.js';
+import { formatDN, normalizeDN, parseDN, type RDN } from '../dn/dn.js';
 import type { ReadTxn } from '../store/store.js';
 
 export interface RdnTypes {
@@ -28,16 +28,25 @@ export class DnDeriver {
     let g: Buffer | null = guid;
     for (let depth = 0; g; depth++) {
       if (depth > MAX_DEPTH) throw new Error(`object ${guid.toString('hex')}: parent chain too deep or cyclic`);
-      const rec = r.getObject(g);
+      const rec = r.getHeader(g);
       if (!rec) throw new Error(`object ${g.toString('hex')} missing while deriving the DN of ${guid.toString('hex')}`);
       if (rec.parent === null) {
-        rdns.push(...parseDN(rec.ncName!));
+        rdns.push(...this.ncRdns(r, g));
         break;
       }
       rdns.push([{ type: displayType(this.types.nameOf(rec.rdnType)), value: rec.name }]);
       g = rec.parent;
     }
     return rdns;
+  }
+
+  /** NC names never change (NC heads are not renamed here), so their parsed form is kept. */
+  private readonly ncNames = new Map<string, RDN[]>();
+  ncRdns(r: ReadTxn, head: Buffer): RDN[] {
+    const k = head.toString('latin1');
+    let v = this.ncNames.get(k);
+    if (!v) this.ncNames.set(k, (v = parseDN(r.getObject(head)!.ncName!)));
+    return v;
   }
 
   dnOf(r: ReadTxn, guid: Buffer): string {
@@ -52,18 +61,22 @@ export class DnDeriver {
     const rdns = typeof dn === 'string' ? parseDN(dn) : dn;
     if (rdns.some((x) => x.length !== 1)) return { found: false, reason: 'multi-valued-rdn' };
     let guid: Buffer | undefined;
+    // the longest suffix that names an NC head: normalize each RDN once, join suffixes
+    const norms = rdns.map((x) => normalizeDN([x]));
     let i = 0;
+    let suffix = '';
+    const suffixes: string[] = new Array(rdns.length);
+    for (let k = rdns.length - 1; k >= 0; k--) suffixes[k] = suffix = suffix === '' ? norms[k]! : `${norms[k]},${suffix}`;
     for (i = 0; i < rdns.length; i++) {
-      guid = r.ncHeadByName(formatDN(rdns.slice(i)));
+      guid = r.ncHeadByNormalizedName(suffixes[i]!);
       if (guid) break;
     }
     if (!guid) return { found: false, reason: 'no-nc' };
     for (let j = i - 1; j >= 0; j--) {
       const ava = rdns[j]![0]!;
-      const child = r.childByName(guid, ava.value);
-      const rec = child && r.getObject(child);
-      if (!child || !rec || !this.sameType(rec.rdnType, ava.type)) return { found: false, matched: guid, reason: 'no-object' };
-      guid = child;
+      const child = r.childEntry(guid, ava.value);
+      if (!child || !this.sameType(child.rdnType, ava.type)) return { found: false, matched: guid, reason: 'no-object' };
+      guid = child.guid;
     }
     return { found: true, guid };
   }

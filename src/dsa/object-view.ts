@@ -8,6 +8,7 @@ import type { StoredValue, SyntaxContext, DSName } from '../schema/syntaxes/synt
 import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
 import { linkValue } from './values.js';
+import { formatDN } from '../dn/dn.js';
 
 /** Read state of one operation: one snapshot, a memo of derived DNs, one syntax context. */
 export class ReadContext {
@@ -29,9 +30,9 @@ export class ReadContext {
     const k = guid.toString('latin1');
     let dn = this.dnMemo.get(k);
     if (dn === undefined) {
-      const rec = this.r.getObject(guid);
+      const rec = this.r.getHeader(guid);
       if (!rec) throw new Error(`no object ${guid.toString('hex')}`);
-      if (rec.parent === null) dn = rec.ncName!;
+      if (rec.parent === null) dn = formatDN(this.dir.names.ncRdns(this.r, guid));
       else {
         const rdnName = this.dir.schema.attrById(rec.rdnType)?.name ?? String(rec.rdnType);
         const t = rdnName.length <= 2 ? rdnName.toUpperCase() : rdnName;

@@ -79,9 +79,6 @@ export interface LinkValue {
 
 export const packr = new Packr({ useRecords: false, int64AsType: 'bigint', mapsAsObjects: true, variableMapSize: true });
 
-/** Record format version, first element of every packed record. */
-const RECORD_V1 = 1;
-
 type PackedStamp = [number, number, number, number, number];
 
 export interface InvocationTable {
@@ -96,26 +93,76 @@ function unpackStamp(p: PackedStamp, inv: InvocationTable): AttributeStamp {
   return { dwVersion: p[0], timeChanged: p[1], uuidOriginating: inv.byIndex(p[2]), usnOriginating: p[3], usnLocal: p[4] };
 }
 
+/**
+ * Record layout (format 2): a fixed naming header, then the MessagePack body.
+ *
+ *   u8   format (2)
+ *   u8   flags: bit 0 = has parent, bit 1 = has ncName
+ *   16   parent objectGUID (zeros when none)
+ *   16   nc objectGUID
+ *   u32  rdnType
+ *   u16  byte length of name, then name (UTF-8)
+ *   msgpack [usnCreated, usnChanged, whenChanged, attrs, ncName]
+ *
+ * DN derivation and resolution read only the header (readHeader), never the attributes.
+ */
+const RECORD_FORMAT = 2;
+const HEADER_FIXED = 2 + 16 + 16 + 4 + 2;
+
+/** The naming part of an object record: enough to derive and resolve DNs. */
+export interface RecordHeader {
+  parent: Buffer | null;
+  nc: Buffer;
+  rdnType: number;
+  name: string;
+  hasNcName: boolean;
+}
+
 export function encodeObject(r: ObjectRecord, inv: InvocationTable): Buffer {
   const attrs = r.attrs.map((a) => (a.stamp ? [a.id, a.values, packStamp(a.stamp, inv)] : [a.id, a.values]));
-  return packr.pack([RECORD_V1, r.parent, r.nc, r.rdnType, r.name, r.usnCreated, r.usnChanged, r.whenChanged, attrs, r.ncName ?? null]);
+  const body = packr.pack([r.usnCreated, r.usnChanged, r.whenChanged, attrs, r.ncName ?? null]);
+  const nameLen = Buffer.byteLength(r.name, 'utf8');
+  if (nameLen > 0xffff) throw new Error('object name too long for the record header');
+  const out = Buffer.allocUnsafe(HEADER_FIXED + nameLen + body.length);
+  out[0] = RECORD_FORMAT;
+  out[1] = (r.parent ? 1 : 0) | (r.ncName !== undefined ? 2 : 0);
+  if (r.parent) out.set(r.parent, 2);
+  else out.fill(0, 2, 18);
+  out.set(r.nc, 18);
+  out.writeUInt32BE(r.rdnType >>> 0, 34);
+  out.writeUInt16BE(nameLen, 38);
+  out.write(r.name, 40, 'utf8');
+  body.copy(out, 40 + nameLen);
+  return out;
+}
+
+export function readHeader(b: Buffer): RecordHeader {
+  if (b[0] !== RECORD_FORMAT) throw new Error(`unknown object record format ${String(b[0])}`);
+  const nameLen = b.readUInt16BE(38);
+  return {
+    parent: b[1]! & 1 ? Buffer.from(b.subarray(2, 18)) : null,
+    nc: Buffer.from(b.subarray(18, 34)),
+    rdnType: b.readUInt32BE(34),
+    name: b.toString('utf8', 40, 40 + nameLen),
+    hasNcName: (b[1]! & 2) !== 0,
+  };
 }
 
 export function decodeObject(b: Buffer, inv: InvocationTable): ObjectRecord {
-  const a = packr.unpack(b) as unknown[];
-  if (a[0] !== RECORD_V1) throw new Error(`unknown object record format ${String(a[0])}`);
-  const attrs = (a[8] as [number, unknown[], PackedStamp?][]).map(([id, values, s]) => (s ? { id, values, stamp: unpackStamp(s, inv) } : { id, values }));
+  const h = readHeader(b);
+  const a = packr.unpack(b.subarray(40 + b.readUInt16BE(38))) as unknown[];
+  const attrs = (a[3] as [number, unknown[], PackedStamp?][]).map(([id, values, s]) => (s ? { id, values, stamp: unpackStamp(s, inv) } : { id, values }));
   const rec: ObjectRecord = {
-    parent: (a[1] as Buffer | null) ?? null,
-    nc: a[2] as Buffer,
-    rdnType: a[3] as number,
-    name: a[4] as string,
-    usnCreated: a[5] as number,
-    usnChanged: a[6] as number,
-    whenChanged: a[7] as number,
+    parent: h.parent,
+    nc: h.nc,
+    rdnType: h.rdnType,
+    name: h.name,
+    usnCreated: a[0] as number,
+    usnChanged: a[1] as number,
+    whenChanged: a[2] as number,
     attrs,
   };
-  if (a[9] != null) rec.ncName = a[9] as string;
+  if (a[4] != null) rec.ncName = a[4] as string;
   return rec;
 }
 

@@ -11,7 +11,7 @@
 //                "ncs"      [ncHeadGuid, …]    NC replicas held by this DC
 //                other keys are owned by upper layers (prefix table, settings), see setMeta()
 //   objects    objectGUID(16)                     → packed ObjectRecord (record.ts)
-//   children   parentGUID(16) ‖ utf8(fold(name)) → childGUID(16)
+//   children   parentGUID(16) ‖ utf8(fold(name)) → childGUID(16) ‖ rdnType(u32)
 //                the DN index: resolves DNs one RDN at a time and makes sibling names unique;
 //                NC heads hang under the NULL GUID keyed by their folded NC name. Renaming or
 //                moving a subtree rewrites one key.
@@ -39,6 +39,8 @@ import { NULL_GUID, newGuid, isNullGuid } from '../util/guid.js';
 import {
   decodeLinkValue,
   decodeObject,
+  readHeader,
+  type RecordHeader,
   encodeLinkValue,
   encodeObject,
   packr,
@@ -48,7 +50,7 @@ import {
 } from './record.js';
 
 /** Version of the on-disk format; a data directory of another version is refused. */
-export const STORE_FORMAT = 1;
+export const STORE_FORMAT = 2;
 /** Longest normalized value kept whole in an index key (LMDB keys are limited to 1978 bytes here). */
 export const MAX_INDEX_VALUE = 480;
 
@@ -363,17 +365,34 @@ export class ReadTxn {
 
   /** The child of `parent` whose name folds to the same key as `name`. */
   childByName(parent: Buffer, name: string): Buffer | undefined {
-    return this.store._dbs.children.get(childKey(parent, name), this.opts as never);
+    return this.childEntry(parent, name)?.guid;
+  }
+
+  /** The child of `parent` named `name` and its rdnType, from the DN index alone. */
+  childEntry(parent: Buffer, name: string): { guid: Buffer; rdnType: number } | undefined {
+    const v = this.store._dbs.children.get(childKey(parent, name), this.opts as never);
+    return v ? { guid: v.subarray(0, 16), rdnType: v.readUInt32BE(16) } : undefined;
+  }
+
+  /** parent, nc, rdnType and name of an object, without decoding its attributes. */
+  getHeader(guid: Buffer): RecordHeader | undefined {
+    const b = this.store._dbs.objects.get(guid, this.opts as never);
+    return b ? readHeader(b) : undefined;
   }
 
   /** The head of the NC replica named `ncName`, if this DC holds it. */
   ncHeadByName(ncName: string): Buffer | undefined {
-    return this.store._dbs.children.get(childKey(null, normalizeDN(ncName)), this.opts as never);
+    return this.ncHeadByNormalizedName(normalizeDN(ncName));
+  }
+
+  /** As ncHeadByName, for a name already normalized with normalizeDN. */
+  ncHeadByNormalizedName(normalized: string): Buffer | undefined {
+    return this.store._dbs.children.get(childKey(null, normalized), this.opts as never)?.subarray(0, 16);
   }
 
   /** GUIDs of the children of `parent`, in folded-name order. */
   *children(parent: Buffer): Generator<Buffer> {
-    for (const { value } of this.store._dbs.children.getRange({ start: parent, end: prefixEnd(parent), ...this.opts } as never) as Iterable<{ value: Buffer }>) yield value;
+    for (const { value } of this.store._dbs.children.getRange({ start: parent, end: prefixEnd(parent), ...this.opts } as never) as Iterable<{ value: Buffer }>) yield value.subarray(0, 16);
   }
 
   countChildren(parent: Buffer): number {
@@ -441,6 +460,12 @@ export class ReadTxn {
 }
 
 const EMPTY = Buffer.alloc(0);
+function childValue(guid: Buffer, rdnType: number): Buffer {
+  const v = Buffer.allocUnsafe(20);
+  guid.copy(v, 0);
+  v.writeUInt32BE(rdnType >>> 0, 16);
+  return v;
+}
 function linkKey(source: Buffer, linkId: number, target: Buffer, data: Buffer): Buffer {
   return Buffer.concat([source, u32(linkId), target, data]);
 }
@@ -494,14 +519,15 @@ export class WriteTxn extends ReadTxn {
       const oldChild = childKey(prev.parent, indexName(prev));
       if (!oldChild.equals(newChild)) {
         const holder = d.children.get(newChild);
-        if (holder && !holder.equals(guid)) throw new StoreError('ERR_STORE_NAME_EXISTS', `an object named ${JSON.stringify(newName)} exists under that parent`);
+        if (holder && !holder.subarray(0, 16).equals(guid)) throw new StoreError('ERR_STORE_NAME_EXISTS', `an object named ${JSON.stringify(newName)} exists under that parent`);
         d.children.removeSync(oldChild);
-        d.children.putSync(newChild, guid);
+        d.children.putSync(newChild, childValue(guid, rec.rdnType));
       }
+      else if (prev.rdnType !== rec.rdnType) d.children.putSync(newChild, childValue(guid, rec.rdnType));
       if (prev.usnChanged !== rec.usnChanged) d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged), guid]));
     } else {
       if (d.children.get(newChild)) throw new StoreError('ERR_STORE_NAME_EXISTS', `an object named ${JSON.stringify(newName)} exists under that parent`);
-      d.children.putSync(newChild, guid);
+      d.children.putSync(newChild, childValue(guid, rec.rdnType));
       if (rec.parent === null) {
         const ncs = (d.meta.get('ncs') as Buffer[] | undefined) ?? [];
         if (!ncs.some((g) => g.equals(guid))) d.meta.putSync('ncs', [...ncs, guid]);

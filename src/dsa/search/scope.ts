@@ -101,7 +101,7 @@ export class ScopeChecker {
         break;
       }
       path.push(k);
-      const rec = this.r.getObject(g);
+      const rec = this.r.getHeader(g);
       g = rec ? rec.parent : null;
     }
     for (const k of path) this.below.set(k, result);
@@ -118,9 +118,36 @@ export class ScopeChecker {
 export function childNcReferences(dir: Directory, r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scope: SearchScope): string[] {
   if (scope === SearchScope.baseObject) return [];
   const out: string[] = [];
-  const checker = new ScopeChecker(r, base, baseRec, scope === SearchScope.singleLevel ? SearchScope.baseObject : SearchScope.wholeSubtree);
+  for (const c of childNcs(dir, r)) {
+    if (!c.parentNc.equals(baseRec.nc)) continue;
+    // the child NC's parent must be the base (one level) or the base or below it (subtree)
+    let inScope = c.parent.equals(base);
+    if (!inScope && scope !== SearchScope.singleLevel) {
+      for (let g = r.getHeader(c.parent)?.parent ?? null, depth = 0; g && depth < 1024; g = r.getHeader(g)?.parent ?? null, depth++) {
+        if (g.equals(base)) {
+          inScope = true;
+          break;
+        }
+      }
+    }
+    if (inScope) out.push(`ldap://${dir.forest.realm}/${c.ncName}`);
+  }
+  return out;
+}
+
+/** NC heads whose parent DN names an object of another NC this DC holds (e.g. CN=Configuration under the domain head). */
+interface ChildNc {
+  ncName: string;
+  parent: Buffer;
+  parentNc: Buffer;
+}
+/** NCs do not appear, vanish or move while a DC runs here, so the map is computed once per directory. */
+const childNcCache = new WeakMap<Directory, ChildNc[]>();
+function childNcs(dir: Directory, r: ReadTxn): ChildNc[] {
+  let list = childNcCache.get(dir);
+  if (list) return list;
+  list = [];
   for (const head of r.ncHeads()) {
-    if (head.equals(baseRec.nc)) continue;
     const rec = r.getObject(head);
     if (!rec?.ncName) continue;
     let parentDN: string;
@@ -133,12 +160,12 @@ export function childNcReferences(dir: Directory, r: ReadTxn, base: Buffer, base
     }
     const res = dir.tryResolve(r, parentDN);
     if (!res.found) continue;
-    const prec = r.getObject(res.guid);
-    if (!prec || !prec.nc.equals(baseRec.nc)) continue;
-    if (!checker.contains(res.guid, prec)) continue;
-    out.push(`ldap://${dir.forest.realm}/${rec.ncName}`);
+    const prec = r.getHeader(res.guid);
+    if (!prec) continue;
+    list.push({ ncName: rec.ncName, parent: res.guid, parentNc: prec.nc });
   }
-  return out;
+  childNcCache.set(dir, list);
+  return list;
 }
 
 /** NC heads whose DN equals or lies below `baseDN` (SERVER_SEARCH_FLAG_PHANTOM_ROOT, MS-ADTS 3.1.1.3.4.1.?). */
