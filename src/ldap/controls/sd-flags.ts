@@ -3,8 +3,7 @@
  *   SDFlagsRequestValue ::= SEQUENCE { Flags INTEGER }
  * Flags are a 32-bit word; decoded as unsigned, encoded as signed 32-bit.
  */
-import { BerWriter } from '../../ber/writer.js';
-import { type ControlCodec, decodeValue, flagsToSigned, readFlags32 } from './types.js';
+import { type ControlCodec, flagsControl } from './types.js';
 
 export const SD_FLAGS_OID = '1.2.840.113556.1.4.801';
 
@@ -15,22 +14,4 @@ export interface SDFlagsRequestValue {
   flags: number;
 }
 
-export const sdFlagsControl: ControlCodec<SDFlagsRequestValue, never> = {
-  oid: SD_FLAGS_OID,
-  name: 'LDAP_SERVER_SD_FLAGS_OID',
-  decodeRequest(value) {
-    return decodeValue(SD_FLAGS_OID, value, (r) => {
-      r.enter();
-      const flags = readFlags32(r);
-      r.leave();
-      return { flags };
-    });
-  },
-  encodeRequest(v) {
-    const w = new BerWriter(16);
-    w.startSequence();
-    w.writeInt(flagsToSigned(v.flags));
-    w.endSequence();
-    return w.toBuffer();
-  },
-};
+export const sdFlagsControl: ControlCodec<SDFlagsRequestValue, never> = flagsControl(SD_FLAGS_OID, 'LDAP_SERVER_SD_FLAGS_OID');

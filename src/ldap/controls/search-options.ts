@@ -3,8 +3,7 @@
  *   SearchOptionsRequestValue ::= SEQUENCE { Flags INTEGER }
  * Flags are a 32-bit word; decoded as unsigned, encoded as signed 32-bit.
  */
-import { BerWriter } from '../../ber/writer.js';
-import { type ControlCodec, decodeValue, flagsToSigned, readFlags32 } from './types.js';
+import { type ControlCodec, flagsControl } from './types.js';
 
 export const SEARCH_OPTIONS_OID = '1.2.840.113556.1.4.1340';
 
@@ -15,22 +14,4 @@ export interface SearchOptionsRequestValue {
   flags: number;
 }
 
-export const searchOptionsControl: ControlCodec<SearchOptionsRequestValue, never> = {
-  oid: SEARCH_OPTIONS_OID,
-  name: 'LDAP_SERVER_SEARCH_OPTIONS_OID',
-  decodeRequest(value) {
-    return decodeValue(SEARCH_OPTIONS_OID, value, (r) => {
-      r.enter();
-      const flags = readFlags32(r);
-      r.leave();
-      return { flags };
-    });
-  },
-  encodeRequest(v) {
-    const w = new BerWriter(16);
-    w.startSequence();
-    w.writeInt(flagsToSigned(v.flags));
-    w.endSequence();
-    return w.toBuffer();
-  },
-};
+export const searchOptionsControl: ControlCodec<SearchOptionsRequestValue, never> = flagsControl(SEARCH_OPTIONS_OID, 'LDAP_SERVER_SEARCH_OPTIONS_OID');

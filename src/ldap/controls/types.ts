@@ -10,6 +10,7 @@
  */
 import { BerError } from '../../ber/errors.js';
 import { BerReader } from '../../ber/reader.js';
+import { BerWriter } from '../../ber/writer.js';
 import { LdapProtocolError } from '../protocol/errors.js';
 
 export interface ControlCodec<Req = unknown, Res = unknown> {
@@ -78,5 +79,31 @@ export function valuelessControl(oid: string, name: string): ControlCodec<NoValu
     name,
     decodeRequest: () => ({}),
     encodeRequest: () => undefined,
+  };
+}
+
+/** A control whose request value is SEQUENCE { flags INTEGER } (SD_FLAGS, SEARCH_OPTIONS): flags decoded unsigned, encoded signed 32-bit. */
+export interface FlagsRequestValue {
+  flags: number;
+}
+export function flagsControl(oid: string, name: string): ControlCodec<FlagsRequestValue, never> {
+  return {
+    oid,
+    name,
+    decodeRequest(value) {
+      return decodeValue(oid, value, (r) => {
+        r.enter();
+        const flags = readFlags32(r);
+        r.leave();
+        return { flags };
+      });
+    },
+    encodeRequest(v) {
+      const w = new BerWriter(16);
+      w.startSequence();
+      w.writeInt(flagsToSigned(v.flags));
+      w.endSequence();
+      return w.toBuffer();
+    },
   };
 }
