@@ -6,6 +6,8 @@ import { LdapServer, type ListenerOptions } from '../ldap/server.js';
 import { loadOrCreateCertificate } from '../ldap/tls.js';
 import { SUPPORTED_LDAP_POLICIES, resolvePolicies } from '../ldap/policies.js';
 import { stderrLogger } from '../ldap/logger.js';
+import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
+import { recycleExpired } from '../dsa/recycle-bin.js';
 
 export interface ServeSettings {
   data: string;
@@ -35,6 +37,11 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   ];
   server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info') });
   const bound = await server.listen();
+  // background work of the DSA: link batches left by a delete before a restart (MS-ADTS 3.1.1.1.16),
+  // and deleted-objects whose lifetime ended becoming recycled-objects (3.1.1.1.5.1), hourly
+  void resumeDelayedLinks(dir).catch((e: unknown) => console.error('forestd: delayed link processing failed:', e));
+  const recycler = setInterval(() => void recycleExpired(dir).catch((e: unknown) => console.error('forestd: recycling failed:', e)), 3600_000);
+  recycler.unref();
   for (const b of bound) {
     const host = b.family === 'IPv6' ? `[${b.address}]` : b.address;
     console.log(`listening ${b.name} ${b.tls ? 'ldaps' : 'ldap'}://${host}:${b.port}`);
@@ -49,6 +56,8 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  clearInterval(recycler);
   await server.close();
+  await delayedLinksIdle(dir);
   await dir.close();
 }

@@ -1,6 +1,7 @@
 // LDAP Delete (MS-ADTS 3.1.1.5.5): the object becomes a tombstone (Recycle Bin off, the
 // default) or a deleted-object (Recycle Bin on) in its NC's Deleted Objects container; see
-// tombstone.ts for the transformation. A leaf only, unless the tree delete control asks for
+// tombstone.ts for the transformation; an object with many link values has them processed
+// after the delete returns (delayed-links.ts, MS-ADTS 3.1.1.1.16). A leaf only, unless the tree delete control asks for
 // the whole subtree (deleted children first). One request is one originating update.
 import type { DelRequest } from '../ldap/protocol/messages.js';
 import type { ObjectRecord } from '../store/record.js';
@@ -12,6 +13,7 @@ import { AdError, Win32 } from './errors.js';
 import { OriginatingUpdate } from './originating-update.js';
 import { checkControls } from './controls.js';
 import { TREE_DELETE_OID } from '../ldap/controls/tree-delete.js';
+import { resumeDelayedLinks } from './delayed-links.js';
 import { deletedObjectsContainer, deleteObject, firstValue, isDeletedRecord, recycleBinEnabled, systemFlagsOf } from './tombstone.js';
 
 export { isUndeleteRequest, undelete } from './tombstone.js';
@@ -50,6 +52,8 @@ export async function del(dir: Directory, req: DelRequest, ctx: OperationContext
     const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
     for (const g of victims) deleteObject(dir, u, g, deletedObjects, recycleBin);
   });
+  // link values queued for delayed processing (MS-ADTS 3.1.1.1.16): handled in the background
+  if (dir.store.linkWorkHint > 0) void resumeDelayedLinks(dir).catch(() => {});
   return {};
 }
 

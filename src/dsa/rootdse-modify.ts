@@ -1,12 +1,19 @@
 // Modify operations on the rootDSE (MS-ADTS 3.1.1.3.3 "rootDSE Modify Operations"): writing
 // one of these attributes asks the DC to do something. Implemented: schemaUpdateNow
-// (3.1.1.3.3.14: rebuild the schema cache from the schema NC now).
+// (3.1.1.3.3.14: rebuild the schema cache from the schema NC now), enableOptionalFeature
+// (3.1.1.3.3.28, optional features 3.1.1.9; the Recycle Bin is the one feature known) and
+// disableOptionalFeature (3.1.1.3.3.27: refused, the Recycle Bin cannot be disabled).
 import type { ModifyRequest } from '../ldap/protocol/messages.js';
 import type { Directory } from './directory.js';
 import type { OperationContext, OperationResult } from './api.js';
-import { AdError } from './errors.js';
+import { AdError, Win32, dsid } from './errors.js';
 import { schemaFromStore } from './schema-load.js';
 import { PrefixTable } from '../schema/prefix-table.js';
+import { OperationsError } from '../ldap/protocol/result-codes.js';
+import { OriginatingUpdate } from './originating-update.js';
+import { touchObject } from './tombstone.js';
+import { guidFromString, guidToString } from '../util/guid.js';
+import type { ReadTxn } from '../store/store.js';
 
 export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: OperationContext): Promise<OperationResult> {
   const place = 'dsa.rootDSE';
@@ -16,6 +23,14 @@ export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: Ope
       case 'schemaupdatenow':
         if (!ctx.session.identity?.isAdmin) throw AdError.insufficientAccess(place, 'schemaUpdateNow needs a schema administrator');
         refreshSchema(dir);
+        break;
+      case 'enableoptionalfeature':
+      case 'disableoptionalfeature':
+        // MS-ADTS 3.1.1.3.3.28: "The requester MUST have the Manage-Optional-Features control
+        // access right on the object representing the scope" (forestd: an administrator)
+        if (!ctx.session.identity?.isAdmin) throw AdError.insufficientAccess(place, `${ch.modification.type} needs the Manage-Optional-Features right`);
+        if (ch.modification.values.length !== 1) throw AdError.unwillingToPerform(place, `${ch.modification.type} takes one value: <scope DN>:<feature GUID>`);
+        await changeOptionalFeature(dir, ch.modification.values[0]!.toString('utf8'), name === 'enableoptionalfeature');
         break;
       default:
         throw AdError.unwillingToPerform(place, `rootDSE operation ${ch.modification.type} is not supported`);
@@ -28,4 +43,102 @@ export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: Ope
 export function refreshSchema(dir: Directory): void {
   const prefix = PrefixTable.fromJSON(dir.store.getMeta('prefixTable') as never);
   dir.setSchema(schemaFromStore(dir.store, dir.forest, prefix));
+}
+
+// ---- optional features (MS-ADTS 3.1.1.9) ------------------------------------------------
+
+/** MS-ADTS 2.2.17 optional feature flags (msDS-OptionalFeatureFlags). */
+export const OptionalFeatureFlags = { FOREST: 0x1, DOMAIN: 0x2, DISABLABLE: 0x4, SERVER: 0x8 } as const;
+
+/** ERROR_DS_NOT_SUPPORTED (MS-ERREF). */
+const ERROR_DS_NOT_SUPPORTED = 0x2040;
+
+const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
+/** operationsError / ERROR_INVALID_PARAMETER, the answer 3.1.1.3.3.28 gives for an unknown feature or scope. */
+function invalidParameter(place: string, detail: string): OperationsError {
+  return new OperationsError(`${hex8(Win32.ERROR_INVALID_PARAMETER)}: SvcErr: ${dsid(place)}, problem 5012 (DIR_ERROR), data 0\n${detail}`);
+}
+
+/** The Optional Features container (MS-ADTS 6.1.1.2.4.1.3). */
+function optionalFeaturesDn(dir: Directory): string {
+  return `CN=Optional Features,CN=Directory Service,CN=Windows NT,CN=Services,${dir.forest.configDN}`;
+}
+
+/** The msDS-OptionalFeature object whose msDS-OptionalFeatureGUID is `featureGuid`. */
+function findFeature(dir: Directory, r: ReadTxn, featureGuid: Buffer): { guid: Buffer; flags: number; forestLevel: number } | undefined {
+  const container = dir.names.resolve(r, optionalFeaturesDn(dir));
+  if (!container.found) return undefined;
+  const idAttr = dir.schema.attr('msDS-OptionalFeatureGUID')!.id;
+  const flagsAttr = dir.schema.attr('msDS-OptionalFeatureFlags')!.id;
+  const levelAttr = dir.schema.attr('msDS-RequiredForestBehaviorVersion')!.id;
+  for (const child of r.children(container.guid)) {
+    const rec = r.getObject(Buffer.from(child));
+    const id = rec?.attrs.find((a) => a.id === idAttr)?.values[0] as Uint8Array | undefined;
+    if (!rec || !id || !Buffer.from(id).equals(featureGuid)) continue;
+    const num = (id: number) => Number(rec.attrs.find((a) => a.id === id)?.values[0] ?? 0);
+    return { guid: Buffer.from(child), flags: num(flagsAttr) >>> 0, forestLevel: num(levelAttr) };
+  }
+  return undefined;
+}
+
+/**
+ * enableOptionalFeature (MS-ADTS 3.1.1.3.3.28) and disableOptionalFeature (3.1.1.3.3.27).
+ * `value` is "<DN of the scope object>:<feature GUID as a GUIDString>". Enabling adds the
+ * feature object to msDS-EnabledFeature of the scope object (3.1.1.9: "The list of optional
+ * features enabled for a scope is stored in the msDS-EnabledFeature attribute on the object
+ * representing the scope") and, for a forest-wide feature, of this DC's nTDSDSA object too
+ * (msDS-EnabledFeature is an attribute of nTDSDSA, MS-ADA2 2.179; AD and Samba record the
+ * features in force on each DC there), as one originating update.
+ */
+export async function changeOptionalFeature(dir: Directory, value: string, enable: boolean): Promise<void> {
+  const place = enable ? 'dsa.rootDSE.enableOptionalFeature' : 'dsa.rootDSE.disableOptionalFeature';
+  const colon = value.lastIndexOf(':');
+  if (colon < 0) throw invalidParameter(place, 'the value is <scope DN>:<feature GUID>');
+  const scopeDn = value.slice(0, colon);
+  let featureGuid: Buffer;
+  try {
+    featureGuid = guidFromString(value.slice(colon + 1).trim().replace(/^\{|\}$/g, ''));
+  } catch {
+    throw invalidParameter(place, `${value.slice(colon + 1)} is not a GUID`);
+  }
+  await dir.store.write((w) => {
+    // "If the server does not recognize the GUID as identifying a known feature … operationsError / ERROR_INVALID_PARAMETER"
+    const feature = findFeature(dir, w, featureGuid);
+    if (!feature) throw invalidParameter(place, `no optional feature ${guidToString(featureGuid)}`);
+    // "If the DN does not represent an existing object … operationsError / ERROR_INVALID_PARAMETER"
+    const res = dir.tryResolve(w, scopeDn);
+    if (!res.found) throw invalidParameter(place, `no object ${scopeDn}`);
+    const scope = res.guid;
+    const partitions = dir.names.resolve(w, `CN=Partitions,${dir.forest.configDN}`);
+    const forestScope = partitions.found && partitions.guid.equals(scope);
+    const domainScope = dir.forest.domainNC.equals(scope);
+    const serverScope = dir.forest.dsaGuid.equals(scope);
+    // "If the DN represents an existing object but the object does not represent a scope" and
+    // "If the feature is not marked as being valid for the specified scope": unwillingToPerform / ERROR_DS_NOT_SUPPORTED
+    if (!forestScope && !domainScope && !serverScope) throw AdError.unwillingToPerformWith(place, ERROR_DS_NOT_SUPPORTED, `${scopeDn} is not an optional feature scope`);
+    const F = OptionalFeatureFlags;
+    const valid = (forestScope && feature.flags & F.FOREST) || (domainScope && feature.flags & F.DOMAIN) || (serverScope && feature.flags & F.SERVER);
+    if (!valid) throw AdError.unwillingToPerformWith(place, ERROR_DS_NOT_SUPPORTED, 'the feature is not valid for this scope');
+    const enabled = dir.schema.attr('msDS-EnabledFeature')!;
+    const linkId = enabled.forwardLinkId!;
+    const isEnabled = [...w.links(scope, linkId)].some((lv) => lv.stamp.timeDeleted === 0 && lv.target.equals(feature.guid));
+    if (!enable) {
+      // 3.1.1.3.3.27: a feature without DISABLABLE_OPTIONAL_FEATURE cannot be disabled (the Recycle Bin)
+      if (!(feature.flags & F.DISABLABLE)) throw AdError.unwillingToPerformWith(place, ERROR_DS_NOT_SUPPORTED, 'this optional feature cannot be disabled');
+      throw AdError.unwillingToPerformWith(place, ERROR_DS_NOT_SUPPORTED, 'disabling optional features is not supported');
+    }
+    // "If the specified optional feature is already enabled in the specified scope … attributeOrValueExists / ERROR_DS_ATT_VAL_ALREADY_EXISTS"
+    if (isEnabled) throw AdError.attributeOrValueExists(place, enabled.id, enabled.name);
+    // 3.1.1.9.1: the Recycle Bin needs the forest functional level the feature object names (DS_BEHAVIOR_WIN2008R2)
+    if (partitions.found && feature.forestLevel > 0) {
+      const level = Number(w.getObject(partitions.guid)?.attrs.find((a) => a.id === dir.schema.attr('msDS-Behavior-Version')!.id)?.values[0] ?? 0);
+      if (level < feature.forestLevel) throw AdError.unwillingToPerformWith(place, ERROR_DS_NOT_SUPPORTED, `the feature needs forest functional level ${feature.forestLevel}`);
+    }
+    const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
+    const holders = [scope];
+    if (forestScope && !scope.equals(dir.forest.dsaGuid) && w.hasObject(dir.forest.dsaGuid)) holders.push(dir.forest.dsaGuid);
+    for (const h of holders) {
+      if (u.addLinkValue(h, enabled.id, linkId, feature.guid)) touchObject(u, h);
+    }
+  });
 }

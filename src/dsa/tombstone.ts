@@ -3,13 +3,16 @@
 //   existing-object ──delete──► tombstone                (Recycle Bin off: attributes stripped)
 //   existing-object ──delete──► deleted-object           (Recycle Bin on: attributes kept, links deactivated)
 //   tombstone / deleted-object ──undelete──► existing-object
+//   deleted-object ──after msDS-DeletedObjectLifetime──► recycled-object   (recycle-bin.ts)
 //
 // Each transformation rewrites the one object (its `parent` and RDN change: it moves to or
 // from the NC's Deleted Objects container) and, for links, the link values that name it. Every
 // attribute removal and every link value removal is stamped: replication carries them.
-// Garbage collection after the tombstone lifetime (3.1.1.1.5.1) is not here.
+// Garbage collection after the tombstone lifetime (3.1.1.1.5.1) is not here. An object with
+// more link values than delayedLinkSettings.inlineMax has them processed after the delete, in
+// batches (delayed link processing, MS-ADTS 3.1.1.1.16; delayed-links.ts).
 import type { ReadTxn, WriteTxn } from '../store/store.js';
-import { StoreError } from '../store/store.js';
+import { StoreError, LINK_WORK_DEACTIVATE, LINK_WORK_REMOVE } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import type { DSName, StoredValue } from '../schema/syntaxes/syntax.js';
 import { SearchFlags, SystemFlags, resolveSchemaDn } from '../schema/types.js';
@@ -23,6 +26,7 @@ import { AdError, Win32 } from './errors.js';
 import { splitNewDN } from './add.js';
 import { checkSamAccountName, samAccountTypeOfGroup, samAccountTypeOfUser } from './principals.js';
 import { WKGUID } from './provision/well-known.js';
+import { delayedLinkSettings } from './delayed-links.js';
 
 /** MS-ADTS 3.1.1.5.5.6.1: attributes a tombstone keeps (besides the RDN attribute and fPRESERVEONDELETE ones). */
 export const TOMBSTONE_KEPT = new Set(
@@ -119,7 +123,13 @@ export function deleteObject(dir: Directory, u: OriginatingUpdate, guid: Buffer,
       u.setAttribute(rec, info, []);
     }
   } else {
-    // a deleted-object keeps its attributes; msDS-LastKnownRDN remembers its name (3.1.1.5.5.6.2)
+    // a deleted-object keeps its attributes (MS-ADTS 3.1.1.5.5.1.2 deleted-object requirements)
+    // except objectCategory and sAMAccountType, which it loses (and an undelete gives back);
+    // msDS-LastKnownRDN remembers its name (3.1.1.5.5.6.2)
+    for (const n of ['objectCategory', 'sAMAccountType']) {
+      const info = A(n);
+      if (prev.attrs.some((a) => a.id === info.id && a.values.length > 0)) u.setAttribute(rec, info, []);
+    }
     u.setAttribute(rec, A('msDS-LastKnownRDN'), [unmangle(prev.name)]);
   }
   const mangled = deleteMangledRdn(prev.name, guid);
@@ -136,6 +146,13 @@ export function deleteObject(dir: Directory, u: OriginatingUpdate, guid: Buffer,
 
   // links (MS-ADTS 3.1.1.1.6 referential integrity): a tombstone has no link values, and no
   // object keeps a link value naming it; with the Recycle Bin the values are deactivated instead
+  // (3.1.1.9.1: "link valued attributes are maintained both to and from deleted-objects").
+  // Many values: queued for delayed link processing (3.1.1.1.16); readers already see them
+  // removed/deactivated (Store.links/backlinks consult the queue).
+  if (countLinksUpTo(w, guid, delayedLinkSettings.inlineMax + 1) > delayedLinkSettings.inlineMax) {
+    w.queueLinkWork(guid, recycleBin ? LINK_WORK_DEACTIVATE : LINK_WORK_REMOVE);
+    return;
+  }
   for (const lv of [...w.links(guid)]) {
     if (lv.stamp.timeDeleted !== 0) continue;
     if (recycleBin) {
@@ -154,6 +171,14 @@ export function deleteObject(dir: Directory, u: OriginatingUpdate, guid: Buffer,
   }
   // each source whose values changed is changed by this update (its uSNChanged)
   for (const s of sources.values()) touchObject(u, s);
+}
+
+/** How many link values name `guid` or belong to it (forward values and back-link entries), counting at most to `limit`. */
+export function countLinksUpTo(r: ReadTxn, guid: Buffer, limit: number): number {
+  let n = 0;
+  for (const lv of r.rawLinks(guid)) if (lv.stamp.timeDeleted === 0 && ++n >= limit) return n;
+  for (const _ of r.rawBacklinks(guid)) if (++n >= limit) return n;
+  return n;
 }
 
 /** Marks object `guid` changed by `u` (uSNChanged, whenChanged), once per update. */
@@ -256,7 +281,41 @@ export function undelete(dir: Directory, w: WriteTxn, guid: Buffer, prev: Object
     if (e instanceof StoreError && e.code === 'ERR_STORE_NAME_EXISTS') throw AdError.entryAlreadyExists(place);
     throw e;
   }
-  // a deleted-object's links come back to life (Recycle Bin, MS-ADTS 3.1.1.5.3.7.?)
-  for (const lv of [...w.links(guid)]) if (lv.deactivated && lv.stamp.timeDeleted === 0) w.putLink({ ...lv, deactivated: false });
+  reanimateLinks(dir, u, guid);
   return rest;
+}
+
+/**
+ * The links of an undeleted object (MS-ADTS 3.1.1.5.3.7, 3.1.1.9.1): a deleted-object's
+ * deactivated values come back to life in both directions — its own forward values whose
+ * target is not deleted, and the values of other, not deleted, objects that name it (found
+ * through the store's `deactivated` back-link index). A tombstone's values were removed and
+ * stay removed; if their removal is still queued (delayed link processing), it is finished here.
+ */
+export function reanimateLinks(dir: Directory, u: OriginatingUpdate, guid: Buffer): void {
+  const w = u.txn;
+  const pending = w.linkWorkOf(guid);
+  if (pending === LINK_WORK_REMOVE) {
+    // a tombstone's removals still queued: finish them now, in this update
+    for (const lv of [...w.rawLinks(guid)]) if (lv.stamp.timeDeleted === 0) u.removeLinkValue(guid, lv.linkId, lv.target, lv.data);
+    for (const b of [...w.rawBacklinks(guid)]) {
+      const source = Buffer.from(b.source);
+      if (u.removeLinkValue(source, b.linkId, guid, Buffer.from(b.data))) touchObject(u, source);
+    }
+  }
+  // values not yet deactivated by a queued deactivation are active already: drop the queue entry
+  if (pending !== undefined) w.finishLinkWork(guid);
+  const alive = (g: Buffer) => {
+    const rec = w.getObject(g);
+    return !!rec && !isDeletedRecord(dir, rec) && w.linkWorkOf(g) === undefined;
+  };
+  for (const lv of [...w.rawLinks(guid)]) {
+    if (lv.deactivated && lv.stamp.timeDeleted === 0 && alive(lv.target)) w.putLink({ ...lv, deactivated: false });
+  }
+  for (const b of [...w.deactivatedBacklinks(guid)]) {
+    const source = Buffer.from(b.source);
+    if (!alive(source)) continue;
+    const lv = w.getLink(source, b.linkId, guid, Buffer.from(b.data));
+    if (lv && lv.deactivated && lv.stamp.timeDeleted === 0) w.putLink({ ...lv, deactivated: false });
+  }
 }

@@ -24,6 +24,17 @@
 //   links      sourceGUID(16) ‖ linkID(u32) ‖ targetGUID(16) ‖ data → packed LinkValue
 //                forward-link values with their LinkValueStamps, tombstoned values included
 //   backlinks  targetGUID(16) ‖ linkID(u32) ‖ sourceGUID(16) ‖ data → (empty)
+//                present values only (not tombstoned, not deactivated)
+//   deactivated targetGUID(16) ‖ linkID(u32) ‖ sourceGUID(16) ‖ data → (empty)
+//                the same key for values that are present but deactivated (Recycle Bin,
+//                MS-ADTS 3.1.1.1.6): an undelete finds the values naming the object here.
+//                Kept by putLink/removeLink: a value is in at most one of backlinks/deactivated.
+//   linkwork   objectGUID(16) → mode(u8): 1 = remove, 2 = deactivate
+//                delayed link processing (MS-ADTS 3.1.1.1.16): objects whose link values
+//                (forward, and those naming them) are still to be removed/deactivated in
+//                batches after the delete. While an object is queued, links() and
+//                backlinks() already show its values as removed/deactivated; rawLinks() and
+//                rawBacklinks() show the stored state (for the processor).
 //
 // One originating update is one call of write(): a single LMDB write transaction, committed
 // and flushed before the returned promise resolves (MS-ADTS 3.1.1.1.9). Writes from many
@@ -141,6 +152,13 @@ export class Store implements InvocationTable {
   private readonly index: Database<Buffer, Buffer>;
   private readonly links: Database<Buffer, Buffer>;
   private readonly backlinks: Database<Buffer, Buffer>;
+  private readonly deactivated: Database<Buffer, Buffer>;
+  private readonly linkWork: Database<Buffer, Buffer>;
+  /**
+   * How many objects may be in `linkwork` (raised when queued, lowered after the commit that
+   * removes them): when 0, readers skip the per-value checks of delayed link processing.
+   */
+  linkWorkHint = 0;
   private indexer: Indexer | undefined;
   private invocations: Buffer[] = [];
   private invIndex = new Map<string, number>();
@@ -163,6 +181,9 @@ export class Store implements InvocationTable {
     this.index = this.env.openDB<Buffer, Buffer>({ name: 'index', ...bin, dupSort: true });
     this.links = this.env.openDB<Buffer, Buffer>({ name: 'links', ...bin });
     this.backlinks = this.env.openDB<Buffer, Buffer>({ name: 'backlinks', ...bin });
+    this.deactivated = this.env.openDB<Buffer, Buffer>({ name: 'deactivated', ...bin });
+    this.linkWork = this.env.openDB<Buffer, Buffer>({ name: 'linkwork', ...bin });
+    this.linkWorkHint = this.linkWork.getKeysCount();
     const format = this.meta.get('format');
     if (format === undefined) {
       if (!opts.create) {
@@ -258,15 +279,20 @@ export class Store implements InvocationTable {
     this.assertOpen();
     const started = writeChannel.hasSubscribers ? performance.now() : 0;
     let changed: Buffer[] = [];
+    let linkWorkDone = 0;
     const p = this.env.transaction(() =>
       this.env.childTransaction(() => {
         const w = new WriteTxn(this);
         const r = body(w);
         w.finish();
         changed = w.changed;
+        linkWorkDone = w.linkWorkDone;
         return r;
       }),
     ) as Promise<T>;
+    void p.then(() => {
+      if (linkWorkDone > 0) this.linkWorkHint = Math.max(0, this.linkWorkHint - linkWorkDone);
+    }, () => {});
     if (writeChannel.hasSubscribers) void p.then(() => writeChannel.publish({ ms: performance.now() - started }), () => {});
     if (this.commitListeners.size > 0) void p.then(() => this.fireCommit(changed), () => {});
     return p;
@@ -298,13 +324,16 @@ export class Store implements InvocationTable {
   writeSync<T>(body: (w: WriteTxn) => T): T {
     this.assertOpen();
     let changed: Buffer[] = [];
+    let linkWorkDone = 0;
     const r = this.env.transactionSync(() => {
       const w = new WriteTxn(this);
       const r = body(w);
       w.finish();
       changed = w.changed;
+      linkWorkDone = w.linkWorkDone;
       return r;
     });
+    if (linkWorkDone > 0) this.linkWorkHint = Math.max(0, this.linkWorkHint - linkWorkDone);
     if (this.commitListeners.size > 0) this.fireCommit(changed);
     return r;
   }
@@ -330,7 +359,7 @@ export class Store implements InvocationTable {
 
   // internal access for the transaction classes
   /** @internal */ get _dbs() {
-    return { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, indexer: this.indexer };
+    return { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, linkWork: this.linkWork, indexer: this.indexer };
   }
   /** @internal */ _persistInvocations() {
     if (this.invDirty) {
@@ -423,8 +452,32 @@ export class ReadTxn {
     return this.indexRange(start, prefixEnd(start));
   }
 
-  /** Forward-link values of `source` (for one linkID when given), tombstoned ones included. */
+  /**
+   * Forward-link values of `source` (for one linkID when given), tombstoned ones included.
+   * Values whose source or target awaits delayed link processing (see `linkwork`) are shown
+   * as that processing will leave them: present values are left out (mode remove) or flagged
+   * deactivated (mode deactivate).
+   */
   *links(source: Buffer, linkId?: number): Generator<LinkValue> {
+    if (this.store.linkWorkHint === 0) {
+      yield* this.rawLinks(source, linkId);
+      return;
+    }
+    const sourceMode = this.linkWorkOf(source);
+    for (const lv of this.rawLinks(source, linkId)) {
+      if (lv.stamp.timeDeleted !== 0 || lv.deactivated) {
+        yield lv;
+        continue;
+      }
+      const mode = sourceMode ?? this.linkWorkOf(lv.target);
+      if (mode === LINK_WORK_REMOVE) continue;
+      if (mode === LINK_WORK_DEACTIVATE) lv.deactivated = true;
+      yield lv;
+    }
+  }
+
+  /** The stored forward-link values of `source`, whatever delayed link processing is pending. */
+  *rawLinks(source: Buffer, linkId?: number): Generator<LinkValue> {
     const start = linkId === undefined ? source : Buffer.concat([source, u32(linkId)]);
     for (const { key, value } of this.store._dbs.links.getRange({ start, end: prefixEnd(start), ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) {
       yield decodeLinkValue(key.subarray(0, 16), key.readUInt32BE(16), key.subarray(20, 36), key.subarray(36), value, this.store);
@@ -436,17 +489,56 @@ export class ReadTxn {
     return v ? decodeLinkValue(source, linkId, target, data, v, this.store) : undefined;
   }
 
-  /** Sources linking to `target` (through forward link `linkId` when given). */
+  /**
+   * Sources linking to `target` (through forward link `linkId` when given) with present,
+   * active values. Entries whose source or target awaits delayed link processing are left out.
+   */
   *backlinks(target: Buffer, linkId?: number): Generator<{ linkId: number; source: Buffer; data: Buffer }> {
+    if (this.store.linkWorkHint === 0) {
+      yield* this.rawBacklinks(target, linkId);
+      return;
+    }
+    if (this.linkWorkOf(target) !== undefined) return;
+    for (const b of this.rawBacklinks(target, linkId)) if (this.linkWorkOf(b.source) === undefined) yield b;
+  }
+
+  /** The stored back-link entries of `target`, whatever delayed link processing is pending. */
+  *rawBacklinks(target: Buffer, linkId?: number): Generator<{ linkId: number; source: Buffer; data: Buffer }> {
+    yield* this.linkKeys(this.store._dbs.backlinks, target, linkId);
+  }
+
+  /** Sources whose present value of `linkId` (any when not given) naming `target` is deactivated (Recycle Bin). */
+  *deactivatedBacklinks(target: Buffer, linkId?: number): Generator<{ linkId: number; source: Buffer; data: Buffer }> {
+    yield* this.linkKeys(this.store._dbs.deactivated, target, linkId);
+  }
+
+  private *linkKeys(db: Database<Buffer, Buffer>, target: Buffer, linkId?: number): Generator<{ linkId: number; source: Buffer; data: Buffer }> {
     const start = linkId === undefined ? target : Buffer.concat([target, u32(linkId)]);
-    for (const key of this.store._dbs.backlinks.getKeys({ start, end: prefixEnd(start), ...this.opts } as never) as Iterable<Buffer>) {
+    for (const key of db.getKeys({ start, end: prefixEnd(start), ...this.opts } as never) as Iterable<Buffer>) {
       yield { linkId: key.readUInt32BE(16), source: key.subarray(20, 36), data: key.subarray(36) };
     }
   }
 
   countBacklinks(target: Buffer, linkId: number): number {
+    if (this.store.linkWorkHint > 0) {
+      let n = 0;
+      for (const _ of this.backlinks(target, linkId)) n++;
+      return n;
+    }
     const start = Buffer.concat([target, u32(linkId)]);
     return this.store._dbs.backlinks.getKeysCount({ start, end: prefixEnd(start), ...this.opts } as never);
+  }
+
+  /** The pending delayed link processing of `guid` (LINK_WORK_REMOVE / LINK_WORK_DEACTIVATE), if any. */
+  linkWorkOf(guid: Buffer): number | undefined {
+    if (this.store.linkWorkHint === 0) return undefined;
+    const v = this.store._dbs.linkWork.get(guid, this.opts as never);
+    return v ? v[0] : undefined;
+  }
+
+  /** Objects with delayed link processing pending, in GUID order. */
+  *pendingLinkWork(): Generator<{ guid: Buffer; mode: number }> {
+    for (const { key, value } of this.store._dbs.linkWork.getRange(this.opts as never) as Iterable<{ key: Buffer; value: Buffer }>) yield { guid: Buffer.from(key), mode: value[0]! };
   }
 
   /** Heads of the NC replicas this DC holds. */
@@ -460,6 +552,9 @@ export class ReadTxn {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Modes of delayed link processing (`linkwork`): the values are removed (tombstone) or deactivated (Recycle Bin). */
+export const LINK_WORK_REMOVE = 1;
+export const LINK_WORK_DEACTIVATE = 2;
 function childValue(guid: Buffer, rdnType: number): Buffer {
   const v = Buffer.allocUnsafe(20);
   guid.copy(v, 0);
@@ -561,17 +656,38 @@ export class WriteTxn extends ReadTxn {
     const d = this.store._dbs;
     d.links.putSync(linkKey(lv.source, lv.linkId, lv.target, lv.data), encodeLinkValue(lv, this.store));
     const bk = Buffer.concat([lv.target, u32(lv.linkId), lv.source, lv.data]);
-    // the back-link index lists present values only: tombstoned and deactivated values are not back links
-    if (lv.stamp.timeDeleted === 0 && !lv.deactivated) d.backlinks.putSync(bk, EMPTY);
+    // the back-link index lists present values only: tombstoned and deactivated values are not
+    // back links; present deactivated values are kept under the same key in `deactivated`
+    const present = lv.stamp.timeDeleted === 0;
+    if (present && !lv.deactivated) d.backlinks.putSync(bk, EMPTY);
     else d.backlinks.removeSync(bk);
+    if (present && lv.deactivated) d.deactivated.putSync(bk, EMPTY);
+    else d.deactivated.removeSync(bk);
   }
 
   /** Removes a link value for good (garbage collection). */
   removeLink(lv: LinkValue): void {
     const d = this.store._dbs;
     d.links.removeSync(linkKey(lv.source, lv.linkId, lv.target, lv.data));
-    d.backlinks.removeSync(Buffer.concat([lv.target, u32(lv.linkId), lv.source, lv.data]));
+    const bk = Buffer.concat([lv.target, u32(lv.linkId), lv.source, lv.data]);
+    d.backlinks.removeSync(bk);
+    d.deactivated.removeSync(bk);
   }
+
+  /** Queues delayed link processing of `guid` (`linkwork`); readers see its values as processed from this update on. */
+  queueLinkWork(guid: Buffer, mode: typeof LINK_WORK_REMOVE | typeof LINK_WORK_DEACTIVATE): void {
+    this.store._dbs.linkWork.putSync(guid, Buffer.from([mode]));
+    this.store.linkWorkHint++;
+  }
+
+  /** Ends the delayed link processing of `guid`. */
+  finishLinkWork(guid: Buffer): void {
+    if (this.store._dbs.linkWork.get(guid) === undefined) return;
+    this.store._dbs.linkWork.removeSync(guid);
+    this.linkWorkDone++;
+  }
+  /** @internal how many linkwork entries this update removed */
+  linkWorkDone = 0;
 
   setMeta(key: string, value: unknown): void {
     if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs') throw new Error(`meta key ${key} belongs to the store`);
