@@ -8,6 +8,7 @@ import { SUPPORTED_LDAP_POLICIES, resolvePolicies } from '../ldap/policies.js';
 import { stderrLogger } from '../ldap/logger.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
+import { collectGarbage } from '../dsa/garbage-collection.js';
 
 export interface ServeSettings {
   data: string;
@@ -40,7 +41,13 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   // background work of the DSA: link batches left by a delete before a restart (MS-ADTS 3.1.1.1.16),
   // and deleted-objects whose lifetime ended becoming recycled-objects (3.1.1.1.5.1), hourly
   void resumeDelayedLinks(dir).catch((e: unknown) => console.error('forestd: delayed link processing failed:', e));
-  const recycler = setInterval(() => void recycleExpired(dir).catch((e: unknown) => console.error('forestd: recycling failed:', e)), 3600_000);
+  const recycler = setInterval(
+    () =>
+      void recycleExpired(dir)
+        .then(() => collectGarbage(dir))
+        .catch((e: unknown) => console.error('forestd: recycling or garbage collection failed:', e)),
+    3600_000,
+  );
   recycler.unref();
   for (const b of bound) {
     const host = b.family === 'IPv6' ? `[${b.address}]` : b.address;

@@ -7,7 +7,7 @@
 // LDAP_SERVER_SHOW_RECYCLED_OID (search/controls/visibility.ts).
 //
 // recycleExpired() is the transition; the server calls it periodically (a test calls it with a
-// future clock). Garbage collection of recycled objects after the tombstone lifetime is not here.
+// future clock). Garbage collection after the tombstone lifetime is in garbage-collection.ts.
 import type { ReadTxn } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import { SearchFlags } from '../schema/types.js';
