@@ -31,7 +31,7 @@ import { ReadContext } from '../dsa/object-view.js';
 import type { AttrInfo } from '../dsa/schema-binding.js';
 import { linkValue } from '../dsa/values.js';
 import type { ReadTxn } from '../store/store.js';
-import type { AttributeStamp, LinkValue, ObjectRecord } from '../store/record.js';
+import type { AttributeStamp, LinkValue, ObjectRecord, RecordHeader } from '../store/record.js';
 import type { StoredValue } from '../schema/syntaxes/syntax.js';
 import { DirSyncCookieError, decodeCookie, encodeCookie, filetimeNow, isZero, ncTag, type DirSyncCookie, type UtdCursor } from './cookie.js';
 import { matchesFilter } from './filter-lite.js';
@@ -242,12 +242,21 @@ class ChangeWalk {
     return { dn, attrs: all, bytes };
   }
 
+  private readonly parentMemo = new Map<string, ObjectRecord | null>();
+
   /** Ancestors of `rec` inside the NC, the NC head first. */
   ancestors(rec: ObjectRecord): { guid: Buffer; rec: ObjectRecord }[] {
     const out: { guid: Buffer; rec: ObjectRecord }[] = [];
     let p = rec.parent;
     for (let guard = 0; p && guard < 10_000; guard++) {
-      const pr = this.r.getObject(p);
+      // parents repeat from object to object: each is read once per page
+      const pk = p.toString('latin1');
+      let pr = this.parentMemo.get(pk);
+      if (pr === undefined) {
+        pr = this.r.getObject(p) ?? null;
+        if (this.parentMemo.size > 10_000) this.parentMemo.clear();
+        this.parentMemo.set(pk, pr);
+      }
       if (!pr || !pr.nc.equals(this.nc)) break;
       out.push({ guid: p, rec: pr });
       p = pr.parent;
@@ -259,22 +268,36 @@ class ChangeWalk {
   sentAhead(resume: Pos, resumeTagged: boolean): Set<string> {
     const sent = new Set<string>();
     const ahead = new Set<string>();
+    const headers = new Map<string, RecordHeader | null>();
     for (const { usn, guid } of this.r.changedSince(this.nc, this.S)) {
       const here = { usn, guid };
       if (usn > resume.usn || (resumeTagged && usn === resume.usn && Buffer.compare(guid.subarray(0, 8), resume.guid) > 0)) break;
       const k = key(guid);
       if (sent.has(k)) continue;
+      sent.add(k);
+      // only an ancestor changed later than this object can have been sent ahead of its place;
+      // found from record headers alone, and only then is anything decoded or built
+      const later: Buffer[] = [];
+      let p = this.r.getHeader(guid)?.parent ?? null;
+      for (let guard = 0; p && guard < 10_000; guard++) {
+        const pk = p.toString('latin1');
+        let ph = headers.get(pk);
+        if (ph === undefined) headers.set(pk, (ph = this.r.getHeader(p) ?? null));
+        if (!ph || !ph.nc.equals(this.nc)) break;
+        if (!sent.has(key(p)) && after({ usn: ph.usnChanged, guid: p }, here)) later.push(p);
+        p = ph.parent;
+      }
+      if (later.length === 0) continue;
       const rec = this.r.getObject(guid);
       if (!rec || !this.build(guid, rec)) continue;
-      for (const a of this.ancestors(rec)) {
-        const ak = key(a.guid);
-        if (sent.has(ak) || !after({ usn: a.rec.usnChanged, guid: a.guid }, here)) continue;
-        if (this.build(a.guid, a.rec)) {
+      for (const a of later.reverse()) {
+        const ak = key(a);
+        const arec = sent.has(ak) ? undefined : this.r.getObject(a);
+        if (arec && this.build(a, arec)) {
           sent.add(ak);
           ahead.add(ak);
         }
       }
-      sent.add(k);
     }
     return ahead;
   }

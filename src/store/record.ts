@@ -101,13 +101,16 @@ function unpackStamp(p: PackedStamp, inv: InvocationTable): AttributeStamp {
  *   16   parent objectGUID (zeros when none)
  *   16   nc objectGUID
  *   u32  rdnType
+ *   u64  uSNChanged
  *   u16  byte length of name, then name (UTF-8)
- *   msgpack [usnCreated, usnChanged, whenChanged, attrs, ncName]
+ *   msgpack [usnCreated, whenChanged, attrs, ncName]
  *
  * DN derivation and resolution read only the header (readHeader), never the attributes.
  */
 const RECORD_FORMAT = 2;
-const HEADER_FIXED = 2 + 16 + 16 + 4 + 2;
+const HEADER_FIXED = 2 + 16 + 16 + 4 + 8 + 2;
+/** offset of the name length; the name follows it */
+const NAME_AT = 46;
 
 /** The naming part of an object record: enough to derive and resolve DNs. */
 export interface RecordHeader {
@@ -115,12 +118,13 @@ export interface RecordHeader {
   nc: Buffer;
   rdnType: number;
   name: string;
+  usnChanged: number;
   hasNcName: boolean;
 }
 
 export function encodeObject(r: ObjectRecord, inv: InvocationTable): Buffer {
   const attrs = r.attrs.map((a) => (a.stamp ? [a.id, a.values, packStamp(a.stamp, inv)] : [a.id, a.values]));
-  const body = packr.pack([r.usnCreated, r.usnChanged, r.whenChanged, attrs, r.ncName ?? null]);
+  const body = packr.pack([r.usnCreated, r.whenChanged, attrs, r.ncName ?? null]);
   const nameLen = Buffer.byteLength(r.name, 'utf8');
   if (nameLen > 0xffff) throw new Error('object name too long for the record header');
   const out = Buffer.allocUnsafe(HEADER_FIXED + nameLen + body.length);
@@ -130,39 +134,41 @@ export function encodeObject(r: ObjectRecord, inv: InvocationTable): Buffer {
   else out.fill(0, 2, 18);
   out.set(r.nc, 18);
   out.writeUInt32BE(r.rdnType >>> 0, 34);
-  out.writeUInt16BE(nameLen, 38);
-  out.write(r.name, 40, 'utf8');
-  body.copy(out, 40 + nameLen);
+  out.writeBigUInt64BE(BigInt(r.usnChanged), 38);
+  out.writeUInt16BE(nameLen, NAME_AT);
+  out.write(r.name, NAME_AT + 2, 'utf8');
+  body.copy(out, NAME_AT + 2 + nameLen);
   return out;
 }
 
 export function readHeader(b: Buffer): RecordHeader {
   if (b[0] !== RECORD_FORMAT) throw new Error(`unknown object record format ${String(b[0])}`);
-  const nameLen = b.readUInt16BE(38);
+  const nameLen = b.readUInt16BE(NAME_AT);
   return {
     parent: b[1]! & 1 ? Buffer.from(b.subarray(2, 18)) : null,
     nc: Buffer.from(b.subarray(18, 34)),
     rdnType: b.readUInt32BE(34),
-    name: b.toString('utf8', 40, 40 + nameLen),
+    name: b.toString('utf8', NAME_AT + 2, NAME_AT + 2 + nameLen),
+    usnChanged: Number(b.readBigUInt64BE(38)),
     hasNcName: (b[1]! & 2) !== 0,
   };
 }
 
 export function decodeObject(b: Buffer, inv: InvocationTable): ObjectRecord {
   const h = readHeader(b);
-  const a = packr.unpack(b.subarray(40 + b.readUInt16BE(38))) as unknown[];
-  const attrs = (a[3] as [number, unknown[], PackedStamp?][]).map(([id, values, s]) => (s ? { id, values, stamp: unpackStamp(s, inv) } : { id, values }));
+  const a = packr.unpack(b.subarray(NAME_AT + 2 + b.readUInt16BE(NAME_AT))) as unknown[];
+  const attrs = (a[2] as [number, unknown[], PackedStamp?][]).map(([id, values, s]) => (s ? { id, values, stamp: unpackStamp(s, inv) } : { id, values }));
   const rec: ObjectRecord = {
     parent: h.parent,
     nc: h.nc,
     rdnType: h.rdnType,
     name: h.name,
     usnCreated: a[0] as number,
-    usnChanged: a[1] as number,
-    whenChanged: a[2] as number,
+    usnChanged: h.usnChanged,
+    whenChanged: a[1] as number,
     attrs,
   };
-  if (a[4] != null) rec.ncName = a[4] as string;
+  if (a[3] != null) rec.ncName = a[3] as string;
   return rec;
 }
 

@@ -61,7 +61,7 @@ import {
 } from './record.js';
 
 /** Version of the on-disk format; a data directory of another version is refused. */
-export const STORE_FORMAT = 2;
+export const STORE_FORMAT = 3;
 /** Longest normalized value kept whole in an index key (LMDB keys are limited to 1978 bytes here). */
 export const MAX_INDEX_VALUE = 480;
 
