@@ -10,9 +10,10 @@
 // buffer) and their ACE headers (MS-DTYP 2.4.4.1: AceSize ≥ 4, a multiple of 4, ACEs inside
 // AclSize).
 import { RULES } from './comparison.js';
-import { compareBytes, copyBytes, view } from './common.js';
 import { sidLength, sidProblem } from './string-sid.js';
-import { SyntaxValueError, type StoredValue, type Syntax } from './syntax.js';
+import type { Syntax } from './syntax.js';
+import { view } from './common.js';
+import { makeBytesSyntax } from './string-octet.js';
 
 const NAME = 'String(NT-Sec-Desc)';
 export const SE_SELF_RELATIVE = 0x8000;
@@ -66,28 +67,12 @@ export function securityDescriptorProblem(u: Uint8Array): string | undefined {
   return undefined;
 }
 
-export const stringNtSecDesc: Syntax = {
+export const stringNtSecDesc: Syntax = makeBytesSyntax({
   name: NAME,
   attributeSyntax: '2.5.5.15',
   oMSyntax: 66,
   ldapSyntaxOid: '1.2.840.113556.1.4.907',
   rule: RULES.SecDesc,
-  isReference: false,
-  fromLdap(value) {
-    const why = securityDescriptorProblem(value);
-    if (why) throw new SyntaxValueError(NAME, why);
-    return copyBytes(value);
-  },
-  toLdap(value) {
-    return view(value as Uint8Array);
-  },
-  normalize(value) {
-    return view(value as Uint8Array);
-  },
-  compare(a: StoredValue, b: StoredValue) {
-    return compareBytes(a as Uint8Array, b as Uint8Array);
-  },
-  assertion(value) {
-    return securityDescriptorProblem(value) ? undefined : copyBytes(value);
-  },
-};
+  problem: securityDescriptorProblem,
+  substrings: false,
+});

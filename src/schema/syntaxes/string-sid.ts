@@ -9,8 +9,9 @@
 // also use the string form "S-1-5-21-…" (MS-DTYP 2.4.2.1), which Active Directory accepts in
 // search filters on SID attributes.
 import { RULES } from './comparison.js';
-import { compareBytes, copyBytes, matchBytePieces, view } from './common.js';
-import { SyntaxValueError, type StoredValue, type Syntax } from './syntax.js';
+import { copyBytes, view } from './common.js';
+import { makeBytesSyntax } from './string-octet.js';
+import { SyntaxValueError, type Syntax } from './syntax.js';
 
 const NAME = 'String(Sid)';
 export const SID_MAX_SUB_AUTHORITIES = 15;
@@ -83,34 +84,19 @@ export function trySidFromString(text: string): Buffer | undefined {
   return b;
 }
 
-export const stringSid: Syntax = {
+export const stringSid: Syntax = makeBytesSyntax({
   name: NAME,
   attributeSyntax: '2.5.5.17',
   oMSyntax: 4,
   ldapSyntaxOid: '1.3.6.1.4.1.1466.115.121.1.40',
   rule: RULES.Sid,
-  isReference: false,
-  fromLdap(value) {
-    const why = validateSid(value);
-    if (why) throw new SyntaxValueError(NAME, why);
-    return copyBytes(value);
-  },
-  toLdap(value) {
-    return view(value as Uint8Array);
-  },
-  normalize(value) {
-    return view(value as Uint8Array);
-  },
-  compare(a: StoredValue, b: StoredValue) {
-    return compareBytes(a as Uint8Array, b as Uint8Array);
-  },
+  problem: validateSid,
+  // a filter may give the S-1-… text form; writes must be binary
   assertion(value) {
     if (value.length > 2 && (value[0] === 0x53 || value[0] === 0x73) && value[1] === 0x2d) {
       return trySidFromString(view(value).toString('latin1'));
     }
     return validateSid(value) ? undefined : copyBytes(value);
   },
-  substrings(value, sub) {
-    return matchBytePieces(view(value as Uint8Array), sub);
-  },
-};
+  substrings: true,
+});
