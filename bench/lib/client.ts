@@ -1,10 +1,11 @@
 // A minimal pipelining LDAP client on forestd's own codec, for load generation only (the
 // integration tests use clients nobody here wrote). One socket, many requests in flight.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { encodeMessage } from '../../src/ldap/protocol/codec.js';
 import { MessageFramer } from '../../src/ldap/protocol/framer.js';
 import { decodeMessage } from '../../src/ldap/protocol/codec.js';
-import type { LdapMessage, ProtocolOp } from '../../src/ldap/protocol/messages.js';
+import type { Control, LdapMessage, ProtocolOp } from '../../src/ldap/protocol/messages.js';
 
 export class BenchClient {
   private nextId = 1;
@@ -26,6 +27,7 @@ export class BenchClient {
         }
       }
     });
+    sock.on('error', () => {}); // 'close' follows and fails what is pending
     sock.on('close', () => {
       for (const p of this.pending.values()) p.reject(new Error('connection closed'));
       this.pending.clear();
@@ -39,12 +41,20 @@ export class BenchClient {
     });
   }
 
+  /** Over TLS (LDAPS), accepting any certificate: for loading passwords into a local test server. */
+  static openTls(host: string, port: number): Promise<BenchClient> {
+    return new Promise((resolve, reject) => {
+      const s = tlsConnect({ host, port, rejectUnauthorized: false }, () => resolve(new BenchClient(s)));
+      s.once('error', reject);
+    });
+  }
+
   /** Sends one request; resolves with every response message of it (entries, then the result). */
-  request(op: ProtocolOp): Promise<LdapMessage[]> {
+  request(op: ProtocolOp, controls?: Control[]): Promise<LdapMessage[]> {
     const messageID = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(messageID, { resolve, reject, got: [] });
-      this.sock.write(encodeMessage({ messageID, protocolOp: op }));
+      this.sock.write(encodeMessage(controls ? { messageID, protocolOp: op, controls } : { messageID, protocolOp: op }));
     });
   }
 
@@ -59,5 +69,10 @@ export class BenchClient {
 
   close(): void {
     this.sock.end();
+  }
+
+  /** Sends an UnbindRequest (which has no response) and closes. */
+  unbind(): void {
+    this.sock.end(encodeMessage({ messageID: this.nextId++, protocolOp: { type: 'unbindRequest' } }));
   }
 }

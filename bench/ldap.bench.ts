@@ -1,0 +1,275 @@
+// npm run bench:ldap — forestd against OpenLDAP's slapd, same machine, same run, same load.
+//
+// Installs its tools (bench/ldap/install-tools.sh: ldclt from Debian's 389-ds-base package,
+// Debian's slapd without a system instance), then:
+//   - OpenLDAP: its own slapd.conf in a temporary directory (back-mdb, durable writes, equality
+//     indexes on objectClass, uid/cn, member, mail), 10,000 inetOrgPerson users and 200
+//     groupOfNames of 50 members loaded with slapadd, served on 127.0.0.21;
+//   - forestd: `forestd provision`, `forestd serve` on 127.0.0.1, then the same 10,000 users as AD
+//     users (objectClass user, sAMAccountName, userPrincipalName, unicodePwd, userAccountControl
+//     512) and 200 groups of 50 members, added over LDAPS (pipelined, several connections);
+// and runs ldclt against both, interleaved case by case (A/B, then B/A): indexed equality
+// subtree search below the NC head, base-object read, simple bind of random users (a new
+// connection each), modify of a random user, add of user objects; at concurrency 1, 8 and 32.
+// Then a latency probe (bench/lib/latprobe.ts) for p50/p99. Server CPU per operation comes from
+// /proc/<pid>/stat. Prints a table with the ratio forestd/OpenLDAP per case and writes it, with
+// the raw ldclt logs, to a directory under the system's temporary directory (printed at the end).
+//
+// Environment: BENCH_DURATION=6 (s measured per run) BENCH_SAMPLE=2 (ldclt sample, s; one more
+// sample is run first as warm-up and dropped) BENCH_CONC=1,8,32 BENCH_CASES=search,read,bind,modify,add
+// BENCH_LAT_SECS=2 (probe per case and concurrency; 0 = no probe) BENCH_USERS=10000 (numbers
+// 1000..9999 are used by the cases: keep >= 10000) BENCH_ATTRS=cn,sn,givenName,displayName,mail,description
+// (returned by search/read; empty = all user attributes) BENCH_BIND=dn|upn (forestd user binds)
+// BENCH_CPU_PROF=1 (forestd runs with --cpu-prof; the profile's top functions are printed)
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { BenchClient } from './lib/client.js';
+import { startForestd, startSlapd, installTools, ssha, cpuSeconds, machineTicks, busyPct, waitQuiet, cleanupAll, benchTempDir } from './lib/servers.js';
+import { bulkLoad, adOus, adUsers, adGroups, openldapLdif, USER_PASSWORD, type DataSet } from './lib/load.js';
+import { CASES, ldcltArgs, runLdclt, type CaseName, type Target, type LdcltResult } from './lib/ldclt.js';
+import { probe, caseOp, checkResponse, type ProbeResult } from './lib/latprobe.js';
+import { topFunctions } from './lib/cpuprofile.js';
+
+const env = process.env;
+const DURATION = Number(env.BENCH_DURATION ?? 6);
+const SAMPLE = Number(env.BENCH_SAMPLE ?? 2);
+const SAMPLES = Math.max(1, Math.round(DURATION / SAMPLE));
+const CONC = (env.BENCH_CONC ?? '1,8,32').split(',').map(Number);
+const RUN_CASES = (env.BENCH_CASES ?? CASES.join(',')).split(',') as CaseName[];
+const LAT_SECS = Number(env.BENCH_LAT_SECS ?? 2);
+const DATA: DataSet = { users: Number(env.BENCH_USERS ?? 10_000), groups: 200, groupSize: 50 };
+const ATTRS = env.BENCH_ATTRS ?? 'cn,sn,givenName,displayName,mail,description';
+const BIND = env.BENCH_BIND ?? 'dn';
+const CPU_PROF = env.BENCH_CPU_PROF === '1';
+const LOW = 1000;
+const HIGH = 9999;
+if (DATA.users <= HIGH) throw new Error(`BENCH_USERS must be > ${HIGH}: the cases pick users ${LOW}..${HIGH}`);
+
+const started = performance.now();
+const out = mkdtempSync(join(tmpdir(), 'forestd-bench-ldap-results-'));
+mkdirSync(join(out, 'raw'));
+const work = benchTempDir('forestd-bench-ldap-');
+const lines: string[] = [];
+const log = (s = '') => {
+  console.log(s);
+  lines.push(s);
+};
+
+console.log('== tools');
+const ldclt = installTools();
+
+// ---------------------------------------------------------------- OpenLDAP
+console.log('== OpenLDAP (slapd, back-mdb, durable) on 127.0.0.21');
+const suffix = 'dc=example,dc=com';
+const slapd = await startSlapd({
+  host: '127.0.0.21',
+  suffix,
+  rootDN: `cn=admin,${suffix}`,
+  rootPW: 'BenchAdmin1',
+  ldif: openldapLdif(suffix, 'example.com', DATA, ssha),
+  indexes: ['objectClass eq', 'uid,cn eq', 'member eq', 'mail eq'],
+});
+console.log(`  slapadd: ${DATA.users} users + ${DATA.groups} groups in ${slapd.loadSeconds.toFixed(1)} s; serving ${slapd.url} (pid ${slapd.pid})`);
+
+// ---------------------------------------------------------------- forestd
+console.log('== forestd on 127.0.0.1');
+const fd = await startForestd({ host: '127.0.0.1', nodeArgs: CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(out, 'cpuprofile')] : [] });
+console.log(`  provision: ${fd.provisionSeconds.toFixed(2)} s; serving ${fd.url} (pid ${fd.pid})`);
+const adminTls = async () => {
+  const c = await BenchClient.openTls(fd.host, fd.ldapsPort);
+  const rc = await c.bind(fd.adminDN, fd.adminPassword);
+  if (rc !== 0) throw new Error(`forestd: bind as ${fd.adminDN} over LDAPS -> result ${rc}`);
+  return c;
+};
+await bulkLoad(adOus(fd.baseDN), { label: 'forestd OUs', total: 3, connections: 1, inFlight: 1, open: adminTls });
+const uS = await bulkLoad(adUsers(fd.baseDN, fd.realm, DATA), { label: 'forestd users (LDAPS)', total: DATA.users, connections: 4, inFlight: 16, open: adminTls });
+const gS = await bulkLoad(adGroups(fd.baseDN, DATA), { label: `forestd groups of ${DATA.groupSize}`, total: DATA.groups, connections: 4, inFlight: 4, open: adminTls });
+const loadLine = `forestd load over LDAPS: ${DATA.users} users in ${uS.toFixed(1)} s (${Math.round(DATA.users / uS)} adds/s), ${DATA.groups} groups of ${DATA.groupSize} in ${gS.toFixed(1)} s; OpenLDAP slapadd ${slapd.loadSeconds.toFixed(1)} s`;
+
+// ---------------------------------------------------------------- targets
+const forestd: Target = {
+  name: 'forestd',
+  url: fd.url,
+  host: fd.host,
+  port: fd.port,
+  pids: () => [fd.pid],
+  bindDN: fd.adminDN,
+  bindPW: fd.adminPassword,
+  searchBase: `OU=Bench,${fd.baseDN}`,
+  filterAttr: 'sAMAccountName',
+  userRdn: 'CN=user{N}',
+  userBase: `OU=Bench,${fd.baseDN}`,
+  userBind: BIND === 'upn' ? `user{N}@${fd.realm}` : `CN=user{N},OU=Bench,${fd.baseDN}`,
+  userPW: USER_PASSWORD,
+  addBase: `OU=Adds,${fd.baseDN}`,
+  addTemplate: 'objectClass: user\ndescription: added by ldclt [RNDN(0;999999;6)]\n',
+  addAttrs: { objectClass: ['user'], description: ['added by the probe'] },
+  low: LOW,
+  high: HIGH,
+};
+const openldap: Target = {
+  name: 'OpenLDAP',
+  url: slapd.url,
+  host: slapd.host,
+  port: slapd.port,
+  pids: () => [slapd.pid],
+  bindDN: slapd.rootDN,
+  bindPW: slapd.rootPW,
+  searchBase: `ou=bench,${suffix}`,
+  filterAttr: 'uid',
+  userRdn: 'uid=user{N}',
+  userBase: `ou=bench,${suffix}`,
+  userBind: `uid=user{N},ou=bench,${suffix}`,
+  userPW: USER_PASSWORD,
+  addBase: `ou=adds,${suffix}`,
+  addTemplate: 'objectclass: inetOrgPerson\nsn: bench add [RNDN(0;99999;5)]\ndescription: added by ldclt [RNDN(0;999999;6)]\n',
+  addAttrs: { objectClass: ['inetOrgPerson'], sn: ['bench add'], description: ['added by the probe'] },
+  low: LOW,
+  high: HIGH,
+};
+const targets = [forestd, openldap];
+const templateFile = (t: Target) => join(work, `add-${t.name}.tmpl`);
+for (const t of targets) writeFileSync(templateFile(t), t.addTemplate);
+
+// ---------------------------------------------------------------- preflight: every case once, by hand
+/** target/case -> why the case cannot run (the request and its result) */
+const broken = new Map<string, string>();
+const attrList = ATTRS ? ATTRS.split(',') : [];
+for (const t of targets) {
+  const c = await BenchClient.open(t.host, t.port).catch((e: Error) => {
+    throw new Error(`${t.name}: cannot connect to ${t.url}: ${e.message}`);
+  });
+  const rc = await c.bind(t.bindDN, t.bindPW);
+  if (rc !== 0) throw new Error(`${t.name}: bind as ${t.bindDN} -> result ${rc}`);
+  for (const cs of RUN_CASES) {
+    const edge: Target[] = [{ ...t, high: t.low }, { ...t, low: t.high }]; // the ends of the key range
+    let seq = 0;
+    for (const e of edge) {
+      const op = caseOp(e, cs, attrList, () => `pf${t.name.toLowerCase().slice(0, 2)}${seq++}`);
+      let err: string | undefined;
+      if (cs === 'bind') {
+        const b = await BenchClient.open(t.host, t.port);
+        err = checkResponse(cs, op, await b.request(op));
+        b.unbind();
+      } else {
+        err = checkResponse(cs, op, await c.request(op));
+        if (!err && cs === 'add' && op.type === 'addRequest') await c.request({ type: 'delRequest', entry: op.entry });
+      }
+      if (err) {
+        broken.set(`${t.name}/${cs}`, err);
+        console.log(`  preflight ${t.name} ${cs}: ${err}`);
+        break;
+      }
+    }
+  }
+  c.unbind();
+}
+
+// ---------------------------------------------------------------- the runs
+interface Row {
+  target: string;
+  cs: CaseName;
+  conc: number;
+  r?: LdcltResult;
+  lat?: ProbeResult;
+  srvCpuS: number;
+  machineBusy: number;
+  bgBusy: number;
+  error?: string;
+}
+const rows: Row[] = [];
+const plannedRuns = RUN_CASES.length * CONC.length * targets.length;
+console.log(`== ${plannedRuns} ldclt runs of ${SAMPLES}×${SAMPLE} s (+${SAMPLE} s warm-up), ${cpus().length} cores; ${loadLine}`);
+let k = 0;
+for (const cs of RUN_CASES) {
+  for (const conc of CONC) {
+    const order = k++ % 2 === 0 ? targets : [...targets].reverse();
+    for (const t of order) {
+      const why = broken.get(`${t.name}/${cs}`);
+      if (why) {
+        rows.push({ target: t.name, cs, conc, srvCpuS: 0, machineBusy: 0, bgBusy: 0, error: why });
+        continue;
+      }
+      const bgBusy = await waitQuiet(20, 4);
+      const tag = `lb${t.name.slice(0, 1).toLowerCase()}${conc}c${Date.now() % 100000}`;
+      const args = ldcltArgs(t, cs, conc, { samples: SAMPLES, sampleS: SAMPLE, attrs: ATTRS, tag, templateFile: templateFile(t) });
+      const cpu0 = t.pids().reduce((a, p) => a + cpuSeconds(p), 0);
+      const m0 = machineTicks();
+      const r = await runLdclt(ldclt, args, join(out, 'raw', `${cs}-c${conc}-${t.name}.log`), (SAMPLES + 1) * SAMPLE + 60);
+      const srvCpuS = t.pids().reduce((a, p) => a + cpuSeconds(p), 0) - cpu0;
+      const row: Row = { target: t.name, cs, conc, r, srvCpuS, machineBusy: busyPct(m0, machineTicks()), bgBusy };
+      if (r.errors || !r.samples) row.error = `${r.errors} errors, exit ${r.exit}${r.errorLines.length ? `: ${r.errorLines.join(' | ')}` : ''}`;
+      rows.push(row);
+      const line = `RESULT target=${t.name} case=${cs} conc=${conc} ops_s=${r.opsPerSec.toFixed(1)} samples=${r.samples} total=${r.total} errors=${r.errors} srv_cpu_us_op=${r.total ? ((1e6 * srvCpuS) / r.total).toFixed(1) : 'NaN'} srv_cpu_pct=${((100 * srvCpuS) / r.wallS).toFixed(0)} ldclt_cpu_pct=${((100 * r.ldcltCpuS) / r.wallS).toFixed(0)} machine_busy_pct=${row.machineBusy.toFixed(0)} bg_busy_pct=${bgBusy.toFixed(0)} wall_s=${r.wallS.toFixed(1)}`;
+      lines.push(line);
+      console.log(`  ${cs.padEnd(6)} c=${String(conc).padEnd(2)} ${t.name.padEnd(8)} ${r.opsPerSec.toFixed(0).padStart(6)} ops/s  srv ${r.total ? ((1e6 * srvCpuS) / r.total).toFixed(0) : '-'} µs/op  srv CPU ${((100 * srvCpuS) / r.wallS).toFixed(0)}%  ldclt ${((100 * r.ldcltCpuS) / r.wallS).toFixed(0)}%${row.error ? `  ERROR ${row.error}` : ''}`);
+      if (!fd.alive()) throw new Error(`forestd exited during ${cs} c=${conc}:\n${fd.log().slice(-3000)}`);
+    }
+  }
+  if (LAT_SECS > 0) {
+    for (const conc of CONC) {
+      for (const t of targets) {
+        const row = rows.find((x) => x.target === t.name && x.cs === cs && x.conc === conc);
+        if (!row || broken.has(`${t.name}/${cs}`)) continue;
+        await waitQuiet(20, 3);
+        row.lat = await probe(t, cs, conc, LAT_SECS, attrList, `lp${t.name.slice(0, 1).toLowerCase()}${conc}x${Date.now() % 100000}`);
+        const l = row.lat;
+        lines.push(`LAT target=${t.name} case=${cs} conc=${conc} ops=${l.ops} ops_s=${l.opsPerSec.toFixed(1)} mean_ms=${l.meanMs.toFixed(3)} p50_ms=${l.p50Ms.toFixed(3)} p99_ms=${l.p99Ms.toFixed(3)} errors=${l.errors}${l.firstError ? ` first_error="${l.firstError}"` : ''}`);
+        if (l.firstError) console.log(`  probe ${t.name} ${cs} c=${conc}: ${l.errors} errors, first: ${l.firstError}`);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- the table
+const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '-');
+const f2 = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : '-');
+const cell = (row: Row | undefined) => {
+  if (!row) return { ops: '-', mean: '-', lat: '-', cpu: '-', opsN: NaN, cpuN: NaN };
+  if (row.error && (!row.r || !row.r.samples)) return { ops: `ERROR: ${row.error}`, mean: '-', lat: '-', cpu: '-', opsN: NaN, cpuN: NaN };
+  const r = row.r!;
+  const cpuN = r.total ? (1e6 * row.srvCpuS) / r.total : NaN;
+  return {
+    ops: `${f0(r.opsPerSec)}${row.error ? ` (ERRORS: ${row.error})` : ''}`,
+    mean: f2((1000 * row.conc) / r.opsPerSec),
+    lat: row.lat ? `${f2(row.lat.p50Ms)} / ${f2(row.lat.p99Ms)}${row.lat.errors ? ` (${row.lat.errors} err)` : ''}` : '-',
+    cpu: f0(cpuN),
+    opsN: r.opsPerSec,
+    cpuN,
+  };
+};
+log('');
+log(`# forestd vs OpenLDAP — npm run bench:ldap, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
+log(`# ${loadLine}`);
+log(`# ldclt ${SAMPLES}×${SAMPLE} s per run after ${SAMPLE} s warm-up; users ${LOW}..${HIGH} at random; search/read return ${ATTRS || 'all user attributes'}; forestd binds by ${BIND === 'upn' ? 'UPN' : 'DN'}`);
+log('');
+log('| case | conc | forestd ops/s | OpenLDAP ops/s | ratio f/O | forestd mean ms | OpenLDAP mean ms | forestd p50/p99 ms | OpenLDAP p50/p99 ms | forestd CPU µs/op | OpenLDAP CPU µs/op | CPU/op f/O |');
+log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const cs of RUN_CASES) {
+  for (const conc of CONC) {
+    const a = cell(rows.find((x) => x.target === 'forestd' && x.cs === cs && x.conc === conc));
+    const b = cell(rows.find((x) => x.target === 'OpenLDAP' && x.cs === cs && x.conc === conc));
+    const ratio = Number.isFinite(a.opsN / b.opsN) ? (a.opsN / b.opsN).toFixed(2) : '-';
+    const cpuRatio = Number.isFinite(a.cpuN / b.cpuN) ? (a.cpuN / b.cpuN).toFixed(1) : '-';
+    log(`| ${cs} | ${conc} | ${a.ops} | ${b.ops} | ${ratio} | ${a.mean} | ${b.mean} | ${a.lat} | ${b.lat} | ${a.cpu} | ${b.cpu} | ${cpuRatio} |`);
+  }
+}
+log('');
+log('ops/s: ldclt throughput (closed loop, one synchronous connection per thread; bind = new connection + bind + unbind each).');
+log('mean ms = conc / ops/s (Little). p50/p99: the latency probe (Node, synchronous connections; includes client cost).');
+log('CPU µs/op: server process CPU (utime+stime, all threads) over the ldclt run / operations of the run. On 2 cores ldclt competes with the server (see ldclt_cpu_pct in results.txt).');
+
+await fd.stop();
+await slapd.stop();
+if (CPU_PROF) {
+  log('');
+  log('forestd CPU profile (whole run, self time):');
+  for (const l of topFunctions(join(out, 'cpuprofile'), 25)) log(`  ${l}`);
+}
+log('');
+log(`wall time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+writeFileSync(join(out, 'results.txt'), lines.filter((l) => /^(RESULT|LAT) /.test(l)).join('\n') + '\n');
+writeFileSync(join(out, 'table.md'), lines.filter((l) => !/^(RESULT|LAT) /.test(l)).join('\n') + '\n');
+console.log(`results: ${join(out, 'table.md')}  ${join(out, 'results.txt')}  raw ldclt logs: ${join(out, 'raw')}`);
+cleanupAll();
