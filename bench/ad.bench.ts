@@ -43,7 +43,7 @@ const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
 
 say(`# forestd AD workloads — npm run bench:ad, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
-installTools(); // ldap-utils (ldapadd) among them
+installTools('client'); // ldap-utils: ldapadd
 
 // ---------------------------------------------------------------- provisioning
 {

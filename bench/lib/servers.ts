@@ -136,6 +136,8 @@ export interface Forestd {
   /** wall seconds of `forestd provision` */
   provisionSeconds: number;
   stop(): Promise<void>;
+  /** stops `serve` and starts it again on the same data (new ports, new pid), with these node options */
+  restart(nodeArgs: string[]): Promise<void>;
   alive(): boolean;
   log(): string;
 }
@@ -150,50 +152,65 @@ export async function startForestd(o: { host?: string; realm?: string; netbios?:
   const p = spawnSync(process.execPath, [FORESTD_CLI, 'provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword], { encoding: 'utf8', timeout: 120_000 });
   const provisionSeconds = (performance.now() - t0) / 1000;
   if (p.status !== 0) throw new Error(`forestd provision failed (${p.status}): ${p.stderr}${p.stdout}`);
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), FORESTD_CLI, 'serve', '--data', data, '--host', host, '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') });
-  killAtExit(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => {
-    err += d;
-    if (err.length > 200_000) err = err.slice(-100_000);
-  });
-  const urls = await new Promise<Record<string, string>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`forestd did not start in time:\n${out}\n${err}`)), 60_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (/^ready$/m.test(out)) {
-        clearTimeout(timer);
-        const m: Record<string, string> = {};
-        for (const [, kind, url] of out.matchAll(/^listening (\S+) (\S+)$/gm)) m[kind!] = url!;
-        resolve(m);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`forestd exited with ${code} before it was ready:\n${out}\n${err}`));
-    });
-  });
   const baseDN = realm.split('.').map((l) => `DC=${l}`).join(',');
-  const url = urls['ldap']!;
-  const ldapsUrl = urls['ldaps']!;
-  return {
+  const f: Forestd = {
     data,
     host,
-    url,
-    ldapsUrl,
-    port: Number(new URL(url).port),
-    ldapsPort: Number(new URL(ldapsUrl).port),
-    pid: child.pid!,
+    url: '',
+    ldapsUrl: '',
+    port: 0,
+    ldapsPort: 0,
+    pid: 0,
     realm,
     baseDN,
     adminDN: `CN=Administrator,CN=Users,${baseDN}`,
     adminPassword,
     provisionSeconds,
-    stop: () => stopChild(child, 'SIGTERM'),
-    alive: () => child.exitCode === null && child.signalCode === null,
-    log: () => err,
+    stop: async () => {},
+    restart: async () => {},
+    alive: () => false,
+    log: () => '',
   };
+  const serve = async (nodeArgs: string[]) => {
+    const child = spawn(process.execPath, [...nodeArgs, FORESTD_CLI, 'serve', '--data', data, '--host', host, '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') });
+    killAtExit(child);
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+      if (err.length > 200_000) err = err.slice(-100_000);
+    });
+    const urls = await new Promise<Record<string, string>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`forestd did not start in time:\n${out}\n${err}`)), 60_000);
+      child.stdout!.on('data', (d) => {
+        out += d;
+        if (/^ready$/m.test(out)) {
+          clearTimeout(timer);
+          const m: Record<string, string> = {};
+          for (const [, kind, url] of out.matchAll(/^listening (\S+) (\S+)$/gm)) m[kind!] = url!;
+          resolve(m);
+        }
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`forestd exited with ${code} before it was ready:\n${out}\n${err}`));
+      });
+    });
+    f.url = urls['ldap']!;
+    f.ldapsUrl = urls['ldaps']!;
+    f.port = Number(new URL(f.url).port);
+    f.ldapsPort = Number(new URL(f.ldapsUrl).port);
+    f.pid = child.pid!;
+    f.stop = () => stopChild(child, 'SIGTERM');
+    f.alive = () => child.exitCode === null && child.signalCode === null;
+    f.log = () => err;
+  };
+  f.restart = async (nodeArgs: string[]) => {
+    await f.stop();
+    await serve(nodeArgs);
+  };
+  await serve(o.nodeArgs ?? []);
+  return f;
 }
 
 // ------------------------------------------------------------------------------ OpenLDAP
@@ -300,10 +317,10 @@ export async function startSlapd(o: { host: string; port?: number; suffix: strin
   };
 }
 
-/** Runs bench/ldap/install-tools.sh (apt-get as root); returns the path of ldclt. */
-export function installTools(): string {
+/** Runs bench/ldap/install-tools.sh (apt-get as root); returns the path of ldclt ('' in client mode: ldap-utils only). */
+export function installTools(mode: 'all' | 'client' = 'all'): string {
   const script = fileURLToPath(new URL('../../../bench/ldap/install-tools.sh', import.meta.url));
-  const r = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync('bash', [script, mode], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${script} failed (${r.status})`);
-  return r.stdout.trim().split('\n').at(-1)!;
+  return r.stdout.trim().split('\n').at(-1) ?? '';
 }
