@@ -19,6 +19,8 @@
 //               an ancestor that changed later than its child is sent first and skipped at
 //               its own place in the walk. A later page of the cycle finds which ancestors an
 //               earlier page sent ahead by replaying the decisions of the cycle's prefix.
+import { accessFor } from '../dsa/access/requester.js';
+import { ControlAccessRight } from '../security/extended-rights.js';
 import type { Control, OutgoingAttribute, SearchRequest } from '../ldap/protocol/messages.js';
 import { DIRSYNC_OID, DirSyncFlags, dirSyncControl, encodeDirSyncResponse, type DirSyncRequestValue } from '../ldap/controls/dirsync.js';
 import { DIRSYNC_EX_OID, dirSyncExControl } from '../ldap/controls/dirsync-ex.js';
@@ -347,10 +349,10 @@ export async function dirSyncSearch(dir: Directory, req: SearchRequest, ctx: Ope
 
     // ---- access (MS-DRSR 5.115.12 SecurityCheckForChanges) --------------------------------
     // Without LDAP_DIRSYNC_OBJECT_SECURITY the caller needs DS-Replication-Get-Changes on the NC
-    // root; forestd grants it to Administrators/Domain Admins/Enterprise Admins, as AD's default
-    // security descriptor of the domain head does. With the flag, results are limited to what
-    // the caller may read — everything, until per-object access checks exist.
-    if (!objectSecurity && !ctx.session.identity.isAdmin) {
+    // root, checked against the NC head's security descriptor. With the flag, results are
+    // limited to what the caller may read (not filtered per object yet).
+    const acc = accessFor(dir, r, ctx);
+    if (!objectSecurity && acc && !acc.controlAccess(ncRec, ControlAccessRight.DS_REPLICATION_GET_CHANGES)) {
       throw draAccessDenied(place, 'DirSync without LDAP_DIRSYNC_OBJECT_SECURITY needs the DS-Replication-Get-Changes right on the naming context');
     }
 

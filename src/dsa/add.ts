@@ -3,6 +3,9 @@
 // createObject() is the shared core: provisioning and LDAP add both go through it, so the
 // object class rules, the attributes every object gets (objectGUID, objectCategory,
 // instanceType, name, whenCreated, …) and the replication metadata are decided in one place.
+import { accessFor } from './access/requester.js';
+import { checkAdd } from './access/checks.js';
+import { decodeSecurityDescriptor } from '../security/security-descriptor.js';
 import type { WriteTxn } from '../store/store.js';
 import { StoreError } from '../store/store.js';
 import type { ObjectRecord, StoredAttribute } from '../store/record.js';
@@ -23,6 +26,8 @@ import { applySecurityPrincipalRules } from './principals.js';
 import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/password.js';
 import { checkControls } from './controls.js';
 import { sddlToBinary } from '../security/sddl.js';
+import { newObjectSecurityDescriptor } from './access/new-object-sd.js';
+import type { SecurityToken } from '../security/token.js';
 import { prepareSchemaObject, bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
 
 /** instanceType bits (MS-ADTS 2.2.? / 3.1.1.1.5 "instanceType"). */
@@ -56,6 +61,8 @@ export interface CreateOptions {
   place: string;
   /** provisioning: resolves DNs of objects planned in the same update that may not exist yet */
   planned?: (dn: string) => Buffer | undefined;
+  /** the requester's token: owner and group defaults of the new SD (MS-ADTS 6.1.3.5); absent for the system's own objects */
+  creator?: SecurityToken;
 }
 
 /** The full objectClass chain for the requested classes: the structural class's chain, top first, then auxiliary classes. */
@@ -185,11 +192,9 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
     values.set(A('objectCategory'), [planned ? { guid: planned } : dir.syntaxContext(w, place).resolveDN(catDn)]);
   }
   values.set(A('whenCreated'), [u.time]);
-  // nTSecurityDescriptor: the class's defaultSecurityDescriptor, owned by Domain Admins (MS-ADTS 3.1.1.5.2.? / 6.1.3)
-  if (!values.has(A('nTSecurityDescriptor'))) {
-    const sd = defaultSecurityDescriptor(dir, structural);
-    if (sd) values.set(A('nTSecurityDescriptor'), [sd]);
-  }
+  // nTSecurityDescriptor: the given one or the class default, merged with what the parent passes on (MS-ADTS 6.1.3, MS-DTYP 2.5.3.4)
+  const sdInfo = A('nTSecurityDescriptor');
+  values.set(sdInfo, [newObjectSecurityDescriptor(dir, parentRec, structural, values.get(sdInfo)?.[0] as Uint8Array | undefined, opts.creator)]);
   if (structural.defaultHidingValue && !values.has(A('showInAdvancedViewOnly')) && allowed.has('showinadvancedviewonly')) set('showInAdvancedViewOnly', [true]);
 
   // schema objects added over LDAP: consistency checks and generated values (MS-ADTS 3.1.1.2.5)
@@ -330,7 +335,17 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
       }
       values.set(info, toStored(info, inSchemaNC ? schemaRawValues(dir, info, raw) : raw, sctx, place));
     }
-    const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values }, { system: false, place });
+    // MS-ADTS 3.1.1.5.2.1 security considerations: CREATE_CHILD on the parent for the class
+    const acc = accessFor(dir, w, ctx);
+    if (acc) {
+      const oc = (values.get(dir.schema.attr('objectClass')!) ?? []) as string[];
+      if (oc.length > 0) {
+        const { structural } = expandObjectClasses(dir, oc, place);
+        const sd = values.get(dir.schema.attr('nTSecurityDescriptor')!)?.[0] as Uint8Array | undefined;
+        checkAdd(acc, parent, w.getObject(parent)!, structural, !!sd && givesSacl(sd), place);
+      }
+    }
+    const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values }, acc ? { system: false, place, creator: acc.token } : { system: false, place });
     if (password !== undefined) setPassword(dir, u, guid, password);
   });
   if (inSchemaNC) schemaChanged(dir);
@@ -363,3 +378,12 @@ export function setPassword(dir: Directory, u: OriginatingUpdate, guid: Buffer, 
 
 void SystemFlags;
 export type { WriteTxn };
+
+/** Whether a descriptor given on add carries a SACL (which needs SeSecurityPrivilege). */
+function givesSacl(sd: Uint8Array): boolean {
+  try {
+    return decodeSecurityDescriptor(sd).sacl !== undefined;
+  } catch {
+    return false;
+  }
+}

@@ -93,18 +93,21 @@ export interface EntryOptions {
 /** Builds the attributes of one entry. */
 export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOptions): OutgoingAttribute[] {
   const out: OutgoingAttribute[] = [];
+  // MS-ADTS 3.1.1.4.3: attributes the requester may not read are left out
+  const acc = view.rc.access;
+  const unreadable = (info: AttrInfo) => acc !== undefined && !acc.mayRead(view.rec, info);
   const done = new Set<number>();
   const namedById = new Map<number, RequestedAttribute>();
   for (const n of sel.named) namedById.set(n.info.id, n);
   if (sel.allUser) {
     for (const info of view.presentAttributes()) {
-      if (info.secret || info.constructed || done.has(info.id)) continue;
+      if (info.secret || info.constructed || done.has(info.id) || unreadable(info)) continue;
       done.add(info.id);
       push(out, namedById.get(info.id) ?? { info, binary: false }, view.values(info), o);
     }
   }
   for (const req of sel.named) {
-    if (done.has(req.info.id)) continue;
+    if (done.has(req.info.id) || unreadable(req.info)) continue;
     done.add(req.info.id);
     const values = req.info.constructed ? constructedValues(req.info.name, view, o.constructed) : view.values(req.info);
     if (values && values.length > 0) push(out, req, values, o);
@@ -116,7 +119,7 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
   if (sel.operational) {
     for (const name of OPERATIONAL_SET) {
       const info = view.rc.dir.schema.attr(name);
-      if (!info || done.has(info.id)) continue;
+      if (!info || done.has(info.id) || unreadable(info)) continue;
       done.add(info.id);
       const values = constructedValues(name, view, o.constructed);
       if (values && values.length > 0) push(out, { info, binary: false }, values, o);

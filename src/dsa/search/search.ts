@@ -22,6 +22,7 @@
 // Limits: sizeLimit (sizeLimitExceeded once that many entries are sent and another matches),
 // MaxPageSize (the most entries of a search without paging, and the largest page), timeLimit and
 // the operation's AbortSignal (checked every SCAN_CHUNK objects and every entry).
+import { accessFor } from '../access/requester.js';
 import { channel } from 'node:diagnostics_channel';
 import type { Control, SearchRequest } from '../../ldap/protocol/messages.js';
 import { SearchScope } from '../../ldap/protocol/messages.js';
@@ -150,7 +151,7 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
   let run: Run;
   const controls: Control[] = [];
   try {
-    run = start(dir, r, req, c, controls);
+    run = start(dir, r, req, c, controls, ctx);
   } catch (e) {
     r.done();
     throw e;
@@ -192,10 +193,11 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
 }
 
 /** Steps 3–6: resolves the base, compiles the filter and opens the stream of matches. */
-function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls, controls: Control[]): Run {
+function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls, controls: Control[], ctx: OperationContext): Run {
   const place = 'dsa.search';
   const rc = new ReadContext(dir, r);
   rc.showDeactivatedLinks = c.visibility.showDeactivatedLinks;
+  rc.access = accessFor(dir, r, ctx);
   const visible = visibleFilter(dir.schema, c.visibility);
   const descend = c.visibility.showDeleted ? () => true : visible;
   const scope = req.scope;
@@ -216,6 +218,8 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
     const baseRec = r.getObject(base)!;
     // a deleted base is not there unless deleted objects are shown (MS-ADTS 3.1.1.3.4.1.14)
     if (!visible(baseRec)) throw AdError.noSuchObject(place, baseRec.parent ? rc.dnOf(baseRec.parent) : '');
+    // an object the requester may not see answers as if it did not exist (MS-ADTS 5.1.3.3.6)
+    if (rc.access && !rc.access.visible(base, baseRec)) throw AdError.noSuchObject(place, '');
     roots.push({ guid: base, rec: baseRec, scope });
   }
 
@@ -270,6 +274,7 @@ function* matches(
       if (++stats.examined % SCAN_CHUNK === 0) yield null;
       if (!rec || !visible(rec)) continue;
       if (inScope && !inScope(guid, rec)) continue;
+      if (rc.access && !rc.access.visible(guid, rec)) continue;
       const view = new ObjectView(rc, guid, rec);
       if (evaluate(filter, view) !== TRUE) continue;
       stats.matched++;
@@ -358,7 +363,8 @@ function entryOptions(run: Run, req: SearchRequest, ctx: OperationContext, c: Se
     valueCtx: ext ? ext.context(rc.ctx) : rc.ctx,
     plainCtx: rc.ctx,
     sdFlags: c.sdFlags,
-    mayReadSacl: ctx.session.identity?.isAdmin ?? false,
+    // ACCESS_SYSTEM_SECURITY comes with SeSecurityPrivilege only (MS-DTYP 2.5.3.2)
+    mayReadSacl: rc.access ? rc.access.token.privileges.has('SeSecurityPrivilege') : true,
     constructed: { rc, baseScope: run.scope === SearchScope.baseObject, now: (BigInt(Date.now()) + 11_644_473_600_000n) * 10_000n },
     aggregate: run.aggregate(),
   };
