@@ -4,6 +4,8 @@ import type { OutgoingAttribute, SearchRequest } from '../ldap/protocol/messages
 import type { Directory } from './directory.js';
 import type { OperationContext } from './api.js';
 import { toGeneralizedTime } from '../util/time.js';
+import { requesterToken } from './access/requester.js';
+import { anonymousToken } from '../security/token.js';
 
 /** LDAP capabilities (MS-ADTS 3.1.1.3.4.3). */
 export const Capabilities = {
@@ -56,6 +58,8 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     ['dsSchemaAttrCount', [String(dir.schema.snapshot.attributes.length)]],
     ['dsSchemaClassCount', [String(dir.schema.snapshot.classes.length)]],
     ['usingSSL', [ctx.session.encrypted ? 'TRUE' : 'FALSE']],
+    // MS-ADTS 3.1.1.3.2.? tokenGroups: the SIDs of the requester's token other than its own (the groups and well-known SIDs)
+    ['tokenGroups', wants(req, 'tokengroups') ? rootDseTokenGroups(dir, ctx) : []],
   ];
   const asked = req.attributes.map((a) => a.toLowerCase());
   const allUser = asked.length === 0 || asked.includes('*');
@@ -68,4 +72,18 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     out.push({ type: name, values: req.typesOnly ? [] : values });
   }
   return out;
+}
+
+function wants(req: SearchRequest, name: string): boolean {
+  return req.attributes.some((a) => a.toLowerCase() === name || a === '+');
+}
+
+function rootDseTokenGroups(dir: Directory, ctx: OperationContext): Buffer[] {
+  const r = dir.store.snapshot();
+  try {
+    const t = requesterToken(dir, r, ctx) ?? anonymousToken();
+    return [...t.groups, ...t.wellKnown].map((s) => Buffer.from(s));
+  } finally {
+    r.done();
+  }
 }

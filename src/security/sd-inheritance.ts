@@ -85,11 +85,15 @@ export function computeInheritedAcl(parent: Acl | undefined, isContainer: boolea
   for (const ace of parent?.aces ?? []) {
     const ci = (ace.flags & CONTAINER_INHERIT_ACE) !== 0;
     const oi = (ace.flags & OBJECT_INHERIT_ACE) !== 0;
-    if (!((ci && isContainer) || (oi && !isContainer))) continue;
+    if (!ci && !oi) continue;
     const n = copyAce(ace);
     n.flags = (n.flags | INHERITED_ACE) & ~INHERIT_ONLY_ACE;
-    if (ace.flags & NO_PROPAGATE_INHERIT_ACE) n.flags &= ~INHERIT_FLAGS;
-    else if (oi && !ci && isContainer) n.flags |= INHERIT_ONLY_ACE; // object-inherit only: passes through containers
+    if (oi && !ci && isContainer) {
+      // object-inherit only, on a container: kept inherit-only for the objects below (unless NP ends it)
+      if (ace.flags & NO_PROPAGATE_INHERIT_ACE) continue;
+      n.flags |= INHERIT_ONLY_ACE;
+    } else if (ci && !oi && !isContainer) continue;
+    else if (ace.flags & NO_PROPAGATE_INHERIT_ACE) n.flags &= ~INHERIT_FLAGS;
     // an object ACE meant for another class is kept for the objects below, without effect here
     if (isObjectAceType(ace.type) && ace.inheritedObjectType !== undefined && ace.inheritedObjectType !== objectType) {
       if (n.flags & (CONTAINER_INHERIT_ACE | OBJECT_INHERIT_ACE)) n.flags |= INHERIT_ONLY_ACE;

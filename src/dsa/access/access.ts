@@ -18,14 +18,11 @@ import { grantedAccess, Right, type CompiledSd, CompiledSdCache } from '../../se
 import type { SecurityToken } from '../../security/token.js';
 import { sidKey } from '../../security/well-known-sids.js';
 import { AdError } from '../errors.js';
+import { listObjectMode } from './heuristics.js';
 
-/** Per-Directory state of the access layer (the compiled-SD cache); created with the Directory. */
+/** Per-Directory state of the access layer (the compiled-SD cache). */
 export class AccessState {
   readonly sds = new CompiledSdCache();
-  /** dSHeuristics fDoListObject (MS-ADTS 6.1.1.2.4.1.2, 3rd character '1'): list-object mode */
-  listObjectMode = false;
-  /** dSHeuristics fLDAPBlockAnonOps (7th character): '2' lets anonymous clients do more than read the rootDSE */
-  anonymousOperations = false;
 }
 
 const accessStates = new WeakMap<Directory, AccessState>();
@@ -48,6 +45,8 @@ export class AccessContext {
   private readonly state: AccessState;
   private readonly classMemo = new Map<string, ClassSchema | undefined>();
   private readonly visibleMemo = new Map<string, boolean>();
+  /** dSHeuristics fDoListObject (MS-ADTS 6.1.1.2.4.1.2): list-object mode */
+  private readonly listObject: boolean;
 
   constructor(
     readonly dir: Directory,
@@ -59,6 +58,7 @@ export class AccessContext {
     this.ocId = A('objectClass').id;
     this.sidId = A('objectSid').id;
     this.state = accessState(dir);
+    this.listObject = listObjectMode(dir);
   }
 
   /** The compiled SD of a record; undefined when it has none (then only SYSTEM has access). */
@@ -189,15 +189,14 @@ export class AccessContext {
     if (!rec.parent) return true;
     const pk = rec.parent.toString('latin1');
     let lc = this.visibleMemo.get(pk);
-    const parent = lc === undefined || this.state.listObjectMode ? this.r.getObject(rec.parent) : undefined;
+    const parent = lc === undefined || this.listObject ? this.r.getObject(rec.parent) : undefined;
     if (lc === undefined) {
       lc = !!parent && this.has(parent, Right.LIST_CONTENTS);
       this.visibleMemo.set(pk, lc);
     }
     if (lc) return true;
-    if (!this.state.listObjectMode || !parent) return false;
-    return this.has(rec, Right.LIST_OBJECT) && this.has(parent, Right.LIST_OBJECT) && this.visible(rec.parent, parent);
-    void guid;
+    if (!this.listObject || !parent) return false;
+    return this.has(rec, Right.LIST_OBJECT) && this.visible(rec.parent, parent);
   }
 }
 
