@@ -208,17 +208,51 @@ export function accessAllowed(csd: CompiledSd, token: SecurityToken, req: CheckR
  * sharing one SD (AD stores each distinct SD once) are parsed once. Owned by a Directory.
  */
 export class CompiledSdCache {
-  private readonly map = new Map<string, CompiledSd>();
+  /** by a 32-bit hash of the bytes; each bucket checked byte for byte */
+  private readonly map = new Map<number, { bin: Buffer; sd: CompiledSd }[]>();
+  private size = 0;
+  /** the store's SD table hands every reader the same Buffer per SD: found by identity first */
+  private readonly byInstance = new WeakMap<Uint8Array, CompiledSd>();
   constructor(private readonly max = 4096) {}
 
   get(bin: Uint8Array): CompiledSd {
-    const k = Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength).toString('latin1');
-    let c = this.map.get(k);
-    if (!c) {
-      if (this.map.size >= this.max) this.map.clear();
-      c = compileSdBinary(bin);
-      this.map.set(k, c);
-    }
-    return c;
+    const known = this.byInstance.get(bin);
+    if (known) return known;
+    const sd = this.byBytes(bin);
+    this.byInstance.set(bin, sd);
+    return sd;
   }
+
+  private byBytes(bin: Uint8Array): CompiledSd {
+    const b = Buffer.isBuffer(bin) ? bin : Buffer.from(bin.buffer, bin.byteOffset, bin.byteLength);
+    const h = hashBytes(b);
+    let bucket = this.map.get(h);
+    if (bucket) {
+      for (const e of bucket) if (e.bin.length === b.length && e.bin.equals(b)) return e.sd;
+    } else {
+      if (this.size >= this.max) {
+        this.map.clear();
+        this.size = 0;
+      }
+      this.map.set(h, (bucket = []));
+    }
+    const sd = compileSdBinary(b);
+    bucket.push({ bin: Buffer.from(b), sd });
+    this.size++;
+    return sd;
+  }
+}
+
+/**
+ * FNV-1a over a sample of the bytes (about 64 words spread over the value, and the last 32
+ * bytes, where owner and group lie): cheap, for the cache's buckets only (a bucket is checked
+ * byte for byte).
+ */
+function hashBytes(b: Buffer): number {
+  const len = b.length;
+  let h = 0x811c9dc5 ^ len;
+  const step = Math.max(4, ((len >>> 6) + 3) & ~3);
+  for (let i = 0; i + 4 <= len; i += step) h = Math.imul(h ^ b.readUInt32LE(i), 0x01000193);
+  for (let i = Math.max(0, len - 32); i < len; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
 }

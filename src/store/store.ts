@@ -41,6 +41,7 @@
 // clients are batched into one LMDB commit (group commit); each write() body runs in its own
 // nested transaction so that a body that throws leaves nothing behind. Readers use MVCC
 // snapshots and never block the writer.
+import { createHash } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,7 +62,7 @@ import {
 } from './record.js';
 
 /** Version of the on-disk format; a data directory of another version is refused. */
-export const STORE_FORMAT = 3;
+export const STORE_FORMAT = 4;
 /** Longest normalized value kept whole in an index key (LMDB keys are limited to 1978 bytes here). */
 export const MAX_INDEX_VALUE = 480;
 
@@ -183,6 +184,7 @@ export class Store implements InvocationTable {
     this.backlinks = this.env.openDB<Buffer, Buffer>({ name: 'backlinks', ...bin });
     this.deactivated = this.env.openDB<Buffer, Buffer>({ name: 'deactivated', ...bin });
     this.linkWork = this.env.openDB<Buffer, Buffer>({ name: 'linkwork', ...bin });
+    this.sds = this.env.openDB<Buffer, Buffer>({ name: 'sds', ...bin });
     this.linkWorkHint = this.linkWork.getKeysCount();
     const format = this.meta.get('format');
     if (format === undefined) {
@@ -234,6 +236,39 @@ export class Store implements InvocationTable {
 
   setIndexer(indexer: Indexer): void {
     this.indexer = indexer;
+  }
+
+  // ---- the SD table -------------------------------------------------------------------
+  /** attid of nTSecurityDescriptor, whose values live once per distinct value in `sds` */
+  sdAttid: number | undefined;
+  private readonly sds: Database<Buffer, Buffer>;
+  /** key (latin1) → the one shared Buffer of that SD; readers must not modify it */
+  private readonly sdCache = new Map<string, Buffer>();
+
+  /** Keeps security descriptors once per distinct value (as AD's SD table does). */
+  setSecurityDescriptorAttribute(attid: number): void {
+    this.sdAttid = attid;
+  }
+
+  /** The key of `sd` in the SD table, adding it there (inside the current write transaction) when new. */
+  sdRef(sd: Uint8Array): Buffer {
+    const key = createHash('sha256').update(sd).digest().subarray(0, 16);
+    if (this.sds.get(key) === undefined) this.sds.putSync(key, Buffer.from(sd));
+    return key;
+  }
+
+  /** The SD of a key; the same Buffer for every record that holds it. */
+  sdGet(key: Buffer): Buffer {
+    const k = key.toString('latin1');
+    let v = this.sdCache.get(k);
+    if (!v) {
+      const got = this.sds.get(key);
+      if (!got) throw new StoreError('ERR_STORE_CORRUPT', `security descriptor ${key.toString('hex')} is missing from the SD table`);
+      v = Buffer.from(got);
+      if (this.sdCache.size >= 65536) this.sdCache.clear();
+      this.sdCache.set(k, v);
+    }
+    return v;
   }
 
   // ---- InvocationTable ----------------------------------------------------------------

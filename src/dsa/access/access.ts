@@ -38,6 +38,14 @@ interface Memo {
   read: Map<number, boolean>;
 }
 
+/** What the checks derive from one record, once per record object. */
+interface RecFacts {
+  sd: CompiledSd | undefined;
+  cls: ClassSchema | undefined;
+  self: string | undefined;
+  memo: Memo | undefined;
+}
+
 export class AccessContext {
   private readonly sdId: number;
   private readonly ocId: number;
@@ -45,6 +53,7 @@ export class AccessContext {
   private readonly state: AccessState;
   private readonly classMemo = new Map<string, ClassSchema | undefined>();
   private readonly visibleMemo = new Map<string, boolean>();
+  private readonly facts = new WeakMap<ObjectRecord, RecFacts>();
   /** dSHeuristics fDoListObject (MS-ADTS 6.1.1.2.4.1.2): list-object mode */
   private readonly listObject: boolean;
 
@@ -61,14 +70,28 @@ export class AccessContext {
     this.listObject = listObjectMode(dir);
   }
 
+  private factsOf(rec: ObjectRecord): RecFacts {
+    let f = this.facts.get(rec);
+    if (!f) {
+      const v = rec.attrs.find((a) => a.id === this.sdId)?.values[0] as Uint8Array | undefined;
+      const s = rec.attrs.find((a) => a.id === this.sidId)?.values[0] as Uint8Array | undefined;
+      f = { sd: v ? this.state.sds.get(v) : undefined, cls: this.classOfUncached(rec), self: s ? sidKey(s) : undefined, memo: undefined };
+      this.facts.set(rec, f);
+    }
+    return f;
+  }
+
   /** The compiled SD of a record; undefined when it has none (then only SYSTEM has access). */
   sdOf(rec: ObjectRecord): CompiledSd | undefined {
-    const v = rec.attrs.find((a) => a.id === this.sdId)?.values[0] as Uint8Array | undefined;
-    return v ? this.state.sds.get(v) : undefined;
+    return this.factsOf(rec).sd;
   }
 
   /** The most specific structural class of a record. */
   classOf(rec: ObjectRecord): ClassSchema | undefined {
+    return this.factsOf(rec).cls;
+  }
+
+  private classOfUncached(rec: ObjectRecord): ClassSchema | undefined {
     const oc = (rec.attrs.find((a) => a.id === this.ocId)?.values ?? []) as string[];
     const k = oc.join(',');
     if (this.classMemo.has(k)) return this.classMemo.get(k);
@@ -86,8 +109,7 @@ export class AccessContext {
   }
 
   private selfKey(rec: ObjectRecord): string | undefined {
-    const s = rec.attrs.find((a) => a.id === this.sidId)?.values[0] as Uint8Array | undefined;
-    return s ? sidKey(s) : undefined;
+    return this.factsOf(rec).self;
   }
 
   /** The rights of `desired` the requester has on the object, for the node `extra` below its class (MS-ADTS 5.1.3.3.1–3.3.3). */
@@ -112,6 +134,13 @@ export class AccessContext {
   }
 
   private memo(sd: CompiledSd, rec: ObjectRecord): Memo {
+    const f = this.factsOf(rec);
+    if (f.memo) return f.memo;
+    f.memo = this.memoFor(sd, rec);
+    return f.memo;
+  }
+
+  private memoFor(sd: CompiledSd, rec: ObjectRecord): Memo {
     const cls = this.classOf(rec)?.schemaIDGUID ?? '';
     const self = this.selfKey(rec);
     const isSelf = self !== undefined && this.token.sids.has(self);
