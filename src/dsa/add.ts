@@ -3,6 +3,7 @@
 // createObject() is the shared core: provisioning and LDAP add both go through it, so the
 // object class rules, the attributes every object gets (objectGUID, objectCategory,
 // instanceType, name, whenCreated, …) and the replication metadata are decided in one place.
+import { checkPasswordPolicy, historyAfter } from './password-policy.js';
 import { accessFor } from './access/requester.js';
 import { checkAdd } from './access/checks.js';
 import { decodeSecurityDescriptor } from '../security/security-descriptor.js';
@@ -346,7 +347,10 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
       }
     }
     const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values }, acc ? { system: false, place, creator: acc.token } : { system: false, place });
-    if (password !== undefined) setPassword(dir, u, guid, password);
+    if (password !== undefined) {
+      if (acc) checkPasswordPolicy(dir, w, w.getObject(guid)!, password, 'reset', BigInt(u.time) * 10_000_000n, place);
+      setPassword(dir, u, guid, password);
+    }
   });
   if (inSchemaNC) schemaChanged(dir);
   return {};
@@ -369,7 +373,9 @@ export function setPassword(dir: Directory, u: OriginatingUpdate, guid: Buffer, 
   const w = u.txn;
   const prev = w.getObject(guid)!;
   const rec = structuredClone(prev);
-  u.setAttribute(rec, dir.schema.attr('unicodePwd')!, [ntHash(password)]);
+  const h = ntHash(password);
+  u.setAttribute(rec, dir.schema.attr('unicodePwd')!, [h]);
+  u.setAttribute(rec, dir.schema.attr('ntPwdHistory')!, [historyAfter(dir, w, prev, h)]);
   // pwdLastSet: FILETIME of the change (100 ns units since 1601)
   u.setAttribute(rec, dir.schema.attr('pwdLastSet')!, [BigInt(u.time) * 10_000_000n]);
   u.touch(rec);

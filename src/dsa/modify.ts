@@ -8,6 +8,7 @@
 // OriginatingUpdate.addLinkValue/removeLinkValue (LinkValueStamps), never in the record.
 // An undelete (MS-ADTS 3.1.1.5.3.7: remove isDeleted + replace distinguishedName, with the
 // show-deleted control) is a modify of a deleted object and is handed to tombstone.ts.
+import { checkPasswordPolicy, historyAfter, preparePwdLastSet } from './password-policy.js';
 import { accessFor } from './access/requester.js';
 import { checkModify, checkUndelete } from './access/checks.js';
 import { prepareSdWrite, propagateSd, sdFlagsOf } from './access/sd-write.js';
@@ -78,7 +79,7 @@ export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationC
     const acc = accessFor(dir, w, ctx);
     const sdFlags = sdFlagsOf(controls);
     if (acc) checkModify(dir, acc, guid, prev, req, ctx, sdFlags, PLACE);
-    const sdw = prepareSdWrite(dir, w, prev, req, sdFlags, PLACE);
+    const sdw = prepareSdWrite(dir, w, prev, acc ? preparePwdLastSet(dir, req, BigInt(dir.clock()) * 10_000_000n, PLACE) : req, sdFlags, PLACE);
     const plan = new ModifyPlan(dir, w, guid, prev, ctx, permissive);
     for (const ch of sdw.req.changes) plan.apply(ch);
     schemaTouched = plan.commit() && prev.nc.equals(dir.forest.schemaNC);
@@ -410,12 +411,14 @@ class ModifyPlan {
     const info = this.dir.schema.attr('unicodePwd')!;
     if (p.replace !== undefined) {
       if (p.add !== undefined || p.del !== undefined) throw AdError.unwillingToPerform(PLACE, 'unicodePwd: a reset (replace) cannot be combined with a change');
+      if (this.ctx.session.identity) checkPasswordPolicy(this.dir, this.w, this.prev, p.replace, 'reset', BigInt(this.dir.clock()) * 10_000_000n, PLACE);
       return ntHash(p.replace);
     }
     if (p.add === undefined || p.del === undefined) throw AdError.unwillingToPerform(PLACE, 'unicodePwd: a password change needs the old password (delete) and the new one (add)');
     const stored = this.storedValues(info)[0] as Uint8Array | undefined;
     // MS-SAMR semantics as AD reports them: a wrong old password is ERROR_INVALID_PASSWORD (0x56)
     if (!stored || !verifyNtHash(p.del, stored)) throw AdError.constraintViolation(PLACE, info.id, info.name, Win32.ERROR_INVALID_PASSWORD, 'the old password does not match');
+    if (this.ctx.session.identity) checkPasswordPolicy(this.dir, this.w, this.prev, p.add, 'change', BigInt(this.dir.clock()) * 10_000_000n, PLACE);
     return ntHash(p.add);
   }
 
@@ -528,6 +531,7 @@ class ModifyPlan {
     for (const [info, vals] of changes) u.setAttribute(rec, info, vals);
     if (pwdHash !== undefined) {
       u.setAttribute(rec, A('unicodePwd'), [pwdHash]);
+      u.setAttribute(rec, A('ntPwdHistory'), [historyAfter(dir, this.w, this.prev, pwdHash)]);
       u.setAttribute(rec, A('pwdLastSet'), [BigInt(u.time) * 10_000_000n]);
     }
     u.touch(rec);

@@ -47,6 +47,8 @@ const users = (name: string, parent = 'CN=Users,{base}', extra: Record<string, u
 });
 
 const SETUP: Step[] = [
+  // the rows change passwords right after setting them: no minimum age until the policy rows
+  { id: 'setup-minpwdage-0', op: 'modify', as: 'admin', dn: '{base}', changes: [['replace', 'minPwdAge', ['0']]] },
   { id: 'setup-ou-sales', op: 'add', as: 'admin', dn: 'OU=Sales,{base}', attrs: { objectClass: 'organizationalUnit' } },
   { id: 'setup-ou-eng', op: 'add', as: 'admin', dn: 'OU=Eng,{base}', attrs: { objectClass: 'organizationalUnit' } },
   { id: 'setup-ou-hidden', op: 'add', as: 'admin', dn: 'OU=Hidden,{base}', attrs: { objectClass: 'organizationalUnit' } },
@@ -56,6 +58,7 @@ const SETUP: Step[] = [
   users('carol', 'OU=Sales,{base}'),
   users('erin', 'OU=Eng,{base}'),
   users('hid', 'OU=Hidden,{base}'),
+  users('ursula'),
   { id: 'setup-group-selfjoin', op: 'add', as: 'admin', dn: 'CN=SelfJoin,CN=Users,{base}', attrs: { objectClass: 'group', sAMAccountName: 'SelfJoin' } },
   { id: 'setup-group-g2', op: 'add', as: 'admin', dn: 'CN=G2,CN=Users,{base}', attrs: { objectClass: 'group', sAMAccountName: 'G2' } },
   { id: 'login-alice', op: 'login', name: 'alice', user: 'alice@example.com', password: PW },
@@ -111,15 +114,15 @@ const ROWS: Row[] = [
   R('MS-ADTS 5.1.3.2.1: an ordinary user cannot reset another password (User-Force-Change-Password)', 50, INSUFF, { id: 'p-alice-reset-bob', op: 'modify', as: 'alice', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Other-Passw0rd1' }]]] }),
   R('MS-ADTS 5.1.3.2.1: …nor the Administrator password', 50, INSUFF, { id: 'p-alice-reset-admin', op: 'modify', as: 'alice', dn: 'CN=Administrator,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Other-Passw0rd1' }]]] }),
   R('MS-ADTS 5.1.3.2.1: the administrator resets it', 0, undefined, { id: 'p-admin-reset-bob', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: PW }]]] }),
-  R('MS-ADTS 3.1.1.3.1.5: a change (delete old, add new) of her own password with the right old one (User-Change-Password)', 0, undefined, { id: 'p-alice-change', op: 'modify', as: 'alice', dn: 'CN=alice,CN=Users,{base}', changes: [['delete', 'unicodePwd', [{ pwd: PW }]], ['add', 'unicodePwd', [{ pwd: 'Alice-N3w-Passw0rd' }]]] }),
-  R('MS-ADTS 3.1.1.3.1.5: a change with a wrong old password', 19, '00000056', { id: 'p-alice-change-wrong', op: 'modify', as: 'alice', dn: 'CN=alice,CN=Users,{base}', changes: [['delete', 'unicodePwd', [{ pwd: 'Not-Her-Passw0rd' }]], ['add', 'unicodePwd', [{ pwd: 'Alice-N3w-Passw0rd2' }]]] }),
+  R('MS-ADTS 3.1.1.3.1.5: a change (delete old, add new) of her own password with the right old one (User-Change-Password)', 0, undefined, { id: 'p-alice-change', op: 'modify', as: 'alice', dn: 'CN=alice,CN=Users,{base}', changes: [['delete', 'unicodePwd', [{ pwd: PW }]], ['add', 'unicodePwd', [{ pwd: 'Wonder-N3w-Passw0rd' }]]] }),
+  R('MS-ADTS 3.1.1.3.1.5: a change with a wrong old password', 19, '00000056', { id: 'p-alice-change-wrong', op: 'modify', as: 'alice', dn: 'CN=alice,CN=Users,{base}', changes: [['delete', 'unicodePwd', [{ pwd: 'Not-Her-Passw0rd' }]], ['add', 'unicodePwd', [{ pwd: 'Wonder-N3w-Passw0rd2' }]]] }),
   R('MS-ADTS 5.1.3.2.1: User-Change-Password is Everyone\'s on a user: a change of bob\'s with his old password', 0, undefined, { id: 'p-alice-change-bob', op: 'modify', as: 'alice', dn: 'CN=bob,CN=Users,{base}', changes: [['delete', 'unicodePwd', [{ pwd: PW }]], ['add', 'unicodePwd', [{ pwd: PW + 'x' }]]] }),
   // --- delegated OU admin ---
   R('MS-ADTS 3.1.1.5.2.1: the delegate creates a user in OU=Sales (CC for user)', 0, undefined, { id: 'd-add-sales', op: 'add', as: 'dan', dn: 'CN=newbie,OU=Sales,{base}', attrs: { objectClass: 'user', sAMAccountName: 'newbie' } }),
   R('MS-ADTS 3.1.1.5.2.1: …not a group (CC is for user only)', 50, INSUFF, { id: 'd-add-group-sales', op: 'add', as: 'dan', dn: 'CN=newgroup,OU=Sales,{base}', attrs: { objectClass: 'group', sAMAccountName: 'newgroup' } }),
   R('MS-ADTS 3.1.1.5.2.1: …and not in CN=Users', 50, INSUFF, { id: 'd-add-users', op: 'add', as: 'dan', dn: 'CN=newbie2,CN=Users,{base}', attrs: { objectClass: 'user', sAMAccountName: 'newbie2' } }),
   R('MS-ADTS 3.1.1.5.2.1: an ordinary user creates nothing in CN=Users', 50, INSUFF, { id: 'u-add-users', op: 'add', as: 'alice', dn: 'CN=newbie3,CN=Users,{base}', attrs: { objectClass: 'user', sAMAccountName: 'newbie3' } }),
-  R('MS-ADTS 5.1.3.2.1: the delegate resets a password in OU=Sales (inherited CIIO CR)', 0, undefined, { id: 'd-reset-carol', op: 'modify', as: 'dan', dn: 'CN=carol,OU=Sales,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Carol-N3w-Passw0rd' }]]] }),
+  R('MS-ADTS 5.1.3.2.1: the delegate resets a password in OU=Sales (inherited CIIO CR)', 0, undefined, { id: 'd-reset-carol', op: 'modify', as: 'dan', dn: 'CN=carol,OU=Sales,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Sunny-N3w-Passw0rd' }]]] }),
   R('MS-ADTS 5.1.3.2.1: …not outside it', 50, INSUFF, { id: 'd-reset-bob', op: 'modify', as: 'dan', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Bob-N3w-Passw0rd' }]]] }),
   R('MS-ADTS 3.1.1.4.5.? allowedChildClassesEffective: the delegate may create user in OU=Sales', 0, undefined, { id: 'd-acce', op: 'search', as: 'dan', base: 'OU=Sales,{base}', attrs: ['allowedChildClassesEffective'] }, { count: 1, value: ['allowedChildClassesEffective', 'user'] }),
   R('MS-ADTS 3.1.1.4.5.? allowedChildClassesEffective: …not group', 0, undefined, { id: 'd-acce-group', op: 'search', as: 'dan', base: 'OU=Sales,{base}', attrs: ['allowedChildClassesEffective'] }, { count: 1, value: ['allowedChildClassesEffective', 'group', false] }),
@@ -185,6 +188,21 @@ const ROWS: Row[] = [
   R('MS-ADTS 6.1.1.2.4.1.2: anonymous operations on, then by the SDs: the domain head (an NC head, always visible) comes back without the attributes ANONYMOUS LOGON may not read', 0, undefined, { id: 'a-search-on', op: 'search', as: 'anonymous', base: '{base}', attrs: ['objectClass', 'name'] }, { count: 1, lacks: ['objectClass', 'name'] }),
   R('MS-ADTS 6.1.1.2.4.1.2: …and a write by ANONYMOUS LOGON is refused by the SD', 50, INSUFF, { id: 'a-modify-on', op: 'modify', as: 'anonymous', dn: '{base}', changes: [['replace', 'description', ['x']]] }),
   R('MS-ADTS 5.1.3.3.6 list-object mode: LIST_OBJECT on hid and a visible parent make it visible', 0, undefined, { id: 'r-hidden-lo', op: 'search', as: 'alice', base: 'CN=hid,OU=Hidden,{base}' }, { count: 1 }),
+  // --- password policy (MS-SAMR 3.1.1.7.2 as AD applies it to unicodePwd writes) ---
+  R('MS-SAMR 3.1.1.7.2: a reset shorter than minPwdLength (7)', 19, '0000052D', { id: 'pp-short', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Ab1!' }]]] }),
+  R('MS-SAMR 3.1.1.7.2: the empty password', 19, '0000052D', { id: 'pp-empty', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: '' }]]] }),
+  R('MS-SAMR 3.1.1.7.2: complexity: one kind of character', 19, '0000052D', { id: 'pp-simple', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'alllowercaseletters' }]]] }),
+  R('MS-SAMR 3.1.1.7.2: complexity: the account name inside', 19, '0000052D', { id: 'pp-name', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Xbob-Passw0rd!' }]]] }),
+  R('MS-SAMR 3.1.1.7.2: a long, complex password passes', 0, undefined, { id: 'pp-ok', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Zeta-Passw0rd9' }]]] }),
+  R('MS-SAMR 3.1.1.7.2: a change to the current password is in the history', 19, '0000052D', { id: 'pp-reuse', op: 'modify', as: 'bob2', dn: 'CN=bob,CN=Users,{base}', changes: [['delete', 'unicodePwd', [{ pwd: 'Zeta-Passw0rd9' }]], ['add', 'unicodePwd', [{ pwd: 'Zeta-Passw0rd9' }]]] }),
+  R('MS-SAMR 3.1.1.7.2: a change to a new password', 0, undefined, { id: 'pp-change', op: 'modify', as: 'bob2', dn: 'CN=bob,CN=Users,{base}', changes: [['delete', 'unicodePwd', [{ pwd: 'Zeta-Passw0rd9' }]], ['add', 'unicodePwd', [{ pwd: 'Yotta-Passw0rd8' }]]] }),
+  R('MS-SAMR 3.1.1.7.2: a change back to an earlier password (ntPwdHistory)', 19, '0000052D', { id: 'pp-history', op: 'modify', as: 'bob2', dn: 'CN=bob,CN=Users,{base}', changes: [['delete', 'unicodePwd', [{ pwd: 'Yotta-Passw0rd8' }]], ['add', 'unicodePwd', [{ pwd: 'Zeta-Passw0rd9' }]]] }),
+  { spec: 'MS-SAMR 3.1.1.7.2: minPwdAge back to one day', code: 0, step: { id: 'pp-minage-set', op: 'modify', as: 'admin', dn: '{base}', changes: [['replace', 'minPwdAge', ['-864000000000']]] } },
+  R('MS-SAMR 3.1.1.7.2: a change within minPwdAge', 19, '0000052D', { id: 'pp-minage', op: 'modify', as: 'bob2', dn: 'CN=bob,CN=Users,{base}', changes: [['delete', 'unicodePwd', [{ pwd: 'Yotta-Passw0rd8' }]], ['add', 'unicodePwd', [{ pwd: 'Exa-Passw0rd77' }]]] }),
+  R('MS-SAMR 3.1.1.7.2: a reset is not held to minPwdAge', 0, undefined, { id: 'pp-minage-reset', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Exa-Passw0rd77' }]]] }),
+  R('MS-ADTS 3.1.1.5.3.1 pwdLastSet: 0 (must change at next logon)', 0, undefined, { id: 'pp-pls-0', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['0']]] }),
+  R('MS-ADTS 3.1.1.5.3.1 pwdLastSet: -1 (now)', 0, undefined, { id: 'pp-pls-1', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['-1']]] }),
+  R('MS-ADTS 3.1.1.5.3.1 pwdLastSet: any other value is refused', 53, '00000057', { id: 'pp-pls-5', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['5']]] }),
   // --- tree delete (MS-ADTS 3.1.1.5.5.7.1) ---
   R('MS-ADTS 3.1.1.5.5.7.1: an ordinary user does not tree-delete OU=Eng (DELETE_TREE)', 50, INSUFF, { id: 'z-alice-tree', op: 'delete', as: 'alice', dn: 'OU=Eng,{base}', tree: true }),
   R('MS-ADTS 3.1.1.5.5.7.1: the administrator does', 0, undefined, { id: 'z-admin-tree', op: 'delete', as: 'admin', dn: 'OU=Eng,{base}', tree: true }),
@@ -200,7 +218,11 @@ before(async () => {
   const steps: Step[] = [
     { id: 'login-admin', op: 'login', name: 'admin', user: f.adminDN, password: f.adminPassword },
     ...SETUP,
-    ...ROWS.flatMap((r) => (r.step.id === 't-rootdse-alice-g2' ? [{ id: 'login-alice2', op: 'login', name: 'alice2', user: 'alice@example.com', password: 'Alice-N3w-Passw0rd' }, r.step] : [r.step])),
+    ...ROWS.flatMap((r) => {
+      if (r.step.id === 't-rootdse-alice-g2') return [{ id: 'login-alice2', op: 'login', name: 'alice2', user: 'alice@example.com', password: 'Wonder-N3w-Passw0rd' }, r.step];
+      if (r.step.id === 'pp-reuse') return [{ id: 'login-bob2', op: 'login', name: 'bob2', user: 'bob@example.com', password: 'Zeta-Passw0rd9' }, r.step];
+      return [r.step];
+    }),
     // the SIDs the rows name, for the assertions
     ...['alice', 'bob', 'Domain Users', 'Domain Admins', 'G2'].map((n) => ({ id: `sid-${n}`, op: 'search', as: 'admin', base: '{base}', scope: 'sub', filter: `(sAMAccountName=${n})`, attrs: ['objectSid'] })),
   ];
@@ -219,7 +241,7 @@ const fillSids = (s: string) => s.replace(/\{sid:([^}]+)\}/g, (_, n: string) => 
 
 test('the matrix has at least 60 rows, each citing the spec', () => {
   assert.ok(ROWS.length >= 60, `${ROWS.length} rows`);
-  for (const r of ROWS) assert.match(r.spec, /^(MS-ADTS|MS-DTYP|MS-DRSR|RFC) \d/);
+  for (const r of ROWS) assert.match(r.spec, /^(MS-ADTS|MS-DTYP|MS-DRSR|MS-SAMR|RFC) \d/);
 });
 
 test('setup (python-ldap3 as Administrator over LDAPS)', () => {
@@ -261,7 +283,7 @@ test('ldap-utils: an ordinary user cannot lower minPwdLength (50 00002098); the 
   assert.equal(failure, '');
   const ldif = `dn: ${f.baseDN}\nchangetype: modify\nreplace: minPwdLength\nminPwdLength: 7\n`;
   const env = { LDAPTLS_REQCERT: 'never' };
-  const u = await run('/usr/bin/ldapmodify', ['-x', '-H', f.ldapsUrl, '-D', 'bob@example.com', '-w', PW + 'x'], ldif, env);
+  const u = await run('/usr/bin/ldapmodify', ['-x', '-H', f.ldapsUrl, '-D', 'ursula@example.com', '-w', PW], ldif, env);
   assert.equal(u.code, 50, u.stderr + u.stdout);
   assert.match(u.stderr + u.stdout, /00002098: SecErr: DSID-[0-9A-F]{8}, problem 4003 \(INSUFF_ACCESS_RIGHTS\), data 0/);
   const a = await run('/usr/bin/ldapmodify', ['-x', '-H', f.ldapsUrl, '-D', f.adminDN, '-w', f.adminPassword], ldif, env);
@@ -277,7 +299,7 @@ test('ldap-utils: ldapsearch as an ordinary user sees no confidential attribute 
   assert.equal(failure, '');
   const env = { LDAPTLS_REQCERT: 'never' };
   const q = (who: string, pw: string) => run('/usr/bin/ldapsearch', ['-LLL', '-x', '-H', f.ldapsUrl, '-D', who, '-w', pw, '-b', `CN=Users,${f.baseDN}`, '-s', 'one', '(msPKIRoamingTimeStamp=*)', 'sAMAccountName'], undefined, env);
-  const u = await q('alice@example.com', 'Alice-N3w-Passw0rd');
+  const u = await q('alice@example.com', 'Wonder-N3w-Passw0rd');
   assert.equal(u.code, 0, u.stderr);
   assert.doesNotMatch(u.stdout, /sAMAccountName: bob/);
   const a = await q(f.adminDN, f.adminPassword);
@@ -294,7 +316,7 @@ test('ldap-utils: the rootDSE operation schemaUpdateNow needs Update-Schema-Cach
   assert.equal(failure, '');
   const ldif = 'dn:\nchangetype: modify\nadd: schemaUpdateNow\nschemaUpdateNow: 1\n';
   const env = { LDAPTLS_REQCERT: 'never' };
-  const u = await run('/usr/bin/ldapmodify', ['-x', '-H', f.ldapsUrl, '-D', 'bob@example.com', '-w', PW + 'x'], ldif, env);
+  const u = await run('/usr/bin/ldapmodify', ['-x', '-H', f.ldapsUrl, '-D', 'ursula@example.com', '-w', PW], ldif, env);
   assert.equal(u.code, 50, u.stderr + u.stdout);
   assert.match(u.stderr + u.stdout, /00002098: SecErr: DSID-[0-9A-F]{8}, problem 4003 \(INSUFF_ACCESS_RIGHTS\), data 0/);
   const a = await run('/usr/bin/ldapmodify', ['-x', '-H', f.ldapsUrl, '-D', f.adminDN, '-w', f.adminPassword], ldif, env);

@@ -6,7 +6,7 @@
 # steps ({"name", "user", "password"}); "rebind" makes a new connection (a new token).
 # Placeholders in strings: {base} the domain DN, {sid:NAME} the objectSid of sAMAccountName NAME.
 import json, re, ssl, sys
-from ldap3 import Server, Connection, BASE, LEVEL, SUBTREE, MODIFY_REPLACE, MODIFY_ADD, MODIFY_DELETE, Tls
+from ldap3 import NONE, Server, Connection, BASE, LEVEL, SUBTREE, MODIFY_REPLACE, MODIFY_ADD, MODIFY_DELETE, Tls
 from ldap3.protocol.microsoft import security_descriptor_control, dir_sync_control
 from samba.dcerpc import security
 from samba.ndr import ndr_unpack, ndr_pack
@@ -14,8 +14,8 @@ from samba.ndr import ndr_unpack, ndr_pack
 ldaps_url, ldap_url, base = sys.argv[1:4]
 steps = json.load(sys.stdin)
 tls = Tls(validate=ssl.CERT_NONE)
-server = Server(ldaps_url, use_ssl=True, tls=tls)
-anon_server = Server(ldap_url)
+server = Server(ldaps_url, use_ssl=True, tls=tls, get_info=NONE)  # no schema: ldap3 would validate values itself
+anon_server = Server(ldap_url, get_info=NONE)
 creds = {}
 conns = {}
 sids = {}
@@ -123,7 +123,11 @@ for step in steps:
         conns.pop(step['as'], None)
         conn_of(step['as'])
         continue
-    c = conn_of(step.get('as', 'admin')) if op != 'addace' else None
+    try:
+        c = conn_of(step.get('as', 'admin')) if op != 'addace' else None
+    except Exception as e:  # a bind that fails: the step reports it instead of the whole run failing
+        out[sid] = {'code': -1, 'win32': '', 'entries': [], 'error': str(e)}
+        continue
     if op == 'search':
         c.search(fill(step['base']), fill(step.get('filter', '(objectClass=*)')), SCOPES[step.get('scope', 'base')], attributes=step.get('attrs', ['1.1']), controls=controls(step))
     elif op == 'add':
