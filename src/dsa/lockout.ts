@@ -66,7 +66,9 @@ export async function recordBadPassword(dir: Directory, guid: Buffer): Promise<b
     const lastBad = big(v.first('badPasswordTime')) ?? 0n;
     const count = Number(big(v.first('badPwdCount')) ?? 0n);
     // lockOutObservationWindow is a negative interval: lastBad - window is when the window closes
-    const next = policy.threshold > 0 && now <= lastBad - policy.window ? count + 1 : 1;
+    let next = policy.threshold > 0 && now <= lastBad - policy.window ? count + 1 : 1;
+    // unlocked by an administrator (lockoutTime written 0): counting starts again
+    if (lockoutTime === 0n && policy.threshold > 0 && count >= policy.threshold) next = 1;
     u.setAttribute(rec, A('badPwdCount'), [next]);
     u.setAttribute(rec, A('badPasswordTime'), [now]);
     let locked = false;

@@ -48,7 +48,7 @@ export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promi
   });
 }
 
-export async function startForestd(o: { realm?: string; netbios?: string; adminPassword?: string } = {}): Promise<RunningForestd> {
+export async function startForestd(o: { realm?: string; netbios?: string; adminPassword?: string; host?: string; ldapPort?: number } = {}): Promise<RunningForestd> {
   const realm = o.realm ?? 'example.com';
   const netbios = o.netbios ?? 'EXAMPLE';
   const adminPassword = o.adminPassword ?? 'Adm1n-Passw0rd!';
@@ -56,7 +56,7 @@ export async function startForestd(o: { realm?: string; netbios?: string; adminP
   const data = join(dir, 'data');
   const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
   if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
