@@ -2,6 +2,7 @@
 // test initiator (ntlm-client.ts) and, after a GSS-SPNEGO bind with sign/seal, speaks through
 // the SASL security layer. For tests that need to tamper with bytes, and for the benchmark.
 import net from 'node:net';
+import tls from 'node:tls';
 import { once } from 'node:events';
 import { BerReader } from '../../src/ber/reader.js';
 import { MessageFramer } from '../../src/ldap/protocol/framer.js';
@@ -27,7 +28,11 @@ export class LdapNtlmClient {
   security: NtlmSessionSecurity | undefined;
   closed = false;
 
-  private constructor(readonly socket: net.Socket) {
+  private constructor(
+    readonly socket: net.Socket,
+    /** LDAPS: no SASL layer after the bind (MS-ADTS 5.1.2.1) */
+    readonly tls = false,
+  ) {
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('close', () => {
       this.closed = true;
@@ -36,7 +41,12 @@ export class LdapNtlmClient {
     socket.on('error', () => {});
   }
 
-  static async connect(host: string, port: number): Promise<LdapNtlmClient> {
+  static async connect(host: string, port: number, useTls = false): Promise<LdapNtlmClient> {
+    if (useTls) {
+      const s = tls.connect({ host, port, rejectUnauthorized: false });
+      await once(s, 'secureConnect');
+      return new LdapNtlmClient(s, true);
+    }
     const s = net.connect(port, host);
     await once(s, 'connect');
     return new LdapNtlmClient(s);
@@ -110,7 +120,7 @@ export class LdapNtlmClient {
     const mic = client.security?.sign(mechTypesDer);
     this.send({ type: 'bindRequest', version: 3, name: '', authentication: { method: 'sasl', mechanism: 'GSS-SPNEGO', credentials: encodeNegTokenResp({ responseToken: client.message, ...(mic ? { mechListMIC: mic } : {}) }) } });
     r = (await this.response())!.protocolOp as typeof r;
-    if (r.resultCode === 0 && client.security) {
+    if (r.resultCode === 0 && client.security && !this.tls) {
       const final = decodeNegTokenResp(r.serverSaslCreds!);
       client.security.verify(mechTypesDer, final.mechListMIC!);
       client.security.reset(false);

@@ -12,6 +12,9 @@ import { startForestd, PYTHON, type RunningForestd } from '../helpers/forestd.js
 import { findPackageRoot } from '../../src/schema/bootstrap.js';
 import { LdapNtlmClient } from '../helpers/ldap-ntlm-client.js';
 import { OPENSSL_CONFIG } from '../../src/cli/openssl.js';
+import { X509Certificate } from 'node:crypto';
+import { tlsServerEndPoint } from '../../src/ldap/tls.js';
+import { tlsServerEndPointBindings } from '../../src/security/ntlm/index.js';
 
 const script = join(findPackageRoot(), 'test/integration/py/ntlm_clients.py');
 const work = mkdtempSync(join(tmpdir(), 'forestd-ntlm-'));
@@ -271,4 +274,20 @@ test('DOMAIN\\name binds after the account is deleted and re-created (samba-tool
   r = await whoami('R1ta-second!');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), `u:${f.netbios}\\rita`);
+});
+
+test('LDAPS channel binding: the tls-server-end-point hash binds, a different one is 49 with 80090346', { timeout: 30_000 }, async () => {
+  const der = new X509Certificate(readFileSync(join(f.dir, 'tls/cert.pem'))).raw;
+  const right = tlsServerEndPointBindings(tlsServerEndPoint(der));
+  const wrong = tlsServerEndPointBindings(tlsServerEndPoint(Buffer.concat([der, Buffer.from([0])])));
+  for (const [cbt, code] of [[right, 0], [wrong, 49]] as const) {
+    const c = await LdapNtlmClient.connect(host, f.ldapsPort, true);
+    try {
+      const r = await c.spnegoBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword, channelBindings: cbt });
+      assert.equal(r.resultCode, code, r.diagnosticMessage);
+      if (code !== 0) assert.match(r.diagnosticMessage, /^80090346: LdapErr: DSID-[0-9A-F]{8}, comment: AcceptSecurityContext error, data 80090346,/);
+    } finally {
+      c.close();
+    }
+  }
 });
