@@ -26,7 +26,7 @@ export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | 
   const deleted = A('isDeleted');
   const lookup = (attr: string, value: string): Buffer | undefined => {
     const info = A(attr);
-    // a tombstone keeps its sAMAccountName (MS-ADTS 3.1.1.5.5.1.1): the index may name deleted
+    // a tombstone keeps its sAMAccountName (MS-ADTS 3.1.1.5.5.6.1): the index may name deleted
     // objects before the live one, so each hit is checked against the directory
     for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(value)))) {
       const rec = r.getObject(g);
