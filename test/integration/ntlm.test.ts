@@ -291,3 +291,21 @@ test('LDAPS channel binding: the tls-server-end-point hash binds, a different on
     }
   }
 });
+
+test('anonymous NTLM is an anonymous bind: success, then only the rootDSE is readable', { timeout: 30_000 }, async () => {
+  const c = await LdapNtlmClient.connect(host, f.port);
+  try {
+    const r = await c.sicilyBind({ user: '', domain: '', password: '', anonymous: true });
+    assert.equal(r.resultCode, 0, r.diagnosticMessage);
+    c.send({ type: 'searchRequest', baseObject: f.baseDN, scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: [] } as never);
+    const done = (await c.response())!.protocolOp as { resultCode: number; diagnosticMessage: string };
+    assert.equal(done.resultCode, 1);
+    assert.match(done.diagnosticMessage, /^000004DC: LdapErr: /);
+    // negative control: the same search after an authenticated NTLM bind succeeds
+    assert.equal((await c.sicilyBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword })).resultCode, 0);
+    c.send({ type: 'searchRequest', baseObject: f.baseDN, scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: [] } as never);
+    assert.equal((await c.response())!.protocolOp.type, 'searchResultEntry');
+  } finally {
+    c.close();
+  }
+});
