@@ -14,6 +14,7 @@ import { OriginatingUpdate } from './originating-update.js';
 import { checkControls } from './controls.js';
 import { TREE_DELETE_OID } from '../ldap/controls/tree-delete.js';
 import { resumeDelayedLinks } from './delayed-links.js';
+import { samDeleteRules } from './sam/index.js';
 import { deletedObjectsContainer, deleteObject, firstValue, isDeletedRecord, recycleBinEnabled, systemFlagsOf } from './tombstone.js';
 
 export { isUndeleteRequest, undelete } from './tombstone.js';
@@ -40,6 +41,7 @@ export async function del(dir: Directory, req: DelRequest, ctx: OperationContext
     // a deleted object is gone as far as a delete is concerned (MS-ADTS 3.1.1.5.5.? constraints)
     if (isDeletedRecord(dir, rec)) throw AdError.noSuchObject(place, rec.parent ? dir.dnOf(w, rec.parent) : '');
     checkDeletable(dir, guid, rec, place, false);
+    samDeleteRules(dir, w, rec, place);
     const victims: Buffer[] = [];
     if (w.countChildren(guid) > 0) {
       // MS-ADTS 3.1.1.5.5.? : a non-leaf needs LDAP_SERVER_TREE_DELETE_OID
