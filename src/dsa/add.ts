@@ -23,6 +23,7 @@ import { applySecurityPrincipalRules } from './principals.js';
 import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/password.js';
 import { checkControls } from './controls.js';
 import { sddlToBinary } from '../security/sddl.js';
+import { screenAddAttributes } from './add-request-attributes.js';
 import { prepareSchemaObject, bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
 
 /** instanceType bits (MS-ADTS 2.2.? / 3.1.1.1.5 "instanceType"). */
@@ -165,7 +166,8 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   // the RDN attribute and name equal the RDN (MS-ADTS 3.1.1.1.4)
   const rdnVals = values.get(obj.rdnType) as string[] | undefined;
   if (rdnVals && (rdnVals.length !== 1 || dir.schema.attr(obj.rdnType.name)!.syntax.compare(rdnVals[0]!, obj.rdnValue) !== 0)) {
-    throw AdError.namingViolation(place, `${obj.rdnType.name} must equal the RDN value`);
+    // Windows answers invalidDNSyntax (Samba's ldap.py test_all: a cn other than the DN's)
+    throw AdError.invalidDNSyntax(place, `${obj.rdnType.name} must equal the RDN value`);
   }
   values.set(obj.rdnType, [obj.rdnValue]);
   values.set(A('name'), [obj.rdnValue]);
@@ -319,7 +321,7 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
     const parent = dir.resolve(w, parentDN, place);
     inSchemaNC = w.getObject(parent)!.nc.equals(dir.forest.schemaNC);
     const sctx = dir.syntaxContext(w, place);
-    const grouped = groupAttributes(dir.schema, req.attributes, place);
+    const grouped = groupAttributes(dir.schema, screenAddAttributes(dir, req.attributes, place), place);
     const values = new Map<AttrInfo, StoredValue[]>();
     let password: string | undefined;
     for (const [info, raw] of grouped) {

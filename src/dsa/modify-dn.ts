@@ -65,7 +65,8 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
       if (!parentRec.nc.equals(prev.nc)) throw AdError.affectsMultipleDSAs(PLACE);
       // not under itself
       for (let g: Buffer | null = newParent; g; g = w.getObject(g)?.parent ?? null) {
-        if (g.equals(guid)) throw AdError.unwillingToPerformWith(PLACE, Win32.ERROR_DS_ILLEGAL_MOD_OPERATION, 'an object cannot be moved under itself');
+        // Windows answers namingViolation (issue 13, item 3)
+        if (g.equals(guid)) throw AdError.namingViolation(PLACE, 'an object cannot be moved under itself');
       }
       // possSuperiors of the object's structural class (MS-ADTS 3.1.1.5.4.1.? / 3.1.1.5.2.1.2)
       const ocInfo = schema.attr('objectClass')!;

@@ -24,6 +24,8 @@ import { checkControls } from './controls.js';
 import { checkRange, expandObjectClasses, passwordFrom } from './add.js';
 import { checkSamAccountName, checkUserPrincipalName } from './principals.js';
 import { samModifyRules, type SamModifyView } from './sam/index.js';
+import { checkModifyRequest } from './modify-request-checks.js';
+import { primaryGroupMemberRemoval } from './sam/primary-group-id.js';
 import { ntHash, verifyNtHash } from '../security/password.js';
 import { bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
 import { PERMISSIVE_MODIFY_OID } from '../ldap/controls/permissive-modify.js';
@@ -42,6 +44,7 @@ const SYSTEM_GIVEN_MUST = new Set(['ntsecuritydescriptor', 'objectcategory', 'ob
 /** The LDAP Modify operation. */
 export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationContext): Promise<OperationResult> {
   const controls = checkControls(ctx.controls, 'modify');
+  checkModifyRequest(dir, req, PLACE);
   const permissive = controls.has(PERMISSIVE_MODIFY_OID);
   const showDeleted = controls.has(SHOW_DELETED_OID) || controls.has(SHOW_RECYCLED_OID);
   let schemaTouched = false;
@@ -284,7 +287,7 @@ class ModifyPlan {
           const { target, data } = linkParts(v);
           if (!this.linkPresent(info, target, data)) {
             if (this.permissive) continue;
-            throw isMember ? AdError.notMember(PLACE) : AdError.noSuchAttribute(PLACE, info.id, info.name);
+            throw isMember ? (primaryGroupMemberRemoval(this.dir, this.w, this.prev, target) ?? AdError.notMember(PLACE)) : AdError.noSuchAttribute(PLACE, info.id, info.name);
           }
           l.delta.set(linkKey(target, data), { target, data, present: false });
         }

@@ -5,6 +5,7 @@
 // account is not a member of, and a RID that names no group (0), with unwillingToPerform
 // (Samba's sam.py, test_users_groups, run against Windows).
 import type { ReadTxn } from '../../store/store.js';
+import type { ObjectRecord } from '../../store/record.js';
 import { indexKey } from '../../store/store.js';
 import type { Directory } from '../directory.js';
 import type { OriginatingUpdate } from '../originating-update.js';
@@ -92,4 +93,18 @@ export function checkDeleteOfPrimaryGroup(dir: Directory, r: ReadTxn, groupSid: 
 /** Whether `sid` is the domain SID plus one RID. */
 export function inDomain(dir: Directory, sid: Uint8Array): boolean {
   return Buffer.from(sid).equals(sidWithRid(dir.forest.domainSid, ridOf(sid)));
+}
+
+/**
+ * MS-SAMR 3.1.1.8.2: an account is implicitly a member of its primary group; removing it
+ * from that group's member (where it is not stored) is ERROR_MEMBERS_PRIMARY_GROUP, not
+ * "not a member". Returns that error when `target`'s primary group is `group`, else undefined.
+ */
+export function primaryGroupMemberRemoval(dir: Directory, r: ReadTxn, group: ObjectRecord, target: Buffer): Error | undefined {
+  const sidInfo = dir.schema.attr('objectSid')!;
+  const sid = group.attrs.find((a) => a.id === sidInfo.id)?.values[0] as Uint8Array | undefined;
+  if (!sid || !inDomain(dir, sid)) return undefined;
+  const pg = dir.schema.attr('primaryGroupID')!;
+  if (r.getObject(target)?.attrs.find((a) => a.id === pg.id)?.values[0] !== ridOf(sid)) return undefined;
+  return AdError.unwillingToPerformWith(PLACE, Win32.ERROR_MEMBERS_PRIMARY_GROUP, 'the primary group of an account cannot lose it as a member; change its primaryGroupID first');
 }
