@@ -11,13 +11,16 @@
 //   - instanceType: tolerated with the value the DSA sets (IT_WRITE), else unwillingToPerform;
 //   - isDeleted FALSE, name, distinguishedName, whenCreated, whenChanged, uSNCreated,
 //     uSNChanged: tolerated and ignored — the DSA sets them;
-//   - sAMAccountType: unwillingToPerform (the SAM derives it, MS-SAMR 3.1.1.8.1).
+//   - sAMAccountType: unwillingToPerform (the SAM derives it, MS-SAMR 3.1.1.8.1);
+//   - an object of class secret (an LSA secret, MS-LSAD): unwillingToPerform;
+//   - dSHeuristics with wrong check characters: ds-heuristics.ts.
 // The RDN attribute given with a value other than the DN's is add.ts's (invalidDNSyntax, 34).
 import type { PartialAttribute } from '../ldap/protocol/messages.js';
 import type { Directory } from './directory.js';
 import { AdError } from './errors.js';
 import { parseAttributeDescription } from './values.js';
 import { InstanceType } from './add.js';
+import { checkDsHeuristics } from './ds-heuristics.js';
 
 /** Given on Add, ignored: the DSA sets them (MS-ADTS 3.1.1.5.2.2, 3.1.1.1.9). */
 const TOLERATED = new Set(['name', 'distinguishedname', 'whencreated', 'whenchanged', 'usncreated', 'usnchanged']);
@@ -46,8 +49,14 @@ export function screenAddAttributes(dir: Directory, attributes: readonly Partial
     if (lname === 'samaccounttype') throw AdError.unwillingToPerform(place, 'sAMAccountType is derived by the directory');
     if (info.constructed && lname !== 'unicodepwd') throw AdError.undefinedAttributeType(place, type);
     if (lname === 'objectclass') {
-      for (const v of text) if (!schema.snapshot.resolveClass(v) && !schema.snapshot.classByOid(v)) throw AdError.noSuchAttributeOnAdd(place, `objectClass: ${v}`);
+      for (const v of text) {
+        const c = schema.snapshot.resolveClass(v) ?? schema.snapshot.classByOid(v);
+        if (!c) throw AdError.noSuchAttributeOnAdd(place, `objectClass: ${v}`);
+        // LSA secrets are created through the LSA (MS-LSAD), never by an LDAP add
+        if (c.lDAPDisplayName === 'secret') throw AdError.unwillingToPerform(place, 'secret objects are created through the LSA, not over LDAP');
+      }
     }
+    if (lname === 'dsheuristics') checkDsHeuristics(dir, a.values, place);
     out.push(a);
   }
   return out;

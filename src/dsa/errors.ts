@@ -210,6 +210,10 @@ export const AdError = {
   noSuchAttributeOnAdd(place: string, name: string): LdapError {
     return new NoSuchAttributeError(`${hex8(Win32.ERROR_INVALID_PARAMETER)}: LdapErr: ${dsid(place)}, comment: Error in attribute conversion operation, data 0, v4563\nunknown attribute or value ${JSON.stringify(name)}`);
   },
+  /** operationsError (1) with a specific win32 code first (e.g. an undelete into another NC, as Windows answers it). */
+  operationsErrorWith(place: string, win32: number, detail = ''): LdapError {
+    return new OperationsError(text(win32, 'SvcErr', place, Problem.WILL_NOT_PERFORM, 0, detail ? `\n${detail}` : ''));
+  },
   /** "other" (80) with a SAM status mapped to a Win32 code first, e.g. ERROR_INVALID_PARAMETER (MS-SAMR 3.1.1.6). */
   otherWith(place: string, win32: number, detail = ''): LdapError {
     return new OtherError(text(win32, 'SvcErr', place, Problem.WILL_NOT_PERFORM, 0, detail ? `\n${detail}` : ''));

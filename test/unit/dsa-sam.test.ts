@@ -11,7 +11,9 @@ import { del } from '../../src/dsa/delete.js';
 import { modify } from '../../src/dsa/modify.js';
 import { modifyDN } from '../../src/dsa/modify-dn.js';
 import { sidWithRid, ridOf } from '../../src/dsa/principals.js';
-import { DOMAIN, USERS, addObject, ctx, fixture, mod, read, rejects, values, b } from './dsa-fixture.js';
+import { SHOW_DELETED_OID } from '../../src/ldap/controls/show-deleted.js';
+import { guidToString } from '../../src/util/guid.js';
+import { CONFIG, DOMAIN, USERS, addObject, control, ctx, fixture, mod, read, rejects, values, b } from './dsa-fixture.js';
 
 let d: Directory;
 let close: () => Promise<void>;
@@ -37,6 +39,15 @@ const group = async (attrs: Record<string, string | string[]> = {}) => {
 const rid = (dn: string) => ridOf(values(d, read(d, dn).rec, 'objectSid')[0] as Uint8Array);
 const first = (dn: string, name: string) => values(d, read(d, dn).rec, name)[0];
 const rawAdd = (dn: string, attrs: [string, string[]][]) => add(d, { type: 'addRequest', entry: dn, attributes: attrs.map(([type, v]) => ({ type, values: v.map(b) })) }, ctx());
+
+/** Deletes `dn` and undeletes it to `to` (MS-ADTS 3.1.1.5.3.7). */
+const deleteAndUndelete = async (dn: string, to: string) => {
+  const { guid } = read(d, dn);
+  await del(d, { type: 'delRequest', entry: dn }, ctx());
+  await mod(d, `<GUID=${guidToString(guid)}>`, [['delete', 'isDeleted', []], ['replace', 'distinguishedName', [to]]], [control(SHOW_DELETED_OID)]);
+  return guid;
+};
+const DS_SERVICE = `CN=Directory Service,CN=Windows NT,CN=Services,${CONFIG}`;
 
 const UF = { ACCOUNTDISABLE: 0x2, LOCKOUT: 0x10, PASSWD_NOTREQD: 0x20, TEMP_DUPLICATE: 0x100, NORMAL: 0x200, INTERDOMAIN: 0x800, WORKSTATION: 0x1000, SERVER: 0x2000, PASSWORD_EXPIRED: 0x800000 };
 const GT = { GLOBAL: 0x80000002 | 0, LOCAL: 0x80000004 | 0, UNIVERSAL: 0x80000008 | 0, BUILTIN: 0x80000005 | 0 };
@@ -195,6 +206,26 @@ const refusals: Refusal[] = [
   { rule: 'modify: replace nTSecurityDescriptor with no value', spec: 'sam.py "Delete protection tests"; MS-ADTS 3.1.1.5.3.1', run: async () => mod(d, await group(), [['replace', 'nTSecurityDescriptor', []]]), code: 53, win32: '00002035', problem: 5003, control: async () => mod(d, await group({ info: 'x' }), [['replace', 'info', []]]) },
   { rule: 'modify: objectClass replace then delete', spec: 'issue 13 item 3 (65)', run: async () => mod(d, await user(), [['replace', 'objectClass', ['top', 'person', 'organizationalPerson', 'user']], ['delete', 'objectClass', ['user']]]), code: 65, win32: '00002014', problem: 6002, control: async () => mod(d, await user(), [['replace', 'objectClass', ['top', 'person', 'organizationalPerson', 'user']]]) },
   { rule: 'modify: objectClass delete then replace', spec: 'issue 13 item 3 (65)', run: async () => mod(d, await user(), [['delete', 'objectClass', ['user']], ['replace', 'objectClass', ['top', 'person', 'organizationalPerson', 'user']]]), code: 65, win32: '00002014', problem: 6002, control: async () => mod(d, await user(), [['replace', 'objectClass', ['user']]]) },
+  { rule: 'modify: dSHeuristics with a wrong 10th character', spec: 'MS-ADTS 6.1.1.2.4.1.2 (check characters)', run: () => mod(d, DS_SERVICE, [['replace', 'dSHeuristics', ['0000000000']]]), code: 19, win32: '0000202F', problem: 1005, control: () => mod(d, DS_SERVICE, [['replace', 'dSHeuristics', ['0000000001']]]) },
+  { rule: 'modify: dSHeuristics with a wrong 20th character', spec: 'MS-ADTS 6.1.1.2.4.1.2 (check characters)', run: () => mod(d, DS_SERVICE, [['replace', 'dSHeuristics', ['00000000010000000001']]]), code: 19, win32: '0000202F', problem: 1005, control: () => mod(d, DS_SERVICE, [['replace', 'dSHeuristics', ['000000000']]]) },
+  { rule: 'add: an LSA secret object', spec: 'MS-LSAD (secrets are LSA objects); issue 13 item 3', run: () => addObject(d, `CN=${fresh('s')} Secret,CN=System,${DOMAIN}`, { objectClass: 'secret' }), code: 53, win32: '00002035', problem: 5003, control: () => addObject(d, `CN=${fresh('s')},CN=System,${DOMAIN}`, { objectClass: 'container' }) },
+  {
+    rule: 'undelete into another naming context',
+    spec: 'MS-ADTS 3.1.1.5.3.7; tombstone_reanimation.py test_undelete_cross_nc (ERR_OPERATIONS_ERROR)',
+    run: async () => {
+      const c = `CN=${fresh('x')},${DOMAIN}`;
+      await addObject(d, c, { objectClass: 'container' });
+      await deleteAndUndelete(c, `CN=${fresh('x')},${CONFIG}`);
+    },
+    code: 1,
+    win32: '000020B0',
+    problem: 5003,
+    control: async () => {
+      const c = `CN=${fresh('x')},${DOMAIN}`;
+      await addObject(d, c, { objectClass: 'container' });
+      await deleteAndUndelete(c, `CN=${fresh('x')},${DOMAIN}`);
+    },
+  },
 ];
 
 for (const r of refusals) {
@@ -319,4 +350,16 @@ test('MS-ADTS 3.1.1.5.2.2: tolerated attributes on add are ignored — the DSA s
   const c = `CN=MiXed${counter},${COMPUTERS}`;
   await addObject(d, c, { objectClass: 'computer', cn: `mixed${counter}` });
   assert.equal(first(c, 'cn'), `MiXed${counter}`);
+});
+
+test('undelete: a user gets back adminCount and operatorCount 0 and its SAM attributes (tombstone_reanimation.py test_restore_user)', async () => {
+  const u = await user();
+  await deleteAndUndelete(u, u);
+  for (const [n, v] of [['adminCount', 0], ['operatorCount', 0], ['badPwdCount', 0], ['logonCount', 0], ['primaryGroupID', 513]] as const) assert.equal(first(u, n), v, n);
+  assert.equal(first(u, 'userAccountControl'), 546);
+  // contrast: a container has none of them
+  const c = `CN=${fresh('x')},${DOMAIN}`;
+  await addObject(d, c, { objectClass: 'container' });
+  await deleteAndUndelete(c, c);
+  assert.equal(first(c, 'adminCount'), undefined);
 });
