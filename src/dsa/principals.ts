@@ -16,6 +16,7 @@ import { checkPrimaryGroupIdOnAdd } from './sam/primary-group-id.js';
 import { pwdLastSetValue } from './sam/pwd-last-set.js';
 import { groupScope } from './sam/group-type.js';
 import { checkSamDescription } from './sam/index.js';
+import { checkSpnUniqueness } from './sam/service-principal-name.js';
 
 /** groupType bits (MS-ADTS 2.2.12). */
 export const GroupType = {
@@ -155,6 +156,8 @@ export function applySecurityPrincipalRules(dir: Directory, u: OriginatingUpdate
   if (upn !== undefined) checkUserPrincipalName(dir, u.txn, upn as string, undefined, place);
 
   checkSamDescription(dir, ocNames, values.get(A('description')), place);
+  const spns = values.get(A('servicePrincipalName'));
+  if (spns && !opts.system) checkSpnUniqueness(dir, u.txn, undefined, spns);
   if (isGroup) {
     // groupType defaults to a global security group (MS-ADTS 3.1.1.5.2.4, MS-SAMR 3.1.1.8)
     if (!values.has(A('groupType'))) values.set(A('groupType'), [(GroupType.GROUP_TYPE_ACCOUNT_GROUP | GroupType.GROUP_TYPE_SECURITY_ENABLED) | 0]);

@@ -47,6 +47,8 @@ const deleteAndUndelete = async (dn: string, to: string) => {
   await mod(d, `<GUID=${guidToString(guid)}>`, [['delete', 'isDeleted', []], ['replace', 'distinguishedName', [to]]], [control(SHOW_DELETED_OID)]);
   return guid;
 };
+/** This DC's nTDSDSA object (the owner of every role). */
+const dsaDN = () => d.dnOf(d.store.reader, d.forest.dsaGuid);
 const DS_SERVICE = `CN=Directory Service,CN=Windows NT,CN=Services,${CONFIG}`;
 
 const UF = { ACCOUNTDISABLE: 0x2, LOCKOUT: 0x10, PASSWD_NOTREQD: 0x20, TEMP_DUPLICATE: 0x100, NORMAL: 0x200, INTERDOMAIN: 0x800, WORKSTATION: 0x1000, SERVER: 0x2000, PASSWORD_EXPIRED: 0x800000 };
@@ -209,6 +211,42 @@ const refusals: Refusal[] = [
   { rule: 'modify: dSHeuristics with a wrong 10th character', spec: 'MS-ADTS 6.1.1.2.4.1.2 (check characters)', run: () => mod(d, DS_SERVICE, [['replace', 'dSHeuristics', ['0000000000']]]), code: 19, win32: '0000202F', problem: 1005, control: () => mod(d, DS_SERVICE, [['replace', 'dSHeuristics', ['0000000001']]]) },
   { rule: 'modify: dSHeuristics with a wrong 20th character', spec: 'MS-ADTS 6.1.1.2.4.1.2 (check characters)', run: () => mod(d, DS_SERVICE, [['replace', 'dSHeuristics', ['00000000010000000001']]]), code: 19, win32: '0000202F', problem: 1005, control: () => mod(d, DS_SERVICE, [['replace', 'dSHeuristics', ['000000000']]]) },
   { rule: 'add: an LSA secret object', spec: 'MS-LSAD (secrets are LSA objects); issue 13 item 3', run: () => addObject(d, `CN=${fresh('s')} Secret,CN=System,${DOMAIN}`, { objectClass: 'secret' }), code: 53, win32: '00002035', problem: 5003, control: () => addObject(d, `CN=${fresh('s')},CN=System,${DOMAIN}`, { objectClass: 'container' }) },
+  // ---- servicePrincipalName unique in the forest ----
+  {
+    rule: 'add: a servicePrincipalName another object has',
+    spec: 'MS-ADTS 5.1.3.2.1 Validated-SPN; ERROR_DS_SPN_VALUE_NOT_UNIQUE_IN_FOREST',
+    run: async () => {
+      const spn = `HOST/${fresh('h')}`;
+      await addObject(d, `CN=${fresh('c')},${COMPUTERS}`, { objectClass: 'computer', servicePrincipalName: spn });
+      await addObject(d, `CN=${fresh('c')},${COMPUTERS}`, { objectClass: 'computer', servicePrincipalName: spn.toLowerCase() });
+    },
+    code: 19,
+    win32: '000021C7',
+    problem: 1005,
+    control: async () => {
+      await addObject(d, `CN=${fresh('c')},${COMPUTERS}`, { objectClass: 'computer', servicePrincipalName: `HOST/${fresh('h')}` });
+      await addObject(d, `CN=${fresh('c')},${COMPUTERS}`, { objectClass: 'computer', servicePrincipalName: `HOST/${fresh('h')}` });
+    },
+  },
+  {
+    rule: 'modify: add a servicePrincipalName another object has',
+    spec: 'MS-ADTS 5.1.3.2.1 Validated-SPN; ERROR_DS_SPN_VALUE_NOT_UNIQUE_IN_FOREST',
+    run: async () => {
+      const spn = `cifs/${fresh('h')}`;
+      await user({ servicePrincipalName: spn });
+      await mod(d, await user(), [['add', 'servicePrincipalName', [spn]]]);
+    },
+    code: 19,
+    win32: '000021C7',
+    problem: 1005,
+    control: async () => {
+      const u = await user({ servicePrincipalName: `cifs/${fresh('h')}` });
+      await mod(d, u, [['add', 'servicePrincipalName', [`cifs/${fresh('h')}`]]]);
+    },
+  },
+  // ---- fSMORoleOwner ----
+  { rule: 'modify: fSMORoleOwner naming a non-nTDSDSA object', spec: 'MS-ADTS 3.1.1.1.11; samldb (Windows behaviour)', run: async () => mod(d, `CN=Infrastructure,${DOMAIN}`, [['replace', 'fSMORoleOwner', [await user()]]]), code: 53, win32: '00002035', problem: 5003, control: () => mod(d, `CN=Infrastructure,${DOMAIN}`, [['replace', 'fSMORoleOwner', [dsaDN()]]]) },
+  { rule: 'modify: fSMORoleOwner removed', spec: 'MS-ADTS 3.1.1.1.11; samldb (Windows behaviour)', run: () => mod(d, `CN=Infrastructure,${DOMAIN}`, [['delete', 'fSMORoleOwner', []]]), code: 53, win32: '00002035', problem: 5003, control: () => mod(d, `CN=Infrastructure,${DOMAIN}`, [['replace', 'fSMORoleOwner', [dsaDN()]]]) },
   {
     rule: 'undelete into another naming context',
     spec: 'MS-ADTS 3.1.1.5.3.7; tombstone_reanimation.py test_undelete_cross_nc (ERR_OPERATIONS_ERROR)',
@@ -362,4 +400,18 @@ test('undelete: a user gets back adminCount and operatorCount 0 and its SAM attr
   await addObject(d, c, { objectClass: 'container' });
   await deleteAndUndelete(c, c);
   assert.equal(first(c, 'adminCount'), undefined);
+});
+
+test('servicePrincipalName follows dNSHostName and sAMAccountName (the SPN parts naming the old host or account)', async () => {
+  const c = `CN=Old${++counter},${COMPUTERS}`;
+  const n = counter;
+  await addObject(d, c, { objectClass: 'computer', sAMAccountName: `old${n}$`, dNSHostName: `old${n}.example.com`, servicePrincipalName: [`HOST/old${n}.example.com`, `HOST/OLD${n}`, `ldap/other${n}.example.com`] });
+  await mod(d, c, [['replace', 'dNSHostName', [`new${n}.example.com`]]]);
+  const spns = () => (values(d, read(d, c).rec, 'servicePrincipalName') as string[]).slice().sort();
+  assert.deepEqual(spns(), [`HOST/OLD${n}`, `HOST/new${n}.example.com`, `ldap/other${n}.example.com`].sort());
+  await mod(d, c, [['replace', 'sAMAccountName', [`new${n}$`]]]);
+  assert.deepEqual(spns(), [`HOST/new${n}`, `HOST/new${n}.example.com`, `ldap/other${n}.example.com`].sort());
+  // contrast: another attribute changes nothing
+  await mod(d, c, [['replace', 'description', ['x']]]);
+  assert.deepEqual(spns(), [`HOST/new${n}`, `HOST/new${n}.example.com`, `ldap/other${n}.example.com`].sort());
 });

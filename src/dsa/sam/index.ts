@@ -20,6 +20,8 @@ import { checkDeleteOfPrimaryGroup, checkMemberChangesOfPrimaryGroup, primaryGro
 import { pwdLastSetValue } from './pwd-last-set.js';
 import { checkGroupTypeChange, groupScope } from './group-type.js';
 import { undeletableAttributes } from './protected-attributes.js';
+import { checkSpnUniqueness, rewriteSpns } from './service-principal-name.js';
+import { checkFsmoRoleOwner } from './fsmo-role-owner.js';
 
 const PLACE = 'dsa.sam';
 
@@ -77,6 +79,23 @@ export function samModifyRules(v: SamModifyView): SamModifyResult {
     if (t && t.values.length === 0 && v.stored(name).length > 0) throw AdError.unwillingToPerform(PLACE, `${name} cannot be removed from this object`);
   }
   checkSamDescription(dir, v.ocNames, v.touched('description')?.values, PLACE);
+  const fsmoT = v.touched('fSMORoleOwner');
+  if (fsmoT) checkFsmoRoleOwner(dir, v.r, fsmoT.values, 'modify');
+
+  // servicePrincipalName: follows dNSHostName and sAMAccountName, unique in the forest
+  const spnT = v.touched('servicePrincipalName');
+  const one = (n: string) => {
+    const t = v.touched(n);
+    return { from: v.stored(n)[0] as string | undefined, to: t ? (t.values[0] as string | undefined) : undefined };
+  };
+  const spnsNow = (spnT ? spnT.values : v.stored('servicePrincipalName')) as string[];
+  const rewritten = spnsNow.length > 0 && (v.touched('dNSHostName') || v.touched('sAMAccountName')) ? rewriteSpns(spnsNow, one('dNSHostName'), one('sAMAccountName')) : undefined;
+  if (rewritten) {
+    if (spnT) v.rewrite('servicePrincipalName', rewritten);
+    else out.derived.push([A('servicePrincipalName'), rewritten]);
+    const before = new Set((v.stored('servicePrincipalName') as string[]).map((x) => x.toLowerCase()));
+    checkSpnUniqueness(dir, v.r, v.guid, rewritten.filter((x) => !before.has(x.toLowerCase())));
+  } else if (spnT && spnT.added.length > 0) checkSpnUniqueness(dir, v.r, v.guid, spnT.added);
 
   if (kind.user) {
     const uacT = v.touched('userAccountControl');
