@@ -13,6 +13,8 @@ import { modifyDN } from '../../src/dsa/modify-dn.js';
 import { sidWithRid, ridOf } from '../../src/dsa/principals.js';
 import { SHOW_DELETED_OID } from '../../src/ldap/controls/show-deleted.js';
 import { guidToString } from '../../src/util/guid.js';
+import { request, run } from '../helpers/search-fixture.js';
+import { pwd } from './dsa-fixture.js';
 import { CONFIG, DOMAIN, USERS, addObject, control, ctx, fixture, mod, read, rejects, values, b } from './dsa-fixture.js';
 
 let d: Directory;
@@ -414,4 +416,24 @@ test('servicePrincipalName follows dNSHostName and sAMAccountName (the SPN parts
   // contrast: another attribute changes nothing
   await mod(d, c, [['replace', 'description', ['x']]]);
   assert.deepEqual(spns(), [`HOST/new${n}`, `HOST/new${n}.example.com`, `ldap/other${n}.example.com`].sort());
+});
+
+test('constructed: msDS-KeyVersionNumber is the dwVersion of unicodePwd (MS-ADTS 3.1.1.4.5.16); msDS-isRODC FALSE on this writable DC (nTDSDSA, server, computer)', async () => {
+  const read1 = async (dn: string, a: string) => (await run(d, request(dn, '(objectClass=*)', { scope: 0, attributes: [a] }))).entries[0]!.attrs.get(a.toLowerCase());
+  const u = await user();
+  assert.equal(await read1(u, 'msDS-KeyVersionNumber'), undefined, 'no password yet: no key version');
+  await mod(d, u, [['replace', 'unicodePwd', [pwd('Kvno-Passw0rd1')]]]);
+  assert.deepEqual(await read1(u, 'msDS-KeyVersionNumber'), ['1']);
+  await mod(d, u, [['replace', 'unicodePwd', [pwd('Kvno-Passw0rd2')]]]);
+  assert.deepEqual(await read1(u, 'msDS-KeyVersionNumber'), ['2']);
+  const dsa = dsaDN();
+  assert.deepEqual(await read1(dsa, 'msDS-isRODC'), ['FALSE']);
+  const server = dsa.slice(dsa.indexOf(',') + 1);
+  assert.deepEqual(await read1(server, 'msDS-isRODC'), ['FALSE']);
+  const ref = d.schema.attr('serverReference')!;
+  const [link] = [...d.store.reader.links(read(d, server).guid, ref.forwardLinkId!)];
+  const dcComputer = d.dnOf(d.store.reader, Buffer.from(link!.target));
+  assert.deepEqual(await read1(dcComputer, 'msDS-isRODC'), ['FALSE']);
+  // contrast: not on other objects
+  assert.equal(await read1(u, 'msDS-isRODC'), undefined);
 });
