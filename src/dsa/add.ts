@@ -17,7 +17,7 @@ import { OriginatingUpdate } from './originating-update.js';
 import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
 import type { OperationContext, OperationResult } from './api.js';
-import { AdError } from './errors.js';
+import { AdError, LdapError } from './errors.js';
 import { dedupe, groupAttributes, linkParts, toStored } from './values.js';
 import { applySecurityPrincipalRules } from './principals.js';
 import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/password.js';
@@ -320,23 +320,58 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
     const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
     const parent = dir.resolve(w, parentDN, place);
     inSchemaNC = w.getObject(parent)!.nc.equals(dir.forest.schemaNC);
+    // a schema object whose cn is in use: entryAlreadyExists before any schema check (ldap_schema.py test_duplicate_cn)
+    if (inSchemaNC && dir.names.resolve(w, req.entry).found) throw AdError.entryAlreadyExists(place);
     const sctx = dir.syntaxContext(w, place);
     const grouped = groupAttributes(dir.schema, screenAddAttributes(dir, req.attributes, place), place);
     const values = new Map<AttrInfo, StoredValue[]>();
     let password: string | undefined;
+    let ownGuid: Buffer | undefined;
     for (const [info, raw] of grouped) {
       if (raw.length === 0) throw AdError.constraintViolation(place, info.id, info.name, undefined, `no values for ${info.name}`);
       if (info.name === 'unicodePwd') {
         password = passwordFrom(raw, ctx, place);
         continue;
       }
+      if (inSchemaNC && info.name === 'defaultObjectCategory') {
+        const dv = defaultObjectCategoryValue(dir, info, raw, req.entry, sctx, place);
+        if (dv.own) ownGuid = dv.guid;
+        values.set(info, dv.values);
+        continue;
+      }
       values.set(info, toStored(info, inSchemaNC ? schemaRawValues(dir, info, raw) : raw, sctx, place));
     }
-    const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values }, { system: false, place });
+    const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values, ...(ownGuid ? { guid: ownGuid } : {}) }, { system: false, place });
     if (password !== undefined) setPassword(dir, u, guid, password);
   });
   if (inSchemaNC) schemaChanged(dir);
   return {};
+}
+
+/**
+ * defaultObjectCategory of a new classSchema (MS-ADTS 3.1.1.2.4.8): it may name the class
+ * itself, which does not exist yet (Samba's ldap_schema.py test_subClassOf, run against
+ * Windows: the value equals the object's own DN); a DN that names nothing is refused with
+ * constraintViolation (the same test's "CN=_").
+ */
+function defaultObjectCategoryValue(dir: Directory, info: AttrInfo, raw: Buffer[], entry: string, sctx: ReturnType<Directory['syntaxContext']>, place: string): { values: StoredValue[]; own: boolean; guid?: Buffer } {
+  const norm = (dn: string) => {
+    try {
+      return formatDN(parseDN(dn)).toLowerCase();
+    } catch {
+      return undefined;
+    }
+  };
+  if (raw.length === 1 && norm(raw[0]!.toString('utf8')) !== undefined && norm(raw[0]!.toString('utf8')) === norm(entry)) {
+    const guid = newGuid();
+    return { values: [{ guid }], own: true, guid };
+  }
+  try {
+    return { values: toStored(info, raw, sctx, place), own: false };
+  } catch (e) {
+    if (e instanceof LdapError && (e.resultCode === 32 || e.resultCode === 34)) throw AdError.constraintViolation(place, info.id, info.name, undefined, 'defaultObjectCategory must name an existing classSchema object or the new class itself');
+    throw e;
+  }
 }
 
 /** MS-ADTS 3.1.1.3.1.5: unicodePwd is written only over an encrypted connection, as one quoted UTF-16LE value. */

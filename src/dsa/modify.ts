@@ -27,7 +27,7 @@ import { samModifyRules, type SamModifyView } from './sam/index.js';
 import { checkModifyRequest } from './modify-request-checks.js';
 import { primaryGroupMemberRemoval } from './sam/primary-group-id.js';
 import { ntHash, verifyNtHash } from '../security/password.js';
-import { bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
+import { bumpSchemaInfo, schemaChanged, schemaModifyRules, schemaRawValues } from './schema-update.js';
 import { PERMISSIVE_MODIFY_OID } from '../ldap/controls/permissive-modify.js';
 import { SHOW_DELETED_OID } from '../ldap/controls/show-deleted.js';
 import { SHOW_RECYCLED_OID } from '../ldap/controls/show-recycled.js';
@@ -453,6 +453,7 @@ class ModifyPlan {
     const notAllowed = (info: AttrInfo) => AdError.objectClassViolation(PLACE, `attribute ${info.name} is not allowed on this object (class ${structural})`);
     // the SAM's rules (MS-SAMR 3.1.1.6, 3.1.1.8) come first, as on Windows: src/dsa/sam/
     const sam = samModifyRules(this.samView(ocNames));
+    if (this.inSchemaNC) schemaModifyRules(this.samView(ocNames));
 
     // values and schema constraints of each attribute the request touched (MS-ADTS 3.1.1.5.3.2, 3.1.1.2.3)
     for (const a of this.attrs.values()) {
