@@ -51,6 +51,14 @@ const deleteAndUndelete = async (dn: string, to: string) => {
 };
 /** This DC's nTDSDSA object (the owner of every role). */
 const dsaDN = () => d.dnOf(d.store.reader, d.forest.dsaGuid);
+/** This DC's computer object (serverReference of its server object). */
+const dcComputerDN = () => {
+  const dsa = dsaDN();
+  const server = read(d, dsa.slice(dsa.indexOf(',') + 1)).guid;
+  const ref = d.schema.attr('serverReference')!;
+  const [link] = [...d.store.reader.links(server, ref.forwardLinkId!)];
+  return d.dnOf(d.store.reader, Buffer.from(link!.target));
+};
 const DS_SERVICE = `CN=Directory Service,CN=Windows NT,CN=Services,${CONFIG}`;
 
 const UF = { ACCOUNTDISABLE: 0x2, LOCKOUT: 0x10, PASSWD_NOTREQD: 0x20, TEMP_DUPLICATE: 0x100, NORMAL: 0x200, INTERDOMAIN: 0x800, WORKSTATION: 0x1000, SERVER: 0x2000, PASSWORD_EXPIRED: 0x800000 };
@@ -249,6 +257,11 @@ const refusals: Refusal[] = [
   // ---- fSMORoleOwner ----
   { rule: 'modify: fSMORoleOwner naming a non-nTDSDSA object', spec: 'MS-ADTS 3.1.1.1.11; samldb (Windows behaviour)', run: async () => mod(d, `CN=Infrastructure,${DOMAIN}`, [['replace', 'fSMORoleOwner', [await user()]]]), code: 53, win32: '00002035', problem: 5003, control: () => mod(d, `CN=Infrastructure,${DOMAIN}`, [['replace', 'fSMORoleOwner', [dsaDN()]]]) },
   { rule: 'modify: fSMORoleOwner removed', spec: 'MS-ADTS 3.1.1.1.11; samldb (Windows behaviour)', run: () => mod(d, `CN=Infrastructure,${DOMAIN}`, [['delete', 'fSMORoleOwner', []]]), code: 53, win32: '00002035', problem: 5003, control: () => mod(d, `CN=Infrastructure,${DOMAIN}`, [['replace', 'fSMORoleOwner', [dsaDN()]]]) },
+  // ---- protected objects (deletetest.py test_delete_protection, run against Windows) ----
+  { rule: 'delete: the schema NC\'s crossRef', spec: 'deletetest.py test_delete_protection (ERR_UNWILLING_TO_PERFORM)', run: () => del(d, { type: 'delRequest', entry: `CN=Enterprise Schema,CN=Partitions,${CONFIG}` }, ctx()), code: 53, win32: '000020CE', problem: 5003, control: async () => { const c = `CN=${fresh('x')},${DOMAIN}`; await addObject(d, c, { objectClass: 'container' }); await del(d, { type: 'delRequest', entry: c }, ctx()); } },
+  { rule: 'delete: the configuration NC\'s crossRef', spec: 'deletetest.py test_delete_protection (ERR_NOT_ALLOWED_ON_NON_LEAF)', run: () => del(d, { type: 'delRequest', entry: `CN=Enterprise Configuration,CN=Partitions,${CONFIG}` }, ctx()), code: 66, win32: '0000208C', problem: 6003, control: async () => { const c = `CN=${fresh('x')},${DOMAIN}`; await addObject(d, c, { objectClass: 'container' }); await del(d, { type: 'delRequest', entry: c }, ctx()); } },
+  { rule: 'delete: CN=Users (FLAG_DISALLOW_DELETE)', spec: 'deletetest.py test_delete_protection (ERR_UNWILLING_TO_PERFORM)', run: () => del(d, { type: 'delRequest', entry: `CN=Users,${DOMAIN}` }, ctx()), code: 53, win32: '000020CE', problem: 5003, control: async () => del(d, { type: 'delRequest', entry: await user() }, ctx()) },
+  { rule: 'delete: the DC\'s computer object (isCriticalSystemObject)', spec: 'MS-ADTS 3.1.1.5.5 (critical system objects)', run: async () => del(d, { type: 'delRequest', entry: dcComputerDN() }, ctx()), code: 53, win32: '000020CE', problem: 5003, control: async () => { const c = `CN=${fresh('c')},${COMPUTERS}`; await addObject(d, c, { objectClass: 'computer' }); await del(d, { type: 'delRequest', entry: c }, ctx()); } },
   {
     rule: 'undelete into another naming context',
     spec: 'MS-ADTS 3.1.1.5.3.7; tombstone_reanimation.py test_undelete_cross_nc (ERR_OPERATIONS_ERROR)',
@@ -434,6 +447,7 @@ test('constructed: msDS-KeyVersionNumber is the dwVersion of unicodePwd (MS-ADTS
   const [link] = [...d.store.reader.links(read(d, server).guid, ref.forwardLinkId!)];
   const dcComputer = d.dnOf(d.store.reader, Buffer.from(link!.target));
   assert.deepEqual(await read1(dcComputer, 'msDS-isRODC'), ['FALSE']);
+  assert.equal(first(dcComputer, 'isCriticalSystemObject'), true, 'the DC account is a critical system object');
   // contrast: not on other objects
   assert.equal(await read1(u, 'msDS-isRODC'), undefined);
 });
