@@ -24,6 +24,7 @@ import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/passwo
 import { checkControls } from './controls.js';
 import { sddlToBinary } from '../security/sddl.js';
 import { screenAddAttributes } from './add-request-attributes.js';
+import { checkFsmoRoleOwner } from './sam/fsmo-role-owner.js';
 import { prepareSchemaObject, bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
 
 /** instanceType bits (MS-ADTS 2.2.? / 3.1.1.1.5 "instanceType"). */
@@ -196,6 +197,10 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
 
   // schema objects added over LDAP: consistency checks and generated values (MS-ADTS 3.1.1.2.5)
   if (schemaUpdate) prepareSchemaObject(dir, values, ocNames, guid);
+
+  // fSMORoleOwner names an nTDSDSA object (src/dsa/sam/fsmo-role-owner.ts)
+  const fsmo = values.get(A('fSMORoleOwner'));
+  if (fsmo && !opts.system) checkFsmoRoleOwner(dir, w, fsmo, 'add');
 
   // security principals: objectSid, sAMAccountName/Type, groupType… (MS-ADTS 3.1.1.5.2.4)
   applySecurityPrincipalRules(dir, u, values, ocNames, opts, guid);
