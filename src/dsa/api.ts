@@ -37,6 +37,8 @@ export interface Session {
   /** the listener is a global-catalog port (read-only partial view of every NC) */
   readonly globalCatalog: boolean;
   readonly remoteAddress: string;
+  /** the address the client reached (for the LDAP ping's DcSockAddr, MS-ADTS 6.3.1.9) */
+  readonly localAddress?: string;
 }
 
 export interface OperationContext {
