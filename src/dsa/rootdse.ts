@@ -55,7 +55,7 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     ['isGlobalCatalogReady', ['TRUE']],
     ['isSynchronized', ['TRUE']],
     ['ldapServiceName', [`${f.realm}:${f.hostname.toLowerCase()}$@${f.realm.toUpperCase()}`]],
-    ['namingContexts', [f.domainDN, f.configDN, f.schemaDN]],
+    ['namingContexts', namingContexts(dir)],
     ['rootDomainNamingContext', [f.rootDomainDN]],
     ['schemaNamingContext', [f.schemaDN]],
     ['serverName', [f.serverDN]],
@@ -82,6 +82,19 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     const want = !none && (asked.includes(n) || (allUser && !ON_REQUEST.has(n)) || asked.includes('+'));
     if (!want || values.length === 0) continue;
     out.push({ type: name, values: req.typesOnly ? [] : values });
+  }
+  return out;
+}
+
+/** The NCs this DC holds (MS-ADTS 3.1.1.3.2.1 namingContexts): domain, configuration, schema, then the application NCs. */
+function namingContexts(dir: Directory): string[] {
+  const f = dir.forest;
+  const out = [f.domainDN, f.configDN, f.schemaDN];
+  const r = dir.store.reader;
+  const known = new Set(out.map((n) => n.toLowerCase()));
+  for (const g of r.ncHeads()) {
+    const name = r.getObject(g)?.ncName;
+    if (name && !known.has(name.toLowerCase())) out.push(name);
   }
   return out;
 }
