@@ -43,6 +43,8 @@ export interface Session {
   readonly tlsServerEndPoint?: Buffer | undefined;
   /** the DSA's state between the requests of a multi-request bind (SASL GSS-SPNEGO, Sicily NTLM) */
   bindState?: unknown;
+  /** the address the client reached (for the LDAP ping's DcSockAddr, MS-ADTS 6.3.1.9) */
+  readonly localAddress?: string;
 }
 
 /**

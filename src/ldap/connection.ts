@@ -92,6 +92,7 @@ export class LdapSession implements Session {
   bindState: unknown;
   readonly globalCatalog: boolean;
   readonly remoteAddress: string;
+  localAddress?: string;
   constructor(readonly id: number, remoteAddress: string, encrypted: boolean, globalCatalog: boolean) {
     this.remoteAddress = remoteAddress;
     this.encrypted = encrypted;
@@ -181,6 +182,7 @@ export class Connection {
     const remote = formatAddress(opts.socket.remoteAddress, opts.socket.remotePort);
     this.session = new LdapSession(opts.id, remote, opts.encrypted, opts.globalCatalog);
     if (opts.encrypted) this.session.tlsServerEndPoint = endPointOf(opts.socket);
+    if (opts.socket.localAddress) this.session.localAddress = opts.socket.localAddress;
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
 
     // MS-ADTS 3.1.1.3.4.6 InitRecvTimeout until the first request, then MaxConnIdleTime.
