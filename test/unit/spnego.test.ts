@@ -10,7 +10,7 @@ import { LdapError } from '../../src/ldap/protocol/result-codes.js';
 import { bind } from '../../src/dsa/bind.js';
 import type { Directory } from '../../src/dsa/directory.js';
 import { fixture, ctx } from './dsa-fixture.js';
-import { CLIENT_FLAGS, negotiateMessage } from '../helpers/ntlm-client.js';
+import { CLIENT_FLAGS, authenticateMessage, negotiateMessage } from '../helpers/ntlm-client.js';
 
 test('OIDs: NTLMSSP 1.3.6.1.4.1.311.2.2.10 is 06 0a 2b 06 01 04 01 82 37 02 02 0a', () => {
   assert.equal(encodeOid(NTLMSSP_OID).toString('hex'), '060a2b06010401823702020a');
@@ -88,4 +88,25 @@ test('hostile GSS-SPNEGO and Sicily bind payloads give LDAP errors only', async 
     }),
     { numRuns: 300 },
   );
+});
+
+test('GSS-SPNEGO with Kerberos first: NTLMSSP chosen with request-mic, the initiator MIC required, ours verifiable', async () => {
+  const run = async (withMic: boolean) => {
+    const c = ctx([], false); // not TLS: a sealed layer is installed
+    const { token, mechTypesDer } = encodeNegTokenInit([KRB5_OID, NTLMSSP_OID], Buffer.from('optimistic krb5 token'));
+    const sasl = (credentials: Buffer) => bind(d, { type: 'bindRequest', version: 3, name: '', authentication: { method: 'sasl', mechanism: 'GSS-SPNEGO', credentials } }, c);
+    const r1 = decodeNegTokenResp((await sasl(token)).serverSaslCreds!);
+    assert.deepEqual([r1.negState, r1.supportedMech, r1.responseToken], [NegState.requestMic, NTLMSSP_OID, undefined]);
+    const neg = negotiateMessage();
+    const r2 = decodeNegTokenResp((await sasl(encodeNegTokenResp({ responseToken: neg }))).serverSaslCreds!);
+    const client = authenticateMessage(neg, r2.responseToken!, { user: 'Administrator', domain: 'EXAMPLE', password: 'Passw0rd!', mic: true });
+    const mic = client.security!.sign(mechTypesDer);
+    const r3 = await sasl(encodeNegTokenResp({ responseToken: client.message, ...(withMic ? { mechListMIC: mic } : {}) }));
+    client.security!.verify(mechTypesDer, decodeNegTokenResp(r3.serverSaslCreds!).mechListMIC!);
+    return r3;
+  };
+  const ok = await run(true);
+  assert.ok(ok.identity);
+  assert.ok(ok.securityLayer?.confidentiality);
+  await assert.rejects(run(false), (e: unknown) => e instanceof LdapError && e.resultCode === 49 && /^80090308: /.test(e.diagnosticMessage));
 });
