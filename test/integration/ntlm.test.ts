@@ -14,7 +14,8 @@ import { LdapNtlmClient } from '../helpers/ldap-ntlm-client.js';
 import { OPENSSL_CONFIG } from '../../src/cli/openssl.js';
 import { X509Certificate } from 'node:crypto';
 import { tlsServerEndPoint } from '../../src/ldap/tls.js';
-import { tlsServerEndPointBindings } from '../../src/security/ntlm/index.js';
+import { tlsServerEndPointBindings, NegotiateFlags } from '../../src/security/ntlm/index.js';
+import { CLIENT_FLAGS } from '../helpers/ntlm-client.js';
 
 const script = join(findPackageRoot(), 'test/integration/py/ntlm_clients.py');
 const work = mkdtempSync(join(tmpdir(), 'forestd-ntlm-'));
@@ -307,5 +308,40 @@ test('anonymous NTLM is an anonymous bind: success, then only the rootDSE is rea
     assert.equal((await c.response())!.protocolOp.type, 'searchResultEntry');
   } finally {
     c.close();
+  }
+});
+
+test('secret writes: accepted over a sealed GSS-SPNEGO connection, refused (53, 0000001F) over a signed-only one', { timeout: 30_000 }, async () => {
+  const dn = `CN=sealtest,CN=Users,${f.baseDN}`;
+  const pw = (s: string) => Buffer.from(`"${s}"`, 'utf16le');
+  const connect = async (flags: number) => {
+    const c = await LdapNtlmClient.connect(host, f.port);
+    const b = await c.spnegoBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword, flags });
+    assert.equal(b.resultCode, 0, b.diagnosticMessage);
+    return c;
+  };
+  const result = async (c: LdapNtlmClient) => (await c.response())!.protocolOp as { resultCode: number; diagnosticMessage: string };
+  const sealed = await connect(CLIENT_FLAGS);
+  const signed = await connect((CLIENT_FLAGS & ~NegotiateFlags.SEAL) >>> 0);
+  try {
+    assert.equal(sealed.security?.confidentiality, true);
+    assert.equal(signed.security?.confidentiality, false);
+    assert.equal(signed.security?.integrity, true);
+    sealed.send({ type: 'addRequest', entry: dn, attributes: [{ type: 'objectClass', values: [Buffer.from('user')] }, { type: 'sAMAccountName', values: [Buffer.from('sealtest')] }, { type: 'unicodePwd', values: [pw('S3aled-first!')] }] });
+    let r = await result(sealed);
+    assert.equal(r.resultCode, 0, r.diagnosticMessage);
+    const reset = { type: 'modifyRequest', object: dn, changes: [{ operation: 2, modification: { type: 'unicodePwd', values: [pw('S3aled-second!')] } }] } as const;
+    signed.send(reset as never);
+    r = await result(signed);
+    assert.equal(r.resultCode, 53);
+    assert.match(r.diagnosticMessage, /^0000001F: SvcErr: DSID-[0-9A-F]{8}, problem 5003 \(WILL_NOT_PERFORM\)/);
+    // the signed connection still works for other requests (integrity is checked both ways)
+    signed.send({ type: 'modifyRequest', object: dn, changes: [{ operation: 2, modification: { type: 'description', values: [Buffer.from('signed')] } }] } as never);
+    assert.equal((await result(signed)).resultCode, 0);
+    sealed.send(reset as never);
+    assert.equal((await result(sealed)).resultCode, 0);
+  } finally {
+    sealed.close();
+    signed.close();
   }
 });
