@@ -6,6 +6,7 @@ import type { BindResult, Identity, OperationContext, Session } from './api.js';
 import type { Directory } from './directory.js';
 import { AdError } from './errors.js';
 import { BadProof, findAccount, logon } from './bind.js';
+import { fileTimeNow } from './lockout.js';
 import { NtlmAcceptor, NtlmError, tlsServerEndPointBindings, type NtlmContext } from '../security/ntlm/index.js';
 import { NegState, NTLMSSP_OID, SpnegoError, decodeInitiatorToken, encodeNegTokenResp } from '../security/spnego.js';
 
@@ -44,7 +45,7 @@ function newAcceptor(dir: Directory, session: Session): NtlmAcceptor {
   const f = dir.forest;
   const opts: ConstructorParameters<typeof NtlmAcceptor>[0] = {
     names: { netbiosDomain: f.netbios.toUpperCase(), netbiosComputer: f.hostname.toUpperCase(), dnsDomain: f.realm, dnsComputer: f.dnsHostName, dnsTree: f.realm },
-    now: () => BigInt(Date.now()) * 10_000n + 116_444_736_000_000_000n,
+    now: () => fileTimeNow(dir),
   };
   // RFC 5929 tls-server-end-point, checked when the client sends MsvAvChannelBindings
   if (session.tlsServerEndPoint) opts.channelBindings = tlsServerEndPointBindings(session.tlsServerEndPoint);
