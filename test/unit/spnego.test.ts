@@ -8,6 +8,7 @@ import { SaslReceiver, wrapForSend } from '../../src/ldap/sasl/security-layer.js
 import { NtlmSessionSecurity, NtlmError } from '../../src/security/ntlm/index.js';
 import { LdapError } from '../../src/ldap/protocol/result-codes.js';
 import { bind } from '../../src/dsa/bind.js';
+import { encodeMessage } from '../../src/ldap/protocol/codec.js';
 import type { Directory } from '../../src/dsa/directory.js';
 import { fixture, ctx } from './dsa-fixture.js';
 import { CLIENT_FLAGS, authenticateMessage, negotiateMessage } from '../helpers/ntlm-client.js';
@@ -109,4 +110,14 @@ test('GSS-SPNEGO with Kerberos first: NTLMSSP chosen with request-mic, the initi
   assert.ok(ok.identity);
   assert.ok(ok.securityLayer?.confidentiality);
   await assert.rejects(run(false), (e: unknown) => e instanceof LdapError && e.resultCode === 49 && /^80090308: /.test(e.diagnosticMessage));
+});
+
+test('Sicily package discovery answers NTLM, sent where matchedDN would be (MS-ADTS 5.1.1.1.3 SicilyBindResponse)', async () => {
+  const r = await bind(d, { type: 'bindRequest', version: 3, name: '', authentication: { method: 'other', tag: 0x89, value: Buffer.alloc(0) } }, ctx());
+  assert.deepEqual(r.sicilyServerCreds, Buffer.from('NTLM'));
+  assert.equal(r.identity, null);
+  // binary serverCreds survive the encoder byte for byte (a CHALLENGE is not UTF-8)
+  const creds = Buffer.from([0x4e, 0xff, 0x00, 0x80]);
+  const bytes = encodeMessage({ messageID: 7, protocolOp: { type: 'bindResponse', resultCode: 0, matchedDN: '', diagnosticMessage: '', sicilyServerCreds: creds } });
+  assert.equal(bytes.toString('hex'), '3010020107610b0a010004044eff00800400');
 });
