@@ -345,3 +345,11 @@ test('secret writes: accepted over a sealed GSS-SPNEGO connection, refused (53, 
     signed.close();
   }
 });
+
+test('samba-tool with a wrong password: 49 with 8009030C and data 52e, as from a Windows DC', { timeout: 60_000 }, async (t) => {
+  if (!have(t, 'samba-tool')) return;
+  const r = await run('samba-tool', ['user', 'list', '-H', f.url, '-U', 'Administrator%not-the-password']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr + r.stdout, /LDAP error 49 LDAP_INVALID_CREDENTIALS/);
+  assert.match(r.stderr + r.stdout, /8009030C: LdapErr: DSID-[0-9A-F]{8}, comment: AcceptSecurityContext error, data 52e, v4563/);
+});
