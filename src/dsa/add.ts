@@ -353,6 +353,9 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
   return {};
 }
 
+/** Win32 ERROR_GEN_FAILURE, what AD puts first when a password is sent without confidentiality. */
+const ERROR_GEN_FAILURE = 0x1f;
+
 /**
  * defaultObjectCategory of a new classSchema (MS-ADTS 3.1.1.2.4.8): it may name the class
  * itself, which does not exist yet (Samba's ldap_schema.py test_subClassOf, run against
@@ -381,7 +384,8 @@ function defaultObjectCategoryValue(dir: Directory, info: AttrInfo, raw: Buffer[
 
 /** MS-ADTS 3.1.1.3.1.5: unicodePwd is written only over an encrypted connection, as one quoted UTF-16LE value. */
 export function passwordFrom(raw: Buffer[], ctx: OperationContext, place: string): string {
-  if (!ctx.session.encrypted) throw AdError.unwillingToPerform(place, 'unicodePwd can only be set over an encrypted connection (LDAPS or StartTLS)', 0);
+  // AD refuses a secret over a connection without confidentiality: "0000001F: SvcErr: DSID-…, problem 5003 (WILL_NOT_PERFORM)"
+  if (!ctx.session.encrypted && ctx.session.saslLayer !== 'seal') throw AdError.unwillingToPerformWith(place, ERROR_GEN_FAILURE, 'unicodePwd can only be set over an encrypted connection (LDAPS, StartTLS, or a sealed SASL bind)');
   if (raw.length !== 1) throw AdError.constraintViolation(place, 0x9005a, 'unicodePwd', undefined, 'exactly one unicodePwd value is needed');
   try {
     return decodeUnicodePwd(raw[0]!);

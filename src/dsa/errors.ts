@@ -247,6 +247,14 @@ export const AdError = {
   invalidCredentials(place: string, data: '52e' | '525' | '530' | '531' | '532' | '533' | '701' | '773' | '775'): LdapError {
     return new InvalidCredentialsError(`${hex8(Win32.SEC_E_INVALID_TOKEN)}: LdapErr: ${dsid(place)}, comment: AcceptSecurityContext error, data ${data}, v4563`);
   },
+  /**
+   * A failed NTLM/SPNEGO bind as AD reports it: the SSPI status of AcceptSecurityContext first
+   * (8009030C SEC_E_LOGON_DENIED, 80090346 SEC_E_BAD_BINDINGS, 80090308 SEC_E_INVALID_TOKEN), then the
+   * same "data" codes as simple binds (52e, 775, 533, …).
+   */
+  securityContextError(place: string, sspiStatus: number, data: string): LdapError {
+    return new InvalidCredentialsError(`${hex8(sspiStatus)}: LdapErr: ${dsid(place)}, comment: AcceptSecurityContext error, data ${data}, v4563`);
+  },
   unavailableCriticalExtension(place: string, oid: string): LdapError {
     return new UnavailableCriticalExtensionError(text(Win32.ERROR_DS_UNAVAILABLE_CRIT_EXTENSION, 'SvcErr', place, Problem.UNAVAIL_EXTENSION, 0, `\ncritical control ${oid} is not supported for this operation`));
   },
