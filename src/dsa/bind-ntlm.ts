@@ -48,7 +48,10 @@ function newAcceptor(dir: Directory, session: Session): NtlmAcceptor {
     now: () => fileTimeNow(dir),
   };
   // RFC 5929 tls-server-end-point, checked when the client sends MsvAvChannelBindings
-  if (session.tlsServerEndPoint) opts.channelBindings = tlsServerEndPointBindings(session.tlsServerEndPoint);
+  if (session.tlsServerEndPoint) {
+    opts.channelBindings = tlsServerEndPointBindings(session.tlsServerEndPoint);
+    if (session.channelBindingRequired) opts.requireChannelBindings = true;
+  }
   return new NtlmAcceptor(opts);
 }
 

@@ -281,10 +281,11 @@ test('LDAPS channel binding: the tls-server-end-point hash binds, a different on
   const der = new X509Certificate(readFileSync(join(f.dir, 'tls/cert.pem'))).raw;
   const right = tlsServerEndPointBindings(tlsServerEndPoint(der));
   const wrong = tlsServerEndPointBindings(tlsServerEndPoint(Buffer.concat([der, Buffer.from([0])])));
-  for (const [cbt, code] of [[right, 0], [wrong, 49]] as const) {
+  // none at all binds too at the default LdapEnforceChannelBinding 1 (the control for level 2 below)
+  for (const [cbt, code] of [[right, 0], [wrong, 49], [undefined, 0]] as const) {
     const c = await LdapNtlmClient.connect(host, f.ldapsPort, true);
     try {
-      const r = await c.spnegoBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword, channelBindings: cbt });
+      const r = await c.spnegoBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword, ...(cbt ? { channelBindings: cbt } : {}) });
       assert.equal(r.resultCode, code, r.diagnosticMessage);
       if (code !== 0) assert.match(r.diagnosticMessage, /^80090346: LdapErr: DSID-[0-9A-F]{8}, comment: AcceptSecurityContext error, data 80090346,/);
     } finally {
@@ -352,4 +353,31 @@ test('samba-tool with a wrong password: 49 with 8009030C and data 52e, as from a
   assert.notEqual(r.code, 0);
   assert.match(r.stderr + r.stdout, /LDAP error 49 LDAP_INVALID_CREDENTIALS/);
   assert.match(r.stderr + r.stdout, /8009030C: LdapErr: DSID-[0-9A-F]{8}, comment: AcceptSecurityContext error, data 52e, v4563/);
+});
+
+test('--ldap-enforce-channel-binding 2: an NTLM bind over LDAPS without channel bindings is 49 with 80090346; with them it binds', { timeout: 60_000 }, async () => {
+  const g = await startForestd({ serveArgs: ['--ldap-enforce-channel-binding', '2'] });
+  try {
+    const der = new X509Certificate(readFileSync(join(g.dir, 'tls/cert.pem'))).raw;
+    const cbt = tlsServerEndPointBindings(tlsServerEndPoint(der));
+    for (const [channelBindings, code] of [[undefined, 49], [cbt, 0]] as const) {
+      const c = await LdapNtlmClient.connect('127.0.0.1', g.ldapsPort, true);
+      try {
+        const r = await c.spnegoBind({ user: 'Administrator', domain: g.netbios, password: g.adminPassword, ...(channelBindings ? { channelBindings } : {}) });
+        assert.equal(r.resultCode, code, r.diagnosticMessage);
+        if (code) assert.match(r.diagnosticMessage, /^80090346: .*data 80090346,/);
+      } finally {
+        c.close();
+      }
+    }
+    // plain LDAP has no channel to bind to: NTLM binds there as before
+    const p = await LdapNtlmClient.connect('127.0.0.1', g.port);
+    try {
+      assert.equal((await p.sicilyBind({ user: 'Administrator', domain: g.netbios, password: g.adminPassword })).resultCode, 0);
+    } finally {
+      p.close();
+    }
+  } finally {
+    await g.stop();
+  }
 });
