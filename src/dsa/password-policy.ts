@@ -5,12 +5,10 @@
 // also to the history and the minimum age. Refusals are AD's: 19 constraintViolation,
 // "0000052D: AtrErr: …, problem 1005 (CONSTRAINT_ATT_TYPE), data 0, Att 9005a (unicodePwd)"
 // (ERROR_PASSWORD_RESTRICTION).
-import type { ModifyRequest } from '../ldap/protocol/messages.js';
-import { ModifyOperation } from '../ldap/protocol/messages.js';
 import type { ReadTxn } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import type { Directory } from './directory.js';
-import { AdError, Win32 } from './errors.js';
+import { AdError } from './errors.js';
 import { ntHash } from '../security/password.js';
 
 const ERROR_PASSWORD_RESTRICTION = 0x52d;
@@ -87,22 +85,4 @@ export function historyAfter(dir: Directory, r: ReadTxn, rec: ObjectRecord | und
   const prev = rec?.attrs.find((a) => a.id === dir.schema.attr('ntPwdHistory')!.id)?.values[0] as Uint8Array | undefined;
   const all = Buffer.concat([newHash, prev ? Buffer.from(prev) : Buffer.alloc(0)]);
   return all.subarray(0, Math.max(1, len) * HASH);
-}
-
-/**
- * pwdLastSet written over LDAP (MS-ADTS 3.1.1.5.3.? / MS-SAMR): only 0 (the user must change the
- * password at next logon) and -1 (now) are accepted; -1 is stored as the current time.
- */
-export function preparePwdLastSet(dir: Directory, req: ModifyRequest, now: bigint, place: string): ModifyRequest {
-  let touched = false;
-  const changes = req.changes.map((ch) => {
-    if (ch.modification.type.split(';')[0]!.toLowerCase() !== 'pwdlastset') return ch;
-    if (ch.operation !== ModifyOperation.replace || ch.modification.values.length !== 1) throw AdError.unwillingToPerformWith(place, Win32.ERROR_INVALID_PARAMETER, 'pwdLastSet is replaced with 0 or -1');
-    const v = ch.modification.values[0]!.toString('utf8').trim();
-    if (v !== '0' && v !== '-1') throw AdError.unwillingToPerformWith(place, Win32.ERROR_INVALID_PARAMETER, 'pwdLastSet takes 0 or -1');
-    touched = true;
-    return v === '0' ? ch : { ...ch, modification: { ...ch.modification, values: [Buffer.from(String(now))] } };
-  });
-  void dir;
-  return touched ? { ...req, changes } : req;
 }

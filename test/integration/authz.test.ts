@@ -200,9 +200,9 @@ const ROWS: Row[] = [
   { spec: 'MS-SAMR 3.1.1.7.2: minPwdAge back to one day', code: 0, step: { id: 'pp-minage-set', op: 'modify', as: 'admin', dn: '{base}', changes: [['replace', 'minPwdAge', ['-864000000000']]] } },
   R('MS-SAMR 3.1.1.7.2: a change within minPwdAge', 19, '0000052D', { id: 'pp-minage', op: 'modify', as: 'bob2', dn: 'CN=bob,CN=Users,{base}', changes: [['delete', 'unicodePwd', [{ pwd: 'Yotta-Passw0rd8' }]], ['add', 'unicodePwd', [{ pwd: 'Exa-Passw0rd77' }]]] }),
   R('MS-SAMR 3.1.1.7.2: a reset is not held to minPwdAge', 0, undefined, { id: 'pp-minage-reset', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Exa-Passw0rd77' }]]] }),
-  R('MS-ADTS 3.1.1.5.3.1 pwdLastSet: 0 (must change at next logon)', 0, undefined, { id: 'pp-pls-0', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['0']]] }),
-  R('MS-ADTS 3.1.1.5.3.1 pwdLastSet: -1 (now)', 0, undefined, { id: 'pp-pls-1', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['-1']]] }),
-  R('MS-ADTS 3.1.1.5.3.1 pwdLastSet: any other value is refused', 53, '00000057', { id: 'pp-pls-5', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['5']]] }),
+  R('MS-SAMR 3.1.1.8.8 pwdLastSet: 0 (must change at next logon)', 0, undefined, { id: 'pp-pls-0', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['0']]] }),
+  R('MS-SAMR 3.1.1.8.8 pwdLastSet: -1 (now)', 0, undefined, { id: 'pp-pls-1', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['-1']]] }),
+  R('MS-SAMR 3.1.1.8.8 pwdLastSet: any other value is refused', 80, '00000057', { id: 'pp-pls-5', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['5']]] }),
   // --- tree delete (MS-ADTS 3.1.1.5.5.7.1) ---
   R('MS-ADTS 3.1.1.5.5.7.1: an ordinary user does not tree-delete OU=Eng (DELETE_TREE)', 50, INSUFF, { id: 'z-alice-tree', op: 'delete', as: 'alice', dn: 'OU=Eng,{base}', tree: true }),
   R('MS-ADTS 3.1.1.5.5.7.1: the administrator does', 0, undefined, { id: 'z-admin-tree', op: 'delete', as: 'admin', dn: 'OU=Eng,{base}', tree: true }),
