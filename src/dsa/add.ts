@@ -364,7 +364,7 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
     }
     const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values, ...(ownGuid ? { guid: ownGuid } : {}) }, acc ? { system: false, place, creator: acc.token } : { system: false, place });
     if (password !== undefined) {
-      if (acc) checkPasswordPolicy(dir, w, w.getObject(guid)!, password, 'reset', BigInt(u.time) * 10_000_000n, place);
+      if (acc) checkPasswordPolicy(dir, w, guid, w.getObject(guid)!, password, 'reset', BigInt(u.time) * 10_000_000n, place);
       setPassword(dir, u, guid, password);
     }
   });
@@ -421,7 +421,7 @@ export function setPassword(dir: Directory, u: OriginatingUpdate, guid: Buffer, 
   const rec = structuredClone(prev);
   const h = ntHash(password);
   u.setAttribute(rec, dir.schema.attr('unicodePwd')!, [h]);
-  u.setAttribute(rec, dir.schema.attr('ntPwdHistory')!, [historyAfter(dir, w, prev, h)]);
+  u.setAttribute(rec, dir.schema.attr('ntPwdHistory')!, [historyAfter(dir, w, guid, prev, h)]);
   // pwdLastSet: FILETIME of the change (100 ns units since 1601)
   u.setAttribute(rec, dir.schema.attr('pwdLastSet')!, [BigInt(u.time) * 10_000_000n]);
   u.touch(rec);

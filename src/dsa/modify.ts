@@ -407,14 +407,14 @@ class ModifyPlan {
     const info = this.dir.schema.attr('unicodePwd')!;
     if (p.replace !== undefined) {
       if (p.add !== undefined || p.del !== undefined) throw AdError.unwillingToPerform(PLACE, 'unicodePwd: a reset (replace) cannot be combined with a change');
-      if (this.ctx.session.identity) checkPasswordPolicy(this.dir, this.w, this.prev, p.replace, 'reset', BigInt(this.dir.clock()) * 10_000_000n, PLACE);
+      if (this.ctx.session.identity) checkPasswordPolicy(this.dir, this.w, this.guid, this.prev, p.replace, 'reset', BigInt(this.dir.clock()) * 10_000_000n, PLACE);
       return ntHash(p.replace);
     }
     if (p.add === undefined || p.del === undefined) throw AdError.unwillingToPerform(PLACE, 'unicodePwd: a password change needs the old password (delete) and the new one (add)');
     const stored = this.storedValues(info)[0] as Uint8Array | undefined;
     // MS-SAMR semantics as AD reports them: a wrong old password is ERROR_INVALID_PASSWORD (0x56)
     if (!stored || !verifyNtHash(p.del, stored)) throw AdError.constraintViolation(PLACE, info.id, info.name, Win32.ERROR_INVALID_PASSWORD, 'the old password does not match');
-    if (this.ctx.session.identity) checkPasswordPolicy(this.dir, this.w, this.prev, p.add, 'change', BigInt(this.dir.clock()) * 10_000_000n, PLACE);
+    if (this.ctx.session.identity) checkPasswordPolicy(this.dir, this.w, this.guid, this.prev, p.add, 'change', BigInt(this.dir.clock()) * 10_000_000n, PLACE);
     return ntHash(p.add);
   }
 
@@ -541,7 +541,7 @@ class ModifyPlan {
     for (const [info, vals] of changes) u.setAttribute(rec, info, vals);
     if (pwdHash !== undefined) {
       u.setAttribute(rec, A('unicodePwd'), [pwdHash]);
-      u.setAttribute(rec, A('ntPwdHistory'), [historyAfter(dir, this.w, this.prev, pwdHash)]);
+      u.setAttribute(rec, A('ntPwdHistory'), [historyAfter(dir, this.w, this.guid, this.prev, pwdHash)]);
       u.setAttribute(rec, A('pwdLastSet'), [BigInt(u.time) * 10_000_000n]);
     }
     u.touch(rec);

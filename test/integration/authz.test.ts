@@ -59,6 +59,7 @@ const SETUP: Step[] = [
   users('erin', 'OU=Eng,{base}'),
   users('hid', 'OU=Hidden,{base}'),
   users('ursula'),
+  users('psouser'),
   { id: 'setup-group-selfjoin', op: 'add', as: 'admin', dn: 'CN=SelfJoin,CN=Users,{base}', attrs: { objectClass: 'group', sAMAccountName: 'SelfJoin' } },
   { id: 'setup-group-g2', op: 'add', as: 'admin', dn: 'CN=G2,CN=Users,{base}', attrs: { objectClass: 'group', sAMAccountName: 'G2' } },
   { id: 'login-alice', op: 'login', name: 'alice', user: 'alice@example.com', password: PW },
@@ -205,6 +206,13 @@ const ROWS: Row[] = [
   R('MS-SAMR 3.1.1.8.8 pwdLastSet: 0 (must change at next logon)', 0, undefined, { id: 'pp-pls-0', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['0']]] }),
   R('MS-SAMR 3.1.1.8.8 pwdLastSet: -1 (now)', 0, undefined, { id: 'pp-pls-1', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['-1']]] }),
   R('MS-SAMR 3.1.1.8.8 pwdLastSet: any other value is refused', 80, '00000057', { id: 'pp-pls-5', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'pwdLastSet', ['5']]] }),
+  // --- fine-grained password policy (MS-ADTS 3.1.1.4.5.36 msDS-ResultantPSO) ---
+  R('MS-ADTS 3.1.1.4.5.36: the administrator creates a PSO for psouser (minimum length 20)', 0, undefined, { id: 'pso-add', op: 'add', as: 'admin', dn: 'CN=PSO1,CN=Password Settings Container,CN=System,{base}', attrs: { objectClass: 'msDS-PasswordSettings', 'msDS-PasswordSettingsPrecedence': '1', 'msDS-PasswordReversibleEncryptionEnabled': 'FALSE', 'msDS-PasswordHistoryLength': '0', 'msDS-PasswordComplexityEnabled': 'TRUE', 'msDS-MinimumPasswordLength': '20', 'msDS-MinimumPasswordAge': '0', 'msDS-MaximumPasswordAge': '-36288000000000', 'msDS-LockoutThreshold': '0', 'msDS-LockoutObservationWindow': '-18000000000', 'msDS-LockoutDuration': '-18000000000', 'msDS-PSOAppliesTo': 'CN=psouser,CN=Users,{base}' } }),
+  R('MS-ADTS 3.1.1.4.5.36: msDS-ResultantPSO names it', 0, undefined, { id: 'pso-resultant', op: 'search', as: 'admin', base: 'CN=psouser,CN=Users,{base}', attrs: ['msDS-ResultantPSO'] }, { count: 1, value: ['msDS-ResultantPSO', 'CN=PSO1,CN=Password Settings Container'] }),
+  R('MS-ADTS 3.1.1.4.5.36: …and no other user has one', 0, undefined, { id: 'pso-resultant-bob', op: 'search', as: 'admin', base: 'CN=bob,CN=Users,{base}', attrs: ['msDS-ResultantPSO'] }, { count: 1, lacks: ['msDS-ResultantPSO'] }),
+  R('MS-SAMR 3.1.1.7.2 with the PSO: 13 characters are too short for psouser', 19, '0000052D', { id: 'pso-short', op: 'modify', as: 'admin', dn: 'CN=psouser,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Long-Enough-1' }]]] }),
+  R('MS-SAMR 3.1.1.7.2: the same password is long enough under the domain policy (bob)', 0, undefined, { id: 'pso-control', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Long-Enough-1' }]]] }),
+  R('MS-SAMR 3.1.1.7.2 with the PSO: 24 characters pass', 0, undefined, { id: 'pso-ok', op: 'modify', as: 'admin', dn: 'CN=psouser,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'A-Much-Longer-Passw0rd-1' }]]] }),
   // --- tree delete (MS-ADTS 3.1.1.5.5.7.1) ---
   R('MS-ADTS 3.1.1.5.5.7.1: an ordinary user does not tree-delete OU=Eng (DELETE_TREE)', 50, INSUFF, { id: 'z-alice-tree', op: 'delete', as: 'alice', dn: 'OU=Eng,{base}', tree: true }),
   R('MS-ADTS 3.1.1.5.5.7.1: the administrator does', 0, undefined, { id: 'z-admin-tree', op: 'delete', as: 'admin', dn: 'OU=Eng,{base}', tree: true }),

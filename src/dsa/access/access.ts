@@ -23,13 +23,32 @@ import { listObjectMode } from './heuristics.js';
 /** Per-Directory state of the access layer (the compiled-SD cache). */
 export class AccessState {
   readonly sds = new CompiledSdCache();
+  /** moves whenever an SD changes without an originating update (propagation): cached decisions keyed by uSNChanged are dropped */
+  sdEpoch = 0;
+  /** a propagation is in a transaction not yet committed: the epoch moves again at its commit */
+  epochPending = false;
+
+  /** An SD changed without an originating update: now, and again when the transaction commits (readers of older snapshots may have cached meanwhile). */
+  sdChangedLocally(): void {
+    this.sdEpoch++;
+    this.epochPending = true;
+  }
 }
 
 const accessStates = new WeakMap<Directory, AccessState>();
 /** The access state of a Directory (one per Directory instance, several DCs per process). */
 export function accessState(dir: Directory): AccessState {
   let s = accessStates.get(dir);
-  if (!s) accessStates.set(dir, (s = new AccessState()));
+  if (!s) {
+    const st = new AccessState();
+    dir.store.onCommit(() => {
+      if (st.epochPending) {
+        st.epochPending = false;
+        st.sdEpoch++;
+      }
+    });
+    accessStates.set(dir, (s = st));
+  }
   return s;
 }
 
@@ -202,6 +221,20 @@ export class AccessContext {
     return (grantedAccess(sd, this.token, { desired: Right.DELETE_CHILD, objectTypes }) & Right.DELETE_CHILD) !== 0;
   }
 
+  /**
+   * LIST_CONTENTS on a parent as decided for this token before, while the parent has not
+   * changed since (its header's uSNChanged, read without decoding the record) and no SD was
+   * propagated: a search of many small requests does not decode the parent every time.
+   */
+  private listContentsMemo(parent: Buffer, pk: string): boolean | undefined {
+    const m = this.token.memo.get(`lc:${pk}`) as { usn: number; epoch: number; lc: boolean } | undefined;
+    if (!m || m.epoch !== this.state.sdEpoch) return undefined;
+    const h = this.r.getHeader(parent);
+    if (!h || h.usnChanged !== m.usn) return undefined;
+    this.visibleMemo.set(pk, m.lc);
+    return m.lc;
+  }
+
   /** DELETE on the object, or DELETE_CHILD on its parent for its class (MS-ADTS 3.1.1.5.5.4 security considerations). */
   mayDelete(rec: ObjectRecord): boolean {
     if (this.has(rec, Right.DELETE)) return true;
@@ -218,10 +251,13 @@ export class AccessContext {
     if (!rec.parent) return true;
     const pk = rec.parent.toString('latin1');
     let lc = this.visibleMemo.get(pk);
+    if (lc === undefined) lc = this.listContentsMemo(rec.parent, pk);
     const parent = lc === undefined || this.listObject ? this.r.getObject(rec.parent) : undefined;
     if (lc === undefined) {
       lc = !!parent && this.has(parent, Right.LIST_CONTENTS);
       this.visibleMemo.set(pk, lc);
+      const h = this.r.getHeader(rec.parent);
+      if (h) this.token.memo.set(`lc:${pk}`, { usn: h.usnChanged, epoch: this.state.sdEpoch, lc });
     }
     if (lc) return true;
     if (!this.listObject || !parent) return false;

@@ -43,6 +43,24 @@ function isAdministrator(dir: Directory, token: SecurityToken): boolean {
 export function newObjectSecurityDescriptor(dir: Directory, parent: ObjectRecord | undefined, cls: ClassSchema, given: Uint8Array | undefined, creator: SecurityToken | undefined): Buffer {
   const sdInfo = dir.schema.attr('nTSecurityDescriptor')!;
   const parentBin = parent?.attrs.find((a) => a.id === sdInfo.id)?.values[0] as Uint8Array | undefined;
+  // the same parent SD (one shared Buffer per SD from the store's SD table), class and defaults
+  // give the same result: computed once
+  if (given || !parentBin) return compute(dir, parentBin, cls, given, creator);
+  const owner = creator && !isAdministrator(dir, creator) ? `${creator.user.toString('hex')}/${(creator.primaryGroup ?? creator.user).toString('hex')}` : 'DA';
+  let byParent = results.get(parentBin);
+  if (!byParent) results.set(parentBin, (byParent = new Map()));
+  const k = `${cls.schemaIDGUID}|${owner}`;
+  let out = byParent.get(k);
+  if (!out) {
+    out = compute(dir, parentBin, cls, undefined, creator);
+    byParent.set(k, out);
+  }
+  return out;
+}
+
+const results = new WeakMap<Uint8Array, Map<string, Buffer>>();
+
+function compute(dir: Directory, parentBin: Uint8Array | undefined, cls: ClassSchema, given: Uint8Array | undefined, creator: SecurityToken | undefined): Buffer {
   let parentSd: SecurityDescriptor | undefined;
   try {
     parentSd = parentBin ? decodeSecurityDescriptor(parentBin) : undefined;

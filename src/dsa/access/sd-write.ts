@@ -16,6 +16,7 @@ import { mergeSecurityDescriptor } from '../../security/sd-flags.js';
 import { reinherit } from '../../security/sd-inheritance.js';
 import { ObjectClassCategory } from '../../schema/types.js';
 import { AdError } from '../errors.js';
+import { accessState } from './access.js';
 
 /** The SD_FLAGS of a request (undefined when the control is absent or its value unusable). */
 export function sdFlagsOf(controls: ReadonlyMap<string, Control>): number | undefined {
@@ -84,6 +85,7 @@ export function prepareSdWrite(dir: Directory, w: WriteTxn, rec: ObjectRecord, r
  */
 export function propagateSd(dir: Directory, w: WriteTxn, root: Buffer, includeRoot: boolean): number {
   const sdId = dir.schema.attr('nTSecurityDescriptor')!.id;
+  accessState(dir).sdChangedLocally(); // decisions cached by uSNChanged no longer hold
   let n = 0;
   const stack: Buffer[] = includeRoot ? [root] : [...w.children(root)].map((c) => Buffer.from(c));
   while (stack.length > 0) {

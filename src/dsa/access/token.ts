@@ -20,6 +20,8 @@ export interface GroupExpansion {
   globalAndUniversal: Buffer[];
   /** sIDHistory values of the principal and of its groups */
   sidHistory: Buffer[];
+  /** objectGUIDs of the global security groups (fine-grained password policies apply through them, MS-ADTS 3.1.1.4.5.36) */
+  globalGroupGuids: Buffer[];
 }
 
 /** The primary group's SID: the domain part of the account's objectSid with primaryGroupID as RID. */
@@ -43,7 +45,7 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
   const delInfo = schema.attr('isDeleted')!;
   const histInfo = schema.attr('sIDHistory')!;
   const pgInfo = schema.attr('primaryGroupID')!;
-  const out: GroupExpansion = { all: [], globalAndUniversal: [], sidHistory: [] };
+  const out: GroupExpansion = { all: [], globalAndUniversal: [], sidHistory: [], globalGroupGuids: [] };
   const seenSid = new Set<string>();
   const seen = new Set<string>([guid.toString('latin1')]);
   const queue: Buffer[] = [guid];
@@ -63,6 +65,7 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
       const s = Buffer.from(sid);
       out.all.push(s);
       if ((gt & (GroupType.GROUP_TYPE_RESOURCE_GROUP | GroupType.GROUP_TYPE_BUILTIN_LOCAL_GROUP)) === 0) out.globalAndUniversal.push(s);
+      if (gt & GroupType.GROUP_TYPE_ACCOUNT_GROUP) out.globalGroupGuids.push(Buffer.from(g));
       for (const h of (get(grec, histInfo.id) ?? []) as Uint8Array[]) out.sidHistory.push(Buffer.from(h));
     }
     void g;

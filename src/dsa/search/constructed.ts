@@ -8,6 +8,7 @@ import { parseDN } from '../../dn/dn.js';
 import type { ObjectView, ReadContext } from '../object-view.js';
 import { GroupType, UF, ridOf, sidWithRid } from '../principals.js';
 import { expandGroups } from '../access/token.js';
+import { resultantPso } from '../password-policy.js';
 import { Right } from '../../security/access-check.js';
 
 export interface ConstructedEnv {
@@ -39,6 +40,12 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
   ['allowedchildclasseseffective', (v) => allowedChildClassesEffective(v)],
   // sDRightsEffective: which parts of the SD the requester may write (MS-ADTS 3.1.1.4.5.?)
   ['sdrightseffective', (v) => sdRightsEffective(v)],
+  // MS-ADTS 3.1.1.4.5.36 msDS-ResultantPSO: the password settings object in force for a user
+  ['msds-resultantpso', (v) => {
+    if (!v.objectClassNames().some((n) => n.toLowerCase() === 'user')) return [];
+    const pso = resultantPso(v.rc.dir, v.rc.r, v.guid, v.rec);
+    return pso ? [{ guid: pso }] : [];
+  }],
   // parentGUID: the objectGUID of the parent (none for an NC head)
   ['parentguid', (v) => (v.rec.parent ? [Buffer.from(v.rec.parent)] : [])],
   // MS-ADTS 3.1.1.4.5.? primaryGroupToken: the RID of a group's objectSid
