@@ -9,6 +9,8 @@ const provisionCommand = async (o: Parameters<typeof import('./provision.js').pr
 const dnsRecordsCommand = async (o: Parameters<typeof import('./dns-records.js').dnsRecordsCommand>[0]) => (await import('./dns-records.js')).dnsRecordsCommand(o);
 const serveCommand = async (o: Parameters<typeof import('./serve.js').serveCommand>[0]) => (await import('./serve.js')).serveCommand(o);
 import { DEFAULTS } from './defaults.js';
+const ADMIN = ['user', 'group', 'computer', 'ou', 'dsacl', 'domain', 'fsmo', 'ldif'];
+const adminCommand = async (group: string, args: string[]) => (await import('./admin/index.js')).adminCommand(group, args);
 
 const USAGE = `forestd — an Active Directory-compatible directory server
 
@@ -20,9 +22,15 @@ usage:
   forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N] [--cldap-port N]
       Serve the directory in DIR over LDAP, and answer the LDAP ping over CLDAP (UDP) on
       --cldap-port (default: the LDAP port's number, as AD uses 389 for both).
+      --http-port N: /metrics (Prometheus text format) and /healthz over HTTP (off by default).
   forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
       Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
       found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
+  forestd user|group|computer|ou|dsacl|domain|fsmo COMMAND --url URL --bind-dn DN [--password-file FILE] [--json]
+      Administer a running DC over LDAP (the password: --password-file, env FORESTD_PASSWORD, or a
+      prompt). "forestd user --help" and so on list each group's commands.
+  forestd ldif export|import --url URL --bind-dn DN ...
+      LDIF (RFC 2849) out of and into a running DC; "forestd ldif --help".
   forestd start [--data DIR]
       Provision the default forest (${DEFAULTS.realm}) into DIR (default ./${DEFAULTS.dataDir}) on
       first run, then serve it on ${DEFAULTS.host}:${DEFAULTS.ldapPort} (LDAP).
@@ -30,6 +38,7 @@ usage:
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd !== undefined && ADMIN.includes(cmd)) return adminCommand(cmd, rest);
   try {
     switch (cmd) {
       case 'provision': {
@@ -100,6 +109,7 @@ const serveOptions = {
   'gc-port': { type: 'string' },
   'gcs-port': { type: 'string' },
   'cldap-port': { type: 'string' },
+  'http-port': { type: 'string' },
 } as const;
 
 function port(v: string | undefined, def: number, name: string): number {
@@ -109,7 +119,7 @@ function port(v: string | undefined, def: number, name: string): number {
   return n;
 }
 
-function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string }) {
+function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'http-port'?: string }) {
   const ldapPort = port(values['ldap-port'], DEFAULTS.ldapPort, 'ldap-port');
   return {
     data: resolve(values.data!),
@@ -119,6 +129,7 @@ function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: str
     ldapsPort: values['ldaps-port'] === undefined ? DEFAULTS.ldapsPort : port(values['ldaps-port'], 0, 'ldaps-port'),
     gcPort: values['gc-port'] === undefined ? DEFAULTS.gcPort : port(values['gc-port'], 0, 'gc-port'),
     gcsPort: values['gcs-port'] === undefined ? DEFAULTS.gcsPort : port(values['gcs-port'], 0, 'gcs-port'),
+    httpPort: values['http-port'] === undefined ? undefined : port(values['http-port'], 0, 'http-port'),
   };
 }
 
