@@ -21,6 +21,8 @@ export interface ServeSettings {
   gcsPort: number;
   /** CLDAP (UDP) port for the LDAP ping (MS-ADTS 6.3.3); AD answers on 389, the LDAP port's number */
   cldapPort: number;
+  /** HTTP port for /metrics and /healthz (src/metrics); off when undefined */
+  httpPort?: number;
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
@@ -30,6 +32,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   const f = dir.forest;
   const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
   let server: LdapServer | undefined;
+  // metrics listen before the LDAP listeners open, so that every connection is counted
+  const metrics = s.httpPort === undefined ? undefined : new (await import('../metrics/collector.js')).MetricsCollector(dir.store);
+  let stopping = false;
   const policies = resolvePolicies();
   const service = new DsaService(dir, {
     searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn },
@@ -63,6 +68,14 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     3600_000,
   );
   recycler.unref();
+  let http: import('../metrics/http.js').MetricsHttpServer | undefined;
+  if (metrics) {
+    const { MetricsHttpServer } = await import('../metrics/http.js');
+    const started = Date.now();
+    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.dc.usn - 1, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
+    const a = await http.listen();
+    console.log(`listening http http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+  }
   for (const b of bound) {
     const host = b.family === 'IPv6' ? `[${b.address}]` : b.address;
     console.log(`listening ${b.name} ${b.tls ? 'ldaps' : 'ldap'}://${host}:${b.port}`);
@@ -83,7 +96,10 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
       process.channel.unref();
     }
   });
+  stopping = true;
   clearInterval(recycler);
+  await http?.close();
+  metrics?.close();
   await cldap.close();
   await server.close();
   await delayedLinksIdle(dir);

@@ -20,6 +20,10 @@ import { ReadContext, type ObjectView } from '../dsa/object-view.js';
 import type { AttrInfo } from '../dsa/schema-binding.js';
 import type { Store } from '../store/store.js';
 import type { StoredValue } from '../schema/syntaxes/syntax.js';
+import { channel } from 'node:diagnostics_channel';
+
+/** `{ event: 'subscribe' | 'unsubscribe', session }` as notification subscriptions start and end (metrics). */
+export const notificationChannel = channel('forestd:dirsync:notification');
 
 /** MS-ADTS 3.1.1.3.4.6 MaxNotificationPerConn default */
 export const MAX_NOTIFICATION_PER_CONN = 5;
@@ -52,12 +56,14 @@ class NotificationHub {
 
   add(s: Subscription): void {
     this.subs.add(s);
+    if (notificationChannel.hasSubscribers) notificationChannel.publish({ event: 'subscribe', session: s.session });
     this.perSession.set(s.session, (this.perSession.get(s.session) ?? 0) + 1);
     this.unlisten ??= this.store.onCommit((changed) => this.dispatch(changed));
   }
 
   remove(s: Subscription): void {
     if (!this.subs.delete(s)) return;
+    if (notificationChannel.hasSubscribers) notificationChannel.publish({ event: 'unsubscribe', session: s.session });
     const n = (this.perSession.get(s.session) ?? 1) - 1;
     if (n <= 0) this.perSession.delete(s.session);
     else this.perSession.set(s.session, n);
