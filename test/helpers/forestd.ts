@@ -17,6 +17,8 @@ export interface RunningForestd {
   gcUrl: string;
   port: number;
   ldapsPort: number;
+  /** http://HOST:PORT of the metrics listener, when started with httpPort */
+  httpUrl?: string;
   /** the UDP port of the CLDAP listener (LDAP ping) */
   cldapPort: number;
   /** process id of the serving forestd */
@@ -61,6 +63,8 @@ export interface StartOptions {
   ldapsPort?: number;
   gcPort?: number;
   gcsPort?: number;
+  /** serve /metrics and /healthz on this HTTP port (0: any free one); off when undefined */
+  httpPort?: number;
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
@@ -71,7 +75,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
   const data = join(dir, 'data');
   const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
   if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -100,6 +104,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     url,
     ldapsUrl,
     gcUrl: urls['gc']!,
+    httpUrl: urls['http'],
     port: Number(new URL(url).port),
     pid: child.pid!,
     ldapsPort: Number(new URL(ldapsUrl).port),

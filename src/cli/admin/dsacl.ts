@@ -1,6 +1,6 @@
 // forestd dsacl show|add: an object's DACL as readable ACEs; ACEs added from SDDL.
 import { Attribute, Change, EqualityFilter } from 'ldapts';
-import { attempt, connectionSettings, CONNECTION_USAGE, EXIT, AdminError, parse, print, sdFlagsControl, Session, table, usage, type Session as S, type Row } from './common.js';
+import { attempt, connectionSettings, CONNECTION_USAGE, EXIT, AdminError, first, parse, print, sdFlagsControl, Session, table, usage, type Session as S, type Row } from './common.js';
 import { formatSddl, parseSddl, SddlError, sidToSddl, type SddlContext } from '../../security/sddl.js';
 import { decodeSecurityDescriptor, encodeSecurityDescriptor, isObjectAceType, ACE_TYPE, INHERITED_ACE, OBJECT_INHERIT_ACE, CONTAINER_INHERIT_ACE, INHERIT_ONLY_ACE, NO_PROPAGATE_INHERIT_ACE, SE_DACL_PRESENT, type Ace } from '../../security/security-descriptor.js';
 import { sidToString } from '../../schema/syntaxes/string-sid.js';
@@ -158,8 +158,8 @@ async function trusteeName(s: S, sid: Uint8Array, ctx: SddlContext, cache: Map<s
   let name = alias === text ? text : `${alias} (${text})`;
   // a domain account: its sAMAccountName (objectSid searches take the SID string, MS-ADTS 3.1.1.3.1.2.2)
   const r = await s.client.search(await s.domainDN(), { scope: 'sub', filter: `(objectSid=${text})`, attributes: ['sAMAccountName'] }).catch(() => undefined);
-  const acct = r?.searchEntries[0]?.sAMAccountName;
-  if (acct) name = `${String(acct)} (${text})`;
+  const acct = first(r?.searchEntries[0]?.sAMAccountName);
+  if (acct) name = `${acct} (${text})`;
   cache.set(text, name);
   return name;
 }
