@@ -164,10 +164,14 @@ test('group add / add-member / members / remove-member', T, async () => {
   assert.deepEqual(list.map((m) => m.name).sort(), [u1, u2].sort());
   assert.equal((await admin(['group', 'remove-member', g, u1])).code, 0);
   assert.deepEqual(await members(), [`CN=${u2},CN=Users,${f.baseDN}`]);
-  // removing a member that is not one: AD 53 (unwillingToPerform) with 00000561? — whatever AD says, not a success
+  // removing a member that is not one: AD's 53 with ERROR_MEMBER_NOT_IN_ALIAS (00000561), as AD answers, problem 5003
   const notMember = await admin(['group', 'remove-member', g, u1]);
-  assert.notEqual(notMember.code, 0);
-  assert.match(notMember.stderr, /LDAP result \d+/);
+  assert.equal(notMember.code, 1);
+  assert.match(notMember.stderr, /LDAP result 53: 00000561: .*problem 5003/);
+  // and adding one twice: 68 with ERROR_MEMBER_IN_ALIAS (00000562)
+  const twice = await admin(['group', 'add-member', g, u2]);
+  assert.equal(twice.code, 1);
+  assert.match(twice.stderr, /LDAP result 68: 00000562: .*problem 6005/);
 });
 
 test('computer add / list', T, async () => {

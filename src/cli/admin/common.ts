@@ -211,16 +211,24 @@ function connectError(e: unknown, s: ConnectionSettings): AdminError {
   return new AdminError(`cannot reach ${s.url}: ${sys ? `${sys} ` : ''}${err.message}`, EXIT.connect, 'ERR_CONNECT', 'is forestd serving there? (forestd serve prints the URLs it listens on)');
 }
 
-const HINTS: Record<number, string> = {
-  10: 'the object is in another naming context',
-  19: 'the value breaks a constraint (password policy, value syntax or size): see the data code',
-  21: 'a value does not fit the attribute syntax',
+// What to do, by AD's Win32 error code (the 8 hex digits that start AD's diagnostic message),
+// else by LDAP result code.
+const WIN32_HINTS: Record<number, string> = {
+  0x0000001f: 'secrets (unicodePwd) need an encrypted connection: use an ldaps:// URL or --starttls',
+  0x0000052d: 'the password does not meet the domain policy (forestd domain policy show)',
+  0x00000561: 'that member is not in the group (forestd group members GROUP)',
+  0x00000562: 'that member is already in the group',
+  0x00002071: 'an object with that name exists: pick another name, or delete it first',
+  0x00000524: 'an account with that sAMAccountName exists: pick another name',
+  0x00002030: 'check the DN or name: the object does not exist',
+  0x00002098: 'bind as an account with the rights (e.g. Administrator)',
+  0x0000208d: 'the parent does not exist: check --ou / --parent',
+};
+const LDAP_HINTS: Record<number, string> = {
   32: 'check the DN or name',
   34: 'the DN is not well formed',
   50: 'bind as an account with the rights (e.g. Administrator)',
-  53: 'secrets (unicodePwd) need an encrypted connection: use an ldaps:// URL or --starttls',
   65: 'the object class does not allow this attribute, or a mandatory one is missing',
-  68: 'pick another name, or delete the existing object first',
 };
 
 /** Maps an LDAP error from ldapts to an AdminError with AD's diagnostic and a hint. */
@@ -229,7 +237,10 @@ export function ldapError(e: unknown, what: string): AdminError {
   const err = e as Error & { code?: number };
   if (typeof err.code !== 'number') return new AdminError(`${what}: ${err.message}`, EXIT.refused, 'ERR_LDAP');
   const exit = err.code === 32 ? EXIT.notFound : err.code === 49 ? EXIT.connect : EXIT.refused;
-  return new AdminError(`${what}: LDAP result ${err.code}: ${err.message}`, exit, `LDAP_${err.code}`, HINTS[err.code]);
+  const message = err.message.replace(/ Code: 0x[0-9a-f]+$/i, '');
+  const win32 = /^([0-9A-Fa-f]{8}):/.exec(message)?.[1];
+  const hint = (win32 && WIN32_HINTS[parseInt(win32, 16)]) || LDAP_HINTS[err.code];
+  return new AdminError(`${what}: LDAP result ${err.code}: ${message}`, exit, `LDAP_${err.code}`, hint);
 }
 
 /** Runs `fn` and turns failures into AdminErrors naming `what`. */

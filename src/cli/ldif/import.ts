@@ -90,7 +90,7 @@ export async function importLdif(settings: ConnectionSettings, o: ImportOptions)
   const fail = (r: LdifRecord, err: unknown) => {
     const e = err as Error & { code?: number };
     const code = typeof e.code === 'number' ? e.code : undefined;
-    const msg = code !== undefined ? e.message.replace(/ Code: 0x[0-9a-f]+$/, '') : e.message;
+    const msg = (code !== undefined ? e.message.replace(/ Code: 0x[0-9a-f]+$/, '') : e.message).replace(/\s*\n\s*/g, ' ');
     const f: Failure = { index: r.index, line: r.line, dn: r.dn, changetype: r.kind, resultCode: code, error: msg };
     summary.failed++;
     summary.failures.push(f);
