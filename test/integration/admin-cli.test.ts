@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startForestd, run, haveTool, type RunningForestd } from '../helpers/forestd.js';
+import { startForestd, run, haveTool, CLI, type RunningForestd } from '../helpers/forestd.js';
 import { cli, connArgs, adminEnv, ldapsearch } from '../helpers/admin-cli.js';
 
 let f: RunningForestd;
@@ -275,4 +275,19 @@ test('bad usage is exit 2 and an unreachable DC exit 3', T, async () => {
   const gone = await cli(['user', 'list', '--url', 'ldap://127.0.0.1:1', '--bind-dn', f.adminUPN], adminEnv(f));
   assert.equal(gone.code, 3);
   assert.match(gone.stderr, /ECONNREFUSED/);
+});
+
+test('with no --password-file and no FORESTD_PASSWORD the password is asked for on the terminal', T, async () => {
+  haveTool('/usr/bin/script');
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const cmd = [process.execPath, ...process.execArgv, CLI, 'fsmo', 'show', '--json', ...connArgs(f)].map(q).join(' ');
+  // script(1) runs the command on a pseudo-terminal and types its own stdin into it
+  const r = await run('/usr/bin/script', ['-q', '-e', '-c', cmd, '/dev/null'], `${f.adminPassword}\r`, { FORESTD_PASSWORD: '' });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /password: /);
+  const json = r.stdout.slice(r.stdout.indexOf('['));
+  assert.equal((JSON.parse(json.replace(/\r\n/g, '\n')) as unknown[]).length, 5);
+  // negative control: a wrong answer at the prompt is a failed bind
+  const wrong = await run('/usr/bin/script', ['-q', '-e', '-c', cmd, '/dev/null'], 'Wr0ng-Passw0rd!\r', { FORESTD_PASSWORD: '' });
+  assert.equal(wrong.code, 3);
 });
