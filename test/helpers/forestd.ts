@@ -14,6 +14,10 @@ export interface RunningForestd {
   url: string;
   ldapsUrl: string;
   gcUrl: string;
+  /** the global catalog over TLS (AD: 3269) */
+  gcsUrl: string;
+  /** the PEM certificate forestd made at first start (<data>/tls/), for clients' CA file */
+  certPath: string;
   port: number;
   ldapsPort: number;
   /** process id of the serving forestd */
@@ -84,6 +88,8 @@ export async function startForestd(o: { realm?: string; netbios?: string; adminP
     url,
     ldapsUrl,
     gcUrl: urls['gc']!,
+    gcsUrl: urls['gc-tls']!,
+    certPath: join(data, 'tls', 'cert.pem'),
     port: Number(new URL(url).port),
     pid: child.pid!,
     ldapsPort: Number(new URL(ldapsUrl).port),
@@ -108,22 +114,37 @@ export async function startForestd(o: { realm?: string; netbios?: string; adminP
   };
 }
 
-/** Runs a command (an LDAP client) and returns its output. */
-export function run(cmd: string, args: string[], input?: string, env?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs a command (an LDAP client) and returns its output. A client that hangs is killed after
+ * `timeoutMs` (default 60 s) and the promise rejects, naming the command: a safety deadline that
+ * fails the test, never a wait.
+ */
+export function run(cmd: string, args: string[], input?: string, env?: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
+    const ms = opts.timeoutMs ?? 60_000;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')}: no exit within ${ms} ms (killed)\n${stdout}\n${stderr}`));
+    }, ms);
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.on('error', () => {}); // a client that exits without reading its input
     child.stdin.end(input ?? '');
   });
 }
 
-/** The python with Debian's python3-ldap3 (the system one; CI installs the package there). */
-export const PYTHON = process.env.FORESTD_PYTHON ?? '/usr/bin/python3';
+export { PYTHON } from './tools.js';
 
 export function readAdminPassword(dir: string): string {
   return readFileSync(join(dir, 'admin-password'), 'utf8').trim();
