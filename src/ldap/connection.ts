@@ -56,6 +56,7 @@ import type {
 import type { BindResult, DirectoryService, Identity, OperationContext, SearchSink, Session } from '../dsa/api.js';
 import type { LdapPolicies } from './policies.js';
 import {
+  backpressureChannel,
   connectionChannel,
   errorChannel,
   operationChannel,
@@ -678,6 +679,9 @@ export class Connection {
     if (!this.socket.write(data)) {
       this.needDrain = true;
       this.updateReading();
+      if (backpressureChannel.hasSubscribers) {
+        backpressureChannel.publish({ connectionId: this.id, bufferedBytes: this.socket.writableLength });
+      }
     }
   };
 
