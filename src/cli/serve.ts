@@ -9,6 +9,7 @@ import { stderrLogger } from '../ldap/logger.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
 import { collectGarbage } from '../dsa/garbage-collection.js';
+import { subscribe } from 'node:diagnostics_channel';
 
 export interface ServeSettings {
   data: string;
@@ -38,6 +39,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   ];
   server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info') });
   const bound = await server.listen();
+  if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
   // background work of the DSA: link batches left by a delete before a restart (MS-ADTS 3.1.1.1.16),
   // and deleted-objects whose lifetime ended becoming recycled-objects (3.1.1.1.5.1), hourly
   void resumeDelayedLinks(dir).catch((e: unknown) => console.error('forestd: delayed link processing failed:', e));
@@ -67,4 +69,14 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   await server.close();
   await delayedLinksIdle(dir);
   await dir.close();
+}
+
+/**
+ * FORESTD_TEST_HOOKS=1: events the integration tests wait on (instead of sleeping), one line on
+ * stdout each: `hook <channel> <json>`.
+ */
+function testHooks(): void {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure']) {
+    subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
+  }
 }

@@ -33,6 +33,13 @@ export interface RunningForestd {
   log(): string;
   /** the serving process has not exited */
   alive(): boolean;
+  /**
+   * Resolves with the `n`-th (from 1, counting from the start) test hook event of `channel`
+   * (src/cli/serve.ts testHooks), e.g. hook('forestd:dirsync:notify', 1).
+   */
+  hook(channel: string, n: number, pred?: (ev: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /** How many test hook events of `channel` (matching `pred`) have arrived so far. */
+  hookCount(channel: string, pred?: (ev: Record<string, unknown>) => boolean): number;
 }
 
 export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -59,9 +66,22 @@ export async function startForestd(o: { realm?: string; netbios?: string; adminP
   const data = join(dir, 'data');
   const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
   if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, CLI, 'serve', '--data', data, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, CLI, 'serve', '--data', data, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';
   let err = '';
+  const hooks: Array<{ channel: string; ev: Record<string, unknown> }> = [];
+  const hookWaiters = new Set<() => void>();
+  let lineBuf = '';
+  child.stdout!.on('data', (d) => {
+    lineBuf += d;
+    const lines = lineBuf.split('\n');
+    lineBuf = lines.pop()!;
+    for (const l of lines) {
+      const m = /^hook (\S+) (.*)$/.exec(l);
+      if (m) hooks.push({ channel: m[1]!, ev: JSON.parse(m[2]!) as Record<string, unknown> });
+    }
+    for (const w of [...hookWaiters]) w();
+  });
   child.stderr!.on('data', (d) => (err += d));
   const urls = await new Promise<Record<string, string>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`forestd did not start in time:\n${out}\n${err}`)), 30_000);
@@ -101,6 +121,23 @@ export async function startForestd(o: { realm?: string; netbios?: string; adminP
     adminPassword,
     log: () => err,
     alive: () => child.exitCode === null && child.signalCode === null,
+    hookCount: (channel, pred = () => true) => hooks.filter((h) => h.channel === channel && pred(h.ev)).length,
+    hook(channel, n, pred = () => true) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const found = hooks.filter((h) => h.channel === channel && pred(h.ev));
+          if (found.length >= n) {
+            hookWaiters.delete(check);
+            resolve(found[n - 1]!.ev);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            hookWaiters.delete(check);
+            reject(new Error(`forestd exited while a test waited for ${channel} #${n}`));
+          }
+        };
+        hookWaiters.add(check);
+        check();
+      });
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
