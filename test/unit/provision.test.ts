@@ -125,7 +125,12 @@ test('provisioning refuses bad input and an existing forest', async () => {
     await assert.rejects(provision({ dataDir: join(t.dir, 'a'), realm: 'nodots', netbios: 'X', adminPassword: 'Passw0rd!' }), (e: unknown) => e instanceof ProvisionError && e.code === 'ERR_PROVISION_REALM');
     await assert.rejects(provision({ dataDir: join(t.dir, 'b'), realm: 'a.b', netbios: 'WAY-TOO-LONG-NAME', adminPassword: 'Passw0rd!' }), (e: unknown) => e instanceof ProvisionError && e.code === 'ERR_PROVISION_NETBIOS');
     await assert.rejects(provision({ dataDir: join(t.dir, 'c'), realm: 'a.b', netbios: 'AB', adminPassword: 'short' }), (e: unknown) => e instanceof ProvisionError && e.code === 'ERR_PROVISION_PASSWORD');
-    await assert.rejects(provision({ dataDir: data, realm: 'a.b', netbios: 'AB', adminPassword: 'Passw0rd!' }), (e: unknown) => e instanceof Error && (e as { code?: string }).code !== undefined);
+    // a directory that already holds a forest: the one this file provisioned (open), and a closed one
+    const exists = (e: unknown) => e instanceof ProvisionError && e.code === 'ERR_PROVISION_EXISTS';
+    await assert.rejects(provision({ dataDir: data, realm: 'a.b', netbios: 'AB', adminPassword: 'Passw0rd!' }), exists);
+    const other = await provision({ dataDir: join(t.dir, 'd'), realm: 'a.b', netbios: 'AB', adminPassword: 'Passw0rd!' });
+    await other.directory.close();
+    await assert.rejects(provision({ dataDir: join(t.dir, 'd'), realm: 'c.d', netbios: 'CD', adminPassword: 'Passw0rd!' }), exists);
   } finally {
     t.cleanup();
   }
