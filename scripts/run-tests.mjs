@@ -5,7 +5,8 @@
 // Environment:
 //   FORESTD_TEST_TIMEOUT_MS  per-test timeout (default 180000): a hung client fails its test
 //   FORESTD_REQUIRE_ALL=1    a missing external tool fails instead of skipping (.ci/run sets it)
-//   FORESTD_PROPERTY_RUNS    runs per model-based property (default: each property's fixed count)
+//   FORESTD_PROPERTY_RUNS    runs per property (default: each property's own count, fixed seed)
+//   FORESTD_PROPERTY_SEED    another fixed seed for every property
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -40,5 +41,7 @@ if (chosen.length === 0) {
   process.exit(1);
 }
 const timeout = Number(process.env.FORESTD_TEST_TIMEOUT_MS ?? 180_000);
-const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', `--test-timeout=${timeout}`, ...chosen], { stdio: 'inherit' });
+// fixed fast-check seeds for every property (test/helpers/property-setup.ts)
+const setup = new URL('../dist/test/helpers/property-setup.js', import.meta.url).href;
+const r = spawnSync(process.execPath, ['--enable-source-maps', `--import=${setup}`, '--test', '--test-concurrency=2', `--test-timeout=${timeout}`, ...chosen], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
