@@ -27,14 +27,22 @@ export const TOOLS: Record<string, string> = {
   openssl: 'openssl',
   [PYTHON]: 'python3',
   'python:ldap3': 'python3-ldap3',
+  'python:samba': 'python3-samba',
+  'python:impacket': 'python3-impacket',
+  'samba-tool': 'samba-common-bin',
+  net: 'samba-common-bin',
+  ldbsearch: 'ldb-tools',
+  ldapdomaindump: 'python3-ldapdomaindump',
+  ndrdump: 'samba-testsuite',
+  adcli: 'adcli',
 };
 
-/** Whether `cmd` is an executable on PATH (or, with a '/', at that path). */
+/** Whether `cmd` is an executable on PATH (or, with a '/', a file at that path: a script works too). */
 export function onPath(cmd: string, path = process.env.PATH ?? ''): boolean {
   const candidates = cmd.includes('/') ? [cmd] : path.split(delimiter).filter(Boolean).map((d) => join(d, cmd));
   for (const c of candidates) {
     try {
-      accessSync(c, constants.X_OK);
+      accessSync(c, cmd.includes('/') ? constants.R_OK : constants.X_OK);
       return true;
     } catch {
       // not here
