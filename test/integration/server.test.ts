@@ -340,7 +340,7 @@ describe('LdapServer', () => {
   let gcTlsPort: number;
   const clients: Client[] = [];
   const client = (url?: string, tlsOptions?: tls.ConnectionOptions): Client => {
-    const c = new Client({ url: url ?? `ldap://${HOST}:${port}`, tlsOptions, timeout: 10_000 });
+    const c = new Client({ url: url ?? `ldap://${HOST}:${port}`, tlsOptions, timeout: 30_000 });
     clients.push(c);
     return c;
   };
@@ -518,24 +518,24 @@ describe('LdapServer', () => {
     raw.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const n = await raw.notice();
     assert.equal(resultCode(n), ResultCode.protocolError);
-    await withTimeout(raw.closed, 5000, 'close after garbage');
+    await withTimeout(raw.closed, 30_000, 'close after garbage');
     // a well-framed PDU whose body does not decode (messageID 5, no protocolOp): RFC 4511 4.1.1
     const raw2 = await RawClient.connect(port);
     raw2.socket.write(Buffer.from([0x30, 0x05, 0x02, 0x01, 0x05, 0x04, 0x00]));
     assert.equal(resultCode(await raw2.notice()), ResultCode.protocolError);
-    await withTimeout(raw2.closed, 5000, 'close after bad PDU');
+    await withTimeout(raw2.closed, 30_000, 'close after bad PDU');
     // a response PDU from the client is not a request
     const raw3 = await RawClient.connect(port);
     raw3.send({ messageID: 9, protocolOp: { type: 'delResponse', resultCode: 0, matchedDN: '', diagnosticMessage: '' }, controls: [] });
     assert.equal(resultCode(await raw3.notice()), ResultCode.protocolError);
-    await withTimeout(raw3.closed, 5000, 'close after response PDU');
+    await withTimeout(raw3.closed, 30_000, 'close after response PDU');
     // random bytes, many connections
     for (let i = 0; i < 20; i++) {
       const r = await RawClient.connect(port);
       const junk = Buffer.from(Array.from({ length: 200 }, () => Math.floor(Math.random() * 256)));
       junk[0] = 0x31; // never a valid LDAPMessage start
       r.socket.write(junk);
-      await withTimeout(r.closed, 5000, 'close after random bytes');
+      await withTimeout(r.closed, 30_000, 'close after random bytes');
     }
     assert.equal((await good.search('echo=2', { scope: 'base' })).searchEntries.length, 1);
   });
@@ -622,7 +622,7 @@ describe('LdapServer', () => {
         diagnosticsChannel.subscribe('forestd:ldap:connection', onClose);
       });
       raw.send({ messageID: 12, protocolOp: { type: 'unbindRequest' }, controls: [] });
-      await withTimeout(raw.closed, 5000, 'close after unbind');
+      await withTimeout(raw.closed, 30_000, 'close after unbind');
       await withTimeout(serverClosed, 30_000, 'the server\'s close event');
     } finally {
       diagnosticsChannel.unsubscribe('forestd:ldap:operation', onOp);
@@ -645,7 +645,7 @@ describe('LdapServer', () => {
       const run = (args: string[]) =>
         new Promise<{ code: number; stdout: string; stderr: string; missing: boolean }>((resolve) => {
           execFile('ldapsearch', ['-x', ...args, '-b', '', '-s', 'base'], {
-            timeout: 10_000,
+            timeout: 30_000,
             env: { ...process.env, LDAPTLS_CACERT: caFile, LDAPTLS_REQCERT: 'demand', LDAPCONF: '/dev/null', LDAPRC: '/dev/null' },
           }, (err, stdout, stderr) => {
             const code = (err as NodeJS.ErrnoException | null)?.code;
@@ -715,7 +715,7 @@ describe('LdapServer limits', () => {
       });
       const n = await raw.notice();
       assert.equal(resultCode(n), ResultCode.protocolError);
-      await withTimeout(raw.closed, 5000, 'close after oversized PDU');
+      await withTimeout(raw.closed, 30_000, 'close after oversized PDU');
       assert.equal(raw.messages.filter((m) => m.messageID === 1).length, 0);
       assert.equal((await good.search('echo=2', { scope: 'base' })).searchEntries.length, 1);
       await good.unbind();
@@ -732,11 +732,11 @@ describe('LdapServer limits', () => {
       await idle.waitFor(isDone(1), 'search 1');
       const n = await idle.notice();
       assert.equal(resultCode(n), ResultCode.adminLimitExceeded);
-      await withTimeout(idle.closed, 5000, 'idle close');
+      await withTimeout(idle.closed, 30_000, 'idle close');
       // never sending anything: InitRecvTimeout
       const silent = await RawClient.connect(port);
       await silent.notice();
-      await withTimeout(silent.closed, 5000, 'init recv close');
+      await withTimeout(silent.closed, 30_000, 'init recv close');
       // an operation in progress is not idleness
       const busy = await RawClient.connect(port);
       busy.send(searchMsg(1, 'sleep=700'));
@@ -776,10 +776,10 @@ describe('LdapServer limits', () => {
       await b.waitFor(isDone(1), 'b');
       const c = await RawClient.connect(port);
       assert.equal(resultCode(await c.notice()), ResultCode.busy);
-      await withTimeout(c.closed, 5000, 'refused close');
+      await withTimeout(c.closed, 30_000, 'refused close');
       const serverSide = once(closes, 'close');
       a.socket.destroy();
-      await withTimeout(a.closed, 5000, 'a closed');
+      await withTimeout(a.closed, 30_000, 'a closed');
       await withTimeout(serverSide, 30_000, 'the server closed a'); // the slot is free once the server saw it
       assert.equal(server.connectionCount, 1);
       const d = await RawClient.connect(port);
@@ -803,10 +803,10 @@ describe('LdapServer limits', () => {
     await waiting; // all 25 'wait' searches are running: close() must abort each
     const lib = new Client({ url: `ldap://${HOST}:${port}` });
     await lib.bind(ADMIN_DN, PASSWORD);
-    await withTimeout(server.close(), 10_000, 'server.close()');
+    await withTimeout(server.close(), 30_000, 'server.close()');
     for (const r of raws) {
       assert.equal(resultCode(await r.notice()), ResultCode.unavailable);
-      await withTimeout(r.closed, 5000, 'client close');
+      await withTimeout(r.closed, 30_000, 'client close');
     }
     assert.equal(server.connectionCount, 0);
     assert.equal(dir.aborts.length, 25);
