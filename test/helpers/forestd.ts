@@ -170,7 +170,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
 
 /**
  * Runs a command (an LDAP client) and returns its output. A client that hangs is killed after
- * `timeoutMs` (default 60 s) and the promise rejects, naming the command: a safety deadline that
+ * `timeoutMs` (default 120 s) and the promise rejects, naming the command: a safety deadline that
  * fails the test, never a wait.
  */
 export function run(cmd: string, args: string[], input?: string, env?: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -178,7 +178,7 @@ export function run(cmd: string, args: string[], input?: string, env?: Record<st
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
-    const ms = opts.timeoutMs ?? 60_000;
+    const ms = opts.timeoutMs ?? 120_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${cmd} ${args.join(' ')}: no exit within ${ms} ms (killed)\n${stdout}\n${stderr}`));

@@ -20,7 +20,7 @@ interface SyncResult {
   cookie: string;
 }
 async function dirsync(cookie: string, incremental: boolean, maxLength = 0): Promise<SyncResult> {
-  const r = await run(PYTHON, [script, f.url, f.baseDN, f.adminDN, f.adminPassword, cookie, incremental ? '1' : '0', String(maxLength)]);
+  const r = await run(PYTHON, [script, f.url, f.baseDN, f.adminDN, f.adminPassword, cookie, incremental ? '1' : '0', String(maxLength)], undefined, undefined, { timeoutMs: 200_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as SyncResult;
 }
