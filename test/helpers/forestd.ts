@@ -52,7 +52,7 @@ export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promi
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -100,7 +100,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
   });
   child.stderr!.on('data', (d) => (err += d));
   const urls = await new Promise<Record<string, string>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`forestd did not start in time:\n${out}\n${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`forestd did not start in time:\n${out}\n${err}`)), 90_000);
     child.stdout!.on('data', (d) => {
       out += d;
       // serve prints one "listening <kind> <url>" line per listener, then "ready"
