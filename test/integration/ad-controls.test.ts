@@ -365,6 +365,10 @@ test('LDAP_SERVER_EXTENDED_DN_OID: <GUID=…>;<SID=…>;dn in objectName and DN-
   const { searchEntries } = await c.search(user(3), { scope: 'base', attributes: ['memberOf'] }, [new RawControl(OID.extendedDn, true, seq(int(1)))]);
   assert.equal(searchEntries[0]!.dn, `<GUID=${guidString(u3.guid)}>;<SID=${sidString(u3.sid!)}>;${user(3)}`);
   assert.equal(String(searchEntries[0]!.memberOf), `<GUID=${guidString(g.guid)}>;<SID=${sidString(g.sid!)}>;${group}`);
+  // without the control: plain DNs
+  const plain = await search(['-b', group, '-s', 'base', '(objectClass=*)', 'member']);
+  assert.equal(plain.entries[0]!.dn, group);
+  assert.ok(strs(plain.entries[0], 'member').includes(user(3)));
 });
 
 test('SHOW_DELETED / SHOW_RECYCLED: a deleted object is seen in CN=Deleted Objects only with them', async () => {
@@ -530,6 +534,10 @@ test('ASQ: base scope on a group returns its members that match the filter; othe
   const r = await search(['-b', `CN=G,${ou}`, '-s', 'base', '-E', ctl(OID.asq, { critical: true, value }), '(description=d1*)', 'description']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.entries.map((e) => e.dn).sort(), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map(user).sort());
+  // without it, the same base search is about the group itself, which does not match
+  const plain = await search(['-b', `CN=G,${ou}`, '-s', 'base', '(description=d1*)', 'description']);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.deepEqual(plain.entries, []);
   assert.equal(intOf(seqOf(control(r.results[0], OID.asq).value)[0]), 0, 'ASQ result success');
   const sub = await search(['-b', `CN=G,${ou}`, '-s', 'sub', '-E', ctl(OID.asq, { critical: true, value }), '(description=d1*)', '1.1']);
   assert.equal(sub.code, 53);
@@ -549,6 +557,10 @@ test('DirSync EX: a first request returns the objects and a cookie', async () =>
   const v = seqOf(control(r.results[0], OID.dirSyncEx).value);
   assert.equal(v[2]?.tag, 0x04);
   assert.equal(v[2]!.value.subarray(0, 4).toString('latin1'), 'MSDS', 'a DirSync cookie');
+  // without it: the same entry, no DirSync response control
+  const plain = await search(['-b', f.baseDN, '(sAMAccountName=ctl7)', 'description']);
+  assert.deepEqual(plain.entries.map((e) => e.dn), [user(7)]);
+  assert.ok(!plain.results[0]!.controls.some((x) => x.oid === OID.dirSyncEx), 'no DirSync control without the request');
 });
 
 test('an unknown control: critical → 12 on search and modify; non-critical ignored', async () => {
