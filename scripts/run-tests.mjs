@@ -22,7 +22,8 @@ const args = process.argv.slice(2);
 const lint = !args.includes('--no-lint');
 const filters = args.filter((a) => a !== '--no-lint');
 if (lint) {
-  const l = spawnSync(process.execPath, ['scripts/lint-tests.mjs'], { stdio: 'inherit' });
+  // FORESTD_LINT_ROOT: lint another tree (the runner's own test uses it)
+  const l = spawnSync(process.execPath, ['scripts/lint-tests.mjs', '--root', process.env.FORESTD_LINT_ROOT ?? '.'], { stdio: 'inherit' });
   if (l.status !== 0) process.exit(l.status ?? 1);
 }
 

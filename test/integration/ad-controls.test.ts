@@ -27,7 +27,7 @@ const OID = {
 } as const;
 const SORT_RESPONSE = '1.2.840.113556.1.4.474';
 const VLV_RESPONSE = '2.16.840.1.113730.3.4.10';
-/** Claimed by the rootDSE, exercised elsewhere: DirSync by dirsync-ldap3.test.ts; notification only by test/unit/dirsync.test.ts so far. */
+/** Claimed by the rootDSE, exercised elsewhere: DirSync by dirsync-ldap3.test.ts; notification by notification.test.ts. */
 const COVERED_ELSEWHERE = ['1.2.840.113556.1.4.841', '1.2.840.113556.1.4.528'];
 const UNKNOWN = '1.2.3.4.5.6.7.8.9';
 

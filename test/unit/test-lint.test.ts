@@ -133,3 +133,31 @@ test('the real tree is clean', () => {
   const r = spawnSync(process.execPath, [LINT, '--root', repoRoot], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
 });
+
+test('npm test runs the lint first: a violation stops the run before any test; a clean tree runs them', () => {
+  const runWith = (files: Record<string, string>) => {
+    const t = tempDir('forestd-lint-run-');
+    try {
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(join(t.dir, 'test', name, '..'), { recursive: true });
+        writeFileSync(join(t.dir, 'test', name), text);
+      }
+      return spawnSync(process.execPath, ['scripts/run-tests.mjs', 'unit/tools.test.js'], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, FORESTD_LINT_ROOT: t.dir, NODE_TEST_CONTEXT: undefined },
+      });
+    } finally {
+      t.cleanup();
+    }
+  };
+  const bad = runWith({ 'unit/x.test.ts': "import { test } from 'node:test';\ntest('sleepy', async () => { await new Promise((r) => setTimeout(r, 5)); });\n" });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /test\/unit\/x\.test\.ts:2: \[sleep\]/);
+  assert.match(bad.stderr, /test\/unit\/x\.test\.ts:2: \[no-assert\]/);
+  assert.doesNotMatch(bad.stdout, /# tests/, 'no test ran');
+  const clean = runWith({ 'unit/y.test.ts': "import { test } from 'node:test';\nimport assert from 'node:assert';\ntest('fine', () => { assert.ok(true); });\n" });
+  assert.equal(clean.status, 0, clean.stderr);
+  assert.match(clean.stdout, /# pass \d+/);
+});
