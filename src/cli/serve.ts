@@ -22,6 +22,8 @@ export interface ServeSettings {
   gcsPort: number;
   /** CLDAP (UDP) port for the LDAP ping (MS-ADTS 6.3.3); AD answers on 389, the LDAP port's number */
   cldapPort: number;
+  /** AD's LdapEnforceChannelBinding: 0 never check, 1 check when the client sends one, 2 require it (on TLS) */
+  enforceChannelBinding?: 0 | 1 | 2;
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
@@ -43,7 +45,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     { host: s.host, port: s.gcPort, globalCatalog: true, name: 'gc' },
     { host: s.host, port: s.gcsPort, tls: true, globalCatalog: true, name: 'gc-tls' },
   ];
-  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info') });
+  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding });
   const bound = await server.listen();
   if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
   const cldap = new CldapServer({ directory: service, host: s.host, port: s.cldapPort, maxQueryDuration: policies.MaxQueryDuration, logger: stderrLogger('info') });
