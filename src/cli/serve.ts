@@ -11,6 +11,7 @@ import { hasOpenSslConfig, reexecWithOpenSslConfig } from './openssl.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
 import { collectGarbage } from '../dsa/garbage-collection.js';
+import { subscribe } from 'node:diagnostics_channel';
 
 export interface ServeSettings {
   data: string;
@@ -21,6 +22,8 @@ export interface ServeSettings {
   gcsPort: number;
   /** CLDAP (UDP) port for the LDAP ping (MS-ADTS 6.3.3); AD answers on 389, the LDAP port's number */
   cldapPort: number;
+  /** AD's LdapEnforceChannelBinding: 0 never check, 1 check when the client sends one, 2 require it (on TLS) */
+  enforceChannelBinding?: 0 | 1 | 2;
   /** HTTP port for /metrics and /healthz (src/metrics); off when undefined */
   httpPort?: number;
 }
@@ -47,8 +50,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     { host: s.host, port: s.gcPort, globalCatalog: true, name: 'gc' },
     { host: s.host, port: s.gcsPort, tls: true, globalCatalog: true, name: 'gc-tls' },
   ];
-  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info') });
+  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding });
   const bound = await server.listen();
+  if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
   const cldap = new CldapServer({ directory: service, host: s.host, port: s.cldapPort, maxQueryDuration: policies.MaxQueryDuration, logger: stderrLogger('info') });
   let cldapBound: { address: string; port: number };
   try {
@@ -104,4 +108,14 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   await server.close();
   await delayedLinksIdle(dir);
   await dir.close();
+}
+
+/**
+ * FORESTD_TEST_HOOKS=1: events the integration tests wait on (instead of sleeping), one line on
+ * stdout each: `hook <channel> <json>`.
+ */
+function testHooks(): void {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure']) {
+    subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
+  }
 }

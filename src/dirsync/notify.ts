@@ -22,8 +22,8 @@ import type { Store } from '../store/store.js';
 import type { StoredValue } from '../schema/syntaxes/syntax.js';
 import { channel } from 'node:diagnostics_channel';
 
-/** `{ event: 'subscribe' | 'unsubscribe', session }` as notification subscriptions start and end (metrics). */
-export const notificationChannel = channel('forestd:dirsync:notification');
+/** `{ event: 'subscribe' | 'unsubscribe', session }` as a notification search starts or stops listening. */
+export const notifyChannel = channel('forestd:dirsync:notify');
 
 /** MS-ADTS 3.1.1.3.4.6 MaxNotificationPerConn default */
 export const MAX_NOTIFICATION_PER_CONN = 5;
@@ -56,14 +56,12 @@ class NotificationHub {
 
   add(s: Subscription): void {
     this.subs.add(s);
-    if (notificationChannel.hasSubscribers) notificationChannel.publish({ event: 'subscribe', session: s.session });
     this.perSession.set(s.session, (this.perSession.get(s.session) ?? 0) + 1);
     this.unlisten ??= this.store.onCommit((changed) => this.dispatch(changed));
   }
 
   remove(s: Subscription): void {
     if (!this.subs.delete(s)) return;
-    if (notificationChannel.hasSubscribers) notificationChannel.publish({ event: 'unsubscribe', session: s.session });
     const n = (this.perSession.get(s.session) ?? 1) - 1;
     if (n <= 0) this.perSession.delete(s.session);
     else this.perSession.set(s.session, n);
@@ -202,12 +200,14 @@ export async function notificationSearch(dir: Directory, req: SearchRequest, ctx
       if (done) return;
       done = true;
       hub.remove(sub);
+      if (notifyChannel.hasSubscribers) notifyChannel.publish({ event: 'unsubscribe', session: ctx.session.id });
       ctx.signal.removeEventListener('abort', onAbort);
       sub.wake?.();
       how();
     }
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     hub.add(sub);
+    if (notifyChannel.hasSubscribers) notifyChannel.publish({ event: 'subscribe', session: ctx.session.id });
 
     // the sender: one entry at a time, at the client's pace
     void (async () => {

@@ -141,7 +141,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
     if (!opts.system) {
       const parentClasses = ((parentRec.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[]).map((oid) => snap.classByOid(oid)?.lDAPDisplayName.toLowerCase());
       const poss = [...cinfo.possSuperiors].map((x) => x.toLowerCase());
-      if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.namingViolation(place, `a ${structural.lDAPDisplayName} cannot be created under this parent (possSuperiors)`);
+      if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.illegalSuperior(place, `a ${structural.lDAPDisplayName} cannot be created under this parent (possSuperiors)`);
     }
     if (parentRec.attrs.find((a) => a.id === A('isDeleted').id)?.values[0] === true) throw AdError.unwillingToPerform(place, 'the parent is deleted');
   } else {

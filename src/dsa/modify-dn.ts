@@ -75,7 +75,7 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
       if (structural) {
         const poss = [...snap.classInfo(structural)!.possSuperiors].map((x) => x.toLowerCase());
         const parentClasses = ((parentRec.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[]).map((o) => snap.classByOid(o)?.lDAPDisplayName.toLowerCase());
-        if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.namingViolation(PLACE, `a ${structural.lDAPDisplayName} cannot be placed under this parent (possSuperiors)`);
+        if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.illegalSuperior(PLACE, `a ${structural.lDAPDisplayName} cannot be placed under this parent (possSuperiors)`);
       }
     }
 

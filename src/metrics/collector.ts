@@ -88,7 +88,7 @@ export class MetricsCollector {
       this.searches.inc({ plan: e.plan });
       this.examined.inc({}, e.examined);
     });
-    this.on('forestd:dirsync:notification', (m) => {
+    this.on('forestd:dirsync:notify', (m) => {
       const e = m as { event: string; session: number };
       this.notifications.add(e.event === 'subscribe' ? 1 : -1);
     });
