@@ -35,7 +35,8 @@ test('anonymous: the rootDSE is readable', async () => {
   assert.equal(r.code, 0, r.stderr);
   const [e] = parseLdif(r.stdout);
   assert.deepEqual(e!.defaultnamingcontext, [f.baseDN]);
-  assert.deepEqual(e!.namingcontexts!.sort(), [f.baseDN, `CN=Configuration,${f.baseDN}`, `CN=Schema,CN=Configuration,${f.baseDN}`].sort());
+  // the domain, configuration and schema NCs and the two DNS application NCs, as a new Windows domain has
+  assert.deepEqual(e!.namingcontexts!.sort(), [f.baseDN, `CN=Configuration,${f.baseDN}`, `CN=Schema,CN=Configuration,${f.baseDN}`, `DC=DomainDnsZones,${f.baseDN}`, `DC=ForestDnsZones,${f.baseDN}`].sort());
   assert.ok(e!.supportedcapabilities!.includes('1.2.840.113556.1.4.800'), 'claims LDAP_CAP_ACTIVE_DIRECTORY_OID');
   assert.deepEqual(e!.supportedldapversion!.sort(), ['2', '3']);
   assert.match(e!.currenttime![0]!, /^\d{14}\.0Z$/);
