@@ -64,7 +64,7 @@ export class DsaService implements DirectoryService {
   }
 
   sessionClosed(session: Session): void {
-    releaseSearchState(session.id);
+    releaseSearchState(session.id, this.dir);
   }
 
   bind(req: BindRequest, ctx: OperationContext): Promise<BindResult> {
