@@ -134,6 +134,10 @@ export function run(cmd: string, args: string[], input?: string, env?: Record<st
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // a client that exits before reading its stdin (ldapsearch) closes the pipe: not an error of the test
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     child.stdin.end(input ?? '');
   });
 }
