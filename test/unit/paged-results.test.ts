@@ -177,3 +177,27 @@ test('MaxQueryDuration: a search whose signal the server aborts ends with timeLi
   // negative control: not aborted, the same search is served
   await search(f.dir, req, context([requestControl(pagedResultsControl, { size: 10, cookie: EMPTY })], { sessionId: 99 }), { entry() {}, reference() {} });
 });
+
+test('VLV: the contextID names its search; each request sees the adds and deletes since the last', async () => {
+  const { vlvResponseControl, VLV_RESPONSE_OID } = await import('../../src/ldap/controls/vlv.js');
+  const sort = requestControl(sortRequestControl, [{ attributeType: 'cn', reverseOrder: false }], true);
+  const vlvReq = (contextID?: Buffer) => requestControl(vlvRequestControl, { beforeCount: 0, afterCount: 1, target: { type: 'byOffset', offset: 1, contentCount: 0 }, ...(contextID ? { contextID } : {}) }, true);
+  const ask = async (filter: string, contextID?: Buffer) => {
+    const dns: string[] = [];
+    const r = await search(f.dir, request(ou, filter, { scope: 1, attributes: ['1.1'] }), context([sort, vlvReq(contextID)]), { entry: (dn) => void dns.push(dn), reference() {} });
+    const v = vlvResponseControl.decodeResponse!(r.controls!.find((c) => c.type === VLV_RESPONSE_OID)!.value);
+    return { dns, count: v.contentCount, contextID: Buffer.from(v.contextID!) };
+  };
+  const a = await ask('(description=vlv)');
+  assert.equal(a.count, 0);
+  addEntries(f.dir, ['v1', 'v2'].map((n) => ({ dn: `CN=${n},${ou}`, attrs: { objectClass: 'user', sAMAccountName: n, description: 'vlv' } })));
+  const b = await ask('(description=vlv)', a.contextID);
+  assert.equal(b.count, 2, 'the add is seen');
+  assert.deepEqual(b.dns, [`CN=v1,${ou}`, `CN=v2,${ou}`]);
+  assert.ok(b.contextID.equals(a.contextID), 'the same search, the same context');
+  await del(f.dir, { type: 'delRequest', entry: `CN=v1,${ou}` }, context());
+  const c = await ask('(description=vlv)', b.contextID);
+  assert.equal(c.count, 1, 'the delete is seen');
+  const other = await ask('(description=other)', b.contextID);
+  assert.ok(!other.contextID.equals(a.contextID), 'another search has another context');
+});

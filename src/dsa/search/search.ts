@@ -48,6 +48,8 @@ import { PAGED_RESULTS_OID } from '../../ldap/controls/paged-results.js';
 import { encodeFilter } from '../../ldap/protocol/filter.js';
 import { compileSort, sortRow, sortRows, sortResponse, type SortPlan, type SortRow } from './controls/sort.js';
 import { vlvWindow, vlvWithoutSort } from './controls/vlv.js';
+import { VLV_REQUEST_OID } from '../../ldap/controls/vlv.js';
+import { createHash } from 'node:crypto';
 import { asqResponse, asqScopeError, asqTargets } from './controls/asq.js';
 
 /** The request controls a search honours (for the rootDSE's supportedControl). */
@@ -125,9 +127,9 @@ interface HeldSearch extends Continuation {
  * but the paged one, in any order. Windows answers a changed request unavailableCriticalExtension
  * (Samba's vlv.py test_paged_changed_expr, _changed_controls, _change_attrs).
  */
-function fingerprint(req: SearchRequest, controls: readonly Control[]): string {
+function fingerprint(req: SearchRequest, controls: readonly Control[], without: string = PAGED_RESULTS_OID): string {
   const ctl = controls
-    .filter((c) => c.type !== PAGED_RESULTS_OID)
+    .filter((c) => c.type !== without)
     .map((c) => `${c.type}/${c.critical ? 1 : 0}/${c.value ? c.value.toString('hex') : '-'}`)
     .sort();
   let filter: string;
@@ -238,7 +240,9 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
         const rows = await collectRows(run, plan, guard);
         sortRows(rows, plan.keys);
         if (c.vlv) {
-          const w = vlvWindow(c.vlv, rows, plan.keys[0], run.rc.ctx);
+          // the VLV context names its search (base, scope, filter, attributes, sort): the same search gets the same contextID
+          const context = createHash('sha256').update(fingerprint(req, ctx.controls, VLV_REQUEST_OID)).digest().subarray(0, 16);
+          const w = vlvWindow(c.vlv, rows, plan.keys[0], run.rc.ctx, context);
           controls.push(w.response);
           run.source = rowsSource(run, rows.slice(w.start, w.end));
           await emit(run, req, ctx, c, sink, limits, guard, Infinity, 'hold');
