@@ -7,6 +7,7 @@ import { CldapServer } from '../ldap/cldap.js';
 import { loadOrCreateCertificate } from '../ldap/tls.js';
 import { SUPPORTED_LDAP_POLICIES, resolvePolicies } from '../ldap/policies.js';
 import { stderrLogger } from '../ldap/logger.js';
+import { hasOpenSslConfig, reexecWithOpenSslConfig } from './openssl.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
 import { collectGarbage } from '../dsa/garbage-collection.js';
@@ -23,6 +24,8 @@ export interface ServeSettings {
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
+  // OpenSSL settings for TLS clients that hang on TLS 1.3 session tickets (src/cli/openssl.ts)
+  if (!hasOpenSslConfig()) return reexecWithOpenSslConfig();
   const dir = Directory.open(s.data);
   const f = dir.forest;
   const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
@@ -74,6 +77,11 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // started by reexecWithOpenSslConfig: stop with the launching process
+    if (process.channel) {
+      process.once('disconnect', stop);
+      process.channel.unref();
+    }
   });
   clearInterval(recycler);
   await cldap.close();

@@ -64,7 +64,8 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     ['supportedControl', src.supportedControls()],
     ['supportedLDAPPolicies', src.supportedLdapPolicies()],
     ['supportedLDAPVersion', ['3', '2']],
-    // supportedSASLMechanisms: none yet — only simple bind is implemented, and the list says so by being absent
+    // MS-ADTS 3.1.1.3.2.24 supportedSASLMechanisms: exactly what binds (GSS-SPNEGO carrying NTLMSSP; no Kerberos yet)
+    ['supportedSASLMechanisms', ['GSS-SPNEGO']],
     ['supportedExtension', src.supportedExtensions()],
     ['validFSMOs', [f.dsaDN]],
     ['dsSchemaAttrCount', [String(dir.schema.snapshot.attributes.length)]],

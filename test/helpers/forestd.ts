@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './tmp.js';
+import { OPENSSL_CONFIG_ARG } from '../../src/cli/openssl.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 export const CLI = fileURLToPath(new URL(`../../src/cli/main${ext}`, import.meta.url));
@@ -70,7 +71,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
   const data = join(dir, 'data');
   const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
   if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
