@@ -134,7 +134,8 @@ export function run(cmd: string, args: string[], input?: string, env?: Record<st
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': the output pipes are drained by then (an 'exit' may come before the last stderr chunk)
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
     // a client that exits before reading its stdin (ldapsearch) closes the pipe: not an error of the test
     child.stdin.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') reject(e);
