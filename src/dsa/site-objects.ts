@@ -21,6 +21,9 @@ const NEW_OBJECT_FLAGS: Record<string, number> = {
   sitelink: FLAG_CONFIG_ALLOW_RENAME,
   sitelinkbridge: FLAG_CONFIG_ALLOW_RENAME,
   ntdsconnection: FLAG_CONFIG_ALLOW_RENAME,
+  // subnets are renamed on Windows (Samba's sites.py test_rename_good_subnet_to_bad_subnet renames one), which a
+  // configuration-NC object may only be with FLAG_CONFIG_ALLOW_RENAME (MS-ADTS 3.1.1.5.4.1.1)
+  subnet: FLAG_CONFIG_ALLOW_RENAME,
 };
 
 /** Applies the rules to a new object of class `structural` (an originating add over LDAP). */

@@ -27,6 +27,8 @@ test('systemFlags of new site, serversContainer, server objects; none on a plain
   assert.equal(flags(`CN=Branch,${SITES}`), 0x02000000, 'FLAG_DISALLOW_MOVE_ON_DELETE');
   assert.equal(flags(`CN=Servers,CN=Branch,${SITES}`), 0x02000000, 'FLAG_DISALLOW_MOVE_ON_DELETE');
   assert.equal(flags(`CN=DC9,CN=Servers,CN=Branch,${SITES}`), 0x52000000, 'FLAG_CONFIG_ALLOW_RENAME | FLAG_CONFIG_ALLOW_LIMITED_MOVE | FLAG_DISALLOW_MOVE_ON_DELETE');
+  await addObject(d, `CN=10.99.0.0/16,CN=Subnets,${SITES}`, { objectClass: 'subnet' });
+  assert.equal(flags(`CN=10.99.0.0/16,CN=Subnets,${SITES}`), 0x40000000, 'FLAG_CONFIG_ALLOW_RENAME');
   // negative control: another class gets no systemFlags
   await addObject(d, `CN=Plain,CN=Services,${CONFIG}`, { objectClass: 'container' });
   assert.equal(flags(`CN=Plain,CN=Services,${CONFIG}`), undefined);
@@ -49,4 +51,19 @@ test('the subnet name rules (the lists of Samba sites.py, which Windows passes)'
   const bad = ['10.11.12.0/14', '1.0.0.0/0', '10.11.13.1/24', '110.0.0.0/33', '110.0.0.0/-1', '310.0.0.0/24', '1.0.0.0/1e', '1.0.0.0/24.0', '1.0.0.0/1/1', '1.0.0.0', '1.23.0/24', '1.23.0.0/0x10', 'aaaa:bbbb::/31', '1::1/127', 'a:b::/130', '::/129', '128.0.0.0/1', '255.255.255.255/32', '0.0.0.0/0', '00.1.2.0/24', '3.01.2.0/24', '0aaaa:bbbb::/32', '000a:bbbb::/32', '100a:0bbb:0023::/48', '0.0.0.0/8', '::/0', '0:0:0:0:0:0:0:0/8', '::0:4/128', '4f::0/48', 'a::g:0/120', 'a:::5:0/120', '10::42:0:0:0:0/64', '1:0:0:4:5::8/127', 'a::10.0.0.0/120', '::ffff:0:0/96', '::3:0/120', '::2:30/124', 'bob', '10.11.16.0/24\u0000hidden'];
   for (const g of good) assert.ok(isValidSubnetName(g), `good: ${g}`);
   for (const b of bad) assert.ok(!isValidSubnetName(b), `bad: ${b}`);
+});
+
+test('renaming a subnet to an invalid prefix → invalidDNSyntax; to a valid one it is renamed', async () => {
+  const { modifyDN } = await import('../../src/dsa/modify-dn.js');
+  const { ctx } = await import('./dsa-fixture.js');
+  await addObject(d, `CN=10.17.0.0/24,CN=Subnets,${SITES}`, { objectClass: 'subnet' });
+  const rename = (to: string) => modifyDN(d, { type: 'modifyDNRequest', entry: `CN=10.17.0.0/24,CN=Subnets,${SITES}`, newrdn: `CN=${to}`, deleteoldrdn: true }, ctx());
+  await assert.rejects(rename('10.11.12.0/14'), (e: LdapError) => e.resultCode === 34);
+  assert.ok(read(d, `CN=10.17.0.0/24,CN=Subnets,${SITES}`), 'still there under its old name');
+  // negative control: a valid prefix, and a non-subnet object may take a name that is not one
+  await rename('10.17.0.0/23');
+  assert.ok(read(d, `CN=10.17.0.0/23,CN=Subnets,${SITES}`));
+  await addObject(d, `CN=Other,CN=Users,DC=example,DC=com`, { objectClass: 'container' });
+  await modifyDN(d, { type: 'modifyDNRequest', entry: `CN=Other,CN=Users,DC=example,DC=com`, newrdn: 'CN=10.11.12.0/14', deleteoldrdn: true }, ctx());
+  assert.ok(read(d, `CN=10.11.12.0/14,CN=Users,DC=example,DC=com`));
 });
