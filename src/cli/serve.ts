@@ -35,7 +35,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   let server: LdapServer | undefined;
   const policies = resolvePolicies();
   const service = new DsaService(dir, {
-    searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn },
+    searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn, MaxResultSetSize: policies.MaxResultSetSize },
     ldapPolicies: () => [...SUPPORTED_LDAP_POLICIES],
     supportedExtensions: () => server?.supportedExtensions ?? [...service.supportedExtensions],
   });
