@@ -196,11 +196,18 @@ export function run(cmd: string, args: string[], input?: string, env?: Record<st
       clearTimeout(timer);
       reject(e);
     });
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the output pipes are drained by then (an 'exit' may come before the last stderr chunk)
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.on('error', () => {}); // a client that exits without reading its input
+    // a client that exits before reading its stdin (ldapsearch) closes the pipe: not an error of the test
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') {
+        clearTimeout(timer);
+        reject(e);
+      }
+    });
     child.stdin.end(input ?? '');
   });
 }
