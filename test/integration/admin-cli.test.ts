@@ -4,17 +4,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startForestd, run, haveTool, CLI, type RunningForestd } from '../helpers/forestd.js';
+import { startForestd, run, CLI, type RunningForestd } from '../helpers/forestd.js';
 import { cli, connArgs, adminEnv, ldapsearch } from '../helpers/admin-cli.js';
+import { skipUnless } from '../helpers/tools.js';
 
 let f: RunningForestd;
-const T = { timeout: 120_000 };
+const T = { timeout: 120_000, ...skipUnless('ldapsearch', 'ldapwhoami', 'ldapmodify') };
 const USER_PW = 'Us3r-Passw0rd!x9';
 let n = 0;
 const unique = (p: string) => `${p}${process.pid % 1000}${++n}`;
 
 before(async () => {
-  haveTool('/usr/bin/ldapsearch');
   f = await startForestd({ adminPassword: 'Passw0rd!x9' });
 });
 after(async () => {
@@ -277,8 +277,7 @@ test('bad usage is exit 2 and an unreachable DC exit 3', T, async () => {
   assert.match(gone.stderr, /ECONNREFUSED/);
 });
 
-test('with no --password-file and no FORESTD_PASSWORD the password is asked for on the terminal', T, async () => {
-  haveTool('/usr/bin/script');
+test('with no --password-file and no FORESTD_PASSWORD the password is asked for on the terminal', { ...T, ...skipUnless('/usr/bin/script') }, async () => {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const cmd = [process.execPath, ...process.execArgv, CLI, 'fsmo', 'show', '--json', ...connArgs(f)].map(q).join(' ');
   // script(1) runs the command on a pseudo-terminal and types its own stdin into it

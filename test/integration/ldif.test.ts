@@ -6,19 +6,19 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Attribute } from 'ldapts';
-import { startForestd, run, haveTool, CLI, type RunningForestd } from '../helpers/forestd.js';
+import { startForestd, run, CLI, type RunningForestd } from '../helpers/forestd.js';
 import { cli, connArgs, adminEnv, ldapsearch } from '../helpers/admin-cli.js';
 import { LdifReader } from '../../src/cli/ldif/format.js';
+import { skipUnless } from '../helpers/tools.js';
 
 const N = 10_000;
-const T = { timeout: 600_000 };
+const T = { timeout: 600_000, ...skipUnless('ldapsearch') };
 let a: RunningForestd; // the source domain
 let b: RunningForestd; // a fresh forest of the same name
 let exported = '';
 const PHOTO = Buffer.from([0x00, 0xff, 0x0a, 0x0d, 0x20, 0x3a, 0x80, 0x41]);
 
 before(async () => {
-  haveTool('/usr/bin/ldapsearch');
   [a, b] = await Promise.all([startForestd({ adminPassword: 'Passw0rd!x9' }), startForestd({ adminPassword: 'Passw0rd!x9' })]);
   // the source domain, written by another client (ldapts), 32 adds in flight
   const c = new Client({ url: a.url, timeout: 300_000 });
@@ -133,8 +133,7 @@ function records(prefix: string, base: string, n: number): string {
   return t;
 }
 
-test('the progress bar (rate, ETA) is drawn on a terminal and nothing of it otherwise', T, async () => {
-  haveTool('/usr/bin/script');
+test('the progress bar (rate, ETA) is drawn on a terminal and nothing of it otherwise', { ...T, ...skipUnless('/usr/bin/script') }, async () => {
   const file = join(b.dir, 'tty.ldif');
   writeFileSync(file, records('Tty', b.baseDN, 400));
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

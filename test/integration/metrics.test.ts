@@ -4,14 +4,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, Control } from 'ldapts';
 import type { BerWriter } from 'ldapts';
-import { startForestd, run, haveTool, type RunningForestd } from '../helpers/forestd.js';
+import { startForestd, run, type RunningForestd } from '../helpers/forestd.js';
+import { skipUnless } from '../helpers/tools.js';
 
 let f: RunningForestd;
 let off: RunningForestd;
-const T = { timeout: 120_000 };
+const T = { timeout: 120_000, ...skipUnless('curl', 'ldapsearch') };
 
 before(async () => {
-  haveTool('/usr/bin/curl');
   [f, off] = await Promise.all([startForestd({ httpPort: 0 }), startForestd()]);
 });
 after(async () => {
@@ -207,6 +207,7 @@ test('change notification subscribers are counted while the search lasts', T, as
   const { spawn } = await import('node:child_process');
   const child = spawn('/usr/bin/ldapsearch', ['-H', f.url, '-x', '-D', f.adminDN, '-w', f.adminPassword, '-E', '!1.2.840.113556.1.4.528', '-s', 'one', '-b', `CN=Users,${f.baseDN}`, '(objectClass=*)', 'cn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((r) => child.once('exit', r));
+  const deadline = setTimeout(() => child.kill('SIGKILL'), 60_000); // a safety deadline, not a wait
   try {
     // the subscription starts when the server has read the request: wait for the gauge to say so
     let subs = 0;
@@ -215,6 +216,7 @@ test('change notification subscribers are counted while the search lasts', T, as
   } finally {
     child.kill('SIGTERM');
     await exited;
+    clearTimeout(deadline);
   }
   let after2 = 1;
   while ((after2 = value(await scrape(), 'forestd_notification_subscribers')) !== 0);
