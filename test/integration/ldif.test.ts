@@ -255,3 +255,18 @@ test('without --continue the first failed record stops the import', T, async () 
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /line 2/);
 });
+
+test('export: a subtree and a filter select the entries; a missing base is exit 4 with AD 32 / 0000208D and writes nothing', T, async () => {
+  const sub = await cli(['ldif', 'export', '--base', `OU=Many,${a.baseDN}`, '--scope', 'one', '--filter', '(|(sAMAccountName=m1)(sAMAccountName=m2))', '--attributes', 'sAMAccountName', ...connArgs(a)], adminEnv(a));
+  assert.equal(sub.code, 0, sub.stderr);
+  const got = objects(sub.stdout);
+  assert.deepEqual([...got.keys()].sort(), [`cn=user00001,ou=many,${a.baseDN.toLowerCase()}`, `cn=user00002,ou=many,${a.baseDN.toLowerCase()}`]);
+  const ldap = await ldapsearch(a, `OU=Many,${a.baseDN}`, '(|(sAMAccountName=m1)(sAMAccountName=m2))', ['1.1'], 'one');
+  assert.equal(ldap.length, got.size);
+  const missing = await cli(['ldif', 'export', '--base', `OU=Nowhere,${a.baseDN}`, ...connArgs(a)], adminEnv(a));
+  assert.equal(missing.code, 4);
+  assert.match(missing.stderr, /LDAP result 32: 0000208D: .*problem 2001/);
+  assert.equal(missing.stdout, '');
+  const bad = await cli(['ldif', 'export', '--filter', '(unbalanced', ...connArgs(a)], adminEnv(a));
+  assert.equal(bad.code, 2);
+});

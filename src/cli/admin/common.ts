@@ -222,7 +222,7 @@ const WIN32_HINTS: Record<number, string> = {
   0x00000524: 'an account with that sAMAccountName exists: pick another name',
   0x00002030: 'check the DN or name: the object does not exist',
   0x00002098: 'bind as an account with the rights (e.g. Administrator)',
-  0x0000208d: 'the parent does not exist: check --ou / --parent',
+  0x0000208d: 'no object has that DN (for an add: its parent does not exist; check --ou / --parent)',
 };
 const LDAP_HINTS: Record<number, string> = {
   32: 'check the DN or name',

@@ -1,6 +1,7 @@
 // forestd ldif export|import
 import { connectionSettings, CONNECTION_USAGE, EXIT, AdminError, parse, print, Session, usage } from '../admin/common.js';
 import { LdifSyntaxError } from './format.js';
+import { FilterParser } from 'ldapts';
 
 export const LDIF_USAGE = `forestd ldif COMMAND [options]
   export [--base DN] [--scope base|one|sub] [--filter F] [--attributes a,b,...] [--page-size N]
@@ -48,6 +49,11 @@ export async function ldifCommand(args: string[]): Promise<number> {
     if (!['base', 'one', 'sub'].includes(scope)) throw usage(`--scope is base, one or sub, not ${JSON.stringify(values.scope)}`);
     const pageSize = int(values['page-size'], 'page-size', 500, 1000);
     if (positionals.length) throw usage('ldif export takes no file name: use --out FILE (default: stdout)');
+    try {
+      FilterParser.parseString(values.filter ?? '(objectClass=*)');
+    } catch (e) {
+      throw usage(`--filter is not an RFC 4515 filter: ${(e as Error).message}`);
+    }
     const conn = await connectionSettings(values);
     const s = await Session.open(conn);
     try {

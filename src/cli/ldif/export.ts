@@ -64,7 +64,7 @@ export async function exportLdif(s: Session, o: ExportOptions): Promise<{ entrie
   const links: string[] = [];
   let entries = 0;
   const write = (t: string) => (out.write(t) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
-  await write('version: 1\n\n');
+  let header = 'version: 1\n\n'; // written with the first page, so a refused search writes nothing
   const pages = s.client.searchPaginated(o.base, { scope: o.scope, filter: o.filter, attributes: o.attributes, paged: { pageSize: o.pageSize }, explicitBufferAttributes: ALL_AS_BUFFERS });
   try {
     for await (const page of pages) {
@@ -87,11 +87,13 @@ export async function exportLdif(s: Session, o: ExportOptions): Promise<{ entrie
         entries++;
         if (linkAttrs.length) links.push(modifyText(e.dn, linkAttrs.map((a) => ({ op: 'add', type: a.type, values: a.values }))));
       }
-      await write(chunk);
+      await write(header + chunk);
+      header = '';
     }
   } catch (e) {
     throw (await import('../admin/common.js')).ldapError(e, `searching ${o.base}`);
   }
+  if (header) await write(header);
   for (const l of links) await write(l);
   if (o.out) await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
   return { entries, links: links.length };
