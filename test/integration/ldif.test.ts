@@ -45,7 +45,7 @@ before(async () => {
     await c.add(`CN=group${g},${ou}`, { objectClass: 'group', sAMAccountName: `mg${g}`, member: members });
   }
   await c.unbind();
-});
+}, { timeout: 600_000 }); // 10,000 adds on a shared 2-core machine
 
 after(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
