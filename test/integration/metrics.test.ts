@@ -209,16 +209,14 @@ test('change notification subscribers are counted while the search lasts', T, as
   const exited = new Promise((r) => child.once('exit', r));
   const deadline = setTimeout(() => child.kill('SIGKILL'), 60_000); // a safety deadline, not a wait
   try {
-    // the subscription starts when the server has read the request: wait for the gauge to say so
-    let subs = 0;
-    while ((subs = value(await scrape(), 'forestd_notification_subscribers')) === 0 && child.exitCode === null);
-    assert.equal(subs, 1);
+    // the server's test hook says when the subscription has started (src/cli/serve.ts)
+    await f.hook('forestd:dirsync:notify', 1, (ev) => ev.event === 'subscribe');
+    assert.equal(value(await scrape(), 'forestd_notification_subscribers'), 1);
   } finally {
     child.kill('SIGTERM');
     await exited;
     clearTimeout(deadline);
   }
-  let after2 = 1;
-  while ((after2 = value(await scrape(), 'forestd_notification_subscribers')) !== 0);
-  assert.equal(after2, 0);
+  await f.hook('forestd:dirsync:notify', 1, (ev) => ev.event === 'unsubscribe');
+  assert.equal(value(await scrape(), 'forestd_notification_subscribers'), 0);
 });
