@@ -15,6 +15,8 @@ MODULES = {"drsuapi": drsuapi, "drsblobs": drsblobs}
 def describe(v, depth=0):
     if depth > 60:
         return "<deep>"
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 2**53:
+        return str(v)  # JSON numbers lose precision past 2^53: big integers travel as text
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if isinstance(v, bytes):
