@@ -16,8 +16,8 @@ usage:
       Create a new forest (schema, configuration and domain NCs) and this DC's objects in DIR.
       Without --admin-password a strong password is generated, printed once and kept in
       DIR/admin-password (mode 0600).
-  forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N]
-      Serve the directory in DIR over LDAP.
+  forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N] [--repl-port N]
+      Serve the directory in DIR over LDAP; with --repl-port, also the DRS replication listener.
   forestd start [--data DIR]
       Provision the default forest (${DEFAULTS.realm}) into DIR (default ./${DEFAULTS.dataDir}) on
       first run, then serve it on ${DEFAULTS.host}:${DEFAULTS.ldapPort} (LDAP).
@@ -87,6 +87,7 @@ const serveOptions = {
   'ldaps-port': { type: 'string' },
   'gc-port': { type: 'string' },
   'gcs-port': { type: 'string' },
+  'repl-port': { type: 'string' },
 } as const;
 
 function port(v: string | undefined, def: number, name: string): number {
@@ -96,7 +97,7 @@ function port(v: string | undefined, def: number, name: string): number {
   return n;
 }
 
-function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string }) {
+function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'repl-port'?: string }) {
   return {
     data: resolve(values.data!),
     host: values.host ?? DEFAULTS.host,
@@ -104,6 +105,7 @@ function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: str
     ldapsPort: values['ldaps-port'] === undefined ? DEFAULTS.ldapsPort : port(values['ldaps-port'], 0, 'ldaps-port'),
     gcPort: values['gc-port'] === undefined ? DEFAULTS.gcPort : port(values['gc-port'], 0, 'gc-port'),
     gcsPort: values['gcs-port'] === undefined ? DEFAULTS.gcsPort : port(values['gcs-port'], 0, 'gcs-port'),
+    ...(values['repl-port'] === undefined ? {} : { replPort: port(values['repl-port'], 0, 'repl-port') }),
   };
 }
 

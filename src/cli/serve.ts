@@ -9,6 +9,7 @@ import { stderrLogger } from '../ldap/logger.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
 import { collectGarbage } from '../dsa/garbage-collection.js';
+import type { DrsTlsListener } from '../drs/transport/tls.js';
 
 export interface ServeSettings {
   data: string;
@@ -17,6 +18,8 @@ export interface ServeSettings {
   ldapsPort: number;
   gcPort: number;
   gcsPort: number;
+  /** the DRS replication listener's port (forestd's TLS transport); none when undefined */
+  replPort?: number;
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
@@ -38,6 +41,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   ];
   server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info') });
   const bound = await server.listen();
+  const drs = s.replPort === undefined ? undefined : await startDrs(dir, s.host, s.replPort, tls);
   // background work of the DSA: link batches left by a delete before a restart (MS-ADTS 3.1.1.1.16),
   // and deleted-objects whose lifetime ended becoming recycled-objects (3.1.1.1.5.1), hourly
   void resumeDelayedLinks(dir).catch((e: unknown) => console.error('forestd: delayed link processing failed:', e));
@@ -53,6 +57,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     const host = b.family === 'IPv6' ? `[${b.address}]` : b.address;
     console.log(`listening ${b.name} ${b.tls ? 'ldaps' : 'ldap'}://${host}:${b.port}`);
   }
+  if (drs) console.log(`listening drs drs://${drs.address.includes(':') ? `[${drs.address}]` : drs.address}:${drs.port}`);
   const ldap = bound.find((b) => b.name === 'ldap')!;
   console.log(`forestd: serving ${f.realm} (${f.domainDN}) as ${f.dnsHostName}`);
   console.log(`  try: ldapsearch -H ldap://${ldap.address}:${ldap.port} -x -D 'Administrator@${f.realm}' -w "$(cat ${s.data}/admin-password)" -b '${f.domainDN}' '(objectClass=user)' sAMAccountName`);
@@ -64,7 +69,30 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     process.once('SIGTERM', stop);
   });
   clearInterval(recycler);
+  await drs?.listener.close();
   await server.close();
   await delayedLinksIdle(dir);
   await dir.close();
+}
+
+/**
+ * The DRS listener (src/drs): IDL_DRSBind, IDL_DRSGetNCChanges, … as NDR stubs over TLS, the
+ * peers authenticated by their machine accounts (src/drs/transport/auth.ts).
+ */
+async function startDrs(dir: Directory, host: string, port: number, material: { cert: string | Buffer; key: string | Buffer }): Promise<{ listener: DrsTlsListener; address: string; port: number }> {
+  const [{ DrsServer }, { DrsTlsListener }, { drsHandlersFor }, { ensureMachinePassword, machineAccountCredentials }] = await Promise.all([
+    import('../drs/server.js'),
+    import('../drs/transport/tls.js'),
+    import('../drs/handlers.js'),
+    import('../drs/machine-account.js'),
+  ]);
+  await ensureMachinePassword(dir);
+  const listener = new DrsTlsListener({
+    server: new DrsServer(drsHandlersFor(dir)),
+    credentials: machineAccountCredentials(dir),
+    tls: material,
+    onError: (e, peer) => console.error(`forestd: drs connection from ${peer}: ${e.message}`),
+  });
+  const a = await listener.listen(host, port);
+  return { listener, address: a.address, port: a.port };
 }

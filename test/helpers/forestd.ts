@@ -29,6 +29,8 @@ export interface RunningForestd {
   log(): string;
   /** the serving process has not exited */
   alive(): boolean;
+  /** every "listening <name> <url>" line of serve, by name (ldap, ldaps, gc, gc-tls, drs) */
+  listeners: Record<string, string>;
 }
 
 export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -47,7 +49,7 @@ export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promi
   });
 }
 
-export async function startForestd(o: { realm?: string; netbios?: string; adminPassword?: string } = {}): Promise<RunningForestd> {
+export async function startForestd(o: { realm?: string; netbios?: string; adminPassword?: string; serveArgs?: string[] } = {}): Promise<RunningForestd> {
   const realm = o.realm ?? 'example.com';
   const netbios = o.netbios ?? 'EXAMPLE';
   const adminPassword = o.adminPassword ?? 'Adm1n-Passw0rd!';
@@ -55,7 +57,7 @@ export async function startForestd(o: { realm?: string; netbios?: string; adminP
   const data = join(dir, 'data');
   const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
   if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, CLI, 'serve', '--data', data, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, CLI, 'serve', '--data', data, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0', ...(o.serveArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -93,6 +95,7 @@ export async function startForestd(o: { realm?: string; netbios?: string; adminP
     adminDN: `CN=Administrator,CN=Users,${baseDN}`,
     adminUPN: `Administrator@${realm}`,
     adminPassword,
+    listeners: urls,
     log: () => err,
     alive: () => child.exitCode === null && child.signalCode === null,
     async stop() {
