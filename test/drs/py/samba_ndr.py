@@ -54,12 +54,26 @@ def run(c):
     f.__ndr_unpack_out__(blob)
     return {"ok": True, "hex": f.__ndr_pack_out__().hex(), "value": describe(f)}
 
+_schema = []
+
+def drs_attribute(c):
+    """Samba's own LDAP -> DRS conversion of one attribute's values (its dsdb syntax code, with
+    its bundled AD schema and prefix map): the oracle for forestd's wire values."""
+    if not _schema:
+        from samba.schema import Schema
+        _schema.append(Schema(security.dom_sid("S-1-5-21-1-2-3"), schemadn="CN=Schema,CN=Configuration,DC=x,DC=y", base_schema="2012_R2"))
+    from samba import dsdb
+    a = dsdb._dsdb_DsReplicaAttribute(_schema[0].ldb, c["attr"], [bytes.fromhex(v) for v in c["values"]])
+    return {"ok": True, "hex": "", "value": {"attid": a.attid, "values": [v.blob.hex() for v in a.value_ctr.values]}}
+
 def main():
     cases = json.load(sys.stdin)
     out = []
     for c in cases:
         try:
-            if c.get("op") == "build":
+            if c.get("op") == "drsattr":
+                out.append(drs_attribute(c))
+            elif c.get("op") == "build":
                 ns = {"drsuapi": drsuapi, "drsblobs": drsblobs, "misc": misc, "security": security, "ndr_pack": ndr_pack}
                 exec(c["code"], ns)
                 out.append({"ok": True, "hex": ns["result"].hex()})
