@@ -16,7 +16,7 @@ export class BlobError extends Error {
   }
 }
 
-/** One entry of replPropertyMetaData: an AttributeStamp plus the local USN (MS-DRSR 5.161 with usnProperty). */
+/** One entry of replPropertyMetaData: an AttributeStamp (PROPERTY_META_DATA_EXT) plus the local USN. */
 export interface PropertyMetaData {
   attrType: number;
   dwVersion: number;

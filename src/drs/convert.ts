@@ -127,7 +127,7 @@ const usnFromWire = (u: W.USN_VECTOR): EngineUSN_VECTOR => ({ usnHighObjUpdate: 
 const pmdToWire = (m: EnginePMD): W.PROPERTY_META_DATA_EXT => ({ dwVersion: m.dwVersion, timeChanged: big(m.timeChanged), uuidDsaOriginating: m.uuidDsaOriginating, usnOriginating: big(m.usnOriginating) });
 const pmdFromWire = (m: W.PROPERTY_META_DATA_EXT): EnginePMD => ({ dwVersion: m.dwVersion, timeChanged: num(m.timeChanged), uuidDsaOriginating: m.uuidDsaOriginating, usnOriginating: num(m.usnOriginating) });
 
-/** MS-DRSR 5.180: a prefix table may end with the schema signature (a 21-byte prefix starting 0xFF), which maps no OID. */
+/** A prefix table may end with the schema signature (a 21-byte prefix starting 0xFF), which maps no OID. */
 function isSchemaSignature(e: W.PrefixTableEntry): boolean {
   return e.prefix.length === 21 && e.prefix[0] === 0xff;
 }
@@ -149,7 +149,7 @@ function mapAttrTyp(a: number, from: PrefixTable, to: PrefixTable): number {
 
 // ---- requests ---------------------------------------------------------------------------------
 
-/** An engine V10 request on the wire; the UTD vector goes as V1 cursors (MS-DRSR 4.1.10.2.9 pUpToDateVecDest). */
+/** An engine V10 request on the wire; the UTD vector goes as V1 cursors (DRS_MSG_GETCHGREQ_V10's pUpToDateVecDest is an UPTODATE_VECTOR_V1_EXT). */
 export function requestToWire(req: EngineGetChgReqV10, hDrs: W.DRS_HANDLE, codec: DrsCodec): { hDrs: W.DRS_HANDLE; pmsgIn: W.DRS_MSG_GETCHGREQ } {
   return {
     hDrs,
@@ -215,8 +215,8 @@ function syntaxOrThrow(codec: DrsCodec, id: number): string {
 }
 
 /**
- * An engine reply on the wire, as DRS_MSG_GETCHGREPLY_V6 (MS-DRSR 4.1.10.2.15: link values as
- * REPLVALINF_V1) when no link value has an expiry time, else V9 (REPLVALINF_V3).
+ * An engine reply on the wire, as DRS_MSG_GETCHGREPLY_V6 (link values as
+ * REPLVALINF_V1) when no link value has an expiry time, else V9 (MS-DRSR 4.1.10.2.14: REPLVALINF_V3).
  */
 export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_MSG_GETCHGREPLY {
   const table = codec.prefixTable.clone();

@@ -24,7 +24,7 @@ import {
 } from './ndr/ndr.js';
 import type * as T from './types.js';
 
-// ---- DSNAME (MS-DRSR 5.50) -----------------------------------------------------------------
+// ---- DSNAME (concrete type of MS-DRSR 5.49 DSName) -----------------------------------------------------------------
 
 /** `[size_is(NameLen + 1)] WCHAR StringName[]`: the conformance counts the terminating NUL. */
 const StringName: NdrType<string> = {
@@ -77,7 +77,7 @@ export const DSNAME: NdrType<T.DSNAME> = mapped<DSNAME_wire, T.DSNAME>(
     const sid = Buffer.alloc(28);
     v.Sid.copy(sid);
     const nameLen = Buffer.byteLength(v.StringName, 'utf16le') / 2;
-    // MS-DRSR 5.50: structLen is "the length, in bytes, of the entire data structure"
+    // MS-DRSR DSNAME: structLen is "the length, in bytes, of the entire data structure"
     return { structLen: DSNAME_FIXED + 2 * (nameLen + 1), SidLen: v.Sid.length, Guid: v.Guid, Sid: sid, NameLen: nameLen, StringName: v.StringName };
   },
 );
@@ -124,7 +124,7 @@ interface OID_t_wire {
   length: number;
   elements: Buffer | null;
 }
-/** MS-DRSR 5.143 OID_t: { [range(0,10000)] length; [size_is(length)] BYTE *elements } */
+/** MS-DRSR OID_t: { [range(0,10000)] length; [size_is(length)] BYTE *elements } */
 const OID_t = mapped<OID_t_wire, Buffer>(
   struct<OID_t_wire>('OID_t', { length: u32, elements: pointer(bytesPointee('OID_t length', [0, 10000])) }),
   (x) => checkedBytes(x.elements, x.length, 'OID_t length'),
@@ -160,7 +160,7 @@ export const PARTIAL_ATTR_VECTOR_V1_EXT = mapped<PAV_wire, T.PARTIAL_ATTR_VECTOR
   (v) => ({ dwVersion: 1, dwReserved1: 0, cAttrs: v.rgPartialAttr.length, rgPartialAttr: v.rgPartialAttr }),
 );
 
-// ---- ATTRVAL … ENTINF (MS-DRSR 5.7–5.10, 5.56) ------------------------------------------------------
+// ---- ATTRVAL … ENTINF (MS-DRSR 5.16 ATTRVAL and the structures around it) ------------------------------------------------------
 
 function checkedArray<X>(a: X[] | null, n: number, what: string): X[] {
   const got = a ?? [];
@@ -236,7 +236,7 @@ export const VALUE_META_DATA_EXT_V3 = struct<T.VALUE_META_DATA_EXT_V3>('VALUE_ME
 export const REPLVALINF_V1 = struct<T.REPLVALINF_V1>('REPLVALINF_V1', { pObject: pointer(DSNAME), attrTyp: u32, Aval: ATTRVAL, fIsPresent: bool32, MetaData: VALUE_META_DATA_EXT_V1 });
 export const REPLVALINF_V3 = struct<T.REPLVALINF_V3>('REPLVALINF_V3', { pObject: pointer(DSNAME), attrTyp: u32, Aval: ATTRVAL, fIsPresent: bool32, MetaData: VALUE_META_DATA_EXT_V3 });
 
-// ---- REPLENTINFLIST (MS-DRSR 5.184): a linked list through [unique] pNextEntInf ---------------------
+// ---- REPLENTINFLIST (MS-DRSR 5.162): a linked list through [unique] pNextEntInf ---------------------
 
 const pParentGuid = pointer(guid);
 const pMetaDataExt = pointer(PROPERTY_META_DATA_EXT_VECTOR);
@@ -288,7 +288,7 @@ export const pREPLENTINFLIST: NdrType<T.REPLENTINFLIST[]> = {
   },
 };
 
-// ---- GetNCChanges request (MS-DRSR 4.1.10.2.8, 4.1.10.2.9) ------------------------------------------
+// ---- GetNCChanges request (MS-DRSR 4.1.10.2.6 V8, and V10) ------------------------------------------
 
 const getchgreqV8Fields = {
   uuidDsaObjDest: guid,
@@ -310,7 +310,7 @@ export const DRS_MSG_GETCHGREQ_V10 = struct<T.DRS_MSG_GETCHGREQ_V10>('DRS_MSG_GE
 /** `[switch_is(dwInVersion)] DRS_MSG_GETCHGREQ` (versions 8 and 10) */
 export const DRS_MSG_GETCHGREQ = union('DRS_MSG_GETCHGREQ', { 8: DRS_MSG_GETCHGREQ_V8, 10: DRS_MSG_GETCHGREQ_V10 } as Record<number, NdrType<unknown>>) as unknown as NdrType<T.DRS_MSG_GETCHGREQ>;
 
-// ---- GetNCChanges reply (MS-DRSR 4.1.10.2.15, 4.1.10.2.18) ------------------------------------------
+// ---- GetNCChanges reply (MS-DRSR V6, and 4.1.10.2.14 V9) ------------------------------------------
 
 interface Reply_wire<V> {
   uuidDsaObjSrc: Buffer;
@@ -366,7 +366,7 @@ function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T
       return {
         ...(rest as unknown as Reply_wire<V>),
         cNumObjects: m.pObjects.length,
-        // MS-DRSR 4.1.10.2.15 cNumBytes: the approximate size in bytes of the objects in the reply
+        // MS-DRSR DRS_MSG_GETCHGREPLY_V6 cNumBytes: "size in bytes of items in or referenced by elements in the pObjects linked list"
         cNumBytes: cNumBytes ?? approximateBytes(m.pObjects),
         cNumValues: rgValues.length,
         rgValues: rgValues.length ? rgValues : null,
@@ -393,7 +393,7 @@ export const DRS_MSG_GETCHGREPLY_V9 = replyType<T.REPLVALINF_V3, T.DRS_MSG_GETCH
 /** `[switch_is(*pdwOutVersion)] DRS_MSG_GETCHGREPLY` (versions 6 and 9) */
 export const DRS_MSG_GETCHGREPLY = union('DRS_MSG_GETCHGREPLY', { 6: DRS_MSG_GETCHGREPLY_V6, 9: DRS_MSG_GETCHGREPLY_V9 } as Record<number, NdrType<unknown>>) as unknown as NdrType<T.DRS_MSG_GETCHGREPLY>;
 
-// ---- ReplicaSync, UpdateRefs (MS-DRSR 4.1.23.1.1, 4.1.26.1.1) -------------------------------------
+// ---- ReplicaSync, UpdateRefs (MS-DRSR 4.1.23, 4.1.26) -------------------------------------
 
 export const DRS_MSG_REPSYNC_V1 = struct<T.DRS_MSG_REPSYNC_V1>('DRS_MSG_REPSYNC_V1', {
   pNC: pointer(DSNAME, 'ref') as NdrType<T.DSNAME>,
@@ -411,7 +411,7 @@ export const DRS_MSG_UPDREFS_V1 = struct<T.DRS_MSG_UPDREFS_V1>('DRS_MSG_UPDREFS_
 });
 export const DRS_MSG_UPDREFS = union('DRS_MSG_UPDREFS', { 1: DRS_MSG_UPDREFS_V1 } as Record<number, NdrType<unknown>>) as unknown as NdrType<Switched<1, T.DRS_MSG_UPDREFS_V1>>;
 
-// ---- DRS_EXTENSIONS (MS-DRSR 5.38, 5.39) and DRS_HANDLE ------------------------------------------
+// ---- DRS_EXTENSIONS (MS-DRSR 5.39 DRS_EXTENSIONS_INT) and DRS_HANDLE ------------------------------------------
 
 interface EXT_wire {
   cb: number;
@@ -464,7 +464,7 @@ export function parseExtensionsInt(b: Buffer): T.DRS_EXTENSIONS_INT {
   return v;
 }
 
-/** DRS_HANDLE: a context handle, 20 bytes (MS-RPCE 2.2.5.3.5.x context handle wire form: attributes + uuid), 4-aligned. */
+/** DRS_HANDLE: an RPC context handle, 20 bytes on the wire (attributes u32 + uuid), 4-aligned. */
 export const DRS_HANDLE: NdrType<T.DRS_HANDLE> = {
   align: 4,
   minSize: 20,

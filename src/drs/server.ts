@@ -28,7 +28,7 @@ import {
 } from './stubs.js';
 import { DRSUAPI_OPNUM, DRS_EXT, type DRS_EXTENSIONS_INT } from './types.js';
 
-/** RPC fault statuses (MS-RPCE 2.2.2.7 / MS-ERREF). */
+/** RPC fault statuses (MS-RPCE fault PDU statuses; MS-ERREF Win32 codes). */
 export const RPC_STATUS = {
   /** nca_s_op_rng_error: the opnum is not served */
   NCA_S_OP_RNG_ERROR: 0x1c010002,

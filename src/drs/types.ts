@@ -5,13 +5,13 @@
 // - GUID/UUID: a 16-byte Buffer in the MS-DTYP 2.3.4.2 little-endian form (the store's form);
 //   all zeros means "no GUID".
 // - USN, DSTIME (LONGLONG) and ULARGE_INTEGER: bigint. DSTIME is seconds since 1601-01-01 UTC
-//   (MS-DRSR 5.47), the unit the store keeps in AttributeStamp.timeChanged.
+//   , the unit the store keeps in AttributeStamp.timeChanged.
 // - A count member that only says how long the array after it is (cNumProps, attrCount,
 //   valCount, cNumCursors, PrefixCount, cNumValues, cb, cAttrs) is not kept: the encoder
 //   derives it from the array. A [size_is] pointer to an empty array is sent as a null pointer.
 // - REPLENTINFLIST is a linked list through pNextEntInf on the wire; here it is an array.
 
-/** MS-DRSR 5.50 DSNAME (concrete type of 5.49 DSName). structLen, SidLen and NameLen are derived. */
+/** MS-DRSR DSNAME (the concrete type of 5.49 DSName). structLen, SidLen and NameLen are derived. */
 export interface DSNAME {
   Guid: Buffer;
   /** the binary SID (MS-DTYP 2.4.2.2), at most 28 bytes; empty when the DSNAME names no SID */
@@ -19,19 +19,19 @@ export interface DSNAME {
   StringName: string;
 }
 
-/** MS-DRSR 5.209 USN_VECTOR */
+/** MS-DRSR USN_VECTOR */
 export interface USN_VECTOR {
   usnHighObjUpdate: bigint;
   usnReserved: bigint;
   usnHighPropUpdate: bigint;
 }
 
-/** MS-DRSR 5.164 UPTODATE_CURSOR_V1 */
+/** MS-DRSR 5.202 UPTODATE_CURSOR_V1 */
 export interface UPTODATE_CURSOR_V1 {
   uuidDsa: Buffer;
   usnHighPropUpdate: bigint;
 }
-/** MS-DRSR 5.165 UPTODATE_CURSOR_V2 */
+/** MS-DRSR UPTODATE_CURSOR_V2 */
 export interface UPTODATE_CURSOR_V2 extends UPTODATE_CURSOR_V1 {
   timeLastSyncSuccess: bigint;
 }
@@ -44,12 +44,12 @@ export interface UPTODATE_VECTOR_V2_EXT {
   rgCursors: UPTODATE_CURSOR_V2[];
 }
 
-/** MS-DRSR 5.154 PrefixTableEntry; prefix is OID_t's elements (BER contents octets of the prefix) */
+/** MS-DRSR PrefixTableEntry; prefix is OID_t's elements (BER contents octets of the prefix) */
 export interface PrefixTableEntry {
   ndx: number;
   prefix: Buffer;
 }
-/** MS-DRSR 5.180 SCHEMA_PREFIX_TABLE */
+/** MS-DRSR SCHEMA_PREFIX_TABLE */
 export interface SCHEMA_PREFIX_TABLE {
   pPrefixEntry: PrefixTableEntry[];
 }
@@ -59,41 +59,41 @@ export interface PARTIAL_ATTR_VECTOR_V1_EXT {
   rgPartialAttr: number[];
 }
 
-/** MS-DRSR 5.9 ATTRVAL: pVal (valLen derived) */
+/** MS-DRSR 5.16 ATTRVAL: pVal (valLen derived) */
 export type ATTRVAL = Buffer;
-/** MS-DRSR 5.10 ATTRVALBLOCK */
+/** MS-DRSR ATTRVALBLOCK */
 export interface ATTRVALBLOCK {
   pAVal: ATTRVAL[];
 }
-/** MS-DRSR 5.7 ATTR */
+/** MS-DRSR ATTR */
 export interface ATTR {
   attrTyp: number;
   AttrVal: ATTRVALBLOCK;
 }
-/** MS-DRSR 5.8 ATTRBLOCK */
+/** MS-DRSR ATTRBLOCK */
 export interface ATTRBLOCK {
   pAttr: ATTR[];
 }
-/** MS-DRSR 5.56 ENTINF */
+/** MS-DRSR ENTINF */
 export interface ENTINF {
   pName: DSNAME | null;
   ulFlags: number;
   AttrBlock: ATTRBLOCK;
 }
 
-/** MS-DRSR 5.161 PROPERTY_META_DATA_EXT */
+/** MS-DRSR PROPERTY_META_DATA_EXT */
 export interface PROPERTY_META_DATA_EXT {
   dwVersion: number;
   timeChanged: bigint;
   uuidDsaOriginating: Buffer;
   usnOriginating: bigint;
 }
-/** MS-DRSR 5.162 PROPERTY_META_DATA_EXT_VECTOR */
+/** MS-DRSR PROPERTY_META_DATA_EXT_VECTOR */
 export interface PROPERTY_META_DATA_EXT_VECTOR {
   rgMetaData: PROPERTY_META_DATA_EXT[];
 }
 
-/** MS-DRSR 5.184 REPLENTINFLIST (one entry; pNextEntInf is the array order) */
+/** MS-DRSR 5.162 REPLENTINFLIST (one entry; pNextEntInf is the array order) */
 export interface REPLENTINFLIST {
   Entinf: ENTINF;
   fIsNCPrefix: boolean;
@@ -101,19 +101,19 @@ export interface REPLENTINFLIST {
   pMetaDataExt: PROPERTY_META_DATA_EXT_VECTOR | null;
 }
 
-/** MS-DRSR 5.213 VALUE_META_DATA_EXT_V1 */
+/** MS-DRSR VALUE_META_DATA_EXT_V1 */
 export interface VALUE_META_DATA_EXT_V1 {
   timeCreated: bigint;
   MetaData: PROPERTY_META_DATA_EXT;
 }
-/** MS-DRSR 5.214 VALUE_META_DATA_EXT_V3 */
+/** MS-DRSR VALUE_META_DATA_EXT_V3 */
 export interface VALUE_META_DATA_EXT_V3 extends VALUE_META_DATA_EXT_V1 {
   unused1: number;
   unused2: number;
   unused3: number;
   timeExpired: bigint;
 }
-/** MS-DRSR 5.185 REPLVALINF_V1 */
+/** MS-DRSR REPLVALINF_V1 */
 export interface REPLVALINF_V1 {
   pObject: DSNAME | null;
   attrTyp: number;
@@ -121,7 +121,7 @@ export interface REPLVALINF_V1 {
   fIsPresent: boolean;
   MetaData: VALUE_META_DATA_EXT_V1;
 }
-/** MS-DRSR 5.186 REPLVALINF_V3 */
+/** MS-DRSR REPLVALINF_V3 */
 export interface REPLVALINF_V3 {
   pObject: DSNAME | null;
   attrTyp: number;
@@ -130,7 +130,7 @@ export interface REPLVALINF_V3 {
   MetaData: VALUE_META_DATA_EXT_V3;
 }
 
-/** MS-DRSR 4.1.10.2.8 DRS_MSG_GETCHGREQ_V8 */
+/** MS-DRSR 4.1.10.2.6 DRS_MSG_GETCHGREQ_V8 */
 export interface DRS_MSG_GETCHGREQ_V8 {
   uuidDsaObjDest: Buffer;
   uuidInvocIdSrc: Buffer;
@@ -146,13 +146,13 @@ export interface DRS_MSG_GETCHGREQ_V8 {
   pPartialAttrSetEx: PARTIAL_ATTR_VECTOR_V1_EXT | null;
   PrefixTableDest: SCHEMA_PREFIX_TABLE;
 }
-/** MS-DRSR 4.1.10.2.9 DRS_MSG_GETCHGREQ_V10 */
+/** MS-DRSR DRS_MSG_GETCHGREQ_V10: V8 and ulMoreFlags */
 export interface DRS_MSG_GETCHGREQ_V10 extends DRS_MSG_GETCHGREQ_V8 {
   ulMoreFlags: number;
 }
 export type DRS_MSG_GETCHGREQ = { version: 8; msg: DRS_MSG_GETCHGREQ_V8 } | { version: 10; msg: DRS_MSG_GETCHGREQ_V10 };
 
-/** MS-DRSR 4.1.10.2.15 DRS_MSG_GETCHGREPLY_V6 (cNumObjects and cNumValues derived) */
+/** MS-DRSR DRS_MSG_GETCHGREPLY_V6 (cNumObjects and cNumValues derived) */
 export interface DRS_MSG_GETCHGREPLY_V6 {
   uuidDsaObjSrc: Buffer;
   uuidInvocIdSrc: Buffer;
@@ -171,20 +171,20 @@ export interface DRS_MSG_GETCHGREPLY_V6 {
   rgValues: REPLVALINF_V1[];
   dwDRSError: number;
 }
-/** MS-DRSR 4.1.10.2.18 DRS_MSG_GETCHGREPLY_V9: V6 with REPLVALINF_V3 link values */
+/** MS-DRSR 4.1.10.2.14 DRS_MSG_GETCHGREPLY_V9: V6 with REPLVALINF_V3 link values */
 export interface DRS_MSG_GETCHGREPLY_V9 extends Omit<DRS_MSG_GETCHGREPLY_V6, 'rgValues'> {
   rgValues: REPLVALINF_V3[];
 }
 export type DRS_MSG_GETCHGREPLY = { version: 6; msg: DRS_MSG_GETCHGREPLY_V6 } | { version: 9; msg: DRS_MSG_GETCHGREPLY_V9 };
 
-/** MS-DRSR 4.1.23.1.1 DRS_MSG_REPSYNC_V1 */
+/** MS-DRSR DRS_MSG_REPSYNC_V1 (the request of 4.1.23 IDL_DRSReplicaSync) */
 export interface DRS_MSG_REPSYNC_V1 {
   pNC: DSNAME;
   uuidDsaSrc: Buffer;
   pszDsaSrc: string | null;
   ulOptions: number;
 }
-/** MS-DRSR 4.1.26.1.1 DRS_MSG_UPDREFS_V1 */
+/** MS-DRSR DRS_MSG_UPDREFS_V1 (the request of 4.1.26 IDL_DRSUpdateRefs) */
 export interface DRS_MSG_UPDREFS_V1 {
   pNC: DSNAME;
   pszDsaDest: string;
@@ -239,7 +239,7 @@ export const EXOP_ERR = {
   EXOP_ERR_PARAM_ERR: 0x10,
 } as const;
 
-/** MS-DRSR 5.41 DRS_OPTIONS (ulFlags, ulOptions, ulReplicaFlags) */
+/** MS-DRSR DRS_OPTIONS (ulFlags, ulOptions, ulReplicaFlags); values as Samba's drsuapi has them too */
 export const DRS_OPTIONS = {
   DRS_ASYNC_OP: 0x00000001,
   DRS_GETCHG_CHECK: 0x00000002,
@@ -319,7 +319,7 @@ export const DRS_EXT = {
   DRS_EXT_GETCHGREQ_V10: 0x20000000,
 } as const;
 
-/** MS-DRSR 5.42 ENTINF ulFlags */
+/** MS-DRSR ENTINF ulFlags */
 export const ENTINF_FLAGS = {
   ENTINF_FROM_MASTER: 0x00000001,
   ENTINF_DYNAMIC_OBJECT: 0x00000002,

@@ -14,7 +14,7 @@
 //   String(Octet/Sid/NT-Sec-Desc), Object(Replica-Link)
 //                                    the octets
 //   String(Object-Identifier)        ATTRTYP (ULONG) of the OID through the prefix table (MS-DRSR 5.16.4)
-//   Object(DS-DN), Object(OR-Name)   DSNAME (MS-DRSR 5.50) without NDR: structLen, SidLen, Guid,
+//   Object(DS-DN), Object(OR-Name)   DSNAME (concrete type of MS-DRSR 5.49 DSName) without NDR: structLen, SidLen, Guid,
 //                                    Sid[28], NameLen, StringName (UTF-16LE with its NUL)
 //   Object(DN-Binary), Object(DN-String), Object(Access-Point)
 //                                    SYNTAX_DISTNAME_BINARY (MS-DRSR 5.193): that DSNAME (structLen
@@ -57,7 +57,7 @@ export interface WireForm {
 
 const DSNAME_FIXED = 56; // structLen, SidLen, Guid(16), Sid(28), NameLen
 
-/** A DSNAME value (MS-DRSR 5.50 laid out without NDR, as in ATTRVAL and REPLVALINF Aval). */
+/** A DSNAME value (laid out without NDR, as in ATTRVAL and REPLVALINF Aval). */
 export function encodeDsnameValue(guid: Uint8Array, sid: Uint8Array | undefined, dn: string): Buffer {
   const name = Buffer.from(dn + '\0', 'utf16le');
   const b = Buffer.alloc(DSNAME_FIXED + name.length);

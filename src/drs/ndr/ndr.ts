@@ -1,4 +1,4 @@
-// NDR (DCE 1.1 RPC chapter 14, Transfer Syntax NDR; MS-RPCE 2.2.5 for Microsoft's use of it),
+// NDR (DCE 1.1: Remote Procedure Call, chapter 14 "Transfer Syntax NDR"; MS-RPCE for Microsoft's use of it),
 // the NDR20 transfer syntax, little-endian, as MS-DRSR's IDL (MS-DRSR 7 Appendix A) needs it:
 // primitives aligned to their size, structures aligned to their most aligned member,
 // conformant arrays with the conformance hoisted to the front of the enclosing structure,
@@ -356,7 +356,7 @@ type Fields<T> = { [K in keyof T]: NdrType<T[K]> };
 /**
  * A structure: members in IDL order. When the last member is conformant (a conformant array,
  * or a structure ending in one), the structure is conformant and its max_count comes first
- * (DCE NDR 14.3.7.1), before the structure's own alignment.
+ * (DCE NDR, conformant structures), before the structure's own alignment.
  */
 export function struct<T extends object>(name: string, fields: Fields<T>): NdrType<T> {
   const entries = Object.entries(fields) as [keyof T & string, NdrType<unknown>][];
@@ -487,7 +487,7 @@ export function pointer<T>(to: NdrType<T>, kind: 'unique' | 'ptr' | 'ref' = 'uni
   };
 }
 
-/** A top-level [ref] parameter: no referent ID, the pointee is inline (MS-RPCE 2.2.5.3.x; DCE NDR 14.3.10). */
+/** A top-level [ref] parameter: no referent ID, the pointee is inline (DCE NDR, top-level reference pointers). */
 export function refParam<T>(to: NdrType<T>): NdrType<T> {
   return to;
 }
