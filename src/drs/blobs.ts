@@ -145,3 +145,39 @@ export function decodeRepsFrom(b: Buffer): REPS_FROM {
     naDsa,
   };
 }
+
+/** One cursor of replUpToDateVector (MS-DRSR 5.166): an invocationId, its USN, the last successful sync (FILETIME). */
+export interface ReplUpToDateCursor {
+  uuidDsa: Buffer;
+  usnHighPropUpdate: bigint;
+  /** FILETIME (100 ns since 1601), as the attribute keeps it */
+  timeLastSyncSuccess: bigint;
+}
+
+/**
+ * replUpToDateVector's value: UPTODATE_VECTOR_V2_EXT laid out without NDR conformance —
+ * dwVersion 2, dwReserved1, cNumCursors, dwReserved2, then 32-byte cursors — sorted by
+ * uuidDsa, as it sits on the NC head (Samba's replUpToDateVectorBlob reads it).
+ */
+export function encodeReplUpToDateVector(cursors: readonly ReplUpToDateCursor[]): Buffer {
+  const sorted = [...cursors].sort((a, b) => Buffer.compare(a.uuidDsa, b.uuidDsa));
+  const b = Buffer.alloc(16 + 32 * sorted.length);
+  b.writeUInt32LE(2, 0);
+  b.writeUInt32LE(sorted.length, 8);
+  sorted.forEach((c, i) => {
+    const o = 16 + 32 * i;
+    c.uuidDsa.copy(b, o);
+    b.writeBigInt64LE(c.usnHighPropUpdate, o + 16);
+    b.writeBigInt64LE(c.timeLastSyncSuccess, o + 24);
+  });
+  return b;
+}
+
+export function decodeReplUpToDateVector(b: Buffer): ReplUpToDateCursor[] {
+  if (b.length < 16 || b.readUInt32LE(0) !== 2) throw new BlobError('replUpToDateVector: not a version 2 vector');
+  const n = b.readUInt32LE(8);
+  if (b.length !== 16 + 32 * n) throw new BlobError(`replUpToDateVector of ${b.length} bytes for ${n} cursors`);
+  const out: ReplUpToDateCursor[] = [];
+  for (let i = 0, o = 16; i < n; i++, o += 32) out.push({ uuidDsa: Buffer.from(b.subarray(o, o + 16)), usnHighPropUpdate: b.readBigInt64LE(o + 16), timeLastSyncSuccess: b.readBigInt64LE(o + 24) });
+  return out;
+}

@@ -7,11 +7,13 @@
 //   DS_REPL_VALUE_META_DATA per link value, present or not, with its LinkValueStamp),
 //   msDS-NCReplCursors (the NC replica's up-to-dateness vector, this DC's cursor included),
 //   msDS-NCReplInboundNeighbors / msDS-NCReplOutboundNeighbors (repsFrom / repsTo of the NC head),
+//   and repsFrom / replUpToDateVector of an NC head from the engine's replica state,
 //   each as XML or, with ";binary", as the DS_REPL_*_BLOB (src/drs/repl-info.ts).
 import type { StoredValue } from '../../schema/syntaxes/syntax.js';
 import type { ObjectView, ReadContext } from '../object-view.js';
 import { indexKey } from '../../store/store.js';
-import { encodeReplPropertyMetaData, decodeRepsFrom, type PropertyMetaData, type REPS_FROM } from '../../drs/blobs.js';
+import { encodeReplPropertyMetaData, decodeRepsFrom, encodeRepsFrom, encodeReplUpToDateVector, decodeReplUpToDateVector, type PropertyMetaData, type REPS_FROM, type ReplUpToDateCursor } from '../../drs/blobs.js';
+import { guidToString } from '../../util/guid.js';
 import {
   attrMetaDataBlob,
   attrMetaDataXml,
@@ -107,11 +109,73 @@ function valueMetaData(v: ObjectView, env: ReplMetadataEnv): StoredValue[] {
 }
 
 /**
- * The cursors of the NC replica's up-to-dateness vector (MS-DRSR replUpToDateVector, stored by
- * the replication engine as UPTODATE_VECTOR_V2_EXT without NDR conformance: dwVersion 2,
- * dwReserved1, cNumCursors, dwReserved2, then 32-byte cursors uuidDsa, usnHighPropUpdate,
- * timeLastSyncSuccess), with this DC's own cursor at its highest USN first.
+ * The replication state of an NC replica as the engine keeps it (src/dsa/replica/state.ts: meta
+ * key "repl:<NC objectGUID hex>", the UTD vector and one repsFrom watermark per source), read
+ * structurally so that this module does not depend on the engine.
  */
+interface ReplicaStateView {
+  utd: { uuidDsa: Uint8Array; usnHighPropUpdate: number; timeLastSyncSuccess: number }[];
+  repsFrom: { uuidDsa: Uint8Array; uuidInvocId: Uint8Array; usnvec: { usnHighObjUpdate: number; usnReserved: number; usnHighPropUpdate: number }; timeLastSuccess: number }[];
+}
+function replicaState(v: ObjectView): ReplicaStateView {
+  const s = v.rc.r.getMeta<ReplicaStateView>(`repl:${v.guid.toString('hex')}`);
+  return { utd: Array.isArray(s?.utd) ? s.utd : [], repsFrom: Array.isArray(s?.repsFrom) ? s.repsFrom : [] };
+}
+
+const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/** REPLTIMES of a repsFrom this DC made: replicate every 15 minutes of the week (one bit per quarter hour). */
+const SCHEDULE_ALWAYS = Buffer.alloc(84, 0xff);
+// MS-DRSR DRS_OPTIONS of an inbound replica: DRS_WRIT_REP | DRS_INIT_SYNC | DRS_PER_SYNC
+const REPS_FROM_FLAGS = 0x10 | 0x20 | 0x40;
+
+/** repsFrom of an NC head: the stored values, else the engine's state as REPS_FROM values (MS-DRSR 5.170). */
+function repsFromValues(v: ObjectView): Buffer[] {
+  if (v.rec.parent !== null) return [];
+  const info = v.rc.dir.schema.attr('repsFrom');
+  const stored = info ? v.values(info).filter((x): x is Uint8Array => x instanceof Uint8Array) : [];
+  if (stored.length) return stored.map(buf);
+  const forestDns = v.rc.dir.forest.realm;
+  return replicaState(v).repsFrom.map((r) =>
+    encodeRepsFrom({
+      cConsecutiveFailures: 0,
+      timeLastSuccess: BigInt(r.timeLastSuccess),
+      timeLastAttempt: BigInt(r.timeLastSuccess),
+      ulResultLastAttempt: 0,
+      ulReplicaFlags: REPS_FROM_FLAGS,
+      rtSchedule: SCHEDULE_ALWAYS,
+      dwReserved1: 0,
+      usnVec: { usnHighObjUpdate: BigInt(r.usnvec.usnHighObjUpdate), usnReserved: BigInt(r.usnvec.usnReserved), usnHighPropUpdate: BigInt(r.usnvec.usnHighPropUpdate) },
+      uuidDsaObj: buf(r.uuidDsa),
+      uuidInvocId: buf(r.uuidInvocId),
+      uuidTransportObj: Buffer.alloc(16),
+      // a DC's NetworkAddress: <DSA objectGUID>._msdcs.<forest root DNS name>
+      naDsa: `${guidToString(r.uuidDsa)}._msdcs.${forestDns}`,
+    }),
+  );
+}
+
+/** The UTD vector of an NC head (MS-DRSR 5.166 replUpToDateVector): the stored value, else the engine's state. */
+function utdCursors(v: ObjectView): ReplUpToDateCursor[] {
+  const info = v.rc.dir.schema.attr('replUpToDateVector');
+  const stored = info ? v.values(info)[0] : undefined;
+  if (stored instanceof Uint8Array) {
+    try {
+      return decodeReplUpToDateVector(buf(stored));
+    } catch {
+      return [];
+    }
+  }
+  return replicaState(v).utd.map((c) => ({ uuidDsa: buf(c.uuidDsa), usnHighPropUpdate: BigInt(c.usnHighPropUpdate), timeLastSyncSuccess: ft(c.timeLastSyncSuccess) }));
+}
+
+function replUpToDateVector(v: ObjectView): StoredValue[] {
+  if (v.rec.parent !== null) return [];
+  const c = utdCursors(v);
+  return c.length ? [encodeReplUpToDateVector(c)] : [];
+}
+
+/** msDS-NCReplCursors: the UTD vector with this DC's own cursor at its highest USN first. */
 function ncReplCursors(v: ObjectView, env: ReplMetadataEnv): StoredValue[] {
   if (v.rec.parent !== null) return [];
   const rc = v.rc;
@@ -119,17 +183,9 @@ function ncReplCursors(v: ObjectView, env: ReplMetadataEnv): StoredValue[] {
   const cursors: DsReplCursor3[] = [
     { uuidSourceDsaInvocationID: dc.invocationId, usnAttributeFilter: BigInt(dc.usn - 1), ftimeLastSyncSuccess: 0n, pszSourceDsaDN: rc.dir.forest.dsaDN },
   ];
-  const utd = v.first('replUpToDateVector');
-  if (utd instanceof Uint8Array) {
-    const b = Buffer.from(utd.buffer, utd.byteOffset, utd.byteLength);
-    if (b.length >= 16 && b.readUInt32LE(0) === 2) {
-      const n = b.readUInt32LE(8);
-      for (let i = 0, o = 16; i < n && o + 32 <= b.length; i++, o += 32) {
-        const inv = Buffer.from(b.subarray(o, o + 16));
-        if (inv.equals(dc.invocationId)) continue;
-        cursors.push({ uuidSourceDsaInvocationID: inv, usnAttributeFilter: b.readBigInt64LE(o + 16), ftimeLastSyncSuccess: b.readBigInt64LE(o + 24), pszSourceDsaDN: dsaDnOfInvocation(rc, inv) });
-      }
-    }
+  for (const c of utdCursors(v)) {
+    if (c.uuidDsa.equals(dc.invocationId)) continue;
+    cursors.push({ uuidSourceDsaInvocationID: c.uuidDsa, usnAttributeFilter: c.usnHighPropUpdate, ftimeLastSyncSuccess: c.timeLastSyncSuccess, pszSourceDsaDN: dsaDnOfInvocation(rc, c.uuidDsa) });
   }
   return cursors.map((c) => (env.binary ? cursorBlob(c) : cursorXml(c)));
 }
@@ -137,14 +193,17 @@ function ncReplCursors(v: ObjectView, env: ReplMetadataEnv): StoredValue[] {
 function neighbors(attr: 'repsFrom' | 'repsTo'): Constructor {
   return (v, env) => {
     if (v.rec.parent !== null) return [];
-    const info = v.rc.dir.schema.attr(attr);
-    if (!info) return [];
+    let raws: Buffer[];
+    if (attr === 'repsFrom') raws = repsFromValues(v);
+    else {
+      const info = v.rc.dir.schema.attr(attr);
+      raws = info ? v.values(info).filter((x): x is Uint8Array => x instanceof Uint8Array).map(buf) : [];
+    }
     const out: StoredValue[] = [];
-    for (const raw of v.values(info)) {
-      if (!(raw instanceof Uint8Array)) continue;
+    for (const raw of raws) {
       let r: REPS_FROM;
       try {
-        r = decodeRepsFrom(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
+        r = decodeRepsFrom(raw);
       } catch {
         continue; // a value this DC cannot read is not shown
       }
@@ -178,6 +237,9 @@ export const REPL_METADATA: ReadonlyMap<string, Constructor> = new Map<string, C
   ['msds-replattributemetadata', attributeMetaData],
   ['msds-replvaluemetadata', valueMetaData],
   ['msds-ncreplcursors', ncReplCursors],
+  // not constructed in the schema, kept by the engine in its replica state (stored values win)
+  ['repsfrom', (v) => repsFromValues(v)],
+  ['repluptodatevector', replUpToDateVector],
   ['msds-ncreplinboundneighbors', neighbors('repsFrom')],
   ['msds-ncreploutboundneighbors', neighbors('repsTo')],
 ]);
