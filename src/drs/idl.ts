@@ -242,12 +242,13 @@ const pParentGuid = pointer(guid);
 const pMetaDataExt = pointer(PROPERTY_META_DATA_EXT_VECTOR);
 
 /**
- * The list as `[unique] REPLENTINFLIST *pObjects`. Entry i's scalars are pNextEntInf, Entinf,
+ * The reference layout of `[unique] REPLENTINFLIST *pObjects` through the generic combinators
+ * (the tests hold the fast path below to it byte for byte). Entry i's scalars are pNextEntInf, Entinf,
  * fIsNCPrefix, pParentGuid, pMetaDataExt; entry i+1 is the first referent deferred by entry i,
  * so NDR puts every entry's scalars first and the rest of the referents after, last entry first.
  * The explicit-stack deferral in ndr.ts keeps that iterative.
  */
-export const pREPLENTINFLIST: NdrType<T.REPLENTINFLIST[]> = {
+export const pREPLENTINFLIST_GENERIC: NdrType<T.REPLENTINFLIST[]> = {
   align: 4,
   minSize: 4,
   pointers: true,
@@ -287,6 +288,202 @@ export const pREPLENTINFLIST: NdrType<T.REPLENTINFLIST[]> = {
     return out;
   },
 };
+
+/**
+ * `[unique] REPLENTINFLIST *pObjects`, the bulk of every reply, written and read in one pass
+ * without per-pointer closures. The layout is the generic one's (pREPLENTINFLIST_GENERIC, which
+ * the tests compare it with): entry i's scalars are pNextEntInf, Entinf (pName, ulFlags,
+ * AttrBlock.attrCount, AttrBlock.pAttr), fIsNCPrefix, pParentGuid, pMetaDataExt; entry i+1 is the
+ * first referent entry i defers, so all the entries' scalars come first, then the rest of each
+ * entry's referents, last entry first. Referent IDs are handed out in the same order.
+ */
+export const pREPLENTINFLIST: NdrType<T.REPLENTINFLIST[]> = {
+  align: 4,
+  minSize: 4,
+  pointers: true,
+  write(w, list) {
+    if (list.length === 0) {
+      w.u32(0);
+      return;
+    }
+    w.referent();
+    w.defer(() => {
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i]!;
+        if (i + 1 < list.length) w.referent();
+        else w.u32(0);
+        const en = e.Entinf;
+        if (en.pName) w.referent();
+        else w.u32(0);
+        w.u32(en.ulFlags);
+        const attrs = en.AttrBlock.pAttr;
+        w.u32(attrs.length);
+        if (attrs.length) w.referent();
+        else w.u32(0);
+        w.u32(e.fIsNCPrefix ? 1 : 0);
+        if (e.pParentGuid) w.referent();
+        else w.u32(0);
+        if (e.pMetaDataExt) w.referent();
+        else w.u32(0);
+      }
+      for (let i = list.length - 1; i >= 0; i--) writeEntryReferents(w, list[i]!);
+    });
+  },
+  read(r, late) {
+    if (r.u32() === 0) return [];
+    const out: T.REPLENTINFLIST[] = [];
+    r.defer(() => {
+      const flags: number[] = [];
+      for (;;) {
+        const next = r.u32();
+        const hasName = r.u32() !== 0;
+        const ulFlags = r.u32();
+        const attrCount = r.count(r.u32(), 'ATTRBLOCK attrCount', [0, 1048576]);
+        const hasAttrs = r.u32() !== 0;
+        const fIsNCPrefix = r.u32() !== 0;
+        const hasParent = r.u32() !== 0;
+        const hasMeta = r.u32() !== 0;
+        if (hasAttrs !== attrCount > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRBLOCK attrCount does not match pAttr');
+        out.push({ Entinf: { pName: null, ulFlags, AttrBlock: { pAttr: [] } }, fIsNCPrefix, pParentGuid: null, pMetaDataExt: null });
+        flags.push((hasName ? 1 : 0) | (hasAttrs ? 2 : 0) | (hasParent ? 4 : 0) | (hasMeta ? 8 : 0), attrCount);
+        if (out.length > r.limits.maxCount) throw new NdrError('ERR_NDR_LIMIT', `REPLENTINFLIST longer than ${r.limits.maxCount}`);
+        if (next === 0) break;
+      }
+      for (let i = out.length - 1; i >= 0; i--) readEntryReferents(r, out[i]!, flags[2 * i]!, flags[2 * i + 1]!);
+      late(out);
+    });
+    return out;
+  },
+};
+
+function writeDsnamePointee(w: NdrWriter, d: T.DSNAME): void {
+  const n = d.StringName.length;
+  if (d.Sid.length > 28) throw new NdrError('ERR_NDR_INVALID', `a DSNAME holds a SID of at most 28 bytes, not ${d.Sid.length}`);
+  w.u32(n + 1);
+  w.u32(DSNAME_FIXED + 2 * (n + 1));
+  w.u32(d.Sid.length);
+  guid.write(w, d.Guid);
+  w.bytes(d.Sid);
+  w.zeros(28 - d.Sid.length);
+  w.u32(n);
+  w.utf16z(d.StringName);
+}
+
+function readDsnamePointee(r: NdrReader): T.DSNAME {
+  const max = r.count(r.u32(), 'DSNAME NameLen + 1', [0, 10485761], 2);
+  r.u32(); // structLen
+  const sidLen = r.u32();
+  const g = guid.read(r, () => undefined);
+  const sid = r.view(28);
+  const nameLen = r.u32();
+  if (sidLen > 28) throw new NdrError('ERR_NDR_INVALID', `DSNAME SidLen ${sidLen} > 28`);
+  if (max === 0 || nameLen !== max - 1) throw new NdrError('ERR_NDR_INVALID', `DSNAME NameLen ${nameLen} does not match StringName`);
+  const name = r.utf16(nameLen);
+  r.u16();
+  return { Guid: g, Sid: Buffer.from(sid.subarray(0, sidLen)), StringName: name };
+}
+
+function writeEntryReferents(w: NdrWriter, e: T.REPLENTINFLIST): void {
+  const en = e.Entinf;
+  if (en.pName) writeDsnamePointee(w, en.pName);
+  const attrs = en.AttrBlock.pAttr;
+  if (attrs.length) {
+    w.u32(attrs.length);
+    for (const a of attrs) {
+      w.u32(a.attrTyp);
+      w.u32(a.AttrVal.pAVal.length);
+      if (a.AttrVal.pAVal.length) w.referent();
+      else w.u32(0);
+    }
+    for (const a of attrs) {
+      const vals = a.AttrVal.pAVal;
+      if (!vals.length) continue;
+      w.u32(vals.length);
+      for (const v of vals) {
+        w.u32(v.length);
+        if (v.length) w.referent();
+        else w.u32(0);
+      }
+      for (const v of vals) {
+        if (!v.length) continue;
+        w.u32(v.length);
+        w.bytes(v);
+      }
+    }
+  }
+  if (e.pParentGuid) guid.write(w, e.pParentGuid);
+  if (e.pMetaDataExt) {
+    const md = e.pMetaDataExt.rgMetaData;
+    w.u32(md.length);
+    w.align(8);
+    w.u32(md.length);
+    for (const m of md) {
+      w.align(8);
+      w.u32(m.dwVersion);
+      w.u64(m.timeChanged);
+      guid.write(w, m.uuidDsaOriginating);
+      w.u64(m.usnOriginating);
+    }
+  }
+}
+
+function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCount: number): void {
+  const en = e.Entinf;
+  if (f & 1) en.pName = readDsnamePointee(r);
+  if (f & 2) {
+    const n = r.count(r.u32(), 'ATTRBLOCK attrCount', [0, 1048576], 12);
+    if (n !== attrCount) throw new NdrError('ERR_NDR_INVALID', `ATTRBLOCK attrCount ${attrCount} but ${n} elements`);
+    const attrs: T.ATTR[] = new Array(n);
+    const has: boolean[] = new Array(n);
+    const counts: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const attrTyp = r.u32();
+      counts[i] = r.count(r.u32(), 'ATTRVALBLOCK valCount', [0, 10485760]);
+      has[i] = r.u32() !== 0;
+      if (has[i] !== counts[i]! > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVALBLOCK valCount does not match pAVal');
+      attrs[i] = { attrTyp, AttrVal: { pAVal: [] } };
+    }
+    for (let i = 0; i < n; i++) {
+      if (!has[i]) continue;
+      const m = r.count(r.u32(), 'ATTRVALBLOCK valCount', [0, 10485760], 8);
+      if (m !== counts[i]) throw new NdrError('ERR_NDR_INVALID', `ATTRVALBLOCK valCount ${counts[i]} but ${m} elements`);
+      const lens: number[] = new Array(m);
+      const vals: Buffer[] = new Array(m);
+      for (let j = 0; j < m; j++) {
+        lens[j] = r.count(r.u32(), 'ATTRVAL valLen', [0, 26214400]);
+        const p = r.u32() !== 0;
+        if (p !== lens[j]! > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVAL valLen does not match pVal');
+      }
+      for (let j = 0; j < m; j++) {
+        if (lens[j] === 0) {
+          vals[j] = Buffer.alloc(0);
+          continue;
+        }
+        const len = r.count(r.u32(), 'ATTRVAL valLen', [0, 26214400], 1);
+        if (len !== lens[j]) throw new NdrError('ERR_NDR_INVALID', `ATTRVAL valLen ${lens[j]} but ${len} bytes`);
+        vals[j] = r.view(len);
+      }
+      attrs[i]!.AttrVal.pAVal = vals;
+    }
+    en.AttrBlock.pAttr = attrs;
+  }
+  if (f & 4) e.pParentGuid = guid.read(r, () => undefined);
+  if (f & 8) {
+    const max = r.count(r.u32(), 'PROPERTY_META_DATA_EXT_VECTOR cNumProps', [0, 1048576], 40);
+    r.align(8);
+    const n = r.u32();
+    if (n !== max) throw new NdrError('ERR_NDR_INVALID', `PROPERTY_META_DATA_EXT_VECTOR cNumProps ${n} but ${max} elements`);
+    const md: T.PROPERTY_META_DATA_EXT[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      r.align(8);
+      const dwVersion = r.u32();
+      const timeChanged = r.i64();
+      const uuidDsaOriginating = guid.read(r, () => undefined);
+      md[i] = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating: r.i64() };
+    }
+    e.pMetaDataExt = { rgMetaData: md };
+  }
+}
 
 // ---- GetNCChanges request (MS-DRSR 4.1.10.2.6 V8, and V10) ------------------------------------------
 

@@ -21,7 +21,8 @@ import {
   type DRSGetNCChangesRequest,
   type DRSGetNCChangesResponse,
 } from '../../src/drs/stubs.js';
-import { NdrError } from '../../src/drs/ndr/ndr.js';
+import { NdrError, NdrReader, NdrWriter } from '../../src/drs/ndr/ndr.js';
+import { pREPLENTINFLIST, pREPLENTINFLIST_GENERIC } from '../../src/drs/idl.js';
 import type * as T from '../../src/drs/types.js';
 import { samba, type SambaCase } from './samba.js';
 
@@ -354,4 +355,15 @@ test('bad stubs: every truncation and random corruption is an NdrError, never an
   // a count far beyond the bytes left is refused before anything is allocated
   const huge = Buffer.from(b);
   assert.throws(() => decodeDRSGetNCChangesResponse(Buffer.concat([huge.subarray(0, 8), Buffer.from([0xff, 0xff, 0xff, 0x7f])])), NdrError);
+});
+
+test('REPLENTINFLIST: the one-pass codec lays out and reads exactly what the generic combinators do', () => {
+  const lists = fc.sample(fc.array(entry, { maxLength: 12 }), { numRuns: 200, seed: SEED + 3 }).map(plain);
+  for (const l of lists) {
+    const fast = new NdrWriter().write(pREPLENTINFLIST, l).finish();
+    const generic = new NdrWriter().write(pREPLENTINFLIST_GENERIC, l).finish();
+    assert.equal(fast.toString('hex'), generic.toString('hex'));
+    assert.deepEqual(new NdrReader(fast).read(pREPLENTINFLIST), new NdrReader(generic).read(pREPLENTINFLIST_GENERIC));
+    assert.deepEqual(new NdrReader(fast).read(pREPLENTINFLIST), l);
+  }
 });

@@ -103,6 +103,19 @@ export class NdrWriter {
     this.#buf.set(b, this.#pos);
     this.#pos += b.length;
   }
+  zeros(n: number): void {
+    this.#room(n);
+    this.#buf.fill(0, this.#pos, this.#pos + n);
+    this.#pos += n;
+  }
+  /** UTF-16LE code units of `s`, then a NUL unit (no alignment: the caller aligns to 2). */
+  utf16z(s: string): void {
+    const n = 2 * s.length + 2;
+    this.#room(n);
+    this.#buf.write(s, this.#pos, 'utf16le');
+    this.#buf.writeUInt16LE(0, this.#pos + n - 2);
+    this.#pos += n;
+  }
   /**
    * A referent ID for a non-null embedded pointer. Any non-zero value is valid on the wire;
    * these are the values Windows and Samba send (0x00020000 + 4n for unique and full pointers,
@@ -235,6 +248,20 @@ export class NdrReader {
     this.#need(n);
     const v = Buffer.from(this.#b.subarray(this.#pos, this.#pos + n));
     this.#pos += n;
+    return v;
+  }
+  /** Like bytes() without the copy: a view into the stub (for values the caller copies or consumes). */
+  view(n: number): Buffer {
+    this.#need(n);
+    const v = this.#b.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    return v;
+  }
+  /** `n` UTF-16LE code units as a string. */
+  utf16(n: number): string {
+    this.#need(2 * n);
+    const v = this.#b.toString('utf16le', this.#pos, this.#pos + 2 * n);
+    this.#pos += 2 * n;
     return v;
   }
   /** A count read from the stub: checked against the IDL's [range] and the reader's limits, and against the bytes left. */
