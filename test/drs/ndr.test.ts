@@ -5,6 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   decodeDRSBindRequest,
   decodeDRSBindResponse,
@@ -365,5 +369,55 @@ test('REPLENTINFLIST: the one-pass codec lays out and reads exactly what the gen
     assert.equal(fast.toString('hex'), generic.toString('hex'));
     assert.deepEqual(new NdrReader(fast).read(pREPLENTINFLIST), new NdrReader(generic).read(pREPLENTINFLIST_GENERIC));
     assert.deepEqual(new NdrReader(fast).read(pREPLENTINFLIST), l);
+  }
+});
+
+test('ndrdump (samba-testsuite) parses and validates forestd\'s stubs: a GetNCChanges request and reply', () => {
+  const [rq] = fc.sample(request, { numRuns: 1, seed: SEED + 4 });
+  const [rp] = fc.sample(reply.filter((x) => x.pmsgOut.msg.pObjects.length > 1), { numRuns: 1, seed: SEED + 5 });
+  const dir = mkdtempSync(join(tmpdir(), 'forestd-ndrdump-'));
+  try {
+    for (const [inout, stub] of [
+      ['in', encodeDRSGetNCChangesRequest(plain(rq!))],
+      ['out', encodeDRSGetNCChangesResponse(plain(rp!))],
+    ] as const) {
+      const file = join(dir, `${inout}.bin`);
+      writeFileSync(file, stub);
+      const r = spawnSync('ndrdump', ['drsuapi', 'drsuapi_DsGetNCChanges', inout, file, '--validate'], { timeout: 60_000 });
+      const out = r.stdout.toString() + r.stderr.toString();
+      assert.equal(r.status, 0, out);
+      assert.match(out, /dump OK/, out.slice(-2000));
+      assert.doesNotMatch(out, /Parse of|validate.*fail/i);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('request stubs from the network: any corruption of a Bind, GetNCChanges, ReplicaSync or UpdateRefs request is an NdrError', () => {
+  const g = (n: number) => Buffer.alloc(16, n);
+  const [rq] = fc.sample(request, { numRuns: 1, seed: SEED + 6 });
+  const dsn = { Guid: g(3), Sid: Buffer.alloc(0), StringName: 'DC=x,DC=y' };
+  const stubs: [Buffer, (b: Buffer) => unknown][] = [
+    [encodeDRSGetNCChangesRequest(plain(rq!)), (b) => decodeDRSGetNCChangesRequest(b)],
+    [encodeDRSBindRequest({ puuidClientDsa: g(1), pextClient: { dwFlags: 1, SiteObjGuid: g(2), Pid: 3, dwReplEpoch: 4 } }), decodeDRSBindRequest],
+    [encodeDRSReplicaSyncRequest({ hDrs: Buffer.alloc(20), pmsgSync: { version: 1, msg: { pNC: dsn, uuidDsaSrc: g(4), pszDsaSrc: 'dc', ulOptions: 1 } } }), decodeDRSReplicaSyncRequest],
+    [encodeDRSUpdateRefsRequest({ hDrs: Buffer.alloc(20), pmsgUpdRefs: { version: 1, msg: { pNC: dsn, pszDsaDest: 'x', uuidDsaObjDest: g(5), ulOptions: 4 } } }), decodeDRSUpdateRefsRequest],
+  ];
+  for (const [stub, decode] of stubs) {
+    decode(stub);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat({ max: stub.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat({ max: stub.length }), (flips, cut) => {
+        const c = Buffer.from(stub.subarray(0, Math.max(cut, 1)));
+        for (const [at, byte] of flips) if (at < c.length) c[at] = byte;
+        try {
+          decode(c);
+        } catch (e) {
+          return e instanceof NdrError;
+        }
+        return true;
+      }),
+      { seed: SEED, numRuns: 1500 },
+    );
   }
 });
