@@ -19,10 +19,10 @@ function reply(n: number): DRSGetNCChangesResponse {
       Entinf: { pName: { Guid: g(i & 255), Sid: Buffer.alloc(0), StringName: `CN=user${i},CN=Users,DC=example,DC=com` }, ulFlags: 0, AttrBlock: { pAttr: attrs } },
       fIsNCPrefix: false,
       pParentGuid: g(1),
-      pMetaDataExt: { rgMetaData: attrs.map((_, k) => ({ dwVersion: 1, timeChanged: 13_000_000_000n, uuidDsaOriginating: g(2), usnOriginating: BigInt(i * 15 + k) })) },
+      pMetaDataExt: { rgMetaData: attrs.map((_, k) => ({ dwVersion: 1, timeChanged: 13_000_000_000, uuidDsaOriginating: g(2), usnOriginating: i * 15 + k })) },
     });
   }
-  const usn = { usnHighObjUpdate: 0n, usnReserved: 0n, usnHighPropUpdate: 0n };
+  const usn = { usnHighObjUpdate: 0, usnReserved: 0, usnHighPropUpdate: 0 };
   return { result: 0, pmsgOut: { version: 6, msg: { uuidDsaObjSrc: g(1), uuidInvocIdSrc: g(2), pNC: null, usnvecFrom: usn, usnvecTo: usn, pUpToDateVecSrc: null, PrefixTableSrc: { pPrefixEntry: [] }, ulExtendedRet: 0, pObjects: objs, fMoreData: false, cNumNcSizeObjects: 0, cNumNcSizeValues: 0, rgValues: [], dwDRSError: 0 } } };
 }
 
@@ -49,7 +49,7 @@ const keys = new Map([
 const listener = new DrsTlsListener({ server: new DrsServer({ IDL_DRSGetNCChanges: () => m }), credentials: { account: 'DC1$', dsaGuid: g(1), key: keys.get('DC1$')!, keyOf: (a) => keys.get(a) }, tls: material });
 const { port } = await listener.listen('127.0.0.1', 0);
 const c = await DrsClient.connect({ host: '127.0.0.1', port, credentials: { account: 'DC2$', dsaGuid: g(2), key: keys.get('DC2$')!, keyOf: (a) => keys.get(a) } });
-const req = { hDrs: Buffer.alloc(20), pmsgIn: { version: 8 as const, msg: { uuidDsaObjDest: g(2), uuidInvocIdSrc: g(1), pNC: { Guid: g(3), Sid: Buffer.alloc(0), StringName: 'DC=example,DC=com' }, usnvecFrom: { usnHighObjUpdate: 0n, usnReserved: 0n, usnHighPropUpdate: 0n }, pUpToDateVecDest: null, ulFlags: 0x10, cMaxObjects: N, cMaxBytes: 64 << 20, ulExtendedOp: 0, liFsmoInfo: 0n, pPartialAttrSet: null, pPartialAttrSetEx: null, PrefixTableDest: { pPrefixEntry: [] } } } };
+const req = { hDrs: Buffer.alloc(20), pmsgIn: { version: 8 as const, msg: { uuidDsaObjDest: g(2), uuidInvocIdSrc: g(1), pNC: { Guid: g(3), Sid: Buffer.alloc(0), StringName: 'DC=example,DC=com' }, usnvecFrom: { usnHighObjUpdate: 0, usnReserved: 0, usnHighPropUpdate: 0 }, pUpToDateVecDest: null, ulFlags: 0x10, cMaxObjects: N, cMaxBytes: 64 << 20, ulExtendedOp: 0, liFsmoInfo: 0n, pPartialAttrSet: null, pPartialAttrSetEx: null, PrefixTableDest: { pPrefixEntry: [] } } } };
 for (let round = 0; round < 4; round++) {
   const t = process.hrtime.bigint();
   const r = await c.getNCChanges(req);

@@ -107,12 +107,9 @@ export interface DrsCodec {
   dnOf(ref: DSName): string;
 }
 
-const big = (n: number): bigint => BigInt(n);
-const num = (b: bigint): number => {
-  const n = Number(b);
-  if (!Number.isSafeInteger(n)) throw new WireValueError('USN', `${b} is beyond 2^53`);
-  return n;
-};
+// USNs and DSTIMEs are numbers on both sides (the NDR layer refuses hypers beyond 2^53)
+const big = (n: number): number => n;
+const num = (n: number): number => n;
 
 function dsnameToWire(d: EngineDSNAME): W.DSNAME {
   return { Guid: d.Guid, Sid: d.Sid ?? Buffer.alloc(0), StringName: d.StringName };
@@ -262,7 +259,7 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
     dwDRSError: reply.dwDRSError,
   };
   common.PrefixTableSrc = prefixTableToWire(table);
-  if (values.every((v) => v.timeExpired === 0n)) {
+  if (values.every((v) => v.timeExpired === 0)) {
     return { version: 6, msg: { ...common, rgValues: values.map((v) => ({ pObject: v.pObject, attrTyp: v.attrTyp, Aval: v.Aval, fIsPresent: v.fIsPresent, MetaData: { timeCreated: v.timeCreated, MetaData: v.MetaData } })) } };
   }
   return {

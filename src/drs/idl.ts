@@ -11,7 +11,7 @@ import {
   conformantPointee,
   fixedBytes,
   guid,
-  i64,
+  hyper,
   mapped,
   pointer,
   struct,
@@ -84,10 +84,10 @@ export const DSNAME: NdrType<T.DSNAME> = mapped<DSNAME_wire, T.DSNAME>(
 
 // ---- vectors, cursors, prefix table ----------------------------------------------------------
 
-export const USN_VECTOR = struct<T.USN_VECTOR>('USN_VECTOR', { usnHighObjUpdate: i64, usnReserved: i64, usnHighPropUpdate: i64 });
+export const USN_VECTOR = struct<T.USN_VECTOR>('USN_VECTOR', { usnHighObjUpdate: hyper, usnReserved: hyper, usnHighPropUpdate: hyper });
 
-export const UPTODATE_CURSOR_V1 = struct<T.UPTODATE_CURSOR_V1>('UPTODATE_CURSOR_V1', { uuidDsa: guid, usnHighPropUpdate: i64 });
-export const UPTODATE_CURSOR_V2 = struct<T.UPTODATE_CURSOR_V2>('UPTODATE_CURSOR_V2', { uuidDsa: guid, usnHighPropUpdate: i64, timeLastSyncSuccess: i64 });
+export const UPTODATE_CURSOR_V1 = struct<T.UPTODATE_CURSOR_V1>('UPTODATE_CURSOR_V1', { uuidDsa: guid, usnHighPropUpdate: hyper });
+export const UPTODATE_CURSOR_V2 = struct<T.UPTODATE_CURSOR_V2>('UPTODATE_CURSOR_V2', { uuidDsa: guid, usnHighPropUpdate: hyper, timeLastSyncSuccess: hyper });
 
 /** UPTODATE_VECTOR_V1_EXT / V2_EXT: { dwVersion; dwReserved1; [range(0,1048576)] cNumCursors; dwReserved2; rgCursors[cNumCursors] }. */
 function utdVector<C>(version: 1 | 2, cursor: NdrType<C>): NdrType<{ rgCursors: C[] }> {
@@ -211,7 +211,7 @@ export const ENTINF = struct<T.ENTINF>('ENTINF', { pName: pointer(DSNAME), ulFla
 
 // ---- metadata ---------------------------------------------------------------------------------
 
-export const PROPERTY_META_DATA_EXT = struct<T.PROPERTY_META_DATA_EXT>('PROPERTY_META_DATA_EXT', { dwVersion: u32, timeChanged: i64, uuidDsaOriginating: guid, usnOriginating: i64 });
+export const PROPERTY_META_DATA_EXT = struct<T.PROPERTY_META_DATA_EXT>('PROPERTY_META_DATA_EXT', { dwVersion: u32, timeChanged: hyper, uuidDsaOriginating: guid, usnOriginating: hyper });
 
 interface PMDV_wire {
   cNumProps: number;
@@ -223,14 +223,14 @@ export const PROPERTY_META_DATA_EXT_VECTOR = mapped<PMDV_wire, T.PROPERTY_META_D
   (v) => ({ cNumProps: v.rgMetaData.length, rgMetaData: v.rgMetaData }),
 );
 
-export const VALUE_META_DATA_EXT_V1 = struct<T.VALUE_META_DATA_EXT_V1>('VALUE_META_DATA_EXT_V1', { timeCreated: i64, MetaData: PROPERTY_META_DATA_EXT });
+export const VALUE_META_DATA_EXT_V1 = struct<T.VALUE_META_DATA_EXT_V1>('VALUE_META_DATA_EXT_V1', { timeCreated: hyper, MetaData: PROPERTY_META_DATA_EXT });
 export const VALUE_META_DATA_EXT_V3 = struct<T.VALUE_META_DATA_EXT_V3>('VALUE_META_DATA_EXT_V3', {
-  timeCreated: i64,
+  timeCreated: hyper,
   MetaData: PROPERTY_META_DATA_EXT,
   unused1: u32,
   unused2: u32,
   unused3: u32,
-  timeExpired: i64,
+  timeExpired: hyper,
 });
 
 export const REPLVALINF_V1 = struct<T.REPLVALINF_V1>('REPLVALINF_V1', { pObject: pointer(DSNAME), attrTyp: u32, Aval: ATTRVAL, fIsPresent: bool32, MetaData: VALUE_META_DATA_EXT_V1 });
@@ -420,9 +420,9 @@ function writeEntryReferents(w: NdrWriter, e: T.REPLENTINFLIST): void {
     for (const m of md) {
       w.align(8);
       w.u32(m.dwVersion);
-      w.u64(m.timeChanged);
+      w.hyper(m.timeChanged);
       guid.write(w, m.uuidDsaOriginating);
-      w.u64(m.usnOriginating);
+      w.hyper(m.usnOriginating);
     }
   }
 }
@@ -477,9 +477,9 @@ function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCo
     for (let i = 0; i < n; i++) {
       r.align(8);
       const dwVersion = r.u32();
-      const timeChanged = r.i64();
+      const timeChanged = r.hyper();
       const uuidDsaOriginating = guid.read(r, () => undefined);
-      md[i] = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating: r.i64() };
+      md[i] = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating: r.hyper() };
     }
     e.pMetaDataExt = { rgMetaData: md };
   }

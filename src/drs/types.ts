@@ -4,7 +4,8 @@
 // Conventions (also in DRS-TYPES.md):
 // - GUID/UUID: a 16-byte Buffer in the MS-DTYP 2.3.4.2 little-endian form (the store's form);
 //   all zeros means "no GUID".
-// - USN, DSTIME (LONGLONG) and ULARGE_INTEGER: bigint. DSTIME is seconds since 1601-01-01 UTC
+// - USN and DSTIME (LONGLONG): number (safe integers; a stub with a larger one is refused);
+//   ULARGE_INTEGER (liFsmoInfo): bigint. DSTIME is seconds since 1601-01-01 UTC
 //   , the unit the store keeps in AttributeStamp.timeChanged.
 // - A count member that only says how long the array after it is (cNumProps, attrCount,
 //   valCount, cNumCursors, PrefixCount, cNumValues, cb, cAttrs) is not kept: the encoder
@@ -21,19 +22,19 @@ export interface DSNAME {
 
 /** MS-DRSR USN_VECTOR */
 export interface USN_VECTOR {
-  usnHighObjUpdate: bigint;
-  usnReserved: bigint;
-  usnHighPropUpdate: bigint;
+  usnHighObjUpdate: number;
+  usnReserved: number;
+  usnHighPropUpdate: number;
 }
 
 /** MS-DRSR 5.202 UPTODATE_CURSOR_V1 */
 export interface UPTODATE_CURSOR_V1 {
   uuidDsa: Buffer;
-  usnHighPropUpdate: bigint;
+  usnHighPropUpdate: number;
 }
 /** MS-DRSR UPTODATE_CURSOR_V2 */
 export interface UPTODATE_CURSOR_V2 extends UPTODATE_CURSOR_V1 {
-  timeLastSyncSuccess: bigint;
+  timeLastSyncSuccess: number;
 }
 /** UPTODATE_VECTOR_V1_EXT (dwVersion 1; dwReserved1 and dwReserved2 are written 0 and ignored) */
 export interface UPTODATE_VECTOR_V1_EXT {
@@ -84,9 +85,9 @@ export interface ENTINF {
 /** MS-DRSR PROPERTY_META_DATA_EXT */
 export interface PROPERTY_META_DATA_EXT {
   dwVersion: number;
-  timeChanged: bigint;
+  timeChanged: number;
   uuidDsaOriginating: Buffer;
-  usnOriginating: bigint;
+  usnOriginating: number;
 }
 /** MS-DRSR PROPERTY_META_DATA_EXT_VECTOR */
 export interface PROPERTY_META_DATA_EXT_VECTOR {
@@ -103,7 +104,7 @@ export interface REPLENTINFLIST {
 
 /** MS-DRSR VALUE_META_DATA_EXT_V1 */
 export interface VALUE_META_DATA_EXT_V1 {
-  timeCreated: bigint;
+  timeCreated: number;
   MetaData: PROPERTY_META_DATA_EXT;
 }
 /** MS-DRSR VALUE_META_DATA_EXT_V3 */
@@ -111,7 +112,7 @@ export interface VALUE_META_DATA_EXT_V3 extends VALUE_META_DATA_EXT_V1 {
   unused1: number;
   unused2: number;
   unused3: number;
-  timeExpired: bigint;
+  timeExpired: number;
 }
 /** MS-DRSR REPLVALINF_V1 */
 export interface REPLVALINF_V1 {

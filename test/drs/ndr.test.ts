@@ -46,9 +46,10 @@ const RUNS = Number(process.env.FORESTD_NDR_RUNS ?? 120);
 
 const guid = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((u) => Buffer.from(u));
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
-const i64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+/** USNs: the NDR layer carries hypers as safe integers (numbers) */
+const i64 = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
 /** DSTIME (seconds since 1601): Samba keeps it as NTTIME_1sec, so beyond 1e12 s its oracle overflows */
-const dstime = fc.bigInt({ min: 0n, max: 1_000_000_000_000n });
+const dstime = fc.integer({ min: 0, max: 1_000_000_000_000 });
 const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((u) => Buffer.from(u));
 /** a valid binary SID (MS-DTYP 2.4.2.2) that fits DSNAME's 28 bytes, or none */
 const sid = fc.oneof(
@@ -163,9 +164,9 @@ test('GetNCChanges replies: Samba reads the members where MS-DRSR puts them', ()
         uuidDsaObjSrc: g(1),
         uuidInvocIdSrc: g(2),
         pNC: { Guid: g(3), Sid: Buffer.from('010400000000000515000000010000000200000003000000', 'hex'), StringName: 'DC=example,DC=com' },
-        usnvecFrom: { usnHighObjUpdate: 10n, usnReserved: 0n, usnHighPropUpdate: 11n },
-        usnvecTo: { usnHighObjUpdate: 20n, usnReserved: 0n, usnHighPropUpdate: 21n },
-        pUpToDateVecSrc: { rgCursors: [{ uuidDsa: g(2), usnHighPropUpdate: 21n, timeLastSyncSuccess: 13_000_000_000n }] },
+        usnvecFrom: { usnHighObjUpdate: 10, usnReserved: 0, usnHighPropUpdate: 11 },
+        usnvecTo: { usnHighObjUpdate: 20, usnReserved: 0, usnHighPropUpdate: 21 },
+        pUpToDateVecSrc: { rgCursors: [{ uuidDsa: g(2), usnHighPropUpdate: 21, timeLastSyncSuccess: 13_000_000_000 }] },
         PrefixTableSrc: { pPrefixEntry: [{ ndx: 9, prefix: Buffer.from('2a864886f7140104', 'hex') }] },
         ulExtendedRet: 1,
         pObjects: [
@@ -173,7 +174,7 @@ test('GetNCChanges replies: Samba reads the members where MS-DRSR puts them', ()
             Entinf: { pName: { Guid: g(4), Sid: Buffer.alloc(0), StringName: 'CN=u,DC=example,DC=com' }, ulFlags: 0, AttrBlock: { pAttr: [{ attrTyp: 0x90092, AttrVal: { pAVal: [Buffer.from('7500', 'hex')] } }] } },
             fIsNCPrefix: false,
             pParentGuid: g(3),
-            pMetaDataExt: { rgMetaData: [{ dwVersion: 3, timeChanged: 13_000_000_001n, uuidDsaOriginating: g(2), usnOriginating: 15n }] },
+            pMetaDataExt: { rgMetaData: [{ dwVersion: 3, timeChanged: 13_000_000_001, uuidDsaOriginating: g(2), usnOriginating: 15 }] },
           },
         ],
         fMoreData: true,
@@ -287,8 +288,8 @@ result = f.__ndr_pack_out__()
   assert.equal(q.pmsgIn.version, 10);
   const m = q.pmsgIn.msg as T.DRS_MSG_GETCHGREQ_V10;
   assert.equal(m.pNC.StringName, 'DC=samba,DC=example');
-  assert.equal(m.usnvecFrom.usnHighObjUpdate, 77n);
-  assert.equal(m.usnvecFrom.usnHighPropUpdate, 78n);
+  assert.equal(m.usnvecFrom.usnHighObjUpdate, 77);
+  assert.equal(m.usnvecFrom.usnHighPropUpdate, 78);
   assert.equal(m.ulFlags, 0x10 | 0x800, 'DRS_WRIT_REP | DRS_GET_ANC');
   assert.equal(m.ulExtendedOp, 2, 'EXOP_FSMO_REQ_RID_ALLOC');
   assert.equal(m.liFsmoInfo, 500n);
@@ -420,4 +421,13 @@ test('request stubs from the network: any corruption of a Bind, GetNCChanges, Re
       { seed: SEED, numRuns: 1500 },
     );
   }
+});
+
+test('a hyper beyond 2^53 (a USN no DC reaches) is refused, not rounded', () => {
+  const [v] = fc.sample(reply, { numRuns: 1, seed: SEED + 7 });
+  const b = encodeDRSGetNCChangesResponse(plain(v!));
+  // usnvecFrom.usnHighObjUpdate sits after the out version, the union discriminant and two GUIDs and pNC
+  const c = Buffer.from(b);
+  c.writeUInt32LE(0x00400000, 48 + 4);
+  assert.throws(() => decodeDRSGetNCChangesResponse(c), (e: NdrError) => e.code === 'ERR_NDR_RANGE');
 });

@@ -46,7 +46,7 @@ const handlers: DrsHandlers = {
           uuidInvocIdSrc: Buffer.alloc(16, 1),
           pNC: m.pNC,
           usnvecFrom: m.usnvecFrom,
-          usnvecTo: { ...m.usnvecFrom, usnHighObjUpdate: m.usnvecFrom.usnHighObjUpdate + 10n },
+          usnvecTo: { ...m.usnvecFrom, usnHighObjUpdate: m.usnvecFrom.usnHighObjUpdate + 10 },
           pUpToDateVecSrc: null,
           PrefixTableSrc: { pPrefixEntry: [] },
           ulExtendedRet: 0,
@@ -92,7 +92,7 @@ function request(cMaxBytes = 10, ulExtendedOp = 0) {
         uuidDsaObjDest: dc2.dsaGuid,
         uuidInvocIdSrc: Buffer.alloc(16),
         pNC: { Guid: Buffer.alloc(16, 9), Sid: Buffer.alloc(0), StringName: 'DC=example,DC=com' },
-        usnvecFrom: { usnHighObjUpdate: 5n, usnReserved: 0n, usnHighPropUpdate: 5n },
+        usnvecFrom: { usnHighObjUpdate: 5, usnReserved: 0, usnHighPropUpdate: 5 },
         pUpToDateVecDest: null,
         ulFlags: 0x10,
         cMaxObjects: 100,
@@ -117,7 +117,7 @@ test('two DCs authenticate each other and call Bind, GetNCChanges, ReplicaSync o
   assert.ok((b.ppextServer!.dwFlags & DRS_EXT.DRS_EXT_GETCHGREQ_V8) !== 0, 'the server announces GetNCChanges V8');
   const r = await c.getNCChanges({ ...request(), hDrs: b.phDrs });
   assert.equal(r.pmsgOut.version, 6);
-  assert.equal(r.pmsgOut.msg.usnvecTo.usnHighObjUpdate, 15n);
+  assert.equal(r.pmsgOut.msg.usnvecTo.usnHighObjUpdate, 15);
   assert.equal(r.pmsgOut.msg.pObjects[0]!.Entinf.pName!.StringName, 'DC=example,DC=com');
   assert.equal(seen.at(-1), 'DC2$', 'the handler sees the authenticated peer');
   assert.equal((await c.replicaSync({ hDrs: b.phDrs, pmsgSync: { version: 1, msg: { pNC: { Guid: Buffer.alloc(16), Sid: Buffer.alloc(0), StringName: 'DC=example,DC=com' }, uuidDsaSrc: dc1.dsaGuid, pszDsaSrc: null, ulOptions: 0 } } })).result, 0);

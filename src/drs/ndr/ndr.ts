@@ -98,6 +98,16 @@ export class NdrWriter {
     this.#buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.#pos);
     this.#pos += 8;
   }
+  /** A signed hyper holding a safe integer (USN, DSTIME): written without a BigInt. */
+  hyper(v: number): void {
+    if (!Number.isSafeInteger(v)) throw new NdrError('ERR_NDR_INVALID', `${v} is not a safe integer for a hyper`);
+    const hi = Math.floor(v / 0x1_0000_0000);
+    this.align(8);
+    this.#room(8);
+    this.#buf.writeUInt32LE(v - hi * 0x1_0000_0000, this.#pos);
+    this.#buf.writeInt32LE(hi, this.#pos + 4);
+    this.#pos += 8;
+  }
   bytes(b: Uint8Array): void {
     this.#room(b.length);
     this.#buf.set(b, this.#pos);
@@ -237,6 +247,16 @@ export class NdrReader {
     this.#pos += 8;
     return v;
   }
+  /** A signed hyper as a number; beyond ±2^53 it is refused (USNs and DSTIMEs never get there). */
+  hyper(): number {
+    this.align(8);
+    this.#need(8);
+    const lo = this.#b.readUInt32LE(this.#pos);
+    const hi = this.#b.readInt32LE(this.#pos + 4);
+    this.#pos += 8;
+    if (hi > 0x1fffff || hi < -0x200000) throw new NdrError('ERR_NDR_RANGE', `hyper at offset ${this.#pos - 8} is beyond 2^53`);
+    return hi * 0x1_0000_0000 + lo;
+  }
   i64(): bigint {
     this.align(8);
     this.#need(8);
@@ -318,6 +338,8 @@ export const i32: NdrType<number> = { align: 4, minSize: 4, write: (w, v) => w.i
 export const u64: NdrType<bigint> = { align: 8, minSize: 8, write: (w, v) => w.u64(v), read: (r) => r.u64() };
 /** signed hyper (LONGLONG: USN, DSTIME) */
 export const i64: NdrType<bigint> = { align: 8, minSize: 8, write: (w, v) => w.u64(v), read: (r) => r.i64() };
+/** LONGLONG holding a safe integer (USN, DSTIME), as a number */
+export const hyper: NdrType<number> = { align: 8, minSize: 8, write: (w, v) => w.hyper(v), read: (r) => r.hyper() };
 /** BOOL (MS-DTYP 2.2.3): a 32-bit integer, non-zero is TRUE */
 export const bool32: NdrType<boolean> = { align: 4, minSize: 4, write: (w, v) => w.u32(v ? 1 : 0), read: (r) => r.u32() !== 0 };
 
