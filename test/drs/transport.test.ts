@@ -202,3 +202,13 @@ test('frame decoder: frames split at any points come out whole and in order', ()
   assert.throws(() => new FrameDecoder(10).push(encodeFrame({ type: FrameType.REQUEST, callId: 1, word: 3, body: Buffer.alloc(11) })), (e: DrsTransportError) => e.code === 'ERR_DRS_TOO_LARGE');
   assert.throws(() => new FrameDecoder(10).push(Buffer.alloc(20, 0x41)), (e: DrsTransportError) => e.code === 'ERR_DRS_FRAME');
 });
+
+test('a connection that sends a malformed frame is closed; the other connections go on', async () => {
+  const other = await connect(creds(dc2));
+  const raw = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+  await new Promise((r) => raw.once('secureConnect', r));
+  raw.write(Buffer.alloc(40, 0x5a)); // not a frame: bad magic
+  await new Promise((r) => raw.once('close', r));
+  assert.equal((await other.getNCChanges(request())).result, 0);
+  await other.close();
+});
