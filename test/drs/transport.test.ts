@@ -207,8 +207,13 @@ test('a connection that sends a malformed frame is closed; the other connections
   const other = await connect(creds(dc2));
   const raw = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
   await new Promise((r) => raw.once('secureConnect', r));
+  const got: Buffer[] = [];
+  raw.on('data', (d: Buffer) => got.push(d)); // read what the server says, so that the stream can end
   raw.write(Buffer.alloc(40, 0x5a)); // not a frame: bad magic
   await new Promise((r) => raw.once('close', r));
+  const [f] = new FrameDecoder(1024).push(Buffer.concat(got));
+  assert.equal(f!.type, FrameType.FAULT);
+  assert.equal(f!.word, RPC_STATUS.RPC_X_BAD_STUB_DATA);
   assert.equal((await other.getNCChanges(request())).result, 0);
   await other.close();
 });
