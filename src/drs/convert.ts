@@ -78,6 +78,8 @@ export interface EngineGetChgReqV10 {
   cMaxObjects: number;
   cMaxBytes: number;
   ulExtendedOp: number;
+  /** extended operations (e.g. EXOP_FSMO_REQ_RID_ALLOC: the client's current rIDAllocationPool) */
+  liFsmoInfo?: bigint;
   ulMoreFlags: number;
 }
 export interface EngineGetChgReplyV6 {
@@ -162,7 +164,7 @@ export function requestToWire(req: EngineGetChgReqV10, hDrs: W.DRS_HANDLE, codec
         cMaxObjects: req.cMaxObjects,
         cMaxBytes: req.cMaxBytes,
         ulExtendedOp: req.ulExtendedOp,
-        liFsmoInfo: 0n,
+        liFsmoInfo: req.liFsmoInfo ?? 0n,
         pPartialAttrSet: null,
         pPartialAttrSetEx: null,
         PrefixTableDest: prefixTableToWire(codec.prefixTable),
@@ -185,6 +187,7 @@ export function requestFromWire(m: W.DRS_MSG_GETCHGREQ): EngineGetChgReqV10 {
     cMaxObjects: q.cMaxObjects,
     cMaxBytes: q.cMaxBytes,
     ulExtendedOp: q.ulExtendedOp,
+    ...(q.liFsmoInfo !== 0n ? { liFsmoInfo: q.liFsmoInfo } : {}),
     ulMoreFlags: m.version === 10 ? m.msg.ulMoreFlags : 0,
   };
 }

@@ -131,6 +131,9 @@ test('the engine\'s GetNCChanges over the TLS transport, engine shapes at both e
     assert.equal(got.pObjects[0]!.Entinf.AttrBlock.pAttr.find((a) => a.attrTyp === id(B, 'description'))!.AttrVal.pAVal[0], 'é𝄞 and more');
     assert.equal(got.rgValues.length, 2);
     assert.deepEqual(requestFromWire(requestToWire(req, b.phDrs, codecOf(B)).pmsgIn), req);
+    // an extended operation's liFsmoInfo (RID_ALLOC: the current pool) travels too
+    const rid = { ...req, ulExtendedOp: 2, liFsmoInfo: (2000n << 32n) | 1600n };
+    assert.deepEqual(requestFromWire(requestToWire(rid, b.phDrs, codecOf(B)).pmsgIn), rid);
     await c.close();
   } finally {
     await listener.close();
