@@ -21,6 +21,8 @@ usage:
       Serve the directory in DIR over LDAP, and answer the LDAP ping over CLDAP (UDP) on
       --cldap-port (default: the LDAP port's number, as AD uses 389 for both); with --repl-port,
       also the DRS replication listener.
+      --ldap-enforce-channel-binding 0|1|2 as AD's LdapEnforceChannelBinding: NTLM binds over
+      TLS check the client's channel binding never (0), when sent (1, default), always (2).
   forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
       Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
       found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
@@ -102,6 +104,7 @@ const serveOptions = {
   'gcs-port': { type: 'string' },
   'repl-port': { type: 'string' },
   'cldap-port': { type: 'string' },
+  'ldap-enforce-channel-binding': { type: 'string' },
 } as const;
 
 function port(v: string | undefined, def: number, name: string): number {
@@ -111,8 +114,10 @@ function port(v: string | undefined, def: number, name: string): number {
   return n;
 }
 
-function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'repl-port'?: string }) {
+function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'ldap-enforce-channel-binding'?: string; 'repl-port'?: string }) {
   const ldapPort = port(values['ldap-port'], DEFAULTS.ldapPort, 'ldap-port');
+  const cbt = values['ldap-enforce-channel-binding'] ?? '1';
+  if (cbt !== '0' && cbt !== '1' && cbt !== '2') throw new UsageError(`--ldap-enforce-channel-binding must be 0, 1 or 2, not ${JSON.stringify(cbt)}`);
   return {
     data: resolve(values.data!),
     host: values.host ?? DEFAULTS.host,
@@ -121,6 +126,7 @@ function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: str
     ldapsPort: values['ldaps-port'] === undefined ? DEFAULTS.ldapsPort : port(values['ldaps-port'], 0, 'ldaps-port'),
     gcPort: values['gc-port'] === undefined ? DEFAULTS.gcPort : port(values['gc-port'], 0, 'gc-port'),
     gcsPort: values['gcs-port'] === undefined ? DEFAULTS.gcsPort : port(values['gcs-port'], 0, 'gcs-port'),
+    enforceChannelBinding: Number(cbt) as 0 | 1 | 2,
     ...(values['repl-port'] === undefined ? {} : { replPort: port(values['repl-port'], 0, 'repl-port') }),
   };
 }

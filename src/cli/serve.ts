@@ -12,6 +12,7 @@ import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
 import { collectGarbage } from '../dsa/garbage-collection.js';
 import type { DrsTlsListener } from '../drs/transport/tls.js';
+import { subscribe } from 'node:diagnostics_channel';
 
 export interface ServeSettings {
   data: string;
@@ -24,6 +25,8 @@ export interface ServeSettings {
   replPort?: number;
   /** CLDAP (UDP) port for the LDAP ping (MS-ADTS 6.3.3); AD answers on 389, the LDAP port's number */
   cldapPort: number;
+  /** AD's LdapEnforceChannelBinding: 0 never check, 1 check when the client sends one, 2 require it (on TLS) */
+  enforceChannelBinding?: 0 | 1 | 2;
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
@@ -35,7 +38,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   let server: LdapServer | undefined;
   const policies = resolvePolicies();
   const service = new DsaService(dir, {
-    searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn },
+    searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn, MaxResultSetSize: policies.MaxResultSetSize },
     ldapPolicies: () => [...SUPPORTED_LDAP_POLICIES],
     supportedExtensions: () => server?.supportedExtensions ?? [...service.supportedExtensions],
   });
@@ -45,8 +48,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     { host: s.host, port: s.gcPort, globalCatalog: true, name: 'gc' },
     { host: s.host, port: s.gcsPort, tls: true, globalCatalog: true, name: 'gc-tls' },
   ];
-  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info') });
+  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding });
   const bound = await server.listen();
+  if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
   const cldap = new CldapServer({ directory: service, host: s.host, port: s.cldapPort, maxQueryDuration: policies.MaxQueryDuration, logger: stderrLogger('info') });
   let cldapBound: { address: string; port: number };
   try {
@@ -116,4 +120,14 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   });
   const a = await listener.listen(host, port);
   return { listener, address: a.address, port: a.port };
+}
+
+/**
+ * FORESTD_TEST_HOOKS=1: events the integration tests wait on (instead of sleeping), one line on
+ * stdout each: `hook <channel> <json>`.
+ */
+function testHooks(): void {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure']) {
+    subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
+  }
 }

@@ -88,7 +88,7 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
 }
 
 /** The NCs this DC holds (MS-ADTS 3.1.1.3.2.1 namingContexts): domain, configuration, schema, then the application NCs. */
-function namingContexts(dir: Directory): string[] {
+export function namingContexts(dir: Directory): string[] {
   const f = dir.forest;
   const out = [f.domainDN, f.configDN, f.schemaDN];
   const r = dir.store.reader;

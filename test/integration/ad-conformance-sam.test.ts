@@ -1,4 +1,4 @@
-// Issue 13 (items 1-3) over the wire: the SAM rules and AD's result codes seen by a real
+// Issue 13 (items 1-4) over the wire: the SAM rules and AD's result codes seen by a real
 // client, python-ldap3 (Debian python3-ldap3), against a real forestd. Each refusal has its
 // allowed variant next to it. The full table is test/unit/dsa-sam.test.ts.
 import { test, before, after } from 'node:test';
@@ -49,4 +49,8 @@ test('python-ldap3: SAM rules and Windows result codes (MS-SAMR 3.1.1.8, MS-ADTS
   assert.deepEqual(out.unknown_attribute, [16, '00000057']);
   assert.deepEqual(out.single_valued_two, [20, '00002083']);
   assert.deepEqual(out.single_valued_one, [0, '']);
+  // item 4: schema updates
+  assert.deepEqual(out.schema_add, [0, '']);
+  assert.deepEqual(out.schema_duplicate_cn, [68, '00002071']);
+  assert.deepEqual(out.schema_preset_intid, [53, '00002035']);
 });

@@ -452,3 +452,11 @@ test('constructed: msDS-KeyVersionNumber is the dwVersion of unicodePwd (MS-ADTS
   // contrast: not on other objects
   assert.equal(await read1(u, 'msDS-isRODC'), undefined);
 });
+
+test('servicePrincipalName uniqueness compares whole values: long SPNs sharing the indexed prefix are distinct', async () => {
+  const prefix = `HTTP/${'y'.repeat(600)}`;
+  await user({ servicePrincipalName: `${prefix}/1` });
+  await user({ servicePrincipalName: `${prefix}/2` });
+  // contrast: the same long value is refused
+  await rejects(user({ servicePrincipalName: `${prefix}/1` }), 19, /^000021C7: /);
+});

@@ -25,7 +25,9 @@ export function checkSpnUniqueness(dir: Directory, r: ReadTxn, self: Buffer | un
     for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(v)))) {
       if (self && g.equals(self)) continue;
       const rec = r.getObject(g);
-      if (rec && !isDeletedRecord(dir, rec)) {
+      // the index keeps a prefix of long values: the object's own values decide
+      const held = rec?.attrs.find((a) => a.id === info.id)?.values ?? [];
+      if (rec && !isDeletedRecord(dir, rec) && held.some((x) => info.syntax.compare(x as StoredValue, v) === 0)) {
         throw AdError.constraintViolation(PLACE, info.id, info.name, ERROR_DS_SPN_VALUE_NOT_UNIQUE_IN_FOREST, `servicePrincipalName ${String(v)} is in use by another object of the forest`);
       }
     }

@@ -58,5 +58,14 @@ conn.modify('CN=pyk1,' + users, {'displayName': [(MODIFY_REPLACE, ['a', 'b'])]})
 out['single_valued_two'] = res()
 conn.modify('CN=pyk1,' + users, {'displayName': [(MODIFY_REPLACE, ['a'])]})
 out['single_valued_one'] = res()
+# item 4: schema updates
+schema = 'CN=Schema,CN=Configuration,' + base
+attr = {'attributeID': '1.3.6.1.4.1.99999.1313.1', 'attributeSyntax': '2.5.5.12', 'oMSyntax': '64', 'isSingleValued': 'TRUE'}
+conn.add('CN=py-Schema-Attr,' + schema, ['attributeSchema'], attr)
+out['schema_add'] = res()
+conn.add('CN=py-Schema-Attr,' + schema, ['attributeSchema'], dict(attr, attributeID='1.3.6.1.4.1.99999.1313.2'))
+out['schema_duplicate_cn'] = res()
+conn.add('CN=py-Schema-Attr2,' + schema, ['attributeSchema'], dict(attr, attributeID='1.3.6.1.4.1.99999.1313.3', **{'msDS-IntId': '-1993108831'}))
+out['schema_preset_intid'] = res()
 conn.unbind()
 print(json.dumps(out))
