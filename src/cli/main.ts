@@ -26,6 +26,9 @@ usage:
   forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
       Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
       found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
+  forestd repl show --data DIR [--json]
+      This DC's replication partners per naming context (last success, last result, USNs) and
+      its up-to-dateness vectors, as repadmin /showrepl and /showutdvec show them.
   forestd start [--data DIR]
       Provision the default forest (${DEFAULTS.realm}) into DIR (default ./${DEFAULTS.dataDir}) on
       first run, then serve it on ${DEFAULTS.host}:${DEFAULTS.ldapPort} (LDAP).
@@ -62,6 +65,15 @@ export async function main(argv: string[]): Promise<number> {
         if (!values.data) throw new UsageError('dns-records needs --data');
         if (values.address !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(values.address)) throw new UsageError(`--address must be an IPv4 address, not ${JSON.stringify(values.address)}`);
         await dnsRecordsCommand({ data: resolve(values.data), address: values.address, ldapPort: port(values['ldap-port'], 389, 'ldap-port'), gcPort: port(values['gc-port'], 3268, 'gc-port') });
+        return 0;
+      }
+      case 'repl': {
+        const [sub, ...args] = rest;
+        if (sub !== 'show') throw new UsageError(`unknown repl command ${JSON.stringify(sub ?? '')} (known: show)`);
+        const { values } = parseArgs({ args, options: { data: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+        if (!values.data) throw new UsageError('repl show needs --data');
+        const { replShowCommand } = await import('./repl-show.js');
+        await replShowCommand({ data: resolve(values.data), json: values.json === true });
         return 0;
       }
       case 'start': {

@@ -177,6 +177,11 @@ function replUpToDateVector(v: ObjectView): StoredValue[] {
 
 /** msDS-NCReplCursors: the UTD vector with this DC's own cursor at its highest USN first. */
 function ncReplCursors(v: ObjectView, env: ReplMetadataEnv): StoredValue[] {
+  return ncCursorsOf(v).map((c) => (env.binary ? cursorBlob(c) : cursorXml(c)));
+}
+
+/** The cursors of an NC head (none for other objects), this DC's first. */
+export function ncCursorsOf(v: ObjectView): DsReplCursor3[] {
   if (v.rec.parent !== null) return [];
   const rc = v.rc;
   const dc = rc.dir.store.dc;
@@ -187,11 +192,16 @@ function ncReplCursors(v: ObjectView, env: ReplMetadataEnv): StoredValue[] {
     if (c.uuidDsa.equals(dc.invocationId)) continue;
     cursors.push({ uuidSourceDsaInvocationID: c.uuidDsa, usnAttributeFilter: c.usnHighPropUpdate, ftimeLastSyncSuccess: c.timeLastSyncSuccess, pszSourceDsaDN: dsaDnOfInvocation(rc, c.uuidDsa) });
   }
-  return cursors.map((c) => (env.binary ? cursorBlob(c) : cursorXml(c)));
+  return cursors;
 }
 
 function neighbors(attr: 'repsFrom' | 'repsTo'): Constructor {
-  return (v, env) => {
+  return (v, env) => neighborsOf(v, attr).map((n) => (env.binary ? neighborBlob(n) : neighborXml(n)));
+}
+
+/** The inbound (repsFrom) or outbound (repsTo) neighbors of an NC head (none for other objects). */
+export function neighborsOf(v: ObjectView, attr: 'repsFrom' | 'repsTo'): DsReplNeighbor[] {
+  {
     if (v.rec.parent !== null) return [];
     let raws: Buffer[];
     if (attr === 'repsFrom') raws = repsFromValues(v);
@@ -199,7 +209,7 @@ function neighbors(attr: 'repsFrom' | 'repsTo'): Constructor {
       const info = v.rc.dir.schema.attr(attr);
       raws = info ? v.values(info).filter((x): x is Uint8Array => x instanceof Uint8Array).map(buf) : [];
     }
-    const out: StoredValue[] = [];
+    const out: DsReplNeighbor[] = [];
     for (const raw of raws) {
       let r: REPS_FROM;
       try {
@@ -225,10 +235,10 @@ function neighbors(attr: 'repsFrom' | 'repsTo'): Constructor {
         dwLastSyncResult: r.ulResultLastAttempt,
         cNumConsecutiveSyncFailures: r.cConsecutiveFailures,
       };
-      out.push(env.binary ? neighborBlob(n) : neighborXml(n));
+      out.push(n);
     }
     return out;
-  };
+  }
 }
 
 /** By lower-case lDAPDisplayName; registered in constructed.ts. */
