@@ -4,7 +4,8 @@
 // msDS-NCReplInboundNeighbors; nothing without a state (negative control).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixture } from '../unit/dsa-fixture.js';
+import { fixture, ctx } from '../unit/dsa-fixture.js';
+import { rootDseAttributes } from '../../src/dsa/rootdse.js';
 import type { Directory } from '../../src/dsa/directory.js';
 import { ReadContext } from '../../src/dsa/object-view.js';
 import { constructedValues } from '../../src/dsa/search/constructed.js';
@@ -29,19 +30,25 @@ function values(name: string, binary = false) {
 const partnerDsa = Buffer.alloc(16, 0x42);
 const partnerInv = Buffer.alloc(16, 0x43);
 
-test('the engine\'s replica state appears as repsFrom, replUpToDateVector, msDS-NCReplCursors and msDS-NCReplInboundNeighbors', async () => {
-  // negative control: no state, nothing to show (but this DC's own cursor)
-  assert.deepEqual(values('repsFrom'), []);
-  assert.deepEqual(values('replUpToDateVector'), []);
-  assert.deepEqual(values('msDS-NCReplInboundNeighbors'), []);
-  assert.equal(values('msDS-NCReplCursors').length, 1);
-
-  await d.store.write((w) =>
+/** The domain NC's replica state as the engine writes it: one partner (idempotent). */
+function giveState(): Promise<void> {
+  return d.store.write((w) =>
     w.setMeta(`repl:${d.forest.domainNC.toString('hex')}`, {
       utd: [{ uuidDsa: partnerInv, usnHighPropUpdate: 5123, timeLastSyncSuccess: 13_300_000_000 }],
       repsFrom: [{ uuidDsa: partnerDsa, uuidInvocId: partnerInv, usnvec: { usnHighObjUpdate: 5120, usnReserved: 0, usnHighPropUpdate: 5123 }, inCycle: false, timeLastSuccess: 13_300_000_000 }],
     }),
   );
+}
+
+test('the engine\'s replica state appears as repsFrom, replUpToDateVector, msDS-NCReplCursors and msDS-NCReplInboundNeighbors', async () => {
+  // negative control: no state, nothing to show (but this DC's own cursor)
+  await d.store.write((w) => w.setMeta(`repl:${d.forest.domainNC.toString('hex')}`, { utd: [], repsFrom: [] }));
+  assert.deepEqual(values('repsFrom'), []);
+  assert.deepEqual(values('replUpToDateVector'), []);
+  assert.deepEqual(values('msDS-NCReplInboundNeighbors'), []);
+  assert.equal(values('msDS-NCReplCursors').length, 1);
+
+  await giveState();
   const [reps] = values('repsFrom') as Buffer[];
   const [utd] = values('replUpToDateVector') as Buffer[];
   const [r1, r2] = samba([
@@ -72,4 +79,16 @@ test('the engine\'s replica state appears as repsFrom, replUpToDateVector, msDS-
   const [nb] = values('msDS-NCReplInboundNeighbors', true) as Buffer[];
   assert.equal(nb!.readBigUInt64LE(88), 5120n);
   assert.equal(nb!.readUInt32LE(16), 0x70);
+});
+
+test('rootDSE msDS-ReplAllInboundNeighbors lists the neighbors of every NC, only when named', async () => {
+  await giveState();
+  const req = (attributes: string[]) => ({ type: 'searchRequest', baseObject: '', scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes }) as never;
+  const src = { supportedControls: () => [], supportedExtensions: () => [], supportedLdapPolicies: () => [] };
+  const named = rootDseAttributes(d, req(['msDS-ReplAllInboundNeighbors']), ctx(), src)!;
+  const a = named.find((x) => x.type === 'msDS-ReplAllInboundNeighbors')!;
+  assert.equal(a.values.length, 1, 'the domain NC has one partner');
+  assert.match(String(a.values[0]), /^<DS_REPL_NEIGHBOR>\n\t<pszNamingContext>DC=example,DC=com<\/pszNamingContext>/);
+  assert.equal(rootDseAttributes(d, req(['*']), ctx(), src)!.some((x) => x.type === 'msDS-ReplAllInboundNeighbors'), false, "not with '*'");
+  assert.equal(rootDseAttributes(d, req(['msDS-ReplAllOutboundNeighbors']), ctx(), src)!.some((x) => x.type === 'msDS-ReplAllOutboundNeighbors'), false, 'no repsTo: nothing');
 });

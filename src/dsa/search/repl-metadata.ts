@@ -10,7 +10,8 @@
 //   and repsFrom / replUpToDateVector of an NC head from the engine's replica state,
 //   each as XML or, with ";binary", as the DS_REPL_*_BLOB (src/drs/repl-info.ts).
 import type { StoredValue } from '../../schema/syntaxes/syntax.js';
-import type { ObjectView, ReadContext } from '../object-view.js';
+import { ReadContext, type ObjectView } from '../object-view.js';
+import type { Directory } from '../directory.js';
 import { indexKey } from '../../store/store.js';
 import { encodeReplPropertyMetaData, decodeRepsFrom, encodeRepsFrom, encodeReplUpToDateVector, decodeReplUpToDateVector, type PropertyMetaData, type REPS_FROM, type ReplUpToDateCursor } from '../../drs/blobs.js';
 import { guidToString } from '../../util/guid.js';
@@ -253,3 +254,22 @@ export const REPL_METADATA: ReadonlyMap<string, Constructor> = new Map<string, C
   ['msds-ncreplinboundneighbors', neighbors('repsFrom')],
   ['msds-ncreploutboundneighbors', neighbors('repsTo')],
 ]);
+
+/**
+ * rootDSE msDS-ReplAllInboundNeighbors / msDS-ReplAllOutboundNeighbors: the neighbors of every
+ * NC replica this DC holds, as DS_REPL_NEIGHBOR XML (MS-ADTS 3.1.1.3.2 rootDSE attributes).
+ */
+export function replAllNeighbors(dir: Directory, attr: 'repsFrom' | 'repsTo'): string[] {
+  const r = dir.store.snapshot();
+  try {
+    const rc = new ReadContext(dir, r);
+    const out: string[] = [];
+    for (const g of r.ncHeads()) {
+      const v = rc.view(Buffer.from(g));
+      if (v) for (const n of neighborsOf(v, attr)) out.push(neighborXml(n));
+    }
+    return out;
+  } finally {
+    r.done();
+  }
+}
