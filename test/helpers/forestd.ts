@@ -38,6 +38,8 @@ export interface RunningForestd {
   log(): string;
   /** the serving process has not exited */
   alive(): boolean;
+  /** every "listening <name> <url>" line of serve, by name (ldap, ldaps, gc, gc-tls, drs) */
+  listeners: Record<string, string>;
   /**
    * Resolves with the `n`-th (from 1, counting from the start) test hook event of `channel`
    * (src/cli/serve.ts testHooks), e.g. hook('forestd:dirsync:notify', 1).
@@ -143,6 +145,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     adminDN: `CN=Administrator,CN=Users,${baseDN}`,
     adminUPN: `Administrator@${realm}`,
     adminPassword,
+    listeners: urls,
     log: () => err,
     alive: () => child.exitCode === null && child.signalCode === null,
     hookCount: (channel, pred = () => true) => hooks.filter((h) => h.channel === channel && pred(h.ev)).length,

@@ -4,7 +4,7 @@ import { attempt, connectionSettings, CONNECTION_USAGE, EXIT, AdminError, first,
 
 export const FSMO_USAGE = `forestd fsmo COMMAND
   show                the owner of each role: schema, domain naming, PDC, RID, infrastructure
-  transfer ROLE DC | seize ROLE DC   not supported until replication lands
+  transfer ROLE DC | seize ROLE DC   not supported yet (exit 5)
 ${CONNECTION_USAGE}`;
 
 export async function fsmoCommand(args: string[]): Promise<number> {
@@ -15,7 +15,9 @@ export async function fsmoCommand(args: string[]): Promise<number> {
     return sub ? 0 : EXIT.usage;
   }
   if (sub === 'transfer' || sub === 'seize')
-    throw new AdminError(`fsmo ${sub} is not supported until replication lands: a forestd forest has one DC, which holds every role`, EXIT.notSupported, 'ERR_NOT_SUPPORTED', 'forestd fsmo show lists the holders');
+    // a transfer is the new holder's IDL_DRSGetNCChanges with EXOP_FSMO_REQ_ROLE to the old one (MS-DRSR 4.1.10.4.3, served
+    // per 4.1.10.5.12 ProcessFsmoRoleRequest), or an LDAP becomeXxxMaster rootDSE write (MS-ADTS 3.1.1.3.3); forestd serves neither yet
+    throw new AdminError(`fsmo ${sub} is not supported until replication lands role transfers (MS-DRSR EXOP_FSMO_REQ_ROLE); the roles stay where they are`, EXIT.notSupported, 'ERR_NOT_SUPPORTED', 'forestd fsmo show lists the holders');
   if (sub !== 'show') throw new AdminError(`unknown fsmo command ${JSON.stringify(sub)}\n\n${FSMO_USAGE}`, EXIT.usage, 'ERR_USAGE');
   const conn = await connectionSettings(values);
   const s = await Session.open(conn);

@@ -109,7 +109,7 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
   for (const req of sel.named) {
     if (done.has(req.info.id)) continue;
     done.add(req.info.id);
-    const values = req.info.constructed ? constructedValues(req.info.name, view, o.constructed) : view.values(req.info);
+    const values = req.info.constructed || isSupportedConstructed(req.info.name) ? constructedValues(req.info.name, view, o.constructed, req.binary) : view.values(req.info);
     if (values && values.length > 0) push(out, req, values, o);
   }
   if (o.aggregate && view.guid.equals(o.aggregate)) {
