@@ -39,7 +39,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
   let server: LdapServer | undefined;
   // metrics listen before the LDAP listeners open, so that every connection is counted
-  const metrics = s.httpPort === undefined ? undefined : new (await import('../metrics/collector.js')).MetricsCollector(dir.store);
+  const metrics = s.httpPort === undefined ? undefined : await metricsFor(dir);
   let stopping = false;
   const policies = resolvePolicies();
   const service = new DsaService(dir, {
@@ -146,4 +146,17 @@ function testHooks(): void {
   for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
+}
+
+/** The metrics of this DC: the store's readings and its inbound replication partners (repsFrom). */
+async function metricsFor(dir: Directory): Promise<import('../metrics/collector.js').MetricsCollector> {
+  const { MetricsCollector } = await import('../metrics/collector.js');
+  const { replShow } = await import('./repl-show.js');
+  return new MetricsCollector({
+    store: dir.store,
+    replication: () =>
+      replShow(dir).ncs.flatMap((nc) =>
+        nc.inbound.map((n) => ({ nc: nc.nc, partner: n.pszSourceDsaDN, lastSuccess: n.ftimeLastSyncSuccess, lastAttempt: n.ftimeLastSyncAttempt, lastResult: n.dwLastSyncResult, consecutiveFailures: n.cNumConsecutiveSyncFailures, usnSynced: n.usnLastObjChangeSynced })),
+      ),
+  });
 }

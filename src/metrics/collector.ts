@@ -7,7 +7,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store/store.js';
-import { Counter, Gauge, Histogram, Registry } from './registry.js';
+import { CollectedGauge, Counter, Gauge, Histogram, Registry } from './registry.js';
 import type { ConnectionEvent, OperationEvent, BytesEvent } from '../ldap/logger.js';
 import type { SearchDiagnostics } from '../dsa/search/search.js';
 
@@ -17,6 +17,30 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 function opName(t: string): string {
   return t.replace(/Request$|Req$/, '');
 }
+
+/** One inbound replication partner of one NC, as repsFrom says (MS-DRSR 5.172 REPS_FROM; DS_REPL_NEIGHBORW). */
+export interface ReplPartnerSample {
+  nc: string;
+  /** the partner's nTDSDSA DN */
+  partner: string;
+  /** FILETIMEs (100 ns since 1601); 0 for never */
+  lastSuccess: bigint;
+  lastAttempt: bigint;
+  /** Win32 error of the last attempt, 0 for success */
+  lastResult: number;
+  consecutiveFailures: number;
+  /** the partner's USN this DC has replicated up to */
+  usnSynced: bigint;
+}
+
+export interface CollectorOptions {
+  store?: Store;
+  /** the inbound replication partners, read at each scrape */
+  replication?: () => ReplPartnerSample[];
+}
+
+/** A FILETIME as Unix seconds (0 stays 0: never). */
+const unixSeconds = (ft: bigint) => (ft === 0n ? 0 : Number(ft / 10_000n - 11_644_473_600_000n) / 1000);
 
 export class MetricsCollector {
   readonly registry = new Registry();
@@ -36,8 +60,9 @@ export class MetricsCollector {
   readonly storeWrites: Histogram;
   readonly errors: Counter;
 
-  constructor(store?: Store) {
+  constructor(o: CollectorOptions = {}) {
     const r = this.registry;
+    const store = o.store;
     this.operations = r.register(new Counter('forestd_ldap_operations_total', 'LDAP operations finished, by operation and LDAP result code (-1: no response sent: abandoned or connection gone).', ['op', 'result_code']));
     this.latency = r.register(new Histogram('forestd_ldap_operation_duration_seconds', 'Time from an LDAP request being read to its response being queued, by operation.', ['op'], LATENCY_BUCKETS));
     this.connections = r.register(new Gauge('forestd_ldap_connections', 'LDAP connections open now.'));
@@ -59,6 +84,24 @@ export class MetricsCollector {
           return 0;
         }
       }));
+    }
+    if (o.replication) {
+      const read = o.replication;
+      // one read of the partners per scrape, shared by the families below
+      let cache: { at: number; rows: ReplPartnerSample[] } | undefined;
+      const rows = () => {
+        const now = performance.now();
+        if (!cache || now - cache.at > 1000) cache = { at: now, rows: read() };
+        return cache.rows;
+      };
+      const fam = (name: string, help: string, f: (s: ReplPartnerSample) => number) =>
+        r.register(new CollectedGauge(name, help, ['nc', 'partner'], () => rows().map((s) => [{ nc: s.nc, partner: s.partner }, f(s)] as [Record<string, string>, number])));
+      fam('forestd_repl_last_success_timestamp_seconds', 'When inbound replication from the partner last succeeded (Unix time; 0: never).', (s) => unixSeconds(s.lastSuccess));
+      fam('forestd_repl_last_attempt_timestamp_seconds', 'When inbound replication from the partner was last attempted (Unix time; 0: never).', (s) => unixSeconds(s.lastAttempt));
+      fam('forestd_repl_last_result', 'The Win32 error of the last inbound replication attempt from the partner (0: success).', (s) => s.lastResult);
+      fam('forestd_repl_consecutive_failures', 'Inbound replication attempts from the partner that failed in a row.', (s) => s.consecutiveFailures);
+      fam('forestd_repl_usn_synced', "The partner's USN up to which this DC has replicated the NC.", (s) => Number(s.usnSynced));
+      fam('forestd_repl_lag_seconds', 'Seconds since inbound replication from the partner last succeeded (-1: never).', (s) => (s.lastSuccess === 0n ? -1 : Math.max(0, Date.now() / 1000 - unixSeconds(s.lastSuccess))));
     }
     r.register(new Gauge('forestd_process_resident_memory_bytes', 'Resident set size of the process.', [], () => process.memoryUsage.rss()));
 

@@ -100,6 +100,28 @@ export class Gauge extends Labelled<{ n: number }> {
   }
 }
 
+/** A gauge family whose labelled samples are all read at each scrape (e.g. one per replication partner). */
+export class CollectedGauge extends Labelled<{ n: number }> {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    private readonly collect: () => Iterable<[Labels, number]>,
+  ) {
+    super(name, help, labelNames, 'gauge');
+  }
+  protected init() {
+    return { n: 0 };
+  }
+  render(): string {
+    this.series.clear();
+    for (const [labels, v] of this.collect()) this.get(labels).n = v;
+    let out = this.header();
+    for (const { values, v } of this.series.values()) out += `${this.name}${labelText(this.labelNames, values)} ${num(v.n)}\n`;
+    return out;
+  }
+}
+
 export class Histogram extends Labelled<{ buckets: number[]; sum: number; count: number }> {
   constructor(
     name: string,

@@ -173,6 +173,8 @@ test('/metrics parses strictly, and its counts move with the operations performe
   const m0 = await scrape();
   for (const name of ['forestd_ldap_operations_total', 'forestd_ldap_operation_duration_seconds', 'forestd_ldap_connections', 'forestd_ldap_bytes_total', 'forestd_searches_total', 'forestd_usn', 'forestd_store_size_bytes', 'forestd_notification_subscribers', 'forestd_dirsync_subscribers']) assert.ok(m0.has(name), name);
   assert.ok(value(m0, 'forestd_store_size_bytes') > 0);
+  // replication per partner (repsFrom): a lone DC has the families and no partner
+  assert.equal(m0.get('forestd_repl_last_success_timestamp_seconds')?.samples.length, 0);
 
   const c = new Client({ url: f.url, timeout: 30_000 });
   await c.bind(f.adminDN, f.adminPassword);

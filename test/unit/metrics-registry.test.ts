@@ -56,3 +56,29 @@ test('the collector counts published events and stops when closed', () => {
   op.publish({ connectionId: 1, messageID: 3, op: 'searchRequest', durationMs: 2, resultCode: 0, abandoned: false });
   assert.match(m.render(), /^forestd_ldap_operations_total\{op="search",result_code="0"\} 1$/m);
 });
+
+test('replication partners: one sample per NC and partner, FILETIMEs as Unix seconds', () => {
+  const ft = (ms: number) => BigInt(ms + 11_644_473_600_000) * 10_000n;
+  const rows = [
+    { nc: 'DC=example,DC=com', partner: 'CN=NTDS Settings,CN=DC2,CN=Servers,CN=S,CN=Sites,CN=Configuration,DC=example,DC=com', lastSuccess: ft(1_700_000_000_000), lastAttempt: ft(1_700_000_060_000), lastResult: 8524, consecutiveFailures: 2, usnSynced: 4711n },
+    { nc: 'CN=Configuration,DC=example,DC=com', partner: 'CN=NTDS Settings,CN=DC2,CN=Servers,CN=S,CN=Sites,CN=Configuration,DC=example,DC=com', lastSuccess: 0n, lastAttempt: 0n, lastResult: 0, consecutiveFailures: 0, usnSynced: 0n },
+  ];
+  const m = new MetricsCollector({ replication: () => rows });
+  const text = m.render();
+  m.close();
+  const lbl = (nc: string) => `{nc="${nc}",partner="${rows[0]!.partner}"}`;
+  assert.match(text, new RegExp(`^forestd_repl_last_success_timestamp_seconds${escape(lbl('DC=example,DC=com'))} 1700000000$`, 'm'));
+  assert.match(text, new RegExp(`^forestd_repl_last_attempt_timestamp_seconds${escape(lbl('DC=example,DC=com'))} 1700000060$`, 'm'));
+  assert.match(text, new RegExp(`^forestd_repl_last_result${escape(lbl('DC=example,DC=com'))} 8524$`, 'm'));
+  assert.match(text, new RegExp(`^forestd_repl_consecutive_failures${escape(lbl('DC=example,DC=com'))} 2$`, 'm'));
+  assert.match(text, new RegExp(`^forestd_repl_usn_synced${escape(lbl('DC=example,DC=com'))} 4711$`, 'm'));
+  assert.match(text, new RegExp(`^forestd_repl_lag_seconds${escape(lbl('CN=Configuration,DC=example,DC=com'))} -1$`, 'm'));
+  // without a replication source there is no such family
+  const none = new MetricsCollector();
+  assert.doesNotMatch(none.render(), /forestd_repl_/);
+  none.close();
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
