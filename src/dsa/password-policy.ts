@@ -13,7 +13,7 @@ import { ntHash } from '../security/password.js';
 import { expandGroups } from './access/token.js';
 
 const ERROR_PASSWORD_RESTRICTION = 0x52d;
-/** DOMAIN_PASSWORD_COMPLEX (MS-SAMR 2.2.3.1? pwdProperties) */
+/** DOMAIN_PASSWORD_COMPLEX, the pwdProperties bit for complexity (MS-SAMR 3.1.1.7.2) */
 const DOMAIN_PASSWORD_COMPLEX = 0x1;
 const UNICODE_PWD_ATTID = 0x9005a;
 const HASH = 16;

@@ -1,4 +1,4 @@
-// The nTSecurityDescriptor of a new object (MS-ADTS 3.1.1.5.2.? via 6.1.3 "Security Descriptor
+// The nTSecurityDescriptor of a new object (MS-ADTS 3.1.1.5.2.1 security considerations, 6.1.3 "Security Descriptor
 // Requirements" and MS-DTYP 2.5.3.4 CreateSecurityDescriptor): the descriptor the request gives,
 // else the class's defaultSecurityDescriptor, as the creator descriptor; the parent's inheritable
 // ACEs; owner and group defaults of MS-ADTS 6.1.3.5: Domain Admins when the creator is a member

@@ -10,6 +10,8 @@ import { GroupType, UF, ridOf, sidWithRid } from '../principals.js';
 import { expandGroups } from '../access/token.js';
 import { resultantPso } from '../password-policy.js';
 import { Right } from '../../security/access-check.js';
+import { indexKey } from '../../store/store.js';
+import { REPL_METADATA } from './repl-metadata.js';
 
 export interface ConstructedEnv {
   rc: ReadContext;
@@ -32,17 +34,21 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
   ['modifytimestamp', (v) => [v.rec.whenChanged]],
   // MS-ADTS 3.1.1.4.5.? allowedAttributes: mustContain ∪ mayContain of every objectClass value
   ['allowedattributes', (v) => allowedAttributes(v)],
-  // MS-ADTS 3.1.1.4.5.? allowedAttributesEffective: the allowed attributes the requester may write (WP)
+  // MS-ADTS 3.1.1.4.5.7 allowedAttributesEffective: the allowed attributes the requester may write (WP), no back links, nothing constructed
   ['allowedattributeseffective', (v) => allowedAttributesEffective(v)],
   // allowedChildClasses: classes whose possSuperiors hold one of the object's classes
   ['allowedchildclasses', (v) => allowedChildClasses(v)],
-  // allowedChildClassesEffective: the allowed child classes the requester may create (CC)
+  // allowedChildClassesEffective (MS-ADTS 3.1.1.4.5): the allowed child classes the requester may create (CC, simple or object-specific ACE)
   ['allowedchildclasseseffective', (v) => allowedChildClassesEffective(v)],
-  // sDRightsEffective: which parts of the SD the requester may write (MS-ADTS 3.1.1.4.5.?)
+  // sDRightsEffective (MS-ADTS 3.1.1.4.5, constructed attributes): which parts of the SD the requester may write
   ['sdrightseffective', (v) => sdRightsEffective(v)],
   // MS-ADTS 3.1.1.4.5.36 msDS-ResultantPSO: the password settings object in force for a user
   ['msds-resultantpso', (v) => {
+    // a user, a normal account, not krbtgt (MS-ADTS 3.1.1.4.5.36)
     if (!v.objectClassNames().some((n) => n.toLowerCase() === 'user')) return [];
+    const uac = v.first('userAccountControl');
+    const sid = v.first('objectSid') as Uint8Array | undefined;
+    if (typeof uac !== 'number' || (uac & UF.NORMAL_ACCOUNT) === 0 || (sid && ridOf(sid) === 502)) return [];
     const pso = resultantPso(v.rc.dir, v.rc.r, v.guid, v.rec);
     return pso ? [{ guid: pso }] : [];
   }],
@@ -79,15 +85,21 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
 
 /** The constructed attributes this DSA computes (lower-case names). */
 export function isSupportedConstructed(name: string): boolean {
-  return CONSTRUCTED.has(name.toLowerCase());
+  const k = name.toLowerCase();
+  return CONSTRUCTED.has(k) || REPL_METADATA.has(k);
 }
 
 /** Names returned for '+' (tokenGroups only in base scope). */
 export const OPERATIONAL_SET: readonly string[] = [...CONSTRUCTED.keys()];
 
-export function constructedValues(name: string, view: ObjectView, env: ConstructedEnv): StoredValue[] | undefined {
-  const f = CONSTRUCTED.get(name.toLowerCase());
-  return f ? f(view, env) : undefined;
+/** `binary`: the attribute was asked for with ";binary" (the replication metadata's DS_REPL_*_BLOB forms). */
+export function constructedValues(name: string, view: ObjectView, env: ConstructedEnv, binary = false): StoredValue[] | undefined {
+  const k = name.toLowerCase();
+  const f = CONSTRUCTED.get(k);
+  if (f) return f(view, env);
+  // replication metadata (repl-metadata.ts): only when named, never for '+'
+  const g = REPL_METADATA.get(k);
+  return g ? g(view, { binary }) : undefined;
 }
 
 function attr(v: ObjectView, name: string) {
@@ -183,7 +195,7 @@ function allowedAttributesEffective(v: ObjectView): StoredValue[] {
   const schema = v.rc.dir.schema;
   return all.filter((oid) => {
     const info = schema.attr(oid);
-    return !!info && !info.constructed && !info.systemOnly && acc.mayWrite(v.rec, info);
+    return !!info && !info.constructed && !info.backLinkOf && acc.mayWrite(v.rec, info);
   });
 }
 
@@ -194,7 +206,7 @@ function allowedChildClassesEffective(v: ObjectView): StoredValue[] {
   const snap = v.rc.dir.schema.snapshot;
   return all.filter((oid) => {
     const c = snap.classByOid(oid);
-    return !!c && !c.systemOnly && acc.mayCreateChild(v.rec, c);
+    return !!c && acc.mayCreateChild(v.rec, c);
   });
 }
 
