@@ -3,11 +3,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { parseSddl, formatSddl, binaryToSddl } from '../../src/security/sddl.js';
 import { createSecurityDescriptor, reinherit } from '../../src/security/sd-inheritance.js';
 import { sidFromString, sidToString } from '../../src/schema/syntaxes/string-sid.js';
 import { fixture } from './dsa-fixture.js';
+import { needTool, PYTHON } from '../helpers/tools.js';
 
 const DOM = 'S-1-5-21-1-2-3';
 const ctx = { domainSid: Buffer.from(sidFromString(DOM)) };
@@ -61,7 +61,6 @@ test('MS-ADTS 3.1.1.6.3: re-inheritance keeps explicit ACEs and recomputes inher
 
 // Windows' defaults through python3-samba (samba.descriptor / samba.schema): the explicit part
 // of each special object's SD must be what Windows gives it.
-const PY = '/usr/bin/python3';
 const ORACLE = `
 import sys
 from samba import descriptor as d
@@ -74,15 +73,11 @@ for name, f in [('domain', d.get_domain_descriptor), ('users', d.get_domain_user
 `;
 
 test('the special objects of a new forest carry Windows default SDs (python3-samba as the oracle)', { timeout: 120_000 }, async (t) => {
-  if (!existsSync(PY) || !existsSync('/usr/lib/python3/dist-packages/samba/descriptor.py')) {
-    if (process.env.FORESTD_REQUIRE_ALL === '1') assert.fail('python3-samba is required');
-    t.skip('python3-samba not installed');
-    return;
-  }
+  if (!needTool(t, PYTHON, 'python:samba')) return;
   const { d, close } = await fixture();
   try {
     const dom = sidToString(d.forest.domainSid);
-    const out = execFileSync(PY, ['-c', ORACLE, dom], { encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync(PYTHON, ['-c', ORACLE, dom], { encoding: 'utf8', timeout: 60_000 });
     const ref = new Map(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)] as const));
     const D = d.forest.domainDN;
     const objects: [string, string][] = [
