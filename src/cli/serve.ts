@@ -11,6 +11,7 @@ import { hasOpenSslConfig, reexecWithOpenSslConfig } from './openssl.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
 import { collectGarbage } from '../dsa/garbage-collection.js';
+import type { DrsTlsListener } from '../drs/transport/tls.js';
 import { subscribe } from 'node:diagnostics_channel';
 
 export interface ServeSettings {
@@ -20,10 +21,14 @@ export interface ServeSettings {
   ldapsPort: number;
   gcPort: number;
   gcsPort: number;
+  /** the DRS replication listener's port (forestd's TLS transport); none when undefined */
+  replPort?: number;
   /** CLDAP (UDP) port for the LDAP ping (MS-ADTS 6.3.3); AD answers on 389, the LDAP port's number */
   cldapPort: number;
   /** AD's LdapEnforceChannelBinding: 0 never check, 1 check when the client sends one, 2 require it (on TLS) */
   enforceChannelBinding?: 0 | 1 | 2;
+  /** HTTP port for /metrics and /healthz (src/metrics); off when undefined */
+  httpPort?: number;
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
@@ -33,9 +38,12 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   const f = dir.forest;
   const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
   let server: LdapServer | undefined;
+  // metrics listen before the LDAP listeners open, so that every connection is counted
+  const metrics = s.httpPort === undefined ? undefined : await metricsFor(dir);
+  let stopping = false;
   const policies = resolvePolicies();
   const service = new DsaService(dir, {
-    searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn },
+    searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn, MaxResultSetSize: policies.MaxResultSetSize },
     ldapPolicies: () => [...SUPPORTED_LDAP_POLICIES],
     supportedExtensions: () => server?.supportedExtensions ?? [...service.supportedExtensions],
   });
@@ -56,6 +64,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     await server.close();
     throw e;
   }
+  const drs = s.replPort === undefined ? undefined : await startDrs(dir, s.host, s.replPort, tls);
   // background work of the DSA: link batches left by a delete before a restart (MS-ADTS 3.1.1.1.16),
   // and deleted-objects whose lifetime ended becoming recycled-objects (3.1.1.1.5.1), hourly
   void resumeDelayedLinks(dir).catch((e: unknown) => console.error('forestd: delayed link processing failed:', e));
@@ -67,10 +76,19 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     3600_000,
   );
   recycler.unref();
+  let http: import('../metrics/http.js').MetricsHttpServer | undefined;
+  if (metrics) {
+    const { MetricsHttpServer } = await import('../metrics/http.js');
+    const started = Date.now();
+    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.dc.usn - 1, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
+    const a = await http.listen();
+    console.log(`listening http http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+  }
   for (const b of bound) {
     const host = b.family === 'IPv6' ? `[${b.address}]` : b.address;
     console.log(`listening ${b.name} ${b.tls ? 'ldaps' : 'ldap'}://${host}:${b.port}`);
   }
+  if (drs) console.log(`listening drs drs://${drs.address.includes(':') ? `[${drs.address}]` : drs.address}:${drs.port}`);
   console.log(`listening cldap udp://${cldapBound.address}:${cldapBound.port}`);
   const ldap = bound.find((b) => b.name === 'ldap')!;
   console.log(`forestd: serving ${f.realm} (${f.domainDN}) as ${f.dnsHostName}`);
@@ -87,11 +105,37 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
       process.channel.unref();
     }
   });
+  stopping = true;
   clearInterval(recycler);
+  await drs?.listener.close();
+  await http?.close();
+  metrics?.close();
   await cldap.close();
   await server.close();
   await delayedLinksIdle(dir);
   await dir.close();
+}
+
+/**
+ * The DRS listener (src/drs): IDL_DRSBind, IDL_DRSGetNCChanges, … as NDR stubs over TLS, the
+ * peers authenticated by their machine accounts (src/drs/transport/auth.ts).
+ */
+async function startDrs(dir: Directory, host: string, port: number, material: { cert: string | Buffer; key: string | Buffer }): Promise<{ listener: DrsTlsListener; address: string; port: number }> {
+  const [{ DrsServer }, { DrsTlsListener }, { drsHandlersFor }, { ensureMachinePassword, machineAccountCredentials }] = await Promise.all([
+    import('../drs/server.js'),
+    import('../drs/transport/tls.js'),
+    import('../drs/handlers.js'),
+    import('../drs/machine-account.js'),
+  ]);
+  await ensureMachinePassword(dir);
+  const listener = new DrsTlsListener({
+    server: new DrsServer(drsHandlersFor(dir)),
+    credentials: machineAccountCredentials(dir),
+    tls: material,
+    onError: (e, peer) => console.error(`forestd: drs connection from ${peer}: ${e.message}`),
+  });
+  const a = await listener.listen(host, port);
+  return { listener, address: a.address, port: a.port };
 }
 
 /**
@@ -102,4 +146,17 @@ function testHooks(): void {
   for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
+}
+
+/** The metrics of this DC: the store's readings and its inbound replication partners (repsFrom). */
+async function metricsFor(dir: Directory): Promise<import('../metrics/collector.js').MetricsCollector> {
+  const { MetricsCollector } = await import('../metrics/collector.js');
+  const { replShow } = await import('./repl-show.js');
+  return new MetricsCollector({
+    store: dir.store,
+    replication: () =>
+      replShow(dir).ncs.flatMap((nc) =>
+        nc.inbound.map((n) => ({ nc: nc.nc, partner: n.pszSourceDsaDN, lastSuccess: n.ftimeLastSyncSuccess, lastAttempt: n.ftimeLastSyncAttempt, lastResult: n.dwLastSyncResult, consecutiveFailures: n.cNumConsecutiveSyncFailures, usnSynced: n.usnLastObjChangeSynced })),
+      ),
+  });
 }

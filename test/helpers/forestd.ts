@@ -21,6 +21,8 @@ export interface RunningForestd {
   certPath: string;
   port: number;
   ldapsPort: number;
+  /** http://HOST:PORT of the metrics listener, when started with httpPort */
+  httpUrl?: string;
   /** the UDP port of the CLDAP listener (LDAP ping) */
   cldapPort: number;
   /** process id of the serving forestd */
@@ -36,6 +38,8 @@ export interface RunningForestd {
   log(): string;
   /** the serving process has not exited */
   alive(): boolean;
+  /** every "listening <name> <url>" line of serve, by name (ldap, ldaps, gc, gc-tls, drs) */
+  listeners: Record<string, string>;
   /**
    * Resolves with the `n`-th (from 1, counting from the start) test hook event of `channel`
    * (src/cli/serve.ts testHooks), e.g. hook('forestd:dirsync:notify', 1).
@@ -74,6 +78,8 @@ export interface StartOptions {
   gcsPort?: number;
   /** more `forestd serve` options */
   serveArgs?: string[];
+  /** serve /metrics and /healthz on this HTTP port (0: any free one); off when undefined */
+  httpPort?: number;
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
@@ -84,7 +90,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
   const data = join(dir, 'data');
   const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
   if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.serveArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
+  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';
   let err = '';
   const hooks: Array<{ channel: string; ev: Record<string, unknown> }> = [];
@@ -128,6 +134,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     gcUrl: urls['gc']!,
     gcsUrl: urls['gc-tls']!,
     certPath: join(data, 'tls', 'cert.pem'),
+    httpUrl: urls['http'],
     port: Number(new URL(url).port),
     pid: child.pid!,
     ldapsPort: Number(new URL(ldapsUrl).port),
@@ -138,6 +145,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     adminDN: `CN=Administrator,CN=Users,${baseDN}`,
     adminUPN: `Administrator@${realm}`,
     adminPassword,
+    listeners: urls,
     log: () => err,
     alive: () => child.exitCode === null && child.signalCode === null,
     hookCount: (channel, pred = () => true) => hooks.filter((h) => h.channel === channel && pred(h.ev)).length,
@@ -191,11 +199,18 @@ export function run(cmd: string, args: string[], input?: string, env?: Record<st
       clearTimeout(timer);
       reject(e);
     });
-    child.on('exit', (code) => {
+    // 'close', not 'exit': the output pipes are drained by then (an 'exit' may come before the last stderr chunk)
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.on('error', () => {}); // a client that exits without reading its input
+    // a client that exits before reading its stdin (ldapsearch) closes the pipe: not an error of the test
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') {
+        clearTimeout(timer);
+        reject(e);
+      }
+    });
     child.stdin.end(input ?? '');
   });
 }

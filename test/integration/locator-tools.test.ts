@@ -90,9 +90,8 @@ test('samba-tool gpo listall: the two default GPOs', T, async (t) => {
   assert.match(r.stdout, /^path {9}: \\\\forestd\.test\\sysvol\\forestd\.test\\Policies\\\{31B2F340-016D-11D2-945F-00C04FB984F9\}$/m);
 });
 
-// samba-tool sends `name` (= the RDN value) in the add: accepted once the conformance-sam branch's
-// add screen (issue 13 item 2: "name equal to the RDN" tolerated on add) is in
-test('samba-tool user create with --given-name and --surname', { ...T, todo: 'needs issue 13 item 2 (name equal to the RDN accepted on add), branch conformance-sam' }, async (t) => {
+// samba-tool sends `name` (= the RDN value) in the add, which AD accepts (issue 13 item 2)
+test('samba-tool user create with --given-name and --surname', T, async (t) => {
   if (!needTool(t, '/usr/bin/samba-tool')) return;
   const r = await sambaTool(['user', 'create', 'alice', 'Al1ce-Passw0rd!', '--given-name=Alice', '--surname=Smith']);
   assert.equal(r.code, 0, r.stderr + r.stdout);

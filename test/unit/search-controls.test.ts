@@ -71,24 +71,24 @@ test('paged results: 10,000 entries with page sizes from 1 to 1,000 (and over) e
     assert.equal(new Set(dns).size, N, `page size ${size}`);
     assert.equal(pages, Math.ceil(N / Math.min(size, 1000)));
   }
-  assert.equal(heldPagedSearches(), 0);
+  assert.equal(heldPagedSearches(f.dir), 0);
 });
 
 test('paged results: abandon with size 0, cookies belong to their connection, state is released', async () => {
   const req = request(ou, '(objectClass=user)', { scope: 1, attributes: ['1.1'] });
   const first = await run(f.dir, req, ctl([requestControl(pagedResultsControl, { size: 10, cookie: Buffer.alloc(0) })], 21));
   const cookie = Buffer.from(pagedResultsControl.decodeResponse!(resp(first.result, PAGED_RESULTS_OID)!.value).cookie);
-  assert.equal(heldPagedSearches(), 1);
+  assert.equal(heldPagedSearches(f.dir), 1);
   await assert.rejects(run(f.dir, req, ctl([requestControl(pagedResultsControl, { size: 10, cookie })], 22)), (e: LdapError) => e.resultCode === 53);
   const stop = await run(f.dir, req, ctl([requestControl(pagedResultsControl, { size: 0, cookie })], 21));
   assert.equal(stop.entries.length, 0);
-  assert.equal(heldPagedSearches(), 0);
+  assert.equal(heldPagedSearches(f.dir), 0);
   await assert.rejects(run(f.dir, req, ctl([requestControl(pagedResultsControl, { size: 10, cookie })], 21)), (e: LdapError) => e.resultCode === 53);
   // a closing connection drops what it holds
   await run(f.dir, req, ctl([requestControl(pagedResultsControl, { size: 10, cookie: Buffer.alloc(0) })], 23));
-  assert.equal(heldPagedSearches(), 1);
-  releaseSearchState(23);
-  assert.equal(heldPagedSearches(), 0);
+  assert.equal(heldPagedSearches(f.dir), 1);
+  releaseSearchState(23, f.dir);
+  assert.equal(heldPagedSearches(f.dir), 0);
 });
 
 const sortBy = (attributeType: string, reverseOrder = false, critical = true) => requestControl(sortRequestControl, [{ attributeType, reverseOrder }], critical);
@@ -227,7 +227,7 @@ test('abandon: aborting the signal stops the search', async () => {
   const q = search(f.dir, request(f.baseDN, '(description=nothing at all)', { attributes: ['1.1'] }), context([], { signal: ac2.signal }), { entry() {}, reference() {} });
   ac2.abort();
   await assert.rejects(q);
-  assert.equal(heldPagedSearches(), 0);
+  assert.equal(heldPagedSearches(f.dir), 0);
 });
 
 test('controls: unknown critical ones and DirSync refused, non-critical ones ignored', async () => {
