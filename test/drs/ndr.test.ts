@@ -26,7 +26,7 @@ import {
   type DRSGetNCChangesResponse,
 } from '../../src/drs/stubs.js';
 import { NdrError, NdrReader, NdrWriter } from '../../src/drs/ndr/ndr.js';
-import { pREPLENTINFLIST, pREPLENTINFLIST_GENERIC } from '../../src/drs/idl.js';
+import { pREPLENTINFLIST, pREPLENTINFLIST_GENERIC, pREPLVALINF_V1, pREPLVALINF_V1_GENERIC, pREPLVALINF_V3, pREPLVALINF_V3_GENERIC } from '../../src/drs/idl.js';
 import type * as T from '../../src/drs/types.js';
 import { samba, type SambaCase } from './samba.js';
 
@@ -430,4 +430,20 @@ test('a hyper beyond 2^53 (a USN no DC reaches) is refused, not rounded', () => 
   const c = Buffer.from(b);
   c.writeUInt32LE(0x00400000, 48 + 4);
   assert.throws(() => decodeDRSGetNCChangesResponse(c), (e: NdrError) => e.code === 'ERR_NDR_RANGE');
+});
+
+test('REPLVALINF_V1/V3 arrays: the one-pass codec lays out and reads exactly what the generic combinators do', () => {
+  const v3 = valinf.chain((v) => fc.record({ unused1: u32, unused2: u32, unused3: u32, timeExpired: dstime }).map((x) => ({ ...v, MetaData: { ...v.MetaData, ...x } })));
+  for (const [arb, fast, generic] of [
+    [valinf, pREPLVALINF_V1, pREPLVALINF_V1_GENERIC],
+    [v3, pREPLVALINF_V3, pREPLVALINF_V3_GENERIC],
+  ] as const) {
+    for (const l of fc.sample(fc.option(fc.array(arb as fc.Arbitrary<T.REPLVALINF_V3>, { maxLength: 10 }), { nil: null }), { numRuns: 150, seed: SEED + 8 }).map(plain)) {
+      const a = new NdrWriter().write(fast as never, l).finish();
+      const b = new NdrWriter().write(generic as never, l).finish();
+      assert.equal(a.toString('hex'), b.toString('hex'));
+      assert.deepEqual(new NdrReader(a).read(fast as never), new NdrReader(b).read(generic as never));
+      assert.deepEqual(new NdrReader(a).read(fast as never), l);
+    }
+  }
 });
