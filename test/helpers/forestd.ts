@@ -21,6 +21,8 @@ export interface RunningForestd {
   certPath: string;
   port: number;
   ldapsPort: number;
+  /** http://HOST:PORT of the metrics listener, when started with httpPort */
+  httpUrl?: string;
   /** the UDP port of the CLDAP listener (LDAP ping) */
   cldapPort: number;
   /** process id of the serving forestd */
@@ -76,6 +78,8 @@ export interface StartOptions {
   gcsPort?: number;
   /** more `forestd serve` options */
   serveArgs?: string[];
+  /** serve /metrics and /healthz on this HTTP port (0: any free one); off when undefined */
+  httpPort?: number;
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
@@ -86,7 +90,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
   const data = join(dir, 'data');
   const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
   if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.serveArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
+  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';
   let err = '';
   const hooks: Array<{ channel: string; ev: Record<string, unknown> }> = [];
@@ -130,6 +134,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     gcUrl: urls['gc']!,
     gcsUrl: urls['gc-tls']!,
     certPath: join(data, 'tls', 'cert.pem'),
+    httpUrl: urls['http'],
     port: Number(new URL(url).port),
     pid: child.pid!,
     ldapsPort: Number(new URL(ldapsUrl).port),
