@@ -32,6 +32,8 @@ export interface RunningForestd {
   log(): string;
   /** the serving process has not exited */
   alive(): boolean;
+  /** resolves when the serving process (or its wrapper) has exited */
+  exited(): Promise<void>;
 }
 
 export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -63,17 +65,25 @@ export interface StartOptions {
   gcsPort?: number;
   /** more `forestd serve` options */
   serveArgs?: string[];
+  /** serve this provisioned data directory (kept on stop) instead of provisioning a new one */
+  data?: string;
+  /** run `forestd serve` under this command (e.g. ['strace', '-f', …]); pid is then the wrapper's */
+  wrap?: string[];
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
   const realm = o.realm ?? 'example.com';
   const netbios = o.netbios ?? 'EXAMPLE';
   const adminPassword = o.adminPassword ?? 'Adm1n-Passw0rd!';
-  const { dir, cleanup } = tempDir('forestd-it-');
-  const data = join(dir, 'data');
-  const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
-  if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.serveArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { dir, cleanup } = o.data ? { dir: o.data, cleanup: () => {} } : tempDir('forestd-it-');
+  const data = o.data ?? join(dir, 'data');
+  if (!o.data) {
+    const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
+    if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
+  }
+  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.serveArgs ?? [])];
+  const cmd = [...(o.wrap ?? []), ...argv];
+  const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -114,8 +124,9 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     adminPassword,
     log: () => err,
     alive: () => child.exitCode === null && child.signalCode === null,
+    exited: () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()))),
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
