@@ -275,6 +275,7 @@ export class Store implements InvocationTable {
 
   setIndexer(indexer: Indexer): void {
     this.indexer = indexer;
+    this.dbs = undefined;
   }
 
   // ---- InvocationTable ----------------------------------------------------------------
@@ -458,9 +459,10 @@ export class Store implements InvocationTable {
   }
 
   // internal access for the transaction classes
-  /** @internal */ get _dbs() {
-    return { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, linkWork: this.linkWork, indexer: this.indexer };
+  /** @internal the databases (one object, not one per read: readers reach them on every get) */ get _dbs() {
+    return (this.dbs ??= { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, linkWork: this.linkWork, indexer: this.indexer });
   }
+  private dbs: { meta: Database<unknown, string>; objects: Database<Buffer, Buffer>; children: Database<Buffer, Buffer>; usn: Database<Buffer, Buffer>; index: Database<Buffer, Buffer>; links: Database<Buffer, Buffer>; backlinks: Database<Buffer, Buffer>; deactivated: Database<Buffer, Buffer>; linkWork: Database<Buffer, Buffer>; indexer: Indexer | undefined } | undefined;
   /** @internal */ _persistInvocations() {
     if (this.invDirty) {
       this.meta.put('inv', this.invocations);

@@ -34,13 +34,15 @@ export interface Selection {
   operational: boolean;
   /** attributes named in the request (stored, link or constructed), each once */
   named: RequestedAttribute[];
+  /** `named` by attribute id (built once per search, not per entry) */
+  namedById: Map<number, RequestedAttribute>;
   /** the request's list as sent (the subSchema entry selects its rendered attributes from it) */
   requested: readonly string[];
 }
 
 /** Parses the requested attribute list once per search. */
 export function parseSelection(schema: SchemaBinding, attributes: readonly string[]): Selection {
-  const sel: Selection = { allUser: attributes.length === 0, operational: false, named: [], requested: attributes };
+  const sel: Selection = { allUser: attributes.length === 0, operational: false, named: [], namedById: new Map(), requested: attributes };
   const seen = new Set<number>();
   const only11 = attributes.length === 1 && attributes[0] === '1.1';
   if (only11) return sel;
@@ -69,6 +71,7 @@ export function parseSelection(schema: SchemaBinding, attributes: readonly strin
       }
     }
     sel.named.push(req);
+    sel.namedById.set(info.id, req);
   }
   return sel;
 }
@@ -94,8 +97,7 @@ export interface EntryOptions {
 export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOptions): OutgoingAttribute[] {
   const out: OutgoingAttribute[] = [];
   const done = new Set<number>();
-  const namedById = new Map<number, RequestedAttribute>();
-  for (const n of sel.named) namedById.set(n.info.id, n);
+  const namedById = sel.namedById;
   if (sel.allUser) {
     for (const info of view.presentAttributes()) {
       if (info.secret || info.constructed || done.has(info.id)) continue;
