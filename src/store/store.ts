@@ -58,6 +58,9 @@
 // Opening a store starts dc.usn at the reserve: after a crash the USNs between the last
 // durable update and the reserve are skipped (gaps are allowed, MS-ADTS 3.1.1.1.9 only asks
 // that dc.usn increases); a clean close() lowers the reserve to dc.usn so that none are lost.
+// A reservation is started when the queued updates come within half a block of the reserve;
+// only one update taking more USNs than that while it is being flushed (a huge batch) can go
+// past it: the reserve is then raised in that update itself ("forestd:store:usn-overrun").
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,8 +91,7 @@ export type StoreErrorCode =
   | 'ERR_STORE_NAME_EXISTS'
   | 'ERR_STORE_NO_SUCH_OBJECT'
   | 'ERR_STORE_CORRUPT'
-  | 'ERR_STORE_KEY_TOO_LONG'
-  | 'ERR_STORE_USN_RESERVE';
+  | 'ERR_STORE_KEY_TOO_LONG';
 
 export class StoreError extends Error {
   constructor(
@@ -130,6 +132,8 @@ export interface DcTuple {
 const writeChannel = channel('forestd:store:write');
 /** Published when a write() is durable, just before its promise resolves: { usn } (the highest USN it took, or 0). */
 const durableChannel = channel('forestd:store:durable');
+/** Published when an update took USNs beyond the durable reservation (see "USNs" above): { usn, reserve } */
+const overrunChannel = channel('forestd:store:usn-overrun');
 
 const u32 = (n: number) => {
   const b = Buffer.allocUnsafe(4);
@@ -336,8 +340,10 @@ export class Store implements InvocationTable {
         const w = new WriteTxn(this);
         const r = body(w);
         w.finish();
-        // a USN at or beyond the durable reserve could be reused after a crash: refuse it
-        if (w.tookUsn && this.dc.usn > this.reserveDurable) throw new StoreError('ERR_STORE_USN_RESERVE', `USN ${this.dc.usn - 1} is beyond the durable reservation ${this.reserveDurable}`);
+        // A body that took more USNs than the margin (a huge batch) went past the durable
+        // reserve: raise it in this transaction (a power loss before the flush could then hand
+        // these USNs out again) and say so.
+        if (w.tookUsn && this.dc.usn > this.reserveDurable) this.overrun();
         changed = w.changed;
         linkWorkDone = w.linkWorkDone;
         if (w.tookUsn) usnTop = this.dc.usn - 1;
@@ -360,6 +366,13 @@ export class Store implements InvocationTable {
     return new Promise<T>((resolve, reject) => {
       (this.env.flushed as unknown as PromiseLike<unknown>).then(() => resolve(r), reject);
     });
+  }
+
+  private overrun(): void {
+    const target = this.dc.usn + USN_RESERVE_BLOCK;
+    this.meta.putSync('usnReserve', target);
+    if (overrunChannel.hasSubscribers) overrunChannel.publish({ usn: this.dc.usn - 1, reserve: this.reserveDurable });
+    this.reserveDurable = target;
   }
 
   /** Raises meta "usnReserve" by a block and resolves once that is on disk. */
@@ -419,6 +432,8 @@ export class Store implements InvocationTable {
       changed = w.changed;
       linkWorkDone = w.linkWorkDone;
       if (w.tookUsn) usnTop = this.dc.usn - 1;
+      // provisioning and tools: no client sees these USNs before the sync commit returns
+      if (w.tookUsn && this.dc.usn > this.reserveDurable) this.overrun();
       return r;
     });
     if (usnTop > this._highestCommittedUsn) this._highestCommittedUsn = usnTop;
@@ -491,7 +506,8 @@ export class ReadTxn {
   }
 
   hasObject(guid: Buffer): boolean {
-    return this.store._dbs.objects.get(guid, this.opts as never) !== undefined;
+    // getBinaryFast: no copy of the record (the buffer is reused by the next read)
+    return (this.store._dbs.objects.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.objects, guid, this.opts) !== undefined;
   }
 
   /** The child of `parent` whose name folds to the same key as `name`. */
@@ -507,7 +523,8 @@ export class ReadTxn {
 
   /** parent, nc, rdnType and name of an object, without decoding its attributes. */
   getHeader(guid: Buffer): RecordHeader | undefined {
-    const b = this.store._dbs.objects.get(guid, this.opts as never);
+    // readHeader copies what it keeps, so the record need not be copied out of the map first
+    const b = (this.store._dbs.objects.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.objects, guid, this.opts);
     return b ? readHeader(b) : undefined;
   }
 
