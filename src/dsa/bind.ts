@@ -7,7 +7,7 @@ import { indexKey, type ReadTxn } from '../store/store.js';
 import type { Directory } from './directory.js';
 import type { BindResult, Identity, OperationContext } from './api.js';
 import { AdError } from './errors.js';
-import { ReadContext } from './object-view.js';
+import { ReadContext, type ObjectView } from './object-view.js';
 import { verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
@@ -95,9 +95,8 @@ export function tokenGroupSids(dir: Directory, r: ReadTxn, guid: Buffer): Buffer
   return [...out.values()];
 }
 
-export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer): Identity {
-  const rc = new ReadContext(dir, r);
-  const v = rc.view(guid)!;
+export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): Identity {
+  const v = view ?? new ReadContext(dir, r).view(guid)!;
   const sid = v.first('objectSid') as Uint8Array | undefined;
   const groups = tokenGroupSids(dir, r, guid).map((s) => s.toString('hex'));
   const admins = adminSids(dir).map((s) => s.toString('hex'));
@@ -147,8 +146,8 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     if (expires !== undefined && expires !== 0n && expires !== 0x7fffffffffffffffn && expires < BigInt(dir.clock()) * 10_000_000n) throw fail('701');
     const pls = v.first('pwdLastSet') as bigint | undefined;
     if (pls === 0n && !(uac & UF.DONT_EXPIRE_PASSWD)) throw fail('773');
-    const identity = identityOf(dir, r, guid);
-    await recordGoodLogon(dir, r, guid);
+    const identity = identityOf(dir, r, guid, v);
+    await recordGoodLogon(dir, r, guid, v);
     return { identity, proof: proof! };
   } finally {
     release();

@@ -6,7 +6,7 @@
 import type { ReadTxn } from '../store/store.js';
 import type { Directory } from './directory.js';
 import { OriginatingUpdate } from './originating-update.js';
-import { ReadContext } from './object-view.js';
+import { ReadContext, type ObjectView } from './object-view.js';
 
 /** lockoutDuration / maxPwdAge value meaning "forever" (MS-ADTS 3.1.1.4.5.17). */
 const NEVER = -9223372036854775808n;
@@ -86,8 +86,8 @@ export async function recordBadPassword(dir: Directory, guid: Buffer): Promise<b
 }
 
 /** A good logon: badPwdCount back to 0 and an expired lockout cleared (only when they need it, so binds stay read-only). */
-export async function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer): Promise<void> {
-  const v = new ReadContext(dir, r).view(guid);
+export async function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): Promise<void> {
+  const v = view ?? new ReadContext(dir, r).view(guid);
   const count = Number(big(v?.first('badPwdCount')) ?? 0n);
   const lockoutTime = big(v?.first('lockoutTime')) ?? 0n;
   if (count === 0 && lockoutTime === 0n) return;
