@@ -58,6 +58,7 @@ import { SaslReceiver, wrapForSend } from './sasl/security-layer.js';
 import { tlsServerEndPoint } from './tls.js';
 import type { LdapPolicies } from './policies.js';
 import {
+  backpressureChannel,
   connectionChannel,
   errorChannel,
   operationChannel,
@@ -702,6 +703,9 @@ export class Connection {
     if (!this.socket.write(data)) {
       this.needDrain = true;
       this.updateReading();
+      if (backpressureChannel.hasSubscribers) {
+        backpressureChannel.publish({ connectionId: this.id, bufferedBytes: this.socket.writableLength });
+      }
     }
   };
 

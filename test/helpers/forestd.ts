@@ -15,6 +15,10 @@ export interface RunningForestd {
   url: string;
   ldapsUrl: string;
   gcUrl: string;
+  /** the global catalog over TLS (AD: 3269) */
+  gcsUrl: string;
+  /** the PEM certificate forestd made at first start (<data>/tls/), for clients' CA file */
+  certPath: string;
   port: number;
   ldapsPort: number;
   /** the UDP port of the CLDAP listener (LDAP ping) */
@@ -34,6 +38,15 @@ export interface RunningForestd {
   alive(): boolean;
   /** resolves when the serving process (or its wrapper) has exited */
   exited(): Promise<void>;
+  /** every "listening <name> <url>" line of serve, by name (ldap, ldaps, gc, gc-tls, drs) */
+  listeners: Record<string, string>;
+  /**
+   * Resolves with the `n`-th (from 1, counting from the start) test hook event of `channel`
+   * (src/cli/serve.ts testHooks), e.g. hook('forestd:dirsync:notify', 1).
+   */
+  hook(channel: string, n: number, pred?: (ev: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /** How many test hook events of `channel` (matching `pred`) have arrived so far. */
+  hookCount(channel: string, pred?: (ev: Record<string, unknown>) => boolean): number;
 }
 
 export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -43,7 +56,7 @@ export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promi
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -83,12 +96,25 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
   }
   const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.serveArgs ?? [])];
   const cmd = [...(o.wrap ?? []), ...argv];
-  const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';
   let err = '';
+  const hooks: Array<{ channel: string; ev: Record<string, unknown> }> = [];
+  const hookWaiters = new Set<() => void>();
+  let lineBuf = '';
+  child.stdout!.on('data', (d) => {
+    lineBuf += d;
+    const lines = lineBuf.split('\n');
+    lineBuf = lines.pop()!;
+    for (const l of lines) {
+      const m = /^hook (\S+) (.*)$/.exec(l);
+      if (m) hooks.push({ channel: m[1]!, ev: JSON.parse(m[2]!) as Record<string, unknown> });
+    }
+    for (const w of [...hookWaiters]) w();
+  });
   child.stderr!.on('data', (d) => (err += d));
   const urls = await new Promise<Record<string, string>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`forestd did not start in time:\n${out}\n${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`forestd did not start in time:\n${out}\n${err}`)), 90_000);
     child.stdout!.on('data', (d) => {
       out += d;
       // serve prints one "listening <kind> <url>" line per listener, then "ready"
@@ -112,6 +138,8 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     url,
     ldapsUrl,
     gcUrl: urls['gc']!,
+    gcsUrl: urls['gc-tls']!,
+    certPath: join(data, 'tls', 'cert.pem'),
     port: Number(new URL(url).port),
     pid: child.pid!,
     ldapsPort: Number(new URL(ldapsUrl).port),
@@ -122,9 +150,27 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     adminDN: `CN=Administrator,CN=Users,${baseDN}`,
     adminUPN: `Administrator@${realm}`,
     adminPassword,
+    listeners: urls,
     log: () => err,
     alive: () => child.exitCode === null && child.signalCode === null,
     exited: () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()))),
+    hookCount: (channel, pred = () => true) => hooks.filter((h) => h.channel === channel && pred(h.ev)).length,
+    hook(channel, n, pred = () => true) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const found = hooks.filter((h) => h.channel === channel && pred(h.ev));
+          if (found.length >= n) {
+            hookWaiters.delete(check);
+            resolve(found[n - 1]!.ev);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            hookWaiters.delete(check);
+            reject(new Error(`forestd exited while a test waited for ${channel} #${n}`));
+          }
+        };
+        hookWaiters.add(check);
+        check();
+      });
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -138,19 +184,44 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
   };
 }
 
-/** Runs a command (an LDAP client) and returns its output. */
-export function run(cmd: string, args: string[], input?: string, env?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs a command (an LDAP client) and returns its output. A client that hangs is killed after
+ * `timeoutMs` (default 120 s) and the promise rejects, naming the command: a safety deadline that
+ * fails the test, never a wait.
+ */
+export function run(cmd: string, args: string[], input?: string, env?: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
+    const ms = opts.timeoutMs ?? 120_000;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')}: no exit within ${ms} ms (killed)\n${stdout}\n${stderr}`));
+    }, ms);
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    // 'close', not 'exit': the output pipes are drained by then (an 'exit' may come before the last stderr chunk)
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    // a client that exits before reading its stdin (ldapsearch) closes the pipe: not an error of the test
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') {
+        clearTimeout(timer);
+        reject(e);
+      }
+    });
     child.stdin.end(input ?? '');
   });
 }
+
+export { PYTHON } from './tools.js';
 
 /**
  * Whether an external tool is installed. Missing: the test skips, unless FORESTD_REQUIRE_ALL=1
@@ -161,9 +232,6 @@ export function haveTool(path: string): boolean {
   if (process.env.FORESTD_REQUIRE_ALL === '1') throw new Error(`${path} is not installed (FORESTD_REQUIRE_ALL=1)`);
   return false;
 }
-
-/** The python with Debian's python3-ldap3 (the system one; CI installs the package there). */
-export const PYTHON = process.env.FORESTD_PYTHON ?? '/usr/bin/python3';
 
 export function readAdminPassword(dir: string): string {
   return readFileSync(join(dir, 'admin-password'), 'utf8').trim();

@@ -2,13 +2,14 @@
 // signing and sealing, LDAPS over TLS 1.3 and 1.2), ldap3 and impacket (Sicily), ldapdomaindump;
 // and with the project's byte-level NTLM client for what real clients will not do (tamper,
 // NTLMv1 against GSS-SPNEGO). Errors are checked by result code and AD's codes, never wording.
-import { test, before, after } from 'node:test';
+import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startForestd, PYTHON, type RunningForestd } from '../helpers/forestd.js';
+import { needTool } from '../helpers/tools.js';
 import { findPackageRoot } from '../../src/schema/bootstrap.js';
 import { LdapNtlmClient } from '../helpers/ldap-ntlm-client.js';
 import { OPENSSL_CONFIG } from '../../src/cli/openssl.js';
@@ -26,14 +27,7 @@ const PYENV = { OPENSSL_CONF: legacyConf };
 const IMPACKET_EXAMPLES = '/usr/share/doc/python3-impacket/examples';
 
 /** A client tool that is missing fails the test under FORESTD_REQUIRE_ALL=1, and skips it otherwise. */
-function have(t: { skip(m: string): void }, tool: string): boolean {
-  const ok = tool.startsWith('/') ? existsSync(tool) : spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-  if (!ok) {
-    if (process.env.FORESTD_REQUIRE_ALL === '1') assert.fail(`${tool} is not installed`);
-    t.skip(`${tool} is not installed`);
-  }
-  return ok;
-}
+const have = (t: TestContext, tool: string): boolean => needTool(t, tool);
 
 /** Runs a client with a hard time limit (killed after `ms`). */
 function run(cmd: string, args: string[], env: Record<string, string> = {}, ms = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
