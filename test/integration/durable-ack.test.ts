@@ -10,11 +10,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
-import { runCli, startForestd, haveTool, type RunningForestd } from '../helpers/forestd.js';
+import { runCli, startForestd, type RunningForestd } from '../helpers/forestd.js';
+import { needTool } from '../helpers/tools.js';
 import { tempDir } from '../helpers/tmp.js';
 import { parseTrace, checkAckAfterSync } from '../helpers/strace-ldap.js';
 
-const STRACE = '/usr/bin/strace';
 const ADD_REQUEST = 0x68; // RFC 4511 4.7 [APPLICATION 8]
 const ADD_RESPONSE = 0x69; // [APPLICATION 9]
 
@@ -55,7 +55,7 @@ async function addLoad(f: RunningForestd, tag: string, conns: number, each: numb
 async function tracedRun(extra: string[]): Promise<{ checked: number; early: number; acked: number; syncs: number; withoutSyncs: number }> {
   const { data, cleanup } = await provisioned();
   const trace = join(data, '..', 'strace.txt');
-  const f = await startForestd({ data, wrap: [STRACE, '-f', '-y', '-xx', '-s', '48', '-o', trace, '-e', 'trace=read,readv,recvfrom,write,writev,sendto,sendmsg,fsync,fdatasync,msync'], serveArgs: extra });
+  const f = await startForestd({ data, wrap: ['strace', '-f', '-y', '-xx', '-s', '48', '-o', trace, '-e', 'trace=read,readv,recvfrom,write,writev,sendto,sendmsg,fsync,fdatasync,msync'], serveArgs: extra });
   try {
     const acked = await addLoad(f, 'traced', 8, 25);
     // strace detaches from its tracee when told to stop: stop forestd itself, strace then ends
@@ -71,7 +71,7 @@ async function tracedRun(extra: string[]): Promise<{ checked: number; early: num
 }
 
 test('every add is answered only after a sync of its commit has ended (strace)', { timeout: 240_000 }, async (t) => {
-  if (!haveTool(STRACE)) return t.skip('strace is not installed');
+  if (!needTool(t, 'strace')) return;
   const durable = await tracedRun([]);
   assert.equal(durable.acked, 200);
   assert.equal(durable.checked, 200, 'every addResponse is paired with its addRequest in the trace');
