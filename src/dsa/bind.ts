@@ -8,6 +8,7 @@ import type { Directory } from './directory.js';
 import type { BindResult, Identity, OperationContext } from './api.js';
 import { AdError } from './errors.js';
 import { ReadContext, type ObjectView } from './object-view.js';
+import type { AttrInfo } from './schema-binding.js';
 import { verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
@@ -58,6 +59,30 @@ export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | 
   return res.found ? res.guid : undefined;
 }
 
+/**
+ * objectSid of groups met walking member links, by directory: a group's objectSid is set when it
+ * is created and never changes (MS-ADTS 3.1.1.1.4, system-only; objectGUIDs are never reused),
+ * so a bind need not decode the record of every group the account is in.
+ */
+const groupSids = new WeakMap<Directory, Map<string, Buffer | null>>();
+
+function groupSid(dir: Directory, rc: ReadContext, guid: Buffer, sidInfo: AttrInfo): Buffer | undefined {
+  let m = groupSids.get(dir);
+  if (!m) groupSids.set(dir, (m = new Map()));
+  const k = guid.toString('latin1');
+  let sid = m.get(k);
+  if (sid === undefined) {
+    const v = rc.view(guid)?.values(sidInfo)[0] as Uint8Array | undefined;
+    sid = v ? Buffer.from(v) : null;
+    // an object not there yet (or gone) is not remembered
+    if (rc.r.hasObject(guid)) {
+      if (m.size > 100_000) m.clear();
+      m.set(k, sid);
+    }
+  }
+  return sid ?? undefined;
+}
+
 /** Every group SID of the account, transitively over member links, plus its primary group (MS-ADTS 3.1.1.4.5.19 tokenGroups). */
 export function tokenGroupSids(dir: Directory, r: ReadTxn, guid: Buffer): Buffer[] {
   const rc = new ReadContext(dir, r);
@@ -87,8 +112,8 @@ export function tokenGroupSids(dir: Directory, r: ReadTxn, guid: Buffer): Buffer
       if (seen.has(k)) continue;
       seen.add(k);
       const src = Buffer.from(b.source);
-      const sid = rc.view(src)?.values(sidInfo)[0] as Uint8Array | undefined;
-      if (sid) out.set(Buffer.from(sid).toString('hex'), Buffer.from(sid));
+      const sid = groupSid(dir, rc, src, sidInfo);
+      if (sid) out.set(sid.toString('hex'), sid);
       queue.push(src);
     }
   }
@@ -127,7 +152,7 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     const rc = new ReadContext(dir, r);
     const v = rc.view(guid)!;
     const uac = ((v.first('userAccountControl') as number | undefined) ?? 0) >>> 0;
-    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid)) throw fail('775');
+    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, v)) throw fail('775');
     const stored = v.first('unicodePwd') as Uint8Array | undefined;
     let ok = false;
     try {

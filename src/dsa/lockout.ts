@@ -22,10 +22,22 @@ export interface LockoutPolicy {
   window: bigint;
 }
 
+/**
+ * The domain's policy, by directory, with the uSNChanged of the domain NC head it was read at:
+ * every bind needs it, and the head (a big record) changes rarely. Every update of the head
+ * raises its uSNChanged (MS-ADTS 3.1.1.1.9), so an equal uSNChanged means the same values.
+ */
+const policyMemo = new WeakMap<Directory, { usn: number; policy: LockoutPolicy }>();
+
 export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
+  const usn = r.getHeader(dir.forest.domainNC)?.usnChanged ?? -1;
+  const memo = policyMemo.get(dir);
+  if (memo && memo.usn === usn) return memo.policy;
   const v = new ReadContext(dir, r).view(dir.forest.domainNC);
   const threshold = Number(big(v?.first('lockoutThreshold')) ?? 0n);
-  return { threshold, duration: big(v?.first('lockoutDuration')) ?? DEFAULT_WINDOW, window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW };
+  const policy = { threshold, duration: big(v?.first('lockoutDuration')) ?? DEFAULT_WINDOW, window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW };
+  policyMemo.set(dir, { usn, policy });
+  return policy;
 }
 
 /** FILETIME now from the directory's clock (seconds since 1601). */
@@ -41,8 +53,8 @@ export function isLockedOut(lockoutTime: bigint | undefined, policy: LockoutPoli
 }
 
 /** Reads the account's lockout state in snapshot `r`. */
-export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer): boolean {
-  const v = new ReadContext(dir, r).view(guid);
+export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): boolean {
+  const v = view ?? new ReadContext(dir, r).view(guid);
   return isLockedOut(big(v?.first('lockoutTime')), lockoutPolicy(dir, r), fileTimeNow(dir));
 }
 
