@@ -35,6 +35,10 @@ import type { AttributeStamp, LinkValue, ObjectRecord, RecordHeader } from '../s
 import type { StoredValue } from '../schema/syntaxes/syntax.js';
 import { DirSyncCookieError, decodeCookie, encodeCookie, filetimeNow, isZero, ncTag, type DirSyncCookie, type UtdCursor } from './cookie.js';
 import { matchesFilter } from './filter-lite.js';
+import { channel } from 'node:diagnostics_channel';
+
+/** `{ session, ex }` once per DirSync request (metrics: who is following changes). */
+export const dirSyncChannel = channel('forestd:dirsync:request');
 
 export interface DirSyncOptions {
   /**
@@ -311,6 +315,7 @@ class ChangeWalk {
 export async function dirSyncSearch(dir: Directory, req: SearchRequest, ctx: OperationContext, sink: SearchSink, control: Control, opts: DirSyncOptions = {}): Promise<OperationResult> {
   const place = 'dirsync.search';
   const ex = control.type === DIRSYNC_EX_OID;
+  if (dirSyncChannel.hasSubscribers) dirSyncChannel.publish({ session: ctx.session.id, ex });
   if (!ctx.session.identity) throw AdError.notAuthenticated(place);
   if (ctx.controls.some((c) => c.type === (ex ? DIRSYNC_OID : DIRSYNC_EX_OID))) {
     throw AdError.protocolError(place, 'LDAP_SERVER_DIRSYNC_OID and LDAP_SERVER_DIRSYNC_EX_OID cannot be used together');

@@ -59,9 +59,11 @@ import { tlsServerEndPoint } from './tls.js';
 import type { LdapPolicies } from './policies.js';
 import {
   backpressureChannel,
+  bytesChannel,
   connectionChannel,
   errorChannel,
   operationChannel,
+  type BytesEvent,
   type ConnectionEvent,
   type ErrorEvent,
   type Logger,
@@ -265,6 +267,7 @@ export class Connection {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.state !== 'open') return;
+    if (bytesChannel.hasSubscribers) bytesChannel.publish({ connectionId: this.id, direction: 'in', bytes: chunk.length } satisfies BytesEvent);
     // Before the first request only InitRecvTimeout counts (no refresh by dribbled bytes).
     if (this.gotFirstRequest) this.idleTimer.refresh();
     if (this.saslReceiver) {
@@ -700,6 +703,7 @@ export class Connection {
     this.out = new BerWriter(OUT_INITIAL);
     if (this.state === 'closed' || this.socket.destroyed) return;
     if (this.layer) data = wrapForSend(this.layer, data);
+    if (bytesChannel.hasSubscribers) bytesChannel.publish({ connectionId: this.id, direction: 'out', bytes: data.length } satisfies BytesEvent);
     if (!this.socket.write(data)) {
       this.needDrain = true;
       this.updateReading();

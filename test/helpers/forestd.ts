@@ -21,6 +21,8 @@ export interface RunningForestd {
   certPath: string;
   port: number;
   ldapsPort: number;
+  /** http://HOST:PORT of the metrics listener, when started with httpPort */
+  httpUrl?: string;
   /** the UDP port of the CLDAP listener (LDAP ping) */
   cldapPort: number;
   /** process id of the serving forestd */
@@ -82,6 +84,8 @@ export interface StartOptions {
   data?: string;
   /** run `forestd serve` under this command (e.g. ['strace', '-f', …]); pid is then the wrapper's */
   wrap?: string[];
+  /** serve /metrics and /healthz on this HTTP port (0: any free one); off when undefined */
+  httpPort?: number;
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
@@ -94,7 +98,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
     if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
   }
-  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.serveArgs ?? [])];
+  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])];
   const cmd = [...(o.wrap ?? []), ...argv];
   const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';
@@ -140,6 +144,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     gcUrl: urls['gc']!,
     gcsUrl: urls['gc-tls']!,
     certPath: join(data, 'tls', 'cert.pem'),
+    httpUrl: urls['http'],
     port: Number(new URL(url).port),
     pid: child.pid!,
     ldapsPort: Number(new URL(ldapsUrl).port),
