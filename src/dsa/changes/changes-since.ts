@@ -29,6 +29,13 @@ export interface ChangeWalkOptions {
   attrs?: (attid: number) => boolean;
   /** forward link values too (default true) */
   links?: boolean;
+  /**
+   * The attribute floor, when lower than the walk's start: within a replication cycle the
+   * walk resumes after the last object sent (usnvecFrom.usnHighObjUpdate) but attributes are
+   * filtered from the cycle's start (usnHighPropUpdate) — an object met later in the cycle
+   * may hold changes made before the last chunk's position.
+   */
+  attrsFrom?: number;
 }
 
 /** One changed object as the walk yields it. */
@@ -64,11 +71,12 @@ export function coveredBy(utd: UtdLookup, s: AttributeStamp): boolean {
 export function* changesSince(r: ReadTxn, nc: Buffer, usnFrom: number, utd: UtdLookup, opts: ChangeWalkOptions = {}): Generator<WalkStep> {
   const sentAhead = new Set<string>();
   const wantLinks = opts.links !== false;
+  const attrsFrom = Math.min(opts.attrsFrom ?? usnFrom, usnFrom);
   const changeOf = (guid: Buffer, rec: ObjectRecord, ahead: boolean): ObjectChange | undefined => {
     const attrs: StoredAttribute[] = [];
     for (const a of rec.attrs) {
       const s = a.stamp;
-      if (!s || s.usnLocal <= usnFrom || coveredBy(utd, s)) continue;
+      if (!s || s.usnLocal <= attrsFrom || coveredBy(utd, s)) continue;
       if (opts.attrs && !opts.attrs(a.id)) continue;
       attrs.push(a);
     }
@@ -76,7 +84,7 @@ export function* changesSince(r: ReadTxn, nc: Buffer, usnFrom: number, utd: UtdL
     if (wantLinks) {
       for (const lv of r.rawLinks(guid)) {
         const s = lv.stamp;
-        if (s.usnLocal <= usnFrom || coveredBy(utd, s)) continue;
+        if (s.usnLocal <= attrsFrom || coveredBy(utd, s)) continue;
         if (opts.attrs && !opts.attrs(lv.attid)) continue;
         links.push(lv);
       }

@@ -56,8 +56,11 @@ export function getNCChanges(ctx: ReplicaContext, r: ReadTxn, req: DRS_MSG_GETCH
   if (!nc) return { ...base, dwDRSError: DsWin32.ERROR_DS_CANT_FIND_EXPECTED_NC };
   const utd = utdLookup(req.pUpToDateVecDest?.rgCursors);
   const own = utd.get(ctx.invocationId.toString('hex'));
+  // usnHighObjUpdate: where the walk resumes; usnHighPropUpdate: the attribute floor of the cycle
   const usnFrom = Math.max(req.usnvecFrom.usnHighObjUpdate, own ?? 0);
+  const propFrom = Math.max(Math.min(req.usnvecFrom.usnHighPropUpdate, req.usnvecFrom.usnHighObjUpdate), own ?? 0);
   const walk = changesSince(r, nc, usnFrom, utd, {
+    attrsFrom: propFrom,
     ancestorsFirst: (req.ulFlags & DrsOptions.DRS_GET_ANC) !== 0,
     targetsFirst: (req.ulMoreFlags & DRS_GET_TGT) !== 0,
   });
@@ -68,26 +71,28 @@ export function getNCChanges(ctx: ReplicaContext, r: ReadTxn, req: DRS_MSG_GETCH
   let bytes = 0;
   let position = usnFrom;
   let more = false;
-  for (;;) {
-    const step = walk.next();
-    if (step.done) break;
+  let full = false;
+  // a reply ends at a USN position, never inside one: the objects of one update share a USN
+  for (let step = walk.next(); !step.done; step = walk.next()) {
     const { change } = step.value;
+    if (full && step.value.position !== position) {
+      more = true;
+      break;
+    }
     if (change) {
       objects.push(entryOf(ctx, r, change));
       bytes += entryBytes(change);
       for (const lv of change.links) values.push(valueOf(lv));
     }
-    if (change?.ahead) continue; // a reply ends at a USN position, after the object at it
+    if (change?.ahead) continue;
     position = step.value.position;
-    if (objects.length >= maxObjects || bytes >= maxBytes) {
-      more = !walk.next().done;
-      break;
-    }
+    if (objects.length >= maxObjects || bytes >= maxBytes) full = true;
   }
   void walk.return(undefined);
   const reply: DRS_MSG_GETCHGREPLY_V6 = {
     ...base,
-    usnvecTo: { usnHighObjUpdate: position, usnReserved: 0, usnHighPropUpdate: position },
+    // MS-DRSR 4.1.10.5: inside a cycle only the object watermark moves; the last reply moves both
+    usnvecTo: { usnHighObjUpdate: position, usnReserved: 0, usnHighPropUpdate: more ? propFrom : position },
     cNumObjects: objects.length,
     cNumBytes: bytes,
     pObjects: objects,

@@ -1,0 +1,67 @@
+// The destination's half of a replication cycle (MS-DRSR 4.1.10.4 ReplicateNCRequestMsg and
+// 4.1.10.6.1): the next request to a source from the persisted repsFrom watermark and this
+// DC's UTD vector, and the handling of its reply — applied in one store transaction; a chunk
+// that needs a missing parent or link target is abandoned whole and asked for again with
+// DRS_GET_ANC / DRS_GET_TGT. The transport (TLS between forestd DCs, an in-memory faulty
+// one in the simulator, DCE/RPC later) only carries the two messages.
+import type { ReadTxn } from '../../store/store.js';
+import { DsError, DsWin32 } from '../model/ds-error.js';
+import { processGetNCChangesReply, type ApplyOutcome } from './apply.js';
+import type { ReplicaContext } from './context.js';
+import { readReplicaState } from './state.js';
+import { DRS_GET_TGT, DrsOptions, ZERO_USN_VECTOR, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10, type DSNAME } from './types.js';
+
+export interface PullOptions {
+  cMaxObjects?: number;
+  cMaxBytes?: number;
+  getAnc?: boolean;
+  getTgt?: boolean;
+}
+
+/** The next GetNCChanges request of this DC to source `srcDsa` (its nTDSDSA objectGUID) for NC `nc`. */
+export function nextRequest(ctx: ReplicaContext, r: ReadTxn, nc: DSNAME, srcDsa: Buffer, srcInvocationId: Buffer, opts: PullOptions = {}): DRS_MSG_GETCHGREQ_V10 {
+  const st = readReplicaState(r, nc.Guid);
+  const rf = st.repsFrom.find((x) => x.uuidDsa.equals(srcDsa));
+  // MS-DRSR 4.1.10.4: the destination's UTD vector, with a cursor for itself (it holds all its own updates)
+  const cursors = st.utd.filter((c) => !c.uuidDsa.equals(ctx.invocationId));
+  cursors.push({ uuidDsa: ctx.invocationId, usnHighPropUpdate: ctx.store.dc.usn - 1, timeLastSyncSuccess: ctx.clock() });
+  cursors.sort((a, b) => Buffer.compare(a.uuidDsa, b.uuidDsa));
+  return {
+    uuidDsaObjDest: ctx.serverGuid,
+    uuidInvocIdSrc: srcInvocationId,
+    pNC: nc,
+    usnvecFrom: rf && rf.uuidInvocId.equals(srcInvocationId) ? { ...rf.usnvec } : { ...ZERO_USN_VECTOR },
+    pUpToDateVecDest: { dwVersion: 2, dwReserved1: 0, rgCursors: cursors },
+    ulFlags: DrsOptions.DRS_WRIT_REP | DrsOptions.DRS_INIT_SYNC | (opts.getAnc ? DrsOptions.DRS_GET_ANC : 0),
+    cMaxObjects: opts.cMaxObjects ?? 0,
+    cMaxBytes: opts.cMaxBytes ?? 0,
+    ulExtendedOp: 0,
+    ulMoreFlags: opts.getTgt ? DRS_GET_TGT : 0,
+  };
+}
+
+export type ReplyResult =
+  | { kind: 'applied'; outcome: ApplyOutcome; more: boolean }
+  /** a reply to a request this DC no longer waits for (duplicate, late): ignored */
+  | { kind: 'stale' }
+  /** the chunk was abandoned; ask again with these flags */
+  | { kind: 'retry'; getAnc: boolean; getTgt: boolean; error: DsError }
+  | { kind: 'failed'; error: number };
+
+/** Handles a reply: one synchronous store transaction for the whole chunk. */
+export function handleReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions = {}): ReplyResult {
+  if (reply.dwDRSError !== 0) return { kind: 'failed', error: reply.dwDRSError };
+  const st = readReplicaState(ctx.store.reader, reply.pNC.Guid);
+  const rf = st.repsFrom.find((x) => x.uuidDsa.equals(reply.uuidDsaObjSrc));
+  const from = rf && rf.uuidInvocId.equals(reply.uuidInvocIdSrc) ? rf.usnvec.usnHighObjUpdate : 0;
+  if (reply.usnvecFrom.usnHighObjUpdate !== from) return { kind: 'stale' };
+  try {
+    const outcome = ctx.store.writeSync((w) => processGetNCChangesReply(ctx, w, reply));
+    return { kind: 'applied', outcome, more: reply.fMoreData };
+  } catch (e) {
+    if (e instanceof DsError && e.win32 === DsWin32.ERROR_DS_DRA_MISSING_PARENT && !asked.getAnc) return { kind: 'retry', getAnc: true, getTgt: !!asked.getTgt, error: e };
+    if (e instanceof DsError && e.win32 === DsWin32.ERROR_DS_DRA_RECYCLED_TARGET && !asked.getTgt) return { kind: 'retry', getAnc: !!asked.getAnc, getTgt: true, error: e };
+    if (e instanceof DsError) return { kind: 'failed', error: e.win32 };
+    throw e;
+  }
+}
