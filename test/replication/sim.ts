@@ -232,9 +232,15 @@ export class Writer {
   }
 
   add(parentPick: number, name: string, kind: Kind): boolean {
-    const S = simSchema();
     const parent = this.pick(this.containers(), parentPick);
-    if (!parent || !this.nameFree(parent.guid, name)) return false;
+    return !!parent && this.addAt(parent.guid, name, kind) !== undefined;
+  }
+
+  /** LDAP Add of `name` under `parent`; undefined when the name is taken there. */
+  addAt(parentGuid: Buffer, name: string, kind: Kind): Buffer | undefined {
+    const S = simSchema();
+    const parent = { guid: parentGuid };
+    if (!this.nameFree(parent.guid, name)) return undefined;
     const guid = simGuid(this.nc);
     const rdnType = kind === 'ou' ? S.id.ou : S.id.cn;
     const A = (n: string) => S.binding.attr(n)!;
@@ -252,13 +258,18 @@ export class Writer {
       }
       w.putObject(guid, rec, undefined);
     });
-    return true;
+    return guid;
   }
 
   modify(pick: number, value: string): boolean {
-    const S = simSchema();
     const o = this.pick(this.movable(), pick);
-    if (!o) return false;
+    return !!o && this.modifyObj(o.guid, value);
+  }
+
+  /** LDAP Modify replacing description. */
+  modifyObj(guid: Buffer, value: string): boolean {
+    const S = simSchema();
+    const o = { guid };
     this.dc.store.writeSync((w) => {
       const u = new UpdatePort(w, this.dc.invocationId, this.dc.ctx.clock);
       const prev = w.getObject(o.guid)!;
@@ -272,11 +283,16 @@ export class Writer {
 
   /** Modify DN: a rename, a move, or both (MS-ADTS 3.1.1.5.4). */
   modifyDN(pick: number, newName: string | undefined, parentPick: number | undefined): boolean {
-    const S = simSchema();
     const o = this.pick(this.movable(), pick);
     if (!o) return false;
     const parent = parentPick === undefined ? o.rec.parent! : this.pick(this.containers(), parentPick)?.guid;
-    if (!parent) return false;
+    return !!parent && this.modifyDNObj(o.guid, newName, parent);
+  }
+
+  /** LDAP Modify DN of `guid` to `newName` (or its name) under `parent`; false when refused. */
+  modifyDNObj(guid: Buffer, newName: string | undefined, parent: Buffer): boolean {
+    const S = simSchema();
+    const o = { guid, rec: this.dc.store.reader.getObject(guid)! };
     for (let g: Buffer | null = parent; g; g = this.dc.store.reader.getHeader(g)?.parent ?? null) if (g.equals(o.guid)) return false;
     const name = newName ?? o.rec.name;
     if (parent.equals(o.rec.parent!) && name === o.rec.name) return false;
@@ -297,9 +313,14 @@ export class Writer {
 
   /** Delete of a leaf (MS-ADTS 3.1.1.5.5): a tombstone in Deleted Objects. */
   delete(pick: number): boolean {
-    const S = simSchema();
     const o = this.pick(this.movable(), pick);
-    if (!o) return false;
+    return !!o && this.deleteObj(o.guid);
+  }
+
+  /** LDAP Delete of a leaf; false when it has live children. */
+  deleteObj(guid: Buffer): boolean {
+    const S = simSchema();
+    const o = { guid };
     const r = this.dc.store.reader;
     for (const c of r.children(o.guid)) if (!isDeleted(r.getObject(Buffer.from(c))!, S.replica.lifecycle)) return false;
     const deletedObjects = r.childByName(this.nc.name.Guid, 'Deleted Objects');
@@ -336,16 +357,26 @@ export class Writer {
     if (!g) return false;
     const live = this.live().filter((o) => o.rec.parent !== null);
     if (live.length === 0) return false;
+    const targets: Buffer[] = [];
+    for (let i = 0; i < Math.min(n, live.length); i++) targets.push(live[(Math.abs(memberPick) + i) % live.length]!.guid);
+    return this.membersOf(g.guid, targets, add);
+  }
+
+  /** LDAP Modify adding or deleting member values of `group`. */
+  membersOf(group: Buffer, targets: Buffer[], add: boolean): boolean {
+    const S = simSchema();
     let changed = false;
     this.dc.store.writeSync((w) => {
       const u = new UpdatePort(w, this.dc.invocationId, this.dc.ctx.clock);
-      for (let i = 0; i < Math.min(n, live.length); i++) {
-        const t = live[(Math.abs(memberPick) + i) % live.length]!;
-        changed = (add ? u.addLinkValue(g.guid, S.id.member, S.memberLinkId, t.guid) : u.removeLinkValue(g.guid, S.memberLinkId, t.guid)) || changed;
-      }
+      for (const t of targets) changed = (add ? u.addLinkValue(group, S.id.member, S.memberLinkId, t) : u.removeLinkValue(group, S.memberLinkId, t)) || changed;
     });
     return changed;
   }
+}
+
+/** The object of the NC named `name` (its current RDN value) on `dc`, if any. */
+export function find(dc: SimDC, nc: SimNC, name: string): { guid: Buffer; rec: ObjectRecord } | undefined {
+  return objectsOf(dc, nc).find((o) => o.rec.name === name);
 }
 
 // ---- the transport ---------------------------------------------------------------------
