@@ -8,7 +8,7 @@
 //
 // FORESTD_PROPERTY_RUNS sets the number of seeds (default 2000); FORESTD_PROPERTY_SEED and
 // FORESTD_PROPERTY_PATH replay one. A failing seed prints fast-check's shrunk command list,
-// which is the minimal reproduction.
+// which is the minimal reproduction; FORESTD_SIM_DEBUG=1 prints each violated property.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -18,6 +18,9 @@ import { checkConverged, createNC, Network, openDCs, simSchema, Writer, type Kin
 type Cmd =
   | { t: 'add'; dc: number; parent: number; name: number; kind: Kind }
   | { t: 'modify'; dc: number; obj: number; value: number }
+  | { t: 'modifyContainer'; dc: number; obj: number; value: number }
+  | { t: 'bulk'; dc: number; parent: number; n: number }
+  | { t: 'nest'; dc: number; parent: number; name: number }
   | { t: 'rename'; dc: number; obj: number; name: number }
   | { t: 'move'; dc: number; obj: number; parent: number }
   | { t: 'delete'; dc: number; obj: number }
@@ -35,13 +38,16 @@ type Cmd =
 const NAMES = ['u1', 'u2', 'U1', 'x', 'y'];
 const i = (max: number) => fc.nat({ max });
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('add' as const), dc: i(6), parent: i(9), name: i(4), kind: fc.constantFrom<Kind>('user', 'user', 'ou', 'group') }) },
+  { weight: 5, arbitrary: fc.record({ t: fc.constant('add' as const), dc: i(6), parent: fc.constantFrom(0, 0, 1, 2, 3, 5, 8), name: i(4), kind: fc.constantFrom<Kind>('user', 'user', 'ou', 'group') }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('modify' as const), dc: i(6), obj: i(19), value: i(3) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('modifyContainer' as const), dc: i(6), obj: fc.constantFrom(0, 0, 1, 2, 5), value: i(3) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('nest' as const), dc: i(6), parent: fc.constantFrom(0, 1, 3), name: i(4) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('bulk' as const), dc: i(6), parent: i(9), n: fc.integer({ min: 5, max: 25 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('rename' as const), dc: i(6), obj: i(19), name: i(4) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('move' as const), dc: i(6), obj: i(19), parent: i(9) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('delete' as const), dc: i(6), obj: i(19) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('undelete' as const), dc: i(6), obj: i(9), parent: i(9) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('members' as const), dc: i(6), group: i(3), member: i(19), n: fc.constantFrom(1, 1, 2, 40), add: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('members' as const), dc: i(6), group: i(3), member: i(19), n: fc.constantFrom(1, 1, 2, 60), add: fc.boolean() }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant('sync' as const), dst: i(6), src: i(6) }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('deliver' as const), k: i(7), n: fc.constantFrom(1, 1, 3, 20) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('drop' as const), k: i(7) }) },
@@ -88,6 +94,9 @@ async function run(s: { dcs: number; cMaxObjects: number; cmds: Cmd[] }, stats?:
     switch (c.t) {
       case 'add': w(c.dc).add(c.parent, NAMES[c.name]!, c.kind); break;
       case 'modify': w(c.dc).modify(c.obj, `d${c.value}`); break;
+      case 'modifyContainer': w(c.dc).modifyContainer(c.obj, `c${c.value}`); break;
+      case 'bulk': w(c.dc).bulkUsers(c.parent, c.n); break;
+      case 'nest': w(c.dc).nest(c.parent, NAMES[c.name]!); break;
       case 'rename': w(c.dc).modifyDN(c.obj, NAMES[c.name]!, undefined); break;
       case 'move': w(c.dc).modifyDN(c.obj, undefined, c.parent); break;
       case 'delete': w(c.dc).delete(c.obj); break;

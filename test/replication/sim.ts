@@ -216,9 +216,12 @@ export class Writer {
     const A = simSchema().replica.lifecycle;
     return objectsOf(this.dc, this.nc).filter((o) => !isDeleted(o.rec, A));
   }
+  /** Live containers, the newest first (so that scripts often write under what was just made). */
   private containers() {
     const S = simSchema();
-    return this.live().filter((o) => o.rec.parent === null || classOf(o.rec).includes(S.oc.ou));
+    return this.live()
+      .filter((o) => o.rec.parent === null || classOf(o.rec).includes(S.oc.ou))
+      .sort((a, b) => b.rec.usnCreated - a.rec.usnCreated || Buffer.compare(a.guid, b.guid));
   }
   private movable() {
     const S = simSchema();
@@ -259,6 +262,33 @@ export class Writer {
       w.putObject(guid, rec, undefined);
     });
     return guid;
+  }
+
+  /** Creates `n` users b0…b(n-1) under a container, one update each (names already taken are skipped). */
+  bulkUsers(parentPick: number, n: number): number {
+    const parent = this.pick(this.containers(), parentPick);
+    if (!parent) return 0;
+    let made = 0;
+    for (let k = 0; k < n; k++) if (this.addAt(parent.guid, `b${k}`, 'user')) made++;
+    return made;
+  }
+
+  /**
+   * A new OU with a child, then a change to the OU: in this DC's USN order the child now
+   * comes before its parent (a partner without GET_ANC meets the child first).
+   */
+  nest(parentPick: number, name: string): boolean {
+    const parent = this.pick(this.containers(), parentPick);
+    const x = parent && this.addAt(parent.guid, name, 'ou');
+    if (!x) return false;
+    this.addAt(x, 'c', 'user');
+    return this.modifyObj(x, 'nested');
+  }
+
+  /** LDAP Modify of a container's description: the container moves up in this DC's USN order, after its children. */
+  modifyContainer(pick: number, value: string): boolean {
+    const c = this.pick(this.containers().filter((o) => o.rec.parent !== null), pick);
+    return !!c && this.modifyObj(c.guid, value);
   }
 
   modify(pick: number, value: string): boolean {
