@@ -36,6 +36,16 @@ export interface ChangeWalkOptions {
    * may hold changes made before the last chunk's position.
    */
   attrsFrom?: number;
+  /**
+   * The caller decides what an object reports (DirSync: its filter and attribute list); the
+   * walk then only orders and yields, with empty attrs/links. Ancestors and targets are sent
+   * ahead only when selected.
+   */
+  select?: (guid: Buffer, rec: ObjectRecord) => boolean;
+  /** resume inside the USN `usn` (usnFrom must be usn − 1): entries whose GUID starts with at most `guidPrefix` were walked */
+  resumeAt?: { usn: number; guidPrefix: Buffer };
+  /** objects an earlier page of the same cycle sent ahead of their place (latin1 GUID keys); the walk adds to it */
+  sentAhead?: Set<string>;
 }
 
 /** One changed object as the walk yields it. */
@@ -54,6 +64,8 @@ export interface ObjectChange {
 export interface WalkStep {
   /** uSNChanged of the index entry the walk is at; a reply's usnvecTo.usnHighObjUpdate */
   position: number;
+  /** objectGUID of that index entry */
+  guid: Buffer;
   change?: ObjectChange;
 }
 
@@ -69,10 +81,11 @@ export function coveredBy(utd: UtdLookup, s: AttributeStamp): boolean {
  * likes (cMaxObjects, cMaxBytes); the last position it consumed is its watermark.
  */
 export function* changesSince(r: ReadTxn, nc: Buffer, usnFrom: number, utd: UtdLookup, opts: ChangeWalkOptions = {}): Generator<WalkStep> {
-  const sentAhead = new Set<string>();
+  const sentAhead = opts.sentAhead ?? new Set<string>();
   const wantLinks = opts.links !== false;
   const attrsFrom = Math.min(opts.attrsFrom ?? usnFrom, usnFrom);
   const changeOf = (guid: Buffer, rec: ObjectRecord, ahead: boolean): ObjectChange | undefined => {
+    if (opts.select) return opts.select(guid, rec) ? { guid, rec, attrs: [], links: [], ahead } : undefined;
     const attrs: StoredAttribute[] = [];
     for (const a of rec.attrs) {
       const s = a.stamp;
@@ -132,22 +145,28 @@ export function* changesSince(r: ReadTxn, nc: Buffer, usnFrom: number, utd: UtdL
     const guid = Buffer.from(step.guid);
     curUsn = usn;
     curGuid = guid;
+    const ra = opts.resumeAt;
+    if (ra && usn === ra.usn && Buffer.compare(guid.subarray(0, ra.guidPrefix.length), ra.guidPrefix) <= 0) {
+      yield { position: usn, guid };
+      continue;
+    }
     if (sentAhead.has(guid.toString('latin1'))) {
-      yield { position: usn };
+      yield { position: usn, guid };
       continue;
     }
     const rec = r.getObject(guid);
     if (!rec) {
-      yield { position: usn };
+      yield { position: usn, guid };
       continue;
     }
-    if (opts.ancestorsFirst) {
-      for (const a of unsentAncestors(rec)) for (const c of ahead(a)) yield { position: usn, change: c };
-    }
     const c = changeOf(guid, rec, false);
-    if (c && opts.targetsFirst) {
-      for (const lv of c.links) for (const t of ahead(lv.target)) yield { position: usn, change: t };
+    // ancestors go ahead of an object that is sent (MS-DRSR 4.1.10.5 DRS_GET_ANC)
+    if (c && opts.ancestorsFirst) {
+      for (const a of unsentAncestors(rec)) for (const x of ahead(a)) yield { position: usn, guid, change: x };
     }
-    yield c ? { position: usn, change: c } : { position: usn };
+    if (c && opts.targetsFirst) {
+      for (const lv of c.links) for (const t of ahead(lv.target)) yield { position: usn, guid, change: t };
+    }
+    yield c ? { position: usn, guid, change: c } : { position: usn, guid };
   }
 }
