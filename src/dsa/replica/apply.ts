@@ -45,10 +45,19 @@ export interface ApplyOutcome {
   tookUsn: boolean;
 }
 
+export interface ApplyOptions {
+  /**
+   * The request asked for DRS_GET_TGT: the source sent every target of this NC it could, so a
+   * target still unknown lies in another NC (not replicated yet, or not held here) and the value
+   * is kept naming it, as a phantom reference would (MS-ADTS 3.1.1.1.6 references to objects of other NCs).
+   */
+  getTgt?: boolean;
+}
+
 /** Applies one reply in `w` (the caller's one transaction for the chunk). Throws DsError to abandon it. */
-export function processGetNCChangesReply(ctx: ReplicaContext, w: WriteTxn, reply: DRS_MSG_GETCHGREPLY_V6): ApplyOutcome {
+export function processGetNCChangesReply(ctx: ReplicaContext, w: WriteTxn, reply: DRS_MSG_GETCHGREPLY_V6, opts: ApplyOptions = {}): ApplyOutcome {
   const port = new UpdatePort(w, ctx.invocationId, ctx.clock);
-  const a = new Applier(ctx, w, port);
+  const a = new Applier(ctx, w, port, opts.getTgt === true);
   const out: ApplyOutcome = { objects: 0, values: 0, fixups: 0, tookUsn: false };
   for (const e of reply.pObjects) if (a.entry(e)) out.objects++;
   for (const v of reply.rgValues) if (a.value(v)) out.values++;
@@ -99,6 +108,7 @@ class Applier {
     private readonly ctx: ReplicaContext,
     private readonly w: WriteTxn,
     private readonly port: UpdatePort,
+    private readonly getTgt: boolean,
   ) {
     this.A = ctx.schema.lifecycle;
   }
@@ -253,7 +263,7 @@ class Applier {
     if (!info?.forwardLinkId) throw DsError.internal(PLACE, `attribute ${v.attrTyp} is not a forward link`);
     if (!w.hasObject(source)) throw DsError.missingParent(PLACE, `the object holding a link value is not here (ask again with DRS_GET_ANC)`);
     // a value naming an object this DC does not hold: fail the chunk rather than drop the value
-    if (!w.hasObject(target)) throw DsError.missingTarget(PLACE, `a link value names an object that is not here (ask again with DRS_GET_TGT)`);
+    if (!this.getTgt && !w.hasObject(target)) throw DsError.missingTarget(PLACE, `a link value names an object that is not here (ask again with DRS_GET_TGT)`);
     const data = Buffer.from(v.Aval.data);
     const local = w.getLink(source, info.forwardLinkId, target, data);
     const m = v.MetaData;

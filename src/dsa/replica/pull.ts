@@ -56,7 +56,7 @@ export function handleReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, 
   const from = rf && rf.uuidInvocId.equals(reply.uuidInvocIdSrc) ? rf.usnvec.usnHighObjUpdate : 0;
   if (reply.usnvecFrom.usnHighObjUpdate !== from) return { kind: 'stale' };
   try {
-    const outcome = ctx.store.writeSync((w) => processGetNCChangesReply(ctx, w, reply));
+    const outcome = ctx.store.writeSync((w) => processGetNCChangesReply(ctx, w, reply, { getTgt: !!asked.getTgt }));
     return { kind: 'applied', outcome, more: reply.fMoreData };
   } catch (e) {
     if (e instanceof DsError && e.win32 === DsWin32.ERROR_DS_DRA_MISSING_PARENT && !asked.getAnc) return { kind: 'retry', getAnc: true, getTgt: !!asked.getTgt, error: e };
