@@ -74,6 +74,8 @@ export function processGetNCChangesReply(ctx: ReplicaContext, w: WriteTxn, reply
     st.repsFrom.push(rf);
   }
   const before = JSON.stringify(st);
+  const moved = rf.usnvec.usnHighObjUpdate !== reply.usnvecTo.usnHighObjUpdate || rf.usnvec.usnHighPropUpdate !== reply.usnvecTo.usnHighPropUpdate;
+  if (!reply.fMoreData && (moved || out.tookUsn)) rf.timeLastSuccess = ctx.clock();
   rf.usnvec = { ...reply.usnvecTo };
   rf.uuidInvocId = Buffer.from(reply.uuidInvocIdSrc);
   rf.inCycle = reply.fMoreData;
