@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPENSSL_CONFIG_ARG } from '../../src/cli/openssl.js';
 
 // ------------------------------------------------------------------------------ clean-up
 const cleanups: (() => void)[] = [];
@@ -172,7 +173,7 @@ export async function startForestd(o: { host?: string; realm?: string; netbios?:
     log: () => '',
   };
   const serve = async (nodeArgs: string[]) => {
-    const child = spawn(process.execPath, [...nodeArgs, FORESTD_CLI, 'serve', '--data', data, '--host', host, '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') });
+    const child = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...nodeArgs, FORESTD_CLI, 'serve', '--data', data, '--host', host, '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') });
     killAtExit(child);
     let out = '';
     let err = '';

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 // commands load lazily: `provision` need not load the LDAP server, nor `serve` the provisioner
 const provisionCommand = async (o: Parameters<typeof import('./provision.js').provisionCommand>[0]) => (await import('./provision.js')).provisionCommand(o);
+const dnsRecordsCommand = async (o: Parameters<typeof import('./dns-records.js').dnsRecordsCommand>[0]) => (await import('./dns-records.js')).dnsRecordsCommand(o);
 const serveCommand = async (o: Parameters<typeof import('./serve.js').serveCommand>[0]) => (await import('./serve.js')).serveCommand(o);
 import { DEFAULTS } from './defaults.js';
 
@@ -16,8 +17,12 @@ usage:
       Create a new forest (schema, configuration and domain NCs) and this DC's objects in DIR.
       Without --admin-password a strong password is generated, printed once and kept in
       DIR/admin-password (mode 0600).
-  forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N]
-      Serve the directory in DIR over LDAP.
+  forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N] [--cldap-port N]
+      Serve the directory in DIR over LDAP, and answer the LDAP ping over CLDAP (UDP) on
+      --cldap-port (default: the LDAP port's number, as AD uses 389 for both).
+  forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
+      Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
+      found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
   forestd start [--data DIR]
       Provision the default forest (${DEFAULTS.realm}) into DIR (default ./${DEFAULTS.dataDir}) on
       first run, then serve it on ${DEFAULTS.host}:${DEFAULTS.ldapPort} (LDAP).
@@ -47,6 +52,13 @@ export async function main(argv: string[]): Promise<number> {
         const { values } = parseArgs({ args: rest, options: serveOptions, strict: true });
         if (!values.data) throw new UsageError('serve needs --data');
         await serveCommand(serveSettings(values));
+        return 0;
+      }
+      case 'dns-records': {
+        const { values } = parseArgs({ args: rest, options: { data: { type: 'string' }, address: { type: 'string' }, 'ldap-port': { type: 'string' }, 'gc-port': { type: 'string' } }, strict: true });
+        if (!values.data) throw new UsageError('dns-records needs --data');
+        if (values.address !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(values.address)) throw new UsageError(`--address must be an IPv4 address, not ${JSON.stringify(values.address)}`);
+        await dnsRecordsCommand({ data: resolve(values.data), address: values.address, ldapPort: port(values['ldap-port'], 389, 'ldap-port'), gcPort: port(values['gc-port'], 3268, 'gc-port') });
         return 0;
       }
       case 'start': {
@@ -87,6 +99,7 @@ const serveOptions = {
   'ldaps-port': { type: 'string' },
   'gc-port': { type: 'string' },
   'gcs-port': { type: 'string' },
+  'cldap-port': { type: 'string' },
 } as const;
 
 function port(v: string | undefined, def: number, name: string): number {
@@ -96,11 +109,13 @@ function port(v: string | undefined, def: number, name: string): number {
   return n;
 }
 
-function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string }) {
+function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string }) {
+  const ldapPort = port(values['ldap-port'], DEFAULTS.ldapPort, 'ldap-port');
   return {
     data: resolve(values.data!),
     host: values.host ?? DEFAULTS.host,
-    ldapPort: port(values['ldap-port'], DEFAULTS.ldapPort, 'ldap-port'),
+    ldapPort,
+    cldapPort: port(values['cldap-port'], ldapPort, 'cldap-port'),
     ldapsPort: values['ldaps-port'] === undefined ? DEFAULTS.ldapsPort : port(values['ldaps-port'], 0, 'ldaps-port'),
     gcPort: values['gc-port'] === undefined ? DEFAULTS.gcPort : port(values['gc-port'], 0, 'gc-port'),
     gcsPort: values['gcs-port'] === undefined ? DEFAULTS.gcsPort : port(values['gcs-port'], 0, 'gcs-port'),

@@ -3,9 +3,11 @@
 import { Directory } from '../dsa/directory.js';
 import { DsaService } from '../dsa/service.js';
 import { LdapServer, type ListenerOptions } from '../ldap/server.js';
+import { CldapServer } from '../ldap/cldap.js';
 import { loadOrCreateCertificate } from '../ldap/tls.js';
 import { SUPPORTED_LDAP_POLICIES, resolvePolicies } from '../ldap/policies.js';
 import { stderrLogger } from '../ldap/logger.js';
+import { hasOpenSslConfig, reexecWithOpenSslConfig } from './openssl.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
 import { collectGarbage } from '../dsa/garbage-collection.js';
@@ -17,9 +19,13 @@ export interface ServeSettings {
   ldapsPort: number;
   gcPort: number;
   gcsPort: number;
+  /** CLDAP (UDP) port for the LDAP ping (MS-ADTS 6.3.3); AD answers on 389, the LDAP port's number */
+  cldapPort: number;
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
+  // OpenSSL settings for TLS clients that hang on TLS 1.3 session tickets (src/cli/openssl.ts)
+  if (!hasOpenSslConfig()) return reexecWithOpenSslConfig();
   const dir = Directory.open(s.data);
   const f = dir.forest;
   const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
@@ -38,6 +44,14 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   ];
   server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info') });
   const bound = await server.listen();
+  const cldap = new CldapServer({ directory: service, host: s.host, port: s.cldapPort, maxQueryDuration: policies.MaxQueryDuration, logger: stderrLogger('info') });
+  let cldapBound: { address: string; port: number };
+  try {
+    cldapBound = await cldap.listen();
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
   // background work of the DSA: link batches left by a delete before a restart (MS-ADTS 3.1.1.1.16),
   // and deleted-objects whose lifetime ended becoming recycled-objects (3.1.1.1.5.1), hourly
   void resumeDelayedLinks(dir).catch((e: unknown) => console.error('forestd: delayed link processing failed:', e));
@@ -53,6 +67,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     const host = b.family === 'IPv6' ? `[${b.address}]` : b.address;
     console.log(`listening ${b.name} ${b.tls ? 'ldaps' : 'ldap'}://${host}:${b.port}`);
   }
+  console.log(`listening cldap udp://${cldapBound.address}:${cldapBound.port}`);
   const ldap = bound.find((b) => b.name === 'ldap')!;
   console.log(`forestd: serving ${f.realm} (${f.domainDN}) as ${f.dnsHostName}`);
   console.log(`  try: ldapsearch -H ldap://${ldap.address}:${ldap.port} -x -D 'Administrator@${f.realm}' -w "$(cat ${s.data}/admin-password)" -b '${f.domainDN}' '(objectClass=user)' sAMAccountName`);
@@ -62,8 +77,14 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // started by reexecWithOpenSslConfig: stop with the launching process
+    if (process.channel) {
+      process.once('disconnect', stop);
+      process.channel.unref();
+    }
   });
   clearInterval(recycler);
+  await cldap.close();
   await server.close();
   await delayedLinksIdle(dir);
   await dir.close();

@@ -17,12 +17,14 @@ import { OriginatingUpdate } from './originating-update.js';
 import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
 import type { OperationContext, OperationResult } from './api.js';
-import { AdError } from './errors.js';
+import { AdError, LdapError } from './errors.js';
 import { dedupe, groupAttributes, linkParts, toStored } from './values.js';
 import { applySecurityPrincipalRules } from './principals.js';
 import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/password.js';
 import { checkControls } from './controls.js';
 import { sddlToBinary } from '../security/sddl.js';
+import { screenAddAttributes } from './add-request-attributes.js';
+import { checkFsmoRoleOwner } from './sam/fsmo-role-owner.js';
 import { prepareSchemaObject, bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
 
 /** instanceType bits (MS-ADTS 2.2.? / 3.1.1.1.5 "instanceType"). */
@@ -165,7 +167,8 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   // the RDN attribute and name equal the RDN (MS-ADTS 3.1.1.1.4)
   const rdnVals = values.get(obj.rdnType) as string[] | undefined;
   if (rdnVals && (rdnVals.length !== 1 || dir.schema.attr(obj.rdnType.name)!.syntax.compare(rdnVals[0]!, obj.rdnValue) !== 0)) {
-    throw AdError.namingViolation(place, `${obj.rdnType.name} must equal the RDN value`);
+    // Windows answers invalidDNSyntax (Samba's ldap.py test_all: a cn other than the DN's)
+    throw AdError.invalidDNSyntax(place, `${obj.rdnType.name} must equal the RDN value`);
   }
   values.set(obj.rdnType, [obj.rdnValue]);
   values.set(A('name'), [obj.rdnValue]);
@@ -194,6 +197,10 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
 
   // schema objects added over LDAP: consistency checks and generated values (MS-ADTS 3.1.1.2.5)
   if (schemaUpdate) prepareSchemaObject(dir, values, ocNames, guid);
+
+  // fSMORoleOwner names an nTDSDSA object (src/dsa/sam/fsmo-role-owner.ts)
+  const fsmo = values.get(A('fSMORoleOwner'));
+  if (fsmo && !opts.system) checkFsmoRoleOwner(dir, w, fsmo, 'add');
 
   // security principals: objectSid, sAMAccountName/Type, groupType… (MS-ADTS 3.1.1.5.2.4)
   applySecurityPrincipalRules(dir, u, values, ocNames, opts, guid);
@@ -318,28 +325,67 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
     const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
     const parent = dir.resolve(w, parentDN, place);
     inSchemaNC = w.getObject(parent)!.nc.equals(dir.forest.schemaNC);
+    // a schema object whose cn is in use: entryAlreadyExists before any schema check (ldap_schema.py test_duplicate_cn)
+    if (inSchemaNC && dir.names.resolve(w, req.entry).found) throw AdError.entryAlreadyExists(place);
     const sctx = dir.syntaxContext(w, place);
-    const grouped = groupAttributes(dir.schema, req.attributes, place);
+    const grouped = groupAttributes(dir.schema, screenAddAttributes(dir, req.attributes, place), place);
     const values = new Map<AttrInfo, StoredValue[]>();
     let password: string | undefined;
+    let ownGuid: Buffer | undefined;
     for (const [info, raw] of grouped) {
       if (raw.length === 0) throw AdError.constraintViolation(place, info.id, info.name, undefined, `no values for ${info.name}`);
       if (info.name === 'unicodePwd') {
         password = passwordFrom(raw, ctx, place);
         continue;
       }
+      if (inSchemaNC && info.name === 'defaultObjectCategory') {
+        const dv = defaultObjectCategoryValue(dir, info, raw, req.entry, sctx, place);
+        if (dv.own) ownGuid = dv.guid;
+        values.set(info, dv.values);
+        continue;
+      }
       values.set(info, toStored(info, inSchemaNC ? schemaRawValues(dir, info, raw) : raw, sctx, place));
     }
-    const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values }, { system: false, place });
+    const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values, ...(ownGuid ? { guid: ownGuid } : {}) }, { system: false, place });
     if (password !== undefined) setPassword(dir, u, guid, password);
   });
   if (inSchemaNC) schemaChanged(dir);
   return {};
 }
 
+/** Win32 ERROR_GEN_FAILURE, what AD puts first when a password is sent without confidentiality. */
+const ERROR_GEN_FAILURE = 0x1f;
+
+/**
+ * defaultObjectCategory of a new classSchema (MS-ADTS 3.1.1.2.4.8): it may name the class
+ * itself, which does not exist yet (Samba's ldap_schema.py test_subClassOf, run against
+ * Windows: the value equals the object's own DN); a DN that names nothing is refused with
+ * constraintViolation (the same test's "CN=_").
+ */
+function defaultObjectCategoryValue(dir: Directory, info: AttrInfo, raw: Buffer[], entry: string, sctx: ReturnType<Directory['syntaxContext']>, place: string): { values: StoredValue[]; own: boolean; guid?: Buffer } {
+  const norm = (dn: string) => {
+    try {
+      return formatDN(parseDN(dn)).toLowerCase();
+    } catch {
+      return undefined;
+    }
+  };
+  if (raw.length === 1 && norm(raw[0]!.toString('utf8')) !== undefined && norm(raw[0]!.toString('utf8')) === norm(entry)) {
+    const guid = newGuid();
+    return { values: [{ guid }], own: true, guid };
+  }
+  try {
+    return { values: toStored(info, raw, sctx, place), own: false };
+  } catch (e) {
+    if (e instanceof LdapError && (e.resultCode === 32 || e.resultCode === 34)) throw AdError.constraintViolation(place, info.id, info.name, undefined, 'defaultObjectCategory must name an existing classSchema object or the new class itself');
+    throw e;
+  }
+}
+
 /** MS-ADTS 3.1.1.3.1.5: unicodePwd is written only over an encrypted connection, as one quoted UTF-16LE value. */
 export function passwordFrom(raw: Buffer[], ctx: OperationContext, place: string): string {
-  if (!ctx.session.encrypted) throw AdError.unwillingToPerform(place, 'unicodePwd can only be set over an encrypted connection (LDAPS or StartTLS)', 0);
+  // AD refuses a secret over a connection without confidentiality: "0000001F: SvcErr: DSID-…, problem 5003 (WILL_NOT_PERFORM)"
+  if (!ctx.session.encrypted && ctx.session.saslLayer !== 'seal') throw AdError.unwillingToPerformWith(place, ERROR_GEN_FAILURE, 'unicodePwd can only be set over an encrypted connection (LDAPS, StartTLS, or a sealed SASL bind)');
   if (raw.length !== 1) throw AdError.constraintViolation(place, 0x9005a, 'unicodePwd', undefined, 'exactly one unicodePwd value is needed');
   try {
     return decodeUnicodePwd(raw[0]!);

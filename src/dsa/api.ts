@@ -37,6 +37,26 @@ export interface Session {
   /** the listener is a global-catalog port (read-only partial view of every NC) */
   readonly globalCatalog: boolean;
   readonly remoteAddress: string;
+  /** the SASL security layer in effect (MS-ADTS 5.1.2.1): 'seal' gives confidentiality like TLS does */
+  readonly saslLayer?: 'none' | 'sign' | 'seal';
+  /** RFC 5929 tls-server-end-point hash of this server's certificate, when the connection is TLS (for channel binding) */
+  readonly tlsServerEndPoint?: Buffer | undefined;
+  /** the DSA's state between the requests of a multi-request bind (SASL GSS-SPNEGO, Sicily NTLM) */
+  bindState?: unknown;
+  /** the address the client reached (for the LDAP ping's DcSockAddr, MS-ADTS 6.3.1.9) */
+  readonly localAddress?: string;
+}
+
+/**
+ * A SASL security layer installed by a bind (MS-ADTS 5.1.2.1, RFC 4422 3.7): every PDU after
+ * the BindResponse crosses it, both ways, as a 4-byte length and the wrapped buffer.
+ */
+export interface SaslSecurityLayer {
+  readonly integrity: boolean;
+  readonly confidentiality: boolean;
+  wrap(pdu: Uint8Array): Buffer;
+  /** throws on a bad signature or sequence number: the connection is then dropped */
+  unwrap(token: Uint8Array): Buffer;
 }
 
 export interface OperationContext {
@@ -62,6 +82,14 @@ export interface SearchSink {
 
 export interface BindResult extends OperationResult {
   identity: Identity | null;
+  /** RFC 4511 4.2.2 serverSaslCreds */
+  serverSaslCreds?: Buffer;
+  /** a multi-stage SASL bind goes on: resultCode saslBindInProgress */
+  saslBindInProgress?: boolean;
+  /** installed once this (successful) BindResponse has been sent */
+  securityLayer?: SaslSecurityLayer;
+  /** MS-ADTS 5.1.1.1.3 SicilyBindResponse serverCreds, sent where matchedDN would be */
+  sicilyServerCreds?: Buffer;
 }
 
 export interface ExtendedResult extends OperationResult {

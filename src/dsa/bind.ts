@@ -12,6 +12,8 @@ import { verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
 import { checkControls } from './controls.js';
+import { accountLockedOut, recordBadPassword, recordGoodLogon } from './lockout.js';
+import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
 /** SIDs whose members are administrators of the domain (MS-ADTS 5.1.1.? "administrators"). */
 function adminSids(dir: Directory): Buffer[] {
@@ -21,9 +23,15 @@ function adminSids(dir: Directory): Buffer[] {
 /** Finds the account a simple-bind name denotes. */
 export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | undefined {
   const A = (n: string) => dir.schema.attr(n)!;
+  const deleted = A('isDeleted');
   const lookup = (attr: string, value: string): Buffer | undefined => {
     const info = A(attr);
-    for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(value)))) return g;
+    // a tombstone keeps its sAMAccountName (MS-ADTS 3.1.1.5.5.1.1): the index may name deleted
+    // objects before the live one, so each hit is checked against the directory
+    for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(value)))) {
+      const rec = r.getObject(g);
+      if (rec && rec.attrs.find((a) => a.id === deleted.id)?.values[0] !== true) return Buffer.from(g);
+    }
     return undefined;
   };
   const bs = name.indexOf('\\');
@@ -94,35 +102,94 @@ export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer): Identity {
   return id;
 }
 
+/**
+ * The logon checks every bind method shares once it has found account `guid`
+ * (MS-ADTS 5.1.1.1.1 for simple binds, MS-NLMP for NTLM): a locked-out account is refused (775)
+ * whatever the password; `verify` checks the proof against the stored NT hash — a wrong one
+ * counts toward lockout (MS-SAMR 3.1.5.14.6) and is 52e; then disabled (533), expired (701)
+ * and must-change-password (773). A good logon clears badPwdCount. `fail` builds the error
+ * for a data code (simple and NTLM binds report them under different SSPI statuses).
+ */
+export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Uint8Array | undefined) => T, fail: (data: LogonFailure) => Error): Promise<{ identity: Identity; proof: T }> {
+  const snap = dir.store.snapshot();
+  let open = true;
+  const release = () => {
+    if (open) snap.done();
+    open = false;
+  };
+  const r = snap;
+  let proof: T;
+  try {
+    const rc = new ReadContext(dir, r);
+    const v = rc.view(guid)!;
+    const uac = ((v.first('userAccountControl') as number | undefined) ?? 0) >>> 0;
+    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid)) throw fail('775');
+    const stored = v.first('unicodePwd') as Uint8Array | undefined;
+    let ok = false;
+    try {
+      proof = verify(stored);
+      ok = true;
+    } catch (e) {
+      if (!(e instanceof BadProof)) throw e;
+    }
+    if (!ok) {
+      release();
+      await recordBadPassword(dir, guid);
+      throw fail('52e');
+    }
+    if (uac & UF.ACCOUNTDISABLE) throw fail('533');
+    const expires = v.first('accountExpires') as bigint | undefined;
+    if (expires !== undefined && expires !== 0n && expires !== 0x7fffffffffffffffn && expires < BigInt(dir.clock()) * 10_000_000n) throw fail('701');
+    const pls = v.first('pwdLastSet') as bigint | undefined;
+    if (pls === 0n && !(uac & UF.DONT_EXPIRE_PASSWD)) throw fail('773');
+    const identity = identityOf(dir, r, guid);
+    await recordGoodLogon(dir, r, guid);
+    return { identity, proof: proof! };
+  } finally {
+    release();
+  }
+}
+
+export type LogonFailure = '52e' | '533' | '701' | '773' | '775';
+
+/** Thrown by a `logon` verifier: the proof does not match the password (counts toward lockout). */
+export class BadProof extends Error {
+  readonly code = 'ERR_BAD_PROOF';
+}
+
 export async function bind(dir: Directory, req: BindRequest, ctx: OperationContext): Promise<BindResult> {
   const place = 'dsa.bind';
   checkControls(ctx.controls, 'bind');
   if (req.version !== 3 && req.version !== 2) throw AdError.protocolError(place, `LDAP version ${req.version} is not supported`);
   const auth = req.authentication;
-  if (auth.method === 'sasl') throw AdError.authMethodNotSupported(place, `SASL mechanism ${auth.mechanism} is not supported`);
-  if (auth.method !== 'simple') throw AdError.authMethodNotSupported(place, 'only simple bind is supported');
+  if (auth.method === 'sasl') {
+    if (auth.mechanism === GSS_SPNEGO) return saslSpnegoBind(dir, auth.credentials, ctx);
+    ctx.session.bindState = undefined;
+    throw AdError.authMethodNotSupported(place, `SASL mechanism ${auth.mechanism} is not supported`);
+  }
+  if (auth.method === 'other' && isSicilyChoice(auth.tag)) return sicilyBind(dir, auth.tag, auth.value, ctx);
+  ctx.session.bindState = undefined;
+  if (auth.method !== 'simple') throw AdError.authMethodNotSupported(place, 'only simple, SASL GSS-SPNEGO and Sicily NTLM binds are supported');
   // anonymous (empty name and password) and unauthenticated (name, empty password) binds:
   // Active Directory lets both through as anonymous (RFC 4513 5.1.2 allows this by configuration)
   if (auth.password.length === 0) return { identity: null };
   const password = auth.password.toString('utf8');
   const r = dir.store.snapshot();
+  let guid: Buffer | undefined;
   try {
-    const guid = findAccount(dir, r, req.name);
-    // an unknown account fails exactly like a bad password (data 52e), so names cannot be probed
-    if (!guid) throw AdError.invalidCredentials(place, '52e');
-    const rc = new ReadContext(dir, r);
-    const v = rc.view(guid)!;
-    const stored = v.first('unicodePwd') as Uint8Array | undefined;
-    if (!stored || !verifyNtHash(password, stored)) throw AdError.invalidCredentials(place, '52e');
-    const uac = ((v.first('userAccountControl') as number | undefined) ?? 0) >>> 0;
-    if (uac & UF.ACCOUNTDISABLE) throw AdError.invalidCredentials(place, '533');
-    if (uac & UF.LOCKOUT) throw AdError.invalidCredentials(place, '775');
-    const expires = v.first('accountExpires') as bigint | undefined;
-    if (expires !== undefined && expires !== 0n && expires !== 0x7fffffffffffffffn && expires < BigInt(dir.clock()) * 10_000_000n) throw AdError.invalidCredentials(place, '701');
-    const pls = v.first('pwdLastSet') as bigint | undefined;
-    if (pls === 0n && !(uac & UF.DONT_EXPIRE_PASSWD)) throw AdError.invalidCredentials(place, '773');
-    return { identity: identityOf(dir, r, guid) };
+    guid = findAccount(dir, r, req.name);
   } finally {
     r.done();
   }
+  // an unknown account fails exactly like a bad password (data 52e), so names cannot be probed
+  if (!guid) throw AdError.invalidCredentials(place, '52e');
+  const { identity } = await logon(
+    dir,
+    guid,
+    (stored) => {
+      if (!stored || !verifyNtHash(password, stored)) throw new BadProof('wrong password');
+    },
+    (data) => AdError.invalidCredentials(place, data),
+  );
+  return { identity };
 }

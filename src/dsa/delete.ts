@@ -14,6 +14,7 @@ import { OriginatingUpdate } from './originating-update.js';
 import { checkControls } from './controls.js';
 import { TREE_DELETE_OID } from '../ldap/controls/tree-delete.js';
 import { resumeDelayedLinks } from './delayed-links.js';
+import { samDeleteRules } from './sam/index.js';
 import { deletedObjectsContainer, deleteObject, firstValue, isDeletedRecord, recycleBinEnabled, systemFlagsOf } from './tombstone.js';
 
 export { isUndeleteRequest, undelete } from './tombstone.js';
@@ -40,6 +41,7 @@ export async function del(dir: Directory, req: DelRequest, ctx: OperationContext
     // a deleted object is gone as far as a delete is concerned (MS-ADTS 3.1.1.5.5.? constraints)
     if (isDeletedRecord(dir, rec)) throw AdError.noSuchObject(place, rec.parent ? dir.dnOf(w, rec.parent) : '');
     checkDeletable(dir, guid, rec, place, false);
+    samDeleteRules(dir, w, rec, place);
     const victims: Buffer[] = [];
     if (w.countChildren(guid) > 0) {
       // MS-ADTS 3.1.1.5.5.? : a non-leaf needs LDAP_SERVER_TREE_DELETE_OID
@@ -69,6 +71,21 @@ function checkDeletable(dir: Directory, guid: Buffer, rec: ObjectRecord, place: 
     throw AdError.unwillingToPerformWith(place, inTree ? ERROR_DS_CANT_TREE_DELETE_CRITICAL_OBJ : Win32.ERROR_DS_CANT_DELETE, 'the object is a critical system object (isCriticalSystemObject)');
   }
   if (dir.forest.dsaGuid.equals(guid)) throw AdError.unwillingToPerformWith(place, Win32.ERROR_DS_CANT_DELETE, "this DC's nTDSDSA object is not deleted over LDAP");
+  // the crossRefs of the forest's own NCs (Samba's deletetest.py test_delete_protection, run
+  // against Windows): the schema NC's is refused with unwillingToPerform, the configuration
+  // and domain NCs' with notAllowedOnNonLeaf (the NC they name still exists)
+  const nc = firstValue(dir, rec, 'nCName') as { guid?: Uint8Array } | undefined;
+  if (nc?.guid && isCrossRef(dir, rec)) {
+    const g = Buffer.from(nc.guid);
+    if (g.equals(dir.forest.schemaNC)) throw AdError.unwillingToPerformWith(place, Win32.ERROR_DS_CANT_DELETE, 'the crossRef of the schema naming context is not deleted');
+    if (g.equals(dir.forest.configNC) || g.equals(dir.forest.domainNC)) throw AdError.childrenExist(place);
+  }
+}
+
+function isCrossRef(dir: Directory, rec: ObjectRecord): boolean {
+  const oid = dir.schema.snapshot.classByName('crossRef')?.governsID;
+  const ocInfo = dir.schema.attr('objectClass')!;
+  return !!oid && ((rec.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[]).includes(oid);
 }
 
 /** The subtree under `root`, children before their parents, checked and capped at deleteSettings.treeDeleteMaxObjects. */

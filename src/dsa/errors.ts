@@ -35,6 +35,7 @@ import {
   AuthMethodNotSupportedError,
   StrongerAuthRequiredError,
   ldapErrorFromCode,
+  OtherError,
 } from '../ldap/protocol/result-codes.js';
 import { DsError } from './model/ds-error.js';
 
@@ -43,7 +44,11 @@ import { DsError } from './model/ds-error.js';
  * the LDAP result codes; the rest are the update-specific codes AD reports instead.
  */
 export const Win32 = {
+  ERROR_ACCESS_DENIED: 0x5,
   ERROR_INVALID_PARAMETER: 0x57,
+  ERROR_MEMBER_IN_GROUP: 0x528,
+  ERROR_MEMBER_NOT_IN_GROUP: 0x529,
+  ERROR_MEMBERS_PRIMARY_GROUP: 0x55e,
   ERROR_NOT_AUTHENTICATED: 0x4dc, // "a successful bind must be completed"
   ERROR_DS_NO_ATTRIBUTE_OR_VALUE: 0x200a,
   ERROR_DS_INVALID_ATTRIBUTE_SYNTAX: 0x200b,
@@ -200,6 +205,33 @@ export const AdError = {
   undefinedAttributeType(place: string, name: string): LdapError {
     return new UndefinedAttributeTypeError(`${hex8(Win32.ERROR_INVALID_PARAMETER)}: LdapErr: ${dsid(place)}, comment: Error in attribute conversion operation, data 0, v4563\nunknown attribute ${JSON.stringify(name)}`);
   },
+  /**
+   * AD refuses an attribute type it does not know in an Add with noSuchAttribute (16) and the
+   * same "Error in attribute conversion operation" text as undefinedAttributeType.
+   */
+  noSuchAttributeOnAdd(place: string, name: string): LdapError {
+    return new NoSuchAttributeError(`${hex8(Win32.ERROR_INVALID_PARAMETER)}: LdapErr: ${dsid(place)}, comment: Error in attribute conversion operation, data 0, v4563\nunknown attribute or value ${JSON.stringify(name)}`);
+  },
+  /** operationsError (1) with a specific win32 code first (e.g. an undelete into another NC, as Windows answers it). */
+  operationsErrorWith(place: string, win32: number, detail = ''): LdapError {
+    return new OperationsError(text(win32, 'SvcErr', place, Problem.WILL_NOT_PERFORM, 0, detail ? `\n${detail}` : ''));
+  },
+  /** "other" (80) with a SAM status mapped to a Win32 code first, e.g. ERROR_INVALID_PARAMETER (MS-SAMR 3.1.1.6). */
+  otherWith(place: string, win32: number, detail = ''): LdapError {
+    return new OtherError(text(win32, 'SvcErr', place, Problem.WILL_NOT_PERFORM, 0, detail ? `\n${detail}` : ''));
+  },
+  /** insufficientAccessRights with a specific win32 code first (e.g. ERROR_ACCESS_DENIED for a SAM access check). */
+  insufficientAccessWith(place: string, win32: number, detail = ''): LdapError {
+    return new InsufficientAccessRightsError(text(win32, 'SecErr', place, Problem.INSUFF_ACCESS_RIGHTS, 0, detail ? `\n${detail}` : ''));
+  },
+  /** entryAlreadyExists with a specific win32 code first (e.g. ERROR_MEMBER_IN_GROUP). */
+  entryAlreadyExistsWith(place: string, win32: number, detail = ''): LdapError {
+    return new EntryAlreadyExistsError(text(win32, 'UpdErr', place, Problem.ENTRY_EXISTS, 0, detail ? `\n${detail}` : ''));
+  },
+  /** objectClassViolation with a specific win32 code first. */
+  objectClassViolationWith(place: string, win32: number, detail = ''): LdapError {
+    return new ObjectClassViolationError(text(win32, 'UpdErr', place, Problem.OBJ_CLASS_VIOLATION, 0, detail ? `\n${detail}` : ''));
+  },
   inappropriateMatching(place: string, detail: string): LdapError {
     return new InappropriateMatchingError(text(Win32.ERROR_DS_INAPPROPRIATE_MATCHING, 'LdapErr', place, Problem.WRONG_MATCH_OPER, 0, `\n${detail}`));
   },
@@ -216,6 +248,14 @@ export const AdError = {
   /** Bind failures: AD's "data" tells why (52e bad password, 525 no such user, 533 disabled, 775 locked, 532 expired). */
   invalidCredentials(place: string, data: '52e' | '525' | '530' | '531' | '532' | '533' | '701' | '773' | '775'): LdapError {
     return new InvalidCredentialsError(`${hex8(Win32.SEC_E_INVALID_TOKEN)}: LdapErr: ${dsid(place)}, comment: AcceptSecurityContext error, data ${data}, v4563`);
+  },
+  /**
+   * A failed NTLM/SPNEGO bind as AD reports it: the SSPI status of AcceptSecurityContext first
+   * (8009030C SEC_E_LOGON_DENIED, 80090346 SEC_E_BAD_BINDINGS, 80090308 SEC_E_INVALID_TOKEN), then the
+   * same "data" codes as simple binds (52e, 775, 533, …).
+   */
+  securityContextError(place: string, sspiStatus: number, data: string): LdapError {
+    return new InvalidCredentialsError(`${hex8(sspiStatus)}: LdapErr: ${dsid(place)}, comment: AcceptSecurityContext error, data ${data}, v4563`);
   },
   unavailableCriticalExtension(place: string, oid: string): LdapError {
     return new UnavailableCriticalExtensionError(text(Win32.ERROR_DS_UNAVAILABLE_CRIT_EXTENSION, 'SvcErr', place, Problem.UNAVAIL_EXTENSION, 0, `\ncritical control ${oid} is not supported for this operation`));

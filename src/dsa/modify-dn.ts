@@ -15,7 +15,7 @@ import { checkControls } from './controls.js';
 import { SHOW_DELETED_OID } from '../ldap/controls/show-deleted.js';
 import { SHOW_RECYCLED_OID } from '../ldap/controls/show-recycled.js';
 import { isDeletedRecord, systemFlagsOf } from './tombstone.js';
-import { bumpSchemaInfo, schemaChanged } from './schema-update.js';
+import { schemaChanged } from './schema-update.js';
 
 const PLACE = 'dsa.modifyDN';
 /** MS-ADTS 3.1.1.5.1.2: an RDN has fewer than 256 characters. */
@@ -65,7 +65,8 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
       if (!parentRec.nc.equals(prev.nc)) throw AdError.affectsMultipleDSAs(PLACE);
       // not under itself
       for (let g: Buffer | null = newParent; g; g = w.getObject(g)?.parent ?? null) {
-        if (g.equals(guid)) throw AdError.unwillingToPerformWith(PLACE, Win32.ERROR_DS_ILLEGAL_MOD_OPERATION, 'an object cannot be moved under itself');
+        // Windows answers namingViolation (issue 13, item 3)
+        if (g.equals(guid)) throw AdError.namingViolation(PLACE, 'an object cannot be moved under itself');
       }
       // possSuperiors of the object's structural class (MS-ADTS 3.1.1.5.4.1.? / 3.1.1.5.2.1.2)
       const ocInfo = schema.attr('objectClass')!;
@@ -112,10 +113,9 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
       if (e instanceof StoreError && e.code === 'ERR_STORE_NAME_EXISTS') throw AdError.entryAlreadyExists(PLACE);
       throw e;
     }
-    if (prev.nc.equals(dir.forest.schemaNC)) {
-      bumpSchemaInfo(dir, u);
-      schemaTouched = true;
-    }
+    // a rename of a schema object leaves schemaInfo as it is (issue 13, item 4, as Windows);
+    // the schema cache is refreshed for the new cn
+    if (prev.nc.equals(dir.forest.schemaNC)) schemaTouched = true;
   });
   if (schemaTouched) schemaChanged(dir);
   return {};

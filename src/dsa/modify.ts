@@ -22,17 +22,12 @@ import { OriginatingUpdate } from './originating-update.js';
 import { attrOf, linkParts, toStored } from './values.js';
 import { checkControls } from './controls.js';
 import { checkRange, expandObjectClasses, passwordFrom } from './add.js';
-import {
-  checkSamAccountName,
-  checkUserPrincipalName,
-  GroupType,
-  GROUP_TYPE_SCOPE_MASK,
-  samAccountTypeOfGroup,
-  samAccountTypeOfUser,
-  UF_ACCOUNT_TYPE_MASK,
-} from './principals.js';
+import { checkSamAccountName, checkUserPrincipalName } from './principals.js';
+import { samModifyRules, type SamModifyView } from './sam/index.js';
+import { checkModifyRequest } from './modify-request-checks.js';
+import { primaryGroupMemberRemoval } from './sam/primary-group-id.js';
 import { ntHash, verifyNtHash } from '../security/password.js';
-import { bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
+import { bumpSchemaInfo, schemaChanged, schemaModifyRules, schemaRawValues } from './schema-update.js';
 import { PERMISSIVE_MODIFY_OID } from '../ldap/controls/permissive-modify.js';
 import { SHOW_DELETED_OID } from '../ldap/controls/show-deleted.js';
 import { SHOW_RECYCLED_OID } from '../ldap/controls/show-recycled.js';
@@ -49,6 +44,7 @@ const SYSTEM_GIVEN_MUST = new Set(['ntsecuritydescriptor', 'objectcategory', 'ob
 /** The LDAP Modify operation. */
 export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationContext): Promise<OperationResult> {
   const controls = checkControls(ctx.controls, 'modify');
+  checkModifyRequest(dir, req, PLACE);
   const permissive = controls.has(PERMISSIVE_MODIFY_OID);
   const showDeleted = controls.has(SHOW_DELETED_OID) || controls.has(SHOW_RECYCLED_OID);
   let schemaTouched = false;
@@ -291,7 +287,7 @@ class ModifyPlan {
           const { target, data } = linkParts(v);
           if (!this.linkPresent(info, target, data)) {
             if (this.permissive) continue;
-            throw isMember ? AdError.notMember(PLACE) : AdError.noSuchAttribute(PLACE, info.id, info.name);
+            throw isMember ? (primaryGroupMemberRemoval(this.dir, this.w, this.prev, target) ?? AdError.notMember(PLACE)) : AdError.noSuchAttribute(PLACE, info.id, info.name);
           }
           l.delta.set(linkKey(target, data), { target, data, present: false });
         }
@@ -410,6 +406,33 @@ class ModifyPlan {
 
   // ---- checks and the update --------------------------------------------------------------
 
+  /** The request's working state as the SAM rules see it (src/dsa/sam/index.ts). */
+  private samView(ocNames: string[]): SamModifyView {
+    const A = (n: string) => this.dir.schema.attr(n)!;
+    return {
+      dir: this.dir,
+      r: this.w,
+      guid: this.guid,
+      prev: this.prev,
+      ocNames,
+      touched: (n) => this.attrs.get(A(n).id),
+      stored: (n) => this.storedValues(A(n)),
+      rewrite: (n, values) => {
+        const a = this.attrs.get(A(n).id);
+        if (a) a.values = values;
+      },
+      linkChanges: (n) => {
+        const info = A(n);
+        const out = { added: [] as Buffer[], removed: [] as Buffer[] };
+        for (const d of this.links.get(info.id)?.delta.values() ?? []) {
+          if (d.present === this.storedPresent(info, d.target, d.data)) continue;
+          (d.present ? out.added : out.removed).push(d.target);
+        }
+        return out;
+      },
+    };
+  }
+
   /** Checks the object as the changes leave it, then writes it as one originating update. Returns whether anything changed. */
   commit(): boolean {
     const dir = this.dir;
@@ -428,13 +451,17 @@ class ModifyPlan {
     }
     const structural = ocNames[ocNames.length - 1] ?? 'top';
     const notAllowed = (info: AttrInfo) => AdError.objectClassViolation(PLACE, `attribute ${info.name} is not allowed on this object (class ${structural})`);
+    // the SAM's rules (MS-SAMR 3.1.1.6, 3.1.1.8) come first, as on Windows: src/dsa/sam/
+    const sam = samModifyRules(this.samView(ocNames));
+    if (this.inSchemaNC) schemaModifyRules(this.samView(ocNames));
 
     // values and schema constraints of each attribute the request touched (MS-ADTS 3.1.1.5.3.2, 3.1.1.2.3)
     for (const a of this.attrs.values()) {
       const { info, values } = a;
       if (info.id === ocInfo.id || values.length === 0) continue;
       if (!allowed.has(info.name.toLowerCase())) throw notAllowed(info);
-      if (info.singleValued && values.length > 1) throw AdError.constraintViolation(PLACE, info.id, info.name, Win32.ERROR_DS_SINGLE_VALUE_CONSTRAINT, `${info.name} is single-valued`);
+      // Windows answers two values of a single-valued attribute in a modify with attributeOrValueExists (Samba's ldap.py test_single_valued_attributes)
+      if (info.singleValued && values.length > 1) throw AdError.attributeOrValueExists(PLACE, info.id, info.name);
       checkRange(info, a.added, PLACE);
     }
     for (const l of this.links.values()) {
@@ -480,24 +507,7 @@ class ModifyPlan {
     }
     const upnW = this.attrs.get(A('userPrincipalName').id);
     if (upnW && upnW.added.length > 0) checkUserPrincipalName(dir, this.w, upnW.values[0] as string, this.guid, PLACE);
-    const uacW = this.attrs.get(A('userAccountControl').id);
-    if (uacW && isUser) {
-      if (uacW.values.length !== 1) throw AdError.unwillingToPerform(PLACE, 'userAccountControl cannot be removed from an account', 0x523);
-      const uac = (uacW.values[0] as number) >>> 0;
-      const types = uac & UF_ACCOUNT_TYPE_MASK;
-      if (types === 0 || (types & (types - 1)) !== 0) throw AdError.unwillingToPerform(PLACE, 'userAccountControl must name exactly one account type', 0x523);
-      derived.push([A('sAMAccountType'), [samAccountTypeOfUser(uac)]]);
-    }
-    const gtW = this.attrs.get(A('groupType').id);
-    if (gtW && isGroup) {
-      if (gtW.values.length !== 1) throw AdError.unwillingToPerform(PLACE, 'groupType cannot be removed from a group', 0x531);
-      const gt = (gtW.values[0] as number) >>> 0;
-      const before = ((this.storedValues(gtW.info)[0] as number | undefined) ?? 0) >>> 0;
-      const scope = gt & GROUP_TYPE_SCOPE_MASK;
-      if (scope === 0 || (scope & (scope - 1)) !== 0) throw AdError.unwillingToPerform(PLACE, `groupType 0x${gt.toString(16)} must name exactly one group scope`, 0x531);
-      if ((gt ^ before) & GroupType.GROUP_TYPE_BUILTIN_LOCAL_GROUP) throw AdError.unwillingToPerform(PLACE, 'the builtin-local bit of groupType is the system\'s', 0x531);
-      derived.push([A('sAMAccountType'), [samAccountTypeOfGroup(gt)]]);
-    }
+    derived.push(...sam.derived);
     const pwdHash = this.newPasswordHash();
 
     // what really changed: an attribute whose values end up as they were is not re-stamped (MS-ADTS 3.1.1.1.9)
@@ -525,6 +535,7 @@ class ModifyPlan {
       if (d.present) u.addLinkValue(this.guid, info.id, info.forwardLinkId!, d.target, d.data);
       else u.removeLinkValue(this.guid, info.forwardLinkId!, d.target, d.data);
     }
+    for (const f of sam.after) f(u);
     if (this.inSchemaNC) bumpSchemaInfo(dir, u);
     return true;
   }

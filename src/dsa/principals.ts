@@ -11,6 +11,12 @@ import type { Directory } from './directory.js';
 import type { CreateOptions } from './add.js';
 import { AdError } from './errors.js';
 import { randomBytes } from 'node:crypto';
+import { defaultPrimaryGroupId, isDomainControllerAccount, userAccountControlOnAdd } from './sam/user-account-control.js';
+import { checkPrimaryGroupIdOnAdd } from './sam/primary-group-id.js';
+import { pwdLastSetValue } from './sam/pwd-last-set.js';
+import { groupScope } from './sam/group-type.js';
+import { checkSamDescription } from './sam/index.js';
+import { checkSpnUniqueness } from './sam/service-principal-name.js';
 
 /** groupType bits (MS-ADTS 2.2.12). */
 export const GroupType = {
@@ -149,29 +155,31 @@ export function applySecurityPrincipalRules(dir: Directory, u: OriginatingUpdate
   const upn = values.get(A('userPrincipalName'))?.[0];
   if (upn !== undefined) checkUserPrincipalName(dir, u.txn, upn as string, undefined, place);
 
+  checkSamDescription(dir, ocNames, values.get(A('description')), place);
+  const spns = values.get(A('servicePrincipalName'));
+  if (spns && !opts.system) checkSpnUniqueness(dir, u.txn, undefined, spns);
   if (isGroup) {
-    // groupType defaults to a global security group (MS-ADTS 3.1.1.5.2.? "groupType")
+    // groupType defaults to a global security group (MS-ADTS 3.1.1.5.2.4, MS-SAMR 3.1.1.8)
     if (!values.has(A('groupType'))) values.set(A('groupType'), [(GroupType.GROUP_TYPE_ACCOUNT_GROUP | GroupType.GROUP_TYPE_SECURITY_ENABLED) | 0]);
     const gt = (values.get(A('groupType'))![0] as number) >>> 0;
     if (gt & GroupType.GROUP_TYPE_BUILTIN_LOCAL_GROUP && !opts.system) throw AdError.unwillingToPerform(place, 'builtin local groups are created by the system only', 0x531);
-    const kinds = gt & (GroupType.GROUP_TYPE_ACCOUNT_GROUP | GroupType.GROUP_TYPE_RESOURCE_GROUP | GroupType.GROUP_TYPE_UNIVERSAL_GROUP | GroupType.GROUP_TYPE_APP_BASIC_GROUP | GroupType.GROUP_TYPE_APP_QUERY_GROUP);
-    if (kinds === 0 || (kinds & (kinds - 1)) !== 0) throw AdError.unwillingToPerform(place, `groupType 0x${gt.toString(16)} must name exactly one group scope`, 0x531);
+    groupScope(gt);
     values.set(A('sAMAccountType'), [samAccountTypeOfGroup(gt)]);
     return;
   }
-  // users and computers
-  if (!values.has(A('userAccountControl'))) {
-    values.set(A('userAccountControl'), [isComputer ? UF.WORKSTATION_TRUST_ACCOUNT | UF.PASSWD_NOTREQD : UF.NORMAL_ACCOUNT | UF.ACCOUNTDISABLE | UF.PASSWD_NOTREQD]);
-  }
-  const uac = values.get(A('userAccountControl'))![0] as number;
-  const types = uac & (UF.NORMAL_ACCOUNT | UF.INTERDOMAIN_TRUST_ACCOUNT | UF.WORKSTATION_TRUST_ACCOUNT | UF.SERVER_TRUST_ACCOUNT | UF.TEMP_DUPLICATE_ACCOUNT);
-  if (types === 0 && !opts.system) values.set(A('userAccountControl'), [uac | (isComputer ? UF.WORKSTATION_TRUST_ACCOUNT : UF.NORMAL_ACCOUNT)]);
-  else if ((types & (types - 1)) !== 0) throw AdError.unwillingToPerform(place, 'userAccountControl must name exactly one account type', 0x523);
-  values.set(A('sAMAccountType'), [samAccountTypeOfUser((values.get(A('userAccountControl'))![0] as number) >>> 0)]);
-  if (!values.has(A('primaryGroupID'))) {
-    const u2 = (values.get(A('userAccountControl'))![0] as number) >>> 0;
-    values.set(A('primaryGroupID'), [u2 & UF.SERVER_TRUST_ACCOUNT ? Rid.DOMAIN_CONTROLLERS : u2 & UF.WORKSTATION_TRUST_ACCOUNT ? Rid.DOMAIN_COMPUTERS : Rid.DOMAIN_USERS]);
-  }
+  // users and computers: userAccountControl (MS-SAMR 3.1.1.8.10), then what follows from it (3.1.1.8.1)
+  const givenUac = values.get(A('userAccountControl'))?.[0] as number | undefined;
+  const uac = userAccountControlOnAdd(givenUac, { computer: isComputer }, opts.system);
+  values.set(A('userAccountControl'), [uac]);
+  values.set(A('sAMAccountType'), [samAccountTypeOfUser(uac >>> 0)]);
+  const impliedGroup = defaultPrimaryGroupId(uac);
+  const givenGroup = values.get(A('primaryGroupID'))?.[0] as number | undefined;
+  if (givenGroup === undefined) values.set(A('primaryGroupID'), [impliedGroup]);
+  else if (!opts.system) checkPrimaryGroupIdOnAdd(givenGroup, impliedGroup);
+  // MS-SAMR 3.1.1.8.8: a client gives pwdLastSet 0 or -1 (now)
+  const pls = values.get(A('pwdLastSet'))?.[0];
+  if (pls !== undefined && !opts.system) values.set(A('pwdLastSet'), [pwdLastSetValue(pls as bigint, u.time)]);
+  if (isDomainControllerAccount(uac) && !values.has(A('isCriticalSystemObject'))) values.set(A('isCriticalSystemObject'), [true]);
   for (const [n, v] of [
     ['pwdLastSet', 0n],
     ['accountExpires', 0x7fffffffffffffffn],

@@ -4,6 +4,7 @@ import type { OutgoingAttribute, SearchRequest } from '../ldap/protocol/messages
 import type { Directory } from './directory.js';
 import type { OperationContext } from './api.js';
 import { toGeneralizedTime } from '../util/time.js';
+import { netlogonResponse, parseLdapPing, type PingPeer } from './netlogon.js';
 
 /** LDAP capabilities (MS-ADTS 3.1.1.3.4.3). */
 export const Capabilities = {
@@ -26,8 +27,21 @@ export interface RootDseSources {
 /** Attributes returned only when asked for by name (MS-ADTS 3.1.1.3.2: "operational" rootDSE attributes). */
 const ON_REQUEST = new Set(['supportedextension', 'validfsmos', 'dsschemaattrcount', 'dsschemaclasscount', 'dsschemaprefixcount', 'approximatehighestinternalobjectid', 'netlogon', 'tokengroups', 'spnregistrationresult', 'usingssl']);
 
-export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: OperationContext, src: RootDseSources): OutgoingAttribute[] {
+/**
+ * The rootDSE entry's attributes for a request, or undefined when there is no entry to return:
+ * an LDAP ping (netlogon asked for, MS-ADTS 6.3.3) that is invalid or names no NC of this DC
+ * gets no entry (6.3.3.3).
+ */
+export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: OperationContext, src: RootDseSources, peer?: PingPeer): OutgoingAttribute[] | undefined {
   const f = dir.forest;
+  const askedNetlogon = req.attributes.some((a) => a.toLowerCase() === 'netlogon');
+  let netlogon: Buffer | undefined;
+  if (askedNetlogon) {
+    const ping = parseLdapPing(req.filter);
+    if (!ping) return undefined;
+    netlogon = netlogonResponse(dir, dir.store.reader, ping, peer ?? { client: ctx.session.remoteAddress, server: ctx.session.localAddress });
+    if (!netlogon) return undefined;
+  }
   const all: [string, (string | Buffer)[]][] = [
     ['configurationNamingContext', [f.configDN]],
     ['currentTime', [toGeneralizedTime(dir.clock())]],
@@ -41,7 +55,7 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     ['isGlobalCatalogReady', ['TRUE']],
     ['isSynchronized', ['TRUE']],
     ['ldapServiceName', [`${f.realm}:${f.hostname.toLowerCase()}$@${f.realm.toUpperCase()}`]],
-    ['namingContexts', [f.domainDN, f.configDN, f.schemaDN]],
+    ['namingContexts', namingContexts(dir)],
     ['rootDomainNamingContext', [f.rootDomainDN]],
     ['schemaNamingContext', [f.schemaDN]],
     ['serverName', [f.serverDN]],
@@ -50,12 +64,15 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     ['supportedControl', src.supportedControls()],
     ['supportedLDAPPolicies', src.supportedLdapPolicies()],
     ['supportedLDAPVersion', ['3', '2']],
-    // supportedSASLMechanisms: none yet — only simple bind is implemented, and the list says so by being absent
+    // MS-ADTS 3.1.1.3.2.24 supportedSASLMechanisms: exactly what binds (GSS-SPNEGO carrying NTLMSSP; no Kerberos yet)
+    ['supportedSASLMechanisms', ['GSS-SPNEGO']],
     ['supportedExtension', src.supportedExtensions()],
     ['validFSMOs', [f.dsaDN]],
     ['dsSchemaAttrCount', [String(dir.schema.snapshot.attributes.length)]],
     ['dsSchemaClassCount', [String(dir.schema.snapshot.classes.length)]],
     ['usingSSL', [ctx.session.encrypted ? 'TRUE' : 'FALSE']],
+    // MS-ADTS 3.1.1.3.2.14: the LDAP ping's answer (6.3.3)
+    ['netlogon', netlogon ? [netlogon] : []],
   ];
   const asked = req.attributes.map((a) => a.toLowerCase());
   const allUser = asked.length === 0 || asked.includes('*');
@@ -66,6 +83,19 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     const want = !none && (asked.includes(n) || (allUser && !ON_REQUEST.has(n)) || asked.includes('+'));
     if (!want || values.length === 0) continue;
     out.push({ type: name, values: req.typesOnly ? [] : values });
+  }
+  return out;
+}
+
+/** The NCs this DC holds (MS-ADTS 3.1.1.3.2.1 namingContexts): domain, configuration, schema, then the application NCs. */
+function namingContexts(dir: Directory): string[] {
+  const f = dir.forest;
+  const out = [f.domainDN, f.configDN, f.schemaDN];
+  const r = dir.store.reader;
+  const known = new Set(out.map((n) => n.toLowerCase()));
+  for (const g of r.ncHeads()) {
+    const name = r.getObject(g)?.ncName;
+    if (name && !known.has(name.toLowerCase())) out.push(name);
   }
   return out;
 }

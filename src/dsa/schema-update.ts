@@ -14,6 +14,7 @@ import type { Directory } from './directory.js';
 import { AdError } from './errors.js';
 import { newGuid } from '../util/guid.js';
 import { refreshSchema } from './rootdse-modify.js';
+import type { SamModifyView } from './sam/index.js';
 
 /** linkID value that asks for a new forward link ID (MS-ADTS 3.1.1.2.3). */
 export const AUTO_LINK_ID_OID = '1.2.840.113556.1.2.50';
@@ -89,6 +90,11 @@ export function prepareSchemaObject(dir: Directory, values: Values, ocNames: str
       if (e instanceof InvalidSyntaxError) refuse(`attributeSyntax ${attributeSyntax} with oMSyntax ${oMSyntax} is not a valid syntax (${e.message})`);
       throw e;
     }
+    // mAPIID unique; msDS-IntId is the DC's to assign on an attribute (Samba's ldap_schema.py
+    // test_generated_mAPIID, test_msDS_IntId_on_attr, run against Windows: unwillingToPerform)
+    const mapi = first<number>(dir, values, 'mAPIID');
+    if (mapi !== undefined && snap.attributes.some((a) => a.mAPIID === mapi)) refuse(`mAPIID ${mapi} is in use`);
+    if (get(dir, values, 'msDS-IntId') !== undefined) refuse('msDS-IntId of an attribute is assigned by the directory');
     const lo = first<number>(dir, values, 'rangeLower');
     const hi = first<number>(dir, values, 'rangeUpper');
     if (lo !== undefined && hi !== undefined && lo > hi) refuse('rangeLower is above rangeUpper');
@@ -138,7 +144,11 @@ export function prepareSchemaObject(dir: Directory, values: Values, ocNames: str
     }
     const rdn = first<string>(dir, values, 'rDNAttID');
     if (rdn !== undefined && !snap.attributeByOid(rdn)) refuse('rDNAttID must name an attribute');
-    if (rdn === undefined) set(dir, values, 'rDNAttID', [snap.attributeByName('cn')!.attributeID]);
+    // no rDNAttID: the superclass's (a subclass of organizationalUnit is named OU=…, ldap_schema.py test_subClassOf)
+    if (rdn === undefined) {
+      const inherited = snap.classInfo(supCls)?.rDNAttID ?? 'cn';
+      set(dir, values, 'rDNAttID', [(snap.attributeByName(inherited) ?? snap.attributeByName('cn')!).attributeID]);
+    }
     // defaultObjectCategory: the class itself when absent (3.1.1.2.4.8)
     if (first(dir, values, 'defaultObjectCategory') === undefined) set(dir, values, 'defaultObjectCategory', [{ guid }]);
   }
@@ -186,8 +196,30 @@ export function schemaRawValues(dir: Directory, info: AttrInfo, raw: Buffer[]): 
     }
     const fwd = snap.resolveAttribute(text);
     if (fwd && fwd.linkID !== undefined && fwd.linkID % 2 === 0) return Buffer.from(String(fwd.linkID + 1));
-    return b;
+    // the OID or name of a back link (or of no link at all): there is no back link to make
+    // (ldap_schema.py test_generated_linkID "backlink of backlink", run against Windows: unwillingToPerform)
+    refuse(`linkID ${JSON.stringify(text)} names no forward link`);
   });
+}
+
+/**
+ * A modify of a schema object (MS-ADTS 3.1.1.2.5.1.1): lDAPDisplayName stays present, valid and
+ * unique among attributes and classes (Samba's ldap_schema.py test_remove_ldapdisplayname:
+ * objectClassViolation; test_duplicate_via_rename_ldapdisplayname: unwillingToPerform, run
+ * against Windows). attributeID, governsID, mAPIID and msDS-IntId are system-only and refused
+ * with constraintViolation before this.
+ */
+export function schemaModifyRules(v: SamModifyView): void {
+  const t = v.touched('lDAPDisplayName');
+  if (!t) return;
+  const dir = v.dir;
+  if (t.values.length === 0) throw AdError.objectClassViolation('dsa.schemaUpdate', 'lDAPDisplayName cannot be removed from a schema object');
+  const name = t.values[0] as string;
+  const before = v.stored('lDAPDisplayName')[0] as string | undefined;
+  if (before !== undefined && before.toLowerCase() === name.toLowerCase()) return;
+  if (!LDAP_NAME_RE.test(name)) refuse(`lDAPDisplayName ${JSON.stringify(name)} is not a valid name`);
+  const snap = dir.schema.snapshot;
+  if (snap.attributeByName(name, { includeDefunct: false }) || snap.classByName(name, { includeDefunct: false })) refuse(`lDAPDisplayName ${name} is in use`);
 }
 
 /** Called after the update committed: the schema cache follows the schema NC. */

@@ -80,7 +80,7 @@ export class DsaService implements DirectoryService {
         supportedExtensions: () => this.opts.supportedExtensions?.() ?? [...this.supportedExtensions],
         supportedLdapPolicies: () => this.opts.ldapPolicies?.() ?? [],
       });
-      await sink.entry('', attrs);
+      if (attrs) await sink.entry('', attrs); // an LDAP ping the DC does not answer has no entry (MS-ADTS 6.3.3.3)
       return {};
     }
     this.requireBound(ctx, 'dsa.search');

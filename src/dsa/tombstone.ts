@@ -25,6 +25,7 @@ import { AdError, Win32 } from './errors.js';
 import { splitNewDN } from './add.js';
 import { checkSamAccountName, samAccountTypeOfGroup, samAccountTypeOfUser } from './principals.js';
 import { WKGUID } from './provision/well-known.js';
+import { defaultPrimaryGroupId } from './sam/user-account-control.js';
 import { delayedLinkSettings } from './delayed-links.js';
 import { deleteMangledRdn } from './model/naming.js';
 
@@ -229,7 +230,8 @@ export function undelete(dir: Directory, w: WriteTxn, guid: Buffer, prev: Object
   const parent = dir.resolve(w, parentDN, place);
   const parentRec = w.getObject(parent)!;
   if (isDeletedRecord(dir, parentRec)) throw AdError.noSuchObject(place, '');
-  if (!parentRec.nc.equals(prev.nc)) throw AdError.unwillingToPerformWith(place, Win32.ERROR_DS_CROSS_NC_DN_RENAME, 'an object is undeleted into its own naming context');
+  // Windows answers operationsError (Samba's tombstone_reanimation.py test_undelete_cross_nc, run against Windows)
+  if (!parentRec.nc.equals(prev.nc)) throw AdError.operationsErrorWith(place, Win32.ERROR_DS_CROSS_NC_DN_RENAME, 'an object is undeleted into its own naming context');
   // possSuperiors of the object's class
   const ocInfo = A('objectClass');
   const oc = (prev.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[];
@@ -265,6 +267,12 @@ export function undelete(dir: Directory, w: WriteTxn, guid: Buffer, prev: Object
   if (!has('sAMAccountType')) {
     if (names.includes('user') && uac !== undefined) u.setAttribute(rec, A('sAMAccountType'), [samAccountTypeOfUser(uac >>> 0)]);
     else if (names.includes('group') && gt !== undefined) u.setAttribute(rec, A('sAMAccountType'), [samAccountTypeOfGroup(gt >>> 0)]);
+  }
+  // a user gets back the SAM attributes a tombstone lost (MS-SAMR 3.1.1.8.1: "if no value is
+  // present"), and adminCount and operatorCount 0 as Windows restores them (Samba's
+  // tombstone_reanimation.py test_restore_user, run against Windows)
+  if (names.includes('user')) {
+    for (const [n, v] of restoredUserDefaults(uac)) if (!has(n)) u.setAttribute(rec, A(n), [v]);
   }
   u.touch(rec);
   try {
@@ -310,4 +318,22 @@ export function reanimateLinks(dir: Directory, u: OriginatingUpdate, guid: Buffe
     const lv = w.getLink(source, b.linkId, guid, Buffer.from(b.data));
     if (lv && lv.deactivated && lv.stamp.timeDeleted === 0) w.putLink({ ...lv, deactivated: false });
   }
+}
+
+/** The attributes an undeleted user gets when its tombstone lost them (see undelete). */
+function restoredUserDefaults(uac: number | undefined): [string, unknown][] {
+  return [
+    ['adminCount', 0],
+    ['operatorCount', 0],
+    ['badPwdCount', 0],
+    ['badPasswordTime', 0n],
+    ['codePage', 0],
+    ['countryCode', 0],
+    ['lastLogon', 0n],
+    ['lastLogoff', 0n],
+    ['logonCount', 0],
+    ['pwdLastSet', 0n],
+    ['accountExpires', 0x7fffffffffffffffn],
+    ['primaryGroupID', defaultPrimaryGroupId(uac ?? 0)],
+  ];
 }

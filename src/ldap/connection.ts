@@ -53,7 +53,9 @@ import type {
   OutgoingAttribute,
   ProtocolOp,
 } from './protocol/messages.js';
-import type { BindResult, DirectoryService, Identity, OperationContext, SearchSink, Session } from '../dsa/api.js';
+import type { BindResult, DirectoryService, Identity, OperationContext, SaslSecurityLayer, SearchSink, Session } from '../dsa/api.js';
+import { SaslReceiver, wrapForSend } from './sasl/security-layer.js';
+import { tlsServerEndPoint } from './tls.js';
 import type { LdapPolicies } from './policies.js';
 import {
   connectionChannel,
@@ -82,21 +84,15 @@ const RESPONSE_TYPE = {
 } as const;
 type RequestType = keyof typeof RESPONSE_TYPE;
 
-/**
- * Fields a BindResult may carry beyond api.ts for multi-stage SASL binds
- * (RFC 4511 4.2.2 serverSaslCreds; resultCode saslBindInProgress).
- * Proposed for api.ts; read structurally until then.
- */
-interface SaslBindResultFields {
-  serverSaslCreds?: Buffer;
-  saslBindInProgress?: boolean;
-}
-
 export class LdapSession implements Session {
   identity: Identity | null = null;
   encrypted: boolean;
+  saslLayer: 'none' | 'sign' | 'seal' = 'none';
+  tlsServerEndPoint: Buffer | undefined;
+  bindState: unknown;
   readonly globalCatalog: boolean;
   readonly remoteAddress: string;
+  localAddress?: string;
   constructor(readonly id: number, remoteAddress: string, encrypted: boolean, globalCatalog: boolean) {
     this.remoteAddress = remoteAddress;
     this.encrypted = encrypted;
@@ -156,6 +152,9 @@ export class Connection {
   /** the last BindResponse was saslBindInProgress (RFC 4513 3.1.1) */
   private saslInProgress = false;
   private gotFirstRequest = false;
+  /** the SASL security layer (MS-ADTS 5.1.2.1) installed by the last bind that negotiated one */
+  private layer: SaslSecurityLayer | undefined;
+  private saslReceiver: SaslReceiver | undefined;
 
   private out = new BerWriter(OUT_INITIAL);
   private readonly scratch = new BerWriter(1024);
@@ -182,6 +181,8 @@ export class Connection {
     this.framer = new MessageFramer({ maxPduSize: opts.policies.MaxReceiveBuffer });
     const remote = formatAddress(opts.socket.remoteAddress, opts.socket.remotePort);
     this.session = new LdapSession(opts.id, remote, opts.encrypted, opts.globalCatalog);
+    if (opts.encrypted) this.session.tlsServerEndPoint = endPointOf(opts.socket);
+    if (opts.socket.localAddress) this.session.localAddress = opts.socket.localAddress;
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
 
     // MS-ADTS 3.1.1.3.4.6 InitRecvTimeout until the first request, then MaxConnIdleTime.
@@ -260,6 +261,14 @@ export class Connection {
     if (this.state !== 'open') return;
     // Before the first request only InitRecvTimeout counts (no refresh by dribbled bytes).
     if (this.gotFirstRequest) this.idleTimer.refresh();
+    if (this.saslReceiver) {
+      try {
+        chunk = this.saslReceiver.push(chunk);
+      } catch (e) {
+        this.securityLayerFailure(e);
+        return;
+      }
+    }
     let pdus: Buffer[];
     try {
       pdus = this.framer.push(chunk);
@@ -491,7 +500,7 @@ export class Connection {
         // ignored from now on, and a failed Bind leaves the session anonymous.
         this.session.identity = null;
         this.saslInProgress = false;
-        let r: BindResult & SaslBindResultFields;
+        let r: BindResult;
         try {
           r = await d.bind(req, ctx);
         } catch (e) {
@@ -508,6 +517,14 @@ export class Connection {
           diagnosticMessage: r.diagnosticMessage ?? '',
         };
         if (r.serverSaslCreds !== undefined) resp.serverSaslCreds = r.serverSaslCreds;
+        if (r.sicilyServerCreds !== undefined) resp.sicilyServerCreds = r.sicilyServerCreds;
+        if (r.securityLayer && !inProgress) {
+          // RFC 4422 3.7: the layer takes effect after the BindResponse that completes the exchange
+          this.write({ messageID: op.messageID, protocolOp: resp, controls: r.controls });
+          this.flush();
+          this.installLayer(r.securityLayer);
+          return null;
+        }
         return { op: resp, controls: r.controls };
       }
       case 'searchRequest': {
@@ -672,9 +689,10 @@ export class Connection {
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.out.length === 0) return;
-    const data = this.out.toBuffer();
+    let data = this.out.toBuffer();
     this.out = new BerWriter(OUT_INITIAL);
     if (this.state === 'closed' || this.socket.destroyed) return;
+    if (this.layer) data = wrapForSend(this.layer, data);
     if (!this.socket.write(data)) {
       this.needDrain = true;
       this.updateReading();
@@ -693,6 +711,7 @@ export class Connection {
     // operationsError resultCode".
     if (this.session.encrypted) throw new OperationsError('TLS is already established on this connection');
     if (this.saslInProgress) throw new OperationsError('a SASL bind is in progress');
+    if (this.layer) throw new OperationsError('a SASL security layer is in effect on this connection');
     if (this.running.size > 1 || this.queue.length > 0) {
       throw new OperationsError('StartTLS with outstanding operations');
     }
@@ -730,6 +749,7 @@ export class Connection {
     clearTimeout(handshake);
     if (!ok || this.state !== 'upgrading') return null;
     this.session.encrypted = true;
+    this.session.tlsServerEndPoint = endPointOf(secure);
     this.state = 'open';
     this.reading = true;
     secure.on('data', this.onData);
@@ -743,6 +763,25 @@ export class Connection {
       } satisfies ConnectionEvent);
     }
     return null;
+  }
+
+  // ------------------------------------------------------------------ SASL security layer (MS-ADTS 5.1.2.1)
+
+  private installLayer(layer: SaslSecurityLayer): void {
+    this.layer = layer;
+    // a wrapped buffer is one or more PDUs plus the mechanism's overhead
+    this.saslReceiver = new SaslReceiver(layer, this.policies.MaxReceiveBuffer + 1024);
+    this.session.saslLayer = layer.confidentiality ? 'seal' : 'sign';
+  }
+
+  /** A buffer whose signature or sequence number is wrong: the session ends at once, without a word. */
+  private securityLayerFailure(e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.logger.debug('SASL security layer failure, disconnecting', { connection: this.id, error: message });
+    if (errorChannel.hasSubscribers) errorChannel.publish({ connectionId: this.id, kind: 'protocol', error: e } satisfies ErrorEvent);
+    this.saslReceiver = undefined;
+    this.terminate(null, 'SASL security layer failure');
+    this.socket.destroy();
   }
 
   // ------------------------------------------------------------------ termination
@@ -794,6 +833,12 @@ function success(
   diagnosticMessage: string | undefined,
 ): ProtocolOp {
   return { type, resultCode: ResultCode.success, matchedDN: '', diagnosticMessage: diagnosticMessage ?? '' };
+}
+
+/** RFC 5929 tls-server-end-point of the certificate this end presents on `s`. */
+function endPointOf(s: net.Socket): Buffer | undefined {
+  const cert = (s as tls.TLSSocket).getCertificate?.();
+  return cert && 'raw' in cert && cert.raw ? tlsServerEndPoint(cert.raw) : undefined;
 }
 
 function formatAddress(address: string | undefined, port: number | undefined): string {

@@ -14,6 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { BerWriter } from '../ber/writer.js';
+import { BerReader } from '../ber/reader.js';
 
 export interface TlsMaterial {
   /** PEM certificate (chain) */
@@ -291,3 +292,31 @@ function toPem(label: string, der: Buffer): string {
   for (let i = 0; i < b64.length; i += 64) body += b64.slice(i, i + 64) + '\n';
   return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
 }
+
+/**
+ * RFC 5929 4.1 tls-server-end-point: the hash of the server certificate (DER) with the hash of
+ * its signature algorithm, SHA-256 when that is MD5 or SHA-1 (or not recognized).
+ */
+export function tlsServerEndPoint(certDer: Buffer): Buffer {
+  let alg = 'sha256';
+  try {
+    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm AlgorithmIdentifier, signature }
+    const r = new BerReader(certDer);
+    r.enter(0x30);
+    r.skip();
+    r.enter(0x30);
+    const oid = r.readOctetString(0x06).toString('hex');
+    alg = SIGNATURE_HASH[oid] ?? 'sha256';
+  } catch {
+    /* not DER we can read: SHA-256 */
+  }
+  return crypto.createHash(alg).update(certDer).digest();
+}
+
+/** signatureAlgorithm OIDs (content hex) whose hash is not SHA-256 and is kept (RFC 5929 4.1). */
+const SIGNATURE_HASH: Record<string, string> = {
+  '2a864886f70d01010c': 'sha384', // sha384WithRSAEncryption 1.2.840.113549.1.1.12
+  '2a864886f70d01010d': 'sha512', // sha512WithRSAEncryption 1.2.840.113549.1.1.13
+  '2a8648ce3d040303': 'sha384', // ecdsa-with-SHA384 1.2.840.10045.4.3.3
+  '2a8648ce3d040304': 'sha512', // ecdsa-with-SHA512 1.2.840.10045.4.3.4
+};

@@ -2,9 +2,10 @@
 // directory, then `forestd serve` on ephemeral loopback ports, as separate processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './tmp.js';
+import { OPENSSL_CONFIG_ARG } from '../../src/cli/openssl.js';
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 export const CLI = fileURLToPath(new URL(`../../src/cli/main${ext}`, import.meta.url));
@@ -16,6 +17,8 @@ export interface RunningForestd {
   gcUrl: string;
   port: number;
   ldapsPort: number;
+  /** the UDP port of the CLDAP listener (LDAP ping) */
+  cldapPort: number;
   /** process id of the serving forestd */
   pid: number;
   realm: string;
@@ -47,7 +50,20 @@ export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promi
   });
 }
 
-export async function startForestd(o: { realm?: string; netbios?: string; adminPassword?: string } = {}): Promise<RunningForestd> {
+export interface StartOptions {
+  realm?: string;
+  netbios?: string;
+  adminPassword?: string;
+  /** loopback address to serve on (default 127.0.0.1); tools that insist on port 389 get one of their own */
+  host?: string;
+  /** fixed ports (default 0: ephemeral); the CLDAP port defaults to the LDAP port's number */
+  ldapPort?: number;
+  ldapsPort?: number;
+  gcPort?: number;
+  gcsPort?: number;
+}
+
+export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
   const realm = o.realm ?? 'example.com';
   const netbios = o.netbios ?? 'EXAMPLE';
   const adminPassword = o.adminPassword ?? 'Adm1n-Passw0rd!';
@@ -55,7 +71,7 @@ export async function startForestd(o: { realm?: string; netbios?: string; adminP
   const data = join(dir, 'data');
   const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
   if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, CLI, 'serve', '--data', data, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -87,6 +103,7 @@ export async function startForestd(o: { realm?: string; netbios?: string; adminP
     port: Number(new URL(url).port),
     pid: child.pid!,
     ldapsPort: Number(new URL(ldapsUrl).port),
+    cldapPort: urls['cldap'] ? Number(new URL(urls['cldap']).port) : 0,
     realm,
     netbios,
     baseDN,
@@ -120,6 +137,16 @@ export function run(cmd: string, args: string[], input?: string, env?: Record<st
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? '');
   });
+}
+
+/**
+ * Whether an external tool is installed. Missing: the test skips, unless FORESTD_REQUIRE_ALL=1
+ * (CI), where it fails.
+ */
+export function haveTool(path: string): boolean {
+  if (existsSync(path)) return true;
+  if (process.env.FORESTD_REQUIRE_ALL === '1') throw new Error(`${path} is not installed (FORESTD_REQUIRE_ALL=1)`);
+  return false;
 }
 
 /** The python with Debian's python3-ldap3 (the system one; CI installs the package there). */

@@ -25,7 +25,7 @@ test('python-ldap3: bind, schema read, add/modify/search/paged search/delete, ba
   // 1,499 attributes less the one defunct (msDS-DrsFarmID), which subSchema does not publish
   assert.ok(out.schema_attribute_types >= 1498, `ldap3 parsed ${out.schema_attribute_types} attributeTypes`);
   assert.ok(out.schema_object_classes >= 269);
-  assert.deepEqual(out.naming_contexts, [`CN=Configuration,${f.baseDN}`, `CN=Schema,CN=Configuration,${f.baseDN}`, f.baseDN].sort());
+  assert.deepEqual(out.naming_contexts, [`CN=Configuration,${f.baseDN}`, `CN=Schema,CN=Configuration,${f.baseDN}`, `DC=DomainDnsZones,${f.baseDN}`, `DC=ForestDnsZones,${f.baseDN}`, f.baseDN].sort());
   assert.equal(out.add_ou, 0);
   assert.equal(out.add_user, 0);
   assert.equal(out.modify, 0);

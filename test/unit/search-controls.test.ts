@@ -249,9 +249,10 @@ test('deleted objects are seen only with SHOW_DELETED; references and DOMAIN_SCO
   assert.equal((await run(f.dir, request(ou, '(sAMAccountName=gone)'))).entries.length, 0);
   assert.equal((await run(f.dir, request(ou, '(sAMAccountName=gone)'), ctl([{ type: SHOW_DELETED_OID, critical: true }]))).entries.length, 1);
   await assert.rejects(run(f.dir, request(`CN=gone,${ou}`, '(objectClass=*)', { scope: 0 })), (e: LdapError) => e.resultCode === 32);
-  // a subtree search from the domain NC head refers to the configuration NC held below it
+  // a subtree search from the domain NC head refers to the NCs held below it: configuration and the
+  // application NCs, each by its DNS name (as Windows answers)
   const r = await run(f.dir, request(f.baseDN, '(sAMAccountName=Administrator)', { attributes: ['1.1'] }));
-  assert.deepEqual(r.references, [[`ldap://example.com/CN=Configuration,${f.baseDN}`]]);
+  assert.deepEqual(r.references.map((x) => x[0]).sort(), [`ldap://DomainDnsZones.example.com/DC=DomainDnsZones,${f.baseDN}`, `ldap://ForestDnsZones.example.com/DC=ForestDnsZones,${f.baseDN}`, `ldap://example.com/CN=Configuration,${f.baseDN}`].sort());
   const d = await run(f.dir, request(f.baseDN, '(sAMAccountName=Administrator)', { attributes: ['1.1'] }), ctl([{ type: DOMAIN_SCOPE_OID, critical: true }]));
   assert.deepEqual(d.references, []);
   // PHANTOM_ROOT: every NC below the base DN, no references

@@ -16,10 +16,10 @@ import { schemaDataDir, findPackageRoot } from '../../schema/bootstrap.js';
 import { SCHEMA_CONTAINER_PLACEHOLDER } from '../../schema/types.js';
 import { GUID_VALUED } from '../schema-load.js';
 import { normalizeDN, parseDN, formatDN } from '../../dn/dn.js';
-import { guidFromString, newGuid } from '../../util/guid.js';
+import { guidFromString, guidToString, newGuid } from '../../util/guid.js';
 import { sidWithRid } from '../principals.js';
 import { setPassword } from '../add.js';
-import { configObjects, domainObjects, MEMBERSHIPS, RECYCLE_BIN_FEATURE_GUID, type ProvisionObject, type ProvisionValue } from './well-known.js';
+import { applicationNcObjects, configObjects, domainObjects, MEMBERSHIPS, APPLICATION_NCS, RECYCLE_BIN_FEATURE_GUID, type ProvisionObject, type ProvisionValue } from './well-known.js';
 import { toStored } from '../values.js';
 
 export interface ProvisionOptions {
@@ -130,6 +130,10 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     realm,
     netbios: forest.netbios,
     version,
+    // FILETIME of provisioning (creationTime, krbtgt's pwdLastSet)
+    nowFiletime: String(BigInt(dir.clock()) * 10_000_000n),
+    // the names of the application NCs' crossRefs: GUIDs, as Windows makes them
+    ...Object.fromEntries(APPLICATION_NCS.map(([, ref]) => [ref, guidToString(newGuid())])),
   };
   const bytes: Record<string, Buffer> = {
     domainSidBytes: forest.domainSid,
@@ -171,7 +175,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     schemaObjects.push({ dn: `CN=${escapeRdn(rec.cn as string)},${schemaDN}`, attrs });
   }
   schemaObjects.push({ dn: `CN=Aggregate,${schemaDN}`, attrs: { objectClass: 'subSchema', showInAdvancedViewOnly: 'TRUE', systemFlags: String(0x8000000) } });
-  const rest = [...configObjects(), ...domainObjects()].map((x) => ({ dn: fill(x.dn), attrs: Object.fromEntries(Object.entries(x.attrs).map(([k, v]) => [k, Array.isArray(v) ? v.map(value) : value(v)])) }));
+  const rest = [...configObjects(), ...domainObjects(), ...applicationNcObjects()].map((x) => ({ dn: fill(x.dn), ...(x.ncHead ? { ncHead: true } : {}), attrs: Object.fromEntries(Object.entries(x.attrs).map(([k, v]) => [k, Array.isArray(v) ? v.map(value) : value(v)])) }));
   for (const x of [...schemaObjects, ...rest]) {
     if (planned.has(normalizeDN(x.dn))) continue;
     plan(x.dn, x.dn === forest.dsaDN ? forest.dsaGuid : x.dn === vars.computerDN ? forest.computerGuid : newGuid());
@@ -227,8 +231,10 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     const schemaInfo = Buffer.concat([Buffer.from([0xff]), Buffer.from([0, 0, 0, 1]), store.dc.invocationId]);
     create({ dn: schemaDN, attrs: { objectClass: 'dMD', objectVersion: '88', schemaInfo, fSMORoleOwner: forest.dsaDN, showInAdvancedViewOnly: 'TRUE' } }, { ncAbove: true });
     for (const x of schemaObjects) create(x);
+    // application NC heads, below the domain NC (MS-ADTS 3.1.1.1.5)
+    for (const x of rest) if ('ncHead' in x) create(x, { ncAbove: true });
     // parents before children: sort the rest by depth
-    const others = rest.filter((x) => !heads.has(normalizeDN(x.dn)) || (normalizeDN(x.dn) !== normalizeDN(domainDN) && normalizeDN(x.dn) !== normalizeDN(configDN)));
+    const others = rest.filter((x) => !('ncHead' in x) && normalizeDN(x.dn) !== normalizeDN(domainDN) && normalizeDN(x.dn) !== normalizeDN(configDN));
     others.sort((a, b) => parseDN(a.dn).length - parseDN(b.dn).length);
     for (const x of others) create(x);
     // group memberships: forward links with LinkValueStamps

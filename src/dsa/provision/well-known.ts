@@ -21,8 +21,14 @@ export const WKGUID = {
   KEYS: '683A24E2E8164BD3AF86AC3C2CF3F981',
 } as const;
 
+/** The two default GPOs every domain has (MS-ADTS 6.1.1.? / [MS-GPOL] 2.3: their well-known GUIDs, in Windows' own spelling). */
+export const DEFAULT_DOMAIN_POLICY = '{31B2F340-016D-11D2-945F-00C04FB984F9}';
+export const DEFAULT_DOMAIN_CONTROLLERS_POLICY = '{6AC1786C-016F-11D2-945F-00C04fB984F9}';
+
 /** The Recycle Bin optional feature (MS-ADTS 3.1.1.9.1, 2.2.17). */
 export const RECYCLE_BIN_FEATURE_GUID = '766ddcd8-acd0-445e-f3b9-a7f9b6744f2a';
+
+const wk = (guid: string, dn: string) => `B:32:${guid}:${dn}`;
 
 /** systemFlags values the special objects carry (MS-ADTS 2.2.10). */
 const SF_CRITICAL = String(0x8c000000 | 0); // DISALLOW_DELETE | DOMAIN_DISALLOW_RENAME | DOMAIN_DISALLOW_MOVE
@@ -32,6 +38,43 @@ export type ProvisionValue = string | Buffer;
 export interface ProvisionObject {
   dn: string;
   attrs: Record<string, ProvisionValue | ProvisionValue[]>;
+  /** the head of an application NC this DC holds (MS-ADTS 3.1.1.1.5, 6.1.2.?) */
+  ncHead?: true;
+}
+
+/**
+ * The application NCs a new Windows domain with AD-integrated DNS has: DomainDnsZones (the
+ * domain's DNS zones) and ForestDnsZones (the forest's), each with its crossRef
+ * (systemFlags FLAG_CR_NTDS_NC | FLAG_CR_NTDS_NOT_GC_REPLICATED) — [name, crossRef placeholder].
+ */
+export const APPLICATION_NCS: [string, string][] = [
+  ['DomainDnsZones', 'domainDnsZonesCrossRef'],
+  ['ForestDnsZones', 'forestDnsZonesCrossRef'],
+];
+
+/** The application NCs: heads (with the standard containers) and the objects under them. */
+export function applicationNcObjects(): ProvisionObject[] {
+  const out: ProvisionObject[] = [];
+  for (const [name] of APPLICATION_NCS) {
+    const N = `DC=${name},\${domainDN}`;
+    out.push(
+      {
+        dn: N,
+        ncHead: true,
+        attrs: {
+          objectClass: 'domainDNS',
+          wellKnownObjects: [wk(WKGUID.DELETED_OBJECTS, `CN=Deleted Objects,${N}`), wk(WKGUID.INFRASTRUCTURE, `CN=Infrastructure,${N}`), wk(WKGUID.LOSTANDFOUND, `CN=LostAndFound,${N}`), wk(WKGUID.NTDS_QUOTAS, `CN=NTDS Quotas,${N}`)],
+          'msDS-NcType': '0',
+        },
+      },
+      { dn: `CN=Deleted Objects,${N}`, attrs: { objectClass: 'container', isDeleted: 'TRUE', isCriticalSystemObject: 'TRUE', systemFlags: String(0x8c000000 | 0), showInAdvancedViewOnly: 'TRUE' } },
+      { dn: `CN=Infrastructure,${N}`, attrs: { objectClass: 'infrastructureUpdate', fSMORoleOwner: '${dsaDN}', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
+      { dn: `CN=LostAndFound,${N}`, attrs: { objectClass: 'lostAndFound', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
+      { dn: `CN=NTDS Quotas,${N}`, attrs: { objectClass: 'msDS-QuotaContainer', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
+      { dn: `CN=MicrosoftDNS,${N}`, attrs: { objectClass: 'container', showInAdvancedViewOnly: 'TRUE' } },
+    );
+  }
+  return out;
 }
 
 /** Domain groups: [name, RID, groupType (signed), description]. */
@@ -54,6 +97,32 @@ export const DOMAIN_GROUPS: [string, number, number, string][] = [
   ['RAS and IAS Servers', 553, -2147483644, 'Servers in this group can access remote access properties of users'],
   ['Allowed RODC Password Replication Group', 571, -2147483644, 'Members in this group can have their passwords replicated to all read-only domain controllers in the domain'],
   ['Denied RODC Password Replication Group', 572, -2147483644, 'Members in this group cannot have their passwords replicated to any read-only domain controllers in the domain'],
+  // created with the DNS server role on a new Windows domain; the first RIDs after the well-known ones
+  ['DnsAdmins', 1101, -2147483644, 'DNS Administrators Group'],
+  ['DnsUpdateProxy', 1102, -2147483646, 'DNS clients who are permitted to perform dynamic updates on behalf of some other clients (such as DHCP servers).'],
+];
+
+/**
+ * The protected groups of a new domain (MS-ADTS 3.1.1.6.1.1? AdminSDHolder: the groups SDProp
+ * protects) and their members: adminCount 1, as SDProp leaves them on a fresh Windows Server
+ * 2016 domain. Relative DNs.
+ */
+export const ADMIN_COUNT: string[] = [
+  'CN=Administrator,CN=Users',
+  'CN=krbtgt,CN=Users',
+  'CN=Administrators,CN=Builtin',
+  'CN=Account Operators,CN=Builtin',
+  'CN=Server Operators,CN=Builtin',
+  'CN=Print Operators,CN=Builtin',
+  'CN=Backup Operators,CN=Builtin',
+  'CN=Replicator,CN=Builtin',
+  'CN=Domain Admins,CN=Users',
+  'CN=Schema Admins,CN=Users',
+  'CN=Enterprise Admins,CN=Users',
+  'CN=Domain Controllers,CN=Users',
+  'CN=Read-only Domain Controllers,CN=Users',
+  'CN=Key Admins,CN=Users',
+  'CN=Enterprise Key Admins,CN=Users',
 ];
 
 /** Builtin groups (S-1-5-32-RID): [name, RID, description]. groupType 0x80000005. */
@@ -95,6 +164,7 @@ export const MEMBERSHIPS: [string, string[]][] = [
   ['CN=Guests,CN=Builtin', ['CN=Guest,CN=Users', 'CN=Domain Guests,CN=Users']],
   ['CN=Pre-Windows 2000 Compatible Access,CN=Builtin', ['CN=S-1-5-11,CN=ForeignSecurityPrincipals']],
   ['CN=Windows Authorization Access Group,CN=Builtin', ['CN=S-1-5-9,CN=ForeignSecurityPrincipals']],
+  ['CN=IIS_IUSRS,CN=Builtin', ['CN=S-1-5-17,CN=ForeignSecurityPrincipals']],
   ['CN=Domain Admins,CN=Users', ['CN=Administrator,CN=Users']],
   ['CN=Enterprise Admins,CN=Users', ['CN=Administrator,CN=Users']],
   ['CN=Schema Admins,CN=Users', ['CN=Administrator,CN=Users']],
@@ -105,7 +175,6 @@ export const MEMBERSHIPS: [string, string[]][] = [
   ],
 ];
 
-const wk = (guid: string, dn: string) => `B:32:${guid}:${dn}`;
 
 /** The domain NC: its head and the objects under it. */
 export function domainObjects(): ProvisionObject[] {
@@ -150,13 +219,20 @@ export function domainObjects(): ProvisionObject[] {
         serverState: '1',
         uASCompat: '1',
         modifiedCount: '1',
+        modifiedCountAtLastProm: '0',
+        nTMixedDomain: '0', // native mode (MS-ADTS 6.1.4.1: 0 once the domain is past DS_BEHAVIOR_WIN2000 mixed)
+        creationTime: '${nowFiletime}',
+        oEMInformation: 'Provisioned by forestd ${version}',
+        auditingPolicy: Buffer.from([0x00, 0x01]),
+        'msDS-NcType': '0',
+        gPLink: `[LDAP://CN=${DEFAULT_DOMAIN_POLICY},CN=Policies,CN=System,${D};0]`,
         isCriticalSystemObject: 'TRUE',
         systemFlags: SF_CRITICAL,
       },
     },
     container('Users', 'Default container for upgraded user accounts'),
     container('Computers', 'Default container for upgraded computer accounts'),
-    { dn: `OU=Domain Controllers,${D}`, attrs: { objectClass: 'organizationalUnit', description: 'Default container for domain controllers', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'FALSE' } },
+    { dn: `OU=Domain Controllers,${D}`, attrs: { objectClass: 'organizationalUnit', description: 'Default container for domain controllers', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'FALSE', gPLink: `[LDAP://CN=${DEFAULT_DOMAIN_CONTROLLERS_POLICY},CN=Policies,CN=System,${D};0]` } },
     container('System', 'Builtin system settings', true),
     { dn: `CN=Builtin,${D}`, attrs: { objectClass: 'builtinDomain', objectSid: '${builtinSidBytes}', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'FALSE', creationTime: '0', forceLogoff: '-9223372036854775808', lockoutDuration: '-18000000000', lockOutObservationWindow: '-18000000000', lockoutThreshold: '0', maxPwdAge: '-37108517437440', minPwdAge: '0', minPwdLength: '0', modifiedCountAtLastProm: '0', nextRid: '1000', pwdProperties: '0', pwdHistoryLength: '0', serverState: '1', uASCompat: '1', modifiedCount: '1' } },
     { dn: `CN=Deleted Objects,${D}`, attrs: { objectClass: 'container', description: 'Default container for deleted objects', isDeleted: 'TRUE', isCriticalSystemObject: 'TRUE', systemFlags: String(0x8c000000 | 0), showInAdvancedViewOnly: 'TRUE' } },
@@ -172,15 +248,20 @@ export function domainObjects(): ProvisionObject[] {
     { dn: `CN=AdminSDHolder,CN=System,${D}`, attrs: { objectClass: 'container', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
     { dn: `CN=Policies,CN=System,${D}`, attrs: { objectClass: 'container', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
     { dn: `CN=Domain System Volume (SYSVOL share),CN=System,${D}`, attrs: { objectClass: 'nTFRSSettings', showInAdvancedViewOnly: 'TRUE' } },
+    // fine-grained password policies live here (MS-ADTS 3.1.1.5.? msDS-PasswordSettings, 6.1.1.4.? )
+    { dn: `CN=Password Settings Container,CN=System,${D}`, attrs: { objectClass: 'msDS-PasswordSettingsContainer', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
+    ...gpo(DEFAULT_DOMAIN_POLICY, 'Default Domain Policy', '[{35378EAC-683F-11D2-A89A-00C04FBBCFA2}{53D6AB1B-2488-11D1-A28C-00C04FB94F17}][{827D319E-6EAC-11D2-A4EA-00C04F79F83A}{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}][{B1BE8D72-6EAC-11D2-A4EA-00C04F79F83A}{53D6AB1B-2488-11D1-A28C-00C04FB94F17}]', '3'),
+    ...gpo(DEFAULT_DOMAIN_CONTROLLERS_POLICY, 'Default Domain Controllers Policy', '[{827D319E-6EAC-11D2-A4EA-00C04F79F83A}{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}]', '1'),
   ];
   for (const sid of ['S-1-5-4', 'S-1-5-9', 'S-1-5-11', 'S-1-5-17']) {
     objs.push({ dn: `CN=${sid},CN=ForeignSecurityPrincipals,${D}`, attrs: { objectClass: 'foreignSecurityPrincipal', objectSid: `\${sid:${sid}}` } });
   }
   // principals
   objs.push(
-    user('Administrator', 500, 0x10200, 'Built-in account for administering the computer/domain', { adminCount: '1', isCriticalSystemObject: 'TRUE' }),
-    user('Guest', 501, 0x10222, 'Built-in account for guest access to the computer/domain', { isCriticalSystemObject: 'TRUE' }),
-    user('krbtgt', 502, 0x202, 'Key Distribution Center Service Account', { isCriticalSystemObject: 'TRUE', showInAdvancedViewOnly: 'TRUE', servicePrincipalName: 'kadmin/changepw' }),
+    user('Administrator', 500, 0x10200, 'Built-in account for administering the computer/domain', { isCriticalSystemObject: 'TRUE' }),
+    user('Guest', 501, 0x10222, 'Built-in account for guest access to the computer/domain', { isCriticalSystemObject: 'TRUE', primaryGroupID: '514' }),
+    // krbtgt's password is set (randomly) when the domain is made: pwdLastSet is that time
+    user('krbtgt', 502, 0x202, 'Key Distribution Center Service Account', { isCriticalSystemObject: 'TRUE', showInAdvancedViewOnly: 'TRUE', servicePrincipalName: 'kadmin/changepw', pwdLastSet: '${nowFiletime}' }),
   );
   for (const [name, rid, gt, desc] of DOMAIN_GROUPS) {
     objs.push({ dn: `CN=${name},CN=Users,${D}`, attrs: { objectClass: 'group', sAMAccountName: name, objectSid: `\${rid:${rid}}`, groupType: String(gt), description: desc, isCriticalSystemObject: 'TRUE' } });
@@ -201,11 +282,40 @@ export function domainObjects(): ProvisionObject[] {
       operatingSystem: 'forestd',
       operatingSystemVersion: '${version}',
       servicePrincipalName: ['ldap/${dnsHostName}', 'ldap/${dnsHostName}/${realm}', 'ldap/${hostname}', 'ldap/${dnsHostName}/${netbios}', 'HOST/${dnsHostName}', 'HOST/${hostname}', 'GC/${dnsHostName}/${realm}'],
+      'msDS-SupportedEncryptionTypes': '28', // RC4_HMAC | AES128 | AES256 (MS-KILE 2.2.7), as a new 2016 DC has
+      localPolicyFlags: '0',
       isCriticalSystemObject: 'TRUE',
     },
   });
+  for (const rel of ADMIN_COUNT) {
+    const o = objs.find((x) => x.dn === `${rel},${D}`);
+    if (o) o.attrs.adminCount = '1';
+  }
   return objs;
 
+  /** A groupPolicyContainer with its User and Machine containers ([MS-GPOL] 2.3). */
+  function gpo(guid: string, displayName: string, machineExtensions: string, version: string): ProvisionObject[] {
+    const dn = `CN=${guid},CN=Policies,CN=System,${D}`;
+    return [
+      {
+        dn,
+        attrs: {
+          objectClass: 'groupPolicyContainer',
+          displayName,
+          gPCFileSysPath: `\\\\\${realm}\\sysvol\\\${realm}\\Policies\\${guid}`,
+          gPCFunctionalityVersion: '2',
+          gPCMachineExtensionNames: machineExtensions,
+          versionNumber: version,
+          flags: '0',
+          isCriticalSystemObject: 'TRUE',
+          systemFlags: SF_BUILTIN_GROUP,
+          showInAdvancedViewOnly: 'TRUE',
+        },
+      },
+      { dn: `CN=User,${dn}`, attrs: { objectClass: 'container', isCriticalSystemObject: 'TRUE', systemFlags: SF_BUILTIN_GROUP, showInAdvancedViewOnly: 'TRUE' } },
+      { dn: `CN=Machine,${dn}`, attrs: { objectClass: 'container', isCriticalSystemObject: 'TRUE', systemFlags: SF_BUILTIN_GROUP, showInAdvancedViewOnly: 'TRUE' } },
+    ];
+  }
   function container(name: string, description: string, advanced = false, parent = D): ProvisionObject {
     return { dn: `CN=${name},${parent}`, attrs: { objectClass: 'container', description, isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: advanced ? 'TRUE' : 'FALSE' } };
   }
@@ -234,6 +344,11 @@ export function configObjects(): ProvisionObject[] {
     { dn: `CN=\${netbios},CN=Partitions,${C}`, attrs: { objectClass: 'crossRef', nCName: '${domainDN}', dnsRoot: '${realm}', nETBIOSName: '${netbios}', systemFlags: '3', showInAdvancedViewOnly: 'TRUE' } },
     { dn: `CN=Enterprise Configuration,CN=Partitions,${C}`, attrs: { objectClass: 'crossRef', nCName: C, dnsRoot: '${realm}', systemFlags: '1', showInAdvancedViewOnly: 'TRUE' } },
     { dn: `CN=Enterprise Schema,CN=Partitions,${C}`, attrs: { objectClass: 'crossRef', nCName: '${schemaDN}', dnsRoot: '${realm}', systemFlags: '1', showInAdvancedViewOnly: 'TRUE' } },
+    // application NCs: crossRefs named by a GUID, as Windows names them
+    ...APPLICATION_NCS.map(([n, ref]): ProvisionObject => ({
+      dn: `CN=\${${ref}},CN=Partitions,${C}`,
+      attrs: { objectClass: 'crossRef', nCName: `DC=${n},\${domainDN}`, dnsRoot: `${n}.\${realm}`, systemFlags: '5', 'msDS-NC-Replica-Locations': '${dsaDN}', showInAdvancedViewOnly: 'TRUE' },
+    })),
     { dn: `CN=Sites,${C}`, attrs: { objectClass: 'sitesContainer', systemFlags: String(0x82000000 | 0), showInAdvancedViewOnly: 'TRUE' } },
     { dn: site, attrs: { objectClass: 'site', systemFlags: String(0x82000000 | 0), showInAdvancedViewOnly: 'TRUE' } },
     { dn: `CN=Servers,${site}`, attrs: { objectClass: 'serversContainer', systemFlags: String(0x82000000 | 0), showInAdvancedViewOnly: 'TRUE' } },
@@ -247,7 +362,7 @@ export function configObjects(): ProvisionObject[] {
         'msDS-Behavior-Version': '7',
         dMDLocation: '${schemaDN}',
         hasMasterNCs: ['${domainDN}', C, '${schemaDN}'],
-        'msDS-hasMasterNCs': ['${domainDN}', C, '${schemaDN}'],
+        'msDS-hasMasterNCs': ['${domainDN}', C, '${schemaDN}', ...APPLICATION_NCS.map(([n]) => `DC=${n},\${domainDN}`)],
         'msDS-HasDomainNCs': '${domainDN}',
         systemFlags: String(0x2000000),
         showInAdvancedViewOnly: 'TRUE',

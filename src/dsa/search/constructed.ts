@@ -49,6 +49,13 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
   ['subschemasubentry', (v) => aggregate(v.rc)],
   // MS-ADTS 3.1.1.4.5.17 msDS-User-Account-Control-Computed: UF_LOCKOUT, UF_PASSWORD_EXPIRED
   ['msds-user-account-control-computed', (v, env) => uacComputed(v, env)],
+  // MS-ADTS 3.1.1.4.5.16 msDS-KeyVersionNumber: the dwVersion of unicodePwd's AttributeStamp
+  // (the fKVNOEmuW2k dSHeuristics emulation, which answers 1, is not implemented)
+  ['msds-keyversionnumber', (v) => keyVersionNumber(v)],
+  // msDS-isRODC, on nTDSDSA, server and computer objects, read as msDS-isGC is (MS-ADTS 3.1.1.4.5.x):
+  // an nTDSDSA is an RODC's when its class is nTDSDSARO; a server answers for its NTDS Settings
+  // child; a computer for the server whose serverReference names it
+  ['msds-isrodc', (v) => isRodc(v)],
   // fromEntry: TRUE when the object is writable on this DC
   ['fromentry', (v) => {
     const it = v.first('instanceType');
@@ -236,4 +243,34 @@ function uacComputed(v: ObjectView, env: ConstructedEnv): StoredValue[] {
     }
   }
   return [out];
+}
+
+function keyVersionNumber(v: ObjectView): StoredValue[] {
+  if (!v.objectClassNames().some((n) => n.toLowerCase() === 'user')) return [];
+  const id = attr(v, 'unicodePwd').id;
+  const st = v.rec.attrs.find((a) => a.id === id)?.stamp;
+  return st ? [st.dwVersion] : [];
+}
+
+function isRodc(v: ObjectView): StoredValue[] {
+  const classes = (x: ObjectView) => x.objectClassNames().map((n) => n.toLowerCase());
+  const dsaAnswer = (x: ObjectView) => [classes(x).includes('ntdsdsaro')];
+  const own = classes(v);
+  if (own.includes('ntdsdsa')) return dsaAnswer(v);
+  const settingsOf = (server: ObjectView) => {
+    for (const c of server.rc.r.children(server.guid)) {
+      const child = server.rc.view(Buffer.from(c));
+      if (child && classes(child).includes('ntdsdsa')) return dsaAnswer(child);
+    }
+    return [];
+  };
+  if (own.includes('server')) return settingsOf(v);
+  if (own.includes('computer')) {
+    const ref = attr(v, 'serverReference');
+    for (const b of v.rc.r.backlinks(v.guid, ref.forwardLinkId)) {
+      const server = v.rc.view(Buffer.from(b.source));
+      if (server) return settingsOf(server);
+    }
+  }
+  return [];
 }

@@ -130,9 +130,24 @@ export function childNcReferences(dir: Directory, r: ReadTxn, base: Buffer, base
         }
       }
     }
-    if (inScope) out.push(`ldap://${dir.forest.realm}/${c.ncName}`);
+    if (inScope) out.push(`ldap://${ncDnsName(dir, c.ncName)}/${c.ncName}`);
   }
   return out;
+}
+
+/**
+ * The host of a continuation reference to an NC: the NC's DNS name (its crossRef's dnsRoot) —
+ * for an application NC such as DC=DomainDnsZones,DC=example,DC=com, "DomainDnsZones.example.com",
+ * as Windows refers to it; the forest's DNS name for the configuration and schema NCs.
+ */
+function ncDnsName(dir: Directory, ncName: string): string {
+  try {
+    const rdns = parseDN(ncName);
+    if (rdns.every((rdn) => rdn.length === 1 && rdn[0]!.type.toUpperCase() === 'DC')) return rdns.map((rdn) => rdn[0]!.value).join('.');
+  } catch {
+    /* not a DN: fall back to the forest name */
+  }
+  return dir.forest.realm;
 }
 
 /** NC heads whose parent DN names an object of another NC this DC holds (e.g. CN=Configuration under the domain head). */

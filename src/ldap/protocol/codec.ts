@@ -375,7 +375,12 @@ function writeOp(w: BerWriter, op: ProtocolOp): void {
     }
     case 'bindResponse':
       w.startSequence(0x61);
-      writeResult(w, op);
+      if (op.sicilyServerCreds !== undefined) {
+        // MS-ADTS 5.1.1.1.3 SicilyBindResponse: serverCreds OCTET STRING where matchedDN would be
+        w.writeEnumerated(op.resultCode);
+        w.writeOctetString(op.sicilyServerCreds);
+        w.writeString(op.diagnosticMessage);
+      } else writeResult(w, op);
       if (op.serverSaslCreds !== undefined) w.writeOctetString(op.serverSaslCreds, 0x87);
       w.endSequence();
       return;

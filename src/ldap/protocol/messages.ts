@@ -76,6 +76,8 @@ export interface BindResponse extends LdapResult {
   type: 'bindResponse';
   /** serverSaslCreds [7] OCTET STRING OPTIONAL */
   serverSaslCreds?: Buffer;
+  /** MS-ADTS 5.1.1.1.3 SicilyBindResponse: serverCreds (binary) in place of matchedDN */
+  sicilyServerCreds?: Buffer;
 }
 export interface UnbindRequest {
   type: 'unbindRequest';

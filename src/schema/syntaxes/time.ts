@@ -80,7 +80,8 @@ export function parseTime(v: Uint8Array, generalized: boolean): number | string 
       }
       i++;
     }
-    if (i === s) return 'empty fraction';
+    // "YYYYMMDDHHMMSS.Z": Windows accepts an empty fraction before Z (issue 13, item 3)
+    if (i === s && !(v[i] === 0x5a && i + 1 === v.length)) return 'empty fraction';
     fraction = Math.floor((fraction * unit) / scale); // whole seconds; the rest is dropped
   }
   let offset = 0;
@@ -152,7 +153,13 @@ export function makeTimeSyntax(name: string, oMSyntax: number, ldapSyntaxOid: st
     isReference: false,
     fromLdap(value) {
       requireNonEmpty(value, name);
-      const t = parseTime(value, generalized);
+      let t = parseTime(value, generalized);
+      // Windows also takes the two-digit-year (UTC-Time) form for a Generalized-Time attribute
+      // (issue 13, item 3): YYMMDDHHMM[SS][Z|±HHMM], when the value is not a GeneralizedTime
+      if (typeof t === 'string' && generalized) {
+        const utc = parseTime(value, false);
+        if (typeof utc === 'number') t = utc;
+      }
       if (typeof t === 'string') throw new SyntaxValueError(name, t);
       return t;
     },
@@ -166,7 +173,8 @@ export function makeTimeSyntax(name: string, oMSyntax: number, ldapSyntaxOid: st
       return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
     },
     assertion(value) {
-      const t = parseTime(value, generalized);
+      let t = parseTime(value, generalized);
+      if (typeof t === 'string' && generalized) t = parseTime(value, false);
       return typeof t === 'number' ? t : undefined;
     },
   };

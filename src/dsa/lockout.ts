@@ -1,0 +1,105 @@
+// Account lockout at logon (MS-SAMR 3.1.5.14.6 "Account Lockout State Maintenance", with the
+// domain's lockoutThreshold, lockoutDuration and lockOutObservationWindow of MS-SAMR 3.1.1.5
+// read from the domain NC head): every wrong password over any bind method counts in
+// badPwdCount/badPasswordTime, the threshold sets lockoutTime, a good logon clears the count.
+// Each change is one originating update (stamped like any other write).
+import type { ReadTxn } from '../store/store.js';
+import type { Directory } from './directory.js';
+import { OriginatingUpdate } from './originating-update.js';
+import { ReadContext } from './object-view.js';
+
+/** lockoutDuration / maxPwdAge value meaning "forever" (MS-ADTS 3.1.1.4.5.17). */
+const NEVER = -9223372036854775808n;
+/** AD's default lockoutDuration and observation window: 30 minutes, as negative 100 ns intervals. */
+const DEFAULT_WINDOW = -18_000_000_000n;
+
+const big = (x: unknown): bigint | undefined => (typeof x === 'bigint' ? x : typeof x === 'number' ? BigInt(x) : undefined);
+
+export interface LockoutPolicy {
+  threshold: number;
+  /** negative 100 ns interval; NEVER or 0: until an administrator writes lockoutTime 0 */
+  duration: bigint;
+  window: bigint;
+}
+
+export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
+  const v = new ReadContext(dir, r).view(dir.forest.domainNC);
+  const threshold = Number(big(v?.first('lockoutThreshold')) ?? 0n);
+  return { threshold, duration: big(v?.first('lockoutDuration')) ?? DEFAULT_WINDOW, window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW };
+}
+
+/** FILETIME now from the directory's clock (seconds since 1601). */
+export function fileTimeNow(dir: Directory): bigint {
+  return BigInt(dir.clock()) * 10_000_000n;
+}
+
+/** The account is locked: lockoutTime set and its lockoutDuration not over (as msDS-User-Account-Control-Computed says, MS-ADTS 3.1.1.4.5.17). */
+export function isLockedOut(lockoutTime: bigint | undefined, policy: LockoutPolicy, now: bigint): boolean {
+  if (lockoutTime === undefined || lockoutTime === 0n) return false;
+  if (policy.duration === NEVER || policy.duration === 0n) return true;
+  return lockoutTime - policy.duration > now;
+}
+
+/** Reads the account's lockout state in snapshot `r`. */
+export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer): boolean {
+  const v = new ReadContext(dir, r).view(guid);
+  return isLockedOut(big(v?.first('lockoutTime')), lockoutPolicy(dir, r), fileTimeNow(dir));
+}
+
+/**
+ * A wrong password for account `guid` (MS-SAMR 3.1.5.14.6): badPwdCount restarts at one after
+ * the observation window, badPasswordTime is now, and lockoutTime is set at the threshold.
+ * Returns whether the account is now locked out.
+ */
+export async function recordBadPassword(dir: Directory, guid: Buffer): Promise<boolean> {
+  return dir.store.write((w) => {
+    const prev = w.getObject(guid);
+    if (!prev) return false;
+    const policy = lockoutPolicy(dir, w);
+    const now = fileTimeNow(dir);
+    const v = new ReadContext(dir, w).view(guid)!;
+    const lockoutTime = big(v.first('lockoutTime'));
+    if (isLockedOut(lockoutTime, policy, now)) return true;
+    const A = (n: string) => dir.schema.attr(n)!;
+    const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
+    const rec = structuredClone(prev);
+    const lastBad = big(v.first('badPasswordTime')) ?? 0n;
+    const count = Number(big(v.first('badPwdCount')) ?? 0n);
+    // lockOutObservationWindow is a negative interval: lastBad - window is when the window closes
+    let next = policy.threshold > 0 && now <= lastBad - policy.window ? count + 1 : 1;
+    // unlocked by an administrator (lockoutTime written 0): counting starts again
+    if (lockoutTime === 0n && policy.threshold > 0 && count >= policy.threshold) next = 1;
+    u.setAttribute(rec, A('badPwdCount'), [next]);
+    u.setAttribute(rec, A('badPasswordTime'), [now]);
+    let locked = false;
+    if (policy.threshold > 0 && next >= policy.threshold) {
+      u.setAttribute(rec, A('lockoutTime'), [now]);
+      locked = true;
+    } else if (lockoutTime !== undefined && lockoutTime !== 0n) {
+      // an expired lockout ends here
+      u.setAttribute(rec, A('lockoutTime'), [0n]);
+    }
+    u.touch(rec);
+    w.putObject(guid, rec, prev);
+    return locked;
+  });
+}
+
+/** A good logon: badPwdCount back to 0 and an expired lockout cleared (only when they need it, so binds stay read-only). */
+export async function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer): Promise<void> {
+  const v = new ReadContext(dir, r).view(guid);
+  const count = Number(big(v?.first('badPwdCount')) ?? 0n);
+  const lockoutTime = big(v?.first('lockoutTime')) ?? 0n;
+  if (count === 0 && lockoutTime === 0n) return;
+  await dir.store.write((w) => {
+    const prev = w.getObject(guid);
+    if (!prev) return;
+    const A = (n: string) => dir.schema.attr(n)!;
+    const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
+    const rec = structuredClone(prev);
+    if (count !== 0) u.setAttribute(rec, A('badPwdCount'), [0]);
+    if (lockoutTime !== 0n) u.setAttribute(rec, A('lockoutTime'), [0n]);
+    u.touch(rec);
+    w.putObject(guid, rec, prev);
+  });
+}

@@ -1,0 +1,113 @@
+// Bind-time lockout (MS-SAMR 3.1.5.14.6) for simple and NTLM (Sicily) binds through the DSA,
+// the stamps its writes leave, unlock by lockoutTime 0, the observation window; and
+// DOMAIN\name binds after an account was deleted and re-created.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { fixture, addObject, mod, read, attr, values, rejects, ctx, pwd, USERS, DOMAIN } from './dsa-fixture.js';
+import type { Directory } from '../../src/dsa/directory.js';
+import { bind } from '../../src/dsa/bind.js';
+import { del } from '../../src/dsa/delete.js';
+import type { OperationContext } from '../../src/dsa/api.js';
+import { authenticateMessage, negotiateMessage } from '../helpers/ntlm-client.js';
+
+let d: Directory;
+let close: () => Promise<void>;
+let now = 0;
+before(async () => {
+  ({ d, close } = await fixture());
+  now = d.clock();
+  // a controllable clock for the observation window (the Directory reads it through `clock`)
+  Object.defineProperty(d, 'clock', { value: () => now });
+});
+after(() => close());
+
+const simple = (name: string, password: string, c: OperationContext = ctx()) => bind(d, { type: 'bindRequest', version: 3, name, authentication: { method: 'simple', password: Buffer.from(password) } }, c);
+
+async function ntlm(user: string, password: string) {
+  const c = ctx();
+  const neg = negotiateMessage();
+  const r1 = await bind(d, { type: 'bindRequest', version: 3, name: 'NTLM', authentication: { method: 'other', tag: 0x8a, value: neg } }, c);
+  const auth = authenticateMessage(neg, r1.sicilyServerCreds!, { user, domain: 'EXAMPLE', password });
+  return bind(d, { type: 'bindRequest', version: 3, name: 'NTLM', authentication: { method: 'other', tag: 0x8b, value: auth.message } }, c);
+}
+
+async function user(name: string, password: string): Promise<string> {
+  const dn = `CN=${name},${USERS}`;
+  await addObject(d, dn, { objectClass: 'user', sAMAccountName: name.toLowerCase() });
+  await mod(d, dn, [['replace', 'unicodePwd', [pwd(password)]], ['replace', 'userAccountControl', ['512']]]);
+  return dn;
+}
+const threshold = (n: number) => mod(d, DOMAIN, [['replace', 'lockoutThreshold', [String(n)]]]);
+const BAD = /^(80090308|8009030C): LdapErr: DSID-[0-9A-F]{8}, comment: AcceptSecurityContext error, data 52e,/;
+const LOCKED = /^(80090308|8009030C): LdapErr: DSID-[0-9A-F]{8}, comment: AcceptSecurityContext error, data 775,/;
+
+test('no lockout with lockoutThreshold 0 (the default): five wrong passwords, then the right one binds', async () => {
+  await threshold(0);
+  const dn = await user('Dave', 'D4ve-pass!');
+  for (let i = 0; i < 5; i++) await rejects(simple(dn, 'wrong'), 49, BAD);
+  assert.ok((await simple(dn, 'D4ve-pass!')).identity);
+  assert.deepEqual(values(d, read(d, dn).rec, 'badPwdCount'), [0], 'a good logon clears the count');
+});
+
+test('threshold 3: simple and NTLM wrong passwords count together, then 775 for both; stamped writes; unlock by lockoutTime 0', async () => {
+  await threshold(3);
+  const dn = await user('Carol', 'C4rol-pass!');
+  const usn0 = read(d, dn).rec.usnChanged;
+  await rejects(simple(dn, 'wrong-1'), 49, BAD);
+  await rejects(ntlm('carol', 'wrong-2'), 49, /^8009030C: .*data 52e,/);
+  assert.deepEqual(values(d, read(d, dn).rec, 'badPwdCount'), [2]);
+  await rejects(simple('EXAMPLE\\carol', 'wrong-3'), 49, BAD);
+  // locked: the right password is refused too, over both methods
+  await rejects(simple(dn, 'C4rol-pass!'), 49, LOCKED);
+  await rejects(ntlm('carol', 'C4rol-pass!'), 49, /^8009030C: .*data 775,/);
+  const { rec } = read(d, dn);
+  assert.deepEqual(values(d, rec, 'badPwdCount'), [3]);
+  const lt = attr(d, rec, 'lockoutTime')!;
+  assert.equal(lt.values[0], BigInt(now) * 10_000_000n);
+  assert.deepEqual(values(d, rec, 'badPasswordTime'), [BigInt(now) * 10_000_000n]);
+  // lockoutTime is replicated: stamped by the update that set it (MS-ADTS 3.1.1.1.9); badPwdCount is not replicated
+  assert.ok(rec.usnChanged > usn0);
+  assert.equal(lt.stamp!.usnOriginating, rec.usnChanged);
+  assert.ok(lt.stamp!.uuidOriginating.equals(d.store.dc.invocationId));
+  assert.equal(attr(d, rec, 'badPwdCount')!.stamp, undefined);
+  // an administrator unlocks by writing lockoutTime 0
+  await mod(d, dn, [['replace', 'lockoutTime', ['0']]]);
+  assert.ok((await simple(dn, 'C4rol-pass!')).identity);
+  assert.ok((await ntlm('carol', 'C4rol-pass!')).identity);
+  assert.deepEqual(values(d, read(d, dn).rec, 'badPwdCount'), [0]);
+});
+
+test('the lockout ends after lockoutDuration; the count restarts after lockOutObservationWindow', async () => {
+  await threshold(3);
+  const dn = await user('Ivan', 'Iv4n-pass!');
+  await rejects(simple(dn, 'x'), 49, BAD);
+  await rejects(simple(dn, 'x'), 49, BAD);
+  now += 31 * 60; // past the 30-minute window
+  await rejects(simple(dn, 'x'), 49, BAD);
+  assert.deepEqual(values(d, read(d, dn).rec, 'badPwdCount'), [1], 'restarted at one');
+  await rejects(simple(dn, 'x'), 49, BAD);
+  await rejects(simple(dn, 'x'), 49, BAD);
+  await rejects(simple(dn, 'Iv4n-pass!'), 49, LOCKED);
+  now += 31 * 60; // past the 30-minute lockoutDuration
+  assert.ok((await simple(dn, 'Iv4n-pass!')).identity);
+  assert.deepEqual(values(d, read(d, dn).rec, 'lockoutTime'), [0n]);
+  await threshold(0);
+});
+
+test('DOMAIN\\name binds follow the directory after the account is deleted and re-created', async () => {
+  const dn = await user('Erin', 'Er1n-first!');
+  assert.ok((await simple('EXAMPLE\\erin', 'Er1n-first!')).identity);
+  const first = read(d, dn).guid;
+  await del(d, { type: 'delRequest', entry: dn }, ctx());
+  await user('Erin', 'Er1n-second!');
+  const second = read(d, dn).guid;
+  assert.ok(!first.equals(second));
+  // the tombstone still carries sAMAccountName erin (so an index lookup sees two objects)
+  const sam = d.schema.attr('sAMAccountName')!;
+  const tomb = d.store.reader.getObject(first)!;
+  assert.deepEqual(tomb.attrs.find((a) => a.id === sam.id)?.values, ['erin']);
+  const r = await simple('EXAMPLE\\erin', 'Er1n-second!');
+  assert.ok(r.identity?.guid.equals(second));
+  assert.ok((await ntlm('erin', 'Er1n-second!')).identity?.guid.equals(second));
+  await rejects(simple('EXAMPLE\\erin', 'Er1n-first!'), 49, BAD);
+});
