@@ -182,3 +182,57 @@ test('concurrent moves that would make a cycle end with both objects in LostAndF
   const parents = [p, q].map((g) => d0.store.reader.getObject(g)!.parent!);
   assert.ok(parents.some((x) => x.equals(laf)), 'the cycle is broken through LostAndFound');
 });
+
+test('malformed replies and requests from the network end in a DRS error, never an exception, and change nothing', async () => {
+  const fc = (await import('fast-check')).default;
+  const { dcs, nc } = forest();
+  const [d0, d1] = dcs as [SimDC, SimDC];
+  const w0 = new Writer(d0, nc);
+  const x = w0.addAt(nc.name.Guid, 'F', 'ou')!;
+  w0.addAt(x, 'f', 'user');
+  w0.membersOf(find(d0, nc, 'G')!.guid, [x], true);
+  const good = getNCChanges(d0.ctx, d0.store.reader, request(d1, d0, nc, { getAnc: true }));
+  assert.ok(good.pObjects.length >= 2 && good.rgValues.length >= 1);
+  const paths = (o: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] => {
+    if (o && typeof o === 'object' && !Buffer.isBuffer(o)) for (const [k, v] of Object.entries(o)) paths(v, [...at, Array.isArray(o) ? Number(k) : k], out);
+    out.push(at);
+    return out;
+  };
+  const all = paths(good).filter((p) => p.length > 0);
+  const junk = [undefined, null, -1, 2 ** 60, 'x', '', Buffer.alloc(3), Buffer.alloc(16, 0xee), [], {}, 'CN=a,,', true];
+  await fc.assert(
+    fc.asyncProperty(fc.nat(all.length - 1), fc.nat(junk.length - 1), async (pi, ji) => {
+      const bad = structuredClone(good) as unknown as Record<string, unknown>;
+      // structuredClone turns Buffers into Uint8Arrays: give them back
+      const fix = (o: unknown, ref: unknown): unknown => {
+        if (Buffer.isBuffer(ref)) return Buffer.from(o as Uint8Array);
+        if (ref && typeof ref === 'object') for (const k of Object.keys(ref)) (o as Record<string, unknown>)[k] = fix((o as Record<string, unknown>)[k], (ref as Record<string, unknown>)[k]);
+        return o;
+      };
+      fix(bad, good);
+      const p = all[pi]!;
+      let o: Record<string | number, unknown> = bad;
+      for (const k of p.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+      o[p.at(-1)!] = junk[ji];
+      const usn = d1.store.dc.usn;
+      const before = dump(d1, nc);
+      const res = handleReply(d1.ctx, bad as never, { getAnc: true });
+      if (res.kind !== 'applied') {
+        assert.equal(d1.store.dc.usn, usn);
+        assert.equal(dump(d1, nc), before);
+      } else {
+        // a corruption the rules tolerate (e.g. a stamp of no consequence): undo by starting over
+        return;
+      }
+    }),
+    { numRuns: 300, includeErrorInReport: true },
+  );
+  // requests too
+  const req = request(d1, d0, nc);
+  for (const [k, v] of [['pNC', null], ['usnvecFrom', { usnHighObjUpdate: -5 }], ['pUpToDateVecDest', { rgCursors: [{ uuidDsa: 'x' }] }], ['cMaxObjects', -1]] as const) {
+    const rep = getNCChanges(d0.ctx, d0.store.reader, { ...req, [k]: v } as never);
+    assert.equal(rep.dwDRSError, DsWin32.ERROR_DS_DRA_INVALID_PARAMETER, k);
+  }
+  // control: the intact request is served
+  assert.equal(getNCChanges(d0.ctx, d0.store.reader, req).dwDRSError, 0);
+});

@@ -23,7 +23,7 @@
 import { parseDN } from '../../dn/dn.js';
 import type { WriteTxn } from '../../store/store.js';
 import type { ObjectRecord } from '../../store/record.js';
-import { DsError } from '../model/ds-error.js';
+import { DsError, DsProblem, DsWin32, LdapCode } from '../model/ds-error.js';
 import { isDeleted } from '../model/lifecycle.js';
 import { conflictMangledRdn, deleteMangledRdn, isDeleteMangled, unmangle } from '../model/naming.js';
 import { compareAttributeStamps, compareGuids, compareLinkValueStamps, type StampFields } from '../model/stamps.js';
@@ -56,6 +56,7 @@ export interface ApplyOptions {
 
 /** Applies one reply in `w` (the caller's one transaction for the chunk). Throws DsError to abandon it. */
 export function processGetNCChangesReply(ctx: ReplicaContext, w: WriteTxn, reply: DRS_MSG_GETCHGREPLY_V6, opts: ApplyOptions = {}): ApplyOutcome {
+  validateReply(reply);
   const port = new UpdatePort(w, ctx.invocationId, ctx.clock);
   const a = new Applier(ctx, w, port, opts.getTgt === true);
   const out: ApplyOutcome = { objects: 0, values: 0, fixups: 0, tookUsn: false };
@@ -95,6 +96,44 @@ export function processGetNCChangesReply(ctx: ReplicaContext, w: WriteTxn, reply
   return out;
 }
 
+const isGuid = (b: unknown): b is Buffer => Buffer.isBuffer(b) && b.length === 16;
+const isUsn = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+
+/**
+ * A reply from the network is checked before anything is applied: every entry names a GUID,
+ * has one stamp per attribute, a parseable name; every value names GUIDs. A malformed reply is
+ * ERROR_DS_DRA_INVALID_PARAMETER / ERROR_DS_DRA_BAD_DN, never an exception of another kind.
+ */
+export function validateReply(reply: DRS_MSG_GETCHGREPLY_V6): void {
+  const bad = (detail: string) => new DsError(DsWin32.ERROR_DS_DRA_INVALID_PARAMETER, LdapCode.operationsError, DsProblem.WILL_NOT_PERFORM, PLACE, detail);
+  if (!reply || !isGuid(reply.pNC?.Guid) || !isGuid(reply.uuidDsaObjSrc) || !isGuid(reply.uuidInvocIdSrc)) throw bad('the reply does not name its NC and source');
+  if (!isUsn(reply.usnvecTo?.usnHighObjUpdate) || !isUsn(reply.usnvecTo?.usnHighPropUpdate)) throw bad('bad usnvecTo');
+  if (!Array.isArray(reply.pObjects) || !Array.isArray(reply.rgValues)) throw bad('bad object or value list');
+  for (const e of reply.pObjects) {
+    const attrs = e?.Entinf?.AttrBlock?.pAttr;
+    const md = e?.pMetaDataExt?.rgMetaData;
+    if (!isGuid(e?.Entinf?.pName?.Guid) || typeof e.Entinf.pName.StringName !== 'string') throw bad('an entry without a GUID or name');
+    if (!Array.isArray(attrs) || !Array.isArray(md) || attrs.length !== md.length) throw bad('an entry whose stamps do not match its attributes');
+    if (e.pParentGuid !== null && !isGuid(e.pParentGuid)) throw bad('bad parent GUID');
+    for (let i = 0; i < attrs.length; i++) {
+      const a = attrs[i]!;
+      const m = md[i]!;
+      if (!Number.isInteger(a?.attrTyp) || !Array.isArray(a.AttrVal?.pAVal)) throw bad('a malformed attribute');
+      if (!Number.isInteger(m?.dwVersion) || !isUsn(m.timeChanged) || !isGuid(m.uuidDsaOriginating) || !isUsn(m.usnOriginating)) throw bad('a malformed stamp');
+    }
+    try {
+      parseDN(e.Entinf.pName.StringName);
+    } catch {
+      throw new DsError(DsWin32.ERROR_DS_DRA_BAD_DN, LdapCode.invalidDNSyntax, DsProblem.NAMING_VIOLATION, PLACE, `bad DN ${JSON.stringify(e.Entinf.pName.StringName)}`);
+    }
+  }
+  for (const v of reply.rgValues) {
+    const m = v?.MetaData;
+    if (!isGuid(v?.pObject?.Guid) || !isGuid(v.Aval?.target?.Guid) || !Buffer.isBuffer(v.Aval.data) || !Number.isInteger(v.attrTyp)) throw bad('a malformed link value');
+    if (!isUsn(m?.timeCreated) || !Number.isInteger(m.MetaData?.dwVersion) || !isUsn(m.MetaData.timeChanged) || !isGuid(m.MetaData.uuidDsaOriginating) || !isUsn(m.MetaData.usnOriginating)) throw bad('a malformed link stamp');
+  }
+}
+
 const stampOf = (m: { dwVersion: number; timeChanged: number; uuidDsaOriginating: Buffer; usnOriginating: number }): StampFields => ({
   dwVersion: m.dwVersion,
   timeChanged: m.timeChanged,
@@ -126,7 +165,7 @@ class Applier {
     let placed = false;
     if (!prev) {
       const nameAt = attrs.findIndex((x) => x.attrTyp === A.name.id);
-      if (nameAt < 0) throw DsError.internal(PLACE, `object ${guid.toString('hex')} is new here but arrives without its name`);
+      if (nameAt < 0 || typeof attrs[nameAt]!.AttrVal.pAVal[0] !== 'string') throw DsError.internal(PLACE, `object ${guid.toString('hex')} is new here but arrives without its name`);
       let parent: Buffer | null = null;
       let nc = guid;
       if (!e.fIsNCPrefix) {
@@ -152,6 +191,7 @@ class Applier {
         this.port.applyAttribute(rec, x.attrTyp, x.AttrVal.pAVal, incoming);
         changed = true;
         if (x.attrTyp === A.name.id) {
+          if (typeof x.AttrVal.pAVal[0] !== 'string') throw DsError.internal(PLACE, 'a name that is not a string');
           rec.name = String(x.AttrVal.pAVal[0]);
           if (!e.fIsNCPrefix && e.pParentGuid) rec.parent = Buffer.from(e.pParentGuid);
           placed = true;

@@ -6,7 +6,7 @@
 // one in the simulator, DCE/RPC later) only carries the two messages.
 import type { ReadTxn } from '../../store/store.js';
 import { DsError, DsWin32 } from '../model/ds-error.js';
-import { processGetNCChangesReply, type ApplyOutcome } from './apply.js';
+import { processGetNCChangesReply, validateReply, type ApplyOutcome } from './apply.js';
 import type { ReplicaContext } from './context.js';
 import { readReplicaState } from './state.js';
 import { DRS_GET_TGT, DrsOptions, ZERO_USN_VECTOR, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10, type DSNAME } from './types.js';
@@ -46,11 +46,17 @@ export type ReplyResult =
   | { kind: 'stale' }
   /** the chunk was abandoned; ask again with these flags */
   | { kind: 'retry'; getAnc: boolean; getTgt: boolean; error: DsError }
-  | { kind: 'failed'; error: number };
+  | { kind: 'failed'; error: number; cause?: unknown };
 
 /** Handles a reply: one synchronous store transaction for the whole chunk. */
 export function handleReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions = {}): ReplyResult {
   if (reply.dwDRSError !== 0) return { kind: 'failed', error: reply.dwDRSError };
+  try {
+    validateReply(reply);
+    if (!Number.isSafeInteger(reply.usnvecFrom?.usnHighObjUpdate)) throw new Error('bad usnvecFrom');
+  } catch (e) {
+    return { kind: 'failed', error: e instanceof DsError ? e.win32 : DsWin32.ERROR_DS_DRA_INVALID_PARAMETER };
+  }
   const st = readReplicaState(ctx.store.reader, reply.pNC.Guid);
   const rf = st.repsFrom.find((x) => x.uuidDsa.equals(reply.uuidDsaObjSrc));
   const from = rf && rf.uuidInvocId.equals(reply.uuidInvocIdSrc) ? rf.usnvec.usnHighObjUpdate : 0;
@@ -62,6 +68,8 @@ export function handleReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, 
     if (e instanceof DsError && e.win32 === DsWin32.ERROR_DS_DRA_MISSING_PARENT && !asked.getAnc) return { kind: 'retry', getAnc: true, getTgt: !!asked.getTgt, error: e };
     if (e instanceof DsError && e.win32 === DsWin32.ERROR_DS_DRA_RECYCLED_TARGET && !asked.getTgt) return { kind: 'retry', getAnc: !!asked.getAnc, getTgt: true, error: e };
     if (e instanceof DsError) return { kind: 'failed', error: e.win32 };
-    throw e;
+    // anything else the reply made the store refuse (a name the DN index cannot take, …): the
+    // chunk is abandoned like any other failure and the cycle reports it
+    return { kind: 'failed', error: DsWin32.ERROR_DS_DRA_INTERNAL_ERROR, cause: e };
   }
 }

@@ -35,8 +35,29 @@ function valueBytes(v: unknown): number {
   return 12;
 }
 
+const usnOk = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+
+/** MS-DRSR 4.1.10.5: a request that does not hold together is ERROR_DS_DRA_INVALID_PARAMETER. */
+function requestProblem(req: DRS_MSG_GETCHGREQ_V10): boolean {
+  if (!req || !req.pNC || typeof req.pNC.StringName !== 'string' || !Buffer.isBuffer(req.pNC.Guid)) return true;
+  if (!usnOk(req.usnvecFrom?.usnHighObjUpdate) || !usnOk(req.usnvecFrom?.usnHighPropUpdate)) return true;
+  if (!Number.isInteger(req.ulFlags) || !Number.isInteger(req.ulMoreFlags) || !usnOk(req.cMaxObjects) || !usnOk(req.cMaxBytes)) return true;
+  const cursors = req.pUpToDateVecDest?.rgCursors;
+  if (req.pUpToDateVecDest && (!Array.isArray(cursors) || cursors.some((c) => !Buffer.isBuffer(c?.uuidDsa) || c.uuidDsa.length !== 16 || !usnOk(c.usnHighPropUpdate)))) return true;
+  return false;
+}
+
 export function getNCChanges(ctx: ReplicaContext, r: ReadTxn, req: DRS_MSG_GETCHGREQ_V10): DRS_MSG_GETCHGREPLY_V6 {
-  const nc = r.ncHeadByName(req.pNC.StringName) ?? (r.getHeader(req.pNC.Guid)?.parent === null ? req.pNC.Guid : undefined);
+  if (requestProblem(req)) {
+    const zero = { usnHighObjUpdate: 0, usnReserved: 0, usnHighPropUpdate: 0 };
+    return { uuidDsaObjSrc: ctx.serverGuid, uuidInvocIdSrc: ctx.invocationId, pNC: { Guid: Buffer.alloc(16), StringName: '' }, usnvecFrom: zero, usnvecTo: zero, pUpToDateVecSrc: null, ulExtendedRet: 0, cNumObjects: 0, cNumBytes: 0, pObjects: [], fMoreData: false, cNumValues: 0, rgValues: [], dwDRSError: DsWin32.ERROR_DS_DRA_INVALID_PARAMETER };
+  }
+  let nc: Buffer | undefined;
+  try {
+    nc = (req.pNC.StringName ? r.ncHeadByName(req.pNC.StringName) : undefined) ?? (Buffer.isBuffer(req.pNC.Guid) && req.pNC.Guid.length === 16 && r.getHeader(req.pNC.Guid)?.parent === null ? req.pNC.Guid : undefined);
+  } catch {
+    nc = undefined; // an unparseable NC name names no NC here
+  }
   const base: DRS_MSG_GETCHGREPLY_V6 = {
     uuidDsaObjSrc: ctx.serverGuid,
     uuidInvocIdSrc: ctx.invocationId,
