@@ -19,7 +19,7 @@ after(async () => {
   }
 });
 
-function forest(n = 3, cMaxObjects = 0): { dcs: SimDC[]; nc: SimNC; net: Network; world: { time: number } } {
+function forest(n = 3, cMaxObjects = 0, o: { rids?: boolean } = {}): { dcs: SimDC[]; nc: SimNC; net: Network; world: { time: number } } {
   simSchema();
   const world = { time: 13_100_000_000 };
   const root = tempDir('forestd-repl-apply-');
@@ -28,6 +28,11 @@ function forest(n = 3, cMaxObjects = 0): { dcs: SimDC[]; nc: SimNC; net: Network
   const nc = createNC(dcs[0]!, 7);
   const net = new Network(dcs, nc, cMaxObjects);
   for (let d = 1; d < n; d++) net.fullCycle(d, 0);
+  if (o.rids !== false) {
+    // every DC gets a RID block from the RID Master (DC0), and everyone sees every RID Set
+    for (let d = 0; d < n; d++) net.requestRids(d);
+    net.quiesce();
+  }
   world.time++;
   return { dcs, nc, net, world };
 }
@@ -235,4 +240,57 @@ test('malformed replies and requests from the network end in a DRS error, never 
   }
   // control: the intact request is served
   assert.equal(getNCChanges(d0.ctx, d0.store.reader, req).dwDRSError, 0);
+});
+
+test('RID_ALLOC (MS-DRSR 4.1.10.5.12, MS-ADTS 6.1.5.3): disjoint blocks per DC, a repeated request gets the same block, only the RID Master answers', async () => {
+  const { ExopErr } = await import('../../src/dsa/replica/types.js');
+  const { serveGetNCChanges } = await import('../../src/dsa/replica/fsmo.js');
+  const { ridAllocRequest } = await import('../../src/dsa/replica/pull.js');
+  const { poolHi, poolLo } = await import('../../src/dsa/model/rid-pool.js');
+  const { dcs, nc } = forest(3, 0, { rids: false });
+  const [d0, d1, d2] = dcs as [SimDC, SimDC, SimDC];
+  const mgr = { Guid: find(d0, nc, 'RID Manager$')!.guid, StringName: '' };
+  const ask = (d: SimDC, master: SimDC) => {
+    const rep = serveGetNCChanges(master.ctx, ridAllocRequest(d.ctx, mgr, master.invocationId, new Writer(d, nc).ridSet()?.state.allocationPool));
+    const res = handleReply(d.ctx, rep);
+    return { rep, res, pool: new Writer(d, nc).ridSet()?.state.allocationPool };
+  };
+  const a = ask(d1, d0);
+  assert.equal(a.rep.ulExtendedRet, ExopErr.EXOP_ERR_SUCCESS);
+  assert.equal(a.res.kind, 'applied');
+  const b = ask(d2, d0);
+  assert.ok(a.pool !== undefined && b.pool !== undefined);
+  assert.ok(poolHi(a.pool) < poolLo(b.pool) || poolHi(b.pool) < poolLo(a.pool), 'the blocks do not overlap');
+  // the same request again (its reply lost, or duplicated): the block already given, not a new one
+  const mgrPool = () => d0.store.reader.getObject(mgr.Guid)!.attrs.find((x) => x.id === d0.ctx.schema.rid!.rIDAvailablePool.id)!.values[0];
+  const availableBefore = mgrPool();
+  const st0 = JSON.stringify(readReplicaState(d1.store.reader, nc.name.Guid));
+  const lost = serveGetNCChanges(d0.ctx, ridAllocRequest(d1.ctx, mgr, d0.invocationId, undefined));
+  assert.equal(lost.ulExtendedRet, ExopErr.EXOP_ERR_SUCCESS);
+  assert.equal(mgrPool(), availableBefore, 'no new block was taken from rIDAvailablePool');
+  assert.equal(handleReply(d1.ctx, lost).kind, 'applied');
+  assert.equal(new Writer(d1, nc).ridSet()!.state.allocationPool, a.pool);
+  assert.equal(JSON.stringify(readReplicaState(d1.store.reader, nc.name.Guid)), st0, 'an extended operation moves no watermark');
+  // asking with the block it has: the next block
+  const again = ask(d1, d0);
+  assert.ok(again.pool !== a.pool && poolLo(again.pool!) > poolHi(b.pool));
+  // a DC that does not hold the role refuses
+  const wrong = serveGetNCChanges(d1.ctx, ridAllocRequest(d2.ctx, mgr, d1.invocationId, b.pool));
+  assert.equal(wrong.ulExtendedRet, ExopErr.EXOP_ERR_FSMO_NOT_OWNER);
+  assert.equal(handleReply(d2.ctx, wrong).kind, 'failed');
+  // users take RIDs from their DC's block, and SIDs never repeat across DCs
+  const sids = new Set<string>();
+  for (const d of [d1, d2]) {
+    const w = new Writer(d, nc);
+    for (let k = 0; k < 4; k++) assert.ok(w.addAt(find(d, nc, 'A')!.guid, `rid${d.index}-${k}`, 'user'), 'a block of 4 RIDs serves 4 users');
+    assert.equal(w.addAt(find(d, nc, 'A')!.guid, `rid${d.index}-x`, 'user'), undefined, 'the fifth is refused: no RID left');
+  }
+  for (const d of [d1, d2]) for (const o of (await import('./sim.js')).objectsOf(d, nc)) {
+    const sid = o.rec.attrs.find((x) => x.id === simSchema().id.objectSid)?.values[0] as Buffer | undefined;
+    if (sid) {
+      assert.ok(!sids.has(Buffer.from(sid).toString('hex')) || o.rec.name.startsWith(`rid${d.index}`));
+      sids.add(Buffer.from(sid).toString('hex'));
+    }
+  }
+  assert.equal(sids.size, 8);
 });

@@ -4,7 +4,9 @@
 // network heals and replication quiesces, every replica must be the same (objects, values,
 // AttributeStamps and LinkValueStamps without usnLocal, tombstones), every UTD vector must
 // cover every DC's highest USN, one more cycle must send nothing, and the tree must be sound
-// (distinct RDNs among live siblings, no live object under a deleted parent, unique SIDs).
+// (distinct RDNs among live siblings, no live object under a deleted parent, unique SIDs —
+// every user's RID comes from a block the RID Master handed out by RID_ALLOC over the same
+// faulty network, MS-ADTS 6.1.5.3).
 //
 // FORESTD_PROPERTY_RUNS sets the number of seeds (default 2000); FORESTD_PROPERTY_SEED and
 // FORESTD_PROPERTY_PATH replay one. A failing seed prints fast-check's shrunk command list,
@@ -33,6 +35,7 @@ type Cmd =
   | { t: 'partition'; mask: number }
   | { t: 'heal' }
   | { t: 'restart'; dc: number }
+  | { t: 'rid'; dc: number; to: number }
   | { t: 'tick' };
 
 const NAMES = ['u1', 'u2', 'U1', 'x', 'y'];
@@ -56,6 +59,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: 'heal' as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('restart' as const), dc: i(6) }) },
   { weight: 2, arbitrary: fc.constant({ t: 'tick' as const }) },
+  // mostly to the RID Master (DC0); sometimes to a DC that does not hold the role (EXOP_ERR_FSMO_NOT_OWNER)
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('rid' as const), dc: i(6), to: fc.constantFrom(0, 0, 0, 1, 2) }) },
 );
 
 const scenario = fc.record({
@@ -92,7 +97,11 @@ async function run(s: { dcs: number; cMaxObjects: number; cmds: Cmd[] }, stats?:
   const w = (n: number) => new Writer(dc(n), nc);
   for (const c of s.cmds) {
     switch (c.t) {
-      case 'add': w(c.dc).add(c.parent, NAMES[c.name]!, c.kind); break;
+      case 'add':
+        // a user needs a RID: without one the add is refused and the DC asks the RID Master
+        if (!w(c.dc).add(c.parent, NAMES[c.name]!, c.kind) && c.kind === 'user' && w(c.dc).wantsRids()) net.requestRids(c.dc % dcs.length);
+        break;
+      case 'rid': net.requestRids(c.dc % dcs.length, c.to % dcs.length); break;
       case 'modify': w(c.dc).modify(c.obj, `d${c.value}`); break;
       case 'modifyContainer': w(c.dc).modifyContainer(c.obj, `c${c.value}`); break;
       case 'bulk': w(c.dc).bulkUsers(c.parent, c.n); break;
@@ -140,5 +149,6 @@ test(`replicas converge under faults (${RUNS} seeds)`, { timeout: 30 * 60_000 },
   assert.ok(stats.dropped! > 0 && stats.duplicated! > 0 && stats.stale! > 0 && stats.restarts! > 0, JSON.stringify(stats));
   assert.ok(stats.retries! > 0, `no chunk was ever retried with GET_ANC/GET_TGT: ${JSON.stringify(stats)}`);
   assert.ok(stats.fixups! > 0, `no conflict was ever resolved: ${JSON.stringify(stats)}`);
+  assert.ok(stats.ridBlocks! > 0 && stats.ridRefusals! > 0, `RID_ALLOC was not exercised both ways: ${JSON.stringify(stats)}`);
   console.log(`# replication simulator: ${RUNS} seeds, ${JSON.stringify(stats)}`);
 });

@@ -21,7 +21,9 @@ import { foldValue } from '../../src/dn/dn.js';
 import type { ReplicaContext, ReplicaSchema } from '../../src/dsa/replica/context.js';
 import { replicaSchemaOf } from '../../src/dsa/replica/schema.js';
 import { getNCChanges } from '../../src/dsa/replica/source.js';
-import { handleReply, nextRequest, type PullOptions } from '../../src/dsa/replica/pull.js';
+import { handleReply, nextRequest, ridAllocRequest, type PullOptions } from '../../src/dsa/replica/pull.js';
+import { serveGetNCChanges } from '../../src/dsa/replica/fsmo.js';
+import { MAX_RID, pool, takeRid, wantsBlock, type RidSetState } from '../../src/dsa/model/rid-pool.js';
 import { readReplicaState } from '../../src/dsa/replica/state.js';
 import type { DRS_MSG_GETCHGREPLY_V6, DRS_MSG_GETCHGREQ_V10, DSNAME } from '../../src/dsa/replica/types.js';
 
@@ -32,7 +34,7 @@ export interface SimSchema {
   replica: ReplicaSchema;
   names: DnDeriver;
   id: Record<'dc' | 'cn' | 'ou' | 'name' | 'objectClass' | 'description' | 'member' | 'objectSid' | 'isDeleted', number>;
-  oc: Record<'domainDNS' | 'container' | 'ou' | 'user' | 'group', string>;
+  oc: Record<'domainDNS' | 'container' | 'ou' | 'user' | 'group' | 'rIDManager' | 'rIDSet', string>;
   memberLinkId: number;
 }
 
@@ -48,7 +50,7 @@ export function simSchema(): SimSchema {
     replica: replicaSchemaOf(binding),
     names: new DnDeriver({ nameOf: (a) => binding.attrById(a)?.name ?? String(a), idOf: (t) => binding.attr(t)?.id }),
     id: { dc: id('dc'), cn: id('cn'), ou: id('ou'), name: id('name'), objectClass: id('objectClass'), description: id('description'), member: id('member'), objectSid: id('objectSid'), isDeleted: id('isDeleted') },
-    oc: { domainDNS: oc('domainDNS'), container: oc('container'), ou: oc('organizationalUnit'), user: oc('user'), group: oc('group') },
+    oc: { domainDNS: oc('domainDNS'), container: oc('container'), ou: oc('organizationalUnit'), user: oc('user'), group: oc('group'), rIDManager: oc('rIDManager'), rIDSet: oc('rIDSet') },
     memberLinkId: binding.attr('member')!.forwardLinkId!,
   };
   return cachedSchema;
@@ -83,6 +85,27 @@ export class SimDC {
       schema: S.replica,
       names: S.names,
       clock: () => this.world.time,
+      rid: {
+        blockSize: 4,
+        // the RID Sets live in a container of their own, one per DC, named by its nTDSDSA GUID
+        ridSetOf: (u, dsa, manager) => {
+          const w = u.txn;
+          const nc = w.getHeader(manager)?.nc;
+          const sets = nc && w.childByName(nc, 'RID Sets');
+          if (!nc || !sets) return undefined;
+          const name = dsa.toString('hex');
+          const have = w.childByName(sets, name);
+          if (have) return Buffer.from(have);
+          const S = simSchema();
+          const guid = Buffer.concat([manager.subarray(0, 8), dsa.subarray(0, 8)]);
+          const rec: ObjectRecord = { parent: Buffer.from(sets), nc: Buffer.from(nc), rdnType: S.id.cn, name, usnCreated: u.usn, usnChanged: u.usn, whenChanged: u.time, attrs: [] };
+          u.setAttribute(rec, S.binding.attr('objectClass')!, [S.oc.rIDSet]);
+          u.setAttribute(rec, S.binding.attr('cn')!, [name]);
+          u.setAttribute(rec, S.binding.attr('name')!, [name]);
+          w.putObject(guid, rec, undefined);
+          return guid;
+        },
+      },
       containers: (r, nc) => {
         const deletedObjects = r.childByName(nc, 'Deleted Objects');
         const lostAndFound = r.childByName(nc, 'LostAndFound');
@@ -163,6 +186,12 @@ export function createNC(dc: SimDC, tag: number): SimNC {
     mk(simGuid(nc), head, S.id.ou, 'A', S.oc.ou);
     mk(simGuid(nc), head, S.id.ou, 'B', S.oc.ou);
     mk(simGuid(nc), head, S.id.cn, 'G', S.oc.group);
+    // MS-ADTS 6.1.5.3: the RID Manager$ object, its role owner DC0, the domain's RID space
+    mk(simGuid(nc), head, S.id.cn, 'RID Manager$', S.oc.rIDManager, (r) => {
+      u.setAttribute(r, A('rIDAvailablePool'), [pool(1000, MAX_RID)]);
+      u.setAttribute(r, A('fSMORoleOwner'), [{ guid: Buffer.from(dc.store.dc.serverGuid) }]);
+    });
+    mk(simGuid(nc), head, S.id.cn, 'RID Sets', S.oc.container);
   });
   return nc;
 }
@@ -190,9 +219,10 @@ export function dump(dc: SimDC, nc: SimNC): string {
   const lines: string[] = [];
   for (const { guid, rec } of objectsOf(dc, nc)) {
     lines.push(`${guid.toString('hex')} parent=${rec.parent?.toString('hex') ?? '-'} rdn=${rec.rdnType} name=${JSON.stringify(rec.name)}${rec.ncName ? ` nc=${rec.ncName}` : ''}`);
-    for (const a of [...rec.attrs].sort((x, y) => x.id - y.id)) {
+    // non-replicated attributes (no stamp: rIDNextRID, …) are each DC's own
+    for (const a of [...rec.attrs].filter((x) => x.stamp).sort((x, y) => x.id - y.id)) {
       const s = a.stamp;
-      lines.push(`  ${a.id} ${JSON.stringify(a.values)} ${s ? `v${s.dwVersion} t${s.timeChanged} ${s.uuidOriginating.toString('hex')} #${s.usnOriginating}` : ''}`);
+      lines.push(`  ${a.id} ${JSON.stringify(a.values, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))} ${s ? `v${s.dwVersion} t${s.timeChanged} ${s.uuidOriginating.toString('hex')} #${s.usnOriginating}` : ''}`);
     }
     for (const lv of r.rawLinks(guid)) {
       const s = lv.stamp;
@@ -205,6 +235,9 @@ export function dump(dc: SimDC, nc: SimNC): string {
 // ---- originating writes (what an LDAP client could do; refusals are skips) ------------
 
 export type Kind = 'user' | 'ou' | 'group';
+
+/** A create refused because this DC has no RID left (ERROR_DS_NO_RIDS_ALLOCATED). */
+class NoRids extends Error {}
 
 export class Writer {
   constructor(
@@ -225,7 +258,7 @@ export class Writer {
   }
   private movable() {
     const S = simSchema();
-    return this.live().filter((o) => o.rec.parent !== null && !classOf(o.rec).includes(S.oc.container));
+    return this.live().filter((o) => o.rec.parent !== null && !classOf(o.rec).some((c) => c === S.oc.container || c === S.oc.rIDManager || c === S.oc.rIDSet));
   }
   private pick<T>(xs: T[], i: number): T | undefined {
     return xs.length ? xs[Math.abs(i) % xs.length] : undefined;
@@ -239,8 +272,39 @@ export class Writer {
     return !!parent && this.addAt(parent.guid, name, kind) !== undefined;
   }
 
-  /** LDAP Add of `name` under `parent`; undefined when the name is taken there. */
+  /** This DC's RID Set and its pool state, if the RID Master has made it. */
+  ridSet(): { guid: Buffer; state: RidSetState } | undefined {
+    const S = simSchema();
+    const r = this.dc.store.reader;
+    const sets = r.childByName(this.nc.name.Guid, 'RID Sets');
+    const g = sets && r.childByName(sets, this.dc.store.dc.serverGuid.toString('hex'));
+    if (!g) return undefined;
+    const rec = r.getObject(Buffer.from(g))!;
+    const v = (n: string) => rec.attrs.find((a) => a.id === S.binding.attr(n)!.id)?.values[0];
+    const state: RidSetState = {};
+    if (v('rIDAllocationPool') !== undefined) state.allocationPool = BigInt(v('rIDAllocationPool') as bigint);
+    if (v('rIDPreviousAllocationPool') !== undefined) state.previousPool = BigInt(v('rIDPreviousAllocationPool') as bigint);
+    if (v('rIDNextRID') !== undefined) state.nextRid = v('rIDNextRID') as number;
+    return { guid: Buffer.from(g), state };
+  }
+
+  /** Whether this DC should ask the RID Master for a block (MS-ADTS 6.1.5.3). */
+  wantsRids(): boolean {
+    const rs = this.ridSet();
+    return !rs || wantsBlock(rs.state);
+  }
+
+  /** LDAP Add of `name` under `parent`; undefined when the name is taken there (or, for a user, no RID is left). */
   addAt(parentGuid: Buffer, name: string, kind: Kind): Buffer | undefined {
+    try {
+      return this.addAtOrThrow(parentGuid, name, kind);
+    } catch (e) {
+      if (e instanceof NoRids) return undefined; // ERROR_DS_NO_RIDS_ALLOCATED: the add is refused
+      throw e;
+    }
+  }
+
+  private addAtOrThrow(parentGuid: Buffer, name: string, kind: Kind): Buffer | undefined {
     const S = simSchema();
     const parent = { guid: parentGuid };
     if (!this.nameFree(parent.guid, name)) return undefined;
@@ -254,10 +318,17 @@ export class Writer {
       u.setAttribute(rec, S.binding.attrById(rdnType)!, [name]);
       u.setAttribute(rec, A('name'), [name]);
       if (kind === 'user') {
-        // RIDs from a pool of this DC's own (MS-ADTS 6.1.5.3: pools never overlap)
-        const next = this.nc.nextRid.get(this.dc.index) ?? 1000 + this.dc.index * 100000;
-        this.nc.nextRid.set(this.dc.index, next + 1);
-        u.setAttribute(rec, A('objectSid'), [sidOf(next)]);
+        // MS-SAMR 3.1.1.9.1: the objectSid takes the next RID of this DC's RID Set
+        const rs = this.ridSet();
+        const t = rs && takeRid(rs.state);
+        if (!rs || !t) throw new NoRids();
+        u.setAttribute(rec, A('objectSid'), [sidOf(t.rid)]);
+        const prevSet = w.getObject(rs.guid)!;
+        const set: ObjectRecord = { ...prevSet, attrs: prevSet.attrs.map((a) => ({ ...a })) };
+        u.setAttribute(set, A('rIDPreviousAllocationPool'), [t.next.previousPool!]);
+        u.setAttribute(set, A('rIDNextRID'), [t.next.nextRid!]);
+        u.touch(set);
+        w.putObject(rs.guid, set, prevSet);
       }
       w.putObject(guid, rec, undefined);
     });
@@ -281,7 +352,7 @@ export class Writer {
     const parent = this.pick(this.containers(), parentPick);
     const x = parent && this.addAt(parent.guid, name, 'ou');
     if (!x) return false;
-    this.addAt(x, 'c', 'user');
+    this.addAt(x, 'c', 'group');
     return this.modifyObj(x, 'nested');
   }
 
@@ -412,8 +483,8 @@ export function find(dc: SimDC, nc: SimNC, name: string): { guid: Buffer; rec: O
 // ---- the transport ---------------------------------------------------------------------
 
 export type Message =
-  | { kind: 'req'; from: number; to: number; req: DRS_MSG_GETCHGREQ_V10; opts: PullOptions }
-  | { kind: 'rep'; from: number; to: number; rep: DRS_MSG_GETCHGREPLY_V6; opts: PullOptions };
+  | { kind: 'req'; from: number; to: number; req: DRS_MSG_GETCHGREQ_V10; opts: PullOptions; ext?: boolean }
+  | { kind: 'rep'; from: number; to: number; rep: DRS_MSG_GETCHGREPLY_V6; opts: PullOptions; ext?: boolean };
 
 /** What happened on the wire and in the DCs, for the property's statistics. */
 export interface SimStats {
@@ -425,13 +496,29 @@ export interface SimStats {
   fixups: number;
   chunks: number;
   restarts: number;
+  /** RID blocks received from the RID Master */
+  ridBlocks: number;
+  /** RID_ALLOC requests refused or answered with a block already given */
+  ridRefusals: number;
 }
 
 export class Network {
   queue: Message[] = [];
   /** DCs cut off from the others (a partition): messages across the cut are lost */
   cut = new Set<number>();
-  stats: SimStats = { delivered: 0, dropped: 0, duplicated: 0, stale: 0, retries: 0, fixups: 0, chunks: 0, restarts: 0 };
+  stats: SimStats = { delivered: 0, dropped: 0, duplicated: 0, stale: 0, retries: 0, fixups: 0, chunks: 0, restarts: 0, ridBlocks: 0, ridRefusals: 0 };
+
+  /** dc asks `master` for a RID block (RID_ALLOC over GetNCChanges, MS-DRSR 4.1.10.4.3). */
+  requestRids(dc: number, master = 0): void {
+    const d = this.dcs[dc]!;
+    const m = this.dcs[master]!;
+    const r = d.store.reader;
+    const mgr = r.childByName(this.nc.name.Guid, 'RID Manager$');
+    if (!mgr) return;
+    const rs = new Writer(d, this.nc).ridSet();
+    const req = ridAllocRequest(d.ctx, { Guid: Buffer.from(mgr), StringName: '' }, m.invocationId, rs?.state.allocationPool);
+    this.queue.push({ kind: 'req', from: dc, to: master, req, opts: {}, ext: true });
+  }
 
   constructor(
     readonly dcs: SimDC[],
@@ -472,12 +559,21 @@ export class Network {
     this.stats.delivered++;
     if (msg.kind === 'req') {
       const s = this.dcs[msg.to]!;
-      this.queue.push({ kind: 'rep', from: msg.to, to: msg.from, rep: getNCChanges(s.ctx, s.store.reader, msg.req), opts: msg.opts });
+      const rep = msg.ext ? serveGetNCChanges(s.ctx, msg.req) : getNCChanges(s.ctx, s.store.reader, msg.req);
+      this.queue.push({ kind: 'rep', from: msg.to, to: msg.from, rep, opts: msg.opts, ...(msg.ext ? { ext: true } : {}) });
       return 0;
     }
     const d = this.dcs[msg.to]!;
     const s = this.dcs[msg.from]!;
     const res = handleReply(d.ctx, msg.rep, msg.opts);
+    if (msg.ext) {
+      if (res.kind === 'applied') {
+        if (res.outcome.objects > 0) this.stats.ridBlocks++;
+        return res.outcome.objects;
+      }
+      this.stats.ridRefusals++;
+      return 0;
+    }
     if (res.kind === 'stale') this.stats.stale++;
     if (res.kind === 'retry') {
       this.stats.retries++;

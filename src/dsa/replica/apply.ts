@@ -52,6 +52,8 @@ export interface ApplyOptions {
    * is kept naming it, as a phantom reference would (MS-ADTS 3.1.1.1.6 references to objects of other NCs).
    */
   getTgt?: boolean;
+  /** the reply of an extended operation (RID_ALLOC …): applied, but no watermark or UTD vector moves (MS-DRSR 4.1.10.1.3) */
+  extendedOp?: boolean;
 }
 
 /** Applies one reply in `w` (the caller's one transaction for the chunk). Throws DsError to abandon it. */
@@ -64,6 +66,7 @@ export function processGetNCChangesReply(ctx: ReplicaContext, w: WriteTxn, reply
   for (const v of reply.rgValues) if (a.value(v)) out.values++;
   out.fixups = a.fixups;
   out.tookUsn = port.changedAnything;
+  if (opts.extendedOp) return out;
 
   // the watermark and, at the end of the cycle, the UTD vector: in this transaction, so they
   // advance with the commit of the chunk and never after a partial one

@@ -5,7 +5,7 @@ import type { ReadTxn, Store } from '../../store/store.js';
 import type { Clock } from '../../util/time.js';
 import type { DnDeriver } from '../names.js';
 import type { LifecycleAttributes } from '../model/lifecycle.js';
-import type { AttributeMetaInfo } from '../model/update.js';
+import type { AttributeMetaInfo, UpdatePort } from '../model/update.js';
 
 export interface ReplicaAttribute extends AttributeMetaInfo {
   /** even linkID of a forward link attribute */
@@ -20,6 +20,14 @@ export interface ReplicaSchema {
   lifecycle: LifecycleAttributes;
   /** objectSid's ATTRTYP (DSNAME.Sid of replicated objects) */
   objectSid?: number;
+  /** the attributes of RID pools (MS-ADTS 6.1.5.3) and of the FSMO role owner */
+  rid?: {
+    rIDAvailablePool: AttributeMetaInfo;
+    rIDAllocationPool: AttributeMetaInfo;
+    rIDPreviousAllocationPool: AttributeMetaInfo;
+    rIDNextRID: AttributeMetaInfo;
+    fSMORoleOwner: AttributeMetaInfo;
+  };
 }
 
 export interface ReplicaContext {
@@ -33,4 +41,11 @@ export interface ReplicaContext {
   clock: Clock;
   /** the NC's Deleted Objects container (MS-ADTS 6.1.1.4.2) and LostAndFound container (MS-ADTS 6.1.1.4.1) */
   containers(r: ReadTxn, nc: Buffer): { deletedObjects?: Buffer; lostAndFound?: Buffer };
+  /** RID pools: where the domain keeps them (absent on a DC that serves no RID_ALLOC) */
+  rid?: {
+    /** the RID Set of the DC whose nTDSDSA objectGUID is `dsa` (in the NC of the RID Manager$ object `manager`), made by update `u` when missing; undefined for an unknown DC */
+    ridSetOf(u: UpdatePort, dsa: Buffer, manager: Buffer): Buffer | undefined;
+    /** RIDs per block (MS-ADTS 6.1.5.3: 500) */
+    blockSize?: number;
+  };
 }

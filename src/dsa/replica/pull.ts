@@ -9,7 +9,7 @@ import { DsError, DsWin32 } from '../model/ds-error.js';
 import { processGetNCChangesReply, validateReply, type ApplyOutcome } from './apply.js';
 import type { ReplicaContext } from './context.js';
 import { readReplicaState } from './state.js';
-import { DRS_GET_TGT, DrsOptions, ZERO_USN_VECTOR, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10, type DSNAME } from './types.js';
+import { DRS_GET_TGT, DrsOptions, EXOP_FSMO_REQ_RID_ALLOC, ExopErr, ZERO_USN_VECTOR, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10, type DSNAME } from './types.js';
 
 export interface PullOptions {
   cMaxObjects?: number;
@@ -48,6 +48,38 @@ export type ReplyResult =
   | { kind: 'retry'; getAnc: boolean; getTgt: boolean; error: DsError }
   | { kind: 'failed'; error: number; cause?: unknown };
 
+/**
+ * The request for a new RID block (MS-DRSR 4.1.10.4.3 PerformExtendedOpRequestMsg with
+ * EXOP_FSMO_REQ_RID_ALLOC): pNC is the RID Manager$ object, liFsmoInfo this DC's current
+ * rIDAllocationPool.
+ */
+export function ridAllocRequest(ctx: ReplicaContext, ridManager: DSNAME, srcInvocationId: Buffer, currentPool: bigint | undefined): DRS_MSG_GETCHGREQ_V10 {
+  return {
+    uuidDsaObjDest: ctx.serverGuid,
+    uuidInvocIdSrc: srcInvocationId,
+    pNC: ridManager,
+    usnvecFrom: { ...ZERO_USN_VECTOR },
+    pUpToDateVecDest: null,
+    ulFlags: DrsOptions.DRS_WRIT_REP,
+    cMaxObjects: 0,
+    cMaxBytes: 0,
+    ulExtendedOp: EXOP_FSMO_REQ_RID_ALLOC,
+    liFsmoInfo: currentPool ?? 0n,
+    ulMoreFlags: 0,
+  };
+}
+
+/** An extended operation's reply: on success its objects are applied, without touching repsFrom or the UTD vector. */
+function extendedReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6): ReplyResult {
+  if (reply.ulExtendedRet !== ExopErr.EXOP_ERR_SUCCESS) return { kind: 'failed', error: reply.ulExtendedRet };
+  try {
+    const outcome = ctx.store.writeSync((w) => processGetNCChangesReply(ctx, w, reply, { extendedOp: true, getTgt: true }));
+    return { kind: 'applied', outcome, more: false };
+  } catch (e) {
+    return { kind: 'failed', error: e instanceof DsError ? e.win32 : DsWin32.ERROR_DS_DRA_INTERNAL_ERROR, cause: e };
+  }
+}
+
 /** Handles a reply: one synchronous store transaction for the whole chunk. */
 export function handleReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions = {}): ReplyResult {
   if (reply.dwDRSError !== 0) return { kind: 'failed', error: reply.dwDRSError };
@@ -60,6 +92,7 @@ export function handleReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, 
   const st = readReplicaState(ctx.store.reader, reply.pNC.Guid);
   const rf = st.repsFrom.find((x) => x.uuidDsa.equals(reply.uuidDsaObjSrc));
   const from = rf && rf.uuidInvocId.equals(reply.uuidInvocIdSrc) ? rf.usnvec.usnHighObjUpdate : 0;
+  if (reply.ulExtendedRet !== 0) return extendedReply(ctx, reply);
   if (reply.usnvecFrom.usnHighObjUpdate !== from) return { kind: 'stale' };
   try {
     const outcome = ctx.store.writeSync((w) => processGetNCChangesReply(ctx, w, reply, { getTgt: !!asked.getTgt }));

@@ -13,5 +13,6 @@ export function replicaSchemaOf(b: SchemaBinding): ReplicaSchema {
     idOf: (type) => b.attr(type)?.id,
     lifecycle: { isDeleted: A('isDeleted'), isRecycled: A('isRecycled'), name: A('name'), lastKnownParent: A('lastKnownParent'), lastKnownRdn: A('msDS-LastKnownRDN') },
     objectSid: A('objectSid').id,
+    rid: { rIDAvailablePool: A('rIDAvailablePool'), rIDAllocationPool: A('rIDAllocationPool'), rIDPreviousAllocationPool: A('rIDPreviousAllocationPool'), rIDNextRID: A('rIDNextRID'), fSMORoleOwner: A('fSMORoleOwner') },
   };
 }

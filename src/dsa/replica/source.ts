@@ -140,7 +140,7 @@ function sourceUtd(ctx: ReplicaContext, r: ReadTxn, nc: Buffer, walkedTo: number
   return { dwVersion: 2, dwReserved1: 0, rgCursors: cursors };
 }
 
-function entryOf(ctx: ReplicaContext, r: ReadTxn, c: ObjectChange): REPLENTINFLIST {
+export function entryOf(ctx: ReplicaContext, r: ReadTxn, c: ObjectChange): REPLENTINFLIST {
   const sidAttr = ctx.schema.objectSid;
   const sid = sidAttr === undefined ? undefined : (c.rec.attrs.find((a) => a.id === sidAttr)?.values[0] as Buffer | undefined);
   return {

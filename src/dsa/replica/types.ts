@@ -110,8 +110,23 @@ export interface DRS_MSG_GETCHGREQ_V10 {
   cMaxObjects: number;
   cMaxBytes: number;
   ulExtendedOp: number;
+  /** extended operations: for EXOP_FSMO_REQ_RID_ALLOC the client's current rIDAllocationPool (MS-DRSR 4.1.10.4.3) */
+  liFsmoInfo?: bigint;
   ulMoreFlags: number;
 }
+
+/** MS-DRSR 4.1.10.2.22 EXOP_REQ codes (those the engine serves). */
+export const EXOP_FSMO_REQ_RID_ALLOC = 0x2;
+/** MS-DRSR 4.1.10.2.21 EXOP_ERR codes. */
+export const ExopErr = {
+  EXOP_ERR_SUCCESS: 0x1,
+  EXOP_ERR_UNKNOWN_OP: 0x2,
+  EXOP_ERR_FSMO_NOT_OWNER: 0x3,
+  EXOP_ERR_UPDATE_ERR: 0x4,
+  EXOP_ERR_UNKNOWN_CALLER: 0x6,
+  EXOP_ERR_RID_ALLOC: 0x7,
+  EXOP_ERR_PARAM_ERR: 0x10,
+} as const;
 
 /** MS-DRSR 4.1.10.2.16 ulMoreFlags of V10. */
 export const DRS_GET_TGT = 0x1;
