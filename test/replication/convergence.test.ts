@@ -93,6 +93,9 @@ async function run(s: { dcs: number; cMaxObjects: number; cmds: Cmd[] }, stats?:
   const net = new Network(dcs, nc, s.cMaxObjects);
   // every DC starts with a full replica of the NC, pulled from DC0 (a join)
   for (let d = 1; d < dcs.length; d++) net.fullCycle(d, 0);
+  // and a first RID block from the RID Master (DC0), as a joining DC asks for one
+  for (let d = 0; d < dcs.length; d++) net.requestRids(d);
+  net.drain();
   const dc = (n: number) => dcs[n % dcs.length]!;
   const w = (n: number) => new Writer(dc(n), nc);
   for (const c of s.cmds) {
