@@ -39,7 +39,7 @@ function forest(n = 3, cMaxObjects = 0, o: { rids?: boolean } = {}): { dcs: SimD
 
 const request = (dst: SimDC, src: SimDC, nc: SimNC, o: { cMaxObjects?: number; getAnc?: boolean; getTgt?: boolean } = {}) => nextRequest(dst.ctx, dst.store.reader, nc.name, src.store.dc.serverGuid, src.invocationId, o);
 
-test('a replicated update keeps the originating stamp and gets a local usnLocal; replaying the chunk changes nothing and takes no USN', () => {
+test('a replicated update keeps the originating stamp and gets a local usnLocal; replaying the chunk changes nothing and takes no USN', async () => {
   const { dcs, nc } = forest();
   const [d0, d1] = dcs as [SimDC, SimDC];
   const b = find(d0, nc, 'B')!.guid;
@@ -66,6 +66,12 @@ test('a replicated update keeps the originating stamp and gets a local usnLocal;
   const fresh = d1.store.writeSync((w) => processGetNCChangesReply(d1.ctx, w, getNCChanges(d0.ctx, d0.store.reader, request(d1, d0, nc))));
   assert.equal(fresh.tookUsn, true);
   assert.equal(d1.store.dc.usn, usn + 1);
+  // the asynchronous form (a serving DC's: Store.write) applies the same way
+  const { handleReplyAsync } = await import('../../src/dsa/replica/pull.js');
+  assert.ok(new Writer(d0, nc).modifyObj(b, 'async'));
+  const res2 = await handleReplyAsync(d1.ctx, getNCChanges(d0.ctx, d0.store.reader, request(d1, d0, nc)));
+  assert.equal(res2.kind, 'applied');
+  assert.deepEqual(d1.store.reader.getObject(b)!.attrs.find((a) => a.id === S.id.description)!.values, ['async']);
 });
 
 test('a child that arrives before its parent abandons the whole chunk (no USN, no watermark) and is fetched again with DRS_GET_ANC', () => {

@@ -4,7 +4,7 @@
 // that needs a missing parent or link target is abandoned whole and asked for again with
 // DRS_GET_ANC / DRS_GET_TGT. The transport (TLS between forestd DCs, an in-memory faulty
 // one in the simulator, DCE/RPC later) only carries the two messages.
-import type { ReadTxn } from '../../store/store.js';
+import type { ReadTxn, WriteTxn } from '../../store/store.js';
 import { DsError, DsWin32 } from '../model/ds-error.js';
 import { processGetNCChangesReply, validateReply, type ApplyOutcome } from './apply.js';
 import type { ReplicaContext } from './context.js';
@@ -69,19 +69,8 @@ export function ridAllocRequest(ctx: ReplicaContext, ridManager: DSNAME, srcInvo
   };
 }
 
-/** An extended operation's reply: on success its objects are applied, without touching repsFrom or the UTD vector. */
-function extendedReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6): ReplyResult {
-  if (reply.ulExtendedRet !== ExopErr.EXOP_ERR_SUCCESS) return { kind: 'failed', error: reply.ulExtendedRet };
-  try {
-    const outcome = ctx.store.writeSync((w) => processGetNCChangesReply(ctx, w, reply, { extendedOp: true, getTgt: true }));
-    return { kind: 'applied', outcome, more: false };
-  } catch (e) {
-    return { kind: 'failed', error: e instanceof DsError ? e.win32 : DsWin32.ERROR_DS_DRA_INTERNAL_ERROR, cause: e };
-  }
-}
-
-/** Handles a reply: one synchronous store transaction for the whole chunk. */
-export function handleReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions = {}): ReplyResult {
+/** What the reply asks for before its transaction: a result now, or the transaction to run and how to read its failure. */
+function prepare(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions): ReplyResult | { body: (w: WriteTxn) => ApplyOutcome; more: boolean; ext: boolean } {
   if (reply.dwDRSError !== 0) return { kind: 'failed', error: reply.dwDRSError };
   try {
     validateReply(reply);
@@ -89,20 +78,45 @@ export function handleReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, 
   } catch (e) {
     return { kind: 'failed', error: e instanceof DsError ? e.win32 : DsWin32.ERROR_DS_DRA_INVALID_PARAMETER };
   }
+  // an extended operation's reply: its objects are applied, without touching repsFrom or the UTD vector
+  if (reply.ulExtendedRet !== 0) {
+    if (reply.ulExtendedRet !== ExopErr.EXOP_ERR_SUCCESS) return { kind: 'failed', error: reply.ulExtendedRet };
+    return { body: (w) => processGetNCChangesReply(ctx, w, reply, { extendedOp: true, getTgt: true }), more: false, ext: true };
+  }
   const st = readReplicaState(ctx.store.reader, reply.pNC.Guid);
   const rf = st.repsFrom.find((x) => x.uuidDsa.equals(reply.uuidDsaObjSrc));
   const from = rf && rf.uuidInvocId.equals(reply.uuidInvocIdSrc) ? rf.usnvec.usnHighObjUpdate : 0;
-  if (reply.ulExtendedRet !== 0) return extendedReply(ctx, reply);
   if (reply.usnvecFrom.usnHighObjUpdate !== from) return { kind: 'stale' };
+  return { body: (w) => processGetNCChangesReply(ctx, w, reply, { getTgt: !!asked.getTgt }), more: reply.fMoreData, ext: false };
+}
+
+function failure(e: unknown, asked: PullOptions, ext: boolean): ReplyResult {
+  if (!ext && e instanceof DsError && e.win32 === DsWin32.ERROR_DS_DRA_MISSING_PARENT && !asked.getAnc) return { kind: 'retry', getAnc: true, getTgt: !!asked.getTgt, error: e };
+  if (!ext && e instanceof DsError && e.win32 === DsWin32.ERROR_DS_DRA_RECYCLED_TARGET && !asked.getTgt) return { kind: 'retry', getAnc: !!asked.getAnc, getTgt: true, error: e };
+  if (e instanceof DsError) return { kind: 'failed', error: e.win32 };
+  // anything else the reply made the store refuse (a name the DN index cannot take, …): the
+  // chunk is abandoned like any other failure and the cycle reports it
+  return { kind: 'failed', error: DsWin32.ERROR_DS_DRA_INTERNAL_ERROR, cause: e };
+}
+
+/** Handles a reply: one synchronous store transaction for the whole chunk. */
+export function handleReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions = {}): ReplyResult {
+  const p = prepare(ctx, reply, asked);
+  if ('kind' in p) return p;
   try {
-    const outcome = ctx.store.writeSync((w) => processGetNCChangesReply(ctx, w, reply, { getTgt: !!asked.getTgt }));
-    return { kind: 'applied', outcome, more: reply.fMoreData };
+    return { kind: 'applied', outcome: ctx.store.writeSync(p.body), more: p.more };
   } catch (e) {
-    if (e instanceof DsError && e.win32 === DsWin32.ERROR_DS_DRA_MISSING_PARENT && !asked.getAnc) return { kind: 'retry', getAnc: true, getTgt: !!asked.getTgt, error: e };
-    if (e instanceof DsError && e.win32 === DsWin32.ERROR_DS_DRA_RECYCLED_TARGET && !asked.getTgt) return { kind: 'retry', getAnc: !!asked.getAnc, getTgt: true, error: e };
-    if (e instanceof DsError) return { kind: 'failed', error: e.win32 };
-    // anything else the reply made the store refuse (a name the DN index cannot take, …): the
-    // chunk is abandoned like any other failure and the cycle reports it
-    return { kind: 'failed', error: DsWin32.ERROR_DS_DRA_INTERNAL_ERROR, cause: e };
+    return failure(e, asked, p.ext);
+  }
+}
+
+/** As handleReply, in one asynchronous store transaction (Store.write: group commit, flushed before it resolves). */
+export async function handleReplyAsync(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions = {}): Promise<ReplyResult> {
+  const p = prepare(ctx, reply, asked);
+  if ('kind' in p) return p;
+  try {
+    return { kind: 'applied', outcome: await ctx.store.write(p.body), more: p.more };
+  } catch (e) {
+    return failure(e, asked, p.ext);
   }
 }
