@@ -17,12 +17,18 @@ usage:
       Create a new forest (schema, configuration and domain NCs) and this DC's objects in DIR.
       Without --admin-password a strong password is generated, printed once and kept in
       DIR/admin-password (mode 0600).
-  forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N] [--cldap-port N]
+  forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N] [--cldap-port N] [--repl-port N]
       Serve the directory in DIR over LDAP, and answer the LDAP ping over CLDAP (UDP) on
-      --cldap-port (default: the LDAP port's number, as AD uses 389 for both).
+      --cldap-port (default: the LDAP port's number, as AD uses 389 for both); with --repl-port,
+      also the DRS replication listener.
+      --ldap-enforce-channel-binding 0|1|2 as AD's LdapEnforceChannelBinding: NTLM binds over
+      TLS check the client's channel binding never (0), when sent (1, default), always (2).
   forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
       Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
       found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
+  forestd repl show --data DIR [--json]
+      This DC's replication partners per naming context (last success, last result, USNs) and
+      its up-to-dateness vectors, as repadmin /showrepl and /showutdvec show them.
   forestd start [--data DIR]
       Provision the default forest (${DEFAULTS.realm}) into DIR (default ./${DEFAULTS.dataDir}) on
       first run, then serve it on ${DEFAULTS.host}:${DEFAULTS.ldapPort} (LDAP).
@@ -59,6 +65,15 @@ export async function main(argv: string[]): Promise<number> {
         if (!values.data) throw new UsageError('dns-records needs --data');
         if (values.address !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(values.address)) throw new UsageError(`--address must be an IPv4 address, not ${JSON.stringify(values.address)}`);
         await dnsRecordsCommand({ data: resolve(values.data), address: values.address, ldapPort: port(values['ldap-port'], 389, 'ldap-port'), gcPort: port(values['gc-port'], 3268, 'gc-port') });
+        return 0;
+      }
+      case 'repl': {
+        const [sub, ...args] = rest;
+        if (sub !== 'show') throw new UsageError(`unknown repl command ${JSON.stringify(sub ?? '')} (known: show)`);
+        const { values } = parseArgs({ args, options: { data: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+        if (!values.data) throw new UsageError('repl show needs --data');
+        const { replShowCommand } = await import('./repl-show.js');
+        await replShowCommand({ data: resolve(values.data), json: values.json === true });
         return 0;
       }
       case 'start': {
@@ -99,7 +114,9 @@ const serveOptions = {
   'ldaps-port': { type: 'string' },
   'gc-port': { type: 'string' },
   'gcs-port': { type: 'string' },
+  'repl-port': { type: 'string' },
   'cldap-port': { type: 'string' },
+  'ldap-enforce-channel-binding': { type: 'string' },
 } as const;
 
 function port(v: string | undefined, def: number, name: string): number {
@@ -109,8 +126,10 @@ function port(v: string | undefined, def: number, name: string): number {
   return n;
 }
 
-function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string }) {
+function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'ldap-enforce-channel-binding'?: string; 'repl-port'?: string }) {
   const ldapPort = port(values['ldap-port'], DEFAULTS.ldapPort, 'ldap-port');
+  const cbt = values['ldap-enforce-channel-binding'] ?? '1';
+  if (cbt !== '0' && cbt !== '1' && cbt !== '2') throw new UsageError(`--ldap-enforce-channel-binding must be 0, 1 or 2, not ${JSON.stringify(cbt)}`);
   return {
     data: resolve(values.data!),
     host: values.host ?? DEFAULTS.host,
@@ -119,6 +138,8 @@ function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: str
     ldapsPort: values['ldaps-port'] === undefined ? DEFAULTS.ldapsPort : port(values['ldaps-port'], 0, 'ldaps-port'),
     gcPort: values['gc-port'] === undefined ? DEFAULTS.gcPort : port(values['gc-port'], 0, 'gc-port'),
     gcsPort: values['gcs-port'] === undefined ? DEFAULTS.gcsPort : port(values['gcs-port'], 0, 'gcs-port'),
+    enforceChannelBinding: Number(cbt) as 0 | 1 | 2,
+    ...(values['repl-port'] === undefined ? {} : { replPort: port(values['repl-port'], 0, 'repl-port') }),
   };
 }
 

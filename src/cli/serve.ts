@@ -11,6 +11,8 @@ import { hasOpenSslConfig, reexecWithOpenSslConfig } from './openssl.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
 import { collectGarbage } from '../dsa/garbage-collection.js';
+import type { DrsTlsListener } from '../drs/transport/tls.js';
+import { subscribe } from 'node:diagnostics_channel';
 
 export interface ServeSettings {
   data: string;
@@ -19,8 +21,12 @@ export interface ServeSettings {
   ldapsPort: number;
   gcPort: number;
   gcsPort: number;
+  /** the DRS replication listener's port (forestd's TLS transport); none when undefined */
+  replPort?: number;
   /** CLDAP (UDP) port for the LDAP ping (MS-ADTS 6.3.3); AD answers on 389, the LDAP port's number */
   cldapPort: number;
+  /** AD's LdapEnforceChannelBinding: 0 never check, 1 check when the client sends one, 2 require it (on TLS) */
+  enforceChannelBinding?: 0 | 1 | 2;
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
@@ -32,7 +38,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   let server: LdapServer | undefined;
   const policies = resolvePolicies();
   const service = new DsaService(dir, {
-    searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn },
+    searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn, MaxResultSetSize: policies.MaxResultSetSize },
     ldapPolicies: () => [...SUPPORTED_LDAP_POLICIES],
     supportedExtensions: () => server?.supportedExtensions ?? [...service.supportedExtensions],
   });
@@ -42,8 +48,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     { host: s.host, port: s.gcPort, globalCatalog: true, name: 'gc' },
     { host: s.host, port: s.gcsPort, tls: true, globalCatalog: true, name: 'gc-tls' },
   ];
-  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info') });
+  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding });
   const bound = await server.listen();
+  if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
   const cldap = new CldapServer({ directory: service, host: s.host, port: s.cldapPort, maxQueryDuration: policies.MaxQueryDuration, logger: stderrLogger('info') });
   let cldapBound: { address: string; port: number };
   try {
@@ -52,6 +59,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     await server.close();
     throw e;
   }
+  const drs = s.replPort === undefined ? undefined : await startDrs(dir, s.host, s.replPort, tls);
   // background work of the DSA: link batches left by a delete before a restart (MS-ADTS 3.1.1.1.16),
   // and deleted-objects whose lifetime ended becoming recycled-objects (3.1.1.1.5.1), hourly
   void resumeDelayedLinks(dir).catch((e: unknown) => console.error('forestd: delayed link processing failed:', e));
@@ -67,6 +75,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     const host = b.family === 'IPv6' ? `[${b.address}]` : b.address;
     console.log(`listening ${b.name} ${b.tls ? 'ldaps' : 'ldap'}://${host}:${b.port}`);
   }
+  if (drs) console.log(`listening drs drs://${drs.address.includes(':') ? `[${drs.address}]` : drs.address}:${drs.port}`);
   console.log(`listening cldap udp://${cldapBound.address}:${cldapBound.port}`);
   const ldap = bound.find((b) => b.name === 'ldap')!;
   console.log(`forestd: serving ${f.realm} (${f.domainDN}) as ${f.dnsHostName}`);
@@ -84,8 +93,41 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     }
   });
   clearInterval(recycler);
+  await drs?.listener.close();
   await cldap.close();
   await server.close();
   await delayedLinksIdle(dir);
   await dir.close();
+}
+
+/**
+ * The DRS listener (src/drs): IDL_DRSBind, IDL_DRSGetNCChanges, … as NDR stubs over TLS, the
+ * peers authenticated by their machine accounts (src/drs/transport/auth.ts).
+ */
+async function startDrs(dir: Directory, host: string, port: number, material: { cert: string | Buffer; key: string | Buffer }): Promise<{ listener: DrsTlsListener; address: string; port: number }> {
+  const [{ DrsServer }, { DrsTlsListener }, { drsHandlersFor }, { ensureMachinePassword, machineAccountCredentials }] = await Promise.all([
+    import('../drs/server.js'),
+    import('../drs/transport/tls.js'),
+    import('../drs/handlers.js'),
+    import('../drs/machine-account.js'),
+  ]);
+  await ensureMachinePassword(dir);
+  const listener = new DrsTlsListener({
+    server: new DrsServer(drsHandlersFor(dir)),
+    credentials: machineAccountCredentials(dir),
+    tls: material,
+    onError: (e, peer) => console.error(`forestd: drs connection from ${peer}: ${e.message}`),
+  });
+  const a = await listener.listen(host, port);
+  return { listener, address: a.address, port: a.port };
+}
+
+/**
+ * FORESTD_TEST_HOOKS=1: events the integration tests wait on (instead of sleeping), one line on
+ * stdout each: `hook <channel> <json>`.
+ */
+function testHooks(): void {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure']) {
+    subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
+  }
 }

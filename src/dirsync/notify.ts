@@ -20,6 +20,10 @@ import { ReadContext, type ObjectView } from '../dsa/object-view.js';
 import type { AttrInfo } from '../dsa/schema-binding.js';
 import type { Store } from '../store/store.js';
 import type { StoredValue } from '../schema/syntaxes/syntax.js';
+import { channel } from 'node:diagnostics_channel';
+
+/** `{ event: 'subscribe' | 'unsubscribe', session }` as a notification search starts or stops listening. */
+export const notifyChannel = channel('forestd:dirsync:notify');
 
 /** MS-ADTS 3.1.1.3.4.6 MaxNotificationPerConn default */
 export const MAX_NOTIFICATION_PER_CONN = 5;
@@ -196,12 +200,14 @@ export async function notificationSearch(dir: Directory, req: SearchRequest, ctx
       if (done) return;
       done = true;
       hub.remove(sub);
+      if (notifyChannel.hasSubscribers) notifyChannel.publish({ event: 'unsubscribe', session: ctx.session.id });
       ctx.signal.removeEventListener('abort', onAbort);
       sub.wake?.();
       how();
     }
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     hub.add(sub);
+    if (notifyChannel.hasSubscribers) notifyChannel.publish({ event: 'subscribe', session: ctx.session.id });
 
     // the sender: one entry at a time, at the client's pace
     void (async () => {

@@ -22,6 +22,7 @@ import { dedupe, groupAttributes, linkParts, toStored } from './values.js';
 import { applySecurityPrincipalRules } from './principals.js';
 import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/password.js';
 import { checkControls } from './controls.js';
+import { applySiteObjectRules } from './site-objects.js';
 import { sddlToBinary } from '../security/sddl.js';
 import { screenAddAttributes } from './add-request-attributes.js';
 import { checkFsmoRoleOwner } from './sam/fsmo-role-owner.js';
@@ -141,7 +142,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
     if (!opts.system) {
       const parentClasses = ((parentRec.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[]).map((oid) => snap.classByOid(oid)?.lDAPDisplayName.toLowerCase());
       const poss = [...cinfo.possSuperiors].map((x) => x.toLowerCase());
-      if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.namingViolation(place, `a ${structural.lDAPDisplayName} cannot be created under this parent (possSuperiors)`);
+      if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.illegalSuperior(place, `a ${structural.lDAPDisplayName} cannot be created under this parent (possSuperiors)`);
     }
     if (parentRec.attrs.find((a) => a.id === A('isDeleted').id)?.values[0] === true) throw AdError.unwillingToPerform(place, 'the parent is deleted');
   } else {
@@ -172,6 +173,8 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   }
   values.set(obj.rdnType, [obj.rdnValue]);
   values.set(A('name'), [obj.rdnValue]);
+  // the sites tree: systemFlags by class, subnet names (MS-ADTS 3.1.1.5.2.3, site-objects.ts)
+  if (!opts.system) applySiteObjectRules(schema, structural.lDAPDisplayName, obj.rdnValue, values, place);
 
 
   // defaults every object gets

@@ -41,6 +41,8 @@ export interface Session {
   readonly saslLayer?: 'none' | 'sign' | 'seal';
   /** RFC 5929 tls-server-end-point hash of this server's certificate, when the connection is TLS (for channel binding) */
   readonly tlsServerEndPoint?: Buffer | undefined;
+  /** NTLM binds on this TLS connection must carry channel bindings (LdapEnforceChannelBinding 2) */
+  readonly channelBindingRequired?: boolean;
   /** the DSA's state between the requests of a multi-request bind (SASL GSS-SPNEGO, Sicily NTLM) */
   bindState?: unknown;
   /** the address the client reached (for the LDAP ping's DcSockAddr, MS-ADTS 6.3.1.9) */

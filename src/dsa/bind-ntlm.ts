@@ -6,6 +6,7 @@ import type { BindResult, Identity, OperationContext, Session } from './api.js';
 import type { Directory } from './directory.js';
 import { AdError } from './errors.js';
 import { BadProof, findAccount, logon } from './bind.js';
+import { fileTimeNow } from './lockout.js';
 import { NtlmAcceptor, NtlmError, tlsServerEndPointBindings, type NtlmContext } from '../security/ntlm/index.js';
 import { NegState, NTLMSSP_OID, SpnegoError, decodeInitiatorToken, encodeNegTokenResp } from '../security/spnego.js';
 
@@ -31,6 +32,8 @@ interface NtlmBindState {
   /** SPNEGO: the initiator's MechTypeList DER, covered by both mechListMICs */
   mechTypesDer?: Buffer;
   negotiated: boolean;
+  /** NTLMSSP was the first of the initiator's mechTypes */
+  preferred?: boolean;
 }
 
 function stateOf(session: Session, kind: NtlmBindState['kind']): NtlmBindState | undefined {
@@ -42,10 +45,13 @@ function newAcceptor(dir: Directory, session: Session): NtlmAcceptor {
   const f = dir.forest;
   const opts: ConstructorParameters<typeof NtlmAcceptor>[0] = {
     names: { netbiosDomain: f.netbios.toUpperCase(), netbiosComputer: f.hostname.toUpperCase(), dnsDomain: f.realm, dnsComputer: f.dnsHostName, dnsTree: f.realm },
-    now: () => BigInt(Date.now()) * 10_000n + 116_444_736_000_000_000n,
+    now: () => fileTimeNow(dir),
   };
   // RFC 5929 tls-server-end-point, checked when the client sends MsvAvChannelBindings
-  if (session.tlsServerEndPoint) opts.channelBindings = tlsServerEndPointBindings(session.tlsServerEndPoint);
+  if (session.tlsServerEndPoint) {
+    opts.channelBindings = tlsServerEndPointBindings(session.tlsServerEndPoint);
+    if (session.channelBindingRequired) opts.requireChannelBindings = true;
+  }
   return new NtlmAcceptor(opts);
 }
 
@@ -91,12 +97,7 @@ async function authenticate(dir: Directory, acc: NtlmAcceptor, token: Buffer, pl
     r.done();
   }
   if (!guid) {
-    // verify() against nothing: the same refusal as a wrong password, and the same work
-    try {
-      acc.verify(undefined);
-    } catch {
-      /* expected */
-    }
+    // an unknown account is refused exactly like a wrong password, so names cannot be probed
     throw AdError.securityContextError(place, SEC_E_LOGON_DENIED, '52e');
   }
   try {
@@ -130,15 +131,16 @@ export async function saslSpnegoBind(dir: Directory, credentials: Buffer | undef
       session.bindState = undefined;
       // only NTLMSSP is offered (supportedSASLMechanisms lists GSS-SPNEGO for it alone)
       if (!tok.mechTypes.includes(NTLMSSP_OID)) throw AdError.securityContextError(place, SEC_E_INVALID_TOKEN, '0');
-      const state: NtlmBindState = { kind: 'spnego', acceptor: newAcceptor(dir, session), mechTypesDer: tok.mechTypesDer, negotiated: false };
+      const state: NtlmBindState = { kind: 'spnego', acceptor: newAcceptor(dir, session), mechTypesDer: tok.mechTypesDer, negotiated: false, preferred: tok.mechTypes[0] === NTLMSSP_OID };
       session.bindState = state;
       if (tok.mechTypes[0] === NTLMSSP_OID && tok.mechToken) {
         state.negotiated = true;
         const challenge = state.acceptor.negotiate(tok.mechToken);
         return { identity: null, saslBindInProgress: true, serverSaslCreds: encodeNegTokenResp({ negState: NegState.acceptIncomplete, supportedMech: NTLMSSP_OID, responseToken: challenge }) };
       }
-      // the optimistic token is for another mechanism: pick NTLMSSP and ask for its first token (RFC 4178 3.2 (e))
-      return { identity: null, saslBindInProgress: true, serverSaslCreds: encodeNegTokenResp({ negState: NegState.acceptIncomplete, supportedMech: NTLMSSP_OID }) };
+      // the optimistic token is for another mechanism: pick NTLMSSP and ask for its first token;
+      // a choice other than the initiator's first needs the MIC exchange (RFC 4178 3.2 (e), 4.2.2 request-mic)
+      return { identity: null, saslBindInProgress: true, serverSaslCreds: encodeNegTokenResp({ negState: state.preferred ? NegState.acceptIncomplete : NegState.requestMic, supportedMech: NTLMSSP_OID }) };
     }
     const state = stateOf(session, 'spnego');
     if (!state || !tok.responseToken) throw invalidToken(place);
@@ -154,6 +156,8 @@ export async function saslSpnegoBind(dir: Directory, credentials: Buffer | undef
     if (sec) {
       // RFC 4178 5: each side's MIC over the initiator's MechTypeList, with the mechanism's GSS_GetMIC
       if (tok.mechListMIC) sec.verify(state.mechTypesDer!, tok.mechListMIC);
+      // NTLMSSP was not the initiator's first choice: the MIC is what protects that choice (RFC 4178 5)
+      else if (!state.preferred) throw invalidToken(place);
       resp.mechListMIC = sec.sign(state.mechTypesDer!);
       // with an NTLM MIC in the exchange, both ends restart their RC4 handles (not their sequence
       // numbers, which go on from the MICs') once the mechListMICs are done, as Windows and Samba do

@@ -26,9 +26,14 @@ export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | 
   const deleted = A('isDeleted');
   const lookup = (attr: string, value: string): Buffer | undefined => {
     const info = A(attr);
-    // a tombstone keeps its sAMAccountName (MS-ADTS 3.1.1.5.5.1.1): the index may name deleted
+    // a tombstone keeps its sAMAccountName (MS-ADTS 3.1.1.5.5.6.1): the index may name deleted
     // objects before the live one, so each hit is checked against the directory
     for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(value)))) {
+      // every tombstone has a delete-mangled RDN (MS-ADTS 3.1.1.5.5.6.1), read from the record
+      // header; only such objects need their isDeleted looked at
+      const h = r.getHeader(g);
+      if (!h) continue;
+      if (!h.name.includes('\nDEL:')) return Buffer.from(g);
       const rec = r.getObject(g);
       if (rec && rec.attrs.find((a) => a.id === deleted.id)?.values[0] !== true) return Buffer.from(g);
     }

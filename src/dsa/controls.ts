@@ -1,9 +1,12 @@
 // Which request controls each operation honours (MS-ADTS 3.1.1.3.4.1), and the RFC 4511
 // 4.1.11 rule for the rest: an unrecognized or inappropriate control marked critical fails
-// the operation with unavailableCriticalExtension; a non-critical one is ignored.
+// the operation with unavailableCriticalExtension; a non-critical one is ignored. A malformed
+// value of an honoured control is a protocolError when critical and ignored otherwise, as for
+// search (src/dsa/search/controls/index.ts).
 // Search controls are listed by src/dsa/search/; this table covers the other operations.
 import type { Control } from '../ldap/protocol/messages.js';
 import { AdError } from './errors.js';
+import { decodeRequestControl, ControlValueError } from '../ldap/controls/index.js';
 import { LAZY_COMMIT_OID } from '../ldap/controls/lazy-commit.js';
 import { PERMISSIVE_MODIFY_OID } from '../ldap/controls/permissive-modify.js';
 import { TREE_DELETE_OID } from '../ldap/controls/tree-delete.js';
@@ -31,8 +34,18 @@ export function checkControls(controls: readonly Control[], op: UpdateOperation)
   const ok = BY_OPERATION[op];
   const out = new Map<string, Control>();
   for (const c of controls) {
-    if (ok.has(c.type)) out.set(c.type, c);
-    else if (c.critical) throw AdError.unavailableCriticalExtension(`dsa.controls.${op}`, c.type);
+    if (!ok.has(c.type)) {
+      if (c.critical) throw AdError.unavailableCriticalExtension(`dsa.controls.${op}`, c.type);
+      continue;
+    }
+    try {
+      decodeRequestControl(c);
+    } catch (e) {
+      if (!(e instanceof ControlValueError)) throw e;
+      if (c.critical) throw AdError.protocolError(`dsa.controls.${op}`, `Error processing control ${c.type}: ${e.message}`);
+      continue;
+    }
+    out.set(c.type, c);
   }
   return out;
 }

@@ -96,6 +96,8 @@ export const Win32 = {
   ERROR_DS_ATT_VAL_ALREADY_EXISTS: 0x2083,
   ERROR_DS_OBJ_NOT_FOUND: 0x208d,
   ERROR_DS_INSUFF_ACCESS_RIGHTS: 0x2098,
+  ERROR_DS_ILLEGAL_SUPERIOR: 0x2099, // MS-ERREF 2.2: "the parent is not on the list of possible superiors"
+  ERROR_DS_UPN_VALUE_NOT_UNIQUE_IN_FOREST: 0x21c8, // MS-ADTS 3.1.1.5.1.3
   SEC_E_INVALID_TOKEN: 0x80090308,
 } as const;
 
@@ -154,6 +156,10 @@ export const AdError = {
   },
   namingViolation(place: string, detail = ''): LdapError {
     return new NamingViolationError(text(Win32.ERROR_DS_NAMING_VIOLATION, 'NameErr', place, Problem.NAMING_VIOLATION, 0, detail ? `\n${detail}` : ''));
+  },
+  /** The parent's class is not among the object's possSuperiors (MS-ADTS 3.1.1.5.2.2, 3.1.1.5.4.2): namingViolation / ERROR_DS_ILLEGAL_SUPERIOR. */
+  illegalSuperior(place: string, detail = ''): LdapError {
+    return new NamingViolationError(text(Win32.ERROR_DS_ILLEGAL_SUPERIOR, 'NameErr', place, Problem.NAMING_VIOLATION, 0, detail ? `\n${detail}` : ''));
   },
   entryAlreadyExists(place: string): LdapError {
     return new EntryAlreadyExistsError(text(Win32.ERROR_DS_OBJ_STRING_NAME_EXISTS, 'UpdErr', place, Problem.ENTRY_EXISTS));

@@ -9,6 +9,7 @@ import { SystemFlags, ObjectClassCategory } from '../schema/types.js';
 import { parseDN, InvalidDNError } from '../dn/dn.js';
 import type { Directory } from './directory.js';
 import type { OperationContext, OperationResult } from './api.js';
+import { isValidSubnetName } from './site-objects.js';
 import { AdError, Win32 } from './errors.js';
 import { OriginatingUpdate } from './originating-update.js';
 import { checkControls } from './controls.js';
@@ -59,6 +60,11 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
     const moved = !newParent.equals(oldParent);
     const renamed = rdnValue !== prev.name;
     if (!moved && !renamed) return;
+    // a subnet keeps an address prefix as its name, on rename too (site-objects.ts)
+    if (renamed && !isValidSubnetName(rdnValue)) {
+      const ocs = (prev.attrs.find((a) => a.id === schema.attr('objectClass')!.id)?.values ?? []) as string[];
+      if (ocs.some((o) => snap.classByOid(o)?.lDAPDisplayName === 'subnet')) throw AdError.invalidDNSyntax(PLACE, `${JSON.stringify(rdnValue)} is not a subnet in address/prefix-length form`);
+    }
 
     if (moved) {
       // MS-ADTS 3.1.1.5.4.1.?: within the NC only (a cross-NC move is a cross-domain move, not supported)
@@ -75,7 +81,7 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
       if (structural) {
         const poss = [...snap.classInfo(structural)!.possSuperiors].map((x) => x.toLowerCase());
         const parentClasses = ((parentRec.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[]).map((o) => snap.classByOid(o)?.lDAPDisplayName.toLowerCase());
-        if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.namingViolation(PLACE, `a ${structural.lDAPDisplayName} cannot be placed under this parent (possSuperiors)`);
+        if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.illegalSuperior(PLACE, `a ${structural.lDAPDisplayName} cannot be placed under this parent (possSuperiors)`);
       }
     }
 

@@ -9,7 +9,7 @@ import type { OriginatingUpdate } from './originating-update.js';
 import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
 import type { CreateOptions } from './add.js';
-import { AdError } from './errors.js';
+import { AdError, Win32 } from './errors.js';
 import { randomBytes } from 'node:crypto';
 import { defaultPrimaryGroupId, isDomainControllerAccount, userAccountControlOnAdd } from './sam/user-account-control.js';
 import { checkPrimaryGroupIdOnAdd } from './sam/primary-group-id.js';
@@ -213,7 +213,7 @@ export function checkSamAccountName(dir: Directory, r: ReadTxn, sam: string, sel
 export function checkUserPrincipalName(dir: Directory, r: ReadTxn, upn: string, self: Buffer | undefined, place: string): void {
   const upnInfo = dir.schema.attr('userPrincipalName')!;
   for (const g of r.indexEqual(indexKey(upnInfo.id, upnInfo.syntax.normalize(upn)))) {
-    if ((!self || !g.equals(self)) && !isDeletedObject(dir, r, g)) throw AdError.constraintViolation(place + '.userPrincipalName', upnInfo.id, 'userPrincipalName', undefined, `userPrincipalName ${upn} is in use`);
+    if ((!self || !g.equals(self)) && !isDeletedObject(dir, r, g)) throw AdError.constraintViolation(place + '.userPrincipalName', upnInfo.id, 'userPrincipalName', Win32.ERROR_DS_UPN_VALUE_NOT_UNIQUE_IN_FOREST, `userPrincipalName ${upn} is in use`); // MS-ADTS 3.1.1.5.1.3
   }
 }
 

@@ -5,6 +5,7 @@ import type { Directory } from './directory.js';
 import type { OperationContext } from './api.js';
 import { toGeneralizedTime } from '../util/time.js';
 import { netlogonResponse, parseLdapPing, type PingPeer } from './netlogon.js';
+import { replAllNeighbors } from './search/repl-metadata.js';
 
 /** LDAP capabilities (MS-ADTS 3.1.1.3.4.3). */
 export const Capabilities = {
@@ -25,7 +26,7 @@ export interface RootDseSources {
 }
 
 /** Attributes returned only when asked for by name (MS-ADTS 3.1.1.3.2: "operational" rootDSE attributes). */
-const ON_REQUEST = new Set(['supportedextension', 'validfsmos', 'dsschemaattrcount', 'dsschemaclasscount', 'dsschemaprefixcount', 'approximatehighestinternalobjectid', 'netlogon', 'tokengroups', 'spnregistrationresult', 'usingssl']);
+const ON_REQUEST = new Set(['supportedextension', 'validfsmos', 'dsschemaattrcount', 'dsschemaclasscount', 'dsschemaprefixcount', 'approximatehighestinternalobjectid', 'netlogon', 'tokengroups', 'spnregistrationresult', 'usingssl', 'msds-replallinboundneighbors', 'msds-replalloutboundneighbors']);
 
 /**
  * The rootDSE entry's attributes for a request, or undefined when there is no entry to return:
@@ -73,6 +74,9 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     ['usingSSL', [ctx.session.encrypted ? 'TRUE' : 'FALSE']],
     // MS-ADTS 3.1.1.3.2.14: the LDAP ping's answer (6.3.3)
     ['netlogon', netlogon ? [netlogon] : []],
+    // the replication neighbors of every NC replica (src/dsa/search/repl-metadata.ts), computed only when named
+    ['msDS-ReplAllInboundNeighbors', named(req, 'msds-replallinboundneighbors') ? replAllNeighbors(dir, 'repsFrom') : []],
+    ['msDS-ReplAllOutboundNeighbors', named(req, 'msds-replalloutboundneighbors') ? replAllNeighbors(dir, 'repsTo') : []],
   ];
   const asked = req.attributes.map((a) => a.toLowerCase());
   const allUser = asked.length === 0 || asked.includes('*');
@@ -87,8 +91,12 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
   return out;
 }
 
+function named(req: SearchRequest, lower: string): boolean {
+  return req.attributes.some((a) => a.toLowerCase() === lower);
+}
+
 /** The NCs this DC holds (MS-ADTS 3.1.1.3.2.1 namingContexts): domain, configuration, schema, then the application NCs. */
-function namingContexts(dir: Directory): string[] {
+export function namingContexts(dir: Directory): string[] {
   const f = dir.forest;
   const out = [f.domainDN, f.configDN, f.schemaDN];
   const r = dir.store.reader;

@@ -15,7 +15,8 @@ import { modifyDN } from './modify-dn.js';
 import { del } from './delete.js';
 import { compare } from './compare.js';
 import { search, SEARCH_CONTROLS, releaseSearchState, DEFAULT_SEARCH_LIMITS, type SearchLimits } from './search/search.js';
-import { rootDseAttributes } from './rootdse.js';
+import { rootDseAttributes, namingContexts as rootDseNamingContexts } from './rootdse.js';
+import { SUBSCHEMA_RENDERED } from './subschema-entry.js';
 import { modifyRootDse } from './rootdse-modify.js';
 import { updateControlOids } from './controls.js';
 import { dirSyncSearch, dirSyncControlOf, notificationSearch, DirSyncState } from '../dirsync/index.js';
@@ -65,7 +66,7 @@ export class DsaService implements DirectoryService {
   }
 
   sessionClosed(session: Session): void {
-    releaseSearchState(session.id);
+    releaseSearchState(session.id, this.dir);
   }
 
   bind(req: BindRequest, ctx: OperationContext): Promise<BindResult> {
@@ -105,12 +106,25 @@ export class DsaService implements DirectoryService {
       controls.push(requestControl(searchOptionsControl, { flags: SearchOptionsFlags.PHANTOM_ROOT }));
     }
     const schema = this.dir.schema;
-    const inPas = (type: string) => {
-      const info = schema.attr(type.split(';')[0]!);
-      return !!info && (info.schema.isMemberOfPartialAttributeSet || GC_ALWAYS.has(info.name));
+    const f = this.dir.forest;
+    // constructed attributes (tokenGroups, …) are computed on the GC too; the subSchema entry
+    // publishes the schema (attributeTypes, objectClasses, …) on every port
+    const aggregate = `cn=aggregate,${f.schemaDN}`.toLowerCase();
+    const inPas = (dn: string, type: string) => {
+      const name = type.split(';')[0]!;
+      const info = schema.attr(name);
+      if (info && (info.schema.isMemberOfPartialAttributeSet || GC_ALWAYS.has(info.name) || info.constructed)) return true;
+      return dn.toLowerCase() === aggregate && SUBSCHEMA_RENDERED.some((n) => n.toLowerCase() === name.toLowerCase());
+    };
+    // a GC holds the domain, configuration and schema NCs, not application NCs (their crossRefs carry FLAG_CR_NTDS_NOT_GC_REPLICATED)
+    const gcNcs = [f.domainDN, f.configDN, f.schemaDN].map((n) => n.toLowerCase());
+    const appNcs = (rootDseNamingContexts(this.dir) as string[]).map((n) => n.toLowerCase()).filter((n) => !gcNcs.includes(n));
+    const inGc = (dn: string) => {
+      const l = dn.toLowerCase();
+      return !appNcs.some((n) => l === n || l.endsWith(`,${n}`));
     };
     const gcSink: SearchSink = {
-      entry: (dn, attrs, c) => sink.entry(dn, attrs.filter((a) => inPas(a.type)), c),
+      entry: (dn, attrs, c) => (inGc(dn) ? sink.entry(dn, attrs.filter((a) => inPas(dn, a.type)), c) : undefined),
       reference: (uris) => sink.reference(uris),
     };
     return search(this.dir, req, { ...ctx, controls }, gcSink, this.opts.searchLimits ?? DEFAULT_SEARCH_LIMITS);

@@ -239,7 +239,7 @@ export function undelete(dir: Directory, w: WriteTxn, guid: Buffer, prev: Object
   if (structural) {
     const poss = [...snap.classInfo(structural)!.possSuperiors].map((x) => x.toLowerCase());
     const parentClasses = ((parentRec.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[]).map((o) => snap.classByOid(o)?.lDAPDisplayName.toLowerCase());
-    if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.namingViolation(place, `a ${structural.lDAPDisplayName} cannot be placed under this parent (possSuperiors)`);
+    if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.illegalSuperior(place, `a ${structural.lDAPDisplayName} cannot be placed under this parent (possSuperiors)`);
   }
 
   const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);

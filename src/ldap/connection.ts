@@ -58,6 +58,7 @@ import { SaslReceiver, wrapForSend } from './sasl/security-layer.js';
 import { tlsServerEndPoint } from './tls.js';
 import type { LdapPolicies } from './policies.js';
 import {
+  backpressureChannel,
   connectionChannel,
   errorChannel,
   operationChannel,
@@ -89,6 +90,7 @@ export class LdapSession implements Session {
   encrypted: boolean;
   saslLayer: 'none' | 'sign' | 'seal' = 'none';
   tlsServerEndPoint: Buffer | undefined;
+  channelBindingRequired = false;
   bindState: unknown;
   readonly globalCatalog: boolean;
   readonly remoteAddress: string;
@@ -125,6 +127,8 @@ export interface ConnectionOptions {
   /** for StartTLS; absent: StartTLS answers unavailable */
   secureContext?: tls.SecureContext | undefined;
   onClose?: (c: Connection) => void;
+  /** AD's LdapEnforceChannelBinding (server.ts); default 1 */
+  enforceChannelBinding?: 0 | 1 | 2;
 }
 
 type State = 'open' | 'upgrading' | 'closing' | 'closed';
@@ -154,6 +158,7 @@ export class Connection {
   private gotFirstRequest = false;
   /** the SASL security layer (MS-ADTS 5.1.2.1) installed by the last bind that negotiated one */
   private layer: SaslSecurityLayer | undefined;
+  private readonly enforceChannelBinding: 0 | 1 | 2;
   private saslReceiver: SaslReceiver | undefined;
 
   private out = new BerWriter(OUT_INITIAL);
@@ -181,7 +186,8 @@ export class Connection {
     this.framer = new MessageFramer({ maxPduSize: opts.policies.MaxReceiveBuffer });
     const remote = formatAddress(opts.socket.remoteAddress, opts.socket.remotePort);
     this.session = new LdapSession(opts.id, remote, opts.encrypted, opts.globalCatalog);
-    if (opts.encrypted) this.session.tlsServerEndPoint = endPointOf(opts.socket);
+    this.enforceChannelBinding = opts.enforceChannelBinding ?? 1;
+    if (opts.encrypted) this.channelBindingFor(opts.socket);
     if (opts.socket.localAddress) this.session.localAddress = opts.socket.localAddress;
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
 
@@ -696,6 +702,9 @@ export class Connection {
     if (!this.socket.write(data)) {
       this.needDrain = true;
       this.updateReading();
+      if (backpressureChannel.hasSubscribers) {
+        backpressureChannel.publish({ connectionId: this.id, bufferedBytes: this.socket.writableLength });
+      }
     }
   };
 
@@ -749,7 +758,7 @@ export class Connection {
     clearTimeout(handshake);
     if (!ok || this.state !== 'upgrading') return null;
     this.session.encrypted = true;
-    this.session.tlsServerEndPoint = endPointOf(secure);
+    this.channelBindingFor(secure);
     this.state = 'open';
     this.reading = true;
     secure.on('data', this.onData);
@@ -766,6 +775,13 @@ export class Connection {
   }
 
   // ------------------------------------------------------------------ SASL security layer (MS-ADTS 5.1.2.1)
+
+  /** RFC 5929 channel binding data of a TLS session, as LdapEnforceChannelBinding asks. */
+  private channelBindingFor(s: net.Socket): void {
+    if (this.enforceChannelBinding === 0) return;
+    this.session.tlsServerEndPoint = endPointOf(s);
+    this.session.channelBindingRequired = this.enforceChannelBinding === 2;
+  }
 
   private installLayer(layer: SaslSecurityLayer): void {
     this.layer = layer;

@@ -53,6 +53,8 @@ export const connectionChannel = diagnosticsChannel.channel('forestd:ldap:connec
 export const operationChannel = diagnosticsChannel.channel('forestd:ldap:operation');
 /** `{ connectionId, error, kind: 'protocol' | 'internal' | 'socket' }` */
 export const errorChannel = diagnosticsChannel.channel('forestd:ldap:error');
+/** `{ connectionId, bufferedBytes }` when the socket is full and responses wait for 'drain'. */
+export const backpressureChannel = diagnosticsChannel.channel('forestd:ldap:backpressure');
 
 export interface ConnectionEvent {
   event: 'open' | 'close' | 'refused' | 'tls';

@@ -47,6 +47,8 @@ export interface LdapServerOptions {
   policies?: Partial<LdapPolicies> | undefined;
   /** default: stderr, silent under node --test */
   logger?: Logger | undefined;
+  /** AD's LdapEnforceChannelBinding for NTLM binds over TLS: 0 never checked, 1 checked when sent (default), 2 required */
+  enforceChannelBinding?: 0 | 1 | 2 | undefined;
 }
 
 export interface BoundAddress {
@@ -72,6 +74,7 @@ export class LdapServer {
   private readonly directory: DirectoryService;
   private readonly listenerOptions: ListenerOptions[];
   private readonly logger: Logger;
+  private readonly enforceChannelBinding: 0 | 1 | 2;
   private readonly secureContext: tls.SecureContext | undefined;
   private readonly tlsOptions: tls.SecureContextOptions | undefined;
   private readonly servers: Array<{ server: net.Server; opts: ListenerOptions; name: string }> = [];
@@ -85,6 +88,7 @@ export class LdapServer {
     this.listenerOptions = options.listeners;
     this.policies = resolvePolicies(options.policies);
     this.logger = options.logger ?? defaultLogger();
+    this.enforceChannelBinding = options.enforceChannelBinding ?? 1;
     if (options.tls) {
       this.tlsOptions = tlsServerOptions(options.tls);
       this.secureContext = tls.createSecureContext(this.tlsOptions);
@@ -193,6 +197,7 @@ export class LdapServer {
       globalCatalog: opts.globalCatalog === true,
       encrypted,
       secureContext: encrypted ? undefined : this.secureContext,
+      enforceChannelBinding: this.enforceChannelBinding,
       onClose: (c) => {
         this.connections.delete(c);
         this.directory.sessionClosed?.(c.session);

@@ -421,6 +421,19 @@ export class ReadTxn {
     return this.store._dbs.children.get(childKey(null, normalized), this.opts as never)?.subarray(0, 16);
   }
 
+  /**
+   * The first child of `parent` whose DN-index key comes after `after` (a key this method
+   * returned before; null: the first child), with its key — a walk can stop and go on from
+   * there in a later snapshot (paged searches, src/dsa/search/controls/paged.ts).
+   */
+  childAfter(parent: Buffer, after: Buffer | null): { key: Buffer; guid: Buffer } | undefined {
+    const start = after ? Buffer.concat([after, Buffer.from([0])]) : parent;
+    for (const { key, value } of this.store._dbs.children.getRange({ start, end: prefixEnd(parent), limit: 1, ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) {
+      return { key: Buffer.from(key), guid: Buffer.from(value.subarray(0, 16)) };
+    }
+    return undefined;
+  }
+
   /** GUIDs of the children of `parent`, in folded-name order. */
   *children(parent: Buffer): Generator<Buffer> {
     for (const { value } of this.store._dbs.children.getRange({ start: parent, end: prefixEnd(parent), ...this.opts } as never) as Iterable<{ value: Buffer }>) yield value.subarray(0, 16);

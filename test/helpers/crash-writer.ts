@@ -1,5 +1,5 @@
 // Child process for the crash-safety test: writes pairs of objects in a loop, several
-// updates in flight, and prints "ack N" for each update after its commit resolved.
+// updates in flight, and prints "ack N USN" for each update after its commit resolved.
 import { Store } from '../../src/store/store.js';
 import type { ObjectRecord } from '../../src/store/record.js';
 
@@ -21,16 +21,18 @@ for (;;) {
   const batch: Promise<void>[] = [];
   for (let k = 0; k < 8; k++, i++) {
     const n = i;
+    let usn = 0;
     batch.push(
       store
         .write((w) => {
+          usn = w.usn;
           // one update writes two objects whose values tie them together, plus a big value
           for (const half of [0, 1]) {
             const rec: ObjectRecord = { parent: nc, nc, rdnType: 3, name: `obj-${n}-${half}`, usnCreated: w.usn, usnChanged: w.usn, whenChanged: 0, attrs: [{ id: 13, values: [`pair ${n}`, 'x'.repeat(2000)] }] };
             w.putObject(guidOf(n, half), rec, undefined);
           }
         })
-        .then(() => void process.stdout.write(`ack ${n}\n`)),
+        .then(() => void process.stdout.write(`ack ${n} ${usn}\n`)),
     );
   }
   await Promise.all(batch);

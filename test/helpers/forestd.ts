@@ -15,6 +15,10 @@ export interface RunningForestd {
   url: string;
   ldapsUrl: string;
   gcUrl: string;
+  /** the global catalog over TLS (AD: 3269) */
+  gcsUrl: string;
+  /** the PEM certificate forestd made at first start (<data>/tls/), for clients' CA file */
+  certPath: string;
   port: number;
   ldapsPort: number;
   /** the UDP port of the CLDAP listener (LDAP ping) */
@@ -32,6 +36,15 @@ export interface RunningForestd {
   log(): string;
   /** the serving process has not exited */
   alive(): boolean;
+  /** every "listening <name> <url>" line of serve, by name (ldap, ldaps, gc, gc-tls, drs) */
+  listeners: Record<string, string>;
+  /**
+   * Resolves with the `n`-th (from 1, counting from the start) test hook event of `channel`
+   * (src/cli/serve.ts testHooks), e.g. hook('forestd:dirsync:notify', 1).
+   */
+  hook(channel: string, n: number, pred?: (ev: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /** How many test hook events of `channel` (matching `pred`) have arrived so far. */
+  hookCount(channel: string, pred?: (ev: Record<string, unknown>) => boolean): number;
 }
 
 export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -41,7 +54,7 @@ export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promi
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -61,6 +74,8 @@ export interface StartOptions {
   ldapsPort?: number;
   gcPort?: number;
   gcsPort?: number;
+  /** more `forestd serve` options */
+  serveArgs?: string[];
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
@@ -71,12 +86,25 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
   const data = join(dir, 'data');
   const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
   if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.serveArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';
   let err = '';
+  const hooks: Array<{ channel: string; ev: Record<string, unknown> }> = [];
+  const hookWaiters = new Set<() => void>();
+  let lineBuf = '';
+  child.stdout!.on('data', (d) => {
+    lineBuf += d;
+    const lines = lineBuf.split('\n');
+    lineBuf = lines.pop()!;
+    for (const l of lines) {
+      const m = /^hook (\S+) (.*)$/.exec(l);
+      if (m) hooks.push({ channel: m[1]!, ev: JSON.parse(m[2]!) as Record<string, unknown> });
+    }
+    for (const w of [...hookWaiters]) w();
+  });
   child.stderr!.on('data', (d) => (err += d));
   const urls = await new Promise<Record<string, string>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`forestd did not start in time:\n${out}\n${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`forestd did not start in time:\n${out}\n${err}`)), 90_000);
     child.stdout!.on('data', (d) => {
       out += d;
       // serve prints one "listening <kind> <url>" line per listener, then "ready"
@@ -100,6 +128,8 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     url,
     ldapsUrl,
     gcUrl: urls['gc']!,
+    gcsUrl: urls['gc-tls']!,
+    certPath: join(data, 'tls', 'cert.pem'),
     port: Number(new URL(url).port),
     pid: child.pid!,
     ldapsPort: Number(new URL(ldapsUrl).port),
@@ -110,8 +140,26 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     adminDN: `CN=Administrator,CN=Users,${baseDN}`,
     adminUPN: `Administrator@${realm}`,
     adminPassword,
+    listeners: urls,
     log: () => err,
     alive: () => child.exitCode === null && child.signalCode === null,
+    hookCount: (channel, pred = () => true) => hooks.filter((h) => h.channel === channel && pred(h.ev)).length,
+    hook(channel, n, pred = () => true) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const found = hooks.filter((h) => h.channel === channel && pred(h.ev));
+          if (found.length >= n) {
+            hookWaiters.delete(check);
+            resolve(found[n - 1]!.ev);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            hookWaiters.delete(check);
+            reject(new Error(`forestd exited while a test waited for ${channel} #${n}`));
+          }
+        };
+        hookWaiters.add(check);
+        check();
+      });
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -125,19 +173,44 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
   };
 }
 
-/** Runs a command (an LDAP client) and returns its output. */
-export function run(cmd: string, args: string[], input?: string, env?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs a command (an LDAP client) and returns its output. A client that hangs is killed after
+ * `timeoutMs` (default 120 s) and the promise rejects, naming the command: a safety deadline that
+ * fails the test, never a wait.
+ */
+export function run(cmd: string, args: string[], input?: string, env?: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
+    const ms = opts.timeoutMs ?? 120_000;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')}: no exit within ${ms} ms (killed)\n${stdout}\n${stderr}`));
+    }, ms);
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    // 'close', not 'exit': the output pipes are drained by then (an 'exit' may come before the last stderr chunk)
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    // a client that exits before reading its stdin (ldapsearch) closes the pipe: not an error of the test
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') {
+        clearTimeout(timer);
+        reject(e);
+      }
+    });
     child.stdin.end(input ?? '');
   });
 }
+
+export { PYTHON } from './tools.js';
 
 /**
  * Whether an external tool is installed. Missing: the test skips, unless FORESTD_REQUIRE_ALL=1
@@ -148,9 +221,6 @@ export function haveTool(path: string): boolean {
   if (process.env.FORESTD_REQUIRE_ALL === '1') throw new Error(`${path} is not installed (FORESTD_REQUIRE_ALL=1)`);
   return false;
 }
-
-/** The python with Debian's python3-ldap3 (the system one; CI installs the package there). */
-export const PYTHON = process.env.FORESTD_PYTHON ?? '/usr/bin/python3';
 
 export function readAdminPassword(dir: string): string {
   return readFileSync(join(dir, 'admin-password'), 'utf8').trim();

@@ -27,7 +27,7 @@ const OID = {
 } as const;
 const SORT_RESPONSE = '1.2.840.113556.1.4.474';
 const VLV_RESPONSE = '2.16.840.1.113730.3.4.10';
-/** Claimed by the rootDSE, exercised elsewhere: DirSync by dirsync-ldap3.test.ts; notification only by test/unit/dirsync.test.ts so far. */
+/** Claimed by the rootDSE, exercised elsewhere: DirSync by dirsync-ldap3.test.ts; notification by notification.test.ts. */
 const COVERED_ELSEWHERE = ['1.2.840.113556.1.4.841', '1.2.840.113556.1.4.528'];
 const UNKNOWN = '1.2.3.4.5.6.7.8.9';
 
@@ -365,6 +365,10 @@ test('LDAP_SERVER_EXTENDED_DN_OID: <GUID=…>;<SID=…>;dn in objectName and DN-
   const { searchEntries } = await c.search(user(3), { scope: 'base', attributes: ['memberOf'] }, [new RawControl(OID.extendedDn, true, seq(int(1)))]);
   assert.equal(searchEntries[0]!.dn, `<GUID=${guidString(u3.guid)}>;<SID=${sidString(u3.sid!)}>;${user(3)}`);
   assert.equal(String(searchEntries[0]!.memberOf), `<GUID=${guidString(g.guid)}>;<SID=${sidString(g.sid!)}>;${group}`);
+  // without the control: plain DNs
+  const plain = await search(['-b', group, '-s', 'base', '(objectClass=*)', 'member']);
+  assert.equal(plain.entries[0]!.dn, group);
+  assert.ok(strs(plain.entries[0], 'member').includes(user(3)));
 });
 
 test('SHOW_DELETED / SHOW_RECYCLED: a deleted object is seen in CN=Deleted Objects only with them', async () => {
@@ -391,7 +395,9 @@ test('SHOW_DELETED / SHOW_RECYCLED: a deleted object is seen in CN=Deleted Objec
   }
 });
 
-test('SHOW_DEACTIVATED_LINK: accepted; link values to a live object are returned as usual', async () => {
+// The control's own effect, with the Recycle Bin on, is in recycle-bin.test.ts. Here, with it
+// off: a tombstone's link values are removed (MS-ADTS 3.1.1.5.5.1.3), so the control shows nothing more.
+test('SHOW_DEACTIVATED_LINK with the Recycle Bin off: a tombstone\'s links are gone, with or without the control', async () => {
   const group = `CN=GD,${ou}`;
   let r = await run('ldapadd', auth(), `dn: CN=victim,${ou}\nobjectClass: user\nsAMAccountName: victim\n\ndn: ${group}\nobjectClass: group\nsAMAccountName: gd\nmember: CN=victim,${ou}\nmember: ${user(1)}\n`);
   assert.equal(r.code, 0, r.stderr);
@@ -401,7 +407,7 @@ test('SHOW_DEACTIVATED_LINK: accepted; link values to a live object are returned
   assert.deepEqual(strs(plain.entries[0], 'member'), [user(1)], 'a link to a deleted object is not visible without the control');
   const shown = await search(['-b', group, '-s', 'base', '-E', ctl(OID.showDeactivatedLink, { critical: true }), '(objectClass=*)', 'member']);
   assert.equal(shown.code, 0, shown.stderr);
-  assert.ok(strs(shown.entries[0], 'member').includes(user(1)));
+  assert.deepEqual(strs(shown.entries[0], 'member'), [user(1)]);
 });
 
 test('DOMAIN_SCOPE and SEARCH_OPTIONS{1}: no continuation references', async () => {
@@ -482,8 +488,14 @@ test('PERMISSIVE_MODIFY: adding an existing value / deleting a missing one succe
   assert.deepEqual(strs(s.entries[0], 'description'), ['d05'], 'the value is there once, nothing else changed');
 });
 
-test('LAZY_COMMIT: accepted on modify, modrdn and delete; the change is there at once', async () => {
+// LAZY_COMMIT only permits answering before the flush; forestd always flushes first, so on one
+// DC its effect is not observable over LDAP. What is: the critical control is honoured (an
+// unknown critical control on the same request is refused and changes nothing).
+test('LAZY_COMMIT: accepted on modify, modrdn and delete; the change is there at once; an unknown critical control is not', async () => {
   const lazy = gctl(OID.lazyCommit, { critical: true });
+  const refused = await ldapmodify(`dn: ${user(6)}\nchangetype: modify\nreplace: title\ntitle: refused\n`, gctl(UNKNOWN, { critical: true }));
+  assert.equal(refused.code, 12, refused.stderr);
+  assert.deepEqual(strs((await search(['-b', user(6), '-s', 'base', '(objectClass=*)', 'title'])).entries[0], 'title'), [], 'the refused request changed nothing');
   let r = await ldapmodify(`dn: ${user(6)}\nchangetype: modify\nreplace: title\ntitle: lazy\n`, lazy);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(strs((await search(['-b', user(6), '-s', 'base', '(objectClass=*)', 'title'])).entries[0], 'title'), ['lazy']);
@@ -497,7 +509,7 @@ test('LAZY_COMMIT: accepted on modify, modrdn and delete; the change is there at
   assert.equal((await search(['-b', `CN=lazy2,${ou}`, '-s', 'base', '(objectClass=*)', '1.1'])).code, 32);
 });
 
-test('VERIFY_NAME: accepted on add and modify', async () => {
+test('VERIFY_NAME: accepted on add and modify; a malformed value is refused and changes nothing', async () => {
   const value = seq(int(0), octets(Buffer.from(`dc.${f.realm}`, 'utf16le')));
   const vn = gctl(OID.verifyName, { critical: true, value });
   const dn = `CN=VN,${ou}`;
@@ -510,6 +522,11 @@ test('VERIFY_NAME: accepted on add and modify', async () => {
   // a DN that does not exist is still refused
   r = await ldapmodify(`dn: ${dn}\nchangetype: modify\nadd: member\nmember: CN=nobody,${ou}\n`, vn);
   assert.equal(r.code, 32, r.stderr);
+  // the control is read, not waved through: a ServerName that is not UTF-16 (odd length), critical
+  const bad = gctl(OID.verifyName, { critical: true, value: seq(int(0), octets(Buffer.from('abc'))) });
+  r = await ldapmodify(`dn: ${dn}\nchangetype: modify\nadd: member\nmember: ${user(5)}\n`, bad);
+  assert.equal(r.code, 2, `a malformed critical VERIFY_NAME is a protocolError, as for search controls: ${r.stderr}`);
+  assert.deepEqual(strs((await search(['-b', dn, '-s', 'base', '(objectClass=*)', 'member'])).entries[0], 'member').sort(), [user(3), user(4)].sort());
 });
 
 test('ASQ: base scope on a group returns its members that match the filter; other scopes 53', async () => {
@@ -517,6 +534,10 @@ test('ASQ: base scope on a group returns its members that match the filter; othe
   const r = await search(['-b', `CN=G,${ou}`, '-s', 'base', '-E', ctl(OID.asq, { critical: true, value }), '(description=d1*)', 'description']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.entries.map((e) => e.dn).sort(), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map(user).sort());
+  // without it, the same base search is about the group itself, which does not match
+  const plain = await search(['-b', `CN=G,${ou}`, '-s', 'base', '(description=d1*)', 'description']);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.deepEqual(plain.entries, []);
   assert.equal(intOf(seqOf(control(r.results[0], OID.asq).value)[0]), 0, 'ASQ result success');
   const sub = await search(['-b', `CN=G,${ou}`, '-s', 'sub', '-E', ctl(OID.asq, { critical: true, value }), '(description=d1*)', '1.1']);
   assert.equal(sub.code, 53);
@@ -536,6 +557,10 @@ test('DirSync EX: a first request returns the objects and a cookie', async () =>
   const v = seqOf(control(r.results[0], OID.dirSyncEx).value);
   assert.equal(v[2]?.tag, 0x04);
   assert.equal(v[2]!.value.subarray(0, 4).toString('latin1'), 'MSDS', 'a DirSync cookie');
+  // without it: the same entry, no DirSync response control
+  const plain = await search(['-b', f.baseDN, '(sAMAccountName=ctl7)', 'description']);
+  assert.deepEqual(plain.entries.map((e) => e.dn), [user(7)]);
+  assert.ok(!plain.results[0]!.controls.some((x) => x.oid === OID.dirSyncEx), 'no DirSync control without the request');
 });
 
 test('an unknown control: critical → 12 on search and modify; non-critical ignored', async () => {

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Client, Change, Attribute } from 'ldapts';
+import { Client, Change, Attribute, Control } from 'ldapts';
 import { startForestd, run, PYTHON, type RunningForestd } from '../helpers/forestd.js';
 import { findPackageRoot } from '../../src/schema/bootstrap.js';
 
@@ -20,7 +20,7 @@ interface SyncResult {
   cookie: string;
 }
 async function dirsync(cookie: string, incremental: boolean, maxLength = 0): Promise<SyncResult> {
-  const r = await run(PYTHON, [script, f.url, f.baseDN, f.adminDN, f.adminPassword, cookie, incremental ? '1' : '0', String(maxLength)]);
+  const r = await run(PYTHON, [script, f.url, f.baseDN, f.adminDN, f.adminPassword, cookie, incremental ? '1' : '0', String(maxLength)], undefined, undefined, { timeoutMs: 200_000 });
   assert.equal(r.code, 0, r.stderr + r.stdout);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as SyncResult;
 }
@@ -61,10 +61,19 @@ test('initial DirSync returns every object of the domain NC once, then exactly t
   for (const e of first.entries) e.dn = plain(e.dn);
   const dns = first.entries.map((e) => e.dn.toLowerCase());
   assert.equal(new Set(dns).size, dns.length, 'each object once');
-  assert.ok(dns.includes(`cn=u9999,${ou}`.toLowerCase()));
-  assert.ok(dns.includes(`cn=g199,${ou}`.toLowerCase()));
-  assert.ok(dns.length >= USERS + GROUPS + 1, `initial sync saw ${dns.length}`);
-  assert.ok(dns.indexOf(ou.toLowerCase()) < dns.indexOf(`cn=u0,${ou}`.toLowerCase()), 'parents before children');
+  // exactly the objects of the domain NC, as a plain subtree search (with SHOW_DELETED, for
+  // CN=Deleted Objects) lists them — not merely "at least as many"
+  const listed = await c.search(f.baseDN, { scope: 'sub', filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 1000 } }, [new Control('1.2.840.113556.1.4.417')]);
+  assert.deepEqual([...dns].sort(), listed.searchEntries.map((e) => e.dn.toLowerCase()).sort(), 'the initial sync is the NC');
+  assert.ok(dns.includes(`cn=u9999,${ou}`.toLowerCase()) && dns.includes(`cn=g199,${ou}`.toLowerCase()));
+  // every parent that is in the NC comes before its children (DNs here have no escaped commas)
+  const at = new Map(dns.map((d, i) => [d, i]));
+  for (const [d, i] of at) {
+    if (d === f.baseDN.toLowerCase()) continue;
+    const parent = d.slice(d.indexOf(',') + 1);
+    assert.ok(at.has(parent), `the parent of ${d} is in the sync`);
+    assert.ok(at.get(parent)! < i, `${d} came before its parent`);
+  }
 
   // nothing changed: an empty cycle
   const idle = await dirsync(first.cookie, false);
@@ -84,9 +93,14 @@ test('initial DirSync returns every object of the domain NC once, then exactly t
   ]);
   const inc = await dirsync(first.cookie, true);
   for (const e of inc.entries) e.dn = plain(e.dn);
+  const guids = inc.entries.map((e) => attrOf(e, 'objectGUID')?.[0]);
+  assert.equal(new Set(guids).size, inc.entries.length, 'each changed object reported once');
   const byName = new Map(inc.entries.map((e) => [e.dn.toLowerCase().split(',')[0]!, e]));
   const seen = [...byName.keys()].sort();
-  assert.deepEqual(seen.filter((n) => !n.startsWith('cn=u5')).sort(), ['cn=g0', 'cn=new1', 'cn=u1', 'cn=u3-renamed', 'cn=u4', 'ou=sub'].sort(), `changed objects: ${seen.join(' ')}`);
+  // exactly these: the deleted u5 under its tombstone RDN ("u5\nDEL:<guid>"), nothing else
+  const tomb = seen.filter((n) => /^cn=u5\\0adel:[0-9a-f-]{36}$/.test(n));
+  assert.equal(tomb.length, 1, `one tombstone of u5: ${seen.join(' ')}`);
+  assert.deepEqual(seen, ['cn=g0', 'cn=new1', 'cn=u1', 'cn=u3-renamed', 'cn=u4', 'ou=sub', tomb[0]!].sort(), `changed objects: ${seen.join(' ')}`);
   assert.ok(!byName.has('cn=u2'), 'a no-op modify is not reported');
   const u1 = byName.get('cn=u1')!;
   assert.deepEqual(attrOf(u1, 'description'), ['changed']);

@@ -2,6 +2,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startForestd, run, type RunningForestd } from '../helpers/forestd.js';
+import { AD, expectAdError, ldapToolError } from '../helpers/ad-errors.js';
+import { tempDir } from '../helpers/tmp.js';
+import { createSelfSignedCertificate } from '../../src/ldap/tls.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 let f: RunningForestd;
 before(async () => {
@@ -165,13 +170,52 @@ test('schema update over LDAP: a new attribute and class, schemaUpdateNow, an ob
   assert.deepEqual(e.objectclass, ['top', 'ldapUtilsWalker']);
   // a duplicate OID and a bad syntax pair: unwillingToPerform with AD's text
   r = await run('ldapadd', auth(), `dn: CN=dup-oid,${S}\nobjectClass: attributeSchema\nattributeID: 1.3.6.1.4.1.99999.7.1\nattributeSyntax: 2.5.5.12\noMSyntax: 64\nisSingleValued: TRUE\n`);
-  assert.equal(r.code, 53);
-  assert.match(r.stderr, /00002035: SvcErr: DSID-[0-9A-F]{8}, problem 5003 \(WILL_NOT_PERFORM\)/);
-  assert.match(r.stderr, /attributeID 1\.3\.6\.1\.4\.1\.99999\.7\.1 is in use/);
+  let refusal = ldapToolError(r);
+  expectAdError(refusal.code, refusal.diagnostic, AD.SCHEMA_REFUSED); // attributeID in use
   r = await run('ldapadd', auth(), `dn: CN=bad-syntax,${S}\nobjectClass: attributeSchema\nattributeID: 1.3.6.1.4.1.99999.7.3\nattributeSyntax: 2.5.5.12\noMSyntax: 2\nisSingleValued: TRUE\n`);
-  assert.equal(r.code, 53);
-  assert.match(r.stderr, /not a valid syntax/);
+  refusal = ldapToolError(r);
+  expectAdError(refusal.code, refusal.diagnostic, AD.SCHEMA_REFUSED); // attributeSyntax/oMSyntax not a pair
+  // neither was added (the refusals are real, whatever their text)
+  for (const cn of ['dup-oid', 'bad-syntax']) assert.equal((await run('ldapsearch', [...auth(), '-b', `CN=${cn},${S}`, '-s', 'base', '-LLL', '1.1'])).code, 32);
   // the subSchema entry lists the new attribute
   const agg = parseLdif((await run('ldapsearch', [...auth(), '-b', `CN=Aggregate,${S}`, '-s', 'base', '-LLL', '(objectClass=*)', 'attributeTypes'])).stdout)[0]!;
   assert.ok(agg.attributetypes!.some((v) => /NAME 'ldapUtilsShoeSize'/.test(v)));
+});
+
+// TLS against a real forestd (the server tests use a fake directory): the certificate forestd
+// made at first start verifies (LDAPTLS_REQCERT=demand, its IP in the SAN), StartTLS (-ZZ),
+// LDAPS and the global catalog over TLS all carry a bind and a search; the controls: another CA
+// is refused, and the same root search on the non-GC port is noSuchObject.
+test('TLS (real forestd): StartTLS, LDAPS and the GC over TLS with certificate checks', async () => {
+  const tls = { LDAPTLS_CACERT: f.certPath, LDAPTLS_REQCERT: 'demand', LDAPCONF: '/dev/null', LDAPRC: '/dev/null' };
+  const port = (u: string) => new URL(u).port;
+  const bind = ['-x', '-D', f.adminDN, '-w', f.adminPassword];
+  const base = ['-b', f.baseDN, '-s', 'base', '-LLL', 'dn'];
+  let r = await run('ldapsearch', ['-ZZ', '-H', `ldap://127.0.0.1:${f.port}`, ...bind, ...base], undefined, tls);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `dn: ${f.baseDN}`);
+  r = await run('ldapsearch', ['-H', `ldaps://127.0.0.1:${f.ldapsPort}`, ...bind, ...base], undefined, tls);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `dn: ${f.baseDN}`);
+  // the GC over TLS: a subtree search from the root reaches the domain and configuration NCs
+  const fromRoot = (url: string, filter: string) => run('ldapsearch', ['-H', url, ...bind, '-b', '', '-s', 'sub', '-LLL', filter, 'dn'], undefined, tls);
+  r = await fromRoot(`ldaps://127.0.0.1:${port(f.gcsUrl)}`, '(sAMAccountName=krbtgt)');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), `dn: CN=krbtgt,CN=Users,${f.baseDN}`);
+  r = await fromRoot(`ldaps://127.0.0.1:${port(f.gcsUrl)}`, '(objectClass=crossRefContainer)');
+  assert.equal(r.stdout.trim(), `dn: CN=Partitions,CN=Configuration,${f.baseDN}`);
+  // control: the same search on the LDAPS (non-GC) port finds no object at the root
+  r = await fromRoot(`ldaps://127.0.0.1:${f.ldapsPort}`, '(sAMAccountName=krbtgt)');
+  expectAdError(r.code ?? -1, /Additional information: (.*)$/m.exec(r.stderr)?.[1] ?? r.stderr, { ldap: 32, win32: 0x208d, problem: 2001, spec: 'MS-ADTS 3.1.1.3.1.1 (a base that is no object) / ERROR_DS_OBJ_NOT_FOUND' });
+  // control: a CA that did not sign forestd's certificate is refused before any LDAP
+  const other = tempDir();
+  try {
+    const otherCa = join(other.dir, 'other.pem');
+    writeFileSync(otherCa, createSelfSignedCertificate(['localhost'], ['127.0.0.1']).cert);
+    r = await run('ldapsearch', ['-H', `ldaps://127.0.0.1:${f.ldapsPort}`, ...bind, ...base], undefined, { ...tls, LDAPTLS_CACERT: otherCa });
+    assert.equal(r.code, 255, r.stderr);
+    assert.match(r.stderr, /Can't contact LDAP server \(-1\)/);
+  } finally {
+    other.cleanup();
+  }
 });

@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startForestd, run, haveTool, PYTHON, type RunningForestd } from '../helpers/forestd.js';
+import { startForestd, run, PYTHON, type RunningForestd } from '../helpers/forestd.js';
+import { needTool } from '../helpers/tools.js';
 import { findPackageRoot } from '../../src/schema/bootstrap.js';
 
 const HOST = '127.0.0.13';
@@ -27,7 +28,7 @@ function sambaTool(args: string[]) {
 }
 
 test('net ads info prints the domain from the CLDAP ping', T, async (t) => {
-  if (!haveTool('/usr/bin/net')) return t.skip('samba-common-bin not installed');
+  if (!needTool(t, '/usr/bin/net')) return;
   const r = await run('/usr/bin/net', ['ads', 'info', '-S', HOST]);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /^LDAP server: 127\.0\.0\.13$/m);
@@ -38,7 +39,7 @@ test('net ads info prints the domain from the CLDAP ping', T, async (t) => {
 });
 
 test('adcli info reads the domain and the DC flags from the CLDAP ping', T, async (t) => {
-  if (!haveTool('/usr/sbin/adcli')) return t.skip('adcli not installed');
+  if (!needTool(t, '/usr/sbin/adcli')) return;
   const r = await run('/usr/sbin/adcli', ['info', `--domain-controller=${HOST}`, 'forestd.test']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /^domain-name = forestd\.test$/m);
@@ -68,7 +69,7 @@ test('Samba Net.finddc (C NDR of NETLOGON_SAM_LOGON_RESPONSE_EX without the opti
 });
 
 test('samba-tool domain level show (LDAPS, simple bind)', T, async (t) => {
-  if (!haveTool('/usr/bin/samba-tool')) return t.skip('samba-tool not installed');
+  if (!needTool(t, '/usr/bin/samba-tool')) return;
   const r = await sambaTool(['domain', 'level', 'show']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /^Domain and forest function level for domain 'DC=forestd,DC=test'$/m);
@@ -79,7 +80,7 @@ test('samba-tool domain level show (LDAPS, simple bind)', T, async (t) => {
 });
 
 test('samba-tool gpo listall: the two default GPOs', T, async (t) => {
-  if (!haveTool('/usr/bin/samba-tool')) return t.skip('samba-tool not installed');
+  if (!needTool(t, '/usr/bin/samba-tool')) return;
   const r = await sambaTool(['gpo', 'listall']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /^GPO {10}: \{31B2F340-016D-11D2-945F-00C04FB984F9\}$/m);
@@ -89,10 +90,9 @@ test('samba-tool gpo listall: the two default GPOs', T, async (t) => {
   assert.match(r.stdout, /^path {9}: \\\\forestd\.test\\sysvol\\forestd\.test\\Policies\\\{31B2F340-016D-11D2-945F-00C04FB984F9\}$/m);
 });
 
-// samba-tool sends `name` (= the RDN value) in the add: accepted once the conformance-sam branch's
-// add screen (issue 13 item 2: "name equal to the RDN" tolerated on add) is in
-test('samba-tool user create with --given-name and --surname', { ...T, todo: 'needs issue 13 item 2 (name equal to the RDN accepted on add), branch conformance-sam' }, async (t) => {
-  if (!haveTool('/usr/bin/samba-tool')) return t.skip('samba-tool not installed');
+// samba-tool sends `name` (= the RDN value) in the add, which AD accepts (issue 13 item 2)
+test('samba-tool user create with --given-name and --surname', T, async (t) => {
+  if (!needTool(t, '/usr/bin/samba-tool')) return;
   const r = await sambaTool(['user', 'create', 'alice', 'Al1ce-Passw0rd!', '--given-name=Alice', '--surname=Smith']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /User 'alice' added successfully/);

@@ -2,19 +2,21 @@
 // signing and sealing, LDAPS over TLS 1.3 and 1.2), ldap3 and impacket (Sicily), ldapdomaindump;
 // and with the project's byte-level NTLM client for what real clients will not do (tamper,
 // NTLMv1 against GSS-SPNEGO). Errors are checked by result code and AD's codes, never wording.
-import { test, before, after } from 'node:test';
+import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startForestd, PYTHON, type RunningForestd } from '../helpers/forestd.js';
+import { needTool } from '../helpers/tools.js';
 import { findPackageRoot } from '../../src/schema/bootstrap.js';
 import { LdapNtlmClient } from '../helpers/ldap-ntlm-client.js';
 import { OPENSSL_CONFIG } from '../../src/cli/openssl.js';
 import { X509Certificate } from 'node:crypto';
 import { tlsServerEndPoint } from '../../src/ldap/tls.js';
-import { tlsServerEndPointBindings } from '../../src/security/ntlm/index.js';
+import { tlsServerEndPointBindings, NegotiateFlags } from '../../src/security/ntlm/index.js';
+import { CLIENT_FLAGS } from '../helpers/ntlm-client.js';
 
 const script = join(findPackageRoot(), 'test/integration/py/ntlm_clients.py');
 const work = mkdtempSync(join(tmpdir(), 'forestd-ntlm-'));
@@ -25,14 +27,7 @@ const PYENV = { OPENSSL_CONF: legacyConf };
 const IMPACKET_EXAMPLES = '/usr/share/doc/python3-impacket/examples';
 
 /** A client tool that is missing fails the test under FORESTD_REQUIRE_ALL=1, and skips it otherwise. */
-function have(t: { skip(m: string): void }, tool: string): boolean {
-  const ok = tool.startsWith('/') ? existsSync(tool) : spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-  if (!ok) {
-    if (process.env.FORESTD_REQUIRE_ALL === '1') assert.fail(`${tool} is not installed`);
-    t.skip(`${tool} is not installed`);
-  }
-  return ok;
-}
+const have = (t: TestContext, tool: string): boolean => needTool(t, tool);
 
 /** Runs a client with a hard time limit (killed after `ms`). */
 function run(cmd: string, args: string[], env: Record<string, string> = {}, ms = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -280,14 +275,103 @@ test('LDAPS channel binding: the tls-server-end-point hash binds, a different on
   const der = new X509Certificate(readFileSync(join(f.dir, 'tls/cert.pem'))).raw;
   const right = tlsServerEndPointBindings(tlsServerEndPoint(der));
   const wrong = tlsServerEndPointBindings(tlsServerEndPoint(Buffer.concat([der, Buffer.from([0])])));
-  for (const [cbt, code] of [[right, 0], [wrong, 49]] as const) {
+  // none at all binds too at the default LdapEnforceChannelBinding 1 (the control for level 2 below)
+  for (const [cbt, code] of [[right, 0], [wrong, 49], [undefined, 0]] as const) {
     const c = await LdapNtlmClient.connect(host, f.ldapsPort, true);
     try {
-      const r = await c.spnegoBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword, channelBindings: cbt });
+      const r = await c.spnegoBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword, ...(cbt ? { channelBindings: cbt } : {}) });
       assert.equal(r.resultCode, code, r.diagnosticMessage);
       if (code !== 0) assert.match(r.diagnosticMessage, /^80090346: LdapErr: DSID-[0-9A-F]{8}, comment: AcceptSecurityContext error, data 80090346,/);
     } finally {
       c.close();
     }
+  }
+});
+
+test('anonymous NTLM is an anonymous bind: success, then only the rootDSE is readable', { timeout: 30_000 }, async () => {
+  const c = await LdapNtlmClient.connect(host, f.port);
+  try {
+    const r = await c.sicilyBind({ user: '', domain: '', password: '', anonymous: true });
+    assert.equal(r.resultCode, 0, r.diagnosticMessage);
+    c.send({ type: 'searchRequest', baseObject: f.baseDN, scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: [] } as never);
+    const done = (await c.response())!.protocolOp as { resultCode: number; diagnosticMessage: string };
+    assert.equal(done.resultCode, 1);
+    assert.match(done.diagnosticMessage, /^000004DC: LdapErr: /);
+    // negative control: the same search after an authenticated NTLM bind succeeds
+    assert.equal((await c.sicilyBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword })).resultCode, 0);
+    c.send({ type: 'searchRequest', baseObject: f.baseDN, scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: [] } as never);
+    assert.equal((await c.response())!.protocolOp.type, 'searchResultEntry');
+  } finally {
+    c.close();
+  }
+});
+
+test('secret writes: accepted over a sealed GSS-SPNEGO connection, refused (53, 0000001F) over a signed-only one', { timeout: 30_000 }, async () => {
+  const dn = `CN=sealtest,CN=Users,${f.baseDN}`;
+  const pw = (s: string) => Buffer.from(`"${s}"`, 'utf16le');
+  const connect = async (flags: number) => {
+    const c = await LdapNtlmClient.connect(host, f.port);
+    const b = await c.spnegoBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword, flags });
+    assert.equal(b.resultCode, 0, b.diagnosticMessage);
+    return c;
+  };
+  const result = async (c: LdapNtlmClient) => (await c.response())!.protocolOp as { resultCode: number; diagnosticMessage: string };
+  const sealed = await connect(CLIENT_FLAGS);
+  const signed = await connect((CLIENT_FLAGS & ~NegotiateFlags.SEAL) >>> 0);
+  try {
+    assert.equal(sealed.security?.confidentiality, true);
+    assert.equal(signed.security?.confidentiality, false);
+    assert.equal(signed.security?.integrity, true);
+    sealed.send({ type: 'addRequest', entry: dn, attributes: [{ type: 'objectClass', values: [Buffer.from('user')] }, { type: 'sAMAccountName', values: [Buffer.from('sealtest')] }, { type: 'unicodePwd', values: [pw('S3aled-first!')] }] });
+    let r = await result(sealed);
+    assert.equal(r.resultCode, 0, r.diagnosticMessage);
+    const reset = { type: 'modifyRequest', object: dn, changes: [{ operation: 2, modification: { type: 'unicodePwd', values: [pw('S3aled-second!')] } }] } as const;
+    signed.send(reset as never);
+    r = await result(signed);
+    assert.equal(r.resultCode, 53);
+    assert.match(r.diagnosticMessage, /^0000001F: SvcErr: DSID-[0-9A-F]{8}, problem 5003 \(WILL_NOT_PERFORM\)/);
+    // the signed connection still works for other requests (integrity is checked both ways)
+    signed.send({ type: 'modifyRequest', object: dn, changes: [{ operation: 2, modification: { type: 'description', values: [Buffer.from('signed')] } }] } as never);
+    assert.equal((await result(signed)).resultCode, 0);
+    sealed.send(reset as never);
+    assert.equal((await result(sealed)).resultCode, 0);
+  } finally {
+    sealed.close();
+    signed.close();
+  }
+});
+
+test('samba-tool with a wrong password: 49 with 8009030C and data 52e, as from a Windows DC', { timeout: 60_000 }, async (t) => {
+  if (!have(t, 'samba-tool')) return;
+  const r = await run('samba-tool', ['user', 'list', '-H', f.url, '-U', 'Administrator%not-the-password']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr + r.stdout, /LDAP error 49 LDAP_INVALID_CREDENTIALS/);
+  assert.match(r.stderr + r.stdout, /8009030C: LdapErr: DSID-[0-9A-F]{8}, comment: AcceptSecurityContext error, data 52e, v4563/);
+});
+
+test('--ldap-enforce-channel-binding 2: an NTLM bind over LDAPS without channel bindings is 49 with 80090346; with them it binds', { timeout: 60_000 }, async () => {
+  const g = await startForestd({ serveArgs: ['--ldap-enforce-channel-binding', '2'] });
+  try {
+    const der = new X509Certificate(readFileSync(join(g.dir, 'tls/cert.pem'))).raw;
+    const cbt = tlsServerEndPointBindings(tlsServerEndPoint(der));
+    for (const [channelBindings, code] of [[undefined, 49], [cbt, 0]] as const) {
+      const c = await LdapNtlmClient.connect('127.0.0.1', g.ldapsPort, true);
+      try {
+        const r = await c.spnegoBind({ user: 'Administrator', domain: g.netbios, password: g.adminPassword, ...(channelBindings ? { channelBindings } : {}) });
+        assert.equal(r.resultCode, code, r.diagnosticMessage);
+        if (code) assert.match(r.diagnosticMessage, /^80090346: .*data 80090346,/);
+      } finally {
+        c.close();
+      }
+    }
+    // plain LDAP has no channel to bind to: NTLM binds there as before
+    const p = await LdapNtlmClient.connect('127.0.0.1', g.port);
+    try {
+      assert.equal((await p.sicilyBind({ user: 'Administrator', domain: g.netbios, password: g.adminPassword })).resultCode, 0);
+    } finally {
+      p.close();
+    }
+  } finally {
+    await g.stop();
   }
 });

@@ -10,10 +10,12 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { execFile } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
+import { EventEmitter, once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { tempDir } from '../helpers/tmp.js';
+import { needTool } from '../helpers/tools.js';
 import { Client, InvalidCredentialsError, NoSuchObjectError as ClientNoSuchObject } from 'ldapts';
 import { LdapServer, type ListenerOptions } from '../../src/ldap/server.js';
 import { createSelfSignedCertificate } from '../../src/ldap/tls.js';
@@ -37,8 +39,10 @@ const PASSWORD = 'secret';
 
 // ------------------------------------------------------------------ the fake directory
 
+/** Simulated directory latency (the fake's work); no outcome below depends on how long it takes. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
+    // test-lint-allow sleep: simulated directory latency in the fake, not a wait of the test
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(t);
@@ -53,6 +57,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  *   n=N           N entries cn=I,n=N in order, each with a 500-byte value
  *   sleep=MS      finishes after MS ms (rejects with the abort reason)
  *   wait          sleeps until aborted
+ *   gate          waits until the test calls release() (or the signal aborts)
  *   whoami        one entry describing the session
  *   boom          throws a plain Error
  *   missing       throws NoSuchObjectError with a matchedDN
@@ -64,6 +69,30 @@ class FakeDirectory implements DirectoryService {
   order: string[] = [];
   concurrent = 0;
   maxConcurrent = 0;
+  /** 'start' (base) when a search begins, 'abort' (reason) when one ends aborted */
+  readonly events = new EventEmitter();
+  private gates: Array<() => void> = [];
+  /** searches started, by base */
+  started = new Map<string, number>();
+
+  /** Lets the oldest waiting 'gate' search finish. */
+  release(): void {
+    this.gates.shift()?.();
+  }
+
+  /** Resolves once `n` searches of `base` have started (counting from the fake's creation). */
+  startedCount(base: string, n: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if ((this.started.get(base) ?? 0) >= n) {
+          this.events.off('start', check);
+          resolve();
+        }
+      };
+      this.events.on('start', check);
+      check();
+    });
+  }
 
   async bind(req: Parameters<DirectoryService['bind']>[0], ctx: OperationContext): Promise<BindResult> {
     this.order.push(`bind:${req.name}`);
@@ -82,6 +111,8 @@ class FakeDirectory implements DirectoryService {
   async search(req: SearchRequest, ctx: OperationContext, sink: SearchSink): Promise<OperationResult> {
     const base = req.baseObject;
     this.order.push(`search:${base}`);
+    this.started.set(base, (this.started.get(base) ?? 0) + 1);
+    this.events.emit('start', base);
     try {
       if (base === '') {
         await sink.entry('', [
@@ -120,6 +151,19 @@ class FakeDirectory implements DirectoryService {
         case 'wait':
           await sleep(3_600_000, ctx.signal);
           return {};
+        case 'gate':
+          this.concurrent++;
+          this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
+          this.events.emit('concurrent', this.concurrent);
+          try {
+            await new Promise<void>((resolve, reject) => {
+              this.gates.push(resolve);
+              ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+            });
+          } finally {
+            this.concurrent--;
+          }
+          return {};
         case 'whoami':
           await sink.entry('cn=whoami', [
             { type: 'encrypted', values: [String(ctx.session.encrypted)] },
@@ -143,7 +187,10 @@ class FakeDirectory implements DirectoryService {
           return {};
       }
     } catch (e) {
-      if (ctx.signal.aborted) this.aborts.push(ctx.signal.reason);
+      if (ctx.signal.aborted) {
+        this.aborts.push(ctx.signal.reason);
+        this.events.emit('abort', ctx.signal.reason);
+      }
       throw e;
     }
   }
@@ -198,22 +245,22 @@ class RawClient {
     for (const f of w) f();
   }
 
-  /** Waits until a received message satisfies `pred` (safety bound 5 s). */
-  async waitFor(pred: (m: LdapMessage) => boolean, what: string, ms = 5000): Promise<LdapMessage> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = this.messages.find(pred);
-      if (m) return m;
-      if (this.socket.destroyed && this.socket.readableEnded !== false) {
-        const again = this.messages.find(pred);
-        if (again) return again;
+  /** Waits until a received message satisfies `pred`; fails if the socket closes first (or after a 30 s safety deadline). */
+  async waitFor(pred: (m: LdapMessage) => boolean, what: string, ms = 30_000): Promise<LdapMessage> {
+    const got = (): string => JSON.stringify(this.messages.map((x) => [x.messageID, x.protocolOp.type]));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${got()}`)), ms);
+    });
+    try {
+      for (;;) {
+        const m = this.messages.find(pred);
+        if (m) return m;
+        if (this.socket.destroyed) throw new Error(`connection closed while waiting for ${what}; got ${got()}`);
+        await Promise.race([new Promise<void>((resolve) => this.waiters.push(resolve)), deadline]);
       }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages.map((x) => [x.messageID, x.protocolOp.type]))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
-      });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -293,7 +340,7 @@ describe('LdapServer', () => {
   let gcTlsPort: number;
   const clients: Client[] = [];
   const client = (url?: string, tlsOptions?: tls.ConnectionOptions): Client => {
-    const c = new Client({ url: url ?? `ldap://${HOST}:${port}`, tlsOptions, timeout: 10_000 });
+    const c = new Client({ url: url ?? `ldap://${HOST}:${port}`, tlsOptions, timeout: 30_000 });
     clients.push(c);
     return c;
   };
@@ -383,17 +430,18 @@ describe('LdapServer', () => {
 
   it('abandon stops an operation and suppresses its response', async () => {
     const raw = await RawClient.connect(port);
-    const abortsBefore = dir.aborts.length;
+    const started = dir.startedCount('wait', (dir.started.get('wait') ?? 0) + 1);
     raw.send(searchMsg(2, 'wait'));
-    await new Promise((r) => setTimeout(r, 50));
+    await started; // running, not queued: the abandon must abort its signal
+    const aborted = once(dir.events, 'abort');
     raw.send({ messageID: 3, protocolOp: { type: 'abandonRequest', messageID: 2 }, controls: [] });
     // abandon of an unknown ID is discarded silently (RFC 4511 4.11)
     raw.send({ messageID: 4, protocolOp: { type: 'abandonRequest', messageID: 999 }, controls: [] });
     raw.send(searchMsg(5, 'echo=5'));
     await raw.waitFor(isDone(5), 'search 5');
     // the abandoned search's signal aborted with CanceledError
-    await withTimeout((async () => { while (dir.aborts.length === abortsBefore) await new Promise((r) => setTimeout(r, 5)); })(), 5000, 'abort');
-    assert.ok(dir.aborts.at(-1) instanceof CanceledError);
+    const [reason] = await withTimeout(aborted, 30_000, 'abort');
+    assert.ok(reason instanceof CanceledError);
     raw.send(searchMsg(6, 'echo=6'));
     await raw.waitFor(isDone(6), 'search 6');
     assert.equal(raw.messages.filter((m) => m.messageID === 2).length, 0);
@@ -470,40 +518,62 @@ describe('LdapServer', () => {
     raw.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const n = await raw.notice();
     assert.equal(resultCode(n), ResultCode.protocolError);
-    await withTimeout(raw.closed, 5000, 'close after garbage');
+    await withTimeout(raw.closed, 30_000, 'close after garbage');
     // a well-framed PDU whose body does not decode (messageID 5, no protocolOp): RFC 4511 4.1.1
     const raw2 = await RawClient.connect(port);
     raw2.socket.write(Buffer.from([0x30, 0x05, 0x02, 0x01, 0x05, 0x04, 0x00]));
     assert.equal(resultCode(await raw2.notice()), ResultCode.protocolError);
-    await withTimeout(raw2.closed, 5000, 'close after bad PDU');
+    await withTimeout(raw2.closed, 30_000, 'close after bad PDU');
     // a response PDU from the client is not a request
     const raw3 = await RawClient.connect(port);
     raw3.send({ messageID: 9, protocolOp: { type: 'delResponse', resultCode: 0, matchedDN: '', diagnosticMessage: '' }, controls: [] });
     assert.equal(resultCode(await raw3.notice()), ResultCode.protocolError);
-    await withTimeout(raw3.closed, 5000, 'close after response PDU');
+    await withTimeout(raw3.closed, 30_000, 'close after response PDU');
     // random bytes, many connections
     for (let i = 0; i < 20; i++) {
       const r = await RawClient.connect(port);
       const junk = Buffer.from(Array.from({ length: 200 }, () => Math.floor(Math.random() * 256)));
       junk[0] = 0x31; // never a valid LDAPMessage start
       r.socket.write(junk);
-      await withTimeout(r.closed, 5000, 'close after random bytes');
+      await withTimeout(r.closed, 30_000, 'close after random bytes');
     }
     assert.equal((await good.search('echo=2', { scope: 'base' })).searchEntries.length, 1);
   });
 
   it('a client that does not read does not delay others', async () => {
+    // The server says when a connection's socket is full (forestd:ldap:backpressure); the
+    // stalled search's end is an operation event. Others must finish while it is held.
+    const full: number[] = [];
+    const finished: Array<{ connectionId: number; messageID: number; op: string }> = [];
+    let sawFull: () => void = () => {};
+    const filled = new Promise<void>((r) => (sawFull = r));
+    const onFull = (m: unknown): void => {
+      full.push((m as { connectionId: number }).connectionId);
+      sawFull();
+    };
+    const onOp = (m: unknown): void => void finished.push(m as never);
+    diagnosticsChannel.subscribe('forestd:ldap:backpressure', onFull);
+    diagnosticsChannel.subscribe('forestd:ldap:operation', onOp);
     const stalled = await RawClient.connect(port);
     stalled.socket.pause(); // reads nothing: its socket buffers fill and the server must wait for 'drain'
     stalled.socket.removeAllListeners('data');
-    stalled.send(searchMsg(1, 'n=50000'));
-    await new Promise((r) => setTimeout(r, 200));
-    const other = client();
-    for (let i = 0; i < 5; i++) {
-      const r = await withTimeout(other.search(`echo=${i}`, { scope: 'base' }), 5000, 'search while another client is stalled');
-      assert.equal(r.searchEntries.length, 1);
+    let stalledId = -1;
+    try {
+      stalled.send(searchMsg(1, 'n=50000'));
+      await filled;
+      stalledId = full[0]!;
+      const other = client();
+      for (let i = 0; i < 5; i++) {
+        const r = await other.search(`echo=${i}`, { scope: 'base' });
+        assert.equal(r.searchEntries.length, 1);
+      }
+    } finally {
+      diagnosticsChannel.unsubscribe('forestd:ldap:backpressure', onFull);
+      diagnosticsChannel.unsubscribe('forestd:ldap:operation', onOp);
     }
-    // the stalled search is held by backpressure, not buffered whole in memory
+    // … while the stalled search had not finished: held by backpressure, not buffered whole in memory
+    assert.ok(!finished.some((e) => e.connectionId === stalledId && e.messageID === 1), 'the stalled search was still running');
+    assert.ok(finished.filter((e) => e.connectionId !== stalledId && e.op === 'searchRequest').length >= 5);
     assert.ok((dir.emitted.get('n=50000') ?? 0) < 50000, `emitted ${dir.emitted.get('n=50000')}`);
     // once it reads again, it gets every entry in order
     const framer = new MessageFramer({ maxPduSize: 1 << 30 });
@@ -541,9 +611,19 @@ describe('LdapServer', () => {
       const raw = await RawClient.connect(port);
       raw.send(searchMsg(11, 'missing'));
       await raw.waitFor(isDone(11), 'search 11');
+      const serverClosed = new Promise<void>((resolve) => {
+        const onClose = (m: unknown): void => {
+          const ev = m as { event: string; connectionId: number };
+          if (ev.event === 'close' && conns.some((c) => c.event === 'open' && c.connectionId === ev.connectionId)) {
+            diagnosticsChannel.unsubscribe('forestd:ldap:connection', onClose);
+            resolve();
+          }
+        };
+        diagnosticsChannel.subscribe('forestd:ldap:connection', onClose);
+      });
       raw.send({ messageID: 12, protocolOp: { type: 'unbindRequest' }, controls: [] });
-      await withTimeout(raw.closed, 5000, 'close after unbind');
-      await new Promise((r) => setTimeout(r, 20));
+      await withTimeout(raw.closed, 30_000, 'close after unbind');
+      await withTimeout(serverClosed, 30_000, 'the server\'s close event');
     } finally {
       diagnosticsChannel.unsubscribe('forestd:ldap:operation', onOp);
       diagnosticsChannel.unsubscribe('forestd:ldap:connection', onConn);
@@ -565,15 +645,15 @@ describe('LdapServer', () => {
       const run = (args: string[]) =>
         new Promise<{ code: number; stdout: string; stderr: string; missing: boolean }>((resolve) => {
           execFile('ldapsearch', ['-x', ...args, '-b', '', '-s', 'base'], {
-            timeout: 10_000,
+            timeout: 30_000,
             env: { ...process.env, LDAPTLS_CACERT: caFile, LDAPTLS_REQCERT: 'demand', LDAPCONF: '/dev/null', LDAPRC: '/dev/null' },
           }, (err, stdout, stderr) => {
             const code = (err as NodeJS.ErrnoException | null)?.code;
             resolve({ code: err ? (typeof code === 'number' ? code : 1) : 0, stdout, stderr, missing: code === 'ENOENT' });
           });
         });
+      if (!needTool(t, 'ldapsearch')) return;
       const plain = await run(['-H', `ldap://${HOST}:${port}`]);
-      if (plain.missing) return t.skip('ldapsearch not installed');
       assert.equal(plain.code, 0, plain.stderr);
       assert.match(plain.stdout, /namingContexts: dc=example,dc=com/);
       const startTls = await run(['-ZZ', '-H', `ldap://localhost:${port}`]);
@@ -592,8 +672,26 @@ describe('LdapServer', () => {
     const { server: s, port: p } = await startServer(d, { MaxActiveOperationsPerConn: 3 });
     try {
       const raw = await RawClient.connect(p);
-      raw.send(...Array.from({ length: 12 }, (_, i) => searchMsg(i + 1, 'sleep=30')));
-      for (let i = 1; i <= 12; i++) assert.equal(resultCode(await raw.waitFor(isDone(i), `search ${i}`)), 0);
+      // 12 'gate' searches hold until released, so nothing finishes by itself: the server may
+      // never have more than 3 running, and reaches 3 whenever 3 or more remain.
+      raw.send(...Array.from({ length: 12 }, (_, i) => searchMsg(i + 1, 'gate')));
+      const atLeast = (n: number): Promise<void> =>
+        new Promise((resolve) => {
+          const check = (): void => {
+            if (d.concurrent >= n) {
+              d.events.off('concurrent', check);
+              resolve();
+            }
+          };
+          d.events.on('concurrent', check);
+          check();
+        });
+      for (let done = 0; done < 12; done++) {
+        await atLeast(Math.min(3, 12 - done));
+        assert.ok(d.concurrent <= 3, `${d.concurrent} running`);
+        d.release();
+        assert.equal(resultCode(await raw.waitFor(isDone(done + 1), `search ${done + 1}`)), 0);
+      }
       assert.equal(d.maxConcurrent, 3);
       raw.socket.destroy();
     } finally {
@@ -617,7 +715,7 @@ describe('LdapServer limits', () => {
       });
       const n = await raw.notice();
       assert.equal(resultCode(n), ResultCode.protocolError);
-      await withTimeout(raw.closed, 5000, 'close after oversized PDU');
+      await withTimeout(raw.closed, 30_000, 'close after oversized PDU');
       assert.equal(raw.messages.filter((m) => m.messageID === 1).length, 0);
       assert.equal((await good.search('echo=2', { scope: 'base' })).searchEntries.length, 1);
       await good.unbind();
@@ -634,11 +732,11 @@ describe('LdapServer limits', () => {
       await idle.waitFor(isDone(1), 'search 1');
       const n = await idle.notice();
       assert.equal(resultCode(n), ResultCode.adminLimitExceeded);
-      await withTimeout(idle.closed, 5000, 'idle close');
+      await withTimeout(idle.closed, 30_000, 'idle close');
       // never sending anything: InitRecvTimeout
       const silent = await RawClient.connect(port);
       await silent.notice();
-      await withTimeout(silent.closed, 5000, 'init recv close');
+      await withTimeout(silent.closed, 30_000, 'init recv close');
       // an operation in progress is not idleness
       const busy = await RawClient.connect(port);
       busy.send(searchMsg(1, 'sleep=700'));
@@ -666,6 +764,9 @@ describe('LdapServer limits', () => {
 
   it('MaxConnections refuses excess connections with a busy notice', async () => {
     const { server, port } = await startServer(new FakeDirectory(), { MaxConnections: 2 });
+    const closes = new EventEmitter();
+    const onConn = (m: unknown): void => void ((m as { event: string }).event === 'close' && closes.emit('close', m));
+    diagnosticsChannel.subscribe('forestd:ldap:connection', onConn);
     try {
       const a = await RawClient.connect(port);
       const b = await RawClient.connect(port);
@@ -675,16 +776,19 @@ describe('LdapServer limits', () => {
       await b.waitFor(isDone(1), 'b');
       const c = await RawClient.connect(port);
       assert.equal(resultCode(await c.notice()), ResultCode.busy);
-      await withTimeout(c.closed, 5000, 'refused close');
+      await withTimeout(c.closed, 30_000, 'refused close');
+      const serverSide = once(closes, 'close');
       a.socket.destroy();
-      await withTimeout(a.closed, 5000, 'a closed');
-      await new Promise((r) => setTimeout(r, 50));
+      await withTimeout(a.closed, 30_000, 'a closed');
+      await withTimeout(serverSide, 30_000, 'the server closed a'); // the slot is free once the server saw it
+      assert.equal(server.connectionCount, 1);
       const d = await RawClient.connect(port);
       d.send(searchMsg(1, 'echo=1'));
       await d.waitFor(isDone(1), 'd after a slot freed');
       b.socket.destroy();
       d.socket.destroy();
     } finally {
+      diagnosticsChannel.unsubscribe('forestd:ldap:connection', onConn);
       await server.close();
     }
   });
@@ -693,14 +797,16 @@ describe('LdapServer limits', () => {
     const dir = new FakeDirectory();
     const { server, port } = await startServer(dir);
     const raws = await Promise.all(Array.from({ length: 50 }, () => RawClient.connect(port)));
+    const waiting = dir.startedCount('wait', 25);
     raws.forEach((r, i) => r.send(searchMsg(1, i % 2 ? 'wait' : 'echo=1')));
     await Promise.all(raws.filter((_, i) => i % 2 === 0).map((r) => r.waitFor(isDone(1), 'echo')));
+    await waiting; // all 25 'wait' searches are running: close() must abort each
     const lib = new Client({ url: `ldap://${HOST}:${port}` });
     await lib.bind(ADMIN_DN, PASSWORD);
-    await withTimeout(server.close(), 10_000, 'server.close()');
+    await withTimeout(server.close(), 30_000, 'server.close()');
     for (const r of raws) {
       assert.equal(resultCode(await r.notice()), ResultCode.unavailable);
-      await withTimeout(r.closed, 5000, 'client close');
+      await withTimeout(r.closed, 30_000, 'client close');
     }
     assert.equal(server.connectionCount, 0);
     assert.equal(dir.aborts.length, 25);

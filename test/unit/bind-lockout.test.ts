@@ -111,3 +111,16 @@ test('DOMAIN\\name binds follow the directory after the account is deleted and r
   assert.ok((await ntlm('erin', 'Er1n-second!')).identity?.guid.equals(second));
   await rejects(simple('EXAMPLE\\erin', 'Er1n-first!'), 49, BAD);
 });
+
+test('NTLM binds report the simple-bind data codes: 533 disabled, 773 must change password, 701 expired; 52e before any of them', async () => {
+  const dn = await user('Kim', 'K1m-pass!');
+  assert.ok((await ntlm('kim', 'K1m-pass!')).identity, 'control: binds while enabled');
+  await mod(d, dn, [['replace', 'userAccountControl', ['514']]]);
+  await rejects(ntlm('kim', 'K1m-pass!'), 49, /^8009030C: .*data 533,/);
+  await rejects(ntlm('kim', 'wrong'), 49, /^8009030C: .*data 52e,/);
+  await rejects(simple(dn, 'K1m-pass!'), 49, /^80090308: .*data 533,/);
+  await mod(d, dn, [['replace', 'userAccountControl', ['512']], ['replace', 'pwdLastSet', ['0']]]);
+  await rejects(ntlm('kim', 'K1m-pass!'), 49, /^8009030C: .*data 773,/);
+  await mod(d, dn, [['replace', 'pwdLastSet', ['-1']], ['replace', 'accountExpires', ['1']]]);
+  await rejects(ntlm('kim', 'K1m-pass!'), 49, /^8009030C: .*data 701,/);
+});

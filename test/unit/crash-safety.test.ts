@@ -11,10 +11,11 @@ import { tempDir } from '../helpers/tmp.js';
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const writer = fileURLToPath(new URL(`../helpers/crash-writer${ext}`, import.meta.url));
 
-function runAndKill(dir: string, killAfterAcks: number, firstNumber: number): Promise<number[]> {
+function runAndKill(dir: string, killAfterAcks: number, firstNumber: number): Promise<{ acked: number[]; usns: number[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, writer, dir, String(firstNumber)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const acked: number[] = [];
+    const usns: number[] = [];
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -22,12 +23,16 @@ function runAndKill(dir: string, killAfterAcks: number, firstNumber: number): Pr
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
+        if (line.startsWith('ack ')) {
+          const [, n, usn] = line.split(' ');
+          acked.push(Number(n));
+          usns.push(Number(usn));
+        }
         if (acked.length === killAfterAcks) child.kill('SIGKILL');
       }
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve(acked) : reject(new Error(`writer exited with ${code}`))));
+    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve({ acked, usns }) : reject(new Error(`writer exited with ${code}`))));
   });
 }
 
@@ -35,8 +40,11 @@ test('SIGKILL during a write loop loses no acknowledged update and leaves none h
   const { dir, cleanup } = tempDir();
   try {
     let allAcked: number[] = [];
+    let maxAckedUsn = 0;
     for (const [r, round] of [150, 400, 90].entries()) {
-      allAcked = allAcked.concat(await runAndKill(dir, round + Math.floor(Math.random() * 50), r * 1_000_000));
+      const run = await runAndKill(dir, round + Math.floor(Math.random() * 50), r * 1_000_000);
+      allAcked = allAcked.concat(run.acked);
+      maxAckedUsn = Math.max(maxAckedUsn, ...run.usns);
       const s = Store.open(dir);
       try {
         const nc = Buffer.alloc(16, 0xaa);
@@ -53,6 +61,17 @@ test('SIGKILL during a write loop loses no acknowledged update and leaves none h
         // the USN index agrees with the objects
         const inUsn = [...s.reader.changedSince(nc, 0)].filter((x) => !x.guid.equals(nc));
         assert.equal(inUsn.length, [...present.values()].reduce((a, b) => a + b, 0));
+        // USNs never go back across a SIGKILL: the next update's USN is above every acknowledged
+        // one and above every USN the store holds (updates committed but not yet acknowledged)
+        const highestStored = Math.max(...inUsn.map((x) => x.usn));
+        assert.ok(highestStored >= maxAckedUsn, `stored ${highestStored} < acknowledged ${maxAckedUsn}`);
+        let next = 0;
+        await s.write((w) => {
+          next = w.usn;
+          w.setMeta('after-crash', r);
+        });
+        assert.ok(next > highestStored, `USN ${next} after a crash, the store already holds ${highestStored}`);
+        maxAckedUsn = Math.max(maxAckedUsn, next);
       } finally {
         await s.close();
       }

@@ -11,6 +11,7 @@ import { modify } from '../../src/dsa/modify.js';
 import type { ObjectRecord, StoredAttribute } from '../../src/store/record.js';
 import { LdapError } from '../../src/ldap/protocol/result-codes.js';
 import { tempDir } from '../helpers/tmp.js';
+import { expectAdError, type AdErrorRow } from '../helpers/ad-errors.js';
 
 export const DOMAIN = 'DC=example,DC=com';
 export const USERS = `CN=Users,${DOMAIN}`;
@@ -65,6 +66,18 @@ export function attr(d: Directory, rec: ObjectRecord, name: string): StoredAttri
 }
 export function values(d: Directory, rec: ObjectRecord, name: string): unknown[] {
   return attr(d, rec, name)?.values ?? [];
+}
+
+/** Asserts that `p` rejects with the AD error of a row (result code, Win32 code, problem). */
+export async function rejectsAd(p: Promise<unknown>, row: AdErrorRow): Promise<LdapError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof LdapError, `expected an LdapError, got ${String(e)}`);
+    expectAdError(e.resultCode, e.diagnosticMessage, row);
+    return e;
+  }
+  assert.fail(`expected ${row.spec}, the operation succeeded`);
 }
 
 /** Asserts that `p` rejects with an LdapError of `code` whose diagnosticMessage matches `text`. */

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { Directory } from '../../src/dsa/directory.js';
 import { PERMISSIVE_MODIFY_OID } from '../../src/ldap/controls/permissive-modify.js';
 import { ntHash } from '../../src/security/password.js';
-import { DOMAIN, USERS, addObject, attr, control, fixture, mod, pwd, read, readGuid, rejects, values } from './dsa-fixture.js';
+import { DOMAIN, USERS, addObject, attr, control, fixture, mod, pwd, read, readGuid, rejects, rejectsAd, values } from './dsa-fixture.js';
+import { AD } from '../helpers/ad-errors.js';
 
 let d: Directory;
 let close: () => Promise<void>;
@@ -151,7 +152,7 @@ test('sAMAccountName and userPrincipalName stay unique; a new sAMAccountName is 
   await mod(d, ALICE, [['replace', 'sAMAccountName', ['alice2']]]); // unchanged: no self-conflict
   await mod(d, BOB, [['replace', 'sAMAccountName', ['alice']]]); // the old name is free again
   await mod(d, ALICE, [['replace', 'userPrincipalName', ['alice@example.com']]]);
-  await rejects(mod(d, BOB, [['replace', 'userPrincipalName', ['ALICE@example.com']]]), 19, /userPrincipalName/);
+  await rejectsAd(mod(d, BOB, [['replace', 'userPrincipalName', ['ALICE@example.com']]]), AD.UPN_NOT_UNIQUE);
   await mod(d, BOB, [['replace', 'sAMAccountName', ['bob']]]);
 });
 

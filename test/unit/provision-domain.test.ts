@@ -48,6 +48,7 @@ test('the domain head: nTMixedDomain, creationTime, oEMInformation, modifiedCoun
   assert.match(String(str(h, 'oEMInformation')), /^Provisioned by forestd /);
   assert.deepEqual(Buffer.from(h.first('auditingPolicy') as Uint8Array), Buffer.from([0, 1]));
   const ct = BigInt(h.first('creationTime') as bigint);
+  // test-lint-allow wall-clock: a timestamp (creationTime) against the clock, not a duration
   const now = (BigInt(Date.now()) / 1000n + 11_644_473_600n) * 10_000_000n;
   assert.ok(ct > now - 3600n * 10_000_000n && ct <= now + 10_000_000n, 'creationTime is the provisioning time (FILETIME)');
   assert.deepEqual(dnOf(h, 'gPLink'), [`[LDAP://CN={31B2F340-016D-11D2-945F-00C04FB984F9},CN=Policies,CN=System,${D};0]`]);

@@ -21,7 +21,7 @@ export const WKGUID = {
   KEYS: '683A24E2E8164BD3AF86AC3C2CF3F981',
 } as const;
 
-/** The two default GPOs every domain has (MS-ADTS 6.1.1.? / [MS-GPOL] 2.3: their well-known GUIDs, in Windows' own spelling). */
+/** The two default GPOs every Windows domain has: their well-known GUIDs, in Windows' own spelling (the second has a lower-case f). */
 export const DEFAULT_DOMAIN_POLICY = '{31B2F340-016D-11D2-945F-00C04FB984F9}';
 export const DEFAULT_DOMAIN_CONTROLLERS_POLICY = '{6AC1786C-016F-11D2-945F-00C04fB984F9}';
 
@@ -38,7 +38,7 @@ export type ProvisionValue = string | Buffer;
 export interface ProvisionObject {
   dn: string;
   attrs: Record<string, ProvisionValue | ProvisionValue[]>;
-  /** the head of an application NC this DC holds (MS-ADTS 3.1.1.1.5, 6.1.2.?) */
+  /** the head of an application NC this DC holds (MS-ADTS 3.1.1.1.5) */
   ncHead?: true;
 }
 
@@ -103,8 +103,8 @@ export const DOMAIN_GROUPS: [string, number, number, string][] = [
 ];
 
 /**
- * The protected groups of a new domain (MS-ADTS 3.1.1.6.1.1? AdminSDHolder: the groups SDProp
- * protects) and their members: adminCount 1, as SDProp leaves them on a fresh Windows Server
+ * The protected groups of a new domain (the groups AdminSDHolder/SDProp protects) and their
+ * members: adminCount 1, as SDProp leaves them on a fresh Windows Server
  * 2016 domain. Relative DNs.
  */
 export const ADMIN_COUNT: string[] = [
@@ -248,7 +248,7 @@ export function domainObjects(): ProvisionObject[] {
     { dn: `CN=AdminSDHolder,CN=System,${D}`, attrs: { objectClass: 'container', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
     { dn: `CN=Policies,CN=System,${D}`, attrs: { objectClass: 'container', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
     { dn: `CN=Domain System Volume (SYSVOL share),CN=System,${D}`, attrs: { objectClass: 'nTFRSSettings', showInAdvancedViewOnly: 'TRUE' } },
-    // fine-grained password policies live here (MS-ADTS 3.1.1.5.? msDS-PasswordSettings, 6.1.1.4.? )
+    // fine-grained password policies (msDS-PasswordSettings objects) live here
     { dn: `CN=Password Settings Container,CN=System,${D}`, attrs: { objectClass: 'msDS-PasswordSettingsContainer', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
     ...gpo(DEFAULT_DOMAIN_POLICY, 'Default Domain Policy', '[{35378EAC-683F-11D2-A89A-00C04FBBCFA2}{53D6AB1B-2488-11D1-A28C-00C04FB94F17}][{827D319E-6EAC-11D2-A4EA-00C04F79F83A}{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}][{B1BE8D72-6EAC-11D2-A4EA-00C04F79F83A}{53D6AB1B-2488-11D1-A28C-00C04FB94F17}]', '3'),
     ...gpo(DEFAULT_DOMAIN_CONTROLLERS_POLICY, 'Default Domain Controllers Policy', '[{827D319E-6EAC-11D2-A4EA-00C04F79F83A}{803E14A0-B4FB-11D0-A0D0-00A0C90F574B}]', '1'),

@@ -8,6 +8,7 @@ import { parseDN } from '../../dn/dn.js';
 import type { ObjectView, ReadContext } from '../object-view.js';
 import { GroupType, UF, ridOf, sidWithRid } from '../principals.js';
 import { indexKey } from '../../store/store.js';
+import { REPL_METADATA } from './repl-metadata.js';
 
 export interface ConstructedEnv {
   rc: ReadContext;
@@ -65,15 +66,21 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
 
 /** The constructed attributes this DSA computes (lower-case names). */
 export function isSupportedConstructed(name: string): boolean {
-  return CONSTRUCTED.has(name.toLowerCase());
+  const k = name.toLowerCase();
+  return CONSTRUCTED.has(k) || REPL_METADATA.has(k);
 }
 
 /** Names returned for '+' (tokenGroups only in base scope). */
 export const OPERATIONAL_SET: readonly string[] = [...CONSTRUCTED.keys()];
 
-export function constructedValues(name: string, view: ObjectView, env: ConstructedEnv): StoredValue[] | undefined {
-  const f = CONSTRUCTED.get(name.toLowerCase());
-  return f ? f(view, env) : undefined;
+/** `binary`: the attribute was asked for with ";binary" (the replication metadata's DS_REPL_*_BLOB forms). */
+export function constructedValues(name: string, view: ObjectView, env: ConstructedEnv, binary = false): StoredValue[] | undefined {
+  const k = name.toLowerCase();
+  const f = CONSTRUCTED.get(k);
+  if (f) return f(view, env);
+  // replication metadata (repl-metadata.ts): only when named, never for '+'
+  const g = REPL_METADATA.get(k);
+  return g ? g(view, { binary }) : undefined;
 }
 
 function attr(v: ObjectView, name: string) {

@@ -3,7 +3,8 @@
 // (MS-ADTS 3.1.1.3.1.3.3: "member;range=0-1499").
 //
 // Selection: none or '*' = every stored attribute the object has (links and back links
-// included) except secret ones (MS-ADTS 3.1.1.1.4: never returned, even when named); '+' adds
+// included) except secret ones (MS-ADTS 3.1.1.1.4: never returned, even when named) and
+// nTSecurityDescriptor (returned only when named); '+' adds
 // the constructed attributes of constructed.ts; '1.1' alone = none; names and OIDs in any
 // case; unknown names are ignored. Types are returned as lDAPDisplayNames, with ";binary" and
 // ";range=…" when those options apply.
@@ -99,6 +100,8 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
   if (sel.allUser) {
     for (const info of view.presentAttributes()) {
       if (info.secret || info.constructed || done.has(info.id)) continue;
+      // nTSecurityDescriptor only when asked for by name, not for '*', as Windows answers (issue 13; no spec text found)
+      if (info.name === 'nTSecurityDescriptor' && !namedById.has(info.id)) continue;
       done.add(info.id);
       push(out, namedById.get(info.id) ?? { info, binary: false }, view.values(info), o);
     }
@@ -106,7 +109,7 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
   for (const req of sel.named) {
     if (done.has(req.info.id)) continue;
     done.add(req.info.id);
-    const values = req.info.constructed ? constructedValues(req.info.name, view, o.constructed) : view.values(req.info);
+    const values = req.info.constructed || isSupportedConstructed(req.info.name) ? constructedValues(req.info.name, view, o.constructed, req.binary) : view.values(req.info);
     if (values && values.length > 0) push(out, req, values, o);
   }
   if (o.aggregate && view.guid.equals(o.aggregate)) {

@@ -6,7 +6,8 @@
 //
 //   1. controls/index.ts    decode; unknown or unserved critical controls (DirSync, notification:
 //                           controls/refused.ts) → unavailableCriticalExtension
-//   2. controls/paged.ts    a cookie continues a held search (steps 3–7 were done by its first page)
+//   2. controls/paged.ts    a cookie continues a held search from its position, in a new snapshot
+//                           (the request must be the first page's, controls included)
 //   3. controls/visibility  SHOW_DELETED / SHOW_RECYCLED / SHOW_DEACTIVATED_LINK: which objects and
 //                           link values exist for this search (before the filter reads values)
 //   4. controls/domain-scope DOMAIN_SCOPE / SEARCH_OPTIONS: continuation references, phantom root
@@ -34,15 +35,21 @@ import type { Directory } from '../directory.js';
 import { AdError } from '../errors.js';
 import { ObjectView, ReadContext } from '../object-view.js';
 import { compileFilter, evaluate, TRUE, type FilterNode } from './filter.js';
+
+const TRUE_NODE = { k: 'const', v: TRUE } as unknown as FilterNode;
 import { planCandidates } from './candidates.js';
 import { walkScope, ScopeChecker, childNcReferences, ncHeadsUnder, SCAN_CHUNK } from './scope.js';
 import { entryAttributes, parseSelection, type EntryOptions } from './entry.js';
 import { decodeSearchControls, SEARCH_CONTROL_OIDS, type SearchControls } from './controls/index.js';
 import { visibleFilter } from './controls/visibility.js';
 import { ExtendedDn } from './controls/extended-dn.js';
-import { PagedStore, pagedResponse, type Continuation } from './controls/paged.js';
+import { PagedStore, pagedResponse, nextAt, copyPosition, positionBytes, type Continuation, type PagedPosition } from './controls/paged.js';
+import { PAGED_RESULTS_OID } from '../../ldap/controls/paged-results.js';
+import { encodeFilter } from '../../ldap/protocol/filter.js';
 import { compileSort, sortRow, sortRows, sortResponse, type SortPlan, type SortRow } from './controls/sort.js';
 import { vlvWindow, vlvWithoutSort } from './controls/vlv.js';
+import { VLV_REQUEST_OID } from '../../ldap/controls/vlv.js';
+import { createHash } from 'node:crypto';
 import { asqResponse, asqScopeError, asqTargets } from './controls/asq.js';
 
 /** The request controls a search honours (for the rootDSE's supportedControl). */
@@ -53,12 +60,15 @@ export interface SearchLimits {
   MaxPageSize: number;
   MaxValRange: number;
   MaxResultSetsPerConn: number;
+  /** bytes of paged-search state kept for one search (its position); default 262,144 */
+  MaxResultSetSize?: number;
 }
 
 export const DEFAULT_SEARCH_LIMITS: Readonly<SearchLimits> = Object.freeze({
   MaxPageSize: DEFAULT_LDAP_POLICIES.MaxPageSize,
   MaxValRange: DEFAULT_LDAP_POLICIES.MaxValRange,
   MaxResultSetsPerConn: DEFAULT_LDAP_POLICIES.MaxResultSetsPerConn,
+  MaxResultSetSize: DEFAULT_LDAP_POLICIES.MaxResultSetSize,
 });
 
 /**
@@ -73,31 +83,82 @@ export interface SearchDiagnostics {
   matched: number;
 }
 
-let perConnLimit = DEFAULT_SEARCH_LIMITS.MaxResultSetsPerConn;
-const pagedSearches = new PagedStore<Run>(() => perConnLimit);
-
-/** Drops the held paged searches of a connection (the server calls it when the connection closes). */
-export function releaseSearchState(sessionId: number): void {
-  pagedSearches.releaseSession(sessionId);
+/** The held paged searches of each DC (several DCs may run in one process). */
+interface PagedState {
+  store: PagedStore<HeldSearch>;
+  perConn: number;
+}
+const pagedStates = new WeakMap<Directory, PagedState>();
+function pagedState(dir: Directory): PagedState {
+  let st = pagedStates.get(dir);
+  if (!st) {
+    const holder: PagedState = { store: undefined as unknown as PagedStore<HeldSearch>, perConn: DEFAULT_SEARCH_LIMITS.MaxResultSetsPerConn };
+    holder.store = new PagedStore<HeldSearch>(() => holder.perConn);
+    st = holder;
+    pagedStates.set(dir, st);
+  }
+  return st;
 }
 
-/** Held paged searches in all (tests, diagnostics). */
-export function heldPagedSearches(): number {
-  return pagedSearches.size;
+/** Drops the held paged searches of a connection (the server calls it when the connection closes). */
+export function releaseSearchState(sessionId: number, dir: Directory): void {
+  pagedStates.get(dir)?.store.releaseSession(sessionId);
+}
+
+/** Held paged searches of a DC (tests, diagnostics). */
+export function heldPagedSearches(dir: Directory): number {
+  return pagedStates.get(dir)?.store.size ?? 0;
+}
+
+/** A paged search between two pages: no snapshot, only what names where it goes on. */
+interface HeldSearch extends Continuation {
+  fingerprint: string;
+  position: PagedPosition;
+  sent: number;
+  sizeLimit: number;
+  scope: SearchScope;
+  roots: { guid: Buffer; scope: SearchScope }[];
+  everyPage: Control[];
+}
+
+/**
+ * What a continuation must repeat of the first request (MS-ADTS 3.1.1.3.4.1.1, RFC 2696 3:
+ * "the client MUST send the same request"): base, scope, filter, attributes and every control
+ * but the paged one, in any order. Windows answers a changed request unavailableCriticalExtension
+ * (Samba's vlv.py test_paged_changed_expr, _changed_controls, _change_attrs).
+ */
+function fingerprint(req: SearchRequest, controls: readonly Control[], without: string = PAGED_RESULTS_OID): string {
+  const ctl = controls
+    .filter((c) => c.type !== without)
+    .map((c) => `${c.type}/${c.critical ? 1 : 0}/${c.value ? c.value.toString('hex') : '-'}`)
+    .sort();
+  let filter: string;
+  try {
+    filter = encodeFilter(req.filter).toString('hex');
+  } catch {
+    filter = JSON.stringify(req.filter);
+  }
+  return JSON.stringify([req.baseObject.toLowerCase(), req.scope, req.derefAliases, req.typesOnly, filter, req.attributes.map((a) => a.toLowerCase()), ctl]);
 }
 
 const EMPTY = Buffer.alloc(0);
 
-/** A search under way: its snapshot, compiled filter and the stream of matching objects. */
-class Run implements Continuation {
+/** A search under way in one snapshot (one request): its compiled filter and the stream of matching objects. */
+class Run {
   /** the next match taken from the stream but not sent yet */
   peeked: ObjectView | undefined;
   sent = 0;
-  private released = false;
-  /** continuation references, sent after the last entry */
+  /** continuation references, sent after the entries (of the first page, when paged) */
   references: string[] = [];
   /** response controls every page repeats (sort result, ASQ result) */
   readonly everyPage: Control[] = [];
+  roots: { guid: Buffer; scope: SearchScope }[] = [];
+  filter: FilterNode = TRUE_NODE;
+  visible: (rec: ObjectRecord) => boolean = () => true;
+  descend: (rec: ObjectRecord) => boolean = () => true;
+  inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
+  /** the objects the stream examines, when it examines a list (index candidates, ASQ targets) */
+  list: Buffer[] | undefined;
 
   constructor(
     readonly r: ReadTxn,
@@ -117,46 +178,56 @@ class Run implements Continuation {
     }
     return this.agg ?? undefined;
   }
-
-  release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.r.done();
-  }
 }
 
 export async function search(dir: Directory, req: SearchRequest, ctx: OperationContext, sink: SearchSink, limits: SearchLimits = DEFAULT_SEARCH_LIMITS): Promise<OperationResult> {
   const place = 'dsa.search';
   // 1. controls
   const c = decodeSearchControls(ctx.controls);
-  perConnLimit = limits.MaxResultSetsPerConn;
+  const paging = pagedState(dir);
+  paging.perConn = limits.MaxResultSetsPerConn;
   if (c.vlv && !c.sort) throw vlvWithoutSort();
-  if (c.vlv && c.paged) throw AdError.unwillingToPerform(place, 'the VLV and paged results controls cannot be combined');
+  // VLV with paged results: unavailableCriticalExtension, as Windows answers (Samba's vlv.py test_vlv_paged, Windows 1709)
+  if (c.vlv && c.paged) throw AdError.unavailableCriticalExtension(place, PAGED_RESULTS_OID);
   const deadline = req.timeLimit > 0 ? Date.now() + req.timeLimit * 1000 : Infinity;
   const guard = new Guard(ctx.signal, deadline);
 
-  // 2. a paged continuation
+  // 2. a paged continuation: the same request goes on from its position, in a snapshot of now
   if (c.paged && c.paged.cookie.length > 0) {
-    const run = pagedSearches.take(ctx.session.id, c.paged.cookie);
-    if (!run) throw AdError.unwillingToPerform(`${place}.paged`, 'the paged results cookie is not valid (expired, already used, or from another connection)');
-    if (c.paged.size === 0) {
-      run.release(); // RFC 2696 3: size 0 with a cookie abandons the paged search
-      return { controls: [pagedResponse(EMPTY)] };
+    const held = paging.store.take(ctx.session.id, c.paged.cookie);
+    if (!held) throw AdError.unwillingToPerform(`${place}.paged`, 'the paged results cookie is not valid (expired, already used, or from another connection)');
+    if (c.paged.size === 0) return { controls: [pagedResponse(EMPTY)] }; // RFC 2696 3: size 0 with a cookie abandons the paged search
+    if (held.fingerprint !== fingerprint(req, ctx.controls)) throw AdError.unavailableCriticalExtension(`${place}.paged`, PAGED_RESULTS_OID);
+    const r = dir.store.snapshot();
+    try {
+      const rc = new ReadContext(dir, r);
+      rc.showDeactivatedLinks = c.visibility.showDeactivatedLinks;
+      const visible = visibleFilter(dir.schema, c.visibility);
+      const filter = compileFilter(req.filter, rc);
+      let inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
+      if (held.position.kind === 'list' && held.position.checkScope) {
+        const checkers = held.roots.flatMap((x) => {
+          const rec = r.getObject(x.guid);
+          return rec ? [new ScopeChecker(r, x.guid, rec, x.scope)] : [];
+        });
+        inScope = (g, rec) => checkers.some((k) => k.contains(g, rec));
+      }
+      const run = new Run(r, rc, held.scope, held.sizeLimit, EMPTY_SOURCE);
+      run.sent = held.sent;
+      run.roots = held.roots;
+      run.everyPage.push(...held.everyPage);
+      return await page(run, held.position, filter, visible, inScope, c.visibility.showDeleted ? () => true : visible, held.fingerprint, req, ctx, c, sink, limits, guard, [...held.everyPage], false);
+    } finally {
+      r.done();
     }
-    return page(run, req, ctx, c, sink, limits, guard, [...run.everyPage]);
   }
 
   const r = dir.store.snapshot();
-  let run: Run;
   const controls: Control[] = [];
   try {
-    run = start(dir, r, req, c, controls);
-  } catch (e) {
-    r.done();
-    throw e;
-  }
-  let handedOff = false;
-  try {
+    const run = start(dir, r, req, c, controls);
+    const rowsPosition = (rows: readonly SortRow[]): PagedPosition => ({ kind: 'list', guids: rows.map((x) => x.guid), next: 0, checkScope: false });
+    let sorted: SortRow[] | undefined;
     // 7. sort (and VLV)
     if (c.sort) {
       const plan = compileSort(dir.schema, c.sort.keys, c.sort.critical);
@@ -169,27 +240,46 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
         const rows = await collectRows(run, plan, guard);
         sortRows(rows, plan.keys);
         if (c.vlv) {
-          const w = vlvWindow(c.vlv, rows, plan.keys[0], run.rc.ctx);
+          // the VLV context names its search (base, scope, filter, attributes, sort): the same search gets the same contextID
+          const context = createHash('sha256').update(fingerprint(req, ctx.controls, VLV_REQUEST_OID)).digest().subarray(0, 16);
+          const w = vlvWindow(c.vlv, rows, plan.keys[0], run.rc.ctx, context);
           controls.push(w.response);
           run.source = rowsSource(run, rows.slice(w.start, w.end));
           await emit(run, req, ctx, c, sink, limits, guard, Infinity, 'hold');
           return { controls };
         }
         run.source = rowsSource(run, rows);
+        sorted = rows;
       }
     }
-    // 8. paged
+    // 8. paged: the first page, from a position that later pages can go on from
     if (c.paged) {
-      handedOff = true;
-      return await page(run, req, ctx, c, sink, limits, guard, controls);
+      const maxBytes = limits.MaxResultSetSize ?? DEFAULT_LDAP_POLICIES.MaxResultSetSize;
+      let position: PagedPosition;
+      let inScope = run.inScope;
+      if (sorted) {
+        position = rowsPosition(sorted);
+        inScope = undefined; // the sorted result is what was matched: Windows returns an entry moved out of scope in its place
+        // MaxResultSetSize (MS-ADTS 3.1.1.3.4.6): the sorted result is the state this search would keep
+        if (positionBytes(position) > maxBytes) throw AdError.adminLimitExceeded(`${place}.MaxResultSetSize`, `the sorted result of ${sorted.length} entries is more than MaxResultSetSize (${maxBytes} bytes) keeps`);
+      } else if (run.list && 16 * run.list.length <= maxBytes) {
+        position = { kind: 'list', guids: run.list, next: 0, checkScope: run.inScope !== undefined };
+      } else {
+        // a walk keeps one frame per level, whatever the size of the result (index candidates beyond MaxResultSetSize are walked instead)
+        position = { kind: 'walk', roots: run.roots, root: 0, started: false, frames: [], descendNext: null };
+        inScope = undefined;
+      }
+      return await page(run, position, run.filter, run.visible, inScope, run.descend, fingerprint(req, ctx.controls), req, ctx, c, sink, limits, guard, controls, true);
     }
     await emit(run, req, ctx, c, sink, limits, guard, limits.MaxPageSize, 'sizeLimitExceeded');
     await sendReferences(run, sink);
     return { controls };
   } finally {
-    if (!handedOff) run.release();
+    r.done();
   }
 }
+
+const EMPTY_SOURCE: Iterator<ObjectView | null> = [][Symbol.iterator]();
 
 /** Steps 3–6: resolves the base, compiles the filter and opens the stream of matches. */
 function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls, controls: Control[]): Run {
@@ -223,11 +313,13 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
   const stats: SearchDiagnostics = { plan: 'walk', examined: 0, matched: 0 };
   let source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }>;
   let inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
+  let list: Buffer[] | undefined;
 
   if (c.asq !== undefined) {
     // 5. ASQ: the objects the base's attribute names, base scope only (MS-ADTS 3.1.1.3.4.1.18)
     if (scope !== SearchScope.baseObject || roots.length !== 1) throw asqScopeError();
     const targets = asqTargets(rc.view(roots[0]!.guid, roots[0]!.rec)!, c.asq);
+    list = targets;
     controls.push(asqResponse(0));
     stats.plan = `asq ${c.asq}`;
     source = (function* () {
@@ -241,6 +333,7 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
       const checkers = roots.map((x) => new ScopeChecker(r, x.guid, x.rec, x.scope));
       inScope = (g, rec) => checkers.some((k) => k.contains(g, rec));
       const guids = plan.guids;
+      list = guids;
       source = (function* () {
         for (const g of guids) yield { guid: g, rec: r.getObject(g) };
       })();
@@ -252,6 +345,12 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
   }
   const run = new Run(r, rc, scope, req.sizeLimit, matches(rc, source, filter, visible, inScope, stats));
   run.everyPage.push(...controls);
+  run.roots = roots.map((x) => ({ guid: x.guid, scope: x.scope }));
+  run.filter = filter;
+  run.visible = visible;
+  run.descend = descend;
+  run.inScope = inScope;
+  if (list) run.list = list;
   if (!c.scope.noReferences && !phantom && c.asq === undefined) run.references = childNcReferences(dir, r, roots[0]!.guid, roots[0]!.rec, scope);
   return run;
 }
@@ -400,22 +499,66 @@ async function sendReferences(run: Run, sink: SearchSink): Promise<void> {
   }
 }
 
-/** RFC 2696: one page; the rest of the search is held under a new cookie. */
-async function page(run: Run, req: SearchRequest, ctx: OperationContext, c: SearchControls, sink: SearchSink, limits: SearchLimits, guard: Guard, controls: Control[]): Promise<OperationResult> {
-  let held = false;
-  try {
-    const size = Math.min(c.paged!.size || limits.MaxPageSize, limits.MaxPageSize);
-    const more = await emit(run, req, ctx, c, sink, limits, guard, size, 'hold');
-    if (more) {
-      const cookie = pagedSearches.put(ctx.session.id, run);
-      held = true;
-      controls.push(pagedResponse(cookie));
-    } else {
-      await sendReferences(run, sink);
-      controls.push(pagedResponse(EMPTY));
-    }
+/**
+ * RFC 2696: one page, from `position` in the run's snapshot. When more remains, the position is
+ * held under a new cookie (MS-ADTS 3.1.1.3.4.1.1); continuation references go with the first
+ * page, as Windows sends them (Samba's vlv.py test_paged_search_referrals).
+ */
+async function page(
+  run: Run,
+  position: PagedPosition,
+  filter: FilterNode,
+  visible: (rec: ObjectRecord) => boolean,
+  inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined,
+  descend: (rec: ObjectRecord) => boolean,
+  fp: string,
+  req: SearchRequest,
+  ctx: OperationContext,
+  c: SearchControls,
+  sink: SearchSink,
+  limits: SearchLimits,
+  guard: Guard,
+  controls: Control[],
+  first: boolean,
+): Promise<OperationResult> {
+  const mark = { before: copyPosition(position) };
+  run.source = positionSource(run, position, filter, visible, inScope, descend, mark);
+  run.peeked = undefined;
+  const size = Math.min(c.paged!.size || limits.MaxPageSize, limits.MaxPageSize);
+  const more = await emit(run, req, ctx, c, sink, limits, guard, size, 'hold');
+  if (first) await sendReferences(run, sink);
+  if (!more) {
+    controls.push(pagedResponse(EMPTY));
     return { controls };
-  } finally {
-    if (!held) run.release();
+  }
+  const held: HeldSearch = { fingerprint: fp, position: mark.before, sent: run.sent, sizeLimit: run.sizeLimit, scope: run.scope, roots: run.roots, everyPage: run.everyPage, release() {} };
+  controls.push(pagedResponse(pagedState(run.rc.dir).store.put(ctx.session.id, held)));
+  return { controls };
+}
+
+/**
+ * The matches from a position on, re-read in the run's snapshot; `mark.before` is the position
+ * just after the last match taken (where the next page starts when that match is held back).
+ */
+function* positionSource(
+  run: Run,
+  pos: PagedPosition,
+  filter: FilterNode,
+  visible: (rec: ObjectRecord) => boolean,
+  inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined,
+  descend: (rec: ObjectRecord) => boolean,
+  mark: { before: PagedPosition },
+): Generator<ObjectView | null> {
+  let n = 0;
+  for (;;) {
+    const x = nextAt(run.r, pos, descend);
+    if (!x) return;
+    if (++n % SCAN_CHUNK === 0) yield null;
+    if (!x.rec || !visible(x.rec)) continue;
+    if (inScope && !inScope(x.guid, x.rec)) continue;
+    const view = new ObjectView(run.rc, x.guid, x.rec);
+    if (evaluate(filter, view) !== TRUE) continue;
+    yield view;
+    mark.before = copyPosition(pos);
   }
 }

@@ -33,11 +33,15 @@ out['search'] = None if e is None else {
     'sid': str(e.objectSid),
     'guid_len': len(e.objectGUID.raw_values[0]),
 }
-# paged search over the whole domain
-entries = list(conn.extend.standard.paged_search(base, '(objectClass=*)', SUBTREE, attributes=['1.1'], paged_size=25, generator=True))
+# paged search over the whole domain, on a connection that raises on any error result: a page
+# that ends in an error must fail the script, not end the search early as if it were complete
+strict = Connection(server, user=user, password=password, auto_bind=True, raise_exceptions=True)
+entries = list(strict.extend.standard.paged_search(base, '(objectClass=*)', SUBTREE, attributes=['1.1'], paged_size=25, generator=True))
 dns = [x['dn'] for x in entries if x.get('type') == 'searchResEntry']
 out['paged_count'] = len(dns)
 out['paged_unique'] = len(set(dns))
+out['paged_result'] = strict.result['result']
+strict.unbind()
 conn.delete('CN=Bob,' + ou)
 out['delete_user'] = conn.result['result']
 conn.delete(ou)

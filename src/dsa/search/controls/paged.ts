@@ -90,3 +90,103 @@ export class PagedStore<T extends Continuation> {
 export function pagedResponse(cookie: Buffer): Control {
   return responseControl(pagedResultsControl, { size: 0, cookie });
 }
+
+// ---- the position of a held paged search (MS-ADTS 3.1.1.3.4.1.1) -------------------------
+//
+// No read snapshot is held between pages: each page opens its own and goes on from a position
+// that names objects, not a snapshot, so an entry deleted or changed between pages is read as
+// it is now (deleted: skipped; changed: returned as it is; no longer matching the filter:
+// skipped), as Windows does (Samba's vlv.py PagedResultsTestsRW). What is kept per search is
+// small: a walk keeps one (parent, last child key) frame per level; a list of objects (index
+// candidates, ASQ targets, the sorted result) keeps 16 bytes per object not yet returned,
+// bounded by MaxResultSetSize.
+
+import type { ObjectRecord } from '../../../store/record.js';
+import type { ReadTxn } from '../../../store/store.js';
+import { SearchScope } from '../../../ldap/protocol/messages.js';
+
+/** A list of objects in the order they are returned. `checkScope`: index candidates are checked against the scope on every page. */
+export interface ListPosition {
+  kind: 'list';
+  guids: Buffer[];
+  next: number;
+  checkScope: boolean;
+}
+
+interface WalkFrame {
+  parent: Buffer;
+  after: Buffer | null;
+}
+
+/** A pre-order walk of the search roots, stopped between two objects. */
+export interface WalkPosition {
+  kind: 'walk';
+  roots: { guid: Buffer; scope: SearchScope }[];
+  root: number;
+  started: boolean;
+  frames: WalkFrame[];
+  /** the last object returned: its children come next */
+  descendNext: Buffer | null;
+}
+
+export type PagedPosition = ListPosition | WalkPosition;
+
+export function copyPosition(p: PagedPosition): PagedPosition {
+  return p.kind === 'list' ? { ...p } : { ...p, roots: p.roots, frames: p.frames.map((f) => ({ ...f })) };
+}
+
+/** Bytes a position keeps (for MaxResultSetSize). */
+export function positionBytes(p: PagedPosition): number {
+  return p.kind === 'list' ? 16 * (p.guids.length - p.next) + 64 : 64 + 48 * p.frames.length + 32 * p.roots.length;
+}
+
+/**
+ * The next object at the position in snapshot `r` (advancing it), or undefined at the end.
+ * `descend(rec)`: whether a walk goes below an object.
+ */
+export function nextAt(r: ReadTxn, p: PagedPosition, descend: (rec: ObjectRecord) => boolean): { guid: Buffer; rec: ObjectRecord | undefined } | undefined {
+  if (p.kind === 'list') {
+    if (p.next >= p.guids.length) return undefined;
+    const guid = p.guids[p.next++]!;
+    return { guid, rec: r.getObject(guid) };
+  }
+  for (;;) {
+    const root = p.roots[p.root];
+    if (!root) return undefined;
+    if (!p.started) {
+      p.started = true;
+      p.frames = [];
+      p.descendNext = null;
+      const rec = r.getObject(root.guid);
+      if (!rec) {
+        p.root++;
+        p.started = false;
+        continue;
+      }
+      if (root.scope === SearchScope.singleLevel) p.frames.push({ parent: root.guid, after: null });
+      else if (root.scope !== SearchScope.baseObject && descend(rec)) p.frames.push({ parent: root.guid, after: null });
+      if (root.scope === SearchScope.baseObject || root.scope === SearchScope.wholeSubtree) return { guid: root.guid, rec };
+      continue;
+    }
+    if (p.descendNext) {
+      p.frames.push({ parent: p.descendNext, after: null });
+      p.descendNext = null;
+    }
+    const top = p.frames[p.frames.length - 1];
+    if (!top) {
+      p.root++;
+      p.started = false;
+      continue;
+    }
+    const c = r.childAfter(top.parent, top.after);
+    if (!c) {
+      p.frames.pop();
+      continue;
+    }
+    top.after = c.key;
+    const rec = r.getObject(c.guid);
+    if (!rec) continue;
+    if (root.scope !== SearchScope.singleLevel && descend(rec)) p.descendNext = c.guid;
+    return { guid: c.guid, rec };
+  }
+}

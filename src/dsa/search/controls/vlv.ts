@@ -30,7 +30,12 @@ export function vlvWithoutSort(): LdapError {
   return failure(ResultCode.sortControlMissing, new SortControlMissingError('00002040: the VLV control requires the server-side sort control'), 0);
 }
 
-export function vlvWindow(req: VlvRequestValue, rows: readonly SortRow[], key: CompiledSortKey | undefined, ctx: SyntaxContext): VlvWindow {
+/**
+ * The window of `rows` the request asks for. The list is made afresh for every request, so a
+ * VLV sees the adds, deletes and changes since the previous one; `context` (the response's
+ * contextID) names the search the list is of, the same for every request of the same search.
+ */
+export function vlvWindow(req: VlvRequestValue, rows: readonly SortRow[], key: CompiledSortKey | undefined, ctx: SyntaxContext, context?: Buffer): VlvWindow {
   const count = rows.length;
   let target: number; // 1-based; count + 1 = past the end
   if (req.target.type === 'byOffset') {
@@ -67,7 +72,7 @@ export function vlvWindow(req: VlvRequestValue, rows: readonly SortRow[], key: C
     targetPosition: Math.min(target, count + 1),
     contentCount: count,
     result: ResultCode.success,
-    ...(req.contextID !== undefined ? { contextID: req.contextID } : {}),
+    ...(context !== undefined ? { contextID: context } : req.contextID !== undefined ? { contextID: req.contextID } : {}),
   });
   return { start, end: Math.max(start, end), response };
 }

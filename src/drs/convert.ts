@@ -1,0 +1,348 @@
+// The replication engine's messages (src/dsa/replica/types.ts: MS-DRSR-shaped, values in the
+// stored form of their syntax, this DC's ATTRTYPs, numbers for USNs) ↔ the wire structures
+// of types.ts (ATTRVAL bytes, the sender's ATTRTYPs with its prefix table, bigints). The
+// engine's shapes are declared here structurally (Engine*), so this layer does not import the
+// engine and the engine does not import NDR.
+//
+// ATTRTYPs on the wire are relative to the prefix table the message carries (MS-DRSR 5.16.4;
+// PrefixTableSrc of a reply, PrefixTableDest of a request): a sender sends its own table and
+// its own ATTRTYPs; a receiver maps each ATTRTYP through the sender's table to an OID and
+// through its own table back to an ATTRTYP. ATTRTYPs above 0x7FFFFFFF (msDS-IntId) are not
+// prefix-mapped.
+import { PrefixTable } from '../schema/prefix-table.js';
+import type { DSName, StoredValue } from '../schema/syntaxes/syntax.js';
+import { decodeDistnameBinary, decodeDsnameValue, encodeDistnameBinary, encodeDsnameValue, wireForm, WireValueError } from './wire-values.js';
+import type * as W from './types.js';
+import { DRSUAPI_OPNUM } from './types.js';
+import type { DrsCallContext, DrsHandlers } from './server.js';
+import type { DrsCaller } from './transport/tls.js';
+import { decodeDRSGetNCChangesResponse, encodeDRSGetNCChangesRequest } from './stubs.js';
+
+// ---- the engine's shapes (src/dsa/replica/types.ts) ---------------------------------------------
+
+export interface EngineDSNAME {
+  Guid: Buffer;
+  Sid?: Buffer;
+  StringName: string;
+}
+export interface EngineUSN_VECTOR {
+  usnHighObjUpdate: number;
+  usnReserved: number;
+  usnHighPropUpdate: number;
+}
+export interface EngineCursor {
+  uuidDsa: Buffer;
+  usnHighPropUpdate: number;
+  timeLastSyncSuccess: number;
+}
+export interface EngineUTD {
+  dwVersion: 2;
+  dwReserved1: 0;
+  rgCursors: EngineCursor[];
+}
+export interface EnginePMD {
+  dwVersion: number;
+  timeChanged: number;
+  uuidDsaOriginating: Buffer;
+  usnOriginating: number;
+}
+export interface EngineATTR {
+  attrTyp: number;
+  AttrVal: { valCount: number; pAVal: unknown[] };
+}
+export interface EngineREPLENTINFLIST {
+  Entinf: { pName: EngineDSNAME; ulFlags: number; AttrBlock: { attrCount: number; pAttr: EngineATTR[] } };
+  fIsNCPrefix: boolean;
+  pParentGuid: Buffer | null;
+  pMetaDataExt: { cNumProps: number; rgMetaData: EnginePMD[] };
+}
+export interface EngineLinkAval {
+  target: EngineDSNAME;
+  data: Buffer;
+  extra?: unknown;
+}
+export interface EngineREPLVALINF_V3 {
+  pObject: EngineDSNAME;
+  attrTyp: number;
+  Aval: EngineLinkAval;
+  fIsPresent: boolean;
+  MetaData: { timeCreated: number; MetaData: EnginePMD; unused1: 0; unused2: 0; unused3: 0; timeExpired: number };
+}
+export interface EngineGetChgReqV10 {
+  uuidDsaObjDest: Buffer;
+  uuidInvocIdSrc: Buffer;
+  pNC: EngineDSNAME;
+  usnvecFrom: EngineUSN_VECTOR;
+  pUpToDateVecDest: EngineUTD | null;
+  ulFlags: number;
+  cMaxObjects: number;
+  cMaxBytes: number;
+  ulExtendedOp: number;
+  /** extended operations (e.g. EXOP_FSMO_REQ_RID_ALLOC: the client's current rIDAllocationPool) */
+  liFsmoInfo?: bigint;
+  ulMoreFlags: number;
+}
+export interface EngineGetChgReplyV6 {
+  uuidDsaObjSrc: Buffer;
+  uuidInvocIdSrc: Buffer;
+  pNC: EngineDSNAME;
+  usnvecFrom: EngineUSN_VECTOR;
+  usnvecTo: EngineUSN_VECTOR;
+  pUpToDateVecSrc: EngineUTD | null;
+  ulExtendedRet: number;
+  cNumObjects: number;
+  cNumBytes: number;
+  pObjects: EngineREPLENTINFLIST[];
+  fMoreData: boolean;
+  cNumValues: number;
+  rgValues: EngineREPLVALINF_V3[];
+  dwDRSError: number;
+}
+
+/** What conversion needs of this DC. */
+export interface DrsCodec {
+  /** this DC's prefix table (its ATTRTYPs are computed with it); not modified */
+  prefixTable: PrefixTable;
+  /** the syntax (MS-ADTS name) of the attribute with this DC's ATTRTYP `id`; undefined: unknown attribute */
+  syntaxOf(id: number): string | undefined;
+  /** the current DN of a referenced object (references follow renames); the stored DN when the object is unknown */
+  dnOf(ref: DSName): string;
+}
+
+// USNs and DSTIMEs are numbers on both sides (the NDR layer refuses hypers beyond 2^53)
+const big = (n: number): number => n;
+const num = (n: number): number => n;
+
+function dsnameToWire(d: EngineDSNAME): W.DSNAME {
+  return { Guid: d.Guid, Sid: d.Sid ?? Buffer.alloc(0), StringName: d.StringName };
+}
+function dsnameFromWire(d: W.DSNAME): EngineDSNAME {
+  const out: EngineDSNAME = { Guid: d.Guid, StringName: d.StringName };
+  if (d.Sid.length) out.Sid = d.Sid;
+  return out;
+}
+const usnToWire = (u: EngineUSN_VECTOR): W.USN_VECTOR => ({ usnHighObjUpdate: big(u.usnHighObjUpdate), usnReserved: big(u.usnReserved), usnHighPropUpdate: big(u.usnHighPropUpdate) });
+const usnFromWire = (u: W.USN_VECTOR): EngineUSN_VECTOR => ({ usnHighObjUpdate: num(u.usnHighObjUpdate), usnReserved: num(u.usnReserved), usnHighPropUpdate: num(u.usnHighPropUpdate) });
+const pmdToWire = (m: EnginePMD): W.PROPERTY_META_DATA_EXT => ({ dwVersion: m.dwVersion, timeChanged: big(m.timeChanged), uuidDsaOriginating: m.uuidDsaOriginating, usnOriginating: big(m.usnOriginating) });
+const pmdFromWire = (m: W.PROPERTY_META_DATA_EXT): EnginePMD => ({ dwVersion: m.dwVersion, timeChanged: num(m.timeChanged), uuidDsaOriginating: m.uuidDsaOriginating, usnOriginating: num(m.usnOriginating) });
+
+/** A prefix table may end with the schema signature (a 21-byte prefix starting 0xFF), which maps no OID. */
+function isSchemaSignature(e: W.PrefixTableEntry): boolean {
+  return e.prefix.length === 21 && e.prefix[0] === 0xff;
+}
+export function prefixTableToWire(t: PrefixTable): W.SCHEMA_PREFIX_TABLE {
+  return { pPrefixEntry: t.entries().map((e) => ({ ndx: e.index, prefix: Buffer.from(e.prefix) })) };
+}
+export function prefixTableFromWire(t: W.SCHEMA_PREFIX_TABLE): PrefixTable {
+  return new PrefixTable(t.pPrefixEntry.filter((e) => !isSchemaSignature(e)).map((e) => ({ index: e.ndx, prefix: e.prefix })));
+}
+
+/** The sender's ATTRTYP → this DC's (MS-DRSR 5.16.4 OidFromAttid, then MakeAttid without adding). */
+function mapAttrTyp(a: number, from: PrefixTable, to: PrefixTable): number {
+  if (a > 0x7fffffff) return a;
+  const oid = from.oidFromAttrTyp(a);
+  const local = to.attrTypFromOid(oid);
+  if (local === undefined) throw new WireValueError('ATTRTYP', `0x${a.toString(16)} (${oid}) is not in this DC's prefix table`);
+  return local;
+}
+
+// ---- requests ---------------------------------------------------------------------------------
+
+/** An engine V10 request on the wire; the UTD vector goes as V1 cursors (DRS_MSG_GETCHGREQ_V10's pUpToDateVecDest is an UPTODATE_VECTOR_V1_EXT). */
+export function requestToWire(req: EngineGetChgReqV10, hDrs: W.DRS_HANDLE, codec: DrsCodec): { hDrs: W.DRS_HANDLE; pmsgIn: W.DRS_MSG_GETCHGREQ } {
+  return {
+    hDrs,
+    pmsgIn: {
+      version: 10,
+      msg: {
+        uuidDsaObjDest: req.uuidDsaObjDest,
+        uuidInvocIdSrc: req.uuidInvocIdSrc,
+        pNC: dsnameToWire(req.pNC),
+        usnvecFrom: usnToWire(req.usnvecFrom),
+        pUpToDateVecDest: req.pUpToDateVecDest ? { rgCursors: req.pUpToDateVecDest.rgCursors.map((c) => ({ uuidDsa: c.uuidDsa, usnHighPropUpdate: big(c.usnHighPropUpdate) })) } : null,
+        ulFlags: req.ulFlags,
+        cMaxObjects: req.cMaxObjects,
+        cMaxBytes: req.cMaxBytes,
+        ulExtendedOp: req.ulExtendedOp,
+        liFsmoInfo: req.liFsmoInfo ?? 0n,
+        pPartialAttrSet: null,
+        pPartialAttrSetEx: null,
+        PrefixTableDest: prefixTableToWire(codec.prefixTable),
+        ulMoreFlags: req.ulMoreFlags,
+      },
+    },
+  };
+}
+
+/** A wire request (V8 or V10) for the engine. */
+export function requestFromWire(m: W.DRS_MSG_GETCHGREQ): EngineGetChgReqV10 {
+  const q = m.msg;
+  return {
+    uuidDsaObjDest: q.uuidDsaObjDest,
+    uuidInvocIdSrc: q.uuidInvocIdSrc,
+    pNC: dsnameFromWire(q.pNC),
+    usnvecFrom: usnFromWire(q.usnvecFrom),
+    pUpToDateVecDest: q.pUpToDateVecDest ? { dwVersion: 2, dwReserved1: 0, rgCursors: q.pUpToDateVecDest.rgCursors.map((c) => ({ uuidDsa: c.uuidDsa, usnHighPropUpdate: num(c.usnHighPropUpdate), timeLastSyncSuccess: 0 })) } : null,
+    ulFlags: q.ulFlags,
+    cMaxObjects: q.cMaxObjects,
+    cMaxBytes: q.cMaxBytes,
+    ulExtendedOp: q.ulExtendedOp,
+    ...(q.liFsmoInfo !== 0n ? { liFsmoInfo: q.liFsmoInfo } : {}),
+    ulMoreFlags: m.version === 10 ? m.msg.ulMoreFlags : 0,
+  };
+}
+
+// ---- replies ----------------------------------------------------------------------------------
+
+function linkAvalToWire(syntax: string, a: EngineLinkAval, codec: DrsCodec): Buffer {
+  const ref: DSName = { guid: a.target.Guid, dn: a.target.StringName, ...(a.target.Sid ? { sid: a.target.Sid } : {}) };
+  if (syntax === 'Object(DN-Binary)' || syntax === 'Object(DN-String)') return encodeDistnameBinary(ref, codec.dnOf(ref), a.data);
+  return encodeDsnameValue(ref.guid, ref.sid, codec.dnOf(ref));
+}
+function linkAvalFromWire(syntax: string, b: Buffer): EngineLinkAval {
+  if (syntax === 'Object(DN-Binary)' || syntax === 'Object(DN-String)') {
+    const { ref, data } = decodeDistnameBinary(b, syntax);
+    return { target: { Guid: Buffer.from(ref.guid), StringName: ref.dn ?? '', ...(ref.sid ? { Sid: Buffer.from(ref.sid) } : {}) }, data };
+  }
+  const d = decodeDsnameValue(b, syntax);
+  return { target: { Guid: d.guid, StringName: d.dn, ...(d.sid.length ? { Sid: d.sid } : {}) }, data: Buffer.alloc(0) };
+}
+
+function syntaxOrThrow(codec: DrsCodec, id: number): string {
+  const s = codec.syntaxOf(id);
+  if (!s) throw new WireValueError('ATTR', `attribute 0x${id.toString(16)} is not in this DC's schema`);
+  return s;
+}
+
+/**
+ * An engine reply on the wire, as DRS_MSG_GETCHGREPLY_V6 (link values as
+ * REPLVALINF_V1) when no link value has an expiry time, else V9 (MS-DRSR 4.1.10.2.14: REPLVALINF_V3).
+ */
+export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_MSG_GETCHGREPLY {
+  const table = codec.prefixTable.clone();
+  const ctx = { prefixTable: table, dnOf: codec.dnOf };
+  const pObjects: W.REPLENTINFLIST[] = reply.pObjects.map((o) => ({
+    Entinf: {
+      pName: dsnameToWire(o.Entinf.pName),
+      ulFlags: o.Entinf.ulFlags,
+      AttrBlock: {
+        pAttr: o.Entinf.AttrBlock.pAttr.map((a) => {
+          const form = wireForm(syntaxOrThrow(codec, a.attrTyp));
+          return { attrTyp: a.attrTyp, AttrVal: { pAVal: a.AttrVal.pAVal.map((v) => form.toDrs(v as StoredValue, ctx)) } };
+        }),
+      },
+    },
+    fIsNCPrefix: o.fIsNCPrefix,
+    pParentGuid: o.pParentGuid,
+    pMetaDataExt: { rgMetaData: o.pMetaDataExt.rgMetaData.map(pmdToWire) },
+  }));
+  const values = reply.rgValues.map((v) => ({
+    pObject: dsnameToWire(v.pObject),
+    attrTyp: v.attrTyp,
+    Aval: linkAvalToWire(syntaxOrThrow(codec, v.attrTyp), v.Aval, codec),
+    fIsPresent: v.fIsPresent,
+    timeCreated: big(v.MetaData.timeCreated),
+    MetaData: pmdToWire(v.MetaData.MetaData),
+    timeExpired: big(v.MetaData.timeExpired),
+  }));
+  const common = {
+    uuidDsaObjSrc: reply.uuidDsaObjSrc,
+    uuidInvocIdSrc: reply.uuidInvocIdSrc,
+    pNC: dsnameToWire(reply.pNC),
+    usnvecFrom: usnToWire(reply.usnvecFrom),
+    usnvecTo: usnToWire(reply.usnvecTo),
+    pUpToDateVecSrc: reply.pUpToDateVecSrc ? { rgCursors: reply.pUpToDateVecSrc.rgCursors.map((c) => ({ uuidDsa: c.uuidDsa, usnHighPropUpdate: big(c.usnHighPropUpdate), timeLastSyncSuccess: big(c.timeLastSyncSuccess) })) } : null,
+    // OID-valued attributes may have added prefixes: the table goes out after the values
+    PrefixTableSrc: { pPrefixEntry: [] as W.PrefixTableEntry[] },
+    ulExtendedRet: reply.ulExtendedRet,
+    pObjects,
+    fMoreData: reply.fMoreData,
+    cNumNcSizeObjects: 0,
+    cNumNcSizeValues: 0,
+    dwDRSError: reply.dwDRSError,
+  };
+  common.PrefixTableSrc = prefixTableToWire(table);
+  if (values.every((v) => v.timeExpired === 0)) {
+    return { version: 6, msg: { ...common, rgValues: values.map((v) => ({ pObject: v.pObject, attrTyp: v.attrTyp, Aval: v.Aval, fIsPresent: v.fIsPresent, MetaData: { timeCreated: v.timeCreated, MetaData: v.MetaData } })) } };
+  }
+  return {
+    version: 9,
+    msg: {
+      ...common,
+      rgValues: values.map((v) => ({ pObject: v.pObject, attrTyp: v.attrTyp, Aval: v.Aval, fIsPresent: v.fIsPresent, MetaData: { timeCreated: v.timeCreated, MetaData: v.MetaData, unused1: 0, unused2: 0, unused3: 0, timeExpired: v.timeExpired } })),
+    },
+  };
+}
+
+/** A wire reply for the engine: ATTRTYPs mapped to this DC's, values to their stored forms. */
+export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): EngineGetChgReplyV6 {
+  const r = m.msg;
+  const src = prefixTableFromWire(r.PrefixTableSrc.pPrefixEntry.length ? r.PrefixTableSrc : prefixTableToWire(codec.prefixTable));
+  const local = codec.prefixTable;
+  const pObjects: EngineREPLENTINFLIST[] = r.pObjects.map((o) => {
+    const pAttr = o.Entinf.AttrBlock.pAttr.map((a) => {
+      const id = mapAttrTyp(a.attrTyp, src, local);
+      const form = wireForm(syntaxOrThrow(codec, id));
+      const pAVal = a.AttrVal.pAVal.map((b) => form.fromDrs(b, { prefixTable: src }));
+      return { attrTyp: id, AttrVal: { valCount: pAVal.length, pAVal } };
+    });
+    const md = (o.pMetaDataExt?.rgMetaData ?? []).map(pmdFromWire);
+    if (!o.Entinf.pName) throw new WireValueError('REPLENTINFLIST', 'an object without its DSNAME');
+    return {
+      Entinf: { pName: dsnameFromWire(o.Entinf.pName), ulFlags: o.Entinf.ulFlags, AttrBlock: { attrCount: pAttr.length, pAttr } },
+      fIsNCPrefix: o.fIsNCPrefix,
+      pParentGuid: o.pParentGuid,
+      pMetaDataExt: { cNumProps: md.length, rgMetaData: md },
+    };
+  });
+  const rgValues: EngineREPLVALINF_V3[] = (r.rgValues as (W.REPLVALINF_V1 | W.REPLVALINF_V3)[]).map((v) => {
+    const id = mapAttrTyp(v.attrTyp, src, local);
+    if (!v.pObject) throw new WireValueError('REPLVALINF', 'a link value without its source object');
+    const timeExpired = 'timeExpired' in v.MetaData ? num(v.MetaData.timeExpired) : 0;
+    return {
+      pObject: dsnameFromWire(v.pObject),
+      attrTyp: id,
+      Aval: linkAvalFromWire(syntaxOrThrow(codec, id), v.Aval),
+      fIsPresent: v.fIsPresent,
+      MetaData: { timeCreated: num(v.MetaData.timeCreated), MetaData: pmdFromWire(v.MetaData.MetaData), unused1: 0, unused2: 0, unused3: 0, timeExpired },
+    };
+  });
+  if (!r.pNC) throw new WireValueError('DRS_MSG_GETCHGREPLY', 'no pNC');
+  return {
+    uuidDsaObjSrc: r.uuidDsaObjSrc,
+    uuidInvocIdSrc: r.uuidInvocIdSrc,
+    pNC: dsnameFromWire(r.pNC),
+    usnvecFrom: usnFromWire(r.usnvecFrom),
+    usnvecTo: usnFromWire(r.usnvecTo),
+    pUpToDateVecSrc: r.pUpToDateVecSrc ? { dwVersion: 2, dwReserved1: 0, rgCursors: r.pUpToDateVecSrc.rgCursors.map((c) => ({ uuidDsa: c.uuidDsa, usnHighPropUpdate: num(c.usnHighPropUpdate), timeLastSyncSuccess: num(c.timeLastSyncSuccess) })) } : null,
+    ulExtendedRet: r.ulExtendedRet,
+    cNumObjects: pObjects.length,
+    cNumBytes: r.cNumBytes ?? 0,
+    pObjects,
+    fMoreData: r.fMoreData,
+    cNumValues: rgValues.length,
+    rgValues,
+    dwDRSError: r.dwDRSError,
+  };
+}
+
+// ---- the engine on the transport ----------------------------------------------------------------
+
+/** IDL_DRSGetNCChanges served by the engine's source side (a function of the engine's V10 request). */
+export function getNCChangesHandler(
+  source: (req: EngineGetChgReqV10, ctx: DrsCallContext) => EngineGetChgReplyV6 | Promise<EngineGetChgReplyV6>,
+  codec: () => DrsCodec,
+): NonNullable<DrsHandlers['IDL_DRSGetNCChanges']> {
+  return async (req, ctx) => {
+    const reply = await source(requestFromWire(req.pmsgIn), ctx);
+    return { pmsgOut: replyToWire(reply, codec()), result: 0 };
+  };
+}
+
+/** The destination's call: an engine request over a DrsCaller (the TLS client, later DCE/RPC), the engine's reply back. */
+export async function callGetNCChanges(client: DrsCaller, hDrs: W.DRS_HANDLE, req: EngineGetChgReqV10, codec: DrsCodec): Promise<EngineGetChgReplyV6> {
+  const stub = await client.call(DRSUAPI_OPNUM.IDL_DRSGetNCChanges, encodeDRSGetNCChangesRequest(requestToWire(req, hDrs, codec)));
+  const res = decodeDRSGetNCChangesResponse(stub);
+  if (res.result !== 0) throw new WireValueError('IDL_DRSGetNCChanges', `the source answered 0x${res.result.toString(16).padStart(8, '0')}`);
+  return replyFromWire(res.pmsgOut, codec);
+}
