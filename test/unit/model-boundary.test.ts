@@ -26,12 +26,12 @@ function importsOf(file: string): string[] {
 /** Every source file reachable from `file` by relative imports, with the chain that reaches it. */
 function closure(start: string[]): Map<string, string[]> {
   const seen = new Map<string, string[]>();
-  const todo: [string, string[]][] = start.map((f) => [f, [relative(SRC, f)]]);
-  while (todo.length) {
-    const [f, chain] = todo.pop()!;
+  const queue: [string, string[]][] = start.map((f) => [f, [relative(SRC, f)]]);
+  while (queue.length) {
+    const [f, chain] = queue.pop()!;
     if (seen.has(f) || !existsSync(f)) continue;
     seen.set(f, chain);
-    for (const g of importsOf(f)) todo.push([g, [...chain, relative(SRC, g)]]);
+    for (const g of importsOf(f)) queue.push([g, [...chain, relative(SRC, g)]]);
   }
   return seen;
 }
