@@ -72,30 +72,46 @@ export function processGetNCChangesReply(ctx: ReplicaContext, w: WriteTxn, reply
   // advance with the commit of the chunk and never after a partial one
   const nc = reply.pNC.Guid;
   const st = readReplicaState(w, nc);
+  let dirty = false;
   let rf: RepsFromState | undefined = st.repsFrom.find((x) => x.uuidDsa.equals(reply.uuidDsaObjSrc));
   if (!rf) {
     rf = { uuidDsa: Buffer.from(reply.uuidDsaObjSrc), uuidInvocId: Buffer.from(reply.uuidInvocIdSrc), usnvec: { usnHighObjUpdate: 0, usnReserved: 0, usnHighPropUpdate: 0 }, inCycle: false, timeLastSuccess: 0 };
     st.repsFrom.push(rf);
+    dirty = true;
   }
-  const before = JSON.stringify(st);
   const moved = rf.usnvec.usnHighObjUpdate !== reply.usnvecTo.usnHighObjUpdate || rf.usnvec.usnHighPropUpdate !== reply.usnvecTo.usnHighPropUpdate;
-  if (!reply.fMoreData && (moved || out.tookUsn)) rf.timeLastSuccess = ctx.clock();
-  rf.usnvec = { ...reply.usnvecTo };
-  rf.uuidInvocId = Buffer.from(reply.uuidInvocIdSrc);
-  rf.inCycle = reply.fMoreData;
+  if (!reply.fMoreData && (moved || out.tookUsn)) {
+    rf.timeLastSuccess = ctx.clock();
+    dirty = true;
+  }
+  if (moved) {
+    rf.usnvec = { ...reply.usnvecTo };
+    dirty = true;
+  }
+  if (!rf.uuidInvocId.equals(reply.uuidInvocIdSrc)) {
+    rf.uuidInvocId = Buffer.from(reply.uuidInvocIdSrc);
+    dirty = true;
+  }
+  if (rf.inCycle !== reply.fMoreData) {
+    rf.inCycle = reply.fMoreData;
+    dirty = true;
+  }
   if (!reply.fMoreData && reply.pUpToDateVecSrc) {
     for (const c of reply.pUpToDateVecSrc.rgCursors) {
       if (c.uuidDsa.equals(ctx.invocationId)) continue;
       const mine = st.utd.find((x) => x.uuidDsa.equals(c.uuidDsa));
-      if (!mine) st.utd.push({ uuidDsa: Buffer.from(c.uuidDsa), usnHighPropUpdate: c.usnHighPropUpdate, timeLastSyncSuccess: c.timeLastSyncSuccess });
-      else if (c.usnHighPropUpdate > mine.usnHighPropUpdate) {
+      if (!mine) {
+        st.utd.push({ uuidDsa: Buffer.from(c.uuidDsa), usnHighPropUpdate: c.usnHighPropUpdate, timeLastSyncSuccess: c.timeLastSyncSuccess });
+        dirty = true;
+      } else if (c.usnHighPropUpdate > mine.usnHighPropUpdate) {
         mine.usnHighPropUpdate = c.usnHighPropUpdate;
         mine.timeLastSyncSuccess = c.timeLastSyncSuccess;
+        dirty = true;
       }
     }
     st.utd.sort((x, y) => Buffer.compare(x.uuidDsa, y.uuidDsa));
   }
-  if (JSON.stringify(st) !== before) writeReplicaState(w, nc, st);
+  if (dirty) writeReplicaState(w, nc, st);
   return out;
 }
 
