@@ -9,6 +9,8 @@ const provisionCommand = async (o: Parameters<typeof import('./provision.js').pr
 const dnsRecordsCommand = async (o: Parameters<typeof import('./dns-records.js').dnsRecordsCommand>[0]) => (await import('./dns-records.js')).dnsRecordsCommand(o);
 const serveCommand = async (o: Parameters<typeof import('./serve.js').serveCommand>[0]) => (await import('./serve.js')).serveCommand(o);
 import { DEFAULTS } from './defaults.js';
+const ADMIN = ['user', 'group', 'computer', 'ou', 'dsacl', 'domain', 'fsmo', 'ldif'];
+const adminCommand = async (group: string, args: string[]) => (await import('./admin/index.js')).adminCommand(group, args);
 
 const USAGE = `forestd — an Active Directory-compatible directory server
 
@@ -21,14 +23,22 @@ usage:
       Serve the directory in DIR over LDAP, and answer the LDAP ping over CLDAP (UDP) on
       --cldap-port (default: the LDAP port's number, as AD uses 389 for both); with --repl-port,
       also the DRS replication listener.
+      --http-port N: /metrics (Prometheus text format) and /healthz over HTTP (off by default).
       --ldap-enforce-channel-binding 0|1|2 as AD's LdapEnforceChannelBinding: NTLM binds over
       TLS check the client's channel binding never (0), when sent (1, default), always (2).
+      --ack-before-flush answers writes at commit, before they are on disk: for benchmarks
+      only (a power loss can take back acknowledged writes).
   forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
       Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
       found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
   forestd repl show --data DIR [--json]
       This DC's replication partners per naming context (last success, last result, USNs) and
       its up-to-dateness vectors, as repadmin /showrepl and /showutdvec show them.
+  forestd user|group|computer|ou|dsacl|domain|fsmo COMMAND --url URL --bind-dn DN [--password-file FILE] [--json]
+      Administer a running DC over LDAP (the password: --password-file, env FORESTD_PASSWORD, or a
+      prompt). "forestd user --help" and so on list each group's commands.
+  forestd ldif export|import --url URL --bind-dn DN ...
+      LDIF (RFC 2849) out of and into a running DC; "forestd ldif --help".
   forestd start [--data DIR]
       Provision the default forest (${DEFAULTS.realm}) into DIR (default ./${DEFAULTS.dataDir}) on
       first run, then serve it on ${DEFAULTS.host}:${DEFAULTS.ldapPort} (LDAP).
@@ -36,6 +46,7 @@ usage:
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd !== undefined && ADMIN.includes(cmd)) return adminCommand(cmd, rest);
   try {
     switch (cmd) {
       case 'provision': {
@@ -116,7 +127,9 @@ const serveOptions = {
   'gcs-port': { type: 'string' },
   'repl-port': { type: 'string' },
   'cldap-port': { type: 'string' },
+  'http-port': { type: 'string' },
   'ldap-enforce-channel-binding': { type: 'string' },
+  'ack-before-flush': { type: 'boolean' },
 } as const;
 
 function port(v: string | undefined, def: number, name: string): number {
@@ -126,7 +139,7 @@ function port(v: string | undefined, def: number, name: string): number {
   return n;
 }
 
-function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'ldap-enforce-channel-binding'?: string; 'repl-port'?: string }) {
+function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'ldap-enforce-channel-binding'?: string; 'repl-port'?: string; 'http-port'?: string; 'ack-before-flush'?: boolean }) {
   const ldapPort = port(values['ldap-port'], DEFAULTS.ldapPort, 'ldap-port');
   const cbt = values['ldap-enforce-channel-binding'] ?? '1';
   if (cbt !== '0' && cbt !== '1' && cbt !== '2') throw new UsageError(`--ldap-enforce-channel-binding must be 0, 1 or 2, not ${JSON.stringify(cbt)}`);
@@ -139,7 +152,9 @@ function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: str
     gcPort: values['gc-port'] === undefined ? DEFAULTS.gcPort : port(values['gc-port'], 0, 'gc-port'),
     gcsPort: values['gcs-port'] === undefined ? DEFAULTS.gcsPort : port(values['gcs-port'], 0, 'gcs-port'),
     enforceChannelBinding: Number(cbt) as 0 | 1 | 2,
+    ackBeforeFlush: values['ack-before-flush'] === true,
     ...(values['repl-port'] === undefined ? {} : { replPort: port(values['repl-port'], 0, 'repl-port') }),
+    httpPort: values['http-port'] === undefined ? undefined : port(values['http-port'], 0, 'http-port'),
   };
 }
 

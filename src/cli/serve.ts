@@ -27,15 +27,22 @@ export interface ServeSettings {
   cldapPort: number;
   /** AD's LdapEnforceChannelBinding: 0 never check, 1 check when the client sends one, 2 require it (on TLS) */
   enforceChannelBinding?: 0 | 1 | 2;
+  /** acknowledge writes at commit, before their flush to disk (benchmarks only: StoreOptions.ackBeforeFlush) */
+  ackBeforeFlush?: boolean;
+  /** HTTP port for /metrics and /healthz (src/metrics); off when undefined */
+  httpPort?: number;
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
   // OpenSSL settings for TLS clients that hang on TLS 1.3 session tickets (src/cli/openssl.ts)
   if (!hasOpenSslConfig()) return reexecWithOpenSslConfig();
-  const dir = Directory.open(s.data);
+  const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true } });
   const f = dir.forest;
   const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
   let server: LdapServer | undefined;
+  // metrics listen before the LDAP listeners open, so that every connection is counted
+  const metrics = s.httpPort === undefined ? undefined : await metricsFor(dir);
+  let stopping = false;
   const policies = resolvePolicies();
   const service = new DsaService(dir, {
     searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn, MaxResultSetSize: policies.MaxResultSetSize },
@@ -71,6 +78,14 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     3600_000,
   );
   recycler.unref();
+  let http: import('../metrics/http.js').MetricsHttpServer | undefined;
+  if (metrics) {
+    const { MetricsHttpServer } = await import('../metrics/http.js');
+    const started = Date.now();
+    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.dc.usn - 1, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
+    const a = await http.listen();
+    console.log(`listening http http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+  }
   for (const b of bound) {
     const host = b.family === 'IPv6' ? `[${b.address}]` : b.address;
     console.log(`listening ${b.name} ${b.tls ? 'ldaps' : 'ldap'}://${host}:${b.port}`);
@@ -92,8 +107,11 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
       process.channel.unref();
     }
   });
+  stopping = true;
   clearInterval(recycler);
   await drs?.listener.close();
+  await http?.close();
+  metrics?.close();
   await cldap.close();
   await server.close();
   await delayedLinksIdle(dir);
@@ -130,4 +148,17 @@ function testHooks(): void {
   for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
+}
+
+/** The metrics of this DC: the store's readings and its inbound replication partners (repsFrom). */
+async function metricsFor(dir: Directory): Promise<import('../metrics/collector.js').MetricsCollector> {
+  const { MetricsCollector } = await import('../metrics/collector.js');
+  const { replShow } = await import('./repl-show.js');
+  return new MetricsCollector({
+    store: dir.store,
+    replication: () =>
+      replShow(dir).ncs.flatMap((nc) =>
+        nc.inbound.map((n) => ({ nc: nc.nc, partner: n.pszSourceDsaDN, lastSuccess: n.ftimeLastSyncSuccess, lastAttempt: n.ftimeLastSyncAttempt, lastResult: n.dwLastSyncResult, consecutiveFailures: n.cNumConsecutiveSyncFailures, usnSynced: n.usnLastObjChangeSynced })),
+      ),
+  });
 }

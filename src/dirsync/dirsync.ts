@@ -46,6 +46,10 @@ import { matchesFilter } from './filter-lite.js';
 import { changesSince } from '../dsa/changes/changes-since.js';
 import { ExtendedDn } from '../dsa/search/controls/extended-dn.js';
 import { EXTENDED_DN_OID, extendedDnControl } from '../ldap/controls/extended-dn.js';
+import { channel } from 'node:diagnostics_channel';
+
+/** `{ session, ex }` once per DirSync request (metrics: who is following changes). */
+export const dirSyncChannel = channel('forestd:dirsync:request');
 
 export interface DirSyncOptions {
   /**
@@ -358,6 +362,7 @@ function hasEntryAfter(r: ReadTxn, nc: Buffer, pos: Pos): boolean {
 export async function dirSyncSearch(dir: Directory, req: SearchRequest, ctx: OperationContext, sink: SearchSink, control: Control, opts: DirSyncOptions = {}): Promise<OperationResult> {
   const place = 'dirsync.search';
   const ex = control.type === DIRSYNC_EX_OID;
+  if (dirSyncChannel.hasSubscribers) dirSyncChannel.publish({ session: ctx.session.id, ex });
   if (!ctx.session.identity) throw AdError.notAuthenticated(place);
   if (ctx.controls.some((c) => c.type === (ex ? DIRSYNC_OID : DIRSYNC_EX_OID))) {
     throw AdError.protocolError(place, 'LDAP_SERVER_DIRSYNC_OID and LDAP_SERVER_DIRSYNC_EX_OID cannot be used together');

@@ -59,9 +59,11 @@ import { tlsServerEndPoint } from './tls.js';
 import type { LdapPolicies } from './policies.js';
 import {
   backpressureChannel,
+  bytesChannel,
   connectionChannel,
   errorChannel,
   operationChannel,
+  type BytesEvent,
   type ConnectionEvent,
   type ErrorEvent,
   type Logger,
@@ -265,6 +267,7 @@ export class Connection {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.state !== 'open') return;
+    if (bytesChannel.hasSubscribers) bytesChannel.publish({ connectionId: this.id, direction: 'in', bytes: chunk.length } satisfies BytesEvent);
     // Before the first request only InitRecvTimeout counts (no refresh by dribbled bytes).
     if (this.gotFirstRequest) this.idleTimer.refresh();
     if (this.saslReceiver) {
@@ -317,7 +320,8 @@ export class Connection {
     this.state = 'closed';
     clearTimeout(this.idleTimer);
     if (this.destroyTimer) clearTimeout(this.destroyTimer);
-    this.abandonAll(new UnavailableError('connection closed'));
+    // the reason (an Error, with its stack) is built only when there is an operation to abandon
+    if (this.running.size > 0 || this.queue.length > 0) this.abandonAll(new UnavailableError('connection closed'));
     this.releaseDrainWaiters();
     if (connectionChannel.hasSubscribers) {
       connectionChannel.publish({
@@ -699,6 +703,7 @@ export class Connection {
     this.out = new BerWriter(OUT_INITIAL);
     if (this.state === 'closed' || this.socket.destroyed) return;
     if (this.layer) data = wrapForSend(this.layer, data);
+    if (bytesChannel.hasSubscribers) bytesChannel.publish({ connectionId: this.id, direction: 'out', bytes: data.length } satisfies BytesEvent);
     if (!this.socket.write(data)) {
       this.needDrain = true;
       this.updateReading();
@@ -831,7 +836,7 @@ export class Connection {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
     this.socket.off('data', this.onData);
-    this.abandonAll(new UnavailableError(`connection closing: ${reason}`));
+    if (this.running.size > 0 || this.queue.length > 0) this.abandonAll(new UnavailableError(`connection closing: ${reason}`));
     this.releaseDrainWaiters();
     if (notice) writeMessage(this.out, notice);
     this.flush();

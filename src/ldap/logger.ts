@@ -51,6 +51,8 @@ export function defaultLogger(): Logger {
 export const connectionChannel = diagnosticsChannel.channel('forestd:ldap:connection');
 /** `{ connectionId, messageID, op, durationMs, resultCode, abandoned }` once per finished operation. */
 export const operationChannel = diagnosticsChannel.channel('forestd:ldap:operation');
+/** `{ connectionId, direction: 'in' | 'out', bytes }` per chunk read from or written to a socket (after TLS, before SASL unwrapping). */
+export const bytesChannel = diagnosticsChannel.channel('forestd:ldap:bytes');
 /** `{ connectionId, error, kind: 'protocol' | 'internal' | 'socket' }` */
 export const errorChannel = diagnosticsChannel.channel('forestd:ldap:error');
 /** `{ connectionId, bufferedBytes }` when the socket is full and responses wait for 'drain'. */
@@ -75,6 +77,12 @@ export interface OperationEvent {
   /** resultCode sent, or -1 when no response was sent (abandoned, connection gone) */
   resultCode: number;
   abandoned: boolean;
+}
+
+export interface BytesEvent {
+  connectionId: number;
+  direction: 'in' | 'out';
+  bytes: number;
 }
 
 export interface ErrorEvent {

@@ -21,6 +21,8 @@ export interface RunningForestd {
   certPath: string;
   port: number;
   ldapsPort: number;
+  /** http://HOST:PORT of the metrics listener, when started with httpPort */
+  httpUrl?: string;
   /** the UDP port of the CLDAP listener (LDAP ping) */
   cldapPort: number;
   /** process id of the serving forestd */
@@ -36,6 +38,8 @@ export interface RunningForestd {
   log(): string;
   /** the serving process has not exited */
   alive(): boolean;
+  /** resolves when the serving process (or its wrapper) has exited */
+  exited(): Promise<void>;
   /** every "listening <name> <url>" line of serve, by name (ldap, ldaps, gc, gc-tls, drs) */
   listeners: Record<string, string>;
   /**
@@ -76,17 +80,27 @@ export interface StartOptions {
   gcsPort?: number;
   /** more `forestd serve` options */
   serveArgs?: string[];
+  /** serve this provisioned data directory (kept on stop) instead of provisioning a new one */
+  data?: string;
+  /** run `forestd serve` under this command (e.g. ['strace', '-f', …]); pid is then the wrapper's */
+  wrap?: string[];
+  /** serve /metrics and /healthz on this HTTP port (0: any free one); off when undefined */
+  httpPort?: number;
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
   const realm = o.realm ?? 'example.com';
   const netbios = o.netbios ?? 'EXAMPLE';
   const adminPassword = o.adminPassword ?? 'Adm1n-Passw0rd!';
-  const { dir, cleanup } = tempDir('forestd-it-');
-  const data = join(dir, 'data');
-  const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
-  if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
-  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.serveArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
+  const { dir, cleanup } = o.data ? { dir: o.data, cleanup: () => {} } : tempDir('forestd-it-');
+  const data = o.data ?? join(dir, 'data');
+  if (!o.data) {
+    const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
+    if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
+  }
+  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])];
+  const cmd = [...(o.wrap ?? []), ...argv];
+  const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';
   let err = '';
   const hooks: Array<{ channel: string; ev: Record<string, unknown> }> = [];
@@ -130,6 +144,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     gcUrl: urls['gc']!,
     gcsUrl: urls['gc-tls']!,
     certPath: join(data, 'tls', 'cert.pem'),
+    httpUrl: urls['http'],
     port: Number(new URL(url).port),
     pid: child.pid!,
     ldapsPort: Number(new URL(ldapsUrl).port),
@@ -143,6 +158,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     listeners: urls,
     log: () => err,
     alive: () => child.exitCode === null && child.signalCode === null,
+    exited: () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()))),
     hookCount: (channel, pred = () => true) => hooks.filter((h) => h.channel === channel && pred(h.ev)).length,
     hook(channel, n, pred = () => true) {
       return new Promise((resolve, reject) => {
@@ -161,7 +177,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
       });
     },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         const t = setTimeout(() => child.kill('SIGKILL'), 10_000);

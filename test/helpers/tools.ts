@@ -35,6 +35,9 @@ export const TOOLS: Record<string, string> = {
   ldapdomaindump: 'python3-ldapdomaindump',
   ndrdump: 'samba-testsuite',
   adcli: 'adcli',
+  strace: 'strace',
+  curl: 'curl',
+  '/usr/bin/script': 'bsdutils',
 };
 
 /** Whether `cmd` is an executable on PATH (or, with a '/', a file at that path: a script works too). */
