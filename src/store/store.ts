@@ -8,6 +8,7 @@
 //                "format"   store format number (STORE_FORMAT)
 //                "dc"       { serverGuid, invocationId, usn }  the DC tuple of MS-ADTS 3.1.1.1.9
 //                "inv"      [invocationId, …]  the invocation table: stamps keep an index into it
+//                "retired"  [{ invocationId, usn, time }]  invocationIds given up at a restore
 //                "ncs"      [ncHeadGuid, …]    NC replicas held by this DC
 //                other keys are owned by upper layers (prefix table, settings), see setMeta()
 //   objects    objectGUID(16)                     → packed ObjectRecord (record.ts)
@@ -345,6 +346,35 @@ export class Store implements InvocationTable {
 
   getMeta<T>(key: string): T | undefined {
     return this.meta.get(key) as T | undefined;
+  }
+
+  /**
+   * A consistent copy of the whole environment at `dir` (a new directory), compacted: LMDB's
+   * mdb_env_copy2 with MDB_CP_COMPACT runs in one read transaction, so it sees one committed
+   * state while writers (this process or a serving one) go on. For `forestd backup`.
+   */
+  async backupTo(dir: string): Promise<void> {
+    this.assertOpen();
+    await this.env.backup(dir, true);
+  }
+
+  /**
+   * Restore from backup (MS-ADTS 3.1.1.1.9): the DC continues under a new invocationId, so that
+   * no (invocationId, USN) pair it handed out after the backup is handed out again. The old
+   * invocationId stays in the invocation table (stamps name it) and goes to the retired list
+   * (meta "retired", as AD's retiredReplDSASignatures on the nTDSDSA object).
+   */
+  retireInvocation(newInvocationId: Buffer, retired: { invocationId: Buffer; usn: number; time: number }): void {
+    this.assertOpen();
+    this.indexOf(newInvocationId);
+    this.dc.invocationId = Buffer.from(newInvocationId);
+    this.meta.transactionSync(() => {
+      this.meta.putSync('inv', this.invocations);
+      this.invDirty = false;
+      this.meta.putSync('dc', this.dc);
+      const prev = (this.meta.get('retired') as unknown[] | undefined) ?? [];
+      this.meta.putSync('retired', [...prev, retired]);
+    });
   }
 
   async close(): Promise<void> {
@@ -703,7 +733,7 @@ export class WriteTxn extends ReadTxn {
   linkWorkDone = 0;
 
   setMeta(key: string, value: unknown): void {
-    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs') throw new Error(`meta key ${key} belongs to the store`);
+    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'retired') throw new Error(`meta key ${key} belongs to the store`);
     this.store._dbs.meta.putSync(key, value);
   }
 

@@ -33,7 +33,8 @@ export interface RunningForestd {
   adminDN: string;
   adminUPN: string;
   adminPassword: string;
-  stop(): Promise<void>;
+  /** stops the server and removes its data directory, unless `keepData` (to serve it again: StartOptions.data) */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
   /** the server's stderr so far (for failure messages) */
   log(): string;
   /** the serving process has not exited */
@@ -80,16 +81,20 @@ export interface StartOptions {
   serveArgs?: string[];
   /** serve /metrics and /healthz on this HTTP port (0: any free one); off when undefined */
   httpPort?: number;
+  /** serve this already provisioned data directory (not removed at stop) instead of a new one */
+  data?: string;
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
   const realm = o.realm ?? 'example.com';
   const netbios = o.netbios ?? 'EXAMPLE';
   const adminPassword = o.adminPassword ?? 'Adm1n-Passw0rd!';
-  const { dir, cleanup } = tempDir('forestd-it-');
-  const data = join(dir, 'data');
-  const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
-  if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
+  const { dir, cleanup } = o.data ? { dir: o.data, cleanup: () => {} } : tempDir('forestd-it-');
+  const data = o.data ?? join(dir, 'data');
+  if (!o.data) {
+    const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
+    if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
+  }
   const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';
   let err = '';
@@ -165,7 +170,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
         check();
       });
     },
-    async stop() {
+    async stop(so = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
@@ -173,7 +178,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
         await exited;
         clearTimeout(t);
       }
-      cleanup();
+      if (!so.keepData) cleanup();
     },
   };
 }
