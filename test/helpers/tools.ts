@@ -36,6 +36,7 @@ export const TOOLS: Record<string, string> = {
   ndrdump: 'samba-testsuite',
   adcli: 'adcli',
   curl: 'curl',
+  chromium: 'chromium',
   '/usr/bin/script': 'bsdutils',
 };
 
