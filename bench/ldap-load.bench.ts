@@ -11,7 +11,8 @@ const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = (process.env.BENCH_CONC ?? '1,16').split(',').map(Number);
 
-const f = await startForestd();
+// BENCH_SERVE_ARGS: more `forestd serve` options, e.g. "--ack-before-flush" to see what durable acknowledgement costs
+const f = await startForestd({ serveArgs: (process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean) });
 const url = new URL(f.url);
 const host = url.hostname;
 const port = Number(url.port);

@@ -26,6 +26,8 @@ usage:
       --http-port N: /metrics (Prometheus text format) and /healthz over HTTP (off by default).
       --ldap-enforce-channel-binding 0|1|2 as AD's LdapEnforceChannelBinding: NTLM binds over
       TLS check the client's channel binding never (0), when sent (1, default), always (2).
+      --ack-before-flush answers writes at commit, before they are on disk: for benchmarks
+      only (a power loss can take back acknowledged writes).
   forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
       Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
       found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
@@ -148,6 +150,7 @@ const serveOptions = {
   'cldap-port': { type: 'string' },
   'http-port': { type: 'string' },
   'ldap-enforce-channel-binding': { type: 'string' },
+  'ack-before-flush': { type: 'boolean' },
 } as const;
 
 function port(v: string | undefined, def: number, name: string): number {
@@ -157,7 +160,7 @@ function port(v: string | undefined, def: number, name: string): number {
   return n;
 }
 
-function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'ldap-enforce-channel-binding'?: string; 'repl-port'?: string; 'http-port'?: string }) {
+function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'ldap-enforce-channel-binding'?: string; 'repl-port'?: string; 'http-port'?: string; 'ack-before-flush'?: boolean }) {
   const ldapPort = port(values['ldap-port'], DEFAULTS.ldapPort, 'ldap-port');
   const cbt = values['ldap-enforce-channel-binding'] ?? '1';
   if (cbt !== '0' && cbt !== '1' && cbt !== '2') throw new UsageError(`--ldap-enforce-channel-binding must be 0, 1 or 2, not ${JSON.stringify(cbt)}`);
@@ -170,6 +173,7 @@ function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: str
     gcPort: values['gc-port'] === undefined ? DEFAULTS.gcPort : port(values['gc-port'], 0, 'gc-port'),
     gcsPort: values['gcs-port'] === undefined ? DEFAULTS.gcsPort : port(values['gcs-port'], 0, 'gcs-port'),
     enforceChannelBinding: Number(cbt) as 0 | 1 | 2,
+    ackBeforeFlush: values['ack-before-flush'] === true,
     ...(values['repl-port'] === undefined ? {} : { replPort: port(values['repl-port'], 0, 'repl-port') }),
     httpPort: values['http-port'] === undefined ? undefined : port(values['http-port'], 0, 'http-port'),
   };

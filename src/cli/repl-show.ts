@@ -33,7 +33,7 @@ export function replShow(dir: Directory): ReplShow {
       ncs.push({ nc: v.dn, inbound: neighborsOf(v, 'repsFrom'), outbound: neighborsOf(v, 'repsTo'), cursors: ncCursorsOf(v) });
     }
     ncs.sort((a, b) => a.nc.localeCompare(b.nc));
-    return { dsa: dir.forest.dsaDN, invocationId: guidToString(dir.store.dc.invocationId), highestUsn: dir.store.dc.usn - 1, ncs };
+    return { dsa: dir.forest.dsaDN, invocationId: guidToString(dir.store.dc.invocationId), highestUsn: dir.store.highestCommittedUsn, ncs };
   } finally {
     r.done();
   }

@@ -27,6 +27,8 @@ export interface ServeSettings {
   cldapPort: number;
   /** AD's LdapEnforceChannelBinding: 0 never check, 1 check when the client sends one, 2 require it (on TLS) */
   enforceChannelBinding?: 0 | 1 | 2;
+  /** acknowledge writes at commit, before their flush to disk (benchmarks only: StoreOptions.ackBeforeFlush) */
+  ackBeforeFlush?: boolean;
   /** HTTP port for /metrics and /healthz (src/metrics); off when undefined */
   httpPort?: number;
 }
@@ -34,7 +36,7 @@ export interface ServeSettings {
 export async function serveCommand(s: ServeSettings): Promise<void> {
   // OpenSSL settings for TLS clients that hang on TLS 1.3 session tickets (src/cli/openssl.ts)
   if (!hasOpenSslConfig()) return reexecWithOpenSslConfig();
-  const dir = Directory.open(s.data);
+  const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true } });
   const f = dir.forest;
   const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
   let server: LdapServer | undefined;

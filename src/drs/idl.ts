@@ -529,8 +529,7 @@ interface Reply_wire<V> {
   dwDRSError: number;
 }
 
-function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T.REPLENTINFLIST[] }>(name: string, value: NdrType<V>): NdrType<M> {
-  const rg = pointer(conformantPointee(value, `${name} cNumValues`, [0, 1048576]));
+function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T.REPLENTINFLIST[] }>(name: string, rg: NdrType<V[] | null>): NdrType<M> {
   const wire = struct<Reply_wire<V>>(name, {
     uuidDsaObjSrc: guid,
     uuidInvocIdSrc: guid,
@@ -585,8 +584,107 @@ function approximateBytes(list: T.REPLENTINFLIST[]): number {
   return n >>> 0;
 }
 
-export const DRS_MSG_GETCHGREPLY_V6 = replyType<T.REPLVALINF_V1, T.DRS_MSG_GETCHGREPLY_V6>('DRS_MSG_GETCHGREPLY_V6', REPLVALINF_V1);
-export const DRS_MSG_GETCHGREPLY_V9 = replyType<T.REPLVALINF_V3, T.DRS_MSG_GETCHGREPLY_V9>('DRS_MSG_GETCHGREPLY_V9', REPLVALINF_V3);
+/** `[size_is(cNumValues)] REPLVALINF_V1* rgValues` through the generic combinators (the reference for the one-pass codec). */
+export const pREPLVALINF_V1_GENERIC = pointer(conformantPointee(REPLVALINF_V1, 'DRS_MSG_GETCHGREPLY cNumValues', [0, 1048576]));
+export const pREPLVALINF_V3_GENERIC = pointer(conformantPointee(REPLVALINF_V3, 'DRS_MSG_GETCHGREPLY cNumValues', [0, 1048576]));
+
+/**
+ * `[size_is(cNumValues)] REPLVALINF_Vn* rgValues` in one pass (a big group is a reply of link
+ * values): max_count, every value's scalars (pObject, attrTyp, Aval.valLen, Aval.pVal, fIsPresent,
+ * MetaData), then each value's referents in order (its pObject DSNAME, its Aval bytes).
+ */
+function pREPLVALINF(v3: boolean): NdrType<(T.REPLVALINF_V1 | T.REPLVALINF_V3)[] | null> {
+  const what = 'DRS_MSG_GETCHGREPLY cNumValues';
+  return {
+    align: 4,
+    minSize: 4,
+    pointers: true,
+    write(w, vals) {
+      if (!vals) {
+        w.u32(0);
+        return;
+      }
+      w.referent();
+      w.defer(() => {
+        w.u32(vals.length);
+        for (const v of vals) {
+          w.align(8);
+          if (v.pObject) w.referent();
+          else w.u32(0);
+          w.u32(v.attrTyp);
+          w.u32(v.Aval.length);
+          if (v.Aval.length) w.referent();
+          else w.u32(0);
+          w.u32(v.fIsPresent ? 1 : 0);
+          const md = v.MetaData;
+          w.hyper(md.timeCreated);
+          w.u32(md.MetaData.dwVersion);
+          w.hyper(md.MetaData.timeChanged);
+          guid.write(w, md.MetaData.uuidDsaOriginating);
+          w.hyper(md.MetaData.usnOriginating);
+          if (v3) {
+            const m3 = md as T.VALUE_META_DATA_EXT_V3;
+            w.u32(m3.unused1);
+            w.u32(m3.unused2);
+            w.u32(m3.unused3);
+            w.hyper(m3.timeExpired);
+          }
+        }
+        for (const v of vals) {
+          if (v.pObject) writeDsnamePointee(w, v.pObject);
+          if (v.Aval.length) {
+            w.u32(v.Aval.length);
+            w.bytes(v.Aval);
+          }
+        }
+      });
+    },
+    read(r, late) {
+      if (r.u32() === 0) return null;
+      const out: (T.REPLVALINF_V1 | T.REPLVALINF_V3)[] = [];
+      r.defer(() => {
+        const n = r.count(r.u32(), what, [0, 1048576], v3 ? 88 : 64);
+        const flags: number[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          r.align(8);
+          const hasObject = r.u32() !== 0;
+          const attrTyp = r.u32();
+          const valLen = r.count(r.u32(), 'ATTRVAL valLen', [0, 26214400]);
+          const hasVal = r.u32() !== 0;
+          if (hasVal !== valLen > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVAL valLen does not match pVal');
+          const fIsPresent = r.u32() !== 0;
+          const timeCreated = r.hyper();
+          const dwVersion = r.u32();
+          const timeChanged = r.hyper();
+          const uuidDsaOriginating = guid.read(r, () => undefined);
+          const usnOriginating = r.hyper();
+          const MetaData: T.VALUE_META_DATA_EXT_V1 | T.VALUE_META_DATA_EXT_V3 = v3
+            ? { timeCreated, MetaData: { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating }, unused1: r.u32(), unused2: r.u32(), unused3: r.u32(), timeExpired: r.hyper() }
+            : { timeCreated, MetaData: { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating } };
+          out.push({ pObject: null, attrTyp, Aval: Buffer.alloc(0), fIsPresent, MetaData } as T.REPLVALINF_V1);
+          flags[i] = (hasObject ? 1 : 0) | (hasVal ? 2 : 0) | (valLen * 4);
+        }
+        for (let i = 0; i < n; i++) {
+          const f = flags[i]!;
+          const v = out[i]!;
+          if (f & 1) v.pObject = readDsnamePointee(r);
+          if (f & 2) {
+            const len = r.count(r.u32(), 'ATTRVAL valLen', [0, 26214400], 1);
+            if (len !== Math.floor(f / 4)) throw new NdrError('ERR_NDR_INVALID', `ATTRVAL valLen ${Math.floor(f / 4)} but ${len} bytes`);
+            v.Aval = r.view(len);
+          }
+        }
+        late(out);
+      });
+      return out;
+    },
+  };
+}
+export const pREPLVALINF_V1 = pREPLVALINF(false) as NdrType<T.REPLVALINF_V1[] | null>;
+export const pREPLVALINF_V3 = pREPLVALINF(true) as NdrType<T.REPLVALINF_V3[] | null>;
+
+export const DRS_MSG_GETCHGREPLY_V6 = replyType<T.REPLVALINF_V1, T.DRS_MSG_GETCHGREPLY_V6>('DRS_MSG_GETCHGREPLY_V6', pREPLVALINF_V1);
+export const DRS_MSG_GETCHGREPLY_V9 = replyType<T.REPLVALINF_V3, T.DRS_MSG_GETCHGREPLY_V9>('DRS_MSG_GETCHGREPLY_V9', pREPLVALINF_V3);
 /** `[switch_is(*pdwOutVersion)] DRS_MSG_GETCHGREPLY` (versions 6 and 9) */
 export const DRS_MSG_GETCHGREPLY = union('DRS_MSG_GETCHGREPLY', { 6: DRS_MSG_GETCHGREPLY_V6, 9: DRS_MSG_GETCHGREPLY_V9 } as Record<number, NdrType<unknown>>) as unknown as NdrType<T.DRS_MSG_GETCHGREPLY>;
 

@@ -121,7 +121,8 @@ export class DrsServer {
     switch (opnum) {
       case DRSUAPI_OPNUM.IDL_DRSBind: {
         const req = decodeDRSBindRequest(stub);
-        const res = h.IDL_DRSBind ? await h.IDL_DRSBind(req, ctx) : { ppextServer: this.#opts.extensions ?? FORESTD_DRS_EXTENSIONS, phDrs: newHandle(), result: 0 };
+        // MS-DRSR 5.39 Pid: the process identifier of the server, for information only
+        const res = h.IDL_DRSBind ? await h.IDL_DRSBind(req, ctx) : { ppextServer: this.#opts.extensions ?? { ...FORESTD_DRS_EXTENSIONS, Pid: process.pid }, phDrs: newHandle(), result: 0 };
         return encodeDRSBindResponse(res);
       }
       case DRSUAPI_OPNUM.IDL_DRSUnbind: {

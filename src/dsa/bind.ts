@@ -7,7 +7,8 @@ import { indexKey, type ReadTxn } from '../store/store.js';
 import type { Directory } from './directory.js';
 import type { BindResult, Identity, OperationContext } from './api.js';
 import { AdError } from './errors.js';
-import { ReadContext } from './object-view.js';
+import { ReadContext, type ObjectView } from './object-view.js';
+import type { AttrInfo } from './schema-binding.js';
 import { verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
@@ -58,6 +59,30 @@ export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | 
   return res.found ? res.guid : undefined;
 }
 
+/**
+ * objectSid of groups met walking member links, by directory: a group's objectSid is set when it
+ * is created and never changes (MS-ADTS 3.1.1.1.4, system-only; objectGUIDs are never reused),
+ * so a bind need not decode the record of every group the account is in.
+ */
+const groupSids = new WeakMap<Directory, Map<string, Buffer | null>>();
+
+function groupSid(dir: Directory, rc: ReadContext, guid: Buffer, sidInfo: AttrInfo): Buffer | undefined {
+  let m = groupSids.get(dir);
+  if (!m) groupSids.set(dir, (m = new Map()));
+  const k = guid.toString('latin1');
+  let sid = m.get(k);
+  if (sid === undefined) {
+    const v = rc.view(guid)?.values(sidInfo)[0] as Uint8Array | undefined;
+    sid = v ? Buffer.from(v) : null;
+    // an object not there yet (or gone) is not remembered
+    if (rc.r.hasObject(guid)) {
+      if (m.size > 100_000) m.clear();
+      m.set(k, sid);
+    }
+  }
+  return sid ?? undefined;
+}
+
 /** Every group SID of the account, transitively over member links, plus its primary group (MS-ADTS 3.1.1.4.5.19 tokenGroups). */
 export function tokenGroupSids(dir: Directory, r: ReadTxn, guid: Buffer): Buffer[] {
   const rc = new ReadContext(dir, r);
@@ -87,17 +112,16 @@ export function tokenGroupSids(dir: Directory, r: ReadTxn, guid: Buffer): Buffer
       if (seen.has(k)) continue;
       seen.add(k);
       const src = Buffer.from(b.source);
-      const sid = rc.view(src)?.values(sidInfo)[0] as Uint8Array | undefined;
-      if (sid) out.set(Buffer.from(sid).toString('hex'), Buffer.from(sid));
+      const sid = groupSid(dir, rc, src, sidInfo);
+      if (sid) out.set(sid.toString('hex'), sid);
       queue.push(src);
     }
   }
   return [...out.values()];
 }
 
-export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer): Identity {
-  const rc = new ReadContext(dir, r);
-  const v = rc.view(guid)!;
+export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): Identity {
+  const v = view ?? new ReadContext(dir, r).view(guid)!;
   const sid = v.first('objectSid') as Uint8Array | undefined;
   const groups = tokenGroupSids(dir, r, guid).map((s) => s.toString('hex'));
   const admins = adminSids(dir).map((s) => s.toString('hex'));
@@ -128,7 +152,7 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     const rc = new ReadContext(dir, r);
     const v = rc.view(guid)!;
     const uac = ((v.first('userAccountControl') as number | undefined) ?? 0) >>> 0;
-    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid)) throw fail('775');
+    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, v)) throw fail('775');
     const stored = v.first('unicodePwd') as Uint8Array | undefined;
     let ok = false;
     try {
@@ -147,8 +171,8 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     if (expires !== undefined && expires !== 0n && expires !== 0x7fffffffffffffffn && expires < BigInt(dir.clock()) * 10_000_000n) throw fail('701');
     const pls = v.first('pwdLastSet') as bigint | undefined;
     if (pls === 0n && !(uac & UF.DONT_EXPIRE_PASSWD)) throw fail('773');
-    const identity = identityOf(dir, r, guid);
-    await recordGoodLogon(dir, r, guid);
+    const identity = identityOf(dir, r, guid, v);
+    await recordGoodLogon(dir, r, guid, v);
     return { identity, proof: proof! };
   } finally {
     release();

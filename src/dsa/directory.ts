@@ -1,7 +1,7 @@
 // The directory service agent's state: the store, the forest's facts, the schema in force,
 // and the naming machinery every operation shares. Operations live in their own modules
 // (add.ts, modify.ts, search.ts, …) and receive a Directory.
-import { Store, type ReadTxn } from '../store/store.js';
+import { Store, type ReadTxn, type StoreOptions } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import { DnDeriver, type Resolution } from './names.js';
 import { SchemaBinding } from './schema-binding.js';
@@ -42,6 +42,8 @@ export interface ForestInfo {
 
 export interface DirectoryOptions {
   clock?: Clock;
+  /** options for the store Directory.open opens */
+  store?: Pick<StoreOptions, 'ackBeforeFlush'>;
 }
 
 /** Attributes that are always present on an object but kept in the record, not in attrs. */
@@ -69,7 +71,7 @@ export class Directory {
 
   /** Opens a provisioned data directory. */
   static open(dataDir: string, opts: DirectoryOptions = {}): Directory {
-    const store = Store.open(dataDir);
+    const store = Store.open(dataDir, opts.store);
     try {
       const forest = store.getMeta<ForestInfo>('forest');
       if (!forest) throw Object.assign(new Error(`${dataDir}: provisioning did not finish (no forest record); provision again into an empty directory`), { code: 'ERR_NOT_PROVISIONED' });

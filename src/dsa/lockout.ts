@@ -6,7 +6,7 @@
 import type { ReadTxn } from '../store/store.js';
 import type { Directory } from './directory.js';
 import { OriginatingUpdate } from './originating-update.js';
-import { ReadContext } from './object-view.js';
+import { ReadContext, type ObjectView } from './object-view.js';
 
 /** lockoutDuration / maxPwdAge value meaning "forever" (MS-ADTS 3.1.1.4.5.17). */
 const NEVER = -9223372036854775808n;
@@ -22,10 +22,22 @@ export interface LockoutPolicy {
   window: bigint;
 }
 
+/**
+ * The domain's policy, by directory, with the uSNChanged of the domain NC head it was read at:
+ * every bind needs it, and the head (a big record) changes rarely. Every update of the head
+ * raises its uSNChanged (MS-ADTS 3.1.1.1.9), so an equal uSNChanged means the same values.
+ */
+const policyMemo = new WeakMap<Directory, { usn: number; policy: LockoutPolicy }>();
+
 export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
+  const usn = r.getHeader(dir.forest.domainNC)?.usnChanged ?? -1;
+  const memo = policyMemo.get(dir);
+  if (memo && memo.usn === usn) return memo.policy;
   const v = new ReadContext(dir, r).view(dir.forest.domainNC);
   const threshold = Number(big(v?.first('lockoutThreshold')) ?? 0n);
-  return { threshold, duration: big(v?.first('lockoutDuration')) ?? DEFAULT_WINDOW, window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW };
+  const policy = { threshold, duration: big(v?.first('lockoutDuration')) ?? DEFAULT_WINDOW, window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW };
+  policyMemo.set(dir, { usn, policy });
+  return policy;
 }
 
 /** FILETIME now from the directory's clock (seconds since 1601). */
@@ -41,8 +53,8 @@ export function isLockedOut(lockoutTime: bigint | undefined, policy: LockoutPoli
 }
 
 /** Reads the account's lockout state in snapshot `r`. */
-export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer): boolean {
-  const v = new ReadContext(dir, r).view(guid);
+export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): boolean {
+  const v = view ?? new ReadContext(dir, r).view(guid);
   return isLockedOut(big(v?.first('lockoutTime')), lockoutPolicy(dir, r), fileTimeNow(dir));
 }
 
@@ -86,8 +98,8 @@ export async function recordBadPassword(dir: Directory, guid: Buffer): Promise<b
 }
 
 /** A good logon: badPwdCount back to 0 and an expired lockout cleared (only when they need it, so binds stay read-only). */
-export async function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer): Promise<void> {
-  const v = new ReadContext(dir, r).view(guid);
+export async function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): Promise<void> {
+  const v = view ?? new ReadContext(dir, r).view(guid);
   const count = Number(big(v?.first('badPwdCount')) ?? 0n);
   const lockoutTime = big(v?.first('lockoutTime')) ?? 0n;
   if (count === 0 && lockoutTime === 0n) return;

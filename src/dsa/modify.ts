@@ -441,14 +441,7 @@ class ModifyPlan {
     const A = (n: string) => schema.attr(n)!;
     const ocInfo = A('objectClass');
     const ocNames = ((this.attrs.get(ocInfo.id)?.values ?? this.storedValues(ocInfo)) as string[]).map((o) => snap.classByOid(o)?.lDAPDisplayName ?? o);
-    const allowed = new Set<string>();
-    const must = new Set<string>();
-    for (const n of ocNames) {
-      const ci = snap.classInfo(n);
-      if (!ci) continue;
-      for (const x of ci.allowedAttributes) allowed.add(x.toLowerCase());
-      for (const x of ci.mustContain) must.add(x.toLowerCase());
-    }
+    const { allowed, must } = schema.classAttributeSets(ocNames);
     const structural = ocNames[ocNames.length - 1] ?? 'top';
     const notAllowed = (info: AttrInfo) => AdError.objectClassViolation(PLACE, `attribute ${info.name} is not allowed on this object (class ${structural})`);
     // the SAM's rules (MS-SAMR 3.1.1.6, 3.1.1.8) come first, as on Windows: src/dsa/sam/

@@ -108,6 +108,46 @@ export class ObjectView {
     return [];
   }
 
+  /**
+   * The values of `info` at positions low..high (in the order values() gives them), whether
+   * there are values after high, and whether the attribute has any value at all. Link and
+   * back-link values past high+1 are never read: a range of a huge group costs its page, not
+   * the group (MS-ADTS 3.1.1.3.1.3.3 range retrieval).
+   */
+  valuesWindow(info: AttrInfo, low: number, high: number): { values: StoredValue[]; more: boolean; any: boolean } {
+    let it: Iterable<StoredValue> | undefined;
+    if (info.forwardLinkId !== undefined) it = this.presentLinkValues(info);
+    else if (info.backLinkOf) it = this.backLinkValues(info);
+    if (!it) {
+      const all = this.values(info);
+      return { values: low < all.length ? all.slice(low, high + 1) : [], more: high + 1 < all.length, any: all.length > 0 };
+    }
+    const values: StoredValue[] = [];
+    let i = 0;
+    let more = false;
+    for (const v of it) {
+      if (i > high) {
+        more = true;
+        break;
+      }
+      if (i >= low) values.push(v);
+      i++;
+    }
+    return { values, more, any: i > 0 };
+  }
+
+  private *presentLinkValues(info: AttrInfo): Generator<StoredValue> {
+    for (const lv of this.rc.r.links(this.guid, info.forwardLinkId)) {
+      if (lv.stamp.timeDeleted !== 0) continue;
+      if (lv.deactivated && !this.rc.showDeactivatedLinks) continue;
+      yield linkValue(info, lv.target, lv.data);
+    }
+  }
+
+  private *backLinkValues(info: AttrInfo): Generator<StoredValue> {
+    for (const b of this.rc.r.backlinks(this.guid, info.backLinkOf!.forwardLinkId)) yield { guid: Buffer.from(b.source) };
+  }
+
   /** Stored attributes with values, for '*' (links and back links included, record attributes included). */
   *presentAttributes(): Generator<AttrInfo> {
     const schema = this.rc.dir.schema;

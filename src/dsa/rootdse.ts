@@ -52,7 +52,8 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     ['domainFunctionality', [String(FUNCTIONAL_LEVEL)]],
     ['dsServiceName', [f.dsaDN]],
     ['forestFunctionality', [String(FUNCTIONAL_LEVEL)]],
-    ['highestCommittedUSN', [String(dir.store.dc.usn - 1)]],
+    // MS-ADTS 3.1.1.3.2 highestCommittedUSN: from durable state only (Store.highestCommittedUsn)
+    ['highestCommittedUSN', [String(dir.store.highestCommittedUsn)]],
     ['isGlobalCatalogReady', ['TRUE']],
     ['isSynchronized', ['TRUE']],
     ['ldapServiceName', [`${f.realm}:${f.hostname.toLowerCase()}$@${f.realm.toUpperCase()}`]],

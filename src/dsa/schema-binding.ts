@@ -40,6 +40,31 @@ export class SchemaBinding {
   /** ATTRTYPs of indexed attributes, for the indexer */
   private readonly indexedIds = new Set<number>();
   readonly indexer: Indexer;
+  /** classAttributeSets() memo, by the object's class list: a new schema gets a new binding */
+  private readonly classSets = new Map<string, { allowed: ReadonlySet<string>; must: ReadonlySet<string> }>();
+
+  /**
+   * The attributes (lower-cased lDAPDisplayNames) objects of these classes may have and must
+   * have (MS-ADTS 3.1.1.2.4 mayContain/mustContain over the class chain), built once per class set.
+   */
+  classAttributeSets(ocNames: readonly string[]): { allowed: ReadonlySet<string>; must: ReadonlySet<string> } {
+    const key = ocNames.join('\0');
+    let sets = this.classSets.get(key);
+    if (!sets) {
+      const allowed = new Set<string>();
+      const must = new Set<string>();
+      for (const n of ocNames) {
+        const ci = this.snapshot.classInfo(n);
+        if (!ci) continue;
+        for (const x of ci.allowedAttributes) allowed.add(x.toLowerCase());
+        for (const x of ci.mustContain) must.add(x.toLowerCase());
+      }
+      sets = { allowed, must };
+      if (this.classSets.size > 1000) this.classSets.clear();
+      this.classSets.set(key, sets);
+    }
+    return sets;
+  }
 
   constructor(readonly snapshot: SchemaSnapshot) {
     const always = new Set(ALWAYS_INDEXED.map((n) => n.toLowerCase()));

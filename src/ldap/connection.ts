@@ -320,7 +320,8 @@ export class Connection {
     this.state = 'closed';
     clearTimeout(this.idleTimer);
     if (this.destroyTimer) clearTimeout(this.destroyTimer);
-    this.abandonAll(new UnavailableError('connection closed'));
+    // the reason (an Error, with its stack) is built only when there is an operation to abandon
+    if (this.running.size > 0 || this.queue.length > 0) this.abandonAll(new UnavailableError('connection closed'));
     this.releaseDrainWaiters();
     if (connectionChannel.hasSubscribers) {
       connectionChannel.publish({
@@ -835,7 +836,7 @@ export class Connection {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
     this.socket.off('data', this.onData);
-    this.abandonAll(new UnavailableError(`connection closing: ${reason}`));
+    if (this.running.size > 0 || this.queue.length > 0) this.abandonAll(new UnavailableError(`connection closing: ${reason}`));
     this.releaseDrainWaiters();
     if (notice) writeMessage(this.out, notice);
     this.flush();

@@ -10,6 +10,7 @@
 //                "inv"      [invocationId, …]  the invocation table: stamps keep an index into it
 //                "retired"  [{ invocationId, usn, time }]  invocationIds given up at a restore
 //                "ncs"      [ncHeadGuid, …]    NC replicas held by this DC
+//                "usnReserve" number: USNs below it may have been handed out (see "USNs" below)
 //                other keys are owned by upper layers (prefix table, settings), see setMeta()
 //   objects    objectGUID(16)                     → packed ObjectRecord (record.ts)
 //   children   parentGUID(16) ‖ utf8(fold(name)) → childGUID(16) ‖ rdnType(u32)
@@ -42,6 +43,25 @@
 // clients are batched into one LMDB commit (group commit); each write() body runs in its own
 // nested transaction so that a body that throws leaves nothing behind. Readers use MVCC
 // snapshots and never block the writer.
+//
+// Durable acknowledgement. lmdb-js (overlappingSync) resolves a transaction's promise when
+// its commit is visible, and syncs it to disk afterwards, overlapping the next batch. write()
+// resolves only after that sync: it chains the commit promise to env.flushed, the flush of the
+// latest batch queued, which is ours or a later one (batches are flushed in order). Callers
+// (the DSA, and through it the LDAP response) thus never acknowledge an update that a power
+// loss could take back. The "forestd:store:durable" channel reports each such point.
+//
+// USNs. highestCommittedUsn moves only when a write has been flushed, so what the rootDSE
+// shows never goes backwards. Objects become visible to readers at commit, before the flush,
+// so a client may see a uSNChanged that a power loss takes back; to keep such a USN from being
+// handed out again, USNs are taken only below meta "usnReserve", raised in blocks of
+// USN_RESERVE_BLOCK by a write that is flushed before any USN beyond the old reserve is used.
+// Opening a store starts dc.usn at the reserve: after a crash the USNs between the last
+// durable update and the reserve are skipped (gaps are allowed, MS-ADTS 3.1.1.1.9 only asks
+// that dc.usn increases); a clean close() lowers the reserve to dc.usn so that none are lost.
+// A reservation is started when the queued updates come within half a block of the reserve;
+// only one update taking more USNs than that while it is being flushed (a huge batch) can go
+// past it: the reserve is then raised in that update itself ("forestd:store:usn-overrun").
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,7 +114,15 @@ export interface StoreOptions {
   create?: boolean;
   /** LMDB map size in bytes (address space; the file grows as needed) */
   mapSize?: number;
+  /**
+   * Resolve write() at commit, before the flush to disk (benchmarks only, to show what durable
+   * acknowledgement costs: a power loss can take back acknowledged updates).
+   */
+  ackBeforeFlush?: boolean;
 }
+
+/** How many USNs one reservation (meta "usnReserve") covers. */
+export const USN_RESERVE_BLOCK = 10_000;
 
 export interface DcTuple {
   serverGuid: Buffer;
@@ -103,6 +131,10 @@ export interface DcTuple {
 }
 
 const writeChannel = channel('forestd:store:write');
+/** Published when a write() is durable, just before its promise resolves: { usn } (the highest USN it took, or 0). */
+const durableChannel = channel('forestd:store:durable');
+/** Published when an update took USNs beyond the durable reservation (see "USNs" above): { usn, reserve } */
+const overrunChannel = channel('forestd:store:usn-overrun');
 
 const u32 = (n: number) => {
   const b = Buffer.allocUnsafe(4);
@@ -167,6 +199,13 @@ export class Store implements InvocationTable {
   /** the DC tuple; dc.usn is the next USN to hand out */
   readonly dc: DcTuple;
   private closed = false;
+  private readonly ackBeforeFlush: boolean;
+  /** USNs below this are covered by a flushed meta "usnReserve" */
+  private reserveDurable: number;
+  private reserving: Promise<void> | undefined;
+  /** write() bodies queued and not yet run (each takes at least one USN, usually one) */
+  private queuedBodies = 0;
+  private _highestCommittedUsn: number;
   /** listeners of onCommit() */
   private readonly commitListeners = new Set<(changed: Buffer[]) => void>();
 
@@ -208,6 +247,12 @@ export class Store implements InvocationTable {
       this.env.close();
       throw new StoreError('ERR_STORE_CORRUPT', `${path}: the DC state is missing or damaged`);
     }
+    const reserve = this.meta.get('usnReserve') as number | undefined;
+    // after a crash USNs up to the reserve may have been seen by clients: never hand them out again
+    if (typeof reserve === 'number' && reserve > dc.usn) dc.usn = reserve;
+    this.reserveDurable = dc.usn;
+    this._highestCommittedUsn = dc.usn - 1;
+    this.ackBeforeFlush = opts.ackBeforeFlush === true;
     this.dc = dc;
     this.invocations = inv;
     inv.forEach((g, i) => this.invIndex.set(g.toString('hex'), i));
@@ -235,6 +280,7 @@ export class Store implements InvocationTable {
 
   setIndexer(indexer: Indexer): void {
     this.indexer = indexer;
+    this.dbs = undefined;
   }
 
   // ---- InvocationTable ----------------------------------------------------------------
@@ -278,25 +324,78 @@ export class Store implements InvocationTable {
    */
   write<T>(body: (w: WriteTxn) => T): Promise<T> {
     this.assertOpen();
+    // keep a durable reservation ahead of the USNs the queued bodies will take
+    const ahead = this.dc.usn + this.queuedBodies + 1;
+    if (ahead >= this.reserveDurable - USN_RESERVE_BLOCK / 2) {
+      const r = this.reserve();
+      if (ahead >= this.reserveDurable) return r.then(() => this.write(body));
+    }
     const started = writeChannel.hasSubscribers ? performance.now() : 0;
     let changed: Buffer[] = [];
     let linkWorkDone = 0;
-    const p = this.env.transaction(() =>
-      this.env.childTransaction(() => {
+    let usnTop = 0;
+    this.queuedBodies++;
+    const committed = this.env.transaction(() => {
+      this.queuedBodies--;
+      return this.env.childTransaction(() => {
         const w = new WriteTxn(this);
         const r = body(w);
         w.finish();
+        // A body that took more USNs than the margin (a huge batch) went past the durable
+        // reserve: raise it in this transaction (a power loss before the flush could then hand
+        // these USNs out again) and say so.
+        if (w.tookUsn && this.dc.usn > this.reserveDurable) this.overrun();
         changed = w.changed;
         linkWorkDone = w.linkWorkDone;
+        if (w.tookUsn) usnTop = this.dc.usn - 1;
         return r;
-      }),
-    ) as Promise<T>;
+      });
+    }) as Promise<T>;
+    const p = this.ackBeforeFlush ? committed : committed.then((r) => this.afterFlush(r));
     void p.then(() => {
       if (linkWorkDone > 0) this.linkWorkHint = Math.max(0, this.linkWorkHint - linkWorkDone);
+      if (usnTop > this._highestCommittedUsn) this._highestCommittedUsn = usnTop;
+      if (durableChannel.hasSubscribers) durableChannel.publish({ usn: usnTop });
     }, () => {});
     if (writeChannel.hasSubscribers) void p.then(() => writeChannel.publish({ ms: performance.now() - started }), () => {});
     if (this.commitListeners.size > 0) void p.then(() => this.fireCommit(changed), () => {});
     return p;
+  }
+
+  /** Resolves to `r` once the latest batch queued (which holds the caller's commit, or comes after it) is on disk. */
+  private afterFlush<T>(r: T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      (this.env.flushed as unknown as PromiseLike<unknown>).then(() => resolve(r), reject);
+    });
+  }
+
+  private overrun(): void {
+    const target = this.dc.usn + USN_RESERVE_BLOCK;
+    this.meta.putSync('usnReserve', target);
+    if (overrunChannel.hasSubscribers) overrunChannel.publish({ usn: this.dc.usn - 1, reserve: this.reserveDurable });
+    this.reserveDurable = target;
+  }
+
+  /** Raises meta "usnReserve" by a block and resolves once that is on disk. */
+  private reserve(): Promise<void> {
+    return (this.reserving ??= (async () => {
+      try {
+        const target = this.dc.usn + this.queuedBodies + USN_RESERVE_BLOCK;
+        await this.env.transaction(() => this.meta.putSync('usnReserve', target));
+        await this.afterFlush(undefined);
+        if (target > this.reserveDurable) this.reserveDurable = target;
+      } finally {
+        this.reserving = undefined;
+      }
+    })());
+  }
+
+  /**
+   * The highest USN of an update that is durable on disk (the rootDSE's highestCommittedUSN,
+   * MS-ADTS 3.1.1.3.2): never goes backwards, also not across a crash.
+   */
+  get highestCommittedUsn(): number {
+    return this._highestCommittedUsn;
   }
 
   /**
@@ -326,14 +425,19 @@ export class Store implements InvocationTable {
     this.assertOpen();
     let changed: Buffer[] = [];
     let linkWorkDone = 0;
+    let usnTop = 0;
     const r = this.env.transactionSync(() => {
       const w = new WriteTxn(this);
       const r = body(w);
       w.finish();
       changed = w.changed;
       linkWorkDone = w.linkWorkDone;
+      if (w.tookUsn) usnTop = this.dc.usn - 1;
+      // provisioning and tools: no client sees these USNs before the sync commit returns
+      if (w.tookUsn && this.dc.usn > this.reserveDurable) this.overrun();
       return r;
     });
+    if (usnTop > this._highestCommittedUsn) this._highestCommittedUsn = usnTop;
     if (linkWorkDone > 0) this.linkWorkHint = Math.max(0, this.linkWorkHint - linkWorkDone);
     if (this.commitListeners.size > 0) this.fireCommit(changed);
     return r;
@@ -349,13 +453,21 @@ export class Store implements InvocationTable {
   }
 
   /**
-   * A consistent copy of the whole environment at `dir` (a new directory), compacted: LMDB's
-   * mdb_env_copy2 with MDB_CP_COMPACT runs in one read transaction, so it sees one committed
-   * state while writers (this process or a serving one) go on. For `forestd backup`.
+   * A consistent copy of the store of the data directory `dataDir` at `target` (a new, empty
+   * directory), compacted: LMDB's mdb_env_copy2 with MDB_CP_COMPACT runs in one read
+   * transaction, so it sees one committed state while a serving forestd goes on writing. The
+   * environment is opened read-only, not as a Store: a Store's close() would lower the USN
+   * reserve of the serving process (see "USNs" above). For `forestd backup`.
    */
-  async backupTo(dir: string): Promise<void> {
-    this.assertOpen();
-    await this.env.backup(dir, true);
+  static async backup(dataDir: string, target: string): Promise<void> {
+    const path = join(dataDir, 'store');
+    if (!existsSync(join(path, 'data.mdb'))) throw new StoreError('ERR_STORE_NOT_FORESTD', `${dataDir} holds no forestd store`);
+    const env = open({ path, readOnly: true, maxDbs: 16, encoding: 'binary', keyEncoding: 'binary' });
+    try {
+      await env.backup(target, true);
+    } finally {
+      await env.close();
+    }
   }
 
   /**
@@ -380,6 +492,18 @@ export class Store implements InvocationTable {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    try {
+      await this.reserving;
+    } catch {
+      // the reservation's failure was reported to the write that needed it
+    }
+    try {
+      await this.afterFlush(undefined);
+      // every USN handed out is below dc.usn: the next open may start there
+      if (((this.meta.get('usnReserve') as number | undefined) ?? 0) > this.dc.usn) this.meta.putSync('usnReserve', this.dc.usn);
+    } catch {
+      // keeping the higher reserve is safe: the next open skips to it
+    }
     await this.env.close();
   }
 
@@ -388,9 +512,10 @@ export class Store implements InvocationTable {
   }
 
   // internal access for the transaction classes
-  /** @internal */ get _dbs() {
-    return { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, linkWork: this.linkWork, indexer: this.indexer };
+  /** @internal the databases (one object, not one per read: readers reach them on every get) */ get _dbs() {
+    return (this.dbs ??= { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, linkWork: this.linkWork, indexer: this.indexer });
   }
+  private dbs: { meta: Database<unknown, string>; objects: Database<Buffer, Buffer>; children: Database<Buffer, Buffer>; usn: Database<Buffer, Buffer>; index: Database<Buffer, Buffer>; links: Database<Buffer, Buffer>; backlinks: Database<Buffer, Buffer>; deactivated: Database<Buffer, Buffer>; linkWork: Database<Buffer, Buffer>; indexer: Indexer | undefined } | undefined;
   /** @internal */ _persistInvocations() {
     if (this.invDirty) {
       this.meta.put('inv', this.invocations);
@@ -419,7 +544,8 @@ export class ReadTxn {
   }
 
   hasObject(guid: Buffer): boolean {
-    return this.store._dbs.objects.get(guid, this.opts as never) !== undefined;
+    // getBinaryFast: no copy of the record (the buffer is reused by the next read)
+    return (this.store._dbs.objects.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.objects, guid, this.opts) !== undefined;
   }
 
   /** The child of `parent` whose name folds to the same key as `name`. */
@@ -435,7 +561,8 @@ export class ReadTxn {
 
   /** parent, nc, rdnType and name of an object, without decoding its attributes. */
   getHeader(guid: Buffer): RecordHeader | undefined {
-    const b = this.store._dbs.objects.get(guid, this.opts as never);
+    // readHeader copies what it keeps, so the record need not be copied out of the map first
+    const b = (this.store._dbs.objects.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.objects, guid, this.opts);
     return b ? readHeader(b) : undefined;
   }
 
@@ -733,8 +860,13 @@ export class WriteTxn extends ReadTxn {
   linkWorkDone = 0;
 
   setMeta(key: string, value: unknown): void {
-    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'retired') throw new Error(`meta key ${key} belongs to the store`);
+    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve' || key === 'retired') throw new Error(`meta key ${key} belongs to the store`);
     this.store._dbs.meta.putSync(key, value);
+  }
+
+  /** @internal the update took at least one USN */
+  get tookUsn(): boolean {
+    return this.usnUsed || this.usnAdvanced;
   }
 
   /** @internal called when the body returns: persists the DC tuple if the USN was taken. */

@@ -25,8 +25,8 @@ import {
   type DRSGetNCChangesRequest,
   type DRSGetNCChangesResponse,
 } from '../../src/drs/stubs.js';
-import { NdrError, NdrReader, NdrWriter } from '../../src/drs/ndr/ndr.js';
-import { pREPLENTINFLIST, pREPLENTINFLIST_GENERIC } from '../../src/drs/idl.js';
+import { NdrError, NdrReader, NdrWriter, conformantPointee, pointer, stringPointee, struct, u32 as ndrU32 } from '../../src/drs/ndr/ndr.js';
+import { DRS_HANDLE, pREPLENTINFLIST, pREPLENTINFLIST_GENERIC, pREPLVALINF_V1, pREPLVALINF_V1_GENERIC, pREPLVALINF_V3, pREPLVALINF_V3_GENERIC } from '../../src/drs/idl.js';
 import type * as T from '../../src/drs/types.js';
 import { samba, type SambaCase } from './samba.js';
 
@@ -430,4 +430,60 @@ test('a hyper beyond 2^53 (a USN no DC reaches) is refused, not rounded', () => 
   const c = Buffer.from(b);
   c.writeUInt32LE(0x00400000, 48 + 4);
   assert.throws(() => decodeDRSGetNCChangesResponse(c), (e: NdrError) => e.code === 'ERR_NDR_RANGE');
+});
+
+test('REPLVALINF_V1/V3 arrays: the one-pass codec lays out and reads exactly what the generic combinators do', () => {
+  const v3 = valinf.chain((v) => fc.record({ unused1: u32, unused2: u32, unused3: u32, timeExpired: dstime }).map((x) => ({ ...v, MetaData: { ...v.MetaData, ...x } })));
+  for (const [arb, fast, generic] of [
+    [valinf, pREPLVALINF_V1, pREPLVALINF_V1_GENERIC],
+    [v3, pREPLVALINF_V3, pREPLVALINF_V3_GENERIC],
+  ] as const) {
+    for (const l of fc.sample(fc.option(fc.array(arb as fc.Arbitrary<T.REPLVALINF_V3>, { maxLength: 10 }), { nil: null }), { numRuns: 150, seed: SEED + 8 }).map(plain)) {
+      const a = new NdrWriter().write(fast as never, l).finish();
+      const b = new NdrWriter().write(generic as never, l).finish();
+      assert.equal(a.toString('hex'), b.toString('hex'));
+      assert.deepEqual(new NdrReader(a).read(fast as never), new NdrReader(b).read(generic as never));
+      assert.deepEqual(new NdrReader(a).read(fast as never), l);
+    }
+  }
+});
+
+test('[string] wchar_t* pointees (conformant varying UTF-16) as Samba lays them out (IDL_DRSCrackNames request, DRS_MSG_CRACKREQ_V1)', () => {
+  interface CrackReqV1 {
+    CodePage: number;
+    LocaleId: number;
+    dwFlags: number;
+    formatOffered: number;
+    formatDesired: number;
+    cNames: number;
+    rpNames: (string | null)[] | null;
+  }
+  // DRS_MSG_CRACKREQ_V1: ... [range(1,10000)] DWORD cNames; [string, size_is(cNames)] WCHAR** rpNames;
+  const V1 = struct<CrackReqV1>('DRS_MSG_CRACKREQ_V1', {
+    CodePage: ndrU32,
+    LocaleId: ndrU32,
+    dwFlags: ndrU32,
+    formatOffered: ndrU32,
+    formatDesired: ndrU32,
+    cNames: ndrU32,
+    rpNames: pointer(conformantPointee(pointer(stringPointee('utf16', 'rpNames[]')), 'cNames', [1, 10000])),
+  });
+  const names = ['CN=x,DC=y', 'é𝄞 ünïcödé', 'EXAMPLE\\Administrator', ''];
+  const w = new NdrWriter();
+  w.write(DRS_HANDLE, Buffer.alloc(20, 3));
+  w.write(ndrU32, 1);
+  w.write(ndrU32, 1);
+  w.write(V1, { CodePage: 1252, LocaleId: 0x409, dwFlags: 0, formatOffered: 1, formatDesired: 2, cNames: names.length, rpNames: names });
+  const stub = w.finish();
+  const [r] = samba([{ kind: 'in', module: 'drsuapi', type: 'DsCrackNames', hex: stub.toString('hex') }]);
+  assert.ok(r!.ok, !r!.ok ? r!.error : '');
+  assert.equal(r!.hex, stub.toString('hex'), "Samba packs the same bytes");
+  const v = (r as { value: { in_req: { count: number; names: { str: string }[] } } }).value.in_req;
+  assert.deepEqual(v.names.map((n) => n.str), names);
+  const rd = new NdrReader(Buffer.from(r!.hex, 'hex'));
+  rd.read(DRS_HANDLE);
+  rd.read(ndrU32);
+  rd.read(ndrU32);
+  assert.deepEqual(rd.read(V1).rpNames, names);
+  rd.end();
 });

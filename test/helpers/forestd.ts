@@ -39,6 +39,8 @@ export interface RunningForestd {
   log(): string;
   /** the serving process has not exited */
   alive(): boolean;
+  /** resolves when the serving process (or its wrapper) has exited */
+  exited(): Promise<void>;
   /** every "listening <name> <url>" line of serve, by name (ldap, ldaps, gc, gc-tls, drs) */
   listeners: Record<string, string>;
   /**
@@ -79,10 +81,12 @@ export interface StartOptions {
   gcsPort?: number;
   /** more `forestd serve` options */
   serveArgs?: string[];
+  /** serve this provisioned data directory (kept on stop) instead of provisioning a new one */
+  data?: string;
+  /** run `forestd serve` under this command (e.g. ['strace', '-f', …]); pid is then the wrapper's */
+  wrap?: string[];
   /** serve /metrics and /healthz on this HTTP port (0: any free one); off when undefined */
   httpPort?: number;
-  /** serve this already provisioned data directory (not removed at stop) instead of a new one */
-  data?: string;
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
@@ -95,7 +99,9 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
     if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
   }
-  const child: ChildProcess = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
+  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])];
+  const cmd = [...(o.wrap ?? []), ...argv];
+  const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';
   let err = '';
   const hooks: Array<{ channel: string; ev: Record<string, unknown> }> = [];
@@ -153,6 +159,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     listeners: urls,
     log: () => err,
     alive: () => child.exitCode === null && child.signalCode === null,
+    exited: () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()))),
     hookCount: (channel, pred = () => true) => hooks.filter((h) => h.channel === channel && pred(h.ev)).length,
     hook(channel, n, pred = () => true) {
       return new Promise((resolve, reject) => {
@@ -171,7 +178,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
       });
     },
     async stop(so = {}) {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         const t = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -35,6 +35,7 @@ export const TOOLS: Record<string, string> = {
   ldapdomaindump: 'python3-ldapdomaindump',
   ndrdump: 'samba-testsuite',
   adcli: 'adcli',
+  strace: 'strace',
   curl: 'curl',
   chromium: 'chromium',
   '/usr/bin/script': 'bsdutils',

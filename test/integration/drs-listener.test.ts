@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Attribute, Change, Client } from 'ldapts';
-import { startForestd, type RunningForestd } from '../helpers/forestd.js';
+import { runCli, startForestd, type RunningForestd } from '../helpers/forestd.js';
 import { DrsClient } from '../../src/drs/transport/tls.js';
 import { drsKey, type DrsCredentials } from '../../src/drs/transport/auth.js';
 import { DrsTransportError } from '../../src/drs/transport/frame.js';
@@ -64,4 +64,11 @@ test('serve --repl-port: a wrong secret and a non-DC account are refused with ER
   // the server proves its own account: a client that knows another secret for it refuses to go on
   await assert.rejects(DrsClient.connect({ host: '127.0.0.1', port: drsPort, credentials: { ...peer('DC9$', PEER_PW), keyOf: (a) => drsKey(ntHash('stale'), a) } }), (e: DrsTransportError) => e.code === 'ERR_DRS_AUTH' && /did not prove/.test(e.message));
   assert.match(f.log(), /drs connection from 127\.0\.0\.1:\d+: DRS peer user9 did not prove its machine account/);
+});
+
+test('forestd repl show reads the data directory of a serving DC', { timeout: 60_000 }, async () => {
+  const r = await runCli(['repl', 'show', '--data', f.dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes(`\n${f.baseDN}\n    (no inbound neighbors)\n`), r.stdout);
+  assert.ok(f.alive());
 });

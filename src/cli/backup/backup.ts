@@ -5,7 +5,7 @@
 // of the copied state (MS-ADTS 3.1.1.1.9: the DC tuple), not of a later moment.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Store, STORE_FORMAT } from '../../store/store.js';
+import { Store, STORE_FORMAT, type DcTuple } from '../../store/store.js';
 import { Directory } from '../../dsa/directory.js';
 import { tombstoneLifetimeDays } from '../../dsa/garbage-collection.js';
 import { guidToString } from '../../util/guid.js';
@@ -21,20 +21,17 @@ export interface BackupOptions {
 
 export async function backup(o: BackupOptions): Promise<BackupManifest> {
   const out = resolve(o.out);
-  const live = Store.open(o.data);
   const work = mkdtempSync(join(dirname(out), '.forestd-backup-'));
   try {
     mkdirSync(join(work, 'store'));
-    try {
-      await live.backupTo(join(work, 'store'));
-    } finally {
-      await live.close();
-    }
+    await Store.backup(o.data, join(work, 'store'));
     const copy = Directory.open(work);
     let manifest: BackupManifest;
     try {
       const f = copy.forest;
-      const dc = copy.store.dc;
+      // the DC tuple as the copy's last commit wrote it: Store.open moves dc.usn up to the USN
+      // reserve, but the copy holds updates only below the stored dc.usn
+      const dc = copy.store.getMeta<DcTuple>('dc')!;
       const settingsPath = join(o.data, SETTINGS_FILE);
       manifest = {
         formatVersion: BACKUP_FORMAT_VERSION,

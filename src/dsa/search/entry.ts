@@ -35,13 +35,15 @@ export interface Selection {
   operational: boolean;
   /** attributes named in the request (stored, link or constructed), each once */
   named: RequestedAttribute[];
+  /** `named` by attribute id (built once per search, not per entry) */
+  namedById: Map<number, RequestedAttribute>;
   /** the request's list as sent (the subSchema entry selects its rendered attributes from it) */
   requested: readonly string[];
 }
 
 /** Parses the requested attribute list once per search. */
 export function parseSelection(schema: SchemaBinding, attributes: readonly string[]): Selection {
-  const sel: Selection = { allUser: attributes.length === 0, operational: false, named: [], requested: attributes };
+  const sel: Selection = { allUser: attributes.length === 0, operational: false, named: [], namedById: new Map(), requested: attributes };
   const seen = new Set<number>();
   const only11 = attributes.length === 1 && attributes[0] === '1.1';
   if (only11) return sel;
@@ -70,6 +72,7 @@ export function parseSelection(schema: SchemaBinding, attributes: readonly strin
       }
     }
     sel.named.push(req);
+    sel.namedById.set(info.id, req);
   }
   return sel;
 }
@@ -95,21 +98,24 @@ export interface EntryOptions {
 export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOptions): OutgoingAttribute[] {
   const out: OutgoingAttribute[] = [];
   const done = new Set<number>();
-  const namedById = new Map<number, RequestedAttribute>();
-  for (const n of sel.named) namedById.set(n.info.id, n);
+  const namedById = sel.namedById;
   if (sel.allUser) {
     for (const info of view.presentAttributes()) {
       if (info.secret || info.constructed || done.has(info.id)) continue;
       // nTSecurityDescriptor only when asked for by name, not for '*', as Windows answers (issue 13; no spec text found)
       if (info.name === 'nTSecurityDescriptor' && !namedById.has(info.id)) continue;
       done.add(info.id);
-      push(out, namedById.get(info.id) ?? { info, binary: false }, view.values(info), o);
+      pushStored(out, view, namedById.get(info.id) ?? { info, binary: false }, o);
     }
   }
   for (const req of sel.named) {
     if (done.has(req.info.id)) continue;
     done.add(req.info.id);
-    const values = req.info.constructed || isSupportedConstructed(req.info.name) ? constructedValues(req.info.name, view, o.constructed, req.binary) : view.values(req.info);
+    if (!req.info.constructed && !isSupportedConstructed(req.info.name)) {
+      pushStored(out, view, req, o);
+      continue;
+    }
+    const values = constructedValues(req.info.name, view, o.constructed, req.binary);
     if (values && values.length > 0) push(out, req, values, o);
   }
   if (o.aggregate && view.guid.equals(o.aggregate)) {
@@ -128,6 +134,31 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
   return out;
 }
 
+/**
+ * A stored attribute (links and back links included): only the values of the requested range
+ * are read (MS-ADTS 3.1.1.3.1.3.3; without a range option, the first MaxValRange).
+ */
+function pushStored(out: OutgoingAttribute[], view: ObjectView, req: RequestedAttribute, o: EntryOptions): void {
+  const info = req.info;
+  if (info.forwardLinkId === undefined && !info.backLinkOf) {
+    const values = view.values(info);
+    if (values.length > 0) push(out, req, values, o);
+    return;
+  }
+  const low = req.range?.low ?? 0;
+  const wantHigh = req.range && req.range.high >= 0 ? req.range.high : Number.MAX_SAFE_INTEGER;
+  const high = Math.min(wantHigh, low + o.maxValRange - 1);
+  const w = view.valuesWindow(info, low, high);
+  if (!w.any) return;
+  // the range suffix, as push() writes it for a whole list (only present when ranged or cut)
+  let type = req.binary ? `${info.name};binary` : info.name;
+  if (req.range || w.more) {
+    const last = low + w.values.length - 1;
+    type += w.more ? `;range=${low}-${last}` : `;range=${low}-*`;
+  }
+  emit(out, req, type, w.values, o);
+}
+
 function push(out: OutgoingAttribute[], req: RequestedAttribute, all: StoredValue[], o: EntryOptions): void {
   const info = req.info;
   if (all.length === 0) return;
@@ -141,6 +172,12 @@ function push(out: OutgoingAttribute[], req: RequestedAttribute, all: StoredValu
     values = low < all.length ? all.slice(low, high + 1) : [];
     type += high >= all.length - 1 ? `;range=${low}-*` : `;range=${low}-${high}`;
   }
+  emit(out, req, type, values, o);
+}
+
+/** Writes the LDAP form of `values` under `type`. */
+function emit(out: OutgoingAttribute[], req: RequestedAttribute, type: string, values: StoredValue[], o: EntryOptions): void {
+  const info = req.info;
   if (info.name === 'nTSecurityDescriptor') {
     // MS-ADTS 3.1.1.3.4.1.11 / 6.1.3.2: the parts SD_FLAGS selects; withheld when the SACL is asked for and may not be read
     const sd = readSecurityDescriptorParts(values[0] as Uint8Array, o.sdFlags, o.mayReadSacl);

@@ -187,7 +187,7 @@ export function ncCursorsOf(v: ObjectView): DsReplCursor3[] {
   const rc = v.rc;
   const dc = rc.dir.store.dc;
   const cursors: DsReplCursor3[] = [
-    { uuidSourceDsaInvocationID: dc.invocationId, usnAttributeFilter: BigInt(dc.usn - 1), ftimeLastSyncSuccess: 0n, pszSourceDsaDN: rc.dir.forest.dsaDN },
+    { uuidSourceDsaInvocationID: dc.invocationId, usnAttributeFilter: BigInt(rc.dir.store.highestCommittedUsn), ftimeLastSyncSuccess: 0n, pszSourceDsaDN: rc.dir.forest.dsaDN },
   ];
   for (const c of utdCursors(v)) {
     if (c.uuidDsa.equals(dc.invocationId)) continue;

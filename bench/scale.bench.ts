@@ -1,0 +1,184 @@
+// npm run bench:scale — forestd at scale, over LDAP: provision, then grow one directory to each
+// size of BENCH_SCALE_SIZES (default 100000,1000000 users; e.g. BENCH_SCALE_SIZES=10000 for a
+// quick run) through the LDAP import path (pipelined adds, with a progress bar), with groups of
+// 50 members (one per 1,000 users) and one big group of min(size, BENCH_SCALE_BIG=100000)
+// members. At each size it reports: import objects/s, store size on disk, server RSS, search
+// and base-read ops/s and p99 (the cases of bench:ldap, BENCH_CONC=8 connections,
+// BENCH_SECONDS=5 each), the first DirSync of the domain NC (entries/s), an incremental DirSync
+// of 100 changes, one range page (member;range=0-1499) of the big group, memberOf of one of its
+// members, and the restart time. Users get no password (BENCH_SCALE_PASSWORDS=1 sets one, over
+// LDAPS: slower). Prints figures; asserts nothing about time.
+import { statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { startForestd, runCli, type RunningForestd } from '../test/helpers/forestd.js';
+import { tempDir } from '../test/helpers/tmp.js';
+import { BenchClient } from './lib/client.js';
+import { bulkLoad, addOp, adUser } from './lib/load.js';
+import { requestControl, responseControlValue } from './lib/controls.js';
+import { dirSyncControl } from '../src/ldap/controls/dirsync.js';
+import type { ProtocolOp } from '../src/ldap/protocol/messages.js';
+
+const env = process.env;
+const SIZES = (env.BENCH_SCALE_SIZES ?? '100000,1000000').split(',').map(Number);
+const BIG = Number(env.BENCH_SCALE_BIG ?? 100_000);
+const CONC = Number(env.BENCH_CONC ?? 8);
+const SECONDS = Number(env.BENCH_SECONDS ?? 5);
+const PASSWORDS = env.BENCH_SCALE_PASSWORDS === '1';
+const started = performance.now();
+
+const t = tempDir('forestd-bench-scale-');
+const data = join(t.dir, 'data');
+const prov = await runCli(['provision', '--data', data, '--realm', 'example.com', '--netbios', 'EXAMPLE', '--admin-password', 'Adm1n-Passw0rd!'], { timeoutMs: 120_000 });
+if (prov.code !== 0) throw new Error(`provision failed: ${prov.stderr}`);
+let f: RunningForestd = await startForestd({ data });
+const base = f.baseDN;
+const usersOu = `OU=Bench,${base}`;
+const groupsOu = `OU=Groups,${base}`;
+const bigDN = `CN=big,${groupsOu}`;
+
+const host = () => new URL(f.url).hostname;
+async function client(tls = false): Promise<BenchClient> {
+  const c = tls ? await BenchClient.openTls(host(), f.ldapsPort) : await BenchClient.open(host(), f.port);
+  const rc = await c.bind(f.adminDN, f.adminPassword);
+  if (rc !== 0) throw new Error(`bind failed: ${rc}`);
+  return c;
+}
+const userDN = (n: number) => `CN=user${n},${usersOu}`;
+function* userOps(from: number, to: number): Generator<ProtocolOp> {
+  for (let n = from; n < to; n++) {
+    if (PASSWORDS) yield adUser(base, f.realm, n);
+    else yield addOp(userDN(n), { objectClass: ['user'], sAMAccountName: [`user${n}`], userPrincipalName: [`user${n}@${f.realm}`], givenName: [`Given${n}`], sn: [`Surname${n}`], displayName: [`Bench User ${n}`], mail: [`user${n}@${f.realm}`], description: [`bench user number ${n}`] });
+  }
+}
+function* groupOps(from: number, to: number): Generator<ProtocolOp> {
+  for (let g = Math.floor(from / 1000); g < Math.floor(to / 1000); g++) {
+    yield addOp(`CN=group${g},${groupsOu}`, { objectClass: ['group'], sAMAccountName: [`group${g}`], member: Array.from({ length: 50 }, (_, i) => userDN((g * 1000 + i * 7) % to)) });
+  }
+}
+function* bigGroupOps(from: number, to: number): Generator<ProtocolOp> {
+  for (let lo = from; lo < to; lo += 5000) {
+    const vals = Array.from({ length: Math.min(5000, to - lo) }, (_, i) => Buffer.from(userDN(lo + i)));
+    yield { type: 'modifyRequest', object: bigDN, changes: [{ operation: 0, modification: { type: 'member', values: vals } }] } as ProtocolOp;
+  }
+}
+
+function diskBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    n += e.isDirectory() ? diskBytes(p) : statSync(p).blocks * 512;
+  }
+  return n;
+}
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function timedLoad(conc: number, make: () => ProtocolOp): Promise<{ ops: number; p99: number }> {
+  const clients = await Promise.all(Array.from({ length: conc }, () => client()));
+  const lat: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    clients.map(async (c) => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        const r = await c.request(make());
+        if (BenchClient.resultCode(r) !== 0) throw new Error(`result ${BenchClient.resultCode(r)}`);
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
+  const wall = (performance.now() - t0) / 1000;
+  for (const c of clients) c.close();
+  lat.sort((a, b) => a - b);
+  return { ops: lat.length / wall, p99: lat[Math.floor(0.99 * (lat.length - 1))]! };
+}
+
+async function dirSync(c: BenchClient, cookie: Buffer): Promise<{ entries: number; s: number; cookie: Buffer }> {
+  let entries = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const r = await c.request({ type: 'searchRequest', baseObject: base, scope: 2, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['objectClass', 'name', 'description'] } as ProtocolOp, [requestControl(dirSyncControl, { flags: 0, maxBytes: 0, cookie })]);
+    entries += r.filter((m) => m.protocolOp.type === 'searchResultEntry').length;
+    const done = r.at(-1)!;
+    if ((done.protocolOp as { resultCode: number }).resultCode !== 0) throw new Error(`DirSync failed: ${JSON.stringify(done.protocolOp)}`);
+    const v = responseControlValue(dirSyncControl, done.controls ?? []);
+    cookie = Buffer.from(v.cookie);
+    if (!v.moreResults) break;
+  }
+  return { entries, s: (performance.now() - t0) / 1000, cookie };
+}
+
+async function timeOne(c: BenchClient, op: () => ProtocolOp, n = 10): Promise<{ ms: number; values: number }> {
+  let values = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = await c.request(op());
+    const e = r.find((m) => m.protocolOp.type === 'searchResultEntry')?.protocolOp as { attributes: { values: unknown[] }[] } | undefined;
+    values = e?.attributes.reduce((a, x) => a + x.values.length, 0) ?? 0;
+  }
+  return { ms: (performance.now() - t0) / n, values };
+}
+
+// ---- the containers and the big group
+{
+  const c = await client();
+  for (const ou of [usersOu, groupsOu]) await c.request(addOp(ou, { objectClass: ['organizationalUnit'] }));
+  await c.request(addOp(bigDN, { objectClass: ['group'], sAMAccountName: ['big'] }));
+  c.close();
+}
+
+let have = 0;
+const rows: string[] = [];
+for (const size of SIZES) {
+  console.log(`== ${fmt(size)} users`);
+  const before = have;
+  const sUsers = await bulkLoad(userOps(have, size), { label: `users ${fmt(have)}..${fmt(size)}`, total: size - have, connections: 4, inFlight: 16, open: () => client(PASSWORDS) });
+  const nGroups = Math.floor(size / 1000) - Math.floor(have / 1000);
+  const sGroups = nGroups > 0 ? await bulkLoad(groupOps(have, size), { label: 'groups of 50', total: nGroups, connections: 2, inFlight: 4, open: () => client() }) : 0;
+  const bigTo = Math.min(size, BIG);
+  const bigFrom = Math.min(before, BIG);
+  const sBig = bigTo > bigFrom ? await bulkLoad(bigGroupOps(bigFrom, bigTo), { label: `big group ${fmt(bigFrom)}..${fmt(bigTo)}`, total: Math.ceil((bigTo - bigFrom) / 5000), connections: 1, inFlight: 1, open: () => client() }) : 0;
+  have = size;
+  const imported = size - before + nGroups;
+  const importRate = imported / (sUsers + sGroups);
+  console.log(`  import: ${fmt(imported)} objects in ${(sUsers + sGroups).toFixed(1)} s = ${fmt(importRate)} objects/s; big group +${fmt(bigTo - bigFrom)} values in ${sBig.toFixed(1)} s`);
+  const disk = diskBytes(join(data, 'store')) / 1048576;
+  const rss = rssMiB(f.pid);
+  const rnd = () => Math.floor(Math.random() * size);
+  const search = await timedLoad(CONC, () => ({ type: 'searchRequest', baseObject: base, scope: 2, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'equalityMatch', attribute: 'sAMAccountName', value: Buffer.from(`user${rnd()}`) }, attributes: ['cn', 'mail'] }) as ProtocolOp);
+  const read = await timedLoad(CONC, () => ({ type: 'searchRequest', baseObject: userDN(rnd()), scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['cn', 'mail', 'description'] }) as ProtocolOp);
+  const c = await client();
+  const first = await dirSync(c, Buffer.alloc(0));
+  for (let i = 0; i < 100; i++) await c.request({ type: 'modifyRequest', object: userDN((i * 7919) % size), changes: [{ operation: 2, modification: { type: 'description', values: [Buffer.from(`changed ${size} ${i}`)] } }] } as ProtocolOp);
+  const inc = await dirSync(c, first.cookie);
+  const range = await timeOne(c, () => ({ type: 'searchRequest', baseObject: bigDN, scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['member;range=0-1499'] }) as ProtocolOp);
+  const memberOf = await timeOne(c, () => ({ type: 'searchRequest', baseObject: userDN(Math.floor(Math.random() * bigTo)), scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['memberOf'] }) as ProtocolOp);
+  c.close();
+  await f.stop();
+  const r0 = performance.now();
+  f = await startForestd({ data });
+  const restart = (performance.now() - r0) / 1000;
+  const line = [
+    `${fmt(size)} users`,
+    `import ${fmt(importRate)} obj/s`,
+    `disk ${disk.toFixed(0)} MiB`,
+    `RSS ${rss.toFixed(0)} MiB (${((rss * 1048576) / (size + nGroups)).toFixed(0)} B/object)`,
+    `search c=${CONC} ${fmt(search.ops)}/s p99 ${search.p99.toFixed(2)} ms`,
+    `base read c=${CONC} ${fmt(read.ops)}/s p99 ${read.p99.toFixed(2)} ms`,
+    `first DirSync ${fmt(first.entries)} entries ${fmt(first.entries / first.s)}/s`,
+    `incremental DirSync (100 changes) ${inc.entries} entries ${(inc.s * 1000).toFixed(1)} ms`,
+    `range page of the ${fmt(bigTo)}-member group ${range.ms.toFixed(1)} ms (${range.values} values)`,
+    `memberOf of a member ${memberOf.ms.toFixed(2)} ms`,
+    `restart ${restart.toFixed(1)} s`,
+  ];
+  for (const l of line) console.log(`  ${l}`);
+  rows.push(line.join(' | '));
+}
+await f.stop();
+console.log(`\n== bench:scale (${((performance.now() - started) / 60000).toFixed(1)} min)`);
+for (const r of rows) console.log(r);
+t.cleanup();
+
+
