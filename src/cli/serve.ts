@@ -38,6 +38,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   if (!hasOpenSslConfig()) return reexecWithOpenSslConfig();
   const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true } });
   const f = dir.forest;
+  // <data>/forestd.pid while serving: `forestd restore` refuses a data directory in use
+  const { markServing } = await import('./backup/serving.js');
+  const unmark = markServing(s.data);
   const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
   let server: LdapServer | undefined;
   // metrics listen before the LDAP listeners open, so that every connection is counted
@@ -117,6 +120,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   await server.close();
   await delayedLinksIdle(dir);
   await dir.close();
+  unmark();
 }
 
 /**

@@ -154,7 +154,7 @@ test('backup of a serving DC while writes go on; restore brings its state back u
   }
 });
 
-test('restore refuses a damaged backup, one older than the tombstone lifetime, and one of another DC; a good one restores into an empty directory', T, async () => {
+test('restore refuses a damaged backup, one older than the tombstone lifetime, one of another DC, and a data directory being served; a good one restores into an empty directory', T, async () => {
   const file = join(scratch, 'b.bak');
   const r = await runCli(['backup', '--data', b.dir, '--out', file], { timeoutMs: 120_000 });
   assert.equal(r.code, 0, r.stderr);
@@ -180,6 +180,10 @@ test('restore refuses a damaged backup, one older than the tombstone lifetime, a
   // another format version
   const v2 = withManifest(file, join(scratch, 'v2.bak'), (m) => (m.formatVersion = 2));
   await refused(v2, join(scratch, 'r2'), 'ERR_BACKUP_VERSION');
+  // into the data directory of a serving DC (its own): refused, the DC serves on
+  await refused(file, b.dir, 'ERR_BACKUP_TARGET');
+  assert.ok(b.alive());
+  assert.equal((await ldapValue(b, '', 'defaultNamingContext')).value, b.baseDN);
   // of another DC of another forest: a's data directory is left alone
   await refused(file, a.dir, 'ERR_BACKUP_FOREIGN');
   assert.ok(a.alive());

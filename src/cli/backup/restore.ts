@@ -22,6 +22,7 @@ import { OriginatingUpdate } from '../../dsa/originating-update.js';
 import { guidToString, newGuid } from '../../util/guid.js';
 import { SETTINGS_FILE } from '../provision.js';
 import { BackupError, decodeBackup, type BackupManifest } from './format.js';
+import { servingPid } from './serving.js';
 
 const DAY_MS = 86_400_000;
 
@@ -84,6 +85,8 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
 
   // the copy is made a store in a staging data directory, given its new identity there, and
   // swapped in only then: an interrupted restore leaves the old store in place
+  const pid = servingPid(dataDir);
+  if (pid !== undefined) throw new BackupError('ERR_BACKUP_TARGET', `${dataDir} is being served by forestd (pid ${pid}): stop it, then restore`);
   const staging = join(dataDir, '.restoring');
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'store'), { recursive: true, mode: 0o700 });
@@ -100,6 +103,33 @@ export async function restore(o: RestoreOptions): Promise<RestoreResult> {
   return result;
 }
 
+/**
+ * The store half of a restore: a new invocationId (the old one retired), dc.usn at least
+ * `floorUsn`, and in each NC's replica state a UTD cursor for the old invocationId at
+ * `highestUsn` (MS-DRSR 5.166). Returns the new invocationId. Also used by the replication
+ * simulator's restore scenario, whose stores have no Directory around them.
+ */
+export async function reidentifyStore(store: Store, highestUsn: number, floorUsn: number, now: Date): Promise<Buffer> {
+  const old = Buffer.from(store.dc.invocationId);
+  const fresh = newGuid();
+  // the USN counter continues above the backup's and above the replaced store's
+  store.dc.usn = Math.max(store.dc.usn, floorUsn);
+  store.retireInvocation(fresh, { invocationId: old, usn: highestUsn, time: now.getTime() });
+  await store.write((w) => {
+    // the UTD vector says this replica holds what the old invocationId originated up to the
+    // backup's USN, and nothing after: partners send the rest
+    for (const nc of w.ncHeads()) {
+      const key = `repl:${Buffer.from(nc).toString('hex')}`;
+      const st = w.getMeta<{ utd?: UtdCursor[]; repsFrom?: unknown[] }>(key) ?? {};
+      const had = (st.utd ?? []).find((c) => Buffer.from(c.uuidDsa).equals(old));
+      const utd = (st.utd ?? []).filter((c) => !Buffer.from(c.uuidDsa).equals(old));
+      utd.push({ uuidDsa: old, usnHighPropUpdate: Math.max(had?.usnHighPropUpdate ?? 0, highestUsn), timeLastSyncSuccess: now.getTime() });
+      w.setMeta(key, { ...st, utd, repsFrom: st.repsFrom ?? [] });
+    }
+  });
+  return fresh;
+}
+
 async function reidentify(stagingDir: string, manifest: BackupManifest, replacedUsn: number, now: Date): Promise<RestoreResult> {
   const dir = Directory.open(stagingDir);
   try {
@@ -108,33 +138,19 @@ async function reidentify(stagingDir: string, manifest: BackupManifest, replaced
     if (guidToString(old) !== manifest.dc.invocationId || guidToString(store.dc.serverGuid) !== manifest.dc.serverGuid) {
       throw new BackupError('ERR_BACKUP_CORRUPT', 'the backup data is not of the DC its manifest names');
     }
-    const fresh = newGuid();
-    // the USN counter continues above the backup's and above the replaced store's
-    store.dc.usn = Math.max(store.dc.usn, replacedUsn);
-    store.retireInvocation(fresh, { invocationId: old, usn: manifest.highestUsn, time: now.getTime() });
+    const fresh = await reidentifyStore(store, manifest.highestUsn, replacedUsn, now);
+    // the nTDSDSA object's invocationId, an originating update under the new invocationId,
+    // so that partners learn it
     await store.write((w) => {
-      // MS-DRSR 5.166: the UTD vector says this replica holds what the old invocationId
-      // originated up to the backup's USN, and nothing after: partners send the rest
-      for (const nc of w.ncHeads()) {
-        const key = `repl:${Buffer.from(nc).toString('hex')}`;
-        const st = (w.getMeta<{ utd?: UtdCursor[]; repsFrom?: unknown[] }>(key) ?? {}) as { utd?: UtdCursor[]; repsFrom?: unknown[] };
-        const utd = (st.utd ?? []).filter((c) => !Buffer.from(c.uuidDsa).equals(old));
-        const had = (st.utd ?? []).find((c) => Buffer.from(c.uuidDsa).equals(old));
-        utd.push({ uuidDsa: old, usnHighPropUpdate: Math.max(had?.usnHighPropUpdate ?? 0, manifest.highestUsn), timeLastSyncSuccess: now.getTime() });
-        w.setMeta(key, { ...st, utd, repsFrom: st.repsFrom ?? [] });
-      }
-      // the nTDSDSA object's invocationId (MS-ADTS 6.1.1.2.2.1.2.1.1), an originating update
-      // under the new invocationId, so that partners learn it
       const guid = dir.forest.dsaGuid;
       const prev = w.getObject(guid);
       const attr = dir.schema.attr('invocationId');
-      if (prev && attr) {
-        const u = new OriginatingUpdate(w, fresh, dir.clock);
-        const rec = structuredClone(prev);
-        u.setAttribute(rec, attr, [Buffer.from(fresh)]);
-        u.touch(rec);
-        w.putObject(guid, rec, prev);
-      }
+      if (!prev || !attr) return;
+      const u = new OriginatingUpdate(w, fresh, dir.clock);
+      const rec = structuredClone(prev);
+      u.setAttribute(rec, attr, [Buffer.from(fresh)]);
+      u.touch(rec);
+      w.putObject(guid, rec, prev);
     });
     return { manifest, oldInvocationId: guidToString(old), newInvocationId: guidToString(fresh), nextUsn: store.dc.usn };
   } finally {
