@@ -72,6 +72,7 @@ test('backup of a serving DC while writes go on; restore brings its state back u
   const c = await connect(a);
   await addOu(c, a, 'before-backup');
   const usnBefore = Number((await ldapValue(a, '', 'highestCommittedUSN')).value);
+  const serverTimeBefore = generalizedTime((await ldapValue(a, '', 'currentTime')).value);
   // a writer that keeps adding while the backup runs
   let writing = true;
   let written = 0;
@@ -105,7 +106,7 @@ test('backup of a serving DC while writes go on; restore brings its state back u
   assert.ok(manifest.highestUsn >= usnBefore, `the backup holds USN ${usnBefore} (has ${manifest.highestUsn})`);
   assert.equal(manifest.size, bytes.length - dataStart);
   assert.equal(manifest.checksum, `sha256:${createHash('sha256').update(bytes.subarray(dataStart)).digest('hex')}`);
-  assert.ok(Math.abs(Date.parse(manifest.time) - Date.now()) < 86_400_000, 'the manifest says when');
+  assert.ok(Date.parse(manifest.time) >= serverTimeBefore - 1000, `the manifest says when: ${manifest.time}, the server's clock said ${new Date(serverTimeBefore).toISOString()} before`);
   const oldInv = (await ldapValue(a, manifest.dc.dsaDN, 'invocationId')).value;
   assert.equal(guidHex(manifest.dc.invocationId), oldInv);
 
@@ -175,7 +176,7 @@ test('restore refuses a damaged backup, one older than the tombstone lifetime, o
   await refused(join(scratch, 'text.bak'), join(scratch, 'r1'), 'ERR_BACKUP_CORRUPT');
   // older than the tombstone lifetime (the manifest's own, 180 days in a v1903 forest or 60 by default)
   const ttl = manifest.tombstoneLifetimeDays as number;
-  const old = withManifest(file, join(scratch, 'old.bak'), (m) => (m.time = new Date(Date.now() - (ttl + 1) * 86_400_000).toISOString()));
+  const old = withManifest(file, join(scratch, 'old.bak'), (m) => (m.time = new Date(Date.parse(manifest.time) - (ttl + 1) * 86_400_000).toISOString()));
   await refused(old, join(scratch, 'r2'), 'ERR_BACKUP_TOO_OLD');
   // another format version
   const v2 = withManifest(file, join(scratch, 'v2.bak'), (m) => (m.formatVersion = 2));
@@ -189,7 +190,7 @@ test('restore refuses a damaged backup, one older than the tombstone lifetime, o
   assert.ok(a.alive());
   assert.equal((await ldapValue(a, '', 'defaultNamingContext')).value, a.baseDN);
   // negative control: a backup younger than the tombstone lifetime restores into an empty directory
-  const young = withManifest(file, join(scratch, 'young.bak'), (m) => (m.time = new Date(Date.now() - (ttl - 1) * 86_400_000).toISOString()));
+  const young = withManifest(file, join(scratch, 'young.bak'), (m) => (m.time = new Date(Date.parse(manifest.time) - (ttl - 1) * 86_400_000).toISOString()));
   const ok = await runCli(['restore', '--from', young, '--data', join(scratch, 'r3'), '--json'], { timeoutMs: 120_000 });
   assert.equal(ok.code, 0, ok.stderr);
   const restored = await startForestd({ data: join(scratch, 'r3'), adminPassword: b.adminPassword, realm: 'other.test', netbios: 'OTHER' });
@@ -206,4 +207,11 @@ function guidHex(s: string): string {
   const h = s.replace(/[{}-]/g, '');
   const le = (x: string) => x.match(/../g)!.reverse().join('');
   return (le(h.slice(0, 8)) + le(h.slice(8, 12)) + le(h.slice(12, 16)) + h.slice(16)).toLowerCase();
+}
+
+/** a GeneralizedTime (YYYYMMDDHHMMSS.0Z, as the rootDSE's currentTime) in ms since 1970 */
+function generalizedTime(v: string): number {
+  const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)/.exec(v);
+  assert.ok(m, `a GeneralizedTime: ${v}`);
+  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
 }
