@@ -1,8 +1,9 @@
 // LDAP_SERVER_DIRSYNC_OID (MS-ADTS 3.1.1.3.4.1.3) and LDAP_SERVER_DIRSYNC_EX_OID
 // (MS-ADTS 3.1.1.3.4.1.29): a search that returns the objects of one NC replica changed since
 // the state a cookie names, with only the attributes that changed. MS-DRSR 5.115
-// (ProcessDirSyncSearchRequest) specifies it as a GetNCChanges cycle; forestd walks its USN
-// index directly, which is the same cycle without the wire format:
+// (ProcessDirSyncSearchRequest) specifies it as a GetNCChanges cycle, and forestd reads it
+// through the same change walk as GetNCChanges (src/dsa/changes/changes-since.ts), rendered
+// as LDAP entries:
 //
 //   the cycle   starts at usnHighPropUpdate (S) of the cookie: every change with usnLocal ≤ S
 //               has been reported. It walks the `usn` index of the NC — each object once, at
@@ -17,8 +18,15 @@
 //               limit; MoreResults tells the client to come back with the new cookie.
 //   parents     come before children in a full sync (S = 0) and with ANCESTORS_FIRST_ORDER:
 //               an ancestor that changed later than its child is sent first and skipped at
-//               its own place in the walk. A later page of the cycle finds which ancestors an
-//               earlier page sent ahead by replaying the decisions of the cycle's prefix.
+//               its own place in the walk. The set of objects sent ahead of the resume point
+//               is kept per cookie (DirSyncState, per DC), so a cycle of many pages costs what
+//               its changes cost; for a cookie this DC no longer remembers (a restart) it is
+//               rebuilt by replaying the decisions of the cycle's prefix.
+//   parentGUID  only when the object was created, renamed or moved (its `name` changed): the
+//               Parent-GUID attribute "holds the objectGuid of an object's parent when
+//               replicating an object's creation, rename, or move" (MS-ADA3 parentGUID).
+//   DNs         in the extended form when the search carries LDAP_SERVER_EXTENDED_DN_OID
+//               (MS-ADTS 3.1.1.3.4.1.5).
 import type { Control, OutgoingAttribute, SearchRequest } from '../ldap/protocol/messages.js';
 import { DIRSYNC_OID, DirSyncFlags, dirSyncControl, encodeDirSyncResponse, type DirSyncRequestValue } from '../ldap/controls/dirsync.js';
 import { DIRSYNC_EX_OID, dirSyncExControl } from '../ldap/controls/dirsync-ex.js';
@@ -35,6 +43,9 @@ import type { AttributeStamp, LinkValue, ObjectRecord, RecordHeader } from '../s
 import type { StoredValue } from '../schema/syntaxes/syntax.js';
 import { DirSyncCookieError, decodeCookie, encodeCookie, filetimeNow, isZero, ncTag, type DirSyncCookie, type UtdCursor } from './cookie.js';
 import { matchesFilter } from './filter-lite.js';
+import { changesSince } from '../dsa/changes/changes-since.js';
+import { ExtendedDn } from '../dsa/search/controls/extended-dn.js';
+import { EXTENDED_DN_OID, extendedDnControl } from '../ldap/controls/extended-dn.js';
 import { channel } from 'node:diagnostics_channel';
 
 /** `{ session, ex }` once per DirSync request (metrics: who is following changes). */
@@ -49,6 +60,42 @@ export interface DirSyncOptions {
   minMaxBytes?: number;
   /** the MaxPageSize policy (MS-ADTS 3.1.1.3.4.6), default 1000: objects per page at most */
   maxPageSize?: number;
+  /** this DC's memory of the objects each unfinished cycle sent ahead (one per DC, never shared) */
+  state?: DirSyncState;
+}
+
+/**
+ * Per DC: for the cookie of each recent mid-cycle page, the objects that page and the earlier
+ * ones sent ahead of the resume point. Bounded; a forgotten cookie falls back to the replay.
+ */
+export class DirSyncState {
+  private readonly byCookie = new Map<string, Set<string>>();
+  constructor(
+    readonly maxCookies = 256,
+    readonly maxEntries = 200_000,
+  ) {}
+
+  /** cookies remembered */
+  get size(): number {
+    return this.byCookie.size;
+  }
+
+  get(cookie: Buffer): Set<string> | undefined {
+    const k = cookie.toString('latin1');
+    const s = this.byCookie.get(k);
+    if (s) {
+      // most recently used last
+      this.byCookie.delete(k);
+      this.byCookie.set(k, s);
+    }
+    return s && new Set(s);
+  }
+
+  set(cookie: Buffer, ahead: Set<string>): void {
+    if (ahead.size > this.maxEntries) return;
+    this.byCookie.set(cookie.toString('latin1'), ahead);
+    while (this.byCookie.size > this.maxCookies) this.byCookie.delete(this.byCookie.keys().next().value!);
+  }
 }
 
 /** MS-ADTS 3.1.1.3.4.1.3: MaxBytes 0 or below the minimum means 0x100000. */
@@ -142,10 +189,14 @@ class ChangeWalk {
     readonly req: SearchRequest,
     readonly sel: Selection,
     readonly incremental: boolean,
+    extendedDn?: number,
   ) {
     this.rc = new ReadContext(dir, r);
     this.fresh = S === 0 && utd.size === 0;
+    if (extendedDn !== undefined) this.ext = new ExtendedDn(this.rc, extendedDn);
   }
+  /** LDAP_SERVER_EXTENDED_DN_OID: the entry's DN and DN values in the extended form */
+  private readonly ext: ExtendedDn | undefined;
 
   /** MS-DRSR 5.115.11 / GetNCChanges: changed since the cookie and not covered by its UTD vector. */
   changed(s: AttributeStamp): boolean {
@@ -159,8 +210,10 @@ class ChangeWalk {
   }
 
   private enc(info: AttrInfo, values: readonly StoredValue[]): (Buffer | string)[] {
-    return values.map((v) => toBuffer(info.syntax.toLdap(v, this.rc.ctx, { attribute: info.name })));
+    const ctx = this.ext ? (this.extCtx ??= this.ext.context(this.rc.ctx)) : this.rc.ctx;
+    return values.map((v) => toBuffer(info.syntax.toLdap(v, ctx, { attribute: info.name })));
   }
+  private extCtx: ReturnType<ExtendedDn['context']> | undefined;
 
   /** The entry for `guid` if the request reports it, else null (memoized for the request). */
   build(guid: Buffer, rec?: ObjectRecord): Built | null {
@@ -180,6 +233,8 @@ class ChangeWalk {
     const attrs: OutgoingAttribute[] = [];
     let changedAny = false;
     let instanceTypeDone = false;
+    let nameChanged = false;
+    const nameId = schema.attr('name')!.id;
     for (const a of rec.attrs) {
       const info = schema.attrById(a.id);
       // only replicated attributes travel (GetNCChanges); secret ones never (MS-ADTS 3.1.1.1.4,
@@ -187,6 +242,7 @@ class ChangeWalk {
       if (!info || info.secret || !a.stamp || !info.replicated || !this.wants(info)) continue;
       const vals = a.values as StoredValue[];
       if (this.changed(a.stamp)) {
+        if (a.id === nameId) nameChanged = true;
         if (this.fresh && vals.length === 0) continue;
         // an attribute whose values were all removed comes back with no values
         attrs.push({ type: info.name, values: this.enc(info, vals) });
@@ -235,9 +291,10 @@ class ChangeWalk {
       const v = view.values(it);
       if (v.length > 0) head.push({ type: 'instanceType', values: this.enc(it, v) });
     }
-    if (rec.parent) head.push({ type: 'parentGUID', values: [Buffer.from(rec.parent)] });
+    // a creation, rename or move changes `name` (whose stamp carries the parent)
+    if (rec.parent && (nameChanged || this.nameChanged(rec, nameId))) head.push({ type: 'parentGUID', values: [Buffer.from(rec.parent)] });
     const all = [...head, ...attrs];
-    const dn = view.dn;
+    const dn = this.ext ? this.ext.format(guid, view.dn) : view.dn;
     let bytes = Buffer.byteLength(dn) + 16;
     for (const a of all) {
       bytes += a.type.length + 8;
@@ -246,26 +303,10 @@ class ChangeWalk {
     return { dn, attrs: all, bytes };
   }
 
-  private readonly parentMemo = new Map<string, ObjectRecord | null>();
-
-  /** Ancestors of `rec` inside the NC, the NC head first. */
-  ancestors(rec: ObjectRecord): { guid: Buffer; rec: ObjectRecord }[] {
-    const out: { guid: Buffer; rec: ObjectRecord }[] = [];
-    let p = rec.parent;
-    for (let guard = 0; p && guard < 10_000; guard++) {
-      // parents repeat from object to object: each is read once per page
-      const pk = p.toString('latin1');
-      let pr = this.parentMemo.get(pk);
-      if (pr === undefined) {
-        pr = this.r.getObject(p) ?? null;
-        if (this.parentMemo.size > 10_000) this.parentMemo.clear();
-        this.parentMemo.set(pk, pr);
-      }
-      if (!pr || !pr.nc.equals(this.nc)) break;
-      out.push({ guid: p, rec: pr });
-      p = pr.parent;
-    }
-    return out.reverse();
+  /** Whether `name` changed in this cycle, when the attribute list did not select it. */
+  private nameChanged(rec: ObjectRecord, nameId: number): boolean {
+    const s = rec.attrs.find((a) => a.id === nameId)?.stamp;
+    return s !== undefined && this.changed(s);
   }
 
   /** The objects this cycle sent ahead of their place before `resume` (see the header). */
@@ -305,6 +346,12 @@ class ChangeWalk {
     }
     return ahead;
   }
+}
+
+/** Whether the NC's USN index holds an entry after `pos`. */
+function hasEntryAfter(r: ReadTxn, nc: Buffer, pos: Pos): boolean {
+  for (const e of r.changedSince(nc, pos.usn - 1)) if (after({ usn: e.usn, guid: e.guid }, pos)) return true;
+  return false;
 }
 
 /**
@@ -391,56 +438,54 @@ export async function dirSyncSearch(dir: Directory, req: SearchRequest, ctx: Ope
     const pageSize = opts.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE;
     const maxObjects = Math.max(Math.min(req.sizeLimit > 0 ? req.sizeLimit : pageSize, pageSize), Math.min(100, pageSize));
 
-    const walk = new ChangeWalk(dir, r, nc, S, utd, req, selection(dir, req.attributes, ex), (flags & DirSyncFlags.INCREMENTAL_VALUES) !== 0);
+    const extDn = ctx.controls.find((c) => c.type === EXTENDED_DN_OID);
+    let extFlag: number | undefined;
+    if (extDn) {
+      try {
+        extFlag = extendedDnControl.decodeRequest(extDn.value).flag;
+      } catch (e) {
+        if (!(e instanceof ControlValueError)) throw e;
+        if (extDn.critical) throw AdError.protocolError(place, `Error processing control ${EXTENDED_DN_OID}: ${e.message}`);
+      }
+    }
+    const walk = new ChangeWalk(dir, r, nc, S, utd, req, selection(dir, req.attributes, ex), (flags & DirSyncFlags.INCREMENTAL_VALUES) !== 0, extFlag);
     // parents before children: always in a full sync, and on request (LDAP_DIRSYNC_ANCESTORS_FIRST_ORDER)
     const parentsFirst = S === 0 || (flags & DirSyncFlags.ANCESTORS_FIRST_ORDER) !== 0;
     const resume: Pos | undefined = R > S || tag ? { usn: R, guid: tag ?? Buffer.alloc(8) } : undefined;
-    const ahead = parentsFirst && resume ? walk.sentAhead(resume, tag !== undefined) : new Set<string>();
+    // the objects earlier pages of this cycle sent ahead: remembered for the cookie, else replayed
+    const ahead = parentsFirst && resume ? (opts.state?.get(value.cookie) ?? walk.sentAhead(resume, tag !== undefined)) : new Set<string>();
 
-    // ---- the page -----------------------------------------------------------------------
-    const emitted = new Set<string>();
+    // ---- the page: the one change walk, rendered as entries ------------------------------
     let bytes = 0;
     let count = 0;
     let last: Pos | undefined;
     let more = false;
-    const send = async (b: Built) => {
-      await sink.entry(b.dn, b.attrs);
-      bytes += b.bytes;
-      count++;
-    };
-    const it = r.changedSince(nc, tag ? R - 1 : R)[Symbol.iterator]();
+    const steps = changesSince(r, nc, tag ? R - 1 : R, utd, {
+      ancestorsFirst: parentsFirst,
+      attrsFrom: S,
+      sentAhead: ahead,
+      select: (guid, rec) => walk.build(guid, rec) !== null,
+      ...(tag ? { resumeAt: { usn: R, guidPrefix: tag } } : {}),
+    });
     try {
-      for (let n = it.next(); !n.done; n = it.next()) {
-        const { usn, guid } = n.value;
-        if (tag && usn === R && Buffer.compare(guid.subarray(0, 8), tag) <= 0) continue;
+      for (let n = steps.next(); !n.done; n = steps.next()) {
         if (ctx.signal.aborted) return {};
-        const here = { usn, guid: Buffer.from(guid) };
-        last = here;
-        const k = key(here.guid);
-        if (emitted.has(k) || ahead.has(k)) continue;
-        const rec = r.getObject(here.guid);
-        if (!rec) continue;
-        const b = walk.build(here.guid, rec);
-        if (!b) continue;
-        if (parentsFirst) {
-          for (const a of walk.ancestors(rec)) {
-            const ak = key(a.guid);
-            if (emitted.has(ak) || ahead.has(ak) || !after({ usn: a.rec.usnChanged, guid: a.guid }, here)) continue;
-            const ab = walk.build(a.guid, a.rec);
-            if (!ab) continue;
-            emitted.add(ak);
-            await send(ab);
-          }
+        const step = n.value;
+        if (step.change) {
+          const b = walk.build(step.change.guid, step.change.rec)!;
+          await sink.entry(b.dn, b.attrs);
+          bytes += b.bytes;
+          count++;
+          if (step.change.ahead) continue;
         }
-        emitted.add(k);
-        await send(b);
-        if (bytes >= maxBytes || count >= maxObjects) {
-          more = !it.next().done;
+        last = { usn: step.position, guid: Buffer.from(step.guid) };
+        if (step.change && (bytes >= maxBytes || count >= maxObjects)) {
+          more = hasEntryAfter(r, nc, last);
           break;
         }
       }
     } finally {
-      it.return?.(undefined);
+      steps.return(undefined);
     }
     if (ctx.signal.aborted) return {};
 
@@ -456,7 +501,18 @@ export async function dirSyncSearch(dir: Directory, req: SearchRequest, ctx: Ope
       cursors.set(own.toString('hex'), { invocationId: own, usn: Math.max(prev?.usn ?? 0, hi) });
       out = { creationTime: filetimeNow(), ncTag: ncTag(nc), usnHighPropUpdate: hi, usnHighObjUpdate: hi, resumeTag: Buffer.alloc(8), invocationId: own, utd: [...cursors.values()] };
     }
-    const response: Control = { type: control.type, critical: false, value: encodeDirSyncResponse({ moreResults: more, unused: 0, cookie: encodeCookie(out) }) };
+    const outCookie = encodeCookie(out);
+    if (more && parentsFirst && opts.state) {
+      // keep what was sent ahead of the new resume point, for the next page of this cycle
+      const keep = new Set<string>();
+      for (const k of ahead) {
+        const g = Buffer.from(k, 'latin1');
+        const h = r.getHeader(g);
+        if (h && after({ usn: h.usnChanged, guid: g }, { usn: last!.usn, guid: last!.guid })) keep.add(k);
+      }
+      opts.state.set(outCookie, keep);
+    }
+    const response: Control = { type: control.type, critical: false, value: encodeDirSyncResponse({ moreResults: more, unused: 0, cookie: outCookie }) };
     return { controls: [response] };
   } finally {
     r.done();

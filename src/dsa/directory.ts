@@ -15,6 +15,7 @@ import { guidFromString, guidToString } from '../util/guid.js';
 import { systemClock, type Clock } from '../util/time.js';
 import { AdError } from './errors.js';
 import { schemaFromStore } from './schema-load.js';
+import { splitFacts, type DcFacts, type ForestFacts } from './model/forest.js';
 
 /** The forest and this DC, as provisioning left them (meta key "forest"). */
 export interface ForestInfo {
@@ -98,6 +99,11 @@ export class Directory {
 
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  /** The forest's facts apart from this DC's own (model/forest.ts). */
+  get facts(): { forest: ForestFacts; dc: DcFacts } {
+    return splitFacts(this.forest, this.store.dc.invocationId);
   }
 
   // ---- naming ---------------------------------------------------------------------------

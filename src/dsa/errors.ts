@@ -34,8 +34,10 @@ import {
   InappropriateAuthenticationError,
   AuthMethodNotSupportedError,
   StrongerAuthRequiredError,
+  ldapErrorFromCode,
   OtherError,
 } from '../ldap/protocol/result-codes.js';
+import { DsError } from './model/ds-error.js';
 
 /**
  * Win32 error codes AD puts first in its messages (MS-ERREF 2.2). The 8224–8250 block mirrors
@@ -290,4 +292,13 @@ export const AdError = {
   },
 };
 
-export { LdapError };
+/**
+ * Renders the state model's DsError (model/ds-error.ts) as AD renders a refusal over LDAP:
+ * the result code, and "<win32>: <category>: DSID-…, problem <n> (<NAME>), data <n>".
+ */
+export function renderDsError(e: DsError): LdapError {
+  const category: Category = e.problem[0] === 2001 || e.problem[0] === 2005 ? 'NameErr' : e.problem[0] === 6005 ? 'UpdErr' : 'SvcErr';
+  return ldapErrorFromCode(e.ldapCode, text(e.win32, category, e.place, e.problem, e.data, e.message ? `\n${e.message}` : ''));
+}
+
+export { LdapError, DsError };

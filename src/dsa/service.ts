@@ -19,7 +19,7 @@ import { rootDseAttributes, namingContexts as rootDseNamingContexts } from './ro
 import { SUBSCHEMA_RENDERED } from './subschema-entry.js';
 import { modifyRootDse } from './rootdse-modify.js';
 import { updateControlOids } from './controls.js';
-import { dirSyncSearch, dirSyncControlOf, notificationSearch } from '../dirsync/index.js';
+import { dirSyncSearch, dirSyncControlOf, notificationSearch, DirSyncState } from '../dirsync/index.js';
 import { NOTIFICATION_OID } from '../ldap/controls/notification.js';
 import { DIRSYNC_OID } from '../ldap/controls/dirsync.js';
 import { DIRSYNC_EX_OID } from '../ldap/controls/dirsync-ex.js';
@@ -41,6 +41,8 @@ export interface ServiceOptions {
 
 export class DsaService implements DirectoryService {
   readonly supportedExtensions: readonly string[] = [WHO_AM_I_OID, FAST_BIND_OID];
+  /** DirSync's memory of unfinished cycles, this DC's own */
+  private readonly dirSyncState = new DirSyncState();
 
   constructor(
     readonly dir: Directory,
@@ -86,7 +88,7 @@ export class DsaService implements DirectoryService {
     if (ctx.session.globalCatalog) return this.timed('search', this.globalCatalogSearch(req, ctx, sink));
     // change tracking (MS-ADTS 3.1.1.3.4.1.3, .9, .29) has its own walk over the USN index
     const dirsync = dirSyncControlOf(ctx.controls);
-    if (dirsync) return this.timed('dirsync', dirSyncSearch(this.dir, req, ctx, sink, dirsync));
+    if (dirsync) return this.timed('dirsync', dirSyncSearch(this.dir, req, ctx, sink, dirsync, { state: this.dirSyncState }));
     const notify = ctx.controls.find((c) => c.type === NOTIFICATION_OID);
     if (notify) return notificationSearch(this.dir, req, ctx, sink, notify);
     return this.timed('search', search(this.dir, req, ctx, sink, this.opts.searchLimits ?? DEFAULT_SEARCH_LIMITS));

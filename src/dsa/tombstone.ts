@@ -18,7 +18,6 @@ import type { DSName, StoredValue } from '../schema/syntaxes/syntax.js';
 import { SearchFlags, SystemFlags, resolveSchemaDn } from '../schema/types.js';
 import type { ModifyRequest, Change } from '../ldap/protocol/messages.js';
 import { ModifyOperation } from '../ldap/protocol/messages.js';
-import { guidToString } from '../util/guid.js';
 import type { Directory } from './directory.js';
 import type { OperationContext } from './api.js';
 import { OriginatingUpdate } from './originating-update.js';
@@ -28,6 +27,7 @@ import { checkSamAccountName, samAccountTypeOfGroup, samAccountTypeOfUser } from
 import { WKGUID } from './provision/well-known.js';
 import { defaultPrimaryGroupId } from './sam/user-account-control.js';
 import { delayedLinkSettings } from './delayed-links.js';
+import { deleteMangledRdn } from './model/naming.js';
 
 /** MS-ADTS 3.1.1.5.5.6.1: attributes a tombstone keeps (besides the RDN attribute and fPRESERVEONDELETE ones). */
 export const TOMBSTONE_KEPT = new Set(
@@ -59,16 +59,8 @@ export function systemFlagsOf(dir: Directory, rec: ObjectRecord): number {
   return ((firstValue(dir, rec, 'systemFlags') as number | undefined) ?? 0) >>> 0;
 }
 
-/**
- * The delete-mangled RDN (MS-ADTS 3.1.1.5.5.? "delete-mangled RDN"): the RDN value, a line
- * feed (0x0A), "DEL:" and the objectGUID in its dashed string form. The original value is cut
- * so that the whole stays within the RDN length limit.
- */
-export function deleteMangledRdn(rdn: string, guid: Buffer): string {
-  const suffix = `\nDEL:${guidToString(guid)}`;
-  const original = unmangle(rdn);
-  return [...original].slice(0, MAX_RDN - suffix.length).join('') + suffix;
-}
+// The delete-mangled RDN and its inverse belong to the state model's naming rules (model/naming.ts).
+export { deleteMangledRdn } from './model/naming.js';
 
 /** The RDN value without a delete mangling, if it has one. */
 export function unmangle(rdn: string): string {

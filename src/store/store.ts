@@ -114,6 +114,8 @@ export interface StoreOptions {
   create?: boolean;
   /** LMDB map size in bytes (address space; the file grows as needed) */
   mapSize?: number;
+  /** commits are not flushed to disk (tests and the replication simulator only: a crash loses them) */
+  noSync?: boolean;
   /**
    * Resolve write() at commit, before the flush to disk (benchmarks only, to show what durable
    * acknowledgement costs: a power loss can take back acknowledged updates).
@@ -212,7 +214,7 @@ export class Store implements InvocationTable {
   private constructor(path: string, opts: StoreOptions) {
     this.path = path;
     this.indexer = opts.indexer;
-    this.env = open({ path, maxDbs: 16, mapSize: opts.mapSize ?? 64 * 1024 ** 3, encoding: 'binary', keyEncoding: 'binary' });
+    this.env = open({ path, maxDbs: 16, mapSize: opts.mapSize ?? 64 * 1024 ** 3, encoding: 'binary', keyEncoding: 'binary', ...(opts.noSync ? { noSync: true } : {}) });
     const bin = { keyEncoding: 'binary' as const, encoding: 'binary' as const };
     this.meta = this.env.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack', keyEncoding: 'ordered-binary' });
     this.objects = this.env.openDB<Buffer, Buffer>({ name: 'objects', ...bin });
@@ -864,6 +866,15 @@ export class WriteTxn extends ReadTxn {
     this.store._dbs.meta.putSync(key, value);
   }
 
+  private finishers: (() => void)[] = [];
+  /**
+   * Runs `fn` when the update's body has returned, before the DC tuple is persisted (the
+   * update port uses it to touch the source objects of changed link values, MS-ADTS 3.1.1.1.9).
+   */
+  beforeFinish(fn: () => void): void {
+    this.finishers.push(fn);
+  }
+
   /** @internal the update took at least one USN */
   get tookUsn(): boolean {
     return this.usnUsed || this.usnAdvanced;
@@ -871,6 +882,7 @@ export class WriteTxn extends ReadTxn {
 
   /** @internal called when the body returns: persists the DC tuple if the USN was taken. */
   finish(): void {
+    for (let i = 0; i < this.finishers.length; i++) this.finishers[i]!();
     if (this.usnUsed) this.store.dc.usn++;
     if (this.usnUsed || this.usnAdvanced) this.store._dbs.meta.putSync('dc', this.store.dc);
     this.store._persistInvocations();

@@ -24,6 +24,11 @@ async function dirsync(cookie: string, incremental: boolean, maxLength = 0): Pro
   assert.equal(r.code, 0, r.stderr + r.stdout);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as SyncResult;
 }
+/**
+ * ldap3's dir_sync sends LDAP_SERVER_EXTENDED_DN_OID (flag 1) with the DirSync control, and a DC
+ * answers with extended DNs ("<GUID=…>;<SID=…>;dn", MS-ADTS 3.1.1.3.4.1.5); the plain DN is the last part.
+ */
+const plain = (dn: string) => dn.replace(/^(<(GUID|SID)=[^>]*>;)+/i, '');
 const attrOf = (e: SyncResult['entries'][number], name: string) => Object.entries(e.attrs).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
 
 before(async () => {
@@ -51,6 +56,9 @@ after(async () => {
 
 test('initial DirSync returns every object of the domain NC once, then exactly the changes', async () => {
   const first = await dirsync('', false);
+  // the extended DN control ldap3 sends is honoured: every DN starts with its object's GUID
+  assert.ok(first.entries.every((e) => /^<GUID=[0-9a-f-]{36}>;/i.test(e.dn)), first.entries[0]?.dn);
+  for (const e of first.entries) e.dn = plain(e.dn);
   const dns = first.entries.map((e) => e.dn.toLowerCase());
   assert.equal(new Set(dns).size, dns.length, 'each object once');
   // exactly the objects of the domain NC, as a plain subtree search (with SHOW_DELETED, for
@@ -84,6 +92,7 @@ test('initial DirSync returns every object of the domain NC once, then exactly t
     new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [`CN=u0,${ou}`] }) }),
   ]);
   const inc = await dirsync(first.cookie, true);
+  for (const e of inc.entries) e.dn = plain(e.dn);
   const guids = inc.entries.map((e) => attrOf(e, 'objectGUID')?.[0]);
   assert.equal(new Set(guids).size, inc.entries.length, 'each changed object reported once');
   const byName = new Map(inc.entries.map((e) => [e.dn.toLowerCase().split(',')[0]!, e]));
@@ -102,14 +111,17 @@ test('initial DirSync returns every object of the domain NC once, then exactly t
   assert.ok(deleted, 'the deleted object comes back with isDeleted TRUE');
   assert.match(deleted!.dn, /CN=Deleted Objects,/i);
   const g0 = byName.get('cn=g0')!;
-  assert.deepEqual(attrOf(g0, 'member;range=1-1')?.map((v) => v.toLowerCase()), [`cn=u9000,${ou}`.toLowerCase()], 'added value as range=1-1');
+  // DN values are extended too
+  assert.match(attrOf(g0, 'member;range=1-1')![0]!, /^<GUID=[0-9a-f-]{36}>;<SID=S-1-5-21-/i);
+  assert.deepEqual(attrOf(g0, 'member;range=1-1')?.map((v) => plain(v).toLowerCase()), [`cn=u9000,${ou}`.toLowerCase()], 'added value as range=1-1');
   // removed values as range=0-0: u0, and u5, which was a member of g0 and was deleted (its link went with it)
-  const removed = attrOf(g0, 'member;range=0-0')!.map((v) => v.toLowerCase());
+  const removed = attrOf(g0, 'member;range=0-0')!.map((v) => plain(v).toLowerCase());
   assert.equal(removed.length, 2, removed.join(' | '));
   assert.ok(removed.includes(`cn=u0,${ou}`.toLowerCase()));
   assert.ok(removed.some((v) => v.startsWith('cn=u5\\0adel:') && v.includes('cn=deleted objects')), 'the deleted member, under its tombstone name');
   // the same cycle again from the same cookie without INCREMENTAL_VALUES: the whole member set
   const full = await dirsync(first.cookie, false);
+  for (const e of full.entries) e.dn = plain(e.dn);
   const g0full = full.entries.find((e) => e.dn.toLowerCase().startsWith('cn=g0,'))!;
   assert.equal(attrOf(g0full, 'member')?.length, 49, 'u0 and u5 gone, u9000 added');
 });

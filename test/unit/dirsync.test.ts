@@ -271,7 +271,8 @@ test('incremental sync: exactly the changed objects with exactly the changed att
   await setAttr(c1, 'description', ['second']);
   let r = await cycle(start);
   assert.deepEqual(r.entries.map(entryGuid), [hexGuid(c1)]);
-  assert.deepEqual([...r.entries[0]!.attrs.keys()].sort(), ['description', 'instancetype', 'objectguid', 'parentguid']);
+  // parentGUID only with a creation, rename or move (MS-ADA3 Parent-GUID; issue #13)
+  assert.deepEqual([...r.entries[0]!.attrs.keys()].sort(), ['description', 'instancetype', 'objectguid']);
   assert.deepEqual(r.entries[0]!.attrs.get('description'), ['second']);
   let cookie = r.cookie;
 
@@ -337,7 +338,7 @@ test('attribute list: only objects whose requested attributes changed; DIRSYNC_E
   let r = await cycle(cookie, { attrs: ['description'] });
   assert.equal(r.entries.length, 0, 'a change to an attribute not requested does not report the object');
   r = await cycle(cookie, { attrs: ['*', 'telephoneNumber'] });
-  assert.deepEqual([...r.entries[0]!.attrs.keys()].sort(), ['instancetype', 'objectguid', 'parentguid', 'telephonenumber']);
+  assert.deepEqual([...r.entries[0]!.attrs.keys()].sort(), ['instancetype', 'objectguid', 'telephonenumber']);
   // DIRSYNC_EX returns unchanged attributes asked for with ;dirSyncAlwaysReturn
   r = await cycle(cookie, { oid: DIRSYNC_EX_OID, attrs: ['telephoneNumber', 'description;dirSyncAlwaysReturn'] });
   assert.deepEqual(r.entries[0]!.attrs.get('description'), ['d']);
@@ -413,7 +414,7 @@ test('a cookie survives a restart and another DC honours it through its UTD vect
   const foreign = encodeCookie({ ...c, invocationId: Buffer.alloc(16, 0xab), usnHighObjUpdate: 1, usnHighPropUpdate: 1 });
   const r = await cycle(foreign);
   assert.deepEqual(r.entries.map(entryGuid), [hexGuid(x)], 'only the change after the UTD cursor');
-  assert.deepEqual([...r.entries[0]!.attrs.keys()].sort(), ['description', 'instancetype', 'objectguid', 'parentguid']);
+  assert.deepEqual([...r.entries[0]!.attrs.keys()].sort(), ['description', 'instancetype', 'objectguid']);
 });
 
 test('MaxBytes: below the 0x100000 minimum it is raised to it (MS-ADTS 3.1.1.3.4.1.3)', async () => {
@@ -622,6 +623,97 @@ test('paging: random changes and random page sizes lose and duplicate nothing (m
     }),
     propertyParams(40),
   );
+});
+
+test('parentGUID travels with a creation, a rename or a move, not with other changes (MS-ADA3 Parent-GUID)', async () => {
+  const ou = await addOU('PG');
+  const ou2 = await addOU('PG2');
+  const c = await addContact('Pat', `OU=PG,${D}`);
+  let { cookie } = await cycle(Buffer.alloc(0));
+  const keys = async () => {
+    const r = await cycle(cookie);
+    cookie = r.cookie;
+    const e = r.entries.find((x) => entryGuid(x) === hexGuid(c))!;
+    return e.attrs;
+  };
+  await setAttr(c, 'description', ['x']);
+  assert.equal((await keys()).has('parentguid'), false, 'a modify does not resend parentGUID');
+  await rename(c, 'Pat2');
+  let a = await keys();
+  assert.equal(a.get('parentguid')![0], hexGuid(ou), 'a rename sends it');
+  assert.equal(a.has('cn'), true, 'the RDN attribute travels when it changed');
+  await setAttr(c, 'description', ['y']);
+  a = await keys();
+  assert.equal(a.has('cn'), false, 'and only then');
+  assert.equal(a.has('name'), false);
+  await rename(c, 'Pat2', ou2);
+  assert.equal((await keys()).get('parentguid')![0], hexGuid(ou2), 'a move sends the new parent');
+});
+
+test('DirSync honours LDAP_SERVER_EXTENDED_DN_OID: entry DNs and DN values in the extended form', async () => {
+  const { EXTENDED_DN_OID } = await import('../../src/ldap/controls/extended-dn.js');
+  const g = await addGroup('ExtG', D);
+  const m = await addContact('ExtM', D);
+  const { cookie } = await cycle(Buffer.alloc(0));
+  await addMember(g, m);
+  const run = async (controls: Control[]) => {
+    const control: Control = { type: DIRSYNC_OID, critical: true, value: encodeDirSyncRequest({ flags: 0, maxBytes: 0, cookie }) };
+    const { sink, entries } = collect();
+    await dirSyncSearch(dir, searchReq(D, ['member']), ctxOf([control, ...controls]), sink, control, { minMaxBytes: 1 });
+    return entries.find((e) => entryGuid(e) === hexGuid(g))!;
+  };
+  // flag 1 (SEQUENCE { INTEGER 1 }): GUIDs in their string form
+  const ext = await run([{ type: EXTENDED_DN_OID, critical: false, value: Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01]) }]);
+  assert.ok(ext.dn.startsWith(`<GUID=${guidToString(g)}>;`), ext.dn);
+  assert.ok(ext.attrs.get('member')![0]!.startsWith(`<GUID=${guidToString(m)}>;`), ext.attrs.get('member')![0]);
+  // negative control: without the control, plain DNs
+  const plain = await run([]);
+  assert.ok(plain.dn.startsWith('CN=ExtG,'), plain.dn);
+  assert.ok(plain.attrs.get('member')![0]!.startsWith('CN=ExtM,'));
+});
+
+test('DirSync over the configuration NC returns its head when the head changed', async () => {
+  const cfg = dir.forest.configNC;
+  const { cookie } = await cycle(Buffer.alloc(0), { base: dir.forest.configDN });
+  await setAttr(cfg, 'description', ['config head changed']);
+  const r = await cycle(cookie, { base: dir.forest.configDN });
+  const head = r.entries.find((e) => entryGuid(e) === hexGuid(cfg));
+  assert.ok(head, `the head is returned (got ${r.entries.map((e) => e.dn).join('; ')})`);
+  assert.equal(head.dn.toLowerCase(), dir.forest.configDN.toLowerCase());
+  assert.deepEqual(head.attrs.get('description'), ['config head changed']);
+  // and not when it did not change
+  const again = await cycle(r.cookie, { base: dir.forest.configDN });
+  assert.equal(again.entries.length, 0);
+});
+
+test('a cycle of many pages keeps what earlier pages sent ahead (DirSyncState) and gives what the replay gives', async () => {
+  const { DirSyncState } = await import('../../src/dirsync/index.js');
+  // parents that change after their children, so that ancestors are sent ahead of their place
+  const p = await addOU('AheadP');
+  const kids: Buffer[] = [];
+  for (let k = 0; k < 6; k++) kids.push(await addContact(`k${k}`, `OU=AheadP,${D}`));
+  await setAttr(p, 'description', ['parent changed last']);
+  const pages = async (state: InstanceType<typeof DirSyncState> | undefined) => {
+    const seen: string[] = [];
+    let cookie = Buffer.alloc(0);
+    for (let n = 0; n < 10_000; n++) {
+      const control: Control = { type: DIRSYNC_OID, critical: true, value: encodeDirSyncRequest({ flags: DirSyncFlags.ANCESTORS_FIRST_ORDER, maxBytes: 1, cookie }) };
+      const { sink, entries } = collect();
+      const res = await dirSyncSearch(dir, searchReq(D), ctxOf([control]), sink, control, { minMaxBytes: 1, maxPageSize: 1, ...(state ? { state } : {}) });
+      seen.push(...entries.map(entryGuid));
+      const v = decodeDirSyncResponse(DIRSYNC_OID, res.controls![0]!.value);
+      cookie = Buffer.from(v.cookie);
+      if (!v.moreResults) break;
+    }
+    return seen;
+  };
+  const state = new DirSyncState();
+  const withState = await pages(state);
+  const replayed = await pages(undefined);
+  assert.deepEqual(withState, replayed);
+  assert.ok(state.size > 0, 'mid-cycle pages left their sent-ahead sets with the state');
+  assert.equal(new Set(withState).size, withState.length, 'no object twice in a cycle');
+  assert.ok(withState.indexOf(hexGuid(p)) < withState.indexOf(hexGuid(kids[0]!)), 'the parent comes first');
 });
 
 // ---- change notification ---------------------------------------------------------------------

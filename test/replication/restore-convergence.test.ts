@@ -3,10 +3,11 @@
 // backup under a new invocationId (src/cli/backup/restore.ts reidentifyStore), both write
 // again, and after replication both converge with no change lost and nothing applied twice.
 // The negative control restores DC1 keeping its old invocationId (the "USN rollback"): its
-// new writes reuse (invocationId, USN) pairs DC0 already holds, and DC0 never takes them.
+// new writes reuse (invocationId, USN) pairs DC0 already holds; the replicas never converge.
 //
-// Runs on the replication simulator (test/replication/sim.ts of the engine); it goes to
-// test/replication/ once the engine is on main.
+// On the replication simulator (sim.ts: DCs in one process, real stores). The backup is the
+// online copy `forestd backup` makes (Store.backup); the restore is the store half of
+// `forestd restore` (reidentifyStore).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
@@ -92,8 +93,8 @@ test('a DC restored under a new invocationId converges with its partner: nothing
   assert.ok(r.dc0HasBoth, "DC0's UTD vector has DC1's retired and new invocationIds");
 });
 
-test('negative control: restored keeping its old invocationId, the DC reuses (invocationId, USN) pairs and its new writes never reach its partner', { timeout: 120_000 }, async () => {
+test('negative control: restored keeping its old invocationId, the DC reuses (invocationId, USN) pairs: the replicas do not converge and changes are lost', { timeout: 120_000 }, async () => {
   const r = await scenario(false);
-  assert.ok(r.missing.includes('DC0:after-restore-1'), JSON.stringify(r));
-  assert.notEqual(r.converged, undefined);
+  assert.notEqual(r.converged, undefined, 'the replicas do not converge');
+  assert.ok(r.missing.length > 0, `changes are lost: ${JSON.stringify(r)}`);
 });

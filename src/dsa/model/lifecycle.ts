@@ -1,0 +1,103 @@
+// The deletion life cycle of an object (MS-ADTS 3.1.1.5.5, 3.1.1.5.3.7, 3.1.1.9.1) as one
+// state function and the transformations between states, without LDAP: callers are the LDAP
+// Delete/undelete adapters (src/dsa/tombstone.ts keeps the AD-specific attribute lists) and
+// the replication engine's fix-ups (src/dsa/replica/apply.ts).
+//
+//   existing-object ──delete──► tombstone                (Recycle Bin off: attributes stripped)
+//   existing-object ──delete──► deleted-object           (Recycle Bin on: attributes kept)
+//   tombstone / deleted-object ──reanimate──► existing-object
+//   deleted-object ──after msDS-DeletedObjectLifetime──► recycled-object
+import type { ObjectRecord } from '../../store/record.js';
+import { deleteMangledRdn } from './naming.js';
+import type { AttributeMetaInfo, UpdatePort } from './update.js';
+
+export const enum ObjectState {
+  Existing = 'existing-object',
+  DeletedObject = 'deleted-object',
+  Tombstone = 'tombstone',
+  Recycled = 'recycled-object',
+}
+
+/** The attributes the life cycle reads and writes. */
+export interface LifecycleAttributes {
+  isDeleted: AttributeMetaInfo;
+  isRecycled: AttributeMetaInfo;
+  name: AttributeMetaInfo;
+  lastKnownParent: AttributeMetaInfo;
+  /** msDS-LastKnownRDN: present only on deleted-objects (Recycle Bin) */
+  lastKnownRdn: AttributeMetaInfo;
+}
+
+const first = (rec: ObjectRecord, id: number) => rec.attrs.find((a) => a.id === id)?.values[0];
+
+/** MS-ADTS 3.1.1.5.5.1: the state of an object, from isDeleted, isRecycled and msDS-LastKnownRDN. */
+export function stateOf(rec: ObjectRecord, A: LifecycleAttributes): ObjectState {
+  if (first(rec, A.isDeleted.id) !== true) return ObjectState.Existing;
+  if (first(rec, A.isRecycled.id) === true) return ObjectState.Recycled;
+  return first(rec, A.lastKnownRdn.id) !== undefined ? ObjectState.DeletedObject : ObjectState.Tombstone;
+}
+
+export function isDeleted(rec: ObjectRecord, A: LifecycleAttributes): boolean {
+  return first(rec, A.isDeleted.id) === true;
+}
+
+export interface DeleteOptions {
+  /** the NC's Deleted Objects container (MS-ADTS 6.1.1.4.x); undefined keeps the object in place (FLAG_DISALLOW_MOVE_ON_DELETE) */
+  deletedObjects: Buffer | undefined;
+  /** attributes a tombstone keeps (MS-ADTS 3.1.1.5.5.6.1); the RDN attribute always stays */
+  keeps(id: number): boolean;
+  /** the metadata facts of attribute `id` */
+  info(id: number): AttributeMetaInfo | undefined;
+}
+
+/**
+ * Turns `guid` into a tombstone (MS-ADTS 3.1.1.5.5.6.1) as part of update `u`: every attribute
+ * but the kept ones removed (each removal stamped), isDeleted TRUE, lastKnownParent, the
+ * delete-mangled RDN, moved to Deleted Objects; its link values and the values naming it
+ * removed (stamped), their sources touched. Returns the tombstone.
+ */
+export function tombstone(u: UpdatePort, guid: Buffer, A: LifecycleAttributes, opts: DeleteOptions): ObjectRecord {
+  const w = u.txn;
+  const prev = w.getObject(guid)!;
+  const rec: ObjectRecord = { ...prev, attrs: prev.attrs.map((a) => ({ ...a })) };
+  for (const a of prev.attrs) {
+    if (a.values.length === 0 || a.id === prev.rdnType || a.id === A.name.id || opts.keeps(a.id)) continue;
+    const info = opts.info(a.id);
+    if (info) u.setAttribute(rec, info, []);
+  }
+  const mangled = deleteMangledRdn(prev.name, guid);
+  u.setAttribute(rec, A.isDeleted, [true]);
+  if (prev.parent) u.setAttribute(rec, A.lastKnownParent, [{ guid: Buffer.from(prev.parent) }]);
+  const rdnInfo = opts.info(prev.rdnType);
+  if (rdnInfo) u.setAttribute(rec, rdnInfo, [mangled]);
+  u.setAttribute(rec, A.name, [mangled]);
+  rec.name = mangled;
+  if (opts.deletedObjects) rec.parent = opts.deletedObjects;
+  u.touch(rec);
+  w.putObject(guid, rec, prev);
+  // MS-ADTS 3.1.1.1.6: a tombstone has no link values and no value names it
+  for (const lv of [...w.rawLinks(guid)]) if (lv.stamp.timeDeleted === 0) u.removeLinkValue(guid, lv.linkId, lv.target, lv.data);
+  for (const b of [...w.rawBacklinks(guid)]) u.removeLinkValue(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data));
+  return rec;
+}
+
+/**
+ * Reanimates a tombstone or deleted-object (MS-ADTS 3.1.1.5.3.7) to `name` under `parent` as
+ * part of update `u`: isDeleted (and msDS-LastKnownRDN) removed, the RDN and name set. The
+ * caller has checked the new place (possSuperiors, name free, parent not deleted).
+ */
+export function reanimate(u: UpdatePort, guid: Buffer, A: LifecycleAttributes, to: { parent: Buffer; name: string }, info: (id: number) => AttributeMetaInfo | undefined): ObjectRecord {
+  const w = u.txn;
+  const prev = w.getObject(guid)!;
+  const rec: ObjectRecord = { ...prev, attrs: prev.attrs.map((a) => ({ ...a })) };
+  u.setAttribute(rec, A.isDeleted, []);
+  if (first(prev, A.lastKnownRdn.id) !== undefined) u.setAttribute(rec, A.lastKnownRdn, []);
+  const rdnInfo = info(prev.rdnType);
+  if (rdnInfo) u.setAttribute(rec, rdnInfo, [to.name]);
+  u.setAttribute(rec, A.name, [to.name]);
+  rec.name = to.name;
+  rec.parent = to.parent;
+  u.touch(rec);
+  w.putObject(guid, rec, prev);
+  return rec;
+}

@@ -1,0 +1,51 @@
+// What the replication engine needs of its DC, without LDAP: the store, this DC's identity
+// (model/forest.ts DcFacts: serverGuid, invocationId), the schema facts of attributes, DN
+// derivation, and where an NC keeps its Deleted Objects and LostAndFound containers.
+import type { ReadTxn, Store } from '../../store/store.js';
+import type { Clock } from '../../util/time.js';
+import type { DnDeriver } from '../names.js';
+import type { LifecycleAttributes } from '../model/lifecycle.js';
+import type { AttributeMetaInfo, UpdatePort } from '../model/update.js';
+
+export interface ReplicaAttribute extends AttributeMetaInfo {
+  /** even linkID of a forward link attribute */
+  forwardLinkId?: number;
+}
+
+export interface ReplicaSchema {
+  attr(id: number): ReplicaAttribute | undefined;
+  /** ATTRTYP of an RDN type as a DN names it (lDAPDisplayName or OID) */
+  idOf(type: string): number | undefined;
+  /** the attributes of the deletion life cycle (isDeleted, name, lastKnownParent, …) */
+  lifecycle: LifecycleAttributes;
+  /** objectSid's ATTRTYP (DSNAME.Sid of replicated objects) */
+  objectSid?: number;
+  /** the attributes of RID pools (MS-ADTS 6.1.5.3) and of the FSMO role owner */
+  rid?: {
+    rIDAvailablePool: AttributeMetaInfo;
+    rIDAllocationPool: AttributeMetaInfo;
+    rIDPreviousAllocationPool: AttributeMetaInfo;
+    rIDNextRID: AttributeMetaInfo;
+    fSMORoleOwner: AttributeMetaInfo;
+  };
+}
+
+export interface ReplicaContext {
+  store: Store;
+  /** objectGUID of this DC's nTDSDSA object */
+  serverGuid: Buffer;
+  /** this DC's invocationId */
+  invocationId: Buffer;
+  schema: ReplicaSchema;
+  names: DnDeriver;
+  clock: Clock;
+  /** the NC's Deleted Objects container (MS-ADTS 6.1.1.4.2) and LostAndFound container (MS-ADTS 6.1.1.4.1) */
+  containers(r: ReadTxn, nc: Buffer): { deletedObjects?: Buffer; lostAndFound?: Buffer };
+  /** RID pools: where the domain keeps them (absent on a DC that serves no RID_ALLOC) */
+  rid?: {
+    /** the RID Set of the DC whose nTDSDSA objectGUID is `dsa` (in the NC of the RID Manager$ object `manager`), made by update `u` when missing; undefined for an unknown DC */
+    ridSetOf(u: UpdatePort, dsa: Buffer, manager: Buffer): Buffer | undefined;
+    /** RIDs per block (MS-ADTS 6.1.5.3: 500) */
+    blockSize?: number;
+  };
+}

@@ -1,0 +1,75 @@
+// Change notification (MS-ADTS 3.1.1.5.1.6): first partner after the first delay, the others
+// one subsequent delay apart; commits during the wait join the round. Timers are driven by
+// the test (a virtual clock), never by sleeping.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChangeNotifier, type Timers } from '../../src/dsa/replica/notify.js';
+import { tempDir } from '../helpers/tmp.js';
+import { createNC, find, openDCs, Writer, type SimDC } from './sim.js';
+
+class VirtualTimers implements Timers {
+  now = 0;
+  private queue: { at: number; fn: () => void; id: number }[] = [];
+  private seq = 0;
+  set(ms: number, fn: () => void) {
+    const id = ++this.seq;
+    this.queue.push({ at: this.now + ms, fn, id });
+    return id;
+  }
+  clear(h: unknown) {
+    this.queue = this.queue.filter((t) => t.id !== h);
+  }
+  /** Runs every timer due up to now + ms, in time order. */
+  advance(ms: number) {
+    const end = this.now + ms;
+    for (;;) {
+      this.queue.sort((a, b) => a.at - b.at || a.id - b.id);
+      const t = this.queue[0];
+      if (!t || t.at > end) break;
+      this.queue.shift();
+      this.now = t.at;
+      t.fn();
+    }
+    this.now = end;
+  }
+}
+
+const dcs: SimDC[] = [];
+const root = tempDir('forestd-notify-');
+after(async () => {
+  for (const d of dcs) await d.store.close();
+  root.cleanup();
+});
+
+test('after a commit, repsTo partners are told: the first after the first delay, the next one subsequent delay apart', () => {
+  const world = { time: 13_200_000_000 };
+  dcs.push(...openDCs(root.dir, 1, world));
+  const dc = dcs[0]!;
+  const nc = createNC(dc, 1);
+  const timers = new VirtualTimers();
+  const told: [number, string][] = [];
+  const p1 = Buffer.alloc(16, 1);
+  const p2 = Buffer.alloc(16, 2);
+  const n = new ChangeNotifier(dc.store, { firstDelayMs: 20, subsequentDelayMs: 5, timers, partners: () => [p1, p2], notify: (p, x) => void told.push([timers.now, `${p[0]}:${x.equals(nc.name.Guid)}`]) });
+  n.start();
+  timers.advance(100);
+  assert.deepEqual(told, [], 'no commit, no notification (negative control)');
+  const w = new Writer(dc, nc);
+  const b = find(dc, nc, 'B')!.guid;
+  w.modifyObj(b, 'one');
+  timers.advance(10);
+  w.modifyObj(b, 'two'); // joins the pending round
+  timers.advance(100);
+  assert.deepEqual(told, [
+    [120, '1:true'],
+    [125, '2:true'],
+  ]);
+  // a later commit starts a new round
+  w.modifyObj(b, 'three');
+  timers.advance(30);
+  assert.equal(told.length, 4);
+  n.stop();
+  w.modifyObj(b, 'four');
+  timers.advance(100);
+  assert.equal(told.length, 4, 'a stopped notifier tells nobody');
+});
