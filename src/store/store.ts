@@ -8,6 +8,7 @@
 //                "format"   store format number (STORE_FORMAT)
 //                "dc"       { serverGuid, invocationId, usn }  the DC tuple of MS-ADTS 3.1.1.1.9
 //                "inv"      [invocationId, …]  the invocation table: stamps keep an index into it
+//                "retired"  [{ invocationId, usn, time }]  invocationIds given up at a restore
 //                "ncs"      [ncHeadGuid, …]    NC replicas held by this DC
 //                "usnReserve" number: USNs below it may have been handed out (see "USNs" below)
 //                other keys are owned by upper layers (prefix table, settings), see setMeta()
@@ -488,6 +489,43 @@ export class Store implements InvocationTable {
     return this.meta.get(key) as T | undefined;
   }
 
+  /**
+   * A consistent copy of the store of the data directory `dataDir` at `target` (a new, empty
+   * directory), compacted: LMDB's mdb_env_copy2 with MDB_CP_COMPACT runs in one read
+   * transaction, so it sees one committed state while a serving forestd goes on writing. The
+   * environment is opened read-only, not as a Store: a Store's close() would lower the USN
+   * reserve of the serving process (see "USNs" above). For `forestd backup`.
+   */
+  static async backup(dataDir: string, target: string): Promise<void> {
+    const path = join(dataDir, 'store');
+    if (!existsSync(join(path, 'data.mdb'))) throw new StoreError('ERR_STORE_NOT_FORESTD', `${dataDir} holds no forestd store`);
+    const env = open({ path, readOnly: true, maxDbs: 16, encoding: 'binary', keyEncoding: 'binary' });
+    try {
+      await env.backup(target, true);
+    } finally {
+      await env.close();
+    }
+  }
+
+  /**
+   * Restore from backup (MS-ADTS 3.1.1.1.9): the DC continues under a new invocationId, so that
+   * no (invocationId, USN) pair it handed out after the backup is handed out again. The old
+   * invocationId stays in the invocation table (stamps name it) and goes to the retired list
+   * (meta "retired", as AD's retiredReplDSASignatures on the nTDSDSA object).
+   */
+  retireInvocation(newInvocationId: Buffer, retired: { invocationId: Buffer; usn: number; time: number }): void {
+    this.assertOpen();
+    this.indexOf(newInvocationId);
+    this.dc.invocationId = Buffer.from(newInvocationId);
+    this.meta.transactionSync(() => {
+      this.meta.putSync('inv', this.invocations);
+      this.invDirty = false;
+      this.meta.putSync('dc', this.dc);
+      const prev = (this.meta.get('retired') as unknown[] | undefined) ?? [];
+      this.meta.putSync('retired', [...prev, retired]);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -859,7 +897,7 @@ export class WriteTxn extends ReadTxn {
   linkWorkDone = 0;
 
   setMeta(key: string, value: unknown): void {
-    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve') throw new Error(`meta key ${key} belongs to the store`);
+    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve' || key === 'retired') throw new Error(`meta key ${key} belongs to the store`);
     this.store._dbs.meta.putSync(key, value);
   }
 
