@@ -536,8 +536,14 @@ export class Store implements InvocationTable {
     }
     try {
       await this.afterFlush(undefined);
-      // every USN handed out is below dc.usn: the next open may start there
-      if (((this.meta.get('usnReserve') as number | undefined) ?? 0) > this.dc.usn) this.meta.putSync('usnReserve', this.dc.usn);
+      // every USN this process handed out is below dc.usn: the next open may start there. Only a
+      // reserve this process set (or read at open) is lowered: a tool that opened the store beside
+      // a serving process (forestd repl show, dns-records) must never lower the server's reserve,
+      // which may cover USNs clients of the server have already seen.
+      await this.env.transaction(() => {
+        const stored = (this.meta.get('usnReserve') as number | undefined) ?? 0;
+        if (stored === this.reserveDurable && stored > this.dc.usn) this.meta.putSync('usnReserve', this.dc.usn);
+      });
     } catch {
       // keeping the higher reserve is safe: the next open skips to it
     }
