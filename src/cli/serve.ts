@@ -5,7 +5,7 @@ import { DsaService } from '../dsa/service.js';
 import { LdapServer, type ListenerOptions } from '../ldap/server.js';
 import { CldapServer } from '../ldap/cldap.js';
 import { loadOrCreateCertificate } from '../ldap/tls.js';
-import { SUPPORTED_LDAP_POLICIES, resolvePolicies } from '../ldap/policies.js';
+import { SUPPORTED_LDAP_POLICIES, policiesFromAdminLimits, resolvePolicies, type LdapPolicies } from '../ldap/policies.js';
 import { stderrLogger } from '../ldap/logger.js';
 import { hasOpenSslConfig, reexecWithOpenSslConfig } from './openssl.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
@@ -46,7 +46,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   // metrics listen before the LDAP listeners open, so that every connection is counted
   const metrics = s.httpPort === undefined ? undefined : await metricsFor(dir);
   let stopping = false;
-  const policies = resolvePolicies();
+  const policies = resolvePolicies(queryPolicy(dir));
   const service = new DsaService(dir, {
     searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn, MaxResultSetSize: policies.MaxResultSetSize },
     ldapPolicies: () => [...SUPPORTED_LDAP_POLICIES],
@@ -121,6 +121,27 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   await delayedLinksIdle(dir);
   await dir.close();
   unmark();
+}
+
+/**
+ * The LDAP limits of the Default Query Policy object's lDAPAdminLimits (MS-ADTS 3.1.1.3.4.6),
+ * read once at start: a change takes effect at the next start. Names serve does not enforce
+ * are listed on stderr and otherwise ignored.
+ */
+function queryPolicy(dir: Directory): Partial<LdapPolicies> {
+  const r = dir.store.snapshot();
+  try {
+    const dn = `CN=Default Query Policy,CN=Query-Policies,CN=Directory Service,CN=Windows NT,CN=Services,${dir.forest.configDN}`;
+    const res = dir.tryResolve(r, dn);
+    if (!res.found) return {};
+    const info = dir.schema.attr('lDAPAdminLimits')!;
+    const values = (r.getObject(res.guid)?.attrs.find((a) => a.id === info.id)?.values ?? []).map((v) => (typeof v === 'string' ? v : Buffer.from(v as Uint8Array).toString('utf8')));
+    const { policies, ignored } = policiesFromAdminLimits(values);
+    if (ignored.length > 0) console.error(`forestd: Default Query Policy: not enforced: ${ignored.join(', ')}`);
+    return policies;
+  } finally {
+    r.done();
+  }
 }
 
 /**

@@ -22,6 +22,10 @@ function adminSids(dir: Directory): Buffer[] {
   return [Buffer.from(sidFromString('S-1-5-32-544')), sidWithRid(dir.forest.domainSid, Rid.DOMAIN_ADMINS), sidWithRid(dir.forest.domainSid, Rid.ENTERPRISE_ADMINS)];
 }
 
+/** MS-SAMR 3.1.1.7.2: the longest password (in UTF-16 characters) an account can have. */
+export const MAX_PASSWORD_CHARS = 256;
+const MAX_PASSWORD_UTF8_BYTES = MAX_PASSWORD_CHARS * 4;
+
 /** Finds the account a simple-bind name denotes. */
 export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | undefined {
   const A = (n: string) => dir.schema.attr(n)!;
@@ -204,7 +208,12 @@ export async function bind(dir: Directory, req: BindRequest, ctx: OperationConte
   // anonymous (empty name and password) and unauthenticated (name, empty password) binds:
   // Active Directory lets both through as anonymous (RFC 4513 5.1.2 allows this by configuration)
   if (auth.password.length === 0) return { identity: null };
-  const password = auth.password.toString('utf8');
+  // MS-SAMR 3.1.1.7.2 maximum password length constraint: no password longer than 256
+  // characters can be set, so a longer one can never match; it is refused as a wrong password
+  // without being hashed (a 10 MB password would stall the event loop in MD4). 256 UTF-16
+  // characters take at most 1024 UTF-8 bytes, so the decode is bounded too.
+  const password = auth.password.length > MAX_PASSWORD_UTF8_BYTES ? undefined : auth.password.toString('utf8');
+  const tooLong = password === undefined || Buffer.byteLength(password, 'utf16le') > MAX_PASSWORD_CHARS * 2;
   const r = dir.store.snapshot();
   let guid: Buffer | undefined;
   try {
@@ -218,7 +227,7 @@ export async function bind(dir: Directory, req: BindRequest, ctx: OperationConte
     dir,
     guid,
     (stored) => {
-      if (!stored || !verifyNtHash(password, stored)) throw new BadProof('wrong password');
+      if (tooLong || !stored || !verifyNtHash(password, stored)) throw new BadProof('wrong password');
     },
     (data) => AdError.invalidCredentials(place, data),
   );

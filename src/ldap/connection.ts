@@ -34,6 +34,7 @@ import { performance } from 'node:perf_hooks';
 import { BerWriter } from '../ber/writer.js';
 import { BerError } from '../ber/errors.js';
 import { MessageFramer } from './protocol/framer.js';
+import type { ReceiveBudget } from './receive-budget.js';
 import { decodeMessage, noticeOfDisconnection, writeMessage } from './protocol/codec.js';
 import { START_TLS_OID } from './protocol/oids.js';
 import {
@@ -131,6 +132,8 @@ export interface ConnectionOptions {
   onClose?: (c: Connection) => void;
   /** AD's LdapEnforceChannelBinding (server.ts); default 1 */
   enforceChannelBinding?: 0 | 1 | 2;
+  /** the server-wide bound on partly received PDUs (MaxReceiveBufferTotal); none: unbounded */
+  receiveBudget?: ReceiveBudget | undefined;
 }
 
 type State = 'open' | 'upgrading' | 'closing' | 'closed';
@@ -145,6 +148,9 @@ export class Connection {
   private readonly secureContext: tls.SecureContext | undefined;
   private readonly onCloseCb: ((c: Connection) => void) | undefined;
   private readonly framer: MessageFramer;
+  private readonly receiveBudget: ReceiveBudget | undefined;
+  /** bytes of the framer's partial PDU counted in receiveBudget */
+  private budgetHeld = 0;
 
   private state: State = 'open';
   /** executing operations by messageID */
@@ -186,6 +192,7 @@ export class Connection {
     this.secureContext = opts.secureContext;
     this.onCloseCb = opts.onClose;
     this.framer = new MessageFramer({ maxPduSize: opts.policies.MaxReceiveBuffer });
+    this.receiveBudget = opts.receiveBudget;
     const remote = formatAddress(opts.socket.remoteAddress, opts.socket.remotePort);
     this.session = new LdapSession(opts.id, remote, opts.encrypted, opts.globalCatalog);
     this.enforceChannelBinding = opts.enforceChannelBinding ?? 1;
@@ -268,8 +275,8 @@ export class Connection {
   private readonly onData = (chunk: Buffer): void => {
     if (this.state !== 'open') return;
     if (bytesChannel.hasSubscribers) bytesChannel.publish({ connectionId: this.id, direction: 'in', bytes: chunk.length } satisfies BytesEvent);
-    // Before the first request only InitRecvTimeout counts (no refresh by dribbled bytes).
-    if (this.gotFirstRequest) this.idleTimer.refresh();
+    // MS-ADTS 3.1.1.3.4.6 MaxConnIdleTime counts from the last complete request (receive()),
+    // so bytes dribbled without ever completing a PDU do not keep a connection alive.
     if (this.saslReceiver) {
       try {
         chunk = this.saslReceiver.push(chunk);
@@ -285,6 +292,7 @@ export class Connection {
       this.protocolFailure(e);
       return;
     }
+    if (this.receiveBudget && !this.accountBuffered()) return;
     for (let i = 0; i < pdus.length; i++) {
       if (this.state !== 'open') return; // Unbind, StartTLS switch-over, or failure
       let msg: LdapMessage;
@@ -298,6 +306,40 @@ export class Connection {
     }
     this.pump();
   };
+
+  /**
+   * Brings this connection's share of the server-wide receive budget to what the framer
+   * holds; false (connection disconnected) when the budget cannot grow that much.
+   */
+  private accountBuffered(): boolean {
+    const budget = this.receiveBudget!;
+    const now = this.framer.bufferedBytes;
+    if (now <= this.budgetHeld) {
+      budget.release(this.budgetHeld - now);
+      this.budgetHeld = now;
+      return true;
+    }
+    if (budget.take(now - this.budgetHeld)) {
+      this.budgetHeld = now;
+      return true;
+    }
+    this.logger.warn('connection closed: partly received requests of all connections would exceed MaxReceiveBufferTotal', {
+      connection: this.id,
+      remote: this.session.remoteAddress,
+      policy: 'MaxReceiveBufferTotal',
+      limit: budget.limit,
+      buffered: now,
+    });
+    this.releaseBudget();
+    this.disconnect(ResultCode.adminLimitExceeded, 'partly received requests exceed the server-wide receive buffer (MaxReceiveBufferTotal)');
+    return false;
+  }
+
+  private releaseBudget(): void {
+    if (this.budgetHeld > 0) this.receiveBudget?.release(this.budgetHeld);
+    this.budgetHeld = 0;
+    this.framer.reset();
+  }
 
   private readonly onDrain = (): void => {
     this.needDrain = false;
@@ -319,6 +361,7 @@ export class Connection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.idleTimer);
+    this.releaseBudget();
     if (this.destroyTimer) clearTimeout(this.destroyTimer);
     // the reason (an Error, with its stack) is built only when there is an operation to abandon
     if (this.running.size > 0 || this.queue.length > 0) this.abandonAll(new UnavailableError('connection closed'));
@@ -355,6 +398,8 @@ export class Connection {
       clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(this.onIdle, this.policies.MaxConnIdleTime * 1000);
       this.idleTimer.unref();
+    } else {
+      this.idleTimer.refresh(); // a complete request (MaxConnIdleTime, MS-ADTS 3.1.1.3.4.6)
     }
     // RFC 4511 4.1.1.1: messageID 0 is reserved for unsolicited notifications.
     if (msg.messageID === 0) {
@@ -750,7 +795,7 @@ export class Connection {
     const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext, requestCert: false });
     this.socket = secure;
     this.needDrain = false;
-    this.framer.reset();
+    this.releaseBudget(); // drops (and uncounts) any buffered bytes
     secure.on('error', this.onError);
     secure.on('close', this.onSocketClose);
     raw.on('close', () => secure.destroy());
@@ -836,6 +881,7 @@ export class Connection {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
     this.socket.off('data', this.onData);
+    this.releaseBudget();
     if (this.running.size > 0 || this.queue.length > 0) this.abandonAll(new UnavailableError(`connection closing: ${reason}`));
     this.releaseDrainWaiters();
     if (notice) writeMessage(this.out, notice);

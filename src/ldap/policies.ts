@@ -67,6 +67,20 @@ export interface LdapPolicies {
    * Notice of Disconnection before destroying them (default 5000).
    */
   ShutdownGracePeriodMs: number;
+  /**
+   * Bytes of partly received request PDUs all connections together may hold
+   * (default 268,435,456: 256 MiB). MaxReceiveBuffer bounds one PDU; this
+   * bounds their sum, so many connections each sending a maximal PDU slowly
+   * cannot exhaust memory. A connection whose next chunk would exceed the
+   * budget is disconnected (adminLimitExceeded) with a log line naming it.
+   */
+  MaxReceiveBufferTotal: number;
+  /**
+   * Concurrent connections from one source address (default 1000), so that
+   * one client cannot take every MaxConnections slot; excess ones get a busy
+   * Notice of Disconnection naming this limit.
+   */
+  MaxConnectionsPerAddress: number;
 }
 
 /** AD defaults (MS-ADTS 3.1.1.3.4.6 and the Default Query Policy of Windows Server 2016+). */
@@ -88,6 +102,8 @@ export const DEFAULT_LDAP_POLICIES: Readonly<LdapPolicies> = Object.freeze({
   MaxActiveOperationsPerConn: 64,
   MaxPendingOperationsPerConn: 1024,
   ShutdownGracePeriodMs: 5000,
+  MaxReceiveBufferTotal: 268_435_456,
+  MaxConnectionsPerAddress: 1000,
 });
 
 /** Names AD defines, in the order the rootDSE lists them (supportedLDAPPolicies). */
@@ -120,6 +136,30 @@ export class LdapPolicyError extends Error {
     super(message);
     this.name = 'LdapPolicyError';
   }
+}
+
+/**
+ * The limits set by an lDAPAdminLimits value list ("Name=Value" strings) of a
+ * query policy object (MS-ADTS 3.1.1.3.4.6: the DC's own queryPolicyObject,
+ * else CN=Default Query Policy,CN=Query-Policies,CN=Directory Service,
+ * CN=Windows NT,CN=Services,CN=Configuration,...). Only names this server
+ * enforces are taken; unknown names (MaxPoolThreads, MaxActiveQueries ...) and
+ * values that are not positive integers are reported in `ignored`.
+ */
+export function policiesFromAdminLimits(values: readonly string[]): { policies: Partial<LdapPolicies>; ignored: string[] } {
+  const policies: Partial<LdapPolicies> = {};
+  const ignored: string[] = [];
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const name = eq < 0 ? '' : v.slice(0, eq).trim();
+    const num = eq < 0 ? NaN : Number(v.slice(eq + 1).trim());
+    if (!(name in DEFAULT_LDAP_POLICIES) || !Number.isInteger(num) || num <= 0) {
+      ignored.push(v);
+      continue;
+    }
+    (policies as Record<string, number>)[name] = num;
+  }
+  return { policies, ignored };
 }
 
 /** Merges overrides onto the defaults and validates every value (positive, finite numbers). */

@@ -24,6 +24,7 @@ import { Connection } from './connection.js';
 import { resolvePolicies, type LdapPolicies } from './policies.js';
 import { connectionChannel, defaultLogger, type ConnectionEvent, type Logger } from './logger.js';
 import { tlsServerOptions } from './tls.js';
+import { ReceiveBudget } from './receive-budget.js';
 
 export interface ListenerOptions {
   /** default '0.0.0.0'... use '::' for dual stack; tests use '127.0.0.1' */
@@ -79,6 +80,10 @@ export class LdapServer {
   private readonly tlsOptions: tls.SecureContextOptions | undefined;
   private readonly servers: Array<{ server: net.Server; opts: ListenerOptions; name: string }> = [];
   private readonly connections = new Set<Connection>();
+  /** open connections by source address (MaxConnectionsPerAddress) */
+  private readonly perAddress = new Map<string, number>();
+  /** partly received PDUs of all connections (MaxReceiveBufferTotal) */
+  private readonly receiveBudget: ReceiveBudget;
   private bound: BoundAddress[] = [];
   private nextId = 1;
   private state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
@@ -87,6 +92,7 @@ export class LdapServer {
     this.directory = options.directory;
     this.listenerOptions = options.listeners;
     this.policies = resolvePolicies(options.policies);
+    this.receiveBudget = new ReceiveBudget(this.policies.MaxReceiveBufferTotal);
     this.logger = options.logger ?? defaultLogger();
     this.enforceChannelBinding = options.enforceChannelBinding ?? 1;
     if (options.tls) {
@@ -109,6 +115,11 @@ export class LdapServer {
   /** Open connections. */
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Bytes of partly received PDUs all connections hold now, and the most ever held (bounded by MaxReceiveBufferTotal). */
+  get receiveBuffered(): { bytes: number; peak: number; limit: number } {
+    return { bytes: this.receiveBudget.bytes, peak: this.receiveBudget.peak, limit: this.receiveBudget.limit };
   }
 
   /**
@@ -174,20 +185,30 @@ export class LdapServer {
       return;
     }
     const id = this.nextId++;
-    if (this.connections.size >= this.policies.MaxConnections) {
-      // MS-ADTS 3.1.1.3.4.6 MaxConnections: refuse with a busy Notice of Disconnection (RFC 4511 4.4.1).
+    const source = socket.remoteAddress ?? 'unknown';
+    // MS-ADTS 3.1.1.3.4.6 MaxConnections, and forestd's MaxConnectionsPerAddress (one source
+    // cannot take every slot): refuse with a busy Notice of Disconnection (RFC 4511 4.4.1).
+    const refusal =
+      this.connections.size >= this.policies.MaxConnections
+        ? 'MaxConnections'
+        : (this.perAddress.get(source) ?? 0) >= this.policies.MaxConnectionsPerAddress
+          ? 'MaxConnectionsPerAddress'
+          : undefined;
+    if (refusal) {
       if (connectionChannel.hasSubscribers) {
         connectionChannel.publish({
           event: 'refused',
           connectionId: id,
-          remoteAddress: socket.remoteAddress ?? 'unknown',
-          reason: 'MaxConnections',
+          remoteAddress: source,
+          reason: refusal,
         } satisfies ConnectionEvent);
       }
-      socket.end(encodeMessage(noticeOfDisconnection(ResultCode.busy, 'too many connections (MaxConnections)')));
+      if (refusal === 'MaxConnectionsPerAddress') this.logger.warn('connection refused', { policy: refusal, address: source, limit: this.policies.MaxConnectionsPerAddress });
+      socket.end(encodeMessage(noticeOfDisconnection(ResultCode.busy, `too many connections (${refusal})`)));
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
+    this.perAddress.set(source, (this.perAddress.get(source) ?? 0) + 1);
     const conn = new Connection({
       id,
       socket,
@@ -198,8 +219,12 @@ export class LdapServer {
       encrypted,
       secureContext: encrypted ? undefined : this.secureContext,
       enforceChannelBinding: this.enforceChannelBinding,
+      receiveBudget: this.receiveBudget,
       onClose: (c) => {
         this.connections.delete(c);
+        const left = (this.perAddress.get(source) ?? 1) - 1;
+        if (left > 0) this.perAddress.set(source, left);
+        else this.perAddress.delete(source);
         this.directory.sessionClosed?.(c.session);
       },
     });

@@ -228,9 +228,9 @@ class RawClient {
     this.closed = new Promise((resolve) => socket.on('close', () => { this.wake(); resolve(); }));
   }
 
-  static connect(port: number): Promise<RawClient> {
+  static connect(port: number, localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ host: HOST, port }, () => resolve(new RawClient(s)));
+      const s = net.connect({ host: HOST, port, ...(localAddress ? { localAddress } : {}) }, () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
   }
@@ -812,5 +812,193 @@ describe('LdapServer limits', () => {
     assert.equal(dir.aborts.length, 25);
     await assert.rejects(RawClient.connect(port));
     await lib.unbind().catch(() => {});
+  });
+});
+
+describe('LdapServer denial-of-service limits', () => {
+  /** Bytes the server has read per connection (bytes channel), and which connection a client port is. */
+  function serverSideBytes(): { bytesOf(localPort: number): number; until(pred: () => boolean): Promise<void>; stop(): void } {
+    const idByPort = new Map<number, number>();
+    const bytes = new Map<number, number>();
+    const ev = new EventEmitter();
+    const onConn = (m: unknown): void => {
+      const e = m as { event: string; connectionId: number; remoteAddress: string };
+      if (e.event === 'open') idByPort.set(Number(e.remoteAddress.split(':').pop()), e.connectionId);
+      ev.emit('tick');
+    };
+    const onBytes = (m: unknown): void => {
+      const e = m as { connectionId: number; direction: string; bytes: number };
+      if (e.direction === 'in') bytes.set(e.connectionId, (bytes.get(e.connectionId) ?? 0) + e.bytes);
+      ev.emit('tick');
+    };
+    diagnosticsChannel.subscribe('forestd:ldap:connection', onConn);
+    diagnosticsChannel.subscribe('forestd:ldap:bytes', onBytes);
+    return {
+      bytesOf: (port) => bytes.get(idByPort.get(port) ?? -1) ?? 0,
+      async until(pred) {
+        while (!pred()) await withTimeout(once(ev, 'tick'), 30_000, 'server-side bytes');
+      },
+      stop() {
+        diagnosticsChannel.unsubscribe('forestd:ldap:connection', onConn);
+        diagnosticsChannel.unsubscribe('forestd:ldap:bytes', onBytes);
+      },
+    };
+  }
+
+  /** The first `size` bytes of a PDU announcing 5 MB (below MaxReceiveBuffer): the server must hold them. */
+  const partialPdu = (size: number): Buffer => {
+    const b = Buffer.alloc(size, 0x04);
+    b[0] = 0x30;
+    b[1] = 0x84;
+    b.writeUInt32BE(5_000_000, 2);
+    return b;
+  };
+
+  async function holdPartials(budget: number | undefined): Promise<{ served: number; refused: number; peak: number; limit: number }> {
+    const { server, port } = await startServer(new FakeDirectory(), budget === undefined ? {} : { MaxReceiveBufferTotal: budget });
+    const watch = serverSideBytes();
+    const raws: RawClient[] = [];
+    try {
+      let refused = 0;
+      for (let i = 0; i < 8; i++) {
+        const raw = await RawClient.connect(port);
+        raws.push(raw);
+        raw.socket.write(partialPdu(1_000_000));
+        const local = raw.socket.localPort!;
+        // either the server holds all of it, or it refused with a notice
+        const notice = raw.notice().then((n) => n, () => undefined);
+        const held = watch.until(() => watch.bytesOf(local) === 1_000_000 && server.receiveBuffered.bytes >= (i + 1 - refused) * 1_000_000);
+        const first = await Promise.race([notice.then((n) => ({ n })), held.then(() => ({ n: undefined }))]);
+        if (first.n) {
+          assert.equal(resultCode(first.n), ResultCode.adminLimitExceeded);
+          await withTimeout(raw.closed, 30_000, 'refused close');
+          refused++;
+        }
+        assert.ok(server.receiveBuffered.bytes <= server.receiveBuffered.limit);
+      }
+      // an ordinary request on a new connection is still answered
+      const ok = await RawClient.connect(port);
+      ok.send(searchMsg(1, 'echo=1'));
+      await ok.waitFor(isDone(1), 'search beside the partial PDUs');
+      ok.socket.destroy();
+      return { served: 8 - refused, refused, peak: server.receiveBuffered.peak, limit: server.receiveBuffered.limit };
+    } finally {
+      watch.stop();
+      for (const r of raws) r.socket.destroy();
+      await server.close();
+    }
+  }
+
+  it('MaxReceiveBufferTotal bounds partly received PDUs server-wide (negative control: the default budget holds them all)', async () => {
+    const bounded = await holdPartials(4_000_000);
+    assert.equal(bounded.served, 4);
+    assert.equal(bounded.refused, 4);
+    assert.ok(bounded.peak <= 4_000_000, `peak ${bounded.peak}`);
+    const unbounded = await holdPartials(undefined);
+    assert.equal(unbounded.refused, 0);
+    assert.equal(unbounded.peak, 8_000_000);
+  });
+
+  it('the receive budget is given back when a PDU completes or its connection closes', async () => {
+    const { server, port } = await startServer(new FakeDirectory(), { MaxReceiveBufferTotal: 1_500_000 });
+    const watch = serverSideBytes();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const raw = await RawClient.connect(port);
+        raw.socket.write(partialPdu(1_000_000));
+        const local = raw.socket.localPort!;
+        await watch.until(() => watch.bytesOf(local) === 1_000_000);
+        assert.equal(server.receiveBuffered.bytes, 1_000_000);
+        raw.socket.destroy();
+        await withTimeout(raw.closed, 30_000, 'close');
+        await watch.until(() => server.receiveBuffered.bytes === 0);
+      }
+      // a large complete request, sent in pieces, is counted while partial and released when complete
+      const raw = await RawClient.connect(port);
+      const search = encodeMessage(searchMsg(1, 'echo=' + 'x'.repeat(1_200_000)));
+      raw.socket.write(search.subarray(0, 1_000_000));
+      await watch.until(() => watch.bytesOf(raw.socket.localPort!) === 1_000_000);
+      assert.equal(server.receiveBuffered.bytes, 1_000_000);
+      raw.socket.write(search.subarray(1_000_000));
+      await raw.waitFor(isDone(1), 'the large search');
+      assert.equal(server.receiveBuffered.bytes, 0);
+      raw.socket.destroy();
+    } finally {
+      watch.stop();
+      await server.close();
+    }
+  });
+
+  it('MaxConnectionsPerAddress refuses the N+1th connection of one address while another address is served', async () => {
+    for (const limit of [2, 3]) {
+      const { server, port } = await startServer(new FakeDirectory(), { MaxConnectionsPerAddress: limit });
+      const refusals: string[] = [];
+      const onConn = (m: unknown): void => {
+        const e = m as { event: string; reason?: string };
+        if (e.event === 'refused') refusals.push(e.reason ?? '');
+      };
+      diagnosticsChannel.subscribe('forestd:ldap:connection', onConn);
+      const raws: RawClient[] = [];
+      try {
+        for (let i = 0; i < 2; i++) {
+          const r = await RawClient.connect(port, '127.0.0.1');
+          raws.push(r);
+          r.send(searchMsg(1, 'echo=1'));
+          await r.waitFor(isDone(1), `connection ${i}`);
+        }
+        const third = await RawClient.connect(port, '127.0.0.1');
+        raws.push(third);
+        const other = await RawClient.connect(port, '127.0.0.2');
+        raws.push(other);
+        other.send(searchMsg(1, 'echo=1'));
+        await other.waitFor(isDone(1), 'the other address');
+        if (limit === 2) {
+          assert.equal(resultCode(await third.notice()), ResultCode.busy);
+          await withTimeout(third.closed, 30_000, 'refused close');
+          assert.deepEqual(refusals, ['MaxConnectionsPerAddress']);
+        } else {
+          // negative control: a larger limit serves the third connection
+          third.send(searchMsg(1, 'echo=1'));
+          await third.waitFor(isDone(1), 'third under a larger limit');
+          assert.deepEqual(refusals, []);
+        }
+      } finally {
+        diagnosticsChannel.unsubscribe('forestd:ldap:connection', onConn);
+        for (const r of raws) r.socket.destroy();
+        await server.close();
+      }
+    }
+  });
+
+  it('MaxConnIdleTime counts from the last complete request: dribbled bytes do not keep a connection open', async () => {
+    for (const idle of [0.3, 60]) {
+      const { server, port } = await startServer(new FakeDirectory(), { MaxConnIdleTime: idle });
+      const raw = await RawClient.connect(port);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        raw.send(searchMsg(1, 'echo=1'));
+        await raw.waitFor(isDone(1), 'first search');
+        // a second request, one byte every 20 ms: it completes only after about a second
+        const pdu = encodeMessage(searchMsg(2, 'echo=' + 'y'.repeat(40)));
+        let sent = 0;
+        timer = setInterval(() => {
+          if (sent < pdu.length && !raw.socket.destroyed) raw.socket.write(pdu.subarray(sent, ++sent));
+        }, 20);
+        if (idle < 1) {
+          const n = await raw.notice();
+          assert.equal(resultCode(n), ResultCode.adminLimitExceeded);
+          await withTimeout(raw.closed, 30_000, 'idle close');
+          assert.ok(sent < pdu.length, 'closed before the dribbled request completed');
+          assert.equal(raw.messages.filter(isDone(2)).length, 0);
+        } else {
+          // negative control: with a larger limit the dribbled request completes and is answered
+          assert.equal(resultCode(await raw.waitFor(isDone(2), 'dribbled search')), 0);
+        }
+      } finally {
+        clearInterval(timer);
+        raw.socket.destroy();
+        await server.close();
+      }
+    }
   });
 });
