@@ -24,7 +24,7 @@ import type { OperationContext, OperationResult } from './api.js';
 import { AdError, LdapError } from './errors.js';
 import { dedupe, groupAttributes, linkParts, toStored } from './values.js';
 import { applySecurityPrincipalRules } from './principals.js';
-import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/password.js';
+import { decodeUnicodePwd, MAX_PASSWORD_CHARS, ntHash, PasswordValueError } from '../security/password.js';
 import { checkControls } from './controls.js';
 import { applySiteObjectRules } from './site-objects.js';
 import { sddlToBinary } from '../security/sddl.js';
@@ -409,6 +409,9 @@ export function passwordFrom(raw: Buffer[], ctx: OperationContext, place: string
   // AD refuses a secret over a connection without confidentiality: "0000001F: SvcErr: DSID-…, problem 5003 (WILL_NOT_PERFORM)"
   if (!ctx.session.encrypted && ctx.session.saslLayer !== 'seal') throw AdError.unwillingToPerformWith(place, ERROR_GEN_FAILURE, 'unicodePwd can only be set over an encrypted connection (LDAPS, StartTLS, or a sealed SASL bind)');
   if (raw.length !== 1) throw AdError.constraintViolation(place, 0x9005a, 'unicodePwd', undefined, 'exactly one unicodePwd value is needed');
+  // MS-SAMR 3.1.1.7.2 maximum password length constraint (256 characters, plus the quotes),
+  // checked on the size before decoding or hashing: 19 / 0000052D (ERROR_PASSWORD_RESTRICTION)
+  if (raw[0]!.length > (MAX_PASSWORD_CHARS + 2) * 2) throw AdError.constraintViolation(place, 0x9005a, 'unicodePwd', 0x52d, 'the password is longer than 256 characters');
   try {
     return decodeUnicodePwd(raw[0]!);
   } catch (e) {

@@ -9,7 +9,7 @@ import type { BindResult, Identity, OperationContext } from './api.js';
 import { AdError } from './errors.js';
 import { ReadContext, type ObjectView } from './object-view.js';
 import type { AttrInfo } from './schema-binding.js';
-import { verifyNtHash } from '../security/password.js';
+import { MAX_PASSWORD_CHARS, verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
 import { checkControls } from './controls.js';
@@ -22,8 +22,6 @@ function adminSids(dir: Directory): Buffer[] {
   return [Buffer.from(sidFromString('S-1-5-32-544')), sidWithRid(dir.forest.domainSid, Rid.DOMAIN_ADMINS), sidWithRid(dir.forest.domainSid, Rid.ENTERPRISE_ADMINS)];
 }
 
-/** MS-SAMR 3.1.1.7.2: the longest password (in UTF-16 characters) an account can have. */
-export const MAX_PASSWORD_CHARS = 256;
 const MAX_PASSWORD_UTF8_BYTES = MAX_PASSWORD_CHARS * 4;
 
 /** Finds the account a simple-bind name denotes. */

@@ -14,6 +14,9 @@ export function verifyNtHash(password: string, stored: Uint8Array): boolean {
   return timingSafeEqual(ntHash(password), stored);
 }
 
+/** MS-SAMR 3.1.1.7.2 "maximum password length constraint": at most 256 (UTF-16) characters. */
+export const MAX_PASSWORD_CHARS = 256;
+
 export class PasswordValueError extends Error {
   readonly code = 'ERR_PASSWORD_VALUE';
 }

@@ -8,7 +8,9 @@ import net from 'node:net';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Client, Change, Attribute, InvalidCredentialsError } from 'ldapts';
-import { startForestd, type RunningForestd } from '../helpers/forestd.js';
+import { run, startForestd, type RunningForestd } from '../helpers/forestd.js';
+import { needTool } from '../helpers/tools.js';
+import { ldapToolError, parseDiagnostic } from '../helpers/ad-errors.js';
 import { MessageFramer } from '../../src/ldap/protocol/framer.js';
 import { decodeMessage, encodeMessage } from '../../src/ldap/protocol/codec.js';
 import { NOTICE_OF_DISCONNECTION_OID } from '../../src/ldap/protocol/oids.js';
@@ -51,6 +53,31 @@ test('a bind with a 2 MB password is refused with 49 / 80090308 data 52e; the ri
   const over = await bindError(f.adminDN, f.adminPassword + 'x'.repeat(257 - f.adminPassword.length));
   assert.equal(over?.code, 49);
   assert.equal(await bindError(f.adminDN, f.adminPassword), undefined);
+});
+
+test('ldapmodify: a unicodePwd over 256 characters is refused with 19 / 0000052D problem 1005; 256 characters are accepted (negative control)', T, async (t) => {
+  if (!needTool(t, 'ldapmodify')) return;
+  const c = new Client({ url: f.url, timeout: 60_000 });
+  await c.bind(f.adminDN, f.adminPassword);
+  const dn = `CN=longpwd,CN=Users,${f.baseDN}`;
+  await c.add(dn, { objectClass: 'user', sAMAccountName: 'longpwd' });
+  await c.unbind();
+  const set = (pwd: string) =>
+    run('ldapmodify', ['-x', '-H', f.ldapsUrl, '-D', f.adminDN, '-w', f.adminPassword], `dn: ${dn}\nchangetype: modify\nreplace: unicodePwd\nunicodePwd:: ${Buffer.from(`"${pwd}"`, 'utf16le').toString('base64')}\n-\n`, { LDAPTLS_REQCERT: 'never' }, { timeoutMs: 60_000 });
+  const long = await set('Aa1!'.repeat(75)); // 300 characters
+  const e = ldapToolError(long);
+  assert.equal(e.code, 19, long.stderr);
+  assert.equal(parseDiagnostic(e.diagnostic).win32, 0x52d, long.stderr);
+  // AD's AtrErr text continues on the next line: "\t0: 0000052D: DSID-…, problem 1005 (CONSTRAINT_ATT_TYPE), data 0, Att 9005a (unicodePwd)"
+  assert.match(long.stderr, /problem 1005 \(CONSTRAINT_ATT_TYPE\), data 0, Att 9005a/);
+  const max = await set('Aa1!'.repeat(64)); // 256 characters
+  assert.equal(max.code, 0, max.stderr + max.stdout);
+  // the 256-character password is the account's: it binds once the account is enabled
+  const admin = new Client({ url: f.url, timeout: 60_000 });
+  await admin.bind(f.adminDN, f.adminPassword);
+  await admin.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['512'] }) }));
+  await admin.unbind();
+  assert.equal(await bindError(dn, 'Aa1!'.repeat(64)), undefined);
 });
 
 /** Opens a raw connection and reports whether the server answers a rootDSE read (true) or sends a notice (its result code). */
