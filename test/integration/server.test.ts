@@ -981,6 +981,7 @@ describe('LdapServer denial-of-service limits', () => {
         // a second request, one byte every 20 ms: it completes only after about a second
         const pdu = encodeMessage(searchMsg(2, 'echo=' + 'y'.repeat(40)));
         let sent = 0;
+        // test-lint-allow sleep: the client's dribble (one byte per tick) is the input under test; the test waits on the notice, not on time
         timer = setInterval(() => {
           if (sent < pdu.length && !raw.socket.destroyed) raw.socket.write(pdu.subarray(sent, ++sent));
         }, 20);
