@@ -126,7 +126,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
 /**
  * The LDAP limits of the Default Query Policy object's lDAPAdminLimits (MS-ADTS 3.1.1.3.4.6),
  * read once at start: a change takes effect at the next start. Names serve does not enforce
- * are listed on stderr and otherwise ignored.
+ * are ignored.
  */
 function queryPolicy(dir: Directory): Partial<LdapPolicies> {
   const r = dir.store.snapshot();
@@ -136,9 +136,9 @@ function queryPolicy(dir: Directory): Partial<LdapPolicies> {
     if (!res.found) return {};
     const info = dir.schema.attr('lDAPAdminLimits')!;
     const values = (r.getObject(res.guid)?.attrs.find((a) => a.id === info.id)?.values ?? []).map((v) => (typeof v === 'string' ? v : Buffer.from(v as Uint8Array).toString('utf8')));
-    const { policies, ignored } = policiesFromAdminLimits(values);
-    if (ignored.length > 0) console.error(`forestd: Default Query Policy: not enforced: ${ignored.join(', ')}`);
-    return policies;
+    // names serve does not enforce (MaxPoolThreads, MaxDatagramRecv, MaxActiveQueries of the
+    // provisioned object) are left alone, silently: they are AD's and harmless
+    return policiesFromAdminLimits(values).policies;
   } finally {
     r.done();
   }
