@@ -1,5 +1,6 @@
 // forestd serve: opens a provisioned data directory and serves it over LDAP, LDAPS and the
 // global-catalog ports until SIGINT/SIGTERM.
+import { runProtectAdminGroups } from '../dsa/admin-sd-holder.js';
 import { Directory } from '../dsa/directory.js';
 import { DsaService } from '../dsa/service.js';
 import { LdapServer, type ListenerOptions } from '../ldap/server.js';
@@ -81,6 +82,10 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     3600_000,
   );
   recycler.unref();
+  // SDProp's AdminSDHolder protection (MS-ADTS 3.1.1.6.1): at start, then hourly
+  const protect = () => void runProtectAdminGroups(dir).catch((e: unknown) => console.error('forestd: AdminSDHolder protection failed:', e));
+  protect();
+  setInterval(protect, 3600_000).unref();
   let http: import('../metrics/http.js').MetricsHttpServer | undefined;
   if (metrics) {
     const { MetricsHttpServer } = await import('../metrics/http.js');
