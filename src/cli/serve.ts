@@ -59,6 +59,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     { host: s.host, port: s.gcPort, globalCatalog: true, name: 'gc' },
     { host: s.host, port: s.gcsPort, tls: true, globalCatalog: true, name: 'gc-tls' },
   ];
+  // the AdminSDHolder protection (MS-ADTS 3.1.1.6.1) once before the first client, so no client sees it half done
+  const protectAdminGroups = () => runProtectAdminGroups(dir).catch((e: unknown) => console.error('forestd: AdminSDHolder protection failed:', e));
+  await protectAdminGroups();
   server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding });
   const bound = await server.listen();
   if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
@@ -82,10 +85,8 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     3600_000,
   );
   recycler.unref();
-  // SDProp's AdminSDHolder protection (MS-ADTS 3.1.1.6.1): at start, then hourly
-  const protect = () => void runProtectAdminGroups(dir).catch((e: unknown) => console.error('forestd: AdminSDHolder protection failed:', e));
-  protect();
-  setInterval(protect, 3600_000).unref();
+  // SDProp's AdminSDHolder protection (MS-ADTS 3.1.1.6.1): hourly (the first run is before listening)
+  setInterval(() => void protectAdminGroups(), 3600_000).unref();
   let http: import('../metrics/http.js').MetricsHttpServer | undefined;
   if (metrics) {
     const { MetricsHttpServer } = await import('../metrics/http.js');

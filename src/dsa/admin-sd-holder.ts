@@ -5,8 +5,9 @@
 // (MS-DTYP 2.4.6 SE_DACL_PROTECTED). Each object changed is one originating update
 // (MS-ADTS 3.1.1.1.9), so the result replicates. An object that leaves the protected set keeps
 // adminCount and its descriptor: the operation only ever adds protection (as Windows does; the
-// spec's protection operation only names objects in the set). Run at serve start, hourly, and
-// on demand by the rootDSE operation runProtectAdminGroupsTask (MS-ADTS 3.1.1.3.3).
+// spec's protection operation only names objects in the set). Run on the PDC emulator only, at
+// serve start, hourly, and on demand by the rootDSE operation runProtectAdminGroupsTask
+// (MS-ADTS 3.1.1.3.3); on another DC the task does nothing.
 import type { Directory } from './directory.js';
 import type { WriteTxn } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
@@ -59,6 +60,16 @@ function sdOf(dir: Directory, rec: ObjectRecord | undefined): SecurityDescriptor
   } catch {
     return undefined;
   }
+}
+
+/**
+ * This DC is the PDC emulator: the domain NC head's fSMORoleOwner names its nTDSDSA object
+ * (MS-ADTS 3.1.1.1.11). The protection runs on the PDC emulator only, as on Windows; the other
+ * DCs receive its results by replication.
+ */
+function holdsPdcRole(dir: Directory, w: WriteTxn): boolean {
+  const v = w.getObject(dir.forest.domainNC)?.attrs.find((a) => a.id === dir.schema.attr('fSMORoleOwner')!.id)?.values[0] as { guid?: Uint8Array } | undefined;
+  return !!v?.guid && Buffer.from(v.guid).equals(dir.forest.dsaGuid);
 }
 
 /** The DN of the AdminSDHolder object of the domain (MS-ADTS 3.1.1.6.1.1). */
@@ -143,6 +154,7 @@ export function protectedObjects(dir: Directory, w: WriteTxn): Buffer[] {
  */
 export async function runProtectAdminGroups(dir: Directory): Promise<ProtectionResult> {
   return dir.store.write((w) => {
+    if (!holdsPdcRole(dir, w)) return { protected: 0, changed: 0 };
     const holder = dir.tryResolve(w, adminSdHolderDn(dir));
     if (!holder.found) return { protected: 0, changed: 0 };
     const holderSd = sdOf(dir, w.getObject(holder.guid));
