@@ -22,7 +22,7 @@ import { GroupType } from './principals.js';
 const SE_DACL_AUTO_INHERITED = 0x0400;
 const SE_DACL_PROTECTED = 0x1000;
 
-/** Builtin RIDs (MS-SAMR 2.2.1.?: DOMAIN_ALIAS_RID_*) of the protected builtin groups, with their dwAdminSDExMask bit (MS-ADTS 3.1.1.6.1.4). */
+/** Builtin RIDs (DOMAIN_ALIAS_RID_*) of the protected builtin groups (MS-ADTS 3.1.1.6.1.2), with their dwAdminSDExMask bit (MS-ADTS 3.1.1.6.1.4). */
 const PROTECTED_ALIASES: readonly [rid: number, exclusionBit: number][] = [
   [544, 0], // DOMAIN_ALIAS_RID_ADMINS
   [548, 0x1], // DOMAIN_ALIAS_RID_ACCOUNT_OPS
@@ -72,7 +72,7 @@ function holdsPdcRole(dir: Directory, w: WriteTxn): boolean {
   return !!v?.guid && Buffer.from(v.guid).equals(dir.forest.dsaGuid);
 }
 
-/** The DN of the AdminSDHolder object of the domain (MS-ADTS 3.1.1.6.1.1). */
+/** The DN of the AdminSDHolder object of the domain (MS-ADTS 3.1.1.6.1). */
 export function adminSdHolderDn(dir: Directory): string {
   return `CN=AdminSDHolder,CN=System,${dir.forest.domainDN}`;
 }
@@ -147,7 +147,7 @@ export function protectedObjects(dir: Directory, w: WriteTxn): Buffer[] {
 }
 
 /**
- * The protection operation (MS-ADTS 3.1.1.6.1.3): every object of the protected set gets
+ * The protection operation (MS-ADTS 3.1.1.6.1): every object of the protected set gets
  * adminCount 1 and AdminSDHolder's DACL as a protected DACL (owner, group and SACL stay),
  * each changed object as its own originating update; the subtree below an object whose
  * descriptor changed is re-inherited in the same transaction (3.1.1.6.3).

@@ -2,7 +2,8 @@
 // one of these attributes asks the DC to do something. Implemented: schemaUpdateNow
 // (3.1.1.3.3.14: rebuild the schema cache from the schema NC now), enableOptionalFeature
 // (3.1.1.3.3.28, optional features 3.1.1.9; the Recycle Bin is the one feature known) and
-// disableOptionalFeature (3.1.1.3.3.27: refused, the Recycle Bin cannot be disabled).
+// disableOptionalFeature (3.1.1.3.3.27: refused, the Recycle Bin cannot be disabled) and
+// runProtectAdminGroupsTask (the AdminSDHolder protection now, 3.1.1.6.1; dsa/admin-sd-holder.ts).
 import { accessFor, requesterToken } from './access/requester.js';
 import { sidWithRid } from './principals.js';
 import { checkControlAccess } from './access/checks.js';

@@ -27,7 +27,7 @@ export const WELL_KNOWN_SDDL: Readonly<Record<'domain' | 'config' | 'schema', Re
     'CN=INFRASTRUCTURE': 'D:(A;;RPLCLORC;;;AU)(A;;RPWPCRCCLCLORCWOWDSW;;;DA)(A;;RPWPCRCCDCLCLORCWOWDSDDTSW;;;SY)S:(AU;SA;WPCR;;;WD)',
     // the Builtin domain's container: the domain's DACL and SACL, without owner and group
     'CN=BUILTIN': DOMAIN.replace('O:BAG:BAD:AI', 'D:').replace('S:AI', 'S:'),
-    // Windows Server's AdminSDHolder (MS-ADTS 3.1.1.6.1.1): a protected DACL, copied onto the protected objects by SDProp
+    // Windows Server's AdminSDHolder (MS-ADTS 3.1.1.6.1): a protected DACL, copied onto the protected objects by SDProp
     'CN=ADMINSDHOLDER,CN=SYSTEM': ADMIN_SD_HOLDER,
     'CN=DELETED OBJECTS': 'O:SYG:SYD:PAI(A;;RPWPCCDCLCRCWOWDSDSW;;;SY)(A;;RPLC;;;BA)',
   },
