@@ -9,7 +9,7 @@
 // serve start, hourly, and on demand by the rootDSE operation runProtectAdminGroupsTask
 // (MS-ADTS 3.1.1.3.3); on another DC the task does nothing.
 import type { Directory } from './directory.js';
-import type { WriteTxn } from '../store/store.js';
+import { indexKey, type WriteTxn } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import { OriginatingUpdate } from './originating-update.js';
 import { propagateSd } from './access/sd-write.js';
@@ -91,6 +91,7 @@ export function protectedObjects(dir: Directory, w: WriteTxn): Buffer[] {
   const gtId = A('groupType').id;
   const delId = A('isDeleted').id;
   const ocId = A('objectClass').id;
+  const pg = A('primaryGroupID');
   const userOid = dir.schema.snapshot.classByName('user')?.governsID;
   const groupOid = dir.schema.snapshot.classByName('group')?.governsID;
   const domainSid = sidToString(dir.forest.domainSid);
@@ -137,6 +138,16 @@ export function protectedObjects(dir: Directory, w: WriteTxn): Buffer[] {
       const t = Buffer.from(lv.target);
       add(t);
       stack.push(t);
+    }
+    // the group's primary members (primaryGroupID = its RID, MS-ADTS 3.1.1.4.5.19's membership through the primary group)
+    const gsid = w.getObject(g)?.attrs.find((a) => a.id === sidId)?.values[0] as Uint8Array | undefined;
+    if (gsid && gsid.length >= 12 && sidToString(gsid).startsWith(`${domainSid}-`)) {
+      const rid = Buffer.from(gsid).readUInt32LE(gsid.length - 4);
+      for (const m of w.indexEqual(indexKey(pg.id, pg.syntax.normalize(rid)))) {
+        const t = Buffer.from(m);
+        add(t);
+        stack.push(t);
+      }
     }
   }
   for (const rid of PROTECTED_PRINCIPALS) {

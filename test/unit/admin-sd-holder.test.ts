@@ -49,10 +49,20 @@ test('AdminSDHolder is provisioned with its protected SD: python3-samba decodes 
 test('MS-ADTS 3.1.1.6.1.2: a member of a group nested in Domain Admins is protected; a member of Account Operators is not when dwAdminSDExMask has 0x1 (3.1.1.6.1.4); leaving the set keeps adminCount', async () => {
   const { d, close } = await fixture();
   try {
-    for (const n of ['nested', 'ao', 'plain']) await addObject(d, `CN=${n},${USERS}`, { objectClass: 'user', sAMAccountName: n });
+    for (const n of ['nested', 'ao', 'plain', 'primary']) await addObject(d, `CN=${n},${USERS}`, { objectClass: 'user', sAMAccountName: n });
     await addObject(d, `CN=Tier0,${USERS}`, { objectClass: 'group', sAMAccountName: 'Tier0' });
     await mod(d, `CN=Tier0,${USERS}`, [['add', 'member', [`CN=nested,${USERS}`]]]);
     await mod(d, `CN=Domain Admins,${USERS}`, [['add', 'member', [`CN=Tier0,${USERS}`]]]);
+    // primary: member of Tier0 through primaryGroupID only (Domain Users dropped to the member list)
+    await mod(d, `CN=Tier0,${USERS}`, [['add', 'member', [`CN=primary,${USERS}`]]]);
+    const tier0Rid = (() => { const s = values(d, read(d, `CN=Tier0,${USERS}`).rec, 'objectSid')[0] as Uint8Array; return Buffer.from(s).readUInt32LE(s.length - 4); })();
+    await mod(d, `CN=primary,${USERS}`, [['replace', 'primaryGroupID', [String(tier0Rid)]]]);
+    // MS-SAMR: the primary group's membership is implicit, no member value names the user
+    const primaryGuid = read(d, `CN=primary,${USERS}`).guid;
+    const tier0 = read(d, `CN=Tier0,${USERS}`).guid;
+    const memberLink = d.schema.attr('member')!.forwardLinkId!;
+    assert.ok(![...d.store.reader.links(tier0, memberLink)].some((lv) => lv.stamp.timeDeleted === 0 && Buffer.from(lv.target).equals(primaryGuid)), 'primary is a member through primaryGroupID only');
+    assert.deepEqual(values(d, read(d, `CN=primary,${USERS}`).rec, 'primaryGroupID'), [tier0Rid]);
     await mod(d, 'CN=Account Operators,CN=Builtin,DC=example,DC=com', [['add', 'member', [`CN=ao,${USERS}`]]]);
     // dwAdminSDExMask, the 16th character: 1 excludes Account Operators (the 10th character is the check "1")
     await mod(d, `CN=Directory Service,CN=Windows NT,CN=Services,${CONFIG}`, [['replace', 'dSHeuristics', ['0000000001000001']]]);
@@ -61,7 +71,7 @@ test('MS-ADTS 3.1.1.6.1.2: a member of a group nested in Domain Admins is protec
     assert.ok(first.changed > 0);
     const holderDacl = DACL(binaryToSddl(values(d, read(d, HOLDER).rec, 'nTSecurityDescriptor')[0] as Uint8Array));
     const sddlOf = (n: string) => binaryToSddl(values(d, read(d, `CN=${n},${USERS}`).rec, 'nTSecurityDescriptor')[0] as Uint8Array);
-    for (const n of ['nested', 'Tier0']) {
+    for (const n of ['nested', 'Tier0', 'primary']) {
       const { rec } = read(d, `CN=${n},${USERS}`);
       assert.deepEqual(values(d, rec, 'adminCount'), [1], `${n} adminCount`);
       assert.equal(DACL(sddlOf(n)), holderDacl, `${n} carries AdminSDHolder's DACL`);
