@@ -19,7 +19,22 @@ export function codecOf(dir: Directory): DrsCodec {
   };
 }
 
-export function drsHandlersFor(dir: Directory): DrsHandlers {
+export interface HandlerHooks {
+  /** IDL_DRSReplicaSync (MS-DRSR 4.1.23) from an authenticated DC: the Win32 result */
+  replicaSync?(peerAccount: string, peerDsa: Buffer, address: string | null, nc: Buffer): Promise<number>;
+}
+
+export function drsHandlersFor(dir: Directory, hooks: HandlerHooks = {}): DrsHandlers {
   const ctx = replicaContextOf(dir);
-  return { IDL_DRSGetNCChanges: getNCChangesHandler((req) => serveGetNCChanges(ctx, req as never) as never, () => codecOf(dir)) };
+  const h: DrsHandlers = { IDL_DRSGetNCChanges: getNCChangesHandler((req) => serveGetNCChanges(ctx, req as never) as never, () => codecOf(dir)) };
+  const sync = hooks.replicaSync;
+  if (sync) {
+    h.IDL_DRSReplicaSync = async (req, c) => {
+      const m = req.pmsgSync.msg;
+      // the caller names itself as the source: only its own news are taken (uuidDsaSrc must be the authenticated peer)
+      if (!Buffer.from(m.uuidDsaSrc).equals(Buffer.from(c.peerDsaGuid))) return { result: 0x00000005 }; // ERROR_ACCESS_DENIED
+      return { result: await sync(c.peerAccount, Buffer.from(c.peerDsaGuid), m.pszDsaSrc, Buffer.from(m.pNC.Guid)) };
+    };
+  }
+  return h;
 }
