@@ -36,6 +36,13 @@ usage:
   forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
       Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
       found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
+  forestd backup --data DIR --out FILE [--json]
+      An online backup of a DC (serving or not): one consistent, compacted copy of its store
+      with a manifest (forest, DC, highest USN, time, format version, checksum).
+  forestd restore --from FILE --data DIR [--json]
+      Brings a stopped DC back from its backup under a new invocationId (the old one retired),
+      so that its partners replicate back what it lost. Refuses a backup of another DC or forest,
+      a damaged one, or one older than the tombstone lifetime.
   forestd repl show --data DIR [--json]
       This DC's replication partners per naming context (last success, last result, USNs) and
       its up-to-dateness vectors, as repadmin /showrepl and /showutdvec show them.
@@ -97,6 +104,20 @@ export async function main(argv: string[]): Promise<number> {
         if (!values.data) throw new UsageError('repl show needs --data');
         const { replShowCommand } = await import('./repl-show.js');
         await replShowCommand({ data: resolve(values.data), json: values.json === true });
+        return 0;
+      }
+      case 'backup': {
+        const { values } = parseArgs({ args: rest, options: { data: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+        if (!values.data || !values.out) throw new UsageError('backup needs --data and --out');
+        const { backupCommand } = await import('./backup/backup.js');
+        await backupCommand({ data: resolve(values.data), out: resolve(values.out), json: values.json === true });
+        return 0;
+      }
+      case 'restore': {
+        const { values } = parseArgs({ args: rest, options: { from: { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+        if (!values.from || !values.data) throw new UsageError('restore needs --from and --data');
+        const { restoreCommand } = await import('./backup/restore.js');
+        await restoreCommand({ from: resolve(values.from), data: resolve(values.data), json: values.json === true });
         return 0;
       }
       case 'start': {

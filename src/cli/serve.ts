@@ -38,6 +38,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   if (!hasOpenSslConfig()) return reexecWithOpenSslConfig();
   const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true } });
   const f = dir.forest;
+  // <data>/forestd.pid while serving: `forestd restore` refuses a data directory in use
+  const { markServing } = await import('./backup/serving.js');
+  const unmark = markServing(s.data);
   const tls = loadOrCreateCertificate(s.data, [f.dnsHostName, f.hostname.toLowerCase(), 'localhost'], [s.host].filter((h) => /^[\d.]+$|:/.test(h)));
   let server: LdapServer | undefined;
   // metrics listen before the LDAP listeners open, so that every connection is counted
@@ -82,7 +85,8 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   if (metrics) {
     const { MetricsHttpServer } = await import('../metrics/http.js');
     const started = Date.now();
-    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.dc.usn - 1, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
+    const { WebConsole } = await import('../console/console.js');
+    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, console: new WebConsole({ dir, service }), health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.dc.usn - 1, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
     const a = await http.listen();
     console.log(`listening http http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
   }
@@ -117,6 +121,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   await server.close();
   await delayedLinksIdle(dir);
   await dir.close();
+  unmark();
 }
 
 /**

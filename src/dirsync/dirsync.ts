@@ -27,6 +27,9 @@
 //               replicating an object's creation, rename, or move" (MS-ADA3 parentGUID).
 //   DNs         in the extended form when the search carries LDAP_SERVER_EXTENDED_DN_OID
 //               (MS-ADTS 3.1.1.3.4.1.5).
+import { accessFor } from '../dsa/access/requester.js';
+import type { AccessContext } from '../dsa/access/access.js';
+import { ControlAccessRight } from '../security/extended-rights.js';
 import type { Control, OutgoingAttribute, SearchRequest } from '../ldap/protocol/messages.js';
 import { DIRSYNC_OID, DirSyncFlags, dirSyncControl, encodeDirSyncResponse, type DirSyncRequestValue } from '../ldap/controls/dirsync.js';
 import { DIRSYNC_EX_OID, dirSyncExControl } from '../ldap/controls/dirsync-ex.js';
@@ -177,6 +180,8 @@ function toBuffer(v: Uint8Array | string): Buffer | string {
 class ChangeWalk {
   readonly rc: ReadContext;
   private readonly memo = new Map<string, Built | null>();
+  /** LDAP_DIRSYNC_OBJECT_SECURITY: only the objects and attributes the requester may read (MS-ADTS 3.1.1.3.4.1.3) */
+  access: AccessContext | undefined;
   /** no cookie state at all: report current values only, never removals */
   readonly fresh: boolean;
 
@@ -228,6 +233,7 @@ class ChangeWalk {
     const rec = rec0 ?? this.r.getObject(guid);
     if (!rec) return null;
     const view = this.rc.view(guid, rec)!;
+    if (this.access && !this.access.visible(guid, rec)) return null;
     if (!matchesFilter(this.req.filter, view)) return null;
     const schema = this.dir.schema;
     const attrs: OutgoingAttribute[] = [];
@@ -240,6 +246,7 @@ class ChangeWalk {
       // only replicated attributes travel (GetNCChanges); secret ones never (MS-ADTS 3.1.1.1.4,
       // and LDAP_DIRSYNC_PUBLIC_DATA_ONLY asks for exactly that)
       if (!info || info.secret || !a.stamp || !info.replicated || !this.wants(info)) continue;
+      if (this.access && !this.access.mayRead(rec, info)) continue;
       const vals = a.values as StoredValue[];
       if (this.changed(a.stamp)) {
         if (a.id === nameId) nameChanged = true;
@@ -263,6 +270,7 @@ class ChangeWalk {
     for (const [linkId, lvs] of byLink) {
       const info = schema.attrByLinkId(linkId);
       if (!info || info.secret || !this.wants(info)) continue;
+      if (this.access && !this.access.mayRead(rec, info)) continue;
       const present = (lv: LinkValue) => lv.stamp.timeDeleted === 0 && !lv.deactivated;
       const value = (lv: LinkValue) => linkValue(info, lv.target, lv.data);
       const changedVals = lvs.filter((lv) => this.changed(lv.stamp));
@@ -399,10 +407,10 @@ export async function dirSyncSearch(dir: Directory, req: SearchRequest, ctx: Ope
 
     // ---- access (MS-DRSR 5.115.12 SecurityCheckForChanges) --------------------------------
     // Without LDAP_DIRSYNC_OBJECT_SECURITY the caller needs DS-Replication-Get-Changes on the NC
-    // root; forestd grants it to Administrators/Domain Admins/Enterprise Admins, as AD's default
-    // security descriptor of the domain head does. With the flag, results are limited to what
-    // the caller may read — everything, until per-object access checks exist.
-    if (!objectSecurity && !ctx.session.identity.isAdmin) {
+    // root, checked against the NC head's security descriptor. With the flag, results are
+    // limited to the objects and attributes the caller may read.
+    const acc = accessFor(dir, r, ctx);
+    if (!objectSecurity && acc && !acc.controlAccess(ncRec, ControlAccessRight.DS_REPLICATION_GET_CHANGES)) {
       throw draAccessDenied(place, 'DirSync without LDAP_DIRSYNC_OBJECT_SECURITY needs the DS-Replication-Get-Changes right on the naming context');
     }
 
@@ -449,6 +457,7 @@ export async function dirSyncSearch(dir: Directory, req: SearchRequest, ctx: Ope
       }
     }
     const walk = new ChangeWalk(dir, r, nc, S, utd, req, selection(dir, req.attributes, ex), (flags & DirSyncFlags.INCREMENTAL_VALUES) !== 0, extFlag);
+    if (objectSecurity) walk.access = acc;
     // parents before children: always in a full sync, and on request (LDAP_DIRSYNC_ANCESTORS_FIRST_ORDER)
     const parentsFirst = S === 0 || (flags & DirSyncFlags.ANCESTORS_FIRST_ORDER) !== 0;
     const resume: Pos | undefined = R > S || tag ? { usn: R, guid: tag ?? Buffer.alloc(8) } : undefined;

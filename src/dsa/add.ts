@@ -3,6 +3,10 @@
 // createObject() is the shared core: provisioning and LDAP add both go through it, so the
 // object class rules, the attributes every object gets (objectGUID, objectCategory,
 // instanceType, name, whenCreated, …) and the replication metadata are decided in one place.
+import { checkPasswordPolicy, historyAfter } from './password-policy.js';
+import { accessFor } from './access/requester.js';
+import { checkAdd } from './access/checks.js';
+import { decodeSecurityDescriptor } from '../security/security-descriptor.js';
 import type { WriteTxn } from '../store/store.js';
 import { StoreError } from '../store/store.js';
 import type { ObjectRecord, StoredAttribute } from '../store/record.js';
@@ -24,6 +28,8 @@ import { decodeUnicodePwd, ntHash, PasswordValueError } from '../security/passwo
 import { checkControls } from './controls.js';
 import { applySiteObjectRules } from './site-objects.js';
 import { sddlToBinary } from '../security/sddl.js';
+import { newObjectSecurityDescriptor } from './access/new-object-sd.js';
+import type { SecurityToken } from '../security/token.js';
 import { screenAddAttributes } from './add-request-attributes.js';
 import { checkFsmoRoleOwner } from './sam/fsmo-role-owner.js';
 import { prepareSchemaObject, bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
@@ -59,6 +65,8 @@ export interface CreateOptions {
   place: string;
   /** provisioning: resolves DNs of objects planned in the same update that may not exist yet */
   planned?: (dn: string) => Buffer | undefined;
+  /** the requester's token: owner and group defaults of the new SD (MS-ADTS 6.1.3.5); absent for the system's own objects */
+  creator?: SecurityToken;
 }
 
 /** The full objectClass chain for the requested classes: the structural class's chain, top first, then auxiliary classes. */
@@ -191,11 +199,9 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
     values.set(A('objectCategory'), [planned ? { guid: planned } : dir.syntaxContext(w, place).resolveDN(catDn)]);
   }
   values.set(A('whenCreated'), [u.time]);
-  // nTSecurityDescriptor: the class's defaultSecurityDescriptor, owned by Domain Admins (MS-ADTS 3.1.1.5.2.? / 6.1.3)
-  if (!values.has(A('nTSecurityDescriptor'))) {
-    const sd = defaultSecurityDescriptor(dir, structural);
-    if (sd) values.set(A('nTSecurityDescriptor'), [sd]);
-  }
+  // nTSecurityDescriptor: the given one or the class default, merged with what the parent passes on (MS-ADTS 6.1.3, MS-DTYP 2.5.3.4)
+  const sdInfo = A('nTSecurityDescriptor');
+  values.set(sdInfo, [newObjectSecurityDescriptor(dir, parentRec, structural, values.get(sdInfo)?.[0] as Uint8Array | undefined, opts.creator)]);
   if (structural.defaultHidingValue && !values.has(A('showInAdvancedViewOnly')) && allowed.has('showinadvancedviewonly')) set('showInAdvancedViewOnly', [true]);
 
   // schema objects added over LDAP: consistency checks and generated values (MS-ADTS 3.1.1.2.5)
@@ -349,8 +355,21 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
       }
       values.set(info, toStored(info, inSchemaNC ? schemaRawValues(dir, info, raw) : raw, sctx, place));
     }
-    const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values, ...(ownGuid ? { guid: ownGuid } : {}) }, { system: false, place });
-    if (password !== undefined) setPassword(dir, u, guid, password);
+    // MS-ADTS 3.1.1.5.2.1 security considerations: CREATE_CHILD on the parent for the class
+    const acc = accessFor(dir, w, ctx);
+    if (acc) {
+      const oc = (values.get(dir.schema.attr('objectClass')!) ?? []) as string[];
+      if (oc.length > 0) {
+        const { structural } = expandObjectClasses(dir, oc, place);
+        const sd = values.get(dir.schema.attr('nTSecurityDescriptor')!)?.[0] as Uint8Array | undefined;
+        checkAdd(acc, parent, w.getObject(parent)!, structural, !!sd && givesSacl(sd), place);
+      }
+    }
+    const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values, ...(ownGuid ? { guid: ownGuid } : {}) }, acc ? { system: false, place, creator: acc.token } : { system: false, place });
+    if (password !== undefined) {
+      if (acc) checkPasswordPolicy(dir, w, guid, w.getObject(guid)!, password, 'reset', BigInt(u.time) * 10_000_000n, place);
+      setPassword(dir, u, guid, password);
+    }
   });
   if (inSchemaNC) schemaChanged(dir);
   return {};
@@ -403,7 +422,9 @@ export function setPassword(dir: Directory, u: OriginatingUpdate, guid: Buffer, 
   const w = u.txn;
   const prev = w.getObject(guid)!;
   const rec = structuredClone(prev);
-  u.setAttribute(rec, dir.schema.attr('unicodePwd')!, [ntHash(password)]);
+  const h = ntHash(password);
+  u.setAttribute(rec, dir.schema.attr('unicodePwd')!, [h]);
+  u.setAttribute(rec, dir.schema.attr('ntPwdHistory')!, [historyAfter(dir, w, guid, prev, h)]);
   // pwdLastSet: FILETIME of the change (100 ns units since 1601)
   u.setAttribute(rec, dir.schema.attr('pwdLastSet')!, [BigInt(u.time) * 10_000_000n]);
   u.touch(rec);
@@ -412,3 +433,12 @@ export function setPassword(dir: Directory, u: OriginatingUpdate, guid: Buffer, 
 
 void SystemFlags;
 export type { WriteTxn };
+
+/** Whether a descriptor given on add carries a SACL (which needs SeSecurityPrivilege). */
+function givesSacl(sd: Uint8Array): boolean {
+  try {
+    return decodeSecurityDescriptor(sd).sacl !== undefined;
+  } catch {
+    return false;
+  }
+}

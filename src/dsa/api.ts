@@ -14,6 +14,7 @@ import type {
   OutgoingAttribute,
   SearchRequest,
 } from '../ldap/protocol/messages.js';
+import type { SecurityToken } from '../security/token.js';
 
 /** Who a connection is bound as. */
 export interface Identity {
@@ -25,6 +26,8 @@ export interface Identity {
   sid?: Buffer;
   /** member (directly or through nesting) of Administrators, Domain Admins or Enterprise Admins */
   isAdmin: boolean;
+  /** the security context built at bind (MS-ADTS 5.1.3); built on first use when absent */
+  token?: SecurityToken;
 }
 
 /** Per-connection state the DSA may read. */

@@ -13,6 +13,7 @@ import { verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
 import { checkControls } from './controls.js';
+import { buildToken, primaryGroupSid } from './access/token.js';
 import { accountLockedOut, recordBadPassword, recordGoodLogon } from './lockout.js';
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
@@ -95,7 +96,8 @@ export function tokenGroupSids(dir: Directory, r: ReadTxn, guid: Buffer): Buffer
   const pg = view?.first('primaryGroupID');
   const ownSid = view?.first('objectSid') as Uint8Array | undefined;
   if (typeof pg === 'number' && ownSid) {
-    const pgSid = sidWithRid(Buffer.from(ownSid).subarray(0, ownSid.length - 4), pg);
+    // the domain part loses the RID's sub-authority (MS-DTYP 2.4.2.2 SubAuthorityCount)
+    const pgSid = primaryGroupSid(ownSid, pg);
     out.set(pgSid.toString('hex'), pgSid);
     // the primary group's own nesting counts too
     for (const g of r.indexEqual(indexKey(sidInfo.id, sidInfo.syntax.normalize(pgSid)))) {
@@ -126,7 +128,7 @@ export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: Obje
   const groups = tokenGroupSids(dir, r, guid).map((s) => s.toString('hex'));
   const admins = adminSids(dir).map((s) => s.toString('hex'));
   const isAdmin = groups.some((g) => admins.includes(g)) || (sid !== undefined && ridOf(sid) === Rid.ADMINISTRATOR);
-  const id: Identity = { dn: v.dn, guid, isAdmin };
+  const id: Identity = { dn: v.dn, guid, isAdmin, token: buildToken(dir, r, guid) };
   if (sid) id.sid = Buffer.from(sid);
   return id;
 }

@@ -3,6 +3,8 @@
 // tombstone.ts for the transformation; an object with many link values has them processed
 // after the delete returns (delayed-links.ts, MS-ADTS 3.1.1.1.16). A leaf only, unless the tree delete control asks for
 // the whole subtree (deleted children first). One request is one originating update.
+import { accessFor } from './access/requester.js';
+import { checkDelete } from './access/checks.js';
 import type { DelRequest } from '../ldap/protocol/messages.js';
 import type { ObjectRecord } from '../store/record.js';
 import type { WriteTxn } from '../store/store.js';
@@ -40,6 +42,8 @@ export async function del(dir: Directory, req: DelRequest, ctx: OperationContext
     const rec = w.getObject(guid)!;
     // a deleted object is gone as far as a delete is concerned (MS-ADTS 3.1.1.5.5.? constraints)
     if (isDeletedRecord(dir, rec)) throw AdError.noSuchObject(place, rec.parent ? dir.dnOf(w, rec.parent) : '');
+    const acc = accessFor(dir, w, ctx);
+    if (acc) checkDelete(acc, guid, rec, tree && w.countChildren(guid) > 0, place);
     checkDeletable(dir, guid, rec, place, false);
     samDeleteRules(dir, w, rec, place);
     const victims: Buffer[] = [];

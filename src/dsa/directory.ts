@@ -68,6 +68,8 @@ export class Directory {
       idOf: (t) => this.schema.attr(t)?.id,
     });
     store.setIndexer((rec) => this.schema.indexer(rec));
+    // each distinct nTSecurityDescriptor stored once (AD's SD table)
+    store.setSecurityDescriptorAttribute(schema.attr('nTSecurityDescriptor')!.id);
   }
 
   /** Opens a provisioned data directory. */

@@ -2,6 +2,9 @@
 // A DN is derived from `parent` and the RDN, so the operation rewrites one object whatever the
 // size of its subtree: its parent, its RDN, and the stamps of its RDN attribute (on a rename)
 // and of `name` (a move is replicated as a change of `name`, whose metadata carries the parent).
+import { accessFor } from './access/requester.js';
+import { checkModifyDN } from './access/checks.js';
+import { propagateSd } from './access/sd-write.js';
 import type { ModifyDNRequest } from '../ldap/protocol/messages.js';
 import { StoreError } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
@@ -65,6 +68,8 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
       const ocs = (prev.attrs.find((a) => a.id === schema.attr('objectClass')!.id)?.values ?? []) as string[];
       if (ocs.some((o) => snap.classByOid(o)?.lDAPDisplayName === 'subnet')) throw AdError.invalidDNSyntax(PLACE, `${JSON.stringify(rdnValue)} is not a subnet in address/prefix-length form`);
     }
+    const acc = accessFor(dir, w, ctx);
+    if (acc) checkModifyDN(dir, acc, guid, prev, renamed, moved ? { guid: newParent, rec: parentRec } : undefined, PLACE);
 
     if (moved) {
       // MS-ADTS 3.1.1.5.4.1.?: within the NC only (a cross-NC move is a cross-domain move, not supported)
@@ -119,6 +124,8 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
       if (e instanceof StoreError && e.code === 'ERR_STORE_NAME_EXISTS') throw AdError.entryAlreadyExists(PLACE);
       throw e;
     }
+    // a moved subtree inherits from its new parent (MS-ADTS 3.1.1.6.3)
+    if (moved) propagateSd(dir, w, guid, true);
     // a rename of a schema object leaves schemaInfo as it is (issue 13, item 4, as Windows);
     // the schema cache is refreshed for the new cn
     if (prev.nc.equals(dir.forest.schemaNC)) schemaTouched = true;

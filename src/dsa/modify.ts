@@ -8,6 +8,10 @@
 // OriginatingUpdate.addLinkValue/removeLinkValue (LinkValueStamps), never in the record.
 // An undelete (MS-ADTS 3.1.1.5.3.7: remove isDeleted + replace distinguishedName, with the
 // show-deleted control) is a modify of a deleted object and is handed to tombstone.ts.
+import { checkPasswordPolicy, historyAfter } from './password-policy.js';
+import { accessFor } from './access/requester.js';
+import { checkModify, checkUndelete } from './access/checks.js';
+import { prepareSdWrite, propagateSd, sdFlagsOf } from './access/sd-write.js';
 import type { Change, ModifyRequest } from '../ldap/protocol/messages.js';
 import { ModifyOperation } from '../ldap/protocol/messages.js';
 import type { WriteTxn } from '../store/store.js';
@@ -56,6 +60,8 @@ export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationC
     if (isDeletedRecord(dir, prev)) {
       if (!showDeleted) throw AdError.noSuchObject(PLACE, prev.parent ? dir.dnOf(w, prev.parent) : '');
       if (isUndeleteRequest(dir, req)) {
+        const acc = accessFor(dir, w, ctx);
+        if (acc) checkUndelete(acc, w.getObject(prev.nc), PLACE);
         // the undelete proper, then the request's other changes on the restored object, in the same update
         const rest = undelete(dir, w, guid, prev, req, ctx);
         const plan = new ModifyPlan(dir, w, guid, w.getObject(guid)!, ctx, permissive);
@@ -65,9 +71,15 @@ export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationC
       }
       throw AdError.unwillingToPerformWith(PLACE, Win32.ERROR_DS_ILLEGAL_MOD_OPERATION, 'a deleted object can only be undeleted (remove isDeleted and replace distinguishedName)');
     }
+    // access (MS-ADTS 3.1.1.5.3.1) and nTSecurityDescriptor by SD_FLAGS (MS-ADTS 6.1.3.2)
+    const acc = accessFor(dir, w, ctx);
+    const sdFlags = sdFlagsOf(controls);
+    if (acc) checkModify(dir, acc, guid, prev, req, ctx, sdFlags, PLACE);
+    const sdw = prepareSdWrite(dir, w, prev, req, sdFlags, PLACE);
     const plan = new ModifyPlan(dir, w, guid, prev, ctx, permissive);
-    for (const ch of req.changes) plan.apply(ch);
+    for (const ch of sdw.req.changes) plan.apply(ch);
     schemaTouched = plan.commit() && prev.nc.equals(dir.forest.schemaNC);
+    if (sdw.sdWritten) propagateSd(dir, w, guid, false);
   });
   if (schemaTouched) schemaChanged(dir);
   return {};
@@ -395,12 +407,14 @@ class ModifyPlan {
     const info = this.dir.schema.attr('unicodePwd')!;
     if (p.replace !== undefined) {
       if (p.add !== undefined || p.del !== undefined) throw AdError.unwillingToPerform(PLACE, 'unicodePwd: a reset (replace) cannot be combined with a change');
+      if (this.ctx.session.identity) checkPasswordPolicy(this.dir, this.w, this.guid, this.prev, p.replace, 'reset', BigInt(this.dir.clock()) * 10_000_000n, PLACE);
       return ntHash(p.replace);
     }
     if (p.add === undefined || p.del === undefined) throw AdError.unwillingToPerform(PLACE, 'unicodePwd: a password change needs the old password (delete) and the new one (add)');
     const stored = this.storedValues(info)[0] as Uint8Array | undefined;
     // MS-SAMR semantics as AD reports them: a wrong old password is ERROR_INVALID_PASSWORD (0x56)
     if (!stored || !verifyNtHash(p.del, stored)) throw AdError.constraintViolation(PLACE, info.id, info.name, Win32.ERROR_INVALID_PASSWORD, 'the old password does not match');
+    if (this.ctx.session.identity) checkPasswordPolicy(this.dir, this.w, this.guid, this.prev, p.add, 'change', BigInt(this.dir.clock()) * 10_000_000n, PLACE);
     return ntHash(p.add);
   }
 
@@ -520,6 +534,7 @@ class ModifyPlan {
     for (const [info, vals] of changes) u.setAttribute(rec, info, vals);
     if (pwdHash !== undefined) {
       u.setAttribute(rec, A('unicodePwd'), [pwdHash]);
+      u.setAttribute(rec, A('ntPwdHistory'), [historyAfter(dir, this.w, this.guid, this.prev, pwdHash)]);
       u.setAttribute(rec, A('pwdLastSet'), [BigInt(u.time) * 10_000_000n]);
     }
     u.touch(rec);

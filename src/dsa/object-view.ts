@@ -2,6 +2,7 @@
 // (objectGUID, uSNChanged, …), its forward-link values from the link table and its back
 // links, all as stored values of their syntaxes. Filters and entry output both read objects
 // through an ObjectView, so both see the same values.
+import type { AccessContext } from './access/access.js';
 import type { ReadTxn } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import type { StoredValue, SyntaxContext, DSName } from '../schema/syntaxes/syntax.js';
@@ -16,6 +17,8 @@ export class ReadContext {
   private readonly dnMemo = new Map<string, string>();
   /** show link values whose source or target is deleted (LDAP_SERVER_SHOW_DEACTIVATED_LINK_OID) */
   showDeactivatedLinks = false;
+  /** the requester's access checks (MS-ADTS 3.1.1.4.3); undefined for the system's own reads */
+  access: AccessContext | undefined;
 
   constructor(
     readonly dir: Directory,

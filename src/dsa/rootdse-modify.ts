@@ -3,6 +3,9 @@
 // (3.1.1.3.3.14: rebuild the schema cache from the schema NC now), enableOptionalFeature
 // (3.1.1.3.3.28, optional features 3.1.1.9; the Recycle Bin is the one feature known) and
 // disableOptionalFeature (3.1.1.3.3.27: refused, the Recycle Bin cannot be disabled).
+import { accessFor } from './access/requester.js';
+import { checkControlAccess } from './access/checks.js';
+import { ControlAccessRight } from '../security/extended-rights.js';
 import type { ModifyRequest } from '../ldap/protocol/messages.js';
 import type { Directory } from './directory.js';
 import type { OperationContext, OperationResult } from './api.js';
@@ -21,14 +24,15 @@ export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: Ope
     const name = ch.modification.type.toLowerCase();
     switch (name) {
       case 'schemaupdatenow':
-        if (!ctx.session.identity?.isAdmin) throw AdError.insufficientAccess(place, 'schemaUpdateNow needs a schema administrator');
+        // MS-ADTS 3.1.1.3.3.14 schemaUpdateNow: the Update-Schema-Cache right on the schema NC head
+        requireRight(dir, ctx, dir.forest.schemaNC, ControlAccessRight.UPDATE_SCHEMA_CACHE, place);
         refreshSchema(dir);
         break;
       case 'enableoptionalfeature':
       case 'disableoptionalfeature':
         // MS-ADTS 3.1.1.3.3.28: "The requester MUST have the Manage-Optional-Features control
-        // access right on the object representing the scope" (forestd: an administrator)
-        if (!ctx.session.identity?.isAdmin) throw AdError.insufficientAccess(place, `${ch.modification.type} needs the Manage-Optional-Features right`);
+        // access right on the object representing the scope" (checked on the configuration NC head, the forest scope)
+        requireRight(dir, ctx, dir.forest.configNC, ControlAccessRight.MANAGE_OPTIONAL_FEATURES, place);
         if (ch.modification.values.length !== 1) throw AdError.unwillingToPerform(place, `${ch.modification.type} takes one value: <scope DN>:<feature GUID>`);
         await changeOptionalFeature(dir, ch.modification.values[0]!.toString('utf8'), name === 'enableoptionalfeature');
         break;
@@ -141,4 +145,15 @@ export async function changeOptionalFeature(dir: Directory, value: string, enabl
       if (u.addLinkValue(h, enabled.id, linkId, feature.guid)) touchObject(u, h);
     }
   });
+}
+
+/** A control access right on an NC head, for a rootDSE operation (none for the system's own requests). */
+function requireRight(dir: Directory, ctx: OperationContext, nc: Buffer, right: string, place: string): void {
+  const r = dir.store.snapshot();
+  try {
+    const acc = accessFor(dir, r, ctx);
+    if (acc) checkControlAccess(acc, r.getObject(nc), right, place);
+  } finally {
+    r.done();
+  }
 }

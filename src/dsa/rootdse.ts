@@ -4,6 +4,8 @@ import type { OutgoingAttribute, SearchRequest } from '../ldap/protocol/messages
 import type { Directory } from './directory.js';
 import type { OperationContext } from './api.js';
 import { toGeneralizedTime } from '../util/time.js';
+import { requesterToken } from './access/requester.js';
+import { anonymousToken } from '../security/token.js';
 import { netlogonResponse, parseLdapPing, type PingPeer } from './netlogon.js';
 import { replAllNeighbors } from './search/repl-metadata.js';
 
@@ -73,6 +75,8 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     ['dsSchemaAttrCount', [String(dir.schema.snapshot.attributes.length)]],
     ['dsSchemaClassCount', [String(dir.schema.snapshot.classes.length)]],
     ['usingSSL', [ctx.session.encrypted ? 'TRUE' : 'FALSE']],
+    // MS-ADTS 3.1.1.3.2.41 tokenGroups: the SIDs of the requester's token other than its own (the groups and well-known SIDs)
+    ['tokenGroups', wants(req, 'tokengroups') ? rootDseTokenGroups(dir, ctx) : []],
     // MS-ADTS 3.1.1.3.2.14: the LDAP ping's answer (6.3.3)
     ['netlogon', netlogon ? [netlogon] : []],
     // the replication neighbors of every NC replica (src/dsa/search/repl-metadata.ts), computed only when named
@@ -90,6 +94,20 @@ export function rootDseAttributes(dir: Directory, req: SearchRequest, ctx: Opera
     out.push({ type: name, values: req.typesOnly ? [] : values });
   }
   return out;
+}
+
+function wants(req: SearchRequest, name: string): boolean {
+  return req.attributes.some((a) => a.toLowerCase() === name || a === '+');
+}
+
+function rootDseTokenGroups(dir: Directory, ctx: OperationContext): Buffer[] {
+  const r = dir.store.snapshot();
+  try {
+    const t = requesterToken(dir, r, ctx) ?? anonymousToken();
+    return [...t.groups, ...t.wellKnown].map((s) => Buffer.from(s));
+  } finally {
+    r.done();
+  }
 }
 
 function named(req: SearchRequest, lower: string): boolean {

@@ -24,6 +24,8 @@ import { NOTIFICATION_OID } from '../ldap/controls/notification.js';
 import { DIRSYNC_OID } from '../ldap/controls/dirsync.js';
 import { DIRSYNC_EX_OID } from '../ldap/controls/dirsync-ex.js';
 import { channel } from 'node:diagnostics_channel';
+import { anonymousIdentity } from './access/requester.js';
+import { anonymousOperationsAllowed } from './access/heuristics.js';
 
 const opChannel = channel('forestd:dsa:operation');
 
@@ -55,8 +57,15 @@ export class DsaService implements DirectoryService {
     return [...new Set([...SEARCH_CONTROLS, ...updateControlOids(), DIRSYNC_OID, DIRSYNC_EX_OID, NOTIFICATION_OID])].filter((o) => known.has(o));
   }
 
-  private requireBound(ctx: OperationContext, place: string): void {
-    if (!ctx.session.identity) throw AdError.notAuthenticated(place);
+  /**
+   * Anonymous requests beyond the rootDSE: refused unless dSHeuristics enables anonymous
+   * operations (MS-ADTS 6.1.1.2.4.1.2 fLDAPBlockAnonOps), then checked as ANONYMOUS LOGON.
+   */
+  private requireBound(ctx: OperationContext, place: string): OperationContext {
+    if (ctx.session.identity) return ctx;
+    if (!anonymousOperationsAllowed(this.dir)) throw AdError.notAuthenticated(place);
+    const session = Object.create(ctx.session, { identity: { value: anonymousIdentity(), writable: true } }) as Session;
+    return { ...ctx, session };
   }
 
   private timed<T>(op: string, p: Promise<T>): Promise<T> {
@@ -84,7 +93,7 @@ export class DsaService implements DirectoryService {
       if (attrs) await sink.entry('', attrs); // an LDAP ping the DC does not answer has no entry (MS-ADTS 6.3.3.3)
       return {};
     }
-    this.requireBound(ctx, 'dsa.search');
+    ctx = this.requireBound(ctx, 'dsa.search');
     if (ctx.session.globalCatalog) return this.timed('search', this.globalCatalogSearch(req, ctx, sink));
     // change tracking (MS-ADTS 3.1.1.3.4.1.3, .9, .29) has its own walk over the USN index
     const dirsync = dirSyncControlOf(ctx.controls);
@@ -135,32 +144,32 @@ export class DsaService implements DirectoryService {
   }
 
   add(req: AddRequest, ctx: OperationContext): Promise<OperationResult> {
-    this.requireBound(ctx, 'dsa.add');
+    ctx = this.requireBound(ctx, 'dsa.add');
     this.requireWritable(ctx, 'dsa.add');
     return this.timed('add', add(this.dir, req, ctx));
   }
 
   modify(req: ModifyRequest, ctx: OperationContext): Promise<OperationResult> {
-    this.requireBound(ctx, 'dsa.modify');
+    ctx = this.requireBound(ctx, 'dsa.modify');
     this.requireWritable(ctx, 'dsa.modify');
     if (req.object === '') return this.timed('modify', modifyRootDse(this.dir, req, ctx));
     return this.timed('modify', modify(this.dir, req, ctx));
   }
 
   modifyDN(req: ModifyDNRequest, ctx: OperationContext): Promise<OperationResult> {
-    this.requireBound(ctx, 'dsa.modifyDN');
+    ctx = this.requireBound(ctx, 'dsa.modifyDN');
     this.requireWritable(ctx, 'dsa.modifyDN');
     return this.timed('modifyDN', modifyDN(this.dir, req, ctx));
   }
 
   delete(req: DelRequest, ctx: OperationContext): Promise<OperationResult> {
-    this.requireBound(ctx, 'dsa.delete');
+    ctx = this.requireBound(ctx, 'dsa.delete');
     this.requireWritable(ctx, 'dsa.delete');
     return this.timed('delete', del(this.dir, req, ctx));
   }
 
   compare(req: CompareRequest, ctx: OperationContext): Promise<boolean> {
-    this.requireBound(ctx, 'dsa.compare');
+    ctx = this.requireBound(ctx, 'dsa.compare');
     return this.timed('compare', compare(this.dir, req, ctx));
   }
 

@@ -1,6 +1,6 @@
 // The DC's HTTP listener (off unless `forestd serve --http-port N`): GET /metrics in the
 // Prometheus text format, GET /healthz. node:http only.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONTENT_TYPE } from './registry.js';
 import type { MetricsCollector } from './collector.js';
@@ -16,6 +16,8 @@ export interface HttpListenerOptions {
   metrics: MetricsCollector;
   /** whether the DC can serve: the store opens a read transaction, the listeners are up */
   health: () => HealthReport | Promise<HealthReport>;
+  /** the web console (src/console), served at every other path */
+  console?: { handle(req: IncomingMessage, res: ServerResponse): void; close(): void };
 }
 
 export class MetricsHttpServer {
@@ -24,6 +26,10 @@ export class MetricsHttpServer {
   constructor(private readonly o: HttpListenerOptions) {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
+      if (o.console && path !== '/metrics' && path !== '/healthz') {
+        o.console.handle(req, res);
+        return;
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
         return;
@@ -64,6 +70,7 @@ export class MetricsHttpServer {
   }
 
   close(): Promise<void> {
+    this.o.console?.close();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

@@ -84,6 +84,14 @@ type PackedStamp = [number, number, number, number, number];
 export interface InvocationTable {
   indexOf(invocationId: Buffer): number;
   byIndex(i: number): Buffer;
+  /**
+   * The security descriptor table (as AD's SD table): the attribute whose single value is
+   * kept once per distinct value in the store's `sds` database and referenced from records
+   * by a 16-byte key. Absent: values are kept in the record.
+   */
+  readonly sdAttid?: number | undefined;
+  sdRef?(sd: Uint8Array): Buffer;
+  sdGet?(key: Buffer): Buffer;
 }
 
 function packStamp(s: AttributeStamp, inv: InvocationTable): PackedStamp {
@@ -123,7 +131,11 @@ export interface RecordHeader {
 }
 
 export function encodeObject(r: ObjectRecord, inv: InvocationTable): Buffer {
-  const attrs = r.attrs.map((a) => (a.stamp ? [a.id, a.values, packStamp(a.stamp, inv)] : [a.id, a.values]));
+  const attrs = r.attrs.map((a) => {
+    // [id, values, stamp?] or, for a security descriptor kept in the SD table, [id, [key], stamp | null, 1]
+    if (a.id === inv.sdAttid && inv.sdRef && a.values.length === 1 && a.values[0] instanceof Uint8Array) return [a.id, [inv.sdRef(a.values[0])], a.stamp ? packStamp(a.stamp, inv) : null, 1];
+    return a.stamp ? [a.id, a.values, packStamp(a.stamp, inv)] : [a.id, a.values];
+  });
   const body = packr.pack([r.usnCreated, r.whenChanged, attrs, r.ncName ?? null]);
   const nameLen = Buffer.byteLength(r.name, 'utf8');
   if (nameLen > 0xffff) throw new Error('object name too long for the record header');
@@ -157,7 +169,10 @@ export function readHeader(b: Buffer): RecordHeader {
 export function decodeObject(b: Buffer, inv: InvocationTable): ObjectRecord {
   const h = readHeader(b);
   const a = packr.unpack(b.subarray(NAME_AT + 2 + b.readUInt16BE(NAME_AT))) as unknown[];
-  const attrs = (a[2] as [number, unknown[], PackedStamp?][]).map(([id, values, s]) => (s ? { id, values, stamp: unpackStamp(s, inv) } : { id, values }));
+  const attrs = (a[2] as [number, unknown[], (PackedStamp | null)?, 1?][]).map(([id, v, s, ref]) => {
+    const values = ref === 1 ? [inv.sdGet!(v[0] as Buffer)] : v;
+    return s ? { id, values, stamp: unpackStamp(s, inv) } : { id, values };
+  });
   const rec: ObjectRecord = {
     parent: h.parent,
     nc: h.nc,

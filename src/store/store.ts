@@ -8,6 +8,7 @@
 //                "format"   store format number (STORE_FORMAT)
 //                "dc"       { serverGuid, invocationId, usn }  the DC tuple of MS-ADTS 3.1.1.1.9
 //                "inv"      [invocationId, …]  the invocation table: stamps keep an index into it
+//                "retired"  [{ invocationId, usn, time }]  invocationIds given up at a restore
 //                "ncs"      [ncHeadGuid, …]    NC replicas held by this DC
 //                "usnReserve" number: USNs below it may have been handed out (see "USNs" below)
 //                other keys are owned by upper layers (prefix table, settings), see setMeta()
@@ -61,6 +62,7 @@
 // A reservation is started when the queued updates come within half a block of the reserve;
 // only one update taking more USNs than that while it is being flushed (a huge batch) can go
 // past it: the reserve is then raised in that update itself ("forestd:store:usn-overrun").
+import { createHash } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,7 +83,7 @@ import {
 } from './record.js';
 
 /** Version of the on-disk format; a data directory of another version is refused. */
-export const STORE_FORMAT = 3;
+export const STORE_FORMAT = 4;
 /** Longest normalized value kept whole in an index key (LMDB keys are limited to 1978 bytes here). */
 export const MAX_INDEX_VALUE = 480;
 
@@ -224,6 +226,7 @@ export class Store implements InvocationTable {
     this.backlinks = this.env.openDB<Buffer, Buffer>({ name: 'backlinks', ...bin });
     this.deactivated = this.env.openDB<Buffer, Buffer>({ name: 'deactivated', ...bin });
     this.linkWork = this.env.openDB<Buffer, Buffer>({ name: 'linkwork', ...bin });
+    this.sds = this.env.openDB<Buffer, Buffer>({ name: 'sds', ...bin });
     this.linkWorkHint = this.linkWork.getKeysCount();
     const format = this.meta.get('format');
     if (format === undefined) {
@@ -282,6 +285,39 @@ export class Store implements InvocationTable {
   setIndexer(indexer: Indexer): void {
     this.indexer = indexer;
     this.dbs = undefined;
+  }
+
+  // ---- the SD table -------------------------------------------------------------------
+  /** attid of nTSecurityDescriptor, whose values live once per distinct value in `sds` */
+  sdAttid: number | undefined;
+  private readonly sds: Database<Buffer, Buffer>;
+  /** key (latin1) → the one shared Buffer of that SD; readers must not modify it */
+  private readonly sdCache = new Map<string, Buffer>();
+
+  /** Keeps security descriptors once per distinct value (as AD's SD table does). */
+  setSecurityDescriptorAttribute(attid: number): void {
+    this.sdAttid = attid;
+  }
+
+  /** The key of `sd` in the SD table, adding it there (inside the current write transaction) when new. */
+  sdRef(sd: Uint8Array): Buffer {
+    const key = createHash('sha256').update(sd).digest().subarray(0, 16);
+    if (this.sds.get(key) === undefined) this.sds.putSync(key, Buffer.from(sd));
+    return key;
+  }
+
+  /** The SD of a key; the same Buffer for every record that holds it. */
+  sdGet(key: Buffer): Buffer {
+    const k = key.toString('latin1');
+    let v = this.sdCache.get(k);
+    if (!v) {
+      const got = this.sds.get(key);
+      if (!got) throw new StoreError('ERR_STORE_CORRUPT', `security descriptor ${key.toString('hex')} is missing from the SD table`);
+      v = Buffer.from(got);
+      if (this.sdCache.size >= 65536) this.sdCache.clear();
+      this.sdCache.set(k, v);
+    }
+    return v;
   }
 
   // ---- InvocationTable ----------------------------------------------------------------
@@ -453,6 +489,43 @@ export class Store implements InvocationTable {
     return this.meta.get(key) as T | undefined;
   }
 
+  /**
+   * A consistent copy of the store of the data directory `dataDir` at `target` (a new, empty
+   * directory), compacted: LMDB's mdb_env_copy2 with MDB_CP_COMPACT runs in one read
+   * transaction, so it sees one committed state while a serving forestd goes on writing. The
+   * environment is opened read-only, not as a Store: a Store's close() would lower the USN
+   * reserve of the serving process (see "USNs" above). For `forestd backup`.
+   */
+  static async backup(dataDir: string, target: string): Promise<void> {
+    const path = join(dataDir, 'store');
+    if (!existsSync(join(path, 'data.mdb'))) throw new StoreError('ERR_STORE_NOT_FORESTD', `${dataDir} holds no forestd store`);
+    const env = open({ path, readOnly: true, maxDbs: 16, encoding: 'binary', keyEncoding: 'binary' });
+    try {
+      await env.backup(target, true);
+    } finally {
+      await env.close();
+    }
+  }
+
+  /**
+   * Restore from backup (MS-ADTS 3.1.1.1.9): the DC continues under a new invocationId, so that
+   * no (invocationId, USN) pair it handed out after the backup is handed out again. The old
+   * invocationId stays in the invocation table (stamps name it) and goes to the retired list
+   * (meta "retired", as AD's retiredReplDSASignatures on the nTDSDSA object).
+   */
+  retireInvocation(newInvocationId: Buffer, retired: { invocationId: Buffer; usn: number; time: number }): void {
+    this.assertOpen();
+    this.indexOf(newInvocationId);
+    this.dc.invocationId = Buffer.from(newInvocationId);
+    this.meta.transactionSync(() => {
+      this.meta.putSync('inv', this.invocations);
+      this.invDirty = false;
+      this.meta.putSync('dc', this.dc);
+      const prev = (this.meta.get('retired') as unknown[] | undefined) ?? [];
+      this.meta.putSync('retired', [...prev, retired]);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -463,8 +536,14 @@ export class Store implements InvocationTable {
     }
     try {
       await this.afterFlush(undefined);
-      // every USN handed out is below dc.usn: the next open may start there
-      if (((this.meta.get('usnReserve') as number | undefined) ?? 0) > this.dc.usn) this.meta.putSync('usnReserve', this.dc.usn);
+      // every USN this process handed out is below dc.usn: the next open may start there. Only a
+      // reserve this process set (or read at open) is lowered: a tool that opened the store beside
+      // a serving process (forestd repl show, dns-records) must never lower the server's reserve,
+      // which may cover USNs clients of the server have already seen.
+      await this.env.transaction(() => {
+        const stored = (this.meta.get('usnReserve') as number | undefined) ?? 0;
+        if (stored === this.reserveDurable && stored > this.dc.usn) this.meta.putSync('usnReserve', this.dc.usn);
+      });
     } catch {
       // keeping the higher reserve is safe: the next open skips to it
     }
@@ -824,7 +903,7 @@ export class WriteTxn extends ReadTxn {
   linkWorkDone = 0;
 
   setMeta(key: string, value: unknown): void {
-    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve') throw new Error(`meta key ${key} belongs to the store`);
+    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve' || key === 'retired') throw new Error(`meta key ${key} belongs to the store`);
     this.store._dbs.meta.putSync(key, value);
   }
 

@@ -33,7 +33,8 @@ export interface RunningForestd {
   adminDN: string;
   adminUPN: string;
   adminPassword: string;
-  stop(): Promise<void>;
+  /** stops the server and removes its data directory, unless `keepData` (to serve it again: StartOptions.data) */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
   /** the server's stderr so far (for failure messages) */
   log(): string;
   /** the serving process has not exited */
@@ -176,7 +177,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
         check();
       });
     },
-    async stop() {
+    async stop(so = {}) {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
@@ -184,7 +185,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
         await exited;
         clearTimeout(t);
       }
-      cleanup();
+      if (!so.keepData) cleanup();
     },
   };
 }

@@ -37,6 +37,7 @@ export const TOOLS: Record<string, string> = {
   adcli: 'adcli',
   strace: 'strace',
   curl: 'curl',
+  chromium: 'chromium',
   '/usr/bin/script': 'bsdutils',
 };
 

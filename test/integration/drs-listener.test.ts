@@ -18,7 +18,8 @@ let dcAccount: string;
 let drsPort: number;
 const DC_PW = 'Dc1-Machine-Pa55!';
 const PEER_PW = 'Dc9-Machine-Pa55!';
-const USER_PW = 'User9-Pa55word!';
+// not containing the account name: AD's complexity rule (MS-SAMR 3.1.1.7.2) refuses that
+const USER_PW = 'Plain9-Pa55word!';
 
 const quoted = (pw: string) => Buffer.from(`"${pw}"`, 'utf16le');
 

@@ -230,3 +230,31 @@ test('bad data directories get clear errors', async () => {
     cleanup();
   }
 });
+
+test('a second opener (forestd repl show beside serve) never lowers the serving process\'s USN reserve on close', async () => {
+  const { dir, cleanup } = tempDir();
+  const server = Store.open(dir, { create: true });
+  try {
+    await server.write((w) => void w.usn);
+    const tool = Store.open(dir, {});
+    const before = server.getMeta<number>('usnReserve')!;
+    // the server goes on: one update takes USNs past half a block, so its reserve is raised
+    await server.write((w) => {
+      for (let i = 0; i < 6_000; i++) {
+        void w.usn;
+        w.advanceUsn();
+      }
+    });
+    // the next update comes within half a block of the reserve: a reservation is flushed first
+    await server.write((w) => void w.usn);
+    const raised = server.getMeta<number>('usnReserve')!;
+    assert.ok(raised > before, `the server raised its reserve (${before} → ${raised})`);
+    await tool.close();
+    // the tool read the old reserve at open; lowering the reserve to it would let a crash of the
+    // server hand out again USNs its clients have seen
+    assert.equal(server.getMeta<number>('usnReserve'), raised);
+  } finally {
+    await server.close();
+    cleanup();
+  }
+});

@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Store } from '../../store/store.js';
 import { Directory, type ForestInfo } from '../directory.js';
 import { createObject } from '../add.js';
+import { wellKnownSddlFor } from './well-known-sds.js';
+import { sddlToBinary } from '../../security/sddl.js';
 import { OriginatingUpdate } from '../originating-update.js';
 import type { AttrInfo } from '../schema-binding.js';
 import type { StoredValue, SyntaxContext, DSName } from '../../schema/syntaxes/syntax.js';
@@ -214,6 +216,9 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
         const list = (Array.isArray(v) ? v : [v]).map((e) => (Buffer.isBuffer(e) ? e : Buffer.from(e, 'utf8')));
         values.set(info, toStored(info, list, ctx, 'provision'));
       }
+      // the special objects' own descriptors (Windows' defaults); the rest inherit (MS-DTYP 2.5.3.4)
+      const sddl = wellKnownSddlFor(x.dn, { domainDN, configDN, schemaDN });
+      if (sddl && !values.has(A('nTSecurityDescriptor'))) values.set(A('nTSecurityDescriptor'), [sddlToBinary(sddl, { domainSid: forest.domainSid })]);
       createObject(
         dir,
         u,

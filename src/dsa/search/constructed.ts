@@ -7,6 +7,9 @@ import { ObjectClassCategory } from '../../schema/types.js';
 import { parseDN } from '../../dn/dn.js';
 import type { ObjectView, ReadContext } from '../object-view.js';
 import { GroupType, UF, ridOf, sidWithRid } from '../principals.js';
+import { expandGroups } from '../access/token.js';
+import { resultantPso } from '../password-policy.js';
+import { Right } from '../../security/access-check.js';
 import { indexKey } from '../../store/store.js';
 import { REPL_METADATA } from './repl-metadata.js';
 
@@ -31,17 +34,33 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
   ['modifytimestamp', (v) => [v.rec.whenChanged]],
   // MS-ADTS 3.1.1.4.5.? allowedAttributes: mustContain ∪ mayContain of every objectClass value
   ['allowedattributes', (v) => allowedAttributes(v)],
-  // allowedAttributesEffective: the ones the requester may write; without access checks, the same
-  ['allowedattributeseffective', (v) => allowedAttributes(v)],
+  // MS-ADTS 3.1.1.4.5.7 allowedAttributesEffective: the allowed attributes the requester may write (WP), no back links, nothing constructed
+  ['allowedattributeseffective', (v) => allowedAttributesEffective(v)],
   // allowedChildClasses: classes whose possSuperiors hold one of the object's classes
   ['allowedchildclasses', (v) => allowedChildClasses(v)],
-  ['allowedchildclasseseffective', (v) => allowedChildClasses(v)],
+  // allowedChildClassesEffective (MS-ADTS 3.1.1.4.5): the allowed child classes the requester may create (CC, simple or object-specific ACE)
+  ['allowedchildclasseseffective', (v) => allowedChildClassesEffective(v)],
+  // sDRightsEffective (MS-ADTS 3.1.1.4.5, constructed attributes): which parts of the SD the requester may write
+  ['sdrightseffective', (v) => sdRightsEffective(v)],
+  // MS-ADTS 3.1.1.4.5.36 msDS-ResultantPSO: the password settings object in force for a user
+  ['msds-resultantpso', (v) => {
+    // a user, a normal account, not krbtgt (MS-ADTS 3.1.1.4.5.36)
+    if (!v.objectClassNames().some((n) => n.toLowerCase() === 'user')) return [];
+    const uac = v.first('userAccountControl');
+    const sid = v.first('objectSid') as Uint8Array | undefined;
+    if (typeof uac !== 'number' || (uac & UF.NORMAL_ACCOUNT) === 0 || (sid && ridOf(sid) === 502)) return [];
+    const pso = resultantPso(v.rc.dir, v.rc.r, v.guid, v.rec);
+    return pso ? [{ guid: pso }] : [];
+  }],
   // parentGUID: the objectGUID of the parent (none for an NC head)
   ['parentguid', (v) => (v.rec.parent ? [Buffer.from(v.rec.parent)] : [])],
   // MS-ADTS 3.1.1.4.5.? primaryGroupToken: the RID of a group's objectSid
   ['primarygrouptoken', (v) => primaryGroupToken(v)],
-  // MS-ADTS 3.1.1.4.5.19 tokenGroups: base scope only
+  // MS-ADTS 3.1.1.4.5.19–21 tokenGroups, tokenGroupsGlobalAndUniversal, tokenGroupsNoGCAcceptable: base scope only
   ['tokengroups', (v, env) => (env.baseScope ? tokenGroups(v) : [])],
+  ['tokengroupsglobalanduniversal', (v, env) => (env.baseScope ? tokenGroupsOf(v, 'globalAndUniversal') : [])],
+  // this DC holds every domain of its forest: the expansion needs no global catalog and is tokenGroups'
+  ['tokengroupsnogcacceptable', (v, env) => (env.baseScope ? tokenGroupsOf(v, 'all') : [])],
   // msDS-Approx-Immed-Subordinates: the number of children
   ['msds-approx-immed-subordinates', (v) => [v.rc.r.countChildren(v.guid)]],
   // structuralObjectClass: the structural class's chain
@@ -159,47 +178,48 @@ function primaryGroupToken(v: ObjectView): StoredValue[] {
  * walk goes up through back links of member; cycles end at the visited set.
  */
 function tokenGroups(v: ObjectView): StoredValue[] {
-  const rc = v.rc;
-  const r = rc.r;
-  const schema = rc.dir.schema;
-  const member = schema.attr('member')!;
-  const sidInfo = schema.attr('objectSid')!;
-  const gtInfo = schema.attr('groupType')!;
-  const delInfo = schema.attr('isDeleted')!;
-  const seen = new Set<string>([v.guid.toString('latin1')]);
-  const queue: Buffer[] = [v.guid];
-  const out: Buffer[] = [];
-  const visit = (g: Buffer) => {
-    const k = g.toString('latin1');
-    if (seen.has(k)) return;
-    seen.add(k);
-    const rec = r.getObject(g);
-    if (!rec) return;
-    const get = (id: number) => rec.attrs.find((a) => a.id === id)?.values[0];
-    if (get(delInfo.id) === true) return;
-    const gt = get(gtInfo.id);
-    const sid = get(sidInfo.id) as Uint8Array | undefined;
-    if (typeof gt === 'number' && (gt & GroupType.GROUP_TYPE_SECURITY_ENABLED) !== 0 && sid) out.push(Buffer.from(sid));
-    queue.push(Buffer.from(g));
-  };
-  // the primary group (MS-ADTS 3.1.1.4.5.19: "plus the primary group")
-  const pgid = v.first('primaryGroupID');
-  const ownSid = v.first('objectSid') as Uint8Array | undefined;
-  if (typeof pgid === 'number' && ownSid) {
-    const domainSid = Buffer.from(ownSid).subarray(0, Buffer.from(ownSid).length - 4);
-    const d = Buffer.from(domainSid);
-    d[1] = d[1]! - 1;
-    const pSid = sidWithRid(d, pgid);
-    for (const g of r.indexEqual(indexKey(sidInfo.id, sidInfo.syntax.normalize(pSid)))) {
-      visit(Buffer.from(g));
-      break;
-    }
-  }
-  while (queue.length > 0) {
-    const g = queue.pop()!;
-    for (const b of r.backlinks(g, member.forwardLinkId!)) visit(b.source);
-  }
-  return out;
+  return tokenGroupsOf(v, 'all');
+}
+
+/** Security principals only (objects with an objectSid); groups, SID history included for tokenGroups. */
+function tokenGroupsOf(v: ObjectView, which: 'all' | 'globalAndUniversal'): StoredValue[] {
+  if (v.first('objectSid') === undefined) return [];
+  const g = expandGroups(v.rc.dir, v.rc.r, v.guid, v.rec);
+  return which === 'all' ? [...g.all, ...g.sidHistory] : g.globalAndUniversal;
+}
+
+function allowedAttributesEffective(v: ObjectView): StoredValue[] {
+  const acc = v.rc.access;
+  const all = allowedAttributes(v) as string[];
+  if (!acc) return all;
+  const schema = v.rc.dir.schema;
+  return all.filter((oid) => {
+    const info = schema.attr(oid);
+    return !!info && !info.constructed && !info.backLinkOf && acc.mayWrite(v.rec, info);
+  });
+}
+
+function allowedChildClassesEffective(v: ObjectView): StoredValue[] {
+  const acc = v.rc.access;
+  const all = allowedChildClasses(v) as string[];
+  if (!acc) return all;
+  const snap = v.rc.dir.schema.snapshot;
+  return all.filter((oid) => {
+    const c = snap.classByOid(oid);
+    return !!c && acc.mayCreateChild(v.rec, c);
+  });
+}
+
+/** OWNER 0x1 and GROUP 0x2 with WRITE_OWNER, DACL 0x4 with WRITE_DAC, SACL 0x8 with ACCESS_SYSTEM_SECURITY. */
+function sdRightsEffective(v: ObjectView): StoredValue[] {
+  const acc = v.rc.access;
+  if (!acc) return [0xf];
+  const g = acc.granted(v.rec, Right.WRITE_OWNER | Right.WRITE_DAC | Right.ACCESS_SYSTEM_SECURITY);
+  let out = 0;
+  if (g & Right.WRITE_OWNER) out |= 0x1 | 0x2;
+  if (g & Right.WRITE_DAC) out |= 0x4;
+  if (g & Right.ACCESS_SYSTEM_SECURITY) out |= 0x8;
+  return [out];
 }
 
 function structuralChain(v: ObjectView): StoredValue[] {

@@ -97,11 +97,14 @@ export interface EntryOptions {
 /** Builds the attributes of one entry. */
 export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOptions): OutgoingAttribute[] {
   const out: OutgoingAttribute[] = [];
+  // MS-ADTS 3.1.1.4.3: attributes the requester may not read are left out
+  const acc = view.rc.access;
+  const unreadable = (info: AttrInfo) => acc !== undefined && !acc.mayRead(view.rec, info);
   const done = new Set<number>();
   const namedById = sel.namedById;
   if (sel.allUser) {
     for (const info of view.presentAttributes()) {
-      if (info.secret || info.constructed || done.has(info.id)) continue;
+      if (info.secret || info.constructed || done.has(info.id) || unreadable(info)) continue;
       // nTSecurityDescriptor only when asked for by name, not for '*', as Windows answers (issue 13; no spec text found)
       if (info.name === 'nTSecurityDescriptor' && !namedById.has(info.id)) continue;
       done.add(info.id);
@@ -109,7 +112,7 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
     }
   }
   for (const req of sel.named) {
-    if (done.has(req.info.id)) continue;
+    if (done.has(req.info.id) || unreadable(req.info)) continue;
     done.add(req.info.id);
     if (!req.info.constructed && !isSupportedConstructed(req.info.name)) {
       pushStored(out, view, req, o);
@@ -125,7 +128,7 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
   if (sel.operational) {
     for (const name of OPERATIONAL_SET) {
       const info = view.rc.dir.schema.attr(name);
-      if (!info || done.has(info.id)) continue;
+      if (!info || done.has(info.id) || unreadable(info)) continue;
       done.add(info.id);
       const values = constructedValues(name, view, o.constructed);
       if (values && values.length > 0) push(out, { info, binary: false }, values, o);

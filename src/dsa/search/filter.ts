@@ -244,6 +244,9 @@ export function chainClosure(rc: ReadContext, info: AttrInfo, target: Buffer): S
 
 /** Evaluates a compiled filter on one object (RFC 4511 4.5.1.7). */
 export function evaluate(n: FilterNode, view: ObjectView): Tri {
+  // MS-ADTS 3.1.1.3.1.3 / 3.1.1.4.3: an attribute the requester may not read evaluates as Undefined
+  const acc = view.rc.access;
+  if (acc && n.k !== 'and' && n.k !== 'or' && n.k !== 'not' && n.k !== 'const' && !acc.mayRead(view.rec, n.info)) return UNDEFINED;
   switch (n.k) {
     case 'const':
       return n.v;

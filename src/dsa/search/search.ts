@@ -23,6 +23,7 @@
 // Limits: sizeLimit (sizeLimitExceeded once that many entries are sent and another matches),
 // MaxPageSize (the most entries of a search without paging, and the largest page), timeLimit and
 // the operation's AbortSignal (checked every SCAN_CHUNK objects and every entry).
+import { accessFor } from '../access/requester.js';
 import { channel } from 'node:diagnostics_channel';
 import type { Control, SearchRequest } from '../../ldap/protocol/messages.js';
 import { SearchScope } from '../../ldap/protocol/messages.js';
@@ -202,6 +203,7 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
     try {
       const rc = new ReadContext(dir, r);
       rc.showDeactivatedLinks = c.visibility.showDeactivatedLinks;
+      rc.access = accessFor(dir, r, ctx);
       const visible = visibleFilter(dir.schema, c.visibility);
       const filter = compileFilter(req.filter, rc);
       let inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
@@ -225,7 +227,7 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
   const r = dir.store.snapshot();
   const controls: Control[] = [];
   try {
-    const run = start(dir, r, req, c, controls);
+    const run = start(dir, r, req, c, controls, ctx);
     const rowsPosition = (rows: readonly SortRow[]): PagedPosition => ({ kind: 'list', guids: rows.map((x) => x.guid), next: 0, checkScope: false });
     let sorted: SortRow[] | undefined;
     // 7. sort (and VLV)
@@ -282,10 +284,11 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
 const EMPTY_SOURCE: Iterator<ObjectView | null> = [][Symbol.iterator]();
 
 /** Steps 3–6: resolves the base, compiles the filter and opens the stream of matches. */
-function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls, controls: Control[]): Run {
+function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls, controls: Control[], ctx: OperationContext): Run {
   const place = 'dsa.search';
   const rc = new ReadContext(dir, r);
   rc.showDeactivatedLinks = c.visibility.showDeactivatedLinks;
+  rc.access = accessFor(dir, r, ctx);
   const visible = visibleFilter(dir.schema, c.visibility);
   const descend = c.visibility.showDeleted ? () => true : visible;
   const scope = req.scope;
@@ -306,6 +309,8 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
     const baseRec = r.getObject(base)!;
     // a deleted base is not there unless deleted objects are shown (MS-ADTS 3.1.1.3.4.1.14)
     if (!visible(baseRec)) throw AdError.noSuchObject(place, baseRec.parent ? rc.dnOf(baseRec.parent) : '');
+    // an object the requester may not see answers as if it did not exist (MS-ADTS 5.1.3.3.6)
+    if (rc.access && !rc.access.visible(base, baseRec)) throw AdError.noSuchObject(place, '');
     roots.push({ guid: base, rec: baseRec, scope });
   }
 
@@ -369,6 +374,7 @@ function* matches(
       if (++stats.examined % SCAN_CHUNK === 0) yield null;
       if (!rec || !visible(rec)) continue;
       if (inScope && !inScope(guid, rec)) continue;
+      if (rc.access && !rc.access.visible(guid, rec)) continue;
       const view = new ObjectView(rc, guid, rec);
       if (evaluate(filter, view) !== TRUE) continue;
       stats.matched++;
@@ -457,7 +463,8 @@ function entryOptions(run: Run, req: SearchRequest, ctx: OperationContext, c: Se
     valueCtx: ext ? ext.context(rc.ctx) : rc.ctx,
     plainCtx: rc.ctx,
     sdFlags: c.sdFlags,
-    mayReadSacl: ctx.session.identity?.isAdmin ?? false,
+    // ACCESS_SYSTEM_SECURITY comes with SeSecurityPrivilege only (MS-DTYP 2.5.3.2)
+    mayReadSacl: rc.access ? rc.access.token.privileges.has('SeSecurityPrivilege') : true,
     constructed: { rc, baseScope: run.scope === SearchScope.baseObject, now: (BigInt(Date.now()) + 11_644_473_600_000n) * 10_000n },
     aggregate: run.aggregate(),
   };
@@ -556,6 +563,7 @@ function* positionSource(
     if (++n % SCAN_CHUNK === 0) yield null;
     if (!x.rec || !visible(x.rec)) continue;
     if (inScope && !inScope(x.guid, x.rec)) continue;
+    if (run.rc.access && !run.rc.access.visible(x.guid, x.rec)) continue;
     const view = new ObjectView(run.rc, x.guid, x.rec);
     if (evaluate(filter, view) !== TRUE) continue;
     yield view;
