@@ -163,7 +163,7 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
  * stdout each: `hook <channel> <json>`.
  */
 function testHooks(): void {
-  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure']) {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
 }

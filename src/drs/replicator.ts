@@ -9,6 +9,7 @@
 // the store's meta database ("repl:partners"): the DC a replica was joined from, and every DC
 // that notified this one over an authenticated connection (its machine account is a DC account
 // of the domain, transport/auth.ts). Each has its DRS address (host:port) and account.
+import { channel } from 'node:diagnostics_channel';
 import { DrsClient } from './transport/tls.js';
 import { machineAccountCredentials } from './machine-account.js';
 import { callGetNCChanges } from './convert.js';
@@ -34,6 +35,8 @@ export interface ReplPartner {
 }
 
 export const PARTNERS_META = 'repl:partners';
+/** published after each NC's cycle from a partner applied: { nc, partner, objects } */
+export const REPL_APPLIED_CHANNEL = 'forestd:repl:applied';
 /** MS-DRSR 4.1.23 DRS_OPTIONS: DRS_ASYNC_OP (the callee syncs after it answered) */
 const DRS_ASYNC_OP = 0x1;
 
@@ -214,7 +217,11 @@ export class Replicator {
   async pullFrom(p: ReplPartner): Promise<void> {
     const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
     try {
-      for (const nc of ncsOf(this.dir)) await pullNC(this.ctx, this.dir, client, hDrs, nc, Buffer.from(p.dsaGuid, 'hex'));
+      const applied = channel(REPL_APPLIED_CHANNEL);
+      for (const nc of ncsOf(this.dir)) {
+        const objects = await pullNC(this.ctx, this.dir, client, hDrs, nc, Buffer.from(p.dsaGuid, 'hex'));
+        if (applied.hasSubscribers) applied.publish({ nc: nc.StringName, partner: p.account, objects });
+      }
     } finally {
       await client.close();
     }

@@ -30,15 +30,32 @@ async function ldapsearch(f: RunningForestd, filter: string, attrs: string[] = [
   return r.stdout;
 }
 
-/** Polls with ldapsearch until `filter` matches on `f`; fails past the deadline. */
-async function waitFor(f: RunningForestd, filter: string, deadlineMs = 60_000): Promise<string> {
-  const end = Date.now() + deadlineMs;
+const APPLIED = 'forestd:repl:applied';
+/** A safety deadline: rejects after `ms` (fails the test), never resolves. */
+function deadline(ms: number, what: () => string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(what())), ms).unref());
+}
+
+/**
+ * Until `check` holds on `f`: checks, and after each miss waits for `f`'s next applied
+ * replication cycle (its test hook) before checking again; fails past the deadline.
+ */
+async function untilReplicated<T>(f: RunningForestd, check: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
+  const limit = deadline(ms, () => `${what} on ${f.url}: not within ${ms} ms\n${f.log().slice(-2000)}`);
   for (;;) {
-    const out = await ldapsearch(f, filter, ['objectSid', 'objectGUID']);
-    if (/^dn: /m.test(out)) return out;
-    if (Date.now() > end) assert.fail(`${filter} did not reach ${f.url} within ${deadlineMs} ms\n${f.log().slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 50)); // the poll's interval, bounded by the deadline above
+    const seen = f.hookCount(APPLIED);
+    const r = await Promise.race([check(), limit]);
+    if (r !== undefined) return r;
+    await Promise.race([f.hook(APPLIED, seen + 1), limit]);
   }
+}
+
+/** Searches with ldapsearch until `filter` matches on `f`. */
+function waitFor(f: RunningForestd, filter: string): Promise<string> {
+  return untilReplicated(f, async () => {
+    const out = await ldapsearch(f, filter, ['objectSid', 'objectGUID']);
+    return /^dn: /m.test(out) ? out : undefined;
+  }, filter);
 }
 
 async function dirsync(f: RunningForestd, cookie: string): Promise<{ entries: { dn: string }[]; cookie: string }> {
@@ -75,6 +92,17 @@ test('a user added on DC3 is found on DC1 and DC2; a DirSync cookie of DC1 conti
   assert.ok(guid(on3));
   assert.equal(guid(on1), guid(on3));
   assert.equal(guid(on2), guid(on3));
+  // RIDs: DC3 hands out RIDs of its own block, which no object DC1 made has: the SID is unique
+  // on DC1 (negative control: with the provisioned DC's counter, the first RID would be a
+  // RID DC1 gave already, to the computer account of DC2)
+  const add1 = await run('ldapadd', ['-H', dc1.url, '-x', '-D', dc1.adminUPN, '-w', PW], `dn: CN=Dave,CN=Users,${dc1.baseDN}\nobjectClass: user\nsAMAccountName: dave1\n`, undefined, { timeoutMs: 30_000 });
+  assert.equal(add1.code, 0, add1.stderr);
+  const sidOf = (out: string) => Buffer.from(/^objectSid:: (\S+)/m.exec(out)![1]!, 'base64');
+  const escaped = (b: Buffer) => [...b].map((x) => `\\${x.toString(16).padStart(2, '0')}`).join('');
+  for (const who of [on1, await ldapsearch(dc1, '(sAMAccountName=dave1)', ['objectSid'])]) {
+    const same = await ldapsearch(dc1, `(objectSid=${escaped(sidOf(who))})`);
+    assert.equal([...same.matchAll(/^dn: /gm)].length, 1, same);
+  }
   // the cookie DC1 gave continues on DC2: the new user, not the whole NC again
   const more = await dirsync(dc2, full.cookie);
   assert.ok(more.entries.some((e) => /CN=Carol,CN=Users/i.test(e.dn)), JSON.stringify(more.entries.map((e) => e.dn)));
@@ -84,18 +112,15 @@ test('a user added on DC3 is found on DC1 and DC2; a DirSync cookie of DC1 conti
 test('forestd repl show lists the partners', { timeout: 120_000 }, async () => {
   // DC1 pulls from DC2 and DC3 once each has told it about itself (serve notifies at start)
   await waitFor(dc1, '(sAMAccountName=DC3$)');
-  const end = Date.now() + 60_000;
   let partners: string[] = [];
-  for (;;) {
+  await untilReplicated(dc1, async () => {
     const r = await runCli(['repl', 'show', '--data', dc1.dir, '--json'], { timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout) as { ncs: { nc: string; inbound: { pszSourceDsaDN: string }[] }[] };
     const domain = s.ncs.find((n) => n.nc.toLowerCase() === dc1.baseDN.toLowerCase());
     partners = (domain?.inbound ?? []).map((n) => n.pszSourceDsaDN);
-    if (partners.some((p) => /CN=DC2,/i.test(p)) && partners.some((p) => /CN=DC3,/i.test(p))) break;
-    if (Date.now() > end) assert.fail(`DC1's partners: ${JSON.stringify(partners)}`);
-    await new Promise((r) => setTimeout(r, 100)); // the poll's interval, bounded by the deadline above
-  }
+    return partners.some((p) => /CN=DC2,/i.test(p)) && partners.some((p) => /CN=DC3,/i.test(p)) ? true : undefined;
+  }, "DC1's partners DC2 and DC3 in repl show");
   const r2 = await runCli(['repl', 'show', '--data', dc2.dir, '--json'], { timeoutMs: 60_000 });
   const s2 = JSON.parse(r2.stdout) as { ncs: { nc: string; inbound: { pszSourceDsaDN: string }[] }[] };
   const p2 = s2.ncs.find((n) => n.nc.toLowerCase() === dc1.baseDN.toLowerCase())?.inbound.map((n) => n.pszSourceDsaDN) ?? [];
