@@ -15,7 +15,7 @@
 //  3. The new DC's nTDSDSA object, an originating update of the new DC itself: in AD the source
 //     creates it (IDL_DRSAddEntry, MS-DRSR 4.1.1), which forestd's transport does not carry; the
 //     source receives it when it first pulls from the new DC (`forestd serve` notifies it).
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Attribute, Change, Client, type Entry } from 'ldapts';
@@ -65,6 +65,8 @@ const bin = (e: Entry, a: string): Buffer => {
 
 export async function joinCommand(o: JoinCommandOptions): Promise<void> {
   if (existsSync(join(o.data, SETTINGS_FILE))) throw new JoinError('ERR_PROVISION_EXISTS', `${o.data} is already provisioned (${SETTINGS_FILE} exists)`);
+  // what a failed join leaves is removed: only in a directory the join made or found empty
+  if (existsSync(o.data) && readdirSync(o.data).length > 0) throw new JoinError('ERR_JOIN_NOT_EMPTY', `${o.data} is not empty; join into a new or empty directory`);
   const url = new URL(o.source);
   if (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') throw new JoinError('ERR_JOIN_USAGE', `--source must be ldap://HOST:PORT, not ${o.source}`);
   const t0 = performance.now();
