@@ -196,13 +196,14 @@ export class UsageError extends Error {
 }
 
 // Run when executed directly (the bin), not when imported by tests.
-let invoked = '';
-try {
-  invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
-} catch {
-  /* not a file: not run as a script */
+function invokedScript(): string {
+  try {
+    return process.argv[1] ? realpathSync(process.argv[1]) : '';
+  } catch {
+    return ''; // not a file: not run as a script
+  }
 }
-if (invoked === fileURLToPath(import.meta.url)) {
+if (invokedScript() === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => {
       if (code !== 0) process.exit(code);

@@ -34,7 +34,7 @@ import { screenAddAttributes } from './add-request-attributes.js';
 import { checkFsmoRoleOwner } from './sam/fsmo-role-owner.js';
 import { prepareSchemaObject, bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
 
-/** instanceType bits (MS-ADTS 2.2.? / 3.1.1.1.5 "instanceType"). */
+/** instanceType bits (MS-ADA1 2.309 "Attribute instanceType" / MS-ADTS 3.1.1.1.5 "instanceType"). */
 export const InstanceType = {
   IT_NC_HEAD: 0x1,
   IT_UNINSTANT: 0x2,
@@ -417,7 +417,7 @@ export function passwordFrom(raw: Buffer[], ctx: OperationContext, place: string
   }
 }
 
-/** Stores the NT hash of a new password and stamps pwdLastSet (MS-ADTS 3.1.1.8.? password change semantics, simplified). */
+/** Stores the NT hash of a new password and stamps pwdLastSet (MS-ADTS 3.1.1.3.1.5.1 "unicodePwd" password change semantics, MS-SAMR 3.1.1.8.5 clearTextPassword; simplified). */
 export function setPassword(dir: Directory, u: OriginatingUpdate, guid: Buffer, password: string): void {
   const w = u.txn;
   const prev = w.getObject(guid)!;

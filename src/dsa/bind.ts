@@ -17,7 +17,7 @@ import { buildToken, primaryGroupSid } from './access/token.js';
 import { accountLockedOut, recordBadPassword, recordGoodLogon } from './lockout.js';
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
-/** SIDs whose members are administrators of the domain (MS-ADTS 5.1.1.? "administrators"). */
+/** SIDs whose members are administrators of the domain (the well-known SIDs of MS-DTYP 2.4.2.4: BUILTIN_ADMINISTRATORS, DOMAIN_ADMINS, ENTERPRISE_ADMINS). */
 function adminSids(dir: Directory): Buffer[] {
   return [Buffer.from(sidFromString('S-1-5-32-544')), sidWithRid(dir.forest.domainSid, Rid.DOMAIN_ADMINS), sidWithRid(dir.forest.domainSid, Rid.ENTERPRISE_ADMINS)];
 }

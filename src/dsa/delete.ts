@@ -40,7 +40,7 @@ export async function del(dir: Directory, req: DelRequest, ctx: OperationContext
   await dir.store.write((w) => {
     const guid = dir.resolve(w, req.entry, place);
     const rec = w.getObject(guid)!;
-    // a deleted object is gone as far as a delete is concerned (MS-ADTS 3.1.1.5.5.? constraints)
+    // a deleted object is gone as far as a delete is concerned (constraints of MS-ADTS 3.1.1.5.5 "Delete Operation")
     if (isDeletedRecord(dir, rec)) throw AdError.noSuchObject(place, rec.parent ? dir.dnOf(w, rec.parent) : '');
     const acc = accessFor(dir, w, ctx);
     if (acc) checkDelete(acc, guid, rec, tree && w.countChildren(guid) > 0, place);
@@ -48,7 +48,7 @@ export async function del(dir: Directory, req: DelRequest, ctx: OperationContext
     samDeleteRules(dir, w, rec, place);
     const victims: Buffer[] = [];
     if (w.countChildren(guid) > 0) {
-      // MS-ADTS 3.1.1.5.5.? : a non-leaf needs LDAP_SERVER_TREE_DELETE_OID
+      // MS-ADTS 3.1.1.5.5.7 "Tree-delete Operation": a non-leaf needs LDAP_SERVER_TREE_DELETE_OID
       if (!tree) throw AdError.childrenExist(place);
       collectSubtree(dir, w, guid, victims, place);
     } else victims.push(guid);
@@ -64,7 +64,7 @@ export async function del(dir: Directory, req: DelRequest, ctx: OperationContext
 }
 
 /**
- * The refusals of MS-ADTS 3.1.1.5.5.? "Constraints": NC heads, FLAG_DISALLOW_DELETE, critical
+ * The refusals of MS-ADTS 3.1.1.5.5 "Delete Operation" (its constraints): NC heads, FLAG_DISALLOW_DELETE, critical
  * system objects, the schema NC (schema objects are made defunct, never deleted, 3.1.1.2.5).
  */
 function checkDeletable(dir: Directory, guid: Buffer, rec: ObjectRecord, place: string, inTree: boolean): void {

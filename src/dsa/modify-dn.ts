@@ -36,7 +36,7 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
     const snap = schema.snapshot;
     const guid = dir.resolve(w, req.entry, PLACE);
     const prev = w.getObject(guid)!;
-    // deleted objects move only by an undelete (MS-ADTS 3.1.1.5.4.1.? / 3.1.1.5.3.7)
+    // deleted objects move only by an undelete (MS-ADTS 3.1.1.5.4 / 3.1.1.5.3.7 "Undelete Operation")
     if (isDeletedRecord(dir, prev)) {
       if (!showDeleted) throw AdError.noSuchObject(PLACE, prev.parent ? dir.dnOf(w, prev.parent) : '');
       throw AdError.unwillingToPerformWith(PLACE, Win32.ERROR_DS_CANT_MOVE_DELETED_OBJECT, 'a deleted object is moved only by an undelete');
@@ -44,7 +44,7 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
     // NC heads are renamed by the domain rename procedure, not by Modify DN
     if (prev.parent === null) throw AdError.unwillingToPerformWith(PLACE, Win32.ERROR_DS_MODIFYDN_DISALLOWED_BY_INSTANCE_TYPE, 'the head of a naming context cannot be renamed or moved');
 
-    // the new RDN: the class's rDNAttID (MS-ADTS 3.1.1.5.4.1.?), naming constraints of 3.1.1.5.1.2
+    // the new RDN: the class's rDNAttID (MS-ADTS 3.1.1.3.1.2.1 "Naming Attributes"), naming constraints of 3.1.1.5.1.2
     const rdnInfo = schema.attr(rdnType);
     if (!rdnInfo || rdnInfo.id !== prev.rdnType) throw AdError.namingViolation(PLACE, `the RDN attribute of this object is ${schema.attrById(prev.rdnType)?.name ?? prev.rdnType}`);
     if (rdnValue.length === 0 || [...rdnValue].length > MAX_RDN) throw AdError.namingViolation(PLACE, 'the RDN value must have 1 to 255 characters');
@@ -72,14 +72,14 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
     if (acc) checkModifyDN(dir, acc, guid, prev, renamed, moved ? { guid: newParent, rec: parentRec } : undefined, PLACE);
 
     if (moved) {
-      // MS-ADTS 3.1.1.5.4.1.?: within the NC only (a cross-NC move is a cross-domain move, not supported)
+      // MS-ADTS 3.1.1.5.4: within the NC only (a cross-NC move is a cross-domain move, not supported)
       if (!parentRec.nc.equals(prev.nc)) throw AdError.affectsMultipleDSAs(PLACE);
       // not under itself
       for (let g: Buffer | null = newParent; g; g = w.getObject(g)?.parent ?? null) {
         // Windows answers namingViolation (issue 13, item 3)
         if (g.equals(guid)) throw AdError.namingViolation(PLACE, 'an object cannot be moved under itself');
       }
-      // possSuperiors of the object's structural class (MS-ADTS 3.1.1.5.4.1.? / 3.1.1.5.2.1.2)
+      // possSuperiors of the object's structural class (MS-ADTS 3.1.1.5.4 / 3.1.1.5.2.1.2)
       const ocInfo = schema.attr('objectClass')!;
       const oc = (prev.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[];
       const structural = [...oc].reverse().map((o) => snap.classByOid(o)).find((c) => c && c.objectClassCategory !== ObjectClassCategory.Auxiliary);
@@ -90,7 +90,7 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
       }
     }
 
-    // systemFlags (MS-ADTS 2.2.10, 3.1.1.5.4.1.?): protected objects of the domain NC, opt-in renames and moves in the config NC
+    // systemFlags (MS-ADTS 2.2.10, 3.1.1.5.4): protected objects of the domain NC, opt-in renames and moves in the config NC
     const sf = systemFlagsOf(dir, prev);
     const byFlag = (what: string) => AdError.unwillingToPerformWith(PLACE, Win32.ERROR_DS_MODIFYDN_DISALLOWED_BY_FLAG, `a system flag of the object does not allow it to be ${what}`);
     if (prev.nc.equals(dir.forest.schemaNC)) {

@@ -325,7 +325,7 @@ class ModifyPlan {
 
   // ---- objectClass ----------------------------------------------------------------------
 
-  /** MS-ADTS 3.1.1.5.3.2 / 3.1.1.1.? : the structural chain is fixed; auxiliary classes come and go. */
+  /** MS-ADTS 3.1.1.5.3.2 "Constraints" / 3.1.1.1.4 (objectClass, RDN, DN): the structural chain is fixed; auxiliary classes come and go. */
   private objectClass(op: ModifyOperation, requested: string[]): void {
     const dir = this.dir;
     const snap = dir.schema.snapshot;
@@ -503,7 +503,7 @@ class ModifyPlan {
       if (vals.length === 0 && !(info.id === this.prev.rdnType || m === 'name')) throw AdError.objectClassViolation(PLACE, `required attribute ${info.name} is missing`);
     }
 
-    // security principals (MS-ADTS 3.1.1.5.3.? / MS-SAMR 3.1.1.8): unique names, sAMAccountType follows the flags
+    // security principals (MS-ADTS 3.1.1.5.3 "Modify Operation" / MS-SAMR 3.1.1.8): unique names, sAMAccountType follows the flags
     const derived: [AttrInfo, StoredValue[]][] = [];
     const isUser = ocNames.includes('user');
     const isGroup = ocNames.includes('group');

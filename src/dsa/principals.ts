@@ -56,7 +56,7 @@ export const UF = {
   PARTIAL_SECRETS_ACCOUNT: 0x4000000,
 } as const;
 
-/** sAMAccountType values (MS-ADTS 2.2.? "sAMAccountType"; MS-SAMR 2.2.1.9 ACCOUNT_TYPE). */
+/** sAMAccountType values (MS-ADA3 2.223 "Attribute sAMAccountType"; MS-SAMR 2.2.1.9 ACCOUNT_TYPE). */
 export const SamAccountType = {
   SAM_DOMAIN_OBJECT: 0x0,
   SAM_GROUP_OBJECT: 0x10000000,
@@ -196,7 +196,7 @@ export function applySecurityPrincipalRules(dir: Directory, u: OriginatingUpdate
 }
 
 /**
- * sAMAccountName rules shared by add and modify (MS-ADTS 3.1.1.5.2.4, 3.1.1.5.3.?): the
+ * sAMAccountName rules shared by add and modify (MS-ADTS 3.1.1.5.2.4, 3.1.1.5.3 "Modify Operation"): the
  * characters AD refuses, and uniqueness in the domain; `self` is the object being modified.
  */
 export function checkSamAccountName(dir: Directory, r: ReadTxn, sam: string, self: Buffer | undefined, place: string): void {
@@ -209,7 +209,7 @@ export function checkSamAccountName(dir: Directory, r: ReadTxn, sam: string, sel
   }
 }
 
-/** userPrincipalName is unique in the forest (MS-ADTS 3.1.1.5.2.4 / 3.1.1.5.3.? ERROR_DS_UPN_VALUE_NOT_UNIQUE_IN_FOREST). */
+/** userPrincipalName is unique in the forest (MS-ADTS 3.1.1.5.2.4 / 3.1.1.5.1.3 "Uniqueness Constraints", ERROR_DS_UPN_VALUE_NOT_UNIQUE_IN_FOREST). */
 export function checkUserPrincipalName(dir: Directory, r: ReadTxn, upn: string, self: Buffer | undefined, place: string): void {
   const upnInfo = dir.schema.attr('userPrincipalName')!;
   for (const g of r.indexEqual(indexKey(upnInfo.id, upnInfo.syntax.normalize(upn)))) {

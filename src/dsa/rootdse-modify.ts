@@ -43,7 +43,7 @@ export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: Ope
   return {};
 }
 
-/** Rebuilds the schema cache from the schema NC and swaps it in (MS-ADTS 3.1.1.2.5.? schema cache update). */
+/** Rebuilds the schema cache from the schema NC and swaps it in (schema cache update, schemaUpdateNow of MS-ADTS 3.1.1.3.3 "rootDSE Modify Operations"). */
 export function refreshSchema(dir: Directory): void {
   const prefix = PrefixTable.fromJSON(dir.store.getMeta('prefixTable') as never);
   dir.setSchema(schemaFromStore(dir.store, dir.forest, prefix));

@@ -1,6 +1,6 @@
 // The DSA as the LDAP server sees it (DirectoryService): who may do what (anonymous users see
-// the rootDSE and nothing else, MS-ADTS 5.1.3.? and AD's default dsHeuristics), then one
-// module per operation.
+// the rootDSE and nothing else, MS-ADTS 5.1.3 "Authorization": fLDAPBlockAnonOps, 6.1.1.2.4.1.2,
+// and AD's default dsHeuristics), then one module per operation.
 import type { BindRequest, CompareRequest, DelRequest, ExtendedRequest, ModifyDNRequest, ModifyRequest, SearchRequest, AddRequest } from '../ldap/protocol/messages.js';
 import { SearchScope } from '../ldap/protocol/messages.js';
 import { WHO_AM_I_OID, FAST_BIND_OID } from '../ldap/protocol/oids.js';
@@ -183,7 +183,7 @@ export class DsaService implements DirectoryService {
         return { responseValue: Buffer.from(sam ? `u:${this.dir.forest.netbios}\\${sam}` : `dn:${id.dn}`, 'utf8') };
       }
       case FAST_BIND_OID:
-        // MS-ADTS 3.1.1.3.4.2.? LDAP_SERVER_FAST_BIND_OID: later simple binds on this connection only
+        // MS-ADTS 3.1.1.3.4.2 "LDAP Extended Operations" LDAP_SERVER_FAST_BIND_OID: later simple binds on this connection only
         // verify credentials; forestd's binds never build more than that, so the mode is accepted as is
         return {};
       default:

@@ -27,12 +27,12 @@ const IT_WRITE = 0x4;
 
 /** By lower-case lDAPDisplayName. */
 const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructor>([
-  // MS-ADTS 3.1.1.4.5.? canonicalName: the DNS name of the domain, then the RDN values from the top, '/'-separated
+  // MS-ADTS 3.1.1.4.5 "Constructed Attributes", MS-ADA1 2.98 canonicalName: the DNS name of the domain, then the RDN values from the top, '/'-separated
   ['canonicalname', (v) => [canonicalName(v.dn, v.rec.parent === null)]],
-  // createTimeStamp = whenCreated, modifyTimeStamp = whenChanged (MS-ADTS 3.1.1.4.5.?)
+  // createTimeStamp = whenCreated, modifyTimeStamp = whenChanged (MS-ADTS 3.1.1.4.5 "Constructed Attributes")
   ['createtimestamp', (v) => v.values(attr(v, 'whenCreated'))],
   ['modifytimestamp', (v) => [v.rec.whenChanged]],
-  // MS-ADTS 3.1.1.4.5.? allowedAttributes: mustContain ∪ mayContain of every objectClass value
+  // MS-ADTS 3.1.1.4.5 allowedAttributes: mustContain ∪ mayContain of every objectClass value
   ['allowedattributes', (v) => allowedAttributes(v)],
   // MS-ADTS 3.1.1.4.5.7 allowedAttributesEffective: the allowed attributes the requester may write (WP), no back links, nothing constructed
   ['allowedattributeseffective', (v) => allowedAttributesEffective(v)],
@@ -54,7 +54,7 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
   }],
   // parentGUID: the objectGUID of the parent (none for an NC head)
   ['parentguid', (v) => (v.rec.parent ? [Buffer.from(v.rec.parent)] : [])],
-  // MS-ADTS 3.1.1.4.5.? primaryGroupToken: the RID of a group's objectSid
+  // MS-ADTS 3.1.1.4.5 primaryGroupToken: the RID of a group's objectSid
   ['primarygrouptoken', (v) => primaryGroupToken(v)],
   // MS-ADTS 3.1.1.4.5.19–21 tokenGroups, tokenGroupsGlobalAndUniversal, tokenGroupsNoGCAcceptable: base scope only
   ['tokengroups', (v, env) => (env.baseScope ? tokenGroups(v) : [])],

@@ -89,7 +89,7 @@ class Compiler {
       case 'present': {
         const info = this.attr(f.attribute);
         if (!info) return C_UNDEF;
-        // MS-ADTS 3.1.1.3.1.3.? every object has objectClass
+        // MS-ADTS 3.1.1.3.1.3.1 "Search Filters": every object has objectClass (3.1.1.1.4)
         if (info.name === 'objectClass') return C_TRUE;
         if (!this.usable(info) || !supports(info.syntax.rule, 'present')) return C_UNDEF;
         return { k: 'present', info };

@@ -4,7 +4,7 @@
 //
 // NC heads hang under the null GUID in the DN index, so a walk never leaves the naming context
 // it starts in; the NCs held below it are announced as continuation references (MS-ADTS
-// 3.1.1.3.1.1.? / RFC 4511 4.5.3), as AD does (`ldap://<domain>/<NC DN>`).
+// 3.1.1.3.1.4, 3.1.1.4.7 "Continuations" / RFC 4511 4.5.3), as AD does (`ldap://<domain>/<NC DN>`).
 //
 // Walks are synchronous generators over one read snapshot; the search loop (search.ts) yields
 // to the event loop every SCAN_CHUNK objects, so a walk over a big NC never holds the event
@@ -183,7 +183,7 @@ function childNcs(dir: Directory, r: ReadTxn): ChildNc[] {
   return list;
 }
 
-/** NC heads whose DN equals or lies below `baseDN` (SERVER_SEARCH_FLAG_PHANTOM_ROOT, MS-ADTS 3.1.1.3.4.1.?). */
+/** NC heads whose DN equals or lies below `baseDN` (SERVER_SEARCH_FLAG_PHANTOM_ROOT, MS-ADTS 3.1.1.3.4.1.12 LDAP_SERVER_SEARCH_OPTIONS_OID). */
 export function ncHeadsUnder(r: ReadTxn, baseDN: string): Buffer[] {
   let base: string[];
   try {

@@ -1,7 +1,7 @@
 // Which objects and link values a search sees (MS-ADTS 3.1.1.3.4.1): deleted objects
 // (isDeleted TRUE) only with LDAP_SERVER_SHOW_DELETED_OID, recycled objects (isRecycled TRUE)
 // only with LDAP_SERVER_SHOW_RECYCLED_OID (which also shows deleted ones), deactivated link
-// values only with LDAP_SERVER_SHOW_DEACTIVATED_LINK_OID (MS-ADTS 3.1.1.3.4.1.? / 3.1.1.9).
+// values only with LDAP_SERVER_SHOW_DEACTIVATED_LINK_OID (MS-ADTS 3.1.1.3.4.1.25 / 3.1.1.9).
 import { SHOW_DELETED_OID } from '../../../ldap/controls/show-deleted.js';
 import { SHOW_RECYCLED_OID } from '../../../ldap/controls/show-recycled.js';
 import { SHOW_DEACTIVATED_LINK_OID } from '../../../ldap/controls/show-deactivated-link.js';
