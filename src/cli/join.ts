@@ -1,6 +1,7 @@
-// forestd join: a new DC of an existing domain (MS-ADTS 6.1.1.2.2 "Naming contexts of a DC",
-// the objects a DC needs: its server object under the site's Servers container, its nTDSDSA
-// object ("NTDS Settings") below it, its computer object in the domain NC).
+// forestd join: a new DC of an existing domain, with the objects a DC needs: its server object
+// under the site's Servers container (MS-ADTS 6.1.1.2.2), its nTDSDSA object "NTDS Settings"
+// below it (6.1.1.2.2.1.2.1.1: dMDLocation, invocationId, options, hasMasterNCs …), and its
+// computer object in the domain NC.
 //
 //  1. Over LDAP, as Administrator: the source's rootDSE (MS-ADTS 3.1.1.3.2: the NCs,
 //     dsServiceName), its nTDSDSA object (objectGUID, invocationId, networkAddress: the DRS
@@ -82,7 +83,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
     const realm = parseDN(domainDN)
       .map((r) => r[0]!.value)
       .join('.');
-    // the password and the machine account's secret travel encrypted (unicodePwd needs it: MS-ADTS 3.1.1.3.1.5)
+    // the password and the machine account's secret travel encrypted (unicodePwd needs it: MS-ADTS 3.1.1.3.1.5.1)
     if (url.protocol === 'ldap:') await ldap.startTLS({ rejectUnauthorized: false });
     await ldap.bind(`CN=Administrator,CN=Users,${domainDN}`, o.adminPassword);
     const base = async (dn: string, attributes: string[]) => {
