@@ -161,6 +161,9 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       let objects = 0;
       let bytes = 0;
       const tty = process.stderr.isTTY === true;
+      // on a TTY, the objects the source holds (an LDAP count, for the ETA)
+      let total = 0;
+      if (tty) for (const dn of [schemaDN, configDN, domainDN]) total += (await ldap.search(dn, { filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 1000 } })).searchEntries.length;
       try {
         const { phDrs } = await client.bind({ puuidClientDsa: dsaGuid, pextClient: null });
         for (const nc of ncsOf(dir)) {
@@ -170,7 +173,9 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
             bytes = before.bytes + p.bytes;
             if (tty) {
               const s = (performance.now() - t0) / 1000;
-              process.stderr.write(`\r  ${nc.StringName}: ${objects} objects, ${(bytes / 1e6).toFixed(1)} MB, ${(objects / s).toFixed(0)} objects/s   `);
+              const rate = objects / s;
+              const eta = total > objects && rate > 0 ? `, ETA ${Math.ceil((total - objects) / rate)} s` : '';
+              process.stderr.write(`\r  ${nc.StringName}: ${objects}${total ? `/${total}` : ''} objects, ${(bytes / 1e6).toFixed(1)} MB, ${rate.toFixed(0)} objects/s${eta}   `);
             }
           });
         }
