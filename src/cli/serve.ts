@@ -119,6 +119,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   });
   stopping = true;
   clearInterval(recycler);
+  await drs?.replicator.stop();
   await drs?.listener.close();
   await http?.close();
   metrics?.close();
@@ -133,22 +134,34 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
  * The DRS listener (src/drs): IDL_DRSBind, IDL_DRSGetNCChanges, … as NDR stubs over TLS, the
  * peers authenticated by their machine accounts (src/drs/transport/auth.ts).
  */
-async function startDrs(dir: Directory, host: string, port: number, material: { cert: string | Buffer; key: string | Buffer }): Promise<{ listener: DrsTlsListener; address: string; port: number }> {
-  const [{ DrsServer }, { DrsTlsListener }, { drsHandlersFor }, { ensureMachinePassword, machineAccountCredentials }] = await Promise.all([
+async function startDrs(dir: Directory, host: string, port: number, material: { cert: string | Buffer; key: string | Buffer }): Promise<{ listener: DrsTlsListener; address: string; port: number; replicator: import('../drs/replicator.js').Replicator }> {
+  const [{ DrsServer }, { DrsTlsListener }, { drsHandlersFor }, { ensureMachinePassword, machineAccountCredentials }, { Replicator, publishAddress }] = await Promise.all([
     import('../drs/server.js'),
     import('../drs/transport/tls.js'),
     import('../drs/handlers.js'),
     import('../drs/machine-account.js'),
+    import('../drs/replicator.js'),
   ]);
   await ensureMachinePassword(dir);
+  let replicator: import('../drs/replicator.js').Replicator | undefined;
   const listener = new DrsTlsListener({
-    server: new DrsServer(drsHandlersFor(dir)),
+    server: new DrsServer(drsHandlersFor(dir, { replicaSync: (acct, dsa, addr) => (replicator ? replicator.onReplicaSync(acct, dsa, addr) : Promise.resolve(0x000020f3)) })),
     credentials: machineAccountCredentials(dir),
     tls: material,
     onError: (e, peer) => console.error(`forestd: drs connection from ${peer}: ${e.message}`),
   });
   const a = await listener.listen(host, port);
-  return { listener, address: a.address, port: a.port };
+  // the address the partners reach: the listening one, or this DC's DNS name when it listens on all addresses
+  const reach = a.address === '0.0.0.0' || a.address === '::' ? dir.forest.dnsHostName : a.address;
+  const address = `${reach.includes(':') ? `[${reach}]` : reach}:${a.port}`;
+  await publishAddress(dir, address);
+  replicator = new Replicator(dir, {
+    address,
+    ...(process.env.FORESTD_REPL_PERIOD_MS ? { periodMs: Number(process.env.FORESTD_REPL_PERIOD_MS) } : {}),
+    onError: (e, p) => console.error(`forestd: replication with ${p.account} (${p.address}): ${e.message}`),
+  });
+  replicator.start();
+  return { listener, address: a.address, port: a.port, replicator };
 }
 
 /**
@@ -156,7 +169,7 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
  * stdout each: `hook <channel> <json>`.
  */
 function testHooks(): void {
-  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure']) {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
 }
