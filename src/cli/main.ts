@@ -19,6 +19,11 @@ usage:
       Create a new forest (schema, configuration and domain NCs) and this DC's objects in DIR.
       Without --admin-password a strong password is generated, printed once and kept in
       DIR/admin-password (mode 0600).
+  forestd join --data DIR --source ldap://HOST:PORT --admin-password PW [--hostname NAME]
+      Make DIR a new DC of the domain the source DC serves: its computer account and server
+      object (made on the source over LDAP), full replicas of the schema, configuration and
+      domain NCs pulled over DRS (the source serves with --repl-port), its nTDSDSA object.
+      Then "forestd serve --data DIR --repl-port N" replicates with the source both ways.
   forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N] [--cldap-port N] [--repl-port N]
       Serve the directory in DIR over LDAP, and answer the LDAP ping over CLDAP (UDP) on
       --cldap-port (default: the LDAP port's number, as AD uses 389 for both); with --repl-port,
@@ -70,6 +75,13 @@ export async function main(argv: string[]): Promise<number> {
         });
         if (!values.data || !values.realm || !values.netbios) throw new UsageError('provision needs --data, --realm and --netbios');
         await provisionCommand({ data: resolve(values.data), realm: values.realm, netbios: values.netbios, adminPassword: values['admin-password'], hostname: values.hostname });
+        return 0;
+      }
+      case 'join': {
+        const { values } = parseArgs({ args: rest, options: { data: { type: 'string' }, source: { type: 'string' }, 'admin-password': { type: 'string' }, hostname: { type: 'string' } }, strict: true });
+        if (!values.data || !values.source || !values['admin-password']) throw new UsageError('join needs --data, --source and --admin-password');
+        const { joinCommand } = await import('./join.js');
+        await joinCommand({ data: resolve(values.data), source: values.source, adminPassword: values['admin-password'], hostname: values.hostname });
         return 0;
       }
       case 'serve': {
@@ -184,13 +196,14 @@ export class UsageError extends Error {
 }
 
 // Run when executed directly (the bin), not when imported by tests.
-let invoked = '';
-try {
-  invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
-} catch {
-  /* not a file: not run as a script */
+function invokedScript(): string {
+  try {
+    return process.argv[1] ? realpathSync(process.argv[1]) : '';
+  } catch {
+    return ''; // not a file: not run as a script
+  }
 }
-if (invoked === fileURLToPath(import.meta.url)) {
+if (invokedScript() === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => {
       if (code !== 0) process.exit(code);

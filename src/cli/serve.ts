@@ -1,5 +1,6 @@
 // forestd serve: opens a provisioned data directory and serves it over LDAP, LDAPS and the
 // global-catalog ports until SIGINT/SIGTERM.
+import { runProtectAdminGroups } from '../dsa/admin-sd-holder.js';
 import { Directory } from '../dsa/directory.js';
 import { DsaService } from '../dsa/service.js';
 import { LdapServer, type ListenerOptions } from '../ldap/server.js';
@@ -58,6 +59,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     { host: s.host, port: s.gcPort, globalCatalog: true, name: 'gc' },
     { host: s.host, port: s.gcsPort, tls: true, globalCatalog: true, name: 'gc-tls' },
   ];
+  // the AdminSDHolder protection (MS-ADTS 3.1.1.6.1) once before the first client, so no client sees it half done
+  const protectAdminGroups = () => runProtectAdminGroups(dir).catch((e: unknown) => console.error('forestd: AdminSDHolder protection failed:', e));
+  await protectAdminGroups();
   server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding });
   const bound = await server.listen();
   if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
@@ -81,6 +85,8 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     3600_000,
   );
   recycler.unref();
+  // SDProp's AdminSDHolder protection (MS-ADTS 3.1.1.6.1): hourly (the first run is before listening)
+  setInterval(() => void protectAdminGroups(), 3600_000).unref();
   let http: import('../metrics/http.js').MetricsHttpServer | undefined;
   if (metrics) {
     const { MetricsHttpServer } = await import('../metrics/http.js');
@@ -113,6 +119,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   });
   stopping = true;
   clearInterval(recycler);
+  await drs?.replicator.stop();
   await drs?.listener.close();
   await http?.close();
   metrics?.close();
@@ -148,22 +155,34 @@ function queryPolicy(dir: Directory): Partial<LdapPolicies> {
  * The DRS listener (src/drs): IDL_DRSBind, IDL_DRSGetNCChanges, … as NDR stubs over TLS, the
  * peers authenticated by their machine accounts (src/drs/transport/auth.ts).
  */
-async function startDrs(dir: Directory, host: string, port: number, material: { cert: string | Buffer; key: string | Buffer }): Promise<{ listener: DrsTlsListener; address: string; port: number }> {
-  const [{ DrsServer }, { DrsTlsListener }, { drsHandlersFor }, { ensureMachinePassword, machineAccountCredentials }] = await Promise.all([
+async function startDrs(dir: Directory, host: string, port: number, material: { cert: string | Buffer; key: string | Buffer }): Promise<{ listener: DrsTlsListener; address: string; port: number; replicator: import('../drs/replicator.js').Replicator }> {
+  const [{ DrsServer }, { DrsTlsListener }, { drsHandlersFor }, { ensureMachinePassword, machineAccountCredentials }, { Replicator, publishAddress }] = await Promise.all([
     import('../drs/server.js'),
     import('../drs/transport/tls.js'),
     import('../drs/handlers.js'),
     import('../drs/machine-account.js'),
+    import('../drs/replicator.js'),
   ]);
   await ensureMachinePassword(dir);
+  let replicator: import('../drs/replicator.js').Replicator | undefined;
   const listener = new DrsTlsListener({
-    server: new DrsServer(drsHandlersFor(dir)),
+    server: new DrsServer(drsHandlersFor(dir, { replicaSync: (acct, dsa, addr) => (replicator ? replicator.onReplicaSync(acct, dsa, addr) : Promise.resolve(0x000020f3)) })),
     credentials: machineAccountCredentials(dir),
     tls: material,
     onError: (e, peer) => console.error(`forestd: drs connection from ${peer}: ${e.message}`),
   });
   const a = await listener.listen(host, port);
-  return { listener, address: a.address, port: a.port };
+  // the address the partners reach: the listening one, or this DC's DNS name when it listens on all addresses
+  const reach = a.address === '0.0.0.0' || a.address === '::' ? dir.forest.dnsHostName : a.address;
+  const address = `${reach.includes(':') ? `[${reach}]` : reach}:${a.port}`;
+  await publishAddress(dir, address);
+  replicator = new Replicator(dir, {
+    address,
+    ...(process.env.FORESTD_REPL_PERIOD_MS ? { periodMs: Number(process.env.FORESTD_REPL_PERIOD_MS) } : {}),
+    onError: (e, p) => console.error(`forestd: replication with ${p.account} (${p.address}): ${e.message}`),
+  });
+  replicator.start();
+  return { listener, address: a.address, port: a.port, replicator };
 }
 
 /**
@@ -171,7 +190,7 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
  * stdout each: `hook <channel> <json>`.
  */
 function testHooks(): void {
-  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure']) {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
 }

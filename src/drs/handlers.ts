@@ -1,10 +1,40 @@
 // The plug-in point between the DRS wire layer and the replication engine: the handlers a
-// DC's DrsServer dispatches to. IDL_DRSBind and IDL_DRSUnbind have defaults in server.ts; the
-// engine (src/dsa/model, src/dsa/changes: GetNCChanges source side, UpdateRefs, ReplicaSync)
-// supplies the others here. Until it does, those opnums answer nca_s_op_rng_error.
+// DC's DrsServer dispatches to. IDL_DRSBind and IDL_DRSUnbind have defaults in server.ts;
+// IDL_DRSGetNCChanges (MS-DRSR 4.1.10) runs the engine's serveGetNCChanges through convert.ts
+// (prefix table, DSNAME and syntax mapping). Other opnums answer nca_s_op_rng_error.
 import type { Directory } from '../dsa/directory.js';
 import type { DrsHandlers } from './server.js';
+import { replicaContextOf } from '../dsa/replica-context.js';
+import { serveGetNCChanges } from '../dsa/replica/fsmo.js';
+import { getNCChangesHandler, type DrsCodec } from './convert.js';
 
-export function drsHandlersFor(_dir: Directory): DrsHandlers {
-  return {};
+export function codecOf(dir: Directory): DrsCodec {
+  return {
+    prefixTable: dir.schema.snapshot.prefixTable,
+    syntaxOf: (id) => dir.schema.attrById(id)?.syntax.name,
+    dnOf: (ref) => {
+      const g = Buffer.from(ref.guid);
+      return dir.store.reader.hasObject(g) ? dir.dnOf(dir.store.reader, g) : (ref.dn ?? '');
+    },
+  };
+}
+
+export interface HandlerHooks {
+  /** IDL_DRSReplicaSync (MS-DRSR 4.1.23) from an authenticated DC: the Win32 result */
+  replicaSync?(peerAccount: string, peerDsa: Buffer, address: string | null, nc: Buffer): Promise<number>;
+}
+
+export function drsHandlersFor(dir: Directory, hooks: HandlerHooks = {}): DrsHandlers {
+  const ctx = replicaContextOf(dir);
+  const h: DrsHandlers = { IDL_DRSGetNCChanges: getNCChangesHandler((req) => serveGetNCChanges(ctx, req as never) as never, () => codecOf(dir)) };
+  const sync = hooks.replicaSync;
+  if (sync) {
+    h.IDL_DRSReplicaSync = async (req, c) => {
+      const m = req.pmsgSync.msg;
+      // the caller names itself as the source: only its own news are taken (uuidDsaSrc must be the authenticated peer)
+      if (!Buffer.from(m.uuidDsaSrc).equals(Buffer.from(c.peerDsaGuid))) return { result: 0x00000005 }; // ERROR_ACCESS_DENIED
+      return { result: await sync(c.peerAccount, Buffer.from(c.peerDsaGuid), m.pszDsaSrc, Buffer.from(m.pNC.Guid)) };
+    };
+  }
+  return h;
 }

@@ -160,16 +160,14 @@ function aliasTable(ctx?: SddlContext): Map<string, string> {
 }
 
 const fixedAliases = aliasTable();
-let cachedCtx: SddlContext | undefined;
-let cachedTable: Map<string, string> = fixedAliases;
+/** The alias table of each domain context (one per DC's Directory; several DCs may share a process). */
+const aliasTables = new WeakMap<SddlContext, Map<string, string>>();
 
 function aliasesFor(ctx?: SddlContext): Map<string, string> {
   if (!ctx) return fixedAliases;
-  if (ctx !== cachedCtx) {
-    cachedTable = aliasTable(ctx);
-    cachedCtx = ctx;
-  }
-  return cachedTable;
+  let t = aliasTables.get(ctx);
+  if (!t) aliasTables.set(ctx, (t = aliasTable(ctx)));
+  return t;
 }
 
 /** Binary SID → its SDDL alias when one matches (given ctx for the domain-relative ones), else "S-1-…". */

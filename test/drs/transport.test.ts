@@ -217,3 +217,18 @@ test('a connection that sends a malformed frame is closed; the other connections
   assert.equal((await other.getNCChanges(request())).result, 0);
   await other.close();
 });
+
+test("verifyServerLater: the server's proof is checked afterwards, against the key learned later (a joining DC)", async () => {
+  // the joining DC knows no DC's key yet
+  const c = await DrsClient.connect({ host: '127.0.0.1', port, credentials: creds(dc2, { keyOf: () => undefined }), expectServerAccount: 'DC1$', verifyServerLater: true });
+  try {
+    assert.equal(c.verifyServer(drsKey(dc1.hash, dc1.account)), true);
+    // negative control: another account's secret does not verify
+    assert.equal(c.verifyServer(drsKey(ntHash('not-the-machine-password'), dc1.account)), false);
+    assert.equal(c.verifyServer(drsKey(dc2.hash, dc2.account)), false);
+  } finally {
+    await c.close();
+  }
+  // without it, an unknown server key refuses the connection as before
+  await assert.rejects(DrsClient.connect({ host: '127.0.0.1', port, credentials: creds(dc2, { keyOf: () => undefined }) }), (e: DrsTransportError) => e.code === 'ERR_DRS_AUTH');
+});

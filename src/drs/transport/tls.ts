@@ -180,6 +180,12 @@ export interface DrsClientOptions {
   limits?: Partial<DrsTransportLimits>;
   /** per-call timeout, ms (default 120 s) */
   callTimeoutMs?: number;
+  /**
+   * The server's proof is checked later, with DrsClient.verifyServer, once its key is known (a
+   * DC joining: it learns its source's machine-account secret by replicating the domain NC, and
+   * throws away what it pulled when the proof does not match).
+   */
+  verifyServerLater?: boolean;
 }
 
 /** The calling side: what a DCE/RPC client would implement too (see ARCHITECTURE.md). */
@@ -196,6 +202,8 @@ export class DrsClient implements DrsCaller {
   readonly #timeoutMs: number;
   /** the authenticated partner */
   readonly peer: { account: string; dsaGuid: Buffer };
+  /** with verifyServerLater: checks the server's proof against its key */
+  #verify: ((key: Buffer) => boolean) | undefined;
 
   private constructor(s: tls.TLSSocket, peer: { account: string; dsaGuid: Buffer }, dec: FrameDecoder, timeoutMs: number) {
     this.#s = s;
@@ -242,6 +250,7 @@ export class DrsClient implements DrsCaller {
       const hello: Hello = { nonce: newNonce(), account: o.credentials.account, dsaGuid: o.credentials.dsaGuid };
       let step: 'challenge' | 'accept' = 'challenge';
       let peer: Hello | undefined;
+      let check: ((key: Buffer) => boolean) | undefined;
       const timer = setTimeout(() => done(new DrsTransportError('ERR_DRS_TIMEOUT', 'DRS handshake timed out')), lim.handshakeTimeoutMs);
       const done = (e?: Error, c?: DrsClient) => {
         clearTimeout(timer);
@@ -268,9 +277,10 @@ export class DrsClient implements DrsCaller {
           if (f.type !== FrameType.CHALLENGE) throw new DrsTransportError('ERR_DRS_AUTH', 'expected CHALLENGE');
           const c = decodeChallenge(f.body);
           if (o.expectServerAccount && c.account.toUpperCase() !== o.expectServerAccount.toUpperCase()) throw new DrsTransportError('ERR_DRS_AUTH', `DRS server is ${c.account}, not ${o.expectServerAccount}`);
-          const key = await o.credentials.keyOf(c.account);
           const exporter = exporterOf(s);
-          if (!key || !proofMatches(proof(key, 'server', exporter, hello, c), c.proof)) throw new DrsTransportError('ERR_DRS_AUTH', `DRS server ${c.account} did not prove its machine account`);
+          if (o.verifyServerLater) check = (key) => proofMatches(proof(key, 'server', exporter, hello, c), c.proof);
+          const key = o.verifyServerLater ? undefined : await o.credentials.keyOf(c.account);
+          if (!o.verifyServerLater && (!key || !proofMatches(proof(key, 'server', exporter, hello, c), c.proof))) throw new DrsTransportError('ERR_DRS_AUTH', `DRS server ${c.account} did not prove its machine account`);
           peer = c;
           s.write(encodeFrame({ type: FrameType.PROOF, callId: 0, word: 0, body: proof(o.credentials.key, 'client', exporter, hello, c) }));
           step = 'accept';
@@ -279,6 +289,7 @@ export class DrsClient implements DrsCaller {
         if (f.type !== FrameType.ACCEPT) throw new DrsTransportError('ERR_DRS_AUTH', 'expected ACCEPT');
         dec.setLimit(lim.maxMessageBytes);
         const client = new DrsClient(s, { account: peer!.account, dsaGuid: peer!.dsaGuid }, dec, o.callTimeoutMs ?? 120_000);
+        client.#verify = check;
         done(undefined, client);
       };
       s.on('data', onData);
@@ -286,6 +297,11 @@ export class DrsClient implements DrsCaller {
       s.once('error', (e) => done(e));
       s.once('close', () => done(new DrsTransportError('ERR_DRS_CLOSED', 'DRS connection closed during the handshake')));
     });
+  }
+
+  /** verifyServerLater: whether the server proved `key` (K of its machine account) in the handshake; true when checked at connect */
+  verifyServer(key: Buffer): boolean {
+    return this.#verify ? this.#verify(key) : true;
   }
 
   call(opnum: number, stub: Buffer): Promise<Buffer> {

@@ -1,0 +1,275 @@
+// forestd join: a new DC of an existing domain, with the objects a DC needs: its server object
+// under the site's Servers container (MS-ADTS 6.1.1.2.2), its nTDSDSA object "NTDS Settings"
+// below it (6.1.1.2.2.1.2.1.1: dMDLocation, invocationId, options, hasMasterNCs …), and its
+// computer object in the domain NC.
+//
+//  1. Over LDAP, as Administrator: the source's rootDSE (MS-ADTS 3.1.1.3.2: the NCs,
+//     dsServiceName), its nTDSDSA object (objectGUID, invocationId, networkAddress: the DRS
+//     address `forestd serve --repl-port` publishes there) and machine account; then the new
+//     DC's computer account (UF_SERVER_TRUST_ACCOUNT) and server object, originating updates
+//     on the source.
+//  2. A new store with a fresh invocationId (MS-ADTS 3.1.1.1.9), then full replicas of the
+//     schema, configuration and domain NCs pulled from an empty USN vector over the DRS transport
+//     (src/drs/replicator.ts); the repsFrom state is the engine's (src/dsa/replica/state.ts).
+//     The source's proof of its machine account is checked once its secret has arrived with
+//     the domain NC; a mismatch throws the pulled data away.
+//  3. The new DC's nTDSDSA object, an originating update of the new DC itself: in AD the source
+//     creates it (IDL_DRSAddEntry, MS-DRSR 4.1.1), which forestd's transport does not carry; the
+//     source receives it when it first pulls from the new DC (`forestd serve` notifies it).
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Attribute, Change, Client, type Entry } from 'ldapts';
+import { Store } from '../store/store.js';
+import { Directory, type ForestInfo } from '../dsa/directory.js';
+import { createObject } from '../dsa/add.js';
+import { OriginatingUpdate } from '../dsa/originating-update.js';
+import { toStored } from '../dsa/values.js';
+import { replicaContextOf } from '../dsa/replica-context.js';
+import { DrsClient } from '../drs/transport/tls.js';
+import { drsKey } from '../drs/transport/auth.js';
+import { ncsOf, pullNC, PARTNERS_META, type ReplPartner } from '../drs/replicator.js';
+import { generatePassword, ntHash } from '../security/password.js';
+import { parseDN, formatDN } from '../dn/dn.js';
+import { SETTINGS_FILE } from './provision.js';
+
+export interface JoinCommandOptions {
+  data: string;
+  /** ldap://HOST:PORT of a DC of the domain */
+  source: string;
+  adminPassword: string;
+  hostname: string | undefined;
+}
+
+export class JoinError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const UF_SERVER_TRUST_ACCOUNT = 0x2000;
+const UF_TRUSTED_FOR_DELEGATION = 0x80000;
+const quoted = (pw: string) => Buffer.from(`"${pw}"`, 'utf16le');
+const one = (e: Entry, a: string): string => {
+  const v = e[a];
+  return String(Array.isArray(v) ? v[0] : v ?? '');
+};
+const bin = (e: Entry, a: string): Buffer => {
+  const v = e[a];
+  const x = Array.isArray(v) ? v[0] : v;
+  if (!Buffer.isBuffer(x)) throw new JoinError('ERR_JOIN_SOURCE', `the source gave no ${a}`);
+  return x;
+};
+
+export async function joinCommand(o: JoinCommandOptions): Promise<void> {
+  if (existsSync(join(o.data, SETTINGS_FILE))) throw new JoinError('ERR_PROVISION_EXISTS', `${o.data} is already provisioned (${SETTINGS_FILE} exists)`);
+  // what a failed join leaves is removed: only in a directory the join made or found empty
+  if (existsSync(o.data) && readdirSync(o.data).length > 0) throw new JoinError('ERR_JOIN_NOT_EMPTY', `${o.data} is not empty; join into a new or empty directory`);
+  const url = new URL(o.source);
+  if (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') throw new JoinError('ERR_JOIN_USAGE', `--source must be ldap://HOST:PORT, not ${o.source}`);
+  const t0 = performance.now();
+  const ldap = new Client({ url: o.source, connectTimeout: 10_000, timeout: 120_000, ...(url.protocol === 'ldaps:' ? { tlsOptions: { rejectUnauthorized: false } } : {}) });
+  try {
+    // ---- 1. the source, over LDAP -------------------------------------------------------------
+    const root = (await ldap.search('', { scope: 'base', attributes: ['defaultNamingContext', 'configurationNamingContext', 'schemaNamingContext', 'rootDomainNamingContext', 'dsServiceName', 'dnsHostName'] })).searchEntries[0];
+    if (!root) throw new JoinError('ERR_JOIN_SOURCE', 'the source has no rootDSE');
+    const domainDN = one(root, 'defaultNamingContext');
+    const configDN = one(root, 'configurationNamingContext');
+    const schemaDN = one(root, 'schemaNamingContext');
+    const srcDsaDN = one(root, 'dsServiceName');
+    const realm = parseDN(domainDN)
+      .map((r) => r[0]!.value)
+      .join('.');
+    // the password and the machine account's secret travel encrypted (unicodePwd needs it: MS-ADTS 3.1.1.3.1.5.1)
+    if (url.protocol === 'ldap:') await ldap.startTLS({ rejectUnauthorized: false });
+    await ldap.bind(`CN=Administrator,CN=Users,${domainDN}`, o.adminPassword);
+    const base = async (dn: string, attributes: string[]) => {
+      const e = (await ldap.search(dn, { scope: 'base', attributes, explicitBufferAttributes: ['objectGUID', 'objectSid', 'invocationId'] })).searchEntries[0];
+      if (!e) throw new JoinError('ERR_JOIN_SOURCE', `the source has no ${dn}`);
+      return e;
+    };
+    const srcDsa = await base(srcDsaDN, ['objectGUID', 'invocationId', 'networkAddress']);
+    const address = one(srcDsa, 'networkAddress');
+    if (!address) throw new JoinError('ERR_JOIN_NO_REPL', `${srcDsaDN} has no networkAddress: serve the source with --repl-port`);
+    const srcPort = Number(address.slice(address.lastIndexOf(':') + 1));
+    const srcServerDN = formatDN(parseDN(srcDsaDN).slice(1));
+    const srcServer = await base(srcServerDN, ['serverReference']);
+    const srcComputer = await base(one(srcServer, 'serverReference'), ['sAMAccountName']);
+    const srcAccount = one(srcComputer, 'sAMAccountName');
+    const domainHead = await base(domainDN, ['objectGUID', 'objectSid']);
+    const configHead = await base(configDN, ['objectGUID']);
+    const schemaHead = await base(schemaDN, ['objectGUID']);
+    const partitions = await ldap.search(`CN=Partitions,${configDN}`, { scope: 'one', filter: `(&(objectClass=crossRef)(nCName=${domainDN}))`, attributes: ['nETBIOSName'] });
+    const netbios = one(partitions.searchEntries[0] ?? ({} as Entry), 'nETBIOSName') || realm.split('.')[0]!.toUpperCase();
+
+    const hostname = (o.hostname ?? `DC-${randomBytes(3).toString('hex')}`).toUpperCase();
+    if (!/^[A-Z0-9-]{1,15}$/.test(hostname)) throw new JoinError('ERR_JOIN_USAGE', `--hostname must be a NetBIOS computer name (1-15 letters, digits, -), not ${JSON.stringify(hostname)}`);
+    const dnsHostName = `${hostname.toLowerCase()}.${realm}`;
+    const account = `${hostname}$`;
+    const machinePassword = generatePassword();
+    const computerDN = `CN=${hostname},OU=Domain Controllers,${domainDN}`;
+    const serverDN = `CN=${hostname},${formatDN(parseDN(srcServerDN).slice(1))}`;
+    await ldap.add(computerDN, {
+      objectClass: ['top', 'person', 'organizationalPerson', 'user', 'computer'],
+      sAMAccountName: account,
+      dNSHostName: dnsHostName,
+      userAccountControl: String(UF_SERVER_TRUST_ACCOUNT | UF_TRUSTED_FOR_DELEGATION),
+      unicodePwd: quoted(machinePassword) as never,
+    });
+    await ldap.add(serverDN, { objectClass: ['top', 'server'], dNSHostName: dnsHostName, serverReference: computerDN });
+    const computerGuid = bin(await base(computerDN, ['objectGUID']), 'objectGUID');
+    const ridBlock = await takeRidBlock(ldap, `CN=RID Manager$,CN=System,${domainDN}`);
+
+    // ---- 2. the replicas -----------------------------------------------------------------------
+    mkdirSync(o.data, { recursive: true, mode: 0o700 });
+    const dsaGuid = randomBytes(16);
+    const forest: ForestInfo = {
+      realm,
+      netbios,
+      rootDomainDN: one(root, 'rootDomainNamingContext') || domainDN,
+      domainDN,
+      configDN,
+      schemaDN,
+      domainNC: bin(domainHead, 'objectGUID'),
+      configNC: bin(configHead, 'objectGUID'),
+      schemaNC: bin(schemaHead, 'objectGUID'),
+      domainSid: bin(domainHead, 'objectSid'),
+      serverDN,
+      dsaDN: `CN=NTDS Settings,${serverDN}`,
+      dnsHostName,
+      hostname,
+      dsaGuid,
+      computerGuid,
+      nextRid: 0,
+    };
+    const store = Store.open(o.data, { create: true });
+    let ok = false;
+    try {
+      const dir = Directory.createForProvisioning(store, forest);
+      const ctx = replicaContextOf(dir);
+      const client = await DrsClient.connect({
+        host: url.hostname,
+        port: srcPort,
+        credentials: { account, dsaGuid, key: drsKey(ntHash(machinePassword), account), keyOf: () => undefined },
+        expectServerAccount: srcAccount,
+        verifyServerLater: true,
+      });
+      const srcDsaGuid = bin(srcDsa, 'objectGUID');
+      let objects = 0;
+      let bytes = 0;
+      const tty = process.stderr.isTTY === true;
+      // on a TTY, the objects the source holds (an LDAP count, for the ETA)
+      let total = 0;
+      if (tty) for (const dn of [schemaDN, configDN, domainDN]) total += (await ldap.search(dn, { filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 1000 } })).searchEntries.length;
+      try {
+        const { phDrs } = await client.bind({ puuidClientDsa: dsaGuid, pextClient: null });
+        for (const nc of ncsOf(dir)) {
+          const before = { objects, bytes };
+          await pullNC(ctx, dir, client, phDrs, nc, srcDsaGuid, (p) => {
+            objects = before.objects + p.objects;
+            bytes = before.bytes + p.bytes;
+            if (tty) {
+              const s = (performance.now() - t0) / 1000;
+              const rate = objects / s;
+              const eta = total > objects && rate > 0 ? `, ETA ${Math.ceil((total - objects) / rate)} s` : '';
+              process.stderr.write(`\r  ${nc.StringName}: ${objects}${total ? `/${total}` : ''} objects, ${(bytes / 1e6).toFixed(1)} MB, ${rate.toFixed(0)} objects/s${eta}   `);
+            }
+          });
+        }
+        if (tty) process.stderr.write('\n');
+        // the source proves its machine account, whose secret came with the domain NC
+        const srcRec = store.reader.getObject(bin(await base(one(srcServer, 'serverReference'), ['objectGUID']), 'objectGUID'));
+        const pwd = srcRec?.attrs.find((a) => a.id === dir.schema.attr('unicodePwd')!.id)?.values[0];
+        if (!(pwd instanceof Uint8Array) || !client.verifyServer(drsKey(pwd, srcAccount))) throw new JoinError('ERR_DRS_AUTH', `the DRS server did not prove the machine account ${srcAccount}`);
+      } finally {
+        await client.close();
+      }
+
+      // ---- 3. this DC's own objects and facts --------------------------------------------------
+      await store.write((w) => {
+        const u = new OriginatingUpdate(w, store.dc.invocationId, dir.clock);
+        const sctx = dir.syntaxContext(w);
+        const A = (n: string) => dir.schema.attr(n)!;
+        const v = (n: string, list: (string | Buffer)[]) => [A(n), toStored(A(n), list.map((x) => (Buffer.isBuffer(x) ? x : Buffer.from(x, 'utf8'))), sctx, 'join')] as const;
+        const parent = dir.resolve(w, serverDN, 'join');
+        createObject(
+          dir,
+          u,
+          {
+            parent,
+            rdnType: A('cn'),
+            rdnValue: 'NTDS Settings',
+            guid: dsaGuid,
+            values: new Map([
+              v('objectClass', ['nTDSDSA']),
+              v('invocationId', [Buffer.from(store.dc.invocationId)]),
+              v('options', ['0']),
+              v('msDS-Behavior-Version', ['7']),
+              v('dMDLocation', [schemaDN]),
+              v('hasMasterNCs', [domainDN, configDN, schemaDN]),
+              v('msDS-hasMasterNCs', [domainDN, configDN, schemaDN]),
+              v('msDS-HasDomainNCs', [domainDN]),
+              v('systemFlags', [String(0x2000000)]),
+              v('showInAdvancedViewOnly', ['TRUE']),
+            ]),
+          } as never,
+          { system: true, place: 'join' },
+        );
+        const partner: ReplPartner = { dsaGuid: srcDsaGuid.toString('hex'), account: srcAccount, address: `${url.hostname}:${srcPort}` };
+        w.setMeta(PARTNERS_META, [partner]);
+        w.setMeta('prefixTable', dir.schema.snapshot.prefixTable.toJSON());
+        w.setMeta('forest', forest);
+        // the next RID this DC hands out (src/dsa/principals.ts allocateRid): the block taken above
+        w.setMeta('nextRid', ridBlock.first);
+      });
+      ok = true;
+      await store.flushed();
+      const s = (performance.now() - t0) / 1000;
+      writeFileSync(join(o.data, SETTINGS_FILE), JSON.stringify({ realm, netbios, hostname, domainDN, joined: new Date().toISOString(), source: o.source }, null, 2) + '\n', { mode: 0o600 });
+      console.log(`forestd: joined ${realm} (${netbios}) as ${dnsHostName} from ${one(root, 'dnsHostName')}: ${objects} objects, ${(bytes / 1e6).toFixed(1)} MB in ${s.toFixed(2)} s`);
+      console.log(`  nTDSDSA    ${forest.dsaDN}`);
+      console.log(`  then:      forestd serve --data ${o.data} --repl-port N`);
+    } finally {
+      await store.close();
+      if (!ok) rmSync(o.data, { recursive: true, force: true });
+    }
+  } finally {
+    await ldap.unbind().catch(() => undefined);
+  }
+}
+
+/** RIDs a joined DC takes from the top of the domain's RID space (see takeRidBlock). */
+export const JOIN_RID_BLOCK = 1 << 20;
+
+/**
+ * A block of RIDs for the new DC, taken from the top of the RID Manager$'s rIDAvailablePool
+ * (MS-ADTS 6.1.5.3: low 32 bits the lowest RID not yet given out, high 32 bits the highest) by
+ * a compare-and-swap over LDAP: one modify deleting the value read and adding the lowered one,
+ * which fails with noSuchAttribute when another join changed it meanwhile (then read again).
+ * forestd's stand-in for EXOP_FSMO_REQ_RID_ALLOC (MS-DRSR 4.1.10.5.12), which the provisioned
+ * DC's allocator does not take part in yet: it hands out RIDs upward from its own counter, so
+ * blocks from the top stay clear of it until the two meet.
+ */
+async function takeRidBlock(ldap: Client, ridManagerDN: string): Promise<{ first: number; last: number }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const e = (await ldap.search(ridManagerDN, { scope: 'base', attributes: ['rIDAvailablePool'] })).searchEntries[0];
+    const v = e ? BigInt(one(e, 'rIDAvailablePool') || '0') : 0n;
+    const lo = Number(v & 0xffffffffn);
+    const hi = Number(v >> 32n);
+    if (hi - JOIN_RID_BLOCK < lo) throw new JoinError('ERR_JOIN_RID_POOL', `00002010: the domain's RID pool (${lo}..${hi}) has no block of ${JOIN_RID_BLOCK} left`);
+    const next = (BigInt(hi - JOIN_RID_BLOCK) << 32n) | BigInt(lo);
+    try {
+      await ldap.modify(ridManagerDN, [
+        new Change({ operation: 'delete', modification: new Attribute({ type: 'rIDAvailablePool', values: [v.toString()] }) }),
+        new Change({ operation: 'add', modification: new Attribute({ type: 'rIDAvailablePool', values: [next.toString()] }) }),
+      ]);
+      return { first: hi - JOIN_RID_BLOCK + 1, last: hi };
+    } catch (err) {
+      if ((err as { code?: number }).code !== 16) throw err; // noSuchAttribute: another join won; read again
+    }
+  }
+  throw new JoinError('ERR_JOIN_RID_POOL', 'the RID pool kept changing while this join took a block');
+}
