@@ -97,6 +97,17 @@ test('console of a two-DC forest: DC2 as a partner on the replication page, an o
   assert.equal(inbound[4], '0 (success)', 'no error');
   assert.equal(inbound[5], '0', 'no consecutive failures');
   assert.equal(await b.eval('document.getElementById("single-dc")'), null, 'not the one-DC note');
+  // DC1's up-to-dateness vector of the domain NC has DC2's invocationId (as DC2's nTDSDSA has it)
+  const inv = await run('ldapsearch', ['-LLL', '-H', f2.url, '-x', '-D', f2.adminUPN, '-w', PW, '-s', 'base', '-b', dsa2DN, '(objectClass=*)', 'invocationId'], undefined, undefined, { timeoutMs: 30_000 });
+  const invBytes = Buffer.from(/^invocationId:: (\S+)/m.exec(inv.stdout)?.[1] ?? '', 'base64');
+  assert.equal(invBytes.length, 16, inv.stdout);
+  const hex = (i: number, n: number, le: boolean) => { const x = invBytes.subarray(i, i + n); return Buffer.from(le ? [...x].reverse() : x).toString('hex'); };
+  const inv2 = `${hex(0, 4, true)}-${hex(4, 2, true)}-${hex(6, 2, true)}-${hex(8, 2, false)}-${hex(10, 6, false)}`;
+  const cursors = await b.eval<Row[]>(rowsIn(ncSection(f1.baseDN), 'table#cursors'));
+  const c2 = cursors.find((r) => r[1] === inv2);
+  assert.ok(c2, `${inv2} in ${JSON.stringify(cursors)}`);
+  assert.equal(c2[0]!.toLowerCase(), dsa2DN.toLowerCase());
+  assert.ok(Number(c2[2]) > 0, 'USN');
   await b.screenshot(join(ARTIFACTS, 'two-dc-replication.png'));
 
   // the user added on DC2, on DC1's console: its metadata names DC2 as the originating DC
