@@ -1,5 +1,6 @@
 // forestd serve: opens a provisioned data directory and serves it over LDAP, LDAPS and the
 // global-catalog ports until SIGINT/SIGTERM.
+import { runProtectAdminGroups } from '../dsa/admin-sd-holder.js';
 import { Directory } from '../dsa/directory.js';
 import { DsaService } from '../dsa/service.js';
 import { LdapServer, type ListenerOptions } from '../ldap/server.js';
@@ -58,6 +59,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     { host: s.host, port: s.gcPort, globalCatalog: true, name: 'gc' },
     { host: s.host, port: s.gcsPort, tls: true, globalCatalog: true, name: 'gc-tls' },
   ];
+  // the AdminSDHolder protection (MS-ADTS 3.1.1.6.1) once before the first client, so no client sees it half done
+  const protectAdminGroups = () => runProtectAdminGroups(dir).catch((e: unknown) => console.error('forestd: AdminSDHolder protection failed:', e));
+  await protectAdminGroups();
   server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding });
   const bound = await server.listen();
   if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
@@ -81,6 +85,8 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     3600_000,
   );
   recycler.unref();
+  // SDProp's AdminSDHolder protection (MS-ADTS 3.1.1.6.1): hourly (the first run is before listening)
+  setInterval(() => void protectAdminGroups(), 3600_000).unref();
   let http: import('../metrics/http.js').MetricsHttpServer | undefined;
   if (metrics) {
     const { MetricsHttpServer } = await import('../metrics/http.js');

@@ -2,8 +2,10 @@
 // one of these attributes asks the DC to do something. Implemented: schemaUpdateNow
 // (3.1.1.3.3.14: rebuild the schema cache from the schema NC now), enableOptionalFeature
 // (3.1.1.3.3.28, optional features 3.1.1.9; the Recycle Bin is the one feature known) and
-// disableOptionalFeature (3.1.1.3.3.27: refused, the Recycle Bin cannot be disabled).
-import { accessFor } from './access/requester.js';
+// disableOptionalFeature (3.1.1.3.3.27: refused, the Recycle Bin cannot be disabled) and
+// runProtectAdminGroupsTask (the AdminSDHolder protection now, 3.1.1.6.1; dsa/admin-sd-holder.ts).
+import { accessFor, requesterToken } from './access/requester.js';
+import { sidWithRid } from './principals.js';
 import { checkControlAccess } from './access/checks.js';
 import { ControlAccessRight } from '../security/extended-rights.js';
 import type { ModifyRequest } from '../ldap/protocol/messages.js';
@@ -17,6 +19,7 @@ import { OriginatingUpdate } from './originating-update.js';
 import { touchObject } from './tombstone.js';
 import { guidFromString, guidToString } from '../util/guid.js';
 import type { ReadTxn } from '../store/store.js';
+import { runProtectAdminGroups } from './admin-sd-holder.js';
 
 export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: OperationContext): Promise<OperationResult> {
   const place = 'dsa.rootDSE';
@@ -35,6 +38,11 @@ export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: Ope
         requireRight(dir, ctx, dir.forest.configNC, ControlAccessRight.MANAGE_OPTIONAL_FEATURES, place);
         if (ch.modification.values.length !== 1) throw AdError.unwillingToPerform(place, `${ch.modification.type} takes one value: <scope DN>:<feature GUID>`);
         await changeOptionalFeature(dir, ch.modification.values[0]!.toString('utf8'), name === 'enableoptionalfeature');
+        break;
+      case 'runprotectadmingroupstask':
+        // MS-ADTS 3.1.1.3.3 runProtectAdminGroupsTask: run the AdminSDHolder protection now (3.1.1.6.1); Domain Admins only, as runSamUpgradeTasks (3.1.1.3.3.24)
+        requireDomainAdmin(dir, ctx, place);
+        await runProtectAdminGroups(dir);
         break;
       default:
         throw AdError.unwillingToPerform(place, `rootDSE operation ${ch.modification.type} is not supported`);
@@ -153,6 +161,19 @@ function requireRight(dir: Directory, ctx: OperationContext, nc: Buffer, right: 
   try {
     const acc = accessFor(dir, r, ctx);
     if (acc) checkControlAccess(acc, r.getObject(nc), right, place);
+  } finally {
+    r.done();
+  }
+}
+
+/** The requester is a member of Domain Admins (RID 512) of this domain; the system's own requests pass. */
+function requireDomainAdmin(dir: Directory, ctx: OperationContext, place: string): void {
+  const r = dir.store.snapshot();
+  try {
+    const t = requesterToken(dir, r, ctx);
+    if (!t) return;
+    const da = sidWithRid(dir.forest.domainSid, 512);
+    if (!t.groups.some((g) => Buffer.from(g).equals(da))) throw AdError.insufficientAccess(place, 'the requester must be a member of Domain Admins');
   } finally {
     r.done();
   }
