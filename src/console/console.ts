@@ -249,7 +249,8 @@ export class WebConsole {
       partners === 0 ? '<p class="note" id="single-dc">This DC has no replication partners: the page shows its own state only (its up-to-dateness vector per naming context).</p>' : '',
     ];
     for (const nc of rs.ncs) {
-      parts.push(`<h2>${esc(nc.nc)}</h2><h3>Inbound neighbors (repsFrom)</h3>`);
+      // one section per NC, named by its DN, so a reader (or a test) can pick an NC's tables
+      parts.push(`<section class="nc" data-nc="${esc(nc.nc)}"><h2>${esc(nc.nc)}</h2><h3>Inbound neighbors (repsFrom)</h3>`);
       parts.push(
         table(
           ['Source DSA', 'Address', 'Last success', 'Last attempt', 'Last result', 'Consecutive failures', 'USN synced'],
@@ -258,7 +259,7 @@ export class WebConsole {
         ),
       );
       if (nc.outbound.length) parts.push('<h3>Outbound neighbors (repsTo)</h3>' + table(['Destination DSA', 'Address'], nc.outbound.map((n) => [n.pszSourceDsaDN, n.pszSourceDsaAddress])));
-      parts.push('<h3>Up-to-dateness vector</h3>' + table(['DSA', 'invocationId', 'USN', 'Last sync'], nc.cursors.map((c) => [c.pszSourceDsaDN, guidToString(c.uuidSourceDsaInvocationID), String(c.usnAttributeFilter), t(c.ftimeLastSyncSuccess)]), 'cursors'));
+      parts.push('<h3>Up-to-dateness vector</h3>' + table(['DSA', 'invocationId', 'USN', 'Last sync'], nc.cursors.map((c) => [c.pszSourceDsaDN, guidToString(c.uuidSourceDsaInvocationID), String(c.usnAttributeFilter), t(c.ftimeLastSyncSuccess)]), 'cursors') + '</section>');
     }
     return parts.join('\n');
   }
