@@ -18,17 +18,7 @@ import { schemaFromStore } from './schema-load.js';
 import { splitFacts, type DcFacts, type ForestFacts } from './model/forest.js';
 
 /** The forest and this DC, as provisioning left them (meta key "forest"). */
-export interface ForestInfo {
-  realm: string;
-  netbios: string;
-  rootDomainDN: string;
-  domainDN: string;
-  configDN: string;
-  schemaDN: string;
-  domainNC: Buffer;
-  configNC: Buffer;
-  schemaNC: Buffer;
-  domainSid: Buffer;
+export interface ForestInfo extends ForestFacts {
   /** DN of this DC's server object and its nTDSDSA object (dsServiceName) */
   serverDN: string;
   dsaDN: string;

@@ -13,12 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { startForestd, runCli, run, type RunningForestd } from '../helpers/forestd.js';
 import { skipUnless } from '../helpers/tools.js';
 import { tempDir } from '../helpers/tmp.js';
+import { untilReplicated } from '../helpers/replication.js';
 import { Browser } from '../helpers/cdp.js';
 
 const T = { timeout: 300_000, ...skipUnless('chromium') };
 const ARTIFACTS = join(fileURLToPath(new URL('../../', import.meta.url)).replace(/\/dist\/$/, '/'), 'test-artifacts', 'console');
 const PW = 'Adm1n-Passw0rd!';
-const APPLIED = 'forestd:repl:applied';
 let tmp: ReturnType<typeof tempDir>;
 let dc1: RunningForestd | undefined;
 let dc2: RunningForestd | undefined;
@@ -40,21 +40,6 @@ after(async () => {
   tmp?.cleanup();
 });
 
-/** A safety deadline: rejects after `ms` (fails the test), never resolves. */
-function deadline(ms: number, what: () => string): Promise<never> {
-  return new Promise((_, reject) => setTimeout(() => reject(new Error(what())), ms).unref());
-}
-
-/** Until `check` holds on `f`: after each miss, waits for `f`'s next applied replication cycle. */
-async function untilReplicated<T>(f: RunningForestd, check: () => Promise<T | undefined>, what: string, ms = 120_000): Promise<T> {
-  const limit = deadline(ms, () => `${what} on ${f.url}: not within ${ms} ms\n${f.log().slice(-2000)}`);
-  for (;;) {
-    const seen = f.hookCount(APPLIED);
-    const r = await Promise.race([check(), limit]);
-    if (r !== undefined) return r;
-    await Promise.race([f.hook(APPLIED, seen + 1), limit]);
-  }
-}
 
 const rowsIn = (scope: string, sel: string) => `[...(${scope})?.querySelectorAll(${JSON.stringify(sel + ' tbody tr')}) ?? []].map(tr => [...tr.children].map(td => td.textContent))`;
 const ncSection = (nc: string) => `[...document.querySelectorAll('section.nc')].find(s => s.dataset.nc.toLowerCase() === ${JSON.stringify(nc.toLowerCase())})`;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startForestd, runCli, run, PYTHON, type RunningForestd } from '../helpers/forestd.js';
 import { tempDir } from '../helpers/tmp.js';
+import { untilReplicated } from '../helpers/replication.js';
 import { findPackageRoot } from '../../src/schema/bootstrap.js';
 
 const dirsyncScript = join(findPackageRoot(), 'test/integration/py/dirsync_client.py');
@@ -30,25 +31,6 @@ async function ldapsearch(f: RunningForestd, filter: string, attrs: string[] = [
   return r.stdout;
 }
 
-const APPLIED = 'forestd:repl:applied';
-/** A safety deadline: rejects after `ms` (fails the test), never resolves. */
-function deadline(ms: number, what: () => string): Promise<never> {
-  return new Promise((_, reject) => setTimeout(() => reject(new Error(what())), ms).unref());
-}
-
-/**
- * Until `check` holds on `f`: checks, and after each miss waits for `f`'s next applied
- * replication cycle (its test hook) before checking again; fails past the deadline.
- */
-async function untilReplicated<T>(f: RunningForestd, check: () => Promise<T | undefined>, what: string, ms = 60_000): Promise<T> {
-  const limit = deadline(ms, () => `${what} on ${f.url}: not within ${ms} ms\n${f.log().slice(-2000)}`);
-  for (;;) {
-    const seen = f.hookCount(APPLIED);
-    const r = await Promise.race([check(), limit]);
-    if (r !== undefined) return r;
-    await Promise.race([f.hook(APPLIED, seen + 1), limit]);
-  }
-}
 
 /** Searches with ldapsearch until `filter` matches on `f`. */
 function waitFor(f: RunningForestd, filter: string): Promise<string> {
