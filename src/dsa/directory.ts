@@ -15,21 +15,10 @@ import { guidFromString, guidToString } from '../util/guid.js';
 import { systemClock, type Clock } from '../util/time.js';
 import { AdError } from './errors.js';
 import { schemaFromStore } from './schema-load.js';
-import { splitFacts, type DcFacts, type ForestFacts } from './model/forest.js';
+import { splitFacts, type DcFacts, type ForestFacts, type ProvisionedFacts } from './model/forest.js';
 
-/** The forest and this DC, as provisioning left them (meta key "forest"). */
-export interface ForestInfo extends ForestFacts {
-  /** DN of this DC's server object and its nTDSDSA object (dsServiceName) */
-  serverDN: string;
-  dsaDN: string;
-  dnsHostName: string;
-  hostname: string;
-  /** objectGUID of this DC's nTDSDSA object: dc.serverGuid (MS-ADTS 3.1.1.1.9) */
-  dsaGuid: Buffer;
-  computerGuid: Buffer;
-  /** the highest RID handed out so far in this domain (RID pool of this DC) */
-  nextRid: number;
-}
+/** The forest and this DC, as provisioning left them (meta key "forest"): both kinds of facts in one record. */
+export type ForestInfo = ProvisionedFacts;
 
 export interface DirectoryOptions {
   clock?: Clock;

@@ -40,12 +40,15 @@ export interface DcFacts {
 
 /** What provisioning records (ForestInfo in src/dsa/directory.ts) has both kinds of facts in one record. */
 export interface ProvisionedFacts extends ForestFacts {
+  /** DN of this DC's server object and its nTDSDSA object (dsServiceName) */
   serverDN: string;
   dsaDN: string;
   dnsHostName: string;
   hostname: string;
+  /** objectGUID of this DC's nTDSDSA object: dc.serverGuid (MS-ADTS 3.1.1.1.9) */
   dsaGuid: Buffer;
   computerGuid: Buffer;
+  /** the highest RID handed out so far in this domain (RID pool of this DC) */
   nextRid: number;
 }
 
