@@ -166,7 +166,7 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   await ensureMachinePassword(dir);
   let replicator: import('../drs/replicator.js').Replicator | undefined;
   const listener = new DrsTlsListener({
-    server: new DrsServer(drsHandlersFor(dir, { replicaSync: (acct, dsa, addr) => (replicator ? replicator.onReplicaSync(acct, dsa, addr) : Promise.resolve(0x000020f3)) })),
+    server: new DrsServer(drsHandlersFor(dir, { replicaSync: (acct, dsa, addr, nc) => (replicator ? replicator.onReplicaSync(acct, dsa, addr, nc) : Promise.resolve(0x000020f3)) })),
     credentials: machineAccountCredentials(dir),
     tls: material,
     onError: (e, peer) => console.error(`forestd: drs connection from ${peer}: ${e.message}`),

@@ -11,6 +11,8 @@
 // of the domain, transport/auth.ts). Each has its DRS address (host:port) and account.
 import { channel } from 'node:diagnostics_channel';
 import { DrsClient } from './transport/tls.js';
+import { PartnerLinks } from './partner-links.js';
+import { intrasiteTopology, type SiteDsa } from './kcc.js';
 import { machineAccountCredentials } from './machine-account.js';
 import { callGetNCChanges } from './convert.js';
 import { codecOf } from './handlers.js';
@@ -66,6 +68,30 @@ export async function addPartner(dir: Directory, p: ReplPartner): Promise<boolea
   if (old && old.address === p.address && old.account === p.account) return false;
   await dir.store.write((w) => w.setMeta(PARTNERS_META, [...cur.filter((x) => x.dsaGuid !== p.dsaGuid), p]));
   return true;
+}
+
+/**
+ * The partners of this DC: the intra-site topology's (kcc.ts, MS-ADTS 6.2.2.2: the DCs of the
+ * site with a published DRS address and a known account) and those of meta `repl:partners` (the
+ * join source, and DCs that notified this one), by nTDSDSA objectGUID, the topology's address
+ * first. `inbound`: pulled from; `outbound`: notified.
+ */
+export function topologyPartners(dir: Directory): { inbound: ReplPartner[]; outbound: ReplPartner[] } {
+  const known = partnersOf(dir);
+  const r = dir.store.snapshot();
+  let t: ReturnType<typeof intrasiteTopology>;
+  try {
+    t = intrasiteTopology(dir, r, ncsOf(dir).map((n) => n.Guid));
+  } finally {
+    r.done();
+  }
+  const merge = (kcc: SiteDsa[]) => {
+    const out = new Map<string, ReplPartner>();
+    for (const d of kcc) if (d.account && d.address) out.set(d.dsaGuid, { dsaGuid: d.dsaGuid, account: d.account, address: d.address });
+    for (const p of known) if (!out.has(p.dsaGuid)) out.set(p.dsaGuid, p);
+    return [...out.values()];
+  };
+  return { inbound: merge(t.inbound), outbound: merge(t.outbound) };
 }
 
 export function ncsOf(dir: Directory): DSNAME[] {
@@ -143,6 +169,8 @@ export interface ReplicatorOptions {
   /** notification delays, ms (MS-ADTS 3.1.1.5.1.6; forestd's defaults: 20 and 5) */
   firstDelayMs?: number;
   subsequentDelayMs?: number;
+  /** an unused partner connection is closed after this long, ms (default 60 s) */
+  idleMs?: number;
   onError?: (e: Error, partner: ReplPartner) => void;
 }
 
@@ -151,10 +179,14 @@ export class Replicator {
   readonly ctx: ReplicaContext;
   readonly #creds: DrsCredentials;
   readonly #notifier: ChangeNotifier;
+  /** one connection per partner, shared by notifications and pulls (partner-links.ts) */
+  readonly links: PartnerLinks<ReplPartner>;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
-  /** per partner: the cycle running, and whether another was asked for while it ran */
-  readonly #running = new Map<string, { busy: Promise<void>; again: boolean }>();
+  /** the topology's partners, read again when older than a second (the configuration NC changes by replication) */
+  #partners: { at: number; inbound: ReplPartner[]; outbound: ReplPartner[] } | undefined;
+  /** per partner: the cycle running, and the NCs asked for while it ran (null: all of them) */
+  readonly #running = new Map<string, { busy: Promise<void>; again: Set<string> | null | undefined }>();
 
   constructor(
     readonly dir: Directory,
@@ -162,10 +194,11 @@ export class Replicator {
   ) {
     this.ctx = replicaContextOf(dir);
     this.#creds = machineAccountCredentials(dir);
+    this.links = new PartnerLinks<ReplPartner>({ connect: (p) => connectPartner(this.#creds, p, this.dir.forest.dsaGuid), ...(opts.idleMs !== undefined ? { idleMs: opts.idleMs } : {}) });
     this.#notifier = new ChangeNotifier(dir.store, {
       firstDelayMs: opts.firstDelayMs ?? 20,
       subsequentDelayMs: opts.subsequentDelayMs ?? 5,
-      partners: () => partnersOf(dir).map((p) => Buffer.from(p.dsaGuid, 'hex')),
+      partners: () => this.partners().outbound.map((p) => Buffer.from(p.dsaGuid, 'hex')),
       notify: (partner, nc) => void this.notify(partner, nc),
     });
   }
@@ -175,8 +208,15 @@ export class Replicator {
     this.#timer = setInterval(() => this.pullAll(), this.opts.periodMs ?? 60_000);
     this.#timer.unref();
     // tell the partners where this DC is now and that it may have news; and catch up with them
-    for (const p of partnersOf(this.dir)) for (const nc of ncsOf(this.dir)) void this.notify(Buffer.from(p.dsaGuid, 'hex'), nc.Guid);
+    for (const p of this.partners().outbound) for (const nc of ncsOf(this.dir)) void this.notify(Buffer.from(p.dsaGuid, 'hex'), nc.Guid);
     this.pullAll();
+  }
+
+  /** This DC's partners now (topologyPartners), cached for a second. */
+  partners(): { inbound: ReplPartner[]; outbound: ReplPartner[] } {
+    const now = performance.now();
+    if (!this.#partners || now - this.#partners.at > 1000) this.#partners = { at: now, ...topologyPartners(this.dir) };
+    return this.#partners;
   }
 
   async stop(): Promise<void> {
@@ -184,75 +224,80 @@ export class Replicator {
     this.#notifier.stop();
     if (this.#timer) clearInterval(this.#timer);
     await Promise.allSettled([...this.#running.values()].map((r) => r.busy));
+    await this.links.close();
   }
 
   pullAll(): void {
-    for (const p of partnersOf(this.dir)) this.schedule(p);
+    for (const p of this.partners().inbound) void this.schedule(p);
   }
 
-  /** A cycle of every NC from partner `p`; one at a time per partner, a request during one runs another after it. */
-  schedule(p: ReplPartner): Promise<void> {
+  /**
+   * A cycle from partner `p` of the NCs `ncs` (objectGUIDs; every NC when left out); one at a
+   * time per partner, and NCs asked for during one are pulled right after it.
+   */
+  schedule(p: ReplPartner, ncs?: Buffer[]): Promise<void> {
     if (this.#stopped) return Promise.resolve();
+    const want = ncs ? new Set(ncs.map((g) => g.toString('hex'))) : null;
     const cur = this.#running.get(p.dsaGuid);
     if (cur) {
-      cur.again = true;
+      if (cur.again === undefined) cur.again = want;
+      else if (cur.again !== null) cur.again = want === null ? null : new Set([...cur.again, ...want]);
       return cur.busy;
     }
-    const entry = { busy: Promise.resolve(), again: false };
+    const entry: { busy: Promise<void>; again: Set<string> | null | undefined } = { busy: Promise.resolve(), again: undefined };
     entry.busy = (async () => {
-      do {
-        entry.again = false;
+      let todo: Set<string> | null | undefined = want;
+      while (todo !== undefined && !this.#stopped) {
+        entry.again = undefined;
         try {
-          await this.pullFrom(p);
+          await this.pullFrom(p, todo);
         } catch (e) {
           this.opts.onError?.(e as Error, p);
         }
-      } while (entry.again && !this.#stopped);
+        todo = entry.again;
+      }
       this.#running.delete(p.dsaGuid);
     })();
     this.#running.set(p.dsaGuid, entry);
     return entry.busy;
   }
 
-  async pullFrom(p: ReplPartner): Promise<void> {
-    const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
-    try {
-      const applied = channel(REPL_APPLIED_CHANNEL);
-      for (const nc of ncsOf(this.dir)) {
-        const objects = await pullNC(this.ctx, this.dir, client, hDrs, nc, Buffer.from(p.dsaGuid, 'hex'));
-        if (applied.hasSubscribers) applied.publish({ nc: nc.StringName, partner: p.account, objects });
-      }
-    } finally {
-      await client.close();
+  /** One cycle of each NC (of `only`, objectGUIDs in hex, when given) from partner `p`, over its shared connection. */
+  async pullFrom(p: ReplPartner, only: Set<string> | null = null): Promise<void> {
+    const applied = channel(REPL_APPLIED_CHANNEL);
+    for (const nc of ncsOf(this.dir)) {
+      if (only && !only.has(nc.Guid.toString('hex'))) continue;
+      const objects = await this.links.use(p, ({ client, hDrs }) => pullNC(this.ctx, this.dir, client, hDrs, nc, Buffer.from(p.dsaGuid, 'hex')));
+      if (applied.hasSubscribers) applied.publish({ nc: nc.StringName, partner: p.account, objects });
     }
   }
 
   /** MS-ADTS 3.1.1.5.1.6: tells partner `partner` that NC `nc` changed here (IDL_DRSReplicaSync, asynchronous). */
   async notify(partner: Buffer, nc: Buffer): Promise<void> {
-    const p = partnersOf(this.dir).find((x) => x.dsaGuid === partner.toString('hex'));
+    const p = this.partners().outbound.find((x) => x.dsaGuid === partner.toString('hex'));
     if (!p || this.#stopped) return;
     try {
-      const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
-      try {
-        await client.replicaSync({ hDrs, pmsgSync: { version: 1, msg: { pNC: { Guid: nc, Sid: Buffer.alloc(0), StringName: '' }, uuidDsaSrc: this.dir.forest.dsaGuid, pszDsaSrc: this.opts.address, ulOptions: DRS_ASYNC_OP } } });
-      } finally {
-        await client.close();
-      }
+      await this.links.use(p, ({ client, hDrs }) =>
+        client.replicaSync({ hDrs, pmsgSync: { version: 1, msg: { pNC: { Guid: nc, Sid: Buffer.alloc(0), StringName: '' }, uuidDsaSrc: this.dir.forest.dsaGuid, pszDsaSrc: this.opts.address, ulOptions: DRS_ASYNC_OP } } }),
+      );
     } catch (e) {
       this.opts.onError?.(e as Error, p);
     }
   }
 
   /**
-   * IDL_DRSReplicaSync from an authenticated DC (MS-DRSR 4.1.23): it has news; its address is
-   * remembered (a partner from now on) and a cycle from it is started (DRS_ASYNC_OP: after the answer).
+   * IDL_DRSReplicaSync from an authenticated DC (MS-DRSR 4.1.23): it has news for NC `nc`; its
+   * address is remembered (a partner from now on) and a cycle of that NC from it is started
+   * (DRS_ASYNC_OP: after the answer). Without `nc`, every NC.
    */
-  async onReplicaSync(peerAccount: string, peerDsa: Buffer, address: string | null): Promise<number> {
-    const known = partnersOf(this.dir).find((x) => x.dsaGuid === peerDsa.toString('hex'));
+  async onReplicaSync(peerAccount: string, peerDsa: Buffer, address: string | null, nc?: Buffer): Promise<number> {
+    const known = this.partners().inbound.find((x) => x.dsaGuid === peerDsa.toString('hex'));
     const p: ReplPartner | undefined = address ? { dsaGuid: peerDsa.toString('hex'), account: peerAccount, address } : known;
     if (!p) return 0x000020f3; // ERROR_DS_DRA_NO_REPLICA (MS-DRSR 4.1.23.3: no repsFrom for the source)
-    await addPartner(this.dir, p);
-    void this.schedule(p);
+    if (await addPartner(this.dir, p)) this.#partners = undefined;
+    this.links.alive(p.dsaGuid);
+    const held = nc && ncsOf(this.dir).some((x) => x.Guid.equals(nc));
+    void this.schedule(p, held ? [nc] : undefined);
     return 0;
   }
 }
