@@ -10,7 +10,7 @@
 // that notified this one over an authenticated connection (its machine account is a DC account
 // of the domain, transport/auth.ts). Each has its DRS address (host:port) and account.
 import { channel } from 'node:diagnostics_channel';
-import { DrsClient } from './transport/tls.js';
+import { DrsClient, type DrsCaller } from './transport/tls.js';
 import { PartnerLinks } from './partner-links.js';
 import { intrasiteTopology, type SiteDsa } from './kcc.js';
 import { machineAccountCredentials } from './machine-account.js';
@@ -22,7 +22,7 @@ import { nextRequest, handleReplyAsync, type PullOptions } from '../dsa/replica/
 import { readReplicaState } from '../dsa/replica/state.js';
 import { ChangeNotifier } from '../dsa/replica/notify.js';
 import type { ReplicaContext } from '../dsa/replica/context.js';
-import type { DSNAME } from '../dsa/replica/types.js';
+import type { DRS_MSG_GETCHGREPLY_V6, DRS_MSG_GETCHGREQ_V10, DSNAME } from '../dsa/replica/types.js';
 import type { DrsCredentials } from './transport/auth.js';
 import { OriginatingUpdate } from '../dsa/originating-update.js';
 import type { ObjectRecord } from '../store/record.js';
@@ -109,43 +109,78 @@ function splitAddress(a: string): { host: string; port: number } {
   return { host: a.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(a.slice(i + 1)) };
 }
 
+/** Objects per GetNCChanges reply asked for (cMaxObjects); the source also ends a reply at cMaxBytes. */
+export const CHUNK_OBJECTS = 1000;
+export const CHUNK_BYTES = 8 * 1024 * 1024;
+
 /**
  * One replication cycle of NC `nc` from a connected source: requests until the source has no
  * more data (fMoreData false), each reply applied in one transaction (handleReplyAsync).
+ *
+ * Pipelined: as soon as a reply with fMoreData arrives, the request for the next chunk (its
+ * usnvecFrom the reply's usnvecTo, MS-DRSR 4.1.10.6: what the destination would send once the
+ * chunk is applied) goes out, so the source reads and encodes chunk n+1 while this DC applies
+ * chunk n. The watermark still moves only with each chunk's commit: the next reply is applied
+ * only after this one committed (handleReplyAsync checks its usnvecFrom against the stored
+ * watermark), and is thrown away when this one was not (a retry with DRS_GET_ANC/GET_TGT, a failure).
  */
 export async function pullNC(
   ctx: ReplicaContext,
   dir: Directory,
-  client: DrsClient,
+  client: DrsCaller,
   hDrs: Buffer,
   nc: DSNAME,
   srcDsa: Buffer,
   progress?: (p: PullProgress) => void,
 ): Promise<number> {
   const codec = codecOf(dir);
-  let opts: PullOptions = { cMaxObjects: 1000 };
+  const chunk: PullOptions = { cMaxObjects: CHUNK_OBJECTS, cMaxBytes: CHUNK_BYTES };
+  let opts: PullOptions = chunk;
   let objects = 0;
   let bytes = 0;
-  for (;;) {
-    const st = readReplicaState(dir.store.reader, nc.Guid);
-    const rf = st.repsFrom.find((x) => x.uuidDsa.equals(srcDsa));
-    const req = nextRequest(ctx, dir.store.reader, nc, srcDsa, rf ? rf.uuidInvocId : Buffer.alloc(16), opts);
-    const reply = await callGetNCChanges(client, hDrs, req as never, codec);
-    const r = await handleReplyAsync(ctx, reply as never, opts);
-    if (r.kind === 'retry') {
-      opts = { ...opts, getAnc: r.getAnc, getTgt: r.getTgt };
-      continue;
+  type Reply = Awaited<ReturnType<typeof callGetNCChanges>>;
+  let ahead: { from: number; opts: PullOptions; reply: Promise<Reply> } | undefined;
+  const discard = () => {
+    ahead?.reply.catch(() => undefined);
+    ahead = undefined;
+  };
+  try {
+    for (;;) {
+      const st = readReplicaState(dir.store.reader, nc.Guid);
+      const rf = st.repsFrom.find((x) => x.uuidDsa.equals(srcDsa));
+      const req = nextRequest(ctx, dir.store.reader, nc, srcDsa, rf ? rf.uuidInvocId : Buffer.alloc(16), opts);
+      let pending: Promise<Reply>;
+      if (ahead && ahead.from === req.usnvecFrom.usnHighObjUpdate && ahead.opts === opts) pending = ahead.reply;
+      else {
+        discard();
+        pending = callGetNCChanges(client, hDrs, req as never, codec);
+      }
+      ahead = undefined;
+      const reply = (await pending) as never as DRS_MSG_GETCHGREPLY_V6;
+      if (reply.fMoreData && reply.dwDRSError === 0 && reply.ulExtendedRet === 0 && Number.isSafeInteger(reply.usnvecTo?.usnHighObjUpdate)) {
+        const next: DRS_MSG_GETCHGREQ_V10 = { ...req, uuidInvocIdSrc: reply.uuidInvocIdSrc, usnvecFrom: { ...reply.usnvecTo } };
+        ahead = { from: next.usnvecFrom.usnHighObjUpdate, opts, reply: callGetNCChanges(client, hDrs, next as never, codec) };
+        ahead.reply.catch(() => undefined); // a failure surfaces when (if) this reply is awaited
+      }
+      const r = await handleReplyAsync(ctx, reply, opts);
+      if (r.kind === 'retry') {
+        opts = { ...chunk, getAnc: r.getAnc, getTgt: r.getTgt };
+        continue;
+      }
+      if (r.kind === 'stale') throw new ReplicationError('ERR_REPL_STALE', `${nc.StringName}: the source answered a request this DC did not make`);
+      if (r.kind === 'failed') {
+        const hex = r.error.toString(16).padStart(8, '0');
+        throw new ReplicationError('ERR_REPL_FAILED', `${hex}: replication of ${nc.StringName} failed${r.cause ? ` (${(r.cause as Error).message})` : ''}`, r.error);
+      }
+      objects += r.outcome.objects;
+      bytes += reply.cNumBytes ?? 0;
+      progress?.({ nc: nc.StringName, objects, bytes });
+      // DRS_GET_ANC / GET_TGT for the chunk that needed them only; the prefetched request kept them too
+      if (opts !== chunk && !ahead) opts = chunk;
+      if (!r.more) return objects;
     }
-    if (r.kind === 'stale') throw new ReplicationError('ERR_REPL_STALE', `${nc.StringName}: the source answered a request this DC did not make`);
-    if (r.kind === 'failed') {
-      const hex = r.error.toString(16).padStart(8, '0');
-      throw new ReplicationError('ERR_REPL_FAILED', `${hex}: replication of ${nc.StringName} failed${r.cause ? ` (${(r.cause as Error).message})` : ''}`, r.error);
-    }
-    objects += r.outcome.objects;
-    bytes += (reply as { cNumBytes?: number }).cNumBytes ?? 0;
-    progress?.({ nc: nc.StringName, objects, bytes });
-    opts = { cMaxObjects: 1000 };
-    if (!r.more) return objects;
+  } finally {
+    discard();
   }
 }
 
