@@ -179,10 +179,18 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   replicator = new Replicator(dir, {
     address,
     ...(process.env.FORESTD_REPL_PERIOD_MS ? { periodMs: Number(process.env.FORESTD_REPL_PERIOD_MS) } : {}),
+    // MS-ADTS 3.1.1.5.1.6 first and subsequent notification delays, ms: "FIRST,SUBSEQUENT"
+    ...notifyDelays(process.env.FORESTD_REPL_NOTIFY_MS),
     onError: (e, p) => console.error(`forestd: replication with ${p.account} (${p.address}): ${e.message}`),
+    onKccError: (e) => console.error(`forestd: kcc: ${e.message}`),
   });
   replicator.start();
   return { listener, address: a.address, port: a.port, replicator };
+}
+
+function notifyDelays(v: string | undefined): { firstDelayMs?: number; subsequentDelayMs?: number } {
+  const [first, next] = (v ?? '').split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  return { ...(Number.isFinite(first) && first! >= 0 ? { firstDelayMs: first } : {}), ...(Number.isFinite(next) && next! >= 0 ? { subsequentDelayMs: next } : {}) };
 }
 
 /**

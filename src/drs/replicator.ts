@@ -13,6 +13,7 @@ import { channel } from 'node:diagnostics_channel';
 import { DrsClient, type DrsCaller } from './transport/tls.js';
 import { PartnerLinks } from './partner-links.js';
 import { intrasiteTopology, type SiteDsa } from './kcc.js';
+import { connectionsUnder, writeConnections, type ConnectionObject } from './kcc-connections.js';
 import { machineAccountCredentials } from './machine-account.js';
 import { callGetNCChanges } from './convert.js';
 import { codecOf } from './handlers.js';
@@ -71,27 +72,39 @@ export async function addPartner(dir: Directory, p: ReplPartner): Promise<boolea
 }
 
 /**
- * The partners of this DC: the intra-site topology's (kcc.ts, MS-ADTS 6.2.2.2: the DCs of the
- * site with a published DRS address and a known account) and those of meta `repl:partners` (the
- * join source, and DCs that notified this one), by nTDSDSA objectGUID, the topology's address
- * first. `inbound`: pulled from; `outbound`: notified.
+ * The partners of this DC, by nTDSDSA objectGUID: the intra-site topology's (kcc.ts, MS-ADTS
+ * 6.2.2.2) and the enabled nTDSConnection objects of the site (kcc-connections.ts: under this
+ * DC's nTDSDSA, the DCs it replicates from; naming it in fromServer, the DCs that replicate from
+ * it), for the DCs with a published DRS address and a known account; then those of meta
+ * `repl:partners` (the join source, DCs that notified this one). `inbound`: pulled from;
+ * `outbound`: notified; `kcc`: the sources the topology gives this DC (its connections to write).
  */
-export function topologyPartners(dir: Directory): { inbound: ReplPartner[]; outbound: ReplPartner[] } {
+export function topologyPartners(dir: Directory): { inbound: ReplPartner[]; outbound: ReplPartner[]; kcc: SiteDsa[] } {
   const known = partnersOf(dir);
+  const me = dir.forest.dsaGuid.toString('hex');
   const r = dir.store.snapshot();
   let t: ReturnType<typeof intrasiteTopology>;
+  let conns: ConnectionObject[];
   try {
     t = intrasiteTopology(dir, r, ncsOf(dir).map((n) => n.Guid));
+    conns = connectionsUnder(dir, r, t.dsas.map((d) => d.dsaGuid)).filter((c) => c.enabled);
   } finally {
     r.done();
   }
-  const merge = (kcc: SiteDsa[]) => {
+  const byGuid = new Map(t.dsas.map((d) => [d.dsaGuid, d]));
+  const merge = (kcc: SiteDsa[], more: string[]) => {
     const out = new Map<string, ReplPartner>();
-    for (const d of kcc) if (d.account && d.address) out.set(d.dsaGuid, { dsaGuid: d.dsaGuid, account: d.account, address: d.address });
+    for (const d of [...kcc, ...more.map((g) => byGuid.get(g)).filter((d): d is SiteDsa => !!d)]) {
+      if (d.dsaGuid !== me && d.account && d.address) out.set(d.dsaGuid, { dsaGuid: d.dsaGuid, account: d.account, address: d.address });
+    }
     for (const p of known) if (!out.has(p.dsaGuid)) out.set(p.dsaGuid, p);
     return [...out.values()];
   };
-  return { inbound: merge(t.inbound), outbound: merge(t.outbound) };
+  return {
+    inbound: merge(t.inbound, conns.filter((c) => c.to === me).map((c) => c.from)),
+    outbound: merge(t.outbound, conns.filter((c) => c.from === me).map((c) => c.to)),
+    kcc: t.inbound,
+  };
 }
 
 export function ncsOf(dir: Directory): DSNAME[] {
@@ -207,6 +220,8 @@ export interface ReplicatorOptions {
   /** an unused partner connection is closed after this long, ms (default 60 s) */
   idleMs?: number;
   onError?: (e: Error, partner: ReplPartner) => void;
+  /** writing this DC's nTDSConnection objects failed (it is tried again at the next topology read) */
+  onKccError?: (e: Error) => void;
 }
 
 /** A serving DC's inbound and outbound replication. */
@@ -220,6 +235,7 @@ export class Replicator {
   #stopped = false;
   /** the topology's partners, read again when older than a second (the configuration NC changes by replication) */
   #partners: { at: number; inbound: ReplPartner[]; outbound: ReplPartner[] } | undefined;
+  #kccWriting = false;
   /** per partner: the cycle running, and the NCs asked for while it ran (null: all of them) */
   readonly #running = new Map<string, { busy: Promise<void>; again: Set<string> | null | undefined }>();
 
@@ -250,7 +266,19 @@ export class Replicator {
   /** This DC's partners now (topologyPartners), cached for a second. */
   partners(): { inbound: ReplPartner[]; outbound: ReplPartner[] } {
     const now = performance.now();
-    if (!this.#partners || now - this.#partners.at > 1000) this.#partners = { at: now, ...topologyPartners(this.dir) };
+    if (!this.#partners || now - this.#partners.at > 1000) {
+      let found: { inbound: ReplPartner[]; outbound: ReplPartner[] };
+      try {
+        const t = topologyPartners(this.dir);
+        found = t;
+        this.#writeConnections(t.kcc);
+      } catch {
+        // the configuration NC cannot be read as expected: the partners this DC knew, until it can
+        const known = partnersOf(this.dir);
+        found = this.#partners ?? { inbound: known, outbound: known };
+      }
+      this.#partners = { at: now, inbound: found.inbound, outbound: found.outbound };
+    }
     return this.#partners;
   }
 
@@ -260,6 +288,18 @@ export class Replicator {
     if (this.#timer) clearInterval(this.#timer);
     await Promise.allSettled([...this.#running.values()].map((r) => r.busy));
     await this.links.close();
+  }
+
+  /** The KCC's output: this DC's nTDSConnection objects follow the topology (one write at a time). */
+  #writeConnections(sources: SiteDsa[]): void {
+    if (this.#kccWriting || this.#stopped) return;
+    this.#kccWriting = true;
+    void writeConnections(this.dir, sources)
+      .then((wrote) => {
+        if (wrote) this.#partners = undefined;
+      })
+      .catch((e: unknown) => this.opts.onKccError?.(e as Error))
+      .finally(() => (this.#kccWriting = false));
   }
 
   pullAll(): void {
@@ -303,6 +343,11 @@ export class Replicator {
     for (const nc of ncsOf(this.dir)) {
       if (only && !only.has(nc.Guid.toString('hex'))) continue;
       const objects = await this.links.use(p, ({ client, hDrs }) => pullNC(this.ctx, this.dir, client, hDrs, nc, Buffer.from(p.dsaGuid, 'hex')));
+      // news in the configuration NC may be DCs, addresses or connections: the topology is read again (a KCC run)
+      if (objects > 0 && nc.Guid.equals(this.dir.forest.configNC)) {
+        this.#partners = undefined;
+        this.partners();
+      }
       if (applied.hasSubscribers) applied.publish({ nc: nc.StringName, partner: p.account, objects });
     }
   }

@@ -116,4 +116,16 @@ test('forestd repl show lists the partners', { timeout: 120_000 }, async () => {
     return inbound.some((p) => /CN=DC3,/i.test(p)) && dc3Partner?.inbound && dc3Partner.outbound ? inbound : undefined;
   }, 'DC2 replicating from DC3 directly');
   assert.ok(p2.some((p) => /CN=DC1,/i.test(p)), JSON.stringify(p2));
+  // the KCC's output in the configuration NC (MS-ADTS 6.1.1.2.2.1.2.1.2): under each DC's nTDSDSA
+  // an nTDSConnection from each of the two others (each DC writes its own; they replicate), and
+  // none from the DC itself
+  const conns = await untilReplicated(dc2, async () => {
+    const r = await run('ldapsearch', ['-LLL', '-o', 'ldif-wrap=no', '-H', dc2.url, '-x', '-D', dc2.adminUPN, '-w', PW, '-b', `CN=Sites,CN=Configuration,${dc1.baseDN}`, '(objectClass=nTDSConnection)', 'fromServer', 'enabledConnection'], undefined, undefined, { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const found = r.stdout.split(/\n\n+/).filter((e) => /^dn: /m.test(e)).map((e) => ({ to: /^dn: CN=[^,]+,CN=NTDS Settings,CN=([^,]+),/im.exec(e)?.[1], from: /^fromServer: CN=NTDS Settings,CN=([^,]+),/im.exec(e)?.[1], enabled: /^enabledConnection: TRUE$/m.test(e) }));
+    return found.length >= 6 ? found : undefined;
+  }, 'six nTDSConnection objects on DC2');
+  for (const dc of ['DC1', 'DC2', 'DC3']) {
+    assert.deepEqual(conns.filter((c) => c.to === dc && c.enabled).map((c) => c.from).sort(), ['DC1', 'DC2', 'DC3'].filter((x) => x !== dc), JSON.stringify(conns));
+  }
 });
