@@ -143,7 +143,6 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       hostname,
       dsaGuid,
       computerGuid,
-      nextRid: 0,
     };
     const store = Store.open(o.data, { create: true });
     let ok = false;

@@ -53,9 +53,10 @@ export function processFsmoRoleRequest(ctx: ReplicaContext, req: DRS_MSG_GETCHGR
   if (!owner || !Buffer.from(owner.guid).equals(ctx.serverGuid)) return reply(ExopErr.EXOP_ERR_FSMO_NOT_OWNER);
   let outcome: number = ExopErr.EXOP_ERR_SUCCESS;
   let ridSet: Buffer | undefined;
+  const made: Buffer[] = [];
   ctx.store.writeSync((w) => {
     const u = new UpdatePort(w, ctx.invocationId, ctx.clock);
-    ridSet = ctx.rid!.ridSetOf(u, req.uuidDsaObjDest, manager);
+    ridSet = ctx.rid!.ridSetOf(u, req.uuidDsaObjDest, manager, made);
     if (!ridSet) {
       outcome = ExopErr.EXOP_ERR_UNKNOWN_CALLER;
       return;
@@ -81,10 +82,11 @@ export function processFsmoRoleRequest(ctx: ReplicaContext, req: DRS_MSG_GETCHGR
   });
   if (outcome !== ExopErr.EXOP_ERR_SUCCESS || !ridSet) return reply(outcome);
   // the RID Manager$ and the client's RID Set, with every replicated attribute and its stamp
+  // (and, when the RID Set is new, the computer object whose rIDSetReferences names it)
   const r = ctx.store.reader;
   const whole = (g: Buffer) => {
     const rec = r.getObject(g)!;
     return entryOf(ctx, r, { guid: g, rec, attrs: rec.attrs.filter((a) => a.stamp), links: [], ahead: false });
   };
-  return reply(ExopErr.EXOP_ERR_SUCCESS, [whole(manager), whole(ridSet)]);
+  return reply(ExopErr.EXOP_ERR_SUCCESS, [...made.map(whole), whole(manager), whole(ridSet)]);
 }
