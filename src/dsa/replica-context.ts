@@ -8,7 +8,7 @@ import { replicaSchemaOf } from './replica/schema.js';
 import type { DSName } from '../schema/syntaxes/syntax.js';
 import type { ReadTxn } from '../store/store.js';
 import { WKGUID } from './provision/well-known.js';
-import { ridSetOfDsa } from './rid-set.js';
+import { ridPoolFloor, ridSetOfDsa } from './rid-set.js';
 
 function wellKnown(dir: Directory, r: ReadTxn, nc: Buffer, wk: string): Buffer | undefined {
   const head = r.getObject(nc);
@@ -38,6 +38,7 @@ export function replicaContextOf(dir: Directory): ReplicaContext {
       get blockSize() {
         return dir.ridPools.blockSize;
       },
+      floor: (r) => ridPoolFloor(dir, r),
     },
     containers: (r, nc) => {
       const deletedObjects = wellKnown(dir, r, nc, WKGUID.DELETED_OBJECTS);

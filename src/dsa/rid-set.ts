@@ -19,7 +19,8 @@ import type { Directory } from './directory.js';
 import type { ReadTxn } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import type { UpdatePort } from './model/update.js';
-import { allocateBlock, RID_BLOCK_SIZE, takeRid, wantsBlock, type RidSetState } from './model/rid-pool.js';
+import { allocateBlock, availableFrom, poolHi, RID_BLOCK_SIZE, takeRid, wantsBlock, type RidSetState } from './model/rid-pool.js';
+import { indexKey } from '../store/store.js';
 import { AdError, Win32 } from './errors.js';
 import { toStored } from './values.js';
 // add.ts -> principals.ts -> here -> add.ts: createObject is only called, never read at load
@@ -60,6 +61,28 @@ export function serverReferenceOf(dir: Directory, r: ReadTxn, server: Buffer): B
   if (!info?.forwardLinkId) return undefined;
   for (const lv of r.links(server, info.forwardLinkId)) if (lv.stamp.timeDeleted === 0 && !lv.deactivated && r.hasObject(lv.target)) return Buffer.from(lv.target);
   return undefined;
+}
+
+/**
+ * The lowest RID a new block may start at: above every pool a RID Set of this replica names
+ * (rIDAllocationPool, replicated, and this DC's own rIDPreviousAllocationPool). rIDAvailablePool
+ * is normally past them all; after a seizure of the role (the old master's last update of it
+ * lost) it may not be, and this keeps the new RID Master from giving those RIDs again.
+ */
+export function ridPoolFloor(dir: Directory, r: ReadTxn): number {
+  const oc = dir.schema.attr('objectClass')!;
+  const cls = dir.schema.snapshot.classInfo('rIDSet');
+  if (!cls) return 0;
+  let top = 0;
+  const A = (n: string) => dir.schema.attr(n)?.id;
+  for (const g of r.indexEqual(indexKey(oc.id, oc.syntax.normalize(cls.schema.governsID)))) {
+    const rec = r.getObject(Buffer.from(g));
+    for (const id of [A('rIDAllocationPool'), A('rIDPreviousAllocationPool')]) {
+      const p = big(first(rec, id));
+      if (p) top = Math.max(top, poolHi(p) + 1);
+    }
+  }
+  return top;
 }
 
 /** The RID Set a computer object names (rIDSetReferences), if it exists here. */
@@ -148,7 +171,7 @@ export function allocateOwnBlock(dir: Directory, u: UpdatePort): boolean {
   if (!set) return false;
   const A = (n: string) => dir.schema.attr(n)!;
   const available = big(first(w.getObject(mgr), A('rIDAvailablePool').id));
-  const next = available === undefined ? undefined : allocateBlock(available, dir.ridPools.blockSize ?? RID_BLOCK_SIZE);
+  const next = available === undefined ? undefined : allocateBlock(availableFrom(available, ridPoolFloor(dir, w)), dir.ridPools.blockSize ?? RID_BLOCK_SIZE);
   if (!next) return false;
   edit(u, mgr, (rec) => u.setAttribute(rec, A('rIDAvailablePool'), [next.available]));
   edit(u, set, (rec) => u.setAttribute(rec, A('rIDAllocationPool'), [next.block]));

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Directory } from '../../src/dsa/directory.js';
 import { OriginatingUpdate } from '../../src/dsa/originating-update.js';
-import { pool, poolHi, poolLo, MAX_RID } from '../../src/dsa/model/rid-pool.js';
+import { allocateBlock, pool, poolHi, poolLo, MAX_RID } from '../../src/dsa/model/rid-pool.js';
 import { ownRidSet, ridManagerOf, ownWantsBlock } from '../../src/dsa/rid-set.js';
 import { ridOf } from '../../src/dsa/principals.js';
 import type { ObjectRecord } from '../../src/store/record.js';
@@ -116,6 +116,28 @@ test('a DC that is not the RID Master asks for a block at half its pool, and wit
     const s = ownRidSet(d, d.store.reader)!.state;
     assert.equal(poolLo(s.previousPool!), 5000);
     assert.equal(poolHi(s.previousPool!), 5499);
+  } finally {
+    await close();
+  }
+});
+
+test('a RID Master never gives RIDs of a pool a RID Set it holds names, even when rIDAvailablePool lags behind (a seized role)', async () => {
+  const { d, close } = await fixture();
+  try {
+    const { ridPoolFloor } = await import('../../src/dsa/rid-set.js');
+    assert.equal(ridPoolFloor(d, d.store.reader), 1600, 'above DC1 own pool 1100-1599');
+    d.ridPools.blockSize = 10;
+    const own = ownRidSet(d, d.store.reader)!;
+    // the old master gave 1600-2099 (its RID Set update arrived), its rIDAvailablePool update did not
+    await poke(d, own.guid, { rIDAllocationPool: pool(1600, 2099), rIDPreviousAllocationPool: pool(1600, 2099), rIDNextRID: 2098 });
+    assert.equal(available(d), pool(1600, MAX_RID));
+    // negative control: rIDAvailablePool alone would hand out 1600-1609 again
+    assert.equal(allocateBlock(available(d), 10)!.block, pool(1600, 1609));
+    await addObject(d, `CN=s1,${USERS}`, { objectClass: 'user', sAMAccountName: 's1' });
+    assert.equal(ridOfUser(d, 's1'), 2099);
+    // the local refill starts above 2099, not at rIDAvailablePool's stale 1600
+    assert.equal(ownRidSet(d, d.store.reader)!.state.allocationPool, pool(2100, 2109));
+    assert.equal(available(d), pool(2110, MAX_RID));
   } finally {
     await close();
   }

@@ -51,5 +51,7 @@ export interface ReplicaContext {
     ridSetOf(u: UpdatePort, dsa: Buffer, manager: Buffer, made?: Buffer[]): Buffer | undefined;
     /** RIDs per block (MS-ADTS 6.1.5.3: 500) */
     blockSize?: number;
+    /** the lowest RID a new block may start at (above every pool this replica knows was given) */
+    floor?(r: ReadTxn): number;
   };
 }

@@ -10,7 +10,7 @@
 // A request that reports a rIDAllocationPool older than the one its RID Set holds (its reply
 // was lost, or the request duplicated) gets the block already given, not a new one: retries
 // never waste blocks, and never hand out one twice.
-import { allocateBlock, RID_BLOCK_SIZE } from '../model/rid-pool.js';
+import { allocateBlock, availableFrom, RID_BLOCK_SIZE } from '../model/rid-pool.js';
 import { UpdatePort } from '../model/update.js';
 import type { ObjectRecord } from '../../store/record.js';
 import type { ReplicaContext } from './context.js';
@@ -66,7 +66,8 @@ export function processFsmoRoleRequest(ctx: ReplicaContext, req: DRS_MSG_GETCHGR
     // the client has not seen the block it was given: give it again
     if (given !== undefined && BigInt(req.liFsmoInfo ?? 0n) !== given) return;
     const prevMgr = w.getObject(manager)!;
-    const next = allocateBlock(BigInt(first(prevMgr, R.rIDAvailablePool.id) as bigint), ctx.rid!.blockSize ?? RID_BLOCK_SIZE);
+    const available = BigInt(first(prevMgr, R.rIDAvailablePool.id) as bigint);
+    const next = allocateBlock(ctx.rid!.floor ? availableFrom(available, ctx.rid!.floor(w)) : available, ctx.rid!.blockSize ?? RID_BLOCK_SIZE);
     if (!next) {
       outcome = ExopErr.EXOP_ERR_RID_ALLOC;
       return;
