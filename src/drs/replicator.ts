@@ -239,13 +239,13 @@ export class Replicator {
       await client.close();
     }
     // a request the RID Master could not answer yet (it did not know this DC) is asked again now
-    this.requestRids();
+    this.requestRids(true);
   }
 
   /** Asks the RID Master for a block when this DC wants one (background; failures go to onRidError). */
-  requestRids(): void {
+  requestRids(afterCycle = false): void {
     if (this.#stopped || this.opts.noRidRequests || !ownWantsBlock(this.dir, this.dir.store.reader)) return;
-    void this.rids.request();
+    void this.rids.request(afterCycle);
   }
 
   /** MS-ADTS 3.1.1.5.1.6: tells partner `partner` that NC `nc` changed here (IDL_DRSReplicaSync, asynchronous). */

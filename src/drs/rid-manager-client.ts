@@ -14,7 +14,7 @@ import type { Directory } from '../dsa/directory.js';
 import type { ReplicaContext } from '../dsa/replica/context.js';
 import { ridAllocRequest, handleReplyAsync } from '../dsa/replica/pull.js';
 import { ExopErr } from '../dsa/replica/types.js';
-import { allocateOwnBlock, isRidMaster, ownRidSet, ownWantsBlock, ridManagerOf, ridMasterOf, serverReferenceOf } from '../dsa/rid-set.js';
+import { allocateOwnBlock, isRidMaster, ownRidSet, ownWantsBlock, ridManagerOf, ridMasterOf, RID_POOL_RESTORED_META, serverReferenceOf, settleRestoredPool } from '../dsa/rid-set.js';
 import { takeRid } from '../dsa/model/rid-pool.js';
 import { OriginatingUpdate } from '../dsa/originating-update.js';
 import type { DrsCredentials } from './transport/auth.js';
@@ -37,6 +37,7 @@ export class RidPoolClient {
   #running: Promise<RidRequestOutcome> | undefined;
   #again = false;
   #waiters: (() => void)[] = [];
+  #cycled = false;
 
   constructor(
     readonly dir: Directory,
@@ -47,6 +48,7 @@ export class RidPoolClient {
 
   /** Whether this DC can issue a RID now (its RID Set has one left). */
   hasRids(): boolean {
+    if (this.dir.store.reader.getMeta(RID_POOL_RESTORED_META) === true) return false;
     const own = ownRidSet(this.dir, this.dir.store.reader);
     return !!own && takeRid(own.state) !== undefined;
   }
@@ -68,8 +70,13 @@ export class RidPoolClient {
     });
   }
 
-  /** Asks for the next block when this DC wants one (no RID Set, none waiting and half spent, or none left). */
-  request(): Promise<RidRequestOutcome> {
+  /**
+   * Asks for the next block when this DC wants one (no RID Set, none waiting and half spent, or
+   * none left). `afterCycle`: an inbound replication cycle has just completed (a restored DC
+   * gives up its pools only after one).
+   */
+  request(afterCycle = false): Promise<RidRequestOutcome> {
+    if (afterCycle) this.#cycled = true;
     if (this.#running) {
       this.#again = true;
       return this.#running;
@@ -104,6 +111,11 @@ export class RidPoolClient {
     const mgr = ridManagerOf(dir, r);
     const master = ridMasterOf(dir, r);
     if (!mgr || !master) return this.publish({ ok: false, message: 'the domain has no RID Manager$ with a role owner' }, master);
+    // restored from a backup (src/dsa/rid-set.ts RID_POOL_RESTORED_META): first hear from a partner what the RID Master gave meanwhile
+    if (r.getMeta(RID_POOL_RESTORED_META) === true) {
+      if (!this.#cycled && partnersOf(dir).length > 0) return this.publish({ ok: false, message: 'restored: waiting for a first inbound replication cycle before taking a new RID pool' }, master);
+      await dir.store.write((w) => settleRestoredPool(dir, new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock)));
+    }
     // the role came here (a transfer replicated in): take the block locally
     if (isRidMaster(dir, r)) {
       const ok = await dir.store.write((w) => allocateOwnBlock(dir, new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock)));

@@ -118,10 +118,32 @@ export function ownRidSet(dir: Directory, r: ReadTxn): { guid: Buffer; state: Ri
   return g ? { guid: g, state: readRidSet(dir, r, g) } : undefined;
 }
 
-/** Whether this DC should ask the RID Master for a block now (no RID Set yet, or model/rid-pool.ts wantsBlock). */
+/**
+ * Meta key set by `forestd restore`: the RID Set is the backup's, so RIDs issued after the
+ * backup would be issued again. Until an inbound replication cycle has brought back what the
+ * RID Master gave meanwhile, the DC issues none; then every pool it knows is given up
+ * (settleRestoredPool) and it takes a fresh one (AD invalidates a restored DC's RID pool too).
+ */
+export const RID_POOL_RESTORED_META = 'rid:restored';
+
+/** Whether this DC should ask the RID Master for a block now (no RID Set yet, its pool restored, or model/rid-pool.ts wantsBlock). */
 export function ownWantsBlock(dir: Directory, r: ReadTxn): boolean {
   const s = ownRidSet(dir, r);
-  return !s || wantsBlock(s.state);
+  return !s || r.getMeta(RID_POOL_RESTORED_META) === true || wantsBlock(s.state);
+}
+
+/** Gives up every pool of this DC's RID Set (its own rIDPreviousAllocationPool := rIDAllocationPool, spent) and clears the restore mark. */
+export function settleRestoredPool(dir: Directory, u: UpdatePort): void {
+  const own = ownRidSet(dir, u.txn);
+  if (own?.state.allocationPool !== undefined) {
+    const alloc = own.state.allocationPool;
+    const A = (n: string) => dir.schema.attr(n)!;
+    edit(u, own.guid, (rec) => {
+      u.setAttribute(rec, A('rIDPreviousAllocationPool'), [alloc]);
+      u.setAttribute(rec, A('rIDNextRID'), [poolHi(alloc)]);
+    }, false);
+  }
+  u.txn.setMeta(RID_POOL_RESTORED_META, false);
 }
 
 function edit(u: UpdatePort, guid: Buffer, change: (rec: ObjectRecord) => void, touch = true): void {
@@ -188,6 +210,12 @@ export function allocateOwnBlock(dir: Directory, u: UpdatePort): boolean {
 export function takeRidForCreate(dir: Directory, u: OriginatingUpdate): number {
   const w = u.txn;
   const master = isRidMaster(dir, w);
+  // restored from a backup: with no partner to hear from, nothing was given meanwhile
+  if (w.getMeta(RID_POOL_RESTORED_META) === true && !(w.getMeta<unknown[]>('repl:partners')?.length)) settleRestoredPool(dir, u);
+  if (w.getMeta(RID_POOL_RESTORED_META) === true) {
+    dir.ridPools.onWantsBlock?.();
+    throw AdError.unwillingToPerformWith('sam.rid', Win32.ERROR_DS_NO_RIDS_ALLOCATED, 'this DC was restored: it takes a new RID pool after its first inbound replication');
+  }
   let own = ownRidSet(dir, w);
   let t = own && takeRid(own.state);
   if (!t && master && allocateOwnBlock(dir, u)) {

@@ -142,3 +142,30 @@ test('a RID Master never gives RIDs of a pool a RID Set it holds names, even whe
     await close();
   }
 });
+
+test('a restored DC issues no RID of its backup-time pool: with partners it waits for them, alone it gives the pool up and takes a new one', async () => {
+  const { d, close } = await fixture();
+  try {
+    const { RID_POOL_RESTORED_META } = await import('../../src/dsa/rid-set.js');
+    // negative control: not restored, the next RID of the pool
+    await addObject(d, `CN=n0,${USERS}`, { objectClass: 'user', sAMAccountName: 'n0' });
+    assert.equal(ridOfUser(d, 'n0'), 1103);
+    let asked = 0;
+    d.ridPools.onWantsBlock = () => void asked++;
+    // restored, with a replication partner: nothing until the replicator has heard from it
+    await d.store.write((w) => {
+      w.setMeta(RID_POOL_RESTORED_META, true);
+      w.setMeta('repl:partners', [{ dsaGuid: '00'.repeat(16), account: 'DC2$', address: '127.0.0.1:1' }]);
+    });
+    assert.equal(ownWantsBlock(d, d.store.reader), true);
+    await rejectsAd(addObject(d, `CN=n1,${USERS}`, { objectClass: 'user', sAMAccountName: 'n1' }), AD.NO_RIDS_ALLOCATED);
+    assert.ok(asked > 0, 'the refused create asks for a pool');
+    // alone (no partner): the backup-time pools are given up at once and the RID Master takes a new block
+    await d.store.write((w) => w.setMeta('repl:partners', []));
+    await addObject(d, `CN=n2,${USERS}`, { objectClass: 'user', sAMAccountName: 'n2' });
+    assert.equal(ridOfUser(d, 'n2'), 1600, 'not 1104: RIDs of the restored pool may have been issued after the backup');
+    assert.equal(d.store.reader.getMeta(RID_POOL_RESTORED_META), false);
+  } finally {
+    await close();
+  }
+});
