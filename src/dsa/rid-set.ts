@@ -33,6 +33,8 @@ export interface RidPoolSettings {
   blockSize?: number;
   /** told when this DC (not the RID Master) should ask the RID Master for its next block */
   onWantsBlock?: () => void;
+  /** objects found before (checked to exist at each use): RID Manager$ and this DC's RID Set */
+  known?: { manager?: Buffer; ownSet?: Buffer };
 }
 
 const first = (rec: ObjectRecord | undefined, id: number | undefined): unknown => (rec && id !== undefined ? rec.attrs.find((a) => a.id === id)?.values[0] : undefined);
@@ -41,8 +43,12 @@ const big = (v: unknown): bigint | undefined => (typeof v === 'bigint' ? v : typ
 
 /** The RID Manager$ object of this DC's domain (the domain NC head's rIDManagerReference). */
 export function ridManagerOf(dir: Directory, r: ReadTxn): Buffer | undefined {
+  const known = dir.ridPools.known?.manager;
+  if (known && r.hasObject(known)) return known;
   const g = guidOf(first(r.getObject(Buffer.from(dir.forest.domainNC)), dir.schema.attr('rIDManagerReference')?.id));
-  return g && r.hasObject(g) ? g : undefined;
+  if (!g || !r.hasObject(g)) return undefined;
+  dir.ridPools.known = { ...dir.ridPools.known, manager: g };
+  return g;
 }
 
 /** The nTDSDSA objectGUID of the RID Master (fSMORoleOwner of RID Manager$). */
@@ -114,8 +120,11 @@ export function readRidSet(dir: Directory, r: ReadTxn, set: Buffer): RidSetState
 
 /** This DC's RID Set and its state, when it has one. */
 export function ownRidSet(dir: Directory, r: ReadTxn): { guid: Buffer; state: RidSetState } | undefined {
-  const g = ridSetOfComputer(dir, r, Buffer.from(dir.forest.computerGuid));
-  return g ? { guid: g, state: readRidSet(dir, r, g) } : undefined;
+  const known = dir.ridPools.known?.ownSet;
+  const g = known && r.hasObject(known) ? known : ridSetOfComputer(dir, r, Buffer.from(dir.forest.computerGuid));
+  if (!g) return undefined;
+  if (g !== known) dir.ridPools.known = { ...dir.ridPools.known, ownSet: g };
+  return { guid: g, state: readRidSet(dir, r, g) };
 }
 
 /**
