@@ -182,7 +182,8 @@ export class Replicator {
   start(): void {
     this.#notifier.start();
     // the SAM asks for a RID block at half its pool, or when it has none (src/dsa/rid-set.ts)
-    if (!this.opts.noRidRequests) this.dir.ridPools.onWantsBlock = () => void this.requestRids();
+    // (called inside the create's transaction: what it decided is not committed yet, so no second look)
+    if (!this.opts.noRidRequests) this.dir.ridPools.onWantsBlock = () => this.requestRids(false, true);
     this.requestRids();
     this.#timer = setInterval(() => this.pullAll(), this.opts.periodMs ?? 60_000);
     this.#timer.unref();
@@ -242,10 +243,10 @@ export class Replicator {
     this.requestRids(true);
   }
 
-  /** Asks the RID Master for a block when this DC wants one (background; failures go to onRidError). */
-  requestRids(afterCycle = false): void {
-    if (this.#stopped || this.opts.noRidRequests || !ownWantsBlock(this.dir, this.dir.store.reader)) return;
-    void this.rids.request(afterCycle);
+  /** Asks the RID Master for a block when this DC wants one, or `wanted` says so (background; failures go to onRidError). */
+  requestRids(afterCycle = false, wanted = false): void {
+    if (this.#stopped || this.opts.noRidRequests || (!wanted && !ownWantsBlock(this.dir, this.dir.store.reader))) return;
+    void this.rids.request(afterCycle, wanted);
   }
 
   /** MS-ADTS 3.1.1.5.1.6: tells partner `partner` that NC `nc` changed here (IDL_DRSReplicaSync, asynchronous). */

@@ -73,9 +73,10 @@ export class RidPoolClient {
   /**
    * Asks for the next block when this DC wants one (no RID Set, none waiting and half spent, or
    * none left). `afterCycle`: an inbound replication cycle has just completed (a restored DC
-   * gives up its pools only after one).
+   * gives up its pools only after one). `wanted`: the SAM wants a block (its decision may not
+   * be committed yet, so the committed RID Set is not asked again).
    */
-  request(afterCycle = false): Promise<RidRequestOutcome> {
+  request(afterCycle = false, wanted = false): Promise<RidRequestOutcome> {
     if (afterCycle) this.#cycled = true;
     if (this.#running) {
       this.#again = true;
@@ -83,9 +84,11 @@ export class RidPoolClient {
     }
     this.#running = (async () => {
       let out: RidRequestOutcome = { ok: true };
+      let first = wanted;
       do {
         this.#again = false;
-        if (!ownWantsBlock(this.dir, this.dir.store.reader) && this.hasRids()) break;
+        if (!first && !ownWantsBlock(this.dir, this.dir.store.reader) && this.hasRids()) break;
+        first = false;
         out = await this.once().catch((e: unknown) => ({ ok: false, message: (e as Error).message }));
         if (!out.ok) this.onError?.(new Error(`RID pool request: ${out.message ?? `EXOP_ERR 0x${(out.error ?? 0).toString(16)}`}`));
       } while (this.#again && out.ok);
