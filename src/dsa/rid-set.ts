@@ -143,6 +143,17 @@ export function ownWantsBlock(dir: Directory, r: ReadTxn): boolean {
 
 /** Gives up every pool of this DC's RID Set (its own rIDPreviousAllocationPool := rIDAllocationPool, spent) and clears the restore mark. */
 export function settleRestoredPool(dir: Directory, u: UpdatePort): void {
+  giveUpOwnPools(dir, u);
+  u.txn.setMeta(RID_POOL_RESTORED_META, false);
+}
+
+/**
+ * Gives up this DC's pools, the one in use and the one waiting (its own unreplicated
+ * rIDPreviousAllocationPool := rIDAllocationPool, rIDNextRID its last RID): the next create
+ * finds no RID, and a new pool is taken — the rootDSE's invalidateRidPool (MS-ADTS 3.1.1.3.3;
+ * AD's forest recovery uses it so that a restored DC issues no RID given out after its backup).
+ */
+export function giveUpOwnPools(dir: Directory, u: UpdatePort): void {
   const own = ownRidSet(dir, u.txn);
   if (own?.state.allocationPool !== undefined) {
     const alloc = own.state.allocationPool;
@@ -152,7 +163,6 @@ export function settleRestoredPool(dir: Directory, u: UpdatePort): void {
       u.setAttribute(rec, A('rIDNextRID'), [poolHi(alloc)]);
     }, false);
   }
-  u.txn.setMeta(RID_POOL_RESTORED_META, false);
 }
 
 function edit(u: UpdatePort, guid: Buffer, change: (rec: ObjectRecord) => void, touch = true): void {

@@ -14,6 +14,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { deadline, untilReplicated } from '../helpers/replication.js';
 import { AD, expectAdError, ldapToolError } from '../helpers/ad-errors.js';
 import { needTool } from '../helpers/tools.js';
+import { sidToString } from '../../src/schema/syntaxes/index.js';
 
 const PW = 'Adm1n-Passw0rd!';
 const BLOCK = 10;
@@ -55,8 +56,12 @@ function addUser(c: Client, f: RunningForestd, name: string): Promise<void> {
   return c.add(`CN=${name},CN=Users,${f.baseDN}`, { objectClass: 'user', sAMAccountName: name });
 }
 
+let dc2Env = '';
 async function serveDC2(env: Record<string, string> = {}): Promise<RunningForestd> {
+  if (dc2 && dc2.alive() && dc2Env === JSON.stringify(env)) return dc2;
+  if (dc2?.alive()) await dc2.stop({ keepData: true });
   dc2 = await startForestd({ data: dc2Data(), serveArgs: ['--repl-port', '0'], adminPassword: PW, env });
+  dc2Env = JSON.stringify(env);
   return dc2;
 }
 
@@ -141,8 +146,7 @@ test('a joined DC gets RID pools from the RID Master over DRS (RID_ALLOC), asks 
 
 test('negative control: DC2 served with its RID requests off runs out of RIDs and refuses the create with ERROR_DS_NO_RIDS_ALLOCATED', { timeout: 300_000 }, async (t) => {
   if (!needTool(t, 'ldapadd')) return;
-  if (!dc2) await serveDC2();
-  await dc2!.stop({ keepData: true });
+  await serveDC2();
   const f = await serveDC2({ FORESTD_RID_REQUESTS: 'off' });
   const c2 = await client(f);
   try {
@@ -166,6 +170,36 @@ test('negative control: DC2 served with its RID requests off runs out of RIDs an
     assert.equal(f.hookCount(RID_POOL), 0, 'no request was made');
     // objects without a SID are still created
     await c2.add(`CN=box,CN=Users,${f.baseDN}`, { objectClass: 'container' });
+  } finally {
+    await c2.unbind();
+  }
+});
+
+test('rootDSE invalidateRidPool on DC2 (ldapmodify, the domain SID): the next create is refused and asks DC1 for a new pool, the one after succeeds from it', { timeout: 300_000 }, async (t) => {
+  if (!needTool(t, 'ldapmodify')) return;
+  const f = await serveDC2();
+  const c2 = await client(f);
+  try {
+    const before = (await ridSet(c2, f)).alloc!;
+    // the domain SID as ldapsearch prints it (base64), in its S-1-5-21-… text form
+    const bin = /^objectSid:: (\S+)/m.exec((await run('ldapsearch', ['-LLL', '-H', f.url, '-x', '-D', f.adminUPN, '-w', PW, '-b', f.baseDN, '-s', 'base', 'objectSid'], undefined, undefined, { timeoutMs: 30_000 })).stdout)?.[1];
+    assert.ok(bin, 'the domain head has an objectSid');
+    const text = sidToString(Buffer.from(bin, 'base64'));
+    const seen = f.hookCount(RID_POOL, (e) => e.ok === true);
+    const m = await run('ldapmodify', ['-H', f.url, '-x', '-D', f.adminUPN, '-w', PW], `dn:\nchangetype: modify\nadd: invalidateRidPool\ninvalidateRidPool: ${text}\n`, undefined, { timeoutMs: 30_000 });
+    assert.equal(m.code, 0, m.stderr);
+    // the pools are given up: the next create is refused (AD's forest recovery procedure says so too) and starts a request
+    const r = await run('ldapadd', ['-H', f.url, '-x', '-D', f.adminUPN, '-w', PW], `dn: CN=inv1,CN=Users,${f.baseDN}\nobjectClass: user\nsAMAccountName: inv1\n`, undefined, { timeoutMs: 30_000 });
+    const refusal = ldapToolError(r);
+    expectAdError(refusal.code, refusal.diagnostic, AD.NO_RIDS_ALLOCATED);
+    await Promise.race([f.hook(RID_POOL, seen + 1, (e) => e.ok === true), deadline(60_000, () => `no new pool on DC2\n${f.log().slice(-2000)}`)]);
+    const after = (await ridSet(c2, f)).alloc!;
+    assert.notEqual(after, before);
+    assert.ok(lo(after) > hi(before), 'a new block, above the one given up');
+    await addUser(c2, f, 'inv1');
+    const e = (await c2.search(`CN=inv1,CN=Users,${f.baseDN}`, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] })).searchEntries[0]!;
+    const sidBuf = (Array.isArray(e.objectSid) ? e.objectSid[0] : e.objectSid) as Buffer;
+    assert.equal(sidBuf.readUInt32LE(sidBuf.length - 4), lo(after), 'the first RID of the new pool');
   } finally {
     await c2.unbind();
   }

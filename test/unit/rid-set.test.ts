@@ -169,3 +169,29 @@ test('a restored DC issues no RID of its backup-time pool: with partners it wait
     await close();
   }
 });
+
+test('rootDSE invalidateRidPool (MS-ADTS 3.1.1.3.3) with the domain SID gives up the DC pools: the next principal takes a RID of a new pool', async () => {
+  const { d, close } = await fixture();
+  try {
+    const { modifyRootDse } = await import('../../src/dsa/rootdse-modify.js');
+    const { sidToString } = await import('../../src/schema/syntaxes/index.js');
+    const { ModifyOperation } = await import('../../src/ldap/protocol/messages.js');
+    const { ctx } = await import('./dsa-fixture.js');
+    const op = (v: Buffer) => modifyRootDse(d, { type: 'modifyRequest', object: '', changes: [{ operation: ModifyOperation.add, modification: { type: 'invalidateRidPool', values: [v] } }] }, ctx());
+    await addObject(d, `CN=i0,${USERS}`, { objectClass: 'user', sAMAccountName: 'i0' });
+    assert.equal(ridOfUser(d, 'i0'), 1103, 'negative control: the pool in use');
+    // another domain's SID: refused, nothing given up
+    await rejectsAd(op(Buffer.from('S-1-5-21-1-2-3')), { ldap: 53, win32: 0x57, problem: 5003, spec: 'MS-ADTS 3.1.1.3.3 invalidateRidPool: a value that is not the domain SID / ERROR_INVALID_PARAMETER' });
+    await addObject(d, `CN=i1,${USERS}`, { objectClass: 'user', sAMAccountName: 'i1' });
+    assert.equal(ridOfUser(d, 'i1'), 1104);
+    await op(Buffer.from(sidToString(d.forest.domainSid)));
+    await addObject(d, `CN=i2,${USERS}`, { objectClass: 'user', sAMAccountName: 'i2' });
+    assert.equal(ridOfUser(d, 'i2'), 1600, 'the RID Master took a new block for itself');
+    // the binary SID (what ADSI sends) works too
+    await op(Buffer.from(d.forest.domainSid));
+    await addObject(d, `CN=i3,${USERS}`, { objectClass: 'user', sAMAccountName: 'i3' });
+    assert.equal(ridOfUser(d, 'i3'), 2100);
+  } finally {
+    await close();
+  }
+});
