@@ -37,13 +37,11 @@ export interface ServeSettings {
 export async function serveCommand(s: ServeSettings): Promise<void> {
   // OpenSSL settings for TLS clients that hang on TLS 1.3 session tickets (src/cli/openssl.ts)
   if (!hasOpenSslConfig()) return reexecWithOpenSslConfig();
-  const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true } });
   // the RID Master's block size (MS-ADTS 6.1.5.3: 500, AD's "RID Block Size"); tests use fewer
   const ridBlock = process.env.FORESTD_RID_BLOCK_SIZE;
-  if (ridBlock !== undefined) {
-    if (!/^[1-9]\d{0,8}$/.test(ridBlock)) throw Object.assign(new Error(`FORESTD_RID_BLOCK_SIZE must be a positive integer, not ${JSON.stringify(ridBlock)}`), { code: 'ERR_USAGE' });
-    dir.ridPools.blockSize = Number(ridBlock);
-  }
+  if (ridBlock !== undefined && !/^[1-9]\d{0,8}$/.test(ridBlock)) throw Object.assign(new Error(`FORESTD_RID_BLOCK_SIZE must be a positive integer, not ${JSON.stringify(ridBlock)}`), { code: 'ERR_USAGE' });
+  const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true } });
+  if (ridBlock !== undefined) dir.ridPools.blockSize = Number(ridBlock);
   const f = dir.forest;
   // <data>/forestd.pid while serving: `forestd restore` refuses a data directory in use
   const { markServing } = await import('./backup/serving.js');
