@@ -15,11 +15,14 @@ import { UpdatePort } from '../model/update.js';
 import type { ObjectRecord } from '../../store/record.js';
 import type { ReplicaContext } from './context.js';
 import { entryOf, getNCChanges } from './source.js';
+import { isRoleRequest, processRoleRequest } from './fsmo-role.js';
 import { EXOP_FSMO_REQ_RID_ALLOC, ExopErr, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10 } from './types.js';
 
 /** Serves a GetNCChanges request: extended operations here, replication cycles from a read of the store. */
 export function serveGetNCChanges(ctx: ReplicaContext, req: DRS_MSG_GETCHGREQ_V10): DRS_MSG_GETCHGREPLY_V6 {
   if (!req || req.ulExtendedOp === 0 || req.ulExtendedOp === undefined) return getNCChanges(ctx, ctx.store.reader, req);
+  // role transfers (EXOP_FSMO_REQ_ROLE, EXOP_FSMO_RID_REQ_ROLE, EXOP_FSMO_REQ_PDC): fsmo-role.ts
+  if (isRoleRequest(req.ulExtendedOp)) return processRoleRequest(ctx, req);
   return processFsmoRoleRequest(ctx, req);
 }
 
