@@ -11,6 +11,8 @@ import type { Directory } from './directory.js';
 import { dsid } from './errors.js';
 import { isDeletedRecord } from './tombstone.js';
 import { ControlAccessRight } from '../security/extended-rights.js';
+import { checkControlAccess } from './access/checks.js';
+import type { AccessContext } from './access/access.js';
 import { ReferralError, UnavailableError, type LdapError } from '../ldap/protocol/result-codes.js';
 import { ExopErr } from './replica/types.js';
 import { RoleExop, RoleExopErr, type RoleHooks } from './replica/fsmo-role.js';
@@ -197,6 +199,27 @@ export function checkSingleMaster(dir: Directory, r: ReadTxn, t: SingleMasterTar
   else if ((t.op === 'add' || t.op === 'delete') && t.parent) {
     const partitions = roleObject(dir, r, 'naming');
     if (partitions?.equals(t.parent)) refer('naming');
+  }
+}
+
+/**
+ * MS-ADTS 3.1.1.5.3.1.2 "FSMO Changes": a write of fSMORoleOwner on a role object needs, beyond
+ * the write right, the control access right of its class (infrastructureUpdate:
+ * Change-Infrastructure-Master, dMD: Change-Schema-Master, rIDManager: Change-Rid-Master,
+ * crossRefContainer: Change-Domain-Master).
+ */
+export function checkFsmoChangeRight(dir: Directory, acc: AccessContext, rec: ObjectRecord, place: string): void {
+  const snap = dir.schema.snapshot;
+  const ocs = (rec.attrs.find((a) => a.id === A(dir, 'objectClass').id)?.values ?? []) as string[];
+  const rights: [string, string][] = [
+    ['infrastructureUpdate', ControlAccessRight.CHANGE_INFRASTRUCTURE_MASTER],
+    ['dMD', ControlAccessRight.CHANGE_SCHEMA_MASTER],
+    ['rIDManager', ControlAccessRight.CHANGE_RID_MASTER],
+    ['crossRefContainer', ControlAccessRight.CHANGE_DOMAIN_MASTER],
+  ];
+  for (const [cls, right] of rights) {
+    const oid = snap.classByName(cls)?.governsID;
+    if (oid && ocs.includes(oid)) checkControlAccess(acc, rec, right, place);
   }
 }
 

@@ -10,7 +10,7 @@
 // show-deleted control) is a modify of a deleted object and is handed to tombstone.ts.
 import { checkPasswordPolicy, historyAfter } from './password-policy.js';
 import { accessFor } from './access/requester.js';
-import { checkSingleMaster } from './fsmo-roles.js';
+import { checkFsmoChangeRight, checkSingleMaster } from './fsmo-roles.js';
 import { checkModify, checkUndelete } from './access/checks.js';
 import { prepareSdWrite, propagateSd, sdFlagsOf } from './access/sd-write.js';
 import type { Change, ModifyRequest } from '../ldap/protocol/messages.js';
@@ -78,6 +78,7 @@ export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationC
     const acc = accessFor(dir, w, ctx);
     const sdFlags = sdFlagsOf(controls);
     if (acc) checkModify(dir, acc, guid, prev, req, ctx, sdFlags, PLACE);
+    if (acc && req.changes.some((c) => c.modification.type.split(';')[0]!.toLowerCase() === 'fsmoroleowner')) checkFsmoChangeRight(dir, acc, prev, PLACE);
     const sdw = prepareSdWrite(dir, w, prev, req, sdFlags, PLACE);
     const plan = new ModifyPlan(dir, w, guid, prev, ctx, permissive);
     for (const ch of sdw.req.changes) plan.apply(ch);
