@@ -60,6 +60,13 @@ function expectReferral(r: { code: number | null; stderr: string }, toHost: RegE
 const ownerOf = async (f: RunningForestd, dn: string) => (await ldapsearch(f, dn, '(objectClass=*)', ['fSMORoleOwner']))[0]!.attrs.fSMORoleOwner![0]!;
 const dsaOf = async (f: RunningForestd) => (await ldapsearch(f, '', '(objectClass=*)', ['dsServiceName']))[0]!.attrs.dsServiceName![0]!;
 
+/** MS-DTYP 2.4.2.1: a binary SID as S-1-… */
+function sidString(b: Buffer): string {
+  const auth = b.readUIntBE(2, 6);
+  const subs = Array.from({ length: b[1]! }, (_, i) => b.readUInt32LE(8 + 4 * i));
+  return `S-${b[0]}-${auth}${subs.map((x) => `-${x}`).join('')}`;
+}
+
 let k = 0;
 /** LDIF adding a new attributeSchema object (a schema NC write: the Schema Master's). */
 const newAttribute = (f: RunningForestd) => {
@@ -136,6 +143,18 @@ print(json.dumps({'result': c.result['description'], 'code': c.result['result'],
   const d = parseDiagnostic(e.diagnostic);
   assert.deepEqual({ ldap: e.code, win32: d.win32, problem: d.problem }, { ldap: INSUFF.ldap, win32: INSUFF.win32, problem: INSUFF.problem }, `${INSUFF.spec}: ${denied.stderr}`);
   assert.equal(await ownerOf(a, ridDN), dsa2, 'the refused transfer moved nothing');
+  // MS-ADTS 3.1.1.5.3.1.2: with the write right on RID Manager$ (negative control: adminDescription is written),
+  // a write of fSMORoleOwner still needs Change-Rid-Master
+  const sidRaw = await run('/usr/bin/ldapsearch', ['-LLL', '-H', a.url, '-x', '-D', a.adminUPN, '-w', PW, '-b', userDN, '-s', 'base', '(objectClass=*)', 'objectSid'], undefined, undefined, { timeoutMs: 30_000 });
+  const sid = sidString(Buffer.from(/^objectSid:: (\S+)/m.exec(sidRaw.stdout)![1]!, 'base64'));
+  const ace = await admin(a, ['dsacl', 'add', ridDN, '--sddl', `(A;;WP;;;${sid})`]);
+  assert.equal(ace.code, 0, ace.stderr);
+  const wrote = await ldif('ldapmodify', a, `dn: ${ridDN}\nchangetype: modify\nreplace: adminDescription\nadminDescription: delegated\n-\n`, userDN, USER_PW);
+  assert.equal(wrote.code, 0, wrote.stderr);
+  const owned = await ldif('ldapmodify', a, `dn: ${ridDN}\nchangetype: modify\nreplace: fSMORoleOwner\nfSMORoleOwner: ${dsa1}\n-\n`, userDN, USER_PW);
+  const oe = ldapToolError(owned);
+  const od = parseDiagnostic(oe.diagnostic);
+  assert.deepEqual({ ldap: oe.code, win32: od.win32, problem: od.problem }, { ldap: INSUFF.ldap, win32: INSUFF.win32, problem: INSUFF.problem }, `MS-ADTS 3.1.1.5.3.1.2: ${owned.stderr}`);
   const back = await ldif('ldapmodify', a, 'dn:\nchangetype: modify\nadd: becomeRidMaster\nbecomeRidMaster: 1\n-\n');
   assert.equal(back.code, 0, back.stderr);
   assert.equal(await ownerOf(a, ridDN), dsa1);
