@@ -79,7 +79,7 @@ const newCrossRef = (f: RunningForestd) => {
   return `dn: CN=fsmo-Ref-${n},CN=Partitions,CN=Configuration,${f.baseDN}\nobjectClass: crossRef\nnCName: DC=app${n},${f.baseDN}\ndnsRoot: app${n}.${f.realm}\n`;
 };
 
-test('single-master updates are referred to the role owner; fsmo transfer moves the schema and RID roles to DC2; the old owner then refers; seize works with the owner gone', { timeout: 900_000, ...skipUnless('ldapsearch', 'ldapmodify', 'ldapadd') }, async (t) => {
+test('single-master updates are referred to the role owner; fsmo transfer moves the schema, RID, naming and infrastructure roles to DC2; the old owner then refers; seize works with the owner gone', { timeout: 900_000, ...skipUnless('ldapsearch', 'ldapmodify', 'ldapadd') }, async (t) => {
   if (!needTool(t, PYTHON)) return;
   const a = dc1!;
   const b = dc2!;
@@ -114,7 +114,9 @@ print(json.dumps({'result': c.result['description'], 'code': c.result['result'],
   assert.notEqual(refOnOwner.code, 10, refOnOwner.stderr);
 
   // 2. transfer the schema and RID roles to DC2 (the CLI against DC2: rootDSE becomeSchemaMaster, becomeRidMaster)
-  for (const [role, dn] of [['schema', schemaDN], ['rid', ridDN]] as const) {
+  const partitionsDN = `CN=Partitions,CN=Configuration,${a.baseDN}`;
+  const infraDN = `CN=Infrastructure,${a.baseDN}`;
+  for (const [role, dn] of [['schema', schemaDN], ['rid', ridDN], ['naming', partitionsDN], ['infrastructure', infraDN]] as const) {
     const tr = await admin(b, ['fsmo', 'transfer', role, '--json']);
     assert.equal(tr.code, 0, tr.stderr + tr.stdout);
     assert.equal(JSON.parse(tr.stdout).owner, dsa2);
@@ -125,11 +127,12 @@ print(json.dumps({'result': c.result['description'], 'code': c.result['result'],
   const show1 = await admin(a, ['fsmo', 'show', '--json']);
   assert.equal(show1.code, 0, show1.stderr);
   const rows = JSON.parse(show1.stdout) as { role: string; owner: string }[];
-  assert.deepEqual(Object.fromEntries(rows.map((r) => [r.role, r.owner === dsa2 ? 'DC2' : 'DC1'])), { schema: 'DC2', 'domain naming': 'DC1', PDC: 'DC1', RID: 'DC2', infrastructure: 'DC1' });
+  assert.deepEqual(Object.fromEntries(rows.map((r) => [r.role, r.owner === dsa2 ? 'DC2' : 'DC1'])), { schema: 'DC2', 'domain naming': 'DC2', PDC: 'DC1', RID: 'DC2', infrastructure: 'DC2' });
 
   // 3. now DC1 refers schema writes to DC2, and DC2 takes them
   const dc2Host = /^CN=NTDS Settings,CN=([^,]+),/i.exec(dsa2)![1]!.toLowerCase();
   expectReferral(await ldif('ldapadd', a, newAttribute(a)), new RegExp(`^ldap://${dc2Host}\\.`, 'i'));
+  expectReferral(await ldif('ldapadd', a, newCrossRef(a)), new RegExp(`^ldap://${dc2Host}\\.`, 'i'));
   const onNew = await ldif('ldapadd', b, newAttribute(b));
   assert.equal(onNew.code, 0, onNew.stderr);
 
