@@ -249,6 +249,8 @@ export async function becomeRoleOwner(dir: Directory, role: FsmoRole, transfer: 
   if (!owner || !isNtdsDsa(dir, r, owner)) throw couldntContactFsmo(place, RoleExopErr.EXOP_ERR_FSMO_OWNER_DELETED, 'the role owner is not a DC of this forest; seize the role');
   if (!transfer) throw couldntContactFsmo(place, RPC_S_SERVER_UNAVAILABLE, 'this DC has no replication transport (forestd serve --repl-port) to reach the role owner');
   const res = await transfer({ role, roleObject: obj, roleDn: dir.dnOf(r, obj), exop: ROLES[role].exop, owner });
+  // a concurrent transfer (or replication meanwhile) may have made this DC the owner already
+  if (res.ulExtendedRet !== ExopErr.EXOP_ERR_SUCCESS && roleOwner(dir, dir.store.reader, obj)?.equals(self)) return;
   if (res.ulExtendedRet !== ExopErr.EXOP_ERR_SUCCESS) {
     const data = res.ulExtendedRet === RoleExopErr.EXOP_ERR_COULDNT_CONTACT ? (res.win32 ?? RPC_S_SERVER_UNAVAILABLE) : res.ulExtendedRet;
     throw couldntContactFsmo(place, data, `the role owner ${dsaHostName(dir, r, owner) ?? owner.toString('hex')} did not transfer the role (EXOP_ERR ${res.ulExtendedRet})`);

@@ -16,8 +16,8 @@ import { coveredBy, utdLookup, type ObjectChange, type UtdLookup } from '../chan
 import { UpdatePort } from '../model/update.js';
 import type { ReplicaContext } from './context.js';
 import { entryOf } from './source.js';
-import { readReplicaState } from './state.js';
-import { DrsOptions, ExopErr, ZERO_USN_VECTOR, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10, type DSNAME, type REPLENTINFLIST, type UPTODATE_CURSOR_V2 } from './types.js';
+import { nextRequest } from './pull.js';
+import { DrsOptions, ExopErr, ZERO_USN_VECTOR, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10, type DSNAME, type REPLENTINFLIST } from './types.js';
 
 /** MS-DRSR 4.1.10.2.22 EXOP_REQ codes of the role transfers. */
 export const RoleExop = {
@@ -133,17 +133,13 @@ function uncovered(r: ReadTxn, g: Buffer, utd: UtdLookup): ObjectChange | undefi
  */
 export function roleRequest(ctx: ReplicaContext, roleObject: DSNAME, exop: number, srcInvocationId: Buffer = Buffer.alloc(16)): DRS_MSG_GETCHGREQ_V10 {
   const r = ctx.store.reader;
-  const nc = r.getHeader(roleObject.Guid)?.nc;
-  const st = nc ? readReplicaState(r, nc) : { utd: [] as UPTODATE_CURSOR_V2[] };
-  const cursors = st.utd.filter((c) => !c.uuidDsa.equals(ctx.invocationId));
-  cursors.push({ uuidDsa: ctx.invocationId, usnHighPropUpdate: ctx.store.dc.usn - 1, timeLastSyncSuccess: ctx.clock() });
-  cursors.sort((a, b) => Buffer.compare(a.uuidDsa, b.uuidDsa));
+  const nc = r.getHeader(roleObject.Guid)?.nc ?? roleObject.Guid;
+  // the destination's UTD vector as a replication cycle of the NC sends it (with its own cursor)
+  const cycle = nextRequest(ctx, r, { Guid: nc, StringName: '' }, Buffer.alloc(16), srcInvocationId);
   return {
-    uuidDsaObjDest: ctx.serverGuid,
-    uuidInvocIdSrc: srcInvocationId,
+    ...cycle,
     pNC: roleObject,
     usnvecFrom: { ...ZERO_USN_VECTOR },
-    pUpToDateVecDest: { dwVersion: 2, dwReserved1: 0, rgCursors: cursors },
     // 4.1.10.5.12: DRS_WRIT_REP, which a Windows Server 2003 owner requires
     ulFlags: DrsOptions.DRS_WRIT_REP,
     cMaxObjects: 0,
