@@ -26,10 +26,11 @@ export function dsaEndpoint(dir: Directory, r: ReadTxn, dsa: Buffer): ReplPartne
     return g && info ? r.getObject(g)?.attrs.find((a) => a.id === info.id)?.values[0] : undefined;
   };
   const address = val(dsa, 'networkAddress');
-  // the nTDSDSA object's parent is the DC's server object; its serverReference the computer account
+  // the nTDSDSA object's parent is the DC's server object; its serverReference (a forward link) the computer account
   const server = r.getHeader(dsa)?.parent;
-  const computer = val(server, 'serverReference') as { guid: Uint8Array } | undefined;
-  const account = computer ? val(Buffer.from(computer.guid), 'sAMAccountName') : undefined;
+  const refLink = dir.schema.attr('serverReference')?.forwardLinkId;
+  const computer = server && refLink !== undefined ? [...r.links(server, refLink)].find((lv) => lv.stamp.timeDeleted === 0)?.target : undefined;
+  const account = computer ? val(Buffer.from(computer), 'sAMAccountName') : undefined;
   if (typeof address !== 'string' || typeof account !== 'string') return undefined;
   return { dsaGuid: dsa.toString('hex'), account, address };
 }
@@ -38,24 +39,24 @@ export function dsaEndpoint(dir: Directory, r: ReadTxn, dsa: Buffer): ReplPartne
 export function roleTransferFor(dir: Directory): RoleTransfer {
   const ctx = replicaContextOf(dir);
   return async ({ roleObject, roleDn, exop, owner }) => {
-    const couldnt = (win32: number) => ({ ulExtendedRet: RoleExopErr.EXOP_ERR_COULDNT_CONTACT, win32 });
+    const couldnt = (win32: number, detail: string) => ({ ulExtendedRet: RoleExopErr.EXOP_ERR_COULDNT_CONTACT, win32, detail });
     const p = dsaEndpoint(dir, dir.store.reader, owner);
-    if (!p) return couldnt(RPC_S_SERVER_UNAVAILABLE);
+    if (!p) return couldnt(RPC_S_SERVER_UNAVAILABLE, 'the role owner has no DRS address (networkAddress) or machine account here yet');
     let conn: Awaited<ReturnType<typeof connectPartner>>;
     try {
       conn = await connectPartner(machineAccountCredentials(dir), p, dir.forest.dsaGuid);
-    } catch {
-      return couldnt(RPC_S_SERVER_UNAVAILABLE);
+    } catch (e) {
+      return couldnt(RPC_S_SERVER_UNAVAILABLE, `${p.account} at ${p.address}: ${(e as Error).message}`);
     }
     try {
       const req = roleRequest(ctx, { Guid: roleObject, StringName: roleDn }, exop);
       const reply = await callGetNCChanges(conn.client, conn.hDrs, req as never, codecOf(dir));
-      if (reply.dwDRSError !== 0) return couldnt(reply.dwDRSError);
+      if (reply.dwDRSError !== 0) return couldnt(reply.dwDRSError, `${p.account} answered ${reply.dwDRSError.toString(16).padStart(8, '0')}`);
       if (reply.ulExtendedRet !== ExopErr.EXOP_ERR_SUCCESS) return { ulExtendedRet: reply.ulExtendedRet };
       const applied = await handleReplyAsync(ctx, reply as never);
       return applied.kind === 'applied' ? { ulExtendedRet: ExopErr.EXOP_ERR_SUCCESS } : { ulExtendedRet: ExopErr.EXOP_ERR_UPDATE_ERR };
-    } catch {
-      return couldnt(RPC_S_SERVER_UNAVAILABLE);
+    } catch (e) {
+      return couldnt(RPC_S_SERVER_UNAVAILABLE, `${p.account} at ${p.address}: ${(e as Error).message}`);
     } finally {
       await conn.client.close();
     }

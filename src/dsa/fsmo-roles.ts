@@ -226,7 +226,7 @@ export function checkFsmoChangeRight(dir: Directory, acc: AccessContext, rec: Ob
 // ---- the transfer to this DC ------------------------------------------------------------
 
 /** What the DRS layer does for a transfer (src/drs/fsmo-transfer.ts): ask `owner` for the role, apply the reply. */
-export type RoleTransfer = (req: { role: FsmoRole; roleObject: Buffer; roleDn: string; exop: number; owner: Buffer }) => Promise<{ ulExtendedRet: number; win32?: number }>;
+export type RoleTransfer = (req: { role: FsmoRole; roleObject: Buffer; roleDn: string; exop: number; owner: Buffer }) => Promise<{ ulExtendedRet: number; win32?: number; detail?: string }>;
 
 /** unavailable (52) / ERROR_DS_COULDNT_CONTACT_FSMO, problem 5002 (UNAVAILABLE), as ntdsutil shows it (Microsoft KB 2001165). */
 export function couldntContactFsmo(place: string, data: number, detail = ''): LdapError {
@@ -253,7 +253,7 @@ export async function becomeRoleOwner(dir: Directory, role: FsmoRole, transfer: 
   if (res.ulExtendedRet !== ExopErr.EXOP_ERR_SUCCESS && roleOwner(dir, dir.store.reader, obj)?.equals(self)) return;
   if (res.ulExtendedRet !== ExopErr.EXOP_ERR_SUCCESS) {
     const data = res.ulExtendedRet === RoleExopErr.EXOP_ERR_COULDNT_CONTACT ? (res.win32 ?? RPC_S_SERVER_UNAVAILABLE) : res.ulExtendedRet;
-    throw couldntContactFsmo(place, data, `the role owner ${dsaHostName(dir, r, owner) ?? owner.toString('hex')} did not transfer the role (EXOP_ERR ${res.ulExtendedRet})`);
+    throw couldntContactFsmo(place, data, `the role owner ${dsaHostName(dir, r, owner) ?? owner.toString('hex')} did not transfer the role (EXOP_ERR ${res.ulExtendedRet})${res.detail ? `: ${res.detail}` : ''}`);
   }
   if (!roleOwner(dir, dir.store.reader, obj)?.equals(self)) throw couldntContactFsmo(place, ExopErr.EXOP_ERR_UPDATE_ERR, 'the reply did not make this DC the role owner');
 }

@@ -19,6 +19,7 @@ const USER_PW = 'Us3r-Passw0rd!x9';
 let tmp: ReturnType<typeof tempDir>;
 let dc1: RunningForestd | undefined;
 let dc2: RunningForestd | undefined;
+let dc3: RunningForestd | undefined;
 
 /** MS-ADTS 3.1.1.5.1.8 / 3.1.1.1.11: the referral to the role owner (ERROR_DS_REFERRAL in AD's RefErr text). */
 const REFERRAL = { ldap: 10, win32: 0x202b, spec: 'MS-ADTS 3.1.1.5.1.8 updates performed only on FSMOs / ERROR_DS_REFERRAL' };
@@ -30,12 +31,18 @@ const INSUFF = { ldap: 50, win32: 0x2098, problem: 4003, spec: 'MS-ADTS 3.1.1.3.
 before(async () => {
   tmp = tempDir('forestd-fsmo-');
   dc1 = await startForestd({ serveArgs: ['--repl-port', '0'], adminPassword: PW });
-  const data = join(tmp.dir, 'DC2');
-  const r = await runCli(['join', '--data', data, '--source', dc1.url, '--admin-password', PW, '--hostname', 'DC2'], { timeoutMs: 240_000 });
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  dc2 = await startForestd({ data, serveArgs: ['--repl-port', '0'], adminPassword: PW });
+  const joined = async (name: string) => {
+    const data = join(tmp.dir, name);
+    const r = await runCli(['join', '--data', data, '--source', dc1!.url, '--admin-password', PW, '--hostname', name], { timeoutMs: 240_000 });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    return startForestd({ data, serveArgs: ['--repl-port', '0'], adminPassword: PW });
+  };
+  dc2 = await joined('DC2');
+  // DC3 replicates from DC1 only: DC2 is no partner of it
+  dc3 = await joined('DC3');
 });
 after(async () => {
+  await dc3?.stop();
   await dc2?.stop();
   await dc1?.stop();
   tmp?.cleanup();
@@ -128,6 +135,16 @@ print(json.dumps({'result': c.result['description'], 'code': c.result['result'],
   assert.equal(show1.code, 0, show1.stderr);
   const rows = JSON.parse(show1.stdout) as { role: string; owner: string }[];
   assert.deepEqual(Object.fromEntries(rows.map((r) => [r.role, r.owner === dsa2 ? 'DC2' : 'DC1'])), { schema: 'DC2', 'domain naming': 'DC2', PDC: 'DC1', RID: 'DC2', infrastructure: 'DC2' });
+
+  // 2b. DC3 learns that DC2 owns the infrastructure role (from DC1), and takes it from DC2, which is no partner of
+  // it: DC2's DRS address (its nTDSDSA's networkAddress) and machine account (serverReference) come from the directory
+  const c = dc3!;
+  const dsa3 = await dsaOf(c);
+  await untilReplicated(c, async () => ((await ownerOf(c, infraDN)) === dsa2 ? true : undefined), 'infrastructure owner DC2 seen on DC3');
+  const tr3 = await admin(c, ['fsmo', 'transfer', 'infrastructure', '--json']);
+  assert.equal(tr3.code, 0, tr3.stderr + tr3.stdout);
+  assert.equal(await ownerOf(c, infraDN), dsa3);
+  assert.equal(await ownerOf(b, infraDN), dsa3, 'DC2 wrote the new owner itself');
 
   // 3. now DC1 refers schema writes to DC2, and DC2 takes them
   const dc2Host = /^CN=NTDS Settings,CN=([^,]+),/i.exec(dsa2)![1]!.toLowerCase();
