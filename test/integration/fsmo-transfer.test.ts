@@ -1,4 +1,4 @@
-// FSMO roles across two real forestd DCs (DC1 provisioned, DC2 joined, both serving with
+// FSMO roles across real forestd DCs (DC1 provisioned, DC2 and DC3 joined from it, all serving with
 // --repl-port): single-master updates on the DC that is not the role owner are referred to the
 // owner (MS-ADTS 3.1.1.5.1.8), `forestd fsmo transfer ROLE` against DC2 moves a role there
 // (rootDSE becomeXxx, 3.1.1.3.3; DC2 asks DC1 with EXOP_FSMO_*_ROLE, MS-DRSR 4.1.10.5.12), the
