@@ -196,7 +196,7 @@ export function checkSingleMaster(dir: Directory, r: ReadTxn, t: SingleMasterTar
     throw roleReferral(dir, r, owner, t.dn, place);
   };
   if (t.nc.equals(dir.forest.schemaNC)) refer('schema');
-  else if ((t.op === 'add' || t.op === 'delete') && t.parent) {
+  else if ((t.op === 'add' || t.op === 'delete') && t.parent && t.nc.equals(dir.forest.configNC)) {
     const partitions = roleObject(dir, r, 'naming');
     if (partitions?.equals(t.parent)) refer('naming');
   }

@@ -49,7 +49,8 @@ export interface RoleHooks {
 /** A replica context that knows its DC's roles (absent: the scope is the role object alone, any caller is known). */
 export type RoleContext = ReplicaContext & { roles?: RoleHooks };
 
-function emptyReply(ctx: ReplicaContext, req: DRS_MSG_GETCHGREQ_V10, ulExtendedRet: number, objects: REPLENTINFLIST[] = []): DRS_MSG_GETCHGREPLY_V6 {
+/** The reply of an extended operation: its result, the objects it sends, no watermark moved (MS-DRSR 4.1.10.1.3). */
+export function exopReply(ctx: ReplicaContext, req: DRS_MSG_GETCHGREQ_V10, ulExtendedRet: number, objects: REPLENTINFLIST[] = []): DRS_MSG_GETCHGREPLY_V6 {
   const zero = { usnHighObjUpdate: 0, usnReserved: 0, usnHighPropUpdate: 0 };
   return {
     uuidDsaObjSrc: ctx.serverGuid,
@@ -74,17 +75,17 @@ const isGuid = (b: unknown): b is Buffer => Buffer.isBuffer(b) && b.length === 1
 /** MS-DRSR 4.1.10.5.12 ProcessFsmoRoleRequest, for the three role-transfer operations. */
 export function processRoleRequest(ctx: RoleContext, req: DRS_MSG_GETCHGREQ_V10): DRS_MSG_GETCHGREPLY_V6 {
   const owner = ctx.schema.rid?.fSMORoleOwner;
-  if (!owner) return emptyReply(ctx, req, ExopErr.EXOP_ERR_UNKNOWN_OP);
+  if (!owner) return exopReply(ctx, req, ExopErr.EXOP_ERR_UNKNOWN_OP);
   // "if not ObjExists(fsmoObj) … EXOP_ERR_UPDATE_ERR"; "if msgIn.uuidDsaObjDest = null … EXOP_ERR_UPDATE_ERR"
-  if (!isGuid(req?.pNC?.Guid) || !isGuid(req.uuidDsaObjDest) || req.uuidDsaObjDest.equals(Buffer.alloc(16))) return emptyReply(ctx, req, ExopErr.EXOP_ERR_UPDATE_ERR);
+  if (!isGuid(req?.pNC?.Guid) || !isGuid(req.uuidDsaObjDest) || req.uuidDsaObjDest.equals(Buffer.alloc(16))) return exopReply(ctx, req, ExopErr.EXOP_ERR_UPDATE_ERR);
   const fsmoObj = req.pNC.Guid;
   const dest = req.uuidDsaObjDest;
   const r0 = ctx.store.reader;
   const obj = r0.getObject(fsmoObj);
   const ownerOf = (rec: ObjectRecord | undefined) => rec?.attrs.find((a) => a.id === owner.id)?.values[0] as { guid: Uint8Array } | undefined;
-  if (!obj || !ownerOf(obj)) return emptyReply(ctx, req, ExopErr.EXOP_ERR_UPDATE_ERR);
+  if (!obj || !ownerOf(obj)) return exopReply(ctx, req, ExopErr.EXOP_ERR_UPDATE_ERR);
   // "clientDsaObj := select one o from ConfigNC() where o!objectGUID = msgIn.uuidDsaObjDest … EXOP_ERR_UNKNOWN_CALLER"
-  if (ctx.roles && !ctx.roles.isDsa(r0, dest)) return emptyReply(ctx, req, ExopErr.EXOP_ERR_UNKNOWN_CALLER);
+  if (ctx.roles && !ctx.roles.isDsa(r0, dest)) return exopReply(ctx, req, ExopErr.EXOP_ERR_UNKNOWN_CALLER);
   let outcome: number = ExopErr.EXOP_ERR_SUCCESS;
   ctx.store.writeSync((w) => {
     const prev = w.getObject(fsmoObj);
@@ -101,7 +102,7 @@ export function processRoleRequest(ctx: RoleContext, req: DRS_MSG_GETCHGREQ_V10)
     u.touch(rec);
     w.putObject(fsmoObj, rec, prev);
   });
-  if (outcome !== ExopErr.EXOP_ERR_SUCCESS) return emptyReply(ctx, req, outcome);
+  if (outcome !== ExopErr.EXOP_ERR_SUCCESS) return exopReply(ctx, req, outcome);
   // "scope := GetRoleScope(fsmoObj)": every object of the role with what the client lacks
   const r = ctx.store.reader;
   const utd = utdLookup(req.pUpToDateVecDest?.rgCursors);
@@ -111,7 +112,7 @@ export function processRoleRequest(ctx: RoleContext, req: DRS_MSG_GETCHGREQ_V10)
     const c = uncovered(r, g, utd);
     if (c) objects.push(entryOf(ctx, r, c));
   }
-  return emptyReply(ctx, req, ExopErr.EXOP_ERR_SUCCESS, objects);
+  return exopReply(ctx, req, ExopErr.EXOP_ERR_SUCCESS, objects);
 }
 
 /**
