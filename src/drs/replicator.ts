@@ -5,10 +5,12 @@
 // the outbound half, telling the partners after this DC's commits (the engine's ChangeNotifier)
 // with IDL_DRSReplicaSync (MS-DRSR 4.1.23).
 //
-// The partners (forestd's stand-in for the KCC's connection objects, MS-ADTS 6.2) are kept in
-// the store's meta database ("repl:partners"): the DC a replica was joined from, and every DC
-// that notified this one over an authenticated connection (its machine account is a DC account
-// of the domain, transport/auth.ts). Each has its DRS address (host:port) and account.
+// The partners come from the intra-site topology (kcc.ts, MS-ADTS 6.2.2.2) and the site's
+// nTDSConnection objects (kcc-connections.ts), see topologyPartners; and from the store's meta
+// database ("repl:partners"): the DC a replica was joined from, and every DC that notified this
+// one over an authenticated connection (its machine account is a DC account of the domain,
+// transport/auth.ts). Each has its DRS address (host:port) and account. Calls to a partner
+// share one connection (partner-links.ts).
 import { channel } from 'node:diagnostics_channel';
 import { DrsClient, type DrsCaller } from './transport/tls.js';
 import { PartnerLinks } from './partner-links.js';
