@@ -14,7 +14,6 @@ import { loadavg } from 'node:os';
 import { Client } from 'ldapts';
 import { startForestd, runCli, type RunningForestd } from '../test/helpers/forestd.js';
 import { tempDir } from '../test/helpers/tmp.js';
-import { APPLIED } from '../test/helpers/replication.js';
 import { BenchClient } from './lib/client.js';
 import { bulkLoad, addOp } from './lib/load.js';
 
@@ -115,33 +114,16 @@ async function runSize(size: number): Promise<SizeResult> {
 
     const lat: number[] = [];
     const perPath = new Map<string, number[]>();
-    // where the time goes: the destination's "cycle applied" hook (stdout line of serve under
-    // FORESTD_TEST_HOOKS) for the domain NC with objects, and which partner it came from
-    const servers = [dc1, dc2, dc3];
-    const domainApplied = (ev: Record<string, unknown>) => Number(ev.objects) > 0 && String(ev.nc).toLowerCase() === dc1.baseDN.toLowerCase();
-    const toApplied: number[] = [];
-    const appliedToVisible: number[] = [];
-    const via = new Map<string, number>();
     for (let i = 0; i < WRITES; i++) {
       const from = i % 3;
       const dn = `CN=lat${i},${ou}`;
-      const seen = servers.map((f) => f.hookCount(APPLIED, domainApplied));
-      const applied = servers.map((f, k) => f.hook(APPLIED, seen[k]! + 1, domainApplied).then((ev) => ({ at: performance.now(), ev }), () => undefined));
       await clients[from]!.add(dn, { objectClass: 'user', sAMAccountName: `lat${i}` });
       const acked = performance.now();
       await Promise.all(
         [0, 1, 2]
           .filter((k) => k !== from)
           .map(async (k) => {
-            const vis = await waitVisible(clients[k]!, dn);
-            const x = vis - acked;
-            const a = await Promise.race([applied[k]!, Promise.resolve(undefined)]);
-            if (a) {
-              toApplied.push(a.at - acked);
-              appliedToVisible.push(vis - a.at);
-              const key = `${names[k]} got it from ${String(a.ev.partner).replace(/\$$/, '')}`;
-              via.set(key, (via.get(key) ?? 0) + 1);
-            }
+            const x = (await waitVisible(clients[k]!, dn)) - acked;
             lat.push(x);
             const key = `${names[from]}→${names[k]}`;
             perPath.set(key, [...(perPath.get(key) ?? []), x]);
@@ -150,8 +132,6 @@ async function runSize(size: number): Promise<SizeResult> {
     }
     console.log(`[${size}] write acknowledged on one DC → visible over LDAP on another: ${lat.length} samples, p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}, max ${ms(Math.max(...lat))}`);
     for (const [k, xs] of [...perPath].sort()) console.log(`  ${k}: p50 ${ms(pct(xs, 50))}, p99 ${ms(pct(xs, 99))}`);
-    if (toApplied.length) console.log(`  ack → applied on the destination (its hook line read here): p50 ${ms(pct(toApplied, 50))}, p99 ${ms(pct(toApplied, 99))}; applied → visible: p50 ${ms(pct(appliedToVisible, 50))}, p99 ${ms(pct(appliedToVisible, 99))}`);
-    console.log(`  first applied from: ${[...via].sort().map(([k, n]) => `${k} ×${n}`).join(', ')}`);
     for (const c of clients) await c.unbind().catch(() => undefined);
     return { size, domainObjects, joins, lat };
   } finally {
