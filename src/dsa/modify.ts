@@ -12,6 +12,7 @@ import { checkPasswordPolicy, historyAfter } from './password-policy.js';
 import { accessFor } from './access/requester.js';
 import { checkModify, checkUndelete } from './access/checks.js';
 import { prepareSdWrite, propagateSd, sdFlagsOf } from './access/sd-write.js';
+import { kickSdPropagation } from './access/sd-propagator.js';
 import type { Change, ModifyRequest } from '../ldap/protocol/messages.js';
 import { ModifyOperation } from '../ldap/protocol/messages.js';
 import type { WriteTxn } from '../store/store.js';
@@ -82,6 +83,7 @@ export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationC
     if (sdw.sdWritten) propagateSd(dir, w, guid, false);
   });
   if (schemaTouched) schemaChanged(dir);
+  kickSdPropagation(dir);
   return {};
 }
 

@@ -8,6 +8,7 @@ import { replicaSchemaOf } from './replica/schema.js';
 import type { DSName } from '../schema/syntaxes/syntax.js';
 import type { ReadTxn } from '../store/store.js';
 import { WKGUID } from './provision/well-known.js';
+import { afterReplicatedApply, sdPropagationSettings } from './access/sd-propagator.js';
 
 function wellKnown(dir: Directory, r: ReadTxn, nc: Buffer, wk: string): Buffer | undefined {
   const head = r.getObject(nc);
@@ -20,6 +21,7 @@ function wellKnown(dir: Directory, r: ReadTxn, nc: Buffer, wk: string): Buffer |
 
 export function replicaContextOf(dir: Directory): ReplicaContext {
   let bound: { binding: Directory['schema']; schema: ReturnType<typeof replicaSchemaOf> } | undefined;
+  sdPropagationSettings(dir); // the propagator's commit listener is in place before the first apply
   return {
     store: dir.store,
     serverGuid: dir.forest.dsaGuid,
@@ -31,6 +33,7 @@ export function replicaContextOf(dir: Directory): ReplicaContext {
     },
     names: dir.names,
     clock: dir.clock,
+    afterApply: (w, guid, rec, prev, deleted) => afterReplicatedApply(dir, w, guid, rec, prev, deleted),
     containers: (r, nc) => {
       const deletedObjects = wellKnown(dir, r, nc, WKGUID.DELETED_OBJECTS);
       const lostAndFound = wellKnown(dir, r, nc, WKGUID.LOSTANDFOUND);

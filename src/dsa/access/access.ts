@@ -19,6 +19,7 @@ import type { SecurityToken } from '../../security/token.js';
 import { sidKey } from '../../security/well-known-sids.js';
 import { AdError } from '../errors.js';
 import { listObjectMode } from './heuristics.js';
+import { EffectiveSds, sdPropagationMayBePending } from './sd-propagator.js';
 
 /** Per-Directory state of the access layer (the compiled-SD cache). */
 export class AccessState {
@@ -75,6 +76,8 @@ export class AccessContext {
   private readonly facts = new WeakMap<ObjectRecord, RecFacts>();
   /** dSHeuristics fDoListObject (MS-ADTS 6.1.1.2.4.1.2): list-object mode */
   private readonly listObject: boolean;
+  /** while an SD propagation is pending: the SDs objects under it will have (MS-ADTS 3.1.1.6.3, sd-propagator.ts) */
+  private readonly effective: EffectiveSds | undefined;
 
   constructor(
     readonly dir: Directory,
@@ -87,12 +90,13 @@ export class AccessContext {
     this.sidId = A('objectSid').id;
     this.state = accessState(dir);
     this.listObject = listObjectMode(dir);
+    this.effective = sdPropagationMayBePending(dir) ? new EffectiveSds(dir, r) : undefined;
   }
 
   private factsOf(rec: ObjectRecord): RecFacts {
     let f = this.facts.get(rec);
     if (!f) {
-      const v = rec.attrs.find((a) => a.id === this.sdId)?.values[0] as Uint8Array | undefined;
+      const v = this.effective ? this.effective.of(rec) : (rec.attrs.find((a) => a.id === this.sdId)?.values[0] as Uint8Array | undefined);
       const s = rec.attrs.find((a) => a.id === this.sidId)?.values[0] as Uint8Array | undefined;
       f = { sd: v ? this.state.sds.get(v) : undefined, cls: this.classOfUncached(rec), self: s ? sidKey(s) : undefined, memo: undefined };
       this.facts.set(rec, f);
