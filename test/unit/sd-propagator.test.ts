@@ -14,7 +14,7 @@ import type { OutgoingAttribute } from '../../src/ldap/protocol/messages.js';
 import { binaryToSddl, sddlToBinary } from '../../src/security/sddl.js';
 import { sidToString } from '../../src/schema/syntaxes/string-sid.js';
 import { pendingSdPropagation, resumeSdPropagation, sdPropagationIdle, sdPropagationSettings, stopSdPropagation } from '../../src/dsa/access/sd-propagator.js';
-import { addObject, mod, read, values, DOMAIN, USERS } from './dsa-fixture.js';
+import { addObject, ctx, mod, read, values, DOMAIN, USERS } from './dsa-fixture.js';
 import { request } from '../helpers/search-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -60,6 +60,15 @@ async function aliceMayWrite(d: Directory, dn: string): Promise<string[]> {
   return (got[0]!.find((a) => a.type.toLowerCase() === 'allowedattributeseffective')?.values ?? []).map((v) => Buffer.from(v).toString('utf8').toLowerCase());
 }
 
+/** nTSecurityDescriptor of `dn` as a search returns it (the system's read), as SDDL. */
+async function readSd(d: Directory, dn: string): Promise<string> {
+  const got: OutgoingAttribute[][] = [];
+  await search(d, request(dn, '(objectClass=*)', { scope: 0, attributes: ['nTSecurityDescriptor'] }), ctx(), { entry: (_n, attrs) => void got.push(attrs), reference: () => {} });
+  const v = got[0]?.find((a) => a.type.toLowerCase() === 'ntsecuritydescriptor')?.values[0];
+  assert.ok(v, `${dn} returns its nTSecurityDescriptor`);
+  return binaryToSddl(Buffer.from(v), { domainSid: d.forest.domainSid });
+}
+
 const total = SUBS * (PER_SUB + 1);
 
 test('MS-ADTS 3.1.1.6.3: a propagation stopped between batches survives a close and reopen and finishes from where it stopped; reads in between see the effective SD (stale with consistent reads off)', { timeout: 300_000 }, async () => {
@@ -103,9 +112,11 @@ test('MS-ADTS 3.1.1.6.3: a propagation stopped between batches survives a close 
     assert.ok(!hasAce(d, last, sid));
     // reads see the effective SD while the job is pending
     assert.ok((await aliceMayWrite(d, last)).includes('description'), 'pending: alice already may write description');
+    assert.ok((await readSd(d, last)).includes(`;${sid})`), 'pending: nTSecurityDescriptor as read carries the inherited ACE');
     // negative control: without consistent reads, the stored (stale) SD answers
     sdPropagationSettings(d).consistentReads = false;
     assert.ok(!(await aliceMayWrite(d, last)).includes('description'), 'consistent reads off: the stale SD');
+    assert.ok(!(await readSd(d, last)).includes(`;${sid})`), 'consistent reads off: the stored nTSecurityDescriptor');
     sdPropagationSettings(d).consistentReads = true;
 
     let batches = 0;
