@@ -242,7 +242,8 @@ function reinheritOne(dir: Directory, w: WriteTxn, g: Buffer, view?: EffectiveSd
   if (!rec || !cur) return false;
   const parentRec = rec.parent ? w.getObject(rec.parent) : undefined;
   const parentSd = parentRec ? (view ? view.of(parentRec) : sdBinary(dir, parentRec)) : undefined;
-  const bin = reinheritBinary(cur, parentSd, classGuidOf(dir, rec));
+  // cached per (stored SD, parent SD, class): the objects of a walk share a few SDs
+  const bin = parentSd ? stateOf(dir).derive(cur, parentSd, classGuidOf(dir, rec)) : reinheritBinary(cur, undefined, classGuidOf(dir, rec));
   if (!bin || Buffer.from(cur).equals(bin)) return false;
   const id = dir.schema.attr('nTSecurityDescriptor')!.id;
   w.putObject(g, { ...rec, attrs: rec.attrs.map((a) => (a.id === id ? { ...a, values: [bin] } : a)) }, rec);
