@@ -403,6 +403,9 @@ export function stopSdPropagation(dir: Directory): Promise<void> {
 
 /** Resolves when no propagation is pending (tests, shutdown). */
 export async function sdPropagationIdle(dir: Directory): Promise<void> {
-  if (stateOf(dir).settings.paused) throw new Error('the SD propagator is paused');
-  while (readJobs(dir.store.reader).length > 0) await resumeSdPropagation(dir);
+  const st = stateOf(dir);
+  while (readJobs(dir.store.reader).length > 0) {
+    if (st.settings.paused) throw new Error('the SD propagator is paused');
+    await resumeSdPropagation(dir);
+  }
 }
