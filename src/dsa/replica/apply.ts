@@ -24,7 +24,7 @@ import { parseDN } from '../../dn/dn.js';
 import type { WriteTxn } from '../../store/store.js';
 import type { ObjectRecord } from '../../store/record.js';
 import { DsError, DsProblem, DsWin32, LdapCode } from '../model/ds-error.js';
-import { isDeleted } from '../model/lifecycle.js';
+import { hideLinks, isDeleted, linkEndGone, ObjectState, removeLinksOfUndeletedTombstone, stateOf } from '../model/lifecycle.js';
 import { conflictMangledRdn, deleteMangledRdn, isDeleteMangled, unmangle } from '../model/naming.js';
 import { compareAttributeStamps, compareGuids, compareLinkValueStamps, type StampFields } from '../model/stamps.js';
 import { UpdatePort } from '../model/update.js';
@@ -247,6 +247,31 @@ class Applier {
     }
     w.putObject(guid, rec, prev);
     if (placed && isDeleted(rec, A)) this.rescueChildren(guid, rec);
+    this.linkCleanup(guid, rec, prev);
+  }
+
+  /**
+   * The link values of an object whose deletion state changed here: a tombstone's values and
+   * the values naming it are hidden by this DC's own clean-up (MS-DRSR 5.160; lifecycle.ts
+   * hideLinks); an undeleted tombstone's are removed by stamps, also when this DC never saw it
+   * deleted (its isDeleted stamp moved while it stayed live here).
+   */
+  private linkCleanup(guid: Buffer, rec: ObjectRecord, prev: ObjectRecord | undefined): void {
+    const A = this.A;
+    const gone = (r: ObjectRecord) => {
+      const st = stateOf(r, A);
+      return st === ObjectState.Tombstone || st === ObjectState.Recycled;
+    };
+    if (gone(rec)) {
+      if (!prev || !gone(prev)) hideLinks(this.w, guid);
+      return;
+    }
+    if (!prev || isDeleted(rec, A)) return;
+    const stampOfAttr = (r: ObjectRecord, id: number) => r.attrs.find((x) => x.id === id)?.stamp;
+    if (compareAttributeStamps(stampOfAttr(rec, A.isDeleted.id), stampOfAttr(prev, A.isDeleted.id)) <= 0) return;
+    // a deleted-object (Recycle Bin) keeps its values through an undelete: msDS-LastKnownRDN marks that deletion
+    const viaRecycleBin = isDeleted(prev, A) ? stateOf(prev, A) === ObjectState.DeletedObject : compareAttributeStamps(stampOfAttr(rec, A.lastKnownRdn.id), stampOfAttr(prev, A.lastKnownRdn.id)) > 0;
+    if (!viaRecycleBin && removeLinksOfUndeletedTombstone(this.port, guid) > 0) this.fixups++;
   }
 
   /** Gives `rec` the name `name` by an originating update (name and the RDN attribute stamped). */
@@ -315,6 +340,15 @@ class Applier {
     }
   }
 
+  /** whether an object is a tombstone here, memoized for the value phase (entries are all applied by then) */
+  private readonly goneMemo = new Map<string, boolean>();
+  private gone(guid: Buffer): boolean {
+    const k = guid.toString('latin1');
+    let g = this.goneMemo.get(k);
+    if (g === undefined) this.goneMemo.set(k, (g = linkEndGone(this.w, [guid], this.A)));
+    return g;
+  }
+
   /** Applies one link value; true when its state changed. */
   value(v: REPLVALINF_V3): boolean {
     const w = this.w;
@@ -330,7 +364,10 @@ class Applier {
     const m = v.MetaData;
     const incoming = { timeCreated: m.timeCreated, ...stampOf(m.MetaData) };
     if (compareLinkValueStamps(incoming, local?.stamp) <= 0) return false;
-    this.port.applyLinkValue({ source, attid: v.attrTyp, linkId: info.forwardLinkId, target, data, ...(v.Aval.extra !== undefined ? { extra: v.Aval.extra } : {}) }, v.fIsPresent, incoming);
+    // MS-DRSR 4.1.10.6.14 ProcessLinkValue: a value held by or naming a tombstone is not applied
+    // (it stays absent); kept hidden with its stamp so that every replica holds the same values
+    const hidden = v.fIsPresent && (this.gone(source) || this.gone(target));
+    this.port.applyLinkValue({ source, attid: v.attrTyp, linkId: info.forwardLinkId, target, data, hidden, ...(v.Aval.extra !== undefined ? { extra: v.Aval.extra } : {}) }, v.fIsPresent, incoming);
     return true;
   }
 }
