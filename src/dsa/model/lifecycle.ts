@@ -110,6 +110,19 @@ export function hideLinks(w: WriteTxn, guid: Buffer): number {
   return n;
 }
 
+/** Shows again the hidden values `guid` holds or that name it whose ends are both no tombstone (a replicated undelete). */
+export function unhideLinks(w: WriteTxn, guid: Buffer, A: LifecycleAttributes): number {
+  let n = 0;
+  const show = (lv: LinkValue | undefined, other: Buffer) => {
+    if (!lv || !lv.hidden || linkEndGone(w, [other], A)) return;
+    w.putLink({ ...lv, hidden: false });
+    n++;
+  };
+  for (const lv of [...w.rawLinks(guid)]) show(lv, lv.target);
+  for (const b of [...w.hiddenBacklinks(guid)]) show(w.getLink(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data)), Buffer.from(b.source));
+  return n;
+}
+
 /** Whether a value with these ends is hidden on this DC: one of them is a tombstone or a recycled-object. */
 export function linkEndGone(r: ReadTxn, ends: Buffer[], A: LifecycleAttributes): boolean {
   for (const g of ends) {
@@ -124,10 +137,10 @@ export function linkEndGone(r: ReadTxn, ends: Buffer[], A: LifecycleAttributes):
 /**
  * The values of an undeleted tombstone: its values and the values naming it were removed when
  * it became a tombstone and stay removed (MS-ADTS 3.1.1.5.3.7: a tombstone's link values are
- * not restored). Each present value that `guid` holds or that names it — hidden here, or still
- * present on a DC that never saw the object deleted — is removed by update `u` (stamped, its
- * source touched), so that every replica ends without it whatever order it saw the delete
- * and the undelete in. Returns how many it removed.
+ * not restored). Each present value that `guid` holds or that names it (hidden here) is
+ * removed by the undelete `u` (stamped, its source touched), so that the DCs still holding it
+ * (visible, because they never saw the object deleted, or hidden) lose it too. Returns how
+ * many it removed.
  */
 export function removeLinksOfUndeletedTombstone(u: UpdatePort, guid: Buffer): number {
   const w = u.txn;

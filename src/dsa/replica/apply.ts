@@ -24,7 +24,7 @@ import { parseDN } from '../../dn/dn.js';
 import type { WriteTxn } from '../../store/store.js';
 import type { ObjectRecord } from '../../store/record.js';
 import { DsError, DsProblem, DsWin32, LdapCode } from '../model/ds-error.js';
-import { hideLinks, isDeleted, linkEndGone, ObjectState, removeLinksOfUndeletedTombstone, stateOf } from '../model/lifecycle.js';
+import { hideLinks, isDeleted, linkEndGone, ObjectState, stateOf, unhideLinks } from '../model/lifecycle.js';
 import { conflictMangledRdn, deleteMangledRdn, isDeleteMangled, unmangle } from '../model/naming.js';
 import { compareAttributeStamps, compareGuids, compareLinkValueStamps, type StampFields } from '../model/stamps.js';
 import { UpdatePort } from '../model/update.js';
@@ -253,8 +253,10 @@ class Applier {
   /**
    * The link values of an object whose deletion state changed here: a tombstone's values and
    * the values naming it are hidden by this DC's own clean-up (MS-DRSR 5.160; lifecycle.ts
-   * hideLinks); an undeleted tombstone's are removed by stamps, also when this DC never saw it
-   * deleted (its isDeleted stamp moved while it stayed live here).
+   * hideLinks); when a replicated undelete brings it back, the hidden values whose other end
+   * is not a tombstone are shown again — those the undeleting DC held come with its removal
+   * stamps (lifecycle.ts removeLinksOfUndeletedTombstone), the others were added concurrently
+   * and stay, as they do on the DCs that received them after the undelete.
    */
   private linkCleanup(guid: Buffer, rec: ObjectRecord, prev: ObjectRecord | undefined): void {
     const A = this.A;
@@ -264,14 +266,7 @@ class Applier {
     };
     if (gone(rec)) {
       if (!prev || !gone(prev)) hideLinks(this.w, guid);
-      return;
-    }
-    if (!prev || isDeleted(rec, A)) return;
-    const stampOfAttr = (r: ObjectRecord, id: number) => r.attrs.find((x) => x.id === id)?.stamp;
-    if (compareAttributeStamps(stampOfAttr(rec, A.isDeleted.id), stampOfAttr(prev, A.isDeleted.id)) <= 0) return;
-    // a deleted-object (Recycle Bin) keeps its values through an undelete: msDS-LastKnownRDN marks that deletion
-    const viaRecycleBin = isDeleted(prev, A) ? stateOf(prev, A) === ObjectState.DeletedObject : compareAttributeStamps(stampOfAttr(rec, A.lastKnownRdn.id), stampOfAttr(prev, A.lastKnownRdn.id)) > 0;
-    if (!viaRecycleBin && removeLinksOfUndeletedTombstone(this.port, guid) > 0) this.fixups++;
+    } else if (prev && gone(prev)) unhideLinks(this.w, guid, A);
   }
 
   /** Gives `rec` the name `name` by an originating update (name and the RDN attribute stamped). */
