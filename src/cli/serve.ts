@@ -92,7 +92,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     const { MetricsHttpServer } = await import('../metrics/http.js');
     const started = Date.now();
     const { WebConsole } = await import('../console/console.js');
-    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, console: new WebConsole({ dir, service }), health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.dc.usn - 1, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
+    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, console: new WebConsole({ dir, service }), health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.highestCommittedUsn, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
     const a = await http.listen();
     console.log(`listening http http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
   }

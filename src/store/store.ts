@@ -136,6 +136,12 @@ export interface DcTuple {
 const writeChannel = channel('forestd:store:write');
 /** Published when a write() is durable, just before its promise resolves: { usn } (the highest USN it took, or 0). */
 const durableChannel = channel('forestd:store:durable');
+/**
+ * Published when a write() has committed (its changes are visible to readers) and before its
+ * flush: { usn } (the highest USN it took, or 0). Tests use it to read the DC's USNs in the
+ * window where dc.usn is ahead of what is durable.
+ */
+const committedChannel = channel('forestd:store:committed');
 /** Published when an update took USNs beyond the durable reservation (see "USNs" above): { usn, reserve } */
 const overrunChannel = channel('forestd:store:usn-overrun');
 
@@ -390,6 +396,7 @@ export class Store implements InvocationTable {
         return r;
       });
     }) as Promise<T>;
+    if (committedChannel.hasSubscribers) void committed.then(() => committedChannel.publish({ usn: usnTop }), () => {});
     const p = this.ackBeforeFlush ? committed : committed.then((r) => this.afterFlush(r));
     void p.then(() => {
       if (linkWorkDone > 0) this.linkWorkHint = Math.max(0, this.linkWorkHint - linkWorkDone);
@@ -435,6 +442,16 @@ export class Store implements InvocationTable {
    */
   get highestCommittedUsn(): number {
     return this._highestCommittedUsn;
+  }
+
+  /**
+   * The highest USN of an update committed to the store (visible to readers, perhaps not yet
+   * flushed): the DC tuple of the last commit. Unlike dc.usn − 1 it never counts an update still
+   * running, and after a crash it is what the store holds, not the USN reserve.
+   */
+  get committedUsn(): number {
+    const dc = this.meta.get('dc') as DcTuple | undefined;
+    return (dc?.usn ?? 1) - 1;
   }
 
   /**
