@@ -92,7 +92,7 @@ export function tombstone(u: UpdatePort, guid: Buffer, A: LifecycleAttributes, o
  * values stay stored with their stamps, hidden (LinkValue.hidden, the store's `hidden` index),
  * so every replica holds the same values and stamps; readers (Store.links/backlinks) never
  * see them. Garbage collection of the tombstone removes them; an undelete removes them by
- * stamps (reanimatedLinks).
+ * stamps (removeLinksOfUndeletedTombstone).
  */
 export function hideLinks(w: WriteTxn, guid: Buffer): number {
   let n = 0;
