@@ -116,7 +116,7 @@ function valueMetaData(v: ObjectView, env: ReplMetadataEnv): StoredValue[] {
  */
 interface ReplicaStateView {
   utd: { uuidDsa: Uint8Array; usnHighPropUpdate: number; timeLastSyncSuccess: number }[];
-  repsFrom: { uuidDsa: Uint8Array; uuidInvocId: Uint8Array; usnvec: { usnHighObjUpdate: number; usnReserved: number; usnHighPropUpdate: number }; timeLastSuccess: number }[];
+  repsFrom: { uuidDsa: Uint8Array; uuidInvocId: Uint8Array; usnvec: { usnHighObjUpdate: number; usnReserved: number; usnHighPropUpdate: number }; timeLastSuccess: number; timeLastAttempt?: number; ulResultLastAttempt?: number; cConsecutiveFailures?: number }[];
 }
 function replicaState(v: ObjectView): ReplicaStateView {
   const s = v.rc.r.getMeta<ReplicaStateView>(`repl:${v.guid.toString('hex')}`);
@@ -139,10 +139,11 @@ function repsFromValues(v: ObjectView): Buffer[] {
   const forestDns = v.rc.dir.forest.realm;
   return replicaState(v).repsFrom.map((r) =>
     encodeRepsFrom({
-      cConsecutiveFailures: 0,
+      // the last cycle's outcome (src/dsa/replica/cycle-status.ts), when one was recorded
+      cConsecutiveFailures: r.cConsecutiveFailures ?? 0,
       timeLastSuccess: BigInt(r.timeLastSuccess),
-      timeLastAttempt: BigInt(r.timeLastSuccess),
-      ulResultLastAttempt: 0,
+      timeLastAttempt: BigInt(r.timeLastAttempt ?? r.timeLastSuccess),
+      ulResultLastAttempt: r.ulResultLastAttempt ?? 0,
       ulReplicaFlags: REPS_FROM_FLAGS,
       rtSchedule: SCHEDULE_ALWAYS,
       dwReserved1: 0,

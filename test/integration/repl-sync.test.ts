@@ -1,0 +1,136 @@
+// `forestd repl sync` and urgent replication between two real forestd processes: DC1
+// provisioned, DC2 joined from it, both serving with --repl-port. Change notification is
+// delayed by an hour on every NC (each crossRef's msDS-Replication-Notify-First-DSA-Delay and
+// -Subsequent-DSA-Delay, MS-ADTS 3.1.1.5.1.6) and the periodic pull is an hour apart, so a
+// write reaches the other DC only when something asks for it: `forestd repl sync` (IDL_DRSReplicaSync,
+// MS-DRSR 4.1.23), or an urgent update (MS-ADTS 3.1.1.5.1.7: an account lockout), which skips
+// the delays. The notifications a DC sends are observed through its test hook
+// (`forestd:repl:notify`: partner, urgent, delay), never through wall time.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startForestd, runCli, run, type RunningForestd } from '../helpers/forestd.js';
+import { tempDir } from '../helpers/tmp.js';
+import { deadline, untilReplicated } from '../helpers/replication.js';
+import { skipUnless } from '../helpers/tools.js';
+
+const PW = 'Adm1n-Passw0rd!';
+const NOTIFY = 'forestd:repl:notify';
+const T = (ms: number) => ({ timeout: ms, ...skipUnless('ldapsearch', 'ldapmodify', 'ldapadd', 'ldapwhoami') });
+let tmp: ReturnType<typeof tempDir>;
+let dc1: RunningForestd, dc2: RunningForestd;
+let configDN: string;
+
+async function ldapsearch(f: RunningForestd, base: string, filter: string, attrs: string[] = ['1.1'], scope = 'sub'): Promise<string> {
+  const r = await run('ldapsearch', ['-LLL', '-o', 'ldif-wrap=no', '-H', f.url, '-x', '-D', f.adminUPN, '-w', PW, '-s', scope, '-b', base, filter, ...attrs], undefined, undefined, { timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+async function ldapmodify(f: RunningForestd, ldif: string): Promise<void> {
+  // StartTLS: unicodePwd needs an encrypted connection
+  const r = await run('ldapmodify', ['-H', f.url, '-ZZ', '-x', '-D', f.adminUPN, '-w', PW], ldif, { LDAPTLS_REQCERT: 'never' }, { timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+}
+
+const has = async (f: RunningForestd, filter: string) => /^dn: /m.test(await ldapsearch(f, f.baseDN, filter));
+
+async function sync(f: RunningForestd, args: string[]): Promise<{ code: number | null; rows: { nc: string; partner: string; result: number; resultHex: string; objects: number }[]; stderr: string }> {
+  const r = await runCli(['repl', 'sync', '--data', f.dir, '--json', ...args], { timeoutMs: 120_000 });
+  return { code: r.code, rows: r.stdout.trim() ? JSON.parse(r.stdout) : [], stderr: r.stderr };
+}
+
+before(async () => {
+  // the periodic safety pull out of the way: only notifications and repl sync move data
+  process.env.FORESTD_REPL_PERIOD_MS = String(3_600_000);
+  tmp = tempDir('forestd-replsync-');
+  dc1 = await startForestd({ serveArgs: ['--repl-port', '0'], adminPassword: PW });
+  configDN = `CN=Configuration,${dc1.baseDN}`;
+  // every NC's notification an hour after the change (a setting DC2 receives with the configuration NC)
+  const crossRefs = [...(await ldapsearch(dc1, `CN=Partitions,${configDN}`, '(objectClass=crossRef)', ['1.1'], 'one')).matchAll(/^dn: (.+)$/gm)].map((m) => m[1]!);
+  assert.ok(crossRefs.length >= 3, crossRefs.join('\n'));
+  for (const dn of crossRefs) await ldapmodify(dc1, `dn: ${dn}\nchangetype: modify\nreplace: msDS-Replication-Notify-First-DSA-Delay\nmsDS-Replication-Notify-First-DSA-Delay: 3600\n-\nreplace: msDS-Replication-Notify-Subsequent-DSA-Delay\nmsDS-Replication-Notify-Subsequent-DSA-Delay: 3600\n-\n`);
+  const data = join(tmp.dir, 'DC2');
+  const j = await runCli(['join', '--data', data, '--source', dc1.url, '--admin-password', PW, '--hostname', 'DC2'], { timeoutMs: 240_000 });
+  assert.equal(j.code, 0, j.stderr + j.stdout);
+  dc2 = await startForestd({ data, serveArgs: ['--repl-port', '0'], adminPassword: PW });
+  // DC2's first cycle from DC1 (at start) is over: the domain NC comes last
+  await Promise.race([dc2.hook('forestd:repl:applied', 1, (e) => String(e.nc).toLowerCase() === dc2.baseDN.toLowerCase()), deadline(120_000, () => `DC2 did not replicate at start\n${dc2.log().slice(-2000)}`)]);
+});
+after(async () => {
+  await dc2?.stop();
+  await dc1?.stop();
+  tmp?.cleanup();
+});
+
+test('repl sync: a write on DC1 is on DC2 when repl sync returns; without it (notification delayed), or with a sync of another NC, it is not', T(300_000), async () => {
+  const add = await run('ldapadd', ['-H', dc1.url, '-x', '-D', dc1.adminUPN, '-w', PW], `dn: CN=Synced,CN=Users,${dc1.baseDN}\nobjectClass: user\nsAMAccountName: synced1\n`, undefined, { timeoutMs: 30_000 });
+  assert.equal(add.code, 0, add.stderr);
+  assert.ok(await has(dc1, '(sAMAccountName=synced1)'));
+  // negative control: DC1 told nobody (an hour's delay), and DC2 does not have it
+  assert.equal(dc1.hookCount(NOTIFY, (e) => e.partner === 'DC2$' && e.urgent === false), 0);
+  assert.equal(await has(dc2, '(sAMAccountName=synced1)'), false);
+  // a cycle of the configuration NC only: still not there
+  const cfg = await sync(dc2, ['--nc', configDN]);
+  assert.equal(cfg.code, 0, cfg.stderr);
+  assert.deepEqual(cfg.rows.map((r) => [r.nc.toLowerCase(), r.result]), [[configDN.toLowerCase(), 0]]);
+  assert.equal(await has(dc2, '(sAMAccountName=synced1)'), false);
+  // the domain NC from DC1 (named by its server name): there as soon as the command returns
+  const dom = await sync(dc2, ['--nc', dc2.baseDN, '--from', 'DC1']);
+  assert.equal(dom.code, 0, dom.stderr);
+  assert.equal(dom.rows.length, 1);
+  assert.equal(dom.rows[0]!.result, 0);
+  assert.ok(dom.rows[0]!.objects >= 1, JSON.stringify(dom.rows));
+  assert.equal(await has(dc2, '(sAMAccountName=synced1)'), true);
+  // every NC from every partner, as a table: nothing left to apply
+  const all = await runCli(['repl', 'sync', '--data', dc2.dir], { timeoutMs: 120_000 });
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /^NC +partner +result +objects$/m);
+  assert.equal([...all.stdout.matchAll(/ ok +\d+$/gm)].length, 3, all.stdout);
+});
+
+test('repl sync: exit 4 for an NC or a partner the DC does not have, 2 without --data, 3 when the DC does not serve', T(180_000), async () => {
+  const nc = await sync(dc2, ['--nc', 'DC=nowhere,DC=test']);
+  assert.equal(nc.code, 4, nc.stderr);
+  const from = await sync(dc2, ['--from', 'DC9']);
+  assert.equal(from.code, 4, from.stderr);
+  const noData = await runCli(['repl', 'sync'], { timeoutMs: 60_000 });
+  assert.equal(noData.code, 2, noData.stderr);
+  // a provisioned directory nobody serves: no DRS listener to ask
+  const idle = join(tmp.dir, 'idle');
+  const p = await runCli(['provision', '--data', idle, '--realm', 'idle.test', '--netbios', 'IDLE', '--admin-password', PW], { timeoutMs: 120_000 });
+  assert.equal(p.code, 0, p.stderr);
+  const r = await runCli(['repl', 'sync', '--data', idle], { timeoutMs: 60_000 });
+  assert.equal(r.code, 3, r.stderr);
+  // negative control: the served DC answers 0
+  assert.equal((await sync(dc2, ['--from', 'DC1'])).code, 0);
+});
+
+test('urgent replication: a lockout on DC1 is sent to DC2 at once (urgent, no delay); an ordinary change waits for the notification delay', T(300_000), async () => {
+  const user = `CN=Locky,CN=Users,${dc1.baseDN}`;
+  await ldapmodify(dc1, `dn: ${user}\nchangetype: add\nobjectClass: user\nsAMAccountName: locky\nunicodePwd:: ${Buffer.from('"L0cky-Passw0rd!"', 'utf16le').toString('base64')}\nuserAccountControl: 512\n`);
+  await ldapmodify(dc1, `dn: ${dc1.baseDN}\nchangetype: modify\nreplace: lockoutThreshold\nlockoutThreshold: 2\n-\n`);
+  // DC2 holds the user and the policy (a sync), then an ordinary change on DC1
+  assert.equal((await sync(dc2, ['--nc', dc2.baseDN])).code, 0);
+  await ldapmodify(dc1, `dn: ${user}\nchangetype: modify\nreplace: description\ndescription: ordinary\n-\n`);
+  // negative control: ordinary changes are not sent (the hour's delay)
+  assert.equal(dc1.hookCount(NOTIFY, (e) => e.partner === 'DC2$' && e.urgent === false), 0);
+  const urgent = (e: Record<string, unknown>) => e.partner === 'DC2$' && e.urgent === true;
+  const before = dc1.hookCount(NOTIFY, urgent);
+  const applied = dc2.hookCount('forestd:repl:applied');
+  for (const pw of ['wrong-1', 'wrong-2']) {
+    const r = await run('ldapwhoami', ['-H', dc1.url, '-x', '-D', `${dc1.netbios}\\locky`, '-w', pw], undefined, undefined, { timeoutMs: 30_000 });
+    assert.equal(r.code, 49, r.stderr);
+  }
+  // the lockout: DC1 tells DC2 urgently, without delay
+  const told = await Promise.race([dc1.hook(NOTIFY, before + 1, urgent), deadline(90_000, () => `DC1 sent no urgent notification to DC2\n${dc1.log().slice(-2000)}`)]);
+  assert.equal(told.urgent, true);
+  assert.equal(told.delayMs, 0);
+  // and DC2 pulls it: lockoutTime set there, the ordinary change came along
+  const out = await untilReplicated(dc2, async () => {
+    const o = await ldapsearch(dc2, user, '(objectClass=*)', ['lockoutTime', 'description'], 'base');
+    return /^lockoutTime: [1-9]/m.test(o) ? o : undefined;
+  }, 'the lockout on DC2');
+  assert.match(out, /^description: ordinary$/m);
+  assert.ok(dc2.hookCount('forestd:repl:applied') > applied);
+});
