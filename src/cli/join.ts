@@ -29,6 +29,8 @@ import { replicaContextOf } from '../dsa/replica-context.js';
 import { DrsClient } from '../drs/transport/tls.js';
 import { drsKey } from '../drs/transport/auth.js';
 import { ncsOf, pullNC, PARTNERS_META, type ReplPartner } from '../drs/replicator.js';
+import { registerWithSource } from '../drs/update-refs.js';
+import { guidToString } from '../util/guid.js';
 import { generatePassword, ntHash } from '../security/password.js';
 import { parseDN, formatDN } from '../dn/dn.js';
 import { SETTINGS_FILE } from './provision.js';
@@ -184,6 +186,12 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         const srcRec = store.reader.getObject(bin(await base(one(srcServer, 'serverReference'), ['objectGUID']), 'objectGUID'));
         const pwd = srcRec?.attrs.find((a) => a.id === dir.schema.attr('unicodePwd')!.id)?.values[0];
         if (!(pwd instanceof Uint8Array) || !client.verifyServer(drsKey(pwd, srcAccount))) throw new JoinError('ERR_DRS_AUTH', `the DRS server did not prove the machine account ${srcAccount}`);
+        // MS-DRSR 4.1.26: this DC in the source's repsTo of each NC, under AD's NetworkAddress form
+        // until `forestd serve` registers its DRS address
+        for (const nc of ncsOf(dir)) {
+          const res = await registerWithSource(client, phDrs, nc, dsaGuid, `${guidToString(dsaGuid)}._msdcs.${realm}`);
+          if (res !== 0) process.stderr.write(`forestd: warning: the source refused IDL_DRSUpdateRefs for ${nc.StringName} (${res.toString(16).padStart(8, '0')}); it will be asked again when this DC serves\n`);
+        }
       } finally {
         await client.close();
       }

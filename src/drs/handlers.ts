@@ -7,6 +7,7 @@ import type { DrsHandlers } from './server.js';
 import { replicaContextOf } from '../dsa/replica-context.js';
 import { serveGetNCChanges } from '../dsa/replica/fsmo.js';
 import { getNCChangesHandler, type DrsCodec } from './convert.js';
+import { serveUpdateRefs } from './update-refs.js';
 
 export function codecOf(dir: Directory): DrsCodec {
   return {
@@ -28,7 +29,11 @@ export interface HandlerHooks {
 
 export function drsHandlersFor(dir: Directory, hooks: HandlerHooks = {}): DrsHandlers {
   const ctx = replicaContextOf(dir);
-  const h: DrsHandlers = { IDL_DRSGetNCChanges: getNCChangesHandler((req) => serveGetNCChanges(ctx, req as never) as never, () => codecOf(dir)) };
+  const h: DrsHandlers = {
+    IDL_DRSGetNCChanges: getNCChangesHandler((req) => serveGetNCChanges(ctx, req as never) as never, () => codecOf(dir)),
+    // MS-DRSR 4.1.26: a destination adds or removes itself in an NC's repsTo
+    IDL_DRSUpdateRefs: async (req, c) => ({ result: await serveUpdateRefs(dir, req.pmsgUpdRefs.msg, { account: c.peerAccount, dsaGuid: Buffer.from(c.peerDsaGuid) }) }),
+  };
   const sync = hooks.replicaSync;
   if (sync) {
     h.IDL_DRSReplicaSync = async (req, c) => {

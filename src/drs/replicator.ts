@@ -24,6 +24,7 @@ import { replicationLifetimeRefusal } from '../dsa/replica/strict-consistency.js
 import { urgentUpdateTest } from '../dsa/replica/urgent.js';
 import { tombstoneLifetimeDays } from '../dsa/garbage-collection.js';
 import { notifyDelaysOf } from './repl-settings.js';
+import { registerWithSource, repsToOf } from './update-refs.js';
 import type { ReplicaContext } from '../dsa/replica/context.js';
 import type { DSNAME } from '../dsa/replica/types.js';
 import type { DrsCredentials } from './transport/auth.js';
@@ -201,7 +202,8 @@ export class Replicator {
     this.#notifier = new ChangeNotifier(dir.store, {
       firstDelayMs: opts.firstDelayMs ?? 20,
       subsequentDelayMs: opts.subsequentDelayMs ?? 5,
-      partners: () => partnersOf(dir).map((p) => Buffer.from(p.dsaGuid, 'hex')),
+      // MS-ADTS 3.1.1.5.1.6: the DCs in the NC's repsTo (update-refs.ts)
+      partners: (nc) => repsToOf(dir.store.reader, nc).map((t) => Buffer.from(t.uuidDsa, 'hex')),
       notify: (partner, nc, info) => void this.notify(partner, nc, info),
       delaysOf: (nc) => notifyDelaysOf(dir, nc),
       isUrgent: urgentUpdateTest((n) => dir.schema.attr(n)?.id),
@@ -212,7 +214,9 @@ export class Replicator {
     this.#notifier.start();
     this.#timer = setInterval(() => this.pullAll(), this.opts.periodMs ?? 60_000);
     this.#timer.unref();
-    // tell the partners where this DC is now and that it may have news; and catch up with them
+    // tell the partners where this DC is now and that it may have news (in their repsTo, and by a
+    // notification, which makes this DC their partner); and catch up with them
+    for (const p of partnersOf(this.dir)) void this.register(p);
     for (const p of partnersOf(this.dir)) for (const nc of ncsOf(this.dir)) void this.notify(Buffer.from(p.dsaGuid, 'hex'), nc.Guid);
     this.pullAll();
   }
@@ -309,10 +313,42 @@ export class Replicator {
     return partners.flatMap((p) => (this.#lastCycle.get(p.dsaGuid) ?? []).filter((r) => !nc || r.nc.Guid.equals(nc)));
   }
 
+  /**
+   * MS-DRSR 4.1.26: this DC adds itself (with its current address) to each NC's repsTo on
+   * partner `p`, or with `remove` deletes itself there; failures are reported, not thrown.
+   */
+  async register(p: ReplPartner, remove = false): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
+      try {
+        for (const nc of ncsOf(this.dir)) {
+          const result = await registerWithSource(client, hDrs, nc, this.dir.forest.dsaGuid, this.opts.address, remove);
+          if (result !== 0) this.opts.onError?.(new ReplicationError('ERR_REPL_UPDATE_REFS', `${result.toString(16).padStart(8, '0')}: IDL_DRSUpdateRefs for ${nc.StringName} was refused`, result), p);
+        }
+      } finally {
+        await client.close();
+      }
+    } catch (e) {
+      this.opts.onError?.(e as Error, p);
+    }
+  }
+
+  /** Stops replicating from partner `p`: its reference to this DC goes (DRS_DEL_REF), then the partner. */
+  async removePartner(p: ReplPartner): Promise<void> {
+    await this.register(p, true);
+    await this.dir.store.write((w) => w.setMeta(PARTNERS_META, (w.getMeta<ReplPartner[]>(PARTNERS_META) ?? []).filter((x) => x.dsaGuid !== p.dsaGuid)));
+  }
+
   /** MS-ADTS 3.1.1.5.1.6: tells partner `partner` that NC `nc` changed here (IDL_DRSReplicaSync, asynchronous). */
   async notify(partner: Buffer, nc: Buffer, info: NotifyInfo = { urgent: false, delayMs: 0 }): Promise<void> {
-    const p = partnersOf(this.dir).find((x) => x.dsaGuid === partner.toString('hex'));
-    if (!p || this.#stopped) return;
+    const hex = partner.toString('hex');
+    // the address it registered in the NC's repsTo, else the partner's own
+    const t = repsToOf(this.dir.store.reader, nc).find((x) => x.uuidDsa === hex);
+    const known = partnersOf(this.dir).find((x) => x.dsaGuid === hex);
+    const p: ReplPartner | undefined = t && /:\d+$/.test(t.naDsa) ? { dsaGuid: hex, account: t.account, address: t.naDsa } : known;
+    // a reference without a DRS address (a DC joined, not serving yet) is told nothing
+    if (!p || !/:\d+$/.test(p.address) || this.#stopped) return;
     const told = channel(REPL_NOTIFY_CHANNEL);
     if (told.hasSubscribers) told.publish({ dsa: this.dir.forest.dsaDN, partner: p.account, nc: nc.toString('hex'), urgent: info.urgent, delayMs: info.delayMs });
     try {
@@ -336,7 +372,7 @@ export class Replicator {
     const known = partnersOf(this.dir).find((x) => x.dsaGuid === peerDsa.toString('hex'));
     const p: ReplPartner | undefined = address ? { dsaGuid: peerDsa.toString('hex'), account: peerAccount, address } : known;
     if (!p) return 0x000020f3; // ERROR_DS_DRA_NO_REPLICA (MS-DRSR 4.1.23.3: no repsFrom for the source)
-    await addPartner(this.dir, p);
+    if (await addPartner(this.dir, p)) void this.register(p);
     // MS-DRSR 4.1.23.2: a cycle of the NC named (a notification names the NC that changed)
     void this.schedule(p, nc && this.dir.store.reader.getHeader(nc)?.parent === null ? nc : undefined);
     return 0;

@@ -89,6 +89,26 @@ test('repl sync: a write on DC1 is on DC2 when repl sync returns; without it (no
   assert.equal([...all.stdout.matchAll(/ ok +\d+$/gm)].length, 3, all.stdout);
 });
 
+test('repsTo: DC2 registers in DC1\'s repsTo with its DRS address (IDL_DRSUpdateRefs), shown on the NC head and by repl show', T(180_000), async () => {
+  const address = dc2.listeners['drs']!.replace(/^drs:\/\//, '');
+  const domainHex = (await ldapsearch(dc1, dc1.baseDN, '(objectClass=*)', ['objectGUID'], 'base')).match(/^objectGUID:: (\S+)/m)![1]!;
+  const nc = Buffer.from(domainHex, 'base64').toString('hex');
+  // serve registered DC2's address (join registered it under its GUID-based name)
+  await Promise.race([dc1.hook('forestd:repl:update-refs', 1, (e) => e.naDsa === address && e.nc === nc && e.result === 0), deadline(90_000, () => `DC2 did not register with DC1\n${dc1.log().slice(-2000)}`)]);
+  const head = await ldapsearch(dc1, dc1.baseDN, '(objectClass=*)', ['msDS-NCReplOutboundNeighbors'], 'base');
+  // the XML values have newlines: LDIF gives them in base64
+  const out = [...head.matchAll(/^msDS-NCReplOutboundNeighbors:(:?) (.*)$/gm)].map((m) => (m[1] ? Buffer.from(m[2]!, 'base64').toString('utf8') : m[2]!));
+  assert.equal(out.length, 1, head);
+  assert.match(out[0]!, new RegExp(`<pszSourceDsaAddress>${address.replace(/\./g, '\\.')}</pszSourceDsaAddress>`));
+  assert.match(out[0]!, /<pszSourceDsaDN>CN=NTDS Settings,CN=DC2,/i);
+  const show = await runCli(['repl', 'show', '--data', dc1.dir, '--json'], { timeoutMs: 60_000 });
+  const s = JSON.parse(show.stdout) as { ncs: { nc: string; outbound: { pszSourceDsaAddress: string }[] }[] };
+  assert.deepEqual(s.ncs.find((x) => x.nc.toLowerCase() === dc1.baseDN.toLowerCase())!.outbound.map((n) => n.pszSourceDsaAddress), [address]);
+  // negative control: DC2's own repsTo names DC1, not DC2
+  const own = await ldapsearch(dc2, dc2.baseDN, '(objectClass=*)', ['msDS-NCReplOutboundNeighbors'], 'base');
+  assert.doesNotMatch(own, new RegExp(address.replace(/\./g, '\\.')));
+});
+
 test('repl sync: exit 4 for an NC or a partner the DC does not have, 2 without --data, 3 when the DC does not serve', T(180_000), async () => {
   const nc = await sync(dc2, ['--nc', 'DC=nowhere,DC=test']);
   assert.equal(nc.code, 4, nc.stderr);

@@ -157,6 +157,35 @@ function repsFromValues(v: ObjectView): Buffer[] {
   );
 }
 
+/**
+ * repsTo of an NC head (MS-DRSR 5.172): the stored values, else the DCs that registered with
+ * IDL_DRSUpdateRefs (src/drs/update-refs.ts: meta "repsTo:<NC objectGUID hex>", read structurally).
+ */
+function repsToValues(v: ObjectView): Buffer[] {
+  if (v.rec.parent !== null) return [];
+  const info = v.rc.dir.schema.attr('repsTo');
+  const stored = info ? v.values(info).filter((x): x is Uint8Array => x instanceof Uint8Array) : [];
+  if (stored.length) return stored.map(buf);
+  const refs = v.rc.r.getMeta<{ uuidDsa: string; naDsa: string; options: number; timeAdded: number }[]>(`repsTo:${v.guid.toString('hex')}`);
+  if (!Array.isArray(refs)) return [];
+  return refs.map((t) =>
+    encodeRepsFrom({
+      cConsecutiveFailures: 0,
+      timeLastSuccess: BigInt(t.timeAdded ?? 0),
+      timeLastAttempt: 0n,
+      ulResultLastAttempt: 0,
+      ulReplicaFlags: t.options ?? 0,
+      rtSchedule: SCHEDULE_ALWAYS,
+      dwReserved1: 0,
+      usnVec: { usnHighObjUpdate: 0n, usnReserved: 0n, usnHighPropUpdate: 0n },
+      uuidDsaObj: Buffer.from(String(t.uuidDsa), 'hex'),
+      uuidInvocId: Buffer.alloc(16),
+      uuidTransportObj: Buffer.alloc(16),
+      naDsa: String(t.naDsa),
+    }),
+  );
+}
+
 /** The UTD vector of an NC head (MS-DRSR 5.166 replUpToDateVector): the stored value, else the engine's state. */
 function utdCursors(v: ObjectView): ReplUpToDateCursor[] {
   const info = v.rc.dir.schema.attr('replUpToDateVector');
@@ -207,10 +236,7 @@ export function neighborsOf(v: ObjectView, attr: 'repsFrom' | 'repsTo'): DsReplN
     if (v.rec.parent !== null) return [];
     let raws: Buffer[];
     if (attr === 'repsFrom') raws = repsFromValues(v);
-    else {
-      const info = v.rc.dir.schema.attr(attr);
-      raws = info ? v.values(info).filter((x): x is Uint8Array => x instanceof Uint8Array).map(buf) : [];
-    }
+    else raws = repsToValues(v);
     const out: DsReplNeighbor[] = [];
     for (const raw of raws) {
       let r: REPS_FROM;
@@ -251,6 +277,7 @@ export const REPL_METADATA: ReadonlyMap<string, Constructor> = new Map<string, C
   ['msds-ncreplcursors', ncReplCursors],
   // not constructed in the schema, kept by the engine in its replica state (stored values win)
   ['repsfrom', (v) => repsFromValues(v)],
+  ['repsto', (v) => repsToValues(v)],
   ['repluptodatevector', replUpToDateVector],
   ['msds-ncreplinboundneighbors', neighbors('repsFrom')],
   ['msds-ncreploutboundneighbors', neighbors('repsTo')],
