@@ -25,6 +25,7 @@ import { urgentUpdateTest } from '../dsa/replica/urgent.js';
 import { tombstoneLifetimeDays } from '../dsa/garbage-collection.js';
 import { notifyDelaysOf } from './repl-settings.js';
 import { registerWithSource, repsToOf } from './update-refs.js';
+import { pullNCSchemaFirst } from './schema-first.js';
 import type { ReplicaContext } from '../dsa/replica/context.js';
 import type { DSNAME } from '../dsa/replica/types.js';
 import type { DrsCredentials } from './transport/auth.js';
@@ -279,7 +280,7 @@ export class Replicator {
             // MS-ADTS 3.1.1.1.15: strict replication consistency
             const refusal = this.opts.strictReplicationConsistency === false ? undefined : replicationLifetimeRefusal(this.ctx, this.dir.store.reader, nc.Guid, src, tombstoneLifetimeDays(this.dir));
             if (refusal) throw refusal;
-            const objects = await pullNC(this.ctx, this.dir, client, hDrs, nc, src);
+            const objects = await pullNCSchemaFirst(this.ctx, this.dir, client, hDrs, nc, src);
             results.push({ partner: p, nc, result: 0, objects });
             if (applied.hasSubscribers) applied.publish({ nc: nc.StringName, partner: p.account, objects });
           } catch (e) {

@@ -109,6 +109,29 @@ test('repsTo: DC2 registers in DC1\'s repsTo with its DRS address (IDL_DRSUpdate
   assert.doesNotMatch(own, new RegExp(address.replace(/\./g, '\\.')));
 });
 
+test('schema first: an attribute and a class new on DC1, and an object using them, reach DC2 by a repl sync of the domain NC; DC2 reads them without schemaUpdateNow', T(300_000), async () => {
+  const S = `CN=Schema,${configDN}`;
+  const add = (ldif: string) => run('ldapadd', ['-H', dc1.url, '-x', '-D', dc1.adminUPN, '-w', PW], ldif, undefined, { timeoutMs: 30_000 });
+  let r = await add(`dn: CN=repl-Shoe-Size,${S}\nobjectClass: attributeSchema\nattributeID: 1.3.6.1.4.1.99999.8.1\nattributeSyntax: 2.5.5.9\noMSyntax: 2\nisSingleValued: TRUE\n\ndn: CN=repl-Walker,${S}\nobjectClass: classSchema\ngovernsID: 1.3.6.1.4.1.99999.8.2\nsubClassOf: top\nobjectClassCategory: 1\npossSuperiors: container\nmayContain: replShoeSize\n`);
+  assert.equal(r.code, 0, r.stderr);
+  r = await run('ldapmodify', ['-H', dc1.url, '-x', '-D', dc1.adminUPN, '-w', PW], `dn:\nchangetype: modify\nadd: schemaUpdateNow\nschemaUpdateNow: 1\n-\n`, undefined, { timeoutMs: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  r = await add(`dn: CN=walker1,CN=Users,${dc1.baseDN}\nobjectClass: replWalker\nreplShoeSize: 44\n`);
+  assert.equal(r.code, 0, r.stderr);
+  // negative control: the object is not on DC2 yet (the domain NC's notification waits an hour)
+  assert.equal(await has(dc2, '(cn=walker1)'), false);
+  const dom = await sync(dc2, ['--nc', dc2.baseDN, '--from', 'DC1']);
+  assert.equal(dom.code, 0, dom.stderr);
+  // DC2 knows the attribute (its subschema lists it) and filters and returns it
+  const agg = await ldapsearch(dc2, `CN=Aggregate,${S}`, '(objectClass=*)', ['attributeTypes', 'objectClasses'], 'base');
+  assert.match(agg, /NAME 'replShoeSize'/);
+  assert.match(agg, /NAME 'replWalker'/);
+  const out = await ldapsearch(dc2, dc2.baseDN, '(replShoeSize>=40)', ['replShoeSize', 'objectClass']);
+  assert.match(out, /^dn: CN=walker1,CN=Users,/m);
+  assert.match(out, /^replShoeSize: 44$/m);
+  assert.match(out, /^objectClass: replWalker$/m);
+});
+
 test('repl sync: exit 4 for an NC or a partner the DC does not have, 2 without --data, 3 when the DC does not serve', T(180_000), async () => {
   const nc = await sync(dc2, ['--nc', 'DC=nowhere,DC=test']);
   assert.equal(nc.code, 4, nc.stderr);
