@@ -30,6 +30,7 @@ import { DrsClient } from '../drs/transport/tls.js';
 import { drsKey } from '../drs/transport/auth.js';
 import { ncsOf, pullNC, PARTNERS_META, type ReplPartner } from '../drs/replicator.js';
 import { registerWithSource } from '../drs/update-refs.js';
+import { applicationNCsOf, type ApplicationNC } from '../drs/repl-settings.js';
 import { guidToString } from '../util/guid.js';
 import { generatePassword, ntHash } from '../security/password.js';
 import { parseDN, formatDN } from '../dn/dn.js';
@@ -160,6 +161,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         verifyServerLater: true,
       });
       const srcDsaGuid = bin(srcDsa, 'objectGUID');
+      let appNCs: ApplicationNC[] = [];
       let objects = 0;
       let bytes = 0;
       const tty = process.stderr.isTTY === true;
@@ -168,7 +170,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       if (tty) for (const dn of [schemaDN, configDN, domainDN]) total += (await ldap.search(dn, { filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 1000 } })).searchEntries.length;
       try {
         const { phDrs } = await client.bind({ puuidClientDsa: dsaGuid, pextClient: null });
-        for (const nc of ncsOf(dir)) {
+        const pull = async (nc: { Guid: Buffer; StringName: string }) => {
           const before = { objects, bytes };
           await pullNC(ctx, dir, client, phDrs, nc, srcDsaGuid, (p) => {
             objects = before.objects + p.objects;
@@ -180,7 +182,11 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
               process.stderr.write(`\r  ${nc.StringName}: ${objects}${total ? `/${total}` : ''} objects, ${(bytes / 1e6).toFixed(1)} MB, ${rate.toFixed(0)} objects/s${eta}   `);
             }
           });
-        }
+        };
+        for (const nc of ncsOf(dir)) await pull(nc);
+        // the application NCs the source holds (DomainDnsZones, ForestDnsZones: their crossRefs came with the configuration NC)
+        appNCs = applicationNCsOf(dir, store.reader).filter((a) => a.holders.includes(srcDsaGuid.toString('hex')));
+        for (const a of appNCs) await pull(a.nc);
         if (tty) process.stderr.write('\n');
         // the source proves its machine account, whose secret came with the domain NC
         const srcRec = store.reader.getObject(bin(await base(one(srcServer, 'serverReference'), ['objectGUID']), 'objectGUID'));
@@ -188,7 +194,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         if (!(pwd instanceof Uint8Array) || !client.verifyServer(drsKey(pwd, srcAccount))) throw new JoinError('ERR_DRS_AUTH', `the DRS server did not prove the machine account ${srcAccount}`);
         // MS-DRSR 4.1.26: this DC in the source's repsTo of each NC, under AD's NetworkAddress form
         // until `forestd serve` registers its DRS address
-        for (const nc of ncsOf(dir)) {
+        for (const nc of [...ncsOf(dir), ...appNCs.map((a) => a.nc)]) {
           const res = await registerWithSource(client, phDrs, nc, dsaGuid, `${guidToString(dsaGuid)}._msdcs.${realm}`);
           if (res !== 0) process.stderr.write(`forestd: warning: the source refused IDL_DRSUpdateRefs for ${nc.StringName} (${res.toString(16).padStart(8, '0')}); it will be asked again when this DC serves\n`);
         }
@@ -218,7 +224,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
               v('msDS-Behavior-Version', ['7']),
               v('dMDLocation', [schemaDN]),
               v('hasMasterNCs', [domainDN, configDN, schemaDN]),
-              v('msDS-hasMasterNCs', [domainDN, configDN, schemaDN]),
+              v('msDS-hasMasterNCs', [domainDN, configDN, schemaDN, ...appNCs.map((a) => a.nc.StringName)]),
               v('msDS-HasDomainNCs', [domainDN]),
               v('systemFlags', [String(0x2000000)]),
               v('showInAdvancedViewOnly', ['TRUE']),
@@ -226,6 +232,9 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
           } as never,
           { system: true, place: 'join' },
         );
+        // this DC holds a replica of the application NCs: msDS-NC-Replica-Locations of their crossRefs (MS-ADTS 6.1.1.2.1.1.6)
+        const loc = A('msDS-NC-Replica-Locations');
+        if (loc.forwardLinkId !== undefined) for (const a of appNCs) u.addLinkValue(a.crossRef, loc.id, loc.forwardLinkId, dsaGuid);
         const partner: ReplPartner = { dsaGuid: srcDsaGuid.toString('hex'), account: srcAccount, address: `${url.hostname}:${srcPort}` };
         w.setMeta(PARTNERS_META, [partner]);
         w.setMeta('prefixTable', dir.schema.snapshot.prefixTable.toJSON());

@@ -23,7 +23,7 @@ import { recordCycles, type CycleOutcome } from '../dsa/replica/cycle-status.js'
 import { replicationLifetimeRefusal } from '../dsa/replica/strict-consistency.js';
 import { urgentUpdateTest } from '../dsa/replica/urgent.js';
 import { tombstoneLifetimeDays } from '../dsa/garbage-collection.js';
-import { notifyDelaysOf } from './repl-settings.js';
+import { applicationNCsOf, notifyDelaysOf } from './repl-settings.js';
 import { registerWithSource, repsToOf } from './update-refs.js';
 import { pullNCSchemaFirst } from './schema-first.js';
 import type { ReplicaContext } from '../dsa/replica/context.js';
@@ -91,11 +91,21 @@ export async function addPartner(dir: Directory, p: ReplPartner): Promise<boolea
 export function ncsOf(dir: Directory): DSNAME[] {
   const f = dir.forest;
   // schema first: the objects of the other NCs are checked against it (MS-DRSR 4.1.10.6)
-  return [
+  const ncs = [
     { Guid: Buffer.from(f.schemaNC), StringName: f.schemaDN },
     { Guid: Buffer.from(f.configNC), StringName: f.configDN },
     { Guid: Buffer.from(f.domainNC), StringName: f.domainDN },
   ] as DSNAME[];
+  // then the application NCs whose crossRef names this DC in msDS-NC-Replica-Locations
+  const me = f.dsaGuid.toString('hex');
+  for (const a of applicationNCsOf(dir, dir.store.reader)) if (a.holders.includes(me)) ncs.push(a.nc);
+  return ncs;
+}
+
+/** Whether partner `dsaHex` holds a replica of NC `nc` (the schema, configuration and domain NCs: every DC of the domain). */
+export function partnerHolds(dir: Directory, nc: DSNAME, dsaHex: string): boolean {
+  const app = applicationNCsOf(dir, dir.store.reader).find((a) => a.nc.Guid.equals(nc.Guid));
+  return !app || app.holders.includes(dsaHex);
 }
 
 function splitAddress(a: string): { host: string; port: number } {
@@ -268,7 +278,7 @@ export class Replicator {
   async pullFrom(p: ReplPartner, only?: Set<string>): Promise<void> {
     const src = Buffer.from(p.dsaGuid, 'hex');
     const schemaNC = Buffer.from(this.dir.forest.schemaNC);
-    const ncs = ncsOf(this.dir).filter((nc) => !only || only.has(nc.Guid.toString('hex')) || nc.Guid.equals(schemaNC));
+    const ncs = ncsOf(this.dir).filter((nc) => (!only || only.has(nc.Guid.toString('hex')) || nc.Guid.equals(schemaNC)) && partnerHolds(this.dir, nc, p.dsaGuid));
     const results: NCCycleResult[] = [];
     let failed: Error | undefined;
     try {
@@ -323,7 +333,7 @@ export class Replicator {
     try {
       const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
       try {
-        for (const nc of ncsOf(this.dir)) {
+        for (const nc of ncsOf(this.dir).filter((x) => partnerHolds(this.dir, x, p.dsaGuid))) {
           const result = await registerWithSource(client, hDrs, nc, this.dir.forest.dsaGuid, this.opts.address, remove);
           if (result !== 0) this.opts.onError?.(new ReplicationError('ERR_REPL_UPDATE_REFS', `${result.toString(16).padStart(8, '0')}: IDL_DRSUpdateRefs for ${nc.StringName} was refused`, result), p);
         }

@@ -86,7 +86,8 @@ test('repl sync: a write on DC1 is on DC2 when repl sync returns; without it (no
   const all = await runCli(['repl', 'sync', '--data', dc2.dir], { timeoutMs: 120_000 });
   assert.equal(all.code, 0, all.stderr);
   assert.match(all.stdout, /^NC +partner +result +objects$/m);
-  assert.equal([...all.stdout.matchAll(/ ok +\d+$/gm)].length, 3, all.stdout);
+  // schema, configuration, domain, DomainDnsZones, ForestDnsZones
+  assert.equal([...all.stdout.matchAll(/ ok +\d+$/gm)].length, 5, all.stdout);
 });
 
 test('repsTo: DC2 registers in DC1\'s repsTo with its DRS address (IDL_DRSUpdateRefs), shown on the NC head and by repl show', T(180_000), async () => {
@@ -130,6 +131,31 @@ test('schema first: an attribute and a class new on DC1, and an object using the
   assert.match(out, /^dn: CN=walker1,CN=Users,/m);
   assert.match(out, /^replShoeSize: 44$/m);
   assert.match(out, /^objectClass: replWalker$/m);
+});
+
+test('application NCs: DC2 joined with DomainDnsZones and ForestDnsZones, is in their replica locations, and they replicate both ways', T(300_000), async () => {
+  const dns = `DC=DomainDnsZones,${dc1.baseDN}`;
+  for (const nc of [dns, `DC=ForestDnsZones,${dc1.baseDN}`]) assert.match(await ldapsearch(dc2, nc, '(objectClass=*)', ['1.1'], 'base'), /^dn: DC=\w+DnsZones,/m, nc);
+  const cr = await ldapsearch(dc2, `CN=Partitions,${configDN}`, `(nCName=${dns})`, ['msDS-NC-Replica-Locations'], 'one');
+  assert.match(cr, /^msDS-NC-Replica-Locations: CN=NTDS Settings,CN=DC2,/im);
+  assert.match(cr, /^msDS-NC-Replica-Locations: CN=NTDS Settings,CN=DC1,/im);
+  // DC1 → DC2
+  const add = (f: RunningForestd, cn: string) => run('ldapadd', ['-H', f.url, '-x', '-D', f.adminUPN, '-w', PW], `dn: CN=${cn},${dns}\nobjectClass: container\n`, undefined, { timeoutMs: 30_000 });
+  const here = async (f: RunningForestd, cn: string) => /^dn: /m.test(await ldapsearch(f, dns, `(cn=${cn})`, ['1.1'], 'one'));
+  assert.equal((await add(dc1, 'from-dc1')).code, 0);
+  assert.equal(await here(dc2, 'from-dc1'), false, 'not before the sync (negative control)');
+  const s2 = await sync(dc2, ['--nc', dns]);
+  assert.equal(s2.code, 0, s2.stderr);
+  assert.deepEqual(s2.rows.map((r) => [r.partner, r.result]), [['DC1', 0]]);
+  assert.equal(await here(dc2, 'from-dc1'), true);
+  // DC2 → DC1: DC1 learns from DC2's configuration NC that DC2 holds it, then pulls it from DC2
+  assert.equal((await sync(dc1, ['--nc', configDN, '--from', 'DC2'])).code, 0);
+  assert.equal((await add(dc2, 'from-dc2')).code, 0);
+  assert.equal(await here(dc1, 'from-dc2'), false, 'not before the sync (negative control)');
+  const s1 = await sync(dc1, ['--nc', dns, '--from', 'DC2']);
+  assert.equal(s1.code, 0, s1.stderr);
+  assert.deepEqual(s1.rows.map((r) => [r.partner, r.result]), [['DC2', 0]]);
+  assert.equal(await here(dc1, 'from-dc2'), true);
 });
 
 test('repl sync: exit 4 for an NC or a partner the DC does not have, 2 without --data, 3 when the DC does not serve', T(180_000), async () => {
