@@ -9,11 +9,14 @@
 //     DC's computer account (UF_SERVER_TRUST_ACCOUNT) and server object, originating updates
 //     on the source.
 //  2. A new store with a fresh invocationId (MS-ADTS 3.1.1.1.9), then full replicas of the
-//     schema, configuration and domain NCs pulled from an empty USN vector over the DRS transport
+//     schema, configuration and domain NCs, then of the application NCs whose crossRefs name
+//     the source in msDS-NC-Replica-Locations, pulled from an empty USN vector over the DRS transport
 //     (src/drs/replicator.ts); the repsFrom state is the engine's (src/dsa/replica/state.ts).
 //     The source's proof of its machine account is checked once its secret has arrived with
 //     the domain NC; a mismatch throws the pulled data away.
-//  3. The new DC's nTDSDSA object, an originating update of the new DC itself: in AD the source
+//     The new DC then registers in the source's repsTo of each NC (IDL_DRSUpdateRefs).
+//  3. The new DC's nTDSDSA object, an originating update of the new DC itself (with this DC
+//     added to the application NCs' msDS-NC-Replica-Locations): in AD the source
 //     creates it (IDL_DRSAddEntry, MS-DRSR 4.1.1), which forestd's transport does not carry; the
 //     source receives it when it first pulls from the new DC (`forestd serve` notifies it).
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

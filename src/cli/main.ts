@@ -22,7 +22,8 @@ usage:
   forestd join --data DIR --source ldap://HOST:PORT --admin-password PW [--hostname NAME]
       Make DIR a new DC of the domain the source DC serves: its computer account and server
       object (made on the source over LDAP), full replicas of the schema, configuration and
-      domain NCs pulled over DRS (the source serves with --repl-port), its nTDSDSA object.
+      domain NCs and of the application NCs the source holds (DomainDnsZones, ForestDnsZones)
+      pulled over DRS (the source serves with --repl-port), its nTDSDSA object.
       Then "forestd serve --data DIR --repl-port N" replicates with the source both ways.
   forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N] [--cldap-port N] [--repl-port N]
       Serve the directory in DIR over LDAP, and answer the LDAP ping over CLDAP (UDP) on

@@ -168,7 +168,7 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   const listener = new DrsTlsListener({
     server: new DrsServer(
       drsHandlersFor(dir, {
-        replicaSync: (acct, dsa, addr, nc) => (replicator ? replicator.onReplicaSync(acct, dsa, addr, nc) : Promise.resolve(0x000020f3)),
+        replicaSync: (acct, dsa, addr, nc) => (replicator ? replicator.onReplicaSync(acct, dsa, addr, nc) : Promise.resolve(0x00002104)),
         adminReplicaSync: async (m, acct) => (replicator ? (await import('../drs/repl-sync.js')).serveAdminReplicaSync(replicator, m, acct) : 0x00002104),
       }),
     ),

@@ -382,7 +382,7 @@ export class Replicator {
   async onReplicaSync(peerAccount: string, peerDsa: Buffer, address: string | null, nc?: Buffer): Promise<number> {
     const known = partnersOf(this.dir).find((x) => x.dsaGuid === peerDsa.toString('hex'));
     const p: ReplPartner | undefined = address ? { dsaGuid: peerDsa.toString('hex'), account: peerAccount, address } : known;
-    if (!p) return 0x000020f3; // ERROR_DS_DRA_NO_REPLICA (MS-DRSR 4.1.23.3: no repsFrom for the source)
+    if (!p) return 0x00002104; // ERROR_DS_DRA_NO_REPLICA (MS-DRSR 4.1.23.3: no repsFrom for the source)
     if (await addPartner(this.dir, p)) void this.register(p);
     // MS-DRSR 4.1.23.2: a cycle of the NC named (a notification names the NC that changed)
     void this.schedule(p, nc && this.dir.store.reader.getHeader(nc)?.parent === null ? nc : undefined);
