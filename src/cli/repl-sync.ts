@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { Directory } from '../dsa/directory.js';
 import { DrsClient } from '../drs/transport/tls.js';
 import { machineAccountCredentials } from '../drs/machine-account.js';
-import { ncsOf, partnersOf, type ReplPartner } from '../drs/replicator.js';
+import { ncsOf, partnerHolds, partnersOf, type ReplPartner } from '../drs/replicator.js';
 import { readReplicaState } from '../dsa/replica/state.js';
 import { guidToString } from '../util/guid.js';
 import { AdminError, EXIT, table, type Row } from './admin/common.js';
@@ -128,6 +128,8 @@ export async function replSync(o: { data: string; nc?: string | undefined; from?
       const { phDrs } = await client.bind({ puuidClientDsa: dir.forest.dsaGuid, pextClient: null });
       for (const nc of ncs)
         for (const p of partners) {
+          // an application NC from a partner that holds none (its crossRef's msDS-NC-Replica-Locations)
+          if (o.nc === undefined && !partnerHolds(dir, nc, p.dsaGuid)) continue;
           const src = Buffer.from(p.dsaGuid, 'hex');
           // MS-DRSR 4.1.23.1.2: the NC, the source by its DSA GUID; synchronous
           const { result } = await client.replicaSync({ hDrs: phDrs, pmsgSync: { version: 1, msg: { pNC: { Guid: nc.Guid, Sid: Buffer.alloc(0), StringName: nc.StringName }, uuidDsaSrc: src, pszDsaSrc: null, ulOptions: 0 } } });
