@@ -37,7 +37,11 @@ export interface ServeSettings {
 export async function serveCommand(s: ServeSettings): Promise<void> {
   // OpenSSL settings for TLS clients that hang on TLS 1.3 session tickets (src/cli/openssl.ts)
   if (!hasOpenSslConfig()) return reexecWithOpenSslConfig();
+  // the RID Master's block size (MS-ADTS 6.1.5.3: 500, AD's "RID Block Size"); tests use fewer
+  const ridBlock = process.env.FORESTD_RID_BLOCK_SIZE;
+  if (ridBlock !== undefined && !/^[1-9]\d{0,8}$/.test(ridBlock)) throw Object.assign(new Error(`FORESTD_RID_BLOCK_SIZE must be a positive integer, not ${JSON.stringify(ridBlock)}`), { code: 'ERR_USAGE' });
   const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true } });
+  if (ridBlock !== undefined) dir.ridPools.blockSize = Number(ridBlock);
   const f = dir.forest;
   // <data>/forestd.pid while serving: `forestd restore` refuses a data directory in use
   const { markServing } = await import('./backup/serving.js');
@@ -190,8 +194,13 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
     // AD's "Strict Replication Consistency" registry value: 0 turns the tombstone lifetime check off
     ...(process.env.FORESTD_STRICT_REPLICATION_CONSISTENCY === '0' ? { strictReplicationConsistency: false } : {}),
     onError: (e, p) => console.error(`forestd: replication with ${p.account} (${p.address}): ${e.message}`),
+    onRidError: (e) => console.error(`forestd: ${e.message}`),
+    noRidRequests: process.env.FORESTD_RID_REQUESTS === 'off',
   });
   replicator.start();
+  // a DC without RIDs (just joined: its first pool comes once the RID Master knows its nTDSDSA
+  // object) waits a while for its first block before it says it is ready
+  if (!replicator.rids.hasRids() && process.env.FORESTD_RID_REQUESTS !== 'off' && !(await replicator.rids.untilRids(30_000))) console.error('forestd: no RID pool from the RID Master yet: creating security principals fails until one arrives');
   return { listener, address: a.address, port: a.port, replicator };
 }
 
@@ -200,7 +209,7 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
  * stdout each: `hook <channel> <json>`.
  */
 function testHooks(): void {
-  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs']) {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:rid:pool']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
 }

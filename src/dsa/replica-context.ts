@@ -8,6 +8,7 @@ import { replicaSchemaOf } from './replica/schema.js';
 import type { DSName } from '../schema/syntaxes/syntax.js';
 import type { ReadTxn } from '../store/store.js';
 import { WKGUID } from './provision/well-known.js';
+import { ridPoolFloor, ridSetOfDsa } from './rid-set.js';
 
 function wellKnown(dir: Directory, r: ReadTxn, nc: Buffer, wk: string): Buffer | undefined {
   const head = r.getObject(nc);
@@ -31,6 +32,14 @@ export function replicaContextOf(dir: Directory): ReplicaContext {
     },
     names: dir.names,
     clock: dir.clock,
+    // RID_ALLOC on the RID Master (replica/fsmo.ts): RID Sets below the DCs' computer objects (src/dsa/rid-set.ts)
+    rid: {
+      ridSetOf: (u, dsa, _manager, made) => ridSetOfDsa(dir, u, dsa, made),
+      get blockSize() {
+        return dir.ridPools.blockSize;
+      },
+      floor: (r) => ridPoolFloor(dir, r),
+    },
     containers: (r, nc) => {
       const deletedObjects = wellKnown(dir, r, nc, WKGUID.DELETED_OBJECTS);
       const lostAndFound = wellKnown(dir, r, nc, WKGUID.LOSTANDFOUND);

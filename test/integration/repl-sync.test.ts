@@ -56,6 +56,12 @@ before(async () => {
   dc2 = await startForestd({ data, serveArgs: ['--repl-port', '0'], adminPassword: PW });
   // DC2's first cycle from DC1 (at start) is over: the domain NC comes last
   await Promise.race([dc2.hook('forestd:repl:applied', 1, (e) => String(e.nc).toLowerCase() === dc2.baseDN.toLowerCase()), deadline(120_000, () => `DC2 did not replicate at start\n${dc2.log().slice(-2000)}`)]);
+  // DC2's first RID pool from the RID Master (DC1): its update of RID Manager$ is urgent (MS-ADTS
+  // 3.1.1.5.1.7) and replicates the domain NC to DC2 at once; settled here, so that the tests'
+  // negative controls see only what they do
+  await Promise.race([dc2.hook('forestd:rid:pool', 1, (e) => e.ok === true), deadline(120_000, () => `DC2 got no RID pool\n${dc2.log().slice(-2000)}`)]);
+  const settle = await runCli(['repl', 'sync', '--data', dc2.dir], { timeoutMs: 120_000 });
+  assert.equal(settle.code, 0, settle.stderr);
 });
 after(async () => {
   await dc2?.stop();

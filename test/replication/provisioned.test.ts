@@ -74,7 +74,6 @@ before(async () => {
   for (const ncName of [f.schemaDN, f.configDN, f.domainDN]) pull(dst, src, ncName, 97);
   store.writeSync((w) => {
     w.setMeta('prefixTable', dc1.schema.snapshot.prefixTable.toJSON());
-    w.setMeta('nextRid', f.nextRid + 100_000);
     w.setMeta('forest', { ...f, dsaGuid: store.dc.serverGuid });
   });
   await store.close();

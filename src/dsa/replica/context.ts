@@ -43,9 +43,15 @@ export interface ReplicaContext {
   containers(r: ReadTxn, nc: Buffer): { deletedObjects?: Buffer; lostAndFound?: Buffer };
   /** RID pools: where the domain keeps them (absent on a DC that serves no RID_ALLOC) */
   rid?: {
-    /** the RID Set of the DC whose nTDSDSA objectGUID is `dsa` (in the NC of the RID Manager$ object `manager`), made by update `u` when missing; undefined for an unknown DC */
-    ridSetOf(u: UpdatePort, dsa: Buffer, manager: Buffer): Buffer | undefined;
+    /**
+     * the RID Set of the DC whose nTDSDSA objectGUID is `dsa` (in the NC of the RID Manager$
+     * object `manager`), made by update `u` when missing (the other objects that update changed,
+     * e.g. the computer object's rIDSetReferences, pushed on `made`); undefined for an unknown DC
+     */
+    ridSetOf(u: UpdatePort, dsa: Buffer, manager: Buffer, made?: Buffer[]): Buffer | undefined;
     /** RIDs per block (MS-ADTS 6.1.5.3: 500) */
     blockSize?: number;
+    /** the lowest RID a new block may start at (above every pool this replica knows was given) */
+    floor?(r: ReadTxn): number;
   };
 }
