@@ -10,6 +10,7 @@ import { SUPPORTED_LDAP_POLICIES, policiesFromAdminLimits, resolvePolicies, type
 import { stderrLogger } from '../ldap/logger.js';
 import { hasOpenSslConfig, reexecWithOpenSslConfig } from './openssl.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
+import { resumeSdPropagation, stopSdPropagation } from '../dsa/access/sd-propagator.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
 import { collectGarbage } from '../dsa/garbage-collection.js';
 import type { DrsTlsListener } from '../drs/transport/tls.js';
@@ -84,6 +85,8 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   // background work of the DSA: link batches left by a delete before a restart (MS-ADTS 3.1.1.1.16),
   // and deleted-objects whose lifetime ended becoming recycled-objects (3.1.1.1.5.1), hourly
   void resumeDelayedLinks(dir).catch((e: unknown) => console.error('forestd: delayed link processing failed:', e));
+  // and an SD propagation a restart interrupted (MS-ADTS 3.1.1.6.3), from where it stopped
+  void resumeSdPropagation(dir).catch((e: unknown) => console.error('forestd: security descriptor propagation failed:', e));
   const recycler = setInterval(
     () =>
       void recycleExpired(dir)
@@ -133,6 +136,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   await cldap.close();
   await server.close();
   await delayedLinksIdle(dir);
+  await stopSdPropagation(dir); // the queue stays: the next start resumes it
   await dir.close();
   unmark();
 }

@@ -9,6 +9,7 @@ import type { DSName } from '../schema/syntaxes/syntax.js';
 import type { ReadTxn } from '../store/store.js';
 import { WKGUID } from './provision/well-known.js';
 import { ridPoolFloor, ridSetOfDsa } from './rid-set.js';
+import { afterReplicatedApply, sdPropagationSettings } from './access/sd-propagator.js';
 
 function wellKnown(dir: Directory, r: ReadTxn, nc: Buffer, wk: string): Buffer | undefined {
   const head = r.getObject(nc);
@@ -21,6 +22,7 @@ function wellKnown(dir: Directory, r: ReadTxn, nc: Buffer, wk: string): Buffer |
 
 export function replicaContextOf(dir: Directory): ReplicaContext {
   let bound: { binding: Directory['schema']; schema: ReturnType<typeof replicaSchemaOf> } | undefined;
+  sdPropagationSettings(dir); // the propagator's commit listener is in place before the first apply
   return {
     store: dir.store,
     serverGuid: dir.forest.dsaGuid,
@@ -40,6 +42,7 @@ export function replicaContextOf(dir: Directory): ReplicaContext {
       },
       floor: (r) => ridPoolFloor(dir, r),
     },
+    afterApply: (w, guid, rec, prev, deleted) => afterReplicatedApply(dir, w, guid, rec, prev, deleted),
     containers: (r, nc) => {
       const deletedObjects = wellKnown(dir, r, nc, WKGUID.DELETED_OBJECTS);
       const lostAndFound = wellKnown(dir, r, nc, WKGUID.LOSTANDFOUND);
