@@ -102,7 +102,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     const { MetricsHttpServer } = await import('../metrics/http.js');
     const started = Date.now();
     const { WebConsole } = await import('../console/console.js');
-    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, console: new WebConsole({ dir, service }), health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.dc.usn - 1, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
+    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, console: new WebConsole({ dir, service }), health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.highestCommittedUsn, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
     const a = await http.listen();
     console.log(`listening http http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
   }
@@ -177,7 +177,12 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   await ensureMachinePassword(dir);
   let replicator: import('../drs/replicator.js').Replicator | undefined;
   const listener = new DrsTlsListener({
-    server: new DrsServer(drsHandlersFor(dir, { replicaSync: (acct, dsa, addr, nc) => (replicator ? replicator.onReplicaSync(acct, dsa, addr, nc) : Promise.resolve(0x000020f3)) })),
+    server: new DrsServer(
+      drsHandlersFor(dir, {
+        replicaSync: (acct, dsa, addr, nc) => (replicator ? replicator.onReplicaSync(acct, dsa, addr, nc) : Promise.resolve(0x00002104)),
+        adminReplicaSync: async (m, acct) => (replicator ? (await import('../drs/repl-sync.js')).serveAdminReplicaSync(replicator, m, acct) : 0x00002104),
+      }),
+    ),
     credentials: machineAccountCredentials(dir),
     tls: material,
     onError: (e, peer) => console.error(`forestd: drs connection from ${peer}: ${e.message}`),
@@ -192,6 +197,8 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
     ...(process.env.FORESTD_REPL_PERIOD_MS ? { periodMs: Number(process.env.FORESTD_REPL_PERIOD_MS) } : {}),
     // MS-ADTS 3.1.1.5.1.6 first and subsequent notification delays, ms: "FIRST,SUBSEQUENT"
     ...notifyDelays(process.env.FORESTD_REPL_NOTIFY_MS),
+    // AD's "Strict Replication Consistency" registry value: 0 turns the tombstone lifetime check off
+    ...(process.env.FORESTD_STRICT_REPLICATION_CONSISTENCY === '0' ? { strictReplicationConsistency: false } : {}),
     onError: (e, p) => console.error(`forestd: replication with ${p.account} (${p.address}): ${e.message}`),
     onKccError: (e) => console.error(`forestd: kcc: ${e.message}`),
     onRidError: (e) => console.error(`forestd: ${e.message}`),
@@ -214,7 +221,7 @@ function notifyDelays(v: string | undefined): { firstDelayMs?: number; subsequen
  * stdout each: `hook <channel> <json>`.
  */
 function testHooks(): void {
-  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:rid:pool']) {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:rid:pool']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
 }
