@@ -410,8 +410,10 @@ export class Replicator {
 
   async pullFrom(p: ReplPartner, only?: Set<string>): Promise<void> {
     const src = Buffer.from(p.dsaGuid, 'hex');
-    const schemaNC = Buffer.from(this.dir.forest.schemaNC);
-    const ncs = ncsOf(this.dir).filter((nc) => (!only || only.has(nc.Guid.toString('hex')) || nc.Guid.equals(schemaNC)) && partnerHolds(this.dir, nc, p.dsaGuid));
+    // A full cycle takes every NC, the schema NC first (ncsOf's order). A cycle a notification asked
+    // for takes only the NCs it named: a reply that needs a newer schema is answered by replicating
+    // the schema NC then (schema-first.ts), so no extra round trip is paid on every notification.
+    const ncs = ncsOf(this.dir).filter((nc) => (!only || only.has(nc.Guid.toString('hex'))) && partnerHolds(this.dir, nc, p.dsaGuid));
     const results: NCCycleResult[] = [];
     let failed: Error | undefined;
     try {
