@@ -26,7 +26,7 @@ import type { DsaService } from '../service.js';
 import type { SchemaBinding } from '../schema-binding.js';
 import { accessState } from '../access/access.js';
 import type { SearchLimits } from '../search/search.js';
-import { asBuffer, errorFromWire, revive, tokenToWire, type FromWorker, type ToWorker, type WireError, type WireIdentity } from './wire.js';
+import { asBuffer, compact, errorFromWire, revive, tokenToWire, type FromWorker, type ToWorker, type WireError, type WireIdentity } from './wire.js';
 import type { WorkerData } from './worker.js';
 
 export interface ReadPoolOptions {
@@ -64,7 +64,7 @@ export class ReadPool implements DirectoryService {
   private nextId = 1;
   private schema: SchemaBinding;
   private schemaGeneration = 0;
-  private readonly identityKeys = new WeakMap<Identity, number>();
+  private readonly identities = new WeakMap<Identity, WireIdentity>();
   private nextIdentity = 1;
 
   private constructor(private readonly main: DsaService) {
@@ -143,8 +143,8 @@ export class ReadPool implements DirectoryService {
       t: 'search',
       id,
       messageID: ctx.messageID,
-      req,
-      controls: ctx.controls,
+      req: compact(req),
+      controls: compact(ctx.controls),
       session: { id: s.id, encrypted: s.encrypted, globalCatalog: s.globalCatalog, remoteAddress: s.remoteAddress, ...(s.localAddress !== undefined ? { localAddress: s.localAddress } : {}), ...(s.saslLayer !== undefined ? { saslLayer: s.saslLayer } : {}) },
       identity: s.identity ? this.wireIdentity(s.identity) : null,
       coherence: { store: this.main.dir.store.followerState(), schemaGeneration: this.generation(), sdEpoch: accessState(this.main.dir).sdEpoch },
@@ -172,12 +172,13 @@ export class ReadPool implements DirectoryService {
     return this.schemaGeneration;
   }
 
+  /** The identity as workers get it, made once per Identity object (its token once built). */
   private wireIdentity(id: Identity): WireIdentity {
-    let key = this.identityKeys.get(id);
-    if (key === undefined) this.identityKeys.set(id, (key = this.nextIdentity++));
-    const w: WireIdentity = { key, dn: id.dn, guid: id.guid, isAdmin: id.isAdmin };
-    if (id.sid) w.sid = id.sid;
-    if (id.token) w.token = tokenToWire(id.token);
+    let w = this.identities.get(id);
+    if (!w || (id.token && !w.token)) {
+      w = compact({ key: w?.key ?? this.nextIdentity++, dn: id.dn, guid: id.guid, isAdmin: id.isAdmin, ...(id.sid ? { sid: id.sid } : {}), ...(id.token ? { token: tokenToWire(id.token) } : {}) });
+      this.identities.set(id, w);
+    }
     return w;
   }
 

@@ -72,6 +72,22 @@ export function asBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
+/**
+ * A copy for postMessage in which every byte array has an ArrayBuffer of its own size: structured
+ * clone copies a view's whole ArrayBuffer, and a decoded request's values are views into the
+ * socket's 64 KiB read buffer (or Node's 8 KiB pool).
+ */
+export function compact<T>(x: T): T {
+  if (x instanceof Uint8Array) return new Uint8Array(x) as T;
+  if (Array.isArray(x)) return x.map(compact) as T;
+  if (x !== null && typeof x === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const k in x as Record<string, unknown>) o[k] = compact((x as Record<string, unknown>)[k]);
+    return o as T;
+  }
+  return x;
+}
+
 /** Uint8Arrays back to Buffers (without copying), through arrays and plain objects. */
 export function revive<T>(x: T): T {
   if (x instanceof Uint8Array) return (Buffer.isBuffer(x) ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength)) as T;

@@ -15,7 +15,7 @@ import { schemaFromStore } from '../schema-load.js';
 import { PrefixTable } from '../../schema/prefix-table.js';
 import { accessState } from '../access/access.js';
 import type { SearchLimits } from '../search/search.js';
-import { errorToWire, identityFromWire, revive, type Coherence, type FromWorker, type ToWorker, type WireSession } from './wire.js';
+import { compact, errorToWire, identityFromWire, revive, type Coherence, type FromWorker, type ToWorker, type WireSession } from './wire.js';
 
 export interface WorkerData {
   data: string;
@@ -114,10 +114,10 @@ class ReadWorker {
       const ctx: OperationContext = { session: this.session(m.session, this.identity(m)), controls: revive(m.controls as Control[]), signal: controller.signal, messageID: m.messageID };
       const r = await this.service.search(revive(m.req), ctx, sink);
       out = { t: 'done', id: m.id, pdus: sink.take() };
-      if (r.controls) out.controls = r.controls;
+      if (r.controls) out.controls = compact(r.controls);
       if (r.diagnosticMessage !== undefined) out.diagnosticMessage = r.diagnosticMessage;
     } catch (e) {
-      out = { t: 'done', id: m.id, pdus: sink.take(), error: errorToWire(e) };
+      out = { t: 'done', id: m.id, pdus: sink.take(), error: compact(errorToWire(e)) };
     } finally {
       this.running.delete(m.id);
     }
