@@ -16,10 +16,13 @@
 //  3. The new DC's nTDSDSA object, an originating update of the new DC itself: in AD the source
 //     creates it (IDL_DRSAddEntry, MS-DRSR 4.1.1), which forestd's transport does not carry; the
 //     source receives it when it first pulls from the new DC (`forestd serve` notifies it).
+//  4. No RIDs yet: the new DC's first RID pool comes from the RID Master (EXOP_FSMO_REQ_RID_ALLOC,
+//     src/drs/rid-manager-client.ts) on its first `forestd serve`, once the RID Master holds its
+//     nTDSDSA object; serve waits for it before it says it is ready.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Attribute, Change, Client, type Entry } from 'ldapts';
+import { Client, type Entry } from 'ldapts';
 import { Store } from '../store/store.js';
 import { Directory, type ForestInfo } from '../dsa/directory.js';
 import { createObject } from '../dsa/add.js';
@@ -121,7 +124,6 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
     });
     await ldap.add(serverDN, { objectClass: ['top', 'server'], dNSHostName: dnsHostName, serverReference: computerDN });
     const computerGuid = bin(await base(computerDN, ['objectGUID']), 'objectGUID');
-    const ridBlock = await takeRidBlock(ldap, `CN=RID Manager$,CN=System,${domainDN}`);
 
     // ---- 2. the replicas -----------------------------------------------------------------------
     mkdirSync(o.data, { recursive: true, mode: 0o700 });
@@ -143,7 +145,6 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       hostname,
       dsaGuid,
       computerGuid,
-      nextRid: 0,
     };
     const store = Store.open(o.data, { create: true });
     let ok = false;
@@ -222,8 +223,6 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         w.setMeta(PARTNERS_META, [partner]);
         w.setMeta('prefixTable', dir.schema.snapshot.prefixTable.toJSON());
         w.setMeta('forest', forest);
-        // the next RID this DC hands out (src/dsa/principals.ts allocateRid): the block taken above
-        w.setMeta('nextRid', ridBlock.first);
       });
       ok = true;
       await store.flushed();
@@ -239,37 +238,4 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
   } finally {
     await ldap.unbind().catch(() => undefined);
   }
-}
-
-/** RIDs a joined DC takes from the top of the domain's RID space (see takeRidBlock). */
-export const JOIN_RID_BLOCK = 1 << 20;
-
-/**
- * A block of RIDs for the new DC, taken from the top of the RID Manager$'s rIDAvailablePool
- * (MS-ADTS 6.1.5.3: low 32 bits the lowest RID not yet given out, high 32 bits the highest) by
- * a compare-and-swap over LDAP: one modify deleting the value read and adding the lowered one,
- * which fails with noSuchAttribute when another join changed it meanwhile (then read again).
- * forestd's stand-in for EXOP_FSMO_REQ_RID_ALLOC (MS-DRSR 4.1.10.5.12), which the provisioned
- * DC's allocator does not take part in yet: it hands out RIDs upward from its own counter, so
- * blocks from the top stay clear of it until the two meet.
- */
-async function takeRidBlock(ldap: Client, ridManagerDN: string): Promise<{ first: number; last: number }> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const e = (await ldap.search(ridManagerDN, { scope: 'base', attributes: ['rIDAvailablePool'] })).searchEntries[0];
-    const v = e ? BigInt(one(e, 'rIDAvailablePool') || '0') : 0n;
-    const lo = Number(v & 0xffffffffn);
-    const hi = Number(v >> 32n);
-    if (hi - JOIN_RID_BLOCK < lo) throw new JoinError('ERR_JOIN_RID_POOL', `00002010: the domain's RID pool (${lo}..${hi}) has no block of ${JOIN_RID_BLOCK} left`);
-    const next = (BigInt(hi - JOIN_RID_BLOCK) << 32n) | BigInt(lo);
-    try {
-      await ldap.modify(ridManagerDN, [
-        new Change({ operation: 'delete', modification: new Attribute({ type: 'rIDAvailablePool', values: [v.toString()] }) }),
-        new Change({ operation: 'add', modification: new Attribute({ type: 'rIDAvailablePool', values: [next.toString()] }) }),
-      ]);
-      return { first: hi - JOIN_RID_BLOCK + 1, last: hi };
-    } catch (err) {
-      if ((err as { code?: number }).code !== 16) throw err; // noSuchAttribute: another join won; read again
-    }
-  }
-  throw new JoinError('ERR_JOIN_RID_POOL', 'the RID pool kept changing while this join took a block');
 }

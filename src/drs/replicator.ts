@@ -24,6 +24,8 @@ import type { DSNAME } from '../dsa/replica/types.js';
 import type { DrsCredentials } from './transport/auth.js';
 import { OriginatingUpdate } from '../dsa/originating-update.js';
 import type { ObjectRecord } from '../store/record.js';
+import { RidPoolClient } from './rid-manager-client.js';
+import { ownWantsBlock } from '../dsa/rid-set.js';
 
 export interface ReplPartner {
   /** objectGUID of the partner's nTDSDSA object */
@@ -144,6 +146,10 @@ export interface ReplicatorOptions {
   firstDelayMs?: number;
   subsequentDelayMs?: number;
   onError?: (e: Error, partner: ReplPartner) => void;
+  /** a RID pool request that failed (src/drs/rid-manager-client.ts) */
+  onRidError?: (e: Error) => void;
+  /** never ask the RID Master for RID blocks (FORESTD_RID_REQUESTS=off: the tests' negative control) */
+  noRidRequests?: boolean;
 }
 
 /** A serving DC's inbound and outbound replication. */
@@ -151,6 +157,8 @@ export class Replicator {
   readonly ctx: ReplicaContext;
   readonly #creds: DrsCredentials;
   readonly #notifier: ChangeNotifier;
+  /** RID pools from the RID Master (MS-ADTS 6.1.5.3), asked for in the background */
+  readonly rids: RidPoolClient;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   /** per partner: the cycle running, and whether another was asked for while it ran */
@@ -168,10 +176,15 @@ export class Replicator {
       partners: () => partnersOf(dir).map((p) => Buffer.from(p.dsaGuid, 'hex')),
       notify: (partner, nc) => void this.notify(partner, nc),
     });
+    this.rids = new RidPoolClient(dir, this.ctx, this.#creds, opts.onRidError);
   }
 
   start(): void {
     this.#notifier.start();
+    // the SAM asks for a RID block at half its pool, or when it has none (src/dsa/rid-set.ts)
+    // (called inside the create's transaction: what it decided is not committed yet, so no second look)
+    if (!this.opts.noRidRequests) this.dir.ridPools.onWantsBlock = () => this.requestRids(false, true);
+    this.requestRids();
     this.#timer = setInterval(() => this.pullAll(), this.opts.periodMs ?? 60_000);
     this.#timer.unref();
     // tell the partners where this DC is now and that it may have news; and catch up with them
@@ -181,6 +194,7 @@ export class Replicator {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.dir.ridPools.onWantsBlock = undefined;
     this.#notifier.stop();
     if (this.#timer) clearInterval(this.#timer);
     await Promise.allSettled([...this.#running.values()].map((r) => r.busy));
@@ -225,6 +239,14 @@ export class Replicator {
     } finally {
       await client.close();
     }
+    // a request the RID Master could not answer yet (it did not know this DC) is asked again now
+    this.requestRids(true);
+  }
+
+  /** Asks the RID Master for a block when this DC wants one, or `wanted` says so (background; failures go to onRidError). */
+  requestRids(afterCycle = false, wanted = false): void {
+    if (this.#stopped || this.opts.noRidRequests || (!wanted && !ownWantsBlock(this.dir, this.dir.store.reader))) return;
+    void this.rids.request(afterCycle, wanted);
   }
 
   /** MS-ADTS 3.1.1.5.1.6: tells partner `partner` that NC `nc` changed here (IDL_DRSReplicaSync, asynchronous). */

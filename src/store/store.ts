@@ -661,6 +661,12 @@ export class ReadTxn {
     return b ? readHeader(b) : undefined;
   }
 
+  /** uSNChanged of an object from its record header alone (nothing copied or decoded). */
+  usnChangedOf(guid: Buffer): number | undefined {
+    const b = (this.store._dbs.objects.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.objects, guid, this.opts);
+    return b ? Number(b.readBigUInt64BE(38)) : undefined;
+  }
+
   /** The head of the NC replica named `ncName`, if this DC holds it. */
   ncHeadByName(ncName: string): Buffer | undefined {
     return this.ncHeadByNormalizedName(normalizeDN(ncName));

@@ -246,6 +246,8 @@ class Applier {
       this.resolveNameConflict(guid, rec);
     }
     w.putObject(guid, rec, prev);
+    // MS-ADTS 3.1.1.6.3: a replicated SD change or move is a propagation event on this DC too
+    this.ctx.afterApply?.(w, guid, rec, prev, isDeleted(rec, A));
     if (placed && isDeleted(rec, A)) this.rescueChildren(guid, rec);
   }
 
@@ -312,6 +314,7 @@ class Applier {
       this.fixups++;
       this.resolveNameConflict(c, child);
       w.putObject(c, child, prev);
+      this.ctx.afterApply?.(w, c, child, prev, false);
     }
   }
 

@@ -25,6 +25,7 @@ import type { BindResult, DirectoryService, ExtendedResult, Identity, OperationC
 import type { DsaService } from '../service.js';
 import type { SchemaBinding } from '../schema-binding.js';
 import { accessState } from '../access/access.js';
+import { sdPropagationMayBePending } from '../access/sd-propagator.js';
 import type { SearchLimits } from '../search/search.js';
 import { asBuffer, compact, errorFromWire, revive, tokenToWire, type FromWorker, type ToWorker, type WireError, type WireIdentity } from './wire.js';
 import type { WorkerData } from './worker.js';
@@ -147,7 +148,7 @@ export class ReadPool implements DirectoryService {
       controls: compact(ctx.controls),
       session: { id: s.id, encrypted: s.encrypted, globalCatalog: s.globalCatalog, remoteAddress: s.remoteAddress, ...(s.localAddress !== undefined ? { localAddress: s.localAddress } : {}), ...(s.saslLayer !== undefined ? { saslLayer: s.saslLayer } : {}) },
       identity: s.identity ? this.wireIdentity(s.identity) : null,
-      coherence: { store: this.main.dir.store.followerState(), schemaGeneration: this.generation(), sdEpoch: accessState(this.main.dir).sdEpoch },
+      coherence: { store: this.main.dir.store.followerState(), schemaGeneration: this.generation(), sdEpoch: accessState(this.main.dir).sdEpoch, sdPropagationPending: sdPropagationMayBePending(this.main.dir) },
     };
     return new Promise<OperationResult>((resolve, reject) => {
       const onAbort = (): void => {

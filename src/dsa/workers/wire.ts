@@ -43,6 +43,8 @@ export interface Coherence {
   schemaGeneration: number;
   /** the access layer's SD epoch (access.ts AccessState.sdEpoch) */
   sdEpoch: number;
+  /** an SD propagation may be pending: reads compute effective SDs (sd-propagator.ts sdPropagationMayBePending) */
+  sdPropagationPending: boolean;
 }
 
 export type ToWorker =

@@ -14,6 +14,7 @@ import type { Identity, OperationContext, SearchSink, Session } from '../api.js'
 import { schemaFromStore } from '../schema-load.js';
 import { PrefixTable } from '../../schema/prefix-table.js';
 import { accessState } from '../access/access.js';
+import { followSdPropagation } from '../access/sd-propagator.js';
 import type { SearchLimits } from '../search/search.js';
 import { compact, errorToWire, identityFromWire, revive, type Coherence, type FromWorker, type ToWorker, type WireSession } from './wire.js';
 
@@ -78,6 +79,7 @@ class ReadWorker {
     }
     const st = accessState(this.dir);
     if (st.sdEpoch !== c.sdEpoch) st.sdEpoch = c.sdEpoch;
+    followSdPropagation(this.dir, c.sdPropagationPending);
   }
 
   private session(w: WireSession, identity: Identity | null): Session {
