@@ -27,7 +27,7 @@ import type { SchemaBinding } from '../schema-binding.js';
 import { accessState } from '../access/access.js';
 import { sdPropagationMayBePending } from '../access/sd-propagator.js';
 import type { SearchLimits } from '../search/search.js';
-import { asBuffer, compact, errorFromWire, revive, tokenToWire, type FromWorker, type ToWorker, type WireError, type WireIdentity } from './wire.js';
+import { MAX_IDENTITIES, asBuffer, compact, errorFromWire, revive, tokenToWire, type FromWorker, type ToWorker, type WireError, type WireIdentity } from './wire.js';
 import type { WorkerData } from './worker.js';
 
 export interface ReadPoolOptions {
@@ -57,6 +57,8 @@ interface ReadWorkerHandle {
   index: number;
   worker: Worker;
   alive: boolean;
+  /** the keys of the identities this worker holds, in the order it took them */
+  identities: Set<number>;
 }
 
 export class ReadPool implements DirectoryService {
@@ -79,7 +81,7 @@ export class ReadPool implements DirectoryService {
     await Promise.all(
       Array.from({ length: opts.workers }, async (_, i) => {
         const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: wd });
-        const h: ReadWorkerHandle = { index: i + 1, worker, alive: false };
+        const h: ReadWorkerHandle = { index: i + 1, worker, alive: false, identities: new Set() };
         await new Promise<void>((resolve, reject) => {
           worker.once('error', reject);
           worker.once('message', (m: FromWorker) => {
@@ -147,7 +149,7 @@ export class ReadPool implements DirectoryService {
       req: compact(req),
       controls: compact(ctx.controls),
       session: { id: s.id, encrypted: s.encrypted, globalCatalog: s.globalCatalog, remoteAddress: s.remoteAddress, ...(s.localAddress !== undefined ? { localAddress: s.localAddress } : {}), ...(s.saslLayer !== undefined ? { saslLayer: s.saslLayer } : {}) },
-      identity: s.identity ? this.wireIdentity(s.identity) : null,
+      identity: s.identity ? this.identityFor(h, s.identity) : null,
       coherence: { store: this.main.dir.store.followerState(), schemaGeneration: this.generation(), sdEpoch: accessState(this.main.dir).sdEpoch, sdPropagationPending: sdPropagationMayBePending(this.main.dir) },
     };
     return new Promise<OperationResult>((resolve, reject) => {
@@ -171,6 +173,15 @@ export class ReadPool implements DirectoryService {
       this.schemaGeneration++;
     }
     return this.schemaGeneration;
+  }
+
+  /** The identity whole the first time worker `h` gets it, afterwards its key (MAX_IDENTITIES). */
+  private identityFor(h: ReadWorkerHandle, id: Identity): WireIdentity | { key: number } {
+    const w = this.wireIdentity(id);
+    if (h.identities.has(w.key)) return { key: w.key };
+    h.identities.add(w.key);
+    if (h.identities.size > MAX_IDENTITIES) h.identities.delete(h.identities.values().next().value!);
+    return w;
   }
 
   /** The identity as workers get it, made once per Identity object (its token once built). */

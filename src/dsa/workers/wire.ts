@@ -47,8 +47,15 @@ export interface Coherence {
   sdPropagationPending: boolean;
 }
 
+/**
+ * Identities a worker keeps, oldest first out. The LDAP thread mirrors each worker's set (same
+ * insertions, same evictions, messages in order), so it sends an identity whole only once and
+ * its key afterwards.
+ */
+export const MAX_IDENTITIES = 4096;
+
 export type ToWorker =
-  | { t: 'search'; id: number; messageID: number; req: SearchRequest; controls: readonly Control[]; session: WireSession; identity: WireIdentity | null; coherence: Coherence }
+  | { t: 'search'; id: number; messageID: number; req: SearchRequest; controls: readonly Control[]; session: WireSession; identity: WireIdentity | { key: number } | null; coherence: Coherence }
   | { t: 'ack'; id: number }
   | { t: 'abort'; id: number; reason: WireError }
   | { t: 'closed'; session: number }

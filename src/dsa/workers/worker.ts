@@ -16,7 +16,7 @@ import { PrefixTable } from '../../schema/prefix-table.js';
 import { accessState } from '../access/access.js';
 import { followSdPropagation } from '../access/sd-propagator.js';
 import type { SearchLimits } from '../search/search.js';
-import { compact, errorToWire, identityFromWire, revive, type Coherence, type FromWorker, type ToWorker, type WireSession } from './wire.js';
+import { MAX_IDENTITIES, compact, errorToWire, identityFromWire, revive, type Coherence, type FromWorker, type ToWorker, type WireSession } from './wire.js';
 
 export interface WorkerData {
   data: string;
@@ -26,8 +26,6 @@ export interface WorkerData {
 /** Post a chunk once the batch reaches this many bytes; at most CREDITS chunks unacknowledged (backpressure). */
 const CHUNK_BYTES = 32 * 1024;
 const CREDITS = 2;
-/** identities kept (each with its token's access memo); the oldest go first */
-const MAX_IDENTITIES = 4096;
 
 class ReadWorker {
   private readonly dir: Directory;
@@ -97,12 +95,15 @@ class ReadWorker {
   private identity(m: Extract<ToWorker, { t: 'search' }>): Identity | null {
     const w = m.identity;
     if (!w) return null;
-    let id = this.identities.get(w.key);
-    if (!id) {
-      id = identityFromWire(w);
-      if (this.identities.size >= MAX_IDENTITIES) this.identities.delete(this.identities.keys().next().value!);
-      this.identities.set(w.key, id);
+    if (!('dn' in w)) {
+      const known = this.identities.get(w.key);
+      if (!known) throw new Error(`identity ${w.key} is not known to this worker`);
+      return known;
     }
+    // sent whole: new to this worker (the LDAP thread mirrors this set, see MAX_IDENTITIES)
+    const id = identityFromWire(w);
+    this.identities.set(w.key, id);
+    if (this.identities.size > MAX_IDENTITIES) this.identities.delete(this.identities.keys().next().value!);
     return id;
   }
 
@@ -112,8 +113,10 @@ class ReadWorker {
     this.running.set(m.id, { controller, sink });
     let out: FromWorker;
     try {
+      // the identity first: it must be taken even when the request fails, to stay in step with the LDAP thread's mirror
+      const identity = this.identity(m);
       this.cohere(m.coherence);
-      const ctx: OperationContext = { session: this.session(m.session, this.identity(m)), controls: revive(m.controls as Control[]), signal: controller.signal, messageID: m.messageID };
+      const ctx: OperationContext = { session: this.session(m.session, identity), controls: revive(m.controls as Control[]), signal: controller.signal, messageID: m.messageID };
       const r = await this.service.search(revive(m.req), ctx, sink);
       out = { t: 'done', id: m.id, pdus: sink.take() };
       if (r.controls) out.controls = compact(r.controls);
