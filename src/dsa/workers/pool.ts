@@ -27,7 +27,7 @@ import type { SchemaBinding } from '../schema-binding.js';
 import { accessState } from '../access/access.js';
 import { sdPropagationMayBePending } from '../access/sd-propagator.js';
 import type { SearchLimits } from '../search/search.js';
-import { MAX_IDENTITIES, asBuffer, compact, errorFromWire, revive, tokenToWire, type FromWorker, type ToWorker, type WireError, type WireIdentity } from './wire.js';
+import { MAX_IDENTITIES, Outbox, asBuffer, compact, errorFromWire, revive, tokenToWire, type FromWorker, type ToWorker, type WireError, type WireIdentity } from './wire.js';
 import type { WorkerData } from './worker.js';
 
 export interface ReadPoolOptions {
@@ -59,6 +59,7 @@ interface ReadWorkerHandle {
   alive: boolean;
   /** the keys of the identities this worker holds, in the order it took them */
   identities: Set<number>;
+  out: Outbox<ToWorker>;
 }
 
 export class ReadPool implements DirectoryService {
@@ -81,17 +82,19 @@ export class ReadPool implements DirectoryService {
     await Promise.all(
       Array.from({ length: opts.workers }, async (_, i) => {
         const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: wd });
-        const h: ReadWorkerHandle = { index: i + 1, worker, alive: false, identities: new Set() };
+        const h: ReadWorkerHandle = { index: i + 1, worker, alive: false, identities: new Set(), out: new Outbox<ToWorker>((batch) => worker.postMessage(batch)) };
         await new Promise<void>((resolve, reject) => {
           worker.once('error', reject);
-          worker.once('message', (m: FromWorker) => {
+          worker.once('message', (m: FromWorker[]) => {
             worker.off('error', reject);
-            if (m.t === 'ready') resolve();
-            else reject(new Error(`read worker: unexpected first message ${m.t}`));
+            if (m[0]?.t === 'ready') resolve();
+            else reject(new Error(`read worker: unexpected first message ${m[0]?.t ?? '(none)'}`));
           });
         });
         h.alive = true;
-        worker.on('message', (m: FromWorker) => pool.onMessage(h, m));
+        worker.on('message', (batch: FromWorker[]) => {
+          for (const m of batch) pool.onMessage(h, m);
+        });
         worker.on('error', (e) => pool.lost(h, e));
         worker.on('exit', () => pool.lost(h, new Error('read worker exited')));
         pool.workers[i] = h;
@@ -118,7 +121,8 @@ export class ReadPool implements DirectoryService {
         if (!h.alive) return;
         h.alive = false;
         const exited = new Promise<void>((resolve) => h.worker.once('exit', () => resolve()));
-        h.worker.postMessage({ t: 'stop' } satisfies ToWorker);
+        h.out.send({ t: 'stop' });
+        h.out.flush();
         const timer = setTimeout(() => void h.worker.terminate(), 5000);
         await exited;
         clearTimeout(timer);
@@ -156,11 +160,11 @@ export class ReadPool implements DirectoryService {
       const onAbort = (): void => {
         const reason: unknown = ctx.signal.reason;
         const r = reason as Partial<WireError> | undefined;
-        h.worker.postMessage({ t: 'abort', id, reason: { resultCode: r?.resultCode ?? 118, matchedDN: '', diagnosticMessage: r?.diagnosticMessage ?? 'abandoned' } } satisfies ToWorker);
+        h.out.send({ t: 'abort', id, reason: { resultCode: r?.resultCode ?? 118, matchedDN: '', diagnosticMessage: r?.diagnosticMessage ?? 'abandoned' } });
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, { sink, worker: h, resolve, reject, offAbort: () => ctx.signal.removeEventListener('abort', onAbort) });
-      h.worker.postMessage(msg);
+      h.out.send(msg);
       if (readWorkerChannel.hasSubscribers) readWorkerChannel.publish({ worker: h.index, session: s.id, messageID: ctx.messageID });
     });
   }
@@ -200,7 +204,7 @@ export class ReadPool implements DirectoryService {
     if (!p) return;
     if (m.t === 'chunk') {
       const wait = p.sink.encoded!(asBuffer(m.pdus));
-      const ack = (): void => void (h.alive && h.worker.postMessage({ t: 'ack', id: m.id } satisfies ToWorker));
+      const ack = (): void => void (h.alive && h.out.send({ t: 'ack', id: m.id }));
       if (wait) void wait.then(ack);
       else ack();
       return;
@@ -240,7 +244,7 @@ export class ReadPool implements DirectoryService {
   sessionClosed(session: Session): void {
     this.main.sessionClosed(session);
     const h = this.workerFor(session);
-    if (h) h.worker.postMessage({ t: 'closed', session: session.id } satisfies ToWorker);
+    if (h) h.out.send({ t: 'closed', session: session.id });
   }
 
   bind(req: BindRequest, ctx: OperationContext): Promise<BindResult> {

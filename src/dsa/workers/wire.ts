@@ -76,6 +76,38 @@ export type FromWorker =
   | { t: 'chunk'; id: number; pdus: Uint8Array }
   | { t: 'done'; id: number; pdus: Uint8Array | null; controls?: Control[]; diagnosticMessage?: string; error?: WireError };
 
+/**
+ * Messages to the other thread, posted together once per event-loop turn: a wake-up of the other
+ * thread (an eventfd write and a futex) costs as much as a socket write, so the requests of all
+ * connections that arrived in one turn, and the answers finished in one turn, cross in one post.
+ */
+export class Outbox<M> {
+  private msgs: M[] = [];
+  private transfer: ArrayBuffer[] = [];
+  private scheduled = false;
+
+  constructor(private readonly post: (batch: M[], transfer: ArrayBuffer[]) => void) {}
+
+  send(m: M, transfer?: ArrayBuffer): void {
+    this.msgs.push(m);
+    if (transfer) this.transfer.push(transfer);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.msgs.length === 0) return;
+    const batch = this.msgs;
+    const transfer = this.transfer;
+    this.msgs = [];
+    this.transfer = [];
+    this.post(batch, transfer);
+  };
+}
+
 /** A Uint8Array that crossed threads as the Buffer it was (no copy). */
 export function asBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);

@@ -16,7 +16,7 @@ import { PrefixTable } from '../../schema/prefix-table.js';
 import { accessState } from '../access/access.js';
 import { followSdPropagation } from '../access/sd-propagator.js';
 import type { SearchLimits } from '../search/search.js';
-import { MAX_IDENTITIES, compact, errorToWire, identityFromWire, revive, type Coherence, type FromWorker, type ToWorker, type WireSession } from './wire.js';
+import { MAX_IDENTITIES, Outbox, compact, errorToWire, identityFromWire, revive, type Coherence, type FromWorker, type ToWorker, type WireSession } from './wire.js';
 
 export interface WorkerData {
   data: string;
@@ -34,11 +34,13 @@ class ReadWorker {
   private readonly identities = new Map<number, Identity>();
   private readonly sessions = new Map<number, Session>();
   private readonly running = new Map<number, { controller: AbortController; sink: EncodingSink }>();
+  private readonly out: Outbox<FromWorker>;
 
   constructor(
     private readonly port: NonNullable<typeof parentPort>,
     wd: WorkerData,
   ) {
+    this.out = new Outbox<FromWorker>((batch, transfer) => port.postMessage(batch, transfer));
     this.dir = Directory.open(wd.data, { store: { follower: true } });
     this.service = new DsaService(this.dir, wd.searchLimits ? { searchLimits: wd.searchLimits } : {});
   }
@@ -109,7 +111,7 @@ class ReadWorker {
 
   private async search(m: Extract<ToWorker, { t: 'search' }>): Promise<void> {
     const controller = new AbortController();
-    const sink = new EncodingSink(this.port, m.id, m.messageID, controller.signal);
+    const sink = new EncodingSink(this.out, m.id, m.messageID, controller.signal);
     this.running.set(m.id, { controller, sink });
     let out: FromWorker;
     try {
@@ -126,7 +128,7 @@ class ReadWorker {
     } finally {
       this.running.delete(m.id);
     }
-    this.port.postMessage(out, out.pdus ? [out.pdus.buffer as ArrayBuffer] : []);
+    this.out.send(out, out.pdus ? (out.pdus.buffer as ArrayBuffer) : undefined);
   }
 }
 
@@ -138,7 +140,7 @@ class EncodingSink implements SearchSink {
   private scheduled = false;
 
   constructor(
-    private readonly port: NonNullable<typeof parentPort>,
+    private readonly out: Outbox<FromWorker>,
     private readonly id: number,
     private readonly messageID: number,
     private readonly signal: AbortSignal,
@@ -174,7 +176,7 @@ class EncodingSink implements SearchSink {
     const pdus = this.take();
     if (!pdus) return;
     this.credits--;
-    this.port.postMessage({ t: 'chunk', id: this.id, pdus } satisfies FromWorker, [pdus.buffer as ArrayBuffer]);
+    this.out.send({ t: 'chunk', id: this.id, pdus }, pdus.buffer as ArrayBuffer);
   }
 
   private after(): void | Promise<void> {
@@ -202,6 +204,8 @@ class EncodingSink implements SearchSink {
 if (parentPort) {
   const port = parentPort;
   const w = new ReadWorker(port, workerData as WorkerData);
-  port.on('message', (m: ToWorker) => w.onMessage(m));
-  port.postMessage({ t: 'ready' } satisfies FromWorker);
+  port.on('message', (batch: ToWorker[]) => {
+    for (const m of batch) w.onMessage(m);
+  });
+  port.postMessage([{ t: 'ready' }] satisfies FromWorker[]);
 }
