@@ -107,7 +107,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     const { MetricsHttpServer } = await import('../metrics/http.js');
     const started = Date.now();
     const { WebConsole } = await import('../console/console.js');
-    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, console: new WebConsole({ dir, service }), health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.dc.usn - 1, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
+    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, console: new WebConsole({ dir, service }), health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.highestCommittedUsn, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
     const a = await http.listen();
     console.log(`listening http http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
   }
@@ -183,7 +183,12 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   await ensureMachinePassword(dir);
   let replicator: import('../drs/replicator.js').Replicator | undefined;
   const listener = new DrsTlsListener({
-    server: new DrsServer(drsHandlersFor(dir, { replicaSync: (acct, dsa, addr) => (replicator ? replicator.onReplicaSync(acct, dsa, addr) : Promise.resolve(0x000020f3)) })),
+    server: new DrsServer(
+      drsHandlersFor(dir, {
+        replicaSync: (acct, dsa, addr, nc) => (replicator ? replicator.onReplicaSync(acct, dsa, addr, nc) : Promise.resolve(0x00002104)),
+        adminReplicaSync: async (m, acct) => (replicator ? (await import('../drs/repl-sync.js')).serveAdminReplicaSync(replicator, m, acct) : 0x00002104),
+      }),
+    ),
     credentials: machineAccountCredentials(dir),
     tls: material,
     onError: (e, peer) => console.error(`forestd: drs connection from ${peer}: ${e.message}`),
@@ -196,6 +201,8 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   replicator = new Replicator(dir, {
     address,
     ...(process.env.FORESTD_REPL_PERIOD_MS ? { periodMs: Number(process.env.FORESTD_REPL_PERIOD_MS) } : {}),
+    // AD's "Strict Replication Consistency" registry value: 0 turns the tombstone lifetime check off
+    ...(process.env.FORESTD_STRICT_REPLICATION_CONSISTENCY === '0' ? { strictReplicationConsistency: false } : {}),
     onError: (e, p) => console.error(`forestd: replication with ${p.account} (${p.address}): ${e.message}`),
     onRidError: (e) => console.error(`forestd: ${e.message}`),
     noRidRequests: process.env.FORESTD_RID_REQUESTS === 'off',
@@ -212,7 +219,7 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
  * stdout each: `hook <channel> <json>`.
  */
 function testHooks(): void {
-  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:rid:pool']) {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:rid:pool']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
   // a session's first search in a read worker (not every search: benchmarks run with the hooks on)

@@ -73,6 +73,12 @@ export interface LinkValue {
   stamp: LinkValueStamp;
   /** true while the value is deactivated because its source or target is a deleted-object (Recycle Bin) */
   deactivated?: boolean;
+  /**
+   * true while a present value is absent because its source or target is a tombstone (Recycle
+   * Bin off): this DC's own link clean-up, never replicated and never stamped (MS-DRSR 5.160,
+   * MS-ADTS 3.1.1.5.5.6.1; see src/dsa/model/lifecycle.ts hideLinks)
+   */
+  hidden?: boolean;
 }
 
 // ---- encoding -------------------------------------------------------------------------
@@ -189,7 +195,7 @@ export function decodeObject(b: Buffer, inv: InvocationTable): ObjectRecord {
 
 export function encodeLinkValue(l: LinkValue, inv: InvocationTable): Buffer {
   const s = l.stamp;
-  return packr.pack([l.attid, s.dwVersion, s.timeChanged, inv.indexOf(s.uuidOriginating), s.usnOriginating, s.usnLocal, s.timeCreated, s.timeDeleted, l.deactivated ? 1 : 0, l.extra ?? null]);
+  return packr.pack([l.attid, s.dwVersion, s.timeChanged, inv.indexOf(s.uuidOriginating), s.usnOriginating, s.usnLocal, s.timeCreated, s.timeDeleted, (l.deactivated ? 1 : 0) | (l.hidden && s.timeDeleted === 0 ? 2 : 0), l.extra ?? null]);
 }
 
 export function decodeLinkValue(source: Buffer, linkId: number, target: Buffer, data: Buffer, b: Buffer, inv: InvocationTable): LinkValue {
@@ -210,7 +216,8 @@ export function decodeLinkValue(source: Buffer, linkId: number, target: Buffer, 
       timeDeleted: a[7]!,
     },
   };
-  if (a[8]) lv.deactivated = true;
+  if (a[8]! & 1) lv.deactivated = true;
+  if (a[8]! & 2) lv.hidden = true;
   if (a[9] != null) lv.extra = a[9];
   return lv;
 }
