@@ -8,6 +8,8 @@ import { ReadContext } from '../dsa/object-view.js';
 import { ncCursorsOf, neighborsOf } from '../dsa/search/repl-metadata.js';
 import { filetimeXml, type DsReplCursor3, type DsReplNeighbor } from '../drs/repl-info.js';
 import { guidToString } from '../util/guid.js';
+import { topologyPartners } from '../drs/replicator.js';
+import { siteDsas } from '../drs/kcc.js';
 
 export interface ReplShowNC {
   nc: string;
@@ -15,8 +17,20 @@ export interface ReplShowNC {
   outbound: DsReplNeighbor[];
   cursors: DsReplCursor3[];
 }
+/** A replication partner of this DC (src/drs/replicator.ts topologyPartners: the intra-site topology's, MS-ADTS 6.2.2.2, and the join source / DCs that notified). */
+export interface ReplShowPartner {
+  dsaGuid: string;
+  dsaDN: string;
+  address: string;
+  account: string;
+  /** this DC pulls from it */
+  inbound: boolean;
+  /** this DC notifies it */
+  outbound: boolean;
+}
 export interface ReplShow {
   dsa: string;
+  partners: ReplShowPartner[];
   invocationId: string;
   highestUsn: number;
   ncs: ReplShowNC[];
@@ -33,7 +47,20 @@ export function replShow(dir: Directory): ReplShow {
       ncs.push({ nc: v.dn, inbound: neighborsOf(v, 'repsFrom'), outbound: neighborsOf(v, 'repsTo'), cursors: ncCursorsOf(v) });
     }
     ncs.sort((a, b) => a.nc.localeCompare(b.nc));
-    return { dsa: dir.forest.dsaDN, invocationId: guidToString(dir.store.dc.invocationId), highestUsn: dir.store.highestCommittedUsn, ncs };
+    const t = topologyPartners(dir);
+    const dns = new Map(siteDsas(dir, r).map((d) => [d.dsaGuid, d.dsaDN]));
+    const partners = new Map<string, ReplShowPartner>();
+    for (const [list, dirn] of [
+      [t.inbound, 'inbound'],
+      [t.outbound, 'outbound'],
+    ] as const) {
+      for (const p of list) {
+        const e = partners.get(p.dsaGuid) ?? { dsaGuid: guidToString(Buffer.from(p.dsaGuid, 'hex')), dsaDN: dns.get(p.dsaGuid) ?? '', address: p.address, account: p.account, inbound: false, outbound: false };
+        e[dirn] = true;
+        partners.set(p.dsaGuid, e);
+      }
+    }
+    return { dsa: dir.forest.dsaDN, partners: [...partners.values()].sort((a, b) => a.dsaDN.localeCompare(b.dsaDN)), invocationId: guidToString(dir.store.dc.invocationId), highestUsn: dir.store.highestCommittedUsn, ncs };
   } finally {
     r.done();
   }
@@ -57,6 +84,10 @@ export function formatReplShow(s: ReplShow): string {
     }
     out.push('');
   }
+  out.push('==== REPLICATION PARTNERS (intra-site topology) ==============', '');
+  if (s.partners.length === 0) out.push('    (no partners)');
+  for (const p of s.partners) out.push(`    ${p.dsaDN || p.dsaGuid} (${p.account}) via ${p.address}: ${[p.inbound ? 'pulls from it' : '', p.outbound ? 'notifies it' : ''].filter(Boolean).join(', ')}`);
+  out.push('');
   out.push('==== OUTBOUND NEIGHBORS FOR CHANGE NOTIFICATIONS ============', '');
   for (const nc of s.ncs) {
     if (nc.outbound.length === 0) continue;

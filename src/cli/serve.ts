@@ -201,9 +201,12 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   replicator = new Replicator(dir, {
     address,
     ...(process.env.FORESTD_REPL_PERIOD_MS ? { periodMs: Number(process.env.FORESTD_REPL_PERIOD_MS) } : {}),
+    // MS-ADTS 3.1.1.5.1.6 first and subsequent notification delays, ms: "FIRST,SUBSEQUENT"
+    ...notifyDelays(process.env.FORESTD_REPL_NOTIFY_MS),
     // AD's "Strict Replication Consistency" registry value: 0 turns the tombstone lifetime check off
     ...(process.env.FORESTD_STRICT_REPLICATION_CONSISTENCY === '0' ? { strictReplicationConsistency: false } : {}),
     onError: (e, p) => console.error(`forestd: replication with ${p.account} (${p.address}): ${e.message}`),
+    onKccError: (e) => console.error(`forestd: kcc: ${e.message}`),
     onRidError: (e) => console.error(`forestd: ${e.message}`),
     noRidRequests: process.env.FORESTD_RID_REQUESTS === 'off',
   });
@@ -212,6 +215,11 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   // object) waits a while for its first block before it says it is ready
   if (!replicator.rids.hasRids() && process.env.FORESTD_RID_REQUESTS !== 'off' && !(await replicator.rids.untilRids(30_000))) console.error('forestd: no RID pool from the RID Master yet: creating security principals fails until one arrives');
   return { listener, address: a.address, port: a.port, replicator };
+}
+
+function notifyDelays(v: string | undefined): { firstDelayMs?: number; subsequentDelayMs?: number } {
+  const [first, next] = (v ?? '').split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  return { ...(Number.isFinite(first) && first! >= 0 ? { firstDelayMs: first } : {}), ...(Number.isFinite(next) && next! >= 0 ? { subsequentDelayMs: next } : {}) };
 }
 
 /**

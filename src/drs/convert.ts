@@ -221,13 +221,19 @@ function syntaxOrThrow(codec: DrsCodec, id: number): string {
 export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_MSG_GETCHGREPLY {
   const table = codec.prefixTable.clone();
   const ctx = { prefixTable: table, dnOf: codec.dnOf };
+  const forms = new Map<number, ReturnType<typeof wireForm>>();
+  const formOf = (id: number) => {
+    let f = forms.get(id);
+    if (!f) forms.set(id, (f = wireForm(syntaxOrThrow(codec, id))));
+    return f;
+  };
   const pObjects: W.REPLENTINFLIST[] = reply.pObjects.map((o) => ({
     Entinf: {
       pName: dsnameToWire(o.Entinf.pName),
       ulFlags: o.Entinf.ulFlags,
       AttrBlock: {
         pAttr: o.Entinf.AttrBlock.pAttr.map((a) => {
-          const form = wireForm(syntaxOrThrow(codec, a.attrTyp));
+          const form = formOf(a.attrTyp);
           return { attrTyp: a.attrTyp, AttrVal: { pAVal: a.AttrVal.pAVal.map((v) => form.toDrs(v as StoredValue, ctx)) } };
         }),
       },
@@ -279,10 +285,19 @@ export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): Engine
   const r = m.msg;
   const src = prefixTableFromWire(r.PrefixTableSrc.pPrefixEntry.length ? r.PrefixTableSrc : prefixTableToWire(codec.prefixTable));
   const local = codec.prefixTable;
+  // the sender's ATTRTYPs and their forms, once per reply (the same few dozen attributes recur)
+  const attrs = new Map<number, { id: number; form: ReturnType<typeof wireForm> }>();
+  const attrOf = (a: number) => {
+    let m = attrs.get(a);
+    if (!m) {
+      const id = mapAttrTyp(a, src, local);
+      attrs.set(a, (m = { id, form: wireForm(syntaxOrThrow(codec, id)) }));
+    }
+    return m;
+  };
   const pObjects: EngineREPLENTINFLIST[] = r.pObjects.map((o) => {
     const pAttr = o.Entinf.AttrBlock.pAttr.map((a) => {
-      const id = mapAttrTyp(a.attrTyp, src, local);
-      const form = wireForm(syntaxOrThrow(codec, id));
+      const { id, form } = attrOf(a.attrTyp);
       const pAVal = a.AttrVal.pAVal.map((b) => form.fromDrs(b, { prefixTable: src }));
       return { attrTyp: id, AttrVal: { valCount: pAVal.length, pAVal } };
     });

@@ -5,12 +5,17 @@
 // the outbound half, telling the partners after this DC's commits (the engine's ChangeNotifier)
 // with IDL_DRSReplicaSync (MS-DRSR 4.1.23).
 //
-// The partners (forestd's stand-in for the KCC's connection objects, MS-ADTS 6.2) are kept in
-// the store's meta database ("repl:partners"): the DC a replica was joined from, and every DC
-// that notified this one over an authenticated connection (its machine account is a DC account
-// of the domain, transport/auth.ts). Each has its DRS address (host:port) and account.
+// The partners come from the intra-site topology (kcc.ts, MS-ADTS 6.2.2.2) and the site's
+// nTDSConnection objects (kcc-connections.ts), see topologyPartners; and from the store's meta
+// database ("repl:partners"): the DC a replica was joined from, and every DC that notified this
+// one over an authenticated connection (its machine account is a DC account of the domain,
+// transport/auth.ts). Each has its DRS address (host:port) and account. Calls to a partner
+// share one connection (partner-links.ts).
 import { channel } from 'node:diagnostics_channel';
-import { DrsClient } from './transport/tls.js';
+import { DrsClient, type DrsCaller } from './transport/tls.js';
+import { PartnerLinks } from './partner-links.js';
+import { intrasiteTopology, type SiteDsa } from './kcc.js';
+import { connectionsUnder, writeConnections, type ConnectionObject } from './kcc-connections.js';
 import { machineAccountCredentials } from './machine-account.js';
 import { callGetNCChanges } from './convert.js';
 import { codecOf } from './handlers.js';
@@ -27,7 +32,7 @@ import { applicationNCsOf, notifyDelaysOf } from './repl-settings.js';
 import { registerWithSource, repsToOf } from './update-refs.js';
 import { pullNCSchemaFirst } from './schema-first.js';
 import type { ReplicaContext } from '../dsa/replica/context.js';
-import type { DSNAME } from '../dsa/replica/types.js';
+import type { DRS_MSG_GETCHGREPLY_V6, DRS_MSG_GETCHGREQ_V10, DSNAME } from '../dsa/replica/types.js';
 import type { DrsCredentials } from './transport/auth.js';
 import { OriginatingUpdate } from '../dsa/originating-update.js';
 import type { ObjectRecord } from '../store/record.js';
@@ -90,6 +95,42 @@ export async function addPartner(dir: Directory, p: ReplPartner): Promise<boolea
   return true;
 }
 
+/**
+ * The partners of this DC, by nTDSDSA objectGUID: the intra-site topology's (kcc.ts, MS-ADTS
+ * 6.2.2.2) and the enabled nTDSConnection objects of the site (kcc-connections.ts: under this
+ * DC's nTDSDSA, the DCs it replicates from; naming it in fromServer, the DCs that replicate from
+ * it), for the DCs with a published DRS address and a known account; then those of meta
+ * `repl:partners` (the join source, DCs that notified this one). `inbound`: pulled from;
+ * `outbound`: notified; `kcc`: the sources the topology gives this DC (its connections to write).
+ */
+export function topologyPartners(dir: Directory): { inbound: ReplPartner[]; outbound: ReplPartner[]; kcc: SiteDsa[] } {
+  const known = partnersOf(dir);
+  const me = dir.forest.dsaGuid.toString('hex');
+  const r = dir.store.snapshot();
+  let t: ReturnType<typeof intrasiteTopology>;
+  let conns: ConnectionObject[];
+  try {
+    t = intrasiteTopology(dir, r, ncsOf(dir).map((n) => n.Guid));
+    conns = connectionsUnder(dir, r, t.dsas.map((d) => d.dsaGuid)).filter((c) => c.enabled);
+  } finally {
+    r.done();
+  }
+  const byGuid = new Map(t.dsas.map((d) => [d.dsaGuid, d]));
+  const merge = (kcc: SiteDsa[], more: string[]) => {
+    const out = new Map<string, ReplPartner>();
+    for (const d of [...kcc, ...more.map((g) => byGuid.get(g)).filter((d): d is SiteDsa => !!d)]) {
+      if (d.dsaGuid !== me && d.account && d.address) out.set(d.dsaGuid, { dsaGuid: d.dsaGuid, account: d.account, address: d.address });
+    }
+    for (const p of known) if (!out.has(p.dsaGuid)) out.set(p.dsaGuid, p);
+    return [...out.values()];
+  };
+  return {
+    inbound: merge(t.inbound, conns.filter((c) => c.to === me).map((c) => c.from)),
+    outbound: merge(t.outbound, conns.filter((c) => c.from === me).map((c) => c.to)),
+    kcc: t.inbound,
+  };
+}
+
 export function ncsOf(dir: Directory): DSNAME[] {
   const f = dir.forest;
   // schema first: the objects of the other NCs are checked against it (MS-DRSR 4.1.10.6)
@@ -115,43 +156,78 @@ function splitAddress(a: string): { host: string; port: number } {
   return { host: a.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(a.slice(i + 1)) };
 }
 
+/** Objects per GetNCChanges reply asked for (cMaxObjects); the source also ends a reply at cMaxBytes. */
+export const CHUNK_OBJECTS = 1000;
+export const CHUNK_BYTES = 8 * 1024 * 1024;
+
 /**
  * One replication cycle of NC `nc` from a connected source: requests until the source has no
  * more data (fMoreData false), each reply applied in one transaction (handleReplyAsync).
+ *
+ * Pipelined: as soon as a reply with fMoreData arrives, the request for the next chunk (its
+ * usnvecFrom the reply's usnvecTo, MS-DRSR 4.1.10.6: what the destination would send once the
+ * chunk is applied) goes out, so the source reads and encodes chunk n+1 while this DC applies
+ * chunk n. The watermark still moves only with each chunk's commit: the next reply is applied
+ * only after this one committed (handleReplyAsync checks its usnvecFrom against the stored
+ * watermark), and is thrown away when this one was not (a retry with DRS_GET_ANC/GET_TGT, a failure).
  */
 export async function pullNC(
   ctx: ReplicaContext,
   dir: Directory,
-  client: DrsClient,
+  client: DrsCaller,
   hDrs: Buffer,
   nc: DSNAME,
   srcDsa: Buffer,
   progress?: (p: PullProgress) => void,
 ): Promise<number> {
   const codec = codecOf(dir);
-  let opts: PullOptions = { cMaxObjects: 1000 };
+  const chunk: PullOptions = { cMaxObjects: CHUNK_OBJECTS, cMaxBytes: CHUNK_BYTES };
+  let opts: PullOptions = chunk;
   let objects = 0;
   let bytes = 0;
-  for (;;) {
-    const st = readReplicaState(dir.store.reader, nc.Guid);
-    const rf = st.repsFrom.find((x) => x.uuidDsa.equals(srcDsa));
-    const req = nextRequest(ctx, dir.store.reader, nc, srcDsa, rf ? rf.uuidInvocId : Buffer.alloc(16), opts);
-    const reply = await callGetNCChanges(client, hDrs, req as never, codec);
-    const r = await handleReplyAsync(ctx, reply as never, opts);
-    if (r.kind === 'retry') {
-      opts = { ...opts, getAnc: r.getAnc, getTgt: r.getTgt };
-      continue;
+  type Reply = Awaited<ReturnType<typeof callGetNCChanges>>;
+  let ahead: { from: number; opts: PullOptions; reply: Promise<Reply> } | undefined;
+  const discard = () => {
+    ahead?.reply.catch(() => undefined);
+    ahead = undefined;
+  };
+  try {
+    for (;;) {
+      const st = readReplicaState(dir.store.reader, nc.Guid);
+      const rf = st.repsFrom.find((x) => x.uuidDsa.equals(srcDsa));
+      const req = nextRequest(ctx, dir.store.reader, nc, srcDsa, rf ? rf.uuidInvocId : Buffer.alloc(16), opts);
+      let pending: Promise<Reply>;
+      if (ahead && ahead.from === req.usnvecFrom.usnHighObjUpdate && ahead.opts === opts) pending = ahead.reply;
+      else {
+        discard();
+        pending = callGetNCChanges(client, hDrs, req as never, codec);
+      }
+      ahead = undefined;
+      const reply = (await pending) as never as DRS_MSG_GETCHGREPLY_V6;
+      if (reply.fMoreData && reply.dwDRSError === 0 && reply.ulExtendedRet === 0 && Number.isSafeInteger(reply.usnvecTo?.usnHighObjUpdate)) {
+        const next: DRS_MSG_GETCHGREQ_V10 = { ...req, uuidInvocIdSrc: reply.uuidInvocIdSrc, usnvecFrom: { ...reply.usnvecTo } };
+        ahead = { from: next.usnvecFrom.usnHighObjUpdate, opts, reply: callGetNCChanges(client, hDrs, next as never, codec) };
+        ahead.reply.catch(() => undefined); // a failure surfaces when (if) this reply is awaited
+      }
+      const r = await handleReplyAsync(ctx, reply, opts);
+      if (r.kind === 'retry') {
+        opts = { ...chunk, getAnc: r.getAnc, getTgt: r.getTgt };
+        continue;
+      }
+      if (r.kind === 'stale') throw new ReplicationError('ERR_REPL_STALE', `${nc.StringName}: the source answered a request this DC did not make`);
+      if (r.kind === 'failed') {
+        const hex = r.error.toString(16).padStart(8, '0');
+        throw new ReplicationError('ERR_REPL_FAILED', `${hex}: replication of ${nc.StringName} failed${r.cause ? ` (${(r.cause as Error).message})` : ''}`, r.error);
+      }
+      objects += r.outcome.objects;
+      bytes += reply.cNumBytes ?? 0;
+      progress?.({ nc: nc.StringName, objects, bytes });
+      // DRS_GET_ANC / GET_TGT for the chunk that needed them only; the prefetched request kept them too
+      if (opts !== chunk && !ahead) opts = chunk;
+      if (!r.more) return objects;
     }
-    if (r.kind === 'stale') throw new ReplicationError('ERR_REPL_STALE', `${nc.StringName}: the source answered a request this DC did not make`);
-    if (r.kind === 'failed') {
-      const hex = r.error.toString(16).padStart(8, '0');
-      throw new ReplicationError('ERR_REPL_FAILED', `${hex}: replication of ${nc.StringName} failed${r.cause ? ` (${(r.cause as Error).message})` : ''}`, r.error);
-    }
-    objects += r.outcome.objects;
-    bytes += (reply as { cNumBytes?: number }).cNumBytes ?? 0;
-    progress?.({ nc: nc.StringName, objects, bytes });
-    opts = { cMaxObjects: 1000 };
-    if (!r.more) return objects;
+  } finally {
+    discard();
   }
 }
 
@@ -175,7 +251,11 @@ export interface ReplicatorOptions {
   /** notification delays, ms (MS-ADTS 3.1.1.5.1.6; forestd's defaults: 20 and 5) */
   firstDelayMs?: number;
   subsequentDelayMs?: number;
+  /** an unused partner connection is closed after this long, ms (default 60 s) */
+  idleMs?: number;
   onError?: (e: Error, partner: ReplPartner) => void;
+  /** writing this DC's nTDSConnection objects failed (it is tried again at the next topology read) */
+  onKccError?: (e: Error) => void;
   /**
    * Strict replication consistency (AD's registry value of that name, default on): refuse to
    * replicate in from a source last replicated from longer ago than the tombstone lifetime
@@ -203,6 +283,11 @@ export class Replicator {
   readonly ctx: ReplicaContext;
   readonly #creds: DrsCredentials;
   readonly #notifier: ChangeNotifier;
+  /** one connection per partner, shared by notifications, pulls and UpdateRefs (partner-links.ts) */
+  readonly links: PartnerLinks<ReplPartner>;
+  /** the topology's partners, read again when older than a second (the configuration NC changes by replication) */
+  #partners: { at: number; inbound: ReplPartner[]; outbound: ReplPartner[] } | undefined;
+  #kccWriting = false;
   /** RID pools from the RID Master (MS-ADTS 6.1.5.3), asked for in the background */
   readonly rids: RidPoolClient;
   #timer: NodeJS.Timeout | undefined;
@@ -218,11 +303,13 @@ export class Replicator {
   ) {
     this.ctx = replicaContextOf(dir);
     this.#creds = machineAccountCredentials(dir);
+    this.links = new PartnerLinks<ReplPartner>({ connect: (p) => connectPartner(this.#creds, p, this.dir.forest.dsaGuid), ...(opts.idleMs !== undefined ? { idleMs: opts.idleMs } : {}) });
     this.#notifier = new ChangeNotifier(dir.store, {
       firstDelayMs: opts.firstDelayMs ?? 20,
       subsequentDelayMs: opts.subsequentDelayMs ?? 5,
       // MS-ADTS 3.1.1.5.1.6: the DCs in the NC's repsTo (update-refs.ts)
-      partners: (nc) => repsToOf(dir.store.reader, nc).map((t) => Buffer.from(t.uuidDsa, 'hex')),
+      // MS-ADTS 3.1.1.5.1.6: the DCs in the NC's repsTo (update-refs.ts), and those the topology says replicate from this one
+      partners: (nc) => [...new Set([...repsToOf(dir.store.reader, nc).map((t) => t.uuidDsa), ...this.partners().outbound.map((p) => p.dsaGuid)])].map((g) => Buffer.from(g, 'hex')),
       notify: (partner, nc, info) => void this.notify(partner, nc, info),
       delaysOf: (nc) => notifyDelaysOf(dir, nc),
       isUrgent: urgentUpdateTest((n) => dir.schema.attr(n)?.id),
@@ -240,9 +327,40 @@ export class Replicator {
     this.#timer.unref();
     // tell the partners where this DC is now and that it may have news (in their repsTo, and by a
     // notification, which makes this DC their partner); and catch up with them
-    for (const p of partnersOf(this.dir)) void this.register(p);
-    for (const p of partnersOf(this.dir)) for (const nc of ncsOf(this.dir)) void this.notify(Buffer.from(p.dsaGuid, 'hex'), nc.Guid);
+    for (const p of this.partners().inbound) void this.register(p);
+    for (const p of this.partners().outbound) for (const nc of ncsOf(this.dir)) void this.notify(Buffer.from(p.dsaGuid, 'hex'), nc.Guid);
     this.pullAll();
+  }
+
+  /** This DC's partners now (topologyPartners), cached for a second. */
+  partners(): { inbound: ReplPartner[]; outbound: ReplPartner[] } {
+    const now = performance.now();
+    if (!this.#partners || now - this.#partners.at > 1000) {
+      let found: { inbound: ReplPartner[]; outbound: ReplPartner[] };
+      try {
+        const t = topologyPartners(this.dir);
+        found = t;
+        this.#writeConnections(t.kcc);
+      } catch {
+        // the configuration NC cannot be read as expected: the partners this DC knew, until it can
+        const known = partnersOf(this.dir);
+        found = this.#partners ?? { inbound: known, outbound: known };
+      }
+      this.#partners = { at: now, inbound: found.inbound, outbound: found.outbound };
+    }
+    return this.#partners;
+  }
+
+  /** The KCC's output: this DC's nTDSConnection objects follow the topology (one write at a time). */
+  #writeConnections(sources: SiteDsa[]): void {
+    if (this.#kccWriting || this.#stopped) return;
+    this.#kccWriting = true;
+    void writeConnections(this.dir, sources)
+      .then((wrote) => {
+        if (wrote) this.#partners = undefined;
+      })
+      .catch((e: unknown) => this.opts.onKccError?.(e as Error))
+      .finally(() => (this.#kccWriting = false));
   }
 
   async stop(): Promise<void> {
@@ -251,10 +369,11 @@ export class Replicator {
     this.#notifier.stop();
     if (this.#timer) clearInterval(this.#timer);
     await Promise.allSettled([...this.#running.values()].map((r) => r.busy));
+    await this.links.close();
   }
 
   pullAll(): void {
-    for (const p of partnersOf(this.dir)) this.schedule(p);
+    for (const p of this.partners().inbound) void this.schedule(p);
   }
 
   /**
@@ -296,24 +415,26 @@ export class Replicator {
     const results: NCCycleResult[] = [];
     let failed: Error | undefined;
     try {
-      const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
-      try {
+      {
         const applied = channel(REPL_APPLIED_CHANNEL);
         for (const nc of ncs) {
           try {
             // MS-ADTS 3.1.1.1.15: strict replication consistency
             const refusal = this.opts.strictReplicationConsistency === false ? undefined : replicationLifetimeRefusal(this.ctx, this.dir.store.reader, nc.Guid, src, tombstoneLifetimeDays(this.dir));
             if (refusal) throw refusal;
-            const objects = await pullNCSchemaFirst(this.ctx, this.dir, client, hDrs, nc, src);
+            const objects = await this.links.use(p, ({ client, hDrs }) => pullNCSchemaFirst(this.ctx, this.dir, client, hDrs, nc, src));
             results.push({ partner: p, nc, result: 0, objects });
+            // news in the configuration NC may be DCs, addresses or connections: the topology is read again (a KCC run)
+            if (objects > 0 && nc.Guid.equals(this.dir.forest.configNC)) {
+              this.#partners = undefined;
+              this.partners();
+            }
             if (applied.hasSubscribers) applied.publish({ nc: nc.StringName, partner: p.account, objects });
           } catch (e) {
             results.push({ partner: p, nc, result: win32Of(e), objects: 0, message: (e as Error).message });
             failed ??= e as Error;
           }
         }
-      } finally {
-        await client.close();
       }
     } catch (e) {
       // the partner could not be reached (or the connection broke): every NC not done failed
@@ -341,7 +462,7 @@ export class Replicator {
    * partner and NC (only NC `nc` when given).
    */
   async syncNow(from?: ReplPartner[], nc?: Buffer): Promise<NCCycleResult[]> {
-    const partners = from ?? partnersOf(this.dir);
+    const partners = from ?? this.partners().inbound;
     await Promise.all(partners.map((p) => this.schedule(p, nc)));
     return partners.flatMap((p) => (this.#lastCycle.get(p.dsaGuid) ?? []).filter((r) => !nc || r.nc.Guid.equals(nc)));
   }
@@ -353,14 +474,9 @@ export class Replicator {
   async register(p: ReplPartner, remove = false): Promise<void> {
     if (this.#stopped) return;
     try {
-      const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
-      try {
-        for (const nc of ncsOf(this.dir).filter((x) => partnerHolds(this.dir, x, p.dsaGuid))) {
-          const result = await registerWithSource(client, hDrs, nc, this.dir.forest.dsaGuid, this.opts.address, remove);
-          if (result !== 0) this.opts.onError?.(new ReplicationError('ERR_REPL_UPDATE_REFS', `${result.toString(16).padStart(8, '0')}: IDL_DRSUpdateRefs for ${nc.StringName} was refused`, result), p);
-        }
-      } finally {
-        await client.close();
+      for (const nc of ncsOf(this.dir).filter((x) => partnerHolds(this.dir, x, p.dsaGuid))) {
+        const result = await this.links.use(p, ({ client, hDrs }) => registerWithSource(client, hDrs, nc, this.dir.forest.dsaGuid, this.opts.address, remove));
+        if (result !== 0) this.opts.onError?.(new ReplicationError('ERR_REPL_UPDATE_REFS', `${result.toString(16).padStart(8, '0')}: IDL_DRSUpdateRefs for ${nc.StringName} was refused`, result), p);
       }
     } catch (e) {
       this.opts.onError?.(e as Error, p);
@@ -378,20 +494,15 @@ export class Replicator {
     const hex = partner.toString('hex');
     // the address it registered in the NC's repsTo, else the partner's own
     const t = repsToOf(this.dir.store.reader, nc).find((x) => x.uuidDsa === hex);
-    const known = partnersOf(this.dir).find((x) => x.dsaGuid === hex);
+    const known = this.partners().outbound.find((x) => x.dsaGuid === hex) ?? partnersOf(this.dir).find((x) => x.dsaGuid === hex);
     const p: ReplPartner | undefined = t && /:\d+$/.test(t.naDsa) ? { dsaGuid: hex, account: t.account, address: t.naDsa } : known;
     // a reference without a DRS address (a DC joined, not serving yet) is told nothing
     if (!p || !/:\d+$/.test(p.address) || this.#stopped) return;
     const told = channel(REPL_NOTIFY_CHANNEL);
     if (told.hasSubscribers) told.publish({ dsa: this.dir.forest.dsaDN, partner: p.account, nc: nc.toString('hex'), urgent: info.urgent, delayMs: info.delayMs });
     try {
-      const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
-      try {
-        const ulOptions = DRS_ASYNC_OP | DRS_UPDATE_NOTIFICATION | (info.urgent ? DRS_SYNC_URGENT : 0);
-        await client.replicaSync({ hDrs, pmsgSync: { version: 1, msg: { pNC: { Guid: nc, Sid: Buffer.alloc(0), StringName: '' }, uuidDsaSrc: this.dir.forest.dsaGuid, pszDsaSrc: this.opts.address, ulOptions } } });
-      } finally {
-        await client.close();
-      }
+      const ulOptions = DRS_ASYNC_OP | DRS_UPDATE_NOTIFICATION | (info.urgent ? DRS_SYNC_URGENT : 0);
+      await this.links.use(p, ({ client, hDrs }) => client.replicaSync({ hDrs, pmsgSync: { version: 1, msg: { pNC: { Guid: nc, Sid: Buffer.alloc(0), StringName: '' }, uuidDsaSrc: this.dir.forest.dsaGuid, pszDsaSrc: this.opts.address, ulOptions } } }));
     } catch (e) {
       this.opts.onError?.(e as Error, p);
     }
@@ -402,10 +513,15 @@ export class Replicator {
    * remembered (a partner from now on) and a cycle from it is started (DRS_ASYNC_OP: after the answer).
    */
   async onReplicaSync(peerAccount: string, peerDsa: Buffer, address: string | null, nc?: Buffer): Promise<number> {
-    const known = partnersOf(this.dir).find((x) => x.dsaGuid === peerDsa.toString('hex'));
-    const p: ReplPartner | undefined = address ? { dsaGuid: peerDsa.toString('hex'), account: peerAccount, address } : known;
+    const hex = peerDsa.toString('hex');
+    const known = this.partners().inbound.find((x) => x.dsaGuid === hex) ?? partnersOf(this.dir).find((x) => x.dsaGuid === hex);
+    const p: ReplPartner | undefined = address ? { dsaGuid: hex, account: peerAccount, address } : known;
     if (!p) return 0x00002104; // ERROR_DS_DRA_NO_REPLICA (MS-DRSR 4.1.23.3: no repsFrom for the source)
-    if (await addPartner(this.dir, p)) void this.register(p);
+    if (await addPartner(this.dir, p)) {
+      this.#partners = undefined;
+      void this.register(p);
+    }
+    this.links.alive(p.dsaGuid);
     // MS-DRSR 4.1.23.2: a cycle of the NC named (a notification names the NC that changed)
     void this.schedule(p, nc && this.dir.store.reader.getHeader(nc)?.parent === null ? nc : undefined);
     return 0;

@@ -182,6 +182,10 @@ export class PrefixTable {
   #byPrefix = new Map<string, number>(); // hex(prefix) -> index
   #order: number[] = [];
   #frozen = false;
+  // memos of the OID ↔ ATTRTYP mappings found (entries are only ever added, so a mapping once
+  // found stays true); bounded, since OID-valued attributes can carry any OID
+  #oidOf = new Map<ATTRTYP, string>();
+  #attrTypOf = new Map<string, ATTRTYP>();
 
   /** @param entries initial entries; defaults to DEFAULT_PREFIX_TABLE. */
   constructor(entries?: Iterable<PrefixTableEntry>) {
@@ -269,16 +273,26 @@ export class PrefixTable {
    * table if it is not there yet (throws if the table is frozen and it is not).
    */
   makeAttrTyp(oid: string): ATTRTYP {
+    const known = this.#attrTypOf.get(oid);
+    if (known !== undefined) return known;
     const { prefix, lowerWord } = splitOid(oid);
     const index = this.addPrefix(prefix);
-    return ((index << 16) | lowerWord) >>> 0;
+    return this.#remember(oid, ((index << 16) | lowerWord) >>> 0);
   }
 
   /** ATTRTYP of an OID without modifying the table; undefined if its prefix is absent. */
   attrTypFromOid(oid: string): ATTRTYP | undefined {
+    const known = this.#attrTypOf.get(oid);
+    if (known !== undefined) return known;
     const { prefix, lowerWord } = splitOid(oid);
     const index = this.indexOfPrefix(prefix);
-    return index === undefined ? undefined : ((index << 16) | lowerWord) >>> 0;
+    return index === undefined ? undefined : this.#remember(oid, ((index << 16) | lowerWord) >>> 0);
+  }
+
+  #remember(oid: string, a: ATTRTYP): ATTRTYP {
+    if (this.#attrTypOf.size >= 16_384) this.#attrTypOf.clear();
+    this.#attrTypOf.set(oid, a);
+    return a;
   }
 
   /** MS-DRSR 5.16.4 OidFromAttid. Throws if the upper word has no prefix in the table. */
@@ -286,6 +300,8 @@ export class PrefixTable {
     if (!Number.isInteger(attrtyp) || attrtyp < 0 || attrtyp > PREFIX_TABLE_ATTRTYP_MAX) {
       throw new Error(`ATTRTYP 0x${attrtyp.toString(16)} is not in the prefix-table range`);
     }
+    const known = this.#oidOf.get(attrtyp);
+    if (known !== undefined) return known;
     const upper = attrtyp >>> 16;
     let lower = attrtyp & 0xffff;
     const prefix = this.#byIndex.get(upper);
@@ -300,7 +316,11 @@ export class PrefixTable {
     const bin = new Uint8Array(prefix.length + tail.length);
     bin.set(prefix, 0);
     bin.set(tail, prefix.length);
-    return decodeOid(bin);
+    const oid = decodeOid(bin);
+    // each direction is remembered on its own: an OID's ATTRTYP and an ATTRTYP's OID need not round-trip
+    if (this.#oidOf.size >= 16_384) this.#oidOf.clear();
+    this.#oidOf.set(attrtyp, oid);
+    return oid;
   }
 
   /** JSON form: entries in order, prefixes as hex. */

@@ -103,10 +103,29 @@ test('forestd repl show lists the partners', { timeout: 120_000 }, async () => {
     partners = (domain?.inbound ?? []).map((n) => n.pszSourceDsaDN);
     return partners.some((p) => /CN=DC2,/i.test(p)) && partners.some((p) => /CN=DC3,/i.test(p)) ? true : undefined;
   }, "DC1's partners DC2 and DC3 in repl show");
-  const r2 = await runCli(['repl', 'show', '--data', dc2.dir, '--json'], { timeoutMs: 60_000 });
-  const s2 = JSON.parse(r2.stdout) as { ncs: { nc: string; inbound: { pszSourceDsaDN: string }[] }[] };
-  const p2 = s2.ncs.find((n) => n.nc.toLowerCase() === dc1.baseDN.toLowerCase())?.inbound.map((n) => n.pszSourceDsaDN) ?? [];
-  assert.ok(p2.some((p) => /NTDS Settings,CN=DC1,/i.test(p)) || p2.some((p) => /CN=DC1/i.test(p)), JSON.stringify(p2));
-  // negative control: DC2 does not pull from DC3 directly (DC3's news reach it through DC1)
-  assert.ok(!p2.some((p) => /CN=DC3,/i.test(p)), JSON.stringify(p2));
+  // DC2 and DC3 replicate directly (the intra-site ring, MS-ADTS 6.2.2.2: with three DCs every
+  // DC has both others), not through DC1 where both joined: DC2 pulls from DC3 once DC3's
+  // nTDSDSA object (with its DRS address) has reached it
+  await waitFor(dc2, '(sAMAccountName=DC3$)');
+  const p2 = await untilReplicated(dc2, async () => {
+    const r2 = await runCli(['repl', 'show', '--data', dc2.dir, '--json'], { timeoutMs: 60_000 });
+    assert.equal(r2.code, 0, r2.stderr);
+    const s2 = JSON.parse(r2.stdout) as { partners: { dsaDN: string; inbound: boolean; outbound: boolean }[]; ncs: { nc: string; inbound: { pszSourceDsaDN: string }[] }[] };
+    const inbound = s2.ncs.find((n) => n.nc.toLowerCase() === dc1.baseDN.toLowerCase())?.inbound.map((n) => n.pszSourceDsaDN) ?? [];
+    const dc3Partner = s2.partners.find((p) => /CN=DC3,/i.test(p.dsaDN));
+    return inbound.some((p) => /CN=DC3,/i.test(p)) && dc3Partner?.inbound && dc3Partner.outbound ? inbound : undefined;
+  }, 'DC2 replicating from DC3 directly');
+  assert.ok(p2.some((p) => /CN=DC1,/i.test(p)), JSON.stringify(p2));
+  // the KCC's output in the configuration NC (MS-ADTS 6.1.1.2.2.1.2.1.2): under each DC's nTDSDSA
+  // an nTDSConnection from each of the two others (each DC writes its own; they replicate), and
+  // none from the DC itself
+  const conns = await untilReplicated(dc2, async () => {
+    const r = await run('ldapsearch', ['-LLL', '-o', 'ldif-wrap=no', '-H', dc2.url, '-x', '-D', dc2.adminUPN, '-w', PW, '-b', `CN=Sites,CN=Configuration,${dc1.baseDN}`, '(objectClass=nTDSConnection)', 'fromServer', 'enabledConnection'], undefined, undefined, { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const found = r.stdout.split(/\n\n+/).filter((e) => /^dn: /m.test(e)).map((e) => ({ to: /^dn: CN=[^,]+,CN=NTDS Settings,CN=([^,]+),/im.exec(e)?.[1], from: /^fromServer: CN=NTDS Settings,CN=([^,]+),/im.exec(e)?.[1], enabled: /^enabledConnection: TRUE$/m.test(e) }));
+    return found.length >= 6 ? found : undefined;
+  }, 'six nTDSConnection objects on DC2');
+  for (const dc of ['DC1', 'DC2', 'DC3']) {
+    assert.deepEqual(conns.filter((c) => c.to === dc && c.enabled).map((c) => c.from).sort(), ['DC1', 'DC2', 'DC3'].filter((x) => x !== dc), JSON.stringify(conns));
+  }
 });

@@ -36,6 +36,8 @@ export interface DrsTransportLimits {
   handshakeTimeoutMs: number;
   /** calls one connection may have outstanding on the server (default 4); more are refused RPC_S_SERVER_TOO_BUSY */
   maxConcurrentCalls: number;
+  /** an authenticated connection with no traffic for this long is closed, ms (default 5 min; the partner reconnects) */
+  idleTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: DrsTransportLimits = {
@@ -43,6 +45,7 @@ export const DEFAULT_LIMITS: DrsTransportLimits = {
   maxHandshakeBytes: 4096,
   handshakeTimeoutMs: 10_000,
   maxConcurrentCalls: 4,
+  idleTimeoutMs: 300_000,
 };
 
 export interface DrsTlsListenerOptions {
@@ -137,6 +140,10 @@ export class DrsTlsListener {
         clearTimeout(timer);
         dec.setLimit(lim.maxMessageBytes);
         state = 'ready';
+        // idle connections are bounded: a partner keeps one open while it replicates, not forever
+        s.setTimeout(lim.idleTimeoutMs, () => {
+          if (inFlight === 0) s.destroy();
+        });
         s.write(encodeFrame({ type: FrameType.ACCEPT, callId: 0, word: 0, body: Buffer.alloc(0) }));
         return;
       }
@@ -297,6 +304,17 @@ export class DrsClient implements DrsCaller {
       s.once('error', (e) => done(e));
       s.once('close', () => done(new DrsTransportError('ERR_DRS_CLOSED', 'DRS connection closed during the handshake')));
     });
+  }
+
+  /** Whether the connection is closed (by either side, or after a failure). */
+  get closed(): boolean {
+    return this.#closed !== undefined || this.#s.destroyed;
+  }
+
+  /** Calls `fn` once when the connection closes. */
+  onClose(fn: () => void): void {
+    if (this.closed) queueMicrotask(fn);
+    else this.#s.once('close', fn);
   }
 
   /** verifyServerLater: whether the server proved `key` (K of its machine account) in the handshake; true when checked at connect */

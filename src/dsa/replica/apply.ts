@@ -54,11 +54,13 @@ export interface ApplyOptions {
   getTgt?: boolean;
   /** the reply of an extended operation (RID_ALLOC …): applied, but no watermark or UTD vector moves (MS-DRSR 4.1.10.1.3) */
   extendedOp?: boolean;
+  /** the caller has run validateReply on this reply already (pull.ts does, before the transaction) */
+  validated?: boolean;
 }
 
 /** Applies one reply in `w` (the caller's one transaction for the chunk). Throws DsError to abandon it. */
 export function processGetNCChangesReply(ctx: ReplicaContext, w: WriteTxn, reply: DRS_MSG_GETCHGREPLY_V6, opts: ApplyOptions = {}): ApplyOutcome {
-  validateReply(reply);
+  if (!opts.validated) validateReply(reply);
   const port = new UpdatePort(w, ctx.invocationId, ctx.clock);
   const a = new Applier(ctx, w, port, opts.getTgt === true);
   const out: ApplyOutcome = { objects: 0, values: 0, fixups: 0, tookUsn: false };
@@ -163,6 +165,10 @@ const stampOf = (m: { dwVersion: number; timeChanged: number; uuidDsaOriginating
 class Applier {
   fixups = 0;
   private readonly A;
+  /** each NC's Deleted Objects and LostAndFound, once both are found (they are looked up for every placed object) */
+  private readonly found = new Map<string, { deletedObjects?: Buffer; lostAndFound?: Buffer }>();
+  /** whether a parent is deleted, as read in this chunk (forgotten when the object itself is written) */
+  private readonly deletedParent = new Map<string, boolean>();
 
   constructor(
     private readonly ctx: ReplicaContext,
@@ -230,7 +236,7 @@ class Applier {
     const A = this.A;
     if (placed && rec.parent) {
       const deleted = isDeleted(rec, A);
-      const { deletedObjects, lostAndFound } = this.ctx.containers(w, rec.nc);
+      const { deletedObjects, lostAndFound } = this.containers(rec.nc);
       if (deleted && !isDeleteMangled(rec.name) && deletedObjects) {
         // delete vs rename: the tombstone stays a tombstone in Deleted Objects (MS-ADTS 3.1.1.5.5)
         this.rename(rec, deleteMangledRdn(rec.name, guid));
@@ -246,6 +252,7 @@ class Applier {
       this.resolveNameConflict(guid, rec);
     }
     w.putObject(guid, rec, prev);
+    this.deletedParent.delete(guid.toString('hex'));
     // MS-ADTS 3.1.1.6.3: a replicated SD change or move is a propagation event on this DC too
     this.ctx.afterApply?.(w, guid, rec, prev, isDeleted(rec, A));
     if (placed && isDeleted(rec, A)) this.rescueChildren(guid, rec);
@@ -271,6 +278,16 @@ class Applier {
     } else if (prev && gone(prev)) unhideLinks(this.w, guid, A);
   }
 
+  private containers(nc: Buffer): { deletedObjects?: Buffer; lostAndFound?: Buffer } {
+    const k = nc.toString('hex');
+    const known = this.found.get(k);
+    if (known) return known;
+    const c = this.ctx.containers(this.w, nc);
+    // a container may arrive later in this chunk (a new replica): remembered only once both are here
+    if (c.deletedObjects && c.lostAndFound) this.found.set(k, c);
+    return c;
+  }
+
   /** Gives `rec` the name `name` by an originating update (name and the RDN attribute stamped). */
   private rename(rec: ObjectRecord, name: string): void {
     const rdn = this.ctx.schema.attr(rec.rdnType);
@@ -281,8 +298,13 @@ class Applier {
   }
 
   private parentDeleted(parent: Buffer): boolean {
-    const p = this.w.getObject(parent);
-    return !!p && isDeleted(p, this.A);
+    const k = parent.toString('hex');
+    let d = this.deletedParent.get(k);
+    if (d === undefined) {
+      const p = this.w.getObject(parent);
+      this.deletedParent.set(k, (d = !!p && isDeleted(p, this.A)));
+    }
+    return d;
   }
 
   /** Whether placing `guid` under `parent` would put it under itself. */
@@ -322,7 +344,7 @@ class Applier {
   /** A deleted object's live children go to LostAndFound (delete vs add-child, MS-ADTS 6.1.1.4.1). */
   private rescueChildren(guid: Buffer, rec: ObjectRecord): void {
     const w = this.w;
-    const { lostAndFound } = this.ctx.containers(w, rec.nc);
+    const { lostAndFound } = this.containers(rec.nc);
     if (!lostAndFound || guid.equals(lostAndFound)) return;
     for (const c of [...w.children(guid)].map((g) => Buffer.from(g))) {
       const prev = w.getObject(c)!;

@@ -83,13 +83,13 @@ function prepare(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: Pull
   // an extended operation's reply: its objects are applied, without touching repsFrom or the UTD vector
   if (reply.ulExtendedRet !== 0) {
     if (reply.ulExtendedRet !== ExopErr.EXOP_ERR_SUCCESS) return { kind: 'failed', error: reply.ulExtendedRet };
-    return { body: (w) => processGetNCChangesReply(ctx, w, reply, { extendedOp: true, getTgt: true }), more: false, ext: true };
+    return { body: (w) => processGetNCChangesReply(ctx, w, reply, { extendedOp: true, getTgt: true, validated: true }), more: false, ext: true };
   }
   const st = readReplicaState(ctx.store.reader, reply.pNC.Guid);
   const rf = st.repsFrom.find((x) => x.uuidDsa.equals(reply.uuidDsaObjSrc));
   const from = rf && rf.uuidInvocId.equals(reply.uuidInvocIdSrc) ? rf.usnvec.usnHighObjUpdate : 0;
   if (reply.usnvecFrom.usnHighObjUpdate !== from) return { kind: 'stale' };
-  return { body: (w) => processGetNCChangesReply(ctx, w, reply, { getTgt: !!asked.getTgt }), more: reply.fMoreData, ext: false };
+  return { body: (w) => processGetNCChangesReply(ctx, w, reply, { getTgt: !!asked.getTgt, validated: true }), more: reply.fMoreData, ext: false };
 }
 
 function failure(e: unknown, asked: PullOptions, ext: boolean): ReplyResult {
