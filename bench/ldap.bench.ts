@@ -21,8 +21,9 @@
 // 1000..9999 are used by the cases: keep >= 10000) BENCH_ATTRS=cn,sn,givenName,displayName,mail,description
 // (returned by search/read; empty = all user attributes) BENCH_BIND=dn|upn (forestd user binds)
 // BENCH_CPU_PROF=1 (forestd runs with --cpu-prof; the profile's top functions are printed)
+// FORESTD_WORKERS=N (forestd serves searches on N threads, `serve --workers N`; the environment reaches serve)
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BenchClient } from './lib/client.js';
 import { startForestd, startSlapd, installTools, ssha, cpuSeconds, machineTicks, busyPct, waitQuiet, cleanupAll, benchTempDir } from './lib/servers.js';
@@ -247,6 +248,7 @@ const cell = (row: Row | undefined) => {
 log('');
 log(`# forestd vs OpenLDAP — npm run bench:ldap, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
 log(`# ${loadLine}`);
+log(`# forestd serves searches on ${env.FORESTD_WORKERS || 1} thread(s) (FORESTD_WORKERS); load average at the table: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 log(`# ldclt ${SAMPLES}×${SAMPLE} s per run after ${SAMPLE} s warm-up; users ${LOW}..${HIGH} at random; search/read return ${ATTRS || 'all user attributes'}; forestd binds by ${BIND === 'upn' ? 'UPN' : 'DN'}`);
 log('');
 log('| case | conc | forestd ops/s | OpenLDAP ops/s | ratio f/O | forestd mean ms | OpenLDAP mean ms | forestd p50/p99 ms | OpenLDAP p50/p99 ms | forestd CPU µs/op | OpenLDAP CPU µs/op | CPU/op f/O |');

@@ -34,6 +34,8 @@ usage:
       TLS check the client's channel binding never (0), when sent (1, default), always (2).
       --ack-before-flush answers writes at commit, before they are on disk: for benchmarks
       only (a power loss can take back acknowledged writes).
+      --workers N: N threads serve searches (the LDAP thread and N-1 read workers over the
+      same store); default FORESTD_WORKERS or 1 (the LDAP thread alone).
   forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
       Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
       found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
@@ -168,6 +170,7 @@ const serveOptions = {
   'http-port': { type: 'string' },
   'ldap-enforce-channel-binding': { type: 'string' },
   'ack-before-flush': { type: 'boolean' },
+  workers: { type: 'string' },
 } as const;
 
 function port(v: string | undefined, def: number, name: string): number {
@@ -177,7 +180,7 @@ function port(v: string | undefined, def: number, name: string): number {
   return n;
 }
 
-function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'ldap-enforce-channel-binding'?: string; 'repl-port'?: string; 'http-port'?: string; 'ack-before-flush'?: boolean }) {
+function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'ldap-enforce-channel-binding'?: string; 'repl-port'?: string; 'http-port'?: string; 'ack-before-flush'?: boolean; workers?: string }) {
   const ldapPort = port(values['ldap-port'], DEFAULTS.ldapPort, 'ldap-port');
   const cbt = values['ldap-enforce-channel-binding'] ?? '1';
   if (cbt !== '0' && cbt !== '1' && cbt !== '2') throw new UsageError(`--ldap-enforce-channel-binding must be 0, 1 or 2, not ${JSON.stringify(cbt)}`);
@@ -193,7 +196,15 @@ function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: str
     ackBeforeFlush: values['ack-before-flush'] === true,
     ...(values['repl-port'] === undefined ? {} : { replPort: port(values['repl-port'], 0, 'repl-port') }),
     httpPort: values['http-port'] === undefined ? undefined : port(values['http-port'], 0, 'http-port'),
+    workers: workerCount(values.workers ?? process.env.FORESTD_WORKERS),
   };
+}
+
+function workerCount(v: string | undefined): number {
+  if (v === undefined || v === '') return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers must be a whole number from 1 to 256, not ${JSON.stringify(v)}`);
+  return n;
 }
 
 export class UsageError extends Error {

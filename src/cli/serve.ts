@@ -33,6 +33,8 @@ export interface ServeSettings {
   ackBeforeFlush?: boolean;
   /** HTTP port for /metrics and /healthz (src/metrics); off when undefined */
   httpPort?: number;
+  /** threads serving searches: the LDAP thread and workers − 1 read workers (src/dsa/workers); 1 = the LDAP thread alone */
+  workers?: number;
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
@@ -70,7 +72,10 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   // the AdminSDHolder protection (MS-ADTS 3.1.1.6.1) once before the first client, so no client sees it half done
   const protectAdminGroups = () => runProtectAdminGroups(dir).catch((e: unknown) => console.error('forestd: AdminSDHolder protection failed:', e));
   await protectAdminGroups();
-  server = new LdapServer({ directory: service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding });
+  // reads on every core: searches go to read workers over the same store (src/dsa/workers/pool.ts)
+  const workers = s.workers ?? 1;
+  const pool = workers > 1 ? await (await import('../dsa/workers/pool.js')).ReadPool.start(service, { data: s.data, workers: workers - 1, searchLimits: service.searchLimits }) : undefined;
+  server = new LdapServer({ directory: pool ?? service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding });
   const bound = await server.listen();
   if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
   const cldap = new CldapServer({ directory: service, host: s.host, port: s.cldapPort, maxQueryDuration: policies.MaxQueryDuration, logger: stderrLogger('info') });
@@ -135,6 +140,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   metrics?.close();
   await cldap.close();
   await server.close();
+  await pool?.close();
   await delayedLinksIdle(dir);
   await stopSdPropagation(dir); // the queue stays: the next start resumes it
   await dir.close();
@@ -224,6 +230,15 @@ function testHooks(): void {
   for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:rid:pool']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
+  // a session's first search in a read worker (not every search: benchmarks run with the hooks on)
+  const seen = new Set<string>();
+  subscribe('forestd:dsa:read-worker', (m) => {
+    const { worker, session } = m as { worker: number; session: number };
+    const key = `${worker}/${session}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    console.log(`hook forestd:dsa:read-worker ${JSON.stringify(m)}`);
+  });
 }
 
 /** The metrics of this DC: the store's readings and its inbound replication partners (repsFrom). */

@@ -70,6 +70,8 @@ export interface OperationContext {
   readonly controls: readonly Control[];
   /** aborted when the operation is abandoned, its connection closes or its time limit passes */
   readonly signal: AbortSignal;
+  /** the request's messageID, for a DSA that encodes responses itself (read workers, src/dsa/workers) */
+  readonly messageID?: number;
 }
 
 export interface OperationResult {
@@ -83,6 +85,11 @@ export interface OperationResult {
 export interface SearchSink {
   entry(objectName: string, attributes: OutgoingAttribute[], controls?: Control[]): void | Promise<void>;
   reference(uris: string[]): void | Promise<void>;
+  /**
+   * SearchResultEntry/Reference PDUs already encoded under the operation's messageID (one or
+   * more LDAPMessages back to back), as a read worker sends them; a promise: wait (backpressure).
+   */
+  encoded?(pdus: Buffer): void | Promise<void>;
 }
 
 export interface BindResult extends OperationResult {

@@ -24,7 +24,7 @@ export type ForestInfo = ProvisionedFacts;
 export interface DirectoryOptions {
   clock?: Clock;
   /** options for the store Directory.open opens */
-  store?: Pick<StoreOptions, 'ackBeforeFlush'>;
+  store?: Pick<StoreOptions, 'ackBeforeFlush' | 'follower'>;
 }
 
 /** Attributes that are always present on an object but kept in the record, not in attrs. */

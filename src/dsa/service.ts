@@ -54,6 +54,11 @@ export class DsaService implements DirectoryService {
     private readonly opts: ServiceOptions = {},
   ) {}
 
+  /** The search-side LDAP policies this DSA enforces (for read workers, src/dsa/workers). */
+  get searchLimits(): SearchLimits | undefined {
+    return this.opts.searchLimits;
+  }
+
   /** Controls that some operation honours (rootDSE supportedControl). */
   supportedControls(): string[] {
     const known = new Set(knownControlOids);

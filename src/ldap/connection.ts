@@ -491,6 +491,7 @@ export class Connection {
       session: this.session,
       controls: msg.controls ?? [],
       signal: op.controller.signal,
+      messageID: msg.messageID,
     };
     void this.execute(msg, op, ctx, exclusive);
   }
@@ -676,6 +677,11 @@ export class Connection {
         this.write({ messageID: op.messageID, protocolOp: { type: 'searchResultReference', uris } });
         return this.backpressure(op);
       },
+      encoded: (pdus: Buffer) => {
+        if (op.silenced || this.state === 'closed') return undefined;
+        this.writeEncoded(pdus);
+        return this.backpressure(op);
+      },
     };
   }
 
@@ -732,6 +738,17 @@ export class Connection {
     } finally {
       scratch.reset();
     }
+    this.scheduleFlush();
+  }
+
+  /** Appends PDUs encoded elsewhere (a read worker) to the outgoing batch. */
+  private writeEncoded(pdus: Buffer): void {
+    if (this.state === 'closed') return;
+    this.out.writeRaw(pdus);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (this.out.length >= FLUSH_BYTES) {
       this.flush();
       this.flushedSinceYield = true;

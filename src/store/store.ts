@@ -90,6 +90,7 @@ export const MAX_INDEX_VALUE = 480;
 export type StoreErrorCode =
   | 'ERR_STORE_VERSION'
   | 'ERR_STORE_NOT_FORESTD'
+  | 'ERR_STORE_READONLY'
   | 'ERR_STORE_NAME_EXISTS'
   | 'ERR_STORE_NO_SUCH_OBJECT'
   | 'ERR_STORE_CORRUPT'
@@ -122,6 +123,19 @@ export interface StoreOptions {
    * acknowledgement costs: a power loss can take back acknowledged updates).
    */
   ackBeforeFlush?: boolean;
+  /**
+   * A follower: a reader in another thread of the process that owns the store (a read worker,
+   * src/dsa/workers). It never writes (write() and writeSync() throw, close() leaves the USN
+   * reserve alone) and takes the writer's counters with follow().
+   */
+  follower?: boolean;
+}
+
+/** What a follower mirrors of the writer's state (Store.followerState / Store.follow). */
+export interface FollowerState {
+  usn: number;
+  highestCommittedUsn: number;
+  linkWorkHint: number;
 }
 
 /** How many USNs one reservation (meta "usnReserve") covers. */
@@ -210,6 +224,7 @@ export class Store implements InvocationTable {
   readonly dc: DcTuple;
   private closed = false;
   private readonly ackBeforeFlush: boolean;
+  private readonly follower: boolean;
   /** USNs below this are covered by a flushed meta "usnReserve" */
   private reserveDurable: number;
   private reserving: Promise<void> | undefined;
@@ -265,6 +280,7 @@ export class Store implements InvocationTable {
     this.reserveDurable = dc.usn;
     this._highestCommittedUsn = dc.usn - 1;
     this.ackBeforeFlush = opts.ackBeforeFlush === true;
+    this.follower = opts.follower === true;
     this.dc = dc;
     this.invocations = inv;
     inv.forEach((g, i) => this.invIndex.set(g.toString('hex'), i));
@@ -341,9 +357,38 @@ export class Store implements InvocationTable {
     return i;
   }
   byIndex(i: number): Buffer {
+    // a follower learns of invocationIds the writer added since it opened from the stored table
+    if (this.follower && i >= this.invocations.length) this.reloadInvocations();
     const g = this.invocations[i];
     if (!g) throw new StoreError('ERR_STORE_CORRUPT', `stamp names invocation #${i}, which the invocation table lacks`);
     return g;
+  }
+
+  private reloadInvocations(): void {
+    const inv = this.meta.get('inv') as Buffer[] | undefined;
+    if (!inv) return;
+    this.invocations = inv;
+    this.invIndex.clear();
+    inv.forEach((g, i) => this.invIndex.set(g.toString('hex'), i));
+  }
+
+  // ---- followers (read workers) ---------------------------------------------------------
+
+  /** The writer's counters a follower mirrors (sent with each request to a read worker). */
+  followerState(): FollowerState {
+    return { usn: this.dc.usn, highestCommittedUsn: this._highestCommittedUsn, linkWorkHint: this.linkWorkHint };
+  }
+
+  /**
+   * A follower takes the writer's counters and drops its cached read transaction, so that the
+   * next read sees every commit the writer made before it sent `s` (read-your-writes across threads).
+   */
+  follow(s: FollowerState): void {
+    if (!this.follower) throw new StoreError('ERR_STORE_CORRUPT', 'follow() on a store that is not a follower');
+    this.dc.usn = s.usn;
+    this._highestCommittedUsn = s.highestCommittedUsn;
+    this.linkWorkHint = s.linkWorkHint;
+    (this.env as unknown as { resetReadTxn(): void }).resetReadTxn();
   }
 
   // ---- reads --------------------------------------------------------------------------
@@ -369,6 +414,7 @@ export class Store implements InvocationTable {
    */
   write<T>(body: (w: WriteTxn) => T): Promise<T> {
     this.assertOpen();
+    this.assertWriter();
     // keep a durable reservation ahead of the USNs the queued bodies will take
     const ahead = this.dc.usn + this.queuedBodies + 1;
     if (ahead >= this.reserveDurable - USN_RESERVE_BLOCK / 2) {
@@ -479,6 +525,7 @@ export class Store implements InvocationTable {
   /** Like write(), but synchronous: for provisioning and tools, never on a connection's path. */
   writeSync<T>(body: (w: WriteTxn) => T): T {
     this.assertOpen();
+    this.assertWriter();
     let changed: Buffer[] = [];
     let linkWorkDone = 0;
     let usnTop = 0;
@@ -548,6 +595,7 @@ export class Store implements InvocationTable {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.follower) return void (await this.env.close());
     try {
       await this.reserving;
     } catch {
@@ -567,6 +615,10 @@ export class Store implements InvocationTable {
       // keeping the higher reserve is safe: the next open skips to it
     }
     await this.env.close();
+  }
+
+  private assertWriter() {
+    if (this.follower) throw new StoreError('ERR_STORE_READONLY', 'a follower store (read worker) does not write');
   }
 
   private assertOpen() {

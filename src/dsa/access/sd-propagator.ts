@@ -345,6 +345,14 @@ export function sdPropagationMayBePending(dir: Directory): boolean {
   return st.mayHavePending && st.settings.consistentReads;
 }
 
+/**
+ * A read worker (src/dsa/workers) over the writer's store takes the writer's answer of
+ * sdPropagationMayBePending with each request: its own state never sees the writer's enqueues.
+ */
+export function followSdPropagation(dir: Directory, mayBePending: boolean): void {
+  stateOf(dir).mayHavePending = mayBePending;
+}
+
 /** Starts the background task at once (after a write outside the usual paths). */
 export function kickSdPropagation(dir: Directory): void {
   const st = stateOf(dir);

@@ -1,0 +1,87 @@
+// A follower Store (read workers, src/dsa/workers): the same LMDB environment opened again as a
+// reader, in a worker thread. It refuses writes, takes the writer's counters with follow(), and
+// its close leaves the writer's USN reserve alone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import { Store, StoreError } from '../../src/store/store.js';
+import type { ObjectRecord } from '../../src/store/record.js';
+import { newGuid } from '../../src/util/guid.js';
+import { tempDir } from '../helpers/tmp.js';
+
+function rec(nc: Buffer, name: string, usn: number): ObjectRecord {
+  return { parent: null, nc, rdnType: 25, name, usnCreated: usn, usnChanged: usn, whenChanged: 0, attrs: [], ncName: `DC=${name}` };
+}
+
+test('a follower refuses writes, and mirrors the counters only when told (follow)', async () => {
+  const { dir, cleanup } = tempDir();
+  const writer = Store.open(dir, { create: true });
+  try {
+    const g = newGuid();
+    await writer.write((w) => w.putObject(g, rec(g, 'one', w.usn), undefined));
+    const follower = Store.open(dir, { follower: true });
+    try {
+      assert.ok(follower.reader.getObject(g), 'the follower reads what the writer committed before it opened');
+      assert.throws(() => follower.writeSync(() => 0), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_READONLY');
+      assert.throws(() => void follower.write(() => 0), (e: unknown) => e instanceof StoreError && e.code === 'ERR_STORE_READONLY');
+      assert.throws(() => writer.follow(writer.followerState()), (e: unknown) => e instanceof StoreError, 'follow() is for followers only');
+      const before = follower.followerState();
+      const g2 = newGuid();
+      await writer.write((w) => w.putObject(g2, rec(g2, 'two', w.usn), undefined));
+      // negative control: without follow() the follower's counters stay where it opened
+      assert.deepEqual(follower.followerState(), before);
+      follower.follow(writer.followerState());
+      assert.deepEqual(follower.followerState(), writer.followerState());
+      assert.equal(follower.highestCommittedUsn, writer.highestCommittedUsn);
+      assert.ok(follower.reader.getObject(g2), 'after follow() the next read sees the new commit');
+    } finally {
+      await follower.close();
+    }
+    const reserve = writer.getMeta<number>('usnReserve');
+    await writer.write((w) => w.putObject(newGuid(), rec(newGuid(), 'three', w.usn), undefined));
+    assert.equal(writer.getMeta<number>('usnReserve'), reserve, "the follower's close did not touch the reserve");
+  } finally {
+    await writer.close();
+    cleanup();
+  }
+});
+
+test('a follower in a worker thread reads the commits of the writer thread', { timeout: 60_000 }, async () => {
+  const { dir, cleanup } = tempDir();
+  const writer = Store.open(dir, { create: true });
+  const g = newGuid();
+  await writer.write((w) => w.putObject(g, rec(g, 'seen', w.usn), undefined));
+  const storeUrl = new URL('../../src/store/store.js', import.meta.url).href;
+  const src = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(workerData.storeUrl).then(({ Store }) => {
+      const s = Store.open(workerData.dir, { follower: true });
+      parentPort.on('message', async (m) => {
+        s.follow(m.state);
+        const r = s.reader.getObject(Buffer.from(m.guid));
+        parentPort.postMessage(r ? r.name : null);
+        if (m.last) { await s.close(); parentPort.close(); }
+      });
+      parentPort.postMessage('ready');
+    });`;
+  const worker = new Worker(src, { eval: true, workerData: { dir, storeUrl } });
+  const replies: unknown[] = [];
+  const next = () => new Promise<unknown>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  try {
+    assert.equal(await next(), 'ready');
+    worker.postMessage({ state: writer.followerState(), guid: g });
+    replies.push(await next());
+    const g2 = newGuid();
+    await writer.write((w) => w.putObject(g2, rec(g2, 'later', w.usn), undefined));
+    worker.postMessage({ state: writer.followerState(), guid: g2, last: true });
+    replies.push(await next());
+    assert.deepEqual(replies, ['seen', 'later']);
+  } finally {
+    await worker.terminate();
+    await writer.close();
+    cleanup();
+  }
+});
