@@ -80,6 +80,9 @@ import {
   type InvocationTable,
   type LinkValue,
   type ObjectRecord,
+  linkValueState,
+  readNaming,
+  type RecordNaming,
 } from './record.js';
 
 /** Version of the on-disk format; a data directory of another version is refused. */
@@ -609,6 +612,12 @@ export class ReadTxn {
     return b ? readHeader(b) : undefined;
   }
 
+  /** The naming part of an object (parent as a latin1 key, rdnType, name) with no copy of the record: DN derivation. */
+  getNaming(guid: Buffer): RecordNaming | undefined {
+    const b = (this.store._dbs.objects.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.objects, guid, this.opts);
+    return b ? readNaming(b) : undefined;
+  }
+
   /** The head of the NC replica named `ncName`, if this DC holds it. */
   ncHeadByName(ncName: string): Buffer | undefined {
     return this.ncHeadByNormalizedName(normalizeDN(ncName));
@@ -686,6 +695,24 @@ export class ReadTxn {
       if (mode === LINK_WORK_REMOVE) continue;
       if (mode === LINK_WORK_DEACTIVATE) lv.deactivated = true;
       yield lv;
+    }
+  }
+
+  /**
+   * Targets (and binary parts) of the present forward-link values of `source` for `linkId`, in
+   * key order, as links() shows them, deactivated ones only when `withDeactivated`: the range
+   * path (a page of a huge group), which reads each row's state from its bytes without decoding
+   * the stamp.
+   */
+  *presentLinkTargets(source: Buffer, linkId: number, withDeactivated: boolean): Generator<{ target: Buffer; data: Buffer }> {
+    if (this.store.linkWorkHint !== 0) {
+      for (const lv of this.links(source, linkId)) if (lv.stamp.timeDeleted === 0 && (withDeactivated || !lv.deactivated)) yield { target: lv.target, data: lv.data };
+      return;
+    }
+    const start = Buffer.concat([source, u32(linkId)]);
+    for (const { key, value } of this.store._dbs.links.getRange({ start, end: prefixEnd(start), ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) {
+      const st = linkValueState(value);
+      if (st.present && (withDeactivated || !st.deactivated)) yield { target: key.subarray(20, 36), data: key.subarray(36) };
     }
   }
 
