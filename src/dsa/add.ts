@@ -125,13 +125,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   values.set(ocInfo, ocValues);
   const cinfo = snap.classInfo(structural)!;
   const ocNames = ocValues.map((oid) => snap.classByOid(oid)!.lDAPDisplayName);
-  const allowed = new Set<string>();
-  const must = new Set<string>();
-  for (const n of ocNames) {
-    const ci = snap.classInfo(n)!;
-    for (const a of ci.allowedAttributes) allowed.add(a.toLowerCase());
-    for (const a of ci.mustContain) must.add(a.toLowerCase());
-  }
+  const { allowed, must } = schema.classAttributeSets(ocNames);
   if (structural.systemOnly && !opts.system) throw AdError.unwillingToPerform(place, `objects of class ${structural.lDAPDisplayName} are created by the system only`);
 
   // RDN: MS-ADTS 3.1.1.5.2.2 — the RDN attribute is the class's rDNAttID
