@@ -112,6 +112,7 @@ async function dirSync(c: BenchClient, cookie: Buffer): Promise<{ entries: numbe
 
 async function timeOne(c: BenchClient, op: () => ProtocolOp, n = 10): Promise<{ ms: number; values: number }> {
   let values = 0;
+  await c.request(op()); // one warm-up request, not timed
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const r = await c.request(op());
