@@ -71,7 +71,13 @@ function diskBytes(dir: string): number {
   }
   return n;
 }
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+// VmRSS counts the pages of the memory-mapped store the process has touched (RssFile: page
+// cache, shared and reclaimable, bounded by the file's size); RssAnon is the process's own memory
+const memMiB = (pid: number) => {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? NaN) / 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+};
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function timedLoad(conc: number, make: () => ProtocolOp): Promise<{ ops: number; p99: number }> {
@@ -146,7 +152,7 @@ for (const size of SIZES) {
   const importRate = imported / (sUsers + sGroups);
   console.log(`  import: ${fmt(imported)} objects in ${(sUsers + sGroups).toFixed(1)} s = ${fmt(importRate)} objects/s; big group +${fmt(bigTo - bigFrom)} values in ${sBig.toFixed(1)} s`);
   const disk = diskBytes(join(data, 'store')) / 1048576;
-  const rss = rssMiB(f.pid);
+  const mem = memMiB(f.pid);
   const rnd = () => Math.floor(Math.random() * size);
   const search = await timedLoad(CONC, () => ({ type: 'searchRequest', baseObject: base, scope: 2, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'equalityMatch', attribute: 'sAMAccountName', value: Buffer.from(`user${rnd()}`) }, attributes: ['cn', 'mail'] }) as ProtocolOp);
   const read = await timedLoad(CONC, () => ({ type: 'searchRequest', baseObject: userDN(rnd()), scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['cn', 'mail', 'description'] }) as ProtocolOp);
@@ -157,6 +163,7 @@ for (const size of SIZES) {
   const range = await timeOne(c, () => ({ type: 'searchRequest', baseObject: bigDN, scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['member;range=0-1499'] }) as ProtocolOp);
   const memberOf = await timeOne(c, () => ({ type: 'searchRequest', baseObject: userDN(Math.floor(Math.random() * bigTo)), scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['memberOf'] }) as ProtocolOp);
   c.close();
+  const memAfter = memMiB(f.pid);
   await f.stop();
   const r0 = performance.now();
   f = await startForestd({ data });
@@ -165,7 +172,7 @@ for (const size of SIZES) {
     `${fmt(size)} users`,
     `import ${fmt(importRate)} obj/s`,
     `disk ${disk.toFixed(0)} MiB`,
-    `RSS ${rss.toFixed(0)} MiB (${((rss * 1048576) / (size + nGroups)).toFixed(0)} B/object)`,
+    `RSS ${mem.rss.toFixed(0)} MiB (${((mem.rss * 1048576) / (size + nGroups)).toFixed(0)} B/object): anon ${mem.anon.toFixed(0)} MiB (${((mem.anon * 1048576) / (size + nGroups)).toFixed(0)} B/object), mapped store ${mem.file.toFixed(0)} MiB; after the reads anon ${memAfter.anon.toFixed(0)} MiB, file ${memAfter.file.toFixed(0)} MiB`,
     `search c=${CONC} ${fmt(search.ops)}/s p99 ${search.p99.toFixed(2)} ms`,
     `base read c=${CONC} ${fmt(read.ops)}/s p99 ${read.p99.toFixed(2)} ms`,
     `first DirSync ${fmt(first.entries)} entries ${fmt(first.entries / first.s)}/s`,
