@@ -190,7 +190,8 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   if (!values.has(A('objectCategory'))) {
     const catDn = resolveSchemaDn(structural.defaultObjectCategory, dir.forest.schemaDN);
     const planned = opts.planned?.(catDn);
-    values.set(A('objectCategory'), [planned ? { guid: planned } : dir.syntaxContext(w, place).resolveDN(catDn)]);
+    // a classSchema object has no objectSid: the reference is its GUID (no record decode per add)
+    values.set(A('objectCategory'), [{ guid: planned ?? dir.resolve(w, catDn, place) }]);
   }
   values.set(A('whenCreated'), [u.time]);
   // nTSecurityDescriptor: the given one or the class default, merged with what the parent passes on (MS-ADTS 6.1.3, MS-DTYP 2.5.3.4)

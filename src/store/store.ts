@@ -327,10 +327,14 @@ export class Store implements InvocationTable {
 
   /** The key of `sd` in the SD table, adding it there (inside the current write transaction) when new. */
   sdRef(sd: Uint8Array): Buffer {
-    const key = createHash('sha256').update(sd).digest().subarray(0, 16);
+    // objects made in a row mostly get the same SD (inherited from one parent): its hash is kept
+    const last = this.lastSd;
+    const key = last && last.sd.length === sd.length && last.sd.equals(sd) ? last.key : createHash('sha256').update(sd).digest().subarray(0, 16);
     if (this.sds.get(key) === undefined) this.sds.putSync(key, Buffer.from(sd));
+    if (key !== last?.key) this.lastSd = { sd: Buffer.from(sd), key };
     return key;
   }
+  private lastSd: { sd: Buffer; key: Buffer } | undefined;
 
   /** The SD of a key; the same Buffer for every record that holds it. */
   sdGet(key: Buffer): Buffer {
