@@ -48,7 +48,10 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   const metrics = s.httpPort === undefined ? undefined : await metricsFor(dir);
   let stopping = false;
   const policies = resolvePolicies(queryPolicy(dir));
+  // rootDSE becomeXxx (MS-ADTS 3.1.1.3.3) asks the role owner over DRS: only with a replication transport
+  const roleTransfer = s.replPort === undefined ? undefined : (await import('../drs/fsmo-transfer.js')).roleTransferFor(dir);
   const service = new DsaService(dir, {
+    roleTransfer,
     searchLimits: { MaxPageSize: policies.MaxPageSize, MaxValRange: policies.MaxValRange, MaxResultSetsPerConn: policies.MaxResultSetsPerConn, MaxResultSetSize: policies.MaxResultSetSize },
     ldapPolicies: () => [...SUPPORTED_LDAP_POLICIES],
     supportedExtensions: () => server?.supportedExtensions ?? [...service.supportedExtensions],

@@ -255,11 +255,12 @@ export class WebConsole {
         table(
           ['Source DSA', 'Address', 'Last success', 'Last attempt', 'Last result', 'Consecutive failures', 'USN synced'],
           nc.inbound.map((n) => [n.pszSourceDsaDN || guidToString(n.uuidSourceDsaObjGuid), n.pszSourceDsaAddress, t(n.ftimeLastSyncSuccess), t(n.ftimeLastSyncAttempt), { html: `<span class="${n.dwLastSyncResult === 0 ? 'ok' : 'err'}">${esc(n.dwLastSyncResult === 0 ? '0 (success)' : `${n.dwLastSyncResult} (0x${n.dwLastSyncResult.toString(16).padStart(8, '0')})`)}</span>` }, n.cNumConsecutiveSyncFailures, String(n.usnLastObjChangeSynced)]),
+          undefined,
           'inbound',
         ),
       );
       if (nc.outbound.length) parts.push('<h3>Outbound neighbors (repsTo)</h3>' + table(['Destination DSA', 'Address'], nc.outbound.map((n) => [n.pszSourceDsaDN, n.pszSourceDsaAddress])));
-      parts.push('<h3>Up-to-dateness vector</h3>' + table(['DSA', 'invocationId', 'USN', 'Last sync'], nc.cursors.map((c) => [c.pszSourceDsaDN, guidToString(c.uuidSourceDsaInvocationID), String(c.usnAttributeFilter), t(c.ftimeLastSyncSuccess)]), 'cursors') + '</section>');
+      parts.push('<h3>Up-to-dateness vector</h3>' + table(['DSA', 'invocationId', 'USN', 'Last sync'], nc.cursors.map((c) => [c.pszSourceDsaDN, guidToString(c.uuidSourceDsaInvocationID), String(c.usnAttributeFilter), t(c.ftimeLastSyncSuccess)]), undefined, 'cursors') + '</section>');
     }
     return parts.join('\n');
   }

@@ -35,7 +35,8 @@ export function page(o: PageOptions): string {
 
 /** a table: the header cells and rows are text (escaped here) unless given as { html } */
 export type Cell = string | number | { html: string };
-export function table(head: string[], rows: Cell[][], id?: string): string {
+/** A table; `id` for a table that appears once on a page, `cls` for one repeated per section (ids are unique in HTML). */
+export function table(head: string[], rows: Cell[][], id?: string, cls?: string): string {
   const cell = (c: Cell, tag: string) => `<${tag}>${typeof c === 'object' ? c.html : esc(c)}</${tag}>`;
-  return `<table${id ? ` id="${esc(id)}"` : ''}><thead><tr>${head.map((h) => cell(h, 'th')).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => cell(c, 'td')).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<table${id ? ` id="${esc(id)}"` : ''}${cls ? ` class="${esc(cls)}"` : ''}><thead><tr>${head.map((h) => cell(h, 'th')).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => cell(c, 'td')).join('')}</tr>`).join('')}</tbody></table>`;
 }

@@ -6,6 +6,7 @@ import type { Directory } from '../dsa/directory.js';
 import type { DrsHandlers } from './server.js';
 import { replicaContextOf } from '../dsa/replica-context.js';
 import { serveGetNCChanges } from '../dsa/replica/fsmo.js';
+import { roleHooksOf } from '../dsa/fsmo-roles.js';
 import { getNCChangesHandler, type DrsCodec } from './convert.js';
 
 export function codecOf(dir: Directory): DrsCodec {
@@ -25,7 +26,8 @@ export interface HandlerHooks {
 }
 
 export function drsHandlersFor(dir: Directory, hooks: HandlerHooks = {}): DrsHandlers {
-  const ctx = replicaContextOf(dir);
+  // the owner's side of role transfers needs the DSA's GetRoleScope (src/dsa/fsmo-roles.ts)
+  const ctx = Object.assign(replicaContextOf(dir), { roles: roleHooksOf(dir) });
   const h: DrsHandlers = { IDL_DRSGetNCChanges: getNCChangesHandler((req) => serveGetNCChanges(ctx, req as never) as never, () => codecOf(dir)) };
   const sync = hooks.replicaSync;
   if (sync) {

@@ -32,6 +32,7 @@ import { newObjectSecurityDescriptor } from './access/new-object-sd.js';
 import type { SecurityToken } from '../security/token.js';
 import { screenAddAttributes } from './add-request-attributes.js';
 import { checkFsmoRoleOwner } from './sam/fsmo-role-owner.js';
+import { checkSingleMaster } from './fsmo-roles.js';
 import { prepareSchemaObject, bumpSchemaInfo, schemaChanged, schemaRawValues } from './schema-update.js';
 
 /** instanceType bits (MS-ADA1 2.309 "Attribute instanceType" / MS-ADTS 3.1.1.1.5 "instanceType"). */
@@ -329,6 +330,8 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
     const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
     const parent = dir.resolve(w, parentDN, place);
     inSchemaNC = w.getObject(parent)!.nc.equals(dir.forest.schemaNC);
+    // MS-ADTS 3.1.1.5.1.8: schema objects and crossRefs are added on their role owner (fsmo-roles.ts)
+    checkSingleMaster(dir, w, { op: 'add', dn: req.entry, nc: w.getObject(parent)!.nc, parent }, place);
     // a schema object whose cn is in use: entryAlreadyExists before any schema check (ldap_schema.py test_duplicate_cn)
     if (inSchemaNC && dir.names.resolve(w, req.entry).found) throw AdError.entryAlreadyExists(place);
     const sctx = dir.syntaxContext(w, place);

@@ -5,6 +5,7 @@
 // the whole subtree (deleted children first). One request is one originating update.
 import { accessFor } from './access/requester.js';
 import { checkDelete } from './access/checks.js';
+import { checkSingleMaster } from './fsmo-roles.js';
 import type { DelRequest } from '../ldap/protocol/messages.js';
 import type { ObjectRecord } from '../store/record.js';
 import type { WriteTxn } from '../store/store.js';
@@ -42,6 +43,8 @@ export async function del(dir: Directory, req: DelRequest, ctx: OperationContext
     const rec = w.getObject(guid)!;
     // a deleted object is gone as far as a delete is concerned (constraints of MS-ADTS 3.1.1.5.5 "Delete Operation")
     if (isDeletedRecord(dir, rec)) throw AdError.noSuchObject(place, rec.parent ? dir.dnOf(w, rec.parent) : '');
+    // MS-ADTS 3.1.1.5.1.8: crossRefs are deleted on the Domain Naming Master (fsmo-roles.ts)
+    checkSingleMaster(dir, w, { op: 'delete', dn: req.entry, nc: rec.nc, parent: rec.parent, guid }, place);
     const acc = accessFor(dir, w, ctx);
     if (acc) checkDelete(acc, guid, rec, tree && w.countChildren(guid) > 0, place);
     checkDeletable(dir, guid, rec, place, false);

@@ -4,6 +4,7 @@
 // and of `name` (a move is replicated as a change of `name`, whose metadata carries the parent).
 import { accessFor } from './access/requester.js';
 import { checkModifyDN } from './access/checks.js';
+import { checkSingleMaster } from './fsmo-roles.js';
 import { propagateSd } from './access/sd-write.js';
 import type { ModifyDNRequest } from '../ldap/protocol/messages.js';
 import { StoreError } from '../store/store.js';
@@ -41,6 +42,8 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
       if (!showDeleted) throw AdError.noSuchObject(PLACE, prev.parent ? dir.dnOf(w, prev.parent) : '');
       throw AdError.unwillingToPerformWith(PLACE, Win32.ERROR_DS_CANT_MOVE_DELETED_OBJECT, 'a deleted object is moved only by an undelete');
     }
+    // MS-ADTS 3.1.1.5.1.8: a schema object is renamed on the Schema Master (fsmo-roles.ts)
+    checkSingleMaster(dir, w, { op: 'modifyDN', dn: req.entry, nc: prev.nc, parent: prev.parent, guid }, PLACE);
     // NC heads are renamed by the domain rename procedure, not by Modify DN
     if (prev.parent === null) throw AdError.unwillingToPerformWith(PLACE, Win32.ERROR_DS_MODIFYDN_DISALLOWED_BY_INSTANCE_TYPE, 'the head of a naming context cannot be renamed or moved');
 

@@ -10,6 +10,7 @@
 // show-deleted control) is a modify of a deleted object and is handed to tombstone.ts.
 import { checkPasswordPolicy, historyAfter } from './password-policy.js';
 import { accessFor } from './access/requester.js';
+import { checkFsmoChangeRight, checkSingleMaster } from './fsmo-roles.js';
 import { checkModify, checkUndelete } from './access/checks.js';
 import { prepareSdWrite, propagateSd, sdFlagsOf } from './access/sd-write.js';
 import type { Change, ModifyRequest } from '../ldap/protocol/messages.js';
@@ -71,10 +72,13 @@ export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationC
       }
       throw AdError.unwillingToPerformWith(PLACE, Win32.ERROR_DS_ILLEGAL_MOD_OPERATION, 'a deleted object can only be undeleted (remove isDeleted and replace distinguishedName)');
     }
+    // MS-ADTS 3.1.1.5.1.8: a schema object is modified on the Schema Master (fsmo-roles.ts)
+    checkSingleMaster(dir, w, { op: 'modify', dn: req.object, nc: prev.nc, parent: prev.parent, guid, attrs: req.changes.map((c) => c.modification.type.split(';')[0]!) }, PLACE);
     // access (MS-ADTS 3.1.1.5.3.1) and nTSecurityDescriptor by SD_FLAGS (MS-ADTS 6.1.3.2)
     const acc = accessFor(dir, w, ctx);
     const sdFlags = sdFlagsOf(controls);
     if (acc) checkModify(dir, acc, guid, prev, req, ctx, sdFlags, PLACE);
+    if (acc && req.changes.some((c) => c.modification.type.split(';')[0]!.toLowerCase() === 'fsmoroleowner')) checkFsmoChangeRight(dir, acc, prev, PLACE);
     const sdw = prepareSdWrite(dir, w, prev, req, sdFlags, PLACE);
     const plan = new ModifyPlan(dir, w, guid, prev, ctx, permissive);
     for (const ch of sdw.req.changes) plan.apply(ch);

@@ -3,7 +3,9 @@
 // (3.1.1.3.3.14: rebuild the schema cache from the schema NC now), enableOptionalFeature
 // (3.1.1.3.3.28, optional features 3.1.1.9; the Recycle Bin is the one feature known) and
 // disableOptionalFeature (3.1.1.3.3.27: refused, the Recycle Bin cannot be disabled) and
-// runProtectAdminGroupsTask (the AdminSDHolder protection now, 3.1.1.6.1; dsa/admin-sd-holder.ts).
+// runProtectAdminGroupsTask (the AdminSDHolder protection now, 3.1.1.6.1; dsa/admin-sd-holder.ts),
+// and the FSMO role transfers becomeSchemaMaster, becomeDomainMaster, becomeRidMaster, becomePdc,
+// becomePdcWithCheckPoint, becomeInfrastructureMaster (3.1.1.3.3.1–3.1.1.3.3.6; dsa/fsmo-roles.ts).
 import { accessFor, requesterToken } from './access/requester.js';
 import { sidWithRid } from './principals.js';
 import { checkControlAccess } from './access/checks.js';
@@ -20,11 +22,27 @@ import { touchObject } from './tombstone.js';
 import { guidFromString, guidToString } from '../util/guid.js';
 import type { ReadTxn } from '../store/store.js';
 import { runProtectAdminGroups } from './admin-sd-holder.js';
+import { BECOME_OPERATIONS, ROLES, becomeRoleOwner, roleObject, type RoleTransfer } from './fsmo-roles.js';
 
-export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: OperationContext): Promise<OperationResult> {
+export interface RootDseModifyOptions {
+  /** a role transfer to this DC over the replication transport (serve --repl-port) */
+  roleTransfer?: RoleTransfer;
+}
+
+export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: OperationContext, opts: RootDseModifyOptions = {}): Promise<OperationResult> {
   const place = 'dsa.rootDSE';
   for (const ch of req.changes) {
     const name = ch.modification.type.toLowerCase();
+    const role = Object.hasOwn(BECOME_OPERATIONS, name) ? BECOME_OPERATIONS[name] : undefined;
+    if (role) {
+      // MS-ADTS 3.1.1.3.3.x: the role's control access right on its role object, then the transfer
+      const obj = roleObject(dir, dir.store.reader, role);
+      if (obj) requireRight(dir, ctx, obj, ROLES[role].right, place);
+      // 3.1.1.3.3.3 becomePdc: "the requester MUST provide the domain's SID, in binary format, as the value"
+      if (role === 'pdc' && !ch.modification.values.some((v) => v.equals(Buffer.from(dir.forest.domainSid)))) throw AdError.unwillingToPerformWith(place, Win32.ERROR_INVALID_PARAMETER, `${ch.modification.type} takes the domain's SID (binary) as its value`);
+      await becomeRoleOwner(dir, role, opts.roleTransfer, place);
+      continue;
+    }
     switch (name) {
       case 'schemaupdatenow':
         // MS-ADTS 3.1.1.3.3.14 schemaUpdateNow: the Update-Schema-Cache right on the schema NC head

@@ -18,6 +18,7 @@ import { search, SEARCH_CONTROLS, releaseSearchState, DEFAULT_SEARCH_LIMITS, typ
 import { rootDseAttributes, namingContexts as rootDseNamingContexts } from './rootdse.js';
 import { SUBSCHEMA_RENDERED } from './subschema-entry.js';
 import { modifyRootDse } from './rootdse-modify.js';
+import type { RoleTransfer } from './fsmo-roles.js';
 import { updateControlOids } from './controls.js';
 import { dirSyncSearch, dirSyncControlOf, notificationSearch, DirSyncState } from '../dirsync/index.js';
 import { NOTIFICATION_OID } from '../ldap/controls/notification.js';
@@ -39,6 +40,8 @@ export interface ServiceOptions {
   supportedExtensions?: () => string[];
   /** the search-side LDAP policies in force (MaxPageSize, MaxValRange, MaxResultSetsPerConn) */
   searchLimits?: SearchLimits;
+  /** FSMO role transfers to this DC (rootDSE becomeXxx, MS-ADTS 3.1.1.3.3): the DRS layer's, when serve has --repl-port */
+  roleTransfer?: RoleTransfer;
 }
 
 export class DsaService implements DirectoryService {
@@ -152,7 +155,7 @@ export class DsaService implements DirectoryService {
   modify(req: ModifyRequest, ctx: OperationContext): Promise<OperationResult> {
     ctx = this.requireBound(ctx, 'dsa.modify');
     this.requireWritable(ctx, 'dsa.modify');
-    if (req.object === '') return this.timed('modify', modifyRootDse(this.dir, req, ctx));
+    if (req.object === '') return this.timed('modify', modifyRootDse(this.dir, req, ctx, { roleTransfer: this.opts.roleTransfer }));
     return this.timed('modify', modify(this.dir, req, ctx));
   }
 

@@ -254,7 +254,7 @@ test('domain policy show / set: the lockout and password attributes of the domai
   assert.equal(bad.code, 2);
 });
 
-test('fsmo show names the holder of each of the five roles; transfer is not supported yet (exit 5)', T, async () => {
+test('fsmo show names the holder of each of the five roles; transfer to the DC that holds a role changes nothing; bad usage is exit 2', T, async () => {
   const r = await admin(['fsmo', 'show', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const roles = JSON.parse(r.stdout) as { role: string; owner: string; object: string }[];
@@ -264,9 +264,12 @@ test('fsmo show names the holder of each of the five roles; transfer is not supp
     assert.equal(x.owner, e!.attrs.fSMORoleOwner![0]);
     assert.match(x.owner, /^CN=NTDS Settings,CN=/);
   }
-  const t = await admin(['fsmo', 'transfer', 'pdc', 'DC2']);
-  assert.equal(t.code, 5);
-  assert.match(t.stderr, /not supported until replication lands/);
+  // this DC owns every role: becomePdc succeeds and the owner stays (MS-ADTS 3.1.1.3.3.3); two-DC transfers: fsmo-transfer.test.ts
+  const t = await admin(['fsmo', 'transfer', 'pdc', '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  assert.equal(JSON.parse(t.stdout).owner, roles.find((x) => x.role === 'PDC')!.owner);
+  assert.equal((await admin(['fsmo', 'transfer', 'pdc', 'DC2'])).code, 2);
+  assert.equal((await admin(['fsmo', 'seize', 'emperor'])).code, 2);
 });
 
 test('bad usage is exit 2 and an unreachable DC exit 3', T, async () => {

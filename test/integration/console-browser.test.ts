@@ -73,8 +73,12 @@ test('console: login by directory bind, forest, replication, directory, object m
   await browser.goto(`${f.httpUrl}/replication`);
   assert.match((await browser.eval<string>(text('#invocation-id'))) ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   assert.ok(await browser.eval<string | null>(text('#single-dc')));
-  const cursors = await browser.eval<string[][]>(rows('#cursors'));
+  const cursors = await browser.eval<string[][]>(rows('table.cursors'));
   assert.equal(cursors[0]![1], await browser.eval<string>(text('#invocation-id')));
+  // one section per NC repeats the same tables: they carry classes, and every id stays unique (HTML)
+  assert.ok(cursors.length >= 3, 'a UTD table per NC');
+  const ids = await browser.eval<string[]>('[...document.querySelectorAll("[id]")].map(e => e.id)');
+  assert.deepEqual(ids.filter((x, i) => ids.indexOf(x) !== i), [], 'duplicate ids on the replication page');
   await browser.screenshot(join(ARTIFACTS, 'replication.png'));
 
   // the directory: a name with markup in it is shown as text

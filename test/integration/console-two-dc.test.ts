@@ -73,7 +73,7 @@ test('console of a two-DC forest: DC2 as a partner on the replication page, an o
   type Row = string[];
   const inbound = await untilReplicated(f1, async () => {
     await b.goto(`${f1.httpUrl}/replication`);
-    const r = await b.eval<Row[]>(rowsIn(ncSection(f1.baseDN), 'table#inbound'));
+    const r = await b.eval<Row[]>(rowsIn(ncSection(f1.baseDN), 'table.inbound'));
     const p = r.find((x) => /^CN=NTDS Settings,CN=DC2,/i.test(x[0] ?? ''));
     return p && p[2] !== 'never' ? p : undefined;
   }, 'DC2 as an inbound partner with a last success on the console');
@@ -88,7 +88,7 @@ test('console of a two-DC forest: DC2 as a partner on the replication page, an o
   assert.equal(invBytes.length, 16, inv.stdout);
   const hex = (i: number, n: number, le: boolean) => { const x = invBytes.subarray(i, i + n); return Buffer.from(le ? [...x].reverse() : x).toString('hex'); };
   const inv2 = `${hex(0, 4, true)}-${hex(4, 2, true)}-${hex(6, 2, true)}-${hex(8, 2, false)}-${hex(10, 6, false)}`;
-  const cursors = await b.eval<Row[]>(rowsIn(ncSection(f1.baseDN), 'table#cursors'));
+  const cursors = await b.eval<Row[]>(rowsIn(ncSection(f1.baseDN), 'table.cursors'));
   const c2 = cursors.find((r) => r[1] === inv2);
   assert.ok(c2, `${inv2} in ${JSON.stringify(cursors)}`);
   assert.equal(c2[0]!.toLowerCase(), dsa2DN.toLowerCase());

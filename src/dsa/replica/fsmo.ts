@@ -15,32 +15,19 @@ import { UpdatePort } from '../model/update.js';
 import type { ObjectRecord } from '../../store/record.js';
 import type { ReplicaContext } from './context.js';
 import { entryOf, getNCChanges } from './source.js';
+import { exopReply, isRoleRequest, processRoleRequest } from './fsmo-role.js';
 import { EXOP_FSMO_REQ_RID_ALLOC, ExopErr, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10 } from './types.js';
 
 /** Serves a GetNCChanges request: extended operations here, replication cycles from a read of the store. */
 export function serveGetNCChanges(ctx: ReplicaContext, req: DRS_MSG_GETCHGREQ_V10): DRS_MSG_GETCHGREPLY_V6 {
   if (!req || req.ulExtendedOp === 0 || req.ulExtendedOp === undefined) return getNCChanges(ctx, ctx.store.reader, req);
+  // role transfers (EXOP_FSMO_REQ_ROLE, EXOP_FSMO_RID_REQ_ROLE, EXOP_FSMO_REQ_PDC): fsmo-role.ts
+  if (isRoleRequest(req.ulExtendedOp)) return processRoleRequest(ctx, req);
   return processFsmoRoleRequest(ctx, req);
 }
 
 export function processFsmoRoleRequest(ctx: ReplicaContext, req: DRS_MSG_GETCHGREQ_V10): DRS_MSG_GETCHGREPLY_V6 {
-  const zero = { usnHighObjUpdate: 0, usnReserved: 0, usnHighPropUpdate: 0 };
-  const reply = (ulExtendedRet: number, objects: DRS_MSG_GETCHGREPLY_V6['pObjects'] = []): DRS_MSG_GETCHGREPLY_V6 => ({
-    uuidDsaObjSrc: ctx.serverGuid,
-    uuidInvocIdSrc: ctx.invocationId,
-    pNC: req?.pNC ?? { Guid: Buffer.alloc(16), StringName: '' },
-    usnvecFrom: req?.usnvecFrom ?? zero,
-    usnvecTo: req?.usnvecFrom ?? zero,
-    pUpToDateVecSrc: null,
-    ulExtendedRet,
-    cNumObjects: objects.length,
-    cNumBytes: 0,
-    pObjects: objects,
-    fMoreData: false,
-    cNumValues: 0,
-    rgValues: [],
-    dwDRSError: 0,
-  });
+  const reply = (ulExtendedRet: number, objects: DRS_MSG_GETCHGREPLY_V6['pObjects'] = []): DRS_MSG_GETCHGREPLY_V6 => exopReply(ctx, req, ulExtendedRet, objects);
   if (req.ulExtendedOp !== EXOP_FSMO_REQ_RID_ALLOC) return reply(ExopErr.EXOP_ERR_UNKNOWN_OP);
   const R = ctx.schema.rid;
   if (!R || !ctx.rid || !Buffer.isBuffer(req.pNC?.Guid) || !Buffer.isBuffer(req.uuidDsaObjDest)) return reply(ExopErr.EXOP_ERR_PARAM_ERR);

@@ -1,0 +1,103 @@
+// The owner's half of a FSMO role transfer (MS-DRSR 4.1.10.5.12 ProcessFsmoRoleRequest for
+// EXOP_FSMO_RID_REQ_ROLE / EXOP_FSMO_REQ_ROLE): on the simulator's DCs, as the RID_ALLOC test.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { tempDir } from '../helpers/tmp.js';
+import { createNC, find, Network, openDCs, simSchema, type SimDC, type SimNC } from './sim.js';
+import { serveGetNCChanges } from '../../src/dsa/replica/fsmo.js';
+import { handleReply } from '../../src/dsa/replica/pull.js';
+import { readReplicaState } from '../../src/dsa/replica/state.js';
+import { roleRequest, RoleExop, type RoleContext } from '../../src/dsa/replica/fsmo-role.js';
+import { ExopErr } from '../../src/dsa/replica/types.js';
+
+const roots: { cleanup: () => void; dcs: SimDC[] }[] = [];
+after(async () => {
+  for (const r of roots) {
+    for (const d of r.dcs) await d.store.close();
+    r.cleanup();
+  }
+});
+
+function forest(n: number): { dcs: SimDC[]; nc: SimNC } {
+  simSchema();
+  const world = { time: 13_100_000_000 };
+  const root = tempDir('forestd-fsmo-role-');
+  const dcs = openDCs(root.dir, n, world);
+  roots.push({ cleanup: root.cleanup, dcs });
+  const nc = createNC(dcs[0]!, 9);
+  const net = new Network(dcs, nc, 0);
+  for (let d = 1; d < n; d++) net.fullCycle(d, 0);
+  world.time++;
+  return { dcs, nc };
+}
+
+const ownerOf = (d: SimDC, g: Buffer) => {
+  const id = d.ctx.schema.rid!.fSMORoleOwner.id;
+  const v = d.store.reader.getObject(g)!.attrs.find((a) => a.id === id)?.values[0] as { guid: Uint8Array } | undefined;
+  return v ? Buffer.from(v.guid).toString('hex') : undefined;
+};
+const stampOf = (d: SimDC, g: Buffer) => d.store.reader.getObject(g)!.attrs.find((a) => a.id === d.ctx.schema.rid!.fSMORoleOwner.id)!.stamp!;
+
+test('EXOP_FSMO_RID_REQ_ROLE: the owner hands the role over in an originating update; its reply makes the client the owner; the old owner then answers EXOP_ERR_FSMO_NOT_OWNER', () => {
+  const { dcs, nc } = forest(3);
+  const [d0, d1, d2] = dcs as [SimDC, SimDC, SimDC];
+  const mgr = find(d0, nc, 'RID Manager$')!.guid;
+  const hex = (d: SimDC) => d.store.dc.serverGuid.toString('hex');
+  assert.equal(ownerOf(d1, mgr), hex(d0), 'd1 replicated the RID Manager$ of d0, the owner');
+  const name = { Guid: mgr, StringName: '' };
+
+  // a DC that does not own the role refuses (negative control: nothing changes anywhere)
+  const wrong = serveGetNCChanges(d2.ctx, roleRequest(d1.ctx, name, RoleExop.EXOP_FSMO_RID_REQ_ROLE));
+  assert.equal(wrong.ulExtendedRet, ExopErr.EXOP_ERR_FSMO_NOT_OWNER);
+  assert.equal(wrong.cNumObjects, 0);
+  assert.equal(handleReply(d1.ctx, wrong).kind, 'failed');
+  assert.equal(ownerOf(d1, mgr), hex(d0));
+  assert.equal(ownerOf(d2, mgr), hex(d0));
+
+  const before = stampOf(d0, mgr);
+  const st1 = JSON.stringify(readReplicaState(d1.store.reader, nc.name.Guid));
+  const rep = serveGetNCChanges(d0.ctx, roleRequest(d1.ctx, name, RoleExop.EXOP_FSMO_RID_REQ_ROLE));
+  assert.equal(rep.ulExtendedRet, ExopErr.EXOP_ERR_SUCCESS);
+  // the owner wrote fSMORoleOwner := the client, as an originating update of its own
+  assert.equal(ownerOf(d0, mgr), hex(d1));
+  const after = stampOf(d0, mgr);
+  assert.equal(after.dwVersion, before.dwVersion + 1);
+  assert.ok(after.uuidOriginating.equals(d0.invocationId));
+  // the reply carries the role object with only what the client lacks: the new fSMORoleOwner
+  assert.equal(rep.cNumObjects, 1);
+  assert.ok(rep.pObjects[0]!.Entinf.pName.Guid.equals(mgr));
+  assert.deepEqual(rep.pObjects[0]!.Entinf.AttrBlock.pAttr.map((a) => a.attrTyp), [d0.ctx.schema.rid!.fSMORoleOwner.id]);
+  // the client applies it as a replicated update: the originating stamp, no watermark moved
+  assert.equal(handleReply(d1.ctx, rep).kind, 'applied');
+  assert.equal(ownerOf(d1, mgr), hex(d1));
+  assert.deepEqual(stampOf(d1, mgr).uuidOriginating, after.uuidOriginating);
+  assert.equal(stampOf(d1, mgr).dwVersion, after.dwVersion);
+  assert.equal(JSON.stringify(readReplicaState(d1.store.reader, nc.name.Guid)), st1, 'an extended operation moves no watermark');
+
+  // the old owner no longer holds the role: it refuses d2, which asks the new owner instead
+  const stale = serveGetNCChanges(d0.ctx, roleRequest(d2.ctx, name, RoleExop.EXOP_FSMO_RID_REQ_ROLE));
+  assert.equal(stale.ulExtendedRet, ExopErr.EXOP_ERR_FSMO_NOT_OWNER);
+  const next = serveGetNCChanges(d1.ctx, roleRequest(d2.ctx, name, RoleExop.EXOP_FSMO_RID_REQ_ROLE));
+  assert.equal(next.ulExtendedRet, ExopErr.EXOP_ERR_SUCCESS);
+  assert.equal(handleReply(d2.ctx, next).kind, 'applied');
+  assert.equal(ownerOf(d2, mgr), hex(d2));
+});
+
+test('ProcessFsmoRoleRequest refusals: an unknown role object or no client (EXOP_ERR_UPDATE_ERR), a caller that is no DSA (EXOP_ERR_UNKNOWN_CALLER)', () => {
+  const { dcs, nc } = forest(2);
+  const [d0, d1] = dcs as [SimDC, SimDC];
+  const mgr = find(d0, nc, 'RID Manager$')!.guid;
+  const good = roleRequest(d1.ctx, { Guid: mgr, StringName: '' }, RoleExop.EXOP_FSMO_REQ_ROLE);
+  assert.equal(serveGetNCChanges(d0.ctx, { ...good, pNC: { Guid: Buffer.alloc(16, 7), StringName: '' } }).ulExtendedRet, ExopErr.EXOP_ERR_UPDATE_ERR);
+  assert.equal(serveGetNCChanges(d0.ctx, { ...good, uuidDsaObjDest: Buffer.alloc(16) }).ulExtendedRet, ExopErr.EXOP_ERR_UPDATE_ERR);
+  // an object without fSMORoleOwner is no role object
+  assert.equal(serveGetNCChanges(d0.ctx, { ...good, pNC: { Guid: find(d0, nc, 'A')!.guid, StringName: '' } }).ulExtendedRet, ExopErr.EXOP_ERR_UPDATE_ERR);
+  // with the DSA's hooks: a caller that is not an nTDSDSA object is refused, and nothing changes
+  const strict: RoleContext = Object.assign(Object.create(d0.ctx) as RoleContext, { roles: { isDsa: () => false, scope: (_r: unknown, g: Buffer) => [g] } });
+  assert.equal(serveGetNCChanges(strict, good).ulExtendedRet, ExopErr.EXOP_ERR_UNKNOWN_CALLER);
+  assert.equal(ownerOf(d0, mgr), d0.store.dc.serverGuid.toString('hex'));
+  // negative control: the same request, the caller known, succeeds
+  const known: RoleContext = Object.assign(Object.create(d0.ctx) as RoleContext, { roles: { isDsa: () => true, scope: (_r: unknown, g: Buffer) => [g] } });
+  assert.equal(serveGetNCChanges(known, good).ulExtendedRet, ExopErr.EXOP_ERR_SUCCESS);
+  assert.equal(ownerOf(d0, mgr), d1.store.dc.serverGuid.toString('hex'));
+});
