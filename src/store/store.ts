@@ -748,7 +748,7 @@ export class ReadTxn {
     const start = Buffer.concat([source, u32(linkId)]);
     for (const { key, value } of this.store._dbs.links.getRange({ start, end: prefixEnd(start), ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) {
       const st = linkValueState(value);
-      if (st.present && (withDeactivated || !st.deactivated)) yield { target: key.subarray(20, 36), data: key.subarray(36) };
+      if (st.present && (withDeactivated || !st.deactivated)) yield { target: key.subarray(20, 36), data: key.length === 36 ? EMPTY : key.subarray(36) };
     }
   }
 
