@@ -9,17 +9,23 @@
 //     DC's computer account (UF_SERVER_TRUST_ACCOUNT) and server object, originating updates
 //     on the source.
 //  2. A new store with a fresh invocationId (MS-ADTS 3.1.1.1.9), then full replicas of the
-//     schema, configuration and domain NCs pulled from an empty USN vector over the DRS transport
+//     schema, configuration and domain NCs, then of the application NCs whose crossRefs name
+//     the source in msDS-NC-Replica-Locations, pulled from an empty USN vector over the DRS transport
 //     (src/drs/replicator.ts); the repsFrom state is the engine's (src/dsa/replica/state.ts).
 //     The source's proof of its machine account is checked once its secret has arrived with
 //     the domain NC; a mismatch throws the pulled data away.
-//  3. The new DC's nTDSDSA object, an originating update of the new DC itself: in AD the source
+//     The new DC then registers in the source's repsTo of each NC (IDL_DRSUpdateRefs).
+//  3. The new DC's nTDSDSA object, an originating update of the new DC itself (with this DC
+//     added to the application NCs' msDS-NC-Replica-Locations): in AD the source
 //     creates it (IDL_DRSAddEntry, MS-DRSR 4.1.1), which forestd's transport does not carry; the
 //     source receives it when it first pulls from the new DC (`forestd serve` notifies it).
+//  4. No RIDs yet: the new DC's first RID pool comes from the RID Master (EXOP_FSMO_REQ_RID_ALLOC,
+//     src/drs/rid-manager-client.ts) on its first `forestd serve`, once the RID Master holds its
+//     nTDSDSA object; serve waits for it before it says it is ready.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Attribute, Change, Client, type Entry } from 'ldapts';
+import { Client, type Entry } from 'ldapts';
 import { Store } from '../store/store.js';
 import { Directory, type ForestInfo } from '../dsa/directory.js';
 import { createObject } from '../dsa/add.js';
@@ -29,6 +35,9 @@ import { replicaContextOf } from '../dsa/replica-context.js';
 import { DrsClient } from '../drs/transport/tls.js';
 import { drsKey } from '../drs/transport/auth.js';
 import { ncsOf, pullNC, PARTNERS_META, type ReplPartner } from '../drs/replicator.js';
+import { registerWithSource } from '../drs/update-refs.js';
+import { applicationNCsOf, type ApplicationNC } from '../drs/repl-settings.js';
+import { guidToString } from '../util/guid.js';
 import { generatePassword, ntHash } from '../security/password.js';
 import { parseDN, formatDN } from '../dn/dn.js';
 import { SETTINGS_FILE } from './provision.js';
@@ -121,7 +130,6 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
     });
     await ldap.add(serverDN, { objectClass: ['top', 'server'], dNSHostName: dnsHostName, serverReference: computerDN });
     const computerGuid = bin(await base(computerDN, ['objectGUID']), 'objectGUID');
-    const ridBlock = await takeRidBlock(ldap, `CN=RID Manager$,CN=System,${domainDN}`);
 
     // ---- 2. the replicas -----------------------------------------------------------------------
     mkdirSync(o.data, { recursive: true, mode: 0o700 });
@@ -143,7 +151,6 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       hostname,
       dsaGuid,
       computerGuid,
-      nextRid: 0,
     };
     const store = Store.open(o.data, { create: true });
     let ok = false;
@@ -158,6 +165,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         verifyServerLater: true,
       });
       const srcDsaGuid = bin(srcDsa, 'objectGUID');
+      let appNCs: ApplicationNC[] = [];
       let objects = 0;
       let bytes = 0;
       const tty = process.stderr.isTTY === true;
@@ -166,7 +174,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       if (tty) for (const dn of [schemaDN, configDN, domainDN]) total += (await ldap.search(dn, { filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 1000 } })).searchEntries.length;
       try {
         const { phDrs } = await client.bind({ puuidClientDsa: dsaGuid, pextClient: null });
-        for (const nc of ncsOf(dir)) {
+        const pull = async (nc: { Guid: Buffer; StringName: string }) => {
           const before = { objects, bytes };
           await pullNC(ctx, dir, client, phDrs, nc, srcDsaGuid, (p) => {
             objects = before.objects + p.objects;
@@ -178,12 +186,22 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
               process.stderr.write(`\r  ${nc.StringName}: ${objects}${total ? `/${total}` : ''} objects, ${(bytes / 1e6).toFixed(1)} MB, ${rate.toFixed(0)} objects/s${eta}   `);
             }
           });
-        }
+        };
+        for (const nc of ncsOf(dir)) await pull(nc);
+        // the application NCs the source holds (DomainDnsZones, ForestDnsZones: their crossRefs came with the configuration NC)
+        appNCs = applicationNCsOf(dir, store.reader).filter((a) => a.holders.includes(srcDsaGuid.toString('hex')));
+        for (const a of appNCs) await pull(a.nc);
         if (tty) process.stderr.write('\n');
         // the source proves its machine account, whose secret came with the domain NC
         const srcRec = store.reader.getObject(bin(await base(one(srcServer, 'serverReference'), ['objectGUID']), 'objectGUID'));
         const pwd = srcRec?.attrs.find((a) => a.id === dir.schema.attr('unicodePwd')!.id)?.values[0];
         if (!(pwd instanceof Uint8Array) || !client.verifyServer(drsKey(pwd, srcAccount))) throw new JoinError('ERR_DRS_AUTH', `the DRS server did not prove the machine account ${srcAccount}`);
+        // MS-DRSR 4.1.26: this DC in the source's repsTo of each NC, under AD's NetworkAddress form
+        // until `forestd serve` registers its DRS address
+        for (const nc of [...ncsOf(dir), ...appNCs.map((a) => a.nc)]) {
+          const res = await registerWithSource(client, phDrs, nc, dsaGuid, `${guidToString(dsaGuid)}._msdcs.${realm}`);
+          if (res !== 0) process.stderr.write(`forestd: warning: the source refused IDL_DRSUpdateRefs for ${nc.StringName} (${res.toString(16).padStart(8, '0')}); it will be asked again when this DC serves\n`);
+        }
       } finally {
         await client.close();
       }
@@ -210,7 +228,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
               v('msDS-Behavior-Version', ['7']),
               v('dMDLocation', [schemaDN]),
               v('hasMasterNCs', [domainDN, configDN, schemaDN]),
-              v('msDS-hasMasterNCs', [domainDN, configDN, schemaDN]),
+              v('msDS-hasMasterNCs', [domainDN, configDN, schemaDN, ...appNCs.map((a) => a.nc.StringName)]),
               v('msDS-HasDomainNCs', [domainDN]),
               v('systemFlags', [String(0x2000000)]),
               v('showInAdvancedViewOnly', ['TRUE']),
@@ -218,12 +236,13 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
           } as never,
           { system: true, place: 'join' },
         );
+        // this DC holds a replica of the application NCs: msDS-NC-Replica-Locations of their crossRefs (MS-ADTS 6.1.1.2.1.1.6)
+        const loc = A('msDS-NC-Replica-Locations');
+        if (loc.forwardLinkId !== undefined) for (const a of appNCs) u.addLinkValue(a.crossRef, loc.id, loc.forwardLinkId, dsaGuid);
         const partner: ReplPartner = { dsaGuid: srcDsaGuid.toString('hex'), account: srcAccount, address: `${url.hostname}:${srcPort}` };
         w.setMeta(PARTNERS_META, [partner]);
         w.setMeta('prefixTable', dir.schema.snapshot.prefixTable.toJSON());
         w.setMeta('forest', forest);
-        // the next RID this DC hands out (src/dsa/principals.ts allocateRid): the block taken above
-        w.setMeta('nextRid', ridBlock.first);
       });
       ok = true;
       await store.flushed();
@@ -239,37 +258,4 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
   } finally {
     await ldap.unbind().catch(() => undefined);
   }
-}
-
-/** RIDs a joined DC takes from the top of the domain's RID space (see takeRidBlock). */
-export const JOIN_RID_BLOCK = 1 << 20;
-
-/**
- * A block of RIDs for the new DC, taken from the top of the RID Manager$'s rIDAvailablePool
- * (MS-ADTS 6.1.5.3: low 32 bits the lowest RID not yet given out, high 32 bits the highest) by
- * a compare-and-swap over LDAP: one modify deleting the value read and adding the lowered one,
- * which fails with noSuchAttribute when another join changed it meanwhile (then read again).
- * forestd's stand-in for EXOP_FSMO_REQ_RID_ALLOC (MS-DRSR 4.1.10.5.12), which the provisioned
- * DC's allocator does not take part in yet: it hands out RIDs upward from its own counter, so
- * blocks from the top stay clear of it until the two meet.
- */
-async function takeRidBlock(ldap: Client, ridManagerDN: string): Promise<{ first: number; last: number }> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const e = (await ldap.search(ridManagerDN, { scope: 'base', attributes: ['rIDAvailablePool'] })).searchEntries[0];
-    const v = e ? BigInt(one(e, 'rIDAvailablePool') || '0') : 0n;
-    const lo = Number(v & 0xffffffffn);
-    const hi = Number(v >> 32n);
-    if (hi - JOIN_RID_BLOCK < lo) throw new JoinError('ERR_JOIN_RID_POOL', `00002010: the domain's RID pool (${lo}..${hi}) has no block of ${JOIN_RID_BLOCK} left`);
-    const next = (BigInt(hi - JOIN_RID_BLOCK) << 32n) | BigInt(lo);
-    try {
-      await ldap.modify(ridManagerDN, [
-        new Change({ operation: 'delete', modification: new Attribute({ type: 'rIDAvailablePool', values: [v.toString()] }) }),
-        new Change({ operation: 'add', modification: new Attribute({ type: 'rIDAvailablePool', values: [next.toString()] }) }),
-      ]);
-      return { first: hi - JOIN_RID_BLOCK + 1, last: hi };
-    } catch (err) {
-      if ((err as { code?: number }).code !== 16) throw err; // noSuchAttribute: another join won; read again
-    }
-  }
-  throw new JoinError('ERR_JOIN_RID_POOL', 'the RID pool kept changing while this join took a block');
 }

@@ -22,7 +22,8 @@ usage:
   forestd join --data DIR --source ldap://HOST:PORT --admin-password PW [--hostname NAME]
       Make DIR a new DC of the domain the source DC serves: its computer account and server
       object (made on the source over LDAP), full replicas of the schema, configuration and
-      domain NCs pulled over DRS (the source serves with --repl-port), its nTDSDSA object.
+      domain NCs and of the application NCs the source holds (DomainDnsZones, ForestDnsZones)
+      pulled over DRS (the source serves with --repl-port), its nTDSDSA object.
       Then "forestd serve --data DIR --repl-port N" replicates with the source both ways.
   forestd serve --data DIR [--host ADDR] [--ldap-port N] [--ldaps-port N] [--gc-port N] [--gcs-port N] [--cldap-port N] [--repl-port N]
       Serve the directory in DIR over LDAP, and answer the LDAP ping over CLDAP (UDP) on
@@ -46,6 +47,9 @@ usage:
   forestd repl show --data DIR [--json]
       This DC's replication partners per naming context (last success, last result, USNs) and
       its up-to-dateness vectors, as repadmin /showrepl and /showutdvec show them.
+  forestd repl sync --data DIR [--nc DN] [--from DC] [--json]
+      Ask the DC serving DIR to replicate in now from its partners (all, or --from one; every NC,
+      or --nc one) and wait: per partner and NC, the result and the objects applied.
   forestd user|group|computer|ou|dsacl|domain|fsmo COMMAND --url URL --bind-dn DN [--password-file FILE] [--json]
       Administer a running DC over LDAP (the password: --password-file, env FORESTD_PASSWORD, or a
       prompt). "forestd user --help" and so on list each group's commands.
@@ -99,7 +103,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'repl': {
         const [sub, ...args] = rest;
-        if (sub !== 'show') throw new UsageError(`unknown repl command ${JSON.stringify(sub ?? '')} (known: show)`);
+        if (sub === 'sync') return (await import('./repl-sync.js')).replSyncCommand(args);
+        if (sub !== 'show') throw new UsageError(`unknown repl command ${JSON.stringify(sub ?? '')} (known: show, sync)`);
         const { values } = parseArgs({ args, options: { data: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
         if (!values.data) throw new UsageError('repl show needs --data');
         const { replShowCommand } = await import('./repl-show.js');

@@ -10,6 +10,7 @@ import { SUPPORTED_LDAP_POLICIES, policiesFromAdminLimits, resolvePolicies, type
 import { stderrLogger } from '../ldap/logger.js';
 import { hasOpenSslConfig, reexecWithOpenSslConfig } from './openssl.js';
 import { resumeDelayedLinks, delayedLinksIdle } from '../dsa/delayed-links.js';
+import { resumeSdPropagation, stopSdPropagation } from '../dsa/access/sd-propagator.js';
 import { recycleExpired } from '../dsa/recycle-bin.js';
 import { collectGarbage } from '../dsa/garbage-collection.js';
 import type { DrsTlsListener } from '../drs/transport/tls.js';
@@ -37,7 +38,11 @@ export interface ServeSettings {
 export async function serveCommand(s: ServeSettings): Promise<void> {
   // OpenSSL settings for TLS clients that hang on TLS 1.3 session tickets (src/cli/openssl.ts)
   if (!hasOpenSslConfig()) return reexecWithOpenSslConfig();
+  // the RID Master's block size (MS-ADTS 6.1.5.3: 500, AD's "RID Block Size"); tests use fewer
+  const ridBlock = process.env.FORESTD_RID_BLOCK_SIZE;
+  if (ridBlock !== undefined && !/^[1-9]\d{0,8}$/.test(ridBlock)) throw Object.assign(new Error(`FORESTD_RID_BLOCK_SIZE must be a positive integer, not ${JSON.stringify(ridBlock)}`), { code: 'ERR_USAGE' });
   const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true } });
+  if (ridBlock !== undefined) dir.ridPools.blockSize = Number(ridBlock);
   const f = dir.forest;
   // <data>/forestd.pid while serving: `forestd restore` refuses a data directory in use
   const { markServing } = await import('./backup/serving.js');
@@ -80,6 +85,8 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   // background work of the DSA: link batches left by a delete before a restart (MS-ADTS 3.1.1.1.16),
   // and deleted-objects whose lifetime ended becoming recycled-objects (3.1.1.1.5.1), hourly
   void resumeDelayedLinks(dir).catch((e: unknown) => console.error('forestd: delayed link processing failed:', e));
+  // and an SD propagation a restart interrupted (MS-ADTS 3.1.1.6.3), from where it stopped
+  void resumeSdPropagation(dir).catch((e: unknown) => console.error('forestd: security descriptor propagation failed:', e));
   const recycler = setInterval(
     () =>
       void recycleExpired(dir)
@@ -95,7 +102,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
     const { MetricsHttpServer } = await import('../metrics/http.js');
     const started = Date.now();
     const { WebConsole } = await import('../console/console.js');
-    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, console: new WebConsole({ dir, service }), health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.dc.usn - 1, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
+    http = new MetricsHttpServer({ host: s.host, port: s.httpPort!, metrics, console: new WebConsole({ dir, service }), health: () => ({ ok: !stopping, dnsHostName: f.dnsHostName, usn: dir.store.highestCommittedUsn, uptimeSeconds: Math.round((Date.now() - started) / 1000) }) });
     const a = await http.listen();
     console.log(`listening http http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
   }
@@ -129,6 +136,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   await cldap.close();
   await server.close();
   await delayedLinksIdle(dir);
+  await stopSdPropagation(dir); // the queue stays: the next start resumes it
   await dir.close();
   unmark();
 }
@@ -169,7 +177,12 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   await ensureMachinePassword(dir);
   let replicator: import('../drs/replicator.js').Replicator | undefined;
   const listener = new DrsTlsListener({
-    server: new DrsServer(drsHandlersFor(dir, { replicaSync: (acct, dsa, addr) => (replicator ? replicator.onReplicaSync(acct, dsa, addr) : Promise.resolve(0x000020f3)) })),
+    server: new DrsServer(
+      drsHandlersFor(dir, {
+        replicaSync: (acct, dsa, addr, nc) => (replicator ? replicator.onReplicaSync(acct, dsa, addr, nc) : Promise.resolve(0x00002104)),
+        adminReplicaSync: async (m, acct) => (replicator ? (await import('../drs/repl-sync.js')).serveAdminReplicaSync(replicator, m, acct) : 0x00002104),
+      }),
+    ),
     credentials: machineAccountCredentials(dir),
     tls: material,
     onError: (e, peer) => console.error(`forestd: drs connection from ${peer}: ${e.message}`),
@@ -182,9 +195,16 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
   replicator = new Replicator(dir, {
     address,
     ...(process.env.FORESTD_REPL_PERIOD_MS ? { periodMs: Number(process.env.FORESTD_REPL_PERIOD_MS) } : {}),
+    // AD's "Strict Replication Consistency" registry value: 0 turns the tombstone lifetime check off
+    ...(process.env.FORESTD_STRICT_REPLICATION_CONSISTENCY === '0' ? { strictReplicationConsistency: false } : {}),
     onError: (e, p) => console.error(`forestd: replication with ${p.account} (${p.address}): ${e.message}`),
+    onRidError: (e) => console.error(`forestd: ${e.message}`),
+    noRidRequests: process.env.FORESTD_RID_REQUESTS === 'off',
   });
   replicator.start();
+  // a DC without RIDs (just joined: its first pool comes once the RID Master knows its nTDSDSA
+  // object) waits a while for its first block before it says it is ready
+  if (!replicator.rids.hasRids() && process.env.FORESTD_RID_REQUESTS !== 'off' && !(await replicator.rids.untilRids(30_000))) console.error('forestd: no RID pool from the RID Master yet: creating security principals fails until one arrives');
   return { listener, address: a.address, port: a.port, replicator };
 }
 
@@ -193,7 +213,7 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
  * stdout each: `hook <channel> <json>`.
  */
 function testHooks(): void {
-  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied']) {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:rid:pool']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
 }

@@ -444,7 +444,8 @@ export async function dirSyncSearch(dir: Directory, req: SearchRequest, ctx: Ope
         if (!isZero(cookie.ncTag) && !cookie.ncTag.equals(ncTag(nc))) {
           throw new DirSyncCookieError('ERR_DIRSYNC_COOKIE_OTHER_NC', `DirSync cookie belongs to another naming context than ${req.baseObject}`);
         }
-        const committed = dir.store.dc.usn - 1;
+        // a cookie this DC issued names a USN it has committed (durable, or visible to the read that made it)
+        const committed = Math.max(dir.store.highestCommittedUsn, dir.store.committedUsn);
         if (cookie.invocationId.equals(own) && Math.max(cookie.usnHighObjUpdate, cookie.usnHighPropUpdate) > committed) {
           throw new DirSyncCookieError('ERR_DIRSYNC_COOKIE_FUTURE', `DirSync cookie names USN ${Math.max(cookie.usnHighObjUpdate, cookie.usnHighPropUpdate)}, beyond this DC's highest committed USN ${committed}`);
         }

@@ -18,12 +18,21 @@ import type { Directory } from '../dsa/directory.js';
 import { replicaContextOf } from '../dsa/replica-context.js';
 import { nextRequest, handleReplyAsync, type PullOptions } from '../dsa/replica/pull.js';
 import { readReplicaState } from '../dsa/replica/state.js';
-import { ChangeNotifier } from '../dsa/replica/notify.js';
+import { ChangeNotifier, type NotifyInfo } from '../dsa/replica/notify.js';
+import { recordCycles, type CycleOutcome } from '../dsa/replica/cycle-status.js';
+import { replicationLifetimeRefusal } from '../dsa/replica/strict-consistency.js';
+import { urgentUpdateTest } from '../dsa/replica/urgent.js';
+import { tombstoneLifetimeDays } from '../dsa/garbage-collection.js';
+import { applicationNCsOf, notifyDelaysOf } from './repl-settings.js';
+import { registerWithSource, repsToOf } from './update-refs.js';
+import { pullNCSchemaFirst } from './schema-first.js';
 import type { ReplicaContext } from '../dsa/replica/context.js';
 import type { DSNAME } from '../dsa/replica/types.js';
 import type { DrsCredentials } from './transport/auth.js';
 import { OriginatingUpdate } from '../dsa/originating-update.js';
 import type { ObjectRecord } from '../store/record.js';
+import { RidPoolClient } from './rid-manager-client.js';
+import { ownWantsBlock } from '../dsa/rid-set.js';
 
 export interface ReplPartner {
   /** objectGUID of the partner's nTDSDSA object */
@@ -37,8 +46,21 @@ export interface ReplPartner {
 export const PARTNERS_META = 'repl:partners';
 /** published after each NC's cycle from a partner applied: { nc, partner, objects } */
 export const REPL_APPLIED_CHANNEL = 'forestd:repl:applied';
-/** MS-DRSR 4.1.23 DRS_OPTIONS: DRS_ASYNC_OP (the callee syncs after it answered) */
+/** published when this DC tells a partner of news (MS-ADTS 3.1.1.5.1.6/7): { dsa, partner, nc, urgent, delayMs } */
+export const REPL_NOTIFY_CHANNEL = 'forestd:repl:notify';
+/** MS-DRSR 5.41 DRS_OPTIONS of IDL_DRSReplicaSync: DRS_ASYNC_OP (the callee syncs after it answered), DRS_UPDATE_NOTIFICATION, DRS_SYNC_URGENT */
 const DRS_ASYNC_OP = 0x1;
+const DRS_UPDATE_NOTIFICATION = 0x2;
+const DRS_SYNC_URGENT = 0x80000;
+/** MS-ERREF: RPC_S_SERVER_UNAVAILABLE (the partner cannot be reached), ERROR_DS_DRA_INTERNAL_ERROR */
+const RPC_S_SERVER_UNAVAILABLE = 0x6ba;
+const ERROR_DS_DRA_INTERNAL_ERROR = 0x20fa;
+
+/** The Win32 code a failed cycle reports. */
+export function win32Of(e: unknown, fallback = ERROR_DS_DRA_INTERNAL_ERROR): number {
+  const w = (e as { win32?: unknown })?.win32 ?? (e as { status?: unknown })?.status;
+  return typeof w === 'number' && w !== 0 ? w >>> 0 : fallback;
+}
 
 export class ReplicationError extends Error {
   constructor(
@@ -71,11 +93,21 @@ export async function addPartner(dir: Directory, p: ReplPartner): Promise<boolea
 export function ncsOf(dir: Directory): DSNAME[] {
   const f = dir.forest;
   // schema first: the objects of the other NCs are checked against it (MS-DRSR 4.1.10.6)
-  return [
+  const ncs = [
     { Guid: Buffer.from(f.schemaNC), StringName: f.schemaDN },
     { Guid: Buffer.from(f.configNC), StringName: f.configDN },
     { Guid: Buffer.from(f.domainNC), StringName: f.domainDN },
   ] as DSNAME[];
+  // then the application NCs whose crossRef names this DC in msDS-NC-Replica-Locations
+  const me = f.dsaGuid.toString('hex');
+  for (const a of applicationNCsOf(dir, dir.store.reader)) if (a.holders.includes(me)) ncs.push(a.nc);
+  return ncs;
+}
+
+/** Whether partner `dsaHex` holds a replica of NC `nc` (the schema, configuration and domain NCs: every DC of the domain). */
+export function partnerHolds(dir: Directory, nc: DSNAME, dsaHex: string): boolean {
+  const app = applicationNCsOf(dir, dir.store.reader).find((a) => a.nc.Guid.equals(nc.Guid));
+  return !app || app.holders.includes(dsaHex);
 }
 
 function splitAddress(a: string): { host: string; port: number } {
@@ -144,6 +176,26 @@ export interface ReplicatorOptions {
   firstDelayMs?: number;
   subsequentDelayMs?: number;
   onError?: (e: Error, partner: ReplPartner) => void;
+  /**
+   * Strict replication consistency (AD's registry value of that name, default on): refuse to
+   * replicate in from a source last replicated from longer ago than the tombstone lifetime
+   * (strict-consistency.ts, ERROR_DS_REPL_LIFETIME_EXCEEDED).
+   */
+  strictReplicationConsistency?: boolean;
+  /** a RID pool request that failed (src/drs/rid-manager-client.ts) */
+  onRidError?: (e: Error) => void;
+  /** never ask the RID Master for RID blocks (FORESTD_RID_REQUESTS=off: the tests' negative control) */
+  noRidRequests?: boolean;
+}
+
+/** The outcome of one NC's cycle from one partner (as `forestd repl sync` reports it). */
+export interface NCCycleResult {
+  partner: ReplPartner;
+  nc: DSNAME;
+  /** 0, or the Win32 code of the failure */
+  result: number;
+  objects: number;
+  message?: string;
 }
 
 /** A serving DC's inbound and outbound replication. */
@@ -151,10 +203,14 @@ export class Replicator {
   readonly ctx: ReplicaContext;
   readonly #creds: DrsCredentials;
   readonly #notifier: ChangeNotifier;
+  /** RID pools from the RID Master (MS-ADTS 6.1.5.3), asked for in the background */
+  readonly rids: RidPoolClient;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   /** per partner: the cycle running, and whether another was asked for while it ran */
-  readonly #running = new Map<string, { busy: Promise<void>; again: boolean }>();
+  readonly #running = new Map<string, { busy: Promise<void>; again: boolean; want: Set<string> | null }>();
+  /** per partner: the outcome of its last cycle, per NC */
+  readonly #lastCycle = new Map<string, NCCycleResult[]>();
 
   constructor(
     readonly dir: Directory,
@@ -165,22 +221,33 @@ export class Replicator {
     this.#notifier = new ChangeNotifier(dir.store, {
       firstDelayMs: opts.firstDelayMs ?? 20,
       subsequentDelayMs: opts.subsequentDelayMs ?? 5,
-      partners: () => partnersOf(dir).map((p) => Buffer.from(p.dsaGuid, 'hex')),
-      notify: (partner, nc) => void this.notify(partner, nc),
+      // MS-ADTS 3.1.1.5.1.6: the DCs in the NC's repsTo (update-refs.ts)
+      partners: (nc) => repsToOf(dir.store.reader, nc).map((t) => Buffer.from(t.uuidDsa, 'hex')),
+      notify: (partner, nc, info) => void this.notify(partner, nc, info),
+      delaysOf: (nc) => notifyDelaysOf(dir, nc),
+      isUrgent: urgentUpdateTest((n) => dir.schema.attr(n)?.id),
     });
+    this.rids = new RidPoolClient(dir, this.ctx, this.#creds, opts.onRidError);
   }
 
   start(): void {
     this.#notifier.start();
+    // the SAM asks for a RID block at half its pool, or when it has none (src/dsa/rid-set.ts)
+    // (called inside the create's transaction: what it decided is not committed yet, so no second look)
+    if (!this.opts.noRidRequests) this.dir.ridPools.onWantsBlock = () => this.requestRids(false, true);
+    this.requestRids();
     this.#timer = setInterval(() => this.pullAll(), this.opts.periodMs ?? 60_000);
     this.#timer.unref();
-    // tell the partners where this DC is now and that it may have news; and catch up with them
+    // tell the partners where this DC is now and that it may have news (in their repsTo, and by a
+    // notification, which makes this DC their partner); and catch up with them
+    for (const p of partnersOf(this.dir)) void this.register(p);
     for (const p of partnersOf(this.dir)) for (const nc of ncsOf(this.dir)) void this.notify(Buffer.from(p.dsaGuid, 'hex'), nc.Guid);
     this.pullAll();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.dir.ridPools.onWantsBlock = undefined;
     this.#notifier.stop();
     if (this.#timer) clearInterval(this.#timer);
     await Promise.allSettled([...this.#running.values()].map((r) => r.busy));
@@ -190,20 +257,28 @@ export class Replicator {
     for (const p of partnersOf(this.dir)) this.schedule(p);
   }
 
-  /** A cycle of every NC from partner `p`; one at a time per partner, a request during one runs another after it. */
-  schedule(p: ReplPartner): Promise<void> {
+  /**
+   * A cycle from partner `p` of NC `nc` (every NC when undefined; the schema NC always first,
+   * MS-DRSR 4.1.10.6); one at a time per partner, a request during one runs another after it
+   * (with every NC asked for meanwhile).
+   */
+  schedule(p: ReplPartner, nc?: Buffer): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     const cur = this.#running.get(p.dsaGuid);
     if (cur) {
       cur.again = true;
+      if (!nc) cur.want = null;
+      else cur.want?.add(nc.toString('hex'));
       return cur.busy;
     }
-    const entry = { busy: Promise.resolve(), again: false };
+    const entry: { busy: Promise<void>; again: boolean; want: Set<string> | null } = { busy: Promise.resolve(), again: false, want: nc ? new Set([nc.toString('hex')]) : null };
     entry.busy = (async () => {
       do {
         entry.again = false;
+        const want = entry.want;
+        entry.want = new Set();
         try {
-          await this.pullFrom(p);
+          await this.pullFrom(p, want ?? undefined);
         } catch (e) {
           this.opts.onError?.(e as Error, p);
         }
@@ -214,27 +289,106 @@ export class Replicator {
     return entry.busy;
   }
 
-  async pullFrom(p: ReplPartner): Promise<void> {
-    const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
-    try {
-      const applied = channel(REPL_APPLIED_CHANNEL);
-      for (const nc of ncsOf(this.dir)) {
-        const objects = await pullNC(this.ctx, this.dir, client, hDrs, nc, Buffer.from(p.dsaGuid, 'hex'));
-        if (applied.hasSubscribers) applied.publish({ nc: nc.StringName, partner: p.account, objects });
-      }
-    } finally {
-      await client.close();
-    }
-  }
-
-  /** MS-ADTS 3.1.1.5.1.6: tells partner `partner` that NC `nc` changed here (IDL_DRSReplicaSync, asynchronous). */
-  async notify(partner: Buffer, nc: Buffer): Promise<void> {
-    const p = partnersOf(this.dir).find((x) => x.dsaGuid === partner.toString('hex'));
-    if (!p || this.#stopped) return;
+  async pullFrom(p: ReplPartner, only?: Set<string>): Promise<void> {
+    const src = Buffer.from(p.dsaGuid, 'hex');
+    const schemaNC = Buffer.from(this.dir.forest.schemaNC);
+    const ncs = ncsOf(this.dir).filter((nc) => (!only || only.has(nc.Guid.toString('hex')) || nc.Guid.equals(schemaNC)) && partnerHolds(this.dir, nc, p.dsaGuid));
+    const results: NCCycleResult[] = [];
+    let failed: Error | undefined;
     try {
       const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
       try {
-        await client.replicaSync({ hDrs, pmsgSync: { version: 1, msg: { pNC: { Guid: nc, Sid: Buffer.alloc(0), StringName: '' }, uuidDsaSrc: this.dir.forest.dsaGuid, pszDsaSrc: this.opts.address, ulOptions: DRS_ASYNC_OP } } });
+        const applied = channel(REPL_APPLIED_CHANNEL);
+        for (const nc of ncs) {
+          try {
+            // MS-ADTS 3.1.1.1.15: strict replication consistency
+            const refusal = this.opts.strictReplicationConsistency === false ? undefined : replicationLifetimeRefusal(this.ctx, this.dir.store.reader, nc.Guid, src, tombstoneLifetimeDays(this.dir));
+            if (refusal) throw refusal;
+            const objects = await pullNCSchemaFirst(this.ctx, this.dir, client, hDrs, nc, src);
+            results.push({ partner: p, nc, result: 0, objects });
+            if (applied.hasSubscribers) applied.publish({ nc: nc.StringName, partner: p.account, objects });
+          } catch (e) {
+            results.push({ partner: p, nc, result: win32Of(e), objects: 0, message: (e as Error).message });
+            failed ??= e as Error;
+          }
+        }
+      } finally {
+        await client.close();
+      }
+    } catch (e) {
+      // the partner could not be reached (or the connection broke): every NC not done failed
+      for (const nc of ncs) if (!results.some((r) => r.nc.Guid.equals(nc.Guid))) results.push({ partner: p, nc, result: win32Of(e, RPC_S_SERVER_UNAVAILABLE), objects: 0, message: (e as Error).message });
+      failed ??= e as Error;
+    }
+    // the last outcome of each NC (a cycle of some NCs keeps the others' last outcomes)
+    const last = (this.#lastCycle.get(p.dsaGuid) ?? []).filter((r) => !results.some((x) => x.nc.Guid.equals(r.nc.Guid)));
+    this.#lastCycle.set(p.dsaGuid, [...last, ...results]);
+    await recordCycles(this.ctx, src, results.map((r): CycleOutcome => ({ nc: r.nc.Guid, result: r.result, objects: r.objects })));
+    if (failed) throw failed;
+    // a request the RID Master could not answer yet (it did not know this DC) is asked again now
+    this.requestRids(true);
+  }
+
+  /** Asks the RID Master for a block when this DC wants one, or `wanted` says so (background; failures go to onRidError). */
+  requestRids(afterCycle = false, wanted = false): void {
+    if (this.#stopped || this.opts.noRidRequests || (!wanted && !ownWantsBlock(this.dir, this.dir.store.reader))) return;
+    void this.rids.request(afterCycle, wanted);
+  }
+
+  /**
+   * A cycle from each partner named (all when `from` is undefined) started after this call,
+   * awaited (`forestd repl sync`, IDL_DRSReplicaSync without DRS_ASYNC_OP); the outcome per
+   * partner and NC (only NC `nc` when given).
+   */
+  async syncNow(from?: ReplPartner[], nc?: Buffer): Promise<NCCycleResult[]> {
+    const partners = from ?? partnersOf(this.dir);
+    await Promise.all(partners.map((p) => this.schedule(p, nc)));
+    return partners.flatMap((p) => (this.#lastCycle.get(p.dsaGuid) ?? []).filter((r) => !nc || r.nc.Guid.equals(nc)));
+  }
+
+  /**
+   * MS-DRSR 4.1.26: this DC adds itself (with its current address) to each NC's repsTo on
+   * partner `p`, or with `remove` deletes itself there; failures are reported, not thrown.
+   */
+  async register(p: ReplPartner, remove = false): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
+      try {
+        for (const nc of ncsOf(this.dir).filter((x) => partnerHolds(this.dir, x, p.dsaGuid))) {
+          const result = await registerWithSource(client, hDrs, nc, this.dir.forest.dsaGuid, this.opts.address, remove);
+          if (result !== 0) this.opts.onError?.(new ReplicationError('ERR_REPL_UPDATE_REFS', `${result.toString(16).padStart(8, '0')}: IDL_DRSUpdateRefs for ${nc.StringName} was refused`, result), p);
+        }
+      } finally {
+        await client.close();
+      }
+    } catch (e) {
+      this.opts.onError?.(e as Error, p);
+    }
+  }
+
+  /** Stops replicating from partner `p`: its reference to this DC goes (DRS_DEL_REF), then the partner. */
+  async removePartner(p: ReplPartner): Promise<void> {
+    await this.register(p, true);
+    await this.dir.store.write((w) => w.setMeta(PARTNERS_META, (w.getMeta<ReplPartner[]>(PARTNERS_META) ?? []).filter((x) => x.dsaGuid !== p.dsaGuid)));
+  }
+
+  /** MS-ADTS 3.1.1.5.1.6: tells partner `partner` that NC `nc` changed here (IDL_DRSReplicaSync, asynchronous). */
+  async notify(partner: Buffer, nc: Buffer, info: NotifyInfo = { urgent: false, delayMs: 0 }): Promise<void> {
+    const hex = partner.toString('hex');
+    // the address it registered in the NC's repsTo, else the partner's own
+    const t = repsToOf(this.dir.store.reader, nc).find((x) => x.uuidDsa === hex);
+    const known = partnersOf(this.dir).find((x) => x.dsaGuid === hex);
+    const p: ReplPartner | undefined = t && /:\d+$/.test(t.naDsa) ? { dsaGuid: hex, account: t.account, address: t.naDsa } : known;
+    // a reference without a DRS address (a DC joined, not serving yet) is told nothing
+    if (!p || !/:\d+$/.test(p.address) || this.#stopped) return;
+    const told = channel(REPL_NOTIFY_CHANNEL);
+    if (told.hasSubscribers) told.publish({ dsa: this.dir.forest.dsaDN, partner: p.account, nc: nc.toString('hex'), urgent: info.urgent, delayMs: info.delayMs });
+    try {
+      const { client, hDrs } = await connectPartner(this.#creds, p, this.dir.forest.dsaGuid);
+      try {
+        const ulOptions = DRS_ASYNC_OP | DRS_UPDATE_NOTIFICATION | (info.urgent ? DRS_SYNC_URGENT : 0);
+        await client.replicaSync({ hDrs, pmsgSync: { version: 1, msg: { pNC: { Guid: nc, Sid: Buffer.alloc(0), StringName: '' }, uuidDsaSrc: this.dir.forest.dsaGuid, pszDsaSrc: this.opts.address, ulOptions } } });
       } finally {
         await client.close();
       }
@@ -247,12 +401,13 @@ export class Replicator {
    * IDL_DRSReplicaSync from an authenticated DC (MS-DRSR 4.1.23): it has news; its address is
    * remembered (a partner from now on) and a cycle from it is started (DRS_ASYNC_OP: after the answer).
    */
-  async onReplicaSync(peerAccount: string, peerDsa: Buffer, address: string | null): Promise<number> {
+  async onReplicaSync(peerAccount: string, peerDsa: Buffer, address: string | null, nc?: Buffer): Promise<number> {
     const known = partnersOf(this.dir).find((x) => x.dsaGuid === peerDsa.toString('hex'));
     const p: ReplPartner | undefined = address ? { dsaGuid: peerDsa.toString('hex'), account: peerAccount, address } : known;
-    if (!p) return 0x000020f3; // ERROR_DS_DRA_NO_REPLICA (MS-DRSR 4.1.23.3: no repsFrom for the source)
-    await addPartner(this.dir, p);
-    void this.schedule(p);
+    if (!p) return 0x00002104; // ERROR_DS_DRA_NO_REPLICA (MS-DRSR 4.1.23.3: no repsFrom for the source)
+    if (await addPartner(this.dir, p)) void this.register(p);
+    // MS-DRSR 4.1.23.2: a cycle of the NC named (a notification names the NC that changed)
+    void this.schedule(p, nc && this.dir.store.reader.getHeader(nc)?.parent === null ? nc : undefined);
     return 0;
   }
 }

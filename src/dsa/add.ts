@@ -29,6 +29,7 @@ import { checkControls } from './controls.js';
 import { applySiteObjectRules } from './site-objects.js';
 import { sddlToBinary } from '../security/sddl.js';
 import { newObjectSecurityDescriptor } from './access/new-object-sd.js';
+import { withEffectiveSd } from './access/sd-propagator.js';
 import type { SecurityToken } from '../security/token.js';
 import { screenAddAttributes } from './add-request-attributes.js';
 import { checkFsmoRoleOwner } from './sam/fsmo-role-owner.js';
@@ -197,7 +198,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   values.set(A('whenCreated'), [u.time]);
   // nTSecurityDescriptor: the given one or the class default, merged with what the parent passes on (MS-ADTS 6.1.3, MS-DTYP 2.5.3.4)
   const sdInfo = A('nTSecurityDescriptor');
-  values.set(sdInfo, [newObjectSecurityDescriptor(dir, parentRec, structural, values.get(sdInfo)?.[0] as Uint8Array | undefined, opts.creator)]);
+  values.set(sdInfo, [newObjectSecurityDescriptor(dir, withEffectiveSd(dir, w, parentRec), structural, values.get(sdInfo)?.[0] as Uint8Array | undefined, opts.creator)]);
   if (structural.defaultHidingValue && !values.has(A('showInAdvancedViewOnly')) && allowed.has('showinadvancedviewonly')) set('showInAdvancedViewOnly', [true]);
 
   // schema objects added over LDAP: consistency checks and generated values (MS-ADTS 3.1.1.2.5)

@@ -10,13 +10,12 @@
 // (or the next delete) picks up where the work stopped; a batch is idempotent (each value is
 // re-checked in its transaction).
 //
-// Each batch of a tombstone's removals is an originating update: the removed values are
-// stamped (LinkValueStamp.timeDeleted) and their sources changed (uSNChanged). Deactivation is
-// local state derived from isDeleted (3.1.1.9.1) and is not stamped.
+// Neither mode is an originating update: a tombstone's values are hidden and a deleted-object's
+// deactivated, both local state derived from isDeleted (MS-DRSR 5.160, MS-ADTS 3.1.1.9.1; see
+// model/lifecycle.ts hideLinks): no stamp changes and no source object changes.
 import type { Directory } from './directory.js';
 import type { LinkValue } from '../store/record.js';
 import { LINK_WORK_DEACTIVATE, LINK_WORK_REMOVE, type ReadTxn } from '../store/store.js';
-import { OriginatingUpdate } from './originating-update.js';
 
 export const delayedLinkSettings = {
   /** an object with at most this many link values (forward and naming it) has them processed in the delete itself */
@@ -70,7 +69,7 @@ export async function delayedLinksIdle(dir: Directory): Promise<void> {
 /** The values object `guid`'s pending work must process, read once from a snapshot. */
 function collect(r: ReadTxn, guid: Buffer, mode: number): WorkItem[] {
   const out: WorkItem[] = [];
-  const live = (lv: LinkValue) => lv.stamp.timeDeleted === 0 && (mode === LINK_WORK_REMOVE || !lv.deactivated);
+  const live = (lv: LinkValue) => lv.stamp.timeDeleted === 0 && !lv.hidden && (mode === LINK_WORK_REMOVE || !lv.deactivated);
   for (const lv of r.rawLinks(guid)) if (live(lv)) out.push({ source: guid, linkId: lv.linkId, target: Buffer.from(lv.target), data: Buffer.from(lv.data) });
   for (const b of r.rawBacklinks(guid)) out.push({ source: Buffer.from(b.source), linkId: b.linkId, target: guid, data: Buffer.from(b.data) });
   return out;
@@ -78,7 +77,7 @@ function collect(r: ReadTxn, guid: Buffer, mode: number): WorkItem[] {
 
 /** Whether any value of `guid` still needs processing in `mode`. */
 function hasRemaining(r: ReadTxn, guid: Buffer, mode: number): boolean {
-  for (const lv of r.rawLinks(guid)) if (lv.stamp.timeDeleted === 0 && (mode === LINK_WORK_REMOVE || !lv.deactivated)) return true;
+  for (const lv of r.rawLinks(guid)) if (lv.stamp.timeDeleted === 0 && !lv.hidden && (mode === LINK_WORK_REMOVE || !lv.deactivated)) return true;
   return !r.rawBacklinks(guid).next().done;
 }
 
@@ -98,15 +97,9 @@ async function processObject(dir: Directory, guid: Buffer, mode: number): Promis
       // an undelete may have taken the object out of the queue (tombstone.ts, reanimateLinks)
       if (w.linkWorkOf(guid) !== mode) return false;
       if (mode === LINK_WORK_REMOVE) {
-        const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
-        const touched = new Map<string, Buffer>();
-        for (const it of slice) if (u.removeLinkValue(it.source, it.linkId, it.target, it.data)) touched.set(it.source.toString('latin1'), it.source);
-        for (const s of touched.values()) {
-          const prev = w.getObject(s);
-          if (!prev || prev.usnChanged === u.usn) continue;
-          const rec = { ...prev, attrs: prev.attrs };
-          u.touch(rec);
-          w.putObject(s, rec, prev);
+        for (const it of slice) {
+          const lv = w.getLink(it.source, it.linkId, it.target, it.data);
+          if (lv && lv.stamp.timeDeleted === 0 && !lv.hidden) w.putLink({ ...lv, hidden: true, deactivated: false });
         }
       } else {
         for (const it of slice) {

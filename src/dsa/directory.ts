@@ -16,6 +16,7 @@ import { guidFromString, guidToString } from '../util/guid.js';
 import { systemClock, type Clock } from '../util/time.js';
 import { AdError } from './errors.js';
 import { schemaFromStore } from './schema-load.js';
+import type { RidPoolSettings } from './rid-set.js';
 import { splitFacts, type DcFacts, type ForestFacts, type ProvisionedFacts } from './model/forest.js';
 
 /** The forest and this DC, as provisioning left them (meta key "forest"): both kinds of facts in one record. */
@@ -34,6 +35,8 @@ export class Directory {
   schema: SchemaBinding;
   readonly names: DnDeriver;
   readonly clock: Clock;
+  /** RID pools of this DC (src/dsa/rid-set.ts): the RID Master's block size, the hook that asks for a block */
+  readonly ridPools: RidPoolSettings = {};
 
   private constructor(
     readonly store: Store,

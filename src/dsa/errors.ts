@@ -72,6 +72,10 @@ export const Win32 = {
   ERROR_DS_CONSTRAINT_VIOLATION: 0x202f,
   ERROR_DS_INVALID_DN_SYNTAX: 0x2032,
   ERROR_DS_UNWILLING_TO_PERFORM: 0x2035,
+  /** MS-ERREF 2.2: "The directory service was unable to allocate a relative identifier" (a DC without RIDs, MS-ADTS 6.1.5.3) */
+  ERROR_DS_NO_RIDS_ALLOCATED: 0x2010,
+  /** MS-ERREF 2.2: "The directory service has exhausted the pool of relative identifiers" (the domain's RID space) */
+  ERROR_DS_NO_MORE_RIDS: 0x2011,
   ERROR_DS_NAMING_VIOLATION: 0x2037,
   ERROR_DS_AFFECTS_MULTIPLE_DSAS: 0x2039,
   ERROR_DS_OBJ_STRING_NAME_EXISTS: 0x2071,

@@ -58,6 +58,11 @@ export async function collectGarbage(dir: Directory, now: number = dir.clock()):
         const prev = w.getObject(guid);
         if (!prev || !isDeletedRecord(dir, prev) || w.countChildren(guid) > 0) continue;
         for (const lv of [...w.rawLinks(guid)]) w.removeLink(lv);
+        // the values of other objects naming it, hidden since it became a tombstone (model/lifecycle.ts hideLinks)
+        for (const b of [...w.hiddenBacklinks(guid)]) {
+          const lv = w.getLink(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data));
+          if (lv) w.removeLink(lv);
+        }
         w.removeObject(guid, prev);
         n++;
       }

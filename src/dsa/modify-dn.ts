@@ -6,6 +6,7 @@ import { accessFor } from './access/requester.js';
 import { checkModifyDN } from './access/checks.js';
 import { checkSingleMaster } from './fsmo-roles.js';
 import { propagateSd } from './access/sd-write.js';
+import { kickSdPropagation, renameNeedsPropagation } from './access/sd-propagator.js';
 import type { ModifyDNRequest } from '../ldap/protocol/messages.js';
 import { StoreError } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
@@ -128,12 +129,14 @@ export async function modifyDN(dir: Directory, req: ModifyDNRequest, ctx: Operat
       throw e;
     }
     // a moved subtree inherits from its new parent (MS-ADTS 3.1.1.6.3)
-    if (moved) propagateSd(dir, w, guid, true);
+    // (a rename under a pending propagation changes the object's place in the walk's order: the same)
+    if (moved || renameNeedsPropagation(dir, w, newParent)) propagateSd(dir, w, guid, true);
     // a rename of a schema object leaves schemaInfo as it is (issue 13, item 4, as Windows);
     // the schema cache is refreshed for the new cn
     if (prev.nc.equals(dir.forest.schemaNC)) schemaTouched = true;
   });
   if (schemaTouched) schemaChanged(dir);
+  kickSdPropagation(dir);
   return {};
 }
 

@@ -13,6 +13,7 @@ import { accessFor } from './access/requester.js';
 import { checkFsmoChangeRight, checkSingleMaster } from './fsmo-roles.js';
 import { checkModify, checkUndelete } from './access/checks.js';
 import { prepareSdWrite, propagateSd, sdFlagsOf } from './access/sd-write.js';
+import { kickSdPropagation } from './access/sd-propagator.js';
 import type { Change, ModifyRequest } from '../ldap/protocol/messages.js';
 import { ModifyOperation } from '../ldap/protocol/messages.js';
 import type { WriteTxn } from '../store/store.js';
@@ -86,6 +87,7 @@ export async function modify(dir: Directory, req: ModifyRequest, ctx: OperationC
     if (sdw.sdWritten) propagateSd(dir, w, guid, false);
   });
   if (schemaTouched) schemaChanged(dir);
+  kickSdPropagation(dir);
   return {};
 }
 

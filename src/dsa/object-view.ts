@@ -10,6 +10,7 @@ import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
 import { linkValue } from './values.js';
 import { formatDN } from '../dn/dn.js';
+import { EffectiveSds, sdPropagationMayBePending } from './access/sd-propagator.js';
 
 /** Read state of one operation: one snapshot, a memo of derived DNs, one syntax context. */
 export class ReadContext {
@@ -69,6 +70,13 @@ export class ReadContext {
   }
   private readonly rdnPrefixes = new Map<number, string>();
 
+  private effective: EffectiveSds | undefined;
+  /** While an SD propagation is pending: the SD the object will have (MS-ADTS 3.1.1.6.3, sd-propagator.ts); else undefined. */
+  effectiveSd(rec: ObjectRecord): Uint8Array | undefined {
+    if (!sdPropagationMayBePending(this.dir)) return undefined;
+    return (this.effective ??= new EffectiveSds(this.dir, this.r)).of(rec);
+  }
+
   view(guid: Buffer, rec?: ObjectRecord): ObjectView | undefined {
     const re = rec ?? this.r.getObject(guid);
     return re ? new ObjectView(this, guid, re) : undefined;
@@ -118,6 +126,12 @@ export class ObjectView {
         return [rec.whenChanged];
       case 'distinguishedName':
         return [{ guid: this.guid }];
+      case 'nTSecurityDescriptor': {
+        // reads see the SD a pending propagation will store
+        const eff = this.rc.effectiveSd(rec);
+        if (eff) return [eff];
+        break;
+      }
     }
     if (info.forwardLinkId !== undefined) return [...this.presentLinkValues(info)];
     if (info.backLinkOf) {

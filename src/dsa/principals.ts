@@ -17,6 +17,7 @@ import { pwdLastSetValue } from './sam/pwd-last-set.js';
 import { groupScope } from './sam/group-type.js';
 import { checkSamDescription } from './sam/index.js';
 import { checkSpnUniqueness } from './sam/service-principal-name.js';
+import { takeRidForCreate } from './rid-set.js';
 
 /** groupType bits (MS-ADTS 2.2.12). */
 export const GroupType = {
@@ -96,9 +97,6 @@ export const Rid = {
   DNS_ADMINS_FIRST_FREE: 1101,
 } as const;
 
-/** The first RID handed to principals created after provisioning. */
-export const FIRST_ALLOCATED_RID = 1103;
-
 export function sidWithRid(domainSid: Uint8Array, rid: number): Buffer {
   const d = Buffer.from(domainSid);
   const out = Buffer.alloc(d.length + 4);
@@ -113,12 +111,9 @@ export function ridOf(sid: Uint8Array): number {
   return b.readUInt32LE(b.length - 4);
 }
 
-/** Hands out the next RID of this DC's pool; RIDs are never reused (MS-ADTS 3.1.1.5.2.4). */
+/** Hands out the next RID of this DC's RID Set (src/dsa/rid-set.ts); RIDs are never reused (MS-ADTS 3.1.1.5.2.4). */
 export function allocateRid(dir: Directory, u: OriginatingUpdate): number {
-  const w = u.txn;
-  const next = (w.getMeta<number>('nextRid') ?? FIRST_ALLOCATED_RID);
-  w.setMeta('nextRid', next + 1);
-  return next;
+  return takeRidForCreate(dir, u);
 }
 
 function isSecurityPrincipal(dir: Directory, ocNames: string[]): boolean {

@@ -8,6 +8,8 @@ import { replicaSchemaOf } from './replica/schema.js';
 import type { DSName } from '../schema/syntaxes/syntax.js';
 import type { ReadTxn } from '../store/store.js';
 import { WKGUID } from './provision/well-known.js';
+import { ridPoolFloor, ridSetOfDsa } from './rid-set.js';
+import { afterReplicatedApply, sdPropagationSettings } from './access/sd-propagator.js';
 
 function wellKnown(dir: Directory, r: ReadTxn, nc: Buffer, wk: string): Buffer | undefined {
   const head = r.getObject(nc);
@@ -20,6 +22,7 @@ function wellKnown(dir: Directory, r: ReadTxn, nc: Buffer, wk: string): Buffer |
 
 export function replicaContextOf(dir: Directory): ReplicaContext {
   let bound: { binding: Directory['schema']; schema: ReturnType<typeof replicaSchemaOf> } | undefined;
+  sdPropagationSettings(dir); // the propagator's commit listener is in place before the first apply
   return {
     store: dir.store,
     serverGuid: dir.forest.dsaGuid,
@@ -31,6 +34,15 @@ export function replicaContextOf(dir: Directory): ReplicaContext {
     },
     names: dir.names,
     clock: dir.clock,
+    // RID_ALLOC on the RID Master (replica/fsmo.ts): RID Sets below the DCs' computer objects (src/dsa/rid-set.ts)
+    rid: {
+      ridSetOf: (u, dsa, _manager, made) => ridSetOfDsa(dir, u, dsa, made),
+      get blockSize() {
+        return dir.ridPools.blockSize;
+      },
+      floor: (r) => ridPoolFloor(dir, r),
+    },
+    afterApply: (w, guid, rec, prev, deleted) => afterReplicatedApply(dir, w, guid, rec, prev, deleted),
     containers: (r, nc) => {
       const deletedObjects = wellKnown(dir, r, nc, WKGUID.DELETED_OBJECTS);
       const lostAndFound = wellKnown(dir, r, nc, WKGUID.LOSTANDFOUND);

@@ -4,6 +4,7 @@
 // (3.1.1.3.3.28, optional features 3.1.1.9; the Recycle Bin is the one feature known) and
 // disableOptionalFeature (3.1.1.3.3.27: refused, the Recycle Bin cannot be disabled) and
 // runProtectAdminGroupsTask (the AdminSDHolder protection now, 3.1.1.6.1; dsa/admin-sd-holder.ts),
+// invalidateRidPool (this DC gives up its RID pools; dsa/rid-set.ts),
 // and the FSMO role transfers becomeSchemaMaster, becomeDomainMaster, becomeRidMaster, becomePdc,
 // becomePdcWithCheckPoint, becomeInfrastructureMaster (3.1.1.3.3.1–3.1.1.3.3.6; dsa/fsmo-roles.ts).
 import { accessFor, requesterToken } from './access/requester.js';
@@ -22,6 +23,8 @@ import { touchObject } from './tombstone.js';
 import { guidFromString, guidToString } from '../util/guid.js';
 import type { ReadTxn } from '../store/store.js';
 import { runProtectAdminGroups } from './admin-sd-holder.js';
+import { giveUpOwnPools } from './rid-set.js';
+import { trySidFromString } from '../schema/syntaxes/index.js';
 import { BECOME_OPERATIONS, ROLES, becomeRoleOwner, roleObject, type RoleTransfer } from './fsmo-roles.js';
 
 export interface RootDseModifyOptions {
@@ -62,11 +65,26 @@ export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: Ope
         requireDomainAdmin(dir, ctx, place);
         await runProtectAdminGroups(dir);
         break;
+      case 'invalidateridpool':
+        // MS-ADTS 3.1.1.3.3 invalidateRidPool: the value is the domain's SID; this DC gives up its RID pools (src/dsa/rid-set.ts)
+        requireDomainAdmin(dir, ctx, place);
+        await invalidateRidPool(dir, ch.modification.values, place);
+        break;
       default:
         throw AdError.unwillingToPerform(place, `rootDSE operation ${ch.modification.type} is not supported`);
     }
   }
   return {};
+}
+
+/** invalidateRidPool with `values`: one value, the domain SID (binary, as ADSI sends objectSid, or S-1-5-21-… text). */
+async function invalidateRidPool(dir: Directory, values: Buffer[], place: string): Promise<void> {
+  const domain = Buffer.from(dir.forest.domainSid);
+  const v = values.length === 1 ? values[0]! : undefined;
+  const text = v?.toString('utf8');
+  const sid = v && (v.equals(domain) ? domain : text && /^S-1-/i.test(text) ? trySidFromString(text.trim()) : undefined);
+  if (!sid || !Buffer.from(sid).equals(domain)) throw AdError.unwillingToPerformWith(place, Win32.ERROR_INVALID_PARAMETER, 'invalidateRidPool takes one value: the SID of this DC\'s domain');
+  await dir.store.write((w) => giveUpOwnPools(dir, new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock)));
 }
 
 /** Rebuilds the schema cache from the schema NC and swaps it in (schema cache update, schemaUpdateNow of MS-ADTS 3.1.1.3.3 "rootDSE Modify Operations"). */

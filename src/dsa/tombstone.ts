@@ -28,6 +28,7 @@ import { WKGUID } from './provision/well-known.js';
 import { defaultPrimaryGroupId } from './sam/user-account-control.js';
 import { delayedLinkSettings } from './delayed-links.js';
 import { deleteMangledRdn } from './model/naming.js';
+import { hideLinks, removeLinksOfUndeletedTombstone } from './model/lifecycle.js';
 
 /** MS-ADTS 3.1.1.5.5.6.1: attributes a tombstone keeps (besides the RDN attribute and fPRESERVEONDELETE ones). */
 export const TOMBSTONE_KEPT = new Set(
@@ -140,30 +141,26 @@ export function deleteObject(dir: Directory, u: OriginatingUpdate, guid: Buffer,
   // links (MS-ADTS 3.1.1.1.6 referential integrity): a tombstone has no link values, and no
   // object keeps a link value naming it; with the Recycle Bin the values are deactivated instead
   // (3.1.1.9.1: "link valued attributes are maintained both to and from deleted-objects").
+  // Both are this DC's own clean-up, not part of the originating update: no value is stamped
+  // and no source object changes (MS-DRSR 5.160; model/lifecycle.ts hideLinks) — a group that
+  // named the deleted object keeps its uSNChanged and its metadata, as on Windows.
   // Many values: queued for delayed link processing (3.1.1.1.16); readers already see them
   // removed/deactivated (Store.links/backlinks consult the queue).
   if (countLinksUpTo(w, guid, delayedLinkSettings.inlineMax + 1) > delayedLinkSettings.inlineMax) {
     w.queueLinkWork(guid, recycleBin ? LINK_WORK_DEACTIVATE : LINK_WORK_REMOVE);
     return;
   }
+  if (!recycleBin) {
+    hideLinks(w, guid);
+    return;
+  }
   for (const lv of [...w.links(guid)]) {
-    if (lv.stamp.timeDeleted !== 0) continue;
-    if (recycleBin) {
-      if (!lv.deactivated) w.putLink({ ...lv, deactivated: true });
-    } else u.removeLinkValue(guid, lv.linkId, lv.target, lv.data);
+    if (lv.stamp.timeDeleted === 0 && !lv.deactivated) w.putLink({ ...lv, deactivated: true });
   }
-  const sources = new Map<string, Buffer>();
   for (const b of [...w.backlinks(guid)]) {
-    const source = Buffer.from(b.source);
-    if (recycleBin) {
-      const lv = w.getLink(source, b.linkId, guid, Buffer.from(b.data));
-      if (lv && !lv.deactivated) w.putLink({ ...lv, deactivated: true });
-      continue;
-    }
-    if (u.removeLinkValue(source, b.linkId, guid, Buffer.from(b.data))) sources.set(source.toString('hex'), source);
+    const lv = w.getLink(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data));
+    if (lv && !lv.deactivated) w.putLink({ ...lv, deactivated: true });
   }
-  // each source whose values changed is changed by this update (its uSNChanged)
-  for (const s of sources.values()) touchObject(u, s);
 }
 
 /** How many link values name `guid` or belong to it (forward values and back-link entries), counting at most to `limit`. */
@@ -281,7 +278,7 @@ export function undelete(dir: Directory, w: WriteTxn, guid: Buffer, prev: Object
     if (e instanceof StoreError && e.code === 'ERR_STORE_NAME_EXISTS') throw AdError.entryAlreadyExists(place);
     throw e;
   }
-  reanimateLinks(dir, u, guid);
+  reanimateLinks(dir, u, guid, !wasRecycleBinDeleted);
   return rest;
 }
 
@@ -290,18 +287,15 @@ export function undelete(dir: Directory, w: WriteTxn, guid: Buffer, prev: Object
  * deactivated values come back to life in both directions — its own forward values whose
  * target is not deleted, and the values of other, not deleted, objects that name it (found
  * through the store's `deactivated` back-link index). A tombstone's values were removed and
- * stay removed; if their removal is still queued (delayed link processing), it is finished here.
+ * stay removed: hidden ones (or ones whose clean-up is still queued) are removed by stamps here.
  */
-export function reanimateLinks(dir: Directory, u: OriginatingUpdate, guid: Buffer): void {
+export function reanimateLinks(dir: Directory, u: OriginatingUpdate, guid: Buffer, wasTombstone: boolean): void {
   const w = u.txn;
   const pending = w.linkWorkOf(guid);
-  if (pending === LINK_WORK_REMOVE) {
-    // a tombstone's removals still queued: finish them now, in this update
-    for (const lv of [...w.rawLinks(guid)]) if (lv.stamp.timeDeleted === 0) u.removeLinkValue(guid, lv.linkId, lv.target, lv.data);
-    for (const b of [...w.rawBacklinks(guid)]) {
-      const source = Buffer.from(b.source);
-      if (u.removeLinkValue(source, b.linkId, guid, Buffer.from(b.data))) touchObject(u, source);
-    }
+  if (pending === LINK_WORK_REMOVE || wasTombstone) {
+    // a tombstone's values (hidden, or their clean-up still queued) stay removed: by stamps now,
+    // so that every replica loses them (model/lifecycle.ts removeLinksOfUndeletedTombstone)
+    removeLinksOfUndeletedTombstone(u, guid);
   }
   // values not yet deactivated by a queued deactivation are active already: drop the queue entry
   if (pending !== undefined) w.finishLinkWork(guid);

@@ -76,7 +76,7 @@ export class MetricsCollector {
     this.dirSyncClients = r.register(new Gauge('forestd_dirsync_subscribers', 'Open connections that have issued a DirSync request (clients following changes).'));
     this.storeWrites = r.register(new Histogram('forestd_store_write_duration_seconds', 'Time of one originating update\'s store transaction, to the flush.', [], LATENCY_BUCKETS));
     if (store) {
-      r.register(new Gauge('forestd_usn', 'The highest USN this DC has handed out (MS-ADTS 3.1.1.1.9).', [], () => store.dc.usn - 1));
+      r.register(new Gauge('forestd_usn', 'The highest USN of an update durable on this DC (the rootDSE\'s highestCommittedUSN, MS-ADTS 3.1.1.3.2).', [], () => store.highestCommittedUsn));
       r.register(new Gauge('forestd_store_size_bytes', 'Size of the LMDB data file (data.mdb).', [], () => {
         try {
           return statSync(join(store.path, 'data.mdb')).size;

@@ -73,6 +73,12 @@ export interface LinkValue {
   stamp: LinkValueStamp;
   /** true while the value is deactivated because its source or target is a deleted-object (Recycle Bin) */
   deactivated?: boolean;
+  /**
+   * true while a present value is absent because its source or target is a tombstone (Recycle
+   * Bin off): this DC's own link clean-up, never replicated and never stamped (MS-DRSR 5.160,
+   * MS-ADTS 3.1.1.5.5.6.1; see src/dsa/model/lifecycle.ts hideLinks)
+   */
+  hidden?: boolean;
 }
 
 // ---- encoding -------------------------------------------------------------------------
@@ -189,7 +195,7 @@ export function decodeObject(b: Buffer, inv: InvocationTable): ObjectRecord {
 
 export function encodeLinkValue(l: LinkValue, inv: InvocationTable): Buffer {
   const s = l.stamp;
-  return packr.pack([l.attid, s.dwVersion, s.timeChanged, inv.indexOf(s.uuidOriginating), s.usnOriginating, s.usnLocal, s.timeCreated, s.timeDeleted, l.deactivated ? 1 : 0, l.extra ?? null]);
+  return packr.pack([l.attid, s.dwVersion, s.timeChanged, inv.indexOf(s.uuidOriginating), s.usnOriginating, s.usnLocal, s.timeCreated, s.timeDeleted, (l.deactivated ? 1 : 0) | (l.hidden && s.timeDeleted === 0 ? 2 : 0), l.extra ?? null]);
 }
 
 export function decodeLinkValue(source: Buffer, linkId: number, target: Buffer, data: Buffer, b: Buffer, inv: InvocationTable): LinkValue {
@@ -210,7 +216,8 @@ export function decodeLinkValue(source: Buffer, linkId: number, target: Buffer, 
       timeDeleted: a[7]!,
     },
   };
-  if (a[8]) lv.deactivated = true;
+  if (a[8]! & 1) lv.deactivated = true;
+  if (a[8]! & 2) lv.hidden = true;
   if (a[9] != null) lv.extra = a[9];
   return lv;
 }
@@ -264,12 +271,12 @@ function scalarSize(h: number): number {
 }
 
 /**
- * Whether the packed link value `b` (encodeLinkValue) is present (timeDeleted 0) and whether
- * it is deactivated, read from the bytes without decoding the value (falls back to the full
- * decode for any layout it does not expect).
+ * Whether the packed link value `b` (encodeLinkValue) is present (timeDeleted 0), deactivated
+ * and hidden, read from the bytes without decoding the value (falls back to the full decode for
+ * any layout it does not expect).
  */
-export function linkValueState(b: Buffer): { present: boolean; deactivated: boolean } {
-  // [attid, dwVersion, timeChanged, inv, usnOriginating, usnLocal, timeCreated, timeDeleted, deactivated, extra]
+export function linkValueState(b: Buffer): { present: boolean; deactivated: boolean; hidden: boolean } {
+  // [attid, dwVersion, timeChanged, inv, usnOriginating, usnLocal, timeCreated, timeDeleted, flags (1 deactivated, 2 hidden), extra]
   if (b[0] === 0x9a) {
     let p = 1;
     for (let i = 0; i < 7 && p >= 0; i++) {
@@ -281,14 +288,15 @@ export function linkValueState(b: Buffer): { present: boolean; deactivated: bool
       const s = scalarSize(td);
       const q = p + 1 + s;
       const d = b[q];
-      if (s >= 0 && (d === 0 || d === 1)) {
+      if (s >= 0 && d !== undefined && d <= 3) {
         // zero is 0x00 as msgpackr writes it; an integer or float head with all-zero bytes is zero too
         let zero = td === 0 || s > 0;
         for (let i = p + 1; zero && td !== 0 && i < q; i++) zero = b[i] === 0;
-        return { present: zero, deactivated: d === 1 };
+        return { present: zero, deactivated: (d & 1) !== 0, hidden: (d & 2) !== 0 };
       }
     }
   }
   const a = packr.unpack(b) as unknown[];
-  return { present: a[7] === 0, deactivated: Boolean(a[8]) };
+  const flags = Number(a[8] ?? 0);
+  return { present: a[7] === 0, deactivated: (flags & 1) !== 0, hidden: (flags & 2) !== 0 };
 }

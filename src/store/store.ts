@@ -145,6 +145,12 @@ export interface DcTuple {
 const writeChannel = channel('forestd:store:write');
 /** Published when a write() is durable, just before its promise resolves: { usn } (the highest USN it took, or 0). */
 const durableChannel = channel('forestd:store:durable');
+/**
+ * Published when a write() has committed (its changes are visible to readers) and before its
+ * flush: { usn } (the highest USN it took, or 0). Tests use it to read the DC's USNs in the
+ * window where dc.usn is ahead of what is durable.
+ */
+const committedChannel = channel('forestd:store:committed');
 /** Published when an update took USNs beyond the durable reservation (see "USNs" above): { usn, reserve } */
 const overrunChannel = channel('forestd:store:usn-overrun');
 
@@ -198,6 +204,7 @@ export class Store implements InvocationTable {
   private readonly links: Database<Buffer, Buffer>;
   private readonly backlinks: Database<Buffer, Buffer>;
   private readonly deactivated: Database<Buffer, Buffer>;
+  private readonly hiddenLinks: Database<Buffer, Buffer>;
   private readonly linkWork: Database<Buffer, Buffer>;
   /**
    * How many objects may be in `linkwork` (raised when queued, lowered after the commit that
@@ -238,6 +245,7 @@ export class Store implements InvocationTable {
     this.links = this.env.openDB<Buffer, Buffer>({ name: 'links', ...bin });
     this.backlinks = this.env.openDB<Buffer, Buffer>({ name: 'backlinks', ...bin });
     this.deactivated = this.env.openDB<Buffer, Buffer>({ name: 'deactivated', ...bin });
+    this.hiddenLinks = this.env.openDB<Buffer, Buffer>({ name: 'hidden', ...bin });
     this.linkWork = this.env.openDB<Buffer, Buffer>({ name: 'linkwork', ...bin });
     this.sds = this.env.openDB<Buffer, Buffer>({ name: 'sds', ...bin });
     this.tuples = this.env.openDB<Buffer, Buffer>({ name: 'tuples', ...bin, dupSort: true });
@@ -420,6 +428,7 @@ export class Store implements InvocationTable {
         return r;
       });
     }) as Promise<T>;
+    if (committedChannel.hasSubscribers) void committed.then(() => committedChannel.publish({ usn: usnTop }), () => {});
     const p = this.ackBeforeFlush ? committed : committed.then((r) => this.afterFlush(r));
     void p.then(() => {
       if (tupleCat) this.tupleBuilt = tupleCat;
@@ -466,6 +475,16 @@ export class Store implements InvocationTable {
    */
   get highestCommittedUsn(): number {
     return this._highestCommittedUsn;
+  }
+
+  /**
+   * The highest USN of an update committed to the store (visible to readers, perhaps not yet
+   * flushed): the DC tuple of the last commit. Unlike dc.usn − 1 it never counts an update still
+   * running, and after a crash it is what the store holds, not the USN reserve.
+   */
+  get committedUsn(): number {
+    const dc = this.meta.get('dc') as DcTuple | undefined;
+    return (dc?.usn ?? 1) - 1;
   }
 
   /**
@@ -589,10 +608,9 @@ export class Store implements InvocationTable {
 
   // internal access for the transaction classes
   /** @internal the databases (one object, not one per read: readers reach them on every get) */ get _dbs() {
-    return (this.dbs ??= { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, linkWork: this.linkWork, indexer: this.indexer, tuples: this.tuples, tupleIndexer: this.tupleIndexer });
+    return (this.dbs ??= { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, hidden: this.hiddenLinks, linkWork: this.linkWork, indexer: this.indexer, tuples: this.tuples, tupleIndexer: this.tupleIndexer });
   }
-  private dbs: { meta: Database<unknown, string>; objects: Database<Buffer, Buffer>; children: Database<Buffer, Buffer>; usn: Database<Buffer, Buffer>; index: Database<Buffer, Buffer>; links: Database<Buffer, Buffer>; backlinks: Database<Buffer, Buffer>; deactivated: Database<Buffer, Buffer>; linkWork: Database<Buffer, Buffer>; indexer: Indexer | undefined; tuples: Database<Buffer, Buffer>; tupleIndexer: TupleIndexer | undefined } | undefined;
-
+  private dbs: { meta: Database<unknown, string>; objects: Database<Buffer, Buffer>; children: Database<Buffer, Buffer>; usn: Database<Buffer, Buffer>; index: Database<Buffer, Buffer>; links: Database<Buffer, Buffer>; backlinks: Database<Buffer, Buffer>; deactivated: Database<Buffer, Buffer>; hidden: Database<Buffer, Buffer>; linkWork: Database<Buffer, Buffer>; indexer: Indexer | undefined; tuples: Database<Buffer, Buffer>; tupleIndexer: TupleIndexer | undefined } | undefined;
   /** @internal */ _persistInvocations() {
     if (this.invDirty) {
       this.meta.put('inv', this.invocations);
@@ -647,6 +665,12 @@ export class ReadTxn {
   getNaming(guid: Buffer): RecordNaming | undefined {
     const b = (this.store._dbs.objects.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.objects, guid, this.opts);
     return b ? readNaming(b) : undefined;
+  }
+
+  /** uSNChanged of an object from its record header alone (nothing copied or decoded). */
+  usnChangedOf(guid: Buffer): number | undefined {
+    const b = (this.store._dbs.objects.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.objects, guid, this.opts);
+    return b ? Number(b.readBigUInt64BE(38)) : undefined;
   }
 
   /** The head of the NC replica named `ncName`, if this DC holds it. */
@@ -711,18 +735,20 @@ export class ReadTxn {
   }
 
   /**
-   * Forward-link values of `source` (for one linkID when given), tombstoned ones included.
+   * Forward-link values of `source` (for one linkID when given), tombstoned ones included;
+   * values hidden because an end is a tombstone (LinkValue.hidden) are left out.
    * Values whose source or target awaits delayed link processing (see `linkwork`) are shown
    * as that processing will leave them: present values are left out (mode remove) or flagged
    * deactivated (mode deactivate).
    */
   *links(source: Buffer, linkId?: number): Generator<LinkValue> {
     if (this.store.linkWorkHint === 0) {
-      yield* this.rawLinks(source, linkId);
+      for (const lv of this.rawLinks(source, linkId)) if (!lv.hidden) yield lv;
       return;
     }
     const sourceMode = this.linkWorkOf(source);
     for (const lv of this.rawLinks(source, linkId)) {
+      if (lv.hidden) continue;
       if (lv.stamp.timeDeleted !== 0 || lv.deactivated) {
         yield lv;
         continue;
@@ -736,7 +762,7 @@ export class ReadTxn {
 
   /**
    * Targets (and binary parts) of the present forward-link values of `source` for `linkId`, in
-   * key order, as links() shows them, deactivated ones only when `withDeactivated`: the range
+   * key order, as links() shows them (hidden ones never), deactivated ones only when `withDeactivated`: the range
    * path (a page of a huge group), which reads each row's state from its bytes without decoding
    * the stamp.
    */
@@ -748,7 +774,7 @@ export class ReadTxn {
     const start = Buffer.concat([source, u32(linkId)]);
     for (const { key, value } of this.store._dbs.links.getRange({ start, end: prefixEnd(start), ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) {
       const st = linkValueState(value);
-      if (st.present && (withDeactivated || !st.deactivated)) yield { target: key.subarray(20, 36), data: key.length === 36 ? EMPTY : key.subarray(36) };
+      if (st.present && !st.hidden && (withDeactivated || !st.deactivated)) yield { target: key.subarray(20, 36), data: key.length === 36 ? EMPTY : key.subarray(36) };
     }
   }
 
@@ -781,6 +807,11 @@ export class ReadTxn {
   /** The stored back-link entries of `target`, whatever delayed link processing is pending. */
   *rawBacklinks(target: Buffer, linkId?: number): Generator<{ linkId: number; source: Buffer; data: Buffer }> {
     yield* this.linkKeys(this.store._dbs.backlinks, target, linkId);
+  }
+
+  /** Sources whose present value naming `target` is hidden because one end is a tombstone (LinkValue.hidden). */
+  *hiddenBacklinks(target: Buffer, linkId?: number): Generator<{ linkId: number; source: Buffer; data: Buffer }> {
+    yield* this.linkKeys(this.store._dbs.hidden, target, linkId);
   }
 
   /** Sources whose present value of `linkId` (any when not given) naming `target` is deactivated (Recycle Bin). */
@@ -969,11 +1000,16 @@ export class WriteTxn extends ReadTxn {
     const bk = Buffer.concat([lv.target, u32(lv.linkId), lv.source, lv.data]);
     // the back-link index lists present values only: tombstoned and deactivated values are not
     // back links; present deactivated values are kept under the same key in `deactivated`
+    // values hidden because an end is a tombstone are no back links either; they are kept
+    // under the same key in `hidden`, where an undelete or garbage collection finds them
     const present = lv.stamp.timeDeleted === 0;
-    if (present && !lv.deactivated) d.backlinks.putSync(bk, EMPTY);
+    const hidden = present && lv.hidden === true;
+    if (present && !lv.deactivated && !hidden) d.backlinks.putSync(bk, EMPTY);
     else d.backlinks.removeSync(bk);
-    if (present && lv.deactivated) d.deactivated.putSync(bk, EMPTY);
+    if (present && lv.deactivated && !hidden) d.deactivated.putSync(bk, EMPTY);
     else d.deactivated.removeSync(bk);
+    if (hidden) d.hidden.putSync(bk, EMPTY);
+    else d.hidden.removeSync(bk);
   }
 
   /** Removes a link value for good (garbage collection). */
@@ -983,6 +1019,7 @@ export class WriteTxn extends ReadTxn {
     const bk = Buffer.concat([lv.target, u32(lv.linkId), lv.source, lv.data]);
     d.backlinks.removeSync(bk);
     d.deactivated.removeSync(bk);
+    d.hidden.removeSync(bk);
   }
 
   /** Queues delayed link processing of `guid` (`linkwork`); readers see its values as processed from this update on. */

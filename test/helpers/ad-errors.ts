@@ -23,6 +23,8 @@ export const AD = {
   CANT_DELETE: { ldap: 53, win32: 0x20ce, problem: 5003, spec: 'MS-ADTS 3.1.1.5.5.3 delete constraints (FLAG_DISALLOW_DELETE, isCriticalSystemObject) / ERROR_DS_CANT_DELETE' },
   OBJ_CLASS_VIOLATION: { ldap: 65, win32: 0x2014, problem: 6002, spec: 'MS-ADTS 3.1.1.5.3.2 / 3.1.1.2 mustContain / ERROR_DS_OBJ_CLASS_VIOLATION' },
   UPN_NOT_UNIQUE: { ldap: 19, win32: 0x21c8, problem: 1005, spec: 'MS-ADTS 3.1.1.5.1.3 uniqueness constraints / ERROR_DS_UPN_VALUE_NOT_UNIQUE_IN_FOREST' },
+  NO_RIDS_ALLOCATED: { ldap: 53, win32: 0x2010, problem: 5003, spec: 'MS-ADTS 6.1.5.3, MS-SAMR 3.1.1.9.1: a DC with no RID left refuses the create / ERROR_DS_NO_RIDS_ALLOCATED (unwillingToPerform: Samba answers so; Windows unverified)' },
+  VALIDATED_WRITE_VALUE: { ldap: 19, win32: 0x202f, problem: 1005, spec: 'MS-ADTS 3.1.1.5.3.1.1.4 validated writes (a value outside Validated-SPN / Validated-DNS-Host-Name) / ERROR_DS_CONSTRAINT_VIOLATION, as Samba answers it (no Windows capture found)' },
   SCHEMA_REFUSED: { ldap: 53, win32: 0x2035, problem: 5003, spec: 'MS-ADTS 3.1.1.2.5 schema modifications / ERROR_DS_UNWILLING_TO_PERFORM' },
 } as const satisfies Record<string, AdErrorRow>;
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startForestd, run, PYTHON, type RunningForestd } from '../helpers/forestd.js';
 import { findPackageRoot } from '../../src/schema/bootstrap.js';
 import { needTool } from '../helpers/tools.js';
+import { AD } from '../helpers/ad-errors.js';
 
 const script = join(findPackageRoot(), 'test/integration/py/authz_client.py');
 
@@ -22,6 +23,7 @@ const ROAMING = '6617e4ac-a2f1-43ab-b60c-11fbd1facf05'; // msPKIRoamingTimeStamp
 const FORCE_CHANGE = '00299570-246d-11d0-a768-00aa006e0529';
 const GET_CHANGES = '1131f6aa-9c07-11d1-f79f-00c04fc2dcd2';
 const SELF_MEMBERSHIP = 'bf9679c0-0de6-11d0-a285-00aa003049e2';
+const SPN_ATTR = 'f3a64788-5306-11d1-a9c5-0000f80367c1'; // schemaIDGUID of servicePrincipalName (also Validated-SPN's rightsGuid)
 const PW = 'Str0ng-Passw0rd!';
 
 type Step = Record<string, unknown> & { id: string; op: string };
@@ -62,6 +64,9 @@ const SETUP: Step[] = [
   users('psouser'),
   { id: 'setup-group-selfjoin', op: 'add', as: 'admin', dn: 'CN=SelfJoin,CN=Users,{base}', attrs: { objectClass: 'group', sAMAccountName: 'SelfJoin' } },
   { id: 'setup-group-g2', op: 'add', as: 'admin', dn: 'CN=G2,CN=Users,{base}', attrs: { objectClass: 'group', sAMAccountName: 'G2' } },
+  // computers that sign in as themselves (the validated writes of MS-ADTS 3.1.1.5.3.1.1 need PRINCIPAL_SELF)
+  ...['ws1', 'ws2'].map((n): Step => ({ id: `setup-${n}`, op: 'add', as: 'admin', dn: `CN=${n},CN=Computers,{base}`, attrs: { objectClass: 'computer', sAMAccountName: `${n}$`, userAccountControl: '4096', unicodePwd: { pwd: PW }, dNSHostName: `${n}.example.com` } })),
+  { id: 'login-ws1', op: 'login', name: 'ws1', user: 'EXAMPLE\\ws1$', password: PW },
   { id: 'login-alice', op: 'login', name: 'alice', user: 'alice@example.com', password: PW },
   { id: 'login-bob', op: 'login', name: 'bob', user: 'bob@example.com', password: PW },
   { id: 'login-dan', op: 'login', name: 'dan', user: 'EXAMPLE\\dan', password: PW },
@@ -213,6 +218,21 @@ const ROWS: Row[] = [
   R('MS-SAMR 3.1.1.7.2 with the PSO: 13 characters are too short for psouser', 19, '0000052D', { id: 'pso-short', op: 'modify', as: 'admin', dn: 'CN=psouser,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Long-Enough-1' }]]] }),
   R('MS-SAMR 3.1.1.7.2: the same password is long enough under the domain policy (bob)', 0, undefined, { id: 'pso-control', op: 'modify', as: 'admin', dn: 'CN=bob,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'Long-Enough-1' }]]] }),
   R('MS-SAMR 3.1.1.7.2 with the PSO: 24 characters pass', 0, undefined, { id: 'pso-ok', op: 'modify', as: 'admin', dn: 'CN=psouser,CN=Users,{base}', changes: [['replace', 'unicodePwd', [{ pwd: 'A-Much-Longer-Passw0rd-1' }]]] }),
+  // --- validated writes' value constraints (MS-ADTS 3.1.1.5.3.1.1.4 servicePrincipalName; Validated-DNS-Host-Name) ---
+  R('MS-ADTS 3.1.1.5.3.1.1.4: a computer adds an SPN for its own dNSHostName through Validated-SPN', 0, undefined, { id: 'vw-spn-dns', op: 'modify', as: 'ws1', dn: 'CN=ws1,CN=Computers,{base}', changes: [['add', 'servicePrincipalName', ['HOST/ws1.example.com']]] }),
+  R('MS-ADTS 3.1.1.5.3.1.1.4: …for its sAMAccountName without "$", with a port', 0, undefined, { id: 'vw-spn-sam', op: 'modify', as: 'ws1', dn: 'CN=ws1,CN=Computers,{base}', changes: [['add', 'servicePrincipalName', ['MSSQLSvc/ws1:1433']]] }),
+  R('MS-ADTS 3.1.1.5.3.1.1.4: an SPN for another host is refused', AD.VALIDATED_WRITE_VALUE.ldap, '0000202F', { id: 'vw-spn-other', op: 'modify', as: 'ws1', dn: 'CN=ws1,CN=Computers,{base}', changes: [['add', 'servicePrincipalName', ['HOST/other.example.com']]] }),
+  R('MS-ADTS 3.1.1.5.3.1.1.4: an ":instancename" component is refused', AD.VALIDATED_WRITE_VALUE.ldap, '0000202F', { id: 'vw-spn-instance', op: 'modify', as: 'ws1', dn: 'CN=ws1,CN=Computers,{base}', changes: [['add', 'servicePrincipalName', ['MSSQLSvc/ws1.example.com:inst']]] }),
+  R('MS-ADTS 3.1.1.5.3.1.1.4: a three-part SPN on a computer that is no DC is refused', AD.VALIDATED_WRITE_VALUE.ldap, '0000202F', { id: 'vw-spn-three', op: 'modify', as: 'ws1', dn: 'CN=ws1,CN=Computers,{base}', changes: [['add', 'servicePrincipalName', ['ldap/ws1.example.com/example.com']]] }),
+  R('MS-ADTS 5.1.3.2.1: Validated-SPN is PRINCIPAL_SELF\'s: another computer\'s SPN is refused by the SD', 50, INSUFF, { id: 'vw-spn-ws2', op: 'modify', as: 'ws1', dn: 'CN=ws2,CN=Computers,{base}', changes: [['add', 'servicePrincipalName', ['HOST/ws2.example.com']]] }),
+  R('MS-ADTS 3.1.1.5.3.1.1.4: a delete of a value needs the right only', 0, undefined, { id: 'vw-spn-delete', op: 'modify', as: 'ws1', dn: 'CN=ws1,CN=Computers,{base}', changes: [['delete', 'servicePrincipalName', ['MSSQLSvc/ws1:1433']]] }),
+  R('MS-ADTS 5.1.3.2.1 Validated-DNS-Host-Name: a dNSHostName in another domain is refused', AD.VALIDATED_WRITE_VALUE.ldap, '0000202F', { id: 'vw-dns-other', op: 'modify', as: 'ws1', dn: 'CN=ws1,CN=Computers,{base}', changes: [['replace', 'dNSHostName', ['ws1.other.test']]] }),
+  R('MS-ADTS 5.1.3.2.1 Validated-DNS-Host-Name: …and one not named after the computer', AD.VALIDATED_WRITE_VALUE.ldap, '0000202F', { id: 'vw-dns-name', op: 'modify', as: 'ws1', dn: 'CN=ws1,CN=Computers,{base}', changes: [['replace', 'dNSHostName', ['ws9.example.com']]] }),
+  { spec: 'MS-ADTS 6.1.1.1.4 msDS-AllowedDNSSuffixes: the administrator allows corp.test', code: 0, step: { id: 'vw-suffix-set', op: 'modify', as: 'admin', dn: '{base}', changes: [['replace', 'msDS-AllowedDNSSuffixes', ['corp.test']]] } },
+  R('MS-ADTS 5.1.3.2.1 Validated-DNS-Host-Name: a name under an allowed suffix passes', 0, undefined, { id: 'vw-dns-suffix', op: 'modify', as: 'ws1', dn: 'CN=ws1,CN=Computers,{base}', changes: [['replace', 'dNSHostName', ['ws1.corp.test']]] }),
+  // negative control: WRITE_PROPERTY bypasses the validated write's constraints (as in AD)
+  { spec: 'MS-ADTS 5.1.3.2: the administrator grants ws1 WRITE_PROPERTY on its servicePrincipalName', code: 0, step: { id: 'vw-grant-wp', op: 'addace', dn: 'CN=ws1,CN=Computers,{base}', ace: `(OA;;WP;${SPN_ATTR};;{sid:ws1$})` } },
+  R('MS-ADTS 3.1.1.5.3.1: with WRITE_PROPERTY the SPN for another host is accepted', 0, undefined, { id: 'vw-spn-other-wp', op: 'modify', as: 'ws1', dn: 'CN=ws1,CN=Computers,{base}', changes: [['add', 'servicePrincipalName', ['HOST/other.example.com']]] }),
   // --- tree delete (MS-ADTS 3.1.1.5.5.7.1) ---
   R('MS-ADTS 3.1.1.5.5.7.1: an ordinary user does not tree-delete OU=Eng (DELETE_TREE)', 50, INSUFF, { id: 'z-alice-tree', op: 'delete', as: 'alice', dn: 'OU=Eng,{base}', tree: true }),
   R('MS-ADTS 3.1.1.5.5.7.1: the administrator does', 0, undefined, { id: 'z-admin-tree', op: 'delete', as: 'admin', dn: 'OU=Eng,{base}', tree: true }),

@@ -10,6 +10,8 @@ import { processGetNCChangesReply } from '../../src/dsa/replica/apply.js';
 import { readReplicaState } from '../../src/dsa/replica/state.js';
 import { DsWin32 } from '../../src/dsa/model/ds-error.js';
 import { guidToString } from '../../src/util/guid.js';
+import { reanimate } from '../../src/dsa/model/lifecycle.js';
+import { UpdatePort } from '../../src/dsa/model/update.js';
 
 const roots: { cleanup: () => void; dcs: SimDC[] }[] = [];
 after(async () => {
@@ -299,4 +301,83 @@ test('RID_ALLOC (MS-DRSR 4.1.10.5.12, MS-ADTS 6.1.5.3): disjoint blocks per DC, 
     }
   }
   assert.equal(sids.size, 8);
+});
+
+// Link clean-up of a deletion is each DC's own, unreplicated step (MS-DRSR 5.160 RecycleObj:
+// link values "are simply removed from the directory"; model/lifecycle.ts hideLinks), and a
+// replicated value with a tombstone end is not applied (MS-DRSR 4.1.10.6.14 ProcessLinkValue).
+test('deleting a member: the group keeps its uSNChanged and its value stamps on every DC, and no DC shows the value', () => {
+  const { dcs, nc, net, world } = forest();
+  const [d0] = dcs as [SimDC, SimDC, SimDC];
+  const S = simSchema();
+  const w0 = new Writer(d0, nc);
+  const u = w0.addAt(find(d0, nc, 'A')!.guid, 'u', 'user')!;
+  const keep = w0.addAt(find(d0, nc, 'A')!.guid, 'keep', 'user')!;
+  const g = find(d0, nc, 'G')!.guid;
+  assert.ok(w0.membersOf(g, [u, keep], true));
+  net.quiesce();
+  world.time++;
+  const before = dcs.map((d) => ({ usn: d.store.reader.getObject(g)!.usnChanged, stamp: d.store.reader.getLink(g, S.memberLinkId, u)!.stamp }));
+  assert.ok(w0.deleteObj(u));
+  net.quiesce();
+  assert.equal(checkConverged(net), undefined);
+  dcs.forEach((d, i) => {
+    assert.equal(d.store.reader.getObject(g)!.usnChanged, before[i]!.usn, `DC${i}: the group is not changed by the delete of its member`);
+    const lv = d.store.reader.getLink(g, S.memberLinkId, u)!;
+    assert.deepEqual(lv.stamp, before[i]!.stamp, `DC${i}: the value keeps its stamp`);
+    assert.equal(lv.hidden, true);
+    assert.deepEqual([...d.store.reader.links(g)].map((x) => x.target.toString('hex')), [keep.toString('hex')]);
+  });
+  // control: a member removed by a modify is replicated, changing the group on every DC
+  assert.ok(w0.membersOf(g, [keep], false));
+  net.quiesce();
+  dcs.forEach((d, i) => assert.ok(d.store.reader.getObject(g)!.usnChanged > before[i]!.usn, `DC${i}: a removal by a modify changes the group`));
+});
+
+test('a member added on one DC to a group deleted on another is not applied anywhere; it is kept hidden with its stamp', () => {
+  const { dcs, nc, net } = forest();
+  const [d0, d1] = dcs as [SimDC, SimDC, SimDC];
+  const S = simSchema();
+  const y = new Writer(d1, nc).addAt(find(d1, nc, 'A')!.guid, 'y', 'user')!;
+  net.quiesce();
+  const g = find(d0, nc, 'G')!.guid;
+  assert.ok(new Writer(d0, nc).deleteObj(g));
+  assert.ok(new Writer(d1, nc).membersOf(g, [y], true));
+  // control: on d1, where the group is still live, the value is there
+  assert.equal([...d1.store.reader.links(g)].length, 1);
+  assert.equal([...d1.store.reader.backlinks(y)].length, 1);
+  net.quiesce();
+  assert.equal(checkConverged(net), undefined);
+  for (const d of dcs) {
+    assert.equal([...d.store.reader.links(g)].length, 0, 'a tombstone shows no value');
+    assert.equal([...d.store.reader.backlinks(y)].length, 0, 'y is a member of nothing');
+    const lv = d.store.reader.getLink(g, S.memberLinkId, y)!;
+    assert.equal(lv.hidden, true);
+    assert.ok(lv.stamp.uuidOriginating.equals(d1.invocationId));
+  }
+});
+
+test('an undeleted tombstone does not get its values back: the undeleting DC removes them by stamps, on every DC', () => {
+  const { dcs, nc, net, world } = forest();
+  const [d0, d1] = dcs as [SimDC, SimDC, SimDC];
+  const S = simSchema();
+  const A = S.replica.lifecycle;
+  const u = new Writer(d0, nc).addAt(find(d0, nc, 'A')!.guid, 'u', 'user')!;
+  const g = find(d0, nc, 'G')!.guid;
+  assert.ok(new Writer(d0, nc).membersOf(g, [u], true));
+  net.quiesce();
+  world.time++;
+  assert.ok(new Writer(d0, nc).deleteObj(u));
+  world.time++;
+  // d0 undeletes u before d1 and d2 ever see it deleted: they still show the value
+  d0.store.writeSync((w) => reanimate(new UpdatePort(w, d0.invocationId, d0.ctx.clock), u, A, { parent: find(d0, nc, 'A')!.guid, name: 'u' }, (id) => S.binding.attrById(id)));
+  assert.equal([...d1.store.reader.links(g)].length, 1);
+  net.quiesce();
+  assert.equal(checkConverged(net), undefined);
+  for (const d of dcs) {
+    const lv = d.store.reader.getLink(g, S.memberLinkId, u)!;
+    assert.ok(lv.stamp.timeDeleted > 0, 'removed');
+    assert.ok(lv.stamp.uuidOriginating.equals(d0.invocationId), 'by the undeleting DC');
+    assert.equal(d.store.reader.getObject(u)!.attrs.find((x) => x.id === A.isDeleted.id)!.values.length, 0);
+  }
 });

@@ -73,3 +73,46 @@ test('after a commit, repsTo partners are told: the first after the first delay,
   timers.advance(100);
   assert.equal(told.length, 4, 'a stopped notifier tells nobody');
 });
+
+test('an urgent update (MS-ADTS 3.1.1.5.1.7) tells every partner at once and takes the pending round with it; an NC may have its own delays', () => {
+  const world = { time: 13_200_000_000 };
+  const [dc] = openDCs(root.dir, 1, world);
+  dcs.push(dc!);
+  const nc = createNC(dc!, 2);
+  const timers = new VirtualTimers();
+  const told: [number, number, boolean, number][] = [];
+  const p1 = Buffer.alloc(16, 1);
+  const p2 = Buffer.alloc(16, 2);
+  const n = new ChangeNotifier(dc!.store, {
+    firstDelayMs: 20,
+    subsequentDelayMs: 5,
+    timers,
+    partners: () => [p1, p2],
+    // the NC's crossRef says one hour
+    delaysOf: () => ({ firstDelayMs: 3_600_000, subsequentDelayMs: 3_600_000 }),
+    // "A" stands for an urgent kind of update (a lockout, a schema object, …)
+    isUrgent: (rec) => rec.name === 'A',
+    notify: (p, _x, info) => void told.push([timers.now, p[0]!, info.urgent, info.delayMs]),
+  });
+  n.start();
+  const w = new Writer(dc!, nc);
+  w.modifyObj(find(dc!, nc, 'B')!.guid, 'ordinary');
+  timers.advance(60_000);
+  assert.deepEqual(told, [], 'an ordinary change waits for the NC\'s first delay (negative control)');
+  w.modifyObj(find(dc!, nc, 'A')!.guid, 'urgent');
+  assert.deepEqual(told, [
+    [60_000, 1, true, 0],
+    [60_000, 2, true, 0],
+  ]);
+  // the pending round went with the urgent one: nothing more an hour later
+  timers.advance(4_000_000);
+  assert.equal(told.length, 2);
+  // a later ordinary change: the NC's delays
+  w.modifyObj(find(dc!, nc, 'B')!.guid, 'later');
+  timers.advance(3_600_000 * 2);
+  assert.deepEqual(told.slice(2), [
+    [60_000 + 4_000_000 + 3_600_000, 1, false, 3_600_000],
+    [60_000 + 4_000_000 + 7_200_000, 2, false, 3_600_000],
+  ]);
+  n.stop();
+});

@@ -9,6 +9,9 @@ import { provision } from '../../src/dsa/provision/provision.js';
 import { Directory } from '../../src/dsa/directory.js';
 import { add } from '../../src/dsa/add.js';
 import { modify } from '../../src/dsa/modify.js';
+import { modifyDN } from '../../src/dsa/modify-dn.js';
+import { binaryToSddl, sddlToBinary } from '../../src/security/sddl.js';
+import { sdPropagationIdle } from '../../src/dsa/access/sd-propagator.js';
 import { Store } from '../../src/store/store.js';
 import type { ReplicaContext } from '../../src/dsa/replica/context.js';
 import { replicaContextOf } from '../../src/dsa/replica-context.js';
@@ -74,7 +77,6 @@ before(async () => {
   for (const ncName of [f.schemaDN, f.configDN, f.domainDN]) pull(dst, src, ncName, 97);
   store.writeSync((w) => {
     w.setMeta('prefixTable', dc1.schema.snapshot.prefixTable.toJSON());
-    w.setMeta('nextRid', f.nextRid + 100_000);
     w.setMeta('forest', { ...f, dsaGuid: store.dc.serverGuid });
   });
   await store.close();
@@ -149,4 +151,55 @@ test('changes made over the LDAP operations on DC1 reach DC2 in one cycle, and a
   // negative control: without a cookie DC2 returns the whole NC
   const full = (await dirsync(dc2, Buffer.alloc(0))).dns;
   assert.ok(full.length > 50, `${full.length} entries: ${full.slice(0, 5).join(" ; ")}`);
+});
+
+test('MS-ADTS 3.1.1.6.3, 6.1.3.3: a replicated move and a replicated SD change re-inherit the subtree on the destination DC (its own propagation; without it the moved children stay stale)', async () => {
+  const D = dc1.forest.domainDN;
+  const attrs = (o: Record<string, string[]>) => Object.entries(o).map(([type, v]) => ({ type, values: v.map((x) => Buffer.from(x)) }));
+  const mk = (dn: string, oc: string) => add(dc1, { type: 'addRequest', entry: dn, attributes: attrs({ objectClass: [oc] }) }, ctx());
+  const sddlCtx = { domainSid: dc1.forest.domainSid };
+  const sdOf = (d: Directory, dn: string) => {
+    const r = d.store.reader;
+    const rec = r.getObject(d.resolve(r, dn, 'test'))!;
+    return binaryToSddl(rec.attrs.find((a) => a.id === d.schema.attr('nTSecurityDescriptor')!.id)!.values[0] as Uint8Array, sddlCtx);
+  };
+  const withAce = (dn: string, ace: string) => {
+    const sddl = sdOf(dc1, dn);
+    const i = sddl.indexOf('(', sddl.indexOf('D:'));
+    return modify(dc1, { type: 'modifyRequest', object: dn, changes: [{ operation: ModifyOperation.replace, modification: { type: 'nTSecurityDescriptor', values: [sddlToBinary(`${sddl.slice(0, i)}${ace}${sddl.slice(i)}`, sddlCtx)] } }] }, ctx());
+  };
+  const ACE1 = '(A;CI;LC;;;S-1-5-21-1-2-3-4001)';
+  const ACE2 = '(A;CI;LC;;;S-1-5-21-1-2-3-4002)';
+  for (const ou of ['PropSrc', 'PropTarget']) await mk(`OU=${ou},${D}`, 'organizationalUnit');
+  for (const x of ['X1', 'X2']) {
+    await mk(`OU=${x},OU=PropSrc,${D}`, 'organizationalUnit');
+    await mk(`CN=c-${x},OU=${x},OU=PropSrc,${D}`, 'container');
+  }
+  await withAce(`OU=PropTarget,${D}`, ACE1);
+  pull(C2(), replicaContextOf(dc1), D, 0);
+  const inherited = (sddl: string, ace: string) => sddl.includes(ace.replace('(A;CI;', '(A;CIID;'));
+  const move = (x: string) => modifyDN(dc1, { type: 'modifyDNRequest', entry: `OU=${x},OU=PropSrc,${D}`, newrdn: `OU=${x}`, deleteoldrdn: true, newSuperior: `OU=PropTarget,${D}` }, ctx());
+
+  // negative control: a destination without its own propagation (no afterApply) keeps what arrives
+  await move('X1');
+  assert.ok(inherited(sdOf(dc1, `CN=c-X1,OU=X1,OU=PropTarget,${D}`), ACE1), 'DC1 re-inherited the moved subtree');
+  const { afterApply: _none, ...withoutPropagation } = C2();
+  pull(withoutPropagation, replicaContextOf(dc1), D, 0);
+  assert.ok(!inherited(sdOf(dc2, `CN=c-X1,OU=X1,OU=PropTarget,${D}`), ACE1), 'the propagation is not replicated: DC2 left alone is stale');
+
+  await move('X2');
+  pull(C2(), replicaContextOf(dc1), D, 0);
+  await sdPropagationIdle(dc2);
+  assert.ok(inherited(sdOf(dc2, `OU=X2,OU=PropTarget,${D}`), ACE1), 'the moved object');
+  assert.ok(inherited(sdOf(dc2, `CN=c-X2,OU=X2,OU=PropTarget,${D}`), ACE1), 'its child, by the propagation DC2 runs itself');
+
+  // a replicated SD change propagates on DC2 as well (and heals the stale subtree of the control)
+  await withAce(`OU=PropTarget,${D}`, ACE2);
+  pull(C2(), replicaContextOf(dc1), D, 0);
+  await sdPropagationIdle(dc2);
+  for (const x of ['X1', 'X2']) {
+    const got = sdOf(dc2, `CN=c-${x},OU=${x},OU=PropTarget,${D}`);
+    assert.ok(inherited(got, ACE1) && inherited(got, ACE2), `c-${x} on DC2: ${got}`);
+    assert.equal(got, sdOf(dc1, `CN=c-${x},OU=${x},OU=PropTarget,${D}`), 'the same SD on both DCs');
+  }
 });

@@ -226,7 +226,8 @@ export function dump(dc: SimDC, nc: SimNC): string {
     }
     for (const lv of r.rawLinks(guid)) {
       const s = lv.stamp;
-      lines.push(`  link ${lv.linkId} → ${lv.target.toString('hex')} ${lv.data.toString('hex')} ${s.timeDeleted ? `deleted@${s.timeDeleted}` : 'present'} c${s.timeCreated} v${s.dwVersion} t${s.timeChanged} ${s.uuidOriginating.toString('hex')} #${s.usnOriginating}`);
+      // `hidden` is each DC's own state, but derived from the replicated one (an end is a tombstone): it must agree too
+      lines.push(`  link ${lv.linkId} → ${lv.target.toString('hex')} ${lv.data.toString('hex')} ${s.timeDeleted ? `deleted@${s.timeDeleted}` : 'present'}${lv.hidden ? ' hidden' : ''} c${s.timeCreated} v${s.dwVersion} t${s.timeChanged} ${s.uuidOriginating.toString('hex')} #${s.usnOriginating}`);
     }
   }
   return lines.join('\n');
@@ -667,6 +668,13 @@ export function checkConverged(net: Network): string | undefined {
       const k = Buffer.from(sid).toString('hex');
       if (sids.has(k)) return `two objects share the objectSid ${k}`;
       sids.add(k);
+    }
+    // a tombstone has no link values and no value names it (MS-ADTS 3.1.1.5.5.6.1, 3.1.1.1.6):
+    // present values with a tombstone end are hidden, and only those
+    for (const lv of dc.store.reader.rawLinks(guid)) {
+      if (lv.stamp.timeDeleted !== 0) continue;
+      const endGone = isDeleted(rec, A) || isDeleted(byGuid.get(lv.target.toString('hex')) ?? rec, A);
+      if (endGone !== (lv.hidden === true)) return `the value ${guid.toString('hex')} → ${lv.target.toString('hex')} is ${lv.hidden ? 'hidden' : 'visible'} though ${endGone ? 'an end is' : 'no end is'} a tombstone`;
     }
     if (isDeleted(rec, A) || !rec.parent) continue;
     const k = `${rec.parent.toString('hex')}/${foldValue(rec.name)}`;

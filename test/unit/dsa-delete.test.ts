@@ -1,5 +1,5 @@
 // LDAP Delete of the DSA (MS-ADTS 3.1.1.5.5, Recycle Bin off): tombstones, their place and
-// contents, link clean-up with stamps, tree delete, and the undelete of 3.1.1.5.3.7.
+// contents, link clean-up without stamps, tree delete, and the undelete of 3.1.1.5.3.7.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Directory } from '../../src/dsa/directory.js';
@@ -33,6 +33,7 @@ after(() => close());
 const remove = (entry: string, controls: Control[] = []) => del(d, { type: 'delRequest', entry }, ctx(controls));
 const DELETED = `CN=Deleted Objects,${DOMAIN}`;
 let frankGuid: Buffer;
+let crewGuid: Buffer;
 
 test('a deleted object becomes a tombstone in Deleted Objects: mangled RDN, isDeleted, lastKnownParent, stripped attributes with stamps', async () => {
   const users = read(d, USERS);
@@ -69,34 +70,58 @@ test('a deleted object becomes a tombstone in Deleted Objects: mangled RDN, isDe
   }
 });
 
-test('links naming a deleted object are removed with stamps, and their sources are changed by the delete', async () => {
+// Windows does not make the clean-up of the values naming a deleted object part of the
+// originating delete: MS-DRSR 5.160 (RecycleObj) "…except for changes required to remove
+// linked attribute values, which are simply removed from the directory"; Microsoft's
+// Directory Services team ("What happens when a group is deleted", 2008): the link cleaner
+// removes the values on each DC, and group membership "looks different per user and per DC"
+// while it runs — it is not replicated. So the group that named the deleted user keeps its
+// uSNChanged and its LinkValueStamps (issue #13); reads no longer show the value.
+test('values naming a deleted object disappear without an originating update: the group keeps its uSNChanged and stamps', async () => {
   const member = d.schema.attr('member')!;
   const crew = read(d, `CN=Crew,${USERS}`);
   const frank = read(d, `CN=Frank\\0ADEL:${guidToString(frankGuid)},${DELETED}`);
   const lv = d.store.reader.getLink(crew.guid, member.forwardLinkId!, frank.guid)!;
-  assert.ok(lv.stamp.timeDeleted > 0);
-  assert.equal(lv.stamp.dwVersion, 2);
-  assert.equal(lv.stamp.usnOriginating, frank.rec.usnChanged);
-  assert.equal(crew.rec.usnChanged, frank.rec.usnChanged, 'the group is changed by the same update');
+  assert.equal(lv.stamp.timeDeleted, 0, 'no removal stamp');
+  assert.equal(lv.stamp.dwVersion, 1, 'the value keeps the stamp of its creation');
+  assert.ok(lv.stamp.usnOriginating < frank.rec.usnChanged);
+  assert.equal(lv.hidden, true);
+  assert.ok(crew.rec.usnChanged < frank.rec.usnChanged, 'the group is not changed by the delete');
   assert.equal([...d.store.reader.backlinks(frank.guid)].length, 0);
-  // the other member stays
+  assert.deepEqual([...d.store.reader.links(crew.guid)].map((x) => x.target.toString('hex')), [read(d, `CN=Grace,${USERS}`).guid.toString('hex')], 'reads show only the live member');
+  // negative control: removing a member by a modify is an originating update of the group
   const grace = read(d, `CN=Grace,${USERS}`);
+  await mod(d, `CN=Crew,${USERS}`, [['delete', 'member', [`CN=Grace,${USERS}`]]]);
+  const after1 = readGuid(d, crew.guid);
+  assert.ok(after1.usnChanged > crew.rec.usnChanged, 'a member removed by a modify changes the group');
+  const removed = d.store.reader.getLink(crew.guid, member.forwardLinkId!, grace.guid)!;
+  assert.ok(removed.stamp.timeDeleted > 0);
+  assert.equal(removed.stamp.usnOriginating, after1.usnChanged);
+  await mod(d, `CN=Crew,${USERS}`, [['add', 'member', [`CN=Grace,${USERS}`]]]);
   assert.equal(d.store.reader.getLink(crew.guid, member.forwardLinkId!, grace.guid)!.stamp.timeDeleted, 0);
 });
 
-test('a deleted group loses its own member values (tombstoned) and the values naming it', async () => {
+test('a deleted group loses its own member values and the values naming it, none stamped, no other object changed', async () => {
   const member = d.schema.attr('member')!;
   const crew = read(d, `CN=Crew,${USERS}`);
   const grace = read(d, `CN=Grace,${USERS}`);
   const other = read(d, `CN=Other,${USERS}`);
+  const ownBefore = d.store.reader.getLink(crew.guid, member.forwardLinkId!, grace.guid)!;
+  crewGuid = crew.guid;
   await remove(`CN=Crew,${USERS}`);
   const rec = readGuid(d, crew.guid);
   const own = d.store.reader.getLink(crew.guid, member.forwardLinkId!, grace.guid)!;
-  assert.ok(own.stamp.timeDeleted > 0);
-  assert.equal(own.stamp.usnOriginating, rec.usnChanged);
-  assert.ok(d.store.reader.getLink(other.guid, member.forwardLinkId!, crew.guid)!.stamp.timeDeleted > 0);
-  assert.equal(readGuid(d, other.guid).usnChanged, rec.usnChanged);
+  assert.deepEqual(own.stamp, ownBefore.stamp, 'its own values keep their stamps');
+  assert.equal(own.hidden, true);
+  assert.equal([...d.store.reader.links(crew.guid)].length, 0, 'a tombstone shows no link values');
+  assert.equal([...d.store.reader.backlinks(grace.guid)].length, 0, 'grace is no longer a member of anything');
+  const naming = d.store.reader.getLink(other.guid, member.forwardLinkId!, crew.guid)!;
+  assert.equal(naming.stamp.timeDeleted, 0);
+  assert.equal(naming.hidden, true);
+  assert.equal([...d.store.reader.links(other.guid)].length, 0);
+  assert.equal(readGuid(d, other.guid).usnChanged, other.rec.usnChanged, 'the group naming it is not changed');
   assert.equal(readGuid(d, grace.guid).usnChanged, grace.rec.usnChanged, 'the target of a removed value is not changed');
+  assert.ok(rec.usnChanged > crew.rec.usnChanged);
   assert.deepEqual(values(d, rec, 'groupType'), values(d, crew.rec, 'groupType'), 'groupType is kept');
 });
 
@@ -167,6 +192,15 @@ test('undelete (MS-ADTS 3.1.1.5.3.7): back to a live DN; stripped attributes sta
   assert.equal(values(d, rec, 'objectCategory').length, 1, 'objectCategory comes back from the class');
   assert.deepEqual(values(d, rec, 'sAMAccountType'), [0x30000000]);
   assert.deepEqual(values(d, rec, 'sAMAccountName'), ['frank']);
+  // the values that named the tombstone stay removed (MS-ADTS 3.1.1.5.3.7): now by a removal
+  // stamp, so that a DC that never saw the object deleted loses them too
+  assert.equal(d.store.reader.rawBacklinks(guid).next().done, true, 'no back link comes back');
+  assert.equal(d.store.reader.hiddenBacklinks(guid).next().done, true);
+  const member = d.schema.attr('member')!;
+  const crewLink = d.store.reader.getLink(crewGuid, member.forwardLinkId!, guid)!;
+  assert.ok(crewLink.stamp.timeDeleted > 0);
+  assert.equal(crewLink.stamp.usnOriginating, rec.usnChanged);
+  assert.equal(crewLink.hidden, undefined);
   // a live object is not "undeleted"
   await rejects(mod(d, `CN=Frank,${USERS}`, [['delete', 'isDeleted', []], ['replace', 'distinguishedName', [`CN=Frank2,${USERS}`]]], [control(SHOW_DELETED_OID)]), 53);
 });

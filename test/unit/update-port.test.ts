@@ -115,10 +115,11 @@ test('naming: DEL: and CNF: manglings stay within 255 characters and unmangle ba
 
 test('forest facts and DC facts are apart: two DCs of one forest share the first, not the second', () => {
   const forest = { realm: 'r', netbios: 'R', rootDomainDN: 'DC=r', domainDN: 'DC=r', configDN: 'CN=Configuration,DC=r', schemaDN: 'CN=Schema,CN=Configuration,DC=r', domainNC: newGuid(), configNC: newGuid(), schemaNC: newGuid(), domainSid: Buffer.alloc(24) };
-  const dc = (n: string) => ({ ...forest, serverDN: `CN=${n}`, dsaDN: `CN=NTDS Settings,CN=${n}`, dnsHostName: `${n}.r`, hostname: n, dsaGuid: newGuid(), computerGuid: newGuid(), nextRid: 1000 });
+  const dc = (n: string) => ({ ...forest, serverDN: `CN=${n}`, dsaDN: `CN=NTDS Settings,CN=${n}`, dnsHostName: `${n}.r`, hostname: n, dsaGuid: newGuid(), computerGuid: newGuid() });
   const a = splitFacts(dc('DC1'), newGuid());
   const b = splitFacts(dc('DC2'), newGuid());
   assert.deepEqual(a.forest, b.forest);
   assert.notDeepEqual(a.dc, b.dc);
-  assert.equal(a.dc.ridPool.next, 1001);
+  // each DC's computer object, whose RID Set holds its RID pool (MS-ADTS 6.1.5.3, src/dsa/rid-set.ts)
+  assert.ok(!a.dc.computerGuid.equals(b.dc.computerGuid));
 });

@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join, resolve } from 'node:path';
 import { Store, StoreError } from '../../store/store.js';
 import { Directory } from '../../dsa/directory.js';
+import { RID_POOL_RESTORED_META } from '../../dsa/rid-set.js';
 import { OriginatingUpdate } from '../../dsa/originating-update.js';
 import { guidToString, newGuid } from '../../util/guid.js';
 import { SETTINGS_FILE } from '../provision.js';
@@ -151,6 +152,8 @@ async function reidentify(stagingDir: string, manifest: BackupManifest, replaced
       u.setAttribute(rec, attr, [Buffer.from(fresh)]);
       u.touch(rec);
       w.putObject(guid, rec, prev);
+      // the RID Set is the backup's: no RID from it until the DC has heard what was given since (src/dsa/rid-set.ts)
+      w.setMeta(RID_POOL_RESTORED_META, true);
     });
     return { manifest, oldInvocationId: guidToString(old), newInvocationId: guidToString(fresh), nextUsn: store.dc.usn };
   } finally {

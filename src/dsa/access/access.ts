@@ -19,10 +19,29 @@ import type { SecurityToken } from '../../security/token.js';
 import { sidKey } from '../../security/well-known-sids.js';
 import { AdError } from '../errors.js';
 import { listObjectMode } from './heuristics.js';
+import { EffectiveSds, sdPropagationMayBePending } from './sd-propagator.js';
+
+/** The attribute ids and object type paths the checks use, once per schema binding. */
+interface SchemaFacts {
+  sdId: number;
+  ocId: number;
+  sidId: number;
+  /** attribute → [property set, attribute] (MS-ADTS 5.1.3.2, 3.1.1.2.3.3) */
+  paths: WeakMap<AttrInfo, string[]>;
+}
 
 /** Per-Directory state of the access layer (the compiled-SD cache). */
 export class AccessState {
   readonly sds = new CompiledSdCache();
+  private facts: { binding: Directory['schema']; facts: SchemaFacts } | undefined;
+
+  schemaFacts(dir: Directory): SchemaFacts {
+    if (this.facts?.binding !== dir.schema) {
+      const A = (n: string) => dir.schema.attr(n)!.id;
+      this.facts = { binding: dir.schema, facts: { sdId: A('nTSecurityDescriptor'), ocId: A('objectClass'), sidId: A('objectSid'), paths: new WeakMap() } };
+    }
+    return this.facts.facts;
+  }
   /** moves whenever an SD changes without an originating update (propagation): cached decisions keyed by uSNChanged are dropped */
   sdEpoch = 0;
   /** a propagation is in a transaction not yet committed: the epoch moves again at its commit */
@@ -55,6 +74,8 @@ export function accessState(dir: Directory): AccessState {
 interface Memo {
   /** attid → granted RP (and CR for confidential attributes) */
   read: Map<number, boolean>;
+  /** attid → granted WP */
+  write: Map<number, boolean>;
 }
 
 /** What the checks derive from one record, once per record object. */
@@ -70,29 +91,34 @@ export class AccessContext {
   private readonly ocId: number;
   private readonly sidId: number;
   private readonly state: AccessState;
+  private readonly paths: WeakMap<AttrInfo, string[]>;
   private readonly classMemo = new Map<string, ClassSchema | undefined>();
   private readonly visibleMemo = new Map<string, boolean>();
   private readonly facts = new WeakMap<ObjectRecord, RecFacts>();
   /** dSHeuristics fDoListObject (MS-ADTS 6.1.1.2.4.1.2): list-object mode */
   private readonly listObject: boolean;
+  /** while an SD propagation is pending: the SDs objects under it will have (MS-ADTS 3.1.1.6.3, sd-propagator.ts) */
+  private readonly effective: EffectiveSds | undefined;
 
   constructor(
     readonly dir: Directory,
     readonly r: ReadTxn,
     readonly token: SecurityToken,
   ) {
-    const A = (n: string) => dir.schema.attr(n)!;
-    this.sdId = A('nTSecurityDescriptor').id;
-    this.ocId = A('objectClass').id;
-    this.sidId = A('objectSid').id;
     this.state = accessState(dir);
+    const f = this.state.schemaFacts(dir);
+    this.sdId = f.sdId;
+    this.ocId = f.ocId;
+    this.sidId = f.sidId;
+    this.paths = f.paths;
     this.listObject = listObjectMode(dir);
+    this.effective = sdPropagationMayBePending(dir) ? new EffectiveSds(dir, r) : undefined;
   }
 
   private factsOf(rec: ObjectRecord): RecFacts {
     let f = this.facts.get(rec);
     if (!f) {
-      const v = rec.attrs.find((a) => a.id === this.sdId)?.values[0] as Uint8Array | undefined;
+      const v = this.effective ? this.effective.of(rec) : (rec.attrs.find((a) => a.id === this.sdId)?.values[0] as Uint8Array | undefined);
       const s = rec.attrs.find((a) => a.id === this.sidId)?.values[0] as Uint8Array | undefined;
       f = { sd: v ? this.state.sds.get(v) : undefined, cls: this.classOfUncached(rec), self: s ? sidKey(s) : undefined, memo: undefined };
       this.facts.set(rec, f);
@@ -147,9 +173,13 @@ export class AccessContext {
 
   /** The object type path of an attribute: its property set, then itself (MS-ADTS 5.1.3.2, 3.1.1.2.3.3). */
   attributePath(info: AttrInfo): string[] {
-    const ps = info.schema.attributeSecurityGUID;
-    const id = info.schema.schemaIDGUID.toLowerCase();
-    return ps ? [ps.toLowerCase(), id] : [id];
+    let p = this.paths.get(info);
+    if (!p) {
+      const ps = info.schema.attributeSecurityGUID;
+      const id = info.schema.schemaIDGUID.toLowerCase();
+      this.paths.set(info, (p = ps ? [ps.toLowerCase(), id] : [id]));
+    }
+    return p;
   }
 
   private memo(sd: CompiledSd, rec: ObjectRecord): Memo {
@@ -167,7 +197,7 @@ export class AccessContext {
     if (!byClass) this.token.memo.set(sd, (byClass = new Map()));
     const k = isSelf ? `${cls}!` : cls;
     let m = byClass.get(k);
-    if (!m) byClass.set(k, (m = { read: new Map() }));
+    if (!m) byClass.set(k, (m = { read: new Map(), write: new Map() }));
     return m;
   }
 
@@ -193,7 +223,12 @@ export class AccessContext {
   }
 
   mayWrite(rec: ObjectRecord, info: AttrInfo): boolean {
-    return this.has(rec, Right.WRITE_PROPERTY, this.attributePath(info));
+    const sd = this.sdOf(rec);
+    if (!sd) return false;
+    const m = this.memo(sd, rec);
+    let ok = m.write.get(info.id);
+    if (ok === undefined) m.write.set(info.id, (ok = this.has(rec, Right.WRITE_PROPERTY, this.attributePath(info))));
+    return ok;
   }
 
   controlAccess(rec: ObjectRecord, rightsGuid: string): boolean {
@@ -229,8 +264,7 @@ export class AccessContext {
   private listContentsMemo(parent: Buffer, pk: string): boolean | undefined {
     const m = this.token.memo.get(`lc:${pk}`) as { usn: number; epoch: number; lc: boolean } | undefined;
     if (!m || m.epoch !== this.state.sdEpoch) return undefined;
-    const h = this.r.getHeader(parent);
-    if (!h || h.usnChanged !== m.usn) return undefined;
+    if (this.r.usnChangedOf(parent) !== m.usn) return undefined;
     this.visibleMemo.set(pk, m.lc);
     return m.lc;
   }
@@ -256,8 +290,8 @@ export class AccessContext {
     if (lc === undefined) {
       lc = !!parent && this.has(parent, Right.LIST_CONTENTS);
       this.visibleMemo.set(pk, lc);
-      const h = this.r.getHeader(rec.parent);
-      if (h) this.token.memo.set(`lc:${pk}`, { usn: h.usnChanged, epoch: this.state.sdEpoch, lc });
+      const usn = this.r.usnChangedOf(rec.parent);
+      if (usn !== undefined) this.token.memo.set(`lc:${pk}`, { usn, epoch: this.state.sdEpoch, lc });
     }
     if (lc) return true;
     if (!this.listObject || !parent) return false;

@@ -14,6 +14,7 @@ import { Right } from '../../security/access-check.js';
 import { ControlAccessRight, ValidatedWrite } from '../../security/extended-rights.js';
 import { effectiveSdFlags, OWNER_SECURITY_INFORMATION, GROUP_SECURITY_INFORMATION, DACL_SECURITY_INFORMATION, SACL_SECURITY_INFORMATION } from '../../security/sd-flags.js';
 import type { AccessContext } from './access.js';
+import { checkValidatedWriteValues } from './validated-writes.js';
 
 /** An object the requester may not see is answered as missing (MS-ADTS 5.1.3.3.6). */
 export function mustSee(acc: AccessContext, guid: Buffer, rec: ObjectRecord, place: string): void {
@@ -74,8 +75,16 @@ export function checkModify(dir: Directory, acc: AccessContext, guid: Buffer, re
       });
       if (onlySelf && acc.validatedWrite(rec, ValidatedWrite.SELF_MEMBERSHIP)) continue;
     }
-    if (lname === 'serviceprincipalname' && acc.validatedWrite(rec, ValidatedWrite.VALIDATED_SPN)) continue;
-    if (lname === 'dnshostname' && acc.validatedWrite(rec, ValidatedWrite.VALIDATED_DNS_HOST_NAME)) continue;
+    // the validated writes allow only values within their rules (validated-writes.ts); a delete needs the right only
+    const adds = ch.operation === ModifyOperation.add || ch.operation === ModifyOperation.replace;
+    if (lname === 'serviceprincipalname' && acc.validatedWrite(rec, ValidatedWrite.VALIDATED_SPN)) {
+      if (adds) checkValidatedWriteValues(dir, acc.r, rec, 'servicePrincipalName', ch.modification.values);
+      continue;
+    }
+    if (lname === 'dnshostname' && acc.validatedWrite(rec, ValidatedWrite.VALIDATED_DNS_HOST_NAME)) {
+      if (adds) checkValidatedWriteValues(dir, acc.r, rec, 'dNSHostName', ch.modification.values);
+      continue;
+    }
     throw AdError.insufficientAccess(place);
   }
   // MS-ADTS 3.1.1.3.1.5: reset needs User-Force-Change-Password, change User-Change-Password

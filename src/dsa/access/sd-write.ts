@@ -1,10 +1,10 @@
 // Writes of nTSecurityDescriptor and the propagation of inheritable ACEs (MS-ADTS 6.1.3.2 SD
 // flags on write, 6.1.3 "Security Descriptor Requirements", 3.1.1.6.3 "Security Descriptor
 // Propagator"; MS-DTYP 2.5.3.4): a write replaces only the parts SD_FLAGS selects; the
-// ACEs marked inherited in the value sent are the system's, recomputed from the parent; and
-// every object below gets its inherited ACEs recomputed in the same transaction, so reads never
-// see a half-propagated subtree and nothing is left to resume after a restart. A move
-// re-inherits the moved subtree from its new parent the same way.
+// ACEs marked inherited in the value sent are the system's, recomputed from the parent; the
+// objects below are re-inherited by the SD propagator (sd-propagator.ts: a small subtree in the
+// same transaction, a large one in the background, with reads seeing the effective SDs). A move
+// re-inherits the moved object from its new parent at once, and its subtree the same way.
 import type { Control, ModifyRequest } from '../../ldap/protocol/messages.js';
 import type { WriteTxn } from '../../store/store.js';
 import type { ObjectRecord } from '../../store/record.js';
@@ -14,9 +14,8 @@ import { SD_FLAGS_OID, type SDFlagsRequestValue } from '../../ldap/controls/sd-f
 import { decodeSecurityDescriptor, encodeSecurityDescriptor, SecurityDescriptorError, type SecurityDescriptor } from '../../security/security-descriptor.js';
 import { mergeSecurityDescriptor } from '../../security/sd-flags.js';
 import { reinherit } from '../../security/sd-inheritance.js';
-import { ObjectClassCategory } from '../../schema/types.js';
 import { AdError } from '../errors.js';
-import { accessState } from './access.js';
+import { classGuidOf, propagateAfterMove, propagateBelow, withEffectiveSd } from './sd-propagator.js';
 
 /** The SD_FLAGS of a request (undefined when the control is absent or its value unusable). */
 export function sdFlagsOf(controls: ReadonlyMap<string, Control>): number | undefined {
@@ -40,17 +39,6 @@ function sdOf(dir: Directory, rec: ObjectRecord | undefined): SecurityDescriptor
   }
 }
 
-/** schemaIDGUID of a record's structural class, lower case. */
-function classGuidOf(dir: Directory, rec: ObjectRecord): string | undefined {
-  const snap = dir.schema.snapshot;
-  const oc = (rec.attrs.find((a) => a.id === dir.schema.attr('objectClass')!.id)?.values ?? []) as string[];
-  for (let i = oc.length - 1; i >= 0; i--) {
-    const c = snap.classByOid(oc[i]!);
-    if (c && c.objectClassCategory !== ObjectClassCategory.Auxiliary) return c.schemaIDGUID.toLowerCase();
-  }
-  return undefined;
-}
-
 /**
  * The request with its nTSecurityDescriptor value replaced by the descriptor to store: the old
  * one with the selected parts taken from the value (MS-ADTS 6.1.3.2), inherited ACEs
@@ -70,7 +58,8 @@ export function prepareSdWrite(dir: Directory, w: WriteTxn, rec: ObjectRecord, r
     }
     const old = sdOf(dir, rec) ?? { control: 0x8000 };
     const merged = mergeSecurityDescriptor(old, next, sdFlags);
-    const parent = rec.parent ? sdOf(dir, w.getObject(rec.parent)) : undefined;
+    // the parent's effective SD: the one it has once a pending propagation above it is done
+    const parent = rec.parent ? sdOf(dir, withEffectiveSd(dir, w, w.getObject(rec.parent))) : undefined;
     const final = reinherit(merged, parent, classGuidOf(dir, rec));
     sdWritten = true;
     return { ...ch, modification: { ...ch.modification, values: [encodeSecurityDescriptor(final)] } };
@@ -79,31 +68,12 @@ export function prepareSdWrite(dir: Directory, w: WriteTxn, rec: ObjectRecord, r
 }
 
 /**
- * MS-ADTS 3.1.1.6.3: recomputes the inherited ACEs of everything below `root` (and of `root`
- * itself when `includeRoot`, after a move). Local writes: not originating updates, no USN, as
- * each DC's propagator does its own.
+ * MS-ADTS 3.1.1.6.3: the SD of `root` changed (its descendants re-inherit) or `root` moved
+ * (`includeRoot`: it re-inherits from its new parent now, its descendants follow), through the
+ * SD propagator (sd-propagator.ts): a small subtree in this transaction, a large one in the
+ * background from a job queued in it.
  */
-export function propagateSd(dir: Directory, w: WriteTxn, root: Buffer, includeRoot: boolean): number {
-  const sdId = dir.schema.attr('nTSecurityDescriptor')!.id;
-  accessState(dir).sdChangedLocally(); // decisions cached by uSNChanged no longer hold
-  let n = 0;
-  const stack: Buffer[] = includeRoot ? [root] : [...w.children(root)].map((c) => Buffer.from(c));
-  while (stack.length > 0) {
-    const g = stack.pop()!;
-    const rec = w.getObject(g);
-    if (!rec) continue;
-    const cur = sdOf(dir, rec);
-    if (cur) {
-      const parent = rec.parent ? sdOf(dir, w.getObject(rec.parent)) : undefined;
-      const bin = encodeSecurityDescriptor(reinherit(cur, parent, classGuidOf(dir, rec)));
-      const old = rec.attrs.find((a) => a.id === sdId)!.values[0] as Uint8Array;
-      if (!Buffer.from(old).equals(bin)) {
-        const next: ObjectRecord = { ...rec, attrs: rec.attrs.map((a) => (a.id === sdId ? { ...a, values: [bin] } : a)) };
-        w.putObject(g, next, rec);
-        n++;
-      }
-    }
-    for (const c of w.children(g)) stack.push(Buffer.from(c));
-  }
-  return n;
+export function propagateSd(dir: Directory, w: WriteTxn, root: Buffer, includeRoot: boolean): void {
+  if (includeRoot) propagateAfterMove(dir, w, root);
+  else propagateBelow(dir, w, root);
 }

@@ -32,22 +32,22 @@ export const DsProblem = {
   ENTRY_EXISTS: [6005, 'ENTRY_EXISTS'],
 } as const satisfies Record<string, ProblemCode>;
 
-/** Win32 codes of replication (MS-ERREF 2.2, the ERROR_DS_DRA_* block) and of the model's refusals. */
+/** Win32 codes of replication (MS-ERREF 2.2, the ERROR_DS_DRA_* block) and of the model's refusals (test/drs/win32-codes.test.ts holds them to python3-samba's werror table). */
 export const DsWin32 = {
   ERROR_DS_OBJ_NOT_FOUND: 0x208d,
   ERROR_DS_OBJ_STRING_NAME_EXISTS: 0x2071,
   ERROR_DS_UNWILLING_TO_PERFORM: 0x2035,
-  ERROR_DS_DRA_GENERIC: 0x20e1,
-  ERROR_DS_DRA_INVALID_PARAMETER: 0x20e2,
-  ERROR_DS_DRA_BAD_DN: 0x20e4,
-  ERROR_DS_DRA_BAD_NC: 0x20e5,
-  ERROR_DS_DRA_INTERNAL_ERROR: 0x20e6,
-  ERROR_DS_DRA_MISSING_PARENT: 0x20ed,
-  ERROR_DS_DRA_SCHEMA_MISMATCH: 0x20f7,
-  ERROR_DS_DRA_OBJ_NC_MISMATCH: 0x2100,
-  ERROR_DS_CANT_FIND_EXPECTED_NC: 0x2104,
+  ERROR_DS_DRA_GENERIC: 0x20f4,
+  ERROR_DS_DRA_INVALID_PARAMETER: 0x20f5,
+  ERROR_DS_DRA_BAD_DN: 0x20f7,
+  ERROR_DS_DRA_BAD_NC: 0x20f8,
+  ERROR_DS_DRA_INTERNAL_ERROR: 0x20fa,
+  ERROR_DS_DRA_MISSING_PARENT: 0x210c,
+  ERROR_DS_DRA_SCHEMA_MISMATCH: 0x20e2,
+  ERROR_DS_DRA_OBJ_NC_MISMATCH: 0x2161,
+  ERROR_DS_CANT_FIND_EXPECTED_NC: 0x20e4,
   /** a link value names a target the destination does not hold (ask again with DRS_GET_TGT) */
-  ERROR_DS_DRA_RECYCLED_TARGET: 0x2162,
+  ERROR_DS_DRA_RECYCLED_TARGET: 0x21bf,
   ERROR_DS_DRA_MISSING_KRBTGT_SECRET: 0x2172,
 } as const;
 

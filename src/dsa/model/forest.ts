@@ -1,6 +1,6 @@
 // Forest facts apart from this DC's facts. The forest's facts are the same on every DC of the
 // forest (realm, NC names and GUIDs, domain SID); a DC's facts belong to one DC (its nTDSDSA
-// object's GUID = serverGuid, invocationId, dsaDN, host name, its RID pool). Nothing here is
+// object's GUID = serverGuid, invocationId, dsaDN, host name; its RID pool is the RID Set object, src/dsa/rid-set.ts). Nothing here is
 // module-level state: each Directory (one per DC) holds its own, so several DCs live in one
 // process (tests, the replication simulator).
 
@@ -18,12 +18,6 @@ export interface ForestFacts {
   domainSid: Buffer;
 }
 
-/** A RID pool (MS-ADTS 6.1.5.3, rIDAllocationPool): RIDs next..end, both included. */
-export interface RidPool {
-  next: number;
-  end: number;
-}
-
 /** One DC's own facts (MS-ADTS 3.1.1.1.9 the DC tuple; 6.1.1.2.2 the nTDSDSA object). */
 export interface DcFacts {
   /** objectGUID of this DC's nTDSDSA object (dc.serverGuid) */
@@ -35,7 +29,6 @@ export interface DcFacts {
   dnsHostName: string;
   hostname: string;
   computerGuid: Buffer;
-  ridPool: RidPool;
 }
 
 /** What provisioning records (ForestInfo in src/dsa/directory.ts) has both kinds of facts in one record. */
@@ -48,8 +41,6 @@ export interface ProvisionedFacts extends ForestFacts {
   /** objectGUID of this DC's nTDSDSA object: dc.serverGuid (MS-ADTS 3.1.1.1.9) */
   dsaGuid: Buffer;
   computerGuid: Buffer;
-  /** the highest RID handed out so far in this domain (RID pool of this DC) */
-  nextRid: number;
 }
 
 /** Splits the provisioning record into the forest's facts and this DC's facts. */
@@ -65,8 +56,6 @@ export function splitFacts(info: ProvisionedFacts, invocationId: Buffer): { fore
       dnsHostName: info.dnsHostName,
       hostname: info.hostname,
       computerGuid: info.computerGuid,
-      // one DC per realm so far: its pool is the whole RID space above nextRid (MS-ADTS 6.1.5.3 gives pools of 500)
-      ridPool: { next: info.nextRid + 1, end: 0x3fffffff },
     },
   };
 }

@@ -7,7 +7,8 @@
 //   existing-object ──delete──► deleted-object           (Recycle Bin on: attributes kept)
 //   tombstone / deleted-object ──reanimate──► existing-object
 //   deleted-object ──after msDS-DeletedObjectLifetime──► recycled-object
-import type { ObjectRecord } from '../../store/record.js';
+import type { LinkValue, ObjectRecord } from '../../store/record.js';
+import type { ReadTxn, WriteTxn } from '../../store/store.js';
 import { deleteMangledRdn } from './naming.js';
 import type { AttributeMetaInfo, UpdatePort } from './update.js';
 
@@ -54,7 +55,7 @@ export interface DeleteOptions {
  * Turns `guid` into a tombstone (MS-ADTS 3.1.1.5.5.6.1) as part of update `u`: every attribute
  * but the kept ones removed (each removal stamped), isDeleted TRUE, lastKnownParent, the
  * delete-mangled RDN, moved to Deleted Objects; its link values and the values naming it
- * removed (stamped), their sources touched. Returns the tombstone.
+ * hidden by this DC's own clean-up (hideLinks: no stamp, their sources untouched). Returns the tombstone.
  */
 export function tombstone(u: UpdatePort, guid: Buffer, A: LifecycleAttributes, opts: DeleteOptions): ObjectRecord {
   const w = u.txn;
@@ -76,9 +77,82 @@ export function tombstone(u: UpdatePort, guid: Buffer, A: LifecycleAttributes, o
   u.touch(rec);
   w.putObject(guid, rec, prev);
   // MS-ADTS 3.1.1.1.6: a tombstone has no link values and no value names it
-  for (const lv of [...w.rawLinks(guid)]) if (lv.stamp.timeDeleted === 0) u.removeLinkValue(guid, lv.linkId, lv.target, lv.data);
-  for (const b of [...w.rawBacklinks(guid)]) u.removeLinkValue(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data));
+  hideLinks(w, guid);
   return rec;
+}
+
+/**
+ * The link clean-up of a tombstone on this DC (Recycle Bin off): every present value that
+ * `guid` holds or that names it becomes absent, as a local step that changes no stamp and
+ * touches no source object. MS-DRSR 5.160 (RecycleObj): changes "required to remove linked
+ * attribute values … are simply removed from the directory", not made as an originating
+ * update; each DC does it when it turns the object into a tombstone, by an originating delete
+ * or by applying the replicated one (replica/apply.ts), and a replicated value that names a
+ * tombstone is not applied (MS-DRSR 4.1.10.6.14 ProcessLinkValue) — it is kept hidden. The
+ * values stay stored with their stamps, hidden (LinkValue.hidden, the store's `hidden` index),
+ * so every replica holds the same values and stamps; readers (Store.links/backlinks) never
+ * see them. Garbage collection of the tombstone removes them; an undelete removes them by
+ * stamps (removeLinksOfUndeletedTombstone).
+ */
+export function hideLinks(w: WriteTxn, guid: Buffer): number {
+  let n = 0;
+  for (const lv of [...w.rawLinks(guid)]) {
+    if (lv.stamp.timeDeleted !== 0 || lv.hidden) continue;
+    w.putLink({ ...lv, hidden: true, deactivated: false });
+    n++;
+  }
+  for (const b of [...w.rawBacklinks(guid), ...w.deactivatedBacklinks(guid)]) {
+    const lv = w.getLink(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data));
+    if (!lv || lv.stamp.timeDeleted !== 0 || lv.hidden) continue;
+    w.putLink({ ...lv, hidden: true, deactivated: false });
+    n++;
+  }
+  return n;
+}
+
+/** Shows again the hidden values `guid` holds or that name it whose ends are both no tombstone (a replicated undelete). */
+export function unhideLinks(w: WriteTxn, guid: Buffer, A: LifecycleAttributes): number {
+  let n = 0;
+  const show = (lv: LinkValue | undefined, other: Buffer) => {
+    if (!lv || !lv.hidden || linkEndGone(w, [other], A)) return;
+    w.putLink({ ...lv, hidden: false });
+    n++;
+  };
+  for (const lv of [...w.rawLinks(guid)]) show(lv, lv.target);
+  for (const b of [...w.hiddenBacklinks(guid)]) show(w.getLink(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data)), Buffer.from(b.source));
+  return n;
+}
+
+/** Whether a value with these ends is hidden on this DC: one of them is a tombstone or a recycled-object. */
+export function linkEndGone(r: ReadTxn, ends: Buffer[], A: LifecycleAttributes): boolean {
+  for (const g of ends) {
+    const rec = r.getObject(g);
+    if (!rec) continue;
+    const st = stateOf(rec, A);
+    if (st === ObjectState.Tombstone || st === ObjectState.Recycled) return true;
+  }
+  return false;
+}
+
+/**
+ * The values of an undeleted tombstone: its values and the values naming it were removed when
+ * it became a tombstone and stay removed (MS-ADTS 3.1.1.5.3.7: a tombstone's link values are
+ * not restored). Each present value that `guid` holds or that names it (hidden here) is
+ * removed by the undelete `u` (stamped, its source touched), so that the DCs still holding it
+ * (visible, because they never saw the object deleted, or hidden) lose it too. Returns how
+ * many it removed.
+ */
+export function removeLinksOfUndeletedTombstone(u: UpdatePort, guid: Buffer): number {
+  const w = u.txn;
+  let n = 0;
+  const drop = (lv: LinkValue | undefined) => {
+    if (!lv || lv.stamp.timeDeleted !== 0) return;
+    if (lv.hidden) w.putLink({ ...lv, hidden: false });
+    if (u.removeLinkValue(lv.source, lv.linkId, lv.target, lv.data)) n++;
+  };
+  for (const lv of [...w.rawLinks(guid)]) drop(lv);
+  for (const b of [...w.rawBacklinks(guid), ...w.hiddenBacklinks(guid), ...w.deactivatedBacklinks(guid)]) drop(w.getLink(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data)));
+  return n;
 }
 
 /**
@@ -89,6 +163,7 @@ export function tombstone(u: UpdatePort, guid: Buffer, A: LifecycleAttributes, o
 export function reanimate(u: UpdatePort, guid: Buffer, A: LifecycleAttributes, to: { parent: Buffer; name: string }, info: (id: number) => AttributeMetaInfo | undefined): ObjectRecord {
   const w = u.txn;
   const prev = w.getObject(guid)!;
+  const wasTombstone = stateOf(prev, A) === ObjectState.Tombstone;
   const rec: ObjectRecord = { ...prev, attrs: prev.attrs.map((a) => ({ ...a })) };
   u.setAttribute(rec, A.isDeleted, []);
   if (first(prev, A.lastKnownRdn.id) !== undefined) u.setAttribute(rec, A.lastKnownRdn, []);
@@ -99,5 +174,6 @@ export function reanimate(u: UpdatePort, guid: Buffer, A: LifecycleAttributes, t
   rec.parent = to.parent;
   u.touch(rec);
   w.putObject(guid, rec, prev);
+  if (wasTombstone) removeLinksOfUndeletedTombstone(u, guid);
   return rec;
 }

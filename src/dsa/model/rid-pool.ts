@@ -66,3 +66,12 @@ export function wantsBlock(s: RidSetState): boolean {
   const hi = poolHi(s.previousPool);
   return (s.nextRid ?? lo - 1) - lo + 1 >= (hi - lo + 1) / 2;
 }
+
+/**
+ * rIDAvailablePool with its low end raised to `floor` (no lower RID may start a block): a RID
+ * Master never hands out RIDs of a pool it knows was given already, e.g. after the role was
+ * seized from a master whose last rIDAvailablePool had not replicated (MS-ADTS 6.1.5.3).
+ */
+export function availableFrom(available: bigint, floor: number): bigint {
+  return poolLo(available) >= floor ? available : pool(floor, poolHi(available));
+}

@@ -141,8 +141,9 @@ export class UpdatePort {
   /**
    * Writes a replicated link value with its originating LinkValueStamp (MS-DRSR 5.118): present
    * when `present`, else a tombstoned value whose timeDeleted is the stamp's timeChanged.
+   * `v.hidden`: a present value one of whose ends is a tombstone here (lifecycle.ts hideLinks).
    */
-  applyLinkValue(v: { source: Buffer; attid: number; linkId: number; target: Buffer; data: Buffer; extra?: unknown }, present: boolean, stamp: LinkStampFields): void {
+  applyLinkValue(v: { source: Buffer; attid: number; linkId: number; target: Buffer; data: Buffer; extra?: unknown; hidden?: boolean }, present: boolean, stamp: LinkStampFields): void {
     const lv: LinkValue = {
       source: v.source,
       linkId: v.linkId,
@@ -160,6 +161,7 @@ export class UpdatePort {
       },
     };
     if (v.extra !== undefined) lv.extra = v.extra;
+    if (present && v.hidden) lv.hidden = true;
     this.txn.putLink(lv);
     this.linkChanged(v.source);
   }

@@ -116,7 +116,6 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     hostname,
     dsaGuid: store.dc.serverGuid,
     computerGuid: newGuid(),
-    nextRid: 1103,
   };
   const dir = Directory.createForProvisioning(store, forest);
   const version = readVersion();
@@ -257,7 +256,6 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     next();
     setPassword(dir, u, planned.get(normalizeDN(`CN=Administrator,CN=Users,${domainDN}`))!, o.adminPassword);
     w.setMeta('prefixTable', dir.schema.snapshot.prefixTable.toJSON());
-    w.setMeta('nextRid', forest.nextRid);
     w.setMeta('forest', forest);
   });
   await store.flushed();

@@ -77,6 +77,15 @@ export function applicationNcObjects(): ProvisionObject[] {
   return out;
 }
 
+/**
+ * RID pools of a new domain (MS-ADTS 6.1.5.3; LargeInteger: high 32 bits the last RID, low 32
+ * bits the first): the first DC's pool 1100-1599 (Windows' and Samba's provisioning both give
+ * the first DC this block; the well-known RIDs lie below 1100), and rIDAvailablePool, the
+ * rest of the RID space (1600 to 2^30 - 1) on RID Manager$.
+ */
+export const FIRST_RID_POOL = ((1599n << 32n) | 1100n).toString();
+export const FIRST_AVAILABLE_RID_POOL = ((0x3fffffffn << 32n) | 1600n).toString();
+
 /** Domain groups: [name, RID, groupType (signed), description]. */
 export const DOMAIN_GROUPS: [string, number, number, string][] = [
   ['Domain Admins', 512, -2147483646, 'Designated administrators of the domain'],
@@ -244,7 +253,7 @@ export function domainObjects(): ProvisionObject[] {
     { dn: `CN=NTDS Quotas,${D}`, attrs: { objectClass: 'msDS-QuotaContainer', description: 'Quota specifications container', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
     container('Managed Service Accounts', 'Default container for managed service accounts'),
     container('Keys', 'Default container for key credential objects'),
-    { dn: `CN=RID Manager$,CN=System,${D}`, attrs: { objectClass: 'rIDManager', fSMORoleOwner: '${dsaDN}', rIDAvailablePool: '4611686014132423217', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
+    { dn: `CN=RID Manager$,CN=System,${D}`, attrs: { objectClass: 'rIDManager', fSMORoleOwner: '${dsaDN}', rIDAvailablePool: FIRST_AVAILABLE_RID_POOL, isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
     { dn: `CN=AdminSDHolder,CN=System,${D}`, attrs: { objectClass: 'container', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
     { dn: `CN=Policies,CN=System,${D}`, attrs: { objectClass: 'container', isCriticalSystemObject: 'TRUE', systemFlags: SF_CRITICAL, showInAdvancedViewOnly: 'TRUE' } },
     { dn: `CN=Domain System Volume (SYSVOL share),CN=System,${D}`, attrs: { objectClass: 'nTFRSSettings', showInAdvancedViewOnly: 'TRUE' } },
@@ -285,8 +294,12 @@ export function domainObjects(): ProvisionObject[] {
       'msDS-SupportedEncryptionTypes': '28', // RC4_HMAC | AES128 | AES256 (MS-KILE 2.2.7), as a new 2016 DC has
       localPolicyFlags: '0',
       isCriticalSystemObject: 'TRUE',
+      rIDSetReferences: `CN=RID Set,CN=\${hostname},OU=Domain Controllers,${D}`,
     },
   });
+  // its RID Set (MS-ADTS 6.1.5.3): the first pool, 1100-1599, as a new Windows domain's first DC
+  // has it; DnsAdmins and DnsUpdateProxy took 1101 and 1102 from it, so the next RID is 1103
+  objs.push({ dn: `CN=RID Set,CN=\${hostname},OU=Domain Controllers,${D}`, attrs: { objectClass: 'rIDSet', rIDAllocationPool: FIRST_RID_POOL, rIDPreviousAllocationPool: FIRST_RID_POOL, rIDNextRID: '1102', rIDUsedPool: '0', showInAdvancedViewOnly: 'TRUE' } });
   for (const rel of ADMIN_COUNT) {
     const o = objs.find((x) => x.dn === `${rel},${D}`);
     if (o) o.attrs.adminCount = '1';

@@ -24,7 +24,7 @@ import { parseDN } from '../../dn/dn.js';
 import type { WriteTxn } from '../../store/store.js';
 import type { ObjectRecord } from '../../store/record.js';
 import { DsError, DsProblem, DsWin32, LdapCode } from '../model/ds-error.js';
-import { isDeleted } from '../model/lifecycle.js';
+import { hideLinks, isDeleted, linkEndGone, ObjectState, stateOf, unhideLinks } from '../model/lifecycle.js';
 import { conflictMangledRdn, deleteMangledRdn, isDeleteMangled, unmangle } from '../model/naming.js';
 import { compareAttributeStamps, compareGuids, compareLinkValueStamps, type StampFields } from '../model/stamps.js';
 import { UpdatePort } from '../model/update.js';
@@ -246,7 +246,29 @@ class Applier {
       this.resolveNameConflict(guid, rec);
     }
     w.putObject(guid, rec, prev);
+    // MS-ADTS 3.1.1.6.3: a replicated SD change or move is a propagation event on this DC too
+    this.ctx.afterApply?.(w, guid, rec, prev, isDeleted(rec, A));
     if (placed && isDeleted(rec, A)) this.rescueChildren(guid, rec);
+    this.linkCleanup(guid, rec, prev);
+  }
+
+  /**
+   * The link values of an object whose deletion state changed here: a tombstone's values and
+   * the values naming it are hidden by this DC's own clean-up (MS-DRSR 5.160; lifecycle.ts
+   * hideLinks); when a replicated undelete brings it back, the hidden values whose other end
+   * is not a tombstone are shown again — those the undeleting DC held come with its removal
+   * stamps (lifecycle.ts removeLinksOfUndeletedTombstone), the others were added concurrently
+   * and stay, as they do on the DCs that received them after the undelete.
+   */
+  private linkCleanup(guid: Buffer, rec: ObjectRecord, prev: ObjectRecord | undefined): void {
+    const A = this.A;
+    const gone = (r: ObjectRecord) => {
+      const st = stateOf(r, A);
+      return st === ObjectState.Tombstone || st === ObjectState.Recycled;
+    };
+    if (gone(rec)) {
+      if (!prev || !gone(prev)) hideLinks(this.w, guid);
+    } else if (prev && gone(prev)) unhideLinks(this.w, guid, A);
   }
 
   /** Gives `rec` the name `name` by an originating update (name and the RDN attribute stamped). */
@@ -312,7 +334,17 @@ class Applier {
       this.fixups++;
       this.resolveNameConflict(c, child);
       w.putObject(c, child, prev);
+      this.ctx.afterApply?.(w, c, child, prev, false);
     }
+  }
+
+  /** whether an object is a tombstone here, memoized for the value phase (entries are all applied by then) */
+  private readonly goneMemo = new Map<string, boolean>();
+  private gone(guid: Buffer): boolean {
+    const k = guid.toString('latin1');
+    let g = this.goneMemo.get(k);
+    if (g === undefined) this.goneMemo.set(k, (g = linkEndGone(this.w, [guid], this.A)));
+    return g;
   }
 
   /** Applies one link value; true when its state changed. */
@@ -330,7 +362,10 @@ class Applier {
     const m = v.MetaData;
     const incoming = { timeCreated: m.timeCreated, ...stampOf(m.MetaData) };
     if (compareLinkValueStamps(incoming, local?.stamp) <= 0) return false;
-    this.port.applyLinkValue({ source, attid: v.attrTyp, linkId: info.forwardLinkId, target, data, ...(v.Aval.extra !== undefined ? { extra: v.Aval.extra } : {}) }, v.fIsPresent, incoming);
+    // MS-DRSR 4.1.10.6.14 ProcessLinkValue: a value held by or naming a tombstone is not applied
+    // (it stays absent); kept hidden with its stamp so that every replica holds the same values
+    const hidden = v.fIsPresent && (this.gone(source) || this.gone(target));
+    this.port.applyLinkValue({ source, attid: v.attrTyp, linkId: info.forwardLinkId, target, data, hidden, ...(v.Aval.extra !== undefined ? { extra: v.Aval.extra } : {}) }, v.fIsPresent, incoming);
     return true;
   }
 }

@@ -10,7 +10,7 @@
 // A request that reports a rIDAllocationPool older than the one its RID Set holds (its reply
 // was lost, or the request duplicated) gets the block already given, not a new one: retries
 // never waste blocks, and never hand out one twice.
-import { allocateBlock, RID_BLOCK_SIZE } from '../model/rid-pool.js';
+import { allocateBlock, availableFrom, RID_BLOCK_SIZE } from '../model/rid-pool.js';
 import { UpdatePort } from '../model/update.js';
 import type { ObjectRecord } from '../../store/record.js';
 import type { ReplicaContext } from './context.js';
@@ -40,9 +40,10 @@ export function processFsmoRoleRequest(ctx: ReplicaContext, req: DRS_MSG_GETCHGR
   if (!owner || !Buffer.from(owner.guid).equals(ctx.serverGuid)) return reply(ExopErr.EXOP_ERR_FSMO_NOT_OWNER);
   let outcome: number = ExopErr.EXOP_ERR_SUCCESS;
   let ridSet: Buffer | undefined;
+  const made: Buffer[] = [];
   ctx.store.writeSync((w) => {
     const u = new UpdatePort(w, ctx.invocationId, ctx.clock);
-    ridSet = ctx.rid!.ridSetOf(u, req.uuidDsaObjDest, manager);
+    ridSet = ctx.rid!.ridSetOf(u, req.uuidDsaObjDest, manager, made);
     if (!ridSet) {
       outcome = ExopErr.EXOP_ERR_UNKNOWN_CALLER;
       return;
@@ -52,7 +53,8 @@ export function processFsmoRoleRequest(ctx: ReplicaContext, req: DRS_MSG_GETCHGR
     // the client has not seen the block it was given: give it again
     if (given !== undefined && BigInt(req.liFsmoInfo ?? 0n) !== given) return;
     const prevMgr = w.getObject(manager)!;
-    const next = allocateBlock(BigInt(first(prevMgr, R.rIDAvailablePool.id) as bigint), ctx.rid!.blockSize ?? RID_BLOCK_SIZE);
+    const available = BigInt(first(prevMgr, R.rIDAvailablePool.id) as bigint);
+    const next = allocateBlock(ctx.rid!.floor ? availableFrom(available, ctx.rid!.floor(w)) : available, ctx.rid!.blockSize ?? RID_BLOCK_SIZE);
     if (!next) {
       outcome = ExopErr.EXOP_ERR_RID_ALLOC;
       return;
@@ -68,10 +70,11 @@ export function processFsmoRoleRequest(ctx: ReplicaContext, req: DRS_MSG_GETCHGR
   });
   if (outcome !== ExopErr.EXOP_ERR_SUCCESS || !ridSet) return reply(outcome);
   // the RID Manager$ and the client's RID Set, with every replicated attribute and its stamp
+  // (and, when the RID Set is new, the computer object whose rIDSetReferences names it)
   const r = ctx.store.reader;
   const whole = (g: Buffer) => {
     const rec = r.getObject(g)!;
     return entryOf(ctx, r, { guid: g, rec, attrs: rec.attrs.filter((a) => a.stamp), links: [], ahead: false });
   };
-  return reply(ExopErr.EXOP_ERR_SUCCESS, [whole(manager), whole(ridSet)]);
+  return reply(ExopErr.EXOP_ERR_SUCCESS, [...made.map(whole), whole(manager), whole(ridSet)]);
 }

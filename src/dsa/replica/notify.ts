@@ -6,9 +6,19 @@
 // join it. AD's defaults are 15 s and 3 s; forestd's are tens of milliseconds, so a write
 // reaches the other DCs about as fast as the network allows.
 //
+// Urgent updates (MS-ADTS 3.1.1.5.1.7, urgent.ts) skip the delays: every partner is told at
+// once, and a round pending for the NC is replaced by this one.
+//
 // The timers are injected (the simulator and the tests drive them; `serve` uses setTimeout),
 // and nothing here is module-level: each DC has its own notifier.
 import type { Store } from '../../store/store.js';
+import type { ObjectRecord } from '../../store/record.js';
+
+/** How a partner is told: urgently (no delay) or after `delayMs`. */
+export interface NotifyInfo {
+  urgent: boolean;
+  delayMs: number;
+}
 
 export interface Timers {
   set(ms: number, fn: () => void): unknown;
@@ -32,7 +42,11 @@ export interface NotifierOptions {
   /** the partners to notify for an NC (its repsTo), in order */
   partners(nc: Buffer): Buffer[];
   /** tells one partner that the NC changed (e.g. IDL_DRSReplicaSync over the DRS transport) */
-  notify(partner: Buffer, nc: Buffer): void;
+  notify(partner: Buffer, nc: Buffer, info: NotifyInfo): void;
+  /** the NC's own delays (its crossRef's msDS-Replication-Notify-*-DSA-Delay), when it has them */
+  delaysOf?(nc: Buffer): { firstDelayMs?: number; subsequentDelayMs?: number };
+  /** whether the update that last changed `rec` is urgent (urgent.ts); none is when absent */
+  isUrgent?(rec: ObjectRecord): boolean;
   timers?: Timers;
 }
 
@@ -60,16 +74,47 @@ export class ChangeNotifier {
     this.pending.clear();
   }
 
-  /** The NCs of the objects an update changed get a notification round unless one is pending. */
+  /** The NCs of the objects an update changed get a notification round unless one is pending; an urgent update's NC one now. */
   private committed(changed: Buffer[]): void {
     const r = this.store.reader;
+    const ncs = new Map<string, { nc: Buffer; urgent: boolean }>();
     for (const g of changed) {
       const h = r.getHeader(g);
       if (!h) continue;
       const nc = h.parent === null ? Buffer.from(g) : h.nc;
       const k = nc.toString('hex');
-      if (this.pending.has(k)) continue;
-      this.pending.set(k, { nc, timer: this.timers.set(this.opts.firstDelayMs ?? 20, () => this.round(k, nc, 0)) });
+      const e = ncs.get(k) ?? { nc, urgent: false };
+      if (!e.urgent && this.opts.isUrgent) {
+        const rec = r.getObject(g);
+        e.urgent = rec !== undefined && this.opts.isUrgent(rec);
+      }
+      ncs.set(k, e);
+    }
+    for (const [k, { nc, urgent }] of ncs) {
+      const pending = this.pending.get(k);
+      if (urgent) {
+        // MS-ADTS 3.1.1.5.1.7: every partner now; the pending round's news go with it
+        if (pending) this.timers.clear(pending.timer);
+        this.pending.delete(k);
+        for (const p of this.opts.partners(nc)) this.tell(p, nc, { urgent: true, delayMs: 0 });
+        continue;
+      }
+      if (pending) continue;
+      const first = this.delays(nc).first;
+      this.pending.set(k, { nc, timer: this.timers.set(first, () => this.round(k, nc, 0)) });
+    }
+  }
+
+  private delays(nc: Buffer): { first: number; subsequent: number } {
+    const own = this.opts.delaysOf?.(nc) ?? {};
+    return { first: own.firstDelayMs ?? this.opts.firstDelayMs ?? 20, subsequent: own.subsequentDelayMs ?? this.opts.subsequentDelayMs ?? 5 };
+  }
+
+  private tell(partner: Buffer, nc: Buffer, info: NotifyInfo): void {
+    try {
+      this.opts.notify(partner, nc, info);
+    } catch {
+      // a partner that cannot be told pulls at its next periodic cycle
     }
   }
 
@@ -77,11 +122,8 @@ export class ChangeNotifier {
     const partners = this.opts.partners(nc);
     if (i === 0) this.pending.delete(k); // updates from now on start a new round
     if (i >= partners.length) return;
-    try {
-      this.opts.notify(partners[i]!, nc);
-    } catch {
-      // a partner that cannot be told pulls at its next periodic cycle
-    }
-    if (i + 1 < partners.length) this.timers.set(this.opts.subsequentDelayMs ?? 5, () => this.round(k, nc, i + 1));
+    const d = this.delays(nc);
+    this.tell(partners[i]!, nc, { urgent: false, delayMs: i === 0 ? d.first : d.subsequent });
+    if (i + 1 < partners.length) this.timers.set(d.subsequent, () => this.round(k, nc, i + 1));
   }
 }

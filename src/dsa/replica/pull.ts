@@ -24,7 +24,9 @@ export function nextRequest(ctx: ReplicaContext, r: ReadTxn, nc: DSNAME, srcDsa:
   const rf = st.repsFrom.find((x) => x.uuidDsa.equals(srcDsa));
   // MS-DRSR 4.1.10.4: the destination's UTD vector, with a cursor for itself (it holds all its own updates)
   const cursors = st.utd.filter((c) => !c.uuidDsa.equals(ctx.invocationId));
-  cursors.push({ uuidDsa: ctx.invocationId, usnHighPropUpdate: ctx.store.dc.usn - 1, timeLastSyncSuccess: ctx.clock() });
+  // its own cursor: committed and durable updates only (MS-ADTS 3.1.1.1.9 dc.usn − 1 may count
+  // an update still running, or not yet on disk)
+  cursors.push({ uuidDsa: ctx.invocationId, usnHighPropUpdate: Math.min(ctx.store.highestCommittedUsn, ctx.store.committedUsn), timeLastSyncSuccess: ctx.clock() });
   cursors.sort((a, b) => Buffer.compare(a.uuidDsa, b.uuidDsa));
   return {
     uuidDsaObjDest: ctx.serverGuid,

@@ -14,6 +14,12 @@ export interface RepsFromState {
   /** a cycle in progress (fMoreData seen): the UTD vector is merged at its end only */
   inCycle: boolean;
   timeLastSuccess: number;
+  /** the outcome of the last cycle (cycle-status.ts; absent before the first recorded one): MS-DRSR 5.170 timeLastAttempt, ulResultLastAttempt, cConsecutiveFailures */
+  timeLastAttempt?: number;
+  ulResultLastAttempt?: number;
+  cConsecutiveFailures?: number;
+  /** objects the last cycle applied (forestd's, for `forestd repl sync`) */
+  objectsLastCycle?: number;
 }
 
 export interface ReplicaState {

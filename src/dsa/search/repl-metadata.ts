@@ -116,7 +116,7 @@ function valueMetaData(v: ObjectView, env: ReplMetadataEnv): StoredValue[] {
  */
 interface ReplicaStateView {
   utd: { uuidDsa: Uint8Array; usnHighPropUpdate: number; timeLastSyncSuccess: number }[];
-  repsFrom: { uuidDsa: Uint8Array; uuidInvocId: Uint8Array; usnvec: { usnHighObjUpdate: number; usnReserved: number; usnHighPropUpdate: number }; timeLastSuccess: number }[];
+  repsFrom: { uuidDsa: Uint8Array; uuidInvocId: Uint8Array; usnvec: { usnHighObjUpdate: number; usnReserved: number; usnHighPropUpdate: number }; timeLastSuccess: number; timeLastAttempt?: number; ulResultLastAttempt?: number; cConsecutiveFailures?: number }[];
 }
 function replicaState(v: ObjectView): ReplicaStateView {
   const s = v.rc.r.getMeta<ReplicaStateView>(`repl:${v.guid.toString('hex')}`);
@@ -139,10 +139,11 @@ function repsFromValues(v: ObjectView): Buffer[] {
   const forestDns = v.rc.dir.forest.realm;
   return replicaState(v).repsFrom.map((r) =>
     encodeRepsFrom({
-      cConsecutiveFailures: 0,
+      // the last cycle's outcome (src/dsa/replica/cycle-status.ts), when one was recorded
+      cConsecutiveFailures: r.cConsecutiveFailures ?? 0,
       timeLastSuccess: BigInt(r.timeLastSuccess),
-      timeLastAttempt: BigInt(r.timeLastSuccess),
-      ulResultLastAttempt: 0,
+      timeLastAttempt: BigInt(r.timeLastAttempt ?? r.timeLastSuccess),
+      ulResultLastAttempt: r.ulResultLastAttempt ?? 0,
       ulReplicaFlags: REPS_FROM_FLAGS,
       rtSchedule: SCHEDULE_ALWAYS,
       dwReserved1: 0,
@@ -152,6 +153,35 @@ function repsFromValues(v: ObjectView): Buffer[] {
       uuidTransportObj: Buffer.alloc(16),
       // a DC's NetworkAddress: <DSA objectGUID>._msdcs.<forest root DNS name>
       naDsa: `${guidToString(r.uuidDsa)}._msdcs.${forestDns}`,
+    }),
+  );
+}
+
+/**
+ * repsTo of an NC head (MS-DRSR 5.172): the stored values, else the DCs that registered with
+ * IDL_DRSUpdateRefs (src/drs/update-refs.ts: meta "repsTo:<NC objectGUID hex>", read structurally).
+ */
+function repsToValues(v: ObjectView): Buffer[] {
+  if (v.rec.parent !== null) return [];
+  const info = v.rc.dir.schema.attr('repsTo');
+  const stored = info ? v.values(info).filter((x): x is Uint8Array => x instanceof Uint8Array) : [];
+  if (stored.length) return stored.map(buf);
+  const refs = v.rc.r.getMeta<{ uuidDsa: string; naDsa: string; options: number; timeAdded: number }[]>(`repsTo:${v.guid.toString('hex')}`);
+  if (!Array.isArray(refs)) return [];
+  return refs.map((t) =>
+    encodeRepsFrom({
+      cConsecutiveFailures: 0,
+      timeLastSuccess: BigInt(t.timeAdded ?? 0),
+      timeLastAttempt: 0n,
+      ulResultLastAttempt: 0,
+      ulReplicaFlags: t.options ?? 0,
+      rtSchedule: SCHEDULE_ALWAYS,
+      dwReserved1: 0,
+      usnVec: { usnHighObjUpdate: 0n, usnReserved: 0n, usnHighPropUpdate: 0n },
+      uuidDsaObj: Buffer.from(String(t.uuidDsa), 'hex'),
+      uuidInvocId: Buffer.alloc(16),
+      uuidTransportObj: Buffer.alloc(16),
+      naDsa: String(t.naDsa),
     }),
   );
 }
@@ -206,10 +236,7 @@ export function neighborsOf(v: ObjectView, attr: 'repsFrom' | 'repsTo'): DsReplN
     if (v.rec.parent !== null) return [];
     let raws: Buffer[];
     if (attr === 'repsFrom') raws = repsFromValues(v);
-    else {
-      const info = v.rc.dir.schema.attr(attr);
-      raws = info ? v.values(info).filter((x): x is Uint8Array => x instanceof Uint8Array).map(buf) : [];
-    }
+    else raws = repsToValues(v);
     const out: DsReplNeighbor[] = [];
     for (const raw of raws) {
       let r: REPS_FROM;
@@ -250,6 +277,7 @@ export const REPL_METADATA: ReadonlyMap<string, Constructor> = new Map<string, C
   ['msds-ncreplcursors', ncReplCursors],
   // not constructed in the schema, kept by the engine in its replica state (stored values win)
   ['repsfrom', (v) => repsFromValues(v)],
+  ['repsto', (v) => repsToValues(v)],
   ['repluptodatevector', replUpToDateVector],
   ['msds-ncreplinboundneighbors', neighbors('repsFrom')],
   ['msds-ncreploutboundneighbors', neighbors('repsTo')],

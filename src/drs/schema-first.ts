@@ -1,0 +1,50 @@
+// The schema NC first (MS-DRSR 4.1.10.6): the objects of the other NCs are read with this DC's
+// schema, so the schema NC is replicated before them (every cycle starts with it, replicator.ts)
+// and the schema cache is rebuilt as soon as a schema cycle applied something (as
+// schemaUpdateNow would, MS-ADTS 3.1.1.3.3.14). A reply of another NC that still carries an
+// attribute this DC does not know (the source's schema moved on between the two cycles: an
+// ATTRTYP its prefix table does not map, or an attribute its schema lacks) is answered by
+// replicating the schema NC again and then the NC once more; if that fails too, the cycle fails
+// with ERROR_DS_DRA_SCHEMA_MISMATCH.
+import type { Directory } from '../dsa/directory.js';
+import type { ReplicaContext } from '../dsa/replica/context.js';
+import type { DSNAME } from '../dsa/replica/types.js';
+import { schemaFromStore } from '../dsa/schema-load.js';
+import { PrefixTable } from '../schema/prefix-table.js';
+import type { DrsClient } from './transport/tls.js';
+import { WireValueError } from './wire-values.js';
+import { pullNC, ReplicationError } from './replicator.js';
+
+/** MS-ERREF: ERROR_DS_DRA_SCHEMA_MISMATCH (checked against python3-samba's werror) */
+export const ERROR_DS_DRA_SCHEMA_MISMATCH = 0x20e2;
+
+/** The schema cache rebuilt from the schema NC (what schemaUpdateNow does, without the LDAP front end). */
+function refreshSchema(dir: Directory): void {
+  dir.setSchema(schemaFromStore(dir.store, dir.forest, PrefixTable.fromJSON(dir.store.getMeta('prefixTable') as never)));
+}
+
+/** The decoding failed on an attribute this DC's schema or prefix table does not have. */
+export function isSchemaMismatch(e: unknown): boolean {
+  return e instanceof WireValueError && (e.syntax === 'ATTRTYP' || e.syntax === 'ATTR');
+}
+
+/** pullNC, with the schema NC replicated (and the schema cache rebuilt) first when the NC needs it. */
+export async function pullNCSchemaFirst(ctx: ReplicaContext, dir: Directory, client: DrsClient, hDrs: Buffer, nc: DSNAME, src: Buffer): Promise<number> {
+  const schemaNC: DSNAME = { Guid: Buffer.from(dir.forest.schemaNC), StringName: dir.forest.schemaDN };
+  const isSchema = nc.Guid.equals(schemaNC.Guid);
+  let objects: number;
+  try {
+    objects = await pullNC(ctx, dir, client, hDrs, nc, src);
+  } catch (e) {
+    if (isSchema || !isSchemaMismatch(e)) throw e;
+    if ((await pullNC(ctx, dir, client, hDrs, schemaNC, src)) > 0) refreshSchema(dir);
+    try {
+      objects = await pullNC(ctx, dir, client, hDrs, nc, src);
+    } catch (again) {
+      if (!isSchemaMismatch(again)) throw again;
+      throw new ReplicationError('ERR_REPL_SCHEMA_MISMATCH', `${ERROR_DS_DRA_SCHEMA_MISMATCH.toString(16).padStart(8, '0')}: ${nc.StringName} carries attributes this DC's schema does not have, even after replicating the schema NC (${(again as Error).message})`, ERROR_DS_DRA_SCHEMA_MISMATCH);
+    }
+  }
+  if (isSchema && objects > 0) refreshSchema(dir);
+  return objects;
+}
