@@ -135,6 +135,11 @@ export class SchemaBinding {
   }
 
   /** The attributes the schema gives a tuple index (whether or not the store has built it yet). */
+  /** attids kept in the value index (fATTINDEX or always indexed; not links) */
+  get valueIndexedIds(): ReadonlySet<number> {
+    return this.indexedIds;
+  }
+
   get tupleIndexedIds(): ReadonlySet<number> {
     return new Set(this.tupleFolds.keys());
   }

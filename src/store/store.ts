@@ -230,6 +230,12 @@ export class Store implements InvocationTable {
   private readonly tuples: Database<Buffer, Buffer>;
   /** attids whose tuple index is complete (meta "tupleIndexes"); readers use no other */
   private tupleBuilt = new Set<number>();
+  /**
+   * attids whose value index is complete (meta "valueIndexes"); undefined in a store written
+   * before the catalog existed, whose value indexes are taken as built (the indexer kept them
+   * from provisioning on)
+   */
+  private valueBuilt: Set<number> | undefined;
   private invocations: Buffer[] = [];
   private invIndex = new Map<string, number>();
   private invDirty = false;
@@ -265,6 +271,8 @@ export class Store implements InvocationTable {
     this.sds = this.env.openDB<Buffer, Buffer>({ name: 'sds', ...bin });
     this.tuples = this.env.openDB<Buffer, Buffer>({ name: 'tuples', ...bin, dupSort: true });
     this.tupleBuilt = new Set((this.meta.get('tupleIndexes') as number[] | undefined) ?? []);
+    const valueCat = this.meta.get('valueIndexes') as number[] | undefined;
+    this.valueBuilt = valueCat ? new Set(valueCat) : undefined;
     this.linkWorkHint = this.linkWork.getKeysCount();
     const format = this.meta.get('format');
     if (format === undefined) {
@@ -335,6 +343,11 @@ export class Store implements InvocationTable {
   /** Attids whose tuple index is complete, so a reader may answer substrings from it. */
   get builtTupleIndexes(): ReadonlySet<number> {
     return this.tupleBuilt;
+  }
+
+  /** Attids whose value index is complete, so a reader may answer from it; undefined: no catalog yet (all built). */
+  get builtValueIndexes(): ReadonlySet<number> | undefined {
+    return this.valueBuilt;
   }
 
   // ---- the SD table -------------------------------------------------------------------
@@ -456,6 +469,7 @@ export class Store implements InvocationTable {
     let linkWorkDone = 0;
     let usnTop = 0;
     let tupleCat: Set<number> | undefined;
+    let valueCat: Set<number> | undefined;
     this.queuedBodies++;
     const committed = this.env.transaction(() => {
       this.queuedBodies--;
@@ -470,6 +484,7 @@ export class Store implements InvocationTable {
         changed = w.changed;
         linkWorkDone = w.linkWorkDone;
         tupleCat = w.tupleCatalog;
+        valueCat = w.valueCatalog;
         if (w.tookUsn) usnTop = this.dc.usn - 1;
         return r;
       });
@@ -478,6 +493,7 @@ export class Store implements InvocationTable {
     const p = this.ackBeforeFlush ? committed : committed.then((r) => this.afterFlush(r));
     void p.then(() => {
       if (tupleCat) this.tupleBuilt = tupleCat;
+      if (valueCat) this.valueBuilt = valueCat;
       if (linkWorkDone > 0) this.linkWorkHint = Math.max(0, this.linkWorkHint - linkWorkDone);
       if (usnTop > this._highestCommittedUsn) this._highestCommittedUsn = usnTop;
       if (durableChannel.hasSubscribers) durableChannel.publish({ usn: usnTop });
@@ -1028,22 +1044,40 @@ export class WriteTxn extends ReadTxn {
    */
   rebuildTupleIndexes(attids: readonly number[], drop: readonly number[], built: readonly number[]): void {
     const d = this.store._dbs;
-    for (const id of drop) {
-      const start = u32(id);
-      for (const key of [...(d.tuples.getKeys({ start, end: prefixEnd(start) } as never) as Iterable<Buffer>)]) d.tuples.removeSync(key);
-    }
-    if (attids.length > 0 && d.tupleIndexer) {
-      const want = new Set(attids);
-      for (const { key, value } of d.objects.getRange({} as never) as Iterable<{ key: Buffer; value: Buffer }>) {
-        const guid = Buffer.from(key);
-        for (const k of d.tupleIndexer(decodeObject(value, this.store))) if (want.has(k.readUInt32BE(0))) d.tuples.putSync(k, guid);
-      }
-    }
+    this.rebuildIndex(d.tuples, d.tupleIndexer, attids, drop);
     d.meta.putSync('tupleIndexes', [...built]);
     this.tupleCatalog = new Set(built);
   }
   /** @internal the catalog a rebuild in this update leaves */
   tupleCatalog: Set<number> | undefined;
+
+  /**
+   * The same for the value index (searchFlags fATTINDEX set or cleared after objects exist):
+   * keys from the indexer, which must already index `attids`; the catalog is meta "valueIndexes".
+   */
+  rebuildValueIndexes(attids: readonly number[], drop: readonly number[], built: readonly number[]): void {
+    const d = this.store._dbs;
+    this.rebuildIndex(d.index, d.indexer, attids, drop);
+    d.meta.putSync('valueIndexes', [...built]);
+    this.valueCatalog = new Set(built);
+  }
+  /** @internal the value-index catalog a rebuild in this update leaves */
+  valueCatalog: Set<number> | undefined;
+
+  /** Drops the keys of `drop` from an index keyed attid ‖ …, and adds those of `attids` over every object. */
+  private rebuildIndex(db: Database<Buffer, Buffer>, indexer: ((rec: ObjectRecord) => Buffer[]) | undefined, attids: readonly number[], drop: readonly number[]): void {
+    for (const id of drop) {
+      const start = u32(id);
+      for (const key of [...(db.getKeys({ start, end: prefixEnd(start) } as never) as Iterable<Buffer>)]) db.removeSync(key);
+    }
+    if (attids.length > 0 && indexer) {
+      const want = new Set(attids);
+      for (const { key, value } of this.store._dbs.objects.getRange({} as never) as Iterable<{ key: Buffer; value: Buffer }>) {
+        const guid = Buffer.from(key);
+        for (const k of indexer(decodeObject(value, this.store))) if (want.has(k.readUInt32BE(0))) db.putSync(k, guid);
+      }
+    }
+  }
 
   /** Writes a forward-link value (new, changed or tombstoned) and its back-link entry. */
   putLink(lv: LinkValue): void {

@@ -28,6 +28,7 @@ import type { ReadContext } from '../object-view.js';
 import type { AttrInfo } from '../schema-binding.js';
 import { FALSE, UNDEFINED, TRUE, type FilterNode } from './filter.js';
 import { tupleCandidates } from '../tuple-index.js';
+import { valueIndexUsable } from '../value-index.js';
 
 /** Most candidates materialized before the plan gives up on an index and walks the scope instead. */
 export const MAX_CANDIDATES = 1_000_000;
@@ -117,7 +118,7 @@ class Planner {
       case 'ge':
       case 'le': {
         const info = n.info;
-        if (!this.rc.dir.schema.isIndexed(info.id) || !info.syntax.rule.lessOrEqual) return undefined;
+        if (!valueIndexUsable(this.rc.dir, info.id) || !info.syntax.rule.lessOrEqual) return undefined;
         const lo = indexKey(info.id, Buffer.alloc(0));
         const bound = indexKey(info.id, n.key);
         // truncation to MAX_INDEX_VALUE bytes is monotone, so cut keys stay on the right side of a cut bound
@@ -129,7 +130,7 @@ class Planner {
       case 'sub': {
         const info = n.info;
         const kind = PREFIX_SYNTAXES.get(info.syntax.name);
-        if (!kind || n.sub.initial === undefined || !this.rc.dir.schema.isIndexed(info.id)) return this.tuples(info, n.sub, cap);
+        if (!kind || n.sub.initial === undefined || !valueIndexUsable(this.rc.dir, info.id)) return this.tuples(info, n.sub, cap);
         let prefix: Buffer;
         if (kind === 'fold') {
           if (!isUtf8(n.sub.initial)) return [];
@@ -146,7 +147,7 @@ class Planner {
       }
       case 'present': {
         const info = n.info;
-        if (!this.rc.dir.schema.isIndexed(info.id)) return undefined;
+        if (!valueIndexUsable(this.rc.dir, info.id)) return undefined;
         this.how.push(`present ${info.name}`);
         return collect(
           (function* (r: ReadTxn) {
@@ -218,7 +219,7 @@ class Planner {
         cap,
       );
     }
-    if (!this.rc.dir.schema.isIndexed(info.id)) return undefined;
+    if (!valueIndexUsable(this.rc.dir, info.id)) return undefined;
     this.how.push(`index ${info.name}`);
     // one key: the index lists each object once under it (duplicates sorted)
     const out: Buffer[] = [];
