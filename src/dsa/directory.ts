@@ -1,8 +1,7 @@
 // The directory service agent's state: the store, the forest's facts, the schema in force,
 // and the naming machinery every operation shares. Operations live in their own modules
 // (add.ts, modify.ts, search.ts, …) and receive a Directory.
-import { reconcileValueIndexes } from './value-index.js';
-import { reconcileTupleIndexes } from './tuple-index.js';
+import { reconcileTupleIndexes, reconcileValueIndexes } from './index-catalog.js';
 import { Store, type ReadTxn, type StoreOptions } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import { DnDeriver, type Resolution } from './names.js';
@@ -55,7 +54,7 @@ export class Directory {
     store.setTupleIndexer((rec) => this.schema.tupleIndexer(rec));
     // a failed build leaves the attribute without a built tuple index: its searches walk (correct, slower)
     this.tupleIndexes = reconcileTupleIndexes(this).catch(() => {});
-    // a failed build leaves the attribute's value index unbuilt: its searches walk (value-index.ts)
+    // a failed build leaves the attribute's value index unbuilt: its searches walk (index-catalog.ts)
     this.valueIndexes = reconcileValueIndexes(this).catch(() => {});
     // each distinct nTSecurityDescriptor stored once (AD's SD table)
     store.setSecurityDescriptorAttribute(schema.attr('nTSecurityDescriptor')!.id);
@@ -90,13 +89,13 @@ export class Directory {
     this.valueIndexes = reconcileValueIndexes(this).catch(() => {});
   }
 
-  /** Settles when the value indexes the schema asks for are built (value-index.ts); never rejects. */
+  /** Settles when the value indexes the schema asks for are built (index-catalog.ts); never rejects. */
   get valueIndexesReady(): Promise<void> {
     return this.valueIndexes;
   }
   private valueIndexes: Promise<void>;
 
-  /** Settles when the tuple indexes the schema asks for are built (tuple-index.ts); never rejects. */
+  /** Settles when the tuple indexes the schema asks for are built (index-catalog.ts); never rejects. */
   get tupleIndexesReady(): Promise<void> {
     return this.tupleIndexes;
   }
@@ -127,6 +126,19 @@ export class Directory {
     if (res.found) return res.guid;
     throw AdError.noSuchObject(place, res.matched ? this.dnOf(r, res.matched) : '');
   }
+
+  /**
+   * objectGUID of the subschema entry CN=Aggregate under the schema NC (MS-ADTS 3.1.1.3.1.4),
+   * which every search needs: resolved once by name, then only checked to still exist.
+   */
+  subSchemaGuid(r: ReadTxn): Buffer | undefined {
+    const memo = this.subSchemaMemo;
+    if (memo && r.hasObject(memo)) return memo;
+    const res = this.tryResolve(r, `CN=Aggregate,${this.forest.schemaDN}`);
+    this.subSchemaMemo = res.found ? res.guid : undefined;
+    return this.subSchemaMemo;
+  }
+  private subSchemaMemo: Buffer | undefined;
 
   tryResolve(r: ReadTxn, dn: string): Resolution {
     const t = dn.trim();

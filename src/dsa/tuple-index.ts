@@ -10,8 +10,8 @@
 // The index is built by the store's index code: putObject/removeObject keep it for the
 // attributes the schema flags; an attribute newly flagged (a schema update, or a store written
 // before this index existed) is built in one update over every object, and a reader answers
-// from it only once that update has committed (Store.builtTupleIndexes).
-import type { Directory } from './directory.js';
+// from it only once that update has committed (Store.builtTupleIndexes; the catalog is kept by
+// index-catalog.ts, which this module's pure key functions do not import).
 import type { ObjectRecord } from '../store/record.js';
 import type { ReadTxn } from '../store/store.js';
 import { foldAscii, foldUnicode } from '../schema/syntaxes/common.js';
@@ -99,19 +99,4 @@ export function tupleCandidates(r: ReadTxn, attid: number, fold: (s: string) => 
     if (acc.size === 0) break;
   }
   return acc ? [...acc.values()] : [];
-}
-
-/**
- * Brings the store's tuple indexes in line with the schema: builds those the schema flags and
- * the store lacks, drops those it no longer flags. Returns the update's promise (resolved at
- * once when nothing changes); readers keep walking until it commits.
- */
-export function reconcileTupleIndexes(dir: Directory): Promise<void> {
-  const want = dir.schema.tupleIndexedIds;
-  const built = dir.store.builtTupleIndexes;
-  const build = [...want].filter((id) => !built.has(id));
-  const drop = [...built].filter((id) => !want.has(id));
-  if (build.length === 0 && drop.length === 0) return Promise.resolve();
-  const next = [...built].filter((id) => want.has(id)).concat(build);
-  return dir.store.write((w) => w.rebuildTupleIndexes(build, drop, next));
 }

@@ -1,5 +1,5 @@
 // The value index of an attribute indexed after objects hold it (searchFlags fATTINDEX set by a
-// schema update; src/dsa/value-index.ts): it is built over the objects written before the flag,
+// schema update; src/dsa/index-catalog.ts): it is built over the objects written before the flag,
 // and the planner answers from it only once that build has committed. Negative control: the
 // index holds no key of those objects before the build, so a planner that trusted the schema
 // alone would have missed them; the search walks instead and finds them.

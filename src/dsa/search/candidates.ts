@@ -28,7 +28,7 @@ import type { ReadContext } from '../object-view.js';
 import type { AttrInfo } from '../schema-binding.js';
 import { FALSE, UNDEFINED, TRUE, type FilterNode } from './filter.js';
 import { tupleCandidates } from '../tuple-index.js';
-import { valueIndexUsable } from '../value-index.js';
+import { valueIndexUsable } from '../index-catalog.js';
 
 /** Most candidates materialized before the plan gives up on an index and walks the scope instead. */
 export const MAX_CANDIDATES = 1_000_000;

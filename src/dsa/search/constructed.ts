@@ -233,8 +233,8 @@ const aggregateCache = new WeakMap<ReadContext, DSName[]>();
 function aggregate(rc: ReadContext): StoredValue[] {
   let v = aggregateCache.get(rc);
   if (!v) {
-    const res = rc.dir.tryResolve(rc.r, `CN=Aggregate,${rc.dir.forest.schemaDN}`);
-    v = res.found ? [{ guid: res.guid }] : [];
+    const guid = rc.dir.subSchemaGuid(rc.r);
+    v = guid ? [{ guid }] : [];
     aggregateCache.set(rc, v);
   }
   return v;

@@ -174,8 +174,7 @@ class Run {
   /** objectGUID of CN=Aggregate (the subSchema object), looked up once */
   aggregate(): Buffer | undefined {
     if (this.agg === undefined) {
-      const res = this.rc.dir.tryResolve(this.r, `CN=Aggregate,${this.rc.dir.forest.schemaDN}`);
-      this.agg = res.found ? res.guid : null;
+      this.agg = this.rc.dir.subSchemaGuid(this.r) ?? null;
     }
     return this.agg ?? undefined;
   }

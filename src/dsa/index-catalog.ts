@@ -1,3 +1,5 @@
+// The catalogs of the store's value and tuple indexes: which attributes' indexes are complete.
+//
 // The value index of each indexed attribute (MS-ADTS 3.1.1.2.3 searchFlags fATTINDEX, and the
 // attributes AD always indexes, schema-binding.ts): store keys attid(u32) ‖ normalized value,
 // kept by putObject/removeObject for the attributes the schema indexes. An attribute whose
@@ -5,7 +7,7 @@
 // it is built: it is built in one update over every object, and the search planner answers from
 // it only once that update has committed (Store.builtValueIndexes, meta "valueIndexes"); until
 // then its filters walk the scope. An attribute whose flag is cleared has its keys dropped.
-// The tuple index (tuple-index.ts) keeps its own catalog the same way.
+// The tuple index (tuple-index.ts) has a catalog of its own, kept the same way.
 import type { Directory } from './directory.js';
 
 /** The planner may answer `attid` from the value index: the schema indexes it and the store has built it. */
@@ -29,4 +31,19 @@ export function reconcileValueIndexes(dir: Directory): Promise<void> {
   if (build.length === 0 && drop.length === 0) return Promise.resolve();
   const next = [...built].filter((id) => want.has(id)).concat(build);
   return dir.store.write((w) => w.rebuildValueIndexes(build, drop, next));
+}
+
+/**
+ * Brings the store's tuple indexes in line with the schema: builds those the schema flags and
+ * the store lacks, drops those it no longer flags. Returns the update's promise (resolved at
+ * once when nothing changes); readers keep walking until it commits.
+ */
+export function reconcileTupleIndexes(dir: Directory): Promise<void> {
+  const want = dir.schema.tupleIndexedIds;
+  const built = dir.store.builtTupleIndexes;
+  const build = [...want].filter((id) => !built.has(id));
+  const drop = [...built].filter((id) => !want.has(id));
+  if (build.length === 0 && drop.length === 0) return Promise.resolve();
+  const next = [...built].filter((id) => want.has(id)).concat(build);
+  return dir.store.write((w) => w.rebuildTupleIndexes(build, drop, next));
 }
