@@ -62,7 +62,7 @@
 // A reservation is started when the queued updates come within half a block of the reserve;
 // only one update taking more USNs than that while it is being flushed (a huge batch) can go
 // past it: the reserve is then raised in that update itself ("forestd:store:usn-overrun").
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -325,7 +325,7 @@ export class Store implements InvocationTable {
 
   /** The key of `sd` in the SD table, adding it there (inside the current write transaction) when new. */
   sdRef(sd: Uint8Array): Buffer {
-    const key = createHash('sha256').update(sd).digest().subarray(0, 16);
+    const key = hash('sha256', sd, 'buffer').subarray(0, 16);
     if (this.sds.get(key) === undefined) this.sds.putSync(key, Buffer.from(sd));
     return key;
   }
