@@ -870,6 +870,13 @@ export class WriteTxn extends ReadTxn {
   get changed(): Buffer[] {
     return [...this.touched.values()];
   }
+  /**
+   * A value that is new each time putObject/removeObject writes `guid` in this update
+   * (undefined while it has not): a record read in this update is still current while its mark is.
+   */
+  writeMark(guid: Buffer): unknown {
+    return this.touched.get(guid.toString('latin1'));
+  }
   constructor(store: Store) {
     super(store, undefined, () => {});
   }

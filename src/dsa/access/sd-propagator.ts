@@ -64,6 +64,8 @@ class PropagatorState {
   /** re-inherited SDs by (object's stored SD, parent's effective SD, class) */
   private readonly derived = new WeakMap<Uint8Array, WeakMap<Uint8Array, Map<string, Buffer>>>();
   private readonly interned = new Map<string, Buffer>();
+  /** parents read by the replication apply path, per transaction, with their write marks */
+  readonly parents = new WeakMap<WriteTxn, Map<string, { mark: unknown; rec: ObjectRecord | undefined }>>();
 
   constructor(pending: boolean) {
     this.mayHavePending = pending;
@@ -253,7 +255,7 @@ function reinheritOne(dir: Directory, w: WriteTxn, g: Buffer, view?: EffectiveSd
   const rec = written ?? w.getObject(g);
   const cur = written ? internedSd(dir, rec) : sdBinary(dir, rec);
   if (!rec || !cur) return false;
-  const parentRec = rec.parent ? w.getObject(rec.parent) : undefined;
+  const parentRec = rec.parent ? (written ? parentOf(dir, w, rec.parent) : w.getObject(rec.parent)) : undefined;
   const parentSd = parentRec ? (view ? view.of(parentRec) : sdBinary(dir, parentRec)) : undefined;
   // cached per (stored SD, parent SD, class): the objects of a walk share a few SDs
   const bin = parentSd ? stateOf(dir).derive(cur, parentSd, classGuidOf(dir, rec)) : reinheritBinary(cur, undefined, classGuidOf(dir, rec));
@@ -261,6 +263,21 @@ function reinheritOne(dir: Directory, w: WriteTxn, g: Buffer, view?: EffectiveSd
   const id = dir.schema.attr('nTSecurityDescriptor')!.id;
   w.putObject(g, { ...rec, attrs: rec.attrs.map((a) => (a.id === id ? { ...a, values: [bin] } : a)) }, rec);
   return true;
+}
+
+/** The parent's record, read once per transaction while nothing writes it (the objects of a replicated chunk share a few parents). */
+function parentOf(dir: Directory, w: WriteTxn, g: Buffer): ObjectRecord | undefined {
+  const st = stateOf(dir);
+  let m = st.parents.get(w);
+  if (!m) st.parents.set(w, (m = new Map()));
+  const k = g.toString('latin1');
+  const mark = w.writeMark(g);
+  const hit = m.get(k);
+  if (hit && hit.mark === mark) return hit.rec;
+  const rec = w.getObject(g);
+  if (m.size >= 1024) m.clear();
+  m.set(k, { mark, rec });
+  return rec;
 }
 
 function internedSd(dir: Directory, rec: ObjectRecord | undefined): Uint8Array | undefined {
