@@ -5,7 +5,7 @@
 // members. At each size it reports: import objects/s, store size on disk, server RSS, search
 // and base-read ops/s and p99 (the cases of bench:ldap, BENCH_CONC=8 connections,
 // BENCH_SECONDS=5 each), the first DirSync of the domain NC (entries/s), an incremental DirSync
-// of 100 changes, one range page (member;range=0-1499) of the big group, memberOf of one of its
+// of 100 changes, one range page (member;range=0-1499, median of 11) of the big group, memberOf of one of its
 // members, and the restart time. Users get no password (BENCH_SCALE_PASSWORDS=1 sets one, over
 // LDAPS: slower). Prints figures; asserts nothing about time.
 import { statSync, readdirSync } from 'node:fs';
@@ -71,7 +71,13 @@ function diskBytes(dir: string): number {
   }
   return n;
 }
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+// VmRSS counts the pages of the memory-mapped store the process has touched (RssFile: page
+// cache, shared and reclaimable, bounded by the file's size); RssAnon is the process's own memory
+const memMiB = (pid: number) => {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? NaN) / 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+};
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function timedLoad(conc: number, make: () => ProtocolOp): Promise<{ ops: number; p99: number }> {
@@ -110,15 +116,20 @@ async function dirSync(c: BenchClient, cookie: Buffer): Promise<{ entries: numbe
   return { entries, s: (performance.now() - t0) / 1000, cookie };
 }
 
-async function timeOne(c: BenchClient, op: () => ProtocolOp, n = 10): Promise<{ ms: number; values: number }> {
+/** The median time of `n` runs of `op` (the median, so that a descheduled run on a shared machine does not decide it). */
+async function timeOne(c: BenchClient, op: () => ProtocolOp, n = 11): Promise<{ ms: number; values: number }> {
   let values = 0;
-  const t0 = performance.now();
+  await c.request(op()); // one warm-up request, not timed
+  const times: number[] = [];
   for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
     const r = await c.request(op());
+    times.push(performance.now() - t0);
     const e = r.find((m) => m.protocolOp.type === 'searchResultEntry')?.protocolOp as { attributes: { values: unknown[] }[] } | undefined;
     values = e?.attributes.reduce((a, x) => a + x.values.length, 0) ?? 0;
   }
-  return { ms: (performance.now() - t0) / n, values };
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(n / 2)]!, values };
 }
 
 // ---- the containers and the big group
@@ -145,7 +156,7 @@ for (const size of SIZES) {
   const importRate = imported / (sUsers + sGroups);
   console.log(`  import: ${fmt(imported)} objects in ${(sUsers + sGroups).toFixed(1)} s = ${fmt(importRate)} objects/s; big group +${fmt(bigTo - bigFrom)} values in ${sBig.toFixed(1)} s`);
   const disk = diskBytes(join(data, 'store')) / 1048576;
-  const rss = rssMiB(f.pid);
+  const mem = memMiB(f.pid);
   const rnd = () => Math.floor(Math.random() * size);
   const search = await timedLoad(CONC, () => ({ type: 'searchRequest', baseObject: base, scope: 2, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'equalityMatch', attribute: 'sAMAccountName', value: Buffer.from(`user${rnd()}`) }, attributes: ['cn', 'mail'] }) as ProtocolOp);
   const read = await timedLoad(CONC, () => ({ type: 'searchRequest', baseObject: userDN(rnd()), scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['cn', 'mail', 'description'] }) as ProtocolOp);
@@ -156,6 +167,7 @@ for (const size of SIZES) {
   const range = await timeOne(c, () => ({ type: 'searchRequest', baseObject: bigDN, scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['member;range=0-1499'] }) as ProtocolOp);
   const memberOf = await timeOne(c, () => ({ type: 'searchRequest', baseObject: userDN(Math.floor(Math.random() * bigTo)), scope: 0, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: ['memberOf'] }) as ProtocolOp);
   c.close();
+  const memAfter = memMiB(f.pid);
   await f.stop();
   const r0 = performance.now();
   f = await startForestd({ data });
@@ -164,13 +176,13 @@ for (const size of SIZES) {
     `${fmt(size)} users`,
     `import ${fmt(importRate)} obj/s`,
     `disk ${disk.toFixed(0)} MiB`,
-    `RSS ${rss.toFixed(0)} MiB (${((rss * 1048576) / (size + nGroups)).toFixed(0)} B/object)`,
+    `RSS ${mem.rss.toFixed(0)} MiB (${((mem.rss * 1048576) / (size + nGroups)).toFixed(0)} B/object): anon ${mem.anon.toFixed(0)} MiB (${((mem.anon * 1048576) / (size + nGroups)).toFixed(0)} B/object), mapped store ${mem.file.toFixed(0)} MiB; after the reads anon ${memAfter.anon.toFixed(0)} MiB, file ${memAfter.file.toFixed(0)} MiB`,
     `search c=${CONC} ${fmt(search.ops)}/s p99 ${search.p99.toFixed(2)} ms`,
     `base read c=${CONC} ${fmt(read.ops)}/s p99 ${read.p99.toFixed(2)} ms`,
     `first DirSync ${fmt(first.entries)} entries ${fmt(first.entries / first.s)}/s`,
     `incremental DirSync (100 changes) ${inc.entries} entries ${(inc.s * 1000).toFixed(1)} ms`,
-    `range page of the ${fmt(bigTo)}-member group ${range.ms.toFixed(1)} ms (${range.values} values)`,
-    `memberOf of a member ${memberOf.ms.toFixed(2)} ms`,
+    `range page of the ${fmt(bigTo)}-member group ${range.ms.toFixed(1)} ms median (${range.values} values)`,
+    `memberOf of a member ${memberOf.ms.toFixed(2)} ms median`,
     `restart ${restart.toFixed(1)} s`,
   ];
   for (const l of line) console.log(`  ${l}`);

@@ -73,14 +73,24 @@ export interface DirSyncOptions {
  */
 export class DirSyncState {
   private readonly byCookie = new Map<string, Set<string>>();
+  /** entries held over all remembered cookies */
+  private held = 0;
   constructor(
     readonly maxCookies = 256,
+    /** most entries one cookie's set may hold (a larger set is not remembered) */
     readonly maxEntries = 200_000,
+    /** most entries held over all cookies: the oldest cookies are forgotten first */
+    readonly maxTotalEntries = 1_000_000,
   ) {}
 
   /** cookies remembered */
   get size(): number {
     return this.byCookie.size;
+  }
+
+  /** entries held over all remembered cookies */
+  get entries(): number {
+    return this.held;
   }
 
   get(cookie: Buffer): Set<string> | undefined {
@@ -96,8 +106,19 @@ export class DirSyncState {
 
   set(cookie: Buffer, ahead: Set<string>): void {
     if (ahead.size > this.maxEntries) return;
-    this.byCookie.set(cookie.toString('latin1'), ahead);
-    while (this.byCookie.size > this.maxCookies) this.byCookie.delete(this.byCookie.keys().next().value!);
+    const k = cookie.toString('latin1');
+    const had = this.byCookie.get(k);
+    if (had) {
+      this.held -= had.size;
+      this.byCookie.delete(k);
+    }
+    this.byCookie.set(k, ahead);
+    this.held += ahead.size;
+    while (this.byCookie.size > this.maxCookies || (this.held > this.maxTotalEntries && this.byCookie.size > 1)) {
+      const [oldest, set] = this.byCookie.entries().next().value!;
+      this.byCookie.delete(oldest);
+      this.held -= set.size;
+    }
   }
 }
 

@@ -127,13 +127,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   values.set(ocInfo, ocValues);
   const cinfo = snap.classInfo(structural)!;
   const ocNames = ocValues.map((oid) => snap.classByOid(oid)!.lDAPDisplayName);
-  const allowed = new Set<string>();
-  const must = new Set<string>();
-  for (const n of ocNames) {
-    const ci = snap.classInfo(n)!;
-    for (const a of ci.allowedAttributes) allowed.add(a.toLowerCase());
-    for (const a of ci.mustContain) must.add(a.toLowerCase());
-  }
+  const { allowed, must } = schema.classAttributeSets(ocNames);
   if (structural.systemOnly && !opts.system) throw AdError.unwillingToPerform(place, `objects of class ${structural.lDAPDisplayName} are created by the system only`);
 
   // RDN: MS-ADTS 3.1.1.5.2.2 — the RDN attribute is the class's rDNAttID
@@ -198,7 +192,8 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   if (!values.has(A('objectCategory'))) {
     const catDn = resolveSchemaDn(structural.defaultObjectCategory, dir.forest.schemaDN);
     const planned = opts.planned?.(catDn);
-    values.set(A('objectCategory'), [planned ? { guid: planned } : dir.syntaxContext(w, place).resolveDN(catDn)]);
+    // a classSchema object has no objectSid: the reference is its GUID (no record decode per add)
+    values.set(A('objectCategory'), [{ guid: planned ?? dir.resolve(w, catDn, place) }]);
   }
   values.set(A('whenCreated'), [u.time]);
   // nTSecurityDescriptor: the given one or the class default, merged with what the parent passes on (MS-ADTS 6.1.3, MS-DTYP 2.5.3.4)

@@ -1,6 +1,8 @@
 // The directory service agent's state: the store, the forest's facts, the schema in force,
 // and the naming machinery every operation shares. Operations live in their own modules
 // (add.ts, modify.ts, search.ts, …) and receive a Directory.
+import { reconcileValueIndexes } from './value-index.js';
+import { reconcileTupleIndexes } from './tuple-index.js';
 import { Store, type ReadTxn, type StoreOptions } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import { DnDeriver, type Resolution } from './names.js';
@@ -50,6 +52,11 @@ export class Directory {
       idOf: (t) => this.schema.attr(t)?.id,
     });
     store.setIndexer((rec) => this.schema.indexer(rec));
+    store.setTupleIndexer((rec) => this.schema.tupleIndexer(rec));
+    // a failed build leaves the attribute without a built tuple index: its searches walk (correct, slower)
+    this.tupleIndexes = reconcileTupleIndexes(this).catch(() => {});
+    // a failed build leaves the attribute's value index unbuilt: its searches walk (value-index.ts)
+    this.valueIndexes = reconcileValueIndexes(this).catch(() => {});
     // each distinct nTSecurityDescriptor stored once (AD's SD table)
     store.setSecurityDescriptorAttribute(schema.attr('nTSecurityDescriptor')!.id);
   }
@@ -79,7 +86,21 @@ export class Directory {
   /** Swaps in a new schema (after a schema update or schemaUpdateNow). */
   setSchema(snapshot: SchemaSnapshot): void {
     this.schema = new SchemaBinding(snapshot);
+    this.tupleIndexes = reconcileTupleIndexes(this).catch(() => {});
+    this.valueIndexes = reconcileValueIndexes(this).catch(() => {});
   }
+
+  /** Settles when the value indexes the schema asks for are built (value-index.ts); never rejects. */
+  get valueIndexesReady(): Promise<void> {
+    return this.valueIndexes;
+  }
+  private valueIndexes: Promise<void>;
+
+  /** Settles when the tuple indexes the schema asks for are built (tuple-index.ts); never rejects. */
+  get tupleIndexesReady(): Promise<void> {
+    return this.tupleIndexes;
+  }
+  private tupleIndexes: Promise<void>;
 
   close(): Promise<void> {
     return this.store.close();

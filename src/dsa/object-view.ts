@@ -26,27 +26,49 @@ export class ReadContext {
     readonly r: ReadTxn,
   ) {
     const base = dir.syntaxContext(r);
-    this.ctx = { ...base, dnOf: (ref: DSName) => (r.hasObject(Buffer.from(ref.guid)) ? this.dnOf(Buffer.from(ref.guid)) : base.dnOf(ref)) };
+    this.ctx = { ...base, dnOf: (ref: DSName) => this.dnIfPresent(ref.guid) ?? base.dnOf(ref) };
   }
 
   /** The DN of `guid`, derived once per operation (parents are shared by many entries). */
   dnOf(guid: Buffer): string {
-    const k = guid.toString('latin1');
-    let dn = this.dnMemo.get(k);
-    if (dn === undefined) {
-      const rec = this.r.getHeader(guid);
-      if (!rec) throw new Error(`no object ${guid.toString('hex')}`);
-      if (rec.parent === null) dn = formatDN(this.dir.names.ncRdns(this.r, guid));
-      else {
-        const rdnName = this.dir.schema.attrById(rec.rdnType)?.name ?? String(rec.rdnType);
-        const t = rdnName.length <= 2 ? rdnName.toUpperCase() : rdnName;
-        dn = `${t}=${escapeValue(rec.name)},${this.dnOf(rec.parent)}`;
-      }
-      if (this.dnMemo.size > 50_000) this.dnMemo.clear();
-      this.dnMemo.set(k, dn);
-    }
+    const dn = this.dnIfPresent(guid);
+    if (dn === undefined) throw new Error(`no object ${guid.toString('hex')}`);
     return dn;
   }
+
+  /** As dnOf, undefined when this snapshot has no object `guid` (one record read, header only). */
+  private dnIfPresent(g: Uint8Array): string | undefined {
+    const guid = Buffer.isBuffer(g) ? g : Buffer.from(g.buffer, g.byteOffset, g.byteLength);
+    return this.dnByKey(guid.toString('latin1'), guid);
+  }
+
+  private dnByKey(k: string, guid: Buffer): string | undefined {
+    let dn = this.dnMemo.get(k);
+    if (dn !== undefined) return dn;
+    const h = this.r.getNaming(guid);
+    if (!h) return undefined;
+    if (h.parentKey === null) dn = formatDN(this.dir.names.ncRdns(this.r, guid));
+    else {
+      const parentDn = this.dnMemo.get(h.parentKey) ?? this.dnByKey(h.parentKey, Buffer.from(h.parentKey, 'latin1'));
+      if (parentDn === undefined) throw new Error(`no object ${Buffer.from(h.parentKey, 'latin1').toString('hex')}`);
+      dn = `${this.rdnPrefix(h.rdnType)}${escapeValue(h.name)},${parentDn}`;
+    }
+    if (this.dnMemo.size > 50_000) this.dnMemo.clear();
+    this.dnMemo.set(k, dn);
+    return dn;
+  }
+
+  /** "CN=" for rdnType cn (short names upper-cased, as AD writes them), once per operation. */
+  private rdnPrefix(rdnType: number): string {
+    let p = this.rdnPrefixes.get(rdnType);
+    if (p === undefined) {
+      const rdnName = this.dir.schema.attrById(rdnType)?.name ?? String(rdnType);
+      p = `${rdnName.length <= 2 ? rdnName.toUpperCase() : rdnName}=`;
+      this.rdnPrefixes.set(rdnType, p);
+    }
+    return p;
+  }
+  private readonly rdnPrefixes = new Map<number, string>();
 
   private effective: EffectiveSds | undefined;
   /** While an SD propagation is pending: the SD the object will have (MS-ADTS 3.1.1.6.3, sd-propagator.ts); else undefined. */
@@ -61,7 +83,11 @@ export class ReadContext {
   }
 }
 
+/** The characters escapeValue changes anywhere, and the leading/trailing ones it changes at the ends. */
+const NEEDS_ESCAPE = /[,+"\\<>;=\n\r\0]|^[ #]| $/;
+
 function escapeValue(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   let out = '';
   for (let i = 0; i < v.length; i++) {
     const ch = v[i]!;
@@ -107,15 +133,7 @@ export class ObjectView {
         break;
       }
     }
-    if (info.forwardLinkId !== undefined) {
-      const out: StoredValue[] = [];
-      for (const lv of this.rc.r.links(this.guid, info.forwardLinkId)) {
-        if (lv.stamp.timeDeleted !== 0) continue;
-        if (lv.deactivated && !this.rc.showDeactivatedLinks) continue;
-        out.push(linkValue(info, lv.target, lv.data));
-      }
-      return out;
-    }
+    if (info.forwardLinkId !== undefined) return [...this.presentLinkValues(info)];
     if (info.backLinkOf) {
       const out: StoredValue[] = [];
       for (const b of this.rc.r.backlinks(this.guid, info.backLinkOf.forwardLinkId)) out.push({ guid: Buffer.from(b.source) });
@@ -154,11 +172,7 @@ export class ObjectView {
   }
 
   private *presentLinkValues(info: AttrInfo): Generator<StoredValue> {
-    for (const lv of this.rc.r.links(this.guid, info.forwardLinkId)) {
-      if (lv.stamp.timeDeleted !== 0) continue;
-      if (lv.deactivated && !this.rc.showDeactivatedLinks) continue;
-      yield linkValue(info, lv.target, lv.data);
-    }
+    for (const lv of this.rc.r.presentLinkTargets(this.guid, info.forwardLinkId!, this.rc.showDeactivatedLinks)) yield linkValue(info, lv.target, lv.data);
   }
 
   private *backLinkValues(info: AttrInfo): Generator<StoredValue> {

@@ -7,6 +7,7 @@ import { SearchFlags } from '../schema/types.js';
 import { syntaxFor, type Syntax } from '../schema/syntaxes/index.js';
 import { indexKey, type Indexer } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
+import { makeTupleIndexer, tupleFold, wantsTupleIndex } from './tuple-index.js';
 
 export interface AttrInfo {
   readonly schema: AttributeSchema;
@@ -40,6 +41,9 @@ export class SchemaBinding {
   /** ATTRTYPs of indexed attributes, for the indexer */
   private readonly indexedIds = new Set<number>();
   readonly indexer: Indexer;
+  /** ATTRTYPs with a tuple index (searchFlags fTUPLEINDEX, tuple-index.ts) and their folds */
+  private readonly tupleFolds = new Map<number, (s: string) => string>();
+  readonly tupleIndexer: (rec: ObjectRecord) => Buffer[];
   /** classAttributeSets() memo, by the object's class list: a new schema gets a new binding */
   private readonly classSets = new Map<string, { allowed: ReadonlySet<string>; must: ReadonlySet<string> }>();
 
@@ -93,6 +97,7 @@ export class SchemaBinding {
       if (linkId !== undefined) this.byLinkId.set(linkId, info);
       // link values live in the link table, not in value indexes
       if (info.indexed && linkId === undefined) this.indexedIds.add(info.id);
+      if (linkId === undefined && wantsTupleIndex(a, syntax)) this.tupleFolds.set(info.id, tupleFold(syntax)!);
     }
     for (const [info, linkId] of pending) {
       const fwd = this.byLinkId.get(linkId - 1);
@@ -100,6 +105,7 @@ export class SchemaBinding {
     }
     const ids = this.indexedIds;
     const byId = this.byId;
+    this.tupleIndexer = makeTupleIndexer(this.tupleFolds);
     this.indexer = (rec: ObjectRecord) => {
       const keys: Buffer[] = [];
       for (const a of rec.attrs) {
@@ -126,6 +132,21 @@ export class SchemaBinding {
 
   attrByLinkId(linkId: number): AttrInfo | undefined {
     return this.byLinkId.get(linkId);
+  }
+
+  /** The attributes the schema gives a tuple index (whether or not the store has built it yet). */
+  /** attids kept in the value index (fATTINDEX or always indexed; not links) */
+  get valueIndexedIds(): ReadonlySet<number> {
+    return this.indexedIds;
+  }
+
+  get tupleIndexedIds(): ReadonlySet<number> {
+    return new Set(this.tupleFolds.keys());
+  }
+
+  /** The fold of attribute `id`'s tuple index, if the schema gives it one. */
+  tupleFoldOf(id: number): ((s: string) => string) | undefined {
+    return this.tupleFolds.get(id);
   }
 
   isIndexed(id: number): boolean {

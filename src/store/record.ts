@@ -227,3 +227,76 @@ export function getAttr(r: ObjectRecord, id: number): StoredAttribute | undefine
   for (const a of r.attrs) if (a.id === id) return a;
   return undefined;
 }
+
+// ---- light reads for the range path (a page of a huge group reads one header and one link
+// row per value; these skip the copies and the MessagePack decode the full forms make) ------
+
+/** The naming part of a record as DN derivation needs it: the parent's GUID as a latin1 string (a memo key; null for an NC head). */
+export interface RecordNaming {
+  parentKey: string | null;
+  rdnType: number;
+  name: string;
+}
+
+export function readNaming(b: Buffer): RecordNaming {
+  if (b[0] !== RECORD_FORMAT) throw new Error(`unknown object record format ${String(b[0])}`);
+  const nameLen = b.readUInt16BE(NAME_AT);
+  return {
+    parentKey: b[1]! & 1 ? b.toString('latin1', 2, 18) : null,
+    rdnType: b.readUInt32BE(34),
+    name: b.toString('utf8', NAME_AT + 2, NAME_AT + 2 + nameLen),
+  };
+}
+
+/** Bytes after a MessagePack integer/float/nil head byte, or -1 for any other type. */
+function scalarSize(h: number): number {
+  if (h <= 0x7f || h >= 0xe0 || h === 0xc0 || h === 0xc2 || h === 0xc3) return 0;
+  switch (h) {
+    case 0xcc:
+    case 0xd0:
+      return 1;
+    case 0xcd:
+    case 0xd1:
+      return 2;
+    case 0xce:
+    case 0xd2:
+    case 0xca:
+      return 4;
+    case 0xcf:
+    case 0xd3:
+    case 0xcb:
+      return 8;
+  }
+  return -1;
+}
+
+/**
+ * Whether the packed link value `b` (encodeLinkValue) is present (timeDeleted 0), deactivated
+ * and hidden, read from the bytes without decoding the value (falls back to the full decode for
+ * any layout it does not expect).
+ */
+export function linkValueState(b: Buffer): { present: boolean; deactivated: boolean; hidden: boolean } {
+  // [attid, dwVersion, timeChanged, inv, usnOriginating, usnLocal, timeCreated, timeDeleted, flags (1 deactivated, 2 hidden), extra]
+  if (b[0] === 0x9a) {
+    let p = 1;
+    for (let i = 0; i < 7 && p >= 0; i++) {
+      const s = scalarSize(b[p]!);
+      p = s < 0 ? -1 : p + 1 + s;
+    }
+    if (p > 0 && p + 1 < b.length) {
+      const td = b[p]!;
+      const s = scalarSize(td);
+      const q = p + 1 + s;
+      const d = b[q];
+      if (s >= 0 && d !== undefined && d <= 3) {
+        // zero is 0x00 as msgpackr writes it; an integer or float head with all-zero bytes is zero too
+        let zero = td === 0 || s > 0;
+        for (let i = p + 1; zero && td !== 0 && i < q; i++) zero = b[i] === 0;
+        return { present: zero, deactivated: (d & 1) !== 0, hidden: (d & 2) !== 0 };
+      }
+    }
+  }
+  const a = packr.unpack(b) as unknown[];
+  const flags = Number(a[8] ?? 0);
+  return { present: a[7] === 0, deactivated: (flags & 1) !== 0, hidden: (flags & 2) !== 0 };
+}

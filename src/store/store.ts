@@ -23,6 +23,10 @@
 //   index      attid(u32) ‖ normalized value       → objectGUID(16), duplicates sorted
 //                value indexes; keys come from the upper layer's indexer (schema-aware),
 //                values longer than MAX_INDEX_VALUE are cut and verified by the reader
+//   tuples     attid(u32) ‖ UTF-16BE of 3 code units of the folded value → objectGUID(16), dups sorted
+//                the tuple index (searchFlags fTUPLEINDEX) for medial and final substrings: every
+//                3-unit window of each value; keys come from the upper layer's tuple indexer.
+//                meta "tupleIndexes" lists the attids whose tuple keys are complete (built)
 //   links      sourceGUID(16) ‖ linkID(u32) ‖ targetGUID(16) ‖ data → packed LinkValue
 //                forward-link values with their LinkValueStamps, tombstoned values included
 //   backlinks  targetGUID(16) ‖ linkID(u32) ‖ sourceGUID(16) ‖ data → (empty)
@@ -80,6 +84,9 @@ import {
   type InvocationTable,
   type LinkValue,
   type ObjectRecord,
+  linkValueState,
+  readNaming,
+  type RecordNaming,
 } from './record.js';
 
 /** Version of the on-disk format; a data directory of another version is refused. */
@@ -108,6 +115,8 @@ export class StoreError extends Error {
 
 /** Maps an object to the index keys (attid(u32) ‖ normalized value) it must be found under. */
 export type Indexer = (rec: ObjectRecord) => Buffer[];
+/** Maps an object to its tuple-index keys (attid(u32) ‖ one tuple), each once. */
+export type TupleIndexer = (rec: ObjectRecord) => Buffer[];
 
 export interface StoreOptions {
   /** the schema-aware indexer; without one only the DN and USN indexes are kept */
@@ -217,6 +226,16 @@ export class Store implements InvocationTable {
    */
   linkWorkHint = 0;
   private indexer: Indexer | undefined;
+  private tupleIndexer: TupleIndexer | undefined;
+  private readonly tuples: Database<Buffer, Buffer>;
+  /** attids whose tuple index is complete (meta "tupleIndexes"); readers use no other */
+  private tupleBuilt = new Set<number>();
+  /**
+   * attids whose value index is complete (meta "valueIndexes"); undefined in a store written
+   * before the catalog existed, whose value indexes are taken as built (the indexer kept them
+   * from provisioning on)
+   */
+  private valueBuilt: Set<number> | undefined;
   private invocations: Buffer[] = [];
   private invIndex = new Map<string, number>();
   private invDirty = false;
@@ -250,6 +269,10 @@ export class Store implements InvocationTable {
     this.hiddenLinks = this.env.openDB<Buffer, Buffer>({ name: 'hidden', ...bin });
     this.linkWork = this.env.openDB<Buffer, Buffer>({ name: 'linkwork', ...bin });
     this.sds = this.env.openDB<Buffer, Buffer>({ name: 'sds', ...bin });
+    this.tuples = this.env.openDB<Buffer, Buffer>({ name: 'tuples', ...bin, dupSort: true });
+    this.tupleBuilt = new Set((this.meta.get('tupleIndexes') as number[] | undefined) ?? []);
+    const valueCat = this.meta.get('valueIndexes') as number[] | undefined;
+    this.valueBuilt = valueCat ? new Set(valueCat) : undefined;
     this.linkWorkHint = this.linkWork.getKeysCount();
     const format = this.meta.get('format');
     if (format === undefined) {
@@ -311,6 +334,22 @@ export class Store implements InvocationTable {
     this.dbs = undefined;
   }
 
+  /** The tuple indexer (fTUPLEINDEX attributes): putObject/removeObject keep `tuples` with it. */
+  setTupleIndexer(indexer: TupleIndexer): void {
+    this.tupleIndexer = indexer;
+    this.dbs = undefined;
+  }
+
+  /** Attids whose tuple index is complete, so a reader may answer substrings from it. */
+  get builtTupleIndexes(): ReadonlySet<number> {
+    return this.tupleBuilt;
+  }
+
+  /** Attids whose value index is complete, so a reader may answer from it; undefined: no catalog yet (all built). */
+  get builtValueIndexes(): ReadonlySet<number> | undefined {
+    return this.valueBuilt;
+  }
+
   // ---- the SD table -------------------------------------------------------------------
   /** attid of nTSecurityDescriptor, whose values live once per distinct value in `sds` */
   sdAttid: number | undefined;
@@ -325,10 +364,14 @@ export class Store implements InvocationTable {
 
   /** The key of `sd` in the SD table, adding it there (inside the current write transaction) when new. */
   sdRef(sd: Uint8Array): Buffer {
-    const key = hash('sha256', sd, 'buffer').subarray(0, 16);
+    // objects made in a row mostly get the same SD (inherited from one parent): its hash is kept
+    const last = this.lastSd;
+    const key = last && last.sd.length === sd.length && last.sd.equals(sd) ? last.key : hash('sha256', sd, 'buffer').subarray(0, 16);
     if (this.sds.get(key) === undefined) this.sds.putSync(key, Buffer.from(sd));
+    if (key !== last?.key) this.lastSd = { sd: Buffer.from(sd), key };
     return key;
   }
+  private lastSd: { sd: Buffer; key: Buffer } | undefined;
 
   /** The SD of a key; the same Buffer for every record that holds it. */
   sdGet(key: Buffer): Buffer {
@@ -425,6 +468,8 @@ export class Store implements InvocationTable {
     let changed: Buffer[] = [];
     let linkWorkDone = 0;
     let usnTop = 0;
+    let tupleCat: Set<number> | undefined;
+    let valueCat: Set<number> | undefined;
     this.queuedBodies++;
     const committed = this.env.transaction(() => {
       this.queuedBodies--;
@@ -438,6 +483,8 @@ export class Store implements InvocationTable {
         if (w.tookUsn && this.dc.usn > this.reserveDurable) this.overrun();
         changed = w.changed;
         linkWorkDone = w.linkWorkDone;
+        tupleCat = w.tupleCatalog;
+        valueCat = w.valueCatalog;
         if (w.tookUsn) usnTop = this.dc.usn - 1;
         return r;
       });
@@ -445,6 +492,8 @@ export class Store implements InvocationTable {
     if (committedChannel.hasSubscribers) void committed.then(() => committedChannel.publish({ usn: usnTop }), () => {});
     const p = this.ackBeforeFlush ? committed : committed.then((r) => this.afterFlush(r));
     void p.then(() => {
+      if (tupleCat) this.tupleBuilt = tupleCat;
+      if (valueCat) this.valueBuilt = valueCat;
       if (linkWorkDone > 0) this.linkWorkHint = Math.max(0, this.linkWorkHint - linkWorkDone);
       if (usnTop > this._highestCommittedUsn) this._highestCommittedUsn = usnTop;
       if (durableChannel.hasSubscribers) durableChannel.publish({ usn: usnTop });
@@ -627,9 +676,9 @@ export class Store implements InvocationTable {
 
   // internal access for the transaction classes
   /** @internal the databases (one object, not one per read: readers reach them on every get) */ get _dbs() {
-    return (this.dbs ??= { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, hidden: this.hiddenLinks, linkWork: this.linkWork, indexer: this.indexer });
+    return (this.dbs ??= { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, hidden: this.hiddenLinks, linkWork: this.linkWork, indexer: this.indexer, tuples: this.tuples, tupleIndexer: this.tupleIndexer });
   }
-  private dbs: { meta: Database<unknown, string>; objects: Database<Buffer, Buffer>; children: Database<Buffer, Buffer>; usn: Database<Buffer, Buffer>; index: Database<Buffer, Buffer>; links: Database<Buffer, Buffer>; backlinks: Database<Buffer, Buffer>; deactivated: Database<Buffer, Buffer>; hidden: Database<Buffer, Buffer>; linkWork: Database<Buffer, Buffer>; indexer: Indexer | undefined } | undefined;
+  private dbs: { meta: Database<unknown, string>; objects: Database<Buffer, Buffer>; children: Database<Buffer, Buffer>; usn: Database<Buffer, Buffer>; index: Database<Buffer, Buffer>; links: Database<Buffer, Buffer>; backlinks: Database<Buffer, Buffer>; deactivated: Database<Buffer, Buffer>; hidden: Database<Buffer, Buffer>; linkWork: Database<Buffer, Buffer>; indexer: Indexer | undefined; tuples: Database<Buffer, Buffer>; tupleIndexer: TupleIndexer | undefined } | undefined;
   /** @internal */ _persistInvocations() {
     if (this.invDirty) {
       this.meta.put('inv', this.invocations);
@@ -678,6 +727,12 @@ export class ReadTxn {
     // readHeader copies what it keeps, so the record need not be copied out of the map first
     const b = (this.store._dbs.objects.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.objects, guid, this.opts);
     return b ? readHeader(b) : undefined;
+  }
+
+  /** The naming part of an object (parent as a latin1 key, rdnType, name) with no copy of the record: DN derivation. */
+  getNaming(guid: Buffer): RecordNaming | undefined {
+    const b = (this.store._dbs.objects.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.objects, guid, this.opts);
+    return b ? readNaming(b) : undefined;
   }
 
   /** uSNChanged of an object from its record header alone (nothing copied or decoded). */
@@ -736,6 +791,11 @@ export class ReadTxn {
     for (const { key, value } of this.store._dbs.index.getRange({ start, end, ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) yield { key, guid: value };
   }
 
+  /** Objects under one tuple-index key (attid ‖ tuple); only meaningful for an attid in builtTupleIndexes. */
+  *tupleGuids(key: Buffer): Generator<Buffer> {
+    for (const v of this.store._dbs.tuples.getValues(key, this.opts as never) as Iterable<Buffer>) yield v;
+  }
+
   /** All keys of an attribute's index whose value starts with `prefix` (for substrings initial). */
   indexPrefix(attid: number, prefix: Buffer = Buffer.alloc(0)) {
     const start = Buffer.concat([u32(attid), prefix]);
@@ -765,6 +825,24 @@ export class ReadTxn {
       if (mode === LINK_WORK_REMOVE) continue;
       if (mode === LINK_WORK_DEACTIVATE) lv.deactivated = true;
       yield lv;
+    }
+  }
+
+  /**
+   * Targets (and binary parts) of the present forward-link values of `source` for `linkId`, in
+   * key order, as links() shows them (hidden ones never), deactivated ones only when `withDeactivated`: the range
+   * path (a page of a huge group), which reads each row's state from its bytes without decoding
+   * the stamp.
+   */
+  *presentLinkTargets(source: Buffer, linkId: number, withDeactivated: boolean): Generator<{ target: Buffer; data: Buffer }> {
+    if (this.store.linkWorkHint !== 0) {
+      for (const lv of this.links(source, linkId)) if (lv.stamp.timeDeleted === 0 && (withDeactivated || !lv.deactivated)) yield { target: lv.target, data: lv.data };
+      return;
+    }
+    const start = Buffer.concat([source, u32(linkId)]);
+    for (const { key, value } of this.store._dbs.links.getRange({ start, end: prefixEnd(start), ...this.opts } as never) as Iterable<{ key: Buffer; value: Buffer }>) {
+      const st = linkValueState(value);
+      if (st.present && !st.hidden && (withDeactivated || !st.deactivated)) yield { target: key.subarray(20, 36), data: key.length === 36 ? EMPTY : key.subarray(36) };
     }
   }
 
@@ -858,6 +936,15 @@ function childValue(guid: Buffer, rdnType: number): Buffer {
   v.writeUInt32BE(rdnType >>> 0, 16);
   return v;
 }
+/** Moves `guid` from the keys of `oldKeys` to those of `newKeys` in a dupsort index. */
+function diffKeys(db: Database<Buffer, Buffer>, oldKeys: Buffer[], newKeys: Buffer[], guid: Buffer): void {
+  if (oldKeys.length === 0 && newKeys.length === 0) return;
+  const oldSet = new Set(oldKeys.map((k) => k.toString('latin1')));
+  const newSet = new Set(newKeys.map((k) => k.toString('latin1')));
+  for (const k of oldSet) if (!newSet.has(k)) db.removeSync(Buffer.from(k, 'latin1'), guid);
+  for (const k of newSet) if (!oldSet.has(k)) db.putSync(Buffer.from(k, 'latin1'), guid);
+}
+
 function linkKey(source: Buffer, linkId: number, target: Buffer, data: Buffer): Buffer {
   return Buffer.concat([source, u32(linkId), target, data]);
 }
@@ -941,6 +1028,7 @@ export class WriteTxn extends ReadTxn {
       for (const k of oldSet) if (!newSet.has(k)) d.index.removeSync(Buffer.from(k, 'latin1'), guid);
       for (const k of newSet) if (!oldSet.has(k)) d.index.putSync(Buffer.from(k, 'latin1'), guid);
     }
+    if (d.tupleIndexer) diffKeys(d.tuples, prev ? d.tupleIndexer(prev) : [], d.tupleIndexer(rec), guid);
     d.objects.putSync(guid, encodeObject(rec, this.store));
     this.touched.set(guid.toString('latin1'), Buffer.from(guid));
   }
@@ -951,8 +1039,51 @@ export class WriteTxn extends ReadTxn {
     d.children.removeSync(childKey(prev.parent, indexName(prev)));
     d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged), guid]));
     if (d.indexer) for (const k of d.indexer(prev)) d.index.removeSync(k, guid);
+    if (d.tupleIndexer) diffKeys(d.tuples, d.tupleIndexer(prev), [], guid);
     d.objects.removeSync(guid);
     this.touched.set(guid.toString('latin1'), Buffer.from(guid));
+  }
+
+  /**
+   * Builds the tuple index of `attids` over every object (keys from the tuple indexer, which
+   * must already index them) and drops the tuple keys of `drop`; the catalog (meta
+   * "tupleIndexes") becomes `built` when this update commits.
+   */
+  rebuildTupleIndexes(attids: readonly number[], drop: readonly number[], built: readonly number[]): void {
+    const d = this.store._dbs;
+    this.rebuildIndex(d.tuples, d.tupleIndexer, attids, drop);
+    d.meta.putSync('tupleIndexes', [...built]);
+    this.tupleCatalog = new Set(built);
+  }
+  /** @internal the catalog a rebuild in this update leaves */
+  tupleCatalog: Set<number> | undefined;
+
+  /**
+   * The same for the value index (searchFlags fATTINDEX set or cleared after objects exist):
+   * keys from the indexer, which must already index `attids`; the catalog is meta "valueIndexes".
+   */
+  rebuildValueIndexes(attids: readonly number[], drop: readonly number[], built: readonly number[]): void {
+    const d = this.store._dbs;
+    this.rebuildIndex(d.index, d.indexer, attids, drop);
+    d.meta.putSync('valueIndexes', [...built]);
+    this.valueCatalog = new Set(built);
+  }
+  /** @internal the value-index catalog a rebuild in this update leaves */
+  valueCatalog: Set<number> | undefined;
+
+  /** Drops the keys of `drop` from an index keyed attid ‖ …, and adds those of `attids` over every object. */
+  private rebuildIndex(db: Database<Buffer, Buffer>, indexer: ((rec: ObjectRecord) => Buffer[]) | undefined, attids: readonly number[], drop: readonly number[]): void {
+    for (const id of drop) {
+      const start = u32(id);
+      for (const key of [...(db.getKeys({ start, end: prefixEnd(start) } as never) as Iterable<Buffer>)]) db.removeSync(key);
+    }
+    if (attids.length > 0 && indexer) {
+      const want = new Set(attids);
+      for (const { key, value } of this.store._dbs.objects.getRange({} as never) as Iterable<{ key: Buffer; value: Buffer }>) {
+        const guid = Buffer.from(key);
+        for (const k of indexer(decodeObject(value, this.store))) if (want.has(k.readUInt32BE(0))) db.putSync(k, guid);
+      }
+    }
   }
 
   /** Writes a forward-link value (new, changed or tombstoned) and its back-link entry. */

@@ -27,6 +27,14 @@ before(async () => {
       yield lv;
     }
   };
+  // the range path reads present values through presentLinkTargets (each row once)
+  const present = ReadTxn.prototype.presentLinkTargets;
+  ReadTxn.prototype.presentLinkTargets = function* (this: ReadTxn, source: Buffer, linkId: number, withDeactivated: boolean) {
+    for (const v of present.call(this, source, linkId, withDeactivated)) {
+      read++;
+      yield v;
+    }
+  };
 });
 after(async () => f?.close());
 
@@ -36,7 +44,7 @@ test('a range page of a huge group reads that page of link values (and one more)
   const a = r.entries[0]!.raw.find((x) => x.type.startsWith('member;'))!;
   assert.equal(a.type, 'member;range=0-1499');
   assert.equal(a.values.length, 1500);
-  assert.ok(read <= 1501, `read ${read} link values for a page of 1,500`);
+  assert.ok(read >= 1500 && read <= 1501, `read ${read} link values for a page of 1,500`);
 
   read = 0;
   const mid = await run(f.dir, request(`CN=Huge,${f.baseDN}`, '(objectClass=*)', { scope: 0, attributes: ['member;range=3000-3009'] }));

@@ -4,26 +4,38 @@
 //   7th  fLDAPBlockAnonOps: '2' lets anonymous clients do more than bind and read the rootDSE
 import type { Directory } from '../directory.js';
 
-/** dSHeuristics of a Directory, read again only after a write (the USN moved). */
-const cache = new WeakMap<Directory, { usn: number; value: string }>();
+/**
+ * dSHeuristics of a Directory, read again only after a write (the USN moved) that changed the
+ * Directory Service object (its uSNChanged moved, or it is gone): a stream of other writes
+ * (an import) costs one header read per check, not a DN resolution and a record decode.
+ */
+const cache = new WeakMap<Directory, { usn: number; guid: Buffer | undefined; objUsn: number; value: string }>();
 
 function dsHeuristics(dir: Directory): string {
   const usn = Number(dir.store.dc.usn);
   const c = cache.get(dir);
   if (c && c.usn === usn) return c.value;
-  const value = readDsHeuristics(dir);
-  cache.set(dir, { usn, value });
-  return value;
+  if (c?.guid) {
+    const h = dir.store.reader.getHeader(c.guid);
+    if (h && h.usnChanged === c.objUsn) {
+      c.usn = usn;
+      return c.value;
+    }
+  }
+  const read = readDsHeuristics(dir);
+  cache.set(dir, { usn, ...read });
+  return read.value;
 }
 
-function readDsHeuristics(dir: Directory): string {
+function readDsHeuristics(dir: Directory): { guid: Buffer | undefined; objUsn: number; value: string } {
   const r = dir.store.snapshot();
   try {
     const res = dir.tryResolve(r, `CN=Directory Service,CN=Windows NT,CN=Services,${dir.forest.configDN}`);
-    if (!res.found) return '';
+    if (!res.found) return { guid: undefined, objUsn: 0, value: '' };
     const info = dir.schema.attr('dSHeuristics')!;
-    const v = r.getObject(res.guid)?.attrs.find((a) => a.id === info.id)?.values[0];
-    return typeof v === 'string' ? v : '';
+    const rec = r.getObject(res.guid);
+    const v = rec?.attrs.find((a) => a.id === info.id)?.values[0];
+    return { guid: rec ? res.guid : undefined, objUsn: rec?.usnChanged ?? 0, value: typeof v === 'string' ? v : '' };
   } finally {
     r.done();
   }

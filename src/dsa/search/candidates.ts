@@ -12,7 +12,9 @@
 //             indexed attribute → index[attid ‖ normalize(value)]
 //   ge / le   indexed attribute with an ordering → key range (keys order as the rule, syntax.ts)
 //   sub       indexed attribute, initial piece, a syntax whose key of a prefix is a byte prefix
-//             of the key of the value → key prefix range
+//             of the key of the value → key prefix range; otherwise, an attribute with a built
+//             tuple index (fTUPLEINDEX) and a piece of 3+ code units → the objects under every
+//             window of its longest piece (tuple-index.ts)
 //   present   indexed attribute → every key of the attribute
 //   chain     TRANSITIVE_EVAL → its closure (filter.ts)
 //   and       the smallest indexed conjunct (the others are checked by evaluation)
@@ -25,6 +27,8 @@ import { isUtf8 } from 'node:buffer';
 import type { ReadContext } from '../object-view.js';
 import type { AttrInfo } from '../schema-binding.js';
 import { FALSE, UNDEFINED, TRUE, type FilterNode } from './filter.js';
+import { tupleCandidates } from '../tuple-index.js';
+import { valueIndexUsable } from '../value-index.js';
 
 /** Most candidates materialized before the plan gives up on an index and walks the scope instead. */
 export const MAX_CANDIDATES = 1_000_000;
@@ -114,7 +118,7 @@ class Planner {
       case 'ge':
       case 'le': {
         const info = n.info;
-        if (!this.rc.dir.schema.isIndexed(info.id) || !info.syntax.rule.lessOrEqual) return undefined;
+        if (!valueIndexUsable(this.rc.dir, info.id) || !info.syntax.rule.lessOrEqual) return undefined;
         const lo = indexKey(info.id, Buffer.alloc(0));
         const bound = indexKey(info.id, n.key);
         // truncation to MAX_INDEX_VALUE bytes is monotone, so cut keys stay on the right side of a cut bound
@@ -126,7 +130,7 @@ class Planner {
       case 'sub': {
         const info = n.info;
         const kind = PREFIX_SYNTAXES.get(info.syntax.name);
-        if (!kind || n.sub.initial === undefined || !this.rc.dir.schema.isIndexed(info.id)) return undefined;
+        if (!kind || n.sub.initial === undefined || !valueIndexUsable(this.rc.dir, info.id)) return this.tuples(info, n.sub, cap);
         let prefix: Buffer;
         if (kind === 'fold') {
           if (!isUtf8(n.sub.initial)) return [];
@@ -143,7 +147,7 @@ class Planner {
       }
       case 'present': {
         const info = n.info;
-        if (!this.rc.dir.schema.isIndexed(info.id)) return undefined;
+        if (!valueIndexUsable(this.rc.dir, info.id)) return undefined;
         this.how.push(`present ${info.name}`);
         return collect(
           (function* (r: ReadTxn) {
@@ -155,6 +159,21 @@ class Planner {
       case 'bits':
         return undefined;
     }
+  }
+
+  /** Medial and final substrings from the attribute's tuple index (fTUPLEINDEX, tuple-index.ts), once built. */
+  private tuples(info: AttrInfo, sub: { initial?: Uint8Array | undefined; any: readonly Uint8Array[]; final?: Uint8Array | undefined }, cap: number): Buffer[] | undefined {
+    const fold = this.rc.dir.schema.tupleFoldOf(info.id);
+    if (!fold || !this.rc.dir.store.builtTupleIndexes.has(info.id)) return undefined;
+    const pieces: string[] = [];
+    for (const p of [sub.initial, ...sub.any, sub.final]) {
+      if (p === undefined) continue;
+      if (!isUtf8(p)) return []; // no value matches a piece that is not UTF-8 (the evaluator's answer)
+      pieces.push(Buffer.from(p).toString('utf8'));
+    }
+    const got = tupleCandidates(this.r, info.id, fold, pieces, cap);
+    if (got) this.how.push(`tuple ${info.name}`);
+    return got;
   }
 
   private *rangeGuids(start: Buffer, end: Buffer): Generator<Buffer> {
@@ -200,7 +219,7 @@ class Planner {
         cap,
       );
     }
-    if (!this.rc.dir.schema.isIndexed(info.id)) return undefined;
+    if (!valueIndexUsable(this.rc.dir, info.id)) return undefined;
     this.how.push(`index ${info.name}`);
     // one key: the index lists each object once under it (duplicates sorted)
     const out: Buffer[] = [];
