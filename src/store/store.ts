@@ -389,6 +389,15 @@ export class Store implements InvocationTable {
 
   // ---- InvocationTable ----------------------------------------------------------------
   indexOf(invocationId: Buffer): number {
+    // the stamps of one object (of one chunk) mostly name one invocationId: no hex key for it
+    const last = this.lastInv;
+    if (last && last.guid.equals(invocationId)) return last.i;
+    const i = this.indexOfNew(invocationId);
+    this.lastInv = { guid: Buffer.from(invocationId), i };
+    return i;
+  }
+  private lastInv: { guid: Buffer; i: number } | undefined;
+  private indexOfNew(invocationId: Buffer): number {
     const k = invocationId.toString('hex');
     let i = this.invIndex.get(k);
     if (i === undefined) {
