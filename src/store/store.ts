@@ -66,7 +66,7 @@
 // A reservation is started when the queued updates come within half a block of the reserve;
 // only one update taking more USNs than that while it is being flushed (a huge batch) can go
 // past it: the reserve is then raised in that update itself ("forestd:store:usn-overrun").
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -366,7 +366,7 @@ export class Store implements InvocationTable {
   sdRef(sd: Uint8Array): Buffer {
     // objects made in a row mostly get the same SD (inherited from one parent): its hash is kept
     const last = this.lastSd;
-    const key = last && last.sd.length === sd.length && last.sd.equals(sd) ? last.key : createHash('sha256').update(sd).digest().subarray(0, 16);
+    const key = last && last.sd.length === sd.length && last.sd.equals(sd) ? last.key : hash('sha256', sd, 'buffer').subarray(0, 16);
     if (this.sds.get(key) === undefined) this.sds.putSync(key, Buffer.from(sd));
     if (key !== last?.key) this.lastSd = { sd: Buffer.from(sd), key };
     return key;
@@ -389,6 +389,15 @@ export class Store implements InvocationTable {
 
   // ---- InvocationTable ----------------------------------------------------------------
   indexOf(invocationId: Buffer): number {
+    // the stamps of one object (of one chunk) mostly name one invocationId: no hex key for it
+    const last = this.lastInv;
+    if (last && last.guid.equals(invocationId)) return last.i;
+    const i = this.indexOfNew(invocationId);
+    this.lastInv = { guid: Buffer.from(invocationId), i };
+    return i;
+  }
+  private lastInv: { guid: Buffer; i: number } | undefined;
+  private indexOfNew(invocationId: Buffer): number {
     const k = invocationId.toString('hex');
     let i = this.invIndex.get(k);
     if (i === undefined) {
@@ -956,6 +965,13 @@ export class WriteTxn extends ReadTxn {
   /** objectGUIDs that putObject/removeObject touched in this update (for Store.onCommit) */
   get changed(): Buffer[] {
     return [...this.touched.values()];
+  }
+  /**
+   * A value that is new each time putObject/removeObject writes `guid` in this update
+   * (undefined while it has not): a record read in this update is still current while its mark is.
+   */
+  writeMark(guid: Buffer): unknown {
+    return this.touched.get(guid.toString('latin1'));
   }
   constructor(store: Store) {
     super(store, undefined, () => {});

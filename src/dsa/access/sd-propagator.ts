@@ -64,9 +64,22 @@ class PropagatorState {
   /** re-inherited SDs by (object's stored SD, parent's effective SD, class) */
   private readonly derived = new WeakMap<Uint8Array, WeakMap<Uint8Array, Map<string, Buffer>>>();
   private readonly interned = new Map<string, Buffer>();
+  /** parents read by the replication apply path, per transaction, with their write marks */
+  readonly parents = new WeakMap<WriteTxn, Map<string, { mark: unknown; rec: ObjectRecord | undefined }>>();
 
   constructor(pending: boolean) {
     this.mayHavePending = pending;
+  }
+
+  /** One Buffer per distinct SD value (the derive cache is keyed by identity). */
+  intern(sd: Uint8Array): Uint8Array {
+    const key = Buffer.from(sd.buffer, sd.byteOffset, sd.byteLength).toString('latin1');
+    let out = this.interned.get(key);
+    if (!out) {
+      if (this.interned.size >= 4096) this.interned.clear();
+      this.interned.set(key, (out = Buffer.from(sd)));
+    }
+    return out;
   }
 
   derive(stored: Uint8Array, parentEffective: Uint8Array | undefined, cls: string | undefined): Uint8Array {
@@ -236,11 +249,13 @@ export function withEffectiveSd(dir: Directory, r: ReadTxn, rec: ObjectRecord | 
  * Recomputes the inherited ACEs of object `g` from its parent's SD (the effective one when
  * `view` is given) and stores them when they differ: a local write, no stamp, no USN.
  */
-function reinheritOne(dir: Directory, w: WriteTxn, g: Buffer, view?: EffectiveSds): boolean {
-  const rec = w.getObject(g);
-  const cur = sdBinary(dir, rec);
+function reinheritOne(dir: Directory, w: WriteTxn, g: Buffer, view?: EffectiveSds, written?: ObjectRecord): boolean {
+  // `written`: the record as the caller has just put it in `w` (not read back); its SD is
+  // interned so that the derive cache, keyed by identity, hits as it does for stored SDs
+  const rec = written ?? w.getObject(g);
+  const cur = written ? internedSd(dir, rec) : sdBinary(dir, rec);
   if (!rec || !cur) return false;
-  const parentRec = rec.parent ? w.getObject(rec.parent) : undefined;
+  const parentRec = rec.parent ? (written ? parentOf(dir, w, rec.parent) : w.getObject(rec.parent)) : undefined;
   const parentSd = parentRec ? (view ? view.of(parentRec) : sdBinary(dir, parentRec)) : undefined;
   // cached per (stored SD, parent SD, class): the objects of a walk share a few SDs
   const bin = parentSd ? stateOf(dir).derive(cur, parentSd, classGuidOf(dir, rec)) : reinheritBinary(cur, undefined, classGuidOf(dir, rec));
@@ -248,6 +263,26 @@ function reinheritOne(dir: Directory, w: WriteTxn, g: Buffer, view?: EffectiveSd
   const id = dir.schema.attr('nTSecurityDescriptor')!.id;
   w.putObject(g, { ...rec, attrs: rec.attrs.map((a) => (a.id === id ? { ...a, values: [bin] } : a)) }, rec);
   return true;
+}
+
+/** The parent's record, read once per transaction while nothing writes it (the objects of a replicated chunk share a few parents). */
+function parentOf(dir: Directory, w: WriteTxn, g: Buffer): ObjectRecord | undefined {
+  const st = stateOf(dir);
+  let m = st.parents.get(w);
+  if (!m) st.parents.set(w, (m = new Map()));
+  const k = g.toString('latin1');
+  const mark = w.writeMark(g);
+  const hit = m.get(k);
+  if (hit && hit.mark === mark) return hit.rec;
+  const rec = w.getObject(g);
+  if (m.size >= 1024) m.clear();
+  m.set(k, { mark, rec });
+  return rec;
+}
+
+function internedSd(dir: Directory, rec: ObjectRecord | undefined): Uint8Array | undefined {
+  const sd = sdBinary(dir, rec);
+  return sd && stateOf(dir).intern(sd);
 }
 
 /** Walks a job's subtree in pre-order from its saved position; false when `budget` objects were taken before the end. */
@@ -335,7 +370,7 @@ export function afterReplicatedApply(dir: Directory, w: WriteTxn, guid: Buffer, 
   const sdChanged = !prev || !sdNow || !Buffer.from(sdNow).equals(Buffer.from(sdBinary(dir, prev) ?? Buffer.alloc(0)));
   const moved = !prev || !prev.parent || !prev.parent.equals(rec.parent);
   if (!sdChanged && !moved) return;
-  if (reinheritOne(dir, w, guid, new EffectiveSds(dir, w))) accessState(dir).sdChangedLocally();
+  if (reinheritOne(dir, w, guid, new EffectiveSds(dir, w), rec)) accessState(dir).sdChangedLocally();
   if (prev) propagateBelow(dir, w, guid);
 }
 

@@ -242,7 +242,7 @@ class Applier {
         this.rename(rec, deleteMangledRdn(rec.name, guid));
         rec.parent = deletedObjects;
         this.fixups++;
-      } else if (!deleted && lostAndFound && !rec.parent.equals(lostAndFound) && (this.parentDeleted(rec.parent) || this.wouldLoop(guid, rec.parent))) {
+      } else if (!deleted && lostAndFound && !rec.parent.equals(lostAndFound) && (this.parentDeleted(rec.parent) || (prev !== undefined && this.wouldLoop(guid, rec.parent)))) {
         // MS-ADTS 6.1.1.4.1: an object whose parent is deleted (or lost in a cycle of moves) goes to LostAndFound
         this.port.setAttribute(rec, A.lastKnownParent, [{ guid: Buffer.from(rec.parent) }]);
         this.rename(rec, unmangle(rec.name));
@@ -307,7 +307,7 @@ class Applier {
     return d;
   }
 
-  /** Whether placing `guid` under `parent` would put it under itself. */
+  /** Whether placing `guid` under `parent` would put it under itself (never for an object new here: nothing lies below it yet, children need their parent present). */
   private wouldLoop(guid: Buffer, parent: Buffer): boolean {
     for (let g: Buffer | null = parent, n = 0; g && n < 1024; n++) {
       if (g.equals(guid)) return true;
