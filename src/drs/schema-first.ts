@@ -9,8 +9,6 @@
 import type { Directory } from '../dsa/directory.js';
 import type { ReplicaContext } from '../dsa/replica/context.js';
 import type { DSNAME } from '../dsa/replica/types.js';
-import { schemaFromStore } from '../dsa/schema-load.js';
-import { PrefixTable } from '../schema/prefix-table.js';
 import type { DrsClient } from './transport/tls.js';
 import { WireValueError } from './wire-values.js';
 import { pullNC, ReplicationError } from './replicator.js';
@@ -18,10 +16,6 @@ import { pullNC, ReplicationError } from './replicator.js';
 /** MS-ERREF: ERROR_DS_DRA_SCHEMA_MISMATCH (checked against python3-samba's werror) */
 export const ERROR_DS_DRA_SCHEMA_MISMATCH = 0x20e2;
 
-/** The schema cache rebuilt from the schema NC (what schemaUpdateNow does, without the LDAP front end). */
-function refreshSchema(dir: Directory): void {
-  dir.setSchema(schemaFromStore(dir.store, dir.forest, PrefixTable.fromJSON(dir.store.getMeta('prefixTable') as never)));
-}
 
 /** The decoding failed on an attribute this DC's schema or prefix table does not have. */
 export function isSchemaMismatch(e: unknown): boolean {
@@ -37,7 +31,7 @@ export async function pullNCSchemaFirst(ctx: ReplicaContext, dir: Directory, cli
     objects = await pullNC(ctx, dir, client, hDrs, nc, src);
   } catch (e) {
     if (isSchema || !isSchemaMismatch(e)) throw e;
-    if ((await pullNC(ctx, dir, client, hDrs, schemaNC, src)) > 0) refreshSchema(dir);
+    if ((await pullNC(ctx, dir, client, hDrs, schemaNC, src)) > 0) dir.reloadSchema();
     try {
       objects = await pullNC(ctx, dir, client, hDrs, nc, src);
     } catch (again) {
@@ -45,6 +39,6 @@ export async function pullNCSchemaFirst(ctx: ReplicaContext, dir: Directory, cli
       throw new ReplicationError('ERR_REPL_SCHEMA_MISMATCH', `${ERROR_DS_DRA_SCHEMA_MISMATCH.toString(16).padStart(8, '0')}: ${nc.StringName} carries attributes this DC's schema does not have, even after replicating the schema NC (${(again as Error).message})`, ERROR_DS_DRA_SCHEMA_MISMATCH);
     }
   }
-  if (isSchema && objects > 0) refreshSchema(dir);
+  if (isSchema && objects > 0) dir.reloadSchema();
   return objects;
 }

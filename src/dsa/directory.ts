@@ -15,7 +15,7 @@ import { parseDN, InvalidDNError, formatDN, type RDN } from '../dn/dn.js';
 import { guidFromString, guidToString } from '../util/guid.js';
 import { systemClock, type Clock } from '../util/time.js';
 import { AdError } from './errors.js';
-import { schemaFromStore } from './schema-load.js';
+import { bootstrapSchemaBinding, schemaFromStore } from './schema-load.js';
 import type { RidPoolSettings } from './rid-set.js';
 import { splitFacts, type DcFacts, type ForestFacts, type ProvisionedFacts } from './model/forest.js';
 
@@ -43,8 +43,10 @@ export class Directory {
     readonly forest: ForestInfo,
     schema: SchemaBinding,
     opts: DirectoryOptions,
+    boot?: SchemaBinding,
   ) {
     this.schema = schema;
+    this.boot = boot;
     this.clock = opts.clock ?? systemClock;
     this.names = new DnDeriver({
       nameOf: (id) => this.schema.attrById(id)?.name ?? `${id}`,
@@ -67,8 +69,9 @@ export class Directory {
       const forest = store.getMeta<ForestInfo>('forest');
       if (!forest) throw Object.assign(new Error(`${dataDir}: provisioning did not finish (no forest record); provision again into an empty directory`), { code: 'ERR_NOT_PROVISIONED' });
       const prefix = PrefixTable.fromJSON(store.getMeta('prefixTable') as never);
-      const snapshot = schemaFromStore(store, forest, prefix);
-      return new Directory(store, forest, new SchemaBinding(snapshot), opts);
+      const boot = bootstrapSchemaBinding();
+      const snapshot = schemaFromStore(store, forest, prefix, boot);
+      return new Directory(store, forest, new SchemaBinding(snapshot), opts, boot);
     } catch (e) {
       void store.close();
       throw e;
@@ -80,6 +83,22 @@ export class Directory {
     const boot = loadBootstrapSchema(new PrefixTable());
     const snapshot = new SchemaSnapshot(boot.attributes, boot.classes, boot.prefixTable);
     return new Directory(store, forest, new SchemaBinding(snapshot), opts);
+  }
+
+  /** The bundled schema's binding, which decodes schema objects (schema-load.ts); built on first use. */
+  get bootSchema(): SchemaBinding {
+    return (this.boot ??= bootstrapSchemaBinding());
+  }
+  private boot: SchemaBinding | undefined;
+
+  /**
+   * Rebuilds the schema cache from the schema NC with the stored prefix table and swaps it in
+   * (the schema cache update of schemaUpdateNow, MS-ADTS 3.1.1.3.3; after a replicated schema
+   * cycle; in a read worker whose writer's schema moved).
+   */
+  reloadSchema(): void {
+    const prefix = PrefixTable.fromJSON(this.store.getMeta('prefixTable') as never);
+    this.setSchema(schemaFromStore(this.store, this.forest, prefix, this.bootSchema));
   }
 
   /** Swaps in a new schema (after a schema update or schemaUpdateNow). */

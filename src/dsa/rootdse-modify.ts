@@ -15,8 +15,6 @@ import type { ModifyRequest } from '../ldap/protocol/messages.js';
 import type { Directory } from './directory.js';
 import type { OperationContext, OperationResult } from './api.js';
 import { AdError, Win32, dsid } from './errors.js';
-import { schemaFromStore } from './schema-load.js';
-import { PrefixTable } from '../schema/prefix-table.js';
 import { OperationsError } from '../ldap/protocol/result-codes.js';
 import { OriginatingUpdate } from './originating-update.js';
 import { touchObject } from './tombstone.js';
@@ -50,7 +48,7 @@ export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: Ope
       case 'schemaupdatenow':
         // MS-ADTS 3.1.1.3.3.14 schemaUpdateNow: the Update-Schema-Cache right on the schema NC head
         requireRight(dir, ctx, dir.forest.schemaNC, ControlAccessRight.UPDATE_SCHEMA_CACHE, place);
-        refreshSchema(dir);
+        dir.reloadSchema();
         break;
       case 'enableoptionalfeature':
       case 'disableoptionalfeature':
@@ -87,11 +85,6 @@ async function invalidateRidPool(dir: Directory, values: Buffer[], place: string
   await dir.store.write((w) => giveUpOwnPools(dir, new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock)));
 }
 
-/** Rebuilds the schema cache from the schema NC and swaps it in (schema cache update, schemaUpdateNow of MS-ADTS 3.1.1.3.3 "rootDSE Modify Operations"). */
-export function refreshSchema(dir: Directory): void {
-  const prefix = PrefixTable.fromJSON(dir.store.getMeta('prefixTable') as never);
-  dir.setSchema(schemaFromStore(dir.store, dir.forest, prefix));
-}
 
 // ---- optional features (MS-ADTS 3.1.1.9) ------------------------------------------------
 

@@ -16,14 +16,14 @@ import { normalizeDN } from '../dn/dn.js';
 /** Attributes whose String(Octet) values are GUIDs, written as GUID text in raw schema records. */
 export const GUID_VALUED = new Set(['schemaIDGUID', 'attributeSecurityGUID', 'objectGUID']);
 
-let bootstrapBinding: SchemaBinding | undefined;
-/** The binding of the bundled schema, used to read and write schema objects. */
+/**
+ * The binding of the bundled schema, used to read and write schema objects. Built anew on each
+ * call (tens of ms): a Directory keeps the one it uses (Directory.bootSchema), so several DCs in
+ * one process share no module state.
+ */
 export function bootstrapSchemaBinding(): SchemaBinding {
-  if (!bootstrapBinding) {
-    const boot = loadBootstrapSchema(new PrefixTable());
-    bootstrapBinding = new SchemaBinding(new SchemaSnapshot(boot.attributes, boot.classes, boot.prefixTable));
-  }
-  return bootstrapBinding;
+  const boot = loadBootstrapSchema(new PrefixTable());
+  return new SchemaBinding(new SchemaSnapshot(boot.attributes, boot.classes, boot.prefixTable));
 }
 
 /** The raw (JSON-like) record of a stored schema object, in the shape bootstrap.ts reads. */
@@ -54,9 +54,8 @@ export function rawSchemaRecord(rec: ObjectRecord, boot: SchemaBinding, oidToNam
   return raw;
 }
 
-/** Builds the schema cache from the schema NC of `store`. */
-export function schemaFromStore(store: Store, forest: ForestInfo, prefix: PrefixTable): SchemaSnapshot {
-  const boot = bootstrapSchemaBinding();
+/** Builds the schema cache from the schema NC of `store`; `boot` (the bundled schema's binding) decodes the schema objects. */
+export function schemaFromStore(store: Store, forest: ForestInfo, prefix: PrefixTable, boot: SchemaBinding): SchemaSnapshot {
   const r = store.reader;
   const oc = boot.attr('objectClass')!;
   const ATTRIBUTE_SCHEMA = boot.snapshot.classByName('attributeSchema')!.governsID;

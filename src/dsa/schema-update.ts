@@ -13,7 +13,6 @@ import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
 import { AdError } from './errors.js';
 import { newGuid } from '../util/guid.js';
-import { refreshSchema } from './rootdse-modify.js';
 import type { SamModifyView } from './sam/index.js';
 
 /** linkID value that asks for a new forward link ID (MS-ADTS 3.1.1.2.3). */
@@ -224,7 +223,7 @@ export function schemaModifyRules(v: SamModifyView): void {
 
 /** Called after the update committed: the schema cache follows the schema NC. */
 export function schemaChanged(dir: Directory): void {
-  refreshSchema(dir);
+  dir.reloadSchema();
 }
 
 function formatGuid(b: Uint8Array): string {

@@ -17,14 +17,16 @@ export interface BootstrapSchema {
   prefixTable: PrefixTable;
 }
 
-let cachedRoot: string | undefined;
-
 /**
  * The package root: the nearest ancestor directory of this module that contains
  * package.json. Works from src/schema (tsx) and dist/src/schema (tsc output).
  */
 export function findPackageRoot(from: string | URL = import.meta.url): string {
-  if (from === import.meta.url && cachedRoot) return cachedRoot;
+  if (from === import.meta.url) return OWN_ROOT;
+  return packageRootAbove(from);
+}
+
+function packageRootAbove(from: string | URL): string {
   let dir = dirname(fileURLToPath(from));
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) break;
@@ -32,9 +34,11 @@ export function findPackageRoot(from: string | URL = import.meta.url): string {
     if (up === dir) throw new Error('package.json not found above ' + fileURLToPath(from));
     dir = up;
   }
-  if (from === import.meta.url) cachedRoot = dir;
   return dir;
 }
+
+/** This module's package root: a fact of where the code lies, found once when the module loads. */
+const OWN_ROOT = packageRootAbove(import.meta.url);
 
 /** Directory of the bundled schema data. */
 export function schemaDataDir(): string {

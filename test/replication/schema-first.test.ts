@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { provision } from '../../src/dsa/provision/provision.js';
 import { Directory } from '../../src/dsa/directory.js';
 import { add } from '../../src/dsa/add.js';
-import { refreshSchema } from '../../src/dsa/rootdse-modify.js';
 import { Store } from '../../src/store/store.js';
 import { replicaContextOf } from '../../src/dsa/replica-context.js';
 import type { OperationContext } from '../../src/dsa/api.js';
@@ -59,7 +58,7 @@ test('a domain NC reply with an attribute the destination lacks: the schema NC f
   ]) {
     await add(dc1, { type: 'addRequest', ...r }, ctx); // throws an LdapError when refused
   }
-  refreshSchema(dc1);
+  dc1.reloadSchema();
   await add(dc1, { type: 'addRequest', entry: `CN=walker,CN=Users,${f.domainDN}`, attributes: attrs({ objectClass: ['sfWalker'], sfShoeSize: ['44'] }) }, ctx);
   const domain = nc(f.domainNC, f.domainDN);
 

@@ -11,8 +11,6 @@ import { BerWriter } from '../../ber/writer.js';
 import { writeMessage } from '../../ldap/protocol/codec.js';
 import { LdapError } from '../../ldap/protocol/result-codes.js';
 import type { Identity, OperationContext, SearchSink, Session } from '../api.js';
-import { schemaFromStore } from '../schema-load.js';
-import { PrefixTable } from '../../schema/prefix-table.js';
 import { accessState } from '../access/access.js';
 import { followSdPropagation } from '../access/sd-propagator.js';
 import type { SearchLimits } from '../search/search.js';
@@ -73,8 +71,7 @@ class ReadWorker {
   private cohere(c: Coherence): void {
     this.dir.store.follow(c.store);
     if (c.schemaGeneration !== this.schemaGeneration) {
-      const prefix = PrefixTable.fromJSON(this.dir.store.getMeta('prefixTable') as never);
-      this.dir.setSchema(schemaFromStore(this.dir.store, this.dir.forest, prefix));
+      this.dir.reloadSchema();
       this.schemaGeneration = c.schemaGeneration;
     }
     const st = accessState(this.dir);
