@@ -1,8 +1,8 @@
 // The replication engine's messages (src/dsa/replica/types.ts: MS-DRSR-shaped, values in the
 // stored form of their syntax, this DC's ATTRTYPs, numbers for USNs) ↔ the wire structures
 // of types.ts (ATTRVAL bytes, the sender's ATTRTYPs with its prefix table, bigints). The
-// engine's shapes are declared here structurally (Engine*), so this layer does not import the
-// engine and the engine does not import NDR.
+// engine's shapes are its own types (Engine* below, imported as types only), so this layer loads
+// no engine code and the engine does not import NDR.
 //
 // ATTRTYPs on the wire are relative to the prefix table the message carries (MS-DRSR 5.16.4;
 // PrefixTableSrc of a reply, PrefixTableDest of a request): a sender sends its own table and
@@ -13,91 +13,26 @@ import { PrefixTable } from '../schema/prefix-table.js';
 import type { DSName, StoredValue } from '../schema/syntaxes/syntax.js';
 import { decodeDistnameBinary, decodeDsnameValue, encodeDistnameBinary, encodeDsnameValue, wireForm, WireValueError } from './wire-values.js';
 import type * as W from './types.js';
+import type * as E from '../dsa/replica/types.js';
 import { DRSUAPI_OPNUM } from './types.js';
 import type { DrsCallContext, DrsHandlers } from './server.js';
 import type { DrsCaller } from './transport/tls.js';
 import { decodeDRSGetNCChangesResponse, encodeDRSGetNCChangesRequest } from './stubs.js';
 
 // ---- the engine's shapes (src/dsa/replica/types.ts) ---------------------------------------------
+// Imported as types only: no engine code is loaded by this layer, and the engine imports no NDR.
 
-export interface EngineDSNAME {
-  Guid: Buffer;
-  Sid?: Buffer;
-  StringName: string;
-}
-export interface EngineUSN_VECTOR {
-  usnHighObjUpdate: number;
-  usnReserved: number;
-  usnHighPropUpdate: number;
-}
-export interface EngineCursor {
-  uuidDsa: Buffer;
-  usnHighPropUpdate: number;
-  timeLastSyncSuccess: number;
-}
-export interface EngineUTD {
-  dwVersion: 2;
-  dwReserved1: 0;
-  rgCursors: EngineCursor[];
-}
-export interface EnginePMD {
-  dwVersion: number;
-  timeChanged: number;
-  uuidDsaOriginating: Buffer;
-  usnOriginating: number;
-}
-export interface EngineATTR {
-  attrTyp: number;
-  AttrVal: { valCount: number; pAVal: unknown[] };
-}
-export interface EngineREPLENTINFLIST {
-  Entinf: { pName: EngineDSNAME; ulFlags: number; AttrBlock: { attrCount: number; pAttr: EngineATTR[] } };
-  fIsNCPrefix: boolean;
-  pParentGuid: Buffer | null;
-  pMetaDataExt: { cNumProps: number; rgMetaData: EnginePMD[] };
-}
-export interface EngineLinkAval {
-  target: EngineDSNAME;
-  data: Buffer;
-  extra?: unknown;
-}
-export interface EngineREPLVALINF_V3 {
-  pObject: EngineDSNAME;
-  attrTyp: number;
-  Aval: EngineLinkAval;
-  fIsPresent: boolean;
-  MetaData: { timeCreated: number; MetaData: EnginePMD; unused1: 0; unused2: 0; unused3: 0; timeExpired: number };
-}
-export interface EngineGetChgReqV10 {
-  uuidDsaObjDest: Buffer;
-  uuidInvocIdSrc: Buffer;
-  pNC: EngineDSNAME;
-  usnvecFrom: EngineUSN_VECTOR;
-  pUpToDateVecDest: EngineUTD | null;
-  ulFlags: number;
-  cMaxObjects: number;
-  cMaxBytes: number;
-  ulExtendedOp: number;
-  /** extended operations (e.g. EXOP_FSMO_REQ_RID_ALLOC: the client's current rIDAllocationPool) */
-  liFsmoInfo?: bigint;
-  ulMoreFlags: number;
-}
-export interface EngineGetChgReplyV6 {
-  uuidDsaObjSrc: Buffer;
-  uuidInvocIdSrc: Buffer;
-  pNC: EngineDSNAME;
-  usnvecFrom: EngineUSN_VECTOR;
-  usnvecTo: EngineUSN_VECTOR;
-  pUpToDateVecSrc: EngineUTD | null;
-  ulExtendedRet: number;
-  cNumObjects: number;
-  cNumBytes: number;
-  pObjects: EngineREPLENTINFLIST[];
-  fMoreData: boolean;
-  cNumValues: number;
-  rgValues: EngineREPLVALINF_V3[];
-  dwDRSError: number;
-}
+export type EngineDSNAME = E.DSNAME;
+export type EngineUSN_VECTOR = E.USN_VECTOR;
+export type EngineCursor = E.UPTODATE_CURSOR_V2;
+export type EngineUTD = E.UPTODATE_VECTOR_V2_EXT;
+export type EnginePMD = E.PROPERTY_META_DATA_EXT;
+export type EngineATTR = E.ATTR;
+export type EngineREPLENTINFLIST = E.REPLENTINFLIST;
+export type EngineLinkAval = E.LinkAval;
+export type EngineREPLVALINF_V3 = E.REPLVALINF_V3;
+export type EngineGetChgReqV10 = E.DRS_MSG_GETCHGREQ_V10;
+export type EngineGetChgReplyV6 = E.DRS_MSG_GETCHGREPLY_V6;
 
 /** What conversion needs of this DC. */
 export interface DrsCodec {
