@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { startForestd } from '../test/helpers/forestd.js';
 import { BenchClient } from './lib/client.js';
 import type { ProtocolOp } from '../src/ldap/protocol/messages.js';
+import { closedLoop } from './lib/closed-loop.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -68,27 +69,10 @@ const only = process.env.BENCH_CASES; // e.g. "search" to run only the cases who
 for (const [name, make] of cases.filter(([n]) => !only || only.split(',').some((o) => n.includes(o)))) {
   for (const conc of CONCURRENCY) {
     const clients = await Promise.all(Array.from({ length: conc }, client));
-    const lat: number[] = [];
-    let errors = 0;
     const cpu0 = serverCpuSeconds(pid);
-    const end = performance.now() + SECONDS * 1000;
-    const t0 = performance.now();
-    await Promise.all(
-      clients.map(async (c) => {
-        while (performance.now() < end) {
-          const s = performance.now();
-          const r = await c.request(make());
-          lat.push(performance.now() - s);
-          if (BenchClient.resultCode(r) !== 0) errors++;
-        }
-      }),
-    );
-    const wall = (performance.now() - t0) / 1000;
+    const r = await closedLoop(clients, SECONDS, async (c) => BenchClient.resultCode(await c.request(make())), 'count');
     const cpu = serverCpuSeconds(pid) - cpu0;
-    lat.sort((a, b) => a - b);
-    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
-    const mean = lat.reduce((a, b) => a + b, 0) / lat.length;
-    console.log(`${name.padEnd(36)} ${String(conc).padStart(5)} ${Math.round(lat.length / wall).toString().padStart(9)} ${mean.toFixed(2).padStart(8)} ${pct(0.5).toFixed(2).padStart(7)} ${pct(0.99).toFixed(2).padStart(7)} ${Math.round((cpu / lat.length) * 1e6).toString().padStart(14)}${errors ? `  (${errors} errors)` : ''}`);
+    console.log(`${name.padEnd(36)} ${String(conc).padStart(5)} ${Math.round(r.perSecond).toString().padStart(9)} ${r.mean.toFixed(2).padStart(8)} ${r.pct(0.5).toFixed(2).padStart(7)} ${r.pct(0.99).toFixed(2).padStart(7)} ${Math.round((cpu / r.count) * 1e6).toString().padStart(14)}${r.errors ? `  (${r.errors} errors)` : ''}`);
     for (const c of clients) c.close();
   }
 }

@@ -7,6 +7,7 @@ import { startForestd } from '../test/helpers/forestd.js';
 import { LdapNtlmClient } from '../test/helpers/ldap-ntlm-client.js';
 import { CLIENT_FLAGS } from '../test/helpers/ntlm-client.js';
 import { NegotiateFlags as F } from '../src/security/ntlm/constants.js';
+import { closedLoop } from './lib/closed-loop.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = (process.env.BENCH_CONC ?? '1,8').split(',').map(Number);
@@ -41,26 +42,10 @@ for (const [name, once] of cases) {
   for (const conc of CONCURRENCY) {
     const clients = await Promise.all(Array.from({ length: conc }, () => LdapNtlmClient.connect(host, port)));
     for (const c of clients) if ((await once(c)) !== 0) throw new Error(`${name}: bind failed`);
-    const lat: number[] = [];
     const cpu0 = serverCpuSeconds(f.pid);
-    const end = performance.now() + SECONDS * 1000;
-    const t0 = performance.now();
-    await Promise.all(
-      clients.map(async (c) => {
-        while (performance.now() < end) {
-          const s = performance.now();
-          const rc = await once(c);
-          if (rc !== 0) throw new Error(`${name}: bind failed with ${rc}`);
-          lat.push(performance.now() - s);
-        }
-      }),
-    );
-    const secs = (performance.now() - t0) / 1000;
+    const r = await closedLoop(clients, SECONDS, once, 'throw', `${name}: bind`);
     const cpu = serverCpuSeconds(f.pid) - cpu0;
-    lat.sort((a, b) => a - b);
-    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]!;
-    const mean = lat.reduce((a, b) => a + b, 0) / lat.length;
-    console.log(`${name.padEnd(36)} ${String(conc).padStart(5)} ${Math.round(lat.length / secs).toString().padStart(9)} ${mean.toFixed(2).padStart(8)} ${pct(0.5).toFixed(2).padStart(7)} ${pct(0.99).toFixed(2).padStart(7)} ${Math.round((cpu / lat.length) * 1e6).toString().padStart(16)}`);
+    console.log(`${name.padEnd(36)} ${String(conc).padStart(5)} ${Math.round(r.perSecond).toString().padStart(9)} ${r.mean.toFixed(2).padStart(8)} ${r.pct(0.5).toFixed(2).padStart(7)} ${r.pct(0.99).toFixed(2).padStart(7)} ${Math.round((cpu / r.count) * 1e6).toString().padStart(16)}`);
     for (const c of clients) c.close();
   }
 }

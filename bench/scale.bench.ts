@@ -18,6 +18,7 @@ import { bulkLoad, addOp, adUser } from './lib/load.js';
 import { requestControl, responseControlValue } from './lib/controls.js';
 import { dirSyncControl } from '../src/ldap/controls/dirsync.js';
 import type { ProtocolOp } from '../src/ldap/protocol/messages.js';
+import { closedLoop } from './lib/closed-loop.js';
 
 const env = process.env;
 const SIZES = (env.BENCH_SCALE_SIZES ?? '100000,1000000').split(',').map(Number);
@@ -82,23 +83,9 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function timedLoad(conc: number, make: () => ProtocolOp): Promise<{ ops: number; p99: number }> {
   const clients = await Promise.all(Array.from({ length: conc }, () => client()));
-  const lat: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
-  const t0 = performance.now();
-  await Promise.all(
-    clients.map(async (c) => {
-      while (performance.now() < end) {
-        const s = performance.now();
-        const r = await c.request(make());
-        if (BenchClient.resultCode(r) !== 0) throw new Error(`result ${BenchClient.resultCode(r)}`);
-        lat.push(performance.now() - s);
-      }
-    }),
-  );
-  const wall = (performance.now() - t0) / 1000;
+  const r = await closedLoop(clients, SECONDS, async (c) => BenchClient.resultCode(await c.request(make())), 'throw');
   for (const c of clients) c.close();
-  lat.sort((a, b) => a - b);
-  return { ops: lat.length / wall, p99: lat[Math.floor(0.99 * (lat.length - 1))]! };
+  return { ops: r.perSecond, p99: r.pct(0.99) };
 }
 
 async function dirSync(c: BenchClient, cookie: Buffer): Promise<{ entries: number; s: number; cookie: Buffer }> {
