@@ -1,6 +1,8 @@
 // A provisioned directory for search tests, plus bulk object creation (one write transaction
 // for many objects, through the same createObject that LDAP add uses) and a collecting sink.
 import { join } from 'node:path';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { SchemaSnapshot } from '../../src/schema/snapshot.js';
 import { provision } from '../../src/dsa/provision/provision.js';
 import type { Directory } from '../../src/dsa/directory.js';
 import { createObject } from '../../src/dsa/add.js';
@@ -118,4 +120,23 @@ export async function run(dir: Directory, req: SearchRequest, ctx: OperationCont
   };
   out.result = await search(dir, req, ctx, sink);
   return out;
+}
+
+/** Runs one search request and also returns the candidate plan it published (forestd:dsa:search: "walk", "index sn", …). */
+export async function runWithPlan(dir: Directory, req: SearchRequest): Promise<Collected & { plan: string }> {
+  let plan = '';
+  const onSearch = (m: unknown) => void (plan = (m as { plan: string }).plan);
+  subscribe('forestd:dsa:search', onSearch);
+  try {
+    return { ...(await run(dir, req)), plan };
+  } finally {
+    unsubscribe('forestd:dsa:search', onSearch);
+  }
+}
+
+/** Swaps in the directory's schema with searchFlags `set` on (and `clear` off) for the named attributes (a schema update without LDAP). */
+export function withSearchFlags(dir: Directory, names: readonly string[], set: number, clear = 0): void {
+  const snap = dir.schema.snapshot;
+  const attrs = snap.attributes.map((a) => (names.includes(a.lDAPDisplayName) ? { ...a, searchFlags: (a.searchFlags | set) & ~clear } : a));
+  dir.setSchema(new SchemaSnapshot(attrs, snap.classes, snap.prefixTable));
 }

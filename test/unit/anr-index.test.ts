@@ -6,17 +6,13 @@
 // branch on an unindexed attribute makes the OR walk.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { searchFixture, addEntries, request, run, type Fixture } from '../helpers/search-fixture.js';
+import { searchFixture, addEntries, request, runWithPlan, type Fixture } from '../helpers/search-fixture.js';
 
 let f: Fixture;
-const plans: string[] = [];
-const onSearch = (m: unknown) => void plans.push((m as { plan: string }).plan);
 let ou = '';
 
 before(async () => {
   f = await searchFixture();
-  subscribe('forestd:dsa:search', onSearch);
   ou = `OU=Anr,${f.baseDN}`;
   addEntries(f.dir, [{ dn: ou, attrs: { objectClass: 'organizationalUnit' } }]);
   const people = [
@@ -29,14 +25,12 @@ before(async () => {
   addEntries(f.dir, people.map(([sam, given, sn]) => ({ dn: `CN=${given} ${sn},${ou}`, attrs: { objectClass: 'user', sAMAccountName: sam!, givenName: given!, sn: sn!, displayName: `${given} ${sn}`, info: `${given} ${sn}` } })));
 });
 after(async () => {
-  unsubscribe('forestd:dsa:search', onSearch);
   await f?.close();
 });
 
 async function names(filter: string): Promise<{ cns: string[]; plan: string }> {
-  plans.length = 0;
-  const r = await run(f.dir, request(ou, filter, { attributes: ['cn'] }));
-  return { cns: r.entries.map((e) => e.attrs.get('cn')![0]!).sort(), plan: plans.at(-1) ?? '' };
+  const r = await runWithPlan(f.dir, request(ou, filter, { attributes: ['cn'] }));
+  return { cns: r.entries.map((e) => e.attrs.get('cn')![0]!).sort(), plan: r.plan };
 }
 
 for (const [value, expected] of [

@@ -6,38 +6,27 @@
 // maintenance too. Negative control: before the flag is set the same filter walks the scope.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import fc from 'fast-check';
-import { searchFixture, addEntries, request, run, context, type Fixture } from '../helpers/search-fixture.js';
+import { searchFixture, addEntries, request, runWithPlan, withSearchFlags, context, type Fixture } from '../helpers/search-fixture.js';
 import { propertyParams } from '../helpers/property.js';
-import { SchemaSnapshot } from '../../src/schema/snapshot.js';
 import { SearchFlags } from '../../src/schema/types.js';
 import { modify } from '../../src/dsa/modify.js';
 import { del } from '../../src/dsa/delete.js';
 
 let f: Fixture;
-const plans: string[] = [];
-const onSearch = (m: unknown) => void plans.push((m as { plan: string }).plan);
 
 before(async () => {
   f = await searchFixture();
-  subscribe('forestd:dsa:search', onSearch);
 });
 after(async () => {
-  unsubscribe('forestd:dsa:search', onSearch);
   await f?.close();
 });
 
-function flagTuple(names: string[]): void {
-  const snap = f.dir.schema.snapshot;
-  const attrs = snap.attributes.map((a) => (names.includes(a.lDAPDisplayName) ? { ...a, searchFlags: a.searchFlags | SearchFlags.fTUPLEINDEX } : a));
-  f.dir.setSchema(new SchemaSnapshot(attrs, snap.classes, snap.prefixTable));
-}
+const flagTuple = (names: string[]) => withSearchFlags(f.dir, names, SearchFlags.fTUPLEINDEX);
 
 async function dns(base: string, filter: string): Promise<{ dns: string[]; plan: string }> {
-  plans.length = 0;
-  const r = await run(f.dir, request(base, filter, { attributes: ['cn'] }));
-  return { dns: r.entries.map((e) => e.dn).sort(), plan: plans.at(-1) ?? '' };
+  const r = await runWithPlan(f.dir, request(base, filter, { attributes: ['cn'] }));
+  return { dns: r.entries.map((e) => e.dn).sort(), plan: r.plan };
 }
 
 const alphabet = fc.constantFrom('a', 'b', 'A', 'B', 'é', 'É', 'ς', 'Σ', ' ', 'ab');

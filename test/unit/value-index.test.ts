@@ -5,34 +5,23 @@
 // alone would have missed them; the search walks instead and finds them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { searchFixture, addEntries, request, run, type Fixture } from '../helpers/search-fixture.js';
-import { SchemaSnapshot } from '../../src/schema/snapshot.js';
+import { searchFixture, addEntries, request, runWithPlan, withSearchFlags, type Fixture } from '../helpers/search-fixture.js';
 import { SearchFlags } from '../../src/schema/types.js';
 import { indexKey } from '../../src/store/store.js';
 
 let f: Fixture;
-const plans: string[] = [];
-const onSearch = (m: unknown) => void plans.push((m as { plan: string }).plan);
 before(async () => {
   f = await searchFixture();
-  subscribe('forestd:dsa:search', onSearch);
 });
 after(async () => {
-  unsubscribe('forestd:dsa:search', onSearch);
   await f?.close();
 });
 
-function setIndexed(name: string, on: boolean): void {
-  const snap = f.dir.schema.snapshot;
-  const attrs = snap.attributes.map((a) => (a.lDAPDisplayName === name ? { ...a, searchFlags: on ? a.searchFlags | SearchFlags.fATTINDEX : a.searchFlags & ~SearchFlags.fATTINDEX } : a));
-  f.dir.setSchema(new SchemaSnapshot(attrs, snap.classes, snap.prefixTable));
-}
+const setIndexed = (name: string, on: boolean) => withSearchFlags(f.dir, [name], on ? SearchFlags.fATTINDEX : 0, on ? 0 : SearchFlags.fATTINDEX);
 
 async function find(filter: string): Promise<{ dns: string[]; plan: string }> {
-  plans.length = 0;
-  const r = await run(f.dir, request(f.baseDN, filter, { attributes: ['cn'] }));
-  return { dns: r.entries.map((e) => e.dn).sort(), plan: plans.at(-1) ?? '' };
+  const r = await runWithPlan(f.dir, request(f.baseDN, filter, { attributes: ['cn'] }));
+  return { dns: r.entries.map((e) => e.dn).sort(), plan: r.plan };
 }
 
 const keyOf = (name: string, value: string) => {
