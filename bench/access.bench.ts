@@ -14,6 +14,8 @@ import { OriginatingUpdate } from '../src/dsa/originating-update.js';
 import type { Identity, OperationContext, SearchSink } from '../src/dsa/api.js';
 import type { SearchRequest } from '../src/ldap/protocol/messages.js';
 import { tempDir } from '../test/helpers/tmp.js';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 
 const USERS = Number(process.env.BENCH_USERS ?? 3000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -77,6 +79,14 @@ async function runOne(identity: Identity | null, make: () => SearchRequest, conc
   return { ops: ops / s, cpuUs: (cpu.user + cpu.system) / ops, entries: entries / ops };
 }
 
+// BENCH_CPU_PROF=<file>: a V8 CPU profile of the measured rounds only (not the load), written to <file>
+const profFile = process.env.BENCH_CPU_PROF;
+const prof = profFile ? new Session() : undefined;
+if (prof) {
+  prof.connect();
+  await prof.post('Profiler.enable');
+  await prof.post('Profiler.start');
+}
 const best = new Map<string, { ops: number; cpuUs: number; entries: number }>();
 for (let round = 0; round < ROUNDS; round++) {
   // interleaved: every mode once per round, in a rotating order
@@ -92,6 +102,11 @@ for (let round = 0; round < ROUNDS; round++) {
       }
     }
   }
+}
+if (prof) {
+  const { profile } = await prof.post('Profiler.stop');
+  writeFileSync(profFile!, JSON.stringify(profile));
+  prof.disconnect();
 }
 console.log(`${USERS} users, ${SECONDS} s per run, best of ${ROUNDS} interleaved rounds; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`${'case'.padEnd(28)} ${'conc'.padStart(4)} ${'mode'.padEnd(6)} ${'ops/s'.padStart(8)} ${'CPU µs/op'.padStart(10)} ${'vs off'.padStart(8)} ${'CPU vs off'.padStart(10)} entries/op`);

@@ -4,7 +4,7 @@
 // through an ObjectView, so both see the same values.
 import type { AccessContext } from './access/access.js';
 import type { ReadTxn } from '../store/store.js';
-import type { ObjectRecord } from '../store/record.js';
+import { getAttr, type ObjectRecord } from '../store/record.js';
 import type { StoredValue, SyntaxContext, DSName } from '../schema/syntaxes/syntax.js';
 import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
@@ -139,8 +139,7 @@ export class ObjectView {
       for (const b of this.rc.r.backlinks(this.guid, info.backLinkOf.forwardLinkId)) out.push({ guid: Buffer.from(b.source) });
       return out;
     }
-    for (const a of rec.attrs) if (a.id === info.id) return a.values as StoredValue[];
-    return [];
+    return (getAttr(rec, info.id)?.values ?? []) as StoredValue[];
   }
 
   /**

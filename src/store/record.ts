@@ -224,6 +224,7 @@ export function decodeLinkValue(source: Buffer, linkId: number, target: Buffer, 
 
 /** The attribute with ATTRTYP `id`, if the object has it in the state model (values or stamp). */
 export function getAttr(r: ObjectRecord, id: number): StoredAttribute | undefined {
+  if (r instanceof LazyObjectRecord) return r.attr(id);
   for (const a of r.attrs) if (a.id === id) return a;
   return undefined;
 }
@@ -299,4 +300,201 @@ export function linkValueState(b: Buffer): { present: boolean; deactivated: bool
   const a = packr.unpack(b) as unknown[];
   const flags = Number(a[8] ?? 0);
   return { present: a[7] === 0, deactivated: (flags & 1) !== 0, hidden: (flags & 2) !== 0 };
+}
+
+// ---- lazy reads for the search path: the header and an attribute directory, values decoded
+// when asked for ---------------------------------------------------------------------------
+
+/** Bytes of the MessagePack value at `p` (its head included), or -1 for a layout this does not read. */
+function skipValue(b: Buffer, p: number): number {
+  const h = b[p]!;
+  if (h <= 0x7f || h >= 0xe0 || h === 0xc0 || h === 0xc2 || h === 0xc3) return p + 1;
+  if (h >= 0xa0 && h <= 0xbf) return p + 1 + (h & 0x1f); // fixstr
+  if (h >= 0x90 && h <= 0x9f) return skipItems(b, p + 1, h & 0x0f); // fixarray
+  if (h >= 0x80 && h <= 0x8f) return skipItems(b, p + 1, 2 * (h & 0x0f)); // fixmap
+  switch (h) {
+    case 0xc4: // bin 8
+    case 0xd9: // str 8
+      return p + 2 + b[p + 1]!;
+    case 0xc5:
+    case 0xda:
+      return p + 3 + b.readUInt16BE(p + 1);
+    case 0xc6:
+    case 0xdb:
+      return p + 5 + b.readUInt32BE(p + 1);
+    case 0xc7: // ext 8/16/32: length, type, data
+      return p + 3 + b[p + 1]!;
+    case 0xc8:
+      return p + 4 + b.readUInt16BE(p + 1);
+    case 0xc9:
+      return p + 6 + b.readUInt32BE(p + 1);
+    case 0xd4: // fixext 1/2/4/8/16: type, data
+      return p + 3;
+    case 0xd5:
+      return p + 4;
+    case 0xd6:
+      return p + 6;
+    case 0xd7:
+      return p + 10;
+    case 0xd8:
+      return p + 18;
+    case 0xdc:
+      return skipItems(b, p + 3, b.readUInt16BE(p + 1));
+    case 0xdd:
+      return skipItems(b, p + 5, b.readUInt32BE(p + 1));
+    case 0xde:
+      return skipItems(b, p + 3, 2 * b.readUInt16BE(p + 1));
+    case 0xdf:
+      return skipItems(b, p + 5, 2 * b.readUInt32BE(p + 1));
+  }
+  const s = scalarSize(h);
+  return s < 0 ? -1 : p + 1 + s;
+}
+
+function skipItems(b: Buffer, p: number, n: number): number {
+  for (let i = 0; i < n && p >= 0; i++) p = skipValue(b, p);
+  return p;
+}
+
+/** [count, offset of the first item] of the MessagePack array at `p`, or undefined when it is not an array. */
+function arrayAt(b: Buffer, p: number): [number, number] | undefined {
+  const h = b[p]!;
+  if (h >= 0x90 && h <= 0x9f) return [h & 0x0f, p + 1];
+  if (h === 0xdc) return [b.readUInt16BE(p + 1), p + 3];
+  if (h === 0xdd) return [b.readUInt32BE(p + 1), p + 5];
+  return undefined;
+}
+
+/** The unsigned integer at `p` (an attid), or -1 when it is not one. */
+function uintAt(b: Buffer, p: number): number {
+  const h = b[p]!;
+  if (h <= 0x7f) return h;
+  if (h === 0xcc) return b[p + 1]!;
+  if (h === 0xcd) return b.readUInt16BE(p + 1);
+  if (h === 0xce) return b.readUInt32BE(p + 1);
+  return -1;
+}
+
+type PackedAttr = [number, unknown[], (PackedStamp | null)?, 1?];
+
+function storedAttr(pa: PackedAttr, inv: InvocationTable): StoredAttribute {
+  const [id, v, s, ref] = pa;
+  const values = ref === 1 ? [inv.sdGet!(v[0] as Buffer)] : v;
+  return s ? { id, values, stamp: unpackStamp(s, inv) } : { id, values };
+}
+
+/**
+ * An object record read for a search: the naming header and a directory of its attributes
+ * (attid and byte range of each), read from the bytes without building them; an attribute's
+ * values (and its stamp) are decoded when `attr` asks for it, every attribute at the first read
+ * of `attrs`. For reading only: it is a class instance, so `structuredClone` and object spread
+ * do not copy `attrs` (writers read records with `ReadTxn.getObject`).
+ */
+export class LazyObjectRecord implements ObjectRecord {
+  readonly parent: Buffer | null;
+  readonly nc: Buffer;
+  readonly rdnType: number;
+  readonly name: string;
+  readonly usnChanged: number;
+  usnCreated = 0;
+  whenChanged = 0;
+  ncName?: string;
+  /** attid, start, end of each attribute's packed [id, values, stamp?, ref?] */
+  private readonly dir: number[];
+  private all: StoredAttribute[] | undefined;
+  private got: (StoredAttribute | undefined)[] | undefined;
+
+  constructor(
+    private readonly b: Buffer,
+    private readonly inv: InvocationTable,
+    h: RecordHeader,
+    body: number,
+  ) {
+    this.parent = h.parent;
+    this.nc = h.nc;
+    this.rdnType = h.rdnType;
+    this.name = h.name;
+    this.usnChanged = h.usnChanged;
+    const top = arrayAt(b, body);
+    let dir: number[] | undefined;
+    let p = -1;
+    if (top && top[0] === 4) {
+      const u = top[1];
+      const w = skipValue(b, u);
+      const at = w < 0 ? -1 : skipValue(b, w);
+      const list = at < 0 ? undefined : arrayAt(b, at);
+      if (list) {
+        dir = [];
+        p = list[1];
+        for (let i = 0; i < list[0] && p >= 0; i++) {
+          const el = arrayAt(b, p);
+          const id = el ? uintAt(b, el[1]) : -1;
+          const end = id < 0 ? -1 : skipValue(b, p);
+          if (end < 0) p = -1;
+          else {
+            dir.push(id, p, end);
+            p = end;
+          }
+        }
+        if (p >= 0) {
+          this.usnCreated = packr.unpack(b.subarray(u, w)) as number;
+          this.whenChanged = packr.unpack(b.subarray(w, at)) as number;
+          if (b[p] !== 0xc0) this.ncName = packr.unpack(b.subarray(p, skipValue(b, p))) as string;
+        }
+      }
+    }
+    if (!dir || p < 0) {
+      // a layout the scan does not read: the full decode
+      const full = decodeObject(b, inv);
+      this.usnCreated = full.usnCreated;
+      this.whenChanged = full.whenChanged;
+      if (full.ncName !== undefined) this.ncName = full.ncName;
+      this.all = full.attrs;
+      dir = [];
+    }
+    this.dir = dir;
+  }
+
+  /** Every attribute, decoded once. */
+  get attrs(): StoredAttribute[] {
+    if (!this.all) {
+      const out: StoredAttribute[] = [];
+      for (let i = 0; i < this.dir.length; i += 3) out.push(this.decodeAt(i));
+      this.all = out;
+    }
+    return this.all;
+  }
+
+  /** The attribute with ATTRTYP `id` (values and stamp), decoding it alone. */
+  attr(id: number): StoredAttribute | undefined {
+    if (this.all) {
+      for (const a of this.all) if (a.id === id) return a;
+      return undefined;
+    }
+    const d = this.dir;
+    for (let i = 0; i < d.length; i += 3) if (d[i] === id) return this.decodeAt(i);
+    return undefined;
+  }
+
+  /** The attids of the record's attributes, in stored order (nothing decoded). */
+  attrIds(): number[] {
+    if (this.all) return this.all.map((a) => a.id);
+    const out: number[] = [];
+    for (let i = 0; i < this.dir.length; i += 3) out.push(this.dir[i]!);
+    return out;
+  }
+
+  private decodeAt(i: number): StoredAttribute {
+    const got = (this.got ??= []);
+    const k = i / 3;
+    let a = got[k];
+    if (!a) got[k] = a = storedAttr(packr.unpack(this.b.subarray(this.dir[i + 1], this.dir[i + 2])) as PackedAttr, this.inv);
+    return a;
+  }
+}
+
+/** An object record for reading (LazyObjectRecord): the header now, attributes when asked for. */
+export function readObject(b: Buffer, inv: InvocationTable): LazyObjectRecord {
+  const h = readHeader(b);
+  return new LazyObjectRecord(b, inv, h, NAME_AT + 2 + b.readUInt16BE(NAME_AT));
 }

@@ -87,6 +87,8 @@ import {
   linkValueState,
   readNaming,
   type RecordNaming,
+  readObject,
+  type LazyObjectRecord,
 } from './record.js';
 
 /** Version of the on-disk format; a data directory of another version is refused. */
@@ -713,6 +715,15 @@ export class ReadTxn {
   getObject(guid: Buffer): ObjectRecord | undefined {
     const b = this.store._dbs.objects.get(guid, this.opts as never);
     return b ? decodeObject(b, this.store) : undefined;
+  }
+
+  /**
+   * The record for reading only (searches): its header now, each attribute when `getAttr` asks
+   * for it (record.ts LazyObjectRecord). Never clone or spread it; writers use getObject.
+   */
+  readObject(guid: Buffer): LazyObjectRecord | undefined {
+    const b = this.store._dbs.objects.get(guid, this.opts as never);
+    return b ? readObject(b, this.store) : undefined;
   }
 
   hasObject(guid: Buffer): boolean {

@@ -9,7 +9,7 @@
 // the class and whether the requester is the object itself are memoized on the token, so the
 // thousands of objects sharing one SD cost one check per attribute per connection.
 import type { ReadTxn } from '../../store/store.js';
-import type { ObjectRecord } from '../../store/record.js';
+import { getAttr, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import type { AttrInfo } from '../schema-binding.js';
 import type { ClassSchema } from '../../schema/types.js';
@@ -118,8 +118,8 @@ export class AccessContext {
   private factsOf(rec: ObjectRecord): RecFacts {
     let f = this.facts.get(rec);
     if (!f) {
-      const v = this.effective ? this.effective.of(rec) : (rec.attrs.find((a) => a.id === this.sdId)?.values[0] as Uint8Array | undefined);
-      const s = rec.attrs.find((a) => a.id === this.sidId)?.values[0] as Uint8Array | undefined;
+      const v = this.effective ? this.effective.of(rec) : (getAttr(rec, this.sdId)?.values[0] as Uint8Array | undefined);
+      const s = getAttr(rec, this.sidId)?.values[0] as Uint8Array | undefined;
       f = { sd: v ? this.state.sds.get(v) : undefined, cls: this.classOfUncached(rec), self: s ? sidKey(s) : undefined, memo: undefined };
       this.facts.set(rec, f);
     }
@@ -137,7 +137,7 @@ export class AccessContext {
   }
 
   private classOfUncached(rec: ObjectRecord): ClassSchema | undefined {
-    const oc = (rec.attrs.find((a) => a.id === this.ocId)?.values ?? []) as string[];
+    const oc = (getAttr(rec, this.ocId)?.values ?? []) as string[];
     const k = oc.join(',');
     if (this.classMemo.has(k)) return this.classMemo.get(k);
     const snap = this.dir.schema.snapshot;
@@ -286,7 +286,7 @@ export class AccessContext {
     const pk = rec.parent.toString('latin1');
     let lc = this.visibleMemo.get(pk);
     if (lc === undefined) lc = this.listContentsMemo(rec.parent, pk);
-    const parent = lc === undefined || this.listObject ? this.r.getObject(rec.parent) : undefined;
+    const parent = lc === undefined || this.listObject ? this.r.readObject(rec.parent) : undefined;
     if (lc === undefined) {
       lc = !!parent && this.has(parent, Right.LIST_CONTENTS);
       this.visibleMemo.set(pk, lc);

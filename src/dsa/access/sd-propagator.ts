@@ -19,7 +19,7 @@
 //    pending ancestor down (re-inheritance is a pure function of the parent's SD and the
 //    object's explicit ACEs, so this is exactly what the walk will store).
 import type { ReadTxn, WriteTxn } from '../../store/store.js';
-import type { ObjectRecord } from '../../store/record.js';
+import { getAttr, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import { decodeSecurityDescriptor, encodeSecurityDescriptor, type SecurityDescriptor } from '../../security/security-descriptor.js';
 import { reinherit } from '../../security/sd-inheritance.js';
@@ -137,7 +137,7 @@ export function pendingSdPropagation(r: ReadTxn): Buffer[] {
 
 function sdBinary(dir: Directory, rec: ObjectRecord | undefined): Uint8Array | undefined {
   const id = dir.schema.attr('nTSecurityDescriptor')!.id;
-  return rec?.attrs.find((a) => a.id === id)?.values[0] as Uint8Array | undefined;
+  return (rec && getAttr(rec, id))?.values[0] as Uint8Array | undefined;
 }
 
 function decodeOrUndefined(bin: Uint8Array | undefined): SecurityDescriptor | undefined {
@@ -159,7 +159,7 @@ function reinheritBinary(cur: Uint8Array, parent: Uint8Array | undefined, cls: s
 /** schemaIDGUID of a record's structural class, lower case. */
 export function classGuidOf(dir: Directory, rec: ObjectRecord): string | undefined {
   const snap = dir.schema.snapshot;
-  const oc = (rec.attrs.find((a) => a.id === dir.schema.attr('objectClass')!.id)?.values ?? []) as string[];
+  const oc = (getAttr(rec, dir.schema.attr('objectClass')!.id)?.values ?? []) as string[];
   for (let i = oc.length - 1; i >= 0; i--) {
     const c = snap.classByOid(oc[i]!);
     if (c && c.objectClassCategory !== ObjectClassCategory.Auxiliary) return c.schemaIDGUID.toLowerCase();

@@ -11,6 +11,7 @@ import { expandGroups } from '../access/token.js';
 import { resultantPso } from '../password-policy.js';
 import { Right } from '../../security/access-check.js';
 import { indexKey } from '../../store/store.js';
+import { getAttr } from '../../store/record.js';
 import { REPL_METADATA } from './repl-metadata.js';
 
 export interface ConstructedEnv {
@@ -275,7 +276,7 @@ function uacComputed(v: ObjectView, env: ConstructedEnv): StoredValue[] {
 function keyVersionNumber(v: ObjectView): StoredValue[] {
   if (!v.objectClassNames().some((n) => n.toLowerCase() === 'user')) return [];
   const id = attr(v, 'unicodePwd').id;
-  const st = v.rec.attrs.find((a) => a.id === id)?.stamp;
+  const st = getAttr(v.rec, id)?.stamp;
   return st ? [st.dwVersion] : [];
 }
 

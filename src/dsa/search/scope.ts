@@ -34,7 +34,7 @@ export function* walkScope(r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scop
   if (scope === SearchScope.baseObject) return;
   if (scope === SearchScope.singleLevel) {
     for (const g of r.children(base)) {
-      const rec = r.getObject(g);
+      const rec = r.readObject(g);
       if (rec) yield { guid: Buffer.from(g), rec };
     }
     return;
@@ -50,7 +50,7 @@ export function* walkScope(r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scop
       continue;
     }
     const guid = Buffer.from(n.value);
-    const rec = r.getObject(guid);
+    const rec = r.readObject(guid);
     if (!rec) continue;
     yield { guid, rec };
     if (descend(rec)) stack.push(r.children(guid)[Symbol.iterator]());
@@ -163,7 +163,7 @@ function childNcs(dir: Directory, r: ReadTxn): ChildNc[] {
   if (list) return list;
   list = [];
   for (const head of r.ncHeads()) {
-    const rec = r.getObject(head);
+    const rec = r.readObject(head);
     if (!rec?.ncName) continue;
     let parentDN: string;
     try {
@@ -193,7 +193,7 @@ export function ncHeadsUnder(r: ReadTxn, baseDN: string): Buffer[] {
   }
   const out: Buffer[] = [];
   for (const head of r.ncHeads()) {
-    const rec = r.getObject(head);
+    const rec = r.readObject(head);
     if (!rec?.ncName) continue;
     const rdns = parseDN(rec.ncName).map((rdn) => formatDN([rdn]).toLowerCase());
     if (rdns.length < base.length) continue;

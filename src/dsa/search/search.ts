@@ -208,7 +208,7 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
       let inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
       if (held.position.kind === 'list' && held.position.checkScope) {
         const checkers = held.roots.flatMap((x) => {
-          const rec = r.getObject(x.guid);
+          const rec = r.readObject(x.guid);
           return rec ? [new ScopeChecker(r, x.guid, rec, x.scope)] : [];
         });
         inScope = (g, rec) => checkers.some((k) => k.contains(g, rec));
@@ -297,15 +297,15 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
   const phantom = c.scope.phantomRoot && scope === SearchScope.wholeSubtree;
   if (phantom) {
     const found = req.baseObject.trim() === '' ? undefined : dir.tryResolve(r, req.baseObject);
-    if (found?.found) roots.push({ guid: found.guid, rec: r.getObject(found.guid)!, scope });
+    if (found?.found) roots.push({ guid: found.guid, rec: r.readObject(found.guid)!, scope });
     for (const head of ncHeadsUnder(r, req.baseObject)) {
       if (roots.some((x) => x.rec.nc.equals(head))) continue;
-      roots.push({ guid: head, rec: r.getObject(head)!, scope });
+      roots.push({ guid: head, rec: r.readObject(head)!, scope });
     }
     if (roots.length === 0) throw AdError.noSuchObject(place, '');
   } else {
     const base = dir.resolve(r, req.baseObject, place);
-    const baseRec = r.getObject(base)!;
+    const baseRec = r.readObject(base)!;
     // a deleted base is not there unless deleted objects are shown (MS-ADTS 3.1.1.3.4.1.14)
     if (!visible(baseRec)) throw AdError.noSuchObject(place, baseRec.parent ? rc.dnOf(baseRec.parent) : '');
     // an object the requester may not see answers as if it did not exist (MS-ADTS 5.1.3.3.6)
@@ -327,7 +327,7 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
     controls.push(asqResponse(0));
     stats.plan = `asq ${c.asq}`;
     source = (function* () {
-      for (const g of targets) yield { guid: g, rec: r.getObject(g) };
+      for (const g of targets) yield { guid: g, rec: r.readObject(g) };
     })();
   } else {
     // 6. candidates from the indexes when the filter allows (never for a base-scope search: one object)
@@ -339,7 +339,7 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
       const guids = plan.guids;
       list = guids;
       source = (function* () {
-        for (const g of guids) yield { guid: g, rec: r.getObject(g) };
+        for (const g of guids) yield { guid: g, rec: r.readObject(g) };
       })();
     } else {
       source = (function* () {
@@ -389,7 +389,7 @@ function* rowsSource(run: Run, rows: readonly SortRow[]): Generator<ObjectView |
   let n = 0;
   for (const row of rows) {
     if (++n % SCAN_CHUNK === 0) yield null;
-    const rec = run.r.getObject(row.guid);
+    const rec = run.r.readObject(row.guid);
     if (rec) yield new ObjectView(run.rc, row.guid, rec);
   }
 }

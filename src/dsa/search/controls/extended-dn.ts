@@ -7,6 +7,7 @@ import type { DSName, SyntaxContext } from '../../../schema/syntaxes/syntax.js';
 import { sidToString } from '../../../schema/syntaxes/index.js';
 import { guidToString } from '../../../util/guid.js';
 import type { ReadContext } from '../../object-view.js';
+import { getAttr } from '../../../store/record.js';
 
 export const EXTENDED_DN_OIDS = [EXTENDED_DN_OID] as const;
 
@@ -34,8 +35,8 @@ export class ExtendedDn {
     const k = guid.toString('latin1');
     let s = this.sidMemo.get(k);
     if (s === undefined) {
-      const rec = this.rc.r.getObject(guid);
-      const v = rec?.attrs.find((a) => a.id === this.sidId)?.values[0] as Uint8Array | undefined;
+      const rec = this.rc.r.readObject(guid);
+      const v = (rec && getAttr(rec, this.sidId))?.values[0] as Uint8Array | undefined;
       s = v && v.length > 0 ? Buffer.from(v) : null;
       if (this.sidMemo.size > 50_000) this.sidMemo.clear();
       this.sidMemo.set(k, s);

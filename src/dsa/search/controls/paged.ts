@@ -148,7 +148,7 @@ export function nextAt(r: ReadTxn, p: PagedPosition, descend: (rec: ObjectRecord
   if (p.kind === 'list') {
     if (p.next >= p.guids.length) return undefined;
     const guid = p.guids[p.next++]!;
-    return { guid, rec: r.getObject(guid) };
+    return { guid, rec: r.readObject(guid) };
   }
   for (;;) {
     const root = p.roots[p.root];
@@ -157,7 +157,7 @@ export function nextAt(r: ReadTxn, p: PagedPosition, descend: (rec: ObjectRecord
       p.started = true;
       p.frames = [];
       p.descendNext = null;
-      const rec = r.getObject(root.guid);
+      const rec = r.readObject(root.guid);
       if (!rec) {
         p.root++;
         p.started = false;
@@ -184,7 +184,7 @@ export function nextAt(r: ReadTxn, p: PagedPosition, descend: (rec: ObjectRecord
       continue;
     }
     top.after = c.key;
-    const rec = r.getObject(c.guid);
+    const rec = r.readObject(c.guid);
     if (!rec) continue;
     if (root.scope !== SearchScope.singleLevel && descend(rec)) p.descendNext = c.guid;
     return { guid: c.guid, rec };
