@@ -57,6 +57,10 @@ const cases: [string, () => SearchRequest][] = [
   ['search (sAMAccountName=…)', () => ({ ...base, baseObject: D, scope: 2, filter: { type: 'equalityMatch', attribute: 'sAMAccountName', value: Buffer.from(`bench${rnd()}`) }, attributes: ['cn', 'mail'] })],
 ];
 
+// BENCH_CASES=base: only the cases whose name contains one of the words
+const onlyCases = process.env.BENCH_CASES?.split(',');
+if (onlyCases) cases.splice(0, cases.length, ...cases.filter(([n]) => onlyCases.some((o) => n.includes(o))));
+
 async function runOne(identity: Identity | null, make: () => SearchRequest, conc: number): Promise<{ ops: number; cpuUs: number; entries: number }> {
   let ops = 0;
   let entries = 0;

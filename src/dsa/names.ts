@@ -59,6 +59,12 @@ export class DnDeriver {
    */
   resolve(r: ReadTxn, dn: string | RDN[]): Resolution {
     const rdns = typeof dn === 'string' ? parseDN(dn) : dn;
+    const res = this.resolveRdns(r, rdns, true);
+    // the store's NC name hints know what this process filed: a miss is checked against the DN index itself
+    return res.found ? res : this.resolveRdns(r, rdns, false);
+  }
+
+  private resolveRdns(r: ReadTxn, rdns: RDN[], hinted: boolean): Resolution {
     if (rdns.some((x) => x.length !== 1)) return { found: false, reason: 'multi-valued-rdn' };
     let guid: Buffer | undefined;
     // the longest suffix that names an NC head: normalize each RDN once, join suffixes
@@ -68,7 +74,7 @@ export class DnDeriver {
     const suffixes: string[] = new Array(rdns.length);
     for (let k = rdns.length - 1; k >= 0; k--) suffixes[k] = suffix = suffix === '' ? norms[k]! : `${norms[k]},${suffix}`;
     for (i = 0; i < rdns.length; i++) {
-      guid = r.ncHeadByNormalizedName(suffixes[i]!);
+      guid = r.ncHeadByNormalizedName(suffixes[i]!, hinted);
       if (guid) break;
     }
     if (!guid) return { found: false, reason: 'no-nc' };

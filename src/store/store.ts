@@ -309,6 +309,7 @@ export class Store implements InvocationTable {
     this.dc = dc;
     this.invocations = inv;
     inv.forEach((g, i) => this.invIndex.set(g.toString('hex'), i));
+    this._ncNameMayExist(''); // the NC names before any write of this process
   }
 
   /**
@@ -690,6 +691,27 @@ export class Store implements InvocationTable {
     return (this.dbs ??= { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, hidden: this.hiddenLinks, linkWork: this.linkWork, indexer: this.indexer, tuples: this.tuples, tupleIndexer: this.tupleIndexer });
   }
   private dbs: { meta: Database<unknown, string>; objects: Database<Buffer, Buffer>; children: Database<Buffer, Buffer>; usn: Database<Buffer, Buffer>; index: Database<Buffer, Buffer>; links: Database<Buffer, Buffer>; backlinks: Database<Buffer, Buffer>; deactivated: Database<Buffer, Buffer>; hidden: Database<Buffer, Buffer>; linkWork: Database<Buffer, Buffer>; indexer: Indexer | undefined; tuples: Database<Buffer, Buffer>; tupleIndexer: TupleIndexer | undefined } | undefined;
+  /**
+   * @internal Whether an NC head may be filed under the folded name `folded` (DN index key
+   * under the null GUID). The writer keeps the names of every NC head filed (read at open, added
+   * by putObject before its commit), so a name outside the set is in no snapshot of this
+   * process's writes; a follower (whose writer is another thread) answers true.
+   */
+  _ncNameMayExist(folded: string): boolean {
+    if (this.follower) return true;
+    if (!this.ncNames) {
+      const names = new Set<string>();
+      for (const key of this.children.getKeys({ start: NULL_GUID, end: prefixEnd(NULL_GUID) } as never) as Iterable<Buffer>) names.add(key.toString('utf8', 16));
+      this.ncNames = names;
+    }
+    return this.ncNames.has(folded);
+  }
+  /** @internal an NC head is filed under `name` (putObject, inside the write transaction) */
+  _ncNameFiled(name: string): void {
+    this.ncNames?.add(foldValue(name));
+  }
+  private ncNames: Set<string> | undefined;
+
   /** @internal */ _persistInvocations() {
     if (this.invDirty) {
       this.meta.put('inv', this.invocations);
@@ -766,9 +788,18 @@ export class ReadTxn {
     return this.ncHeadByNormalizedName(normalizeDN(ncName));
   }
 
-  /** As ncHeadByName, for a name already normalized with normalizeDN. */
-  ncHeadByNormalizedName(normalized: string): Buffer | undefined {
-    return this.store._dbs.children.get(childKey(null, normalized), this.opts as never)?.subarray(0, 16);
+  /**
+   * As ncHeadByName, for a name already normalized with normalizeDN. `hinted`: a name no NC
+   * head was filed under since this store opened is answered without a read (DN resolution asks
+   * for every suffix of a DN); a caller that found nothing asks again unhinted, since another
+   * process writing the same store files NC heads this one does not see.
+   */
+  ncHeadByNormalizedName(normalized: string, hinted = false): Buffer | undefined {
+    const folded = foldValue(normalized);
+    if (hinted && !this.store._ncNameMayExist(folded)) return undefined;
+    const k = Buffer.from(folded, 'utf8');
+    if (k.length + 16 > 1978) throw new StoreError('ERR_STORE_KEY_TOO_LONG', `name too long for the DN index (${k.length + 16} bytes)`);
+    return this.store._dbs.children.get(Buffer.concat([NULL_GUID, k]), this.opts as never)?.subarray(0, 16);
   }
 
   /**
@@ -1024,6 +1055,7 @@ export class WriteTxn extends ReadTxn {
     if (prev) {
       const oldChild = childKey(prev.parent, indexName(prev));
       if (!oldChild.equals(newChild)) {
+        if (rec.parent === null) this.store._ncNameFiled(newName);
         const holder = d.children.get(newChild);
         if (holder && !holder.subarray(0, 16).equals(guid)) throw new StoreError('ERR_STORE_NAME_EXISTS', `an object named ${JSON.stringify(newName)} exists under that parent`);
         d.children.removeSync(oldChild);
@@ -1035,6 +1067,7 @@ export class WriteTxn extends ReadTxn {
       if (d.children.get(newChild)) throw new StoreError('ERR_STORE_NAME_EXISTS', `an object named ${JSON.stringify(newName)} exists under that parent`);
       d.children.putSync(newChild, childValue(guid, rec.rdnType));
       if (rec.parent === null) {
+        this.store._ncNameFiled(newName);
         const ncs = (d.meta.get('ncs') as Buffer[] | undefined) ?? [];
         if (!ncs.some((g) => g.equals(guid))) d.meta.putSync('ncs', [...ncs, guid]);
       }

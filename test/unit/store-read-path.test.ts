@@ -1,0 +1,98 @@
+// The store's read path for searches: records read lazily (ReadTxn.readObject, record.ts
+// LazyObjectRecord) give exactly what the full decode gives, and the NC name hints of DN
+// resolution never hide an NC head.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from '../../src/store/store.js';
+import { getAttr, LazyObjectRecord, type ObjectRecord } from '../../src/store/record.js';
+import { DnDeriver } from '../../src/dsa/names.js';
+import { newGuid } from '../../src/util/guid.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const TYPES: Record<string, number> = { cn: 3, ou: 11, dc: 25 };
+const names = new DnDeriver({
+  nameOf: (id) => Object.keys(TYPES).find((k) => TYPES[k] === id)!,
+  idOf: (t) => TYPES[t.toLowerCase()],
+});
+
+async function withStore(fn: (s: Store, dir: string) => Promise<void>) {
+  const { dir, cleanup } = tempDir();
+  const s = Store.open(dir, { create: true });
+  try {
+    await fn(s, dir);
+  } finally {
+    await s.close();
+    cleanup();
+  }
+}
+
+function head(guid: Buffer, ncName: string, usn: number): ObjectRecord {
+  return { parent: null, nc: guid, rdnType: 25, name: ncName.split(',')[0]!.slice(3), ncName, usnCreated: usn, usnChanged: usn, whenChanged: 13_300_000_000, attrs: [] };
+}
+
+test('a lazily read record gives the values, stamps and fields of the full decode, attribute by attribute', async () => {
+  await withStore(async (s) => {
+    const nc = newGuid();
+    const g = newGuid();
+    const inv = s.dc.invocationId;
+    const stamp = (v: number) => ({ dwVersion: v, timeChanged: 13_300_000_000 + v, uuidOriginating: inv, usnOriginating: 7 + v, usnLocal: 9 + v });
+    // values of many MessagePack forms: strings (short and long), binary, big integers, floats, booleans, maps, empty lists
+    const attrs = [
+      { id: 0, values: ['1.2.840.113556.1.5.9', 'x'.repeat(300)], stamp: stamp(1) },
+      { id: 3, values: ['leaf'], stamp: stamp(2) },
+      { id: 0x90000 + 14, values: [Buffer.alloc(70_000, 7)], stamp: stamp(3) },
+      { id: 0xffff_fff0, values: [2n ** 62n, -5, 1.5, 2 ** 40], stamp: stamp(4) },
+      { id: 200, values: [true, false, null] },
+      { id: 201, values: [{ ref: { guid: Buffer.alloc(16, 1) }, binary: Buffer.from([1, 2]) }] },
+      { id: 202, values: [], stamp: stamp(5) },
+    ];
+    await s.write((w) => {
+      w.putObject(nc, head(nc, 'DC=example,DC=com', w.usn), undefined);
+      w.putObject(g, { parent: nc, nc, rdnType: 3, name: 'leaf', usnCreated: w.usn, usnChanged: w.usn, whenChanged: 13_300_000_001, attrs }, undefined);
+    });
+    for (const guid of [g, nc]) {
+      const full = s.reader.getObject(guid)!;
+      const lazy = s.reader.readObject(guid)!;
+      assert.ok(lazy instanceof LazyObjectRecord);
+      for (const k of ['parent', 'nc', 'rdnType', 'name', 'ncName', 'usnCreated', 'usnChanged', 'whenChanged'] as const) assert.deepEqual(lazy[k], full[k], k);
+      for (const a of full.attrs) assert.deepEqual(getAttr(lazy, a.id), a);
+      assert.deepEqual(lazy.attrIds(), full.attrs.map((a) => a.id));
+      // negative control: an attribute the record does not have
+      assert.equal(getAttr(lazy, 999), undefined);
+      assert.equal(getAttr(full, 999), undefined);
+      // the questions above were answered from the attribute directory, not by a full decode
+      assert.equal((lazy as unknown as { all?: unknown }).all, undefined);
+      assert.deepEqual(lazy.attrs, full.attrs);
+    }
+    assert.deepEqual(getAttr(s.reader.readObject(g)!, 0xffff_fff0)!.values, [2n ** 62n, -5, 1.5, 2 ** 40]);
+  });
+});
+
+test('DN resolution finds an NC head filed by another writer of the store, which the hints of this one do not know', async () => {
+  await withStore(async (s, dir) => {
+    const nc = newGuid();
+    await s.write((w) => w.putObject(nc, head(nc, 'DC=example,DC=com', w.usn), undefined));
+    // filed by this store: known to its hints
+    assert.ok(s.reader.ncHeadByNormalizedName('dc=example,dc=com', true)?.equals(nc));
+    // another writer of the same store (as another process would be) files a new NC head
+    const other = Store.open(dir);
+    const nc2 = newGuid();
+    const child = newGuid();
+    try {
+      await other.write((w) => {
+        w.putObject(nc2, head(nc2, 'DC=other,DC=net', w.usn), undefined);
+        w.putObject(child, { parent: nc2, nc: nc2, rdnType: 3, name: 'x', usnCreated: w.usn, usnChanged: w.usn, whenChanged: 1, attrs: [] }, undefined);
+      });
+    } finally {
+      await other.close();
+    }
+    // the hinted question misses it (the hints are this store's), the unhinted one finds it
+    assert.equal(s.reader.ncHeadByNormalizedName('dc=other,dc=net', true), undefined);
+    assert.ok(s.reader.ncHeadByNormalizedName('dc=other,dc=net')?.equals(nc2));
+    // and resolution, which asks hinted first, still finds the object
+    const r = names.resolve(s.reader, 'CN=x,DC=other,DC=net');
+    assert.ok(r.found && r.guid.equals(child));
+    const miss = names.resolve(s.reader, 'CN=y,DC=other,DC=net');
+    assert.ok(!miss.found && miss.matched?.equals(nc2));
+  });
+});
