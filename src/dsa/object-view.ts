@@ -4,7 +4,7 @@
 // through an ObjectView, so both see the same values.
 import type { AccessContext } from './access/access.js';
 import type { ReadTxn } from '../store/store.js';
-import { getAttr, type ObjectRecord } from '../store/record.js';
+import { getAttr, type ObjectRecord, type RecordNaming } from '../store/record.js';
 import type { StoredValue, SyntaxContext, DSName } from '../schema/syntaxes/syntax.js';
 import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
@@ -42,10 +42,21 @@ export class ReadContext {
     return this.dnByKey(guid.toString('latin1'), guid);
   }
 
-  private dnByKey(k: string, guid: Buffer): string | undefined {
+  /** The DN of an object whose record is at hand: its own header is not read again. */
+  dnOfRecord(guid: Buffer, rec: ObjectRecord): string {
+    const k = guid.toString('latin1');
+    const dn = this.dnMemo.get(k);
+    if (dn !== undefined) return dn;
+    const parentKey = rec.parent ? rec.parent.toString('latin1') : null;
+    const out = this.dnByKey(k, guid, { parentKey, rdnType: rec.rdnType, name: rec.name });
+    if (out === undefined) throw new Error(`no object ${guid.toString('hex')}`);
+    return out;
+  }
+
+  private dnByKey(k: string, guid: Buffer, naming?: RecordNaming): string | undefined {
     let dn = this.dnMemo.get(k);
     if (dn !== undefined) return dn;
-    const h = this.r.getNaming(guid);
+    const h = naming ?? this.r.getNaming(guid);
     if (!h) return undefined;
     if (h.parentKey === null) dn = formatDN(this.dir.names.ncRdns(this.r, guid));
     else {
@@ -109,7 +120,7 @@ export class ObjectView {
   ) {}
 
   get dn(): string {
-    return this.rc.dnOf(this.guid);
+    return this.rc.dnOfRecord(this.guid, this.rec);
   }
 
   /** Stored values of `info` on this object ([] when absent). Constructed attributes are not here: see constructed.ts. */

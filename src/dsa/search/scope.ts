@@ -130,7 +130,7 @@ export function childNcReferences(dir: Directory, r: ReadTxn, base: Buffer, base
         }
       }
     }
-    if (inScope) out.push(`ldap://${ncDnsName(dir, c.ncName)}/${c.ncName}`);
+    if (inScope) out.push(c.ref);
   }
   return out;
 }
@@ -153,6 +153,8 @@ function ncDnsName(dir: Directory, ncName: string): string {
 /** NC heads whose parent DN names an object of another NC this DC holds (e.g. CN=Configuration under the domain head). */
 interface ChildNc {
   ncName: string;
+  /** its continuation reference, `ldap://<DNS name>/<NC DN>` */
+  ref: string;
   parent: Buffer;
   parentNc: Buffer;
 }
@@ -177,7 +179,7 @@ function childNcs(dir: Directory, r: ReadTxn): ChildNc[] {
     if (!res.found) continue;
     const prec = r.getHeader(res.guid);
     if (!prec) continue;
-    list.push({ ncName: rec.ncName, parent: res.guid, parentNc: prec.nc });
+    list.push({ ncName: rec.ncName, ref: `ldap://${ncDnsName(dir, rec.ncName)}/${rec.ncName}`, parent: res.guid, parentNc: prec.nc });
   }
   childNcCache.set(dir, list);
   return list;
