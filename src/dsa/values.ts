@@ -8,6 +8,7 @@ import { LdapError } from '../ldap/protocol/result-codes.js';
 
 /** An attribute description split into its type and options (RFC 4512 2.5): "member;range=0-10" → member, [range=0-10]. */
 export function parseAttributeDescription(desc: string): { type: string; options: string[] } {
+  if (!desc.includes(';')) return { type: desc, options: [] };
   const parts = desc.split(';');
   return { type: parts[0]!, options: parts.slice(1) };
 }

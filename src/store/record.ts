@@ -375,7 +375,107 @@ function uintAt(b: Buffer, p: number): number {
   return -1;
 }
 
+/** The number packed at b[p..end): the common integer and float forms read in place, any other by msgpackr. */
+function numberAt(b: Buffer, p: number, end: number): number {
+  const h = b[p]!;
+  if (h === 0xcb) return b.readDoubleBE(p + 1);
+  const u = uintAt(b, p);
+  return u >= 0 ? u : (packr.unpack(b.subarray(p, end)) as number);
+}
+
 type PackedAttr = [number, unknown[], (PackedStamp | null)?, 1?];
+
+/**
+ * The packed attribute at b[p..end) read in place when every value is a string, a byte string,
+ * a boolean, nil or a number msgpackr reads as a number (what most attributes hold); undefined
+ * for any other form (maps, 64-bit integers, extensions), which msgpackr then reads.
+ */
+function packedAttrAt(b: Buffer, p: number, end: number): PackedAttr | undefined {
+  const top = arrayAt(b, p);
+  if (!top || top[0] < 2 || top[0] > 4) return undefined;
+  p = top[1];
+  const id = uintAt(b, p);
+  if (id < 0) return undefined;
+  p = skipValue(b, p);
+  const list = arrayAt(b, p);
+  if (!list) return undefined;
+  p = list[1];
+  const values: unknown[] = new Array(list[0]);
+  for (let i = 0; i < list[0]; i++) {
+    const h = b[p]!;
+    let s: number;
+    let e: number;
+    if (h >= 0xa0 && h <= 0xbf) {
+      s = p + 1;
+      e = s + (h & 0x1f);
+      values[i] = b.toString('utf8', s, e);
+    } else if (h === 0xd9 || h === 0xda || h === 0xdb) {
+      s = p + (h === 0xd9 ? 2 : h === 0xda ? 3 : 5);
+      e = s + (h === 0xd9 ? b[p + 1]! : h === 0xda ? b.readUInt16BE(p + 1) : b.readUInt32BE(p + 1));
+      values[i] = b.toString('utf8', s, e);
+    } else if (h === 0xc4 || h === 0xc5 || h === 0xc6) {
+      s = p + (h === 0xc4 ? 2 : h === 0xc5 ? 3 : 5);
+      e = s + (h === 0xc4 ? b[p + 1]! : h === 0xc5 ? b.readUInt16BE(p + 1) : b.readUInt32BE(p + 1));
+      values[i] = b.subarray(s, e); // msgpackr too gives a view of the record's bytes
+    } else if (h === 0xc2 || h === 0xc3) {
+      values[i] = h === 0xc3;
+      e = p + 1;
+    } else if (h === 0xc0) {
+      values[i] = null;
+      e = p + 1;
+    } else {
+      const n = scalarAt(b, p);
+      if (n === undefined) return undefined;
+      values[i] = n;
+      e = skipValue(b, p);
+    }
+    p = e;
+  }
+  if (p > end) return undefined;
+  if (top[0] === 2) return [id, values];
+  let stamp: PackedStamp | null = null;
+  if (b[p] !== 0xc0) {
+    const st = arrayAt(b, p);
+    if (!st || st[0] !== 5) return undefined;
+    let q = st[1];
+    const f: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const n = scalarAt(b, q);
+      if (n === undefined) return undefined;
+      f.push(n);
+      q = skipValue(b, q);
+    }
+    stamp = f as PackedStamp;
+    p = q;
+  } else p++;
+  if (top[0] === 3) return [id, values, stamp];
+  if (b[p] !== 0x01) return undefined;
+  return [id, values, stamp, 1];
+}
+
+/** A number as msgpackr reads it (no 64-bit integers: those it may read as bigint), else undefined. */
+function scalarAt(b: Buffer, p: number): number | undefined {
+  const h = b[p]!;
+  if (h <= 0x7f) return h;
+  if (h >= 0xe0) return h - 0x100;
+  switch (h) {
+    case 0xcc:
+      return b[p + 1]!;
+    case 0xcd:
+      return b.readUInt16BE(p + 1);
+    case 0xce:
+      return b.readUInt32BE(p + 1);
+    case 0xd0:
+      return b.readInt8(p + 1);
+    case 0xd1:
+      return b.readInt16BE(p + 1);
+    case 0xd2:
+      return b.readInt32BE(p + 1);
+    case 0xcb:
+      return b.readDoubleBE(p + 1);
+  }
+  return undefined;
+}
 
 function storedAttr(pa: PackedAttr, inv: InvocationTable): StoredAttribute {
   const [id, v, s, ref] = pa;
@@ -437,8 +537,8 @@ export class LazyObjectRecord implements ObjectRecord {
           }
         }
         if (p >= 0) {
-          this.usnCreated = packr.unpack(b.subarray(u, w)) as number;
-          this.whenChanged = packr.unpack(b.subarray(w, at)) as number;
+          this.usnCreated = numberAt(b, u, w);
+          this.whenChanged = numberAt(b, w, at);
           if (b[p] !== 0xc0) this.ncName = packr.unpack(b.subarray(p, skipValue(b, p))) as string;
         }
       }
@@ -488,7 +588,11 @@ export class LazyObjectRecord implements ObjectRecord {
     const got = (this.got ??= []);
     const k = i / 3;
     let a = got[k];
-    if (!a) got[k] = a = storedAttr(packr.unpack(this.b.subarray(this.dir[i + 1], this.dir[i + 2])) as PackedAttr, this.inv);
+    if (!a) {
+      const s = this.dir[i + 1]!;
+      const e = this.dir[i + 2]!;
+      got[k] = a = storedAttr(packedAttrAt(this.b, s, e) ?? (packr.unpack(this.b.subarray(s, e)) as PackedAttr), this.inv);
+    }
     return a;
   }
 }

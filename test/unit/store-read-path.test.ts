@@ -45,7 +45,10 @@ test('a lazily read record gives the values, stamps and fields of the full decod
       { id: 200, values: [true, false, null] },
       { id: 201, values: [{ ref: { guid: Buffer.alloc(16, 1) }, binary: Buffer.from([1, 2]) }] },
       { id: 202, values: [], stamp: stamp(5) },
+      // a security descriptor, kept once in the SD table and referenced from the record
+      { id: 250, values: [Buffer.from('010004800000000000000000000000001400000002000800000000', 'hex')], stamp: stamp(6) },
     ];
+    s.setSecurityDescriptorAttribute(250);
     await s.write((w) => {
       w.putObject(nc, head(nc, 'DC=example,DC=com', w.usn), undefined);
       w.putObject(g, { parent: nc, nc, rdnType: 3, name: 'leaf', usnCreated: w.usn, usnChanged: w.usn, whenChanged: 13_300_000_001, attrs }, undefined);

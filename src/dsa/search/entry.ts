@@ -41,6 +41,28 @@ export interface Selection {
   requested: readonly string[];
 }
 
+/**
+ * Parsed selections by request list, per schema binding (a schema change makes a new binding,
+ * so a selection never outlives the schema it was parsed with). Clients repeat a few lists.
+ */
+const selections = new WeakMap<SchemaBinding, Map<string, Selection>>();
+/** The most distinct request lists kept per schema binding. */
+export const SELECTION_CACHE_SIZE = 256;
+
+/** The parsed selection of a request list: parseSelection once per schema binding and list (read-only, shared). */
+export function selectionFor(schema: SchemaBinding, attributes: readonly string[]): Selection {
+  let m = selections.get(schema);
+  if (!m) selections.set(schema, (m = new Map()));
+  const k = JSON.stringify(attributes);
+  let sel = m.get(k);
+  if (!sel) {
+    sel = parseSelection(schema, [...attributes]);
+    if (m.size >= SELECTION_CACHE_SIZE) m.clear();
+    m.set(k, sel);
+  }
+  return sel;
+}
+
 /** Parses the requested attribute list once per search. */
 export function parseSelection(schema: SchemaBinding, attributes: readonly string[]): Selection {
   const sel: Selection = { allUser: attributes.length === 0, operational: false, named: [], namedById: new Map(), requested: attributes };

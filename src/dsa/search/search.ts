@@ -40,7 +40,7 @@ import { compileFilter, evaluate, TRUE, type FilterNode } from './filter.js';
 const TRUE_NODE = { k: 'const', v: TRUE } as unknown as FilterNode;
 import { planCandidates } from './candidates.js';
 import { walkScope, ScopeChecker, childNcReferences, ncHeadsUnder, SCAN_CHUNK } from './scope.js';
-import { entryAttributes, parseSelection, type EntryOptions } from './entry.js';
+import { entryAttributes, selectionFor, type EntryOptions } from './entry.js';
 import { decodeSearchControls, SEARCH_CONTROL_OIDS, type SearchControls } from './controls/index.js';
 import { visibleFilter } from './controls/visibility.js';
 import { ExtendedDn } from './controls/extended-dn.js';
@@ -475,7 +475,7 @@ function entryOptions(run: Run, req: SearchRequest, ctx: OperationContext, c: Se
  * the stream has more. The search's sizeLimit counts every entry of the search (all pages).
  */
 async function emit(run: Run, req: SearchRequest, ctx: OperationContext, c: SearchControls, sink: SearchSink, limits: SearchLimits, guard: Guard, max: number, overflow: 'hold' | 'sizeLimitExceeded'): Promise<boolean> {
-  const sel = parseSelection(run.rc.dir.schema, req.attributes);
+  const sel = selectionFor(run.rc.dir.schema, req.attributes);
   const { opts, ext } = entryOptions(run, req, ctx, c, limits);
   let sentNow = 0;
   for (;;) {
