@@ -159,12 +159,13 @@ export function encodeObject(r: ObjectRecord, inv: InvocationTable): Buffer {
   return out;
 }
 
-export function readHeader(b: Buffer): RecordHeader {
+/** The header of record `b`; `owned`: b is the caller's own copy, so the GUIDs are views of it, not copies. */
+export function readHeader(b: Buffer, owned = false): RecordHeader {
   if (b[0] !== RECORD_FORMAT) throw new Error(`unknown object record format ${String(b[0])}`);
   const nameLen = b.readUInt16BE(NAME_AT);
   return {
-    parent: b[1]! & 1 ? Buffer.from(b.subarray(2, 18)) : null,
-    nc: Buffer.from(b.subarray(18, 34)),
+    parent: b[1]! & 1 ? (owned ? b.subarray(2, 18) : Buffer.from(b.subarray(2, 18))) : null,
+    nc: owned ? b.subarray(18, 34) : Buffer.from(b.subarray(18, 34)),
     rdnType: b.readUInt32BE(34),
     name: b.toString('utf8', NAME_AT + 2, NAME_AT + 2 + nameLen),
     usnChanged: Number(b.readBigUInt64BE(38)),
@@ -597,8 +598,8 @@ export class LazyObjectRecord implements ObjectRecord {
   }
 }
 
-/** An object record for reading (LazyObjectRecord): the header now, attributes when asked for. */
+/** An object record for reading (LazyObjectRecord): the header now, attributes when asked for. `b` must be the caller's own copy (it is kept). */
 export function readObject(b: Buffer, inv: InvocationTable): LazyObjectRecord {
-  const h = readHeader(b);
+  const h = readHeader(b, true);
   return new LazyObjectRecord(b, inv, h, NAME_AT + 2 + b.readUInt16BE(NAME_AT));
 }

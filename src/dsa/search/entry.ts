@@ -112,8 +112,8 @@ export interface EntryOptions {
   /** the requester may read SACLs (ACCESS_SYSTEM_SECURITY); else an SD with its SACL asked for is withheld */
   mayReadSacl: boolean;
   constructed: ConstructedEnv;
-  /** objectGUID of the subSchema object CN=Aggregate, whose schema attributes are rendered on read */
-  aggregate: Buffer | undefined;
+  /** the objectGUID of the subSchema object CN=Aggregate (whose schema attributes are rendered on read), read only for an entry that may be it */
+  aggregate: () => Buffer | undefined;
 }
 
 /** Builds the attributes of one entry. */
@@ -143,7 +143,7 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
     const values = constructedValues(req.info.name, view, o.constructed, req.binary);
     if (values && values.length > 0) push(out, req, values, o);
   }
-  if (o.aggregate && view.guid.equals(o.aggregate)) {
+  if (mayBeAggregate(view) && o.aggregate()?.equals(view.guid)) {
     // MS-ADTS 3.1.1.3.1.1 / RFC 4512 4.2: attributeTypes, objectClasses, … from the schema in force
     for (const a of subschemaAttributes(view.rc.dir, sel.requested)) out.push({ type: a.type, values: o.typesOnly ? [] : [...a.values] });
   }
@@ -157,6 +157,12 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
     }
   }
   return out;
+}
+
+/** Whether the entry may be CN=Aggregate (MS-ADTS 3.1.1.3.1.4): a child of the schema NC head named Aggregate, from the record alone. */
+function mayBeAggregate(view: ObjectView): boolean {
+  const p = view.rec.parent;
+  return p !== null && view.rec.name.length === 9 && p.equals(view.rc.dir.forest.schemaNC) && view.rec.name.toLowerCase() === 'aggregate';
 }
 
 /**

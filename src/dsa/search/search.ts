@@ -341,6 +341,9 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
       source = (function* () {
         for (const g of guids) yield { guid: g, rec: r.readObject(g) };
       })();
+    } else if (scope === SearchScope.baseObject) {
+      // a base-scope search examines its base alone (what walkScope yields for it)
+      source = roots.map((x) => ({ guid: x.guid, rec: x.rec }));
     } else {
       source = (function* () {
         for (const x of roots) yield* walkScope(r, x.guid, x.rec, x.scope, descend);
@@ -465,7 +468,7 @@ function entryOptions(run: Run, req: SearchRequest, ctx: OperationContext, c: Se
     // ACCESS_SYSTEM_SECURITY comes with SeSecurityPrivilege only (MS-DTYP 2.5.3.2)
     mayReadSacl: rc.access ? rc.access.token.privileges.has('SeSecurityPrivilege') : true,
     constructed: { rc, baseScope: run.scope === SearchScope.baseObject, now: (BigInt(Date.now()) + 11_644_473_600_000n) * 10_000n },
-    aggregate: run.aggregate(),
+    aggregate: () => run.aggregate(),
   };
   return { opts, ext };
 }
