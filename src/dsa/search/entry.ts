@@ -53,7 +53,9 @@ export const SELECTION_CACHE_SIZE = 256;
 export function selectionFor(schema: SchemaBinding, attributes: readonly string[]): Selection {
   let m = selections.get(schema);
   if (!m) selections.set(schema, (m = new Map()));
-  const k = JSON.stringify(attributes);
+  // the list joined by NUL, unless a name holds one (then parsed uncached)
+  for (const a of attributes) if (a.includes('\0')) return parseSelection(schema, attributes);
+  const k = attributes.join('\0');
   let sel = m.get(k);
   if (!sel) {
     sel = parseSelection(schema, [...attributes]);

@@ -51,6 +51,18 @@ export interface SearchControls {
 }
 
 export function decodeSearchControls(controls: readonly Control[]): SearchControls {
+  return controls.length === 0 ? NO_CONTROLS : decode(controls);
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}
+
+/** A search without controls (most): one frozen answer. */
+const NO_CONTROLS: SearchControls = deepFreeze(decode([]));
+
+function decode(controls: readonly Control[]): SearchControls {
   const got = new Map<string, { control: Control; value: unknown }>();
   for (const c of controls) {
     if (!HONOURED.has(c.type) || REFUSED_OIDS.has(c.type)) {
