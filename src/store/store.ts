@@ -197,6 +197,13 @@ export function indexName(rec: Pick<ObjectRecord, 'parent' | 'name' | 'ncName'>)
   return rec.parent === null ? normalizeDN(rec.ncName!) : rec.name;
 }
 
+/** The first 16 bytes of `v` (a GUID) in a Buffer of their own. */
+function copyGuid(v: Buffer): Buffer {
+  const g = Buffer.allocUnsafe(16);
+  v.copy(g, 0, 0, 16);
+  return g;
+}
+
 export function childKey(parent: Buffer | null, name: string): Buffer {
   const k = Buffer.concat([parent ?? NULL_GUID, Buffer.from(foldValue(name), 'utf8')]);
   if (k.length > 1978) throw new StoreError('ERR_STORE_KEY_TOO_LONG', `name too long for the DN index (${k.length} bytes)`);
@@ -760,8 +767,13 @@ export class ReadTxn {
 
   /** The child of `parent` named `name` and its rdnType, from the DN index alone. */
   childEntry(parent: Buffer, name: string): { guid: Buffer; rdnType: number } | undefined {
-    const v = this.store._dbs.children.get(childKey(parent, name), this.opts as never);
-    return v ? { guid: v.subarray(0, 16), rdnType: v.readUInt32BE(16) } : undefined;
+    const v = this.childValueFast(childKey(parent, name));
+    return v ? { guid: copyGuid(v), rdnType: v.readUInt32BE(16) } : undefined;
+  }
+
+  /** A `children` value without copying it out of the map (valid until the next read). */
+  private childValueFast(key: Buffer): Buffer | undefined {
+    return (this.store._dbs.children.getBinaryFast as (k: Buffer, o?: unknown) => Buffer | undefined).call(this.store._dbs.children, key, this.opts);
   }
 
   /** parent, nc, rdnType and name of an object, without decoding its attributes. */
@@ -799,7 +811,8 @@ export class ReadTxn {
     if (hinted && !this.store._ncNameMayExist(folded)) return undefined;
     const k = Buffer.from(folded, 'utf8');
     if (k.length + 16 > 1978) throw new StoreError('ERR_STORE_KEY_TOO_LONG', `name too long for the DN index (${k.length + 16} bytes)`);
-    return this.store._dbs.children.get(Buffer.concat([NULL_GUID, k]), this.opts as never)?.subarray(0, 16);
+    const v = this.childValueFast(Buffer.concat([NULL_GUID, k]));
+    return v ? copyGuid(v) : undefined;
   }
 
   /**
