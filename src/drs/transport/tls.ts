@@ -16,6 +16,7 @@ import {
   encodeDRSReplicaSyncRequest,
   encodeDRSUnbindRequest,
   encodeDRSUpdateRefsRequest,
+  encodeDRSReplicaDelRequest,
   type DRSBindRequest,
   type DRSBindResponse,
   type DRSGetNCChangesRequest,
@@ -24,6 +25,7 @@ import {
   type DRSResultResponse,
   type DRSUnbindResponse,
   type DRSUpdateRefsRequest,
+  type DRSReplicaDelRequest,
 } from '../stubs.js';
 import { DRSUAPI_OPNUM } from '../types.js';
 
@@ -361,5 +363,8 @@ export class DrsClient implements DrsCaller {
   }
   async updateRefs(req: DRSUpdateRefsRequest): Promise<DRSResultResponse> {
     return decodeResultResponse(await this.call(DRSUAPI_OPNUM.IDL_DRSUpdateRefs, encodeDRSUpdateRefsRequest(req)));
+  }
+  async replicaDel(req: DRSReplicaDelRequest): Promise<DRSResultResponse> {
+    return decodeResultResponse(await this.call(DRSUAPI_OPNUM.IDL_DRSReplicaDel, encodeDRSReplicaDelRequest(req)));
   }
 }
