@@ -187,6 +187,7 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
       drsHandlersFor(dir, {
         replicaSync: (acct, dsa, addr, nc) => (replicator ? replicator.onReplicaSync(acct, dsa, addr, nc) : Promise.resolve(0x00002104)),
         adminReplicaSync: async (m, acct) => (replicator ? (await import('../drs/repl-sync.js')).serveAdminReplicaSync(replicator, m, acct) : 0x00002104),
+        adminReplicaDel: async (m) => (replicator ? (await import('../drs/replica-del.js')).serveReplicaDel(replicator, m) : 0x00002104),
       }),
     ),
     credentials: machineAccountCredentials(dir),

@@ -39,6 +39,8 @@ export interface HandlerHooks {
   replicaSync?(peerAccount: string, peerDsa: Buffer, address: string | null, nc: Buffer): Promise<number>;
   /** IDL_DRSReplicaSync from this DC itself: an administrative request (`forestd repl sync`, repl-sync.ts) */
   adminReplicaSync?(msg: import('./types.js').DRS_MSG_REPSYNC_V1, peerAccount: string): Promise<number>;
+  /** IDL_DRSReplicaDel (MS-DRSR 4.1.20) from this DC itself: `forestd repl remove` (replica-del.ts) */
+  adminReplicaDel?(msg: import('./types.js').DRS_MSG_REPDEL_V1): Promise<number>;
 }
 
 export function drsHandlersFor(dir: Directory, hooks: HandlerHooks = {}): DrsHandlers {
@@ -49,6 +51,9 @@ export function drsHandlersFor(dir: Directory, hooks: HandlerHooks = {}): DrsHan
     // MS-DRSR 4.1.26: a destination adds or removes itself in an NC's repsTo
     IDL_DRSUpdateRefs: async (req, c) => ({ result: await serveUpdateRefs(dir, req.pmsgUpdRefs.msg, { account: c.peerAccount, dsaGuid: Buffer.from(c.peerDsaGuid) }) }),
   };
+  const del = hooks.adminReplicaDel;
+  // MS-DRSR 4.1.20.2: only an administrator of this DC (its own machine account, the bound identity) manages its topology
+  if (del) h.IDL_DRSReplicaDel = async (req, c) => ({ result: Buffer.from(c.peerDsaGuid).equals(dir.forest.dsaGuid) ? await del(req.pmsgDel.msg) : ERROR_DS_DRA_ACCESS_DENIED });
   const sync = hooks.replicaSync;
   if (sync) {
     h.IDL_DRSReplicaSync = async (req, c) => {
