@@ -53,6 +53,8 @@ export interface ReplPartner {
 export const PARTNERS_META = 'repl:partners';
 /** published after each NC's cycle from a partner applied: { nc, partner, objects } */
 export const REPL_APPLIED_CHANNEL = 'forestd:repl:applied';
+/** published after this DC forgot the DCs whose nTDSDSA object is deleted (forgetDepartedDsas): { dsa, dropped, connectionsChanged } */
+export const REPL_DEPARTED_CHANNEL = 'forestd:repl:departed';
 /** published when this DC tells a partner of news (MS-ADTS 3.1.1.5.1.6/7): { dsa, partner, nc, urgent, delayMs } */
 export const REPL_NOTIFY_CHANNEL = 'forestd:repl:notify';
 /** MS-DRSR 5.41 DRS_OPTIONS of IDL_DRSReplicaSync: DRS_ASYNC_OP (the callee syncs after it answered), DRS_UPDATE_NOTIFICATION, DRS_SYNC_URGENT */
@@ -555,7 +557,13 @@ export class Replicator {
       for (const x of refs) if (x.list.some((v) => gone(w, v.uuidDsa))) setRepsTo(w, x.nc, x.list.filter((v) => !gone(w, v.uuidDsa)));
       w.setMeta(PARTNERS_META, partners.filter((p) => !gone(w, p.dsaGuid)));
     });
-    if (dropped > 0) this.#partners = undefined;
+    if (dropped > 0) {
+      this.#partners = undefined;
+      // the KCC's run at once: the connections from the DCs that left go (kcc-connections.ts)
+      const wrote = await writeConnections(dir, topologyPartners(dir).kcc);
+      const ch = channel(REPL_DEPARTED_CHANNEL);
+      if (ch.hasSubscribers) ch.publish({ dsa: dir.forest.dsaDN, dropped, connectionsChanged: wrote });
+    }
     return dropped;
   }
 
