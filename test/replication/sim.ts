@@ -14,7 +14,7 @@ import { SchemaSnapshot } from '../../src/schema/snapshot.js';
 import { loadBootstrapSchema } from '../../src/schema/bootstrap.js';
 import { PrefixTable } from '../../src/schema/prefix-table.js';
 import { UpdatePort } from '../../src/dsa/model/update.js';
-import { isDeleted, reanimate, tombstone } from '../../src/dsa/model/lifecycle.js';
+import { isDeleted, ObjectState, reanimate, stateOf, tombstone } from '../../src/dsa/model/lifecycle.js';
 import { compareGuids } from '../../src/dsa/model/stamps.js';
 import { unmangle } from '../../src/dsa/model/naming.js';
 import { foldValue } from '../../src/dn/dn.js';
@@ -226,8 +226,8 @@ export function dump(dc: SimDC, nc: SimNC): string {
     }
     for (const lv of r.rawLinks(guid)) {
       const s = lv.stamp;
-      // `hidden` is each DC's own state, but derived from the replicated one (an end is a tombstone): it must agree too
-      lines.push(`  link ${lv.linkId} → ${lv.target.toString('hex')} ${lv.data.toString('hex')} ${s.timeDeleted ? `deleted@${s.timeDeleted}` : 'present'}${lv.hidden ? ' hidden' : ''} c${s.timeCreated} v${s.dwVersion} t${s.timeChanged} ${s.uuidOriginating.toString('hex')} #${s.usnOriginating}`);
+      // `hidden` and `deactivated` are each DC's own state, but derived from the replicated one (an end is a tombstone, a deleted-object): they must agree too
+      lines.push(`  link ${lv.linkId} → ${lv.target.toString('hex')} ${lv.data.toString('hex')} ${s.timeDeleted ? `deleted@${s.timeDeleted}` : 'present'}${lv.hidden ? ' hidden' : ''}${lv.deactivated ? ' deactivated' : ''} c${s.timeCreated} v${s.dwVersion} t${s.timeChanged} ${s.uuidOriginating.toString('hex')} #${s.usnOriginating}`);
     }
   }
   return lines.join('\n');
@@ -670,11 +670,15 @@ export function checkConverged(net: Network): string | undefined {
       sids.add(k);
     }
     // a tombstone has no link values and no value names it (MS-ADTS 3.1.1.5.5.6.1, 3.1.1.1.6):
-    // present values with a tombstone end are hidden, and only those
+    // present values with a tombstone end are hidden, and only those; with the Recycle Bin,
+    // present values with a deleted-object end (and no tombstone end) are deactivated, and only those (3.1.1.9.1)
     for (const lv of dc.store.reader.rawLinks(guid)) {
       if (lv.stamp.timeDeleted !== 0) continue;
-      const endGone = isDeleted(rec, A) || isDeleted(byGuid.get(lv.target.toString('hex')) ?? rec, A);
+      const ends = [rec, byGuid.get(lv.target.toString('hex')) ?? rec];
+      const endGone = ends.some((e) => isDeleted(e, A) && stateOf(e, A) !== ObjectState.DeletedObject);
+      const endDeleted = !endGone && ends.some((e) => stateOf(e, A) === ObjectState.DeletedObject);
       if (endGone !== (lv.hidden === true)) return `the value ${guid.toString('hex')} → ${lv.target.toString('hex')} is ${lv.hidden ? 'hidden' : 'visible'} though ${endGone ? 'an end is' : 'no end is'} a tombstone`;
+      if (endDeleted !== (lv.deactivated === true)) return `the value ${guid.toString('hex')} → ${lv.target.toString('hex')} is ${lv.deactivated ? 'deactivated' : 'active'} though ${endDeleted ? 'an end is' : 'no end is'} a deleted-object`;
     }
     if (isDeleted(rec, A) || !rec.parent) continue;
     const k = `${rec.parent.toString('hex')}/${foldValue(rec.name)}`;
