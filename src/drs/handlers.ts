@@ -7,7 +7,10 @@ import { DrsFault, type DrsHandlers } from './server.js';
 import { ERROR_DS_DRA_ACCESS_DENIED } from './peer-identity.js';
 import { replicaContextOf } from '../dsa/replica-context.js';
 import { serveGetNCChanges } from '../dsa/replica/fsmo.js';
-import { roleHooksOf } from '../dsa/fsmo-roles.js';
+import { roleHooksOf, roleObject, ROLES, type FsmoRole } from '../dsa/fsmo-roles.js';
+import { EXOP_FSMO_ABANDON_ROLE, processAbandonRole, type ChainedRoleRequest } from '../dsa/replica/fsmo-abandon.js';
+import { ExopErr } from '../dsa/replica/types.js';
+import { roleTransferFor } from './fsmo-transfer.js';
 import { getNCChangesHandler, type DrsCodec } from './convert.js';
 import { serveUpdateRefs } from './update-refs.js';
 
@@ -34,6 +37,17 @@ function boundDestination(h: NonNullable<DrsHandlers['IDL_DRSGetNCChanges']>): N
   };
 }
 
+/** EXOP_FSMO_ABANDON_ROLE's chained request (replica/fsmo-abandon.ts): this DC asks the owner for the role, as becomeXxx does (fsmo-transfer.ts). */
+function chainedRoleRequest(dir: Directory): ChainedRoleRequest {
+  return async (fsmoObj, owner) => {
+    const r = dir.store.reader;
+    const role = (Object.keys(ROLES) as FsmoRole[]).find((x) => roleObject(dir, r, x)?.equals(fsmoObj));
+    if (!role) return ExopErr.EXOP_ERR_UPDATE_ERR;
+    const res = await roleTransferFor(dir)({ role, roleObject: fsmoObj, roleDn: dir.dnOf(r, fsmoObj), exop: ROLES[role].exop, owner });
+    return res.ulExtendedRet;
+  };
+}
+
 export interface HandlerHooks {
   /** IDL_DRSReplicaSync (MS-DRSR 4.1.23) from an authenticated DC: the Win32 result */
   replicaSync?(peerAccount: string, peerDsa: Buffer, address: string | null, nc: Buffer): Promise<number>;
@@ -47,7 +61,9 @@ export function drsHandlersFor(dir: Directory, hooks: HandlerHooks = {}): DrsHan
   // the owner's side of role transfers needs the DSA's GetRoleScope (src/dsa/fsmo-roles.ts)
   const ctx = Object.assign(replicaContextOf(dir), { roles: roleHooksOf(dir) });
   const h: DrsHandlers = {
-    IDL_DRSGetNCChanges: boundDestination(getNCChangesHandler((req) => serveGetNCChanges(ctx, req as never) as never, () => codecOf(dir))),
+    IDL_DRSGetNCChanges: boundDestination(
+      getNCChangesHandler((req) => (req.ulExtendedOp === EXOP_FSMO_ABANDON_ROLE ? processAbandonRole(ctx, req as never, chainedRoleRequest(dir)) : serveGetNCChanges(ctx, req as never)) as never, () => codecOf(dir)),
+    ),
     // MS-DRSR 4.1.26: a destination adds or removes itself in an NC's repsTo
     IDL_DRSUpdateRefs: async (req, c) => ({ result: await serveUpdateRefs(dir, req.pmsgUpdRefs.msg, { account: c.peerAccount, dsaGuid: Buffer.from(c.peerDsaGuid) }) }),
   };
