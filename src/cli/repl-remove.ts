@@ -5,13 +5,12 @@
 // unless --local-only, has the partner remove this DC from its repsTo (IDL_DRSUpdateRefs
 // DRS_DEL_REF, src/drs/replica-del.ts). Exit codes as `forestd repl sync`.
 import { parseArgs } from 'node:util';
-import { Directory } from '../dsa/directory.js';
 import { ncsOf, partnersOf, topologyPartners, type ReplPartner } from '../drs/replicator.js';
 import { REPDEL } from '../drs/replica-del.js';
 import { readReplicaState } from '../dsa/replica/state.js';
 import { guidToString } from '../util/guid.js';
 import { AdminError, EXIT, table } from './admin/common.js';
-import { connectOwnListener, matches, serverName } from './repl-sync.js';
+import { connectOwnListener, fail, hex8, matches, norm, openDataDir, serverName, type ReplSyncRow } from './repl-sync.js';
 
 export const REPL_REMOVE_USAGE = `forestd repl remove --data DIR --nc DN --from DC [--local-only] [--ignore-errors] [--json]
   Asks the DC serving DIR (forestd serve --repl-port) to stop replicating the naming context DN
@@ -25,18 +24,8 @@ export const REPL_REMOVE_USAGE = `forestd repl remove --data DIR --nc DN --from 
 exit codes: 0 removed, 1 the DC refused, 2 bad usage, 3 cannot reach the DC's DRS listener,
 4 no such NC or partner`;
 
-export interface ReplRemoveRow {
-  nc: string;
-  partner: string;
-  dsaGuid: string;
-  address: string;
-  /** 0, or the Win32 code of the refusal */
-  result: number;
-  resultHex: string;
-}
-
-const norm = (dn: string) => dn.replace(/\s*([,=])\s*/g, '$1').toLowerCase();
-const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+/** A repl sync row without the objects: the NC, the partner, the Win32 result. */
+export type ReplRemoveRow = Omit<ReplSyncRow, 'objects'>;
 
 export async function replRemoveCommand(args: string[]): Promise<number> {
   let values: { data?: string; nc?: string; from?: string; json?: boolean; help?: boolean; 'local-only'?: boolean; 'ignore-errors'?: boolean };
@@ -60,22 +49,8 @@ export async function replRemoveCommand(args: string[]): Promise<number> {
   }
 }
 
-function fail(e: unknown): number {
-  if (e instanceof AdminError) {
-    process.stderr.write(`forestd: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
-    return e.exit;
-  }
-  process.stderr.write(`forestd: ${(e as Error).message}\n`);
-  return EXIT.refused;
-}
-
 export async function replRemove(o: { data: string; nc: string; from: string; localOnly: boolean; ignoreErrors: boolean }): Promise<ReplRemoveRow> {
-  let dir: Directory;
-  try {
-    dir = Directory.open(o.data);
-  } catch (e) {
-    throw new AdminError(`cannot open the data directory ${o.data}: ${(e as Error).message}`, EXIT.usage, 'ERR_USAGE');
-  }
+  const dir = openDataDir(o.data);
   try {
     const heads = dir.store.reader.ncHeads().map((g) => ({ Guid: Buffer.from(g), StringName: dir.dnOf(dir.store.reader, Buffer.from(g)) }));
     const nc = heads.find((h) => norm(h.StringName) === norm(o.nc)) ?? ncsOf(dir).find((h) => norm(h.StringName) === norm(o.nc));

@@ -37,8 +37,8 @@ export interface ReplSyncRow {
   objects: number;
 }
 
-const norm = (dn: string) => dn.replace(/\s*([,=])\s*/g, '$1').toLowerCase();
-const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+export const norm = (dn: string) => dn.replace(/\s*([,=])\s*/g, '$1').toLowerCase();
+export const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
 
 /** The server name (CN of the parent of the nTDSDSA object) of partner `p`, when this DC knows the object. */
 export function serverName(dir: Directory, p: ReplPartner): string {
@@ -82,7 +82,8 @@ export async function replSyncCommand(args: string[]): Promise<number> {
   }
 }
 
-function fail(e: unknown): number {
+/** The exit code of a failed repl command, its message on stderr. */
+export function fail(e: unknown): number {
   if (e instanceof AdminError) {
     process.stderr.write(`forestd: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
     return e.exit;
@@ -104,13 +105,17 @@ export async function connectOwnListener(dir: Directory): Promise<DrsClient> {
   }
 }
 
-export async function replSync(o: { data: string; nc?: string | undefined; from?: string | undefined }): Promise<ReplSyncRow[]> {
-  let dir: Directory;
+/** The DC's data directory, or a usage error. */
+export function openDataDir(data: string): Directory {
   try {
-    dir = Directory.open(o.data);
+    return Directory.open(data);
   } catch (e) {
-    throw new AdminError(`cannot open the data directory ${o.data}: ${(e as Error).message}`, EXIT.usage, 'ERR_USAGE');
+    throw new AdminError(`cannot open the data directory ${data}: ${(e as Error).message}`, EXIT.usage, 'ERR_USAGE');
   }
+}
+
+export async function replSync(o: { data: string; nc?: string | undefined; from?: string | undefined }): Promise<ReplSyncRow[]> {
+  const dir = openDataDir(o.data);
   try {
     const held = ncsOf(dir);
     let ncs = held;
