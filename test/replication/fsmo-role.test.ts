@@ -10,7 +10,10 @@ import { serveGetNCChanges } from '../../src/dsa/replica/fsmo.js';
 import { handleReply } from '../../src/dsa/replica/pull.js';
 import { readReplicaState } from '../../src/dsa/replica/state.js';
 import { roleRequest, RoleExop, RoleExopErr, type RoleContext } from '../../src/dsa/replica/fsmo-role.js';
-import { ExopErr } from '../../src/dsa/replica/types.js';
+import { EXOP_FSMO_REQ_RID_ALLOC, ExopErr } from '../../src/dsa/replica/types.js';
+import { spawnSync } from 'node:child_process';
+import { PYTHON } from '../helpers/forestd.js';
+import { skipUnless } from '../helpers/tools.js';
 import { EXOP_FSMO_ABANDON_ROLE, processAbandonRole, type ChainedRoleRequest } from '../../src/dsa/replica/fsmo-abandon.js';
 
 const roots: { cleanup: () => void; dcs: SimDC[] }[] = [];
@@ -114,6 +117,12 @@ const chainedVia = (dcs: SimDC[], server: SimDC): ChainedRoleRequest => async (f
   if (rep.ulExtendedRet === ExopErr.EXOP_ERR_SUCCESS) assert.equal(handleReply(server.ctx, rep).kind, 'applied');
   return rep.ulExtendedRet;
 };
+
+test('EXOP_FSMO_ABANDON_ROLE is 5 in python3-samba\'s drsuapi (RID_ALLOC is 2: the two must never be confused)', skipUnless('python:samba'), () => {
+  const r = spawnSync(PYTHON, ['-c', 'from samba.dcerpc import drsuapi as d; print(d.DRSUAPI_EXOP_FSMO_ABANDON_ROLE, d.DRSUAPI_EXOP_FSMO_RID_ALLOC)'], { timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr?.toString());
+  assert.deepEqual(r.stdout.toString().trim().split(' ').map(Number), [EXOP_FSMO_ABANDON_ROLE, EXOP_FSMO_REQ_RID_ALLOC]);
+});
 
 test('EXOP_FSMO_ABANDON_ROLE: the server takes the role from its owner by a chained transfer; both DCs then name the server', async () => {
   const { dcs, nc } = forest(2);

@@ -12,7 +12,7 @@ import { exopReply, RoleExopErr } from './fsmo-role.js';
 import { ExopErr, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10 } from './types.js';
 
 /** MS-DRSR 4.1.10.2.22 EXOP_REQ code of the abandon operation. */
-export const EXOP_FSMO_ABANDON_ROLE = 0x2;
+export const EXOP_FSMO_ABANDON_ROLE = 0x5;
 
 /** What the server's DSA does for the chained request: ask `owner` for the role whose object is `fsmoObj` and apply its reply; the owner's ulExtendedRet. */
 export type ChainedRoleRequest = (fsmoObj: Buffer, owner: Buffer) => Promise<number>;
