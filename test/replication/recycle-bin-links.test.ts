@@ -10,9 +10,7 @@ import assert from 'node:assert/strict';
 import { tempDir } from '../helpers/tmp.js';
 import { checkConverged, createNC, dump, find, Network, openDCs, simSchema, Writer, type SimDC, type SimNC } from './sim.js';
 import { UpdatePort } from '../../src/dsa/model/update.js';
-import { deactivateLinks, reactivateLinks, reanimate } from '../../src/dsa/model/lifecycle.js';
-import { deleteMangledRdn } from '../../src/dsa/model/naming.js';
-import type { ObjectRecord } from '../../src/store/record.js';
+import { reactivateLinks, reanimate } from '../../src/dsa/model/lifecycle.js';
 
 const roots: { cleanup: () => void; dcs: SimDC[] }[] = [];
 after(async () => {
@@ -35,29 +33,7 @@ function forest(): { dcs: [SimDC, SimDC]; nc: SimNC; net: Network; world: { time
   return { dcs: dcs as [SimDC, SimDC], nc, net, world };
 }
 
-/** The originating delete with the Recycle Bin on (as src/dsa/tombstone.ts deleteObject makes it): a deleted-object, its links deactivated. */
-function recycleBinDelete(dc: SimDC, nc: SimNC, guid: Buffer): void {
-  const S = simSchema();
-  const A = S.replica.lifecycle;
-  const deletedObjects = Buffer.from(dc.store.reader.childByName(nc.name.Guid, 'Deleted Objects')!);
-  dc.store.writeSync((w) => {
-    const u = new UpdatePort(w, dc.invocationId, dc.ctx.clock);
-    const prev = w.getObject(guid)!;
-    const rec: ObjectRecord = { ...prev, attrs: prev.attrs.map((a) => ({ ...a })) };
-    const mangled = deleteMangledRdn(prev.name, guid);
-    u.setAttribute(rec, A.lastKnownRdn, [prev.name]);
-    u.setAttribute(rec, A.isDeleted, [true]);
-    u.setAttribute(rec, A.lastKnownParent, [{ guid: Buffer.from(prev.parent!) }]);
-    u.setAttribute(rec, S.binding.attrById(prev.rdnType)!, [mangled]);
-    u.setAttribute(rec, A.name, [mangled]);
-    rec.name = mangled;
-    rec.parent = deletedObjects;
-    u.touch(rec);
-    w.putObject(guid, rec, prev);
-    deactivateLinks(w, guid);
-  });
-}
-
+const recycleBinDelete = (dc: SimDC, nc: SimNC, guid: Buffer) => assert.ok(new Writer(dc, nc).recycleDeleteObj(guid));
 const link = (dc: SimDC, group: Buffer, member: Buffer) => dc.store.reader.getLink(group, simSchema().memberLinkId, member);
 const backlinked = (dc: SimDC, member: Buffer) => [...dc.store.reader.backlinks(member)].length;
 

@@ -14,9 +14,9 @@ import { SchemaSnapshot } from '../../src/schema/snapshot.js';
 import { loadBootstrapSchema } from '../../src/schema/bootstrap.js';
 import { PrefixTable } from '../../src/schema/prefix-table.js';
 import { UpdatePort } from '../../src/dsa/model/update.js';
-import { isDeleted, ObjectState, reanimate, stateOf, tombstone } from '../../src/dsa/model/lifecycle.js';
+import { deactivateLinks, isDeleted, ObjectState, reactivateLinks, reanimate, stateOf, tombstone } from '../../src/dsa/model/lifecycle.js';
 import { compareGuids } from '../../src/dsa/model/stamps.js';
-import { unmangle } from '../../src/dsa/model/naming.js';
+import { deleteMangledRdn, unmangle } from '../../src/dsa/model/naming.js';
 import { foldValue } from '../../src/dn/dn.js';
 import type { ReplicaContext, ReplicaSchema } from '../../src/dsa/replica/context.js';
 import { replicaSchemaOf } from '../../src/dsa/replica/schema.js';
@@ -434,6 +434,41 @@ export class Writer {
     return true;
   }
 
+  recycleDelete(pick: number): boolean {
+    const o = this.pick(this.movable(), pick);
+    return !!o && this.recycleDeleteObj(o.guid);
+  }
+
+  /**
+   * LDAP Delete of a leaf with the Recycle Bin on (as src/dsa/tombstone.ts deleteObject makes it,
+   * MS-ADTS 3.1.1.5.5.6.2): a deleted-object that keeps its attributes, msDS-LastKnownRDN set, its
+   * link values and the values naming it deactivated. False when it has live children.
+   */
+  recycleDeleteObj(guid: Buffer): boolean {
+    const S = simSchema();
+    const A = S.replica.lifecycle;
+    const r = this.dc.store.reader;
+    for (const c of r.children(guid)) if (!isDeleted(r.getObject(Buffer.from(c))!, A)) return false;
+    const deletedObjects = r.childByName(this.nc.name.Guid, 'Deleted Objects');
+    this.dc.store.writeSync((w) => {
+      const u = new UpdatePort(w, this.dc.invocationId, this.dc.ctx.clock);
+      const prev = w.getObject(guid)!;
+      const rec: ObjectRecord = { ...prev, attrs: prev.attrs.map((a) => ({ ...a })) };
+      const mangled = deleteMangledRdn(prev.name, guid);
+      u.setAttribute(rec, A.lastKnownRdn, [prev.name]);
+      u.setAttribute(rec, A.isDeleted, [true]);
+      if (prev.parent) u.setAttribute(rec, A.lastKnownParent, [{ guid: Buffer.from(prev.parent) }]);
+      u.setAttribute(rec, S.binding.attrById(prev.rdnType)!, [mangled]);
+      u.setAttribute(rec, A.name, [mangled]);
+      rec.name = mangled;
+      if (deletedObjects) rec.parent = Buffer.from(deletedObjects);
+      u.touch(rec);
+      w.putObject(guid, rec, prev);
+      deactivateLinks(w, guid);
+    });
+    return true;
+  }
+
   /** Undelete (MS-ADTS 3.1.1.5.3.7) of a tombstone to its old name under a live container. */
   undelete(pick: number, parentPick: number): boolean {
     const S = simSchema();
@@ -446,7 +481,10 @@ export class Writer {
     if (!this.nameFree(parent.guid, name)) return false;
     this.dc.store.writeSync((w) => {
       const u = new UpdatePort(w, this.dc.invocationId, this.dc.ctx.clock);
+      const wasDeletedObject = stateOf(w.getObject(o.guid)!, A) === ObjectState.DeletedObject;
       reanimate(u, o.guid, A, { parent: parent.guid, name }, (id) => S.binding.attrById(id));
+      // a deleted-object's deactivated values come back (src/dsa/tombstone.ts reanimateLinks)
+      if (wasDeletedObject) reactivateLinks(w, o.guid, A);
     });
     return true;
   }
