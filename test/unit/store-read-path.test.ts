@@ -7,24 +7,13 @@ import { Store } from '../../src/store/store.js';
 import { getAttr, LazyObjectRecord, type ObjectRecord } from '../../src/store/record.js';
 import { DnDeriver } from '../../src/dsa/names.js';
 import { newGuid } from '../../src/util/guid.js';
-import { tempDir } from '../helpers/tmp.js';
+import { withStore } from '../helpers/store.js';
 
 const TYPES: Record<string, number> = { cn: 3, ou: 11, dc: 25 };
 const names = new DnDeriver({
   nameOf: (id) => Object.keys(TYPES).find((k) => TYPES[k] === id)!,
   idOf: (t) => TYPES[t.toLowerCase()],
 });
-
-async function withStore(fn: (s: Store, dir: string) => Promise<void>) {
-  const { dir, cleanup } = tempDir();
-  const s = Store.open(dir, { create: true });
-  try {
-    await fn(s, dir);
-  } finally {
-    await s.close();
-    cleanup();
-  }
-}
 
 function head(guid: Buffer, ncName: string, usn: number): ObjectRecord {
   return { parent: null, nc: guid, rdnType: 25, name: ncName.split(',')[0]!.slice(3), ncName, usnCreated: usn, usnChanged: usn, whenChanged: 13_300_000_000, attrs: [] };

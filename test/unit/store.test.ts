@@ -10,6 +10,7 @@ import { newGuid } from '../../src/util/guid.js';
 import { systemClock } from '../../src/util/time.js';
 import { InvalidDNError } from '../../src/dn/dn.js';
 import { tempDir } from '../helpers/tmp.js';
+import { withStore } from '../helpers/store.js';
 
 const TYPES: Record<string, number> = { cn: 3, ou: 11, dc: 25 };
 const names = new DnDeriver({
@@ -21,17 +22,6 @@ function rec(parent: Buffer | null, nc: Buffer, rdnType: number, name: string, u
   const r: ObjectRecord = { parent, nc, rdnType, name, usnCreated: usn, usnChanged: usn, whenChanged: systemClock(), attrs: [] };
   if (ncName) r.ncName = ncName;
   return r;
-}
-
-async function withStore(fn: (s: Store, dir: string) => Promise<void>) {
-  const { dir, cleanup } = tempDir();
-  const s = Store.open(dir, { create: true });
-  try {
-    await fn(s, dir);
-  } finally {
-    await s.close();
-    cleanup();
-  }
 }
 
 /** Builds DC=example,DC=com / OU=A / OU=B / CN=leaf and returns their GUIDs. */
