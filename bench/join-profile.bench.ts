@@ -4,6 +4,10 @@
 // through the real DRS layer (DrsServer dispatch, NDR stubs, convert.ts) with pullNC, the
 // join's cycle, without the TLS socket. BENCH_JOIN_PROFILE=dir writes a V8 CPU profile of the
 // pulls there and prints the top functions by self time. A benchmark: prints figures only.
+// BENCH_JOIN_SOURCE_REPLAY=N (default 5) then replays the last round's GetNCChanges request
+// stubs N times against the source alone (decode the request, walk, convert, NDR-encode the
+// reply; the stubs do not depend on the destination's state) and prints the source's CPU per
+// object; with BENCH_JOIN_PROFILE_SIDE=source the profile covers that replay only.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +28,8 @@ import type { OperationContext } from '../src/dsa/api.js';
 const USERS = Number(process.env.BENCH_JOIN_USERS ?? 10000);
 const PROFILE = process.env.BENCH_JOIN_PROFILE;
 const ROUNDS = Number(process.env.BENCH_JOIN_ROUNDS ?? 1);
+const REPLAYS = Number(process.env.BENCH_JOIN_SOURCE_REPLAY ?? 5);
+const PROFILE_SOURCE = process.env.BENCH_JOIN_PROFILE_SIDE === 'source';
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const opCtx = (): OperationContext => ({
   session: { id: 1, identity: { dn: 'CN=Administrator', guid: Buffer.alloc(16), isAdmin: true }, encrypted: true, globalCatalog: false, remoteAddress: '127.0.0.1' },
@@ -54,12 +60,15 @@ const callCtx = { peerAccount: 'DC9$', peerDsaGuid: randomBytes(16), transport: 
 // time in the source's half (the call's dispatch: decode the request, read, encode the reply)
 // (CPU time, less sensitive than wall time to a loaded machine; the dispatch runs to its end without waiting)
 let sourceMs = 0;
+/** the GetNCChanges request stubs of the current round, for the replay */
+let recorded: { opnum: number; stub: Buffer }[] = [];
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
 const client = {
   call: async (opnum: number, stub: Buffer) => {
+    recorded.push({ opnum, stub });
     const s = cpuMs();
     const out = await server.dispatch(opnum, stub, callCtx);
     sourceMs += cpuMs() - s;
@@ -81,11 +90,14 @@ if (PROFILE) {
   await session.post('Profiler.setSamplingInterval', { interval: 200 });
 }
 console.log(`load average ${load()}`);
+let lastTotal = 0;
 for (let round = 0; round < ROUNDS; round++) {
   const store = Store.open(join(t.dir, `dst${round}`), { create: true });
   const dst = Directory.createForProvisioning(store, { ...f, dsaGuid: randomBytes(16) });
   const ctx = replicaContextOf(dst);
-  if (PROFILE && round === ROUNDS - 1) await session.post('Profiler.start');
+  const profileJoin = PROFILE && !PROFILE_SOURCE && round === ROUNDS - 1;
+  if (profileJoin) await session.post('Profiler.start');
+  recorded = [];
   const line: string[] = [];
   let total = 0;
   sourceMs = 0;
@@ -100,13 +112,33 @@ for (let round = 0; round < ROUNDS; round++) {
   const all = (performance.now() - s0) / 1000;
   const cpu = (cpuMs() - c0) / 1000;
   console.log(`round ${round}: ${total} objects in ${all.toFixed(2)} s (${(total / all).toFixed(0)} objects/s), CPU ${cpu.toFixed(2)} s: source ${(sourceMs / 1000).toFixed(2)} s, destination ${(cpu - sourceMs / 1000).toFixed(2)} s; ${line.join('; ')}; load ${load()}`);
-  if (PROFILE && round === ROUNDS - 1) {
-    const { profile } = await session.post('Profiler.stop');
-    mkdirSync(PROFILE, { recursive: true });
-    writeFileSync(join(PROFILE, 'join.cpuprofile'), JSON.stringify(profile));
-    for (const l of topFunctions(PROFILE, 40)) console.log(l);
-  }
+  if (profileJoin) await stopProfile('join');
   await dst.close();
+  lastTotal = total;
+}
+
+// the source alone: the same request stubs again, each reply encoded and dropped
+if (REPLAYS > 0 && recorded.length) {
+  if (PROFILE && PROFILE_SOURCE) await session.post('Profiler.start');
+  let bytes = 0;
+  const each: number[] = [];
+  for (let i = 0; i < REPLAYS; i++) {
+    const c0 = cpuMs();
+    bytes = 0;
+    for (const { opnum, stub } of recorded) bytes += (await server.dispatch(opnum, stub, callCtx)).length;
+    each.push(cpuMs() - c0);
+  }
+  const us = (ms: number) => ((1000 * ms) / lastTotal).toFixed(1);
+  const median = [...each].sort((a, b) => a - b)[each.length >> 1]!;
+  console.log(`source replay: ${REPLAYS} x ${recorded.length} calls, ${lastTotal} objects, ${(bytes / 1e6).toFixed(1)} MB of replies each: CPU per object ${each.map(us).join(' ')} µs (median ${us(median)}, best ${us(Math.min(...each))}); load ${load()}`);
+  if (PROFILE && PROFILE_SOURCE) await stopProfile('source');
+}
+
+async function stopProfile(name: string): Promise<void> {
+  const { profile } = await session.post('Profiler.stop');
+  mkdirSync(PROFILE!, { recursive: true });
+  writeFileSync(join(PROFILE!, `${name}.cpuprofile`), JSON.stringify(profile));
+  for (const l of topFunctions(PROFILE!, 40)) console.log(l);
 }
 await dc1.close();
 if (!keep) t.cleanup();

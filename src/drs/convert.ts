@@ -129,10 +129,10 @@ export function requestFromWire(m: W.DRS_MSG_GETCHGREQ): EngineGetChgReqV10 {
 
 // ---- replies ----------------------------------------------------------------------------------
 
-function linkAvalToWire(syntax: string, a: EngineLinkAval, codec: DrsCodec): Buffer {
+function linkAvalToWire(syntax: string, a: EngineLinkAval, dnOf: DrsCodec['dnOf']): Buffer {
   const ref: DSName = { guid: a.target.Guid, dn: a.target.StringName, ...(a.target.Sid ? { sid: a.target.Sid } : {}) };
-  if (syntax === 'Object(DN-Binary)' || syntax === 'Object(DN-String)') return encodeDistnameBinary(ref, codec.dnOf(ref), a.data);
-  return encodeDsnameValue(ref.guid, ref.sid, codec.dnOf(ref));
+  if (syntax === 'Object(DN-Binary)' || syntax === 'Object(DN-String)') return encodeDistnameBinary(ref, dnOf(ref), a.data);
+  return encodeDsnameValue(ref.guid, ref.sid, dnOf(ref));
 }
 function linkAvalFromWire(syntax: string, b: Buffer): EngineLinkAval {
   if (syntax === 'Object(DN-Binary)' || syntax === 'Object(DN-String)') {
@@ -155,7 +155,16 @@ function syntaxOrThrow(codec: DrsCodec, id: number): string {
  */
 export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_MSG_GETCHGREPLY {
   const table = codec.prefixTable.clone();
-  const ctx = { prefixTable: table, dnOf: codec.dnOf };
+  // the reply is converted in one synchronous stretch: each referenced object's DN is derived once
+  const dns = new Map<string, string>();
+  const dnOf = (ref: DSName): string => {
+    // a reference to an object this DC lacks keeps its stored DN: that is part of the key
+    const k = `${Buffer.from(ref.guid.buffer, ref.guid.byteOffset, ref.guid.byteLength).toString('latin1')}\0${ref.dn ?? ''}`;
+    let dn = dns.get(k);
+    if (dn === undefined) dns.set(k, (dn = codec.dnOf(ref)));
+    return dn;
+  };
+  const ctx = { prefixTable: table, dnOf };
   const forms = new Map<number, ReturnType<typeof wireForm>>();
   const formOf = (id: number) => {
     let f = forms.get(id);
@@ -180,7 +189,7 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
   const values = reply.rgValues.map((v) => ({
     pObject: dsnameToWire(v.pObject),
     attrTyp: v.attrTyp,
-    Aval: linkAvalToWire(syntaxOrThrow(codec, v.attrTyp), v.Aval, codec),
+    Aval: linkAvalToWire(syntaxOrThrow(codec, v.attrTyp), v.Aval, dnOf),
     fIsPresent: v.fIsPresent,
     timeCreated: big(v.MetaData.timeCreated),
     MetaData: pmdToWire(v.MetaData.MetaData),
