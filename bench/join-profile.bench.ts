@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Session } from 'node:inspector/promises';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { provision } from '../src/dsa/provision/provision.js';
 import { Directory } from '../src/dsa/directory.js';
 import { add } from '../src/dsa/add.js';
@@ -122,15 +123,23 @@ if (REPLAYS > 0 && recorded.length) {
   if (PROFILE && PROFILE_SOURCE) await session.post('Profiler.start');
   let bytes = 0;
   const each: number[] = [];
+  // the garbage collector's pauses during the replay (wall time, main thread)
+  let gcMs = 0;
+  const gc = new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) gcMs += e.duration;
+  });
+  gc.observe({ entryTypes: ['gc'] });
   for (let i = 0; i < REPLAYS; i++) {
     const c0 = cpuMs();
     bytes = 0;
     for (const { opnum, stub } of recorded) bytes += (await server.dispatch(opnum, stub, callCtx)).length;
     each.push(cpuMs() - c0);
   }
+  await new Promise((r) => setTimeout(r, 50)); // the observer's entries arrive in a later task
+  gc.disconnect();
   const us = (ms: number) => ((1000 * ms) / lastTotal).toFixed(1);
   const median = [...each].sort((a, b) => a - b)[each.length >> 1]!;
-  console.log(`source replay: ${REPLAYS} x ${recorded.length} calls, ${lastTotal} objects, ${(bytes / 1e6).toFixed(1)} MB of replies each: CPU per object ${each.map(us).join(' ')} µs (median ${us(median)}, best ${us(Math.min(...each))}); load ${load()}`);
+  console.log(`source replay: ${REPLAYS} x ${recorded.length} calls, ${lastTotal} objects, ${(bytes / 1e6).toFixed(1)} MB of replies each: CPU per object ${each.map(us).join(' ')} µs (median ${us(median)}, best ${us(Math.min(...each))}), GC pauses ${us(gcMs / REPLAYS)} µs per object; load ${load()}`);
   if (PROFILE && PROFILE_SOURCE) await stopProfile('source');
 }
 

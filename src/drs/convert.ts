@@ -154,23 +154,8 @@ function syntaxOrThrow(codec: DrsCodec, id: number): string {
  * REPLVALINF_V1) when no link value has an expiry time, else V9 (MS-DRSR 4.1.10.2.14: REPLVALINF_V3).
  */
 export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_MSG_GETCHGREPLY {
-  const table = codec.prefixTable.clone();
-  // the reply is converted in one synchronous stretch: each referenced object's DN is derived once
-  const dns = new Map<string, string>();
-  const dnOf = (ref: DSName): string => {
-    // a reference to an object this DC lacks keeps its stored DN: that is part of the key
-    const k = `${Buffer.from(ref.guid.buffer, ref.guid.byteOffset, ref.guid.byteLength).toString('latin1')}\0${ref.dn ?? ''}`;
-    let dn = dns.get(k);
-    if (dn === undefined) dns.set(k, (dn = codec.dnOf(ref)));
-    return dn;
-  };
-  const ctx = { prefixTable: table, dnOf };
-  const forms = new Map<number, ReturnType<typeof wireForm>>();
-  const formOf = (id: number) => {
-    let f = forms.get(id);
-    if (!f) forms.set(id, (f = wireForm(syntaxOrThrow(codec, id))));
-    return f;
-  };
+  const conv = replyConversion(codec);
+  const { ctx, formOf } = conv;
   const pObjects: W.REPLENTINFLIST[] = reply.pObjects.map((o) => ({
     Entinf: {
       pName: dsnameToWire(o.Entinf.pName),
@@ -186,10 +171,47 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
     pParentGuid: o.pParentGuid,
     pMetaDataExt: { rgMetaData: o.pMetaDataExt.rgMetaData.map(pmdToWire) },
   }));
+  return replyMessage(reply, conv, pObjects) as W.DRS_MSG_GETCHGREPLY;
+}
+
+/** What converting one reply takes: the prefix table it carries (OID values add to it), DNs and wire forms, each found once. */
+export interface ReplyConversion {
+  table: PrefixTable;
+  ctx: { prefixTable: PrefixTable; dnOf(ref: DSName): string };
+  formOf(id: number): ReturnType<typeof wireForm>;
+  codec: DrsCodec;
+}
+
+export function replyConversion(codec: DrsCodec): ReplyConversion {
+  const table = codec.prefixTable.clone();
+  // the reply is converted in one synchronous stretch: each referenced object's DN is derived once
+  const dns = new Map<string, string>();
+  const dnOf = (ref: DSName): string => {
+    // a reference to an object this DC lacks keeps its stored DN: that is part of the key
+    const k = `${Buffer.from(ref.guid.buffer, ref.guid.byteOffset, ref.guid.byteLength).toString('latin1')}\0${ref.dn ?? ''}`;
+    let dn = dns.get(k);
+    if (dn === undefined) dns.set(k, (dn = codec.dnOf(ref)));
+    return dn;
+  };
+  const forms = new Map<number, ReturnType<typeof wireForm>>();
+  const formOf = (id: number) => {
+    let f = forms.get(id);
+    if (!f) forms.set(id, (f = wireForm(syntaxOrThrow(codec, id))));
+    return f;
+  };
+  return { table, ctx: { prefixTable: table, dnOf }, formOf, codec };
+}
+
+/**
+ * The wire message around the objects (already converted, or written by the caller): link values,
+ * vectors and the prefix table as the conversion left it. V6 (link values as REPLVALINF_V1) when
+ * no link value has an expiry time, else V9 (MS-DRSR 4.1.10.2.14: REPLVALINF_V3).
+ */
+export function replyMessage<O>(reply: EngineGetChgReplyV6, conv: ReplyConversion, pObjects: O): { version: 6 | 9; msg: Omit<W.DRS_MSG_GETCHGREPLY_V6, 'pObjects'> & { pObjects: O } } {
   const values = reply.rgValues.map((v) => ({
     pObject: dsnameToWire(v.pObject),
     attrTyp: v.attrTyp,
-    Aval: linkAvalToWire(syntaxOrThrow(codec, v.attrTyp), v.Aval, dnOf),
+    Aval: linkAvalToWire(syntaxOrThrow(conv.codec, v.attrTyp), v.Aval, conv.ctx.dnOf),
     fIsPresent: v.fIsPresent,
     timeCreated: big(v.MetaData.timeCreated),
     MetaData: pmdToWire(v.MetaData.MetaData),
@@ -202,8 +224,8 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
     usnvecFrom: usnToWire(reply.usnvecFrom),
     usnvecTo: usnToWire(reply.usnvecTo),
     pUpToDateVecSrc: reply.pUpToDateVecSrc ? { rgCursors: reply.pUpToDateVecSrc.rgCursors.map((c) => ({ uuidDsa: c.uuidDsa, usnHighPropUpdate: big(c.usnHighPropUpdate), timeLastSyncSuccess: big(c.timeLastSyncSuccess) })) } : null,
-    // OID-valued attributes may have added prefixes: the table goes out after the values
-    PrefixTableSrc: { pPrefixEntry: [] as W.PrefixTableEntry[] },
+    // OID-valued attributes may have added prefixes: the table goes out as the values left it
+    PrefixTableSrc: prefixTableToWire(conv.table),
     ulExtendedRet: reply.ulExtendedRet,
     pObjects,
     fMoreData: reply.fMoreData,
@@ -211,7 +233,6 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
     cNumNcSizeValues: 0,
     dwDRSError: reply.dwDRSError,
   };
-  common.PrefixTableSrc = prefixTableToWire(table);
   if (values.every((v) => v.timeExpired === 0)) {
     return { version: 6, msg: { ...common, rgValues: values.map((v) => ({ pObject: v.pObject, attrTyp: v.attrTyp, Aval: v.Aval, fIsPresent: v.fIsPresent, MetaData: { timeCreated: v.timeCreated, MetaData: v.MetaData } })) } };
   }
@@ -220,7 +241,7 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
     msg: {
       ...common,
       rgValues: values.map((v) => ({ pObject: v.pObject, attrTyp: v.attrTyp, Aval: v.Aval, fIsPresent: v.fIsPresent, MetaData: { timeCreated: v.timeCreated, MetaData: v.MetaData, unused1: 0, unused2: 0, unused3: 0, timeExpired: v.timeExpired } })),
-    },
+    } as never,
   };
 }
 
@@ -286,17 +307,6 @@ export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): Engine
 }
 
 // ---- the engine on the transport ----------------------------------------------------------------
-
-/** IDL_DRSGetNCChanges served by the engine's source side (a function of the engine's V10 request). */
-export function getNCChangesHandler(
-  source: (req: EngineGetChgReqV10, ctx: DrsCallContext) => EngineGetChgReplyV6 | Promise<EngineGetChgReplyV6>,
-  codec: () => DrsCodec,
-): NonNullable<DrsHandlers['IDL_DRSGetNCChanges']> {
-  return async (req, ctx) => {
-    const reply = await source(requestFromWire(req.pmsgIn), ctx);
-    return { pmsgOut: replyToWire(reply, codec()), result: 0 };
-  };
-}
 
 /** The destination's call: an engine request over a DrsCaller (the TLS client, later DCE/RPC), the engine's reply back. */
 export async function callGetNCChanges(client: DrsCaller, hDrs: W.DRS_HANDLE, req: EngineGetChgReqV10, codec: DrsCodec): Promise<EngineGetChgReplyV6> {

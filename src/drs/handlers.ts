@@ -1,13 +1,14 @@
 // The plug-in point between the DRS wire layer and the replication engine: the handlers a
 // DC's DrsServer dispatches to. IDL_DRSBind and IDL_DRSUnbind have defaults in server.ts;
 // IDL_DRSGetNCChanges (MS-DRSR 4.1.10) runs the engine's serveGetNCChanges through convert.ts
-// (prefix table, DSNAME and syntax mapping). Other opnums answer nca_s_op_rng_error.
+// (prefix table, DSNAME and syntax mapping), its reply written in one pass (reply-stub.ts). Other opnums answer nca_s_op_rng_error.
 import type { Directory } from '../dsa/directory.js';
 import type { DrsHandlers } from './server.js';
 import { replicaContextOf } from '../dsa/replica-context.js';
 import { serveGetNCChanges } from '../dsa/replica/fsmo.js';
 import { roleHooksOf } from '../dsa/fsmo-roles.js';
-import { getNCChangesHandler, type DrsCodec } from './convert.js';
+import type { DrsCodec } from './convert.js';
+import { getNCChangesHandler } from './reply-stub.js';
 import { serveUpdateRefs } from './update-refs.js';
 
 export function codecOf(dir: Directory): DrsCodec {

@@ -356,7 +356,7 @@ export const pREPLENTINFLIST: NdrType<T.REPLENTINFLIST[]> = {
   },
 };
 
-function writeDsnamePointee(w: NdrWriter, d: T.DSNAME): void {
+export function writeDsnamePointee(w: NdrWriter, d: T.DSNAME): void {
   const n = d.StringName.length;
   if (d.Sid.length > 28) throw new NdrError('ERR_NDR_INVALID', `a DSNAME holds a SID of at most 28 bytes, not ${d.Sid.length}`);
   w.u32(n + 1);
@@ -412,18 +412,20 @@ function writeEntryReferents(w: NdrWriter, e: T.REPLENTINFLIST): void {
     }
   }
   if (e.pParentGuid) guid.write(w, e.pParentGuid);
-  if (e.pMetaDataExt) {
-    const md = e.pMetaDataExt.rgMetaData;
-    w.u32(md.length);
+  if (e.pMetaDataExt) writeMetaDataExtPointee(w, e.pMetaDataExt.rgMetaData);
+}
+
+/** The pointee of pMetaDataExt: PROPERTY_META_DATA_EXT_VECTOR (a conformant structure: max_count first). */
+export function writeMetaDataExtPointee(w: NdrWriter, md: readonly T.PROPERTY_META_DATA_EXT[]): void {
+  w.u32(md.length);
+  w.align(8);
+  w.u32(md.length);
+  for (const m of md) {
     w.align(8);
-    w.u32(md.length);
-    for (const m of md) {
-      w.align(8);
-      w.u32(m.dwVersion);
-      w.hyper(m.timeChanged);
-      guid.write(w, m.uuidDsaOriginating);
-      w.hyper(m.usnOriginating);
-    }
+    w.u32(m.dwVersion);
+    w.hyper(m.timeChanged);
+    guid.write(w, m.uuidDsaOriginating);
+    w.hyper(m.usnOriginating);
   }
 }
 
@@ -529,8 +531,12 @@ interface Reply_wire<V> {
   dwDRSError: number;
 }
 
-function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T.REPLENTINFLIST[] }>(name: string, rg: NdrType<V[] | null>): NdrType<M> {
-  const wire = struct<Reply_wire<V>>(name, {
+/**
+ * DRS_MSG_GETCHGREPLY_V6/V9's members in IDL order, with cNumBytes and pObjects laid out by the
+ * caller (reply-stub.ts writes the objects of the engine's reply in one pass, and cNumBytes after them).
+ */
+export function getChgReplyLayout<B, O, V>(name: string, cNumBytes: NdrType<B>, pObjects: NdrType<O>, rg: NdrType<V[] | null>) {
+  return struct<Omit<Reply_wire<V>, 'cNumBytes' | 'pObjects'> & { cNumBytes: B; pObjects: O }>(name, {
     uuidDsaObjSrc: guid,
     uuidInvocIdSrc: guid,
     pNC: pointer(DSNAME),
@@ -540,8 +546,8 @@ function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T
     PrefixTableSrc: SCHEMA_PREFIX_TABLE,
     ulExtendedRet: u32,
     cNumObjects: u32,
-    cNumBytes: u32,
-    pObjects: pREPLENTINFLIST,
+    cNumBytes,
+    pObjects,
     fMoreData: bool32,
     cNumNcSizeObjects: u32,
     cNumNcSizeValues: u32,
@@ -549,6 +555,10 @@ function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T
     rgValues: rg,
     dwDRSError: u32,
   });
+}
+
+function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T.REPLENTINFLIST[] }>(name: string, rg: NdrType<V[] | null>): NdrType<M> {
+  const wire: NdrType<Reply_wire<V>> = getChgReplyLayout(name, u32, pREPLENTINFLIST, rg);
   return mapped<Reply_wire<V>, M>(
     wire,
     (x) => {

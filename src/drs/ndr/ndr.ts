@@ -131,6 +131,21 @@ export class NdrWriter {
     else d.set(b, p);
     this.#pos = p + n;
   }
+  /** The bytes `src[start..end)`, without a view of them. */
+  bytesFrom(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.#room(n);
+    const d = this.#buf;
+    const p = this.#pos;
+    if (n <= 32) for (let i = 0; i < n; i++) d[p + i] = src[start + i]!;
+    else d.set(src.subarray(start, end), p);
+    this.#pos = p + n;
+  }
+  /** Overwrites the u32 at `at` (a position written before: a count known only later). */
+  patchU32(at: number, v: number): void {
+    if (at < 0 || at + 4 > this.#pos) throw new NdrError('ERR_NDR_INVALID', `no u32 written at ${at}`);
+    this.#buf.writeUInt32LE(v >>> 0, at);
+  }
   zeros(n: number): void {
     this.#room(n);
     this.#buf.fill(0, this.#pos, this.#pos + n);
