@@ -146,18 +146,24 @@ function sourceUtd(ctx: ReplicaContext, r: ReadTxn, nc: Buffer, walkedTo: number
 export function entryOf(ctx: ReplicaContext, r: ReadTxn, c: ObjectChange, dns?: DnCache): REPLENTINFLIST {
   const sidAttr = ctx.schema.objectSid;
   const sid = sidAttr === undefined ? undefined : (c.rec.attrs.find((a) => a.id === sidAttr)?.values[0] as Buffer | undefined);
+  const n = c.attrs.length;
+  const pAttr: REPLENTINFLIST['Entinf']['AttrBlock']['pAttr'] = new Array(n);
+  const rgMetaData: REPLENTINFLIST['pMetaDataExt']['rgMetaData'] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = c.attrs[i]!;
+    const s = a.stamp!;
+    pAttr[i] = { attrTyp: a.id, AttrVal: { valCount: a.values.length, pAVal: a.values } };
+    rgMetaData[i] = { dwVersion: s.dwVersion, timeChanged: s.timeChanged, uuidDsaOriginating: s.uuidOriginating, usnOriginating: s.usnOriginating };
+  }
   return {
     Entinf: {
       pName: { Guid: c.guid, ...(sid ? { Sid: Buffer.from(sid) } : {}), StringName: dns ? dns.dnOfNamed(c.guid, c.rec) : ctx.names.dnOf(r, c.guid) },
       ulFlags: 0,
-      AttrBlock: { attrCount: c.attrs.length, pAttr: c.attrs.map((a) => ({ attrTyp: a.id, AttrVal: { valCount: a.values.length, pAVal: a.values } })) },
+      AttrBlock: { attrCount: n, pAttr },
     },
     fIsNCPrefix: c.rec.parent === null,
     pParentGuid: c.rec.parent,
-    pMetaDataExt: {
-      cNumProps: c.attrs.length,
-      rgMetaData: c.attrs.map((a) => ({ dwVersion: a.stamp!.dwVersion, timeChanged: a.stamp!.timeChanged, uuidDsaOriginating: a.stamp!.uuidOriginating, usnOriginating: a.stamp!.usnOriginating })),
-    },
+    pMetaDataExt: { cNumProps: n, rgMetaData },
   };
 }
 
