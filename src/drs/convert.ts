@@ -188,7 +188,8 @@ export function replyConversion(codec: DrsCodec): ReplyConversion {
   const dns = new Map<string, string>();
   const dnOf = (ref: DSName): string => {
     // a reference to an object this DC lacks keeps its stored DN: that is part of the key
-    const k = `${Buffer.from(ref.guid.buffer, ref.guid.byteOffset, ref.guid.byteLength).toString('latin1')}\0${ref.dn ?? ''}`;
+    const g = ref.guid;
+    const k = `${Buffer.isBuffer(g) ? g.toString('latin1') : Buffer.from(g.buffer, g.byteOffset, g.byteLength).toString('latin1')}\0${ref.dn ?? ''}`;
     let dn = dns.get(k);
     if (dn === undefined) dns.set(k, (dn = codec.dnOf(ref)));
     return dn;
