@@ -302,32 +302,7 @@ export const pREPLENTINFLIST: NdrType<T.REPLENTINFLIST[]> = {
   minSize: 4,
   pointers: true,
   write(w, list) {
-    if (list.length === 0) {
-      w.u32(0);
-      return;
-    }
-    w.referent();
-    w.defer(() => {
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i]!;
-        if (i + 1 < list.length) w.referent();
-        else w.u32(0);
-        const en = e.Entinf;
-        if (en.pName) w.referent();
-        else w.u32(0);
-        w.u32(en.ulFlags);
-        const attrs = en.AttrBlock.pAttr;
-        w.u32(attrs.length);
-        if (attrs.length) w.referent();
-        else w.u32(0);
-        w.u32(e.fIsNCPrefix ? 1 : 0);
-        if (e.pParentGuid) w.referent();
-        else w.u32(0);
-        if (e.pMetaDataExt) w.referent();
-        else w.u32(0);
-      }
-      for (let i = list.length - 1; i >= 0; i--) writeEntryReferents(w, list[i]!);
-    });
+    writeEntryList(w, list, (e) => writeEntryReferents(w, e));
   },
   read(r, late) {
     if (r.u32() === 0) return [];
@@ -355,6 +330,44 @@ export const pREPLENTINFLIST: NdrType<T.REPLENTINFLIST[]> = {
     return out;
   },
 };
+
+/** What the scalars of a REPLENTINFLIST entry are made of (the wire's entries and the engine's, reply-stub.ts). */
+interface EntryScalars {
+  Entinf: { pName: unknown; ulFlags: number; AttrBlock: { pAttr: readonly unknown[] } };
+  fIsNCPrefix: boolean;
+  pParentGuid: unknown;
+  pMetaDataExt: unknown;
+}
+
+/** pREPLENTINFLIST's layout: the list's referent, then every entry's scalars, then `referents(entry)` last entry first. */
+export function writeEntryList<E extends EntryScalars>(w: NdrWriter, list: readonly E[], referents: (e: E) => void): void {
+  if (list.length === 0) {
+    w.u32(0);
+    return;
+  }
+  w.referent();
+  w.defer(() => {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (i + 1 < list.length) w.referent();
+      else w.u32(0);
+      const en = e.Entinf;
+      if (en.pName) w.referent();
+      else w.u32(0);
+      w.u32(en.ulFlags);
+      const n = en.AttrBlock.pAttr.length;
+      w.u32(n);
+      if (n) w.referent();
+      else w.u32(0);
+      w.u32(e.fIsNCPrefix ? 1 : 0);
+      if (e.pParentGuid) w.referent();
+      else w.u32(0);
+      if (e.pMetaDataExt) w.referent();
+      else w.u32(0);
+    }
+    for (let i = list.length - 1; i >= 0; i--) referents(list[i]!);
+  });
+}
 
 export function writeDsnamePointee(w: NdrWriter, d: T.DSNAME): void {
   const n = d.StringName.length;

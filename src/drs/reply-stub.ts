@@ -13,7 +13,7 @@
 // takes those ATTRTYPs, in the order replyToWire does. cNumBytes (before the objects too) is
 // filled in once the objects are written, with idl.ts approximateBytes' sum.
 import { NdrWriter, guid, u32, type NdrType } from './ndr/ndr.js';
-import { getChgReplyLayout, pREPLVALINF_V1, pREPLVALINF_V3, writeDsnamePointee, writeMetaDataExtPointee } from './idl.js';
+import { getChgReplyLayout, pREPLVALINF_V1, pREPLVALINF_V3, writeDsnamePointee, writeEntryList, writeMetaDataExtPointee } from './idl.js';
 import { replyConversion, replyMessage, requestFromWire, type DrsCodec, type EngineGetChgReplyV6, type EngineGetChgReqV10, type EngineREPLENTINFLIST, type ReplyConversion } from './convert.js';
 import { EncodedResponse, type DrsCallContext, type DrsHandlers } from './server.js';
 import { WIRE_FORMS, type ValueSink } from './wire-values.js';
@@ -135,29 +135,7 @@ const engineObjects: NdrType<{ list: EngineREPLENTINFLIST[]; pass: Pass }> = {
   minSize: 4,
   pointers: true,
   write(w, { list, pass }) {
-    if (list.length === 0) {
-      w.u32(0);
-      return;
-    }
-    w.referent();
-    w.defer(() => {
-      for (let i = 0; i < list.length; i++) {
-        const en = list[i]!.Entinf;
-        if (i + 1 < list.length) w.referent();
-        else w.u32(0);
-        w.referent(); // pName: every engine entry names its object
-        w.u32(en.ulFlags);
-        const n = en.AttrBlock.pAttr.length;
-        w.u32(n);
-        if (n) w.referent();
-        else w.u32(0);
-        w.u32(list[i]!.fIsNCPrefix ? 1 : 0);
-        if (list[i]!.pParentGuid) w.referent();
-        else w.u32(0);
-        w.referent(); // pMetaDataExt
-      }
-      for (let i = list.length - 1; i >= 0; i--) writeEntryReferents(w, list[i]!, pass);
-    });
+    writeEntryList(w, list, (e) => writeEntryReferents(w, e, pass));
   },
   read() {
     throw new Error('reply-stub.ts only writes');
