@@ -139,7 +139,7 @@ if (REPLAYS > 0 && recorded.length) {
   gc.disconnect();
   const us = (ms: number) => ((1000 * ms) / lastTotal).toFixed(1);
   const median = [...each].sort((a, b) => a - b)[each.length >> 1]!;
-  console.log(`source replay: ${REPLAYS} x ${recorded.length} calls, ${lastTotal} objects, ${(bytes / 1e6).toFixed(1)} MB of replies each: CPU per object ${each.map(us).join(' ')} µs (median ${us(median)}, best ${us(Math.min(...each))}), GC pauses ${us(gcMs / REPLAYS)} µs per object; load ${load()}`);
+  console.log(`source replay: ${REPLAYS} x ${recorded.length} calls, ${lastTotal} objects, ${(bytes / 1e6).toFixed(1)} MB of replies each: CPU per object ${each.map(us).join(' ')} µs (median ${us(median)}, best ${us(Math.min(...each))}), GC pauses ${us(gcMs / REPLAYS)} µs per object (wall time, inflated on a loaded machine); load ${load()}`);
   if (PROFILE && PROFILE_SOURCE) await stopProfile('source');
 }
 
