@@ -94,7 +94,10 @@ console.log(`load average ${load()}`);
 let lastTotal = 0;
 for (let round = 0; round < ROUNDS; round++) {
   const store = Store.open(join(t.dir, `dst${round}`), { create: true });
-  const dst = Directory.createForProvisioning(store, { ...f, dsaGuid: randomBytes(16) });
+  const dsaGuid = randomBytes(16);
+  const dst = Directory.createForProvisioning(store, { ...f, dsaGuid });
+  // the source serves the DSA the caller authenticated as (uuidDsaObjDest, peer-identity.ts)
+  callCtx.peerDsaGuid = dsaGuid;
   const ctx = replicaContextOf(dst);
   const profileJoin = PROFILE && !PROFILE_SOURCE && round === ROUNDS - 1;
   if (profileJoin) await session.post('Profiler.start');
