@@ -10,6 +10,7 @@
 // LDAPS: slower). Prints figures; asserts nothing about time.
 import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { startForestd, runCli, type RunningForestd } from '../test/helpers/forestd.js';
 import { tempDir } from '../test/helpers/tmp.js';
@@ -37,7 +38,8 @@ const t = tempDir('forestd-bench-scale-');
 const data = join(t.dir, 'data');
 const prov = await runCli(['provision', '--data', data, '--realm', 'example.com', '--netbios', 'EXAMPLE', '--admin-password', 'Adm1n-Passw0rd!'], { timeoutMs: 120_000 });
 if (prov.code !== 0) throw new Error(`provision failed: ${prov.stderr}`);
-const profDir = join(t.dir, 'cpuprofile');
+// BENCH_CPU_PROF_DIR: where the server's profiles go (kept; default a temporary directory, removed)
+const profDir = env.BENCH_CPU_PROF_DIR ?? join(t.dir, 'cpuprofile');
 const nodeArgs = [...SERVER_NODE_ARGS, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
 let f: RunningForestd = await startForestd({ data, nodeArgs });
 const base = f.baseDN;
@@ -85,6 +87,11 @@ const memMiB = (pid: number) => {
   const st = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? NaN) / 1024;
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+};
+/** CPU seconds (user + system, all threads) process `pid` has used so far (/proc/PID/stat utime+stime). */
+const cpuSeconds = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // clock ticks (USER_HZ = 100)
 };
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -139,15 +146,18 @@ const rows: string[] = [];
 for (const size of SIZES) {
   console.log(`== ${fmt(size)} users`);
   const before = have;
+  const cpu0 = cpuSeconds(f.pid);
   const sUsers = await bulkLoad(userOps(have, size), { label: `users ${fmt(have)}..${fmt(size)}`, total: size - have, connections: 4, inFlight: 16, open: () => client(PASSWORDS) });
   const nGroups = Math.floor(size / 1000) - Math.floor(have / 1000);
   const sGroups = nGroups > 0 ? await bulkLoad(groupOps(have, size), { label: 'groups of 50', total: nGroups, connections: 2, inFlight: 4, open: () => client() }) : 0;
+  const cpu1 = cpuSeconds(f.pid);
   const bigTo = Math.min(size, BIG);
   const bigFrom = Math.min(before, BIG);
   const sBig = bigTo > bigFrom ? await bulkLoad(bigGroupOps(bigFrom, bigTo), { label: `big group ${fmt(bigFrom)}..${fmt(bigTo)}`, total: Math.ceil((bigTo - bigFrom) / 5000), connections: 1, inFlight: 1, open: () => client() }) : 0;
   have = size;
   const imported = size - before + nGroups;
   const importRate = imported / (sUsers + sGroups);
+  const importCpuUs = ((cpu1 - cpu0) * 1e6) / imported;
   console.log(`  import: ${fmt(imported)} objects in ${(sUsers + sGroups).toFixed(1)} s = ${fmt(importRate)} objects/s; big group +${fmt(bigTo - bigFrom)} values in ${sBig.toFixed(1)} s`);
   const disk = diskBytes(join(data, 'store')) / 1048576;
   const mem = memMiB(f.pid);
@@ -168,7 +178,7 @@ for (const size of SIZES) {
   const restart = (performance.now() - r0) / 1000;
   const line = [
     `${fmt(size)} users`,
-    `import ${fmt(importRate)} obj/s`,
+    `import ${fmt(importRate)} obj/s (server CPU ${fmt(importCpuUs)} µs/object; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`,
     `disk ${disk.toFixed(0)} MiB`,
     `RSS ${mem.rss.toFixed(0)} MiB (${((mem.rss * 1048576) / (size + nGroups)).toFixed(0)} B/object): anon ${mem.anon.toFixed(0)} MiB (${((mem.anon * 1048576) / (size + nGroups)).toFixed(0)} B/object), mapped store ${mem.file.toFixed(0)} MiB; after the reads anon ${memAfter.anon.toFixed(0)} MiB, file ${memAfter.file.toFixed(0)} MiB`,
     `search c=${CONC} ${fmt(search.ops)}/s p99 ${search.p99.toFixed(2)} ms`,

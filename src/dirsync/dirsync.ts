@@ -231,6 +231,7 @@ class ChangeWalk {
   /** MS-DRSR 5.115.11 / GetNCChanges: changed since the cookie and not covered by its UTD vector. */
   changed(s: AttributeStamp): boolean {
     if (s.usnLocal <= this.S) return false;
+    if (this.utd.size === 0) return true; // a first cycle: no per-attribute lookup
     const seen = this.utd.get(s.uuidOriginating.toString('hex'));
     return seen === undefined || seen < s.usnOriginating;
   }
