@@ -1,13 +1,16 @@
 // npm run bench:scale — forestd at scale, over LDAP: provision, then grow one directory to each
-// size of BENCH_SCALE_SIZES (default 100000,1000000 users; e.g. BENCH_SCALE_SIZES=10000 for a
-// quick run) through the LDAP import path (pipelined adds, with a progress bar), with groups of
+// size of BENCH_SCALE_SIZES (default 10000,100000,1000000 users: #14 compares 1M with 10k; e.g.
+// BENCH_SCALE_SIZES=10000 for a quick run) through the LDAP import path (pipelined adds, with a progress bar), with groups of
 // 50 members (one per 1,000 users) and one big group of min(size, BENCH_SCALE_BIG=100000)
 // members. At each size it reports: import objects/s, store size on disk, server RSS, search
 // and base-read ops/s and p99 (the cases of bench:ldap, BENCH_CONC=8 connections,
 // BENCH_SECONDS=5 each), the first DirSync of the domain NC (entries/s), an incremental DirSync
 // of 100 changes, one range page (member;range=0-1499, median of 11) of the big group, memberOf of one of its
-// members, and the restart time. Users get no password (BENCH_SCALE_PASSWORDS=1 sets one, over
-// LDAPS: slower). Prints figures; asserts nothing about time.
+// members, and the restart time; with the server's CPU per imported object and the time elapsed.
+// Users get no password (BENCH_SCALE_PASSWORDS=1 sets one, over LDAPS: slower). The server runs
+// with BENCH_SCALE_NODE_ARGS (default --max-semi-space-size=64: ~7-12% less CPU per add in A/B
+// runs); BENCH_CPU_PROF=1 profiles it (top functions printed; BENCH_CPU_PROF_DIR keeps the
+// profiles). Prints figures; asserts nothing about time.
 import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
@@ -23,7 +26,7 @@ import { closedLoop } from './lib/closed-loop.js';
 import { topFunctions } from './lib/cpuprofile.js';
 
 const env = process.env;
-const SIZES = (env.BENCH_SCALE_SIZES ?? '100000,1000000').split(',').map(Number);
+const SIZES = (env.BENCH_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const BIG = Number(env.BENCH_SCALE_BIG ?? 100_000);
 const CONC = Number(env.BENCH_CONC ?? 8);
 const SECONDS = Number(env.BENCH_SECONDS ?? 5);
@@ -188,6 +191,7 @@ for (const size of SIZES) {
     `range page of the ${fmt(bigTo)}-member group ${range.ms.toFixed(1)} ms median (${range.values} values)`,
     `memberOf of a member ${memberOf.ms.toFixed(2)} ms median`,
     `restart ${restart.toFixed(1)} s`,
+    `elapsed ${((performance.now() - started) / 60000).toFixed(1)} min`,
   ];
   for (const l of line) console.log(`  ${l}`);
   rows.push(line.join(' | '));
