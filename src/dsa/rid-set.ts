@@ -156,11 +156,16 @@ function issuedWithin(dir: Directory, r: ReadTxn, own: { guid: Buffer; state: Ri
   return i && i.set.equals(own.guid) && i.previousPool === own.state.previousPool && i.mark === own.state.nextRid ? i : undefined;
 }
 
+/** The stored RID Set `own` with rIDNextRID the last RID issued within its reservation. */
+function withIssued(dir: Directory, r: ReadTxn, own: { guid: Buffer; state: RidSetState }): { guid: Buffer; state: RidSetState } {
+  const i = issuedWithin(dir, r, own);
+  return i ? { guid: own.guid, state: { ...own.state, nextRid: i.last } } : own;
+}
+
 /** This DC's RID Set and its state, when it has one (rIDNextRID: the last RID issued). */
 export function ownRidSet(dir: Directory, r: ReadTxn): { guid: Buffer; state: RidSetState } | undefined {
   const own = storedOwnRidSet(dir, r);
-  const i = own && issuedWithin(dir, r, own);
-  return own && i ? { guid: own.guid, state: { ...own.state, nextRid: i.last } } : own;
+  return own && withIssued(dir, r, own);
 }
 
 /**
@@ -265,7 +270,9 @@ export function allocateOwnBlock(dir: Directory, u: UpdatePort): boolean {
  */
 export function takeRidForCreate(dir: Directory, u: OriginatingUpdate): number {
   const w = u.txn;
-  const master = isRidMaster(dir, w);
+  // read only when needed (a refill, a refusal, half a pool): not on every create
+  let masterKnown: boolean | undefined;
+  const isMaster = () => (masterKnown ??= isRidMaster(dir, w));
   // restored from a backup: with no partner to hear from, nothing was given meanwhile
   if (w.getMeta(RID_POOL_RESTORED_META) === true && !(w.getMeta<unknown[]>('repl:partners')?.length)) settleRestoredPool(dir, u);
   if (w.getMeta(RID_POOL_RESTORED_META) === true) {
@@ -273,12 +280,13 @@ export function takeRidForCreate(dir: Directory, u: OriginatingUpdate): number {
     throw AdError.unwillingToPerformWith('sam.rid', Win32.ERROR_DS_NO_RIDS_ALLOCATED, 'this DC was restored: it takes a new RID pool after its first inbound replication');
   }
   let own = storedOwnRidSet(dir, w);
-  let t = own && takeRid(ownRidSet(dir, w)!.state);
-  if (!t && master && allocateOwnBlock(dir, u)) {
+  let t = own && takeRid(withIssued(dir, w, own).state);
+  if (!t && isMaster() && allocateOwnBlock(dir, u)) {
     own = storedOwnRidSet(dir, w);
-    t = own && takeRid(ownRidSet(dir, w)!.state);
+    t = own && takeRid(withIssued(dir, w, own).state);
   }
   if (!own || !t) {
+    const master = isMaster();
     if (!master) dir.ridPools.onWantsBlock?.();
     throw AdError.unwillingToPerformWith('sam.rid', master ? Win32.ERROR_DS_NO_MORE_RIDS : Win32.ERROR_DS_NO_RIDS_ALLOCATED, 'this DC has no RID left; it has asked the RID Master for a new pool');
   }
@@ -302,7 +310,7 @@ export function takeRidForCreate(dir: Directory, u: OriginatingUpdate): number {
   });
   dir.ridPools.pendingIssue = { txn: w, issue };
   if (wantsBlock(next)) {
-    if (master) allocateOwnBlock(dir, u);
+    if (isMaster()) allocateOwnBlock(dir, u);
     else dir.ridPools.onWantsBlock?.();
   }
   return t.rid;
