@@ -93,6 +93,15 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
+/** A provisioned data directory (example.com, EXAMPLE, the default admin password) in a temporary directory of its own, kept across restarts. */
+export async function provisionedData(prefix: string): Promise<{ data: string; cleanup: () => void }> {
+  const { dir, cleanup } = tempDir(prefix);
+  const data = join(dir, 'data');
+  const p = await runCli(['provision', '--data', data, '--realm', 'example.com', '--netbios', 'EXAMPLE', '--admin-password', 'Adm1n-Passw0rd!']);
+  if (p.code !== 0) throw new Error(`provision failed: ${p.stderr}`);
+  return { data, cleanup };
+}
+
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
   const realm = o.realm ?? 'example.com';
   const netbios = o.netbios ?? 'EXAMPLE';

@@ -6,18 +6,10 @@
 // RID issued, with the default it runs ahead of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { Client } from 'ldapts';
-import { runCli, startForestd, type RunningForestd } from '../helpers/forestd.js';
-import { tempDir } from '../helpers/tmp.js';
+import { provisionedData, startForestd, type RunningForestd } from '../helpers/forestd.js';
 
-async function provisioned(): Promise<{ data: string; cleanup: () => void }> {
-  const { dir, cleanup } = tempDir('forestd-rid-crash-');
-  const data = join(dir, 'data');
-  const p = await runCli(['provision', '--data', data, '--realm', 'example.com', '--netbios', 'EXAMPLE', '--admin-password', 'Adm1n-Passw0rd!']);
-  if (p.code !== 0) throw new Error(`provision failed: ${p.stderr}`);
-  return { data, cleanup };
-}
+const provisioned = () => provisionedData('forestd-rid-crash-');
 
 async function bound(f: RunningForestd): Promise<Client> {
   const c = new Client({ url: f.url, timeout: 60_000 });
