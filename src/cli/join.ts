@@ -80,6 +80,14 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
   const url = new URL(o.source);
   if (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') throw new JoinError('ERR_JOIN_USAGE', `--source must be ldap://HOST:PORT, not ${o.source}`);
   const t0 = performance.now();
+  // FORESTD_JOIN_PHASES=1: the wall time of each phase on stderr (what is serial around the pulls)
+  const phases: [string, number][] = [];
+  let tPhase = t0;
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases.push([name, now - tPhase]);
+    tPhase = now;
+  };
   const ldap = new Client({ url: o.source, connectTimeout: 10_000, timeout: 120_000, ...(url.protocol === 'ldaps:' ? { tlsOptions: { rejectUnauthorized: false } } : {}) });
   try {
     // ---- 1. the source, over LDAP -------------------------------------------------------------
@@ -119,6 +127,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
     const dnsHostName = `${hostname.toLowerCase()}.${realm}`;
     const account = `${hostname}$`;
     const machinePassword = generatePassword();
+    phase('source over LDAP');
     const computerDN = `CN=${hostname},OU=Domain Controllers,${domainDN}`;
     const serverDN = `CN=${hostname},${formatDN(parseDN(srcServerDN).slice(1))}`;
     await ldap.add(computerDN, {
@@ -130,6 +139,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
     });
     await ldap.add(serverDN, { objectClass: ['top', 'server'], dNSHostName: dnsHostName, serverReference: computerDN });
     const computerGuid = bin(await base(computerDN, ['objectGUID']), 'objectGUID');
+    phase('accounts');
 
     // ---- 2. the replicas -----------------------------------------------------------------------
     mkdirSync(o.data, { recursive: true, mode: 0o700 });
@@ -157,6 +167,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
     try {
       const dir = Directory.createForProvisioning(store, forest);
       const ctx = replicaContextOf(dir);
+      phase('store');
       const client = await DrsClient.connect({
         host: url.hostname,
         port: srcPort,
@@ -174,6 +185,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       if (tty) for (const dn of [schemaDN, configDN, domainDN]) total += (await ldap.search(dn, { filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 1000 } })).searchEntries.length;
       try {
         const { phDrs } = await client.bind({ puuidClientDsa: dsaGuid, pextClient: null });
+        phase('DRS connect');
         const pull = async (nc: { Guid: Buffer; StringName: string }) => {
           const before = { objects, bytes };
           await pullNC(ctx, dir, client, phDrs, nc, srcDsaGuid, (p) => {
@@ -186,6 +198,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
               process.stderr.write(`\r  ${nc.StringName}: ${objects}${total ? `/${total}` : ''} objects, ${(bytes / 1e6).toFixed(1)} MB, ${rate.toFixed(0)} objects/s${eta}   `);
             }
           });
+          phase(`pull ${nc.StringName.split(',')[0]}`);
         };
         for (const nc of ncsOf(dir)) await pull(nc);
         // the application NCs the source holds (DomainDnsZones, ForestDnsZones: their crossRefs came with the configuration NC)
@@ -196,12 +209,14 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         const srcRec = store.reader.getObject(bin(await base(one(srcServer, 'serverReference'), ['objectGUID']), 'objectGUID'));
         const pwd = srcRec?.attrs.find((a) => a.id === dir.schema.attr('unicodePwd')!.id)?.values[0];
         if (!(pwd instanceof Uint8Array) || !client.verifyServer(drsKey(pwd, srcAccount))) throw new JoinError('ERR_DRS_AUTH', `the DRS server did not prove the machine account ${srcAccount}`);
+        phase('verify source');
         // MS-DRSR 4.1.26: this DC in the source's repsTo of each NC, under AD's NetworkAddress form
         // until `forestd serve` registers its DRS address
         for (const nc of [...ncsOf(dir), ...appNCs.map((a) => a.nc)]) {
           const res = await registerWithSource(client, phDrs, nc, dsaGuid, `${guidToString(dsaGuid)}._msdcs.${realm}`);
           if (res !== 0) process.stderr.write(`forestd: warning: the source refused IDL_DRSUpdateRefs for ${nc.StringName} (${res.toString(16).padStart(8, '0')}); it will be asked again when this DC serves\n`);
         }
+        phase('UpdateRefs');
       } finally {
         await client.close();
       }
@@ -244,13 +259,16 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         w.setMeta('prefixTable', dir.schema.snapshot.prefixTable.toJSON());
         w.setMeta('forest', forest);
       });
+      phase('own objects');
       ok = true;
       await store.flushed();
+      phase('flush');
       const s = (performance.now() - t0) / 1000;
       writeFileSync(join(o.data, SETTINGS_FILE), JSON.stringify({ realm, netbios, hostname, domainDN, joined: new Date().toISOString(), source: o.source }, null, 2) + '\n', { mode: 0o600 });
       console.log(`forestd: joined ${realm} (${netbios}) as ${dnsHostName} from ${one(root, 'dnsHostName')}: ${objects} objects, ${(bytes / 1e6).toFixed(1)} MB in ${s.toFixed(2)} s`);
       console.log(`  nTDSDSA    ${forest.dsaDN}`);
       console.log(`  then:      forestd serve --data ${o.data} --repl-port N`);
+      if (process.env.FORESTD_JOIN_PHASES === '1') process.stderr.write(`forestd: join phases (ms): ${phases.map(([n, ms]) => `${n} ${ms.toFixed(0)}`).join(', ')}\n`);
     } finally {
       await store.close();
       if (!ok) rmSync(o.data, { recursive: true, force: true });

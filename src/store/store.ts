@@ -947,11 +947,15 @@ function childValue(guid: Buffer, rdnType: number): Buffer {
 }
 /** Moves `guid` from the keys of `oldKeys` to those of `newKeys` in a dupsort index. */
 function diffKeys(db: Database<Buffer, Buffer>, oldKeys: Buffer[], newKeys: Buffer[], guid: Buffer): void {
-  if (oldKeys.length === 0 && newKeys.length === 0) return;
-  const oldSet = new Set(oldKeys.map((k) => k.toString('latin1')));
-  const newSet = new Set(newKeys.map((k) => k.toString('latin1')));
-  for (const k of oldSet) if (!newSet.has(k)) db.removeSync(Buffer.from(k, 'latin1'), guid);
-  for (const k of newSet) if (!oldSet.has(k)) db.putSync(Buffer.from(k, 'latin1'), guid);
+  if (oldKeys.length === 0) {
+    // a new object (the bulk of a full sync): every key is new; putting a (key, guid) pair twice is a no-op in a dupSort database
+    for (const k of newKeys) db.putSync(k, guid);
+    return;
+  }
+  const oldSet = new Map(oldKeys.map((k) => [k.toString('latin1'), k]));
+  const newSet = new Map(newKeys.map((k) => [k.toString('latin1'), k]));
+  for (const [s, k] of oldSet) if (!newSet.has(s)) db.removeSync(k, guid);
+  for (const [s, k] of newSet) if (!oldSet.has(s)) db.putSync(k, guid);
 }
 
 function linkKey(source: Buffer, linkId: number, target: Buffer, data: Buffer): Buffer {
@@ -1029,14 +1033,7 @@ export class WriteTxn extends ReadTxn {
       }
     }
     d.usn.putSync(Buffer.concat([rec.nc, u64(rec.usnChanged), guid]), EMPTY);
-    if (d.indexer) {
-      const oldKeys = prev ? d.indexer(prev) : [];
-      const newKeys = d.indexer(rec);
-      const oldSet = new Set(oldKeys.map((k) => k.toString('latin1')));
-      const newSet = new Set(newKeys.map((k) => k.toString('latin1')));
-      for (const k of oldSet) if (!newSet.has(k)) d.index.removeSync(Buffer.from(k, 'latin1'), guid);
-      for (const k of newSet) if (!oldSet.has(k)) d.index.putSync(Buffer.from(k, 'latin1'), guid);
-    }
+    if (d.indexer) diffKeys(d.index, prev ? d.indexer(prev) : [], d.indexer(rec), guid);
     if (d.tupleIndexer) diffKeys(d.tuples, prev ? d.tupleIndexer(prev) : [], d.tupleIndexer(rec), guid);
     d.objects.putSync(guid, encodeObject(rec, this.store));
     this.touched.set(guid.toString('latin1'), Buffer.from(guid));

@@ -45,6 +45,18 @@ export class UpdatePort {
     return (this.usnTaken ??= this.txn.usn);
   }
 
+  /**
+   * A stamp's originating invocationId, copied out of the message it came in once per DC: the
+   * stamps of a chunk name a few DCs, and share their Buffers as decoded records do.
+   */
+  private originating(uuid: Buffer): Buffer {
+    for (const u of this.uuids) if (u.equals(uuid)) return u;
+    const c = Buffer.from(uuid);
+    if (this.uuids.length < 32) this.uuids.push(c);
+    return c;
+  }
+  private readonly uuids: Buffer[] = [];
+
   /** Whether the update has changed anything so far (it has taken a USN). */
   get changedAnything(): boolean {
     return this.usnTaken !== undefined;
@@ -132,7 +144,7 @@ export class UpdatePort {
 
   /** Gives attribute `id` of `rec` the replicated values with the originating stamp `stamp` (usnLocal is this update's). */
   applyAttribute(rec: ObjectRecord, id: number, values: unknown[], stamp: StampFields): void {
-    const next: StoredAttribute = { id, values, stamp: { dwVersion: stamp.dwVersion, timeChanged: stamp.timeChanged, uuidOriginating: Buffer.from(stamp.uuidOriginating), usnOriginating: stamp.usnOriginating, usnLocal: this.usn } };
+    const next: StoredAttribute = { id, values, stamp: { dwVersion: stamp.dwVersion, timeChanged: stamp.timeChanged, uuidOriginating: this.originating(stamp.uuidOriginating), usnOriginating: stamp.usnOriginating, usnLocal: this.usn } };
     const i = rec.attrs.findIndex((a) => a.id === id);
     if (i >= 0) rec.attrs[i] = next;
     else rec.attrs.push(next);
@@ -153,7 +165,7 @@ export class UpdatePort {
       stamp: {
         dwVersion: stamp.dwVersion,
         timeChanged: stamp.timeChanged,
-        uuidOriginating: Buffer.from(stamp.uuidOriginating),
+        uuidOriginating: this.originating(stamp.uuidOriginating),
         usnOriginating: stamp.usnOriginating,
         usnLocal: this.usn,
         timeCreated: stamp.timeCreated,

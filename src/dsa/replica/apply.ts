@@ -236,13 +236,15 @@ class Applier {
     const A = this.A;
     if (placed && rec.parent) {
       const deleted = isDeleted(rec, A);
-      const { deletedObjects, lostAndFound } = this.containers(rec.nc);
-      if (deleted && !isDeleteMangled(rec.name) && deletedObjects) {
+      // the NC's containers only when a fix-up may need them (not for the new live objects of a full sync)
+      const deletedObjects = deleted && !isDeleteMangled(rec.name) ? this.containers(rec.nc).deletedObjects : undefined;
+      const lostAndFound = !deleted && (this.parentDeleted(rec.parent) || (prev !== undefined && this.wouldLoop(guid, rec.parent))) ? this.containers(rec.nc).lostAndFound : undefined;
+      if (deletedObjects) {
         // delete vs rename: the tombstone stays a tombstone in Deleted Objects (MS-ADTS 3.1.1.5.5)
         this.rename(rec, deleteMangledRdn(rec.name, guid));
         rec.parent = deletedObjects;
         this.fixups++;
-      } else if (!deleted && lostAndFound && !rec.parent.equals(lostAndFound) && (this.parentDeleted(rec.parent) || (prev !== undefined && this.wouldLoop(guid, rec.parent)))) {
+      } else if (lostAndFound && !rec.parent.equals(lostAndFound)) {
         // MS-ADTS 6.1.1.4.1: an object whose parent is deleted (or lost in a cycle of moves) goes to LostAndFound
         this.port.setAttribute(rec, A.lastKnownParent, [{ guid: Buffer.from(rec.parent) }]);
         this.rename(rec, unmangle(rec.name));
