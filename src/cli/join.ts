@@ -162,7 +162,11 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       dsaGuid,
       computerGuid,
     };
-    const store = Store.open(o.data, { create: true });
+    // each chunk's write resolves at its commit, not after its flush: nothing of a join is used
+    // before it has ended (the forest record, without which Directory.open refuses the store,
+    // is written last; LMDB's commits survive a crash in order), and the end waits for one
+    // flush of everything (store.flushed below)
+    const store = Store.open(o.data, { create: true, ackBeforeFlush: true });
     let ok = false;
     try {
       const dir = Directory.createForProvisioning(store, forest);

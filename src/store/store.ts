@@ -128,8 +128,9 @@ export interface StoreOptions {
   /** commits are not flushed to disk (tests and the replication simulator only: a crash loses them) */
   noSync?: boolean;
   /**
-   * Resolve write() at commit, before the flush to disk (benchmarks only, to show what durable
-   * acknowledgement costs: a power loss can take back acknowledged updates).
+   * Resolve write() at commit, before the flush to disk (benchmarks, to show what durable
+   * acknowledgement costs: a power loss can take back acknowledged updates; and `forestd join`,
+   * whose store is of no use until the join has ended with one flush of everything).
    */
   ackBeforeFlush?: boolean;
   /**
