@@ -230,10 +230,11 @@ export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): Engine
     }
     return m;
   };
+  const fromCtx = { prefixTable: src };
   const pObjects: EngineREPLENTINFLIST[] = r.pObjects.map((o) => {
     const pAttr = o.Entinf.AttrBlock.pAttr.map((a) => {
       const { id, form } = attrOf(a.attrTyp);
-      const pAVal = a.AttrVal.pAVal.map((b) => form.fromDrs(b, { prefixTable: src }));
+      const pAVal = a.AttrVal.pAVal.map((b) => form.fromDrs(b, fromCtx));
       return { attrTyp: id, AttrVal: { valCount: pAVal.length, pAVal } };
     });
     const md = (o.pMetaDataExt?.rgMetaData ?? []).map(pmdFromWire);

@@ -368,11 +368,15 @@ export class Store implements InvocationTable {
     // objects made in a row mostly get the same SD (inherited from one parent): its hash is kept
     const last = this.lastSd;
     const key = last && last.sd.length === sd.length && last.sd.equals(sd) ? last.key : hash('sha256', sd, 'buffer').subarray(0, 16);
+    // the table never loses an SD: one seen (or put) in this write transaction is there until it ends
+    if (key === last?.key && last.txn === this._writeSerial) return key;
     if (this.sds.get(key) === undefined) this.sds.putSync(key, Buffer.from(sd));
-    if (key !== last?.key) this.lastSd = { sd: Buffer.from(sd), key };
+    this.lastSd = { sd: key === last?.key ? last.sd : Buffer.from(sd), key, txn: this._writeSerial };
     return key;
   }
-  private lastSd: { sd: Buffer; key: Buffer } | undefined;
+  private lastSd: { sd: Buffer; key: Buffer; txn: number } | undefined;
+  /** @internal moves with each write transaction (WriteTxn's constructor) */
+  _writeSerial = 0;
 
   /** The SD of a key; the same Buffer for every record that holds it. */
   sdGet(key: Buffer): Buffer {
@@ -980,6 +984,7 @@ export class WriteTxn extends ReadTxn {
   }
   constructor(store: Store) {
     super(store, undefined, () => {});
+    store._writeSerial++;
   }
 
   /**

@@ -199,8 +199,11 @@ class Applier {
         if (!parent || !ph) throw DsError.missingParent(PLACE, `the parent of ${e.Entinf.pName.StringName} is not here (ask again with DRS_GET_ANC)`);
         nc = ph.parent === null ? Buffer.from(parent) : Buffer.from(ph.nc);
       }
-      const rdns = parseDN(e.Entinf.pName.StringName);
-      const rdnType = rdns[0] ? this.ctx.schema.idOf(rdns[0][0]!.type) : undefined;
+      // the first RDN's attribute type: what precedes the first '=' (validateReply has parsed the whole DN)
+      const dn = e.Entinf.pName.StringName;
+      const eq = dn.indexOf('=');
+      const type = eq > 0 ? dn.slice(0, eq).trim() : '';
+      const rdnType = type ? this.ctx.schema.idOf(/^oid\./i.test(type) ? type.slice(4) : type) : undefined;
       if (rdnType === undefined) throw DsError.internal(PLACE, `cannot tell the RDN attribute of ${e.Entinf.pName.StringName}`);
       rec = { parent, nc, rdnType, name: String(attrs[nameAt]!.AttrVal.pAVal[0]), usnCreated: this.port.usn, usnChanged: this.port.usn, whenChanged: this.port.time, attrs: [] };
       if (e.fIsNCPrefix) rec.ncName = e.Entinf.pName.StringName;
