@@ -237,7 +237,8 @@ export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): Engine
       const pAVal = a.AttrVal.pAVal.map((b) => form.fromDrs(b, fromCtx));
       return { attrTyp: id, AttrVal: { valCount: pAVal.length, pAVal } };
     });
-    const md = (o.pMetaDataExt?.rgMetaData ?? []).map(pmdFromWire);
+    // the wire's PROPERTY_META_DATA_EXT is the engine's (numbers and a GUID): taken as decoded
+    const md: EnginePMD[] = o.pMetaDataExt?.rgMetaData ?? [];
     if (!o.Entinf.pName) throw new WireValueError('REPLENTINFLIST', 'an object without its DSNAME');
     return {
       Entinf: { pName: dsnameFromWire(o.Entinf.pName), ulFlags: o.Entinf.ulFlags, AttrBlock: { attrCount: pAttr.length, pAttr } },
