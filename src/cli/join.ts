@@ -190,11 +190,18 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       try {
         const { phDrs } = await client.bind({ puuidClientDsa: dsaGuid, pextClient: null });
         phase('DRS connect');
+        const perNC = new Map<string, { objects: number; bytes: number }>();
+        const pulled: string[] = [];
         const pull = async (nc: { Guid: Buffer; StringName: string }) => {
-          const before = { objects, bytes };
+          const s = performance.now();
           await pullNC(ctx, dir, client, phDrs, nc, srcDsaGuid, (p) => {
-            objects = before.objects + p.objects;
-            bytes = before.bytes + p.bytes;
+            perNC.set(nc.StringName, { objects: p.objects, bytes: p.bytes });
+            objects = 0;
+            bytes = 0;
+            for (const c of perNC.values()) {
+              objects += c.objects;
+              bytes += c.bytes;
+            }
             if (tty) {
               const s = (performance.now() - t0) / 1000;
               const rate = objects / s;
@@ -202,12 +209,31 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
               process.stderr.write(`\r  ${nc.StringName}: ${objects}${total ? `/${total}` : ''} objects, ${(bytes / 1e6).toFixed(1)} MB, ${rate.toFixed(0)} objects/s${eta}   `);
             }
           });
-          phase(`pull ${nc.StringName.split(',')[0]}`);
+          pulled.push(`${nc.StringName.split(',')[0]} ${(performance.now() - s).toFixed(0)}`);
         };
-        for (const nc of ncsOf(dir)) await pull(nc);
-        // the application NCs the source holds (DomainDnsZones, ForestDnsZones: their crossRefs came with the configuration NC)
-        appNCs = applicationNCsOf(dir, store.reader).filter((a) => a.holders.includes(srcDsaGuid.toString('hex')));
-        for (const a of appNCs) await pull(a.nc);
+        // Two cycles at a time: the domain NC beside the schema, configuration and then the
+        // application NCs (whose crossRefs come with the configuration NC), so that this DC is
+        // not left waiting for the source's first chunk of each NC. Each cycle keeps one request
+        // ahead (pullNC): 4 calls in flight, the DRS listener's limit. MS-DRSR 4.1.10.6 applies
+        // the schema NC first so that the other NCs' objects meet the schema in force; a join
+        // applies every NC under the bundled schema (the pulled schema NC is read by the first
+        // `forestd serve`, Directory.open), so the order changes nothing that is applied.
+        const [schemaNC, configNC, ...others] = ncsOf(dir);
+        // both lanes end before the first failure is thrown (the store is closed after it)
+        const lanes = await Promise.allSettled([
+          (async () => {
+            for (const nc of others) await pull(nc);
+          })(),
+          (async () => {
+            await pull(schemaNC!);
+            await pull(configNC!);
+            // the application NCs the source holds (DomainDnsZones, ForestDnsZones: their crossRefs came with the configuration NC)
+            appNCs = applicationNCsOf(dir, store.reader).filter((a) => a.holders.includes(srcDsaGuid.toString('hex')));
+            for (const a of appNCs) await pull(a.nc);
+          })(),
+        ]);
+        for (const l of lanes) if (l.status === 'rejected') throw l.reason;
+        phase(`pulls (${pulled.join(', ')})`);
         if (tty) process.stderr.write('\n');
         // the source proves its machine account, whose secret came with the domain NC
         const srcRec = store.reader.getObject(bin(await base(one(srcServer, 'serverReference'), ['objectGUID']), 'objectGUID'));
@@ -216,9 +242,14 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         phase('verify source');
         // MS-DRSR 4.1.26: this DC in the source's repsTo of each NC, under AD's NetworkAddress form
         // until `forestd serve` registers its DRS address
-        for (const nc of [...ncsOf(dir), ...appNCs.map((a) => a.nc)]) {
-          const res = await registerWithSource(client, phDrs, nc, dsaGuid, `${guidToString(dsaGuid)}._msdcs.${realm}`);
-          if (res !== 0) process.stderr.write(`forestd: warning: the source refused IDL_DRSUpdateRefs for ${nc.StringName} (${res.toString(16).padStart(8, '0')}); it will be asked again when this DC serves\n`);
+        // (up to 4 calls at a time, the DRS listener's limit: the source commits them together)
+        const refs = [...ncsOf(dir), ...appNCs.map((a) => a.nc)];
+        for (let i = 0; i < refs.length; i += 4) {
+          const batch = refs.slice(i, i + 4);
+          const results = await Promise.all(batch.map((nc) => registerWithSource(client, phDrs, nc, dsaGuid, `${guidToString(dsaGuid)}._msdcs.${realm}`)));
+          results.forEach((res, j) => {
+            if (res !== 0) process.stderr.write(`forestd: warning: the source refused IDL_DRSUpdateRefs for ${batch[j]!.StringName} (${res.toString(16).padStart(8, '0')}); it will be asked again when this DC serves\n`);
+          });
         }
         phase('UpdateRefs');
       } finally {
