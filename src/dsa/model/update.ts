@@ -50,12 +50,20 @@ export class UpdatePort {
    * stamps of a chunk name a few DCs, and share their Buffers as decoded records do.
    */
   private originating(uuid: Buffer): Buffer {
-    for (const u of this.uuids) if (u.equals(uuid)) return u;
-    const c = Buffer.from(uuid);
-    if (this.uuids.length < 32) this.uuids.push(c);
+    // the decoder shares one Buffer among an entry's stamps of one DC: the last one asked for recurs
+    if (uuid === this.lastAsked) return this.lastGiven!;
+    let c = this.uuids.find((u) => u.equals(uuid));
+    if (!c) {
+      c = Buffer.from(uuid);
+      if (this.uuids.length < 32) this.uuids.push(c);
+    }
+    this.lastAsked = uuid;
+    this.lastGiven = c;
     return c;
   }
   private readonly uuids: Buffer[] = [];
+  private lastAsked: Buffer | undefined;
+  private lastGiven: Buffer | undefined;
 
   /** Whether the update has changed anything so far (it has taken a USN). */
   get changedAnything(): boolean {

@@ -257,7 +257,7 @@ class Applier {
       this.resolveNameConflict(guid, rec);
     }
     w.putObject(guid, rec, prev);
-    this.deletedParent.delete(guid.toString('hex'));
+    this.deletedParent.delete(guid.toString('latin1'));
     // MS-ADTS 3.1.1.6.3: a replicated SD change or move is a propagation event on this DC too
     this.ctx.afterApply?.(w, guid, rec, prev, isDeleted(rec, A));
     if (placed && isDeleted(rec, A)) this.rescueChildren(guid, rec);
@@ -303,7 +303,7 @@ class Applier {
   }
 
   private parentDeleted(parent: Buffer): boolean {
-    const k = parent.toString('hex');
+    const k = parent.toString('latin1');
     let d = this.deletedParent.get(k);
     if (d === undefined) {
       const p = this.w.getObject(parent);
