@@ -3,8 +3,10 @@
 // runs when set), then an empty destination pulls its schema, configuration and domain NCs
 // through the real DRS layer (DrsServer dispatch, NDR stubs, convert.ts) with pullNC, the
 // join's cycle, without the TLS socket. BENCH_JOIN_PROFILE=dir writes a V8 CPU profile of the
-// pulls there and prints the top functions by self time. A benchmark: prints figures only.
-// BENCH_JOIN_SOURCE_REPLAY=N (default 5) then replays the last round's GetNCChanges request
+// pulls there and prints the top functions by self time. BENCH_JOIN_REPLAY=1: the rounds after
+// the first replay the first round's reply stubs (same requests, same order), so they measure
+// and profile the destination alone (NDR decode, convert.ts, apply, store). A benchmark: prints figures only.
+// BENCH_JOIN_SOURCE_REPLAY=N (default 5) then replays the first round's GetNCChanges request
 // stubs N times against the source alone (decode the request, walk, convert, NDR-encode the
 // reply; the stubs do not depend on the destination's state) and prints the source's CPU per
 // object; with BENCH_JOIN_PROFILE_SIDE=source the profile covers that replay only.
@@ -28,8 +30,9 @@ import type { OperationContext } from '../src/dsa/api.js';
 
 const USERS = Number(process.env.BENCH_JOIN_USERS ?? 10000);
 const PROFILE = process.env.BENCH_JOIN_PROFILE;
-const ROUNDS = Number(process.env.BENCH_JOIN_ROUNDS ?? 1);
-const REPLAYS = Number(process.env.BENCH_JOIN_SOURCE_REPLAY ?? 5);
+const REPLAY = process.env.BENCH_JOIN_REPLAY === '1';
+const ROUNDS = Number(process.env.BENCH_JOIN_ROUNDS ?? (REPLAY ? 4 : 1));
+const SOURCE_REPLAYS = Number(process.env.BENCH_JOIN_SOURCE_REPLAY ?? 5);
 const PROFILE_SOURCE = process.env.BENCH_JOIN_PROFILE_SIDE === 'source';
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const opCtx = (): OperationContext => ({
@@ -61,18 +64,28 @@ const callCtx = { peerAccount: 'DC9$', peerDsaGuid: randomBytes(16), transport: 
 // time in the source's half (the call's dispatch: decode the request, read, encode the reply)
 // (CPU time, less sensitive than wall time to a loaded machine; the dispatch runs to its end without waiting)
 let sourceMs = 0;
-/** the GetNCChanges request stubs of the current round, for the replay */
-let recorded: { opnum: number; stub: Buffer }[] = [];
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+// the replies of the first round, in the order they were asked for (BENCH_JOIN_REPLAY)
+const recorded: Buffer[] = [];
+let replaying: number | undefined;
+/** the first round's GetNCChanges request stubs and the DSA that asked (BENCH_JOIN_SOURCE_REPLAY) */
+const requests: { opnum: number; stub: Buffer }[] = [];
+let requestsPeer: typeof callCtx.peerDsaGuid | undefined;
 const client = {
   call: async (opnum: number, stub: Buffer) => {
-    recorded.push({ opnum, stub });
+    if (replaying !== undefined) {
+      const out = recorded[replaying++];
+      if (!out) throw new Error('the replay ran out of recorded replies');
+      return out;
+    }
+    if (requestsPeer === callCtx.peerDsaGuid) requests.push({ opnum, stub });
     const s = cpuMs();
     const out = await server.dispatch(opnum, stub, callCtx);
     sourceMs += cpuMs() - s;
+    if (REPLAY) recorded.push(out);
     return out;
   },
   close: async () => undefined,
@@ -91,20 +104,22 @@ if (PROFILE) {
   await session.post('Profiler.setSamplingInterval', { interval: 200 });
 }
 console.log(`load average ${load()}`);
-let lastTotal = 0;
+let firstTotal = 0;
 for (let round = 0; round < ROUNDS; round++) {
-  const store = Store.open(join(t.dir, `dst${round}`), { create: true });
+  // as forestd join opens it (each chunk acknowledged at its commit)
+  const store = Store.open(join(t.dir, `dst${round}`), { create: true, ackBeforeFlush: true });
   const dsaGuid = randomBytes(16);
   const dst = Directory.createForProvisioning(store, { ...f, dsaGuid });
   // the source serves the DSA the caller authenticated as (uuidDsaObjDest, peer-identity.ts)
   callCtx.peerDsaGuid = dsaGuid;
+  requestsPeer ??= dsaGuid;
   const ctx = replicaContextOf(dst);
   const profileJoin = PROFILE && !PROFILE_SOURCE && round === ROUNDS - 1;
   if (profileJoin) await session.post('Profiler.start');
-  recorded = [];
   const line: string[] = [];
   let total = 0;
   sourceMs = 0;
+  if (REPLAY && round > 0) replaying = 0;
   const s0 = performance.now();
   const c0 = cpuMs();
   for (const nc of ncs) {
@@ -115,14 +130,15 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   const all = (performance.now() - s0) / 1000;
   const cpu = (cpuMs() - c0) / 1000;
-  console.log(`round ${round}: ${total} objects in ${all.toFixed(2)} s (${(total / all).toFixed(0)} objects/s), CPU ${cpu.toFixed(2)} s: source ${(sourceMs / 1000).toFixed(2)} s, destination ${(cpu - sourceMs / 1000).toFixed(2)} s; ${line.join('; ')}; load ${load()}`);
+  console.log(`round ${round}${replaying !== undefined ? ' (replayed: destination only)' : ''}: ${total} objects in ${all.toFixed(2)} s (${(total / all).toFixed(0)} objects/s), CPU ${cpu.toFixed(2)} s: source ${(sourceMs / 1000).toFixed(2)} s, destination ${(cpu - sourceMs / 1000).toFixed(2)} s; ${line.join('; ')}; load ${load()}`);
   if (profileJoin) await stopProfile('join');
   await dst.close();
-  lastTotal = total;
+  if (round === 0) firstTotal = total;
 }
 
 // the source alone: the same request stubs again, each reply encoded and dropped
-if (REPLAYS > 0 && recorded.length) {
+if (SOURCE_REPLAYS > 0 && requests.length) {
+  callCtx.peerDsaGuid = requestsPeer!;
   if (PROFILE && PROFILE_SOURCE) await session.post('Profiler.start');
   let bytes = 0;
   const each: number[] = [];
@@ -132,17 +148,17 @@ if (REPLAYS > 0 && recorded.length) {
     for (const e of l.getEntries()) gcMs += e.duration;
   });
   gc.observe({ entryTypes: ['gc'] });
-  for (let i = 0; i < REPLAYS; i++) {
+  for (let i = 0; i < SOURCE_REPLAYS; i++) {
     const c0 = cpuMs();
     bytes = 0;
-    for (const { opnum, stub } of recorded) bytes += (await server.dispatch(opnum, stub, callCtx)).length;
+    for (const { opnum, stub } of requests) bytes += (await server.dispatch(opnum, stub, callCtx)).length;
     each.push(cpuMs() - c0);
   }
   await new Promise((r) => setTimeout(r, 50)); // the observer's entries arrive in a later task
   gc.disconnect();
-  const us = (ms: number) => ((1000 * ms) / lastTotal).toFixed(1);
+  const us = (ms: number) => ((1000 * ms) / firstTotal).toFixed(1);
   const median = [...each].sort((a, b) => a - b)[each.length >> 1]!;
-  console.log(`source replay: ${REPLAYS} x ${recorded.length} calls, ${lastTotal} objects, ${(bytes / 1e6).toFixed(1)} MB of replies each: CPU per object ${each.map(us).join(' ')} µs (median ${us(median)}, best ${us(Math.min(...each))}), GC pauses ${us(gcMs / REPLAYS)} µs per object (wall time, inflated on a loaded machine); load ${load()}`);
+  console.log(`source replay: ${SOURCE_REPLAYS} x ${requests.length} calls, ${firstTotal} objects, ${(bytes / 1e6).toFixed(1)} MB of replies each: CPU per object ${each.map(us).join(' ')} µs (median ${us(median)}, best ${us(Math.min(...each))}), GC pauses ${us(gcMs / SOURCE_REPLAYS)} µs per object (wall time, inflated on a loaded machine); load ${load()}`);
   if (PROFILE && PROFILE_SOURCE) await stopProfile('source');
 }
 
