@@ -87,6 +87,8 @@ export interface StartOptions {
   wrap?: string[];
   /** serve /metrics and /healthz on this HTTP port (0: any free one); off when undefined */
   httpPort?: number;
+  /** more node options for the serving process (e.g. --cpu-prof, which NODE_OPTIONS does not take) */
+  nodeArgs?: string[];
   /** more environment for `forestd serve` (e.g. FORESTD_RID_BLOCK_SIZE) */
   env?: Record<string, string>;
 }
@@ -101,7 +103,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
     if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
   }
-  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])];
+  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, ...(o.nodeArgs ?? []), CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])];
   const cmd = [...(o.wrap ?? []), ...argv];
   const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';

@@ -45,3 +45,51 @@ test('MS-ADTS 3.1.1.4.5.19: the token holds the primary group, nested and domain
     await close();
   }
 });
+
+test('MS-ADTS 3.1.1.1.9: a bind sees a group changed since the last bind (the group facts remembered per uSNChanged)', async () => {
+  const { d, close } = await fixture();
+  try {
+    await addObject(d, `CN=tok2,${USERS}`, { objectClass: 'user', sAMAccountName: 'tok2', userAccountControl: '512' });
+    await mod(d, `CN=tok2,${USERS}`, [['replace', 'unicodePwd', [pwd('T0ken-Passw0rd!')]]]);
+    await addObject(d, `CN=Flip,${USERS}`, { objectClass: 'group', sAMAccountName: 'Flip', groupType: '-2147483646', member: `CN=tok2,${USERS}` });
+    await addObject(d, `CN=Gone,${USERS}`, { objectClass: 'group', sAMAccountName: 'Gone', groupType: '-2147483646', member: `CN=tok2,${USERS}` });
+    const logon = async () => {
+      const r = await bind(d, { type: 'bindRequest', version: 3, name: 'tok2@example.com', authentication: { method: 'simple', password: Buffer.from('T0ken-Passw0rd!') } } as never, ctx());
+      return r.identity!;
+    };
+    const sidOf = (dn: string) => sidToString(d.store.reader.getObject(d.resolve(d.store.reader, dn, 'test'))!.attrs.find((a) => a.id === d.schema.attr('objectSid')!.id)!.values[0] as Uint8Array);
+    const flip = sidOf(`CN=Flip,${USERS}`);
+    const gone = sidOf(`CN=Gone,${USERS}`);
+    const first = (await logon()).token!.groups.map(sidToString);
+    assert.ok(first.includes(flip) && first.includes(gone), 'both security groups are in the first token');
+    // the same bind again: same groups (served from the remembered facts)
+    assert.deepEqual((await logon()).token!.groups.map(sidToString), first);
+    // a security group made a distribution group leaves the token at the next bind
+    await mod(d, `CN=Flip,${USERS}`, [['replace', 'groupType', ['2']]]);
+    const second = (await logon()).token!.groups.map(sidToString);
+    assert.ok(!second.includes(flip), 'a distribution group is not in the token');
+    assert.ok(second.includes(gone));
+    // and back
+    await mod(d, `CN=Flip,${USERS}`, [['replace', 'groupType', ['-2147483646']]]);
+    assert.ok((await logon()).token!.groups.map(sidToString).includes(flip), 'a security group again');
+  } finally {
+    await close();
+  }
+});
+
+test('identityOf: isAdmin follows the token (Domain Admins through a nested group), not for an ordinary member', async () => {
+  const { d, close } = await fixture();
+  try {
+    await addObject(d, `CN=adm2,${USERS}`, { objectClass: 'user', sAMAccountName: 'adm2', userAccountControl: '512' });
+    await mod(d, `CN=adm2,${USERS}`, [['replace', 'unicodePwd', [pwd('T0ken-Passw0rd!')]]]);
+    await addObject(d, `CN=plain2,${USERS}`, { objectClass: 'user', sAMAccountName: 'plain2', userAccountControl: '512' });
+    await mod(d, `CN=plain2,${USERS}`, [['replace', 'unicodePwd', [pwd('T0ken-Passw0rd!')]]]);
+    await addObject(d, `CN=Ops2,${USERS}`, { objectClass: 'group', sAMAccountName: 'Ops2', groupType: '-2147483646', member: `CN=adm2,${USERS}` });
+    await mod(d, `CN=Domain Admins,${USERS}`, [['add', 'member', [`CN=Ops2,${USERS}`]]]);
+    const logon = async (n: string) => (await bind(d, { type: 'bindRequest', version: 3, name: `${n}@example.com`, authentication: { method: 'simple', password: Buffer.from('T0ken-Passw0rd!') } } as never, ctx())).identity!;
+    assert.equal((await logon('adm2')).isAdmin, true);
+    assert.equal((await logon('plain2')).isAdmin, false);
+  } finally {
+    await close();
+  }
+});

@@ -5,7 +5,7 @@
 // of those groups, the well-known SIDs of a network logon, and the privileges that
 // BUILTIN\Administrators hold on a domain controller (MS-ADTS 5.1.3.1; the default User Rights
 // Assignment of the Default Domain Controllers Policy).
-import { indexKey, type ReadTxn } from '../../store/store.js';
+import { indexKey, WriteTxn, type ReadTxn } from '../../store/store.js';
 import type { ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import { GroupType, sidWithRid } from '../principals.js';
@@ -22,6 +22,53 @@ export interface GroupExpansion {
   sidHistory: Buffer[];
   /** objectGUIDs of the global security groups (fine-grained password policies apply through them, MS-ADTS 3.1.1.4.5.36) */
   globalGroupGuids: Buffer[];
+}
+
+/** What the group walk reads of one group: whether it is deleted, its groupType, objectSid and sIDHistory. */
+interface GroupFacts {
+  /** uSNChanged of the record version these facts were read from */
+  usn: number;
+  deleted: boolean;
+  groupType: unknown;
+  sid: Uint8Array | undefined;
+  sidHistory: readonly Uint8Array[];
+}
+
+/** Most group versions the walk remembers per directory (all are forgotten when it is full). */
+const GROUP_FACTS_MAX = 100_000;
+
+/**
+ * The group facts of each directory, by objectGUID. Every update of a record, originating or
+ * replicated, gives it a new uSNChanged (MS-ADTS 3.1.1.1.9), which the record header carries, so
+ * facts read at the header's uSNChanged are the record's facts: a bind reads a group's header,
+ * not its whole record. Only committed versions are remembered (never a write transaction's).
+ */
+const groupFactsMemo = new WeakMap<Directory, Map<string, GroupFacts>>();
+
+function groupFacts(dir: Directory, r: ReadTxn, g: Buffer, key: string): GroupFacts | undefined {
+  const h = r.getHeader(g);
+  if (!h) return undefined;
+  let memo = groupFactsMemo.get(dir);
+  const hit = memo?.get(key);
+  if (hit && hit.usn === h.usnChanged) return hit;
+  const rec = r.getObject(g);
+  if (!rec) return undefined;
+  const s = dir.schema;
+  const get = (id: number) => rec.attrs.find((a) => a.id === id)?.values;
+  const sid = get(s.attr('objectSid')!.id)?.[0] as Uint8Array | undefined;
+  const facts: GroupFacts = {
+    usn: h.usnChanged,
+    deleted: get(s.attr('isDeleted')!.id)?.[0] === true,
+    groupType: get(s.attr('groupType')!.id)?.[0],
+    sid: sid && Buffer.from(sid),
+    sidHistory: ((get(s.attr('sIDHistory')!.id) ?? []) as Uint8Array[]).map((h) => Buffer.from(h)),
+  };
+  if (!(r instanceof WriteTxn)) {
+    if (!memo) groupFactsMemo.set(dir, (memo = new Map()));
+    if (memo.size >= GROUP_FACTS_MAX) memo.clear();
+    memo.set(key, facts);
+  }
+  return facts;
 }
 
 /** The primary group's SID: the domain part of the account's objectSid with primaryGroupID as RID. */
@@ -41,8 +88,6 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
   const schema = dir.schema;
   const member = schema.attr('member')!;
   const sidInfo = schema.attr('objectSid')!;
-  const gtInfo = schema.attr('groupType')!;
-  const delInfo = schema.attr('isDeleted')!;
   const histInfo = schema.attr('sIDHistory')!;
   const pgInfo = schema.attr('primaryGroupID')!;
   const out: GroupExpansion = { all: [], globalAndUniversal: [], sidHistory: [], globalGroupGuids: [] };
@@ -54,10 +99,10 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
   const get = (rc: ObjectRecord, id: number) => rc.attrs.find((a) => a.id === id)?.values;
   for (const h of (get(self, histInfo.id) ?? []) as Uint8Array[]) out.sidHistory.push(Buffer.from(h));
 
-  const addGroup = (g: Buffer, grec: ObjectRecord): boolean => {
-    if (get(grec, delInfo.id)?.[0] === true) return false;
-    const gt = get(grec, gtInfo.id)?.[0];
-    const sid = get(grec, sidInfo.id)?.[0] as Uint8Array | undefined;
+  const addGroup = (g: Buffer, grec: GroupFacts): boolean => {
+    if (grec.deleted) return false;
+    const gt = grec.groupType;
+    const sid = grec.sid;
     if (typeof gt !== 'number' || (gt & GroupType.GROUP_TYPE_SECURITY_ENABLED) === 0 || !sid) return true;
     const k = sidKey(sid);
     if (!seenSid.has(k)) {
@@ -66,16 +111,15 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
       out.all.push(s);
       if ((gt & (GroupType.GROUP_TYPE_RESOURCE_GROUP | GroupType.GROUP_TYPE_BUILTIN_LOCAL_GROUP)) === 0) out.globalAndUniversal.push(s);
       if (gt & GroupType.GROUP_TYPE_ACCOUNT_GROUP) out.globalGroupGuids.push(Buffer.from(g));
-      for (const h of (get(grec, histInfo.id) ?? []) as Uint8Array[]) out.sidHistory.push(Buffer.from(h));
+      for (const h of grec.sidHistory) out.sidHistory.push(Buffer.from(h));
     }
-    void g;
     return true;
   };
   const visit = (g: Buffer) => {
     const k = g.toString('latin1');
     if (seen.has(k)) return;
     seen.add(k);
-    const grec = r.getObject(g);
+    const grec = groupFacts(dir, r, g, k);
     if (!grec) return;
     if (addGroup(g, grec)) queue.push(Buffer.from(g));
   };
