@@ -17,9 +17,12 @@ import { tokenHas } from '../security/token.js';
 import { accountLockedOut, recordBadPassword, recordGoodLogon } from './lockout.js';
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
-/** SIDs whose members are administrators of the domain (the well-known SIDs of MS-DTYP 2.4.2.4: BUILTIN_ADMINISTRATORS, DOMAIN_ADMINS, ENTERPRISE_ADMINS). */
-function adminSids(dir: Directory): Buffer[] {
-  return [Buffer.from(sidFromString('S-1-5-32-544')), sidWithRid(dir.forest.domainSid, Rid.DOMAIN_ADMINS), sidWithRid(dir.forest.domainSid, Rid.ENTERPRISE_ADMINS)];
+/** SIDs whose members are administrators of the domain (the well-known SIDs of MS-DTYP 2.4.2.4: BUILTIN_ADMINISTRATORS, DOMAIN_ADMINS, ENTERPRISE_ADMINS), by directory (the domain SID never changes). */
+const adminSidsMemo = new WeakMap<Directory, readonly Buffer[]>();
+function adminSids(dir: Directory): readonly Buffer[] {
+  let s = adminSidsMemo.get(dir);
+  if (!s) adminSidsMemo.set(dir, (s = [Buffer.from(sidFromString('S-1-5-32-544')), sidWithRid(dir.forest.domainSid, Rid.DOMAIN_ADMINS), sidWithRid(dir.forest.domainSid, Rid.ENTERPRISE_ADMINS)]));
+  return s;
 }
 
 const MAX_PASSWORD_UTF8_BYTES = MAX_PASSWORD_CHARS * 4;
@@ -67,7 +70,7 @@ export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: Obje
   const sid = v.first('objectSid') as Uint8Array | undefined;
   // one group walk: the token's SIDs (security groups only, sIDHistory added; MS-ADTS 3.1.1.4.2,
   // 5.1.3) say whether the account administers the domain
-  const token = buildToken(dir, r, guid);
+  const token = buildToken(dir, r, guid, v.rec);
   const isAdmin = adminSids(dir).some((s) => tokenHas(token, s)) || (sid !== undefined && ridOf(sid) === Rid.ADMINISTRATOR);
   const id: Identity = { dn: v.dn, guid, isAdmin, token };
   if (sid) id.sid = Buffer.from(sid);

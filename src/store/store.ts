@@ -933,6 +933,11 @@ export class ReadTxn {
   getMeta<T>(key: string): T | undefined {
     return this.store._dbs.meta.get(key) as T | undefined;
   }
+
+  /** The USN of the DC tuple in this snapshot: every commit that takes or advances a USN moves it. */
+  dcUsn(): number {
+    return (this.store._dbs.meta.get('dc', this.opts as never) as DcTuple | undefined)?.usn ?? 0;
+  }
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -93,3 +93,39 @@ test('identityOf: isAdmin follows the token (Domain Admins through a nested grou
     await close();
   }
 });
+
+test('MS-ADTS 3.1.1.4.5.19: a membership added or removed since the last bind counts at the next bind (walks remembered per committed state)', async () => {
+  const { d, close } = await fixture();
+  try {
+    await addObject(d, `CN=tok3,${USERS}`, { objectClass: 'user', sAMAccountName: 'tok3', userAccountControl: '512' });
+    await mod(d, `CN=tok3,${USERS}`, [['replace', 'unicodePwd', [pwd('T0ken-Passw0rd!')]]]);
+    await addObject(d, `CN=Top3,${USERS}`, { objectClass: 'group', sAMAccountName: 'Top3', groupType: '-2147483646' });
+    await addObject(d, `CN=Mid3,${USERS}`, { objectClass: 'group', sAMAccountName: 'Mid3', groupType: '-2147483646' });
+    const groups = async () => {
+      const r = await bind(d, { type: 'bindRequest', version: 3, name: 'tok3@example.com', authentication: { method: 'simple', password: Buffer.from('T0ken-Passw0rd!') } } as never, ctx());
+      return r.identity!.token!.groups.map(sidToString);
+    };
+    const sidOf = (dn: string) => sidToString(d.store.reader.getObject(d.resolve(d.store.reader, dn, 'test'))!.attrs.find((a) => a.id === d.schema.attr('objectSid')!.id)!.values[0] as Uint8Array);
+    const top = sidOf(`CN=Top3,${USERS}`);
+    const mid = sidOf(`CN=Mid3,${USERS}`);
+    const before = await groups();
+    assert.ok(!before.includes(top) && !before.includes(mid));
+    // Domain Users (the primary group) walked once; a group nested under it later still counts
+    await mod(d, `CN=Mid3,${USERS}`, [['add', 'member', [`CN=tok3,${USERS}`]]]);
+    let now = await groups();
+    assert.ok(now.includes(mid) && !now.includes(top), 'the new direct group, nothing above it yet');
+    await mod(d, `CN=Top3,${USERS}`, [['add', 'member', [`CN=Mid3,${USERS}`]]]);
+    now = await groups();
+    assert.ok(now.includes(mid) && now.includes(top), 'the group above the direct group');
+    await mod(d, `CN=Top3,${USERS}`, [['add', 'member', [`CN=Domain Users,${USERS}`]]]);
+    await mod(d, `CN=Top3,${USERS}`, [['delete', 'member', [`CN=Mid3,${USERS}`]]]);
+    now = await groups();
+    assert.ok(now.includes(top), 'Top3 now through the primary group');
+    await mod(d, `CN=Top3,${USERS}`, [['delete', 'member', [`CN=Domain Users,${USERS}`]]]);
+    await mod(d, `CN=Mid3,${USERS}`, [['delete', 'member', [`CN=tok3,${USERS}`]]]);
+    now = await groups();
+    assert.ok(!now.includes(top) && !now.includes(mid), 'both gone once the memberships are removed');
+  } finally {
+    await close();
+  }
+});

@@ -1,0 +1,139 @@
+// The steps of the group expansion (MS-ADTS 3.1.1.4.5.19; token.ts expandGroups), remembered
+// per directory so that a bind does not walk the groups every account shares (its primary
+// group, the groups of the logon's well-known SIDs, the groups above its own groups) again:
+//  - the facts of a group version (isDeleted, groupType, objectSid, sIDHistory), by objectGUID
+//    and uSNChanged: every update of a record, originating or replicated, gives it a new
+//    uSNChanged (MS-ADTS 3.1.1.1.9), which the record header carries;
+//  - the groups above a group or a foreignSecurityPrincipal (over member back links), and the
+//    objects holding an objectSid, for one committed state of the store: any commit that changes
+//    a membership, a group or an objectSid takes a USN and so moves the DC tuple's USN
+//    (ReadTxn.dcUsn), after which these are walked again.
+// Only snapshots are remembered from, never a write transaction (its state may still roll back).
+import { indexKey, WriteTxn, type ReadTxn } from '../../store/store.js';
+import type { Directory } from '../directory.js';
+
+/** What the group walk reads of one group. */
+export interface GroupFacts {
+  /** uSNChanged of the record version these facts were read from */
+  readonly usn: number;
+  readonly deleted: boolean;
+  readonly groupType: unknown;
+  readonly sid: Buffer | undefined;
+  readonly sidHistory: readonly Buffer[];
+}
+
+/** One group reached by the walk. */
+export interface Reached {
+  readonly guid: Buffer;
+  readonly key: string;
+  readonly facts: GroupFacts;
+}
+
+/** Most group versions remembered per directory, and most walks per committed state (each map is emptied when full). */
+export const GROUP_WALK_LIMITS = { facts: 100_000, walks: 20_000 } as const;
+
+interface WalkMemo {
+  facts: Map<string, GroupFacts>;
+  /** the DC tuple's USN the walks below were made at */
+  gen: number;
+  above: Map<string, readonly Reached[]>;
+  bySid: Map<string, readonly Buffer[]>;
+}
+
+const memos = new WeakMap<Directory, WalkMemo>();
+
+function memoOf(dir: Directory): WalkMemo {
+  let m = memos.get(dir);
+  if (!m) memos.set(dir, (m = { facts: new Map(), gen: -1, above: new Map(), bySid: new Map() }));
+  return m;
+}
+
+/** The walks of snapshot `r`'s committed state, or undefined for a write transaction (nothing remembered). */
+function walksOf(dir: Directory, r: ReadTxn): WalkMemo | undefined {
+  if (r instanceof WriteTxn) return undefined;
+  const m = memoOf(dir);
+  const gen = r.dcUsn();
+  if (m.gen !== gen) {
+    m.gen = gen;
+    m.above = new Map();
+    m.bySid = new Map();
+  }
+  return m;
+}
+
+function remember<V>(m: Map<string, V>, max: number, k: string, v: V): void {
+  if (m.size >= max) m.clear();
+  m.set(k, v);
+}
+
+/** The facts of group `g` (objectGUID as latin1 `key`), undefined when there is no such object. */
+export function groupFacts(dir: Directory, r: ReadTxn, g: Buffer, key = g.toString('latin1')): GroupFacts | undefined {
+  const h = r.getHeader(g);
+  if (!h) return undefined;
+  const memo = r instanceof WriteTxn ? undefined : memoOf(dir).facts;
+  const hit = memo?.get(key);
+  if (hit && hit.usn === h.usnChanged) return hit;
+  const rec = r.getObject(g);
+  if (!rec) return undefined;
+  const s = dir.schema;
+  const get = (id: number) => rec.attrs.find((a) => a.id === id)?.values;
+  const sid = get(s.attr('objectSid')!.id)?.[0] as Uint8Array | undefined;
+  const facts: GroupFacts = {
+    usn: h.usnChanged,
+    deleted: get(s.attr('isDeleted')!.id)?.[0] === true,
+    groupType: get(s.attr('groupType')!.id)?.[0],
+    sid: sid && Buffer.from(sid),
+    sidHistory: ((get(s.attr('sIDHistory')!.id) ?? []) as Uint8Array[]).map((v) => Buffer.from(v)),
+  };
+  if (memo) remember(memo, GROUP_WALK_LIMITS.facts, key, facts);
+  return facts;
+}
+
+/** The live groups whose member holds `x` directly (deleted groups left out). */
+export function groupsOf(dir: Directory, r: ReadTxn, x: Buffer): Reached[] {
+  const member = dir.schema.attr('member')!;
+  const out: Reached[] = [];
+  for (const b of r.backlinks(x, member.forwardLinkId!)) {
+    const guid = Buffer.from(b.source);
+    const key = guid.toString('latin1');
+    const facts = groupFacts(dir, r, guid, key);
+    if (facts && !facts.deleted) out.push({ guid, key, facts });
+  }
+  return out;
+}
+
+/**
+ * Every live group above `x` over member back links, transitively, in walk order (never `x`
+ * itself, also when a cycle leads back to it); a deleted group ends its branch.
+ */
+export function groupsAbove(dir: Directory, r: ReadTxn, x: Buffer, key = x.toString('latin1')): readonly Reached[] {
+  const m = walksOf(dir, r);
+  const hit = m?.above.get(key);
+  if (hit) return hit;
+  const out: Reached[] = [];
+  const seen = new Set<string>([key]);
+  const queue: Buffer[] = [x];
+  for (let i = 0; i < queue.length; i++) {
+    for (const g of groupsOf(dir, r, queue[i]!)) {
+      if (seen.has(g.key)) continue;
+      seen.add(g.key);
+      out.push(g);
+      queue.push(g.guid);
+    }
+  }
+  if (m) remember(m.above, GROUP_WALK_LIMITS.walks, key, out);
+  return out;
+}
+
+/** The objects whose objectSid is `sid` (from the objectSid index). */
+export function objectsWithSid(dir: Directory, r: ReadTxn, sid: Uint8Array): readonly Buffer[] {
+  const info = dir.schema.attr('objectSid')!;
+  const m = walksOf(dir, r);
+  const k = Buffer.from(sid).toString('latin1');
+  const hit = m?.bySid.get(k);
+  if (hit) return hit;
+  const out: Buffer[] = [];
+  for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(sid)))) out.push(Buffer.from(g));
+  if (m) remember(m.bySid, GROUP_WALK_LIMITS.walks, k, out);
+  return out;
+}
