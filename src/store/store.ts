@@ -356,6 +356,8 @@ export class Store implements InvocationTable {
   private readonly sds: Database<Buffer, Buffer>;
   /** key (latin1) → the one shared Buffer of that SD; readers must not modify it */
   private readonly sdCache = new Map<string, Buffer>();
+  /** @internal the DC tuple's stored bytes last decoded by ReadTxn.dcUsn, and its USN */
+  _lastDc: { raw: Buffer; usn: number } | undefined;
 
   /** Keeps security descriptors once per distinct value (as AD's SD table does). */
   setSecurityDescriptorAttribute(attid: number): void {
@@ -936,7 +938,14 @@ export class ReadTxn {
 
   /** The USN of the DC tuple in this snapshot: every commit that takes or advances a USN moves it. */
   dcUsn(): number {
-    return (this.store._dbs.meta.get('dc', this.opts as never) as DcTuple | undefined)?.usn ?? 0;
+    // the stored bytes (a copy) compared with the last ones decoded: most snapshots share them
+    const raw = (this.store._dbs.meta.getBinary as (k: string, o?: unknown) => Buffer | undefined).call(this.store._dbs.meta, 'dc', this.opts);
+    if (!raw) return 0;
+    const last = this.store._lastDc;
+    if (last && last.raw.equals(raw)) return last.usn;
+    const usn = (this.store._dbs.meta.get('dc', this.opts as never) as DcTuple | undefined)?.usn ?? 0;
+    this.store._lastDc = { raw, usn };
+    return usn;
   }
 }
 

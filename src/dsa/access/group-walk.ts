@@ -4,8 +4,8 @@
 //  - the facts of a group version (isDeleted, groupType, objectSid, sIDHistory), by objectGUID
 //    and uSNChanged: every update of a record, originating or replicated, gives it a new
 //    uSNChanged (MS-ADTS 3.1.1.1.9), which the record header carries;
-//  - the groups above a group or a foreignSecurityPrincipal (over member back links), and the
-//    objects holding an objectSid, for one committed state of the store: any commit that changes
+//  - the groups of an object and those above them (over member back links), and the objects
+//    holding an objectSid, for one committed state of the store: any commit that changes
 //    a membership, a group or an objectSid takes a USN and so moves the DC tuple's USN
 //    (ReadTxn.dcUsn), after which these are walked again.
 // Only snapshots are remembered from, never a write transaction (its state may still roll back).
@@ -37,6 +37,7 @@ interface WalkMemo {
   /** the DC tuple's USN the walks below were made at */
   gen: number;
   above: Map<string, readonly Reached[]>;
+  direct: Map<string, readonly Reached[]>;
   bySid: Map<string, readonly Buffer[]>;
 }
 
@@ -44,7 +45,7 @@ const memos = new WeakMap<Directory, WalkMemo>();
 
 function memoOf(dir: Directory): WalkMemo {
   let m = memos.get(dir);
-  if (!m) memos.set(dir, (m = { facts: new Map(), gen: -1, above: new Map(), bySid: new Map() }));
+  if (!m) memos.set(dir, (m = { facts: new Map(), gen: -1, above: new Map(), direct: new Map(), bySid: new Map() }));
   return m;
 }
 
@@ -56,6 +57,7 @@ function walksOf(dir: Directory, r: ReadTxn): WalkMemo | undefined {
   if (m.gen !== gen) {
     m.gen = gen;
     m.above = new Map();
+    m.direct = new Map();
     m.bySid = new Map();
   }
   return m;
@@ -90,15 +92,19 @@ export function groupFacts(dir: Directory, r: ReadTxn, g: Buffer, key = g.toStri
 }
 
 /** The live groups whose member holds `x` directly (deleted groups left out). */
-export function groupsOf(dir: Directory, r: ReadTxn, x: Buffer): Reached[] {
+export function groupsOf(dir: Directory, r: ReadTxn, x: Buffer, key = x.toString('latin1')): readonly Reached[] {
+  const m = walksOf(dir, r);
+  const hit = m?.direct.get(key);
+  if (hit) return hit;
   const member = dir.schema.attr('member')!;
   const out: Reached[] = [];
   for (const b of r.backlinks(x, member.forwardLinkId!)) {
     const guid = Buffer.from(b.source);
-    const key = guid.toString('latin1');
-    const facts = groupFacts(dir, r, guid, key);
-    if (facts && !facts.deleted) out.push({ guid, key, facts });
+    const k = guid.toString('latin1');
+    const facts = groupFacts(dir, r, guid, k);
+    if (facts && !facts.deleted) out.push({ guid, key: k, facts });
   }
+  if (m) remember(m.direct, GROUP_WALK_LIMITS.walks, key, out);
   return out;
 }
 

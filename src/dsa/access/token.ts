@@ -83,7 +83,7 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
     }
   }
   // the object's own groups, and the groups above each (walked once per committed state for all accounts)
-  for (const g of groupsOf(dir, r, guid)) {
+  for (const g of groupsOf(dir, r, guid, key)) {
     if (seen.has(g.key)) continue;
     take(g);
     takeAbove(g.guid, g.key);
