@@ -938,13 +938,18 @@ export class ReadTxn {
 
   /** The USN of the DC tuple in this snapshot: every commit that takes or advances a USN moves it. */
   dcUsn(): number {
-    // the stored bytes (a copy) compared with the last ones decoded: most snapshots share them
-    const raw = (this.store._dbs.meta.getBinary as (k: string, o?: unknown) => Buffer | undefined).call(this.store._dbs.meta, 'dc', this.opts);
-    if (!raw) return 0;
+    // the stored bytes compared in place with the last ones decoded: most snapshots share them
+    const meta = this.store._dbs.meta as unknown as { getBinaryFast(k: string, o?: unknown): Buffer | undefined; lastSize: number };
+    const fast = meta.getBinaryFast('dc', this.opts);
+    if (!fast) return 0;
+    const size = meta.lastSize;
     const last = this.store._lastDc;
-    if (last && last.raw.equals(raw)) return last.usn;
+    if (last && last.raw.length === size && last.raw.compare(fast, 0, size) === 0) return last.usn;
+    const raw = Buffer.from(fast.buffer, fast.byteOffset, size);
+    const copy = Buffer.allocUnsafe(size);
+    raw.copy(copy);
     const usn = (this.store._dbs.meta.get('dc', this.opts as never) as DcTuple | undefined)?.usn ?? 0;
-    this.store._lastDc = { raw, usn };
+    this.store._lastDc = { raw: copy, usn };
     return usn;
   }
 }

@@ -49,97 +49,101 @@ function memoOf(dir: Directory): WalkMemo {
   return m;
 }
 
-/** The walks of snapshot `r`'s committed state, or undefined for a write transaction (nothing remembered). */
-function walksOf(dir: Directory, r: ReadTxn): WalkMemo | undefined {
-  if (r instanceof WriteTxn) return undefined;
-  const m = memoOf(dir);
-  const gen = r.dcUsn();
-  if (m.gen !== gen) {
-    m.gen = gen;
-    m.above = new Map();
-    m.direct = new Map();
-    m.bySid = new Map();
-  }
-  return m;
-}
-
 function remember<V>(m: Map<string, V>, max: number, k: string, v: V): void {
   if (m.size >= max) m.clear();
   m.set(k, v);
 }
 
-/** The facts of group `g` (objectGUID as latin1 `key`), undefined when there is no such object. */
-export function groupFacts(dir: Directory, r: ReadTxn, g: Buffer, key = g.toString('latin1')): GroupFacts | undefined {
-  const h = r.getHeader(g);
-  if (!h) return undefined;
-  const memo = r instanceof WriteTxn ? undefined : memoOf(dir).facts;
-  const hit = memo?.get(key);
-  if (hit && hit.usn === h.usnChanged) return hit;
-  const rec = r.getObject(g);
-  if (!rec) return undefined;
-  const s = dir.schema;
-  const get = (id: number) => rec.attrs.find((a) => a.id === id)?.values;
-  const sid = get(s.attr('objectSid')!.id)?.[0] as Uint8Array | undefined;
-  const facts: GroupFacts = {
-    usn: h.usnChanged,
-    deleted: get(s.attr('isDeleted')!.id)?.[0] === true,
-    groupType: get(s.attr('groupType')!.id)?.[0],
-    sid: sid && Buffer.from(sid),
-    sidHistory: ((get(s.attr('sIDHistory')!.id) ?? []) as Uint8Array[]).map((v) => Buffer.from(v)),
-  };
-  if (memo) remember(memo, GROUP_WALK_LIMITS.facts, key, facts);
-  return facts;
-}
+/** The walk's steps on one snapshot (one expansion): what the directory remembers, when `r` is not a write transaction. */
+export class GroupWalk {
+  private readonly memo: WalkMemo | undefined;
+  private readonly member: number;
 
-/** The live groups whose member holds `x` directly (deleted groups left out). */
-export function groupsOf(dir: Directory, r: ReadTxn, x: Buffer, key = x.toString('latin1')): readonly Reached[] {
-  const m = walksOf(dir, r);
-  const hit = m?.direct.get(key);
-  if (hit) return hit;
-  const member = dir.schema.attr('member')!;
-  const out: Reached[] = [];
-  for (const b of r.backlinks(x, member.forwardLinkId!)) {
-    const guid = Buffer.from(b.source);
-    const k = guid.toString('latin1');
-    const facts = groupFacts(dir, r, guid, k);
-    if (facts && !facts.deleted) out.push({ guid, key: k, facts });
-  }
-  if (m) remember(m.direct, GROUP_WALK_LIMITS.walks, key, out);
-  return out;
-}
-
-/**
- * Every live group above `x` over member back links, transitively, in walk order (never `x`
- * itself, also when a cycle leads back to it); a deleted group ends its branch.
- */
-export function groupsAbove(dir: Directory, r: ReadTxn, x: Buffer, key = x.toString('latin1')): readonly Reached[] {
-  const m = walksOf(dir, r);
-  const hit = m?.above.get(key);
-  if (hit) return hit;
-  const out: Reached[] = [];
-  const seen = new Set<string>([key]);
-  const queue: Buffer[] = [x];
-  for (let i = 0; i < queue.length; i++) {
-    for (const g of groupsOf(dir, r, queue[i]!)) {
-      if (seen.has(g.key)) continue;
-      seen.add(g.key);
-      out.push(g);
-      queue.push(g.guid);
+  constructor(
+    private readonly dir: Directory,
+    private readonly r: ReadTxn,
+  ) {
+    this.member = dir.schema.attr('member')!.forwardLinkId!;
+    if (r instanceof WriteTxn) return;
+    const m = memoOf(dir);
+    const gen = r.dcUsn();
+    if (m.gen !== gen) {
+      m.gen = gen;
+      m.above = new Map();
+      m.direct = new Map();
+      m.bySid = new Map();
     }
+    this.memo = m;
   }
-  if (m) remember(m.above, GROUP_WALK_LIMITS.walks, key, out);
-  return out;
-}
 
-/** The objects whose objectSid is `sid` (from the objectSid index). */
-export function objectsWithSid(dir: Directory, r: ReadTxn, sid: Uint8Array): readonly Buffer[] {
-  const info = dir.schema.attr('objectSid')!;
-  const m = walksOf(dir, r);
-  const k = Buffer.from(sid).toString('latin1');
-  const hit = m?.bySid.get(k);
-  if (hit) return hit;
-  const out: Buffer[] = [];
-  for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(sid)))) out.push(Buffer.from(g));
-  if (m) remember(m.bySid, GROUP_WALK_LIMITS.walks, k, out);
-  return out;
+  /** The facts of group `g` (objectGUID as latin1 `key`), undefined when there is no such object. */
+  facts(g: Buffer, key = g.toString('latin1')): GroupFacts | undefined {
+    const h = this.r.getHeader(g);
+    if (!h) return undefined;
+    const hit = this.memo?.facts.get(key);
+    if (hit && hit.usn === h.usnChanged) return hit;
+    const rec = this.r.getObject(g);
+    if (!rec) return undefined;
+    const s = this.dir.schema;
+    const get = (id: number) => rec.attrs.find((a) => a.id === id)?.values;
+    const sid = get(s.attr('objectSid')!.id)?.[0] as Uint8Array | undefined;
+    const facts: GroupFacts = {
+      usn: h.usnChanged,
+      deleted: get(s.attr('isDeleted')!.id)?.[0] === true,
+      groupType: get(s.attr('groupType')!.id)?.[0],
+      sid: sid && Buffer.from(sid),
+      sidHistory: ((get(s.attr('sIDHistory')!.id) ?? []) as Uint8Array[]).map((v) => Buffer.from(v)),
+    };
+    if (this.memo) remember(this.memo.facts, GROUP_WALK_LIMITS.facts, key, facts);
+    return facts;
+  }
+
+  /** The live groups whose member holds `x` directly (deleted groups left out). */
+  groupsOf(x: Buffer, key = x.toString('latin1')): readonly Reached[] {
+    const hit = this.memo?.direct.get(key);
+    if (hit) return hit;
+    const out: Reached[] = [];
+    for (const b of this.r.backlinks(x, this.member)) {
+      const guid = Buffer.from(b.source);
+      const k = guid.toString('latin1');
+      const facts = this.facts(guid, k);
+      if (facts && !facts.deleted) out.push({ guid, key: k, facts });
+    }
+    if (this.memo) remember(this.memo.direct, GROUP_WALK_LIMITS.walks, key, out);
+    return out;
+  }
+
+  /**
+   * Every live group above `x` over member back links, transitively, in walk order (never `x`
+   * itself, also when a cycle leads back to it); a deleted group ends its branch.
+   */
+  groupsAbove(x: Buffer, key = x.toString('latin1')): readonly Reached[] {
+    const hit = this.memo?.above.get(key);
+    if (hit) return hit;
+    const out: Reached[] = [];
+    const seen = new Set<string>([key]);
+    const queue: Buffer[] = [x];
+    for (let i = 0; i < queue.length; i++) {
+      for (const g of this.groupsOf(queue[i]!)) {
+        if (seen.has(g.key)) continue;
+        seen.add(g.key);
+        out.push(g);
+        queue.push(g.guid);
+      }
+    }
+    if (this.memo) remember(this.memo.above, GROUP_WALK_LIMITS.walks, key, out);
+    return out;
+  }
+
+  /** The objects whose objectSid is `sid` (from the objectSid index). */
+  objectsWithSid(sid: Uint8Array): readonly Buffer[] {
+    const k = Buffer.from(sid).toString('latin1');
+    const hit = this.memo?.bySid.get(k);
+    if (hit) return hit;
+    const info = this.dir.schema.attr('objectSid')!;
+    const out: Buffer[] = [];
+    for (const g of this.r.indexEqual(indexKey(info.id, info.syntax.normalize(sid)))) out.push(Buffer.from(g));
+    if (this.memo) remember(this.memo.bySid, GROUP_WALK_LIMITS.walks, k, out);
+    return out;
+  }
 }

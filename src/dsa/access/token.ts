@@ -6,7 +6,7 @@
 // BUILTIN\Administrators hold on a domain controller (MS-ADTS 5.1.3.1; the default User Rights
 // Assignment of the Default Domain Controllers Policy).
 import type { ReadTxn } from '../../store/store.js';
-import { groupFacts, groupsAbove, groupsOf, objectsWithSid, type Reached } from './group-walk.js';
+import { GroupWalk, type Reached } from './group-walk.js';
 import type { ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import { GroupType, sidWithRid } from '../principals.js';
@@ -49,6 +49,7 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
   const seen = new Set<string>([key]);
   const self = rec ?? r.getObject(guid);
   if (!self) return out;
+  const walk = new GroupWalk(dir, r);
   const get = (rc: ObjectRecord, id: number) => rc.attrs.find((a) => a.id === id)?.values;
   for (const h of (get(self, histInfo.id) ?? []) as Uint8Array[]) out.sidHistory.push(Buffer.from(h));
 
@@ -68,22 +69,22 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
     for (const h of g.facts.sidHistory) out.sidHistory.push(h);
   };
   const takeAbove = (x: Buffer, k: string) => {
-    for (const g of groupsAbove(dir, r, x, k)) take(g);
+    for (const g of walk.groupsAbove(x, k)) take(g);
   };
   // the primary group (MS-ADTS 3.1.1.4.5.19 "plus the primary group") and the groups above it
   const pg = get(self, pgInfo.id)?.[0];
   const ownSid = get(self, sidInfo.id)?.[0] as Uint8Array | undefined;
   if (typeof pg === 'number' && ownSid) {
-    const g = objectsWithSid(dir, r, primaryGroupSid(ownSid, pg))[0];
+    const g = walk.objectsWithSid(primaryGroupSid(ownSid, pg))[0];
     const k = g?.toString('latin1');
-    const facts = g && groupFacts(dir, r, g, k);
+    const facts = g && walk.facts(g, k);
     if (g && k && facts && !facts.deleted && !seen.has(k)) {
       take({ guid: g, key: k, facts });
       takeAbove(g, k);
     }
   }
   // the object's own groups, and the groups above each (walked once per committed state for all accounts)
-  for (const g of groupsOf(dir, r, guid, key)) {
+  for (const g of walk.groupsOf(guid, key)) {
     if (seen.has(g.key)) continue;
     take(g);
     takeAbove(g.guid, g.key);
@@ -91,7 +92,7 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
   // the well-known SIDs of the logon are members through their foreignSecurityPrincipal objects
   // (e.g. Authenticated Users in Pre-Windows 2000 Compatible Access and in BUILTIN\Users)
   for (const wk of wellKnown) {
-    for (const g of objectsWithSid(dir, r, wk)) {
+    for (const g of walk.objectsWithSid(wk)) {
       const k = g.toString('latin1');
       if (seen.has(k)) continue;
       seen.add(k);
