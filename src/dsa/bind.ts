@@ -85,8 +85,9 @@ export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: Obje
  * and must-change-password (773). A good logon clears badPwdCount. `fail` builds the error
  * for a data code (simple and NTLM binds report them under different SSPI statuses).
  */
-export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Uint8Array | undefined) => T, fail: (data: LogonFailure) => Error): Promise<{ identity: Identity; proof: T }> {
-  const snap = dir.store.snapshot();
+export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Uint8Array | undefined) => T, fail: (data: LogonFailure) => Error, snapshot?: ReadTxn): Promise<{ identity: Identity; proof: T }> {
+  // `snapshot`: the one the account was found in (logon releases it)
+  const snap = snapshot ?? dir.store.snapshot();
   let open = true;
   const release = () => {
     if (open) snap.done();
@@ -154,15 +155,20 @@ export async function bind(dir: Directory, req: BindRequest, ctx: OperationConte
   // characters take at most 1024 UTF-8 bytes, so the decode is bounded too.
   const password = auth.password.length > MAX_PASSWORD_UTF8_BYTES ? undefined : auth.password.toString('utf8');
   const tooLong = password === undefined || Buffer.byteLength(password, 'utf16le') > MAX_PASSWORD_CHARS * 2;
+  // one snapshot finds the account and serves its logon
   const r = dir.store.snapshot();
   let guid: Buffer | undefined;
   try {
     guid = findAccount(dir, r, req.name);
-  } finally {
+  } catch (e) {
     r.done();
+    throw e;
   }
   // an unknown account fails exactly like a bad password (data 52e), so names cannot be probed
-  if (!guid) throw AdError.invalidCredentials(place, '52e');
+  if (!guid) {
+    r.done();
+    throw AdError.invalidCredentials(place, '52e');
+  }
   const { identity } = await logon(
     dir,
     guid,
@@ -170,6 +176,7 @@ export async function bind(dir: Directory, req: BindRequest, ctx: OperationConte
       if (tooLong || !stored || !verifyNtHash(password, stored)) throw new BadProof('wrong password');
     },
     (data) => AdError.invalidCredentials(place, data),
+    r,
   );
   return { identity };
 }
