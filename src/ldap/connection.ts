@@ -172,7 +172,8 @@ export class Connection {
   private readonly enforceChannelBinding: 0 | 1 | 2;
   private saslReceiver: SaslReceiver | undefined;
 
-  private out = new BerWriter(OUT_INITIAL);
+  // small at first (from Node's buffer pool): most connections only ever send small batches
+  private out = new BerWriter(SMALL_BATCH / 2);
   private readonly scratch = new BerWriter(1024);
   private flushScheduled = false;
   private needDrain = false;
