@@ -1,5 +1,6 @@
 // npm run bench:ldap-load — load on a real forestd over LDAP: indexed equality search, base
-// read and modify, with 1 and 16 connections. Prints ops/s, latency percentiles and server
+// read, modify and simple bind (on the same connection, and a new connection each as ldclt's
+// bind case), with 1 and 16 connections. BENCH_CPU_PROF=1 profiles the server. Prints ops/s, latency percentiles and server
 // CPU per operation; asserts nothing about time. Figures vary with the machine: compare the
 // ratios within one run.
 import { readFileSync } from 'node:fs';
@@ -97,7 +98,7 @@ function serverRssMiB(pid: number): number {
 const pid = f.pid;
 
 console.log(`\n${'case'.padEnd(36)} ${'conns'.padStart(5)} ${'ops/s'.padStart(9)} ${'mean ms'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'srv CPU µs/op'.padStart(14)}`);
-// the bind cases: on the client's own connection, and as ldclt does (a new connection, bind, unbind)
+// the bind cases (after the others): on the client's own connection, and as ldclt does (a new connection, bind, unbind)
 const bindCases: [string, (c: BenchClient) => Promise<number>][] = [
   ['simple bind (same connection)', (c) => c.bind(binderDN(), USER_PASSWORD)],
   [
@@ -111,17 +112,8 @@ const bindCases: [string, (c: BenchClient) => Promise<number>][] = [
   ],
 ];
 const only = process.env.BENCH_CASES; // e.g. "search" to run only the cases whose name contains it
-for (const [name, make] of cases.filter(([n]) => !only || only.split(',').some((o) => n.includes(o)))) {
-  for (const conc of CONCURRENCY) {
-    const clients = await Promise.all(Array.from({ length: conc }, client));
-    const cpu0 = serverCpuSeconds(pid);
-    const r = await closedLoop(clients, SECONDS, async (c) => BenchClient.resultCode(await c.request(make())), 'count');
-    const cpu = serverCpuSeconds(pid) - cpu0;
-    console.log(`${name.padEnd(36)} ${String(conc).padStart(5)} ${Math.round(r.perSecond).toString().padStart(9)} ${r.mean.toFixed(2).padStart(8)} ${r.pct(0.5).toFixed(2).padStart(7)} ${r.pct(0.99).toFixed(2).padStart(7)} ${Math.round((cpu / r.count) * 1e6).toString().padStart(14)}${r.errors ? `  (${r.errors} errors)` : ''}`);
-    for (const c of clients) c.close();
-  }
-}
-for (const [name, once] of bindCases.filter(([n]) => !only || only.split(',').some((o) => n.includes(o)))) {
+const allCases: [string, (c: BenchClient) => Promise<number>][] = [...cases.map(([n, make]): [string, (c: BenchClient) => Promise<number>] => [n, async (c) => BenchClient.resultCode(await c.request(make()))]), ...bindCases];
+for (const [name, once] of allCases.filter(([n]) => !only || only.split(',').some((o) => n.includes(o)))) {
   for (const conc of CONCURRENCY) {
     const clients = await Promise.all(Array.from({ length: conc }, client));
     const cpu0 = serverCpuSeconds(pid);

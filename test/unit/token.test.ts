@@ -46,18 +46,33 @@ test('MS-ADTS 3.1.1.4.5.19: the token holds the primary group, nested and domain
   }
 });
 
+const PASSWORD = 'T0ken-Passw0rd!';
+type Dir = Awaited<ReturnType<typeof fixture>>['d'];
+
+/** An enabled user CN=<name> under CN=Users with PASSWORD. */
+async function user(d: Dir, name: string): Promise<void> {
+  await addObject(d, `CN=${name},${USERS}`, { objectClass: 'user', sAMAccountName: name, userAccountControl: '512' });
+  await mod(d, `CN=${name},${USERS}`, [['replace', 'unicodePwd', [pwd(PASSWORD)]]]);
+}
+
+/** The identity a simple bind as <name>@example.com gets. */
+async function logonAs(d: Dir, name: string) {
+  const r = await bind(d, { type: 'bindRequest', version: 3, name: `${name}@example.com`, authentication: { method: 'simple', password: Buffer.from(PASSWORD) } } as never, ctx());
+  return r.identity!;
+}
+
+function objectSidOf(d: Dir, dn: string): string {
+  return sidToString(d.store.reader.getObject(d.resolve(d.store.reader, dn, 'test'))!.attrs.find((a) => a.id === d.schema.attr('objectSid')!.id)!.values[0] as Uint8Array);
+}
+
 test('MS-ADTS 3.1.1.1.9: a bind sees a group changed since the last bind (the group facts remembered per uSNChanged)', async () => {
   const { d, close } = await fixture();
   try {
-    await addObject(d, `CN=tok2,${USERS}`, { objectClass: 'user', sAMAccountName: 'tok2', userAccountControl: '512' });
-    await mod(d, `CN=tok2,${USERS}`, [['replace', 'unicodePwd', [pwd('T0ken-Passw0rd!')]]]);
+    await user(d, 'tok2');
     await addObject(d, `CN=Flip,${USERS}`, { objectClass: 'group', sAMAccountName: 'Flip', groupType: '-2147483646', member: `CN=tok2,${USERS}` });
     await addObject(d, `CN=Gone,${USERS}`, { objectClass: 'group', sAMAccountName: 'Gone', groupType: '-2147483646', member: `CN=tok2,${USERS}` });
-    const logon = async () => {
-      const r = await bind(d, { type: 'bindRequest', version: 3, name: 'tok2@example.com', authentication: { method: 'simple', password: Buffer.from('T0ken-Passw0rd!') } } as never, ctx());
-      return r.identity!;
-    };
-    const sidOf = (dn: string) => sidToString(d.store.reader.getObject(d.resolve(d.store.reader, dn, 'test'))!.attrs.find((a) => a.id === d.schema.attr('objectSid')!.id)!.values[0] as Uint8Array);
+    const logon = () => logonAs(d, 'tok2');
+    const sidOf = (dn: string) => objectSidOf(d, dn);
     const flip = sidOf(`CN=Flip,${USERS}`);
     const gone = sidOf(`CN=Gone,${USERS}`);
     const first = (await logon()).token!.groups.map(sidToString);
@@ -80,15 +95,12 @@ test('MS-ADTS 3.1.1.1.9: a bind sees a group changed since the last bind (the gr
 test('identityOf: isAdmin follows the token (Domain Admins through a nested group), not for an ordinary member', async () => {
   const { d, close } = await fixture();
   try {
-    await addObject(d, `CN=adm2,${USERS}`, { objectClass: 'user', sAMAccountName: 'adm2', userAccountControl: '512' });
-    await mod(d, `CN=adm2,${USERS}`, [['replace', 'unicodePwd', [pwd('T0ken-Passw0rd!')]]]);
-    await addObject(d, `CN=plain2,${USERS}`, { objectClass: 'user', sAMAccountName: 'plain2', userAccountControl: '512' });
-    await mod(d, `CN=plain2,${USERS}`, [['replace', 'unicodePwd', [pwd('T0ken-Passw0rd!')]]]);
+    await user(d, 'adm2');
+    await user(d, 'plain2');
     await addObject(d, `CN=Ops2,${USERS}`, { objectClass: 'group', sAMAccountName: 'Ops2', groupType: '-2147483646', member: `CN=adm2,${USERS}` });
     await mod(d, `CN=Domain Admins,${USERS}`, [['add', 'member', [`CN=Ops2,${USERS}`]]]);
-    const logon = async (n: string) => (await bind(d, { type: 'bindRequest', version: 3, name: `${n}@example.com`, authentication: { method: 'simple', password: Buffer.from('T0ken-Passw0rd!') } } as never, ctx())).identity!;
-    assert.equal((await logon('adm2')).isAdmin, true);
-    assert.equal((await logon('plain2')).isAdmin, false);
+    assert.equal((await logonAs(d, 'adm2')).isAdmin, true);
+    assert.equal((await logonAs(d, 'plain2')).isAdmin, false);
   } finally {
     await close();
   }
@@ -97,15 +109,11 @@ test('identityOf: isAdmin follows the token (Domain Admins through a nested grou
 test('MS-ADTS 3.1.1.4.5.19: a membership added or removed since the last bind counts at the next bind (walks remembered per committed state)', async () => {
   const { d, close } = await fixture();
   try {
-    await addObject(d, `CN=tok3,${USERS}`, { objectClass: 'user', sAMAccountName: 'tok3', userAccountControl: '512' });
-    await mod(d, `CN=tok3,${USERS}`, [['replace', 'unicodePwd', [pwd('T0ken-Passw0rd!')]]]);
+    await user(d, 'tok3');
     await addObject(d, `CN=Top3,${USERS}`, { objectClass: 'group', sAMAccountName: 'Top3', groupType: '-2147483646' });
     await addObject(d, `CN=Mid3,${USERS}`, { objectClass: 'group', sAMAccountName: 'Mid3', groupType: '-2147483646' });
-    const groups = async () => {
-      const r = await bind(d, { type: 'bindRequest', version: 3, name: 'tok3@example.com', authentication: { method: 'simple', password: Buffer.from('T0ken-Passw0rd!') } } as never, ctx());
-      return r.identity!.token!.groups.map(sidToString);
-    };
-    const sidOf = (dn: string) => sidToString(d.store.reader.getObject(d.resolve(d.store.reader, dn, 'test'))!.attrs.find((a) => a.id === d.schema.attr('objectSid')!.id)!.values[0] as Uint8Array);
+    const groups = async () => (await logonAs(d, 'tok3')).token!.groups.map(sidToString);
+    const sidOf = (dn: string) => objectSidOf(d, dn);
     const top = sidOf(`CN=Top3,${USERS}`);
     const mid = sidOf(`CN=Mid3,${USERS}`);
     const before = await groups();
