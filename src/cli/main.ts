@@ -52,6 +52,9 @@ usage:
   forestd repl sync --data DIR [--nc DN] [--from DC] [--json]
       Ask the DC serving DIR to replicate in now from its partners (all, or --from one; every NC,
       or --nc one) and wait: per partner and NC, the result and the objects applied.
+  forestd repl remove --data DIR --nc DN --from DC [--local-only] [--ignore-errors] [--json]
+      Ask the DC serving DIR to stop replicating NC DN from partner DC (repadmin /delete): its
+      repsFrom value goes, and the partner removes this DC from its repsTo.
   forestd user|group|computer|ou|dsacl|domain|fsmo COMMAND --url URL --bind-dn DN [--password-file FILE] [--json]
       Administer a running DC over LDAP (the password: --password-file, env FORESTD_PASSWORD, or a
       prompt). "forestd user --help" and so on list each group's commands.
@@ -106,7 +109,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'repl': {
         const [sub, ...args] = rest;
         if (sub === 'sync') return (await import('./repl-sync.js')).replSyncCommand(args);
-        if (sub !== 'show') throw new UsageError(`unknown repl command ${JSON.stringify(sub ?? '')} (known: show, sync)`);
+        if (sub === 'remove') return (await import('./repl-remove.js')).replRemoveCommand(args);
+        if (sub !== 'show') throw new UsageError(`unknown repl command ${JSON.stringify(sub ?? '')} (known: show, sync, remove)`);
         const { values } = parseArgs({ args, options: { data: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
         if (!values.data) throw new UsageError('repl show needs --data');
         const { replShowCommand } = await import('./repl-show.js');

@@ -37,11 +37,11 @@ export interface ReplSyncRow {
   objects: number;
 }
 
-const norm = (dn: string) => dn.replace(/\s*([,=])\s*/g, '$1').toLowerCase();
-const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+export const norm = (dn: string) => dn.replace(/\s*([,=])\s*/g, '$1').toLowerCase();
+export const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
 
 /** The server name (CN of the parent of the nTDSDSA object) of partner `p`, when this DC knows the object. */
-function serverName(dir: Directory, p: ReplPartner): string {
+export function serverName(dir: Directory, p: ReplPartner): string {
   const r = dir.store.snapshot();
   try {
     const g = Buffer.from(p.dsaGuid, 'hex');
@@ -52,7 +52,7 @@ function serverName(dir: Directory, p: ReplPartner): string {
   }
 }
 
-function matches(dir: Directory, p: ReplPartner, from: string): boolean {
+export function matches(dir: Directory, p: ReplPartner, from: string): boolean {
   const f = from.trim().toLowerCase();
   const guid = guidToString(Buffer.from(p.dsaGuid, 'hex')).toLowerCase();
   const host = p.address.slice(0, p.address.lastIndexOf(':')).replace(/^\[|\]$/g, '').toLowerCase();
@@ -82,7 +82,8 @@ export async function replSyncCommand(args: string[]): Promise<number> {
   }
 }
 
-function fail(e: unknown): number {
+/** The exit code of a failed repl command, its message on stderr. */
+export function fail(e: unknown): number {
   if (e instanceof AdminError) {
     process.stderr.write(`forestd: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
     return e.exit;
@@ -91,13 +92,30 @@ function fail(e: unknown): number {
   return EXIT.refused;
 }
 
-export async function replSync(o: { data: string; nc?: string | undefined; from?: string | undefined }): Promise<ReplSyncRow[]> {
-  let dir: Directory;
+/** This DC's own DRS listener, as serve published it (networkAddress on its nTDSDSA object), as the DC's machine account. */
+export async function connectOwnListener(dir: Directory): Promise<DrsClient> {
+  const self = dir.store.reader.getObject(dir.forest.dsaGuid);
+  const na = self?.attrs.find((a) => a.id === dir.schema.attr('networkAddress')?.id)?.values[0];
+  if (typeof na !== 'string' || !na.includes(':')) throw new AdminError(`${dir.forest.dsaDN} has no DRS address`, EXIT.connect, 'ERR_CONNECT', 'is the DC serving with --repl-port?');
+  const creds = machineAccountCredentials(dir);
   try {
-    dir = Directory.open(o.data);
+    return await DrsClient.connect({ host: na.slice(0, na.lastIndexOf(':')).replace(/^\[|\]$/g, ''), port: Number(na.slice(na.lastIndexOf(':') + 1)), credentials: creds, expectServerAccount: creds.account, callTimeoutMs: 3_600_000 });
   } catch (e) {
-    throw new AdminError(`cannot open the data directory ${o.data}: ${(e as Error).message}`, EXIT.usage, 'ERR_USAGE');
+    throw new AdminError(`cannot reach the DC's DRS listener at ${na}: ${(e as Error).message}`, EXIT.connect, 'ERR_CONNECT', 'is forestd serve --repl-port running on this data directory?');
   }
+}
+
+/** The DC's data directory, or a usage error. */
+export function openDataDir(data: string): Directory {
+  try {
+    return Directory.open(data);
+  } catch (e) {
+    throw new AdminError(`cannot open the data directory ${data}: ${(e as Error).message}`, EXIT.usage, 'ERR_USAGE');
+  }
+}
+
+export async function replSync(o: { data: string; nc?: string | undefined; from?: string | undefined }): Promise<ReplSyncRow[]> {
+  const dir = openDataDir(o.data);
   try {
     const held = ncsOf(dir);
     let ncs = held;
@@ -112,17 +130,7 @@ export async function replSync(o: { data: string; nc?: string | undefined; from?
       partners = partners.filter((p) => matches(dir, p, o.from!));
       if (partners.length === 0) throw new AdminError(`this DC has no replication partner ${o.from}`, EXIT.notFound, 'ERR_NO_SUCH_PARTNER', 'forestd repl show --data DIR lists the inbound neighbors');
     }
-    // this DC's DRS listener, as serve published it (networkAddress on its nTDSDSA object)
-    const self = dir.store.reader.getObject(dir.forest.dsaGuid);
-    const na = self?.attrs.find((a) => a.id === dir.schema.attr('networkAddress')?.id)?.values[0];
-    if (typeof na !== 'string' || !na.includes(':')) throw new AdminError(`${dir.forest.dsaDN} has no DRS address`, EXIT.connect, 'ERR_CONNECT', 'is the DC serving with --repl-port?');
-    const creds = machineAccountCredentials(dir);
-    let client: DrsClient;
-    try {
-      client = await DrsClient.connect({ host: na.slice(0, na.lastIndexOf(':')).replace(/^\[|\]$/g, ''), port: Number(na.slice(na.lastIndexOf(':') + 1)), credentials: creds, expectServerAccount: creds.account, callTimeoutMs: 3_600_000 });
-    } catch (e) {
-      throw new AdminError(`cannot reach the DC's DRS listener at ${na}: ${(e as Error).message}`, EXIT.connect, 'ERR_CONNECT', 'is forestd serve --repl-port running on this data directory?');
-    }
+    const client = await connectOwnListener(dir);
     const rows: ReplSyncRow[] = [];
     try {
       const { phDrs } = await client.bind({ puuidClientDsa: dir.forest.dsaGuid, pextClient: null });

@@ -187,6 +187,7 @@ async function startDrs(dir: Directory, host: string, port: number, material: { 
       drsHandlersFor(dir, {
         replicaSync: (acct, dsa, addr, nc) => (replicator ? replicator.onReplicaSync(acct, dsa, addr, nc) : Promise.resolve(0x00002104)),
         adminReplicaSync: async (m, acct) => (replicator ? (await import('../drs/repl-sync.js')).serveAdminReplicaSync(replicator, m, acct) : 0x00002104),
+        adminReplicaDel: async (m) => (replicator ? (await import('../drs/replica-del.js')).serveReplicaDel(replicator, m) : 0x00002104),
       }),
     ),
     credentials: machineAccountCredentials(dir),
@@ -227,7 +228,7 @@ function notifyDelays(v: string | undefined): { firstDelayMs?: number; subsequen
  * stdout each: `hook <channel> <json>`.
  */
 function testHooks(): void {
-  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:rid:pool']) {
+  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:repl:departed', 'forestd:rid:pool']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
   // a session's first search in a read worker (not every search: benchmarks run with the hooks on)

@@ -688,7 +688,7 @@ export const DRS_MSG_GETCHGREPLY_V9 = replyType<T.REPLVALINF_V3, T.DRS_MSG_GETCH
 /** `[switch_is(*pdwOutVersion)] DRS_MSG_GETCHGREPLY` (versions 6 and 9) */
 export const DRS_MSG_GETCHGREPLY = union('DRS_MSG_GETCHGREPLY', { 6: DRS_MSG_GETCHGREPLY_V6, 9: DRS_MSG_GETCHGREPLY_V9 } as Record<number, NdrType<unknown>>) as unknown as NdrType<T.DRS_MSG_GETCHGREPLY>;
 
-// ---- ReplicaSync, UpdateRefs (MS-DRSR 4.1.23, 4.1.26) -------------------------------------
+// ---- ReplicaSync, UpdateRefs, ReplicaDel (MS-DRSR 4.1.23, 4.1.26, 4.1.20) -------------------------------------
 
 export const DRS_MSG_REPSYNC_V1 = struct<T.DRS_MSG_REPSYNC_V1>('DRS_MSG_REPSYNC_V1', {
   pNC: pointer(DSNAME, 'ref') as NdrType<T.DSNAME>,
@@ -705,6 +705,14 @@ export const DRS_MSG_UPDREFS_V1 = struct<T.DRS_MSG_UPDREFS_V1>('DRS_MSG_UPDREFS_
   ulOptions: u32,
 });
 export const DRS_MSG_UPDREFS = union('DRS_MSG_UPDREFS', { 1: DRS_MSG_UPDREFS_V1 } as Record<number, NdrType<unknown>>) as unknown as NdrType<Switched<1, T.DRS_MSG_UPDREFS_V1>>;
+
+/** MS-DRSR 4.1.20.1.1 DRS_MSG_REPDEL_V1: the request of IDL_DRSReplicaDel */
+export const DRS_MSG_REPDEL_V1 = struct<T.DRS_MSG_REPDEL_V1>('DRS_MSG_REPDEL_V1', {
+  pNC: pointer(DSNAME, 'ref') as NdrType<T.DSNAME>,
+  pszDsaSrc: pointer(stringPointee('ascii', 'pszDsaSrc')),
+  ulOptions: u32,
+});
+export const DRS_MSG_REPDEL = union('DRS_MSG_REPDEL', { 1: DRS_MSG_REPDEL_V1 } as Record<number, NdrType<unknown>>) as unknown as NdrType<Switched<1, T.DRS_MSG_REPDEL_V1>>;
 
 // ---- DRS_EXTENSIONS (MS-DRSR 5.39 DRS_EXTENSIONS_INT) and DRS_HANDLE ------------------------------------------
 

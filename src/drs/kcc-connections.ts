@@ -5,9 +5,11 @@
 // options NTDSCONN_OPT_IS_GENERATED. Each DC writes only the connections under its own nTDSDSA
 // (originating updates, replicated like any other), so every DC learns from the configuration
 // NC who replicates from whom: the connections naming a DC in fromServer are its outbound
-// partners. A generated connection whose source left the topology is disabled
-// (enabledConnection FALSE); a connection an administrator made (without IS_GENERATED) is
-// never changed, and is followed like a generated one.
+// partners. A generated connection whose source left the topology, and a second generated
+// connection from the same source, is deleted (MS-ADTS 6.2.2.4 "Removing Unnecessary
+// Connections"), unless the site's NTDS Site Settings has NTDSSETTINGS_OPT_IS_TOPL_CLEANUP_DISABLED
+// (MS-ADTS 6.1.1.2.2.1.1), where it is only disabled (enabledConnection FALSE); a connection an
+// administrator made (without IS_GENERATED) is never changed, and is followed like a generated one.
 import type { Directory } from '../dsa/directory.js';
 import { createObject } from '../dsa/add.js';
 import { OriginatingUpdate } from '../dsa/originating-update.js';
@@ -16,6 +18,8 @@ import type { ReadTxn } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import { randomBytes } from 'node:crypto';
 import { guidToString } from '../util/guid.js';
+import { deleteObject, deletedObjectsContainer, recycleBinEnabled } from '../dsa/tombstone.js';
+import { formatDN, parseDN } from '../dn/dn.js';
 
 /** MS-ADTS 6.1.1.2.2.1.2.1.2 options: NTDSCONN_OPT_IS_GENERATED (the KCC made it). */
 export const NTDSCONN_OPT_IS_GENERATED = 0x1;
@@ -63,10 +67,21 @@ export async function writeConnections(dir: Directory, sources: { dsaGuid: strin
   const plan = (r: ReadTxn) => {
     const mine = connectionsUnder(dir, r, [me.toString('hex')]);
     const want = new Set(sources.map((s) => s.dsaGuid));
-    return {
-      add: sources.filter((s) => !mine.some((c) => c.from === s.dsaGuid && c.enabled)),
-      disable: mine.filter((c) => c.generated && c.enabled && !want.has(c.from)),
-    };
+    const add = sources.filter((s) => !mine.some((c) => c.from === s.dsaGuid && c.enabled));
+    // MS-ADTS 6.2.2.4: generated connections no NC replica graph needs: a source gone from the
+    // topology, or a second connection from one source (the first enabled one is kept)
+    const kept = new Set<string>();
+    const unneeded = mine.filter((c) => {
+      if (!c.generated) return false;
+      if (!want.has(c.from)) return true;
+      if (c.enabled && !kept.has(c.from) && !mine.some((o) => o.from === c.from && o.enabled && !o.generated)) {
+        kept.add(c.from);
+        return false;
+      }
+      return true;
+    });
+    if (cleanupDisabled(dir, r)) return { add, disable: unneeded.filter((c) => c.enabled && !want.has(c.from)), remove: [] as ConnectionObject[] };
+    return { add, disable: [] as ConnectionObject[], remove: unneeded };
   };
   const r0 = dir.store.snapshot();
   let todo: ReturnType<typeof plan>;
@@ -75,11 +90,11 @@ export async function writeConnections(dir: Directory, sources: { dsaGuid: strin
   } finally {
     r0.done();
   }
-  if (todo.add.length === 0 && todo.disable.length === 0) return false;
+  if (todo.add.length === 0 && todo.disable.length === 0 && todo.remove.length === 0) return false;
   let wrote = false;
   await dir.store.write((w) => {
-    const { add, disable } = plan(w);
-    if (add.length === 0 && disable.length === 0) return;
+    const { add, disable, remove } = plan(w);
+    if (add.length === 0 && disable.length === 0 && remove.length === 0) return;
     const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
     const sctx = dir.syntaxContext(w);
     const A = (n: string) => dir.schema.attr(n)!;
@@ -116,7 +131,21 @@ export async function writeConnections(dir: Directory, sources: { dsaGuid: strin
       u.touch(rec);
       w.putObject(g, rec, prev);
     }
+    if (remove.length > 0) {
+      const deleted = deletedObjectsContainer(dir, w, dir.forest.configNC);
+      const recycle = recycleBinEnabled(dir, w);
+      if (deleted) for (const c of remove) if (w.getObject(Buffer.from(c.guid, 'hex'))) deleteObject(dir, u, Buffer.from(c.guid, 'hex'), deleted, recycle);
+    }
     wrote = true;
   });
   return wrote;
+}
+
+/** MS-ADTS 6.1.1.2.2.1.1: NTDSSETTINGS_OPT_IS_TOPL_CLEANUP_DISABLED in options of this DC's site's NTDS Site Settings. */
+export const NTDSSETTINGS_OPT_IS_TOPL_CLEANUP_DISABLED = 0x2;
+function cleanupDisabled(dir: Directory, r: ReadTxn): boolean {
+  const site = parseDN(dir.forest.serverDN).slice(2);
+  const res = dir.tryResolve(r, formatDN([parseDN('CN=NTDS Site Settings')[0]!, ...site]));
+  const rec = res.found ? r.getObject(res.guid) : undefined;
+  return rec !== undefined && (Number(first(dir, rec, 'options') ?? 0) & NTDSSETTINGS_OPT_IS_TOPL_CLEANUP_DISABLED) !== 0;
 }

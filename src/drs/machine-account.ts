@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Directory } from '../dsa/directory.js';
 import { OriginatingUpdate } from '../dsa/originating-update.js';
-import { indexKey } from '../store/store.js';
+import { indexKey, type ReadTxn } from '../store/store.js';
+import { peerDsaRefusal } from './peer-identity.js';
 import type { ObjectRecord } from '../store/record.js';
 import { ntHash } from '../security/password.js';
 import { drsKey, type DrsCredentials } from './transport/auth.js';
@@ -64,19 +65,34 @@ export function machineAccountCredentials(dir: Directory): DrsCredentials {
     keyOf(peer: string) {
       const r = dir.store.snapshot();
       try {
-        const info = dir.schema.attr('sAMAccountName')!;
-        for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(peer)))) {
-          const rec = r.getObject(Buffer.from(g));
-          if (!rec) continue;
-          const uac = first(dir, rec, 'userAccountControl');
-          const pwd = first(dir, rec, 'unicodePwd');
-          if (typeof uac !== 'number' || (uac & UF_SERVER_TRUST_ACCOUNT) === 0 || first(dir, rec, 'isDeleted') === true) return undefined;
-          return pwd instanceof Uint8Array ? drsKey(pwd, first(dir, rec, 'sAMAccountName') as string) : undefined;
-        }
-        return undefined;
+        const a = dcAccountObject(dir, r, peer);
+        const pwd = a && first(dir, a.rec, 'unicodePwd');
+        return a && pwd instanceof Uint8Array ? drsKey(pwd, first(dir, a.rec, 'sAMAccountName') as string) : undefined;
+      } finally {
+        r.done();
+      }
+    },
+    // the DSA GUID the peer announced must be its own (peer-identity.ts)
+    peerDsaRefusal(peer: string, dsaGuid: Buffer) {
+      const r = dir.store.snapshot();
+      try {
+        return peerDsaRefusal(dir, r, peer, dsaGuid);
       } finally {
         r.done();
       }
     },
   };
+}
+
+/** The live computer object of the DC account `account` (UF_SERVER_TRUST_ACCOUNT), if any. */
+export function dcAccountObject(dir: Directory, r: ReadTxn, account: string): { guid: Buffer; rec: ObjectRecord } | undefined {
+  const info = dir.schema.attr('sAMAccountName')!;
+  for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(account)))) {
+    const rec = r.getObject(Buffer.from(g));
+    if (!rec) continue;
+    const uac = first(dir, rec, 'userAccountControl');
+    if (typeof uac !== 'number' || (uac & UF_SERVER_TRUST_ACCOUNT) === 0 || first(dir, rec, 'isDeleted') === true) return undefined;
+    return { guid: Buffer.from(g), rec };
+  }
+  return undefined;
 }

@@ -22,14 +22,16 @@ import { codecOf } from './handlers.js';
 import type { Directory } from '../dsa/directory.js';
 import { replicaContextOf } from '../dsa/replica-context.js';
 import { nextRequest, handleReplyAsync, type PullOptions } from '../dsa/replica/pull.js';
-import { readReplicaState } from '../dsa/replica/state.js';
+import { readReplicaState, writeReplicaState } from '../dsa/replica/state.js';
 import { ChangeNotifier, type NotifyInfo } from '../dsa/replica/notify.js';
 import { recordCycles, type CycleOutcome } from '../dsa/replica/cycle-status.js';
 import { replicationLifetimeRefusal } from '../dsa/replica/strict-consistency.js';
 import { urgentUpdateTest } from '../dsa/replica/urgent.js';
 import { tombstoneLifetimeDays } from '../dsa/garbage-collection.js';
 import { applicationNCsOf, notifyDelaysOf } from './repl-settings.js';
-import { registerWithSource, repsToOf } from './update-refs.js';
+import { registerWithSource, repsToOf, setRepsTo } from './update-refs.js';
+import { isDeletedRecord } from '../dsa/tombstone.js';
+import type { ReadTxn } from '../store/store.js';
 import { pullNCSchemaFirst } from './schema-first.js';
 import type { ReplicaContext } from '../dsa/replica/context.js';
 import type { DRS_MSG_GETCHGREPLY_V6, DRS_MSG_GETCHGREQ_V10, DSNAME } from '../dsa/replica/types.js';
@@ -51,6 +53,8 @@ export interface ReplPartner {
 export const PARTNERS_META = 'repl:partners';
 /** published after each NC's cycle from a partner applied: { nc, partner, objects } */
 export const REPL_APPLIED_CHANNEL = 'forestd:repl:applied';
+/** published after this DC forgot the DCs whose nTDSDSA object is deleted (forgetDepartedDsas): { dsa, dropped, connectionsChanged } */
+export const REPL_DEPARTED_CHANNEL = 'forestd:repl:departed';
 /** published when this DC tells a partner of news (MS-ADTS 3.1.1.5.1.6/7): { dsa, partner, nc, urgent, delayMs } */
 export const REPL_NOTIFY_CHANNEL = 'forestd:repl:notify';
 /** MS-DRSR 5.41 DRS_OPTIONS of IDL_DRSReplicaSync: DRS_ASYNC_OP (the callee syncs after it answered), DRS_UPDATE_NOTIFICATION, DRS_SYNC_URGENT */
@@ -319,6 +323,7 @@ export class Replicator {
 
   start(): void {
     this.#notifier.start();
+    void this.forgetDepartedDsas().catch((e: unknown) => this.opts.onKccError?.(e as Error));
     // the SAM asks for a RID block at half its pool, or when it has none (src/dsa/rid-set.ts)
     // (called inside the create's transaction: what it decided is not committed yet, so no second look)
     if (!this.opts.noRidRequests) this.dir.ridPools.onWantsBlock = () => this.requestRids(false, true);
@@ -429,6 +434,7 @@ export class Replicator {
             // news in the configuration NC may be DCs, addresses or connections: the topology is read again (a KCC run)
             if (objects > 0 && nc.Guid.equals(this.dir.forest.configNC)) {
               this.#partners = undefined;
+              await this.forgetDepartedDsas();
               this.partners();
             }
             if (applied.hasSubscribers) applied.publish({ nc: nc.StringName, partner: p.account, objects });
@@ -485,15 +491,91 @@ export class Replicator {
     }
   }
 
-  /** Stops replicating from partner `p`: its reference to this DC goes (DRS_DEL_REF), then the partner. */
-  async removePartner(p: ReplPartner): Promise<void> {
-    await this.register(p, true);
-    await this.dir.store.write((w) => w.setMeta(PARTNERS_META, (w.getMeta<ReplPartner[]>(PARTNERS_META) ?? []).filter((x) => x.dsaGuid !== p.dsaGuid)));
+  /** Stops replicating every NC from partner `p` (removeSource of each): the first failure's Win32 code, or 0. */
+  async removePartner(p: ReplPartner, o: { localOnly?: boolean; ignoreErrors?: boolean } = {}): Promise<number> {
+    let first = 0;
+    for (const nc of ncsOf(this.dir)) {
+      const r = await this.removeSource(p, nc.Guid, { localOnly: o.localOnly ?? false, ignoreErrors: o.ignoreErrors ?? false });
+      first ||= r;
+    }
+    return first;
+  }
+
+  /**
+   * MS-DRSR 4.1.20.2 (IDL_DRSReplicaDel): this DC stops replicating NC `nc` from partner `p`.
+   * Unless `localOnly`, the partner first removes this DC from the NC's repsTo (IDL_DRSUpdateRefs
+   * DRS_DEL_REF); its failure ends the request unless `ignoreErrors`. Then the NC's repsFrom value
+   * of `p` goes, and `p` leaves repl:partners once no NC has a repsFrom value of it. The Win32 result.
+   */
+  async removeSource(p: ReplPartner, nc: Buffer, o: { localOnly: boolean; ignoreErrors: boolean }): Promise<number> {
+    const name = ncsOf(this.dir).find((x) => x.Guid.equals(nc)) ?? { Guid: nc, StringName: this.dir.dnOf(this.dir.store.reader, nc) };
+    if (!o.localOnly) {
+      let result: number;
+      try {
+        result = await this.links.use(p, ({ client, hDrs }) => registerWithSource(client, hDrs, name, this.dir.forest.dsaGuid, this.opts.address, true));
+      } catch (e) {
+        result = win32Of(e, RPC_S_SERVER_UNAVAILABLE);
+      }
+      if (result !== 0 && !o.ignoreErrors) return result;
+    }
+    const src = Buffer.from(p.dsaGuid, 'hex');
+    await this.dir.store.write((w) => {
+      const st = readReplicaState(w, nc);
+      writeReplicaState(w, nc, { ...st, repsFrom: st.repsFrom.filter((x) => !x.uuidDsa.equals(src)) });
+      const still = ncsOf(this.dir).some((x) => readReplicaState(w, x.Guid).repsFrom.some((r) => r.uuidDsa.equals(src)));
+      if (!still) w.setMeta(PARTNERS_META, (w.getMeta<ReplPartner[]>(PARTNERS_META) ?? []).filter((x) => x.dsaGuid !== p.dsaGuid));
+    });
+    this.#lastCycle.set(p.dsaGuid, (this.#lastCycle.get(p.dsaGuid) ?? []).filter((r) => !r.nc.Guid.equals(nc)));
+    this.#partners = undefined;
+    return 0;
+  }
+
+  /**
+   * The DCs that left: the repsTo values (every NC) and repl:partners entries of DCs whose
+   * nTDSDSA object is deleted here (a demoted or removed DC) go, so that no notification or pull
+   * is tried with them again. A DSA GUID this DC has never seen (a DC joining) is kept. Returns
+   * how many entries went.
+   */
+  async forgetDepartedDsas(): Promise<number> {
+    const dir = this.dir;
+    const gone = (r: ReadTxn, hex: string) => {
+      const rec = r.getObject(Buffer.from(hex, 'hex'));
+      return rec !== undefined && isDeletedRecord(dir, rec);
+    };
+    const plan = (r: ReadTxn) => {
+      const refs = ncsOf(dir).map((nc) => ({ nc: nc.Guid, list: repsToOf(r, nc.Guid) }));
+      const partners = r.getMeta<ReplPartner[]>(PARTNERS_META) ?? [];
+      const n = refs.reduce((k, x) => k + x.list.filter((v) => gone(r, v.uuidDsa)).length, 0) + partners.filter((p) => gone(r, p.dsaGuid)).length;
+      return { refs, partners, n };
+    };
+    if (plan(dir.store.reader).n === 0) return 0;
+    let dropped = 0;
+    await dir.store.write((w) => {
+      const { refs, partners, n } = plan(w);
+      dropped = n;
+      if (n === 0) return;
+      for (const x of refs) if (x.list.some((v) => gone(w, v.uuidDsa))) setRepsTo(w, x.nc, x.list.filter((v) => !gone(w, v.uuidDsa)));
+      w.setMeta(PARTNERS_META, partners.filter((p) => !gone(w, p.dsaGuid)));
+    });
+    if (dropped > 0) {
+      this.#partners = undefined;
+      // the KCC's run at once: the connections from the DCs that left go (kcc-connections.ts)
+      const wrote = await writeConnections(dir, topologyPartners(dir).kcc);
+      const ch = channel(REPL_DEPARTED_CHANNEL);
+      if (ch.hasSubscribers) ch.publish({ dsa: dir.forest.dsaDN, dropped, connectionsChanged: wrote });
+    }
+    return dropped;
   }
 
   /** MS-ADTS 3.1.1.5.1.6: tells partner `partner` that NC `nc` changed here (IDL_DRSReplicaSync, asynchronous). */
   async notify(partner: Buffer, nc: Buffer, info: NotifyInfo = { urgent: false, delayMs: 0 }): Promise<void> {
     const hex = partner.toString('hex');
+    // a DC whose nTDSDSA object is deleted is told nothing: its references go instead
+    const rec = this.dir.store.reader.getObject(partner);
+    if (rec && isDeletedRecord(this.dir, rec)) {
+      await this.forgetDepartedDsas().catch((e: unknown) => this.opts.onKccError?.(e as Error));
+      return;
+    }
     // the address it registered in the NC's repsTo, else the partner's own
     const t = repsToOf(this.dir.store.reader, nc).find((x) => x.uuidDsa === hex);
     const known = this.partners().outbound.find((x) => x.dsaGuid === hex) ?? partnersOf(this.dir).find((x) => x.dsaGuid === hex);

@@ -12,6 +12,7 @@ import {
   decodeDRSReplicaSyncRequest,
   decodeDRSUnbindRequest,
   decodeDRSUpdateRefsRequest,
+  decodeDRSReplicaDelRequest,
   encodeDRSBindResponse,
   encodeDRSGetNCChangesResponse,
   encodeDRSUnbindResponse,
@@ -25,6 +26,7 @@ import {
   type DRSUnbindRequest,
   type DRSUnbindResponse,
   type DRSUpdateRefsRequest,
+  type DRSReplicaDelRequest,
 } from './stubs.js';
 import { DRSUAPI_OPNUM, DRS_EXT, type DRS_EXTENSIONS_INT } from './types.js';
 
@@ -61,6 +63,7 @@ export interface DrsHandlers {
   IDL_DRSGetNCChanges?: Handler<DRSGetNCChangesRequest, DRSGetNCChangesResponse>;
   IDL_DRSUpdateRefs?: Handler<DRSUpdateRefsRequest, DRSResultResponse>;
   IDL_DRSReplicaSync?: Handler<DRSReplicaSyncRequest, DRSResultResponse>;
+  IDL_DRSReplicaDel?: Handler<DRSReplicaDelRequest, DRSResultResponse>;
 }
 
 /** A call that ends in an RPC fault with `status` (the transport sends it as a FAULT). */
@@ -140,6 +143,9 @@ export class DrsServer {
       case DRSUAPI_OPNUM.IDL_DRSReplicaSync:
         if (!h.IDL_DRSReplicaSync) break;
         return encodeResultResponse(await h.IDL_DRSReplicaSync(decodeDRSReplicaSyncRequest(stub), ctx));
+      case DRSUAPI_OPNUM.IDL_DRSReplicaDel:
+        if (!h.IDL_DRSReplicaDel) break;
+        return encodeResultResponse(await h.IDL_DRSReplicaDel(decodeDRSReplicaDelRequest(stub), ctx));
     }
     throw new DrsFault(RPC_STATUS.NCA_S_OP_RNG_ERROR, `opnum ${opnum} is not served`);
   }

@@ -1,11 +1,11 @@
 // The NDR stubs of the drsuapi methods forestd serves (MS-DRSR 4.1.3 IDL_DRSBind, 4.1.25
 // IDL_DRSUnbind, 4.1.23 IDL_DRSReplicaSync, 4.1.10 IDL_DRSGetNCChanges, 4.1.26
-// IDL_DRSUpdateRefs): the [in] parameters as a request stub and the [out] parameters plus the
+// IDL_DRSUpdateRefs, 4.1.20 IDL_DRSReplicaDel): the [in] parameters as a request stub and the [out] parameters plus the
 // return value as a response stub, each parameter a top-level NDR item in IDL order. These
 // bytes are what a DCE/RPC request/response PDU carries as its stub data, so the same stubs
 // can travel over the forestd transport (transport/) or, later, DCE/RPC.
 import { NdrError, NdrReader, NdrWriter, guid, pointer, u32, type NdrType } from './ndr/ndr.js';
-import { DRS_EXTENSIONS, DRS_HANDLE, DRS_MSG_GETCHGREPLY, DRS_MSG_GETCHGREQ, DRS_MSG_REPSYNC, DRS_MSG_UPDREFS } from './idl.js';
+import { DRS_EXTENSIONS, DRS_HANDLE, DRS_MSG_GETCHGREPLY, DRS_MSG_GETCHGREQ, DRS_MSG_REPDEL, DRS_MSG_REPSYNC, DRS_MSG_UPDREFS } from './idl.js';
 import type * as T from './types.js';
 
 export interface DRSBindRequest {
@@ -39,6 +39,10 @@ export interface DRSReplicaSyncRequest {
 export interface DRSUpdateRefsRequest {
   hDrs: T.DRS_HANDLE;
   pmsgUpdRefs: { version: 1; msg: T.DRS_MSG_UPDREFS_V1 };
+}
+export interface DRSReplicaDelRequest {
+  hDrs: T.DRS_HANDLE;
+  pmsgDel: { version: 1; msg: T.DRS_MSG_REPDEL_V1 };
 }
 /** Methods whose only [out] is the return value. */
 export interface DRSResultResponse {
@@ -171,6 +175,23 @@ export function decodeDRSUpdateRefsRequest(b: Uint8Array): DRSUpdateRefsRequest 
   const pmsgUpdRefs = r.read(DRS_MSG_UPDREFS);
   r.end();
   return { hDrs, pmsgUpdRefs };
+}
+
+/** [in, ref] DRS_HANDLE hDrs, [in] DWORD dwVersion, [in, ref, switch_is(dwVersion)] DRS_MSG_REPDEL *pmsgDel */
+export function encodeDRSReplicaDelRequest(m: DRSReplicaDelRequest): Buffer {
+  return stub([
+    [DRS_HANDLE, m.hDrs],
+    [u32, m.pmsgDel.version],
+    [DRS_MSG_REPDEL, m.pmsgDel],
+  ]);
+}
+export function decodeDRSReplicaDelRequest(b: Uint8Array): DRSReplicaDelRequest {
+  const r = new NdrReader(b);
+  const hDrs = r.read(DRS_HANDLE);
+  r.read(u32);
+  const pmsgDel = r.read(DRS_MSG_REPDEL);
+  r.end();
+  return { hDrs, pmsgDel };
 }
 
 export function encodeResultResponse(m: DRSResultResponse): Buffer {

@@ -193,6 +193,14 @@ export interface DRS_MSG_UPDREFS_V1 {
   ulOptions: number;
 }
 
+/** MS-DRSR 4.1.20.1.1 DRS_MSG_REPDEL_V1 (the request of 4.1.20 IDL_DRSReplicaDel) */
+export interface DRS_MSG_REPDEL_V1 {
+  pNC: DSNAME;
+  /** the NetworkAddress of the source whose repsFrom value goes */
+  pszDsaSrc: string | null;
+  ulOptions: number;
+}
+
 /** MS-DRSR 5.39 DRS_EXTENSIONS_INT; `cb` derived. Fields past dwReplEpoch are optional (cb 24, 28, 48, 52). */
 export interface DRS_EXTENSIONS_INT {
   dwFlags: number;
@@ -334,6 +342,7 @@ export const DRSUAPI_OPNUM = {
   IDL_DRSReplicaSync: 2,
   IDL_DRSGetNCChanges: 3,
   IDL_DRSUpdateRefs: 4,
+  IDL_DRSReplicaDel: 6,
 } as const;
 export type DrsuapiOpnum = (typeof DRSUAPI_OPNUM)[keyof typeof DRSUAPI_OPNUM];
 

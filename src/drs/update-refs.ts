@@ -11,7 +11,7 @@
 // delete only its own reference (uuidDsaObjDest is the authenticated caller's DSA GUID).
 import { channel } from 'node:diagnostics_channel';
 import type { Directory } from '../dsa/directory.js';
-import type { ReadTxn } from '../store/store.js';
+import type { ReadTxn, WriteTxn } from '../store/store.js';
 import type { DRS_MSG_UPDREFS_V1 } from './types.js';
 import type { DrsClient } from './transport/tls.js';
 
@@ -54,6 +54,11 @@ export const UPDATE_REFS_CHANNEL = 'forestd:repl:update-refs';
 export function repsToOf(r: ReadTxn, nc: Buffer): RepsToEntry[] {
   const v = r.getMeta<RepsToEntry[]>(key(nc));
   return Array.isArray(v) ? v : [];
+}
+
+/** Replaces NC `nc`'s repsTo (in write transaction `w`). */
+export function setRepsTo(w: WriteTxn, nc: Buffer, list: RepsToEntry[]): void {
+  w.setMeta(key(nc), list);
 }
 
 /** Serves IDL_DRSUpdateRefs from the DC `peer` (authenticated by the transport): the Win32 result. */

@@ -28,7 +28,7 @@ import { WKGUID } from './provision/well-known.js';
 import { defaultPrimaryGroupId } from './sam/user-account-control.js';
 import { delayedLinkSettings } from './delayed-links.js';
 import { deleteMangledRdn } from './model/naming.js';
-import { hideLinks, removeLinksOfUndeletedTombstone } from './model/lifecycle.js';
+import { deactivateLinks, hideLinks, removeLinksOfUndeletedTombstone } from './model/lifecycle.js';
 
 /** MS-ADTS 3.1.1.5.5.6.1: attributes a tombstone keeps (besides the RDN attribute and fPRESERVEONDELETE ones). */
 export const TOMBSTONE_KEPT = new Set(
@@ -154,13 +154,8 @@ export function deleteObject(dir: Directory, u: OriginatingUpdate, guid: Buffer,
     hideLinks(w, guid);
     return;
   }
-  for (const lv of [...w.links(guid)]) {
-    if (lv.stamp.timeDeleted === 0 && !lv.deactivated) w.putLink({ ...lv, deactivated: true });
-  }
-  for (const b of [...w.backlinks(guid)]) {
-    const lv = w.getLink(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data));
-    if (lv && !lv.deactivated) w.putLink({ ...lv, deactivated: true });
-  }
+  // the same clean-up as a DC applying the replicated delete does (model/lifecycle.ts)
+  deactivateLinks(w, guid);
 }
 
 /** How many link values name `guid` or belong to it (forward values and back-link entries), counting at most to `limit`. */

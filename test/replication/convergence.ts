@@ -1,5 +1,5 @@
 // Convergence of multi-master replication (MS-DRSR 4.1.10): 3–7 DCs with real stores take
-// random concurrent writes while a faulty network drops, duplicates, delays and reorders
+// random concurrent writes (deletes with and without the Recycle Bin) while a faulty network drops, duplicates, delays and reorders
 // their GetNCChanges messages, cuts partitions, and DCs restart from their stores. After the
 // network heals and replication quiesces, every replica must be the same (objects, values,
 // AttributeStamps and LinkValueStamps without usnLocal, tombstones), every UTD vector must
@@ -28,6 +28,7 @@ type Cmd =
   | { t: 'rename'; dc: number; obj: number; name: number }
   | { t: 'move'; dc: number; obj: number; parent: number }
   | { t: 'delete'; dc: number; obj: number }
+  | { t: 'recycleDelete'; dc: number; obj: number }
   | { t: 'undelete'; dc: number; obj: number; parent: number }
   | { t: 'members'; dc: number; group: number; member: number; n: number; add: boolean }
   | { t: 'sync'; dst: number; src: number }
@@ -51,6 +52,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('rename' as const), dc: i(6), obj: i(19), name: i(4) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('move' as const), dc: i(6), obj: i(19), parent: i(9) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('delete' as const), dc: i(6), obj: i(19) }) },
+  // a delete with the Recycle Bin on (a deleted-object, its link values deactivated, MS-ADTS 3.1.1.9.1)
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('recycleDelete' as const), dc: i(6), obj: i(19) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('undelete' as const), dc: i(6), obj: i(9), parent: i(9) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('members' as const), dc: i(6), group: i(3), member: i(19), n: fc.constantFrom(1, 1, 2, 30), add: fc.boolean() }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant('sync' as const), dst: i(6), src: i(6) }) },
@@ -114,6 +117,7 @@ async function run(s: { dcs: number; cMaxObjects: number; cmds: Cmd[] }, stats?:
       case 'rename': w(c.dc).modifyDN(c.obj, NAMES[c.name]!, undefined); break;
       case 'move': w(c.dc).modifyDN(c.obj, undefined, c.parent); break;
       case 'delete': w(c.dc).delete(c.obj); break;
+      case 'recycleDelete': w(c.dc).recycleDelete(c.obj); break;
       case 'undelete': w(c.dc).undelete(c.obj, c.parent); break;
       case 'members': w(c.dc).members(c.group, c.member, c.n, c.add); break;
       case 'sync': net.startCycle(c.dst % dcs.length, c.src % dcs.length); break;
@@ -126,7 +130,7 @@ async function run(s: { dcs: number; cMaxObjects: number; cmds: Cmd[] }, stats?:
       case 'tick': world.time++; break;
     }
     // the clock moves on most steps but not all: equal timeChanged values exercise the invocationId tie-break
-    if (c.t !== 'tick' && (c.t === 'add' || c.t === 'delete')) world.time++;
+    if (c.t !== 'tick' && (c.t === 'add' || c.t === 'delete' || c.t === 'recycleDelete')) world.time++;
   }
   net.quiesce();
   if (stats) for (const [k, v] of Object.entries(net.stats)) stats[k] = (stats[k] ?? 0) + v;

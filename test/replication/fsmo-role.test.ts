@@ -1,5 +1,7 @@
 // The owner's half of a FSMO role transfer (MS-DRSR 4.1.10.5.12 ProcessFsmoRoleRequest for
 // EXOP_FSMO_RID_REQ_ROLE / EXOP_FSMO_REQ_ROLE): on the simulator's DCs, as the RID_ALLOC test.
+// And EXOP_FSMO_ABANDON_ROLE (4.1.10.1.3): the owner (DC0) asks DC1 to take a role; DC1 makes the
+// chained request to the owner it knows and applies the reply, so both DCs name DC1.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tempDir } from '../helpers/tmp.js';
@@ -7,8 +9,12 @@ import { createNC, find, Network, openDCs, simSchema, type SimDC, type SimNC } f
 import { serveGetNCChanges } from '../../src/dsa/replica/fsmo.js';
 import { handleReply } from '../../src/dsa/replica/pull.js';
 import { readReplicaState } from '../../src/dsa/replica/state.js';
-import { roleRequest, RoleExop, type RoleContext } from '../../src/dsa/replica/fsmo-role.js';
-import { ExopErr } from '../../src/dsa/replica/types.js';
+import { roleRequest, RoleExop, RoleExopErr, type RoleContext } from '../../src/dsa/replica/fsmo-role.js';
+import { EXOP_FSMO_REQ_RID_ALLOC, ExopErr } from '../../src/dsa/replica/types.js';
+import { spawnSync } from 'node:child_process';
+import { PYTHON } from '../helpers/forestd.js';
+import { skipUnless } from '../helpers/tools.js';
+import { EXOP_FSMO_ABANDON_ROLE, processAbandonRole, type ChainedRoleRequest } from '../../src/dsa/replica/fsmo-abandon.js';
 
 const roots: { cleanup: () => void; dcs: SimDC[] }[] = [];
 after(async () => {
@@ -100,4 +106,54 @@ test('ProcessFsmoRoleRequest refusals: an unknown role object or no client (EXOP
   const known: RoleContext = Object.assign(Object.create(d0.ctx) as RoleContext, { roles: { isDsa: () => true, scope: (_r: unknown, g: Buffer) => [g] } });
   assert.equal(serveGetNCChanges(known, good).ulExtendedRet, ExopErr.EXOP_ERR_SUCCESS);
   assert.equal(ownerOf(d0, mgr), d1.store.dc.serverGuid.toString('hex'));
+});
+
+const hex = (d: SimDC) => d.store.dc.serverGuid.toString('hex');
+
+/** DC `server`'s chained request to the owner `dcs` names: the ordinary RID Master transfer, its reply applied. */
+const chainedVia = (dcs: SimDC[], server: SimDC): ChainedRoleRequest => async (fsmoObj, owner) => {
+  const o = dcs.find((d) => d.store.dc.serverGuid.equals(owner))!;
+  const rep = serveGetNCChanges(o.ctx, roleRequest(server.ctx, { Guid: fsmoObj, StringName: '' }, RoleExop.EXOP_FSMO_RID_REQ_ROLE));
+  if (rep.ulExtendedRet === ExopErr.EXOP_ERR_SUCCESS) assert.equal(handleReply(server.ctx, rep).kind, 'applied');
+  return rep.ulExtendedRet;
+};
+
+test('EXOP_FSMO_ABANDON_ROLE is 5 in python3-samba\'s drsuapi (RID_ALLOC is 2: the two must never be confused)', skipUnless('python:samba'), () => {
+  const r = spawnSync(PYTHON, ['-c', 'from samba.dcerpc import drsuapi as d; print(d.DRSUAPI_EXOP_FSMO_ABANDON_ROLE, d.DRSUAPI_EXOP_FSMO_RID_ALLOC)'], { timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr?.toString());
+  assert.deepEqual(r.stdout.toString().trim().split(' ').map(Number), [EXOP_FSMO_ABANDON_ROLE, EXOP_FSMO_REQ_RID_ALLOC]);
+});
+
+test('EXOP_FSMO_ABANDON_ROLE: the server takes the role from its owner by a chained transfer; both DCs then name the server', async () => {
+  const { dcs, nc } = forest(2);
+  const [d0, d1] = dcs as [SimDC, SimDC];
+  const mgr = find(d0, nc, 'RID Manager$')!.guid;
+  // the owner, DC0, asks DC1 to take the RID Master role
+  const req = { ...roleRequest(d0.ctx, { Guid: mgr, StringName: '' }, EXOP_FSMO_ABANDON_ROLE) };
+  // negative control: DC1 cannot reach the owner, nothing changes
+  const lost = await processAbandonRole(d1.ctx, req, undefined);
+  assert.equal(lost.ulExtendedRet, RoleExopErr.EXOP_ERR_COULDNT_CONTACT);
+  assert.equal(ownerOf(d0, mgr), hex(d0));
+  assert.equal(ownerOf(d1, mgr), hex(d0));
+
+  const rep = await processAbandonRole(d1.ctx, req, chainedVia(dcs, d1));
+  assert.equal(rep.ulExtendedRet, ExopErr.EXOP_ERR_SUCCESS);
+  assert.equal(rep.cNumObjects, 0, 'the reply carries no objects: the old owner made the change itself');
+  assert.equal(ownerOf(d1, mgr), hex(d1), 'DC1 applied the owner\'s reply');
+  assert.equal(ownerOf(d0, mgr), hex(d1), 'DC0 handed the role over');
+  // asked again, DC1 owns it already
+  assert.equal((await processAbandonRole(d1.ctx, req, chainedVia(dcs, d1))).ulExtendedRet, ExopErr.EXOP_ERR_SUCCESS);
+});
+
+test('EXOP_FSMO_ABANDON_ROLE refusals: no role object or no client (EXOP_ERR_UPDATE_ERR), a caller that is no DSA (EXOP_ERR_UNKNOWN_CALLER)', async () => {
+  const { dcs, nc } = forest(2);
+  const [d0, d1] = dcs as [SimDC, SimDC];
+  const mgr = find(d0, nc, 'RID Manager$')!.guid;
+  const good = roleRequest(d0.ctx, { Guid: mgr, StringName: '' }, EXOP_FSMO_ABANDON_ROLE);
+  const chained = chainedVia(dcs, d1);
+  assert.equal((await processAbandonRole(d1.ctx, { ...good, pNC: { Guid: find(d0, nc, 'A')!.guid, StringName: '' } }, chained)).ulExtendedRet, ExopErr.EXOP_ERR_UPDATE_ERR);
+  assert.equal((await processAbandonRole(d1.ctx, { ...good, uuidDsaObjDest: Buffer.alloc(16) }, chained)).ulExtendedRet, ExopErr.EXOP_ERR_UPDATE_ERR);
+  const strict: RoleContext = Object.assign(Object.create(d1.ctx) as RoleContext, { roles: { scope: (_r: unknown, g: Buffer) => [g], isDsa: () => false } });
+  assert.equal((await processAbandonRole(strict, good, chained)).ulExtendedRet, ExopErr.EXOP_ERR_UNKNOWN_CALLER);
+  assert.equal(ownerOf(d0, mgr), hex(d0), 'nothing moved');
 });

@@ -14,9 +14,9 @@ import { SchemaSnapshot } from '../../src/schema/snapshot.js';
 import { loadBootstrapSchema } from '../../src/schema/bootstrap.js';
 import { PrefixTable } from '../../src/schema/prefix-table.js';
 import { UpdatePort } from '../../src/dsa/model/update.js';
-import { isDeleted, reanimate, tombstone } from '../../src/dsa/model/lifecycle.js';
+import { deactivateLinks, isDeleted, ObjectState, reactivateLinks, reanimate, stateOf, tombstone } from '../../src/dsa/model/lifecycle.js';
 import { compareGuids } from '../../src/dsa/model/stamps.js';
-import { unmangle } from '../../src/dsa/model/naming.js';
+import { deleteMangledRdn, unmangle } from '../../src/dsa/model/naming.js';
 import { foldValue } from '../../src/dn/dn.js';
 import type { ReplicaContext, ReplicaSchema } from '../../src/dsa/replica/context.js';
 import { replicaSchemaOf } from '../../src/dsa/replica/schema.js';
@@ -226,8 +226,8 @@ export function dump(dc: SimDC, nc: SimNC): string {
     }
     for (const lv of r.rawLinks(guid)) {
       const s = lv.stamp;
-      // `hidden` is each DC's own state, but derived from the replicated one (an end is a tombstone): it must agree too
-      lines.push(`  link ${lv.linkId} → ${lv.target.toString('hex')} ${lv.data.toString('hex')} ${s.timeDeleted ? `deleted@${s.timeDeleted}` : 'present'}${lv.hidden ? ' hidden' : ''} c${s.timeCreated} v${s.dwVersion} t${s.timeChanged} ${s.uuidOriginating.toString('hex')} #${s.usnOriginating}`);
+      // `hidden` and `deactivated` are each DC's own state, but derived from the replicated one (an end is a tombstone, a deleted-object): they must agree too
+      lines.push(`  link ${lv.linkId} → ${lv.target.toString('hex')} ${lv.data.toString('hex')} ${s.timeDeleted ? `deleted@${s.timeDeleted}` : 'present'}${lv.hidden ? ' hidden' : ''}${lv.deactivated ? ' deactivated' : ''} c${s.timeCreated} v${s.dwVersion} t${s.timeChanged} ${s.uuidOriginating.toString('hex')} #${s.usnOriginating}`);
     }
   }
   return lines.join('\n');
@@ -434,6 +434,41 @@ export class Writer {
     return true;
   }
 
+  recycleDelete(pick: number): boolean {
+    const o = this.pick(this.movable(), pick);
+    return !!o && this.recycleDeleteObj(o.guid);
+  }
+
+  /**
+   * LDAP Delete of a leaf with the Recycle Bin on (as src/dsa/tombstone.ts deleteObject makes it,
+   * MS-ADTS 3.1.1.5.5.6.2): a deleted-object that keeps its attributes, msDS-LastKnownRDN set, its
+   * link values and the values naming it deactivated. False when it has live children.
+   */
+  recycleDeleteObj(guid: Buffer): boolean {
+    const S = simSchema();
+    const A = S.replica.lifecycle;
+    const r = this.dc.store.reader;
+    for (const c of r.children(guid)) if (!isDeleted(r.getObject(Buffer.from(c))!, A)) return false;
+    const deletedObjects = r.childByName(this.nc.name.Guid, 'Deleted Objects');
+    this.dc.store.writeSync((w) => {
+      const u = new UpdatePort(w, this.dc.invocationId, this.dc.ctx.clock);
+      const prev = w.getObject(guid)!;
+      const rec: ObjectRecord = { ...prev, attrs: prev.attrs.map((a) => ({ ...a })) };
+      const mangled = deleteMangledRdn(prev.name, guid);
+      u.setAttribute(rec, A.lastKnownRdn, [prev.name]);
+      u.setAttribute(rec, A.isDeleted, [true]);
+      if (prev.parent) u.setAttribute(rec, A.lastKnownParent, [{ guid: Buffer.from(prev.parent) }]);
+      u.setAttribute(rec, S.binding.attrById(prev.rdnType)!, [mangled]);
+      u.setAttribute(rec, A.name, [mangled]);
+      rec.name = mangled;
+      if (deletedObjects) rec.parent = Buffer.from(deletedObjects);
+      u.touch(rec);
+      w.putObject(guid, rec, prev);
+      deactivateLinks(w, guid);
+    });
+    return true;
+  }
+
   /** Undelete (MS-ADTS 3.1.1.5.3.7) of a tombstone to its old name under a live container. */
   undelete(pick: number, parentPick: number): boolean {
     const S = simSchema();
@@ -446,7 +481,10 @@ export class Writer {
     if (!this.nameFree(parent.guid, name)) return false;
     this.dc.store.writeSync((w) => {
       const u = new UpdatePort(w, this.dc.invocationId, this.dc.ctx.clock);
+      const wasDeletedObject = stateOf(w.getObject(o.guid)!, A) === ObjectState.DeletedObject;
       reanimate(u, o.guid, A, { parent: parent.guid, name }, (id) => S.binding.attrById(id));
+      // a deleted-object's deactivated values come back (src/dsa/tombstone.ts reanimateLinks)
+      if (wasDeletedObject) reactivateLinks(w, o.guid, A);
     });
     return true;
   }
@@ -670,11 +708,15 @@ export function checkConverged(net: Network): string | undefined {
       sids.add(k);
     }
     // a tombstone has no link values and no value names it (MS-ADTS 3.1.1.5.5.6.1, 3.1.1.1.6):
-    // present values with a tombstone end are hidden, and only those
+    // present values with a tombstone end are hidden, and only those; with the Recycle Bin,
+    // present values with a deleted-object end (and no tombstone end) are deactivated, and only those (3.1.1.9.1)
     for (const lv of dc.store.reader.rawLinks(guid)) {
       if (lv.stamp.timeDeleted !== 0) continue;
-      const endGone = isDeleted(rec, A) || isDeleted(byGuid.get(lv.target.toString('hex')) ?? rec, A);
+      const ends = [rec, byGuid.get(lv.target.toString('hex')) ?? rec];
+      const endGone = ends.some((e) => isDeleted(e, A) && stateOf(e, A) !== ObjectState.DeletedObject);
+      const endDeleted = !endGone && ends.some((e) => stateOf(e, A) === ObjectState.DeletedObject);
       if (endGone !== (lv.hidden === true)) return `the value ${guid.toString('hex')} → ${lv.target.toString('hex')} is ${lv.hidden ? 'hidden' : 'visible'} though ${endGone ? 'an end is' : 'no end is'} a tombstone`;
+      if (endDeleted !== (lv.deactivated === true)) return `the value ${guid.toString('hex')} → ${lv.target.toString('hex')} is ${lv.deactivated ? 'deactivated' : 'active'} though ${endDeleted ? 'an end is' : 'no end is'} a deleted-object`;
     }
     if (isDeleted(rec, A) || !rec.parent) continue;
     const k = `${rec.parent.toString('hex')}/${foldValue(rec.name)}`;

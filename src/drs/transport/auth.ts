@@ -29,6 +29,11 @@ export interface DrsCredentials {
   key: Buffer;
   /** K of another DC's account, or undefined when it is not a DC this DC knows */
   keyOf(account: string): Buffer | undefined | Promise<Buffer | undefined>;
+  /**
+   * Whether a peer that proved `account` may act as the DSA `dsaGuid` it announced: 0, or the
+   * Win32 code the handshake is refused with (src/drs/peer-identity.ts). Absent: not checked.
+   */
+  peerDsaRefusal?(account: string, dsaGuid: Buffer): number | Promise<number>;
 }
 
 /** K(account) from the machine account's NT hash. */

@@ -16,6 +16,7 @@ import {
   encodeDRSReplicaSyncRequest,
   encodeDRSUnbindRequest,
   encodeDRSUpdateRefsRequest,
+  encodeDRSReplicaDelRequest,
   type DRSBindRequest,
   type DRSBindResponse,
   type DRSGetNCChangesRequest,
@@ -24,6 +25,7 @@ import {
   type DRSResultResponse,
   type DRSUnbindResponse,
   type DRSUpdateRefsRequest,
+  type DRSReplicaDelRequest,
 } from '../stubs.js';
 import { DRSUAPI_OPNUM } from '../types.js';
 
@@ -136,6 +138,9 @@ export class DrsTlsListener {
         // an unknown account is refused like a wrong proof: same answer, no hint
         const want = clientKey ? proof(clientKey, 'client', exporterOf(s), client!, server!) : undefined;
         if (!want || !proofMatches(want, f.body)) throw new DrsTransportError('ERR_DRS_AUTH', `DRS peer ${client!.account} did not prove its machine account`);
+        // the DSA GUID it announced is bound to the account it proved; every call acts for that DSA
+        const refusal = creds.peerDsaRefusal ? await creds.peerDsaRefusal(client!.account, client!.dsaGuid) : 0;
+        if (refusal !== 0) throw new DrsTransportError('ERR_DRS_AUTH', `DRS peer ${client!.account} may not act as the DSA it announced`, refusal);
         ctx = { peerAccount: client!.account, peerDsaGuid: client!.dsaGuid, transport: 'tls' };
         clearTimeout(timer);
         dec.setLimit(lim.maxMessageBytes);
@@ -173,7 +178,7 @@ export class DrsTlsListener {
         return;
       }
       // handshake frames are handled in order; requests are dispatched concurrently from there
-      for (const f of frames) queue = queue.then(() => onFrame(f)).catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
+      for (const f of frames) queue = queue.then(() => onFrame(f)).catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e)), e instanceof DrsTransportError && e.status !== 0 ? e.status : undefined));
     });
   }
 }
@@ -358,5 +363,8 @@ export class DrsClient implements DrsCaller {
   }
   async updateRefs(req: DRSUpdateRefsRequest): Promise<DRSResultResponse> {
     return decodeResultResponse(await this.call(DRSUAPI_OPNUM.IDL_DRSUpdateRefs, encodeDRSUpdateRefsRequest(req)));
+  }
+  async replicaDel(req: DRSReplicaDelRequest): Promise<DRSResultResponse> {
+    return decodeResultResponse(await this.call(DRSUAPI_OPNUM.IDL_DRSReplicaDel, encodeDRSReplicaDelRequest(req)));
   }
 }

@@ -123,6 +123,54 @@ export function unhideLinks(w: WriteTxn, guid: Buffer, A: LifecycleAttributes): 
   return n;
 }
 
+/**
+ * The Recycle Bin's link clean-up of a deleted-object on this DC (MS-ADTS 3.1.1.9.1: "link
+ * valued attributes are maintained both to and from deleted-objects"; 3.1.1.5.5.6.2): every
+ * present value that `guid` holds or that names it is deactivated, as a local step that changes
+ * no stamp and touches no source object — done by the originating delete (src/dsa/tombstone.ts)
+ * and, the same way, by each DC applying the replicated delete (replica/apply.ts; MS-DRSR
+ * 4.1.10.6 applies the deletion as the originating DC did), so replicas agree. Returns how many.
+ */
+export function deactivateLinks(w: WriteTxn, guid: Buffer): number {
+  let n = 0;
+  const off = (lv: LinkValue | undefined) => {
+    if (!lv || lv.stamp.timeDeleted !== 0 || lv.hidden || lv.deactivated) return;
+    w.putLink({ ...lv, deactivated: true });
+    n++;
+  };
+  for (const lv of [...w.rawLinks(guid)]) off(lv);
+  for (const b of [...w.rawBacklinks(guid)]) off(w.getLink(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data)));
+  return n;
+}
+
+/**
+ * A replicated undelete of a deleted-object: its deactivated values, and the deactivated values
+ * naming it, whose other end is an existing object are active again (as the originating
+ * undelete does, src/dsa/tombstone.ts reanimateLinks). Returns how many.
+ */
+export function reactivateLinks(w: WriteTxn, guid: Buffer, A: LifecycleAttributes): number {
+  let n = 0;
+  const on = (lv: LinkValue | undefined, other: Buffer) => {
+    if (!lv || !lv.deactivated || lv.hidden || lv.stamp.timeDeleted !== 0) return;
+    const o = w.getObject(other);
+    if (!o || isDeleted(o, A)) return;
+    w.putLink({ ...lv, deactivated: false });
+    n++;
+  };
+  for (const lv of [...w.rawLinks(guid)]) on(lv, lv.target);
+  for (const b of [...w.deactivatedBacklinks(guid)]) on(w.getLink(Buffer.from(b.source), b.linkId, guid, Buffer.from(b.data)), Buffer.from(b.source));
+  return n;
+}
+
+/** Whether one of these ends is a deleted-object (Recycle Bin): a present value between them is deactivated. */
+export function linkEndDeactivating(r: ReadTxn, ends: Buffer[], A: LifecycleAttributes): boolean {
+  for (const g of ends) {
+    const rec = r.getObject(g);
+    if (rec && stateOf(rec, A) === ObjectState.DeletedObject) return true;
+  }
+  return false;
+}
+
 /** Whether a value with these ends is hidden on this DC: one of them is a tombstone or a recycled-object. */
 export function linkEndGone(r: ReadTxn, ends: Buffer[], A: LifecycleAttributes): boolean {
   for (const g of ends) {

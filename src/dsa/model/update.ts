@@ -143,7 +143,7 @@ export class UpdatePort {
    * when `present`, else a tombstoned value whose timeDeleted is the stamp's timeChanged.
    * `v.hidden`: a present value one of whose ends is a tombstone here (lifecycle.ts hideLinks).
    */
-  applyLinkValue(v: { source: Buffer; attid: number; linkId: number; target: Buffer; data: Buffer; extra?: unknown; hidden?: boolean }, present: boolean, stamp: LinkStampFields): void {
+  applyLinkValue(v: { source: Buffer; attid: number; linkId: number; target: Buffer; data: Buffer; extra?: unknown; hidden?: boolean; deactivated?: boolean }, present: boolean, stamp: LinkStampFields): void {
     const lv: LinkValue = {
       source: v.source,
       linkId: v.linkId,
@@ -162,6 +162,7 @@ export class UpdatePort {
     };
     if (v.extra !== undefined) lv.extra = v.extra;
     if (present && v.hidden) lv.hidden = true;
+    else if (present && v.deactivated) lv.deactivated = true;
     this.txn.putLink(lv);
     this.linkChanged(v.source);
   }

@@ -24,7 +24,7 @@ import { parseDN } from '../../dn/dn.js';
 import type { WriteTxn } from '../../store/store.js';
 import type { ObjectRecord } from '../../store/record.js';
 import { DsError, DsProblem, DsWin32, LdapCode } from '../model/ds-error.js';
-import { hideLinks, isDeleted, linkEndGone, ObjectState, stateOf, unhideLinks } from '../model/lifecycle.js';
+import { deactivateLinks, hideLinks, isDeleted, linkEndDeactivating, linkEndGone, ObjectState, reactivateLinks, stateOf, unhideLinks } from '../model/lifecycle.js';
 import { conflictMangledRdn, deleteMangledRdn, isDeleteMangled, unmangle } from '../model/naming.js';
 import { compareAttributeStamps, compareGuids, compareLinkValueStamps, type StampFields } from '../model/stamps.js';
 import { UpdatePort } from '../model/update.js';
@@ -276,6 +276,12 @@ class Applier {
     if (gone(rec)) {
       if (!prev || !gone(prev)) hideLinks(this.w, guid);
     } else if (prev && gone(prev)) unhideLinks(this.w, guid, A);
+    // the Recycle Bin (MS-ADTS 3.1.1.9.1): a deleted-object's values and the values naming it are
+    // deactivated here as on the DC that deleted it; a replicated undelete activates them again
+    const st = stateOf(rec, A);
+    const was = prev ? stateOf(prev, A) : undefined;
+    if (st === ObjectState.DeletedObject && was !== ObjectState.DeletedObject) deactivateLinks(this.w, guid);
+    else if (st === ObjectState.Existing && was === ObjectState.DeletedObject) reactivateLinks(this.w, guid, A);
   }
 
   private containers(nc: Buffer): { deletedObjects?: Buffer; lostAndFound?: Buffer } {
@@ -387,7 +393,9 @@ class Applier {
     // MS-DRSR 4.1.10.6.14 ProcessLinkValue: a value held by or naming a tombstone is not applied
     // (it stays absent); kept hidden with its stamp so that every replica holds the same values
     const hidden = v.fIsPresent && (this.gone(source) || this.gone(target));
-    this.port.applyLinkValue({ source, attid: v.attrTyp, linkId: info.forwardLinkId, target, data, hidden, ...(v.Aval.extra !== undefined ? { extra: v.Aval.extra } : {}) }, v.fIsPresent, incoming);
+    // a present value with a deleted-object end (Recycle Bin) is stored deactivated, as the values it held were
+    const deactivated = v.fIsPresent && !hidden && linkEndDeactivating(w, [source, target], this.A);
+    this.port.applyLinkValue({ source, attid: v.attrTyp, linkId: info.forwardLinkId, target, data, hidden, deactivated, ...(v.Aval.extra !== undefined ? { extra: v.Aval.extra } : {}) }, v.fIsPresent, incoming);
     return true;
   }
 }
