@@ -137,3 +137,24 @@ test('MS-ADTS 3.1.1.4.5.19: a membership added or removed since the last bind co
     await close();
   }
 });
+
+test('a remembered walk is re-read when one of its groups went away by a write that took no USN (removeObject, as garbage collection)', async () => {
+  const { d, close } = await fixture();
+  try {
+    await user(d, 'tok4');
+    await addObject(d, `CN=Gc4,${USERS}`, { objectClass: 'group', sAMAccountName: 'Gc4', groupType: '-2147483646', member: `CN=tok4,${USERS}` });
+    const gc = objectSidOf(d, `CN=Gc4,${USERS}`);
+    assert.ok((await logonAs(d, 'tok4')).token!.groups.map(sidToString).includes(gc));
+    const g = d.resolve(d.store.reader, `CN=Gc4,${USERS}`, 'test');
+    const usnBefore = d.store.snapshot();
+    const gen = usnBefore.dcUsn();
+    usnBefore.done();
+    await d.store.write((w) => w.removeObject(g, w.getObject(g)!));
+    const after = d.store.snapshot();
+    assert.equal(after.dcUsn(), gen, 'the removal took no USN');
+    after.done();
+    assert.ok(!(await logonAs(d, 'tok4')).token!.groups.map(sidToString).includes(gc), 'the removed group is not in the token');
+  } finally {
+    await close();
+  }
+});

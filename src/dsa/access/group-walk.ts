@@ -98,10 +98,20 @@ export class GroupWalk {
     return facts;
   }
 
+  /**
+   * Every group of a remembered walk is still the version it was read at: a store write that
+   * takes no USN (the expunge of a tombstone or of an NC replica's objects) leaves the DC tuple
+   * as it was, so the record headers are looked at too.
+   */
+  private current(list: readonly Reached[]): boolean {
+    for (const g of list) if (this.r.getHeader(g.guid)?.usnChanged !== g.facts.usn) return false;
+    return true;
+  }
+
   /** The live groups whose member holds `x` directly (deleted groups left out). */
   groupsOf(x: Buffer, key = x.toString('latin1')): readonly Reached[] {
     const hit = this.memo?.direct.get(key);
-    if (hit) return hit;
+    if (hit && this.current(hit)) return hit;
     const out: Reached[] = [];
     for (const b of this.r.backlinks(x, this.member)) {
       const guid = Buffer.from(b.source);
@@ -119,7 +129,7 @@ export class GroupWalk {
    */
   groupsAbove(x: Buffer, key = x.toString('latin1')): readonly Reached[] {
     const hit = this.memo?.above.get(key);
-    if (hit) return hit;
+    if (hit && this.current(hit)) return hit;
     const out: Reached[] = [];
     const seen = new Set<string>([key]);
     const queue: Buffer[] = [x];
@@ -139,7 +149,7 @@ export class GroupWalk {
   objectsWithSid(sid: Uint8Array): readonly Buffer[] {
     const k = Buffer.from(sid).toString('latin1');
     const hit = this.memo?.bySid.get(k);
-    if (hit) return hit;
+    if (hit && hit.every((g) => this.r.hasObject(g))) return hit;
     const info = this.dir.schema.attr('objectSid')!;
     const out: Buffer[] = [];
     for (const g of this.r.indexEqual(indexKey(info.id, info.syntax.normalize(sid)))) out.push(Buffer.from(g));
