@@ -3,7 +3,9 @@
 // runs when set), then an empty destination pulls its schema, configuration and domain NCs
 // through the real DRS layer (DrsServer dispatch, NDR stubs, convert.ts) with pullNC, the
 // join's cycle, without the TLS socket. BENCH_JOIN_PROFILE=dir writes a V8 CPU profile of the
-// pulls there and prints the top functions by self time. A benchmark: prints figures only.
+// pulls there and prints the top functions by self time. BENCH_JOIN_REPLAY=1: the rounds after
+// the first replay the first round's reply stubs (same requests, same order), so they measure
+// and profile the destination alone (NDR decode, convert.ts, apply, store). A benchmark: prints figures only.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +25,8 @@ import type { OperationContext } from '../src/dsa/api.js';
 
 const USERS = Number(process.env.BENCH_JOIN_USERS ?? 10000);
 const PROFILE = process.env.BENCH_JOIN_PROFILE;
-const ROUNDS = Number(process.env.BENCH_JOIN_ROUNDS ?? 1);
+const REPLAY = process.env.BENCH_JOIN_REPLAY === '1';
+const ROUNDS = Number(process.env.BENCH_JOIN_ROUNDS ?? (REPLAY ? 4 : 1));
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const opCtx = (): OperationContext => ({
   session: { id: 1, identity: { dn: 'CN=Administrator', guid: Buffer.alloc(16), isAdmin: true }, encrypted: true, globalCatalog: false, remoteAddress: '127.0.0.1' },
@@ -58,11 +61,20 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+// the replies of the first round, in the order they were asked for (BENCH_JOIN_REPLAY)
+const recorded: Buffer[] = [];
+let replaying: number | undefined;
 const client = {
   call: async (opnum: number, stub: Buffer) => {
+    if (replaying !== undefined) {
+      const out = recorded[replaying++];
+      if (!out) throw new Error('the replay ran out of recorded replies');
+      return out;
+    }
     const s = cpuMs();
     const out = await server.dispatch(opnum, stub, callCtx);
     sourceMs += cpuMs() - s;
+    if (REPLAY) recorded.push(out);
     return out;
   },
   close: async () => undefined,
@@ -82,13 +94,15 @@ if (PROFILE) {
 }
 console.log(`load average ${load()}`);
 for (let round = 0; round < ROUNDS; round++) {
-  const store = Store.open(join(t.dir, `dst${round}`), { create: true });
+  // as forestd join opens it (each chunk acknowledged at its commit)
+  const store = Store.open(join(t.dir, `dst${round}`), { create: true, ackBeforeFlush: true });
   const dst = Directory.createForProvisioning(store, { ...f, dsaGuid: randomBytes(16) });
   const ctx = replicaContextOf(dst);
   if (PROFILE && round === ROUNDS - 1) await session.post('Profiler.start');
   const line: string[] = [];
   let total = 0;
   sourceMs = 0;
+  if (REPLAY && round > 0) replaying = 0;
   const s0 = performance.now();
   const c0 = cpuMs();
   for (const nc of ncs) {
@@ -99,7 +113,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   const all = (performance.now() - s0) / 1000;
   const cpu = (cpuMs() - c0) / 1000;
-  console.log(`round ${round}: ${total} objects in ${all.toFixed(2)} s (${(total / all).toFixed(0)} objects/s), CPU ${cpu.toFixed(2)} s: source ${(sourceMs / 1000).toFixed(2)} s, destination ${(cpu - sourceMs / 1000).toFixed(2)} s; ${line.join('; ')}; load ${load()}`);
+  console.log(`round ${round}${replaying !== undefined ? ' (replayed: destination only)' : ''}: ${total} objects in ${all.toFixed(2)} s (${(total / all).toFixed(0)} objects/s), CPU ${cpu.toFixed(2)} s: source ${(sourceMs / 1000).toFixed(2)} s, destination ${(cpu - sourceMs / 1000).toFixed(2)} s; ${line.join('; ')}; load ${load()}`);
   if (PROFILE && round === ROUNDS - 1) {
     const { profile } = await session.post('Profiler.stop');
     mkdirSync(PROFILE, { recursive: true });

@@ -215,7 +215,11 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
   };
 }
 
-/** A wire reply for the engine: ATTRTYPs mapped to this DC's, values to their stored forms. */
+/**
+ * A wire reply for the engine: ATTRTYPs mapped to this DC's, values to their stored forms.
+ * The message is consumed: its attribute blocks become the engine's, converted in place (a
+ * chunk holds tens of thousands of them: no second copy of each).
+ */
 export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): EngineGetChgReplyV6 {
   const r = m.msg;
   const src = prefixTableFromWire(r.PrefixTableSrc.pPrefixEntry.length ? r.PrefixTableSrc : prefixTableToWire(codec.prefixTable));
@@ -230,13 +234,18 @@ export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): Engine
     }
     return m;
   };
+  const fromCtx = { prefixTable: src };
   const pObjects: EngineREPLENTINFLIST[] = r.pObjects.map((o) => {
-    const pAttr = o.Entinf.AttrBlock.pAttr.map((a) => {
+    const pAttr = o.Entinf.AttrBlock.pAttr as unknown as EngineATTR[];
+    for (const a of pAttr) {
       const { id, form } = attrOf(a.attrTyp);
-      const pAVal = a.AttrVal.pAVal.map((b) => form.fromDrs(b, { prefixTable: src }));
-      return { attrTyp: id, AttrVal: { valCount: pAVal.length, pAVal } };
-    });
-    const md = (o.pMetaDataExt?.rgMetaData ?? []).map(pmdFromWire);
+      const vals = a.AttrVal.pAVal;
+      for (let i = 0; i < vals.length; i++) vals[i] = form.fromDrs(vals[i] as W.ATTRVAL, fromCtx);
+      a.attrTyp = id;
+      a.AttrVal.valCount = vals.length;
+    }
+    // the wire's PROPERTY_META_DATA_EXT is the engine's (numbers and a GUID): taken as decoded
+    const md: EnginePMD[] = o.pMetaDataExt?.rgMetaData ?? [];
     if (!o.Entinf.pName) throw new WireValueError('REPLENTINFLIST', 'an object without its DSNAME');
     return {
       Entinf: { pName: dsnameFromWire(o.Entinf.pName), ulFlags: o.Entinf.ulFlags, AttrBlock: { attrCount: pAttr.length, pAttr } },

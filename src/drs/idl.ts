@@ -474,11 +474,15 @@ function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCo
     const n = r.u32();
     if (n !== max) throw new NdrError('ERR_NDR_INVALID', `PROPERTY_META_DATA_EXT_VECTOR cNumProps ${n} but ${max} elements`);
     const md: T.PROPERTY_META_DATA_EXT[] = new Array(n);
+    // an object's stamps name a few originating DCs: one copy of each invocationId per entry
+    let orig: Buffer | undefined;
     for (let i = 0; i < n; i++) {
       r.align(8);
       const dwVersion = r.u32();
       const timeChanged = r.hyper();
-      const uuidDsaOriginating = guid.read(r, () => undefined);
+      r.align(4);
+      const g = r.view(16);
+      const uuidDsaOriginating = orig && orig.equals(g) ? orig : (orig = Buffer.from(g));
       md[i] = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating: r.hyper() };
     }
     e.pMetaDataExt = { rgMetaData: md };

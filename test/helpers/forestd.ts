@@ -87,10 +87,19 @@ export interface StartOptions {
   wrap?: string[];
   /** serve /metrics and /healthz on this HTTP port (0: any free one); off when undefined */
   httpPort?: number;
-  /** more node options for the serving process (e.g. --cpu-prof, which NODE_OPTIONS does not take) */
+  /** more node options for the `forestd serve` process (e.g. ['--cpu-prof']) */
   nodeArgs?: string[];
   /** more environment for `forestd serve` (e.g. FORESTD_RID_BLOCK_SIZE) */
   env?: Record<string, string>;
+}
+
+/** A provisioned data directory (example.com, EXAMPLE, the default admin password) in a temporary directory of its own, kept across restarts. */
+export async function provisionedData(prefix: string): Promise<{ data: string; cleanup: () => void }> {
+  const { dir, cleanup } = tempDir(prefix);
+  const data = join(dir, 'data');
+  const p = await runCli(['provision', '--data', data, '--realm', 'example.com', '--netbios', 'EXAMPLE', '--admin-password', 'Adm1n-Passw0rd!']);
+  if (p.code !== 0) throw new Error(`provision failed: ${p.stderr}`);
+  return { data, cleanup };
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
