@@ -36,6 +36,7 @@ import { DrsClient } from '../drs/transport/tls.js';
 import { drsKey } from '../drs/transport/auth.js';
 import { ncsOf, pullNC, PARTNERS_META, type ReplPartner } from '../drs/replicator.js';
 import { registerWithSource } from '../drs/update-refs.js';
+import { withSchemaRetry } from '../drs/schema-first.js';
 import { applicationNCsOf, type ApplicationNC } from '../drs/repl-settings.js';
 import { guidToString } from '../util/guid.js';
 import { generatePassword, ntHash } from '../security/password.js';
@@ -219,20 +220,42 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         // not left waiting for the source's first chunk of each NC. Each cycle keeps one request
         // ahead (pullNC): 4 calls in flight, the DRS listener's limit. MS-DRSR 4.1.10.6 applies
         // the schema NC first so that the other NCs' objects meet the schema in force; a join
-        // applies every NC under the bundled schema (the pulled schema NC is read by the first
-        // `forestd serve`, Directory.open), so the order changes nothing that is applied.
+        // applies them under the bundled schema while it can (the pulled schema NC is read by the
+        // first `forestd serve`, Directory.open), and under the pulled one once a reply needs it.
         const [schemaNC, configNC, ...others] = ncsOf(dir);
+        // MS-DRSR 4.1.10.6: a source whose schema was extended sends objects with attributes the
+        // bundled schema lacks; such a reply waits for the schema NC, rebuilds the schema cache
+        // from it (once) and pulls its NC again (schema-first.ts). FORESTD_JOIN_SCHEMA_RETRY=off
+        // turns the retry off (the tests' negative control).
+        const retry = process.env.FORESTD_JOIN_SCHEMA_RETRY !== 'off';
+        let schemaPulled!: () => void;
+        let schemaFailed!: (e: unknown) => void;
+        const schemaDone = new Promise<void>((res, rej) => ((schemaPulled = res), (schemaFailed = rej)));
+        schemaDone.catch(() => undefined);
+        let reloaded: Promise<void> | undefined;
+        const refreshSchema = () =>
+          (reloaded ??= schemaDone.then(() => {
+            dir.reloadSchema();
+          }));
+        const pullOther = (nc: { Guid: Buffer; StringName: string }) =>
+          withSchemaRetry(nc.StringName, async () => (await pull(nc), 0), refreshSchema, retry);
         // both lanes end before the first failure is thrown (the store is closed after it)
         const lanes = await Promise.allSettled([
           (async () => {
-            for (const nc of others) await pull(nc);
+            for (const nc of others) await pullOther(nc);
           })(),
           (async () => {
-            await pull(schemaNC!);
-            await pull(configNC!);
+            try {
+              await pull(schemaNC!);
+              schemaPulled();
+            } catch (e) {
+              schemaFailed(e);
+              throw e;
+            }
+            await pullOther(configNC!);
             // the application NCs the source holds (DomainDnsZones, ForestDnsZones: their crossRefs came with the configuration NC)
             appNCs = applicationNCsOf(dir, store.reader).filter((a) => a.holders.includes(srcDsaGuid.toString('hex')));
-            for (const a of appNCs) await pull(a.nc);
+            for (const a of appNCs) await pullOther(a.nc);
           })(),
         ]);
         for (const l of lanes) if (l.status === 'rejected') throw l.reason;

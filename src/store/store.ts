@@ -357,6 +357,8 @@ export class Store implements InvocationTable {
   private readonly sds: Database<Buffer, Buffer>;
   /** key (latin1) → the one shared Buffer of that SD; readers must not modify it */
   private readonly sdCache = new Map<string, Buffer>();
+  /** @internal the DC tuple's stored bytes last decoded by ReadTxn.dcUsn, and its USN */
+  _lastDc: { raw: Buffer; usn: number } | undefined;
 
   /** Keeps security descriptors once per distinct value (as AD's SD table does). */
   setSecurityDescriptorAttribute(attid: number): void {
@@ -937,6 +939,23 @@ export class ReadTxn {
 
   getMeta<T>(key: string): T | undefined {
     return this.store._dbs.meta.get(key) as T | undefined;
+  }
+
+  /** The USN of the DC tuple in this snapshot: every commit that takes or advances a USN moves it. */
+  dcUsn(): number {
+    // the stored bytes compared in place with the last ones decoded: most snapshots share them
+    const meta = this.store._dbs.meta as unknown as { getBinaryFast(k: string, o?: unknown): Buffer | undefined; lastSize: number };
+    const fast = meta.getBinaryFast('dc', this.opts);
+    if (!fast) return 0;
+    const size = meta.lastSize;
+    const last = this.store._lastDc;
+    if (last && last.raw.length === size && last.raw.compare(fast, 0, size) === 0) return last.usn;
+    const raw = Buffer.from(fast.buffer, fast.byteOffset, size);
+    const copy = Buffer.allocUnsafe(size);
+    raw.copy(copy);
+    const usn = (this.store._dbs.meta.get('dc', this.opts as never) as DcTuple | undefined)?.usn ?? 0;
+    this.store._lastDc = { raw: copy, usn };
+    return usn;
   }
 }
 
