@@ -19,7 +19,7 @@ const admin = dir.resolve(dir.store.reader, `CN=Administrator,CN=Users,${dir.for
 const ctx: OperationContext = { session: { id: 1, identity: { dn: `CN=Administrator,CN=Users,${dir.forest.domainDN}`, guid: admin, isAdmin: true }, encrypted: true, globalCatalog: false, remoteAddress: 'bench' }, controls: [], signal: new AbortController().signal };
 const users = dir.resolve(dir.store.reader, `CN=Users,${dir.forest.domainDN}`, 'bench');
 const A = (n: string) => dir.schema.attr(n)!;
-const req: SearchRequest = { type: 'searchRequest', baseObject: dir.forest.domainDN, scope: 2, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: [] };
+const req: SearchRequest = { type: 'searchRequest', baseObject: dir.forest.domainDN, scope: 2, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'present', attribute: 'objectClass' }, attributes: (process.env.BENCH_DIRSYNC_ATTRS ?? '').split(',').filter(Boolean) };
 
 let made = 0;
 async function grow(to: number) {
@@ -56,14 +56,18 @@ async function cycle(cookie: Buffer, state?: DirSyncState): Promise<{ entries: n
   return { entries, s: (performance.now() - t0) / 1000, cookie, pages };
 }
 
-for (const size of [10_000, 100_000]) {
+// BENCH_DIRSYNC_SIZES=20000 (users); BENCH_DIRSYNC_ATTRS=objectClass,name,description (bench:scale's request; default: all)
+for (const size of (process.env.BENCH_DIRSYNC_SIZES ?? '10000,100000').split(',').map(Number)) {
   await grow(size);
   // as the server runs it: the DC's DirSyncState remembers what each page sent ahead
   const r = await cycle(Buffer.alloc(0), new DirSyncState());
   console.log(`initial DirSync, ${size.toLocaleString('en-US')} users: ${r.entries.toLocaleString('en-US')} entries in ${r.s.toFixed(2)} s = ${Math.round(r.entries / r.s).toLocaleString('en-US')} entries/s (${r.pages} pages)`);
   // a cookie the DC does not remember (another process, a restart): the sent-ahead set is replayed per page
+  // BENCH_DIRSYNC_COLD=0: skip this one (to profile the warm cycle alone)
+  if (process.env.BENCH_DIRSYNC_COLD !== '0') {
   const cold = await cycle(Buffer.alloc(0));
   console.log(`initial DirSync without the DC's DirSyncState (replayed per page), ${size.toLocaleString('en-US')} users: ${cold.entries.toLocaleString('en-US')} entries in ${cold.s.toFixed(2)} s (${cold.pages} pages)`);
+  }
   if (size === 100_000) {
     for (let i = 0; i < 100; i++) {
       await modify(dir, { type: 'modifyRequest', object: `CN=bench${i * 997},CN=Users,${dir.forest.domainDN}`, changes: [{ operation: 2, modification: { type: 'description', values: [Buffer.from(`changed ${i}`)] } }] }, ctx);

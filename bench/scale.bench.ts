@@ -1,15 +1,19 @@
 // npm run bench:scale — forestd at scale, over LDAP: provision, then grow one directory to each
-// size of BENCH_SCALE_SIZES (default 100000,1000000 users; e.g. BENCH_SCALE_SIZES=10000 for a
-// quick run) through the LDAP import path (pipelined adds, with a progress bar), with groups of
+// size of BENCH_SCALE_SIZES (default 10000,100000,1000000 users: #14 compares 1M with 10k; e.g.
+// BENCH_SCALE_SIZES=10000 for a quick run) through the LDAP import path (pipelined adds, with a progress bar), with groups of
 // 50 members (one per 1,000 users) and one big group of min(size, BENCH_SCALE_BIG=100000)
 // members. At each size it reports: import objects/s, store size on disk, server RSS, search
 // and base-read ops/s and p99 (the cases of bench:ldap, BENCH_CONC=8 connections,
 // BENCH_SECONDS=5 each), the first DirSync of the domain NC (entries/s), an incremental DirSync
 // of 100 changes, one range page (member;range=0-1499, median of 11) of the big group, memberOf of one of its
-// members, and the restart time. Users get no password (BENCH_SCALE_PASSWORDS=1 sets one, over
-// LDAPS: slower). Prints figures; asserts nothing about time.
+// members, and the restart time; with the server's CPU per imported object and the time elapsed.
+// Users get no password (BENCH_SCALE_PASSWORDS=1 sets one, over LDAPS: slower). The server runs
+// with BENCH_SCALE_NODE_ARGS (default --max-semi-space-size=64: ~7-12% less CPU per add in A/B
+// runs); BENCH_CPU_PROF=1 profiles it (top functions printed; BENCH_CPU_PROF_DIR keeps the
+// profiles). Prints figures; asserts nothing about time.
 import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { startForestd, runCli, type RunningForestd } from '../test/helpers/forestd.js';
 import { tempDir } from '../test/helpers/tmp.js';
@@ -19,20 +23,28 @@ import { requestControl, responseControlValue } from './lib/controls.js';
 import { dirSyncControl } from '../src/ldap/controls/dirsync.js';
 import type { ProtocolOp } from '../src/ldap/protocol/messages.js';
 import { closedLoop } from './lib/closed-loop.js';
+import { topFunctions } from './lib/cpuprofile.js';
 
 const env = process.env;
-const SIZES = (env.BENCH_SCALE_SIZES ?? '100000,1000000').split(',').map(Number);
+const SIZES = (env.BENCH_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const BIG = Number(env.BENCH_SCALE_BIG ?? 100_000);
 const CONC = Number(env.BENCH_CONC ?? 8);
 const SECONDS = Number(env.BENCH_SECONDS ?? 5);
 const PASSWORDS = env.BENCH_SCALE_PASSWORDS === '1';
+// V8 options of the server: a larger young generation lets the many short-lived objects of an add
+// die there instead of being promoted (fewer scavenges and mark-compacts per add)
+const SERVER_NODE_ARGS = (env.BENCH_SCALE_NODE_ARGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
+const CPU_PROF = env.BENCH_CPU_PROF === '1';
 const started = performance.now();
 
 const t = tempDir('forestd-bench-scale-');
 const data = join(t.dir, 'data');
 const prov = await runCli(['provision', '--data', data, '--realm', 'example.com', '--netbios', 'EXAMPLE', '--admin-password', 'Adm1n-Passw0rd!'], { timeoutMs: 120_000 });
 if (prov.code !== 0) throw new Error(`provision failed: ${prov.stderr}`);
-let f: RunningForestd = await startForestd({ data });
+// BENCH_CPU_PROF_DIR: where the server's profiles go (kept; default a temporary directory, removed)
+const profDir = env.BENCH_CPU_PROF_DIR ?? join(t.dir, 'cpuprofile');
+const nodeArgs = [...SERVER_NODE_ARGS, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])];
+let f: RunningForestd = await startForestd({ data, nodeArgs });
 const base = f.baseDN;
 const usersOu = `OU=Bench,${base}`;
 const groupsOu = `OU=Groups,${base}`;
@@ -78,6 +90,11 @@ const memMiB = (pid: number) => {
   const st = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? NaN) / 1024;
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
+};
+/** CPU seconds (user + system, all threads) process `pid` has used so far (/proc/PID/stat utime+stime). */
+const cpuSeconds = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // clock ticks (USER_HZ = 100)
 };
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -132,15 +149,18 @@ const rows: string[] = [];
 for (const size of SIZES) {
   console.log(`== ${fmt(size)} users`);
   const before = have;
+  const cpu0 = cpuSeconds(f.pid);
   const sUsers = await bulkLoad(userOps(have, size), { label: `users ${fmt(have)}..${fmt(size)}`, total: size - have, connections: 4, inFlight: 16, open: () => client(PASSWORDS) });
   const nGroups = Math.floor(size / 1000) - Math.floor(have / 1000);
   const sGroups = nGroups > 0 ? await bulkLoad(groupOps(have, size), { label: 'groups of 50', total: nGroups, connections: 2, inFlight: 4, open: () => client() }) : 0;
+  const cpu1 = cpuSeconds(f.pid);
   const bigTo = Math.min(size, BIG);
   const bigFrom = Math.min(before, BIG);
   const sBig = bigTo > bigFrom ? await bulkLoad(bigGroupOps(bigFrom, bigTo), { label: `big group ${fmt(bigFrom)}..${fmt(bigTo)}`, total: Math.ceil((bigTo - bigFrom) / 5000), connections: 1, inFlight: 1, open: () => client() }) : 0;
   have = size;
   const imported = size - before + nGroups;
   const importRate = imported / (sUsers + sGroups);
+  const importCpuUs = ((cpu1 - cpu0) * 1e6) / imported;
   console.log(`  import: ${fmt(imported)} objects in ${(sUsers + sGroups).toFixed(1)} s = ${fmt(importRate)} objects/s; big group +${fmt(bigTo - bigFrom)} values in ${sBig.toFixed(1)} s`);
   const disk = diskBytes(join(data, 'store')) / 1048576;
   const mem = memMiB(f.pid);
@@ -157,11 +177,11 @@ for (const size of SIZES) {
   const memAfter = memMiB(f.pid);
   await f.stop();
   const r0 = performance.now();
-  f = await startForestd({ data });
+  f = await startForestd({ data, nodeArgs });
   const restart = (performance.now() - r0) / 1000;
   const line = [
     `${fmt(size)} users`,
-    `import ${fmt(importRate)} obj/s`,
+    `import ${fmt(importRate)} obj/s (server CPU ${fmt(importCpuUs)} µs/object; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`,
     `disk ${disk.toFixed(0)} MiB`,
     `RSS ${mem.rss.toFixed(0)} MiB (${((mem.rss * 1048576) / (size + nGroups)).toFixed(0)} B/object): anon ${mem.anon.toFixed(0)} MiB (${((mem.anon * 1048576) / (size + nGroups)).toFixed(0)} B/object), mapped store ${mem.file.toFixed(0)} MiB; after the reads anon ${memAfter.anon.toFixed(0)} MiB, file ${memAfter.file.toFixed(0)} MiB`,
     `search c=${CONC} ${fmt(search.ops)}/s p99 ${search.p99.toFixed(2)} ms`,
@@ -171,6 +191,7 @@ for (const size of SIZES) {
     `range page of the ${fmt(bigTo)}-member group ${range.ms.toFixed(1)} ms median (${range.values} values)`,
     `memberOf of a member ${memberOf.ms.toFixed(2)} ms median`,
     `restart ${restart.toFixed(1)} s`,
+    `elapsed ${((performance.now() - started) / 60000).toFixed(1)} min`,
   ];
   for (const l of line) console.log(`  ${l}`);
   rows.push(line.join(' | '));
@@ -178,6 +199,10 @@ for (const size of SIZES) {
 await f.stop();
 console.log(`\n== bench:scale (${((performance.now() - started) / 60000).toFixed(1)} min)`);
 for (const r of rows) console.log(r);
+if (CPU_PROF) {
+  console.log('\nforestd CPU profile (every phase, every serve run; self time):');
+  for (const l of topFunctions(profDir, 40)) console.log(`  ${l}`);
+}
 t.cleanup();
 
 

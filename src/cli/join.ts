@@ -36,6 +36,7 @@ import { DrsClient } from '../drs/transport/tls.js';
 import { drsKey } from '../drs/transport/auth.js';
 import { ncsOf, pullNC, PARTNERS_META, type ReplPartner } from '../drs/replicator.js';
 import { registerWithSource } from '../drs/update-refs.js';
+import { withSchemaRetry } from '../drs/schema-first.js';
 import { applicationNCsOf, type ApplicationNC } from '../drs/repl-settings.js';
 import { guidToString } from '../util/guid.js';
 import { generatePassword, ntHash } from '../security/password.js';
@@ -80,6 +81,14 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
   const url = new URL(o.source);
   if (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') throw new JoinError('ERR_JOIN_USAGE', `--source must be ldap://HOST:PORT, not ${o.source}`);
   const t0 = performance.now();
+  // FORESTD_JOIN_PHASES=1: the wall time of each phase on stderr (what is serial around the pulls)
+  const phases: [string, number][] = [];
+  let tPhase = t0;
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases.push([name, now - tPhase]);
+    tPhase = now;
+  };
   const ldap = new Client({ url: o.source, connectTimeout: 10_000, timeout: 120_000, ...(url.protocol === 'ldaps:' ? { tlsOptions: { rejectUnauthorized: false } } : {}) });
   try {
     // ---- 1. the source, over LDAP -------------------------------------------------------------
@@ -100,18 +109,21 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       if (!e) throw new JoinError('ERR_JOIN_SOURCE', `the source has no ${dn}`);
       return e;
     };
-    const srcDsa = await base(srcDsaDN, ['objectGUID', 'invocationId', 'networkAddress']);
+    const srcServerDN = formatDN(parseDN(srcDsaDN).slice(1));
+    // reads that depend on nothing but the rootDSE: asked at once (one round trip, not six)
+    const [srcDsa, srcServer, domainHead, configHead, schemaHead, partitions] = await Promise.all([
+      base(srcDsaDN, ['objectGUID', 'invocationId', 'networkAddress']),
+      base(srcServerDN, ['serverReference']),
+      base(domainDN, ['objectGUID', 'objectSid']),
+      base(configDN, ['objectGUID']),
+      base(schemaDN, ['objectGUID']),
+      ldap.search(`CN=Partitions,${configDN}`, { scope: 'one', filter: `(&(objectClass=crossRef)(nCName=${domainDN}))`, attributes: ['nETBIOSName'] }),
+    ]);
     const address = one(srcDsa, 'networkAddress');
     if (!address) throw new JoinError('ERR_JOIN_NO_REPL', `${srcDsaDN} has no networkAddress: serve the source with --repl-port`);
     const srcPort = Number(address.slice(address.lastIndexOf(':') + 1));
-    const srcServerDN = formatDN(parseDN(srcDsaDN).slice(1));
-    const srcServer = await base(srcServerDN, ['serverReference']);
     const srcComputer = await base(one(srcServer, 'serverReference'), ['sAMAccountName']);
     const srcAccount = one(srcComputer, 'sAMAccountName');
-    const domainHead = await base(domainDN, ['objectGUID', 'objectSid']);
-    const configHead = await base(configDN, ['objectGUID']);
-    const schemaHead = await base(schemaDN, ['objectGUID']);
-    const partitions = await ldap.search(`CN=Partitions,${configDN}`, { scope: 'one', filter: `(&(objectClass=crossRef)(nCName=${domainDN}))`, attributes: ['nETBIOSName'] });
     const netbios = one(partitions.searchEntries[0] ?? ({} as Entry), 'nETBIOSName') || realm.split('.')[0]!.toUpperCase();
 
     const hostname = (o.hostname ?? `DC-${randomBytes(3).toString('hex')}`).toUpperCase();
@@ -119,6 +131,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
     const dnsHostName = `${hostname.toLowerCase()}.${realm}`;
     const account = `${hostname}$`;
     const machinePassword = generatePassword();
+    phase('source over LDAP');
     const computerDN = `CN=${hostname},OU=Domain Controllers,${domainDN}`;
     const serverDN = `CN=${hostname},${formatDN(parseDN(srcServerDN).slice(1))}`;
     await ldap.add(computerDN, {
@@ -130,6 +143,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
     });
     await ldap.add(serverDN, { objectClass: ['top', 'server'], dNSHostName: dnsHostName, serverReference: computerDN });
     const computerGuid = bin(await base(computerDN, ['objectGUID']), 'objectGUID');
+    phase('accounts');
 
     // ---- 2. the replicas -----------------------------------------------------------------------
     mkdirSync(o.data, { recursive: true, mode: 0o700 });
@@ -152,11 +166,16 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       dsaGuid,
       computerGuid,
     };
-    const store = Store.open(o.data, { create: true });
+    // each chunk's write resolves at its commit, not after its flush: nothing of a join is used
+    // before it has ended (the forest record, without which Directory.open refuses the store,
+    // is written last; LMDB's commits survive a crash in order), and the end waits for one
+    // flush of everything (store.flushed below)
+    const store = Store.open(o.data, { create: true, ackBeforeFlush: true });
     let ok = false;
     try {
       const dir = Directory.createForProvisioning(store, forest);
       const ctx = replicaContextOf(dir);
+      phase('store');
       const client = await DrsClient.connect({
         host: url.hostname,
         port: srcPort,
@@ -174,11 +193,19 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       if (tty) for (const dn of [schemaDN, configDN, domainDN]) total += (await ldap.search(dn, { filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 1000 } })).searchEntries.length;
       try {
         const { phDrs } = await client.bind({ puuidClientDsa: dsaGuid, pextClient: null });
+        phase('DRS connect');
+        const perNC = new Map<string, { objects: number; bytes: number }>();
+        const pulled: string[] = [];
         const pull = async (nc: { Guid: Buffer; StringName: string }) => {
-          const before = { objects, bytes };
+          const s = performance.now();
           await pullNC(ctx, dir, client, phDrs, nc, srcDsaGuid, (p) => {
-            objects = before.objects + p.objects;
-            bytes = before.bytes + p.bytes;
+            perNC.set(nc.StringName, { objects: p.objects, bytes: p.bytes });
+            objects = 0;
+            bytes = 0;
+            for (const c of perNC.values()) {
+              objects += c.objects;
+              bytes += c.bytes;
+            }
             if (tty) {
               const s = (performance.now() - t0) / 1000;
               const rate = objects / s;
@@ -186,22 +213,71 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
               process.stderr.write(`\r  ${nc.StringName}: ${objects}${total ? `/${total}` : ''} objects, ${(bytes / 1e6).toFixed(1)} MB, ${rate.toFixed(0)} objects/s${eta}   `);
             }
           });
+          pulled.push(`${nc.StringName.split(',')[0]} ${(performance.now() - s).toFixed(0)}`);
         };
-        for (const nc of ncsOf(dir)) await pull(nc);
-        // the application NCs the source holds (DomainDnsZones, ForestDnsZones: their crossRefs came with the configuration NC)
-        appNCs = applicationNCsOf(dir, store.reader).filter((a) => a.holders.includes(srcDsaGuid.toString('hex')));
-        for (const a of appNCs) await pull(a.nc);
+        // Two cycles at a time: the domain NC beside the schema, configuration and then the
+        // application NCs (whose crossRefs come with the configuration NC), so that this DC is
+        // not left waiting for the source's first chunk of each NC. Each cycle keeps one request
+        // ahead (pullNC): 4 calls in flight, the DRS listener's limit. MS-DRSR 4.1.10.6 applies
+        // the schema NC first so that the other NCs' objects meet the schema in force; a join
+        // applies them under the bundled schema while it can (the pulled schema NC is read by the
+        // first `forestd serve`, Directory.open), and under the pulled one once a reply needs it.
+        const [schemaNC, configNC, ...others] = ncsOf(dir);
+        // MS-DRSR 4.1.10.6: a source whose schema was extended sends objects with attributes the
+        // bundled schema lacks; such a reply waits for the schema NC, rebuilds the schema cache
+        // from it (once) and pulls its NC again (schema-first.ts). FORESTD_JOIN_SCHEMA_RETRY=off
+        // turns the retry off (the tests' negative control).
+        const retry = process.env.FORESTD_JOIN_SCHEMA_RETRY !== 'off';
+        let schemaPulled!: () => void;
+        let schemaFailed!: (e: unknown) => void;
+        const schemaDone = new Promise<void>((res, rej) => ((schemaPulled = res), (schemaFailed = rej)));
+        schemaDone.catch(() => undefined);
+        let reloaded: Promise<void> | undefined;
+        const refreshSchema = () =>
+          (reloaded ??= schemaDone.then(() => {
+            dir.reloadSchema();
+          }));
+        const pullOther = (nc: { Guid: Buffer; StringName: string }) =>
+          withSchemaRetry(nc.StringName, async () => (await pull(nc), 0), refreshSchema, retry);
+        // both lanes end before the first failure is thrown (the store is closed after it)
+        const lanes = await Promise.allSettled([
+          (async () => {
+            for (const nc of others) await pullOther(nc);
+          })(),
+          (async () => {
+            try {
+              await pull(schemaNC!);
+              schemaPulled();
+            } catch (e) {
+              schemaFailed(e);
+              throw e;
+            }
+            await pullOther(configNC!);
+            // the application NCs the source holds (DomainDnsZones, ForestDnsZones: their crossRefs came with the configuration NC)
+            appNCs = applicationNCsOf(dir, store.reader).filter((a) => a.holders.includes(srcDsaGuid.toString('hex')));
+            for (const a of appNCs) await pullOther(a.nc);
+          })(),
+        ]);
+        for (const l of lanes) if (l.status === 'rejected') throw l.reason;
+        phase(`pulls (${pulled.join(', ')})`);
         if (tty) process.stderr.write('\n');
         // the source proves its machine account, whose secret came with the domain NC
         const srcRec = store.reader.getObject(bin(await base(one(srcServer, 'serverReference'), ['objectGUID']), 'objectGUID'));
         const pwd = srcRec?.attrs.find((a) => a.id === dir.schema.attr('unicodePwd')!.id)?.values[0];
         if (!(pwd instanceof Uint8Array) || !client.verifyServer(drsKey(pwd, srcAccount))) throw new JoinError('ERR_DRS_AUTH', `the DRS server did not prove the machine account ${srcAccount}`);
+        phase('verify source');
         // MS-DRSR 4.1.26: this DC in the source's repsTo of each NC, under AD's NetworkAddress form
         // until `forestd serve` registers its DRS address
-        for (const nc of [...ncsOf(dir), ...appNCs.map((a) => a.nc)]) {
-          const res = await registerWithSource(client, phDrs, nc, dsaGuid, `${guidToString(dsaGuid)}._msdcs.${realm}`);
-          if (res !== 0) process.stderr.write(`forestd: warning: the source refused IDL_DRSUpdateRefs for ${nc.StringName} (${res.toString(16).padStart(8, '0')}); it will be asked again when this DC serves\n`);
+        // (up to 4 calls at a time, the DRS listener's limit: the source commits them together)
+        const refs = [...ncsOf(dir), ...appNCs.map((a) => a.nc)];
+        for (let i = 0; i < refs.length; i += 4) {
+          const batch = refs.slice(i, i + 4);
+          const results = await Promise.all(batch.map((nc) => registerWithSource(client, phDrs, nc, dsaGuid, `${guidToString(dsaGuid)}._msdcs.${realm}`)));
+          results.forEach((res, j) => {
+            if (res !== 0) process.stderr.write(`forestd: warning: the source refused IDL_DRSUpdateRefs for ${batch[j]!.StringName} (${res.toString(16).padStart(8, '0')}); it will be asked again when this DC serves\n`);
+          });
         }
+        phase('UpdateRefs');
       } finally {
         await client.close();
       }
@@ -244,13 +320,16 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         w.setMeta('prefixTable', dir.schema.snapshot.prefixTable.toJSON());
         w.setMeta('forest', forest);
       });
+      phase('own objects');
       ok = true;
       await store.flushed();
+      phase('flush');
       const s = (performance.now() - t0) / 1000;
       writeFileSync(join(o.data, SETTINGS_FILE), JSON.stringify({ realm, netbios, hostname, domainDN, joined: new Date().toISOString(), source: o.source }, null, 2) + '\n', { mode: 0o600 });
       console.log(`forestd: joined ${realm} (${netbios}) as ${dnsHostName} from ${one(root, 'dnsHostName')}: ${objects} objects, ${(bytes / 1e6).toFixed(1)} MB in ${s.toFixed(2)} s`);
       console.log(`  nTDSDSA    ${forest.dsaDN}`);
       console.log(`  then:      forestd serve --data ${o.data} --repl-port N`);
+      if (process.env.FORESTD_JOIN_PHASES === '1') process.stderr.write(`forestd: join phases (ms): ${phases.map(([n, ms]) => `${n} ${ms.toFixed(0)}`).join(', ')}\n`);
     } finally {
       await store.close();
       if (!ok) rmSync(o.data, { recursive: true, force: true });

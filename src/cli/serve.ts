@@ -45,6 +45,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   if (ridBlock !== undefined && !/^[1-9]\d{0,8}$/.test(ridBlock)) throw Object.assign(new Error(`FORESTD_RID_BLOCK_SIZE must be a positive integer, not ${JSON.stringify(ridBlock)}`), { code: 'ERR_USAGE' });
   const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true } });
   if (ridBlock !== undefined) dir.ridPools.blockSize = Number(ridBlock);
+  // RIDs one write of rIDNextRID reserves (src/dsa/rid-set.ts RID_RESERVE); tests set 1 for a control
+  const ridReserve = process.env.FORESTD_RID_RESERVE;
+  if (ridReserve !== undefined && /^[1-9]\d{0,8}$/.test(ridReserve)) dir.ridPools.reserve = Number(ridReserve);
   const f = dir.forest;
   // <data>/forestd.pid while serving: `forestd restore` refuses a data directory in use
   const { markServing } = await import('./backup/serving.js');

@@ -205,6 +205,8 @@ class ChangeWalk {
   access: AccessContext | undefined;
   /** no cookie state at all: report current values only, never removals */
   readonly fresh: boolean;
+  /** whether the request selects a forward link attribute (or every attribute) */
+  private readonly wantsLinks: boolean;
 
   constructor(
     readonly dir: Directory,
@@ -219,6 +221,8 @@ class ChangeWalk {
   ) {
     this.rc = new ReadContext(dir, r);
     this.fresh = S === 0 && utd.size === 0;
+    // a list of attributes without a forward link: no object's link values are read
+    this.wantsLinks = sel.wanted === null || [...sel.wanted].some((id) => dir.schema.attrById(id)?.forwardLinkId !== undefined);
     if (extendedDn !== undefined) this.ext = new ExtendedDn(this.rc, extendedDn);
   }
   /** LDAP_SERVER_EXTENDED_DN_OID: the entry's DN and DN values in the extended form */
@@ -227,6 +231,7 @@ class ChangeWalk {
   /** MS-DRSR 5.115.11 / GetNCChanges: changed since the cookie and not covered by its UTD vector. */
   changed(s: AttributeStamp): boolean {
     if (s.usnLocal <= this.S) return false;
+    if (this.utd.size === 0) return true; // a first cycle: no per-attribute lookup
     const seen = this.utd.get(s.uuidOriginating.toString('hex'));
     return seen === undefined || seen < s.usnOriginating;
   }
@@ -283,7 +288,7 @@ class ChangeWalk {
     }
     // forward links: value by value, by their LinkValueStamps (MS-ADTS 3.1.1.1.9)
     const byLink = new Map<number, LinkValue[]>();
-    for (const lv of this.r.links(guid)) {
+    if (this.wantsLinks) for (const lv of this.r.links(guid)) {
       let l = byLink.get(lv.linkId);
       if (!l) byLink.set(lv.linkId, (l = []));
       l.push(lv);

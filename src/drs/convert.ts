@@ -129,10 +129,10 @@ export function requestFromWire(m: W.DRS_MSG_GETCHGREQ): EngineGetChgReqV10 {
 
 // ---- replies ----------------------------------------------------------------------------------
 
-function linkAvalToWire(syntax: string, a: EngineLinkAval, codec: DrsCodec): Buffer {
+function linkAvalToWire(syntax: string, a: EngineLinkAval, dnOf: DrsCodec['dnOf']): Buffer {
   const ref: DSName = { guid: a.target.Guid, dn: a.target.StringName, ...(a.target.Sid ? { sid: a.target.Sid } : {}) };
-  if (syntax === 'Object(DN-Binary)' || syntax === 'Object(DN-String)') return encodeDistnameBinary(ref, codec.dnOf(ref), a.data);
-  return encodeDsnameValue(ref.guid, ref.sid, codec.dnOf(ref));
+  if (syntax === 'Object(DN-Binary)' || syntax === 'Object(DN-String)') return encodeDistnameBinary(ref, dnOf(ref), a.data);
+  return encodeDsnameValue(ref.guid, ref.sid, dnOf(ref));
 }
 function linkAvalFromWire(syntax: string, b: Buffer): EngineLinkAval {
   if (syntax === 'Object(DN-Binary)' || syntax === 'Object(DN-String)') {
@@ -154,14 +154,8 @@ function syntaxOrThrow(codec: DrsCodec, id: number): string {
  * REPLVALINF_V1) when no link value has an expiry time, else V9 (MS-DRSR 4.1.10.2.14: REPLVALINF_V3).
  */
 export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_MSG_GETCHGREPLY {
-  const table = codec.prefixTable.clone();
-  const ctx = { prefixTable: table, dnOf: codec.dnOf };
-  const forms = new Map<number, ReturnType<typeof wireForm>>();
-  const formOf = (id: number) => {
-    let f = forms.get(id);
-    if (!f) forms.set(id, (f = wireForm(syntaxOrThrow(codec, id))));
-    return f;
-  };
+  const conv = replyConversion(codec);
+  const { ctx, formOf } = conv;
   const pObjects: W.REPLENTINFLIST[] = reply.pObjects.map((o) => ({
     Entinf: {
       pName: dsnameToWire(o.Entinf.pName),
@@ -177,10 +171,48 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
     pParentGuid: o.pParentGuid,
     pMetaDataExt: { rgMetaData: o.pMetaDataExt.rgMetaData.map(pmdToWire) },
   }));
+  return replyMessage(reply, conv, pObjects) as W.DRS_MSG_GETCHGREPLY;
+}
+
+/** What converting one reply takes: the prefix table it carries (OID values add to it), DNs and wire forms, each found once. */
+export interface ReplyConversion {
+  table: PrefixTable;
+  ctx: { prefixTable: PrefixTable; dnOf(ref: DSName): string };
+  formOf(id: number): ReturnType<typeof wireForm>;
+  codec: DrsCodec;
+}
+
+export function replyConversion(codec: DrsCodec): ReplyConversion {
+  const table = codec.prefixTable.clone();
+  // the reply is converted in one synchronous stretch: each referenced object's DN is derived once
+  const dns = new Map<string, string>();
+  const dnOf = (ref: DSName): string => {
+    // a reference to an object this DC lacks keeps its stored DN: that is part of the key
+    const g = ref.guid;
+    const k = `${Buffer.isBuffer(g) ? g.toString('latin1') : Buffer.from(g.buffer, g.byteOffset, g.byteLength).toString('latin1')}\0${ref.dn ?? ''}`;
+    let dn = dns.get(k);
+    if (dn === undefined) dns.set(k, (dn = codec.dnOf(ref)));
+    return dn;
+  };
+  const forms = new Map<number, ReturnType<typeof wireForm>>();
+  const formOf = (id: number) => {
+    let f = forms.get(id);
+    if (!f) forms.set(id, (f = wireForm(syntaxOrThrow(codec, id))));
+    return f;
+  };
+  return { table, ctx: { prefixTable: table, dnOf }, formOf, codec };
+}
+
+/**
+ * The wire message around the objects (already converted, or written by the caller): link values,
+ * vectors and the prefix table as the conversion left it. V6 (link values as REPLVALINF_V1) when
+ * no link value has an expiry time, else V9 (MS-DRSR 4.1.10.2.14: REPLVALINF_V3).
+ */
+export function replyMessage<O>(reply: EngineGetChgReplyV6, conv: ReplyConversion, pObjects: O): { version: 6 | 9; msg: Omit<W.DRS_MSG_GETCHGREPLY_V6, 'pObjects'> & { pObjects: O } } {
   const values = reply.rgValues.map((v) => ({
     pObject: dsnameToWire(v.pObject),
     attrTyp: v.attrTyp,
-    Aval: linkAvalToWire(syntaxOrThrow(codec, v.attrTyp), v.Aval, codec),
+    Aval: linkAvalToWire(syntaxOrThrow(conv.codec, v.attrTyp), v.Aval, conv.ctx.dnOf),
     fIsPresent: v.fIsPresent,
     timeCreated: big(v.MetaData.timeCreated),
     MetaData: pmdToWire(v.MetaData.MetaData),
@@ -193,8 +225,8 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
     usnvecFrom: usnToWire(reply.usnvecFrom),
     usnvecTo: usnToWire(reply.usnvecTo),
     pUpToDateVecSrc: reply.pUpToDateVecSrc ? { rgCursors: reply.pUpToDateVecSrc.rgCursors.map((c) => ({ uuidDsa: c.uuidDsa, usnHighPropUpdate: big(c.usnHighPropUpdate), timeLastSyncSuccess: big(c.timeLastSyncSuccess) })) } : null,
-    // OID-valued attributes may have added prefixes: the table goes out after the values
-    PrefixTableSrc: { pPrefixEntry: [] as W.PrefixTableEntry[] },
+    // OID-valued attributes may have added prefixes: the table goes out as the values left it
+    PrefixTableSrc: prefixTableToWire(conv.table),
     ulExtendedRet: reply.ulExtendedRet,
     pObjects,
     fMoreData: reply.fMoreData,
@@ -202,7 +234,6 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
     cNumNcSizeValues: 0,
     dwDRSError: reply.dwDRSError,
   };
-  common.PrefixTableSrc = prefixTableToWire(table);
   if (values.every((v) => v.timeExpired === 0)) {
     return { version: 6, msg: { ...common, rgValues: values.map((v) => ({ pObject: v.pObject, attrTyp: v.attrTyp, Aval: v.Aval, fIsPresent: v.fIsPresent, MetaData: { timeCreated: v.timeCreated, MetaData: v.MetaData } })) } };
   }
@@ -211,11 +242,15 @@ export function replyToWire(reply: EngineGetChgReplyV6, codec: DrsCodec): W.DRS_
     msg: {
       ...common,
       rgValues: values.map((v) => ({ pObject: v.pObject, attrTyp: v.attrTyp, Aval: v.Aval, fIsPresent: v.fIsPresent, MetaData: { timeCreated: v.timeCreated, MetaData: v.MetaData, unused1: 0, unused2: 0, unused3: 0, timeExpired: v.timeExpired } })),
-    },
+    } as never,
   };
 }
 
-/** A wire reply for the engine: ATTRTYPs mapped to this DC's, values to their stored forms. */
+/**
+ * A wire reply for the engine: ATTRTYPs mapped to this DC's, values to their stored forms.
+ * The message is consumed: its attribute blocks become the engine's, converted in place (a
+ * chunk holds tens of thousands of them: no second copy of each).
+ */
 export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): EngineGetChgReplyV6 {
   const r = m.msg;
   const src = prefixTableFromWire(r.PrefixTableSrc.pPrefixEntry.length ? r.PrefixTableSrc : prefixTableToWire(codec.prefixTable));
@@ -230,13 +265,18 @@ export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): Engine
     }
     return m;
   };
+  const fromCtx = { prefixTable: src };
   const pObjects: EngineREPLENTINFLIST[] = r.pObjects.map((o) => {
-    const pAttr = o.Entinf.AttrBlock.pAttr.map((a) => {
+    const pAttr = o.Entinf.AttrBlock.pAttr as unknown as EngineATTR[];
+    for (const a of pAttr) {
       const { id, form } = attrOf(a.attrTyp);
-      const pAVal = a.AttrVal.pAVal.map((b) => form.fromDrs(b, { prefixTable: src }));
-      return { attrTyp: id, AttrVal: { valCount: pAVal.length, pAVal } };
-    });
-    const md = (o.pMetaDataExt?.rgMetaData ?? []).map(pmdFromWire);
+      const vals = a.AttrVal.pAVal;
+      for (let i = 0; i < vals.length; i++) vals[i] = form.fromDrs(vals[i] as W.ATTRVAL, fromCtx);
+      a.attrTyp = id;
+      a.AttrVal.valCount = vals.length;
+    }
+    // the wire's PROPERTY_META_DATA_EXT is the engine's (numbers and a GUID): taken as decoded
+    const md: EnginePMD[] = o.pMetaDataExt?.rgMetaData ?? [];
     if (!o.Entinf.pName) throw new WireValueError('REPLENTINFLIST', 'an object without its DSNAME');
     return {
       Entinf: { pName: dsnameFromWire(o.Entinf.pName), ulFlags: o.Entinf.ulFlags, AttrBlock: { attrCount: pAttr.length, pAttr } },
@@ -277,17 +317,6 @@ export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): Engine
 }
 
 // ---- the engine on the transport ----------------------------------------------------------------
-
-/** IDL_DRSGetNCChanges served by the engine's source side (a function of the engine's V10 request). */
-export function getNCChangesHandler(
-  source: (req: EngineGetChgReqV10, ctx: DrsCallContext) => EngineGetChgReplyV6 | Promise<EngineGetChgReplyV6>,
-  codec: () => DrsCodec,
-): NonNullable<DrsHandlers['IDL_DRSGetNCChanges']> {
-  return async (req, ctx) => {
-    const reply = await source(requestFromWire(req.pmsgIn), ctx);
-    return { pmsgOut: replyToWire(reply, codec()), result: 0 };
-  };
-}
 
 /** The destination's call: an engine request over a DrsCaller (the TLS client, later DCE/RPC), the engine's reply back. */
 export async function callGetNCChanges(client: DrsCaller, hDrs: W.DRS_HANDLE, req: EngineGetChgReqV10, codec: DrsCodec): Promise<EngineGetChgReplyV6> {

@@ -1,7 +1,7 @@
 // The plug-in point between the DRS wire layer and the replication engine: the handlers a
 // DC's DrsServer dispatches to. IDL_DRSBind and IDL_DRSUnbind have defaults in server.ts;
 // IDL_DRSGetNCChanges (MS-DRSR 4.1.10) runs the engine's serveGetNCChanges through convert.ts
-// (prefix table, DSNAME and syntax mapping). Other opnums answer nca_s_op_rng_error.
+// (prefix table, DSNAME and syntax mapping), its reply written in one pass (reply-stub.ts). Other opnums answer nca_s_op_rng_error.
 import type { Directory } from '../dsa/directory.js';
 import { DrsFault, type DrsHandlers } from './server.js';
 import { ERROR_DS_DRA_ACCESS_DENIED } from './peer-identity.js';
@@ -11,7 +11,8 @@ import { roleHooksOf, roleObject, ROLES, type FsmoRole } from '../dsa/fsmo-roles
 import { EXOP_FSMO_ABANDON_ROLE, processAbandonRole, type ChainedRoleRequest } from '../dsa/replica/fsmo-abandon.js';
 import { ExopErr } from '../dsa/replica/types.js';
 import { roleTransferFor } from './fsmo-transfer.js';
-import { getNCChangesHandler, type DrsCodec } from './convert.js';
+import type { DrsCodec } from './convert.js';
+import { getNCChangesHandler } from './reply-stub.js';
 import { serveUpdateRefs } from './update-refs.js';
 
 export function codecOf(dir: Directory): DrsCodec {

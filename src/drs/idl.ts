@@ -302,32 +302,7 @@ export const pREPLENTINFLIST: NdrType<T.REPLENTINFLIST[]> = {
   minSize: 4,
   pointers: true,
   write(w, list) {
-    if (list.length === 0) {
-      w.u32(0);
-      return;
-    }
-    w.referent();
-    w.defer(() => {
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i]!;
-        if (i + 1 < list.length) w.referent();
-        else w.u32(0);
-        const en = e.Entinf;
-        if (en.pName) w.referent();
-        else w.u32(0);
-        w.u32(en.ulFlags);
-        const attrs = en.AttrBlock.pAttr;
-        w.u32(attrs.length);
-        if (attrs.length) w.referent();
-        else w.u32(0);
-        w.u32(e.fIsNCPrefix ? 1 : 0);
-        if (e.pParentGuid) w.referent();
-        else w.u32(0);
-        if (e.pMetaDataExt) w.referent();
-        else w.u32(0);
-      }
-      for (let i = list.length - 1; i >= 0; i--) writeEntryReferents(w, list[i]!);
-    });
+    writeEntryList(w, list, (e) => writeEntryReferents(w, e));
   },
   read(r, late) {
     if (r.u32() === 0) return [];
@@ -356,7 +331,45 @@ export const pREPLENTINFLIST: NdrType<T.REPLENTINFLIST[]> = {
   },
 };
 
-function writeDsnamePointee(w: NdrWriter, d: T.DSNAME): void {
+/** What the scalars of a REPLENTINFLIST entry are made of (the wire's entries and the engine's, reply-stub.ts). */
+interface EntryScalars {
+  Entinf: { pName: unknown; ulFlags: number; AttrBlock: { pAttr: readonly unknown[] } };
+  fIsNCPrefix: boolean;
+  pParentGuid: unknown;
+  pMetaDataExt: unknown;
+}
+
+/** pREPLENTINFLIST's layout: the list's referent, then every entry's scalars, then `referents(entry)` last entry first. */
+export function writeEntryList<E extends EntryScalars>(w: NdrWriter, list: readonly E[], referents: (e: E) => void): void {
+  if (list.length === 0) {
+    w.u32(0);
+    return;
+  }
+  w.referent();
+  w.defer(() => {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (i + 1 < list.length) w.referent();
+      else w.u32(0);
+      const en = e.Entinf;
+      if (en.pName) w.referent();
+      else w.u32(0);
+      w.u32(en.ulFlags);
+      const n = en.AttrBlock.pAttr.length;
+      w.u32(n);
+      if (n) w.referent();
+      else w.u32(0);
+      w.u32(e.fIsNCPrefix ? 1 : 0);
+      if (e.pParentGuid) w.referent();
+      else w.u32(0);
+      if (e.pMetaDataExt) w.referent();
+      else w.u32(0);
+    }
+    for (let i = list.length - 1; i >= 0; i--) referents(list[i]!);
+  });
+}
+
+export function writeDsnamePointee(w: NdrWriter, d: T.DSNAME): void {
   const n = d.StringName.length;
   if (d.Sid.length > 28) throw new NdrError('ERR_NDR_INVALID', `a DSNAME holds a SID of at most 28 bytes, not ${d.Sid.length}`);
   w.u32(n + 1);
@@ -412,18 +425,20 @@ function writeEntryReferents(w: NdrWriter, e: T.REPLENTINFLIST): void {
     }
   }
   if (e.pParentGuid) guid.write(w, e.pParentGuid);
-  if (e.pMetaDataExt) {
-    const md = e.pMetaDataExt.rgMetaData;
-    w.u32(md.length);
+  if (e.pMetaDataExt) writeMetaDataExtPointee(w, e.pMetaDataExt.rgMetaData);
+}
+
+/** The pointee of pMetaDataExt: PROPERTY_META_DATA_EXT_VECTOR (a conformant structure: max_count first). */
+export function writeMetaDataExtPointee(w: NdrWriter, md: readonly T.PROPERTY_META_DATA_EXT[]): void {
+  w.u32(md.length);
+  w.align(8);
+  w.u32(md.length);
+  for (const m of md) {
     w.align(8);
-    w.u32(md.length);
-    for (const m of md) {
-      w.align(8);
-      w.u32(m.dwVersion);
-      w.hyper(m.timeChanged);
-      guid.write(w, m.uuidDsaOriginating);
-      w.hyper(m.usnOriginating);
-    }
+    w.u32(m.dwVersion);
+    w.hyper(m.timeChanged);
+    guid.write(w, m.uuidDsaOriginating);
+    w.hyper(m.usnOriginating);
   }
 }
 
@@ -474,11 +489,15 @@ function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCo
     const n = r.u32();
     if (n !== max) throw new NdrError('ERR_NDR_INVALID', `PROPERTY_META_DATA_EXT_VECTOR cNumProps ${n} but ${max} elements`);
     const md: T.PROPERTY_META_DATA_EXT[] = new Array(n);
+    // an object's stamps name a few originating DCs: one copy of each invocationId per entry
+    let orig: Buffer | undefined;
     for (let i = 0; i < n; i++) {
       r.align(8);
       const dwVersion = r.u32();
       const timeChanged = r.hyper();
-      const uuidDsaOriginating = guid.read(r, () => undefined);
+      r.align(4);
+      const g = r.view(16);
+      const uuidDsaOriginating = orig && orig.equals(g) ? orig : (orig = Buffer.from(g));
       md[i] = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating: r.hyper() };
     }
     e.pMetaDataExt = { rgMetaData: md };
@@ -529,8 +548,12 @@ interface Reply_wire<V> {
   dwDRSError: number;
 }
 
-function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T.REPLENTINFLIST[] }>(name: string, rg: NdrType<V[] | null>): NdrType<M> {
-  const wire = struct<Reply_wire<V>>(name, {
+/**
+ * DRS_MSG_GETCHGREPLY_V6/V9's members in IDL order, with cNumBytes and pObjects laid out by the
+ * caller (reply-stub.ts writes the objects of the engine's reply in one pass, and cNumBytes after them).
+ */
+export function getChgReplyLayout<B, O, V>(name: string, cNumBytes: NdrType<B>, pObjects: NdrType<O>, rg: NdrType<V[] | null>) {
+  return struct<Omit<Reply_wire<V>, 'cNumBytes' | 'pObjects'> & { cNumBytes: B; pObjects: O }>(name, {
     uuidDsaObjSrc: guid,
     uuidInvocIdSrc: guid,
     pNC: pointer(DSNAME),
@@ -540,8 +563,8 @@ function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T
     PrefixTableSrc: SCHEMA_PREFIX_TABLE,
     ulExtendedRet: u32,
     cNumObjects: u32,
-    cNumBytes: u32,
-    pObjects: pREPLENTINFLIST,
+    cNumBytes,
+    pObjects,
     fMoreData: bool32,
     cNumNcSizeObjects: u32,
     cNumNcSizeValues: u32,
@@ -549,6 +572,10 @@ function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T
     rgValues: rg,
     dwDRSError: u32,
   });
+}
+
+function replyType<V, M extends { rgValues: V[]; cNumBytes?: number; pObjects: T.REPLENTINFLIST[] }>(name: string, rg: NdrType<V[] | null>): NdrType<M> {
+  const wire: NdrType<Reply_wire<V>> = getChgReplyLayout(name, u32, pREPLENTINFLIST, rg);
   return mapped<Reply_wire<V>, M>(
     wire,
     (x) => {

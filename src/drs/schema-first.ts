@@ -22,23 +22,39 @@ export function isSchemaMismatch(e: unknown): boolean {
   return e instanceof WireValueError && (e.syntax === 'ATTRTYP' || e.syntax === 'ATTR');
 }
 
+/**
+ * Runs `pull` (one NC's cycle); if its reply carries an attribute this DC does not know, calls
+ * `refreshSchema` (which brings the schema NC up to date and rebuilds the schema cache) and pulls
+ * once more; a second mismatch is ERROR_DS_DRA_SCHEMA_MISMATCH. `retry: false` fails on the first.
+ */
+export async function withSchemaRetry(ncName: string, pull: () => Promise<number>, refreshSchema: () => Promise<void>, retry = true): Promise<number> {
+  try {
+    return await pull();
+  } catch (e) {
+    if (!isSchemaMismatch(e)) throw e;
+    let last = e;
+    if (retry) {
+      await refreshSchema();
+      try {
+        return await pull();
+      } catch (again) {
+        if (!isSchemaMismatch(again)) throw again;
+        last = again;
+      }
+    }
+    throw new ReplicationError('ERR_REPL_SCHEMA_MISMATCH', `${ERROR_DS_DRA_SCHEMA_MISMATCH.toString(16).toUpperCase().padStart(8, '0')}: ${ncName} carries attributes this DC's schema does not have${retry ? ', even after replicating the schema NC' : ''} (${(last as Error).message})`, ERROR_DS_DRA_SCHEMA_MISMATCH);
+  }
+}
+
 /** pullNC, with the schema NC replicated (and the schema cache rebuilt) first when the NC needs it. */
 export async function pullNCSchemaFirst(ctx: ReplicaContext, dir: Directory, client: DrsClient, hDrs: Buffer, nc: DSNAME, src: Buffer): Promise<number> {
   const schemaNC: DSNAME = { Guid: Buffer.from(dir.forest.schemaNC), StringName: dir.forest.schemaDN };
-  const isSchema = nc.Guid.equals(schemaNC.Guid);
-  let objects: number;
-  try {
-    objects = await pullNC(ctx, dir, client, hDrs, nc, src);
-  } catch (e) {
-    if (isSchema || !isSchemaMismatch(e)) throw e;
-    if ((await pullNC(ctx, dir, client, hDrs, schemaNC, src)) > 0) dir.reloadSchema();
-    try {
-      objects = await pullNC(ctx, dir, client, hDrs, nc, src);
-    } catch (again) {
-      if (!isSchemaMismatch(again)) throw again;
-      throw new ReplicationError('ERR_REPL_SCHEMA_MISMATCH', `${ERROR_DS_DRA_SCHEMA_MISMATCH.toString(16).padStart(8, '0')}: ${nc.StringName} carries attributes this DC's schema does not have, even after replicating the schema NC (${(again as Error).message})`, ERROR_DS_DRA_SCHEMA_MISMATCH);
-    }
+  if (nc.Guid.equals(schemaNC.Guid)) {
+    const objects = await pullNC(ctx, dir, client, hDrs, nc, src);
+    if (objects > 0) dir.reloadSchema();
+    return objects;
   }
-  if (isSchema && objects > 0) dir.reloadSchema();
-  return objects;
+  return withSchemaRetry(nc.StringName, () => pullNC(ctx, dir, client, hDrs, nc, src), async () => {
+    if ((await pullNC(ctx, dir, client, hDrs, schemaNC, src)) > 0) dir.reloadSchema();
+  });
 }

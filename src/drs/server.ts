@@ -56,11 +56,16 @@ export interface DrsCallContext {
 
 type Handler<Q, A> = (req: Q, ctx: DrsCallContext) => A | Promise<A>;
 
+/** A response stub a handler wrote itself (reply-stub.ts: a GetNCChanges reply in one pass from the engine's structures), sent as it is. */
+export class EncodedResponse {
+  constructor(readonly stub: Buffer) {}
+}
+
 /** What the engine provides; a method left out answers nca_s_op_rng_error, except Bind/Unbind (defaults below). */
 export interface DrsHandlers {
   IDL_DRSBind?: Handler<DRSBindRequest, DRSBindResponse>;
   IDL_DRSUnbind?: Handler<DRSUnbindRequest, DRSUnbindResponse>;
-  IDL_DRSGetNCChanges?: Handler<DRSGetNCChangesRequest, DRSGetNCChangesResponse>;
+  IDL_DRSGetNCChanges?: Handler<DRSGetNCChangesRequest, DRSGetNCChangesResponse | EncodedResponse>;
   IDL_DRSUpdateRefs?: Handler<DRSUpdateRefsRequest, DRSResultResponse>;
   IDL_DRSReplicaSync?: Handler<DRSReplicaSyncRequest, DRSResultResponse>;
   IDL_DRSReplicaDel?: Handler<DRSReplicaDelRequest, DRSResultResponse>;
@@ -135,8 +140,11 @@ export class DrsServer {
         return encodeDRSUnbindResponse(res);
       }
       case DRSUAPI_OPNUM.IDL_DRSGetNCChanges:
+      {
         if (!h.IDL_DRSGetNCChanges) break;
-        return encodeDRSGetNCChangesResponse(await h.IDL_DRSGetNCChanges(decodeDRSGetNCChangesRequest(stub, lim), ctx));
+        const res = await h.IDL_DRSGetNCChanges(decodeDRSGetNCChangesRequest(stub, lim), ctx);
+        return res instanceof EncodedResponse ? res.stub : encodeDRSGetNCChangesResponse(res);
+      }
       case DRSUAPI_OPNUM.IDL_DRSUpdateRefs:
         if (!h.IDL_DRSUpdateRefs) break;
         return encodeResultResponse(await h.IDL_DRSUpdateRefs(decodeDRSUpdateRefsRequest(stub), ctx));

@@ -48,9 +48,25 @@ export interface FromDrsContext {
   prefixTable: PrefixTable;
 }
 
+/**
+ * Where a one-pass encoder (reply-stub.ts) appends ATTRVAL bytes: the value's bytes one after
+ * the other, no alignment, little-endian integers as the Buffer.write* methods write them.
+ */
+export interface ValueSink {
+  bytes(b: Uint8Array): void;
+  u32(v: number): void;
+  i32(v: number): void;
+  i64(v: bigint): void;
+  utf16(s: string): void;
+  utf8(s: string): void;
+  zeros(n: number): void;
+}
+
 export interface WireForm {
   toDrs(v: StoredValue, ctx: ToDrsContext): Buffer;
   fromDrs(b: Buffer, ctx: FromDrsContext): StoredValue;
+  /** toDrs's bytes appended to `out` without a Buffer of their own (the common syntaxes); else the encoder appends toDrs's */
+  drsInto?(v: StoredValue, ctx: ToDrsContext, out: ValueSink): void;
 }
 
 // ---- DSNAME as an attribute value ----------------------------------------------------------
@@ -70,6 +86,20 @@ export function encodeDsnameValue(guid: Uint8Array, sid: Uint8Array | undefined,
   b.writeUInt32LE(name.length / 2 - 1, 52);
   name.copy(b, 56);
   return b;
+}
+
+/** encodeDsnameValue's bytes appended to a sink. */
+function dsnameInto(out: ValueSink, guid: Uint8Array, sid: Uint8Array | undefined, dn: string): void {
+  const sidLen = sid?.length ?? 0;
+  if (sidLen > 28) throw new WireValueError('DSNAME', `a SID of ${sidLen} bytes does not fit`);
+  out.u32(DSNAME_FIXED + 2 * dn.length + 2);
+  out.u32(sidLen);
+  out.bytes(guid);
+  if (sid) out.bytes(sid);
+  out.zeros(28 - sidLen);
+  out.u32(dn.length);
+  out.utf16(dn);
+  out.zeros(2);
 }
 
 export interface DecodedDsname {
@@ -124,6 +154,11 @@ function bytes(v: StoredValue): Buffer {
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   throw new WireValueError('octets', `not a string or bytes: ${typeof v}`);
 }
+function bytesInto(v: StoredValue, out: ValueSink): void {
+  if (typeof v === 'string') out.utf8(v);
+  else if (v instanceof Uint8Array) out.bytes(v);
+  else throw new WireValueError('octets', `not a string or bytes: ${typeof v}`);
+}
 function need(b: Buffer, n: number, syntax: string): void {
   if (b.length !== n) throw new WireValueError(syntax, `${b.length} bytes, expected ${n}`);
 }
@@ -134,6 +169,7 @@ const u32Form = (syntax: string): WireForm => ({
     b.writeInt32LE(Number(v) | 0);
     return b;
   },
+  drsInto: (v, _ctx, out) => out.i32(Number(v) | 0),
   fromDrs(b) {
     need(b, 4, syntax);
     return b.readInt32LE(0);
@@ -146,6 +182,7 @@ const timeForm = (syntax: string): WireForm => ({
     b.writeBigInt64LE(BigInt(v as number));
     return b;
   },
+  drsInto: (v, _ctx, out) => out.i64(BigInt(v as number)),
   fromDrs(b) {
     need(b, 8, syntax);
     return Number(b.readBigInt64LE(0));
@@ -155,15 +192,18 @@ const timeForm = (syntax: string): WireForm => ({
 /** octets as LDAP sends them; back to a string when they are UTF-8 (the stored form's rule) */
 const octetString: WireForm = {
   toDrs: (v) => bytes(v),
+  drsInto: (v, _ctx, out) => bytesInto(v, out),
   fromDrs: (b) => (isUtf8(b) ? b.toString('utf8') : Buffer.from(b)),
 };
 /** ASCII-only syntaxes, always strings in the store */
 const asciiString: WireForm = {
   toDrs: (v) => bytes(v),
+  drsInto: (v, _ctx, out) => bytesInto(v, out),
   fromDrs: (b) => b.toString('latin1'),
 };
 const rawBytes: WireForm = {
   toDrs: (v) => bytes(v),
+  drsInto: (v, _ctx, out) => bytesInto(v, out),
   fromDrs: (b) => Buffer.from(b),
 };
 
@@ -171,6 +211,10 @@ const dsdn: WireForm = {
   toDrs(v, ctx) {
     const r = v as DSName;
     return encodeDsnameValue(r.guid, r.sid, ctx.dnOf(r));
+  },
+  drsInto(v, ctx, out) {
+    const r = v as DSName;
+    dsnameInto(out, r.guid, r.sid, ctx.dnOf(r));
   },
   fromDrs(b) {
     const d = decodeDsnameValue(b, 'Object(DS-DN)');
@@ -188,6 +232,7 @@ export const WIRE_FORMS: ReadonlyMap<string, WireForm> = new Map<string, WireFor
         b.writeUInt32LE(v === true ? 1 : 0);
         return b;
       },
+      drsInto: (v, _ctx, out) => out.u32(v === true ? 1 : 0),
       fromDrs(b) {
         need(b, 4, 'Boolean');
         return b.readUInt32LE(0) !== 0;
@@ -204,6 +249,7 @@ export const WIRE_FORMS: ReadonlyMap<string, WireForm> = new Map<string, WireFor
         b.writeBigInt64LE(BigInt(v as bigint | number));
         return b;
       },
+      drsInto: (v, _ctx, out) => out.i64(BigInt(v as bigint | number)),
       fromDrs(b) {
         need(b, 8, 'LargeInteger');
         return b.readBigInt64LE(0);
@@ -216,6 +262,7 @@ export const WIRE_FORMS: ReadonlyMap<string, WireForm> = new Map<string, WireFor
     'String(Unicode)',
     {
       toDrs: (v) => Buffer.from(v as string, 'utf16le'),
+      drsInto: (v, _ctx, out) => (typeof v === 'string' ? out.utf16(v) : out.bytes(Buffer.from(v as never, 'utf16le'))),
       fromDrs(b) {
         if (b.length % 2) throw new WireValueError('String(Unicode)', 'an odd number of bytes');
         return b.toString('utf16le');
@@ -256,6 +303,7 @@ export const WIRE_FORMS: ReadonlyMap<string, WireForm> = new Map<string, WireFor
         b.writeUInt32LE(ctx.prefixTable.makeAttrTyp(v as string));
         return b;
       },
+      drsInto: (v, ctx, out) => out.u32(ctx.prefixTable.makeAttrTyp(v as string)),
       fromDrs(b, ctx) {
         need(b, 4, 'String(Object-Identifier)');
         try {

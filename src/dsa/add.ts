@@ -59,6 +59,8 @@ export interface NewObject {
   values: Map<AttrInfo, StoredValue[]>;
   /** provisioning may fix the objectGUID; an LDAP add may not (MS-ADTS 3.1.1.5.2.2) */
   guid?: Buffer;
+  /** the parent's record as read in this transaction, when the caller has it (saves a decode) */
+  parentRecord?: ObjectRecord;
 }
 
 export interface CreateOptions {
@@ -140,7 +142,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   let ncGuid: Buffer;
   let parentRec: ObjectRecord | undefined;
   if (obj.parent) {
-    parentRec = w.getObject(obj.parent);
+    parentRec = obj.parentRecord ?? w.getObject(obj.parent);
     if (!parentRec) throw AdError.noSuchObject(place, '');
     ncGuid = parentRec.nc;
     if (!opts.system) {
@@ -193,7 +195,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
     const catDn = resolveSchemaDn(structural.defaultObjectCategory, dir.forest.schemaDN);
     const planned = opts.planned?.(catDn);
     // a classSchema object has no objectSid: the reference is its GUID (no record decode per add)
-    values.set(A('objectCategory'), [{ guid: planned ?? dir.resolve(w, catDn, place) }]);
+    values.set(A('objectCategory'), [{ guid: planned ?? defaultCategoryGuid(dir, w, structural, catDn, place) }]);
   }
   values.set(A('whenCreated'), [u.time]);
   // nTSecurityDescriptor: the given one or the class default, merged with what the parent passes on (MS-ADTS 6.1.3, MS-DTYP 2.5.3.4)
@@ -267,6 +269,18 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   return guid;
 }
 
+/** objectGUIDs of classes' defaultObjectCategory, per schema binding (a schema reload starts afresh; each use checks the object is still there). */
+const categoryCache = new WeakMap<Directory['schema'], Map<ClassSchema, Buffer>>();
+function defaultCategoryGuid(dir: Directory, w: WriteTxn, cls: ClassSchema, catDn: string, place: string): Buffer {
+  let m = categoryCache.get(dir.schema);
+  if (!m) categoryCache.set(dir.schema, (m = new Map()));
+  const known = m.get(cls);
+  if (known && w.hasObject(known)) return known;
+  const g = dir.resolve(w, catDn, place);
+  m.set(cls, Buffer.from(g));
+  return g;
+}
+
 const sdCache = new WeakMap<ClassSchema, Buffer | null>();
 /** The binary default security descriptor of a class, with owner and group Domain Admins (cached per class). */
 export function defaultSecurityDescriptor(dir: Directory, cls: ClassSchema): Buffer | undefined {
@@ -330,9 +344,10 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
   await dir.store.write((w) => {
     const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
     const parent = dir.resolve(w, parentDN, place);
-    inSchemaNC = w.getObject(parent)!.nc.equals(dir.forest.schemaNC);
+    const parentRecord = w.getObject(parent)!;
+    inSchemaNC = parentRecord.nc.equals(dir.forest.schemaNC);
     // MS-ADTS 3.1.1.5.1.8: schema objects and crossRefs are added on their role owner (fsmo-roles.ts)
-    checkSingleMaster(dir, w, { op: 'add', dn: req.entry, nc: w.getObject(parent)!.nc, parent }, place);
+    checkSingleMaster(dir, w, { op: 'add', dn: req.entry, nc: parentRecord.nc, parent }, place);
     // a schema object whose cn is in use: entryAlreadyExists before any schema check (ldap_schema.py test_duplicate_cn)
     if (inSchemaNC && dir.names.resolve(w, req.entry).found) throw AdError.entryAlreadyExists(place);
     const sctx = dir.syntaxContext(w, place);
@@ -361,10 +376,10 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
       if (oc.length > 0) {
         const { structural } = expandObjectClasses(dir, oc, place);
         const sd = values.get(dir.schema.attr('nTSecurityDescriptor')!)?.[0] as Uint8Array | undefined;
-        checkAdd(acc, parent, w.getObject(parent)!, structural, !!sd && givesSacl(sd), place);
+        checkAdd(acc, parent, parentRecord, structural, !!sd && givesSacl(sd), place);
       }
     }
-    const guid = createObject(dir, u, { parent, rdnType: rdnInfo, rdnValue, values, ...(ownGuid ? { guid: ownGuid } : {}) }, acc ? { system: false, place, creator: acc.token } : { system: false, place });
+    const guid = createObject(dir, u, { parent, parentRecord, rdnType: rdnInfo, rdnValue, values, ...(ownGuid ? { guid: ownGuid } : {}) }, acc ? { system: false, place, creator: acc.token } : { system: false, place });
     if (password !== undefined) {
       if (acc) checkPasswordPolicy(dir, w, guid, w.getObject(guid)!, password, 'reset', BigInt(u.time) * 10_000_000n, place);
       setPassword(dir, u, guid, password);

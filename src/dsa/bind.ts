@@ -8,18 +8,21 @@ import type { Directory } from './directory.js';
 import type { BindResult, Identity, OperationContext } from './api.js';
 import { AdError } from './errors.js';
 import { ReadContext, type ObjectView } from './object-view.js';
-import type { AttrInfo } from './schema-binding.js';
 import { MAX_PASSWORD_CHARS, verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
 import { checkControls } from './controls.js';
-import { buildToken, primaryGroupSid } from './access/token.js';
+import { buildToken } from './access/token.js';
+import { tokenHas } from '../security/token.js';
 import { accountLockedOut, recordBadPassword, recordGoodLogon } from './lockout.js';
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
-/** SIDs whose members are administrators of the domain (the well-known SIDs of MS-DTYP 2.4.2.4: BUILTIN_ADMINISTRATORS, DOMAIN_ADMINS, ENTERPRISE_ADMINS). */
-function adminSids(dir: Directory): Buffer[] {
-  return [Buffer.from(sidFromString('S-1-5-32-544')), sidWithRid(dir.forest.domainSid, Rid.DOMAIN_ADMINS), sidWithRid(dir.forest.domainSid, Rid.ENTERPRISE_ADMINS)];
+/** SIDs whose members are administrators of the domain (the well-known SIDs of MS-DTYP 2.4.2.4: BUILTIN_ADMINISTRATORS, DOMAIN_ADMINS, ENTERPRISE_ADMINS), by directory (the domain SID never changes). */
+const adminSidsMemo = new WeakMap<Directory, readonly Buffer[]>();
+function adminSids(dir: Directory): readonly Buffer[] {
+  let s = adminSidsMemo.get(dir);
+  if (!s) adminSidsMemo.set(dir, (s = [Buffer.from(sidFromString('S-1-5-32-544')), sidWithRid(dir.forest.domainSid, Rid.DOMAIN_ADMINS), sidWithRid(dir.forest.domainSid, Rid.ENTERPRISE_ADMINS)]));
+  return s;
 }
 
 const MAX_PASSWORD_UTF8_BYTES = MAX_PASSWORD_CHARS * 4;
@@ -62,75 +65,14 @@ export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | 
   return res.found ? res.guid : undefined;
 }
 
-/**
- * objectSid of groups met walking member links, by directory: a group's objectSid is set when it
- * is created and never changes (MS-ADTS 3.1.1.1.4, system-only; objectGUIDs are never reused),
- * so a bind need not decode the record of every group the account is in.
- */
-const groupSids = new WeakMap<Directory, Map<string, Buffer | null>>();
-
-function groupSid(dir: Directory, rc: ReadContext, guid: Buffer, sidInfo: AttrInfo): Buffer | undefined {
-  let m = groupSids.get(dir);
-  if (!m) groupSids.set(dir, (m = new Map()));
-  const k = guid.toString('latin1');
-  let sid = m.get(k);
-  if (sid === undefined) {
-    const v = rc.view(guid)?.values(sidInfo)[0] as Uint8Array | undefined;
-    sid = v ? Buffer.from(v) : null;
-    // an object not there yet (or gone) is not remembered
-    if (rc.r.hasObject(guid)) {
-      if (m.size > 100_000) m.clear();
-      m.set(k, sid);
-    }
-  }
-  return sid ?? undefined;
-}
-
-/** Every group SID of the account, transitively over member links, plus its primary group (MS-ADTS 3.1.1.4.5.19 tokenGroups). */
-export function tokenGroupSids(dir: Directory, r: ReadTxn, guid: Buffer): Buffer[] {
-  const rc = new ReadContext(dir, r);
-  const sidInfo = dir.schema.attr('objectSid')!;
-  const member = dir.schema.attr('member')!;
-  const out = new Map<string, Buffer>();
-  const seen = new Set<string>([guid.toString('hex')]);
-  const queue: Buffer[] = [guid];
-  const view = rc.view(guid);
-  const pg = view?.first('primaryGroupID');
-  const ownSid = view?.first('objectSid') as Uint8Array | undefined;
-  if (typeof pg === 'number' && ownSid) {
-    // the domain part loses the RID's sub-authority (MS-DTYP 2.4.2.2 SubAuthorityCount)
-    const pgSid = primaryGroupSid(ownSid, pg);
-    out.set(pgSid.toString('hex'), pgSid);
-    // the primary group's own nesting counts too
-    for (const g of r.indexEqual(indexKey(sidInfo.id, sidInfo.syntax.normalize(pgSid)))) {
-      if (!seen.has(g.toString('hex'))) {
-        seen.add(g.toString('hex'));
-        queue.push(g);
-      }
-    }
-  }
-  while (queue.length) {
-    const g = queue.shift()!;
-    for (const b of r.backlinks(g, member.forwardLinkId)) {
-      const k = b.source.toString('hex');
-      if (seen.has(k)) continue;
-      seen.add(k);
-      const src = Buffer.from(b.source);
-      const sid = groupSid(dir, rc, src, sidInfo);
-      if (sid) out.set(sid.toString('hex'), sid);
-      queue.push(src);
-    }
-  }
-  return [...out.values()];
-}
-
 export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): Identity {
   const v = view ?? new ReadContext(dir, r).view(guid)!;
   const sid = v.first('objectSid') as Uint8Array | undefined;
-  const groups = tokenGroupSids(dir, r, guid).map((s) => s.toString('hex'));
-  const admins = adminSids(dir).map((s) => s.toString('hex'));
-  const isAdmin = groups.some((g) => admins.includes(g)) || (sid !== undefined && ridOf(sid) === Rid.ADMINISTRATOR);
-  const id: Identity = { dn: v.dn, guid, isAdmin, token: buildToken(dir, r, guid) };
+  // one group walk: the token's SIDs (security groups only, sIDHistory added; MS-ADTS 3.1.1.4.2,
+  // 5.1.3) say whether the account administers the domain
+  const token = buildToken(dir, r, guid, v.rec);
+  const isAdmin = adminSids(dir).some((s) => tokenHas(token, s)) || (sid !== undefined && ridOf(sid) === Rid.ADMINISTRATOR);
+  const id: Identity = { dn: v.dn, guid, isAdmin, token };
   if (sid) id.sid = Buffer.from(sid);
   return id;
 }
@@ -143,8 +85,9 @@ export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: Obje
  * and must-change-password (773). A good logon clears badPwdCount. `fail` builds the error
  * for a data code (simple and NTLM binds report them under different SSPI statuses).
  */
-export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Uint8Array | undefined) => T, fail: (data: LogonFailure) => Error): Promise<{ identity: Identity; proof: T }> {
-  const snap = dir.store.snapshot();
+export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Uint8Array | undefined) => T, fail: (data: LogonFailure) => Error, snapshot?: ReadTxn): Promise<{ identity: Identity; proof: T }> {
+  // `snapshot`: the one the account was found in (logon releases it)
+  const snap = snapshot ?? dir.store.snapshot();
   let open = true;
   const release = () => {
     if (open) snap.done();
@@ -212,15 +155,20 @@ export async function bind(dir: Directory, req: BindRequest, ctx: OperationConte
   // characters take at most 1024 UTF-8 bytes, so the decode is bounded too.
   const password = auth.password.length > MAX_PASSWORD_UTF8_BYTES ? undefined : auth.password.toString('utf8');
   const tooLong = password === undefined || Buffer.byteLength(password, 'utf16le') > MAX_PASSWORD_CHARS * 2;
+  // one snapshot finds the account and serves its logon
   const r = dir.store.snapshot();
   let guid: Buffer | undefined;
   try {
     guid = findAccount(dir, r, req.name);
-  } finally {
+  } catch (e) {
     r.done();
+    throw e;
   }
   // an unknown account fails exactly like a bad password (data 52e), so names cannot be probed
-  if (!guid) throw AdError.invalidCredentials(place, '52e');
+  if (!guid) {
+    r.done();
+    throw AdError.invalidCredentials(place, '52e');
+  }
   const { identity } = await logon(
     dir,
     guid,
@@ -228,6 +176,7 @@ export async function bind(dir: Directory, req: BindRequest, ctx: OperationConte
       if (tooLong || !stored || !verifyNtHash(password, stored)) throw new BadProof('wrong password');
     },
     (data) => AdError.invalidCredentials(place, data),
+    r,
   );
   return { identity };
 }

@@ -97,7 +97,9 @@ export class Directory {
    * cycle; in a read worker whose writer's schema moved).
    */
   reloadSchema(): void {
-    const prefix = PrefixTable.fromJSON(this.store.getMeta('prefixTable') as never);
+    // a join's store has no stored prefix table until it ends: the one in force then
+    const stored = this.store.getMeta('prefixTable');
+    const prefix = PrefixTable.fromJSON((stored ?? this.schema.snapshot.prefixTable.toJSON()) as never);
     this.setSchema(schemaFromStore(this.store, this.forest, prefix, this.bootSchema));
   }
 

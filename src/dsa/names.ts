@@ -1,7 +1,7 @@
 // DNs of objects, derived and resolved (MS-ADTS 3.1.1.1.4): an object's DN is its RDN
 // (rdnType=name) followed by its parent's DN; an NC head's DN is its NC name. Nothing here
 // stores a DN, so renaming or moving a subtree rewrites one object.
-import { formatDN, normalizeDN, parseDN, type RDN } from '../dn/dn.js';
+import { formatDN, formatRDN, normalizeDN, parseDN, type RDN } from '../dn/dn.js';
 import type { ReadTxn } from '../store/store.js';
 
 export interface RdnTypes {
@@ -15,6 +15,13 @@ export type Resolution =
   | { found: true; guid: Buffer }
   /** not found: `matched` is the deepest existing object above the DN (for matchedDN), if any */
   | { found: false; matched?: Buffer; reason: 'no-nc' | 'no-object' | 'multi-valued-rdn' };
+
+/** DnDeriver.cached: DNs over one snapshot, each ancestor derived once. */
+export interface DnCache {
+  dnOf(guid: Buffer): string;
+  /** the DN of an object whose naming fields are at hand (its record: parent, rdnType, name) */
+  dnOfNamed(guid: Buffer, naming: { parent: Buffer | null; rdnType: number; name: string }): string;
+}
 
 /** Upper bound on ancestors walked when deriving a DN; deeper means a cycle in `parent`. */
 const MAX_DEPTH = 1024;
@@ -51,6 +58,35 @@ export class DnDeriver {
 
   dnOf(r: ReadTxn, guid: Buffer): string {
     return formatDN(this.rdnsOf(r, guid));
+  }
+
+  /**
+   * DN derivation over one snapshot for one synchronous stretch of work (a GetNCChanges reply):
+   * every DN derived is kept, so the objects of one container climb their ancestors once.
+   * Gives the same strings as dnOf. Not to be kept past the stretch (renames).
+   */
+  cached(r: ReadTxn): DnCache {
+    const memo = new Map<string, string>();
+    const named = (guid: Buffer, parent: Buffer | null, rdnType: number, name: string, depth: number): string => {
+      if (parent === null) return formatDN(this.ncRdns(r, guid));
+      const rdn = formatRDN([{ type: displayType(this.types.nameOf(rdnType)), value: name }]);
+      const above = of(parent, depth + 1, guid);
+      return above === '' ? rdn : `${rdn},${above}`;
+    };
+    const of = (g: Buffer, depth: number, below: Buffer): string => {
+      const k = g.toString('latin1');
+      let dn = memo.get(k);
+      if (dn !== undefined) return dn;
+      if (depth > MAX_DEPTH) throw new Error(`object ${below.toString('hex')}: parent chain too deep or cyclic`);
+      const h = r.getHeader(g);
+      if (!h) throw new Error(`object ${g.toString('hex')} missing while deriving the DN of ${below.toString('hex')}`);
+      memo.set(k, (dn = named(g, h.parent, h.rdnType, h.name, depth)));
+      return dn;
+    };
+    return {
+      dnOf: (guid) => of(guid, 0, guid),
+      dnOfNamed: (guid, n) => named(guid, n.parent, n.rdnType, n.name, 0),
+    };
   }
 
   /**

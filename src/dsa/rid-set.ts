@@ -8,7 +8,10 @@
 //    unreplicated rIDPreviousAllocationPool (the block in use) and rIDNextRID (the last RID
 //    issued). The pure rules are model/rid-pool.ts.
 //  - The SAM takes each new principal's RID from this DC's RID Set in the create's own
-//    transaction (takeRidForCreate). When the block in use is half spent, or spent with none
+//    transaction (takeRidForCreate). The stored rIDNextRID may run ahead of the last RID issued
+//    (a reservation, model/rid-pool.ts reservedNextRid): the RID Set is written once per
+//    reservation instead of once per create; the RIDs issued within it are kept on
+//    Directory.ridPools.issued, and ownRidSet reports them. When the block in use is half spent, or spent with none
 //    waiting, the RID Master allocates the next block locally in the same transaction; any
 //    other DC asks the RID Master in the background (dir.ridPools.onWantsBlock, wired by the
 //    replicator to src/drs/rid-manager-client.ts: EXOP_FSMO_REQ_RID_ALLOC). With no RID left
@@ -19,7 +22,7 @@ import type { Directory } from './directory.js';
 import type { ReadTxn } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
 import type { UpdatePort } from './model/update.js';
-import { allocateBlock, availableFrom, poolHi, RID_BLOCK_SIZE, takeRid, wantsBlock, type RidSetState } from './model/rid-pool.js';
+import { allocateBlock, availableFrom, poolHi, reservedNextRid, RID_BLOCK_SIZE, takeRid, wantsBlock, type RidSetState } from './model/rid-pool.js';
 import { indexKey } from '../store/store.js';
 import { AdError, Win32 } from './errors.js';
 import { toStored } from './values.js';
@@ -35,6 +38,25 @@ export interface RidPoolSettings {
   onWantsBlock?: () => void;
   /** objects found before (checked to exist at each use): RID Manager$ and this DC's RID Set */
   known?: { manager?: Buffer; ownSet?: Buffer };
+  /** RIDs reserved by one write of rIDNextRID (default RID_RESERVE; 1: a write per RID issued) */
+  reserve?: number;
+  /** the last RID issued within the stored reservation (committed updates), see takeRidForCreate */
+  issued?: RidIssue;
+  /** the same for the write transaction in progress (its body may still fail) */
+  pendingIssue?: { txn: unknown; issue: RidIssue };
+}
+
+/** RIDs one write of rIDNextRID reserves (the stored value runs ahead of the last RID issued by at most this). */
+export const RID_RESERVE = 100;
+
+/** The RIDs issued from a reservation: valid while the stored RID Set still says `previousPool` and `mark`. */
+export interface RidIssue {
+  set: Buffer;
+  previousPool: bigint;
+  /** rIDNextRID as stored (the reservation's top) */
+  mark: number;
+  /** the last RID issued */
+  last: number;
 }
 
 const first = (rec: ObjectRecord | undefined, id: number | undefined): unknown => (rec && id !== undefined ? rec.attrs.find((a) => a.id === id)?.values[0] : undefined);
@@ -118,13 +140,32 @@ export function readRidSet(dir: Directory, r: ReadTxn, set: Buffer): RidSetState
   return s;
 }
 
-/** This DC's RID Set and its state, when it has one. */
-export function ownRidSet(dir: Directory, r: ReadTxn): { guid: Buffer; state: RidSetState } | undefined {
+/** This DC's RID Set and its state as stored (rIDNextRID: the top of the reservation). */
+function storedOwnRidSet(dir: Directory, r: ReadTxn): { guid: Buffer; state: RidSetState } | undefined {
   const known = dir.ridPools.known?.ownSet;
   const g = known && r.hasObject(known) ? known : ridSetOfComputer(dir, r, Buffer.from(dir.forest.computerGuid));
   if (!g) return undefined;
   if (g !== known) dir.ridPools.known = { ...dir.ridPools.known, ownSet: g };
   return { guid: g, state: readRidSet(dir, r, g) };
+}
+
+/** The RIDs issued within the stored reservation, if what the RID Set holds is still that reservation (anything else wrote it: none). */
+function issuedWithin(dir: Directory, r: ReadTxn, own: { guid: Buffer; state: RidSetState }): RidIssue | undefined {
+  const p = dir.ridPools.pendingIssue;
+  const i = p && p.txn === r ? p.issue : dir.ridPools.issued;
+  return i && i.set.equals(own.guid) && i.previousPool === own.state.previousPool && i.mark === own.state.nextRid ? i : undefined;
+}
+
+/** The stored RID Set `own` with rIDNextRID the last RID issued within its reservation. */
+function withIssued(dir: Directory, r: ReadTxn, own: { guid: Buffer; state: RidSetState }): { guid: Buffer; state: RidSetState } {
+  const i = issuedWithin(dir, r, own);
+  return i ? { guid: own.guid, state: { ...own.state, nextRid: i.last } } : own;
+}
+
+/** This DC's RID Set and its state, when it has one (rIDNextRID: the last RID issued). */
+export function ownRidSet(dir: Directory, r: ReadTxn): { guid: Buffer; state: RidSetState } | undefined {
+  const own = storedOwnRidSet(dir, r);
+  return own && withIssued(dir, r, own);
 }
 
 /**
@@ -154,6 +195,7 @@ export function settleRestoredPool(dir: Directory, u: UpdatePort): void {
  * AD's forest recovery uses it so that a restored DC issues no RID given out after its backup).
  */
 export function giveUpOwnPools(dir: Directory, u: UpdatePort): void {
+  dir.ridPools.issued = dir.ridPools.pendingIssue = undefined;
   const own = ownRidSet(dir, u.txn);
   if (own?.state.allocationPool !== undefined) {
     const alloc = own.state.allocationPool;
@@ -228,31 +270,47 @@ export function allocateOwnBlock(dir: Directory, u: UpdatePort): boolean {
  */
 export function takeRidForCreate(dir: Directory, u: OriginatingUpdate): number {
   const w = u.txn;
-  const master = isRidMaster(dir, w);
+  // read only when needed (a refill, a refusal, half a pool): not on every create
+  let masterKnown: boolean | undefined;
+  const isMaster = () => (masterKnown ??= isRidMaster(dir, w));
   // restored from a backup: with no partner to hear from, nothing was given meanwhile
   if (w.getMeta(RID_POOL_RESTORED_META) === true && !(w.getMeta<unknown[]>('repl:partners')?.length)) settleRestoredPool(dir, u);
   if (w.getMeta(RID_POOL_RESTORED_META) === true) {
     dir.ridPools.onWantsBlock?.();
     throw AdError.unwillingToPerformWith('sam.rid', Win32.ERROR_DS_NO_RIDS_ALLOCATED, 'this DC was restored: it takes a new RID pool after its first inbound replication');
   }
-  let own = ownRidSet(dir, w);
-  let t = own && takeRid(own.state);
-  if (!t && master && allocateOwnBlock(dir, u)) {
-    own = ownRidSet(dir, w);
-    t = own && takeRid(own.state);
+  let own = storedOwnRidSet(dir, w);
+  let t = own && takeRid(withIssued(dir, w, own).state);
+  if (!t && isMaster() && allocateOwnBlock(dir, u)) {
+    own = storedOwnRidSet(dir, w);
+    t = own && takeRid(withIssued(dir, w, own).state);
   }
   if (!own || !t) {
+    const master = isMaster();
     if (!master) dir.ridPools.onWantsBlock?.();
     throw AdError.unwillingToPerformWith('sam.rid', master ? Win32.ERROR_DS_NO_MORE_RIDS : Win32.ERROR_DS_NO_RIDS_ALLOCATED, 'this DC has no RID left; it has asked the RID Master for a new pool');
   }
   const A = (n: string) => dir.schema.attr(n)!;
   const next = t.next;
-  edit(u, own.guid, (rec) => {
-    u.setAttribute(rec, A('rIDPreviousAllocationPool'), [next.previousPool!]);
-    u.setAttribute(rec, A('rIDNextRID'), [next.nextRid!]);
-  }, false);
+  // rIDNextRID is written only when the RID is past the stored reservation (or the pool changed),
+  // in this create's transaction: a RID above what the RID Set holds is never committed, so a
+  // crash never issues one twice (MS-ADTS 6.1.5.3)
+  let mark = own.state.nextRid ?? 0;
+  if (next.previousPool !== own.state.previousPool || t.rid > mark) {
+    mark = reservedNextRid(next, dir.ridPools.reserve ?? RID_RESERVE);
+    edit(u, own.guid, (rec) => {
+      u.setAttribute(rec, A('rIDPreviousAllocationPool'), [next.previousPool!]);
+      u.setAttribute(rec, A('rIDNextRID'), [mark]);
+    }, false);
+  }
+  const issue: RidIssue = { set: own.guid, previousPool: next.previousPool!, mark, last: t.rid };
+  // the RIDs issued count once the body has returned (a create that fails takes none)
+  if (dir.ridPools.pendingIssue?.txn !== w) w.beforeFinish(() => {
+    if (dir.ridPools.pendingIssue?.txn === w) dir.ridPools.issued = dir.ridPools.pendingIssue.issue;
+  });
+  dir.ridPools.pendingIssue = { txn: w, issue };
   if (wantsBlock(next)) {
-    if (master) allocateOwnBlock(dir, u);
+    if (isMaster()) allocateOwnBlock(dir, u);
     else dir.ridPools.onWantsBlock?.();
   }
   return t.rid;

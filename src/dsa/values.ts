@@ -37,6 +37,7 @@ export function toStored(info: AttrInfo, values: readonly Uint8Array[], ctx: Syn
 
 /** Removes duplicates (by the syntax's equality); `onDuplicate` decides what a duplicate means. */
 export function dedupe(info: AttrInfo, values: StoredValue[], onDuplicate?: () => never): StoredValue[] {
+  if (values.length < 2) return values.slice(); // nothing to compare (most attributes of an add)
   const seen = new Set<string>();
   const out: StoredValue[] = [];
   for (const v of values) {

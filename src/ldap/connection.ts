@@ -74,6 +74,8 @@ import {
 /** Flush the response batch once it reaches this many bytes. */
 const FLUSH_BYTES = 64 * 1024;
 const OUT_INITIAL = 16 * 1024;
+/** A batch up to this size is copied out of the batch writer, which is then reused. */
+const SMALL_BATCH = 4 * 1024;
 
 /** protocolOp types a client may send (RFC 4511 4.2 - 4.12), and the response each gets. */
 const RESPONSE_TYPE = {
@@ -108,7 +110,8 @@ export class LdapSession implements Session {
 interface Operation {
   readonly messageID: number;
   readonly type: RequestType;
-  readonly controller: AbortController;
+  /** made when the operation's signal is first asked for or it is aborted: most operations never need one */
+  controller: AbortController | undefined;
   readonly started: number;
   /** Bind or StartTLS: runs alone and cannot be abandoned (RFC 4511 4.11) */
   readonly exclusive: boolean;
@@ -169,7 +172,8 @@ export class Connection {
   private readonly enforceChannelBinding: 0 | 1 | 2;
   private saslReceiver: SaslReceiver | undefined;
 
-  private out = new BerWriter(OUT_INITIAL);
+  // small at first (from Node's buffer pool): most connections only ever send small batches
+  private out = new BerWriter(SMALL_BATCH / 2);
   private readonly scratch = new BerWriter(1024);
   private flushScheduled = false;
   private needDrain = false;
@@ -440,7 +444,7 @@ export class Connection {
       // Bind and StartTLS cannot be abandoned (RFC 4511 4.11).
       if (running.exclusive || running.silenced) return;
       running.silenced = true;
-      running.controller.abort(new CanceledError('abandoned'));
+      abortOperation(running, new CanceledError('abandoned'));
       return;
     }
     const i = this.queue.findIndex((m) => m.messageID === target);
@@ -474,7 +478,7 @@ export class Connection {
     const op: Operation = {
       messageID: msg.messageID,
       type,
-      controller: new AbortController(),
+      controller: undefined,
       started: performance.now(),
       exclusive,
       timer: undefined,
@@ -484,13 +488,15 @@ export class Connection {
     this.running.set(msg.messageID, op);
     // MS-ADTS 3.1.1.3.4.6 MaxQueryDuration: the directory turns the abort into timeLimitExceeded.
     op.timer = setTimeout(() => {
-      op.controller.abort(new TimeLimitExceededError('the operation exceeded MaxQueryDuration'));
+      abortOperation(op, new TimeLimitExceededError('the operation exceeded MaxQueryDuration'));
     }, this.policies.MaxQueryDuration * 1000);
     op.timer.unref();
     const ctx: OperationContext = {
       session: this.session,
       controls: msg.controls ?? [],
-      signal: op.controller.signal,
+      get signal() {
+        return signalOf(op);
+      },
       messageID: msg.messageID,
     };
     void this.execute(msg, op, ctx, exclusive);
@@ -636,7 +642,7 @@ export class Connection {
   /** The LDAPResult for a failure (RFC 4511 4.1.9). */
   private errorResponse(op: Operation, e: unknown): ProtocolOp {
     let result: LdapResult;
-    const reason: unknown = op.controller.signal.aborted ? op.controller.signal.reason : undefined;
+    const reason: unknown = op.controller?.signal.aborted ? op.controller.signal.reason : undefined;
     if (e instanceof LdapError) {
       result = e.toResult();
     } else if (reason instanceof LdapError) {
@@ -695,7 +701,7 @@ export class Connection {
   private backpressure(op: Operation): Promise<void> | undefined {
     if (this.needDrain) {
       return new Promise<void>((resolve) => {
-        const signal = op.controller.signal;
+        const signal = signalOf(op);
         if (signal.aborted) return resolve();
         const done = (): void => {
           signal.removeEventListener('abort', done);
@@ -762,7 +768,13 @@ export class Connection {
     this.flushScheduled = false;
     if (this.out.length === 0) return;
     let data = this.out.toBuffer();
-    this.out = new BerWriter(OUT_INITIAL);
+    if (data.length <= SMALL_BATCH) {
+      // a small batch is copied out (from Node's buffer pool) and the writer kept
+      data = Buffer.from(data);
+      this.out.reset();
+    } else {
+      this.out = new BerWriter(OUT_INITIAL);
+    }
     if (this.state === 'closed' || this.socket.destroyed) return;
     if (this.layer) data = wrapForSend(this.layer, data);
     if (bytesChannel.hasSubscribers) bytesChannel.publish({ connectionId: this.id, direction: 'out', bytes: data.length } satisfies BytesEvent);
@@ -884,7 +896,7 @@ export class Connection {
   private abandonAll(reason: LdapError): void {
     for (const op of this.running.values()) {
       op.silenced = true;
-      if (!op.controller.signal.aborted) op.controller.abort(reason);
+      abortOperation(op, reason);
     }
     for (const m of this.queue) this.inUse.delete(m.messageID);
     this.queue = [];
@@ -910,6 +922,17 @@ export class Connection {
     this.destroyTimer = setTimeout(() => this.socket.destroy(), this.policies.ShutdownGracePeriodMs);
     this.destroyTimer.unref();
   }
+}
+
+/** The operation's AbortSignal (its controller made on first use). */
+function signalOf(op: Operation): AbortSignal {
+  return (op.controller ??= new AbortController()).signal;
+}
+
+/** Aborts the operation with `reason` unless it is aborted already. */
+function abortOperation(op: Operation, reason: unknown): void {
+  const c = (op.controller ??= new AbortController());
+  if (!c.signal.aborted) c.abort(reason);
 }
 
 function success(

@@ -230,8 +230,13 @@ export class PrefixTable {
 
   /** Mutable deep copy. */
   clone(): PrefixTable {
-    return new PrefixTable(this.entries());
+    const c = new PrefixTable(this.entries());
+    // a frozen table's entries stay those of the copy, so its OID → ATTRTYP mappings hold there too
+    if (this.#frozen) c.#base = this;
+    return c;
   }
+  /** the frozen table this one was cloned from (its mappings, memoized there, serve every clone) */
+  #base: PrefixTable | undefined;
 
   /** Entries in insertion order. */
   entries(): PrefixTableEntry[] {
@@ -273,7 +278,7 @@ export class PrefixTable {
    * table if it is not there yet (throws if the table is frozen and it is not).
    */
   makeAttrTyp(oid: string): ATTRTYP {
-    const known = this.#attrTypOf.get(oid);
+    const known = this.#attrTypOf.get(oid) ?? this.#base?.attrTypFromOid(oid);
     if (known !== undefined) return known;
     const { prefix, lowerWord } = splitOid(oid);
     const index = this.addPrefix(prefix);

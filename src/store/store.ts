@@ -130,8 +130,9 @@ export interface StoreOptions {
   /** commits are not flushed to disk (tests and the replication simulator only: a crash loses them) */
   noSync?: boolean;
   /**
-   * Resolve write() at commit, before the flush to disk (benchmarks only, to show what durable
-   * acknowledgement costs: a power loss can take back acknowledged updates).
+   * Resolve write() at commit, before the flush to disk (benchmarks, to show what durable
+   * acknowledgement costs: a power loss can take back acknowledged updates; and `forestd join`,
+   * whose store is of no use until the join has ended with one flush of everything).
    */
   ackBeforeFlush?: boolean;
   /**
@@ -366,6 +367,8 @@ export class Store implements InvocationTable {
   private readonly sds: Database<Buffer, Buffer>;
   /** key (latin1) → the one shared Buffer of that SD; readers must not modify it */
   private readonly sdCache = new Map<string, Buffer>();
+  /** @internal the DC tuple's stored bytes last decoded by ReadTxn.dcUsn, and its USN */
+  _lastDc: { raw: Buffer; usn: number } | undefined;
 
   /** Keeps security descriptors once per distinct value (as AD's SD table does). */
   setSecurityDescriptorAttribute(attid: number): void {
@@ -377,11 +380,15 @@ export class Store implements InvocationTable {
     // objects made in a row mostly get the same SD (inherited from one parent): its hash is kept
     const last = this.lastSd;
     const key = last && last.sd.length === sd.length && last.sd.equals(sd) ? last.key : hash('sha256', sd, 'buffer').subarray(0, 16);
+    // the table never loses an SD: one seen (or put) in this write transaction is there until it ends
+    if (key === last?.key && last.txn === this._writeSerial) return key;
     if (this.sds.get(key) === undefined) this.sds.putSync(key, Buffer.from(sd));
-    if (key !== last?.key) this.lastSd = { sd: Buffer.from(sd), key };
+    this.lastSd = { sd: key === last?.key ? last.sd : Buffer.from(sd), key, txn: this._writeSerial };
     return key;
   }
-  private lastSd: { sd: Buffer; key: Buffer } | undefined;
+  private lastSd: { sd: Buffer; key: Buffer; txn: number } | undefined;
+  /** @internal moves with each write transaction (WriteTxn's constructor) */
+  _writeSerial = 0;
 
   /** The SD of a key; the same Buffer for every record that holds it. */
   sdGet(key: Buffer): Buffer {
@@ -988,6 +995,23 @@ export class ReadTxn {
   getMeta<T>(key: string): T | undefined {
     return this.store._dbs.meta.get(key) as T | undefined;
   }
+
+  /** The USN of the DC tuple in this snapshot: every commit that takes or advances a USN moves it. */
+  dcUsn(): number {
+    // the stored bytes compared in place with the last ones decoded: most snapshots share them
+    const meta = this.store._dbs.meta as unknown as { getBinaryFast(k: string, o?: unknown): Buffer | undefined; lastSize: number };
+    const fast = meta.getBinaryFast('dc', this.opts);
+    if (!fast) return 0;
+    const size = meta.lastSize;
+    const last = this.store._lastDc;
+    if (last && last.raw.length === size && last.raw.compare(fast, 0, size) === 0) return last.usn;
+    const raw = Buffer.from(fast.buffer, fast.byteOffset, size);
+    const copy = Buffer.allocUnsafe(size);
+    raw.copy(copy);
+    const usn = (this.store._dbs.meta.get('dc', this.opts as never) as DcTuple | undefined)?.usn ?? 0;
+    this.store._lastDc = { raw: copy, usn };
+    return usn;
+  }
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -1002,11 +1026,15 @@ function childValue(guid: Buffer, rdnType: number): Buffer {
 }
 /** Moves `guid` from the keys of `oldKeys` to those of `newKeys` in a dupsort index. */
 function diffKeys(db: Database<Buffer, Buffer>, oldKeys: Buffer[], newKeys: Buffer[], guid: Buffer): void {
-  if (oldKeys.length === 0 && newKeys.length === 0) return;
-  const oldSet = new Set(oldKeys.map((k) => k.toString('latin1')));
-  const newSet = new Set(newKeys.map((k) => k.toString('latin1')));
-  for (const k of oldSet) if (!newSet.has(k)) db.removeSync(Buffer.from(k, 'latin1'), guid);
-  for (const k of newSet) if (!oldSet.has(k)) db.putSync(Buffer.from(k, 'latin1'), guid);
+  if (oldKeys.length === 0) {
+    // a new object (the bulk of a full sync): every key is new; putting a (key, guid) pair twice is a no-op in a dupSort database
+    for (const k of newKeys) db.putSync(k, guid);
+    return;
+  }
+  const oldSet = new Map(oldKeys.map((k) => [k.toString('latin1'), k]));
+  const newSet = new Map(newKeys.map((k) => [k.toString('latin1'), k]));
+  for (const [s, k] of oldSet) if (!newSet.has(s)) db.removeSync(k, guid);
+  for (const [s, k] of newSet) if (!oldSet.has(s)) db.putSync(k, guid);
 }
 
 function linkKey(source: Buffer, linkId: number, target: Buffer, data: Buffer): Buffer {
@@ -1030,6 +1058,7 @@ export class WriteTxn extends ReadTxn {
   }
   constructor(store: Store) {
     super(store, undefined, () => {});
+    store._writeSerial++;
   }
 
   /**
@@ -1086,14 +1115,7 @@ export class WriteTxn extends ReadTxn {
       }
     }
     d.usn.putSync(Buffer.concat([rec.nc, u64(rec.usnChanged), guid]), EMPTY);
-    if (d.indexer) {
-      const oldKeys = prev ? d.indexer(prev) : [];
-      const newKeys = d.indexer(rec);
-      const oldSet = new Set(oldKeys.map((k) => k.toString('latin1')));
-      const newSet = new Set(newKeys.map((k) => k.toString('latin1')));
-      for (const k of oldSet) if (!newSet.has(k)) d.index.removeSync(Buffer.from(k, 'latin1'), guid);
-      for (const k of newSet) if (!oldSet.has(k)) d.index.putSync(Buffer.from(k, 'latin1'), guid);
-    }
+    if (d.indexer) diffKeys(d.index, prev ? d.indexer(prev) : [], d.indexer(rec), guid);
     if (d.tupleIndexer) diffKeys(d.tuples, prev ? d.tupleIndexer(prev) : [], d.tupleIndexer(rec), guid);
     d.objects.putSync(guid, encodeObject(rec, this.store));
     this.touched.set(guid.toString('latin1'), Buffer.from(guid));

@@ -52,9 +52,9 @@ export interface RunningForestd {
   hookCount(channel: string, pred?: (ev: Record<string, unknown>) => boolean): number;
 }
 
-export function runCli(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ? { ...process.env, ...opts.env } : process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -87,8 +87,19 @@ export interface StartOptions {
   wrap?: string[];
   /** serve /metrics and /healthz on this HTTP port (0: any free one); off when undefined */
   httpPort?: number;
+  /** more node options for the `forestd serve` process (e.g. ['--cpu-prof']) */
+  nodeArgs?: string[];
   /** more environment for `forestd serve` (e.g. FORESTD_RID_BLOCK_SIZE) */
   env?: Record<string, string>;
+}
+
+/** A provisioned data directory (example.com, EXAMPLE, the default admin password) in a temporary directory of its own, kept across restarts. */
+export async function provisionedData(prefix: string): Promise<{ data: string; cleanup: () => void }> {
+  const { dir, cleanup } = tempDir(prefix);
+  const data = join(dir, 'data');
+  const p = await runCli(['provision', '--data', data, '--realm', 'example.com', '--netbios', 'EXAMPLE', '--admin-password', 'Adm1n-Passw0rd!']);
+  if (p.code !== 0) throw new Error(`provision failed: ${p.stderr}`);
+  return { data, cleanup };
 }
 
 export async function startForestd(o: StartOptions = {}): Promise<RunningForestd> {
@@ -101,7 +112,7 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
     if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
   }
-  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])];
+  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, ...(o.nodeArgs ?? []), CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])];
   const cmd = [...(o.wrap ?? []), ...argv];
   const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env, FORESTD_TEST_HOOKS: '1' } });
   let out = '';

@@ -10,21 +10,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
-import { runCli, startForestd, type RunningForestd } from '../helpers/forestd.js';
+import { provisionedData, startForestd, type RunningForestd } from '../helpers/forestd.js';
 import { needTool } from '../helpers/tools.js';
-import { tempDir } from '../helpers/tmp.js';
 import { parseTrace, checkAckAfterSync } from '../helpers/strace-ldap.js';
 
 const ADD_REQUEST = 0x68; // RFC 4511 4.7 [APPLICATION 8]
 const ADD_RESPONSE = 0x69; // [APPLICATION 9]
 
-async function provisioned(): Promise<{ data: string; cleanup: () => void }> {
-  const { dir, cleanup } = tempDir('forestd-durable-');
-  const data = join(dir, 'data');
-  const p = await runCli(['provision', '--data', data, '--realm', 'example.com', '--netbios', 'EXAMPLE', '--admin-password', 'Adm1n-Passw0rd!']);
-  if (p.code !== 0) throw new Error(`provision failed: ${p.stderr}`);
-  return { data, cleanup };
-}
+const provisioned = () => provisionedData('forestd-durable-');
 
 async function bound(f: RunningForestd): Promise<Client> {
   const c = new Client({ url: f.url, timeout: 60_000 });

@@ -348,6 +348,37 @@ test('attribute list: only objects whose requested attributes changed; DIRSYNC_E
   assert.ok(!r.entries[0]!.attrs.has('description'));
 });
 
+test('attribute list with a forward link: its values travel when it is listed beside other attributes, and a list without one reads no link values', async () => {
+  const ouDN = `OU=SelLinks,${D}`;
+  await addOU('SelLinks');
+  const g = await addGroup('Team', ouDN);
+  const m = await addContact('Dora', ouDN);
+  const { cookie } = await cycle(Buffer.alloc(0), { attrs: ['description', 'member'] });
+  await addMember(g, m);
+  let r = await cycle(cookie, { attrs: ['description', 'member'] });
+  assert.deepEqual(r.entries.map(entryGuid), [hexGuid(g)]);
+  assert.deepEqual(r.entries[0]!.attrs.get('member'), [`CN=Dora,${ouDN}`]);
+  // negative control: without member in the list the same change reports nothing
+  r = await cycle(cookie, { attrs: ['description', 'name'] });
+  assert.equal(r.entries.length, 0);
+  // and a list without a link attribute never reads link values (the store's links() is not called)
+  const proto = Object.getPrototypeOf(dir.store.reader) as { links: (...a: unknown[]) => unknown };
+  const orig = proto.links;
+  let calls = 0;
+  proto.links = function (this: unknown, ...a: unknown[]) {
+    calls++;
+    return orig.apply(this, a);
+  };
+  try {
+    await cycle(Buffer.alloc(0), { attrs: ['description', 'name'] });
+    assert.equal(calls, 0, 'no link values read for a list without a link attribute');
+    await cycle(Buffer.alloc(0), { attrs: ['description', 'member'] });
+    assert.ok(calls > 0, 'with member in the list they are');
+  } finally {
+    proto.links = orig;
+  }
+});
+
 test('filter: equality, AND/OR/NOT over the object', async () => {
   const ouDN = `OU=Flt,${D}`;
   await addOU('Flt');

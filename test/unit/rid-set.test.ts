@@ -195,3 +195,70 @@ test('rootDSE invalidateRidPool (MS-ADTS 3.1.1.3.3) with the domain SID gives up
     await close();
   }
 });
+
+test('rIDNextRID is written once per reservation of RIDs: the creates within it leave the RID Set as stored, and a restarted DC goes on above the stored value (no RID issued twice)', async () => {
+  const { d, close } = await fixture();
+  try {
+    const { readRidSet } = await import('../../src/dsa/rid-set.js');
+    d.ridPools.reserve = 5;
+    const own = ownRidSet(d, d.store.reader)!;
+    const stored = () => readRidSet(d, d.store.reader, own.guid).nextRid;
+    await addObject(d, `CN=v0,${USERS}`, { objectClass: 'user', sAMAccountName: 'v0' });
+    assert.equal(ridOfUser(d, 'v0'), 1103);
+    assert.equal(stored(), 1107, 'the write reserves 1103-1107');
+    const before = d.store.reader.getObject(own.guid)!;
+    for (let i = 1; i <= 4; i++) await addObject(d, `CN=v${i},${USERS}`, { objectClass: 'user', sAMAccountName: `v${i}` });
+    assert.equal(ridOfUser(d, 'v4'), 1107);
+    assert.deepEqual(d.store.reader.getObject(own.guid), before, 'four creates within the reservation: the RID Set record is unchanged');
+    assert.equal(ownRidSet(d, d.store.reader)!.state.nextRid, 1107, 'ownRidSet reports the last RID issued');
+    await addObject(d, `CN=v5,${USERS}`, { objectClass: 'user', sAMAccountName: 'v5' });
+    assert.equal(ridOfUser(d, 'v5'), 1108);
+    assert.equal(stored(), 1112, 'past the reservation: the next one is written in the create');
+    // a restart (or a crash) loses what was issued within the reservation: the DC goes on above it
+    d.ridPools.issued = d.ridPools.pendingIssue = undefined;
+    await addObject(d, `CN=v6,${USERS}`, { objectClass: 'user', sAMAccountName: 'v6' });
+    assert.equal(ridOfUser(d, 'v6'), 1113, '1109-1112 are skipped, never issued twice');
+    assert.equal(stored(), 1117);
+    // negative control: a reservation of 1 writes rIDNextRID on every create, as the last RID issued
+    d.ridPools.reserve = 1;
+    d.ridPools.issued = d.ridPools.pendingIssue = undefined;
+    for (const [n, rid] of [['v7', 1118], ['v8', 1119]] as const) {
+      await addObject(d, `CN=${n},${USERS}`, { objectClass: 'user', sAMAccountName: n });
+      assert.equal(ridOfUser(d, n), rid);
+      assert.equal(stored(), rid);
+    }
+  } finally {
+    await close();
+  }
+});
+
+test('a reservation of RIDs stops below half of the pool, so the stored RID Set says "half spent" exactly when the RIDs issued do', async () => {
+  const { d, close } = await fixture();
+  try {
+    const { readRidSet } = await import('../../src/dsa/rid-set.js');
+    await poke(d, ridManagerOf(d, d.store.reader)!, { fSMORoleOwner: { guid: Buffer.alloc(16, 7) } });
+    let asked = 0;
+    d.ridPools.onWantsBlock = () => void asked++;
+    d.ridPools.reserve = 100;
+    const own = ownRidSet(d, d.store.reader)!;
+    await poke(d, own.guid, { rIDNextRID: 1300 });
+    await addObject(d, `CN=w0,${USERS}`, { objectClass: 'user', sAMAccountName: 'w0' });
+    assert.equal(ridOfUser(d, 'w0'), 1301);
+    assert.equal(readRidSet(d, d.store.reader, own.guid).nextRid, 1348, 'reserved up to 1348, not 1400: 1349 is half of 1100-1599');
+    assert.equal(ownWantsBlock(d, d.store.reader), false);
+    assert.equal(asked, 0);
+    await poke(d, own.guid, { rIDNextRID: 1346 });
+    await addObject(d, `CN=w1,${USERS}`, { objectClass: 'user', sAMAccountName: 'w1' });
+    assert.equal(ridOfUser(d, 'w1'), 1347);
+    assert.equal(readRidSet(d, d.store.reader, own.guid).nextRid, 1348);
+    await addObject(d, `CN=w2,${USERS}`, { objectClass: 'user', sAMAccountName: 'w2' });
+    assert.equal(ridOfUser(d, 'w2'), 1348, 'within the reservation');
+    assert.equal(asked, 0, '249 of 500 spent: not yet');
+    await addObject(d, `CN=w3,${USERS}`, { objectClass: 'user', sAMAccountName: 'w3' });
+    assert.equal(ridOfUser(d, 'w3'), 1349);
+    assert.equal(asked, 1, 'half spent: the DC asks');
+    assert.equal(readRidSet(d, d.store.reader, own.guid).nextRid, 1448, 'past half the reservation is whole');
+  } finally {
+    await close();
+  }
+});

@@ -248,3 +248,26 @@ test('a second opener (forestd repl show beside serve) never lowers the serving 
     cleanup();
   }
 });
+
+test('ReadTxn.dcUsn is the snapshot\'s own: an older snapshot keeps its value after a commit, a new one sees the commit', async () => {
+  await withStore(async (s) => {
+    await tree(s);
+    const before = s.snapshot();
+    const b0 = before.dcUsn();
+    assert.equal(before.dcUsn(), b0, 'the same snapshot, the same value');
+    await s.write((w) => w.putObject(newGuid(), rec(null, newGuid(), 25, 'y', w.usn, 'DC=y'), undefined));
+    const after = s.snapshot();
+    try {
+      assert.ok(after.dcUsn() > b0, `a commit that took a USN moves it (${after.dcUsn()} > ${b0})`);
+      assert.equal(before.dcUsn(), b0, 'the older snapshot still answers its own state');
+      // reads only: no commit, no move
+      await s.write((w) => w.getObject(newGuid()));
+      const again = s.snapshot();
+      assert.equal(again.dcUsn(), after.dcUsn());
+      again.done();
+    } finally {
+      after.done();
+      before.done();
+    }
+  });
+});

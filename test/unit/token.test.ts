@@ -45,3 +45,116 @@ test('MS-ADTS 3.1.1.4.5.19: the token holds the primary group, nested and domain
     await close();
   }
 });
+
+const PASSWORD = 'T0ken-Passw0rd!';
+type Dir = Awaited<ReturnType<typeof fixture>>['d'];
+
+/** An enabled user CN=<name> under CN=Users with PASSWORD. */
+async function user(d: Dir, name: string): Promise<void> {
+  await addObject(d, `CN=${name},${USERS}`, { objectClass: 'user', sAMAccountName: name, userAccountControl: '512' });
+  await mod(d, `CN=${name},${USERS}`, [['replace', 'unicodePwd', [pwd(PASSWORD)]]]);
+}
+
+/** The identity a simple bind as <name>@example.com gets. */
+async function logonAs(d: Dir, name: string) {
+  const r = await bind(d, { type: 'bindRequest', version: 3, name: `${name}@example.com`, authentication: { method: 'simple', password: Buffer.from(PASSWORD) } } as never, ctx());
+  return r.identity!;
+}
+
+function objectSidOf(d: Dir, dn: string): string {
+  return sidToString(d.store.reader.getObject(d.resolve(d.store.reader, dn, 'test'))!.attrs.find((a) => a.id === d.schema.attr('objectSid')!.id)!.values[0] as Uint8Array);
+}
+
+test('MS-ADTS 3.1.1.1.9: a bind sees a group changed since the last bind (the group facts remembered per uSNChanged)', async () => {
+  const { d, close } = await fixture();
+  try {
+    await user(d, 'tok2');
+    await addObject(d, `CN=Flip,${USERS}`, { objectClass: 'group', sAMAccountName: 'Flip', groupType: '-2147483646', member: `CN=tok2,${USERS}` });
+    await addObject(d, `CN=Gone,${USERS}`, { objectClass: 'group', sAMAccountName: 'Gone', groupType: '-2147483646', member: `CN=tok2,${USERS}` });
+    const logon = () => logonAs(d, 'tok2');
+    const sidOf = (dn: string) => objectSidOf(d, dn);
+    const flip = sidOf(`CN=Flip,${USERS}`);
+    const gone = sidOf(`CN=Gone,${USERS}`);
+    const first = (await logon()).token!.groups.map(sidToString);
+    assert.ok(first.includes(flip) && first.includes(gone), 'both security groups are in the first token');
+    // the same bind again: same groups (served from the remembered facts)
+    assert.deepEqual((await logon()).token!.groups.map(sidToString), first);
+    // a security group made a distribution group leaves the token at the next bind
+    await mod(d, `CN=Flip,${USERS}`, [['replace', 'groupType', ['2']]]);
+    const second = (await logon()).token!.groups.map(sidToString);
+    assert.ok(!second.includes(flip), 'a distribution group is not in the token');
+    assert.ok(second.includes(gone));
+    // and back
+    await mod(d, `CN=Flip,${USERS}`, [['replace', 'groupType', ['-2147483646']]]);
+    assert.ok((await logon()).token!.groups.map(sidToString).includes(flip), 'a security group again');
+  } finally {
+    await close();
+  }
+});
+
+test('identityOf: isAdmin follows the token (Domain Admins through a nested group), not for an ordinary member', async () => {
+  const { d, close } = await fixture();
+  try {
+    await user(d, 'adm2');
+    await user(d, 'plain2');
+    await addObject(d, `CN=Ops2,${USERS}`, { objectClass: 'group', sAMAccountName: 'Ops2', groupType: '-2147483646', member: `CN=adm2,${USERS}` });
+    await mod(d, `CN=Domain Admins,${USERS}`, [['add', 'member', [`CN=Ops2,${USERS}`]]]);
+    assert.equal((await logonAs(d, 'adm2')).isAdmin, true);
+    assert.equal((await logonAs(d, 'plain2')).isAdmin, false);
+  } finally {
+    await close();
+  }
+});
+
+test('MS-ADTS 3.1.1.4.5.19: a membership added or removed since the last bind counts at the next bind (walks remembered per committed state)', async () => {
+  const { d, close } = await fixture();
+  try {
+    await user(d, 'tok3');
+    await addObject(d, `CN=Top3,${USERS}`, { objectClass: 'group', sAMAccountName: 'Top3', groupType: '-2147483646' });
+    await addObject(d, `CN=Mid3,${USERS}`, { objectClass: 'group', sAMAccountName: 'Mid3', groupType: '-2147483646' });
+    const groups = async () => (await logonAs(d, 'tok3')).token!.groups.map(sidToString);
+    const sidOf = (dn: string) => objectSidOf(d, dn);
+    const top = sidOf(`CN=Top3,${USERS}`);
+    const mid = sidOf(`CN=Mid3,${USERS}`);
+    const before = await groups();
+    assert.ok(!before.includes(top) && !before.includes(mid));
+    // Domain Users (the primary group) walked once; a group nested under it later still counts
+    await mod(d, `CN=Mid3,${USERS}`, [['add', 'member', [`CN=tok3,${USERS}`]]]);
+    let now = await groups();
+    assert.ok(now.includes(mid) && !now.includes(top), 'the new direct group, nothing above it yet');
+    await mod(d, `CN=Top3,${USERS}`, [['add', 'member', [`CN=Mid3,${USERS}`]]]);
+    now = await groups();
+    assert.ok(now.includes(mid) && now.includes(top), 'the group above the direct group');
+    await mod(d, `CN=Top3,${USERS}`, [['add', 'member', [`CN=Domain Users,${USERS}`]]]);
+    await mod(d, `CN=Top3,${USERS}`, [['delete', 'member', [`CN=Mid3,${USERS}`]]]);
+    now = await groups();
+    assert.ok(now.includes(top), 'Top3 now through the primary group');
+    await mod(d, `CN=Top3,${USERS}`, [['delete', 'member', [`CN=Domain Users,${USERS}`]]]);
+    await mod(d, `CN=Mid3,${USERS}`, [['delete', 'member', [`CN=tok3,${USERS}`]]]);
+    now = await groups();
+    assert.ok(!now.includes(top) && !now.includes(mid), 'both gone once the memberships are removed');
+  } finally {
+    await close();
+  }
+});
+
+test('a remembered walk is re-read when one of its groups went away by a write that took no USN (removeObject, as garbage collection)', async () => {
+  const { d, close } = await fixture();
+  try {
+    await user(d, 'tok4');
+    await addObject(d, `CN=Gc4,${USERS}`, { objectClass: 'group', sAMAccountName: 'Gc4', groupType: '-2147483646', member: `CN=tok4,${USERS}` });
+    const gc = objectSidOf(d, `CN=Gc4,${USERS}`);
+    assert.ok((await logonAs(d, 'tok4')).token!.groups.map(sidToString).includes(gc));
+    const g = d.resolve(d.store.reader, `CN=Gc4,${USERS}`, 'test');
+    const usnBefore = d.store.snapshot();
+    const gen = usnBefore.dcUsn();
+    usnBefore.done();
+    await d.store.write((w) => w.removeObject(g, w.getObject(g)!));
+    const after = d.store.snapshot();
+    assert.equal(after.dcUsn(), gen, 'the removal took no USN');
+    after.done();
+    assert.ok(!(await logonAs(d, 'tok4')).token!.groups.map(sidToString).includes(gc), 'the removed group is not in the token');
+  } finally {
+    await close();
+  }
+});

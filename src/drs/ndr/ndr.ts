@@ -38,13 +38,16 @@ export interface NdrReaderLimits {
 const DEFAULT_LIMITS: NdrReaderLimits = { maxCount: 16 * 1024 * 1024 };
 
 export class NdrWriter {
+  // bytes are stored one by one (a Uint8Array store truncates to the low 8 bits, as the
+  // Buffer.write* methods do after their range checks): cheaper than the methods for the few
+  // bytes of each scalar. Alignment padding is zeroed explicitly (the buffer is not zero-filled).
   #buf: Buffer;
   #pos = 0;
   #ptrCount = 0;
   #pending: Thunk[] | null = null;
 
   constructor(initial = 1024) {
-    this.#buf = Buffer.alloc(initial);
+    this.#buf = Buffer.allocUnsafe(initial);
   }
 
   get length(): number {
@@ -55,63 +58,93 @@ export class NdrWriter {
     if (this.#pos + n <= this.#buf.length) return;
     let size = this.#buf.length * 2;
     while (size < this.#pos + n) size *= 2;
-    const b = Buffer.alloc(size);
+    const b = Buffer.allocUnsafe(size);
     this.#buf.copy(b, 0, 0, this.#pos);
     this.#buf = b;
   }
+  /** Pads to a multiple of `n` (a power of two) and makes room for `size` bytes after the padding; the new position. */
+  #at(n: number, size: number): number {
+    const from = this.#pos;
+    const p = (from + n - 1) & -n;
+    if (p + size > this.#buf.length) this.#room(p - from + size);
+    const b = this.#buf;
+    for (let i = from; i < p; i++) b[i] = 0;
+    return p;
+  }
 
   align(n: number): void {
-    const pad = (n - (this.#pos % n)) % n;
-    if (pad) {
-      this.#room(pad);
-      this.#buf.fill(0, this.#pos, this.#pos + pad);
-      this.#pos += pad;
-    }
+    this.#pos = this.#at(n, 0);
   }
   u8(v: number): void {
     this.#room(1);
-    this.#buf.writeUInt8(v & 0xff, this.#pos);
-    this.#pos += 1;
+    this.#buf[this.#pos++] = v;
   }
   u16(v: number): void {
-    this.align(2);
-    this.#room(2);
-    this.#buf.writeUInt16LE(v & 0xffff, this.#pos);
-    this.#pos += 2;
+    const p = this.#at(2, 2);
+    const b = this.#buf;
+    b[p] = v;
+    b[p + 1] = v >>> 8;
+    this.#pos = p + 2;
   }
   u32(v: number): void {
-    this.align(4);
-    this.#room(4);
-    this.#buf.writeUInt32LE(v >>> 0, this.#pos);
-    this.#pos += 4;
+    const p = this.#at(4, 4);
+    const b = this.#buf;
+    b[p] = v;
+    b[p + 1] = v >>> 8;
+    b[p + 2] = v >>> 16;
+    b[p + 3] = v >>> 24;
+    this.#pos = p + 4;
   }
   i32(v: number): void {
-    this.align(4);
-    this.#room(4);
-    this.#buf.writeInt32LE(v | 0, this.#pos);
-    this.#pos += 4;
+    this.u32(v | 0);
   }
   /** hyper: 64 bits, 8-aligned; a negative value is written as its two's complement */
   u64(v: bigint): void {
-    this.align(8);
-    this.#room(8);
-    this.#buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.#pos);
-    this.#pos += 8;
+    const p = this.#at(8, 8);
+    this.#buf.writeBigUInt64LE(BigInt.asUintN(64, v), p);
+    this.#pos = p + 8;
   }
   /** A signed hyper holding a safe integer (USN, DSTIME): written without a BigInt. */
   hyper(v: number): void {
     if (!Number.isSafeInteger(v)) throw new NdrError('ERR_NDR_INVALID', `${v} is not a safe integer for a hyper`);
     const hi = Math.floor(v / 0x1_0000_0000);
-    this.align(8);
-    this.#room(8);
-    this.#buf.writeUInt32LE(v - hi * 0x1_0000_0000, this.#pos);
-    this.#buf.writeInt32LE(hi, this.#pos + 4);
-    this.#pos += 8;
+    const lo = v - hi * 0x1_0000_0000;
+    const p = this.#at(8, 8);
+    const b = this.#buf;
+    b[p] = lo;
+    b[p + 1] = lo >>> 8;
+    b[p + 2] = lo >>> 16;
+    b[p + 3] = lo >>> 24;
+    b[p + 4] = hi;
+    b[p + 5] = hi >> 8;
+    b[p + 6] = hi >> 16;
+    b[p + 7] = hi >> 24;
+    this.#pos = p + 8;
   }
   bytes(b: Uint8Array): void {
-    this.#room(b.length);
-    this.#buf.set(b, this.#pos);
-    this.#pos += b.length;
+    const n = b.length;
+    this.#room(n);
+    const d = this.#buf;
+    const p = this.#pos;
+    // TypedArray.set costs more than a loop for the short values most ATTRVALs are
+    if (n <= 32) for (let i = 0; i < n; i++) d[p + i] = b[i]!;
+    else d.set(b, p);
+    this.#pos = p + n;
+  }
+  /** The bytes `src[start..end)`, without a view of them. */
+  bytesFrom(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.#room(n);
+    const d = this.#buf;
+    const p = this.#pos;
+    if (n <= 32) for (let i = 0; i < n; i++) d[p + i] = src[start + i]!;
+    else d.set(src.subarray(start, end), p);
+    this.#pos = p + n;
+  }
+  /** Overwrites the u32 at `at` (a position written before: a count known only later). */
+  patchU32(at: number, v: number): void {
+    if (at < 0 || at + 4 > this.#pos) throw new NdrError('ERR_NDR_INVALID', `no u32 written at ${at}`);
+    this.#buf.writeUInt32LE(v >>> 0, at);
   }
   zeros(n: number): void {
     this.#room(n);
@@ -122,9 +155,18 @@ export class NdrWriter {
   utf16z(s: string): void {
     const n = 2 * s.length + 2;
     this.#room(n);
-    this.#buf.write(s, this.#pos, 'utf16le');
-    this.#buf.writeUInt16LE(0, this.#pos + n - 2);
-    this.#pos += n;
+    const b = this.#buf;
+    const p = this.#pos;
+    if (s.length <= 64) {
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        b[p + 2 * i] = c;
+        b[p + 2 * i + 1] = c >>> 8;
+      }
+    } else b.write(s, p, 'utf16le');
+    b[p + n - 2] = 0;
+    b[p + n - 1] = 0;
+    this.#pos = p + n;
   }
   /**
    * A referent ID for a non-null embedded pointer. Any non-zero value is valid on the wire;

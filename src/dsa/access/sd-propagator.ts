@@ -73,14 +73,20 @@ class PropagatorState {
 
   /** One Buffer per distinct SD value (the derive cache is keyed by identity). */
   intern(sd: Uint8Array): Uint8Array {
-    const key = Buffer.from(sd.buffer, sd.byteOffset, sd.byteLength).toString('latin1');
+    const view = Buffer.from(sd.buffer, sd.byteOffset, sd.byteLength);
+    // objects written in a row mostly hold the same SD (a replicated chunk, a subtree): no key built for those
+    const last = this.lastInterned;
+    if (last && last.equals(view)) return last;
+    const key = view.toString('latin1');
     let out = this.interned.get(key);
     if (!out) {
       if (this.interned.size >= 4096) this.interned.clear();
       this.interned.set(key, (out = Buffer.from(sd)));
     }
+    this.lastInterned = out;
     return out;
   }
+  private lastInterned: Buffer | undefined;
 
   derive(stored: Uint8Array, parentEffective: Uint8Array | undefined, cls: string | undefined): Uint8Array {
     if (!parentEffective) return stored;
@@ -259,7 +265,7 @@ function reinheritOne(dir: Directory, w: WriteTxn, g: Buffer, view?: EffectiveSd
   const parentSd = parentRec ? (view ? view.of(parentRec) : sdBinary(dir, parentRec)) : undefined;
   // cached per (stored SD, parent SD, class): the objects of a walk share a few SDs
   const bin = parentSd ? stateOf(dir).derive(cur, parentSd, classGuidOf(dir, rec)) : reinheritBinary(cur, undefined, classGuidOf(dir, rec));
-  if (!bin || Buffer.from(cur).equals(bin)) return false;
+  if (!bin || bin === cur || Buffer.from(cur.buffer, cur.byteOffset, cur.byteLength).equals(bin)) return false;
   const id = dir.schema.attr('nTSecurityDescriptor')!.id;
   w.putObject(g, { ...rec, attrs: rec.attrs.map((a) => (a.id === id ? { ...a, values: [bin] } : a)) }, rec);
   return true;

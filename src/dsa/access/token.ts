@@ -5,7 +5,8 @@
 // of those groups, the well-known SIDs of a network logon, and the privileges that
 // BUILTIN\Administrators hold on a domain controller (MS-ADTS 5.1.3.1; the default User Rights
 // Assignment of the Default Domain Controllers Policy).
-import { indexKey, type ReadTxn } from '../../store/store.js';
+import type { ReadTxn } from '../../store/store.js';
+import { GroupWalk, type Reached } from './group-walk.js';
 import type { ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import { GroupType, sidWithRid } from '../principals.js';
@@ -39,71 +40,70 @@ export function primaryGroupSid(ownSid: Uint8Array, primaryGroupId: number): Buf
  */
 export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: ObjectRecord, wellKnown: readonly Buffer[] = []): GroupExpansion {
   const schema = dir.schema;
-  const member = schema.attr('member')!;
   const sidInfo = schema.attr('objectSid')!;
-  const gtInfo = schema.attr('groupType')!;
-  const delInfo = schema.attr('isDeleted')!;
   const histInfo = schema.attr('sIDHistory')!;
   const pgInfo = schema.attr('primaryGroupID')!;
   const out: GroupExpansion = { all: [], globalAndUniversal: [], sidHistory: [], globalGroupGuids: [] };
   const seenSid = new Set<string>();
-  const seen = new Set<string>([guid.toString('latin1')]);
-  const queue: Buffer[] = [guid];
+  const key = guid.toString('latin1');
+  const seen = new Set<string>([key]);
   const self = rec ?? r.getObject(guid);
   if (!self) return out;
+  const walk = new GroupWalk(dir, r);
   const get = (rc: ObjectRecord, id: number) => rc.attrs.find((a) => a.id === id)?.values;
   for (const h of (get(self, histInfo.id) ?? []) as Uint8Array[]) out.sidHistory.push(Buffer.from(h));
 
-  const addGroup = (g: Buffer, grec: ObjectRecord): boolean => {
-    if (get(grec, delInfo.id)?.[0] === true) return false;
-    const gt = get(grec, gtInfo.id)?.[0];
-    const sid = get(grec, sidInfo.id)?.[0] as Uint8Array | undefined;
-    if (typeof gt !== 'number' || (gt & GroupType.GROUP_TYPE_SECURITY_ENABLED) === 0 || !sid) return true;
+  // a live group reached: its SID counts when it is a security group (a distribution group is
+  // walked through, not counted)
+  const take = (g: Reached): void => {
+    if (seen.has(g.key)) return;
+    seen.add(g.key);
+    const { groupType: gt, sid } = g.facts;
+    if (typeof gt !== 'number' || (gt & GroupType.GROUP_TYPE_SECURITY_ENABLED) === 0 || !sid) return;
     const k = sidKey(sid);
-    if (!seenSid.has(k)) {
-      seenSid.add(k);
-      const s = Buffer.from(sid);
-      out.all.push(s);
-      if ((gt & (GroupType.GROUP_TYPE_RESOURCE_GROUP | GroupType.GROUP_TYPE_BUILTIN_LOCAL_GROUP)) === 0) out.globalAndUniversal.push(s);
-      if (gt & GroupType.GROUP_TYPE_ACCOUNT_GROUP) out.globalGroupGuids.push(Buffer.from(g));
-      for (const h of (get(grec, histInfo.id) ?? []) as Uint8Array[]) out.sidHistory.push(Buffer.from(h));
-    }
-    void g;
-    return true;
+    if (seenSid.has(k)) return;
+    seenSid.add(k);
+    out.all.push(sid);
+    if ((gt & (GroupType.GROUP_TYPE_RESOURCE_GROUP | GroupType.GROUP_TYPE_BUILTIN_LOCAL_GROUP)) === 0) out.globalAndUniversal.push(sid);
+    if (gt & GroupType.GROUP_TYPE_ACCOUNT_GROUP) out.globalGroupGuids.push(g.guid);
+    for (const h of g.facts.sidHistory) out.sidHistory.push(h);
   };
-  const visit = (g: Buffer) => {
-    const k = g.toString('latin1');
-    if (seen.has(k)) return;
-    seen.add(k);
-    const grec = r.getObject(g);
-    if (!grec) return;
-    if (addGroup(g, grec)) queue.push(Buffer.from(g));
+  const takeAbove = (x: Buffer, k: string) => {
+    for (const g of walk.groupsAbove(x, k)) take(g);
   };
-  // the primary group (MS-ADTS 3.1.1.4.5.19 "plus the primary group")
+  // the primary group (MS-ADTS 3.1.1.4.5.19 "plus the primary group") and the groups above it
   const pg = get(self, pgInfo.id)?.[0];
   const ownSid = get(self, sidInfo.id)?.[0] as Uint8Array | undefined;
   if (typeof pg === 'number' && ownSid) {
-    const pgSid = primaryGroupSid(ownSid, pg);
-    for (const g of r.indexEqual(indexKey(sidInfo.id, sidInfo.syntax.normalize(pgSid)))) {
-      visit(Buffer.from(g));
-      break;
+    const g = walk.objectsWithSid(primaryGroupSid(ownSid, pg))[0];
+    const k = g?.toString('latin1');
+    const facts = g && walk.facts(g, k);
+    if (g && k && facts && !facts.deleted && !seen.has(k)) {
+      take({ guid: g, key: k, facts });
+      takeAbove(g, k);
     }
+  }
+  // the object's own groups, and the groups above each (walked once per committed state for all accounts)
+  for (const g of walk.groupsOf(guid, key)) {
+    if (seen.has(g.key)) continue;
+    take(g);
+    takeAbove(g.guid, g.key);
   }
   // the well-known SIDs of the logon are members through their foreignSecurityPrincipal objects
   // (e.g. Authenticated Users in Pre-Windows 2000 Compatible Access and in BUILTIN\Users)
   for (const wk of wellKnown) {
-    for (const g of r.indexEqual(indexKey(sidInfo.id, sidInfo.syntax.normalize(wk)))) {
-      const k = Buffer.from(g).toString('latin1');
-      if (!seen.has(k)) {
-        seen.add(k);
-        queue.push(Buffer.from(g));
-      }
+    for (const g of walk.objectsWithSid(wk)) {
+      const k = g.toString('latin1');
+      if (seen.has(k)) continue;
+      seen.add(k);
+      takeAbove(g, k);
     }
   }
-  while (queue.length > 0) {
-    const g = queue.shift()!;
-    for (const b of r.backlinks(g, member.forwardLinkId!)) visit(Buffer.from(b.source));
-  }
+  // SID buffers are shared with the walk memo: the caller gets its own copies
+  out.all = out.all.map((s) => Buffer.from(s));
+  out.globalAndUniversal = out.globalAndUniversal.map((s) => Buffer.from(s));
+  out.sidHistory = out.sidHistory.map((s) => Buffer.from(s));
+  out.globalGroupGuids = out.globalGroupGuids.map((s) => Buffer.from(s));
   return out;
 }
 
@@ -111,8 +111,8 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
 const ADMIN_PRIVILEGES: readonly Privilege[] = ['SeSecurityPrivilege', 'SeRestorePrivilege', 'SeTakeOwnershipPrivilege', 'SeBackupPrivilege'];
 
 /** The token of the principal `guid`, recomputed at every bind (so membership changes count from the next bind). */
-export function buildToken(dir: Directory, r: ReadTxn, guid: Buffer): SecurityToken {
-  const rec = r.getObject(guid);
+export function buildToken(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): SecurityToken {
+  const rec = record ?? r.getObject(guid);
   const sidInfo = dir.schema.attr('objectSid')!;
   const pgInfo = dir.schema.attr('primaryGroupID')!;
   const ownSid = rec?.attrs.find((a) => a.id === sidInfo.id)?.values[0] as Uint8Array | undefined;

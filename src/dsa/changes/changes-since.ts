@@ -76,6 +76,21 @@ export function coveredBy(utd: UtdLookup, s: AttributeStamp): boolean {
 }
 
 /**
+ * coveredBy for one walk: the stamps of a store share one Buffer per invocationId (the
+ * invocation table's), so the UTD cursor of each is looked up once by identity, not by a hex
+ * key per attribute; an empty vector covers nothing (a join's first cycle).
+ */
+function coverageOf(utd: UtdLookup): (s: AttributeStamp) => boolean {
+  if (utd.size === 0) return () => false;
+  const byId = new Map<Buffer, number>();
+  return (s) => {
+    let c = byId.get(s.uuidOriginating);
+    if (c === undefined) byId.set(s.uuidOriginating, (c = utd.get(s.uuidOriginating.toString('hex')) ?? -1));
+    return s.usnOriginating <= c;
+  };
+}
+
+/**
  * Walks the objects of `nc` changed after `usnFrom`, in USN order (ancestors and targets
  * ahead when asked), each with only what the destination lacks. The caller stops whenever it
  * likes (cMaxObjects, cMaxBytes); the last position it consumed is its watermark.
@@ -84,12 +99,13 @@ export function* changesSince(r: ReadTxn, nc: Buffer, usnFrom: number, utd: UtdL
   const sentAhead = opts.sentAhead ?? new Set<string>();
   const wantLinks = opts.links !== false;
   const attrsFrom = Math.min(opts.attrsFrom ?? usnFrom, usnFrom);
+  const covered = coverageOf(utd);
   const changeOf = (guid: Buffer, rec: ObjectRecord, ahead: boolean): ObjectChange | undefined => {
     if (opts.select) return opts.select(guid, rec) ? { guid, rec, attrs: [], links: [], ahead } : undefined;
     const attrs: StoredAttribute[] = [];
     for (const a of rec.attrs) {
       const s = a.stamp;
-      if (!s || s.usnLocal <= attrsFrom || coveredBy(utd, s)) continue;
+      if (!s || s.usnLocal <= attrsFrom || covered(s)) continue;
       if (opts.attrs && !opts.attrs(a.id)) continue;
       attrs.push(a);
     }
@@ -97,7 +113,7 @@ export function* changesSince(r: ReadTxn, nc: Buffer, usnFrom: number, utd: UtdL
     if (wantLinks) {
       for (const lv of r.rawLinks(guid)) {
         const s = lv.stamp;
-        if (s.usnLocal <= attrsFrom || coveredBy(utd, s)) continue;
+        if (s.usnLocal <= attrsFrom || covered(s)) continue;
         if (opts.attrs && !opts.attrs(lv.attid)) continue;
         links.push(lv);
       }
@@ -150,7 +166,7 @@ export function* changesSince(r: ReadTxn, nc: Buffer, usnFrom: number, utd: UtdL
       yield { position: usn, guid };
       continue;
     }
-    if (sentAhead.has(guid.toString('latin1'))) {
+    if (sentAhead.size > 0 && sentAhead.has(guid.toString('latin1'))) {
       yield { position: usn, guid };
       continue;
     }

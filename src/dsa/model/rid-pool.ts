@@ -68,6 +68,23 @@ export function wantsBlock(s: RidSetState): boolean {
 }
 
 /**
+ * The rIDNextRID to store when RID `s.nextRid` is issued and the stored value is below it: up to
+ * `reserve` RIDs at once (the DC then issues the next ones without writing its RID Set; after a
+ * crash or restart it goes on above the stored value, so the RIDs reserved and not issued are
+ * skipped, never issued twice — MS-ADTS 6.1.5.3 asks only that a RID is never reused). The
+ * value stays below the point where wantsBlock would turn true before the RID issued does, so
+ * the stored RID Set tells the same "half spent" that the RIDs issued do.
+ */
+export function reservedNextRid(s: RidSetState, reserve: number): number {
+  const last = s.nextRid!;
+  const lo = poolLo(s.previousPool!);
+  const hi = poolHi(s.previousPool!);
+  let mark = Math.min(hi, last + Math.max(1, reserve) - 1);
+  if (!wantsBlock(s) && s.allocationPool === s.previousPool) mark = Math.min(mark, lo - 1 + Math.ceil((hi - lo + 1) / 2) - 1);
+  return Math.max(mark, last);
+}
+
+/**
  * rIDAvailablePool with its low end raised to `floor` (no lower RID may start a block): a RID
  * Master never hands out RIDs of a pool it knows was given already, e.g. after the role was
  * seized from a master whose last rIDAvailablePool had not replicated (MS-ADTS 6.1.5.3).

@@ -45,6 +45,26 @@ export class UpdatePort {
     return (this.usnTaken ??= this.txn.usn);
   }
 
+  /**
+   * A stamp's originating invocationId, copied out of the message it came in once per DC: the
+   * stamps of a chunk name a few DCs, and share their Buffers as decoded records do.
+   */
+  private originating(uuid: Buffer): Buffer {
+    // the decoder shares one Buffer among an entry's stamps of one DC: the last one asked for recurs
+    if (uuid === this.lastAsked) return this.lastGiven!;
+    let c = this.uuids.find((u) => u.equals(uuid));
+    if (!c) {
+      c = Buffer.from(uuid);
+      if (this.uuids.length < 32) this.uuids.push(c);
+    }
+    this.lastAsked = uuid;
+    this.lastGiven = c;
+    return c;
+  }
+  private readonly uuids: Buffer[] = [];
+  private lastAsked: Buffer | undefined;
+  private lastGiven: Buffer | undefined;
+
   /** Whether the update has changed anything so far (it has taken a USN). */
   get changedAnything(): boolean {
     return this.usnTaken !== undefined;
@@ -132,7 +152,7 @@ export class UpdatePort {
 
   /** Gives attribute `id` of `rec` the replicated values with the originating stamp `stamp` (usnLocal is this update's). */
   applyAttribute(rec: ObjectRecord, id: number, values: unknown[], stamp: StampFields): void {
-    const next: StoredAttribute = { id, values, stamp: { dwVersion: stamp.dwVersion, timeChanged: stamp.timeChanged, uuidOriginating: Buffer.from(stamp.uuidOriginating), usnOriginating: stamp.usnOriginating, usnLocal: this.usn } };
+    const next: StoredAttribute = { id, values, stamp: { dwVersion: stamp.dwVersion, timeChanged: stamp.timeChanged, uuidOriginating: this.originating(stamp.uuidOriginating), usnOriginating: stamp.usnOriginating, usnLocal: this.usn } };
     const i = rec.attrs.findIndex((a) => a.id === id);
     if (i >= 0) rec.attrs[i] = next;
     else rec.attrs.push(next);
@@ -153,7 +173,7 @@ export class UpdatePort {
       stamp: {
         dwVersion: stamp.dwVersion,
         timeChanged: stamp.timeChanged,
-        uuidOriginating: Buffer.from(stamp.uuidOriginating),
+        uuidOriginating: this.originating(stamp.uuidOriginating),
         usnOriginating: stamp.usnOriginating,
         usnLocal: this.usn,
         timeCreated: stamp.timeCreated,

@@ -199,8 +199,11 @@ class Applier {
         if (!parent || !ph) throw DsError.missingParent(PLACE, `the parent of ${e.Entinf.pName.StringName} is not here (ask again with DRS_GET_ANC)`);
         nc = ph.parent === null ? Buffer.from(parent) : Buffer.from(ph.nc);
       }
-      const rdns = parseDN(e.Entinf.pName.StringName);
-      const rdnType = rdns[0] ? this.ctx.schema.idOf(rdns[0][0]!.type) : undefined;
+      // the first RDN's attribute type: what precedes the first '=' (validateReply has parsed the whole DN)
+      const dn = e.Entinf.pName.StringName;
+      const eq = dn.indexOf('=');
+      const type = eq > 0 ? dn.slice(0, eq).trim() : '';
+      const rdnType = type ? this.ctx.schema.idOf(/^oid\./i.test(type) ? type.slice(4) : type) : undefined;
       if (rdnType === undefined) throw DsError.internal(PLACE, `cannot tell the RDN attribute of ${e.Entinf.pName.StringName}`);
       rec = { parent, nc, rdnType, name: String(attrs[nameAt]!.AttrVal.pAVal[0]), usnCreated: this.port.usn, usnChanged: this.port.usn, whenChanged: this.port.time, attrs: [] };
       if (e.fIsNCPrefix) rec.ncName = e.Entinf.pName.StringName;
@@ -236,13 +239,15 @@ class Applier {
     const A = this.A;
     if (placed && rec.parent) {
       const deleted = isDeleted(rec, A);
-      const { deletedObjects, lostAndFound } = this.containers(rec.nc);
-      if (deleted && !isDeleteMangled(rec.name) && deletedObjects) {
+      // the NC's containers only when a fix-up may need them (not for the new live objects of a full sync)
+      const deletedObjects = deleted && !isDeleteMangled(rec.name) ? this.containers(rec.nc).deletedObjects : undefined;
+      const lostAndFound = !deleted && (this.parentDeleted(rec.parent) || (prev !== undefined && this.wouldLoop(guid, rec.parent))) ? this.containers(rec.nc).lostAndFound : undefined;
+      if (deletedObjects) {
         // delete vs rename: the tombstone stays a tombstone in Deleted Objects (MS-ADTS 3.1.1.5.5)
         this.rename(rec, deleteMangledRdn(rec.name, guid));
         rec.parent = deletedObjects;
         this.fixups++;
-      } else if (!deleted && lostAndFound && !rec.parent.equals(lostAndFound) && (this.parentDeleted(rec.parent) || (prev !== undefined && this.wouldLoop(guid, rec.parent)))) {
+      } else if (lostAndFound && !rec.parent.equals(lostAndFound)) {
         // MS-ADTS 6.1.1.4.1: an object whose parent is deleted (or lost in a cycle of moves) goes to LostAndFound
         this.port.setAttribute(rec, A.lastKnownParent, [{ guid: Buffer.from(rec.parent) }]);
         this.rename(rec, unmangle(rec.name));
@@ -252,7 +257,7 @@ class Applier {
       this.resolveNameConflict(guid, rec);
     }
     w.putObject(guid, rec, prev);
-    this.deletedParent.delete(guid.toString('hex'));
+    this.deletedParent.delete(guid.toString('latin1'));
     // MS-ADTS 3.1.1.6.3: a replicated SD change or move is a propagation event on this DC too
     this.ctx.afterApply?.(w, guid, rec, prev, isDeleted(rec, A));
     if (placed && isDeleted(rec, A)) this.rescueChildren(guid, rec);
@@ -304,7 +309,7 @@ class Applier {
   }
 
   private parentDeleted(parent: Buffer): boolean {
-    const k = parent.toString('hex');
+    const k = parent.toString('latin1');
     let d = this.deletedParent.get(k);
     if (d === undefined) {
       const p = this.w.getObject(parent);

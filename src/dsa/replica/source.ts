@@ -13,6 +13,7 @@
 //    with its own cursor at the highest USN of the NC it walked.
 import type { ReadTxn } from '../../store/store.js';
 import type { LinkValue } from '../../store/record.js';
+import type { DnCache } from '../names.js';
 import { changesSince, utdLookup, type ObjectChange } from '../changes/changes-since.js';
 import { DsWin32 } from '../model/ds-error.js';
 import type { ReplicaContext } from './context.js';
@@ -88,6 +89,8 @@ export function getNCChanges(ctx: ReplicaContext, r: ReadTxn, req: DRS_MSG_GETCH
   const maxObjects = req.cMaxObjects > 0 ? req.cMaxObjects : Infinity;
   const maxBytes = req.cMaxBytes > 0 ? req.cMaxBytes : Infinity;
   const objects: REPLENTINFLIST[] = [];
+  // the objects of a container share their parent's DN: each ancestor's is derived once per reply
+  const dns = ctx.names.cached(r);
   const values: REPLVALINF_V3[] = [];
   let bytes = 0;
   let position = usnFrom;
@@ -101,7 +104,7 @@ export function getNCChanges(ctx: ReplicaContext, r: ReadTxn, req: DRS_MSG_GETCH
       break;
     }
     if (change) {
-      objects.push(entryOf(ctx, r, change));
+      objects.push(entryOf(ctx, r, change, dns));
       bytes += entryBytes(change);
       for (const lv of change.links) values.push(valueOf(lv));
     }
@@ -140,21 +143,27 @@ function sourceUtd(ctx: ReplicaContext, r: ReadTxn, nc: Buffer, walkedTo: number
   return { dwVersion: 2, dwReserved1: 0, rgCursors: cursors };
 }
 
-export function entryOf(ctx: ReplicaContext, r: ReadTxn, c: ObjectChange): REPLENTINFLIST {
+export function entryOf(ctx: ReplicaContext, r: ReadTxn, c: ObjectChange, dns?: DnCache): REPLENTINFLIST {
   const sidAttr = ctx.schema.objectSid;
   const sid = sidAttr === undefined ? undefined : (c.rec.attrs.find((a) => a.id === sidAttr)?.values[0] as Buffer | undefined);
+  const n = c.attrs.length;
+  const pAttr: REPLENTINFLIST['Entinf']['AttrBlock']['pAttr'] = new Array(n);
+  const rgMetaData: REPLENTINFLIST['pMetaDataExt']['rgMetaData'] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = c.attrs[i]!;
+    const s = a.stamp!;
+    pAttr[i] = { attrTyp: a.id, AttrVal: { valCount: a.values.length, pAVal: a.values } };
+    rgMetaData[i] = { dwVersion: s.dwVersion, timeChanged: s.timeChanged, uuidDsaOriginating: s.uuidOriginating, usnOriginating: s.usnOriginating };
+  }
   return {
     Entinf: {
-      pName: { Guid: c.guid, ...(sid ? { Sid: Buffer.from(sid) } : {}), StringName: ctx.names.dnOf(r, c.guid) },
+      pName: { Guid: c.guid, ...(sid ? { Sid: Buffer.from(sid) } : {}), StringName: dns ? dns.dnOfNamed(c.guid, c.rec) : ctx.names.dnOf(r, c.guid) },
       ulFlags: 0,
-      AttrBlock: { attrCount: c.attrs.length, pAttr: c.attrs.map((a) => ({ attrTyp: a.id, AttrVal: { valCount: a.values.length, pAVal: a.values } })) },
+      AttrBlock: { attrCount: n, pAttr },
     },
     fIsNCPrefix: c.rec.parent === null,
     pParentGuid: c.rec.parent,
-    pMetaDataExt: {
-      cNumProps: c.attrs.length,
-      rgMetaData: c.attrs.map((a) => ({ dwVersion: a.stamp!.dwVersion, timeChanged: a.stamp!.timeChanged, uuidDsaOriginating: a.stamp!.uuidOriginating, usnOriginating: a.stamp!.usnOriginating })),
-    },
+    pMetaDataExt: { cNumProps: n, rgMetaData },
   };
 }
 

@@ -1,0 +1,159 @@
+// The steps of the group expansion (MS-ADTS 3.1.1.4.5.19; token.ts expandGroups), remembered
+// per directory so that a bind does not walk the groups every account shares (its primary
+// group, the groups of the logon's well-known SIDs, the groups above its own groups) again:
+//  - the facts of a group version (isDeleted, groupType, objectSid, sIDHistory), by objectGUID
+//    and uSNChanged: every update of a record, originating or replicated, gives it a new
+//    uSNChanged (MS-ADTS 3.1.1.1.9), which the record header carries;
+//  - the groups of an object and those above them (over member back links), and the objects
+//    holding an objectSid, for one committed state of the store: any commit that changes
+//    a membership, a group or an objectSid takes a USN and so moves the DC tuple's USN
+//    (ReadTxn.dcUsn), after which these are walked again.
+// Only snapshots are remembered from, never a write transaction (its state may still roll back).
+import { indexKey, WriteTxn, type ReadTxn } from '../../store/store.js';
+import type { Directory } from '../directory.js';
+
+/** What the group walk reads of one group. */
+export interface GroupFacts {
+  /** uSNChanged of the record version these facts were read from */
+  readonly usn: number;
+  readonly deleted: boolean;
+  readonly groupType: unknown;
+  readonly sid: Buffer | undefined;
+  readonly sidHistory: readonly Buffer[];
+}
+
+/** One group reached by the walk. */
+export interface Reached {
+  readonly guid: Buffer;
+  readonly key: string;
+  readonly facts: GroupFacts;
+}
+
+/** Most group versions remembered per directory, and most walks per committed state (each map is emptied when full). */
+export const GROUP_WALK_LIMITS = { facts: 100_000, walks: 20_000 } as const;
+
+interface WalkMemo {
+  facts: Map<string, GroupFacts>;
+  /** the DC tuple's USN the walks below were made at */
+  gen: number;
+  above: Map<string, readonly Reached[]>;
+  direct: Map<string, readonly Reached[]>;
+  bySid: Map<string, readonly Buffer[]>;
+}
+
+const memos = new WeakMap<Directory, WalkMemo>();
+
+function memoOf(dir: Directory): WalkMemo {
+  let m = memos.get(dir);
+  if (!m) memos.set(dir, (m = { facts: new Map(), gen: -1, above: new Map(), direct: new Map(), bySid: new Map() }));
+  return m;
+}
+
+function remember<V>(m: Map<string, V>, max: number, k: string, v: V): void {
+  if (m.size >= max) m.clear();
+  m.set(k, v);
+}
+
+/** The walk's steps on one snapshot (one expansion): what the directory remembers, when `r` is not a write transaction. */
+export class GroupWalk {
+  private readonly memo: WalkMemo | undefined;
+  private readonly member: number;
+
+  constructor(
+    private readonly dir: Directory,
+    private readonly r: ReadTxn,
+  ) {
+    this.member = dir.schema.attr('member')!.forwardLinkId!;
+    if (r instanceof WriteTxn) return;
+    const m = memoOf(dir);
+    const gen = r.dcUsn();
+    if (m.gen !== gen) {
+      m.gen = gen;
+      m.above = new Map();
+      m.direct = new Map();
+      m.bySid = new Map();
+    }
+    this.memo = m;
+  }
+
+  /** The facts of group `g` (objectGUID as latin1 `key`), undefined when there is no such object. */
+  facts(g: Buffer, key = g.toString('latin1')): GroupFacts | undefined {
+    const h = this.r.getHeader(g);
+    if (!h) return undefined;
+    const hit = this.memo?.facts.get(key);
+    if (hit && hit.usn === h.usnChanged) return hit;
+    const rec = this.r.getObject(g);
+    if (!rec) return undefined;
+    const s = this.dir.schema;
+    const get = (id: number) => rec.attrs.find((a) => a.id === id)?.values;
+    const sid = get(s.attr('objectSid')!.id)?.[0] as Uint8Array | undefined;
+    const facts: GroupFacts = {
+      usn: h.usnChanged,
+      deleted: get(s.attr('isDeleted')!.id)?.[0] === true,
+      groupType: get(s.attr('groupType')!.id)?.[0],
+      sid: sid && Buffer.from(sid),
+      sidHistory: ((get(s.attr('sIDHistory')!.id) ?? []) as Uint8Array[]).map((v) => Buffer.from(v)),
+    };
+    if (this.memo) remember(this.memo.facts, GROUP_WALK_LIMITS.facts, key, facts);
+    return facts;
+  }
+
+  /**
+   * Every group of a remembered walk is still the version it was read at: a store write that
+   * takes no USN (the expunge of a tombstone or of an NC replica's objects) leaves the DC tuple
+   * as it was, so the record headers are looked at too.
+   */
+  private current(list: readonly Reached[]): boolean {
+    for (const g of list) if (this.r.getHeader(g.guid)?.usnChanged !== g.facts.usn) return false;
+    return true;
+  }
+
+  /** The live groups whose member holds `x` directly (deleted groups left out). */
+  groupsOf(x: Buffer, key = x.toString('latin1')): readonly Reached[] {
+    const hit = this.memo?.direct.get(key);
+    if (hit && this.current(hit)) return hit;
+    const out: Reached[] = [];
+    for (const b of this.r.backlinks(x, this.member)) {
+      const guid = Buffer.from(b.source);
+      const k = guid.toString('latin1');
+      const facts = this.facts(guid, k);
+      if (facts && !facts.deleted) out.push({ guid, key: k, facts });
+    }
+    if (this.memo) remember(this.memo.direct, GROUP_WALK_LIMITS.walks, key, out);
+    return out;
+  }
+
+  /**
+   * Every live group above `x` over member back links, transitively, in walk order (never `x`
+   * itself, also when a cycle leads back to it); a deleted group ends its branch.
+   */
+  groupsAbove(x: Buffer, key = x.toString('latin1')): readonly Reached[] {
+    const hit = this.memo?.above.get(key);
+    if (hit && this.current(hit)) return hit;
+    const out: Reached[] = [];
+    const seen = new Set<string>([key]);
+    const queue: Buffer[] = [x];
+    for (let i = 0; i < queue.length; i++) {
+      for (const g of this.groupsOf(queue[i]!)) {
+        if (seen.has(g.key)) continue;
+        seen.add(g.key);
+        out.push(g);
+        queue.push(g.guid);
+      }
+    }
+    if (this.memo) remember(this.memo.above, GROUP_WALK_LIMITS.walks, key, out);
+    return out;
+  }
+
+  /** The objects whose objectSid is `sid` (from the objectSid index). */
+  objectsWithSid(sid: Uint8Array): readonly Buffer[] {
+    const k = Buffer.from(sid).toString('latin1');
+    const hit = this.memo?.bySid.get(k);
+    if (hit && hit.every((g) => this.r.hasObject(g))) return hit;
+    const info = this.dir.schema.attr('objectSid')!;
+    const out: Buffer[] = [];
+    for (const g of this.r.indexEqual(indexKey(info.id, info.syntax.normalize(sid)))) out.push(Buffer.from(g));
+    if (this.memo) remember(this.memo.bySid, GROUP_WALK_LIMITS.walks, k, out);
+    return out;
+  }
+}
