@@ -87,13 +87,16 @@ async function runSize(size: number): Promise<SizeResult> {
     const joinOne = async (name: string) => {
       const data = join(t.dir, name);
       const s = performance.now();
-      const r = await runCli(['join', '--data', data, '--source', dc1.url, '--admin-password', PW, '--hostname', name], { timeoutMs: 1_800_000 });
+      const r = await runCli(['join', '--data', data, '--source', dc1.url, '--admin-password', PW, '--hostname', name], { timeoutMs: 1_800_000, env: { FORESTD_JOIN_PHASES: '1' } });
       if (r.code !== 0) throw new Error(`join ${name}: ${r.stderr}${r.stdout}`);
       const wallS = (performance.now() - s) / 1000;
       const m = /: (\d+) objects, ([\d.]+) MB in ([\d.]+) s/.exec(r.stdout);
       const jf = { wallS, objects: Number(m?.[1] ?? 0), mb: Number(m?.[2] ?? 0), s: Number(m?.[3] ?? 0) };
       joins.push(jf);
       console.log(`[${size}] join ${name}: ${wallS.toFixed(2)} s wall (the process, LDAP and all); ${jf.objects} objects, ${jf.mb} MB in ${jf.s} s, ${(jf.objects / jf.s).toFixed(0)} objects/s`);
+      // where the join's wall time goes (FORESTD_JOIN_PHASES=1, join.ts)
+      const phases = /join phases \(ms\): (.*)/.exec(r.stderr)?.[1];
+      if (phases) console.log(`[${size}] join ${name} phases (ms): ${phases}`);
       const f = await startForestd({ data, serveArgs: ['--repl-port', '0'], adminPassword: PW });
       dcs.push(f);
       return f;
