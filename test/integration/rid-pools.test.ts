@@ -178,6 +178,10 @@ test('negative control: DC2 served with its RID requests off runs out of RIDs an
 test('rootDSE invalidateRidPool on DC2 (ldapmodify, the domain SID): the next create is refused and asks DC1 for a new pool, the one after succeeds from it', { timeout: 300_000 }, async (t) => {
   if (!needTool(t, 'ldapmodify')) return;
   const f = await serveDC2();
+  // DC2 starts by asking for a block (the previous test spent its pools; a DC fresh from the
+  // join has none): that request is awaited first, so that its pool cannot land after the
+  // invalidation below and serve the create that must be refused
+  await Promise.race([f.hook(RID_POOL, 1), deadline(60_000, () => `DC2 made no RID request at start\n${f.log().slice(-2000)}`)]);
   const c2 = await client(f);
   try {
     const before = (await ridSet(c2, f)).alloc!;
