@@ -4,6 +4,7 @@
 // Failures carry AD's "data" codes so Windows-aware clients can tell why (52e, 533, 775, …).
 import type { BindRequest } from '../ldap/protocol/messages.js';
 import { indexKey, type ReadTxn } from '../store/store.js';
+import { getAttr } from '../store/record.js';
 import type { Directory } from './directory.js';
 import type { BindResult, Identity, OperationContext } from './api.js';
 import { AdError } from './errors.js';
@@ -41,8 +42,8 @@ export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | 
       const h = r.getHeader(g);
       if (!h) continue;
       if (!h.name.includes('\nDEL:')) return Buffer.from(g);
-      const rec = r.getObject(g);
-      if (rec && rec.attrs.find((a) => a.id === deleted.id)?.values[0] !== true) return Buffer.from(g);
+      const rec = r.readObject(g);
+      if (rec && getAttr(rec, deleted.id)?.values[0] !== true) return Buffer.from(g);
     }
     return undefined;
   };
@@ -97,7 +98,8 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
   let proof: T;
   try {
     const rc = new ReadContext(dir, r);
-    const v = rc.view(guid)!;
+    // the account is only read here (lockout.ts's writes read it again): the lazy record
+    const v = rc.view(guid, r.readObject(guid))!;
     const uac = ((v.first('userAccountControl') as number | undefined) ?? 0) >>> 0;
     if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, v)) throw fail('775');
     const stored = v.first('unicodePwd') as Uint8Array | undefined;

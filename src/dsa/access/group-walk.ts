@@ -10,6 +10,7 @@
 //    (ReadTxn.dcUsn), after which these are walked again.
 // Only snapshots are remembered from, never a write transaction (its state may still roll back).
 import { indexKey, WriteTxn, type ReadTxn } from '../../store/store.js';
+import { getAttr } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 
 /** What the group walk reads of one group. */
@@ -82,10 +83,10 @@ export class GroupWalk {
     if (!h) return undefined;
     const hit = this.memo?.facts.get(key);
     if (hit && hit.usn === h.usnChanged) return hit;
-    const rec = this.r.getObject(g);
+    const rec = this.r.readObject(g);
     if (!rec) return undefined;
     const s = this.dir.schema;
-    const get = (id: number) => rec.attrs.find((a) => a.id === id)?.values;
+    const get = (id: number) => getAttr(rec, id)?.values;
     const sid = get(s.attr('objectSid')!.id)?.[0] as Uint8Array | undefined;
     const facts: GroupFacts = {
       usn: h.usnChanged,

@@ -7,7 +7,7 @@
 // Assignment of the Default Domain Controllers Policy).
 import type { ReadTxn } from '../../store/store.js';
 import { GroupWalk, type Reached } from './group-walk.js';
-import type { ObjectRecord } from '../../store/record.js';
+import { getAttr, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import { GroupType, sidWithRid } from '../principals.js';
 import { makeToken, AUTHENTICATED_NETWORK_SIDS, type Privilege, type SecurityToken } from '../../security/token.js';
@@ -47,10 +47,10 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
   const seenSid = new Set<string>();
   const key = guid.toString('latin1');
   const seen = new Set<string>([key]);
-  const self = rec ?? r.getObject(guid);
+  const self = rec ?? r.readObject(guid);
   if (!self) return out;
   const walk = new GroupWalk(dir, r);
-  const get = (rc: ObjectRecord, id: number) => rc.attrs.find((a) => a.id === id)?.values;
+  const get = (rc: ObjectRecord, id: number) => getAttr(rc, id)?.values;
   for (const h of (get(self, histInfo.id) ?? []) as Uint8Array[]) out.sidHistory.push(Buffer.from(h));
 
   // a live group reached: its SID counts when it is a security group (a distribution group is
@@ -112,14 +112,13 @@ const ADMIN_PRIVILEGES: readonly Privilege[] = ['SeSecurityPrivilege', 'SeRestor
 
 /** The token of the principal `guid`, recomputed at every bind (so membership changes count from the next bind). */
 export function buildToken(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): SecurityToken {
-  const rec = record ?? r.getObject(guid);
+  const rec = record ?? r.readObject(guid);
   const sidInfo = dir.schema.attr('objectSid')!;
   const pgInfo = dir.schema.attr('primaryGroupID')!;
-  const ownSid = rec?.attrs.find((a) => a.id === sidInfo.id)?.values[0] as Uint8Array | undefined;
+  const ownSid = (rec && getAttr(rec, sidInfo.id)?.values[0]) as Uint8Array | undefined;
   if (!rec || !ownSid) return makeToken(WellKnownSid.ANONYMOUS, undefined, [], AUTHENTICATED_NETWORK_SIDS, []);
-  void sidKey;
   const g = expandGroups(dir, r, guid, rec, AUTHENTICATED_NETWORK_SIDS);
-  const pg = rec.attrs.find((a) => a.id === pgInfo.id)?.values[0];
+  const pg = getAttr(rec, pgInfo.id)?.values[0];
   const primary = typeof pg === 'number' ? primaryGroupSid(ownSid, pg) : undefined;
   const groups = [...g.all, ...g.sidHistory];
   const isAdmin = groups.some((s) => s.equals(WellKnownSid.BUILTIN_ADMINISTRATORS));
