@@ -228,15 +228,11 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         // from it (once) and pulls its NC again (schema-first.ts). FORESTD_JOIN_SCHEMA_RETRY=off
         // turns the retry off (the tests' negative control).
         const retry = process.env.FORESTD_JOIN_SCHEMA_RETRY !== 'off';
-        let schemaPulled!: () => void;
-        let schemaFailed!: (e: unknown) => void;
-        const schemaDone = new Promise<void>((res, rej) => ((schemaPulled = res), (schemaFailed = rej)));
-        schemaDone.catch(() => undefined);
+        const schemaPulled = pull(schemaNC!);
+        // its failure is reported by its lane below
+        schemaPulled.catch(() => undefined);
         let reloaded: Promise<void> | undefined;
-        const refreshSchema = () =>
-          (reloaded ??= schemaDone.then(() => {
-            dir.reloadSchema();
-          }));
+        const refreshSchema = () => (reloaded ??= schemaPulled.then(() => dir.reloadSchema()));
         const pullOther = (nc: { Guid: Buffer; StringName: string }) =>
           withSchemaRetry(nc.StringName, async () => (await pull(nc), 0), refreshSchema, retry);
         // both lanes end before the first failure is thrown (the store is closed after it)
@@ -245,13 +241,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
             for (const nc of others) await pullOther(nc);
           })(),
           (async () => {
-            try {
-              await pull(schemaNC!);
-              schemaPulled();
-            } catch (e) {
-              schemaFailed(e);
-              throw e;
-            }
+            await schemaPulled;
             await pullOther(configNC!);
             // the application NCs the source holds (DomainDnsZones, ForestDnsZones: their crossRefs came with the configuration NC)
             appNCs = applicationNCsOf(dir, store.reader).filter((a) => a.holders.includes(srcDsaGuid.toString('hex')));
