@@ -52,6 +52,11 @@ export interface RunningForestd {
   hookCount(channel: string, pred?: (ev: Record<string, unknown>) => boolean): number;
 }
 
+/** ldap-utils' arguments for a simple bind as f's administrator (-x -H URL -D DN -w password). */
+export function adminToolArgs(f: RunningForestd): string[] {
+  return ['-x', '-H', f.url, '-D', f.adminDN, '-w', f.adminPassword];
+}
+
 export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ? { ...process.env, ...opts.env } : process.env });

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startForestd, run, PYTHON, type RunningForestd } from '../helpers/forestd.js';
+import { startForestd, run, adminToolArgs, PYTHON, type RunningForestd } from '../helpers/forestd.js';
 import { needTool } from '../helpers/tools.js';
 import { findPackageRoot } from '../../src/schema/bootstrap.js';
 
@@ -20,7 +20,7 @@ after(async () => {
   await f?.stop();
 });
 
-const auth = () => ['-x', '-H', f.url, '-D', f.adminDN, '-w', f.adminPassword];
+const auth = () => adminToolArgs(f);
 
 async function ldap(tool: 'ldapadd' | 'ldapmodify' | 'ldapdelete', input: string, args: string[] = []): Promise<void> {
   const r = await run(tool, [...auth(), ...args], input, undefined, { timeoutMs: 30_000 });

@@ -1,7 +1,7 @@
 // OpenLDAP's command-line clients (Debian ldap-utils) against a real forestd.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startForestd, run, type RunningForestd } from '../helpers/forestd.js';
+import { startForestd, run, adminToolArgs, type RunningForestd } from '../helpers/forestd.js';
 import { AD, expectAdError, ldapToolError } from '../helpers/ad-errors.js';
 import { tempDir } from '../helpers/tmp.js';
 import { createSelfSignedCertificate } from '../../src/ldap/tls.js';
@@ -16,7 +16,7 @@ after(async () => {
   await f?.stop();
 });
 
-const auth = () => ['-x', '-H', f.url, '-D', f.adminDN, '-w', f.adminPassword];
+const auth = () => adminToolArgs(f);
 
 /** Parses ldapsearch -LLL output into entries of attribute → values (base64 values decoded). */
 function parseLdif(text: string): Record<string, string[]>[] {

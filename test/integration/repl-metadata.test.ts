@@ -3,7 +3,7 @@
 // ;binary), msDS-ReplValueMetaData, msDS-NCReplCursors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startForestd, run, type RunningForestd } from '../helpers/forestd.js';
+import { startForestd, run, adminToolArgs, type RunningForestd } from '../helpers/forestd.js';
 import { samba } from '../drs/samba.js';
 import { blobString } from '../../src/drs/repl-info.js';
 
@@ -15,7 +15,7 @@ after(async () => {
   await f?.stop();
 });
 
-const auth = () => ['-x', '-H', f.url, '-D', f.adminDN, '-w', f.adminPassword];
+const auth = () => adminToolArgs(f);
 
 /** ldapsearch -LLL output → attribute → raw values (base64 decoded to bytes). */
 function parse(text: string): Map<string, Buffer[]> {
