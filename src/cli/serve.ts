@@ -48,6 +48,9 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   // RIDs one write of rIDNextRID reserves (src/dsa/rid-set.ts RID_RESERVE); tests set 1 for a control
   const ridReserve = process.env.FORESTD_RID_RESERVE;
   if (ridReserve !== undefined && /^[1-9]\d{0,8}$/.test(ridReserve)) dir.ridPools.reserve = Number(ridReserve);
+  // entries per map of the DN ↔ GUID name cache (src/dsa/names.ts NameCache); 0 turns it off (A/B benchmarks)
+  const nameCache = process.env.FORESTD_NAME_CACHE_ENTRIES;
+  if (nameCache !== undefined && /^\d{1,9}$/.test(nameCache)) dir.names.cache.resize(Number(nameCache));
   const f = dir.forest;
   // <data>/forestd.pid while serving: `forestd restore` refuses a data directory in use
   const { markServing } = await import('./backup/serving.js');

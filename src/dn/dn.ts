@@ -166,8 +166,13 @@ function decodeBerString(b: Buffer): string {
   return b.toString('latin1');
 }
 
+/** The characters escapeRDNValue changes anywhere, and the leading/trailing ones it changes at the ends. */
+const NEEDS_ESCAPE = /[,+"\\<>;=\n\r\0]|^[ #]| $/;
+
 /** RFC 4514 2.4 escaping of an attribute value. */
 export function escapeRDNValue(v: string): string {
+  // most values need no escaping: one test, no copy
+  if (!NEEDS_ESCAPE.test(v)) return v;
   let out = '';
   for (let i = 0; i < v.length; i++) {
     const ch = v[i]!;

@@ -11,7 +11,7 @@ import { loadBootstrapSchema } from '../schema/bootstrap.js';
 import { PrefixTable } from '../schema/prefix-table.js';
 import type { DSName, SyntaxContext } from '../schema/syntaxes/syntax.js';
 import { trySidFromString } from '../schema/syntaxes/index.js';
-import { parseDN, InvalidDNError, formatDN, type RDN } from '../dn/dn.js';
+import { InvalidDNError, formatDN, type RDN } from '../dn/dn.js';
 import { guidFromString, guidToString } from '../util/guid.js';
 import { systemClock, type Clock } from '../util/time.js';
 import { AdError } from './errors.js';
@@ -26,6 +26,8 @@ export interface DirectoryOptions {
   clock?: Clock;
   /** options for the store Directory.open opens */
   store?: Pick<StoreOptions, 'ackBeforeFlush' | 'follower'>;
+  /** entries per map of the DN ↔ GUID name cache (names.ts NameCache; default NAME_CACHE_ENTRIES, 0: off) */
+  nameCacheEntries?: number;
 }
 
 /** Attributes that are always present on an object but kept in the record, not in attrs. */
@@ -48,10 +50,14 @@ export class Directory {
     this.schema = schema;
     this.boot = boot;
     this.clock = opts.clock ?? systemClock;
-    this.names = new DnDeriver({
-      nameOf: (id) => this.schema.attrById(id)?.name ?? `${id}`,
-      idOf: (t) => this.schema.attr(t)?.id,
-    });
+    this.names = new DnDeriver(
+      {
+        nameOf: (id) => this.schema.attrById(id)?.name ?? `${id}`,
+        idOf: (t) => this.schema.attr(t)?.id,
+        tag: () => this.schema,
+      },
+      opts.nameCacheEntries === undefined ? {} : { cacheEntries: opts.nameCacheEntries },
+    );
     store.setIndexer((rec) => this.schema.indexer(rec));
     store.setTupleIndexer((rec) => this.schema.tupleIndexer(rec));
     // a failed build leaves the attribute without a built tuple index: its searches walk (correct, slower)
@@ -164,15 +170,13 @@ export class Directory {
   tryResolve(r: ReadTxn, dn: string): Resolution {
     const t = dn.trim();
     if (t.startsWith('<')) return this.resolveExtended(r, t);
-    let rdns: RDN[];
+    // the DN as written is the name cache's key: one it resolved before is not parsed again
     try {
-      rdns = parseDN(t);
+      return this.names.resolve(r, t);
     } catch (e) {
       if (e instanceof InvalidDNError) throw AdError.invalidDNSyntax('dsa.resolve', e.message);
       throw e;
     }
-    if (rdns.length === 0) return { found: false, reason: 'no-nc' };
-    return this.names.resolve(r, rdns);
   }
 
   private resolveExtended(r: ReadTxn, dn: string): Resolution {

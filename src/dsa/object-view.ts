@@ -9,7 +9,6 @@ import type { StoredValue, SyntaxContext, DSName } from '../schema/syntaxes/synt
 import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
 import { linkValue } from './values.js';
-import { formatDN } from '../dn/dn.js';
 import { EffectiveSds, sdPropagationMayBePending } from './access/sd-propagator.js';
 
 /** Read state of one operation: one snapshot, a memo of derived DNs, one syntax context. */
@@ -53,33 +52,10 @@ export class ReadContext {
     return out;
   }
 
+  /** The DN of `guid` (latin1 key `k`) through this operation's memo and the DC's name cache (names.ts). */
   private dnByKey(k: string, guid: Buffer, naming?: RecordNaming): string | undefined {
-    let dn = this.dnMemo.get(k);
-    if (dn !== undefined) return dn;
-    const h = naming ?? this.r.getNaming(guid);
-    if (!h) return undefined;
-    if (h.parentKey === null) dn = formatDN(this.dir.names.ncRdns(this.r, guid));
-    else {
-      const parentDn = this.dnMemo.get(h.parentKey) ?? this.dnByKey(h.parentKey, Buffer.from(h.parentKey, 'latin1'));
-      if (parentDn === undefined) throw new Error(`no object ${Buffer.from(h.parentKey, 'latin1').toString('hex')}`);
-      dn = `${this.rdnPrefix(h.rdnType)}${escapeValue(h.name)},${parentDn}`;
-    }
-    if (this.dnMemo.size > 50_000) this.dnMemo.clear();
-    this.dnMemo.set(k, dn);
-    return dn;
+    return this.dir.names.dnByKey(this.r, k, guid, naming, this.dnMemo);
   }
-
-  /** "CN=" for rdnType cn (short names upper-cased, as AD writes them), once per operation. */
-  private rdnPrefix(rdnType: number): string {
-    let p = this.rdnPrefixes.get(rdnType);
-    if (p === undefined) {
-      const rdnName = this.dir.schema.attrById(rdnType)?.name ?? String(rdnType);
-      p = `${rdnName.length <= 2 ? rdnName.toUpperCase() : rdnName}=`;
-      this.rdnPrefixes.set(rdnType, p);
-    }
-    return p;
-  }
-  private readonly rdnPrefixes = new Map<number, string>();
 
   private effective: EffectiveSds | undefined;
   /** While an SD propagation is pending: the SD the object will have (MS-ADTS 3.1.1.6.3, sd-propagator.ts); else undefined. */
@@ -92,24 +68,6 @@ export class ReadContext {
     const re = rec ?? this.r.getObject(guid);
     return re ? new ObjectView(this, guid, re) : undefined;
   }
-}
-
-/** The characters escapeValue changes anywhere, and the leading/trailing ones it changes at the ends. */
-const NEEDS_ESCAPE = /[,+"\\<>;=\n\r\0]|^[ #]| $/;
-
-function escapeValue(v: string): string {
-  if (!NEEDS_ESCAPE.test(v)) return v;
-  let out = '';
-  for (let i = 0; i < v.length; i++) {
-    const ch = v[i]!;
-    if (ch === ',' || ch === '+' || ch === '"' || ch === '\\' || ch === '<' || ch === '>' || ch === ';' || ch === '=') out += '\\' + ch;
-    else if ((ch === ' ' && (i === 0 || i === v.length - 1)) || (ch === '#' && i === 0)) out += '\\' + ch;
-    else if (ch === '\n') out += '\\0A';
-    else if (ch === '\r') out += '\\0D';
-    else if (ch === '\0') out += '\\00';
-    else out += ch;
-  }
-  return out;
 }
 
 export class ObjectView {

@@ -11,6 +11,9 @@
 //                "retired"  [{ invocationId, usn, time }]  invocationIds given up at a restore
 //                "ncs"      [ncHeadGuid, …]    NC replicas held by this DC
 //                "usnReserve" number: USNs below it may have been handed out (see "USNs" below)
+//                "namingEpoch" number: moves (in the same write transaction) with every change of an
+//                  object's naming fields: parent, RDN value, rdnType, NC name, or its removal (see
+//                  "Naming epoch" below); absent = 0
 //                other keys are owned by upper layers (prefix table, settings), see setMeta()
 //   objects    objectGUID(16)                     → packed ObjectRecord (record.ts)
 //   children   parentGUID(16) ‖ utf8(fold(name)) → childGUID(16) ‖ rdnType(u32)
@@ -66,6 +69,16 @@
 // A reservation is started when the queued updates come within half a block of the reserve;
 // only one update taking more USNs than that while it is being flushed (a huge batch) can go
 // past it: the reserve is then raised in that update itself ("forestd:store:usn-overrun").
+//
+// Naming epoch. putObject and removeObject, the only writers of `objects`, compare the naming
+// fields of the old record with the new (parent, name, rdnType, ncName) and on any change
+// (rename, move, delete's DEL: mangling, undelete, a replicated rename or CNF rename, removal
+// by garbage collection) store a new meta "namingEpoch" in the same transaction, once per
+// write() body. A snapshot whose epoch equals another's has the same DN ↔ GUID mapping for
+// every object both hold (adding objects does not move it: a new object's names were no one's
+// before). DN caches (src/dsa/names.ts NameCache) tag what they keep with it. A new epoch is
+// above both the stored one and every epoch this process has handed out (Store.epochTop), so an
+// epoch of an aborted transaction is never seen again with other names.
 import { hash } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -726,6 +739,14 @@ export class Store implements InvocationTable {
   }
   private ncNames: Set<string> | undefined;
 
+  /** @internal the highest naming epoch this process has handed out (see "Naming epoch" above) */
+  _epochTop = 0;
+  /**
+   * Set to false only by the naming-cache test, to show that its stale-name checks fail without
+   * the epoch (the negative control of test/unit/name-cache.test.ts); never in production.
+   */
+  _bumpNamingEpoch = true;
+
   /** @internal */ _persistInvocations() {
     if (this.invDirty) {
       this.meta.put('inv', this.invocations);
@@ -746,6 +767,23 @@ export class ReadTxn {
 
   done(): void {
     this.release();
+  }
+
+  /**
+   * The naming epoch of this snapshot (meta "namingEpoch", see "Naming epoch" above): read once
+   * per snapshot; a view without a snapshot of its own (Store.reader, a WriteTxn) reads it each time.
+   */
+  namingEpoch(): number {
+    if (this.epoch !== undefined) return this.epoch;
+    const e = (this.store._dbs.meta.get('namingEpoch', this.opts as never) as number | undefined) ?? 0;
+    if (this.opts) this.epoch = e;
+    return e;
+  }
+  private epoch: number | undefined;
+
+  /** Whether DN caches may keep what is derived in this view: not in a write transaction, whose state may not commit. */
+  get committedView(): boolean {
+    return true;
   }
 
   getObject(guid: Buffer): ObjectRecord | undefined {
@@ -1061,6 +1099,21 @@ export class WriteTxn extends ReadTxn {
     store._writeSerial++;
   }
 
+  override get committedView(): boolean {
+    return false;
+  }
+
+  /** Moves the naming epoch once per update when the naming fields of an object change (see "Naming epoch" above). */
+  private namingChanged(): void {
+    if (this.epochMoved || !this.store._bumpNamingEpoch) return;
+    this.epochMoved = true;
+    const meta = this.store._dbs.meta;
+    const next = Math.max((meta.get('namingEpoch') as number | undefined) ?? 0, this.store._epochTop) + 1;
+    this.store._epochTop = next;
+    meta.putSync('namingEpoch', next);
+  }
+  private epochMoved = false;
+
   /**
    * The USN of this update: every originating update takes dc.usn and then raises it
    * (MS-ADTS 3.1.1.1.9: "When all updates associated with an originating update request are
@@ -1095,6 +1148,7 @@ export class WriteTxn extends ReadTxn {
     const newName = indexName(rec);
     const newChild = childKey(rec.parent, newName);
     if (prev) {
+      if (prev.name !== rec.name || prev.rdnType !== rec.rdnType || (prev.ncName ?? null) !== (rec.ncName ?? null) || (prev.parent === null ? rec.parent !== null : rec.parent === null || !prev.parent.equals(rec.parent))) this.namingChanged();
       const oldChild = childKey(prev.parent, indexName(prev));
       if (!oldChild.equals(newChild)) {
         if (rec.parent === null) this.store._ncNameFiled(newName);
@@ -1124,6 +1178,7 @@ export class WriteTxn extends ReadTxn {
   /** Removes an object for good (garbage collection of a tombstone, MS-ADTS 3.1.1.1.5.1). */
   removeObject(guid: Buffer, prev: ObjectRecord): void {
     const d = this.store._dbs;
+    this.namingChanged();
     d.children.removeSync(childKey(prev.parent, indexName(prev)));
     d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged), guid]));
     if (d.indexer) for (const k of d.indexer(prev)) d.index.removeSync(k, guid);
@@ -1219,7 +1274,7 @@ export class WriteTxn extends ReadTxn {
   linkWorkDone = 0;
 
   setMeta(key: string, value: unknown): void {
-    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve' || key === 'retired') throw new Error(`meta key ${key} belongs to the store`);
+    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve' || key === 'retired' || key === 'namingEpoch') throw new Error(`meta key ${key} belongs to the store`);
     this.store._dbs.meta.putSync(key, value);
   }
 
