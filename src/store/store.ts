@@ -514,8 +514,11 @@ export class Store implements InvocationTable {
       this.queuedBodies--;
       return this.env.childTransaction(() => {
         const w = new WriteTxn(this);
-        const r = body(w);
-        w.finish();
+        const r = this.inWrite(() => {
+          const r = body(w);
+          w.finish();
+          return r;
+        });
         // A body that took more USNs than the margin (a huge batch) went past the durable
         // reserve: raise it in this transaction (a power loss before the flush could then hand
         // these USNs out again) and say so.
@@ -619,8 +622,11 @@ export class Store implements InvocationTable {
     let usnTop = 0;
     const r = this.env.transactionSync(() => {
       const w = new WriteTxn(this);
-      const r = body(w);
-      w.finish();
+      const r = this.inWrite(() => {
+        const r = body(w);
+        w.finish();
+        return r;
+      });
       changed = w.changed;
       linkWorkDone = w.linkWorkDone;
       if (w.tookUsn) usnTop = this.dc.usn - 1;
@@ -633,6 +639,22 @@ export class Store implements InvocationTable {
     if (this.commitListeners.size > 0) this.fireCommit(changed);
     return r;
   }
+
+  /**
+   * Runs a write() body. While one runs, lmdb-js answers reads without a snapshot of their own
+   * (Store.reader) from the write transaction, whose state may not commit: `_writing` says so
+   * (ReadTxn.committedView).
+   */
+  private inWrite<T>(fn: () => T): T {
+    this._writing++;
+    try {
+      return fn();
+    } finally {
+      this._writing--;
+    }
+  }
+  /** @internal write() bodies running now (0 or 1: bodies run one at a time) */
+  _writing = 0;
 
   /** Resolves once everything committed so far is durable. */
   flushed(): Promise<void> {
@@ -781,9 +803,13 @@ export class ReadTxn {
   }
   private epoch: number | undefined;
 
-  /** Whether DN caches may keep what is derived in this view: not in a write transaction, whose state may not commit. */
+  /**
+   * Whether DN caches may keep what is derived in this view: a snapshot always; a view without
+   * one (Store.reader) only while no write() body runs (lmdb-js then reads the write transaction,
+   * whose state may not commit); a WriteTxn never.
+   */
   get committedView(): boolean {
-    return true;
+    return this.opts !== undefined || this.store._writing === 0;
   }
 
   getObject(guid: Buffer): ObjectRecord | undefined {

@@ -217,6 +217,22 @@ test('a write transaction reads its own renames; one that fails leaves the cache
   assert.equal(dnOf(g), `CN=NcTxnY,${USERS}`);
 });
 
+test('Store.reader inside a write body reads the uncommitted state: nothing it derives is kept (two renames in one update)', async () => {
+  const dn0 = `CN=NcIn,${USERS}`;
+  const g = await user(dn0, 'ncin');
+  assert.equal(dnOf(g), dn0);
+  await d.store.write((w) => {
+    const rec = w.getObject(g)!;
+    w.putObject(g, { ...rec, name: 'NcInX' }, rec);
+    // lmdb-js answers a read without a snapshot from the write transaction here
+    assert.equal(d.dnOf(d.store.reader, g), `CN=NcInX,${USERS}`);
+    const again = w.getObject(g)!;
+    w.putObject(g, { ...again, name: 'NcInY' }, again);
+  });
+  assert.equal(dnOf(g), `CN=NcInY,${USERS}`, 'the name the update committed, not the one read half-way');
+  assert.equal(guidOf(`CN=NcInX,${USERS}`), undefined);
+});
+
 test('an object removed for good (garbage collection, WriteTxn.removeObject) no longer resolves', async () => {
   const dn0 = `CN=NcGone,${USERS}`;
   const g = await user(dn0, 'ncgone');
