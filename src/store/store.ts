@@ -797,7 +797,18 @@ export class ReadTxn {
    */
   namingEpoch(): number {
     if (this.epoch !== undefined) return this.epoch;
-    const e = (this.store._dbs.meta.get('namingEpoch', this.opts as never) as number | undefined) ?? 0;
+    // the stored MessagePack unsigned integer read in place (most are fixints); any other form decoded
+    const meta = this.store._dbs.meta as unknown as { getBinaryFast(k: string, o?: unknown): Buffer | undefined; get(k: string, o?: unknown): unknown };
+    const b = meta.getBinaryFast('namingEpoch', this.opts);
+    let e = 0;
+    if (b) {
+      const h = b[0]!;
+      if (h < 0x80) e = h;
+      else if (h === 0xcc) e = b[1]!;
+      else if (h === 0xcd) e = b.readUInt16BE(1);
+      else if (h === 0xce) e = b.readUInt32BE(1);
+      else e = (meta.get('namingEpoch', this.opts) as number | undefined) ?? 0;
+    }
     if (this.opts) this.epoch = e;
     return e;
   }

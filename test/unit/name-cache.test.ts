@@ -233,6 +233,31 @@ test('Store.reader inside a write body reads the uncommitted state: nothing it d
   assert.equal(guidOf(`CN=NcInX,${USERS}`), undefined);
 });
 
+test('the naming epoch moves with each rename and reads back whatever its stored size (ReadTxn.namingEpoch)', async () => {
+  const dn0 = `CN=NcEpoch,${USERS}`;
+  await user(dn0, 'ncepoch');
+  const epoch = () => {
+    const r = d.store.snapshot();
+    try {
+      return r.namingEpoch();
+    } finally {
+      r.done();
+    }
+  };
+  const e0 = epoch();
+  await mod(d, dn0, [['replace', 'description', ['no naming change']]]);
+  assert.equal(epoch(), e0, 'a modify of other attributes leaves it');
+  let name = dn0;
+  for (const top of [126, 127, 255, 65_535, 2 ** 32 - 2, 2 ** 40]) {
+    d.store._epochTop = top;
+    const next = `CN=NcEpoch${top},${USERS}`;
+    await mdn(name, `CN=NcEpoch${top}`);
+    name = next;
+    assert.equal(epoch(), top + 1);
+    assert.equal(dnOf(guidOf(name)!), name);
+  }
+});
+
 test('an object removed for good (garbage collection, WriteTxn.removeObject) no longer resolves', async () => {
   const dn0 = `CN=NcGone,${USERS}`;
   const g = await user(dn0, 'ncgone');
