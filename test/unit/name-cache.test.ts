@@ -14,7 +14,10 @@ import { silentLogger } from '../../src/ldap/logger.js';
 import { modifyDN } from '../../src/dsa/modify-dn.js';
 import { del } from '../../src/dsa/delete.js';
 import { ReadContext } from '../../src/dsa/object-view.js';
-import { NAME_CACHE_ENTRIES } from '../../src/dsa/names.js';
+import { DnDeriver, NAME_CACHE_ENTRIES } from '../../src/dsa/names.js';
+import fc from 'fast-check';
+import { propertyParams } from '../helpers/property.js';
+import type { ReadTxn } from '../../src/store/store.js';
 import { SHOW_DELETED_OID } from '../../src/ldap/controls/show-deleted.js';
 import { guidToString } from '../../src/util/guid.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -342,6 +345,84 @@ test('negative controls: with the cache off no read is a hit; with the naming ep
   } finally {
     await c.unbind();
   }
+});
+
+test('property: after random renames, moves and deletes, every snapshot kept (old and new) derives and resolves as a DnDeriver without a cache does', async () => {
+  // the oracle: the same derivation and resolution with no name cache at all
+  const oracle = new DnDeriver({ nameOf: (id) => d.schema.attrById(id)?.name ?? `${id}`, idOf: (t) => d.schema.attr(t)?.id }, { cacheEntries: 0 });
+  const step = fc.oneof(
+    fc.record({ t: fc.constant('rename' as const), i: fc.nat(), name: fc.constantFrom('a', 'b', 'C', 'c') }),
+    fc.record({ t: fc.constant('move' as const), i: fc.nat(), to: fc.nat() }),
+    fc.record({ t: fc.constant('delete' as const), i: fc.nat() }),
+    fc.record({ t: fc.constant('keep' as const) }),
+  );
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps) => {
+      const root = `OU=NcP${++run},${DOMAIN}`;
+      await ou(root);
+      await ou(`OU=x,${root}`);
+      await ou(`OU=y,OU=x,${root}`);
+      await ou(`OU=z,${root}`);
+      await user(`CN=u,OU=y,OU=x,${root}`, `ncp${run}u`);
+      await user(`CN=v,OU=z,${root}`, `ncp${run}v`);
+      const guids = [`OU=x,${root}`, `OU=y,OU=x,${root}`, `OU=z,${root}`, `CN=u,OU=y,OU=x,${root}`, `CN=v,OU=z,${root}`].map((dn) => guidOf(dn)!);
+      const parents = [guidOf(root)!, guids[0]!, guids[1]!, guids[2]!]; // the root and the OUs (moves into its own subtree are refused)
+      const kept: ReadTxn[] = [];
+      const check = (r: ReadTxn) => {
+        for (const g of guids) {
+          let want: string | undefined;
+          try {
+            want = oracle.dnOf(r, g);
+          } catch {
+            want = undefined;
+          }
+          if (want === undefined) continue;
+          assert.equal(d.dnOf(r, g), want);
+          assert.equal(new ReadContext(d, r).dnOf(g), want);
+          const res = d.tryResolve(r, want);
+          assert.ok(res.found && res.guid.equals(g), `${want} resolves to its object`);
+          const o = oracle.resolve(r, want);
+          assert.ok(o.found && o.guid.equals(g));
+        }
+      };
+      try {
+        for (const s of steps) {
+          const r0 = d.store.snapshot();
+          const dnOfNow = (g: Buffer) => oracle.dnOf(r0, g);
+          try {
+            if (s.t === 'keep') {
+              kept.push(d.store.snapshot());
+            } else if (s.t === 'rename') {
+              const g = guids[s.i % guids.length]!;
+              const dn = dnOfNow(g);
+              await modifyDN(d, { type: 'modifyDNRequest', entry: dn, newrdn: `${dn.slice(0, 2)}=${s.name}`, deleteoldrdn: true }, ctx()).catch(() => {});
+            } else if (s.t === 'move') {
+              const g = guids[s.i % guids.length]!;
+              const dn = dnOfNow(g);
+              const to = dnOfNow(parents[s.to % parents.length]!);
+              await modifyDN(d, { type: 'modifyDNRequest', entry: dn, newrdn: dn.split(',')[0]!, deleteoldrdn: true, newSuperior: to }, ctx()).catch(() => {});
+            } else {
+              const g = guids[s.i % guids.length]!;
+              await del(d, { type: 'delRequest', entry: dnOfNow(g) }, ctx()).catch(() => {});
+            }
+          } finally {
+            r0.done();
+          }
+          const now = d.store.snapshot();
+          try {
+            check(now);
+            for (const r of kept) check(r);
+          } finally {
+            now.done();
+          }
+        }
+      } finally {
+        for (const r of kept) r.done();
+      }
+    }),
+    propertyParams(25),
+  );
 });
 
 test('replication: a replicated rename and a name-conflict (CNF) rename are seen by the destination DC\'s cached names', async () => {
