@@ -585,6 +585,45 @@ export class LazyObjectRecord implements ObjectRecord {
     return out;
   }
 
+  /**
+   * The packed bytes of the attributes `ids` (values and stamps, as stored), each as a u32 length
+   * (0xffffffff: absent) and its bytes, in one buffer: equal for two records exactly when those
+   * attributes are stored alike. Undefined for a record read by the full decode (no directory).
+   */
+  packedVersion(ids: readonly number[]): Buffer | undefined {
+    if (this.all) return undefined;
+    const d = this.dir;
+    let total = 0;
+    const at: number[] = new Array(ids.length);
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
+      let found = -1;
+      for (let i = 0; i < d.length; i += 3) {
+        if (d[i] === id) {
+          found = i;
+          break;
+        }
+      }
+      at[k] = found;
+      total += 4 + (found < 0 ? 0 : d[found + 2]! - d[found + 1]!);
+    }
+    const out = Buffer.allocUnsafe(total);
+    let p = 0;
+    for (let k = 0; k < ids.length; k++) {
+      const i = at[k]!;
+      if (i < 0) {
+        out.writeUInt32BE(0xffffffff, p);
+        p += 4;
+        continue;
+      }
+      const s = d[i + 1]!;
+      const e = d[i + 2]!;
+      out.writeUInt32BE(e - s, p);
+      p += 4 + this.b.copy(out, p + 4, s, e);
+    }
+    return out;
+  }
+
   private decodeAt(i: number): StoredAttribute {
     const got = (this.got ??= []);
     const k = i / 3;

@@ -148,6 +148,11 @@ class EncodingSink implements SearchSink {
     return this.after();
   }
 
+  entryEncoded(objectName: string, attributes: Buffer): void | Promise<void> {
+    writeMessage(this.w, { messageID: this.messageID, protocolOp: { type: 'searchResultEntry', objectName, attributes: [], encodedAttributes: attributes } });
+    return this.after();
+  }
+
   reference(uris: string[]): void | Promise<void> {
     writeMessage(this.w, { messageID: this.messageID, protocolOp: { type: 'searchResultReference', uris } });
     return this.after();
