@@ -72,9 +72,10 @@ export interface OperationContext {
   readonly signal: AbortSignal;
   /**
    * Whether `signal` has aborted, for a context whose signal is made on first use (the LDAP
-   * connection's): reading it makes no signal. Absent: read `signal.aborted`.
+   * connection's): asking makes no signal. A function, so that a copy of the context (`{ ...ctx }`)
+   * still answers for the operation. Absent: read `signal.aborted`.
    */
-  readonly aborted?: boolean;
+  readonly aborted?: () => boolean;
   /** the request's messageID, for a DSA that encodes responses itself (read workers, src/dsa/workers) */
   readonly messageID?: number;
 }

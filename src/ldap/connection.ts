@@ -500,9 +500,7 @@ export class Connection {
         return signalOf(op);
       },
       // an aborted operation always has its controller (abortOperation makes it)
-      get aborted() {
-        return op.controller !== undefined && op.controller.signal.aborted;
-      },
+      aborted: () => op.controller !== undefined && op.controller.signal.aborted,
       messageID: msg.messageID,
     };
     void this.execute(msg, op, ctx, exclusive);

@@ -69,124 +69,101 @@ function withAce(d: Directory, dn: string, ace: string): Buffer {
   return sddlToBinary(`${sddl.slice(0, i)}${ace}${sddl.slice(i)}`, sctx);
 }
 
-async function setup(): Promise<{ d: Directory; close: () => Promise<void>; aliceSid: string }> {
-  const f = await fixture();
-  await addObject(f.d, OU, { objectClass: 'organizationalUnit' });
-  await addObject(f.d, BOB, { objectClass: 'user', sAMAccountName: 'bob', sn: 'Builder', givenName: 'Bob', description: 'one' });
-  await addObject(f.d, `CN=alice,${USERS}`, { objectClass: 'user', sAMAccountName: 'alice' });
-  const aliceSid = sidToString(values(f.d, read(f.d, `CN=alice,${USERS}`).rec, 'objectSid')[0] as Uint8Array);
-  return { ...f, aliceSid };
+/** A test on a directory holding bob (in OU=Cached) and alice (in CN=Users); alice is the requester. */
+function cacheTest(name: string, fn: (d: Directory, alice: OperationContext, aliceSid: string) => Promise<void>): void {
+  test(name, async () => {
+    const f = await fixture();
+    try {
+      await addObject(f.d, OU, { objectClass: 'organizationalUnit' });
+      await addObject(f.d, BOB, { objectClass: 'user', sAMAccountName: 'bob', sn: 'Builder', givenName: 'Bob', description: 'one' });
+      await addObject(f.d, `CN=alice,${USERS}`, { objectClass: 'user', sAMAccountName: 'alice' });
+      const aliceSid = sidToString(values(f.d, read(f.d, `CN=alice,${USERS}`).rec, 'objectSid')[0] as Uint8Array);
+      assert.match(aliceSid, /^S-1-5-21-/, 'alice is a domain account');
+      await fn(f.d, as(f.d, `CN=alice,${USERS}`), aliceSid);
+    } finally {
+      await f.close();
+    }
+  });
 }
 
-test('a repeated read is served from the cache; capacity 0 (negative control) serves the same entry without it', async () => {
-  const { d, close } = await setup();
-  try {
-    const alice = as(d, `CN=alice,${USERS}`);
-    const c = d.entryCache;
-    const first = await look(d, BOB, alice);
-    assert.deepEqual(first.attrs.get('description'), ['one']);
-    assert.ok(first.encoded);
-    const h0 = c.hits;
-    const second = await look(d, BOB, alice);
-    assert.equal(c.hits, h0 + 1, 'the second read is a hit');
-    assert.deepEqual(second.attrs, first.attrs);
-    // another connection of the same account (a new token with the same SIDs) shares the entry
-    await look(d, BOB, as(d, `CN=alice,${USERS}`));
-    assert.equal(c.hits, h0 + 2);
+/** Two reads of bob as `who` (the first builds the cached entry, the second is served from it): description there or not. */
+async function twice(d: Directory, who: OperationContext, description: boolean, why: string): Promise<void> {
+  for (const n of ['first', 'second']) assert.equal((await look(d, BOB, who)).attrs.has('description'), description, `${why} (${n} read)`);
+}
 
-    c.capacity = 0;
-    const off = await look(d, BOB, alice);
-    assert.equal(c.hits, h0 + 2, 'no hit with the cache off');
-    assert.ok(!off.encoded, 'the cache off: the entry goes through entry()');
-    assert.deepEqual(off.attrs, first.attrs);
-    c.capacity = 100;
+cacheTest('a repeated read is served from the cache; capacity 0 (negative control) serves the same entry without it', async (d, alice) => {
+  const c = d.entryCache;
+  const first = await look(d, BOB, alice);
+  assert.deepEqual(first.attrs.get('description'), ['one']);
+  assert.ok(first.encoded);
+  const h0 = c.hits;
+  const second = await look(d, BOB, alice);
+  assert.equal(c.hits, h0 + 1, 'the second read is a hit');
+  assert.deepEqual(second.attrs, first.attrs);
+  // another connection of the same account (a new token with the same SIDs) shares the entry
+  await look(d, BOB, as(d, `CN=alice,${USERS}`));
+  assert.equal(c.hits, h0 + 2);
 
-    // selections the cache never serves: '*', a DN-syntax attribute, a constructed one
-    for (const attributes of [['*'], ['sn', 'manager'], ['sn', 'memberOf'], ['sn', 'allowedAttributesEffective']]) {
-      const m = c.misses;
-      assert.ok(!(await look(d, BOB, alice, attributes)).encoded, `${attributes.join(',')} is not cached`);
-      assert.equal(c.misses, m);
-    }
-  } finally {
-    await close();
+  c.capacity = 0;
+  const off = await look(d, BOB, alice);
+  assert.equal(c.hits, h0 + 2, 'no hit with the cache off');
+  assert.ok(!off.encoded, 'the cache off: the entry goes through entry()');
+  assert.deepEqual(off.attrs, first.attrs);
+  c.capacity = 100;
+
+  // selections the cache never serves: '*', a DN-syntax attribute, a constructed one
+  for (const attributes of [['*'], ['sn', 'manager'], ['sn', 'memberOf'], ['sn', 'allowedAttributesEffective']]) {
+    const m = c.misses;
+    assert.ok(!(await look(d, BOB, alice, attributes)).encoded, `${attributes.join(',')} is not cached`);
+    assert.equal(c.misses, m);
   }
 });
 
-test('a modify is seen at once: the stored bytes differ, the cached entry is not served', async () => {
-  const { d, close } = await setup();
-  try {
-    const alice = as(d, `CN=alice,${USERS}`);
-    await look(d, BOB, alice);
-    await look(d, BOB, alice);
-    const m0 = d.entryCache.misses;
-    await mod(d, BOB, [['replace', 'description', ['two']]]);
-    const after = await look(d, BOB, alice);
-    assert.deepEqual(after.attrs.get('description'), ['two']);
-    assert.equal(d.entryCache.misses, m0 + 1);
-    // an attribute the selection does not name changes nothing: still a hit
-    await mod(d, BOB, [['replace', 'info', ['x']]]);
-    const h = d.entryCache.hits;
-    assert.deepEqual((await look(d, BOB, alice)).attrs.get('description'), ['two']);
-    assert.equal(d.entryCache.hits, h + 1);
-  } finally {
-    await close();
-  }
+cacheTest('a modify is seen at once: the stored bytes differ, the cached entry is not served', async (d, alice) => {
+  await twice(d, alice, true, 'before the modify');
+  const m0 = d.entryCache.misses;
+  await mod(d, BOB, [['replace', 'description', ['two']]]);
+  const after = await look(d, BOB, alice);
+  assert.deepEqual(after.attrs.get('description'), ['two']);
+  assert.equal(d.entryCache.misses, m0 + 1);
+  // an attribute the selection does not name changes nothing: still a hit
+  await mod(d, BOB, [['replace', 'info', ['x']]]);
+  const h = d.entryCache.hits;
+  assert.deepEqual((await look(d, BOB, alice)).attrs.get('description'), ['two']);
+  assert.equal(d.entryCache.hits, h + 1);
 });
 
-test('an ACL change on the object and another requester each get their own answer', async () => {
-  const { d, close, aliceSid } = await setup();
-  try {
-    const alice = as(d, `CN=alice,${USERS}`);
-    const admin = context();
-    assert.ok((await look(d, BOB, alice)).attrs.has('description'), 'before: alice reads description');
-    assert.ok((await look(d, BOB, alice)).attrs.has('description'));
-    // MS-ADTS 3.1.1.4.3: an attribute the requester may not read is left out
-    await mod(d, BOB, [['replace', 'nTSecurityDescriptor', [withAce(d, BOB, `(OD;;RP;${DESCRIPTION};;${aliceSid})`)]]]);
-    const denied = await look(d, BOB, alice);
-    assert.ok(!denied.attrs.has('description'), 'after the deny ACE: alice does not read description');
-    assert.deepEqual(denied.attrs.get('sn'), ['Builder']);
-    assert.ok(!(await look(d, BOB, alice)).attrs.has('description'), 'nor from the cache');
-    // the administrator reads the same object version with description
-    assert.deepEqual((await look(d, BOB, admin)).attrs.get('description'), ['one']);
-    assert.deepEqual((await look(d, BOB, admin)).attrs.get('description'), ['one']);
-    assert.ok(!(await look(d, BOB, alice)).attrs.has('description'), 'alice again after the administrator');
-  } finally {
-    await close();
-  }
+cacheTest('an ACL change on the object and another requester each get their own answer', async (d, alice, aliceSid) => {
+  const admin = context();
+  await twice(d, alice, true, 'before: alice reads description');
+  // MS-ADTS 3.1.1.4.3: an attribute the requester may not read is left out
+  await mod(d, BOB, [['replace', 'nTSecurityDescriptor', [withAce(d, BOB, `(OD;;RP;${DESCRIPTION};;${aliceSid})`)]]]);
+  const denied = await look(d, BOB, alice);
+  assert.ok(!denied.attrs.has('description'), 'after the deny ACE: alice does not read description');
+  assert.deepEqual(denied.attrs.get('sn'), ['Builder']);
+  await twice(d, alice, false, 'nor from the cache');
+  // the administrator reads the same object version with description
+  assert.deepEqual((await look(d, BOB, admin)).attrs.get('description'), ['one']);
+  assert.deepEqual((await look(d, BOB, admin)).attrs.get('description'), ['one']);
+  assert.ok(!(await look(d, BOB, alice)).attrs.has('description'), 'alice again after the administrator');
 });
 
-test('an SD propagated from the parent (uSNChanged unchanged, MS-ADTS 3.1.1.6.3) is seen', async () => {
-  const { d, close, aliceSid } = await setup();
-  try {
-    const alice = as(d, `CN=alice,${USERS}`);
-    // bob's own DACL without the explicit ACEs that would let alice read description whatever is inherited
-    await mod(d, BOB, [['replace', 'nTSecurityDescriptor', [sddlToBinary('O:DAG:DAD:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;DA)', { domainSid: d.forest.domainSid })]]]);
-    assert.ok((await look(d, BOB, alice)).attrs.has('description'), 'before: alice reads description (inherited ACEs)');
-    assert.ok((await look(d, BOB, alice)).attrs.has('description'));
-    const usn = read(d, BOB).rec.usnChanged;
-    await mod(d, OU, [['replace', 'nTSecurityDescriptor', [withAce(d, OU, `(OD;CI;RP;${DESCRIPTION};;${aliceSid})`)]]]);
-    await sdPropagationIdle(d);
-    assert.equal(read(d, BOB).rec.usnChanged, usn, 'the propagation left uSNChanged as it was');
-    assert.ok(!(await look(d, BOB, alice)).attrs.has('description'), 'the inherited deny ACE applies');
-    assert.ok(!(await look(d, BOB, alice)).attrs.has('description'));
-  } finally {
-    await close();
-  }
+cacheTest('an SD propagated from the parent (uSNChanged unchanged, MS-ADTS 3.1.1.6.3) is seen', async (d, alice, aliceSid) => {
+  // bob's own DACL without the explicit ACEs that would let alice read description whatever is inherited
+  await mod(d, BOB, [['replace', 'nTSecurityDescriptor', [sddlToBinary('O:DAG:DAD:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;DA)', { domainSid: d.forest.domainSid })]]]);
+  await twice(d, alice, true, 'before: alice reads description (inherited ACEs)');
+  const usn = read(d, BOB).rec.usnChanged;
+  await mod(d, OU, [['replace', 'nTSecurityDescriptor', [withAce(d, OU, `(OD;CI;RP;${DESCRIPTION};;${aliceSid})`)]]]);
+  await sdPropagationIdle(d);
+  assert.equal(read(d, BOB).rec.usnChanged, usn, 'the propagation left uSNChanged as it was');
+  await twice(d, alice, false, 'the inherited deny ACE applies');
 });
 
-test('a schema change (description made confidential, MS-ADTS 3.1.1.2.3) is seen', async () => {
-  const { d, close } = await setup();
-  try {
-    const alice = as(d, `CN=alice,${USERS}`);
-    assert.ok((await look(d, BOB, alice)).attrs.has('description'));
-    assert.ok((await look(d, BOB, alice)).attrs.has('description'));
-    withSearchFlags(d, ['description'], SearchFlags.fCONFIDENTIAL);
-    // a new token (a new bind): the token's own access memo is not the cache under test
-    const again = as(d, `CN=alice,${USERS}`);
-    assert.ok(!(await look(d, BOB, again)).attrs.has('description'), 'confidential: alice lacks CONTROL_ACCESS on it');
-    assert.ok(!(await look(d, BOB, again)).attrs.has('description'));
-    assert.deepEqual((await look(d, BOB, context())).attrs.get('description'), ['one'], 'the administrator still reads it');
-  } finally {
-    await close();
-  }
+cacheTest('a schema change (description made confidential, MS-ADTS 3.1.1.2.3) is seen', async (d, alice) => {
+  await twice(d, alice, true, 'before: alice reads description');
+  withSearchFlags(d, ['description'], SearchFlags.fCONFIDENTIAL);
+  // a new token (a new bind): the token's own access memo is not the cache under test
+  const again = as(d, `CN=alice,${USERS}`);
+  await twice(d, again, false, 'confidential: alice lacks CONTROL_ACCESS on it');
+  assert.deepEqual((await look(d, BOB, context())).attrs.get('description'), ['one'], 'the administrator still reads it');
 });

@@ -424,7 +424,7 @@ class Guard {
 
   check(): void {
     const ctx = this.ctx;
-    if (ctx.aborted ?? ctx.signal.aborted) {
+    if (ctx.aborted ? ctx.aborted() : ctx.signal.aborted) {
       const reason: unknown = ctx.signal.reason;
       throw reason instanceof LdapError ? reason : new LdapError(118, 'the search was abandoned');
     }
