@@ -487,7 +487,10 @@ async function emit(run: Run, req: SearchRequest, ctx: OperationContext, c: Sear
   const sel = selectionFor(dir.schema, req.attributes);
   const { opts, ext } = entryOptions(run, req, ctx, c, limits);
   // the encoded-entry cache: not with extended DNs, nor while reads see the SDs a pending propagation will store
-  const plan = sink.entryEncoded && !ext && !sdPropagationMayBePending(dir) ? dir.entryCache.planFor(dir.schema, sel, run.rc.access?.token, req.typesOnly, limits.MaxValRange) : undefined;
+  // (the cache's versions are the stored SDs): now, or when this search's access checks were made
+  const acc = run.rc.access;
+  const cacheable = sink.entryEncoded && !ext && !sdPropagationMayBePending(dir) && !acc?.readsPendingSds;
+  const plan = cacheable ? dir.entryCache.planFor(dir.schema, sel, acc?.token, req.typesOnly, limits.MaxValRange) : undefined;
   let sentNow = 0;
   for (;;) {
     const view = await nextMatch(run, guard);
