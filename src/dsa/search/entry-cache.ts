@@ -23,6 +23,7 @@
 import type { SchemaBinding } from '../schema-binding.js';
 import type { SecurityToken } from '../../security/token.js';
 import type { Selection } from './entry.js';
+import type { LazyObjectRecord } from '../../store/record.js';
 import { RECORD_ATTRIBUTES } from '../directory.js';
 import { isSupportedConstructed } from './constructed.js';
 import { BerWriter } from '../../ber/writer.js';
@@ -109,10 +110,10 @@ export class EncodedEntryCache {
     return { prefix: `${s.id}:${this.tokenId(token)}:${typesOnly ? 1 : 0}:${maxValRange}:`, versionIds: s.ids };
   }
 
-  /** The entry's BER when `version` is what it was built from; undefined otherwise (a miss). */
-  get(key: string, version: Buffer): Buffer | undefined {
+  /** The entry's BER when `rec`'s attributes `ids` are stored as when it was built; undefined otherwise (a miss). */
+  get(key: string, rec: LazyObjectRecord, ids: readonly number[]): Buffer | undefined {
     const e = this.entries.get(key);
-    if (e && e.version.equals(version)) {
+    if (e && rec.packedVersionIs(ids, e.version)) {
       this.hits++;
       return e.ber;
     }
