@@ -1,5 +1,6 @@
 // forestd serve: opens a provisioned data directory and serves it over LDAP, LDAPS and the
 // global-catalog ports until SIGINT/SIGTERM.
+import { entryCacheSizeSetting } from '../dsa/search/entry-cache.js';
 import { runProtectAdminGroups } from '../dsa/admin-sd-holder.js';
 import { Directory } from '../dsa/directory.js';
 import { DsaService } from '../dsa/service.js';
@@ -43,7 +44,8 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   // the RID Master's block size (MS-ADTS 6.1.5.3: 500, AD's "RID Block Size"); tests use fewer
   const ridBlock = process.env.FORESTD_RID_BLOCK_SIZE;
   if (ridBlock !== undefined && !/^[1-9]\d{0,8}$/.test(ridBlock)) throw Object.assign(new Error(`FORESTD_RID_BLOCK_SIZE must be a positive integer, not ${JSON.stringify(ridBlock)}`), { code: 'ERR_USAGE' });
-  const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true } });
+  const entryCacheSize = entryCacheSizeSetting(process.env.FORESTD_ENTRY_CACHE_SIZE);
+  const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true }, ...(entryCacheSize !== undefined ? { entryCacheSize } : {}) });
   if (ridBlock !== undefined) dir.ridPools.blockSize = Number(ridBlock);
   // RIDs one write of rIDNextRID reserves (src/dsa/rid-set.ts RID_RESERVE); tests set 1 for a control
   const ridReserve = process.env.FORESTD_RID_RESERVE;

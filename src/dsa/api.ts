@@ -70,6 +70,12 @@ export interface OperationContext {
   readonly controls: readonly Control[];
   /** aborted when the operation is abandoned, its connection closes or its time limit passes */
   readonly signal: AbortSignal;
+  /**
+   * Whether `signal` has aborted, for a context whose signal is made on first use (the LDAP
+   * connection's): asking makes no signal. A function, so that a copy of the context (`{ ...ctx }`)
+   * still answers for the operation. Absent: read `signal.aborted`.
+   */
+  readonly aborted?: () => boolean;
   /** the request's messageID, for a DSA that encodes responses itself (read workers, src/dsa/workers) */
   readonly messageID?: number;
 }
@@ -85,6 +91,12 @@ export interface OperationResult {
 export interface SearchSink {
   entry(objectName: string, attributes: OutgoingAttribute[], controls?: Control[]): void | Promise<void>;
   reference(uris: string[]): void | Promise<void>;
+  /**
+   * As entry, the attributes given as the BER of their PartialAttributeList (RFC 4511 4.5.2)
+   * from the encoded-entry cache (search/entry-cache.ts); a sink without it gets every entry
+   * through entry.
+   */
+  entryEncoded?(objectName: string, attributes: Buffer): void | Promise<void>;
   /**
    * SearchResultEntry/Reference PDUs already encoded under the operation's messageID (one or
    * more LDAPMessages back to back), as a read worker sends them; a promise: wait (backpressure).

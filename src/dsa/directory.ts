@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../util/time.js';
 import { AdError } from './errors.js';
 import { bootstrapSchemaBinding, schemaFromStore } from './schema-load.js';
 import type { RidPoolSettings } from './rid-set.js';
+import { EncodedEntryCache, DEFAULT_ENTRY_CACHE_SIZE } from './search/entry-cache.js';
 import { splitFacts, type DcFacts, type ForestFacts, type ProvisionedFacts } from './model/forest.js';
 
 /** The forest and this DC, as provisioning left them (meta key "forest"): both kinds of facts in one record. */
@@ -28,6 +29,8 @@ export interface DirectoryOptions {
   store?: Pick<StoreOptions, 'ackBeforeFlush' | 'follower'>;
   /** entries per map of the DN ↔ GUID name cache (names.ts NameCache; default NAME_CACHE_ENTRIES, 0: off) */
   nameCacheEntries?: number;
+  /** entries of the encoded-entry cache (search/entry-cache.ts); default DEFAULT_ENTRY_CACHE_SIZE, 0 = off */
+  entryCacheSize?: number;
 }
 
 /** Attributes that are always present on an object but kept in the record, not in attrs. */
@@ -39,6 +42,8 @@ export class Directory {
   readonly clock: Clock;
   /** RID pools of this DC (src/dsa/rid-set.ts): the RID Master's block size, the hook that asks for a block */
   readonly ridPools: RidPoolSettings = {};
+  /** search result attributes already encoded, by object, request and requester (search/entry-cache.ts) */
+  readonly entryCache: EncodedEntryCache;
 
   private constructor(
     readonly store: Store,
@@ -50,6 +55,7 @@ export class Directory {
     this.schema = schema;
     this.boot = boot;
     this.clock = opts.clock ?? systemClock;
+    this.entryCache = new EncodedEntryCache(opts.entryCacheSize ?? DEFAULT_ENTRY_CACHE_SIZE);
     this.names = new DnDeriver(
       {
         nameOf: (id) => this.schema.attrById(id)?.name ?? `${id}`,

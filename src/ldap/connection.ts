@@ -77,6 +77,8 @@ const OUT_INITIAL = 16 * 1024;
 /** A batch up to this size is copied out of the batch writer, which is then reused. */
 const SMALL_BATCH = 4 * 1024;
 
+const NO_ATTRIBUTES = Object.freeze([]) as unknown as OutgoingAttribute[];
+
 /** protocolOp types a client may send (RFC 4511 4.2 - 4.12), and the response each gets. */
 const RESPONSE_TYPE = {
   bindRequest: 'bindResponse',
@@ -497,6 +499,8 @@ export class Connection {
       get signal() {
         return signalOf(op);
       },
+      // an aborted operation always has its controller (abortOperation makes it)
+      aborted: () => op.controller !== undefined && op.controller.signal.aborted,
       messageID: msg.messageID,
     };
     void this.execute(msg, op, ctx, exclusive);
@@ -676,6 +680,11 @@ export class Connection {
           protocolOp: { type: 'searchResultEntry', objectName, attributes },
           controls,
         });
+        return this.backpressure(op);
+      },
+      entryEncoded: (objectName: string, attributes: Buffer) => {
+        if (op.silenced || this.state === 'closed') return undefined;
+        this.write({ messageID: op.messageID, protocolOp: { type: 'searchResultEntry', objectName, attributes: NO_ATTRIBUTES, encodedAttributes: attributes } });
         return this.backpressure(op);
       },
       reference: (uris: string[]) => {

@@ -484,6 +484,9 @@ function storedAttr(pa: PackedAttr, inv: InvocationTable): StoredAttribute {
   return s ? { id, values, stamp: unpackStamp(s, inv) } : { id, values };
 }
 
+/** packedVersion's length of an attribute the record does not have. */
+const ABSENT = 0xffffffff;
+
 /**
  * An object record read for a search: the naming header and a directory of its attributes
  * (attid and byte range of each), read from the bytes without building them; an attribute's
@@ -572,9 +575,8 @@ export class LazyObjectRecord implements ObjectRecord {
       for (const a of this.all) if (a.id === id) return a;
       return undefined;
     }
-    const d = this.dir;
-    for (let i = 0; i < d.length; i += 3) if (d[i] === id) return this.decodeAt(i);
-    return undefined;
+    const i = this.dirIndex(id);
+    return i < 0 ? undefined : this.decodeAt(i);
   }
 
   /** The attids of the record's attributes, in stored order (nothing decoded). */
@@ -583,6 +585,64 @@ export class LazyObjectRecord implements ObjectRecord {
     const out: number[] = [];
     for (let i = 0; i < this.dir.length; i += 3) out.push(this.dir[i]!);
     return out;
+  }
+
+  /**
+   * The packed bytes of the attributes `ids` (values and stamps, as stored), each as a u32 length
+   * (0xffffffff: absent) and its bytes, in one buffer: equal for two records exactly when those
+   * attributes are stored alike. Undefined for a record read by the full decode (no directory).
+   */
+  packedVersion(ids: readonly number[]): Buffer | undefined {
+    if (this.all) return undefined;
+    const d = this.dir;
+    let total = 0;
+    for (const id of ids) {
+      const i = this.dirIndex(id);
+      total += 4 + (i < 0 ? 0 : d[i + 2]! - d[i + 1]!);
+    }
+    const out = Buffer.allocUnsafe(total);
+    let p = 0;
+    for (const id of ids) {
+      const i = this.dirIndex(id);
+      if (i < 0) {
+        p = out.writeUInt32BE(ABSENT, p);
+        continue;
+      }
+      const s = d[i + 1]!;
+      const e = d[i + 2]!;
+      p = out.writeUInt32BE(e - s, p);
+      p += this.b.copy(out, p, s, e);
+    }
+    return out;
+  }
+
+  /** Whether `v` is this record's packedVersion(ids), compared in place (nothing copied). */
+  packedVersionIs(ids: readonly number[], v: Buffer): boolean {
+    if (this.all) return false;
+    const d = this.dir;
+    let p = 0;
+    for (const id of ids) {
+      if (p + 4 > v.length) return false;
+      const len = v.readUInt32BE(p);
+      p += 4;
+      const i = this.dirIndex(id);
+      if (i < 0) {
+        if (len !== ABSENT) return false;
+        continue;
+      }
+      const s = d[i + 1]!;
+      const e = d[i + 2]!;
+      if (len !== e - s || p + len > v.length || this.b.compare(v, p, p + len, s, e) !== 0) return false;
+      p += len;
+    }
+    return p === v.length;
+  }
+
+  /** The position of attribute `id` in the directory, or -1. */
+  private dirIndex(id: number): number {
+    const d = this.dir;
+    for (let i = 0; i < d.length; i += 3) if (d[i] === id) return i;
+    return -1;
   }
 
   private decodeAt(i: number): StoredAttribute {

@@ -17,7 +17,7 @@ import { OriginatingUpdate } from '../../src/dsa/originating-update.js';
 import { del } from '../../src/dsa/delete.js';
 import { LdapError } from '../../src/ldap/protocol/result-codes.js';
 import type { Control, SearchRequest } from '../../src/ldap/protocol/messages.js';
-import type { OperationResult } from '../../src/dsa/api.js';
+import type { OperationContext, OperationResult } from '../../src/dsa/api.js';
 import { guidToString } from '../../src/util/guid.js';
 import { ReadContext } from '../../src/dsa/object-view.js';
 import { sidToString } from '../../src/schema/syntaxes/index.js';
@@ -227,6 +227,40 @@ test('abandon: aborting the signal stops the search', async () => {
   const q = search(f.dir, request(f.baseDN, '(description=nothing at all)', { attributes: ['1.1'] }), context([], { signal: ac2.signal }), { entry() {}, reference() {} });
   ac2.abort();
   await assert.rejects(q);
+  assert.equal(heldPagedSearches(f.dir), 0);
+});
+
+/** A context whose AbortSignal is made when first asked for, as the LDAP connection's (src/ldap/connection.ts). */
+function lazyContext(controls: Control[]): { ctx: OperationContext; made: () => boolean; abort: () => void } {
+  let controller: AbortController | undefined;
+  const ctx: OperationContext = {
+    session: context().session,
+    controls,
+    get signal() {
+      return (controller ??= new AbortController()).signal;
+    },
+    aborted: () => controller !== undefined && controller.signal.aborted,
+  };
+  return { ctx, made: () => controller !== undefined, abort: () => (controller ??= new AbortController()).abort() };
+}
+
+test('abandon: a context whose signal is made on first use (the LDAP connection\'s) is seen through ctx.aborted, in a copy of the context too', async () => {
+  // a search that is not abandoned never makes the signal
+  const plain = lazyContext([]);
+  assert.equal((await run(f.dir, request(`CN=${name(1)},${ou}`, '(objectClass=*)', { scope: 0, attributes: ['1.1'] }), plain.ctx)).entries.length, 1);
+  assert.equal(plain.made(), false, 'no AbortController made for a search that runs to its end');
+  for (const copy of [false, true]) {
+    const l = lazyContext([requestControl(pagedResultsControl, { size: 1000, cookie: Buffer.alloc(0) })]);
+    // the service copies the context for the global catalog and anonymous requests ({ ...ctx, controls })
+    const ctx = copy ? { ...l.ctx } : l.ctx;
+    let n = 0;
+    const p = run(f.dir, request(ou, '(objectClass=user)', { scope: 1, attributes: ['1.1'] }), ctx, (k) => {
+      n = k;
+      if (k === 10) l.abort();
+    });
+    await assert.rejects(p, (e: LdapError) => e.resultCode === 118);
+    assert.equal(n, 10, copy ? 'the copy' : 'the context itself');
+  }
   assert.equal(heldPagedSearches(f.dir), 0);
 });
 

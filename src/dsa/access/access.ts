@@ -115,6 +115,11 @@ export class AccessContext {
     this.effective = sdPropagationMayBePending(dir) ? new EffectiveSds(dir, r) : undefined;
   }
 
+  /** The checks read the SDs a pending propagation will store (made while one may be pending), not the stored ones. */
+  get readsPendingSds(): boolean {
+    return this.effective !== undefined;
+  }
+
   private factsOf(rec: ObjectRecord): RecFacts {
     let f = this.facts.get(rec);
     if (!f) {

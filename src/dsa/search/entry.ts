@@ -15,6 +15,9 @@ import type { ObjectView } from '../object-view.js';
 import { constructedValues, isSupportedConstructed, OPERATIONAL_SET, type ConstructedEnv } from './constructed.js';
 import { readSecurityDescriptorParts } from '../../security/sd-flags.js';
 import { subschemaAttributes } from '../subschema-entry.js';
+import { LazyObjectRecord } from '../../store/record.js';
+import { encodeAttributeList } from '../../ldap/protocol/codec.js';
+import type { CachePlan, EncodedEntryCache } from './entry-cache.js';
 
 export interface RangeOption {
   low: number;
@@ -159,6 +162,24 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
     }
   }
   return out;
+}
+
+/**
+ * The entry's attributes as the BER of a PartialAttributeList, from the encoded-entry cache
+ * (entry-cache.ts) while the attributes it was built from are stored alike, else built by
+ * entryAttributes and kept; undefined for an entry the cache does not serve (entryAttributes then).
+ */
+export function cachedEntryAttributes(view: ObjectView, sel: Selection, o: EntryOptions, plan: CachePlan, cache: EncodedEntryCache): Buffer | undefined {
+  const rec = view.rec;
+  if (!(rec instanceof LazyObjectRecord) || mayBeAggregate(view)) return undefined;
+  const key = plan.prefix + view.guid.toString('latin1');
+  const hit = cache.get(key, rec, plan.versionIds);
+  if (hit) return hit;
+  const version = rec.packedVersion(plan.versionIds);
+  if (!version) return undefined;
+  const ber = encodeAttributeList(cache.writer, entryAttributes(view, sel, o));
+  cache.set(key, version, ber);
+  return ber;
 }
 
 /** Whether the entry may be CN=Aggregate (MS-ADTS 3.1.1.3.1.4): a child of the schema NC head named Aggregate, from the record alone. */

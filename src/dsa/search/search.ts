@@ -40,7 +40,8 @@ import { compileFilter, evaluate, TRUE, type FilterNode } from './filter.js';
 const TRUE_NODE = { k: 'const', v: TRUE } as unknown as FilterNode;
 import { planCandidates } from './candidates.js';
 import { walkScope, ScopeChecker, childNcReferences, ncHeadsUnder, SCAN_CHUNK } from './scope.js';
-import { entryAttributes, selectionFor, type EntryOptions } from './entry.js';
+import { cachedEntryAttributes, entryAttributes, selectionFor, type EntryOptions } from './entry.js';
+import { sdPropagationMayBePending } from '../access/sd-propagator.js';
 import { decodeSearchControls, SEARCH_CONTROL_OIDS, type SearchControls } from './controls/index.js';
 import { visibleFilter } from './controls/visibility.js';
 import { ExtendedDn } from './controls/extended-dn.js';
@@ -190,7 +191,7 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
   // VLV with paged results: unavailableCriticalExtension, as Windows answers (Samba's vlv.py test_vlv_paged, Windows 1709)
   if (c.vlv && c.paged) throw AdError.unavailableCriticalExtension(place, PAGED_RESULTS_OID);
   const deadline = req.timeLimit > 0 ? Date.now() + req.timeLimit * 1000 : Infinity;
-  const guard = new Guard(ctx.signal, deadline);
+  const guard = new Guard(ctx, deadline);
 
   // 2. a paged continuation: the same request goes on from its position, in a snapshot of now
   if (c.paged && c.paged.cookie.length > 0) {
@@ -411,16 +412,20 @@ async function collectRows(run: Run, plan: SortPlan & { ok: true }, guard: Guard
   return rows;
 }
 
-/** Aborts (abandon, connection closed, MaxQueryDuration) and the request's timeLimit. */
+/**
+ * Aborts (abandon, connection closed, MaxQueryDuration) and the request's timeLimit. The
+ * operation's signal is read only once it has aborted (`ctx.aborted`): most searches never make one.
+ */
 class Guard {
   constructor(
-    private readonly signal: AbortSignal,
+    private readonly ctx: OperationContext,
     private readonly deadline: number,
   ) {}
 
   check(): void {
-    if (this.signal.aborted) {
-      const reason: unknown = this.signal.reason;
+    const ctx = this.ctx;
+    if (ctx.aborted ? ctx.aborted() : ctx.signal.aborted) {
+      const reason: unknown = ctx.signal.reason;
       throw reason instanceof LdapError ? reason : new LdapError(118, 'the search was abandoned');
     }
     if (this.deadline !== Infinity && Date.now() > this.deadline) throw AdError.timeLimitExceeded('dsa.search');
@@ -478,8 +483,14 @@ function entryOptions(run: Run, req: SearchRequest, ctx: OperationContext, c: Se
  * the stream has more. The search's sizeLimit counts every entry of the search (all pages).
  */
 async function emit(run: Run, req: SearchRequest, ctx: OperationContext, c: SearchControls, sink: SearchSink, limits: SearchLimits, guard: Guard, max: number, overflow: 'hold' | 'sizeLimitExceeded'): Promise<boolean> {
-  const sel = selectionFor(run.rc.dir.schema, req.attributes);
+  const dir = run.rc.dir;
+  const sel = selectionFor(dir.schema, req.attributes);
   const { opts, ext } = entryOptions(run, req, ctx, c, limits);
+  // the encoded-entry cache: not with extended DNs, nor while reads see the SDs a pending propagation will store
+  // (the cache's versions are the stored SDs): now, or when this search's access checks were made
+  const acc = run.rc.access;
+  const cacheable = sink.entryEncoded && !ext && !sdPropagationMayBePending(dir) && !acc?.readsPendingSds;
+  const plan = cacheable ? dir.entryCache.planFor(dir.schema, sel, acc?.token, req.typesOnly, limits.MaxValRange) : undefined;
   let sentNow = 0;
   for (;;) {
     const view = await nextMatch(run, guard);
@@ -494,7 +505,8 @@ async function emit(run: Run, req: SearchRequest, ctx: OperationContext, c: Sear
     guard.check();
     const dn = view.dn;
     const name = ext ? ext.format(view.guid, dn) : dn;
-    const p = sink.entry(name, entryAttributes(view, sel, opts));
+    const ber = plan ? cachedEntryAttributes(view, sel, opts, plan, dir.entryCache) : undefined;
+    const p = ber ? sink.entryEncoded!(name, ber) : sink.entry(name, entryAttributes(view, sel, opts));
     run.sent++;
     sentNow++;
     if (p) await p;

@@ -3,6 +3,7 @@
 // a DsaService that answers the searches the LDAP thread hands it (pool.ts). Entries are encoded
 // here, as whole SearchResultEntry PDUs under the request's messageID, so the LDAP thread only
 // copies bytes to the socket.
+import { entryCacheSizeSetting } from '../search/entry-cache.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Directory } from '../directory.js';
 import { DsaService } from '../service.js';
@@ -39,7 +40,9 @@ class ReadWorker {
     wd: WorkerData,
   ) {
     this.out = new Outbox<FromWorker>((batch, transfer) => port.postMessage(batch, transfer));
-    this.dir = Directory.open(wd.data, { store: { follower: true } });
+    // the same FORESTD_ENTRY_CACHE_SIZE as the LDAP thread's (a worker inherits the environment)
+    const entryCacheSize = entryCacheSizeSetting(process.env.FORESTD_ENTRY_CACHE_SIZE);
+    this.dir = Directory.open(wd.data, { store: { follower: true }, ...(entryCacheSize !== undefined ? { entryCacheSize } : {}) });
     this.service = new DsaService(this.dir, wd.searchLimits ? { searchLimits: wd.searchLimits } : {});
   }
 
@@ -145,6 +148,11 @@ class EncodingSink implements SearchSink {
 
   entry(objectName: string, attributes: OutgoingAttribute[], controls?: Control[]): void | Promise<void> {
     writeMessage(this.w, { messageID: this.messageID, protocolOp: { type: 'searchResultEntry', objectName, attributes }, controls });
+    return this.after();
+  }
+
+  entryEncoded(objectName: string, attributes: Buffer): void | Promise<void> {
+    writeMessage(this.w, { messageID: this.messageID, protocolOp: { type: 'searchResultEntry', objectName, attributes: [], encodedAttributes: attributes } });
     return this.after();
   }
 

@@ -338,6 +338,15 @@ function writeResult(w: BerWriter, r: LdapResult): void {
   }
 }
 
+/** The BER of a PartialAttributeList (RFC 4511 4.5.2), for SearchResultEntry.encodedAttributes: a buffer of its own. */
+export function encodeAttributeList(w: BerWriter, attrs: ReadonlyArray<OutgoingAttribute>): Buffer {
+  w.reset();
+  writeAttributes(w, attrs);
+  const out = Buffer.from(w.toBuffer());
+  w.reset();
+  return out;
+}
+
 function writeAttributes(w: BerWriter, attrs: ReadonlyArray<OutgoingAttribute>): void {
   w.startSequence(0x30);
   for (let i = 0; i < attrs.length; i++) {
@@ -404,7 +413,8 @@ function writeOp(w: BerWriter, op: ProtocolOp): void {
     case 'searchResultEntry':
       w.startSequence(0x64);
       w.writeString(op.objectName);
-      writeAttributes(w, op.attributes);
+      if (op.encodedAttributes !== undefined) w.writeRaw(op.encodedAttributes);
+      else writeAttributes(w, op.attributes);
       w.endSequence();
       return;
     case 'searchResultReference':

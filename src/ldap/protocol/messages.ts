@@ -106,6 +106,8 @@ export interface SearchResultEntry {
   objectName: string;
   /** Decoded values are Buffers; the encoder also accepts strings. */
   attributes: OutgoingAttribute[];
+  /** for the encoder: the PartialAttributeList already encoded (encodeAttributeList), written instead of `attributes` */
+  encodedAttributes?: Buffer;
 }
 export interface SearchResultReference {
   type: 'searchResultReference';
