@@ -228,6 +228,9 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   // single-valued, range constraints, duplicates
   const attrs: StoredAttribute[] = [];
   const links: [AttrInfo, StoredValue][] = [];
+  // every attribute of a new object gets the same stamp (version 1, this update's USN and time):
+  // one object for all of them (stamps are never changed in place; encodeObject packs it once)
+  let stamp: StoredAttribute['stamp'];
   for (const [info, vals0] of values) {
     const vals = dedupe(info, vals0, () => {
       throw AdError.attributeOrValueExists(place, info.id, info.name);
@@ -240,7 +243,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
       continue;
     }
     const a: StoredAttribute = { id: info.id, values: vals };
-    if (info.replicated) a.stamp = u.attributeStamp(undefined);
+    if (info.replicated) a.stamp = stamp ??= u.attributeStamp(undefined);
     attrs.push(a);
   }
   const rec: ObjectRecord = {

@@ -275,8 +275,13 @@ export function takeRidForCreate(dir: Directory, u: OriginatingUpdate): number {
   let masterKnown: boolean | undefined;
   const isMaster = () => (masterKnown ??= isRidMaster(dir, w));
   // restored from a backup: with no partner to hear from, nothing was given meanwhile
-  if (w.getMeta(RID_POOL_RESTORED_META) === true && !(w.getMeta<unknown[]>('repl:partners')?.length)) settleRestoredPool(dir, u);
-  if (w.getMeta(RID_POOL_RESTORED_META) === true) {
+  // (read once: only settleRestoredPool changes it)
+  let restored = w.getMeta(RID_POOL_RESTORED_META) === true;
+  if (restored && !(w.getMeta<unknown[]>('repl:partners')?.length)) {
+    settleRestoredPool(dir, u);
+    restored = w.getMeta(RID_POOL_RESTORED_META) === true;
+  }
+  if (restored) {
     dir.ridPools.onWantsBlock?.();
     throw AdError.unwillingToPerformWith('sam.rid', Win32.ERROR_DS_NO_RIDS_ALLOCATED, 'this DC was restored: it takes a new RID pool after its first inbound replication');
   }
