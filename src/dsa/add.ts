@@ -146,9 +146,9 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
     if (!parentRec) throw AdError.noSuchObject(place, '');
     ncGuid = parentRec.nc;
     if (!opts.system) {
-      const parentClasses = ((parentRec.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[]).map((oid) => snap.classByOid(oid)?.lDAPDisplayName.toLowerCase());
-      const poss = [...cinfo.possSuperiors].map((x) => x.toLowerCase());
-      if (!parentClasses.some((pc) => pc && poss.includes(pc))) throw AdError.illegalSuperior(place, `a ${structural.lDAPDisplayName} cannot be created under this parent (possSuperiors)`);
+      const parentClasses = (parentRec.attrs.find((a) => a.id === ocInfo.id)?.values ?? []) as string[];
+      const poss = schema.possSuperiorsOf(structural.lDAPDisplayName);
+      if (!parentClasses.some((oid) => { const pc = snap.classByOid(oid)?.lDAPDisplayName.toLowerCase(); return pc !== undefined && poss.has(pc); })) throw AdError.illegalSuperior(place, `a ${structural.lDAPDisplayName} cannot be created under this parent (possSuperiors)`);
     }
     if (parentRec.attrs.find((a) => a.id === A('isDeleted').id)?.values[0] === true) throw AdError.unwillingToPerform(place, 'the parent is deleted');
   } else {
@@ -228,6 +228,9 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
   // single-valued, range constraints, duplicates
   const attrs: StoredAttribute[] = [];
   const links: [AttrInfo, StoredValue][] = [];
+  // every attribute of a new object gets the same stamp (version 1, this update's USN and time):
+  // one object for all of them (stamps are never changed in place; encodeObject packs it once)
+  let stamp: StoredAttribute['stamp'];
   for (const [info, vals0] of values) {
     const vals = dedupe(info, vals0, () => {
       throw AdError.attributeOrValueExists(place, info.id, info.name);
@@ -240,7 +243,7 @@ export function createObject(dir: Directory, u: OriginatingUpdate, obj: NewObjec
       continue;
     }
     const a: StoredAttribute = { id: info.id, values: vals };
-    if (info.replicated) a.stamp = u.attributeStamp(undefined);
+    if (info.replicated) a.stamp = stamp ??= u.attributeStamp(undefined);
     attrs.push(a);
   }
   const rec: ObjectRecord = {
@@ -308,7 +311,7 @@ export function checkRange(info: AttrInfo, vals: StoredValue[], place: string): 
   if (lo === undefined && hi === undefined) return;
   for (const v of vals) {
     let n: number | undefined;
-    if (typeof v === 'string') n = [...v].length;
+    if (typeof v === 'string') n = codePoints(v);
     else if (typeof v === 'number') n = v;
     else if (typeof v === 'bigint') n = Number(v);
     else if (v instanceof Uint8Array) n = v.length;
@@ -317,6 +320,22 @@ export function checkRange(info: AttrInfo, vals: StoredValue[], place: string): 
       throw AdError.constraintViolation(place, info.id, info.name, undefined, `value of ${info.name} outside its range ${lo ?? ''}..${hi ?? ''}`);
     }
   }
+}
+
+/** The length of `s` in Unicode code points (a surrogate pair is one character), without the array `[...s]` makes. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }
 
 /** Splits a DN into its RDN (type, value) and the parent DN text. */

@@ -20,7 +20,7 @@
 //    that DC's RID Set with ridSetOfDsa.
 import type { Directory } from './directory.js';
 import type { ReadTxn } from '../store/store.js';
-import type { ObjectRecord } from '../store/record.js';
+import { getAttr, type ObjectRecord } from '../store/record.js';
 import type { UpdatePort } from './model/update.js';
 import { allocateBlock, availableFrom, poolHi, reservedNextRid, RID_BLOCK_SIZE, takeRid, wantsBlock, type RidSetState } from './model/rid-pool.js';
 import { indexKey } from '../store/store.js';
@@ -59,7 +59,7 @@ export interface RidIssue {
   last: number;
 }
 
-const first = (rec: ObjectRecord | undefined, id: number | undefined): unknown => (rec && id !== undefined ? rec.attrs.find((a) => a.id === id)?.values[0] : undefined);
+const first = (rec: ObjectRecord | undefined, id: number | undefined): unknown => (rec && id !== undefined ? getAttr(rec, id)?.values[0] : undefined);
 const guidOf = (v: unknown): Buffer | undefined => (v && typeof v === 'object' && 'guid' in v ? Buffer.from((v as { guid: Uint8Array }).guid) : undefined);
 const big = (v: unknown): bigint | undefined => (typeof v === 'bigint' ? v : typeof v === 'number' ? BigInt(v) : undefined);
 
@@ -128,7 +128,8 @@ export function ridSetOfComputer(dir: Directory, r: ReadTxn, computer: Buffer): 
 
 /** The pool state a RID Set holds (0 and absent alike: no pool). */
 export function readRidSet(dir: Directory, r: ReadTxn, set: Buffer): RidSetState {
-  const rec = r.getObject(set);
+  // three attributes of the record, read without decoding the rest (every create reads them)
+  const rec = r.readObject(set);
   const A = (n: string) => dir.schema.attr(n)?.id;
   const s: RidSetState = {};
   const alloc = big(first(rec, A('rIDAllocationPool')));
@@ -274,8 +275,13 @@ export function takeRidForCreate(dir: Directory, u: OriginatingUpdate): number {
   let masterKnown: boolean | undefined;
   const isMaster = () => (masterKnown ??= isRidMaster(dir, w));
   // restored from a backup: with no partner to hear from, nothing was given meanwhile
-  if (w.getMeta(RID_POOL_RESTORED_META) === true && !(w.getMeta<unknown[]>('repl:partners')?.length)) settleRestoredPool(dir, u);
-  if (w.getMeta(RID_POOL_RESTORED_META) === true) {
+  // (read once: only settleRestoredPool changes it)
+  let restored = w.getMeta(RID_POOL_RESTORED_META) === true;
+  if (restored && !(w.getMeta<unknown[]>('repl:partners')?.length)) {
+    settleRestoredPool(dir, u);
+    restored = w.getMeta(RID_POOL_RESTORED_META) === true;
+  }
+  if (restored) {
     dir.ridPools.onWantsBlock?.();
     throw AdError.unwillingToPerformWith('sam.rid', Win32.ERROR_DS_NO_RIDS_ALLOCATED, 'this DC was restored: it takes a new RID pool after its first inbound replication');
   }

@@ -34,6 +34,9 @@ export interface AttrInfo {
 /** Attributes indexed whatever their searchFlags say: the ones that find objects (MS-ADTS 3.1.1.1.3, 3.1.1.1.4). */
 const ALWAYS_INDEXED = ['objectClass', 'objectCategory', 'objectSid', 'sAMAccountName', 'userPrincipalName', 'servicePrincipalName', 'objectGUID', 'name', 'cn', 'lDAPDisplayName', 'attributeID', 'governsID', 'schemaIDGUID', 'linkID', 'distinguishedName', 'mail', 'sAMAccountType', 'dnsHostName'];
 
+/** the most names SchemaBinding.attr() keeps (clients may send any spelling of any name) */
+const ATTR_MEMO_MAX = 4096;
+
 export class SchemaBinding {
   private readonly byId = new Map<number, AttrInfo>();
   private readonly byName = new Map<string, AttrInfo>();
@@ -68,6 +71,19 @@ export class SchemaBinding {
       this.classSets.set(key, sets);
     }
     return sets;
+  }
+
+  /** possSuperiorsOf() memo, by class name: a new schema gets a new binding */
+  private readonly possSets = new Map<string, ReadonlySet<string>>();
+
+  /** The lower-cased names of the classes an object of class `className` may be created under (MS-ADTS 3.1.1.2.4.4), built once per class. */
+  possSuperiorsOf(className: string): ReadonlySet<string> {
+    let poss = this.possSets.get(className);
+    if (!poss) {
+      poss = new Set([...(this.snapshot.classInfo(className)?.possSuperiors ?? [])].map((x) => x.toLowerCase()));
+      this.possSets.set(className, poss);
+    }
+    return poss;
   }
 
   constructor(readonly snapshot: SchemaSnapshot) {
@@ -117,8 +133,26 @@ export class SchemaBinding {
     };
   }
 
+  /**
+   * attr() by the string as given (no lower-casing on a hit: the DSA asks for the same names on
+   * every operation). Per binding, so a schema change (a new binding) starts it afresh; only
+   * found attributes are kept, and at most ATTR_MEMO_MAX names.
+   */
+  private readonly attrMemo = new Map<string, AttrInfo>();
+
   /** By lDAPDisplayName (any case) or OID; defunct attributes only by OID (MS-ADTS 3.1.1.2.5.3). */
   attr(nameOrOid: string): AttrInfo | undefined {
+    const memo = this.attrMemo.get(nameOrOid);
+    if (memo) return memo;
+    const hit = this.attrLookup(nameOrOid);
+    if (hit) {
+      if (this.attrMemo.size >= ATTR_MEMO_MAX) this.attrMemo.clear();
+      this.attrMemo.set(nameOrOid, hit);
+    }
+    return hit;
+  }
+
+  private attrLookup(nameOrOid: string): AttrInfo | undefined {
     const k = nameOrOid.toLowerCase();
     const hit = this.byName.get(k) ?? this.byName.get(nameOrOid);
     if (hit) return hit;

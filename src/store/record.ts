@@ -137,10 +137,14 @@ export interface RecordHeader {
 }
 
 export function encodeObject(r: ObjectRecord, inv: InvocationTable): Buffer {
+  // attributes that share one stamp object (a new object's, createObject) share its packed form
+  let last: AttributeStamp | undefined;
+  let lastPacked: PackedStamp | undefined;
+  const packed = (s: AttributeStamp): PackedStamp => (s === last ? lastPacked! : (lastPacked = packStamp((last = s), inv)));
   const attrs = r.attrs.map((a) => {
     // [id, values, stamp?] or, for a security descriptor kept in the SD table, [id, [key], stamp | null, 1]
-    if (a.id === inv.sdAttid && inv.sdRef && a.values.length === 1 && a.values[0] instanceof Uint8Array) return [a.id, [inv.sdRef(a.values[0])], a.stamp ? packStamp(a.stamp, inv) : null, 1];
-    return a.stamp ? [a.id, a.values, packStamp(a.stamp, inv)] : [a.id, a.values];
+    if (a.id === inv.sdAttid && inv.sdRef && a.values.length === 1 && a.values[0] instanceof Uint8Array) return [a.id, [inv.sdRef(a.values[0])], a.stamp ? packed(a.stamp) : null, 1];
+    return a.stamp ? [a.id, a.values, packed(a.stamp)] : [a.id, a.values];
   });
   const body = packr.pack([r.usnCreated, r.whenChanged, attrs, r.ncName ?? null]);
   const nameLen = Buffer.byteLength(r.name, 'utf8');

@@ -38,7 +38,23 @@ export function guidToString(b: Uint8Array): string {
 
 /** A new random (version 4) GUID in the 16-byte form. */
 export function newGuid(): Buffer {
-  return guidFromString(randomUUID());
+  // guidFromString(randomUUID()) without the pattern match: the text is well formed
+  const t = randomUUID();
+  const b = Buffer.from(t.slice(0, 8) + t.slice(9, 13) + t.slice(14, 18) + t.slice(19, 23) + t.slice(24), 'hex');
+  // Data1, Data2 and Data3 little-endian (MS-DTYP 2.3.4.2)
+  let x = b[0]!;
+  b[0] = b[3]!;
+  b[3] = x;
+  x = b[1]!;
+  b[1] = b[2]!;
+  b[2] = x;
+  x = b[4]!;
+  b[4] = b[5]!;
+  b[5] = x;
+  x = b[6]!;
+  b[6] = b[7]!;
+  b[7] = x;
+  return b;
 }
 
 export function isNullGuid(b: Uint8Array): boolean {

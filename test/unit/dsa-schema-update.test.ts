@@ -5,7 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Directory } from '../../src/dsa/directory.js';
 import { modifyDN } from '../../src/dsa/modify-dn.js';
-import { DOMAIN, addObject, ctx, fixture, mod, read, rejects, values } from './dsa-fixture.js';
+import { checkRange } from '../../src/dsa/add.js';
+import type { AttrInfo } from '../../src/dsa/schema-binding.js';
+import { LdapError } from '../../src/dsa/errors.js';
+import { DOMAIN, USERS, addObject, ctx, fixture, mod, read, rejects, values } from './dsa-fixture.js';
 
 let d: Directory;
 let close: () => Promise<void>;
@@ -175,4 +178,49 @@ test('schemaInfo: bumped by an add, not by a rename of a schema object', async (
   assert.notEqual(afterAdd, before, 'an add bumps schemaInfo');
   await modifyDN(d, { type: 'modifyDNRequest', entry: a.dn, newrdn: `CN=t13-Renamed-${fresh()}`, deleteoldrdn: true }, ctx());
   assert.equal(schemaInfo(), afterAdd, 'a rename does not');
+});
+
+// The memos of the add path (issue #14) live on the schema binding: a schema change (a new
+// binding) is seen by the next add. checkRange counts characters without building arrays.
+test('SchemaBinding.attr (memo by the name as given): a name looked up before a schema change is answered from the new schema after it', async () => {
+  const memoOid = oid(fresh());
+  const old = d.schema;
+  const cn = old.attr('cn')!;
+  assert.equal(old.attr('cn'), cn, 'the same AttrInfo twice (memo)');
+  assert.equal(old.attr('CN'), cn, 'any case');
+  assert.equal(old.attr('t14-Memo-Attr'), undefined);
+  await addObject(d, `CN=t14-Memo-Attr,${S}`, { objectClass: 'attributeSchema', attributeID: memoOid, attributeSyntax: '2.5.5.12', oMSyntax: '64', isSingleValued: 'TRUE' });
+  const name = values(d, read(d, `CN=t14-Memo-Attr,${S}`).rec, 'lDAPDisplayName')[0] as string;
+  assert.notEqual(d.schema, old, 'the schema change made a new binding');
+  // the new binding answers with its own AttrInfo, never the one memoized by the old binding
+  assert.notEqual(d.schema.attr('cn'), cn);
+  assert.equal(d.schema.attr('cn'), d.schema.attrById(cn.id));
+  assert.equal(d.schema.attr(name)?.schema.attributeID, memoOid);
+  assert.equal(d.schema.attr(name.toUpperCase())?.schema.attributeID, memoOid);
+  // negative control: the old binding (and its memo) does not know the new attribute
+  assert.equal(old.attr(name), undefined);
+});
+
+test('SchemaBinding.possSuperiorsOf (memo per class): a class given a new possSuperior is created under it at once (MS-ADTS 3.1.1.5.2.1.2)', async () => {
+  const cls = `CN=t14-Poss,${S}`;
+  await addObject(d, cls, { objectClass: 'classSchema', governsID: oid(fresh()), subClassOf: 'top', objectClassCategory: '1', rDNAttID: 'cn', possSuperiors: 'organizationalUnit' });
+  const name = values(d, read(d, cls).rec, 'lDAPDisplayName')[0] as string;
+  await addObject(d, `OU=t14poss,${DOMAIN}`, { objectClass: 'organizationalUnit' });
+  await addObject(d, `CN=t14a,OU=t14poss,${DOMAIN}`, { objectClass: name });
+  // not under a container: namingViolation / ERROR_DS_ILLEGAL_SUPERIOR (00002099)
+  const refused = await rejects(addObject(d, `CN=t14b,${USERS}`, { objectClass: name }), 64, /possSuperiors/);
+  assert.match(refused.diagnosticMessage, /^00002099/);
+  await mod(d, cls, [['add', 'possSuperiors', ['container']]]);
+  // the memo of the old schema would refuse this one
+  await addObject(d, `CN=t14b,${USERS}`, { objectClass: name });
+  assert.ok(read(d, `CN=t14b,${USERS}`).rec);
+});
+
+test('checkRange counts characters (code points): a surrogate pair is one, a lone surrogate one', () => {
+  const info = { id: 1, name: 'x', schema: { rangeLower: 1, rangeUpper: 2 } } as unknown as AttrInfo;
+  checkRange(info, ['😀😀'], 'test'); // 4 code units, 2 characters
+  checkRange(info, ['\ud800a'], 'test'); // a lone high surrogate and a letter
+  assert.throws(() => checkRange(info, ['😀😀a'], 'test'), LdapError);
+  assert.throws(() => checkRange(info, ['\udc00\ud800a'], 'test'), LdapError);
+  assert.throws(() => checkRange(info, [''], 'test'), LdapError);
 });
