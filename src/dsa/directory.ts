@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../util/time.js';
 import { AdError } from './errors.js';
 import { bootstrapSchemaBinding, schemaFromStore } from './schema-load.js';
 import type { RidPoolSettings } from './rid-set.js';
+import { TokenCache } from './access/token-cache.js';
 import { splitFacts, type DcFacts, type ForestFacts, type ProvisionedFacts } from './model/forest.js';
 
 /** The forest and this DC, as provisioning left them (meta key "forest"): both kinds of facts in one record. */
@@ -37,6 +38,8 @@ export class Directory {
   readonly clock: Clock;
   /** RID pools of this DC (src/dsa/rid-set.ts): the RID Master's block size, the hook that asks for a block */
   readonly ridPools: RidPoolSettings = {};
+  /** the security context of the accounts bound lately (bind.ts identityOf; token-cache.ts says when an entry is served) */
+  readonly tokens = new TokenCache();
 
   private constructor(
     readonly store: Store,
