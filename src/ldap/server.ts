@@ -180,12 +180,12 @@ export class LdapServer {
     return this.bound;
   }
 
-  /** Logs the errors of a socket not (or no longer) handled by its Connection; one for every socket. */
+  /** Logs the errors of a refused socket (a Connection handles its socket's own); one for every socket. */
   private readonly onSocketError = (err: Error): void => this.logger.debug('socket error', { error: err.message });
 
   private accept(socket: net.Socket, opts: ListenerOptions, encrypted: boolean): void {
-    socket.on('error', this.onSocketError);
     if (this.state !== 'listening') {
+      socket.on('error', this.onSocketError);
       socket.destroy();
       return;
     }
@@ -200,6 +200,7 @@ export class LdapServer {
           ? 'MaxConnectionsPerAddress'
           : undefined;
     if (refusal) {
+      socket.on('error', this.onSocketError);
       if (connectionChannel.hasSubscribers) {
         connectionChannel.publish({
           event: 'refused',
