@@ -226,7 +226,7 @@ export class Connection {
     this.idleTimer = setTimeout(this.onIdle, opts.policies.InitRecvTimeout * 1000);
     this.idleTimer.unref();
 
-    // the listeners set TCP_NODELAY and keep-alive at accept (server.ts SOCKET_OPTIONS)
+    // the listeners set TCP_NODELAY and keep-alive on the handle at accept (server.ts listen)
     if (!opts.socketOptionsSet) {
       this.socket.setNoDelay(true);
       this.socket.setKeepAlive(true, KEEPALIVE_MS);
