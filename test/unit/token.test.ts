@@ -62,6 +62,13 @@ async function logonAs(d: Dir, name: string) {
   return r.identity!;
 }
 
+/** An enabled user CN=<name> under CN=Users, member of a new global security group CN=<group>; the group's SID. */
+async function userInGroup(d: Dir, name: string, group: string): Promise<string> {
+  await user(d, name);
+  await addObject(d, `CN=${group},${USERS}`, { objectClass: 'group', sAMAccountName: group, groupType: '-2147483646', member: `CN=${name},${USERS}` });
+  return objectSidOf(d, `CN=${group},${USERS}`);
+}
+
 function objectSidOf(d: Dir, dn: string): string {
   return sidToString(d.store.reader.getObject(d.resolve(d.store.reader, dn, 'test'))!.attrs.find((a) => a.id === d.schema.attr('objectSid')!.id)!.values[0] as Uint8Array);
 }
@@ -142,9 +149,7 @@ test('MS-ADTS 3.1.1.4.5.19: a membership added or removed since the last bind co
 test('a remembered walk is re-read when one of its groups went away by a write that took no USN (removeObject, as garbage collection)', async () => {
   const { d, close } = await fixture();
   try {
-    await user(d, 'tok4');
-    await addObject(d, `CN=Gc4,${USERS}`, { objectClass: 'group', sAMAccountName: 'Gc4', groupType: '-2147483646', member: `CN=tok4,${USERS}` });
-    const gc = objectSidOf(d, `CN=Gc4,${USERS}`);
+    const gc = await userInGroup(d, 'tok4', 'Gc4');
     assert.ok((await logonAs(d, 'tok4')).token!.groups.map(sidToString).includes(gc));
     const hits = d.tokens.hits;
     assert.ok((await logonAs(d, 'tok4')).token!.groups.map(sidToString).includes(gc));
@@ -167,9 +172,7 @@ test('a remembered walk is re-read when one of its groups went away by a write t
 test('token cache: a second bind of the same account is served the remembered token, each with its own memo; with FORESTD_TOKEN_CACHE off every bind walks', async () => {
   const { d, close } = await fixture();
   try {
-    await user(d, 'tc1');
-    await addObject(d, `CN=Tc1G,${USERS}`, { objectClass: 'group', sAMAccountName: 'Tc1G', groupType: '-2147483646', member: `CN=tc1,${USERS}` });
-    const g = objectSidOf(d, `CN=Tc1G,${USERS}`);
+    const g = await userInGroup(d, 'tc1', 'Tc1G');
     const first = await logonAs(d, 'tc1');
     const hits = d.tokens.hits;
     const second = await logonAs(d, 'tc1');
