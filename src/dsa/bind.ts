@@ -13,7 +13,8 @@ import { MAX_PASSWORD_CHARS, verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
 import { checkControls } from './controls.js';
-import { buildToken } from './access/token.js';
+import { buildTokenWalked } from './access/token.js';
+import type { CachedLogon } from './access/token-cache.js';
 import { tokenHas } from '../security/token.js';
 import { accountLockedOut, recordBadPassword, recordGoodLogon } from './lockout.js';
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
@@ -68,13 +69,25 @@ export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | 
 
 export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): Identity {
   const v = view ?? new ReadContext(dir, r).view(guid)!;
+  // the last bind's token, DN and isAdmin while nothing they derive from has changed (token-cache.ts)
+  const key = guid.toString('latin1');
+  const accountUsn = v.rec.usnChanged;
+  const hit = dir.tokens.get(r, key, accountUsn, dir.schema);
+  if (hit) return identityFrom(hit, guid);
   const sid = v.first('objectSid') as Uint8Array | undefined;
   // one group walk: the token's SIDs (security groups only, sIDHistory added; MS-ADTS 3.1.1.4.2,
   // 5.1.3) say whether the account administers the domain
-  const token = buildToken(dir, r, guid, v.rec);
+  const { token, walked } = buildTokenWalked(dir, r, guid, v.rec);
   const isAdmin = adminSids(dir).some((s) => tokenHas(token, s)) || (sid !== undefined && ridOf(sid) === Rid.ADMINISTRATOR);
-  const id: Identity = { dn: v.dn, guid, isAdmin, token };
-  if (sid) id.sid = Buffer.from(sid);
+  const logon: CachedLogon = { dn: v.dn, sid: sid && Buffer.from(sid), isAdmin, token };
+  dir.tokens.set(r, key, accountUsn, dir.schema, logon, walked);
+  return identityFrom(logon, guid);
+}
+
+/** An identity of its own (a token with its own memo of access decisions) from what a bind derived. */
+function identityFrom(l: CachedLogon, guid: Buffer): Identity {
+  const id: Identity = { dn: l.dn, guid, isAdmin: l.isAdmin, token: { ...l.token, memo: new Map() } };
+  if (l.sid) id.sid = Buffer.from(l.sid);
   return id;
 }
 

@@ -18,6 +18,7 @@ import { AdError } from './errors.js';
 import { bootstrapSchemaBinding, schemaFromStore } from './schema-load.js';
 import type { RidPoolSettings } from './rid-set.js';
 import { EncodedEntryCache, DEFAULT_ENTRY_CACHE_SIZE } from './search/entry-cache.js';
+import { TokenCache } from './access/token-cache.js';
 import { splitFacts, type DcFacts, type ForestFacts, type ProvisionedFacts } from './model/forest.js';
 
 /** The forest and this DC, as provisioning left them (meta key "forest"): both kinds of facts in one record. */
@@ -44,6 +45,8 @@ export class Directory {
   readonly ridPools: RidPoolSettings = {};
   /** search result attributes already encoded, by object, request and requester (search/entry-cache.ts) */
   readonly entryCache: EncodedEntryCache;
+  /** the security context of the accounts bound lately (bind.ts identityOf; token-cache.ts says when an entry is served) */
+  readonly tokens = new TokenCache();
 
   private constructor(
     readonly store: Store,

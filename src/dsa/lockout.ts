@@ -30,7 +30,7 @@ export interface LockoutPolicy {
 const policyMemo = new WeakMap<Directory, { usn: number; policy: LockoutPolicy }>();
 
 export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
-  const usn = r.getHeader(dir.forest.domainNC)?.usnChanged ?? -1;
+  const usn = r.usnChangedOf(dir.forest.domainNC) ?? -1;
   const memo = policyMemo.get(dir);
   if (memo && memo.usn === usn) return memo.policy;
   const v = new ReadContext(dir, r).view(dir.forest.domainNC);

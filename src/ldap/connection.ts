@@ -101,11 +101,20 @@ export class LdapSession implements Session {
   bindState: unknown;
   readonly globalCatalog: boolean;
   readonly remoteAddress: string;
-  localAddress?: string;
-  constructor(readonly id: number, remoteAddress: string, encrypted: boolean, globalCatalog: boolean) {
+  /** the socket the local address is asked of when first wanted (a getsockname most sessions never need) */
+  private readonly socket: net.Socket | undefined;
+  private local: string | undefined | null = null;
+  constructor(readonly id: number, remoteAddress: string, encrypted: boolean, globalCatalog: boolean, socket?: net.Socket) {
     this.remoteAddress = remoteAddress;
     this.encrypted = encrypted;
     this.globalCatalog = globalCatalog;
+    this.socket = socket;
+  }
+
+  /** The address the client connected to (the rootDSE's netlogon ping answers with it). */
+  get localAddress(): string | undefined {
+    if (this.local === null) this.local = this.socket?.localAddress || undefined;
+    return this.local;
   }
 }
 
@@ -139,12 +148,21 @@ export interface ConnectionOptions {
   enforceChannelBinding?: 0 | 1 | 2;
   /** the server-wide bound on partly received PDUs (MaxReceiveBufferTotal); none: unbounded */
   receiveBudget?: ReceiveBudget | undefined;
+  /** the client's address as the listener counts it; default the socket's remoteAddress */
+  source?: string;
+  /** the listener already set TCP_NODELAY and keep-alive (KEEPALIVE_MS) on the socket */
+  socketOptionsSet?: boolean;
 }
+
+/** TCP keep-alive probes start after this long without traffic. */
+export const KEEPALIVE_MS = 60_000;
 
 type State = 'open' | 'upgrading' | 'closing' | 'closed';
 
 export class Connection {
   readonly id: number;
+  /** the client's address as the listener counts it (MaxConnectionsPerAddress) */
+  readonly source: string;
   readonly session: LdapSession;
   private socket: net.Socket;
   private readonly directory: DirectoryService;
@@ -186,11 +204,13 @@ export class Connection {
 
   private idleTimer: NodeJS.Timeout;
   private destroyTimer: NodeJS.Timeout | undefined;
-  private readonly closedPromise: Promise<void>;
-  private resolveClosed!: () => void;
+  /** made when someone waits for the close (server.close()): most connections are never waited for */
+  private closedPromise: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
 
   constructor(opts: ConnectionOptions) {
     this.id = opts.id;
+    this.source = opts.source ?? opts.socket.remoteAddress ?? 'unknown';
     this.socket = opts.socket;
     this.directory = opts.directory;
     this.policies = opts.policies;
@@ -200,18 +220,19 @@ export class Connection {
     this.framer = new MessageFramer({ maxPduSize: opts.policies.MaxReceiveBuffer });
     this.receiveBudget = opts.receiveBudget;
     const remote = formatAddress(opts.socket.remoteAddress, opts.socket.remotePort);
-    this.session = new LdapSession(opts.id, remote, opts.encrypted, opts.globalCatalog);
+    this.session = new LdapSession(opts.id, remote, opts.encrypted, opts.globalCatalog, opts.socket);
     this.enforceChannelBinding = opts.enforceChannelBinding ?? 1;
     if (opts.encrypted) this.channelBindingFor(opts.socket);
-    if (opts.socket.localAddress) this.session.localAddress = opts.socket.localAddress;
-    this.closedPromise = new Promise((r) => (this.resolveClosed = r));
 
     // MS-ADTS 3.1.1.3.4.6 InitRecvTimeout until the first request, then MaxConnIdleTime.
     this.idleTimer = setTimeout(this.onIdle, opts.policies.InitRecvTimeout * 1000);
     this.idleTimer.unref();
 
-    this.socket.setNoDelay(true);
-    this.socket.setKeepAlive(true, 60_000);
+    // the listeners set TCP_NODELAY and keep-alive on the handle at accept (server.ts listen)
+    if (!opts.socketOptionsSet) {
+      this.socket.setNoDelay(true);
+      this.socket.setKeepAlive(true, KEEPALIVE_MS);
+    }
     this.attach(this.socket);
 
     if (connectionChannel.hasSubscribers) {
@@ -228,6 +249,10 @@ export class Connection {
 
   /** Resolves once the socket has closed. */
   get closed(): Promise<void> {
+    if (!this.closedPromise) {
+      if (this.state === 'closed') this.closedPromise = Promise.resolve();
+      else this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+    }
     return this.closedPromise;
   }
 
@@ -380,7 +405,7 @@ export class Connection {
       } satisfies ConnectionEvent);
     }
     this.onCloseCb?.(this);
-    this.resolveClosed();
+    this.resolveClosed?.();
   };
 
   private readonly onIdle = (): void => {

@@ -20,7 +20,7 @@ import { encodeMessage, noticeOfDisconnection } from './protocol/codec.js';
 import { START_TLS_OID } from './protocol/oids.js';
 import { ResultCode } from './protocol/result-codes.js';
 import type { DirectoryService } from '../dsa/api.js';
-import { Connection } from './connection.js';
+import { Connection, KEEPALIVE_MS } from './connection.js';
 import { resolvePolicies, type LdapPolicies } from './policies.js';
 import { connectionChannel, defaultLogger, type ConnectionEvent, type Logger } from './logger.js';
 import { tlsServerOptions } from './tls.js';
@@ -139,9 +139,11 @@ export class LdapServer {
     try {
       for (const opts of this.listenerOptions) {
         const name = opts.name ?? (opts.globalCatalog ? (opts.tls ? 'gc-tls' : 'gc') : opts.tls ? 'ldaps' : 'ldap');
+        // TCP_NODELAY and keep-alive set on the handle at accept, before the Socket is made
+        const sockOpts = { noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS };
         const server = opts.tls
-          ? tls.createServer({ ...this.tlsOptions, handshakeTimeout: this.policies.InitRecvTimeout * 1000 })
-          : net.createServer();
+          ? tls.createServer({ ...this.tlsOptions, ...sockOpts, handshakeTimeout: this.policies.InitRecvTimeout * 1000 })
+          : net.createServer(sockOpts);
         if (opts.tls) {
           server.on('secureConnection', (s: tls.TLSSocket) => this.accept(s, opts, true));
           server.on('tlsClientError', (err: Error) => {
@@ -178,9 +180,12 @@ export class LdapServer {
     return this.bound;
   }
 
+  /** Logs the errors of a refused socket (a Connection handles its socket's own); one for every socket. */
+  private readonly onSocketError = (err: Error): void => this.logger.debug('socket error', { error: err.message });
+
   private accept(socket: net.Socket, opts: ListenerOptions, encrypted: boolean): void {
-    socket.on('error', (err) => this.logger.debug('socket error', { error: err.message }));
     if (this.state !== 'listening') {
+      socket.on('error', this.onSocketError);
       socket.destroy();
       return;
     }
@@ -195,6 +200,7 @@ export class LdapServer {
           ? 'MaxConnectionsPerAddress'
           : undefined;
     if (refusal) {
+      socket.on('error', this.onSocketError);
       if (connectionChannel.hasSubscribers) {
         connectionChannel.publish({
           event: 'refused',
@@ -220,16 +226,21 @@ export class LdapServer {
       secureContext: encrypted ? undefined : this.secureContext,
       enforceChannelBinding: this.enforceChannelBinding,
       receiveBudget: this.receiveBudget,
-      onClose: (c) => {
-        this.connections.delete(c);
-        const left = (this.perAddress.get(source) ?? 1) - 1;
-        if (left > 0) this.perAddress.set(source, left);
-        else this.perAddress.delete(source);
-        this.directory.sessionClosed?.(c.session);
-      },
+      socketOptionsSet: true,
+      source,
+      onClose: this.onConnectionClose,
     });
     this.connections.add(conn);
   }
+
+  /** One for every connection (no closure per connection). */
+  private readonly onConnectionClose = (c: Connection): void => {
+    this.connections.delete(c);
+    const left = (this.perAddress.get(c.source) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(c.source, left);
+    else this.perAddress.delete(c.source);
+    this.directory.sessionClosed?.(c.session);
+  };
 
   /**
    * Stops accepting, sends every open connection a Notice of Disconnection

@@ -168,6 +168,7 @@ class FakeDirectory implements DirectoryService {
           await sink.entry('cn=whoami', [
             { type: 'encrypted', values: [String(ctx.session.encrypted)] },
             { type: 'globalCatalog', values: [String(ctx.session.globalCatalog)] },
+            { type: 'localAddress', values: [ctx.session.localAddress ?? 'none'] },
             { type: 'identity', values: [ctx.session.identity?.dn ?? 'anonymous'] },
             { type: 'controls', values: ctx.controls.map((c) => c.type) },
           ]);
@@ -469,11 +470,13 @@ describe('LdapServer', () => {
     const c = client();
     const before = await c.search('whoami=1', { scope: 'base' });
     assert.equal(before.searchEntries[0]!['encrypted'], 'false');
+    assert.equal(before.searchEntries[0]!['localAddress'], HOST, 'the address the client connected to (asked of the socket when first wanted)');
     await c.startTLS({ ca: [material.cert], servername: 'localhost' });
     await c.bind(ADMIN_DN, PASSWORD);
     const r = await c.search('whoami=1', { scope: 'base' });
     assert.equal(r.searchEntries[0]!['encrypted'], 'true');
     assert.equal(r.searchEntries[0]!['identity'], ADMIN_DN);
+    assert.equal(r.searchEntries[0]!['localAddress'], HOST);
     const big = await c.search('n=2000', { scope: 'base' });
     assert.equal(big.searchEntries.length, 2000);
     await assert.rejects(c.startTLS({ ca: [material.cert] }), (e: unknown) => (e as { code: number }).code === ResultCode.operationsError);
@@ -493,7 +496,7 @@ describe('LdapServer', () => {
   it('LDAPS and the global catalog ports', async () => {
     const s = client(`ldaps://${HOST}:${ldapsPort}`, { ca: [material.cert], servername: 'localhost' });
     const r = await s.search('whoami=1', { scope: 'base' });
-    assert.deepEqual([r.searchEntries[0]!['encrypted'], r.searchEntries[0]!['globalCatalog']], ['true', 'false']);
+    assert.deepEqual([r.searchEntries[0]!['encrypted'], r.searchEntries[0]!['globalCatalog'], r.searchEntries[0]!['localAddress']], ['true', 'false', HOST]);
     const gc = client(`ldap://${HOST}:${gcPort}`);
     const g = await gc.search('whoami=1', { scope: 'base' });
     assert.deepEqual([g.searchEntries[0]!['encrypted'], g.searchEntries[0]!['globalCatalog']], ['false', 'true']);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { fixture, addObject, mod, pwd, ctx, USERS } from './dsa-fixture.js';
 import { bind } from '../../src/dsa/bind.js';
 import { primaryGroupSid, expandGroups } from '../../src/dsa/access/token.js';
+import { modifyDN } from '../../src/dsa/modify-dn.js';
 import { sidFromString, sidToString } from '../../src/schema/syntaxes/string-sid.js';
 
 test('MS-DTYP 2.4.2.2: the primary group SID has one sub-authority less than the account SID before the RID is added', () => {
@@ -59,6 +60,13 @@ async function user(d: Dir, name: string): Promise<void> {
 async function logonAs(d: Dir, name: string) {
   const r = await bind(d, { type: 'bindRequest', version: 3, name: `${name}@example.com`, authentication: { method: 'simple', password: Buffer.from(PASSWORD) } } as never, ctx());
   return r.identity!;
+}
+
+/** An enabled user CN=<name> under CN=Users, member of a new global security group CN=<group>; the group's SID. */
+async function userInGroup(d: Dir, name: string, group: string): Promise<string> {
+  await user(d, name);
+  await addObject(d, `CN=${group},${USERS}`, { objectClass: 'group', sAMAccountName: group, groupType: '-2147483646', member: `CN=${name},${USERS}` });
+  return objectSidOf(d, `CN=${group},${USERS}`);
 }
 
 function objectSidOf(d: Dir, dn: string): string {
@@ -141,10 +149,11 @@ test('MS-ADTS 3.1.1.4.5.19: a membership added or removed since the last bind co
 test('a remembered walk is re-read when one of its groups went away by a write that took no USN (removeObject, as garbage collection)', async () => {
   const { d, close } = await fixture();
   try {
-    await user(d, 'tok4');
-    await addObject(d, `CN=Gc4,${USERS}`, { objectClass: 'group', sAMAccountName: 'Gc4', groupType: '-2147483646', member: `CN=tok4,${USERS}` });
-    const gc = objectSidOf(d, `CN=Gc4,${USERS}`);
+    const gc = await userInGroup(d, 'tok4', 'Gc4');
     assert.ok((await logonAs(d, 'tok4')).token!.groups.map(sidToString).includes(gc));
+    const hits = d.tokens.hits;
+    assert.ok((await logonAs(d, 'tok4')).token!.groups.map(sidToString).includes(gc));
+    assert.equal(d.tokens.hits, hits + 1, 'the token is remembered (token-cache.ts)');
     const g = d.resolve(d.store.reader, `CN=Gc4,${USERS}`, 'test');
     const usnBefore = d.store.snapshot();
     const gen = usnBefore.dcUsn();
@@ -154,6 +163,75 @@ test('a remembered walk is re-read when one of its groups went away by a write t
     assert.equal(after.dcUsn(), gen, 'the removal took no USN');
     after.done();
     assert.ok(!(await logonAs(d, 'tok4')).token!.groups.map(sidToString).includes(gc), 'the removed group is not in the token');
+    assert.equal(d.tokens.hits, hits + 1, 'the remembered token was not served');
+  } finally {
+    await close();
+  }
+});
+
+test('token cache: a second bind of the same account is served the remembered token, each with its own memo; with FORESTD_TOKEN_CACHE off every bind walks', async () => {
+  const { d, close } = await fixture();
+  try {
+    const g = await userInGroup(d, 'tc1', 'Tc1G');
+    const first = await logonAs(d, 'tc1');
+    const hits = d.tokens.hits;
+    const second = await logonAs(d, 'tc1');
+    assert.equal(d.tokens.hits, hits + 1, 'the second bind is a hit');
+    assert.deepEqual(second.token!.groups.map(sidToString), first.token!.groups.map(sidToString));
+    assert.ok(second.token!.groups.map(sidToString).includes(g));
+    assert.equal(second.dn, `CN=tc1,${USERS}`);
+    assert.notEqual(second.token!.memo, first.token!.memo, 'access decisions are not shared between binds');
+    assert.notEqual(second.token, first.token);
+    // negative control: off, the same bind is no hit and still gets the same groups
+    d.tokens.enabled = false;
+    const off = await logonAs(d, 'tc1');
+    assert.equal(d.tokens.hits, hits + 1, 'no hit with the cache off');
+    assert.deepEqual(off.token!.groups.map(sidToString), first.token!.groups.map(sidToString));
+  } finally {
+    await close();
+  }
+});
+
+test('token cache: never stale — membership added/removed, Domain Admins (isAdmin), rename and move of the account and of its OU, password still checked', async () => {
+  const { d, close } = await fixture();
+  try {
+    await addObject(d, `OU=Tc,DC=example,DC=com`, { objectClass: 'organizationalUnit' });
+    await addObject(d, `CN=tc2,OU=Tc,DC=example,DC=com`, { objectClass: 'user', sAMAccountName: 'tc2', userAccountControl: '512' });
+    await mod(d, `CN=tc2,OU=Tc,DC=example,DC=com`, [['replace', 'unicodePwd', [pwd(PASSWORD)]]]);
+    await addObject(d, `CN=Tc2G,${USERS}`, { objectClass: 'group', sAMAccountName: 'Tc2G', groupType: '-2147483646' });
+    const g = objectSidOf(d, `CN=Tc2G,${USERS}`);
+    const logon = () => logonAs(d, 'tc2');
+    const groups = async () => (await logon()).token!.groups.map(sidToString);
+    assert.ok(!(await groups()).includes(g));
+    assert.ok(!(await groups()).includes(g), 'remembered');
+    const hits = d.tokens.hits;
+    await mod(d, `CN=Tc2G,${USERS}`, [['add', 'member', [`CN=tc2,OU=Tc,DC=example,DC=com`]]]);
+    assert.ok((await groups()).includes(g), 'the added membership counts at the next bind');
+    assert.equal(d.tokens.hits, hits, 'not served from the cache');
+    assert.ok((await groups()).includes(g));
+    assert.equal(d.tokens.hits, hits + 1, 'remembered again');
+    await mod(d, `CN=Tc2G,${USERS}`, [['delete', 'member', [`CN=tc2,OU=Tc,DC=example,DC=com`]]]);
+    assert.ok(!(await groups()).includes(g), 'the removed membership is gone at the next bind');
+    // an access decision: isAdmin through Domain Admins, then not
+    assert.equal((await logon()).isAdmin, false);
+    await mod(d, `CN=Domain Admins,${USERS}`, [['add', 'member', [`CN=tc2,OU=Tc,DC=example,DC=com`]]]);
+    const adm = await logon();
+    assert.equal(adm.isAdmin, true);
+    assert.ok(adm.token!.groups.map(sidToString).includes(`${sidToString(d.forest.domainSid)}-512`));
+    await mod(d, `CN=Domain Admins,${USERS}`, [['delete', 'member', [`CN=tc2,OU=Tc,DC=example,DC=com`]]]);
+    assert.equal((await logon()).isAdmin, false, 'no longer an administrator at the next bind');
+    // the DN: the OU renamed (the account's own record unchanged), then the account moved
+    assert.equal((await logon()).dn, `CN=tc2,OU=Tc,DC=example,DC=com`);
+    await modifyDN(d, { type: 'modifyDNRequest', entry: `OU=Tc,DC=example,DC=com`, newrdn: 'OU=Tc9', deleteoldrdn: true }, ctx());
+    assert.equal((await logon()).dn, `CN=tc2,OU=Tc9,DC=example,DC=com`, 'the renamed ancestor is in the DN');
+    await modifyDN(d, { type: 'modifyDNRequest', entry: `CN=tc2,OU=Tc9,DC=example,DC=com`, newrdn: 'CN=tc2b', deleteoldrdn: true, newSuperior: USERS }, ctx());
+    assert.equal((await logon()).dn, `CN=tc2b,${USERS}`, 'the moved account');
+    // a wrong password is refused also when the token is remembered
+    await logon();
+    await assert.rejects(
+      bind(d, { type: 'bindRequest', version: 3, name: 'tc2@example.com', authentication: { method: 'simple', password: Buffer.from('wrong-Passw0rd!') } } as never, ctx()),
+      (e: { resultCode?: number }) => e.resultCode === 49,
+    );
   } finally {
     await close();
   }

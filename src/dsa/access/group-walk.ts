@@ -79,17 +79,18 @@ export class GroupWalk {
 
   /** The facts of group `g` (objectGUID as latin1 `key`), undefined when there is no such object. */
   facts(g: Buffer, key = g.toString('latin1')): GroupFacts | undefined {
-    const h = this.r.getHeader(g);
-    if (!h) return undefined;
+    // uSNChanged straight from the record header's bytes (no header decode)
+    const usn = this.r.usnChangedOf(g);
+    if (usn === undefined) return undefined;
     const hit = this.memo?.facts.get(key);
-    if (hit && hit.usn === h.usnChanged) return hit;
+    if (hit && hit.usn === usn) return hit;
     const rec = this.r.readObject(g);
     if (!rec) return undefined;
     const s = this.dir.schema;
     const get = (id: number) => getAttr(rec, id)?.values;
     const sid = get(s.attr('objectSid')!.id)?.[0] as Uint8Array | undefined;
     const facts: GroupFacts = {
-      usn: h.usnChanged,
+      usn,
       deleted: get(s.attr('isDeleted')!.id)?.[0] === true,
       groupType: get(s.attr('groupType')!.id)?.[0],
       sid: sid && Buffer.from(sid),
@@ -105,7 +106,7 @@ export class GroupWalk {
    * as it was, so the record headers are looked at too.
    */
   private current(list: readonly Reached[]): boolean {
-    for (const g of list) if (this.r.getHeader(g.guid)?.usnChanged !== g.facts.usn) return false;
+    for (const g of list) if (this.r.usnChangedOf(g.guid) !== g.facts.usn) return false;
     return true;
   }
 
