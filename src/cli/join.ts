@@ -14,7 +14,9 @@
 //     (src/drs/replicator.ts); the repsFrom state is the engine's (src/dsa/replica/state.ts).
 //     The source's proof of its machine account is checked once its secret has arrived with
 //     the domain NC; a mismatch throws the pulled data away.
-//     The new DC then registers in the source's repsTo of each NC (IDL_DRSUpdateRefs).
+//     The new DC registers in the source's repsTo of each NC (IDL_DRSUpdateRefs) once it has
+//     pulled it, beside the pulls still running (so before that proof: a source that then
+//     fails it has been told of this DC, nothing more).
 //  3. The new DC's nTDSDSA object, an originating update of the new DC itself (with this DC
 //     added to the application NCs' msDS-NC-Replica-Locations): in AD the source
 //     creates it (IDL_DRSAddEntry, MS-DRSR 4.1.1), which forestd's transport does not carry; the
@@ -228,6 +230,22 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         // from it (once) and pulls its NC again (schema-first.ts). FORESTD_JOIN_SCHEMA_RETRY=off
         // turns the retry off (the tests' negative control).
         const retry = process.env.FORESTD_JOIN_SCHEMA_RETRY !== 'off';
+        // MS-DRSR 4.1.26: this DC in the source's repsTo of each NC, under AD's NetworkAddress form
+        // until `forestd serve` registers its DRS address. Each lane registers its NCs once it
+        // has pulled them, beside the other lane's pulls (AD registers at the first GetNCChanges
+        // of a replica, DRS_ADD_REF): the domain lane its NC (one call), the other lane its NCs
+        // two at a time. A lane that has ended has no GetNCChanges outstanding and the other at
+        // most two (one ahead, and one more while a DRS_GET_ANC/GET_TGT retry replaces it), so
+        // the calls stay within the DRS listener's 4 (RPC_S_SERVER_TOO_BUSY beyond).
+        const register = async (ncs: { Guid: Buffer; StringName: string }[], width: number) => {
+          for (let i = 0; i < ncs.length; i += width) {
+            const batch = ncs.slice(i, i + width);
+            const results = await Promise.all(batch.map((nc) => registerWithSource(client, phDrs, nc, dsaGuid, `${guidToString(dsaGuid)}._msdcs.${realm}`)));
+            results.forEach((res, j) => {
+              if (res !== 0) process.stderr.write(`forestd: warning: the source refused IDL_DRSUpdateRefs for ${batch[j]!.StringName} (${res.toString(16).padStart(8, '0')}); it will be asked again when this DC serves\n`);
+            });
+          }
+        };
         const schemaPulled = pull(schemaNC!);
         // its failure is reported by its lane below
         schemaPulled.catch(() => undefined);
@@ -239,6 +257,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         const lanes = await Promise.allSettled([
           (async () => {
             for (const nc of others) await pullOther(nc);
+            await register(others, 1);
           })(),
           (async () => {
             await schemaPulled;
@@ -246,28 +265,17 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
             // the application NCs the source holds (DomainDnsZones, ForestDnsZones: their crossRefs came with the configuration NC)
             appNCs = applicationNCsOf(dir, store.reader).filter((a) => a.holders.includes(srcDsaGuid.toString('hex')));
             for (const a of appNCs) await pullOther(a.nc);
+            await register([schemaNC!, configNC!, ...appNCs.map((a) => a.nc)], 2);
           })(),
         ]);
         for (const l of lanes) if (l.status === 'rejected') throw l.reason;
-        phase(`pulls (${pulled.join(', ')})`);
+        phase(`pulls and UpdateRefs (${pulled.join(', ')})`);
         if (tty) process.stderr.write('\n');
         // the source proves its machine account, whose secret came with the domain NC
         const srcRec = store.reader.getObject(bin(await base(one(srcServer, 'serverReference'), ['objectGUID']), 'objectGUID'));
         const pwd = srcRec?.attrs.find((a) => a.id === dir.schema.attr('unicodePwd')!.id)?.values[0];
         if (!(pwd instanceof Uint8Array) || !client.verifyServer(drsKey(pwd, srcAccount))) throw new JoinError('ERR_DRS_AUTH', `the DRS server did not prove the machine account ${srcAccount}`);
         phase('verify source');
-        // MS-DRSR 4.1.26: this DC in the source's repsTo of each NC, under AD's NetworkAddress form
-        // until `forestd serve` registers its DRS address
-        // (up to 4 calls at a time, the DRS listener's limit: the source commits them together)
-        const refs = [...ncsOf(dir), ...appNCs.map((a) => a.nc)];
-        for (let i = 0; i < refs.length; i += 4) {
-          const batch = refs.slice(i, i + 4);
-          const results = await Promise.all(batch.map((nc) => registerWithSource(client, phDrs, nc, dsaGuid, `${guidToString(dsaGuid)}._msdcs.${realm}`)));
-          results.forEach((res, j) => {
-            if (res !== 0) process.stderr.write(`forestd: warning: the source refused IDL_DRSUpdateRefs for ${batch[j]!.StringName} (${res.toString(16).padStart(8, '0')}); it will be asked again when this DC serves\n`);
-          });
-        }
-        phase('UpdateRefs');
       } finally {
         await client.close();
       }
