@@ -159,6 +159,14 @@ cacheTest('an SD propagated from the parent (uSNChanged unchanged, MS-ADTS 3.1.1
   await twice(d, alice, false, 'the inherited deny ACE applies');
 });
 
+// The token's own memo of access decisions (access.ts memoFor) is per schema binding: a
+// connection bound before the schema change is refused the newly confidential attribute too.
+cacheTest('a schema change is seen by a requester bound before it (the token memo is per schema binding)', async (d, alice) => {
+  await twice(d, alice, true, 'before: alice reads description');
+  withSearchFlags(d, ['description'], SearchFlags.fCONFIDENTIAL);
+  await twice(d, alice, false, 'confidential, same token: alice lacks CONTROL_ACCESS on it');
+});
+
 cacheTest('a schema change (description made confidential, MS-ADTS 3.1.1.2.3) is seen', async (d, alice) => {
   await twice(d, alice, true, 'before: alice reads description');
   withSearchFlags(d, ['description'], SearchFlags.fCONFIDENTIAL);

@@ -31,6 +31,9 @@ interface SchemaFacts {
 }
 
 /** Per-Directory state of the access layer (the compiled-SD cache). */
+/** The key of a token's memo under which its access decisions are kept (AccessContext.memoFor). */
+const DECISIONS = Symbol('access decisions');
+
 export class AccessState {
   readonly sds = new CompiledSdCache();
   private facts: { binding: Directory['schema']; facts: SchemaFacts } | undefined;
@@ -198,8 +201,12 @@ export class AccessContext {
     const cls = this.classOf(rec)?.schemaIDGUID ?? '';
     const self = this.selfKey(rec);
     const isSelf = self !== undefined && this.token.sids.has(self);
-    let byClass = this.token.memo.get(sd) as Map<string, Memo> | undefined;
-    if (!byClass) this.token.memo.set(sd, (byClass = new Map()));
+    // the decisions also depend on the schema (an attribute's property set, its searchFlags
+    // fCONFIDENTIAL, MS-ADTS 3.1.1.2.3): a token's memo holds one schema binding's at a time
+    let bySd = this.token.memo.get(DECISIONS) as { schema: unknown; bySd: Map<CompiledSd, Map<string, Memo>> } | undefined;
+    if (!bySd || bySd.schema !== this.dir.schema) this.token.memo.set(DECISIONS, (bySd = { schema: this.dir.schema, bySd: new Map() }));
+    let byClass = bySd.bySd.get(sd);
+    if (!byClass) bySd.bySd.set(sd, (byClass = new Map()));
     const k = isSelf ? `${cls}!` : cls;
     let m = byClass.get(k);
     if (!m) byClass.set(k, (m = { read: new Map(), write: new Map() }));
