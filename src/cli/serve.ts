@@ -1,6 +1,6 @@
 // forestd serve: opens a provisioned data directory and serves it over LDAP, LDAPS and the
 // global-catalog ports until SIGINT/SIGTERM.
-import { entryCacheSizeSetting } from '../dsa/search/entry-cache.js';
+import { cacheOptionsFromEnv } from '../dsa/cache-settings.js';
 import { runProtectAdminGroups } from '../dsa/admin-sd-holder.js';
 import { Directory } from '../dsa/directory.js';
 import { DsaService } from '../dsa/service.js';
@@ -44,15 +44,12 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   // the RID Master's block size (MS-ADTS 6.1.5.3: 500, AD's "RID Block Size"); tests use fewer
   const ridBlock = process.env.FORESTD_RID_BLOCK_SIZE;
   if (ridBlock !== undefined && !/^[1-9]\d{0,8}$/.test(ridBlock)) throw Object.assign(new Error(`FORESTD_RID_BLOCK_SIZE must be a positive integer, not ${JSON.stringify(ridBlock)}`), { code: 'ERR_USAGE' });
-  const entryCacheSize = entryCacheSizeSetting(process.env.FORESTD_ENTRY_CACHE_SIZE);
-  const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true }, ...(entryCacheSize !== undefined ? { entryCacheSize } : {}) });
+  // the name, encoded-entry and token caches' sizes (src/dsa/cache-settings.ts)
+  const dir = Directory.open(s.data, { store: { ackBeforeFlush: s.ackBeforeFlush === true }, ...cacheOptionsFromEnv() });
   if (ridBlock !== undefined) dir.ridPools.blockSize = Number(ridBlock);
   // RIDs one write of rIDNextRID reserves (src/dsa/rid-set.ts RID_RESERVE); tests set 1 for a control
   const ridReserve = process.env.FORESTD_RID_RESERVE;
   if (ridReserve !== undefined && /^[1-9]\d{0,8}$/.test(ridReserve)) dir.ridPools.reserve = Number(ridReserve);
-  // entries per map of the DN ↔ GUID name cache (src/dsa/names.ts NameCache); 0 turns it off (A/B benchmarks)
-  const nameCache = process.env.FORESTD_NAME_CACHE_ENTRIES;
-  if (nameCache !== undefined && /^\d{1,9}$/.test(nameCache)) dir.names.cache.resize(Number(nameCache));
   const f = dir.forest;
   // <data>/forestd.pid while serving: `forestd restore` refuses a data directory in use
   const { markServing } = await import('./backup/serving.js');

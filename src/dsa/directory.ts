@@ -32,6 +32,8 @@ export interface DirectoryOptions {
   nameCacheEntries?: number;
   /** entries of the encoded-entry cache (search/entry-cache.ts); default DEFAULT_ENTRY_CACHE_SIZE, 0 = off */
   entryCacheSize?: number;
+  /** whether binds remember accounts' tokens (access/token-cache.ts); default true */
+  tokenCache?: boolean;
 }
 
 /** Attributes that are always present on an object but kept in the record, not in attrs. */
@@ -46,7 +48,7 @@ export class Directory {
   /** search result attributes already encoded, by object, request and requester (search/entry-cache.ts) */
   readonly entryCache: EncodedEntryCache;
   /** the security context of the accounts bound lately (bind.ts identityOf; token-cache.ts says when an entry is served) */
-  readonly tokens = new TokenCache();
+  readonly tokens: TokenCache;
 
   private constructor(
     readonly store: Store,
@@ -59,6 +61,7 @@ export class Directory {
     this.boot = boot;
     this.clock = opts.clock ?? systemClock;
     this.entryCache = new EncodedEntryCache(opts.entryCacheSize ?? DEFAULT_ENTRY_CACHE_SIZE);
+    this.tokens = new TokenCache(opts.tokenCache ?? true);
     this.names = new DnDeriver(
       {
         nameOf: (id) => this.schema.attrById(id)?.name ?? `${id}`,

@@ -86,17 +86,16 @@ const KEEP = 2;
 export class NameCache {
   private epoch = -1;
   private tag: unknown;
-  private byText: Generations<Buffer>;
-  private byNorm: Generations<Buffer>;
-  private byGuid: Generations<string>;
+  // set by resize (the constructor's too)
+  private limit!: number;
+  private byText!: Generations<Buffer>;
+  private byNorm!: Generations<Buffer>;
+  private byGuid!: Generations<string>;
   /** lookups answered from the cache, and those that were not (tests, metrics) */
   readonly stats = { hits: 0, misses: 0 };
 
-  constructor(private limit: number) {
-    const half = Math.max(1, Math.ceil(limit / 2));
-    this.byText = new Generations(half);
-    this.byNorm = new Generations(half);
-    this.byGuid = new Generations(half);
+  constructor(limit: number) {
+    this.resize(limit);
   }
 
   /** Sets the bound (entries per map; 0 turns the cache off) and empties the cache. */

@@ -30,10 +30,10 @@ interface SchemaFacts {
   paths: WeakMap<AttrInfo, string[]>;
 }
 
-/** Per-Directory state of the access layer (the compiled-SD cache). */
 /** The key of a token's memo under which its access decisions are kept (AccessContext.memoFor). */
 const DECISIONS = Symbol('access decisions');
 
+/** Per-Directory state of the access layer (the compiled-SD cache). */
 export class AccessState {
   readonly sds = new CompiledSdCache();
   private facts: { binding: Directory['schema']; facts: SchemaFacts } | undefined;

@@ -17,7 +17,7 @@
 //  - the schema binding is the one in force (a schema update replaces it).
 // Never filled from a write transaction (its state may still roll back). Served identities get
 // a token of their own (a fresh per-token memo of access decisions, security/token.ts).
-// FORESTD_TOKEN_CACHE=0 turns it off (the hits/misses counters show the difference).
+// DirectoryOptions.tokenCache false (FORESTD_TOKEN_CACHE=0 for serve, cache-settings.ts) turns it off (the hits/misses counters show the difference).
 import { WriteTxn, type ReadTxn } from '../../store/store.js';
 import type { SecurityToken } from '../../security/token.js';
 
@@ -43,11 +43,12 @@ interface Entry {
 }
 
 export class TokenCache {
-  /** off: every bind walks the groups (FORESTD_TOKEN_CACHE=0) */
-  enabled = process.env.FORESTD_TOKEN_CACHE !== '0';
   hits = 0;
   misses = 0;
   private entries = new Map<string, Entry>();
+
+  /** `enabled` false: every bind walks the groups (DirectoryOptions.tokenCache, FORESTD_TOKEN_CACHE=0) */
+  constructor(public enabled = true) {}
 
   /** The remembered logon of the account `key` (objectGUID as latin1) when still true in `r`. */
   get(r: ReadTxn, key: string, accountUsn: number, schema: object): CachedLogon | undefined {

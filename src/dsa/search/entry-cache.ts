@@ -31,13 +31,6 @@ import { BerWriter } from '../../ber/writer.js';
 /** Entries kept by default (FORESTD_ENTRY_CACHE_SIZE, DirectoryOptions.entryCacheSize); 0 = no cache. */
 export const DEFAULT_ENTRY_CACHE_SIZE = 20_000;
 
-/** The setting FORESTD_ENTRY_CACHE_SIZE (entries, 0 = off); undefined when unset (the default applies). */
-export function entryCacheSizeSetting(value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (!/^\d{1,9}$/.test(value)) throw Object.assign(new Error(`FORESTD_ENTRY_CACHE_SIZE must be a number of entries (0 = off), not ${JSON.stringify(value)}`), { code: 'ERR_USAGE' });
-  return Number(value);
-}
-
 interface Entry {
   /** the packed bytes the entry was built from (LazyObjectRecord.packedVersion) */
   version: Buffer;

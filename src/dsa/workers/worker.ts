@@ -3,7 +3,7 @@
 // a DsaService that answers the searches the LDAP thread hands it (pool.ts). Entries are encoded
 // here, as whole SearchResultEntry PDUs under the request's messageID, so the LDAP thread only
 // copies bytes to the socket.
-import { entryCacheSizeSetting } from '../search/entry-cache.js';
+import { cacheOptionsFromEnv } from '../cache-settings.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Directory } from '../directory.js';
 import { DsaService } from '../service.js';
@@ -40,9 +40,8 @@ class ReadWorker {
     wd: WorkerData,
   ) {
     this.out = new Outbox<FromWorker>((batch, transfer) => port.postMessage(batch, transfer));
-    // the same FORESTD_ENTRY_CACHE_SIZE as the LDAP thread's (a worker inherits the environment)
-    const entryCacheSize = entryCacheSizeSetting(process.env.FORESTD_ENTRY_CACHE_SIZE);
-    this.dir = Directory.open(wd.data, { store: { follower: true }, ...(entryCacheSize !== undefined ? { entryCacheSize } : {}) });
+    // the same cache settings as the LDAP thread's (a worker inherits the environment)
+    this.dir = Directory.open(wd.data, { store: { follower: true }, ...cacheOptionsFromEnv() });
     this.service = new DsaService(this.dir, wd.searchLimits ? { searchLimits: wd.searchLimits } : {});
   }
 
