@@ -17,11 +17,16 @@ const GUID_RE = /^\{?([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0
 export function guidFromString(text: string): Buffer {
   const m = GUID_RE.exec(text);
   if (!m) throw new InvalidGuidError(text);
+  return packGuid(m[1]!, m[2]!, m[3]!, m[4]! + m[5]!);
+}
+
+/** The 16-byte form of the text form's hex fields: Data1, Data2 and Data3 little-endian (MS-DTYP 2.3.4.2), Data4 as written. */
+function packGuid(d1: string, d2: string, d3: string, d4: string): Buffer {
   const b = Buffer.alloc(16);
-  b.writeUInt32LE(parseInt(m[1]!, 16), 0);
-  b.writeUInt16LE(parseInt(m[2]!, 16), 4);
-  b.writeUInt16LE(parseInt(m[3]!, 16), 6);
-  Buffer.from(m[4]! + m[5]!, 'hex').copy(b, 8);
+  b.writeUInt32LE(parseInt(d1, 16), 0);
+  b.writeUInt16LE(parseInt(d2, 16), 4);
+  b.writeUInt16LE(parseInt(d3, 16), 6);
+  b.write(d4, 8, 'hex');
   return b;
 }
 
@@ -38,23 +43,9 @@ export function guidToString(b: Uint8Array): string {
 
 /** A new random (version 4) GUID in the 16-byte form. */
 export function newGuid(): Buffer {
-  // guidFromString(randomUUID()) without the pattern match: the text is well formed
+  // randomUUID's text is well formed: its fields are taken by position, without the pattern match
   const t = randomUUID();
-  const b = Buffer.from(t.slice(0, 8) + t.slice(9, 13) + t.slice(14, 18) + t.slice(19, 23) + t.slice(24), 'hex');
-  // Data1, Data2 and Data3 little-endian (MS-DTYP 2.3.4.2)
-  let x = b[0]!;
-  b[0] = b[3]!;
-  b[3] = x;
-  x = b[1]!;
-  b[1] = b[2]!;
-  b[2] = x;
-  x = b[4]!;
-  b[4] = b[5]!;
-  b[5] = x;
-  x = b[6]!;
-  b[6] = b[7]!;
-  b[7] = x;
-  return b;
+  return packGuid(t.slice(0, 8), t.slice(9, 13), t.slice(14, 18), t.slice(19, 23) + t.slice(24));
 }
 
 export function isNullGuid(b: Uint8Array): boolean {
