@@ -1064,11 +1064,12 @@ export class ReadTxn {
 
   /** Heads of the NC replicas this DC holds. */
   ncHeads(): Buffer[] {
-    return (this.store._dbs.meta.get('ncs') as Buffer[] | undefined) ?? [];
+    return (this.store._dbs.meta.get('ncs', this.opts as never) as Buffer[] | undefined) ?? [];
   }
 
+  /** A meta value as this view's snapshot holds it (a snapshot taken before a write does not see it). */
   getMeta<T>(key: string): T | undefined {
-    return this.store._dbs.meta.get(key) as T | undefined;
+    return this.store._dbs.meta.get(key, this.opts as never) as T | undefined;
   }
 
   /** The USN of the DC tuple in this snapshot: every commit that takes or advances a USN moves it. */
