@@ -532,15 +532,18 @@ export class LazyObjectRecord implements ObjectRecord {
       const at = w < 0 ? -1 : skipValue(b, w);
       const list = at < 0 ? undefined : arrayAt(b, at);
       if (list) {
-        dir = [];
+        // sized once (a user's 40 attributes would otherwise grow it four times)
+        dir = new Array<number>(3 * list[0]);
         p = list[1];
-        for (let i = 0; i < list[0] && p >= 0; i++) {
+        for (let i = 0, n = 0; i < list[0] && p >= 0; i++) {
           const el = arrayAt(b, p);
           const id = el ? uintAt(b, el[1]) : -1;
           const end = id < 0 ? -1 : skipValue(b, p);
           if (end < 0) p = -1;
           else {
-            dir.push(id, p, end);
+            dir[n++] = id;
+            dir[n++] = p;
+            dir[n++] = end;
             p = end;
           }
         }

@@ -151,7 +151,7 @@ class Run {
   peeked: ObjectView | undefined;
   sent = 0;
   /** continuation references, sent after the entries (of the first page, when paged) */
-  references: string[] = [];
+  references: readonly string[] = [];
   /** response controls every page repeats (sort result, ASQ result) */
   readonly everyPage: Control[] = [];
   roots: { guid: Buffer; scope: SearchScope }[] = [];
