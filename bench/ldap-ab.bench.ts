@@ -140,6 +140,13 @@ const target = (port: number): Target => ({
 const logDir = mkdtempSync(join(tmpdir(), 'forestd-ab-logs-'));
 const results = new Map<string, { us: number[]; ops: number[] }>();
 console.log(`A ${A}\nB ${B}\n${ROUNDS} rounds × ${CASES.join(',')} × c=${CONC.join(',')}, ${SAMPLES}×${SAMPLE} s (+1 warm-up sample) per run`);
+// a warm-up run of each case against each build (JIT, caches), not measured
+for (const cs of CASES) {
+  for (const b of builds) {
+    const args = ldcltArgs(target(b.s.port), cs, CONC[0]!, { samples: 1, sampleS: SAMPLE, attrs: ATTRS, tag: 'ab', templateFile: '/dev/null' });
+    await runLdclt(ldclt, args, join(logDir, `warmup-${cs}-${b.name}.log`), 60);
+  }
+}
 for (let r = 0; r < ROUNDS; r++) {
   for (const cs of CASES) {
     for (const conc of CONC) {
