@@ -370,6 +370,15 @@ function arrayAt(b: Buffer, p: number): [number, number] | undefined {
   return undefined;
 }
 
+/** The size of the array header at `p` (fixarray, array 16, array 32), or 0 when no array starts there. */
+function arrayHeaderSize(b: Buffer, p: number): number {
+  const h = b[p]!;
+  if (h >= 0x90 && h <= 0x9f) return 1;
+  if (h === 0xdc) return 3;
+  if (h === 0xdd) return 5;
+  return 0;
+}
+
 /** The unsigned integer at `p` (an attid), or -1 when it is not one. */
 function uintAt(b: Buffer, p: number): number {
   const h = b[p]!;
@@ -536,8 +545,8 @@ export class LazyObjectRecord implements ObjectRecord {
         dir = new Array<number>(3 * list[0]);
         p = list[1];
         for (let i = 0, n = 0; i < list[0] && p >= 0; i++) {
-          const el = arrayAt(b, p);
-          const id = el ? uintAt(b, el[1]) : -1;
+          const hs = arrayHeaderSize(b, p); // not arrayAt: no tuple per attribute
+          const id = hs > 0 ? uintAt(b, p + hs) : -1;
           const end = id < 0 ? -1 : skipValue(b, p);
           if (end < 0) p = -1;
           else {
