@@ -4,8 +4,16 @@
 // Administrator through DsaService.bind (the token a connection gets), then runs BENCH_ROUNDS
 // rounds of BENCH_OPS requests of each case through DsaService.search into a sink that encodes
 // each entry as the connection does, and prints the median CPU µs per operation
-// (process.cpuUsage), the least, and the load average. BENCH_CASES=search,read. Asserts nothing about time.
+// (process.cpuUsage), the least, and the load average. BENCH_CASES=search,read BENCH_HEAP_PROF=1
+// (allocation per operation, below). Asserts nothing about time.
 import { loadavg } from 'node:os';
+import { Session as Inspector } from 'node:inspector/promises';
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
 import { Directory } from '../src/dsa/directory.js';
 import { DsaService } from '../src/dsa/service.js';
 import type { OperationContext, SearchSink, Session } from '../src/dsa/api.js';
@@ -64,10 +72,30 @@ async function round(kind: string): Promise<number> {
 
 const got = new Map<string, number[]>();
 for (const kind of CASES) await round(kind); // warm-up
-const heap = globalThis as { __startHeap?: () => Promise<void>; __stopHeap?: () => Promise<void> };
-await heap.__startHeap?.(); // an allocation profile when run with --import /tmp/heapprof.mjs (not measured then)
+// BENCH_HEAP_PROF=1: the rounds run under V8's sampling heap profiler, collected objects counted
+// too, and the functions that allocate most are printed (bytes per operation; the CPU figures
+// are not comparable then)
+const heap = process.env.BENCH_HEAP_PROF === '1' ? new Inspector() : undefined;
+if (heap) {
+  heap.connect();
+  await heap.post('HeapProfiler.enable');
+  await heap.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+}
 for (let k = 0; k < ROUNDS; k++) for (const kind of CASES) got.set(kind, [...(got.get(kind) ?? []), await round(kind)]);
-await heap.__stopHeap?.();
+if (heap) {
+  const { profile } = (await heap.post('HeapProfiler.stopSampling')) as { profile: { head: HeapNode } };
+  const self = new Map<string, number>();
+  let total = 0;
+  const walk = (n: HeapNode): void => {
+    const k = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*\/(dist|node_modules)\//, '')}:${n.callFrame.lineNumber + 1}`;
+    total += n.selfSize;
+    self.set(k, (self.get(k) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c);
+  };
+  walk(profile.head);
+  console.log(`allocated (sampled) ${(total / (ROUNDS * OPS * CASES.length) / 1024).toFixed(1)} KiB per operation; by function:`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+}
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 for (const kind of CASES) console.log(`${kind.padEnd(6)} CPU µs/op median ${median(got.get(kind)!).toFixed(1)} min ${Math.min(...got.get(kind)!).toFixed(1)}  rounds ${got.get(kind)!.map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`entry cache hits ${dir.entryCache.hits} misses ${dir.entryCache.misses}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
