@@ -19,7 +19,7 @@ import { SearchScope, type Control as LdapControl, type LdapMessage } from '../.
 import { parseFilter } from '../../src/ldap/protocol/filter-string.js';
 import { NOTIFICATION_OID } from '../../src/ldap/controls/notification.js';
 import { DIRSYNC_OID, encodeDirSyncRequest, decodeDirSyncResponse } from '../../src/ldap/controls/dirsync.js';
-import { sddlToBinary } from '../../src/security/sddl.js';
+import { sddlToBinary, sidToSddl } from '../../src/security/sddl.js';
 
 const T = { timeout: 180_000 };
 /** the writer and two read processes */
@@ -124,6 +124,38 @@ test('in a read process, anonymous is refused beyond the rootDSE and a user does
     }
   } finally {
     await unbindAll([admin!, tls]);
+  }
+});
+
+test('an SD change that re-inherits below (no uSNChanged there) is seen by the next search in every read process', T, async () => {
+  const [admin] = await clients(f, 1, f.adminDN, f.adminPassword);
+  const alice = `CN=alice,CN=Users,${f.baseDN}`; // made by the access test above
+  const top = `OU=Inherit,${f.baseDN}`;
+  try {
+    const sid = (await admin!.search(alice, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] })).searchEntries[0]!.objectSid as Buffer;
+    const aliceSid = sidToSddl(sid);
+    // an inherit-only deny of LIST_CHILDREN for alice (MS-DTYP 2.4.4.1 ACCESS_DENIED_ACE; CONTAINER_INHERIT, INHERIT_ONLY):
+    // she lists the top, not OU=Sub, whose DACL holds inherited ACEs only
+    const sd = (deny: boolean) => sddlToBinary(`O:BAG:BAD:${deny ? `(D;CIIO;LC;;;${aliceSid})` : ''}(A;CI;GA;;;BA)(A;CI;GR;;;AU)`);
+    const node = (oc: string, sdv: Buffer) => [new Attribute({ type: 'objectClass', values: [oc] }), new Attribute({ type: 'nTSecurityDescriptor', values: [sdv] })];
+    await admin!.add(top, node('organizationalUnit', sd(true)));
+    await admin!.add(`OU=Sub,${top}`, node('organizationalUnit', sddlToBinary('O:BAG:BAD:')));
+    await admin!.add(`CN=deep,OU=Sub,${top}`, { objectClass: 'user', sAMAccountName: 'inherit-deep' });
+    const users = await clients(f, PROCS, alice, PW);
+    try {
+      const find = (c: Client) => c.search(top, { scope: 'sub', filter: '(sAMAccountName=inherit-deep)' }).then((r) => r.searchEntries.length);
+      for (const c of users) {
+        assert.equal(await find(c), 0, 'OU=Sub not listed for alice (the decision remembered per parent)');
+        assert.equal((await c.search(top, { scope: 'one', filter: '(ou=Sub)' })).searchEntries.length, 1, 'OU=Sub itself is listed');
+      }
+      // the top's SD changes; OU=Sub's is re-inherited by the propagator (MS-ADTS 3.1.1.6.3), its uSNChanged stays
+      await admin!.modify(top, new Change({ operation: 'replace', modification: new Attribute({ type: 'nTSecurityDescriptor', values: [sd(false)] }) }));
+      for (const c of users) assert.equal(await find(c), 1, 'the next search in each process sees the re-inherited SD');
+    } finally {
+      await unbindAll(users);
+    }
+  } finally {
+    await unbindAll([admin!]);
   }
 });
 
