@@ -20,6 +20,7 @@ import { parseFilter } from '../../src/ldap/protocol/filter-string.js';
 import { NOTIFICATION_OID } from '../../src/ldap/controls/notification.js';
 import { DIRSYNC_OID, encodeDirSyncRequest, decodeDirSyncResponse } from '../../src/ldap/controls/dirsync.js';
 import { sddlToBinary, sidToSddl } from '../../src/security/sddl.js';
+import { LdapNtlmClient } from '../helpers/ldap-ntlm-client.js';
 
 const T = { timeout: 180_000 };
 /** the writer and two read processes */
@@ -156,6 +157,39 @@ test('an SD change that re-inherits below (no uSNChanged there) is seen by the n
     }
   } finally {
     await unbindAll([admin!]);
+  }
+});
+
+test('NTLM sign/seal negotiated by the writer goes on in the read process: sealed searches and a secret write, a tampered PDU ends it', T, async () => {
+  const search = { type: 'searchRequest', baseObject: `CN=Users,${f.baseDN}`, scope: 1, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: { type: 'equalityMatch', attribute: 'sAMAccountName', value: Buffer.from('Administrator') }, attributes: ['sAMAccountName'] } as const;
+  const before = f.hookCount('forestd:dsa:read-process');
+  const cs: LdapNtlmClient[] = [];
+  try {
+    for (let i = 0; i < PROCS; i++) cs.push(await LdapNtlmClient.connect('127.0.0.1', f.port));
+    for (const [i, c] of cs.entries()) {
+      const b = await c.spnegoBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword });
+      assert.equal(b.resultCode, 0, b.diagnosticMessage);
+      assert.ok(c.security?.confidentiality, 'sealed');
+      for (let k = 0; k < 2; k++) {
+        c.send(search as never);
+        const entry = await c.response();
+        assert.equal(entry?.protocolOp.type, 'searchResultEntry');
+        assert.equal((await c.response())?.protocolOp.type, 'searchResultDone');
+      }
+      // a secret write needs confidentiality (MS-ADTS 3.1.1.3.1.5.1): the writer sees the read process's layer
+      c.send({ type: 'addRequest', entry: `CN=sealed${i},CN=Users,${f.baseDN}`, attributes: [{ type: 'objectClass', values: [Buffer.from('user')] }, { type: 'sAMAccountName', values: [Buffer.from(`sealed${i}`)] }, { type: 'unicodePwd', values: [Buffer.from(`"${PW}"`, 'utf16le')] }] } as never);
+      const added = (await c.response())!.protocolOp as { resultCode: number; diagnosticMessage: string };
+      assert.equal(added.resultCode, 0, added.diagnosticMessage);
+    }
+    assert.ok(f.hookCount('forestd:dsa:read-process') > before, 'read processes answered sealed searches');
+    for (const c of cs) {
+      // one bit flipped in the sealed buffer: no answer, the connection ends
+      c.send(search as never, true);
+      assert.equal(await c.nextPdu(), null);
+      assert.equal(c.closed, true);
+    }
+  } finally {
+    for (const c of cs) c.close();
   }
 });
 

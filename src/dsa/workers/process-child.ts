@@ -27,6 +27,7 @@ import { DIRSYNC_EX_OID } from '../../ldap/controls/dirsync-ex.js';
 import type { BindResult, DirectoryService, ExtendedResult, OperationContext, OperationResult, SearchSink, Session } from '../api.js';
 import { accessState } from '../access/access.js';
 import { followSdPropagation, pendingSdPropagation } from '../access/sd-propagator.js';
+import { NtlmSessionSecurity } from '../../security/ntlm/session-security.js';
 import { Outbox, asBuffer, compact, errorFromWire, identityFromWire, revive, type WireError } from './wire.js';
 import type { ChildInit, FromChild, OpKind, OpResultWire, ProcSession, ToChild, WriterState } from './process-wire.js';
 
@@ -112,11 +113,11 @@ class ProcessService implements DirectoryService {
 
   async bind(req: BindRequest, ctx: OperationContext): Promise<BindResult> {
     const w = await this.forward('bind', req, ctx, undefined);
-    if (w.securityLayer) {
-      // the NTLM sign/seal layer's RC4 state is the writer's: this connection cannot go on
-      throw new UnavailableError('a SASL security layer (NTLM sign/seal) is not available on this connection: use TLS (LDAPS or StartTLS) instead');
-    }
+    // a layer that cannot travel (none but NTLM's exists): refused, the writer left the session anonymous
+    if (w.securityLayer === 'unsupported') throw new UnavailableError('this SASL security layer cannot be served by a read process: use TLS (LDAPS or StartTLS) instead');
     const r: BindResult = { ...plain(w), identity: w.identity ? identityFromWire(w.identity) : null };
+    // NTLM sign/seal negotiated in the writer: the connection here wraps and unwraps with its state (installed after this BindResponse)
+    if (w.securityLayer) r.securityLayer = NtlmSessionSecurity.fromState(revive(w.securityLayer));
     if (w.serverSaslCreds) r.serverSaslCreds = asBuffer(w.serverSaslCreds);
     if (w.sicilyServerCreds) r.sicilyServerCreds = asBuffer(w.sicilyServerCreds);
     if (w.saslBindInProgress) r.saslBindInProgress = true;

@@ -34,6 +34,7 @@ import { accessState } from '../access/access.js';
 import { sdPropagationMayBePending } from '../access/sd-propagator.js';
 import type { SearchLimits } from '../search/search.js';
 import { EncodingSink } from './encoding-sink.js';
+import { NtlmSessionSecurity } from '../../security/ntlm/session-security.js';
 import { Outbox, asBuffer, compact, errorToWire, revive, tokenToWire, type WireIdentity } from './wire.js';
 import type { ChildInit, FromChild, OpResultWire, ProcSession, ToChild, WriterState } from './process-wire.js';
 
@@ -348,10 +349,13 @@ export class ProcessPool implements DirectoryService {
         if (r.sicilyServerCreds !== undefined) w.sicilyServerCreds = new Uint8Array(r.sicilyServerCreds);
         if (r.saslBindInProgress) w.saslBindInProgress = true;
         if (r.securityLayer) {
-          // NTLM sign/seal (MS-ADTS 5.1.2.1): its RC4 state lives here and is not handed over; the
-          // read process refuses the connection's further use (see process-child.ts)
-          w.securityLayer = true;
-          s.identity = null;
+          // NTLM sign/seal (MS-ADTS 5.1.2.1): the context goes on in the read process, which wraps and
+          // unwraps the connection's PDUs from now on (this copy is never used again)
+          if (r.securityLayer instanceof NtlmSessionSecurity) w.securityLayer = r.securityLayer.exportState();
+          else {
+            w.securityLayer = 'unsupported';
+            s.identity = null;
+          }
         }
         return w;
       }

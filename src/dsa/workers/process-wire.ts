@@ -5,6 +5,7 @@
 import type { Control } from '../../ldap/protocol/messages.js';
 import type { LdapPolicies } from '../../ldap/policies.js';
 import type { SearchLimits } from '../search/search.js';
+import type { NtlmSessionSecurityState } from '../../security/ntlm/session-security.js';
 import type { WireError, WireIdentity, WireSession } from './wire.js';
 
 /**
@@ -60,8 +61,8 @@ export interface OpResultWire {
   serverSaslCreds?: Uint8Array;
   saslBindInProgress?: boolean;
   sicilyServerCreds?: Uint8Array;
-  /** a bind that installs a SASL security layer: not handed over (see process-pool.ts) */
-  securityLayer?: boolean;
+  /** a bind that installs a SASL security layer (NTLM sign/seal): its state, to go on in the read process */
+  securityLayer?: NtlmSessionSecurityState | 'unsupported';
   responseName?: string;
   responseValue?: Uint8Array;
   compare?: boolean;
