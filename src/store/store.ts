@@ -490,9 +490,14 @@ export class Store implements InvocationTable {
     return usn;
   }
 
-  /** A follower in another process takes the writer's highestCommittedUsn (never backwards). */
+  /**
+   * A follower in another process takes the writer's highestCommittedUsn, as the writer last sent
+   * it (the writer's never goes backwards, and its messages arrive in order; what a follower
+   * derives when it opens, from the USN reserve, is not the writer's).
+   */
   followDurable(highestCommittedUsn: number): void {
-    if (highestCommittedUsn > this._highestCommittedUsn) this._highestCommittedUsn = highestCommittedUsn;
+    if (!this.follower) throw new StoreError('ERR_STORE_CORRUPT', 'followDurable() on a store that is not a follower');
+    this._highestCommittedUsn = highestCommittedUsn;
   }
 
   // ---- reads --------------------------------------------------------------------------
