@@ -83,6 +83,27 @@ test('searches run in the read processes, and each sees the writes another conne
   }
 });
 
+test('a paged search goes on in the process that holds its connection, with every page', T, async () => {
+  const cs = await clients(f, PROCS, f.adminDN, f.adminPassword);
+  try {
+    const ou = `OU=Paged,${f.baseDN}`;
+    await cs[0]!.add(ou, { objectClass: 'organizationalUnit' });
+    for (let i = 0; i < 12; i++) await cs[i % PROCS]!.add(`CN=p${i},${ou}`, { objectClass: 'user', sAMAccountName: `paged-p${i}` });
+    for (const c of cs) {
+      const names: string[] = [];
+      let pages = 0;
+      for await (const page of c.searchPaginated(ou, { scope: 'one', filter: '(objectClass=user)', attributes: ['sAMAccountName'], paged: { pageSize: 5 } })) {
+        pages++;
+        for (const e of page.searchEntries) names.push(String(e.sAMAccountName));
+      }
+      assert.equal(pages, 3);
+      assert.deepEqual(names.sort(), Array.from({ length: 12 }, (_, i) => `paged-p${i}`).sort());
+    }
+  } finally {
+    await unbindAll(cs);
+  }
+});
+
 test('in a read process, anonymous is refused beyond the rootDSE and a user does not see what its security descriptor hides', T, async () => {
   const [admin] = await clients(f, 1, f.adminDN, f.adminPassword);
   const tls = new Client({ url: f.ldapsUrl, timeout: 60_000, tlsOptions: { rejectUnauthorized: false } });

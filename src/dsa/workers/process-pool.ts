@@ -86,6 +86,7 @@ class ProxySession implements Session {
   }
   update(s: ProcSession): void {
     this.encrypted = s.encrypted;
+    this.remoteAddress = s.remoteAddress;
     if (s.localAddress !== undefined) this.localAddress = s.localAddress;
     this.saslLayer = s.saslLayer;
     this.tlsServerEndPoint = s.tlsServerEndPoint ? asBuffer(s.tlsServerEndPoint) : undefined;
@@ -108,6 +109,8 @@ export class ProcessPool implements DirectoryService {
   private schemaGeneration = 0;
   private sent: WriterState;
   private seq = 0;
+  /** the last state sequence number that answers wait for (schema, SD epoch, SD propagation moved) */
+  private mustSeq = 0;
   /** resolvers waiting for every read process to acknowledge a sequence number */
   private waiters: Array<{ seq: number; resolve: () => void }> = [];
   private stateScheduled = false;
@@ -173,12 +176,12 @@ export class ProcessPool implements DirectoryService {
         for (const m of batch) {
           if (m.t === 'ready') {
             h.ready = true;
-            h.acked = this.seq;
+            // it has the state of its init: the current one goes first (before any connection: handOff flushes)
+            h.acked = 0;
+            h.out.send({ t: 'state', seq: this.seq, state: this.sent });
             started = true;
             resolve();
             if (readProcessStartedChannel.hasSubscribers) readProcessStartedChannel.publish({ process: index, pid: proc.pid });
-            // a state sent while it started reached it before its init was read? It has init's; send the current one
-            this.scheduleState();
           } else this.onMessage(h, m);
         }
       });
@@ -240,10 +243,11 @@ export class ProcessPool implements DirectoryService {
     const s = this.state();
     const p = this.sent;
     const moved = s.schemaGeneration !== p.schemaGeneration || s.sdEpoch !== p.sdEpoch || s.sdPropagationPending !== p.sdPropagationPending;
-    if (!moved && s.highestCommittedUsn === p.highestCommittedUsn) return this.pendingAcks();
-    this.broadcast(s);
     // highestCommittedUsn alone (any write) is sent, not waited for: only the rootDSE (the writer's) and replication metadata show it
-    return moved ? this.pendingAcks() : undefined;
+    if (moved || s.highestCommittedUsn !== p.highestCommittedUsn) this.broadcast(s);
+    if (moved) this.mustSeq = this.seq;
+    // a state that moved earlier (a background write) may still be on its way: the answer waits for it too
+    return this.pendingAcks();
   }
 
   private broadcast(s: WriterState): void {
@@ -254,7 +258,7 @@ export class ProcessPool implements DirectoryService {
 
   /** Resolves once every read process serving acknowledged the last state that must be waited for; undefined: none outstanding. */
   private pendingAcks(): Promise<void> | undefined {
-    const seq = this.seq;
+    const seq = this.mustSeq;
     if (this.children.every((h) => !h?.alive || !h.ready || h.acked >= seq)) return undefined;
     return new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
   }
