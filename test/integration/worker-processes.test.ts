@@ -104,6 +104,29 @@ test('a paged search goes on in the process that holds its connection, with ever
   }
 });
 
+test('global catalog connections are handed over too: forest-wide from the root, partial attribute set only, read-only', T, async () => {
+  const before = f.hookCount('forestd:dsa:read-process');
+  const cs: Client[] = [];
+  try {
+    for (let i = 0; i < PROCS; i++) {
+      const c = new Client({ url: f.gcUrl, timeout: 60_000 });
+      await c.bind(f.adminDN, f.adminPassword);
+      cs.push(c);
+    }
+    for (const c of cs) {
+      const r = await c.search('', { scope: 'sub', filter: '(sAMAccountName=Administrator)', attributes: ['sAMAccountName', 'adminCount'] });
+      assert.equal(r.searchEntries.length, 1);
+      assert.equal(r.searchEntries[0]!.sAMAccountName, 'Administrator', 'in the partial attribute set');
+      assert.deepEqual([r.searchEntries[0]!.adminCount ?? []].flat(), [], 'adminCount is not in the partial attribute set');
+      // the global catalog is read-only (the writer answers for the read process's GC session)
+      await assert.rejects(c.modify(f.adminDN, replace('description', ['via gc'])), (e: unknown) => (e as { code?: number }).code === 53);
+    }
+    assert.ok(f.hookCount('forestd:dsa:read-process') > before, 'read processes answered GC searches');
+  } finally {
+    await unbindAll(cs);
+  }
+});
+
 test('in a read process, anonymous is refused beyond the rootDSE and a user does not see what its security descriptor hides', T, async () => {
   const [admin] = await clients(f, 1, f.adminDN, f.adminPassword);
   const tls = new Client({ url: f.ldapsUrl, timeout: 60_000, tlsOptions: { rejectUnauthorized: false } });

@@ -12,7 +12,7 @@
 // last arrived: the writer waits for its acknowledgement before it answers a request after which
 // that state moved, so a client that got that answer sees the new state in its next search here.
 import { channel, subscribe } from 'node:diagnostics_channel';
-import type net from 'node:net';
+import net from 'node:net';
 import { cacheOptionsFromEnv } from '../cache-settings.js';
 import { Directory } from '../directory.js';
 import { DsaService } from '../service.js';
@@ -29,7 +29,7 @@ import { accessState } from '../access/access.js';
 import { followSdPropagation, pendingSdPropagation } from '../access/sd-propagator.js';
 import { NtlmSessionSecurity } from '../../security/ntlm/session-security.js';
 import { Outbox, asBuffer, compact, errorFromWire, identityFromWire, revive, type WireError } from './wire.js';
-import type { ChildInit, FromChild, OpKind, OpResultWire, ProcSession, ToChild, WriterState } from './process-wire.js';
+import { FramedChannel, type ChildInit, type FromChild, type OpKind, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
 
 /** Searches that stay with the writer: the rootDSE (its counters and callbacks), DirSync and notification (their state and the commit feed), as in pool.ts. */
 const WRITER_CONTROLS = new Set([DIRSYNC_OID, DIRSYNC_EX_OID, NOTIFICATION_OID]);
@@ -73,10 +73,13 @@ class ProcessService implements DirectoryService {
     this.writerEpoch = init.state.sdEpoch;
   }
 
-  /** The writer's state arrived (acknowledged by the caller once applied to the next search). */
-  writerState(s: WriterState): void {
+  /** The writer's state arrived (acknowledged by the caller: the next search applies it); an older one than held is ignored. */
+  writerState(s: WriterState, seq: number): void {
+    if (seq < this.stateSeq) return;
+    this.stateSeq = seq;
     this.state = s;
   }
+  private stateSeq = 0;
 
   /** The store as committed, and the writer's state as it last arrived. */
   private cohere(): void {
@@ -217,9 +220,9 @@ function plain(w: OpResultWire): OperationResult {
 }
 
 function main(): void {
-  const out = new Outbox<FromChild>((batch) => {
-    if (process.connected) process.send!(batch);
-  });
+  // fd 4: the pipe of the operations, answers and states (process-wire.ts FramedChannel)
+  const pipe = new net.Socket({ fd: 4, readable: true, writable: true });
+  const out = new Outbox<FromChild>((batch) => channel.send(batch));
   let service: ProcessService | undefined;
   let server: LdapServer | undefined;
   let stopping: Promise<void> | undefined;
@@ -233,13 +236,7 @@ function main(): void {
       process.exit(0);
     })());
   process.on('disconnect', () => void stop());
-  process.on('message', (batch: ToChild | ToChild[], socket?: net.Socket) => {
-    if (!Array.isArray(batch)) {
-      // a connection: its message comes alone, with the socket
-      if (batch.t === 'conn' && socket) server?.adopt(socket, { id: batch.id, globalCatalog: batch.globalCatalog, source: batch.source });
-      else socket?.destroy();
-      return;
-    }
+  const onBatch = (batch: ToChild[]): void => {
     for (const m of batch) {
       switch (m.t) {
         case 'init': {
@@ -251,7 +248,7 @@ function main(): void {
           break;
         }
         case 'state':
-          service?.writerState(m.state);
+          service?.writerState(m.state, m.seq);
           out.send({ t: 'stateAck', seq: m.seq });
           break;
         case 'chunk':
@@ -265,6 +262,17 @@ function main(): void {
           break;
       }
     }
+  };
+  const channel = new FramedChannel<ToChild, FromChild>(pipe, onBatch);
+  pipe.on('close', () => void stop());
+  // the IPC channel: the init, then each connection alone with its socket
+  process.on('message', (m: ToChild | ToChild[], socket?: net.Socket) => {
+    if (Array.isArray(m)) return onBatch(m);
+    if (m.t === 'conn' && socket) {
+      // the state comes with it: the pipe may not have brought it yet
+      service?.writerState(m.state, m.seq);
+      server?.adopt(socket, { id: m.id, globalCatalog: m.globalCatalog, source: m.source });
+    } else socket?.destroy();
   });
 }
 

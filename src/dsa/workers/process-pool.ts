@@ -36,7 +36,8 @@ import type { SearchLimits } from '../search/search.js';
 import { EncodingSink } from './encoding-sink.js';
 import { NtlmSessionSecurity } from '../../security/ntlm/session-security.js';
 import { Outbox, asBuffer, compact, errorToWire, revive, tokenToWire, type WireIdentity } from './wire.js';
-import type { ChildInit, FromChild, OpResultWire, ProcSession, ToChild, WriterState } from './process-wire.js';
+import { FramedChannel, type ChildInit, type FromChild, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
+import type { Duplex } from 'node:stream';
 
 export interface ProcessPoolOptions {
   data: string;
@@ -62,6 +63,8 @@ interface ChildHandle {
   running: Map<number, { controller: AbortController; sink?: EncodingSink }>;
   /** the WriterState sequence number it acknowledged last */
   acked: number;
+  /** the pipe of the operations, answers and states (process-wire.ts FramedChannel) */
+  channel: FramedChannel<FromChild, ToChild>;
 }
 
 /** The writer's side of a read process's connection: what its operations read and keep between requests (bind state, identity). */
@@ -156,8 +159,10 @@ export class ProcessPool implements DirectoryService {
   }
 
   private spawn(index: number): Promise<void> {
-    const proc = fork(new URL('./process-child.js', import.meta.url), [], { serialization: 'advanced', stdio: 'inherit' });
-    const h: ChildHandle = { index, proc, ready: false, alive: true, out: new Outbox<ToChild>((batch) => this.post(h, batch)), sessions: new Map(), running: new Map(), acked: this.seq };
+    // fd 4: the pipe of the operations (FramedChannel); the IPC channel carries the sockets
+    const proc = fork(new URL('./process-child.js', import.meta.url), [], { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] });
+    const pipe = proc.stdio[4] as Duplex;
+    const h: ChildHandle = { index, proc, ready: false, alive: true, out: new Outbox<ToChild>((batch) => this.post(h, batch)), sessions: new Map(), running: new Map(), acked: this.seq, channel: undefined as never };
     this.children[index - 1] = h;
     const init: ChildInit = {
       t: 'init',
@@ -172,11 +177,11 @@ export class ProcessPool implements DirectoryService {
     };
     return new Promise<void>((resolve, reject) => {
       let started = false;
-      proc.on('message', (batch: FromChild[]) => {
+      h.channel = new FramedChannel<FromChild, ToChild>(pipe, (batch) => {
         for (const m of batch) {
           if (m.t === 'ready') {
             h.ready = true;
-            // it has the state of its init: the current one goes first (before any connection: handOff flushes)
+            // it has the state of its init: the current one follows (and comes with each connection)
             h.acked = 0;
             h.out.send({ t: 'state', seq: this.seq, state: this.sent });
             started = true;
@@ -198,12 +203,7 @@ export class ProcessPool implements DirectoryService {
   }
 
   private post(h: ChildHandle, batch: ToChild[]): void {
-    if (!h.alive || !h.proc.connected) return;
-    try {
-      h.proc.send(batch);
-    } catch {
-      // the channel closed: 'exit' follows
-    }
+    if (h.alive) h.channel.send(batch);
   }
 
   /**
@@ -216,9 +216,8 @@ export class ProcessPool implements DirectoryService {
     if (slot === 0 || this.stopping) return false;
     const h = this.children[slot - 1];
     if (!h?.alive || !h.ready || !h.proc.connected) return false;
-    h.out.flush(); // what is queued for it goes first
     h.sessions.set(conn.id, new ProxySession(conn.id, { id: conn.id, encrypted: false, globalCatalog: conn.globalCatalog, remoteAddress: '' }));
-    h.proc.send({ t: 'conn', id: conn.id, globalCatalog: conn.globalCatalog, source: conn.source } satisfies ToChild, socket, { keepOpen: false }, (err) => {
+    h.proc.send({ t: 'conn', id: conn.id, globalCatalog: conn.globalCatalog, source: conn.source, seq: this.seq, state: this.sent } satisfies ToChild, socket, { keepOpen: false }, (err) => {
       if (!err) return;
       // not handed over: the socket is ours to close, the session never started
       socket.destroy();

@@ -1,7 +1,11 @@
 // The messages between the serving process (the writer, process-pool.ts) and its read processes
-// (process-child.ts), over the IPC channel of child_process.fork with serialization 'advanced'
-// (structured clone: byte arrays arrive as Uint8Arrays and are made Buffers again with revive).
-// A socket the writer accepted travels with its own 'conn' message (child.send(m, socket)).
+// (process-child.ts). The IPC channel of child_process.fork (serialization 'advanced') carries
+// the init message and the sockets the writer accepted, each with its own 'conn' message
+// (child.send(m, socket)); everything else goes over a pipe of its own (FramedChannel), as v8
+// serializations (structured clone: byte arrays arrive as Uint8Arrays or Buffers, made Buffers
+// again with revive).
+import type { Duplex } from 'node:stream';
+import { deserialize, serialize } from 'node:v8';
 import type { Control } from '../../ldap/protocol/messages.js';
 import type { LdapPolicies } from '../../ldap/policies.js';
 import type { SearchLimits } from '../search/search.js';
@@ -46,7 +50,8 @@ export interface ChildInit {
 
 export type ToChild =
   | ChildInit
-  | { t: 'conn'; id: number; globalCatalog: boolean; source: string }
+  /** with the writer's state as it is now (the pipe and the IPC channel are not ordered with each other) */
+  | { t: 'conn'; id: number; globalCatalog: boolean; source: string; seq: number; state: WriterState }
   | { t: 'state'; seq: number; state: WriterState }
   | { t: 'chunk'; id: number; pdus: Uint8Array }
   | { t: 'done'; id: number; pdus?: Uint8Array | null; result?: OpResultWire; error?: WireError }
@@ -75,3 +80,42 @@ export type FromChild =
   | { t: 'abort'; id: number; reason: WireError }
   | { t: 'closed'; session: number }
   | { t: 'stateAck'; seq: number };
+
+/**
+ * The channel of the operations, their answers and the writer's state: a pipe of its own (fd 4
+ * of the read process), each batch a 4-byte length and its v8 serialization. Not the IPC
+ * channel, which carries the sockets: Node queues every message sent there behind a handle until
+ * the other side acknowledges the handle, so answers would wait for the next connection's
+ * hand-off round trip.
+ */
+export class FramedChannel<In, Out> {
+  private buf: Buffer | undefined;
+
+  constructor(
+    private readonly sock: Duplex,
+    onBatch: (batch: In[]) => void,
+  ) {
+    sock.on('data', (chunk: Buffer) => {
+      let b = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+      let at = 0;
+      while (b.length - at >= 4) {
+        const n = b.readUInt32BE(at);
+        if (b.length - at - 4 < n) break;
+        const batch = deserialize(b.subarray(at + 4, at + 4 + n)) as In[];
+        at += 4 + n;
+        onBatch(batch);
+      }
+      b = b.subarray(at);
+      this.buf = b.length > 0 ? Buffer.from(b) : undefined;
+    });
+    sock.on('error', () => {}); // the process's exit (or the writer's disconnect) is what counts
+  }
+
+  send(batch: Out[]): void {
+    if (this.sock.destroyed) return;
+    const body = serialize(batch);
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32BE(body.length, 0);
+    this.sock.write(Buffer.concat([head, body]));
+  }
+}
