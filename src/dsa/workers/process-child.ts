@@ -77,9 +77,15 @@ class ProcessService implements DirectoryService {
   writerState(s: WriterState, seq: number): void {
     if (seq < this.stateSeq) return;
     this.stateSeq = seq;
-    this.state = s;
+    // highestCommittedUsn may have come newer with an answer (writerHcu): it never goes back
+    this.state = s.highestCommittedUsn >= this.state.highestCommittedUsn ? s : { ...s, highestCommittedUsn: this.state.highestCommittedUsn };
   }
   private stateSeq = 0;
+
+  /** The writer's highestCommittedUsn as it answered a request (between its states). */
+  writerHcu(hcu: number): void {
+    if (hcu > this.state.highestCommittedUsn) this.state = { ...this.state, highestCommittedUsn: hcu };
+  }
 
   /** The store as committed, and the writer's state as it last arrived. */
   private cohere(): void {
@@ -249,10 +255,13 @@ function main(): void {
         }
         case 'state':
           service?.writerState(m.state, m.seq);
-          out.send({ t: 'stateAck', seq: m.seq });
+          if (m.ack) out.send({ t: 'stateAck', seq: m.seq });
+          break;
+        case 'done':
+          service?.writerHcu(m.hcu);
+          service?.onAnswer(m);
           break;
         case 'chunk':
-        case 'done':
           service?.onAnswer(m);
           break;
         case 'stop':

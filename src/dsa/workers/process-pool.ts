@@ -100,6 +100,9 @@ class ProxySession implements Session {
 /** Published (when someone listens) when a read process is ready: { process, pid }. */
 export const readProcessStartedChannel = channel('forestd:dsa:read-process-started');
 
+/** highestCommittedUsn reaches read processes that get no answers at most this late (ms). */
+const HCU_DELAY_MS = 1000;
+
 /** How long stop() waits for a read process to exit before it kills it. */
 const STOP_GRACE_MS = 5000;
 
@@ -183,7 +186,7 @@ export class ProcessPool implements DirectoryService {
             h.ready = true;
             // it has the state of its init: the current one follows (and comes with each connection)
             h.acked = 0;
-            h.out.send({ t: 'state', seq: this.seq, state: this.sent });
+            h.out.send({ t: 'state', seq: this.seq, state: { ...this.sent, highestCommittedUsn: this.main.dir.store.highestCommittedUsn }, ack: true });
             started = true;
             resolve();
             if (readProcessStartedChannel.hasSubscribers) readProcessStartedChannel.publish({ process: index, pid: proc.pid });
@@ -237,22 +240,37 @@ export class ProcessPool implements DirectoryService {
     return { schemaGeneration: this.schemaGeneration, sdEpoch: accessState(dir).sdEpoch, sdPropagationPending: sdPropagationMayBePending(dir), highestCommittedUsn: dir.store.highestCommittedUsn };
   }
 
-  /** Sends the state if it moved; resolves once every read process serving has it. */
+  /**
+   * Sends the state if it moved; resolves once every read process serving has it. A move of
+   * highestCommittedUsn alone (every write) is not sent at once, nor acknowledged: on this
+   * machine a message that wakes another process costs as much CPU as the write's answer (tens of
+   * µs), and only the rootDSE (the writer's) and replication metadata show it. It goes with the
+   * next answer to a read process, the next state, or after HCU_DELAY_MS at the latest.
+   */
   private synced(): Promise<void> | undefined {
     const s = this.state();
     const p = this.sent;
     const moved = s.schemaGeneration !== p.schemaGeneration || s.sdEpoch !== p.sdEpoch || s.sdPropagationPending !== p.sdPropagationPending;
-    // highestCommittedUsn alone (any write) is sent, not waited for: only the rootDSE (the writer's) and replication metadata show it
-    if (moved || s.highestCommittedUsn !== p.highestCommittedUsn) this.broadcast(s);
-    if (moved) this.mustSeq = this.seq;
+    if (moved) {
+      this.broadcast(s, true);
+      this.mustSeq = this.seq;
+    } else if (s.highestCommittedUsn !== p.highestCommittedUsn && !this.hcuTimer) {
+      this.hcuTimer = setTimeout(() => {
+        this.hcuTimer = undefined;
+        const now = this.state();
+        if (now.highestCommittedUsn !== this.sent.highestCommittedUsn) this.broadcast({ ...this.sent, highestCommittedUsn: now.highestCommittedUsn }, false);
+      }, HCU_DELAY_MS);
+      this.hcuTimer.unref();
+    }
     // a state that moved earlier (a background write) may still be on its way: the answer waits for it too
     return this.pendingAcks();
   }
+  private hcuTimer: NodeJS.Timeout | undefined;
 
-  private broadcast(s: WriterState): void {
+  private broadcast(s: WriterState, ack: boolean): void {
     this.sent = s;
     const seq = ++this.seq;
-    for (const h of this.children) if (h?.alive && h.ready) h.out.send({ t: 'state', seq, state: s });
+    for (const h of this.children) if (h?.alive && h.ready) h.out.send({ t: 'state', seq, state: s, ...(ack ? { ack: true } : {}) });
   }
 
   /** Resolves once every read process serving acknowledged the last state that must be waited for; undefined: none outstanding. */
@@ -327,10 +345,10 @@ export class ProcessPool implements DirectoryService {
     try {
       const result = await this.run(h, m, s, req, ctx, running);
       await this.synced();
-      out = { t: 'done', id: m.id, result, ...(running.sink ? { pdus: running.sink.take() } : {}) };
+      out = { t: 'done', id: m.id, result, hcu: this.main.dir.store.highestCommittedUsn, ...(running.sink ? { pdus: running.sink.take() } : {}) };
     } catch (e) {
       await this.synced();
-      out = { t: 'done', id: m.id, error: compact(errorToWire(e)), ...(running.sink ? { pdus: running.sink.take() } : {}) };
+      out = { t: 'done', id: m.id, error: compact(errorToWire(e)), hcu: this.main.dir.store.highestCommittedUsn, ...(running.sink ? { pdus: running.sink.take() } : {}) };
     } finally {
       h.running.delete(m.id);
     }
@@ -408,6 +426,7 @@ export class ProcessPool implements DirectoryService {
   async close(): Promise<void> {
     this.stopping = true;
     this.offCommit();
+    if (this.hcuTimer) clearTimeout(this.hcuTimer);
     await Promise.all(
       this.children.map(async (h) => {
         if (!h?.alive) return;

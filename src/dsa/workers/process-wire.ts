@@ -52,9 +52,11 @@ export type ToChild =
   | ChildInit
   /** with the writer's state as it is now (the pipe and the IPC channel are not ordered with each other) */
   | { t: 'conn'; id: number; globalCatalog: boolean; source: string; seq: number; state: WriterState }
-  | { t: 'state'; seq: number; state: WriterState }
+  /** ack: the writer waits for the acknowledgement before it answers (see process-pool.ts synced) */
+  | { t: 'state'; seq: number; state: WriterState; ack?: true }
   | { t: 'chunk'; id: number; pdus: Uint8Array }
-  | { t: 'done'; id: number; pdus?: Uint8Array | null; result?: OpResultWire; error?: WireError }
+  /** hcu: the writer's highestCommittedUsn as it answers */
+  | { t: 'done'; id: number; pdus?: Uint8Array | null; result?: OpResultWire; error?: WireError; hcu: number }
   | { t: 'stop' };
 
 /** What an operation the writer ran for a read process answered (api.ts BindResult, ExtendedResult, compare's boolean). */
