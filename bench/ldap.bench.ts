@@ -25,11 +25,15 @@
 // attribute list, so that both are measured warm — OpenLDAP's page cache and entry cache, forestd's
 // caches — rather than in a first case that warms them; 0 = no warm pass, the cold figures)
 // FORESTD_WORKERS=N (forestd serves searches on N threads, `serve --workers N`; the environment reaches serve)
+// FORESTD_WORKER_MODE=thread|process (`serve --worker-mode`: read threads, or read processes that own their connections)
+// BENCH_FORESTD_MODES=1,2:process (forestd under several worker settings in the same run, WORKERS[:MODE] each,
+// serve restarted on the same data between them; default: the one of FORESTD_WORKERS/FORESTD_WORKER_MODE)
+// forestd's CPU is that of the serving process and all its descendants (read processes).
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BenchClient } from './lib/client.js';
-import { startForestd, startSlapd, installTools, ssha, cpuSeconds, machineTicks, busyPct, waitQuiet, cleanupAll, benchTempDir } from './lib/servers.js';
+import { startForestd, startSlapd, installTools, ssha, cpuByPid, cpuDelta, treePids, machineTicks, busyPct, waitQuiet, cleanupAll, benchTempDir } from './lib/servers.js';
 import { bulkLoad, adOus, adUsers, adGroups, openldapLdif, USER_PASSWORD, type DataSet } from './lib/load.js';
 import { CASES, ldcltArgs, runLdclt, type CaseName, type Target, type LdcltResult } from './lib/ldclt.js';
 import { probe, caseOp, checkResponse, type ProbeResult } from './lib/latprobe.js';
@@ -46,6 +50,19 @@ const DATA: DataSet = { users: Number(env.BENCH_USERS ?? 10_000), groups: 200, g
 const ATTRS = env.BENCH_ATTRS ?? 'cn,sn,givenName,displayName,mail,description';
 const BIND = env.BENCH_BIND ?? 'dn';
 const CPU_PROF = env.BENCH_CPU_PROF === '1';
+/** forestd's worker settings to compare in this run (`serve --workers N --worker-mode M`) */
+interface Mode {
+  workers: number;
+  mode: 'thread' | 'process';
+}
+const MODES: Mode[] = (env.BENCH_FORESTD_MODES ?? `${env.FORESTD_WORKERS || 1}:${env.FORESTD_WORKER_MODE || 'thread'}`).split(',').map((x) => {
+  const [w, m] = x.split(':');
+  const mode = m || 'thread';
+  if (!/^[1-9]\d*$/.test(w ?? '') || (mode !== 'thread' && mode !== 'process')) throw new Error(`BENCH_FORESTD_MODES: ${JSON.stringify(x)} is not WORKERS[:thread|process]`);
+  return { workers: Number(w), mode };
+});
+const modeLabel = (m: Mode) => (m.workers === 1 ? 'w=1' : `w=${m.workers} ${m.mode}`);
+if (new Set(MODES.map(modeLabel)).size !== MODES.length) throw new Error(`BENCH_FORESTD_MODES names a setting twice: ${env.BENCH_FORESTD_MODES}`);
 const LOW = 1000;
 const HIGH = 9999;
 if (DATA.users <= HIGH) throw new Error(`BENCH_USERS must be > ${HIGH}: the cases pick users ${LOW}..${HIGH}`);
@@ -78,6 +95,10 @@ console.log(`  slapadd: ${DATA.users} users + ${DATA.groups} groups in ${slapd.l
 
 // ---------------------------------------------------------------- forestd
 console.log('== forestd on 127.0.0.1');
+// serve takes its worker settings from the environment (restarted for each mode in MODES)
+let current = MODES[0]!;
+env.FORESTD_WORKERS = String(current.workers);
+env.FORESTD_WORKER_MODE = current.mode;
 const fd = await startForestd({ host: '127.0.0.1' });
 console.log(`  provision: ${fd.provisionSeconds.toFixed(2)} s; serving ${fd.url} (pid ${fd.pid})`);
 const adminTls = async () => {
@@ -89,20 +110,38 @@ const adminTls = async () => {
 await bulkLoad(adOus(fd.baseDN), { label: 'forestd OUs', total: 3, connections: 1, inFlight: 1, open: adminTls });
 const uS = await bulkLoad(adUsers(fd.baseDN, fd.realm, DATA), { label: 'forestd users (LDAPS)', total: DATA.users, connections: 4, inFlight: 16, open: adminTls });
 const gS = await bulkLoad(adGroups(fd.baseDN, DATA), { label: `forestd groups of ${DATA.groupSize}`, total: DATA.groups, connections: 4, inFlight: 4, open: adminTls });
+const serveArgs = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(out, 'cpuprofile')] : [];
 if (CPU_PROF) {
   // profile the cases only: serve again, on the loaded data, under the profiler
-  await fd.restart(['--cpu-prof', '--cpu-prof-dir', join(out, 'cpuprofile')]);
+  await fd.restart(serveArgs);
   console.log(`  restarted under --cpu-prof: ${fd.url} (pid ${fd.pid})`);
+}
+/** forestd serving with mode m (restarted on the same data when another one serves). */
+async function useMode(m: Mode): Promise<void> {
+  if (m.workers === current.workers && m.mode === current.mode) return;
+  env.FORESTD_WORKERS = String(m.workers);
+  env.FORESTD_WORKER_MODE = m.mode;
+  await fd.restart(serveArgs);
+  current = m;
+  console.log(`  forestd serving with ${modeLabel(m)}: ${fd.url} (pid ${fd.pid})`);
+  // a restart empties the caches the warm pass filled
+  if (WARM) await warmPass(forestds.find((t) => t.mode === m)!, m.workers);
 }
 const loadLine = `forestd load over LDAPS: ${DATA.users} users in ${uS.toFixed(1)} s (${Math.round(DATA.users / uS)} adds/s), ${DATA.groups} groups of ${DATA.groupSize} in ${gS.toFixed(1)} s; OpenLDAP slapadd ${slapd.loadSeconds.toFixed(1)} s`;
 
 // ---------------------------------------------------------------- targets
-const forestd: Target = {
-  name: 'forestd',
-  url: fd.url,
+const forestdTarget = (m: Mode): Target & { mode: Mode } => ({
+  name: MODES.length === 1 ? 'forestd' : `forestd[${modeLabel(m)}]`,
+  mode: m,
+  // serve's address changes with each restart
+  get url() {
+    return fd.url;
+  },
   host: fd.host,
-  port: fd.port,
-  pids: () => [fd.pid],
+  get port() {
+    return fd.port;
+  },
+  pids: () => treePids(fd.pid),
   bindDN: fd.adminDN,
   bindPW: fd.adminPassword,
   searchBase: `OU=Bench,${fd.baseDN}`,
@@ -116,7 +155,8 @@ const forestd: Target = {
   addAttrs: { objectClass: ['user'], description: ['added by the probe'] },
   low: LOW,
   high: HIGH,
-};
+});
+const forestds = MODES.map(forestdTarget);
 const openldap: Target = {
   name: 'OpenLDAP',
   url: slapd.url,
@@ -137,7 +177,8 @@ const openldap: Target = {
   low: LOW,
   high: HIGH,
 };
-const targets = [forestd, openldap];
+const targets: Target[] = [...forestds, openldap];
+const modeOf = (t: Target): Mode | undefined => (t as { mode?: Mode }).mode;
 const templateFile = (t: Target) => join(work, `add-${t.name}.tmpl`);
 for (const t of targets) writeFileSync(templateFile(t), t.addTemplate);
 
@@ -176,10 +217,15 @@ for (const t of targets) {
 }
 
 // ---------------------------------------------------------------- warm pass: both servers read every user once
-const WARM = env.BENCH_WARM !== '0';
-if (WARM && (RUN_CASES.includes('search') || RUN_CASES.includes('read'))) {
-  for (const t of targets) {
-    const s = performance.now();
+const WARM = env.BENCH_WARM !== '0' && (RUN_CASES.includes('search') || RUN_CASES.includes('read'));
+/**
+ * Reads every user the cases pick once, with the cases' attribute list, over `connections`
+ * connections one after the other (forestd's read processes each keep their own caches, and
+ * connections are handed to them round-robin: one pass per process).
+ */
+async function warmPass(t: Target, connections: number): Promise<void> {
+  const s = performance.now();
+  for (let k = 0; k < connections; k++) {
     const c = await BenchClient.open(t.host, t.port);
     const rc = await c.bind(t.bindDN, t.bindPW);
     if (rc !== 0) throw new Error(`${t.name}: bind as ${t.bindDN} -> result ${rc}`);
@@ -196,9 +242,10 @@ if (WARM && (RUN_CASES.includes('search') || RUN_CASES.includes('read'))) {
       await Promise.all(batch);
     }
     c.unbind();
-    console.log(`  warm pass ${t.name}: ${HIGH - LOW + 1} users read in ${((performance.now() - s) / 1000).toFixed(1)} s`);
   }
+  console.log(`  warm pass ${t.name}: ${HIGH - LOW + 1} users read ${connections > 1 ? `on ${connections} connections ` : ''}in ${((performance.now() - s) / 1000).toFixed(1)} s`);
 }
+if (WARM) for (const t of targets) await warmPass(t, t.name.startsWith('forestd') ? current.workers : 1);
 
 // ---------------------------------------------------------------- the runs
 interface Row {
@@ -225,13 +272,15 @@ for (const cs of RUN_CASES) {
         rows.push({ target: t.name, cs, conc, srvCpuS: 0, machineBusy: 0, bgBusy: 0, error: why });
         continue;
       }
+      const tm = modeOf(t);
+      if (tm) await useMode(tm);
       const bgBusy = await waitQuiet(20, 4);
       const tag = `lb${t.name.slice(0, 1).toLowerCase()}${conc}c${Date.now() % 100000}`;
       const args = ldcltArgs(t, cs, conc, { samples: SAMPLES, sampleS: SAMPLE, attrs: ATTRS, tag, templateFile: templateFile(t) });
-      const cpu0 = t.pids().reduce((a, p) => a + cpuSeconds(p), 0);
+      const cpu0 = cpuByPid(t.pids());
       const m0 = machineTicks();
       const r = await runLdclt(ldclt, args, join(out, 'raw', `${cs}-c${conc}-${t.name}.log`), (SAMPLES + 1) * SAMPLE + 60);
-      const srvCpuS = t.pids().reduce((a, p) => a + cpuSeconds(p), 0) - cpu0;
+      const srvCpuS = cpuDelta(cpu0, cpuByPid(t.pids()));
       const row: Row = { target: t.name, cs, conc, r, srvCpuS, machineBusy: busyPct(m0, machineTicks()), bgBusy };
       if (r.errors || !r.samples) row.error = `${r.errors} errors, exit ${r.exit}${r.errorLines.length ? `: ${r.errorLines.join(' | ')}` : ''}`;
       rows.push(row);
@@ -246,6 +295,8 @@ for (const cs of RUN_CASES) {
       for (const t of targets) {
         const row = rows.find((x) => x.target === t.name && x.cs === cs && x.conc === conc);
         if (!row || broken.has(`${t.name}/${cs}`)) continue;
+        const tm = modeOf(t);
+        if (tm) await useMode(tm);
         await waitQuiet(20, 3);
         row.lat = await probe(t, cs, conc, LAT_SECS, attrList, `lp${t.name.slice(0, 1).toLowerCase()}${conc}x${Date.now() % 100000}`);
         const l = row.lat;
@@ -276,24 +327,26 @@ const cell = (row: Row | undefined) => {
 log('');
 log(`# forestd vs OpenLDAP — npm run bench:ldap, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
 log(`# ${loadLine}`);
-log(`# forestd serves searches on ${env.FORESTD_WORKERS || 1} thread(s) (FORESTD_WORKERS); load average at the table: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+log(`# forestd serves with ${MODES.map((m) => (m.workers === 1 ? '1 thread (workers 1)' : `workers ${m.workers}, mode ${m.mode} (${m.mode === 'process' ? `the serving process and ${m.workers - 1} read processes` : `the LDAP thread and ${m.workers - 1} read threads`})`)).join('; ')}; load average at the table: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 log(`# ldclt ${SAMPLES}×${SAMPLE} s per run after ${SAMPLE} s warm-up${WARM ? ', both servers warmed first by one read of every user' : ', no warm pass (BENCH_WARM=0)'}; users ${LOW}..${HIGH} at random; search/read return ${ATTRS || 'all user attributes'}; forestd binds by ${BIND === 'upn' ? 'UPN' : 'DN'}`);
 log('');
 log('| case | conc | forestd ops/s | OpenLDAP ops/s | ratio f/O | forestd mean ms | OpenLDAP mean ms | forestd p50/p99 ms | OpenLDAP p50/p99 ms | forestd CPU µs/op | OpenLDAP CPU µs/op | CPU/op f/O |');
 log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const cs of RUN_CASES) {
   for (const conc of CONC) {
-    const a = cell(rows.find((x) => x.target === 'forestd' && x.cs === cs && x.conc === conc));
     const b = cell(rows.find((x) => x.target === 'OpenLDAP' && x.cs === cs && x.conc === conc));
-    const ratio = Number.isFinite(a.opsN / b.opsN) ? (a.opsN / b.opsN).toFixed(2) : '-';
-    const cpuRatio = Number.isFinite(a.cpuN / b.cpuN) ? (a.cpuN / b.cpuN).toFixed(1) : '-';
-    log(`| ${cs} | ${conc} | ${a.ops} | ${b.ops} | ${ratio} | ${a.mean} | ${b.mean} | ${a.lat} | ${b.lat} | ${a.cpu} | ${b.cpu} | ${cpuRatio} |`);
+    for (const f of forestds) {
+      const a = cell(rows.find((x) => x.target === f.name && x.cs === cs && x.conc === conc));
+      const ratio = Number.isFinite(a.opsN / b.opsN) ? (a.opsN / b.opsN).toFixed(2) : '-';
+      const cpuRatio = Number.isFinite(a.cpuN / b.cpuN) ? (a.cpuN / b.cpuN).toFixed(1) : '-';
+      log(`| ${cs}${forestds.length > 1 ? ` ${modeLabel(f.mode)}` : ''} | ${conc} | ${a.ops} | ${b.ops} | ${ratio} | ${a.mean} | ${b.mean} | ${a.lat} | ${b.lat} | ${a.cpu} | ${b.cpu} | ${cpuRatio} |`);
+    }
   }
 }
 log('');
 log('ops/s: ldclt throughput (closed loop, one synchronous connection per thread; bind = new connection + bind + unbind each).');
 log('mean ms = conc / ops/s (Little). p50/p99: the latency probe (Node, synchronous connections; includes client cost).');
-log('CPU µs/op: server process CPU (utime+stime, all threads) over the ldclt run / operations of the run. On 2 cores ldclt competes with the server (see ldclt_cpu_pct in results.txt).');
+log('CPU µs/op: server CPU (utime+stime, all threads; forestd: the serving process and its read processes) over the ldclt run / operations of the run. On 2 cores ldclt competes with the server (see ldclt_cpu_pct in results.txt).');
 
 await fd.stop();
 await slapd.stop();

@@ -4,7 +4,7 @@
 // (CPU ticks, RSS) and the machine (busy share), and the clean-up on exit or signal.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,48 @@ export function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = f.slice(f.lastIndexOf(') ') + 2).split(' ');
   return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+}
+/** A process and all its descendants (a forestd serving with read processes), from /proc/<pid>/task/<tid>/children. */
+export function treePids(pid: number): number[] {
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    out.push(p);
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return; // gone
+    }
+    for (const t of tasks) {
+      let kids = '';
+      try {
+        kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const k of kids.trim().split(/\s+/)) if (k) walk(Number(k));
+    }
+  };
+  walk(pid);
+  return out;
+}
+/** utime+stime of each process, in seconds (those gone in the meantime left out). */
+export function cpuByPid(pids: number[]): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const p of pids) {
+    try {
+      m.set(p, cpuSeconds(p));
+    } catch {
+      /* gone */
+    }
+  }
+  return m;
+}
+/** CPU of a set of processes between two readings: a process started in between counts whole, one gone in between is lost. */
+export function cpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let d = 0;
+  for (const [p, s] of after) d += s - (before.get(p) ?? 0);
+  return d;
 }
 /** CPU of this process's waited-for children (cutime+cstime), in seconds: the load generator's CPU. */
 export function childrenCpuSeconds(): number {

@@ -36,6 +36,10 @@ usage:
       only (a power loss can take back acknowledged writes).
       --workers N: N threads serve searches (the LDAP thread and N-1 read workers over the
       same store); default FORESTD_WORKERS or 1 (the LDAP thread alone).
+      --worker-mode thread|process (default FORESTD_WORKER_MODE or thread): with process, N
+      processes own connections instead: the serving process (the one writer) hands its plain
+      LDAP and GC connections round-robin to itself and N-1 read processes, which answer
+      searches themselves and send the rest to the writer.
   forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
       Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
       found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
@@ -175,6 +179,7 @@ const serveOptions = {
   'ldap-enforce-channel-binding': { type: 'string' },
   'ack-before-flush': { type: 'boolean' },
   workers: { type: 'string' },
+  'worker-mode': { type: 'string' },
 } as const;
 
 function port(v: string | undefined, def: number, name: string): number {
@@ -184,7 +189,7 @@ function port(v: string | undefined, def: number, name: string): number {
   return n;
 }
 
-function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'ldap-enforce-channel-binding'?: string; 'repl-port'?: string; 'http-port'?: string; 'ack-before-flush'?: boolean; workers?: string }) {
+function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: string; 'ldaps-port'?: string; 'gc-port'?: string; 'gcs-port'?: string; 'cldap-port'?: string; 'ldap-enforce-channel-binding'?: string; 'repl-port'?: string; 'http-port'?: string; 'ack-before-flush'?: boolean; workers?: string; 'worker-mode'?: string }) {
   const ldapPort = port(values['ldap-port'], DEFAULTS.ldapPort, 'ldap-port');
   const cbt = values['ldap-enforce-channel-binding'] ?? '1';
   if (cbt !== '0' && cbt !== '1' && cbt !== '2') throw new UsageError(`--ldap-enforce-channel-binding must be 0, 1 or 2, not ${JSON.stringify(cbt)}`);
@@ -201,6 +206,7 @@ function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: str
     ...(values['repl-port'] === undefined ? {} : { replPort: port(values['repl-port'], 0, 'repl-port') }),
     httpPort: values['http-port'] === undefined ? undefined : port(values['http-port'], 0, 'http-port'),
     workers: workerCount(values.workers ?? process.env.FORESTD_WORKERS),
+    workerMode: workerMode(values['worker-mode'] ?? process.env.FORESTD_WORKER_MODE),
   };
 }
 
@@ -209,6 +215,12 @@ function workerCount(v: string | undefined): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers must be a whole number from 1 to 256, not ${JSON.stringify(v)}`);
   return n;
+}
+
+function workerMode(v: string | undefined): 'thread' | 'process' {
+  if (v === undefined || v === '' || v === 'thread') return 'thread';
+  if (v === 'process') return 'process';
+  throw new UsageError(`--worker-mode must be thread or process, not ${JSON.stringify(v)}`);
 }
 
 export class UsageError extends Error {

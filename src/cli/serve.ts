@@ -36,6 +36,8 @@ export interface ServeSettings {
   httpPort?: number;
   /** threads serving searches: the LDAP thread and workers − 1 read workers (src/dsa/workers); 1 = the LDAP thread alone */
   workers?: number;
+  /** how the workers serve: threads behind the LDAP thread, or read processes that own their connections (src/dsa/workers/process-pool.ts) */
+  workerMode?: 'thread' | 'process';
 }
 
 export async function serveCommand(s: ServeSettings): Promise<void> {
@@ -79,10 +81,17 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   await protectAdminGroups();
   // reads on every core: searches go to read workers over the same store (src/dsa/workers/pool.ts)
   const workers = s.workers ?? 1;
-  const pool = workers > 1 ? await (await import('../dsa/workers/pool.js')).ReadPool.start(service, { data: s.data, workers: workers - 1, searchLimits: service.searchLimits }) : undefined;
-  server = new LdapServer({ directory: pool ?? service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding });
-  const bound = await server.listen();
   if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
+  // or read processes that own their connections (src/dsa/workers/process-pool.ts)
+  const procs =
+    workers > 1 && s.workerMode === 'process'
+      ? await (await import('../dsa/workers/process-pool.js')).ProcessPool.start(service, { data: s.data, processes: workers - 1, searchLimits: service.searchLimits, policies, tls: { cert: String(tls.cert), key: String(tls.key) }, enforceChannelBinding: s.enforceChannelBinding ?? 1, logger: stderrLogger('info') })
+      : undefined;
+  const pool = workers > 1 && !procs ? await (await import('../dsa/workers/pool.js')).ReadPool.start(service, { data: s.data, workers: workers - 1, searchLimits: service.searchLimits }) : undefined;
+  const ldapServer = new LdapServer({ directory: procs ?? pool ?? service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding, ...(procs ? { handOff: procs.handOff.bind(procs) } : {}) });
+  server = ldapServer;
+  if (procs) procs.remoteClosed = (id) => ldapServer.remoteClosed(id);
+  const bound = await server.listen();
   const cldap = new CldapServer({ directory: service, host: s.host, port: s.cldapPort, maxQueryDuration: policies.MaxQueryDuration, logger: stderrLogger('info') });
   let cldapBound: { address: string; port: number };
   try {
@@ -146,6 +155,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   await cldap.close();
   await server.close();
   await pool?.close();
+  await procs?.close();
   await delayedLinksIdle(dir);
   await stopSdPropagation(dir); // the queue stays: the next start resumes it
   await dir.close();
@@ -233,7 +243,7 @@ function notifyDelays(v: string | undefined): { firstDelayMs?: number; subsequen
  * stdout each: `hook <channel> <json>`.
  */
 function testHooks(): void {
-  for (const name of ['forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:repl:departed', 'forestd:rid:pool']) {
+  for (const name of ['forestd:dsa:read-process-started', 'forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:repl:departed', 'forestd:rid:pool']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
   // a session's first search in a read worker (not every search: benchmarks run with the hooks on)

@@ -50,6 +50,24 @@ export interface LdapServerOptions {
   logger?: Logger | undefined;
   /** AD's LdapEnforceChannelBinding for NTLM binds over TLS: 0 never checked, 1 checked when sent (default), 2 required */
   enforceChannelBinding?: 0 | 1 | 2 | undefined;
+  /**
+   * Read processes (src/dsa/workers/process-pool.ts): the plain (not TLS) listeners accept with
+   * pauseOnConnect and offer each accepted socket, after the MaxConnections checks, to this
+   * function, which may hand it to another process (true: the server counts it until
+   * remoteClosed(id)) or leave it here (false).
+   */
+  handOff?: ((socket: net.Socket, conn: HandedConnection) => boolean) | undefined;
+  /** a server of a read process: no listeners, its connections come through adopt() */
+  adoptOnly?: boolean;
+}
+
+/** What a process that takes over a socket needs to know of it. */
+export interface HandedConnection {
+  /** the connection (session) id, unique across the processes of one server */
+  id: number;
+  globalCatalog: boolean;
+  /** the client's address as the listener counts it (MaxConnectionsPerAddress) */
+  source: string;
 }
 
 export interface BoundAddress {
@@ -80,6 +98,10 @@ export class LdapServer {
   private readonly tlsOptions: tls.SecureContextOptions | undefined;
   private readonly servers: Array<{ server: net.Server; opts: ListenerOptions; name: string }> = [];
   private readonly connections = new Set<Connection>();
+  /** connections handed to another process (handOff), by id: their source address */
+  private readonly remote = new Map<number, string>();
+  private readonly handOff: ((socket: net.Socket, conn: HandedConnection) => boolean) | undefined;
+  private readonly adoptOnly: boolean;
   /** open connections by source address (MaxConnectionsPerAddress) */
   private readonly perAddress = new Map<string, number>();
   /** partly received PDUs of all connections (MaxReceiveBufferTotal) */
@@ -99,7 +121,9 @@ export class LdapServer {
       this.tlsOptions = tlsServerOptions(options.tls);
       this.secureContext = tls.createSecureContext(this.tlsOptions);
     }
-    if (options.listeners.length === 0) throw new LdapServerError('ERR_LDAP_SERVER_CONFIG', 'no listeners configured');
+    this.handOff = options.handOff;
+    this.adoptOnly = options.adoptOnly === true;
+    if (options.listeners.length === 0 && !this.adoptOnly) throw new LdapServerError('ERR_LDAP_SERVER_CONFIG', 'no listeners configured');
     for (const l of options.listeners) {
       if (l.tls && !options.tls) {
         throw new LdapServerError('ERR_LDAP_SERVER_CONFIG', `listener on port ${l.port} wants TLS but no certificate is configured`);
@@ -112,9 +136,9 @@ export class LdapServer {
     return this.bound;
   }
 
-  /** Open connections. */
+  /** Open connections (those handed to other processes included). */
   get connectionCount(): number {
-    return this.connections.size;
+    return this.connections.size + this.remote.size;
   }
 
   /** Bytes of partly received PDUs all connections hold now, and the most ever held (bounded by MaxReceiveBufferTotal). */
@@ -136,6 +160,7 @@ export class LdapServer {
   async listen(): Promise<readonly BoundAddress[]> {
     if (this.state !== 'new') throw new LdapServerError('ERR_LDAP_SERVER_STATE', `listen() called on a ${this.state} server`);
     this.state = 'listening';
+    if (this.adoptOnly) return this.bound;
     try {
       for (const opts of this.listenerOptions) {
         const name = opts.name ?? (opts.globalCatalog ? (opts.tls ? 'gc-tls' : 'gc') : opts.tls ? 'ldaps' : 'ldap');
@@ -143,7 +168,7 @@ export class LdapServer {
         const sockOpts = { noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS };
         const server = opts.tls
           ? tls.createServer({ ...this.tlsOptions, ...sockOpts, handshakeTimeout: this.policies.InitRecvTimeout * 1000 })
-          : net.createServer(sockOpts);
+          : net.createServer({ ...sockOpts, ...(this.handOff ? { pauseOnConnect: true } : {}) });
         if (opts.tls) {
           server.on('secureConnection', (s: tls.TLSSocket) => this.accept(s, opts, true));
           server.on('tlsClientError', (err: Error) => {
@@ -194,7 +219,7 @@ export class LdapServer {
     // MS-ADTS 3.1.1.3.4.6 MaxConnections, and forestd's MaxConnectionsPerAddress (one source
     // cannot take every slot): refuse with a busy Notice of Disconnection (RFC 4511 4.4.1).
     const refusal =
-      this.connections.size >= this.policies.MaxConnections
+      this.connections.size + this.remote.size >= this.policies.MaxConnections
         ? 'MaxConnections'
         : (this.perAddress.get(source) ?? 0) >= this.policies.MaxConnectionsPerAddress
           ? 'MaxConnectionsPerAddress'
@@ -215,13 +240,46 @@ export class LdapServer {
       return;
     }
     this.perAddress.set(source, (this.perAddress.get(source) ?? 0) + 1);
+    if (this.handOff && !encrypted) {
+      if (this.handOff(socket, { id, globalCatalog: opts.globalCatalog === true, source })) {
+        this.remote.set(id, source);
+        return;
+      }
+      socket.resume(); // accepted paused (pauseOnConnect) for the hand-off
+    }
+    this.open(socket, id, opts.globalCatalog === true, encrypted, source);
+  }
+
+  /** A read process takes a socket the serving process accepted and handed to it (handOff there). */
+  adopt(socket: net.Socket, conn: HandedConnection): void {
+    if (this.state !== 'listening') {
+      socket.on('error', this.onSocketError);
+      socket.destroy();
+      return;
+    }
+    this.perAddress.set(conn.source, (this.perAddress.get(conn.source) ?? 0) + 1);
+    this.open(socket, conn.id, conn.globalCatalog, false, conn.source);
+    socket.resume();
+  }
+
+  /** A connection handed to another process has closed (or that process is gone). */
+  remoteClosed(id: number): void {
+    const source = this.remote.get(id);
+    if (source === undefined) return;
+    this.remote.delete(id);
+    const left = (this.perAddress.get(source) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(source, left);
+    else this.perAddress.delete(source);
+  }
+
+  private open(socket: net.Socket, id: number, globalCatalog: boolean, encrypted: boolean, source: string): void {
     const conn = new Connection({
       id,
       socket,
       directory: this.directory,
       policies: this.policies,
       logger: this.logger,
-      globalCatalog: opts.globalCatalog === true,
+      globalCatalog,
       encrypted,
       secureContext: encrypted ? undefined : this.secureContext,
       enforceChannelBinding: this.enforceChannelBinding,

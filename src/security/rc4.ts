@@ -3,6 +3,12 @@
 // exchange (NTLMSSP_NEGOTIATE_KEY_EXCH) carries the exported session key under it. OpenSSL 3
 // moved RC4 to its legacy provider, which Node does not load, so it lives here (like md4.ts).
 
+export interface Rc4State {
+  s: Uint8Array;
+  i: number;
+  j: number;
+}
+
 /** One RC4 keystream: `transform` continues where the previous call stopped (MS-NLMP 3.4: the handle keeps its state across messages). */
 export class Rc4 {
   private readonly s = new Uint8Array(256);
@@ -20,6 +26,19 @@ export class Rc4 {
       s[k] = s[j]!;
       s[j] = t;
     }
+  }
+
+  /** The keystream's position (S-box and indexes), to go on in another process (src/dsa/workers/process-pool.ts). */
+  exportState(): Rc4State {
+    return { s: new Uint8Array(this.s), i: this.i, j: this.j };
+  }
+
+  /** A keystream that goes on where an exported one stood. */
+  static fromState(st: Rc4State): Rc4 {
+    if (st.s.length !== 256) throw new RangeError('RC4 state must hold a 256-byte S-box');
+    const r = Object.create(Rc4.prototype) as Rc4;
+    Object.assign(r, { s: new Uint8Array(st.s), i: st.i & 0xff, j: st.j & 0xff });
+    return r;
   }
 
   /** XORs `data` with the next data.length keystream bytes into a new Buffer. */

@@ -473,6 +473,33 @@ export class Store implements InvocationTable {
     (this.env as unknown as { resetReadTxn(): void }).resetReadTxn();
   }
 
+  /**
+   * A follower in another process (a read process, src/dsa/workers/process-child.ts), which no
+   * request brings the writer's counters: drops its cached read transaction, so that the next
+   * read sees every commit made so far, and takes the counters from that committed state — the
+   * next USN from the DC tuple, the delayed-link hint from the `linkwork` table (counted again
+   * when the DC tuple moved, or while it is not 0). highestCommittedUsn (durable, not merely
+   * committed) is the writer's: the caller sets it with followDurable(). Returns the DC tuple's USN.
+   */
+  followCommitted(): number {
+    if (!this.follower) throw new StoreError('ERR_STORE_CORRUPT', 'followCommitted() on a store that is not a follower');
+    (this.env as unknown as { resetReadTxn(): void }).resetReadTxn();
+    const usn = this.reader.dcUsn();
+    if (usn !== this.dc.usn || this.linkWorkHint > 0) this.linkWorkHint = this.linkWork.getKeysCount();
+    this.dc.usn = usn;
+    return usn;
+  }
+
+  /**
+   * A follower in another process takes the writer's highestCommittedUsn, as the writer last sent
+   * it (the writer's never goes backwards, and its messages arrive in order; what a follower
+   * derives when it opens, from the USN reserve, is not the writer's).
+   */
+  followDurable(highestCommittedUsn: number): void {
+    if (!this.follower) throw new StoreError('ERR_STORE_CORRUPT', 'followDurable() on a store that is not a follower');
+    this._highestCommittedUsn = highestCommittedUsn;
+  }
+
   // ---- reads --------------------------------------------------------------------------
 
   /** A read snapshot for work that spans event-loop turns; call done() when finished. */

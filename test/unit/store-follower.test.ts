@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { Store, StoreError } from '../../src/store/store.js';
+import { Store, StoreError, LINK_WORK_REMOVE } from '../../src/store/store.js';
 import type { ObjectRecord } from '../../src/store/record.js';
 import { newGuid } from '../../src/util/guid.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -40,6 +40,45 @@ test('a follower refuses writes, and mirrors the counters only when told (follow
     const reserve = writer.getMeta<number>('usnReserve');
     await writer.write((w) => w.putObject(newGuid(), rec(newGuid(), 'three', w.usn), undefined));
     assert.equal(writer.getMeta<number>('usnReserve'), reserve, "the follower's close did not touch the reserve");
+  } finally {
+    await writer.close();
+    cleanup();
+  }
+});
+
+test('a follower in another process takes the counters from the committed state (followCommitted)', async () => {
+  const { dir, cleanup } = tempDir();
+  const writer = Store.open(dir, { create: true });
+  try {
+    const g = newGuid();
+    await writer.write((w) => w.putObject(g, rec(g, 'one', w.usn), undefined));
+    const follower = Store.open(dir, { follower: true });
+    try {
+      assert.throws(() => writer.followCommitted(), (e: unknown) => e instanceof StoreError, 'followCommitted() is for followers only');
+      assert.equal(follower.followCommitted(), writer.committedUsn + 1, 'the next USN of the stored DC tuple');
+      const g2 = newGuid();
+      await writer.write((w) => {
+        w.putObject(g2, rec(g2, 'two', w.usn), undefined);
+        w.queueLinkWork(g, LINK_WORK_REMOVE);
+      });
+      // negative control: without followCommitted() the follower's counters stay where they were
+      assert.equal(follower.linkWorkHint, 0);
+      const usnBefore = follower.dc.usn;
+      assert.equal(follower.followCommitted(), writer.committedUsn + 1);
+      assert.ok(follower.dc.usn > usnBefore, 'the next USN moved with the commit');
+      assert.equal(follower.linkWorkHint, 1, 'the queued delayed link processing counts');
+      assert.ok(follower.reader.getObject(g2), 'the next read sees the new commit');
+      // the queue emptied by a commit that takes no USN: counted again while the hint is not 0
+      await writer.write((w) => w.finishLinkWork(g));
+      follower.followCommitted();
+      assert.equal(follower.linkWorkHint, 0);
+      // highestCommittedUsn is the writer's (durable), as sent: not what the follower derived from the USN reserve when it opened
+      assert.notEqual(follower.highestCommittedUsn, writer.highestCommittedUsn, 'negative control: the reserve-derived value at open');
+      follower.followDurable(writer.highestCommittedUsn);
+      assert.equal(follower.highestCommittedUsn, writer.highestCommittedUsn);
+    } finally {
+      await follower.close();
+    }
   } finally {
     await writer.close();
     cleanup();

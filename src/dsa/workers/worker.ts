@@ -7,11 +7,10 @@ import { cacheOptionsFromEnv } from '../cache-settings.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Directory } from '../directory.js';
 import { DsaService } from '../service.js';
-import type { Control, OutgoingAttribute } from '../../ldap/protocol/messages.js';
-import { BerWriter } from '../../ber/writer.js';
-import { writeMessage } from '../../ldap/protocol/codec.js';
+import type { Control } from '../../ldap/protocol/messages.js';
+import { EncodingSink } from './encoding-sink.js';
 import { LdapError } from '../../ldap/protocol/result-codes.js';
-import type { Identity, OperationContext, SearchSink, Session } from '../api.js';
+import type { Identity, OperationContext, Session } from '../api.js';
 import { accessState } from '../access/access.js';
 import { followSdPropagation } from '../access/sd-propagator.js';
 import type { SearchLimits } from '../search/search.js';
@@ -21,10 +20,6 @@ export interface WorkerData {
   data: string;
   searchLimits?: SearchLimits;
 }
-
-/** Post a chunk once the batch reaches this many bytes; at most CREDITS chunks unacknowledged (backpressure). */
-const CHUNK_BYTES = 32 * 1024;
-const CREDITS = 2;
 
 class ReadWorker {
   private readonly dir: Directory;
@@ -110,7 +105,7 @@ class ReadWorker {
 
   private async search(m: Extract<ToWorker, { t: 'search' }>): Promise<void> {
     const controller = new AbortController();
-    const sink = new EncodingSink(this.out, m.id, m.messageID, controller.signal);
+    const sink = new EncodingSink((pdus) => this.out.send({ t: 'chunk', id: m.id, pdus }, pdus.buffer as ArrayBuffer), m.messageID, controller.signal);
     this.running.set(m.id, { controller, sink });
     let out: FromWorker;
     try {
@@ -128,80 +123,6 @@ class ReadWorker {
       this.running.delete(m.id);
     }
     this.out.send(out, out.pdus ? (out.pdus.buffer as ArrayBuffer) : undefined);
-  }
-}
-
-/** Encodes entries into a batch, posted in chunks; waits for the LDAP thread's acks when CREDITS chunks are in flight. */
-class EncodingSink implements SearchSink {
-  private readonly w = new BerWriter(CHUNK_BYTES + 4096);
-  private credits = CREDITS;
-  private waiting: (() => void) | undefined;
-  private scheduled = false;
-
-  constructor(
-    private readonly out: Outbox<FromWorker>,
-    private readonly id: number,
-    private readonly messageID: number,
-    private readonly signal: AbortSignal,
-  ) {}
-
-  entry(objectName: string, attributes: OutgoingAttribute[], controls?: Control[]): void | Promise<void> {
-    writeMessage(this.w, { messageID: this.messageID, protocolOp: { type: 'searchResultEntry', objectName, attributes }, controls });
-    return this.after();
-  }
-
-  entryEncoded(objectName: string, attributes: Buffer): void | Promise<void> {
-    writeMessage(this.w, { messageID: this.messageID, protocolOp: { type: 'searchResultEntry', objectName, attributes: [], encodedAttributes: attributes } });
-    return this.after();
-  }
-
-  reference(uris: string[]): void | Promise<void> {
-    writeMessage(this.w, { messageID: this.messageID, protocolOp: { type: 'searchResultReference', uris } });
-    return this.after();
-  }
-
-  /** The batch so far, in a buffer of its own (transferable); null when empty. */
-  take(): Uint8Array | null {
-    if (this.w.length === 0) return null;
-    const out = new Uint8Array(this.w.length);
-    out.set(this.w.toBuffer());
-    this.w.reset();
-    return out;
-  }
-
-  credit(): void {
-    this.credits++;
-    const w = this.waiting;
-    this.waiting = undefined;
-    w?.();
-  }
-
-  private post(): void {
-    const pdus = this.take();
-    if (!pdus) return;
-    this.credits--;
-    this.out.send({ t: 'chunk', id: this.id, pdus }, pdus.buffer as ArrayBuffer);
-  }
-
-  private after(): void | Promise<void> {
-    if (this.w.length >= CHUNK_BYTES) this.post();
-    else if (!this.scheduled) {
-      // a search that yields (SCAN_CHUNK) sends what it has found so far at its next turn
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        if (this.credits > 0) this.post();
-      });
-    }
-    if (this.credits > 0 || this.signal.aborted) return undefined;
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      this.waiting = done;
-      this.signal.addEventListener('abort', done, { once: true });
-    });
   }
 }
 

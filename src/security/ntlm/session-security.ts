@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { NegotiateFlags } from './constants.js';
 import { NtlmError } from './errors.js';
-import { Rc4 } from '../rc4.js';
+import { Rc4, type Rc4State } from '../rc4.js';
 import { hmacMd5, sealKey, signKey } from './ntlmv2.js';
 
 /** NTLMSSP_MESSAGE_SIGNATURE (MS-NLMP 2.2.2.9.1): Version(4) = 1, Checksum(8), SeqNum(4). */
@@ -16,6 +16,13 @@ interface Direction {
   sealKey: Buffer;
   handle: Rc4;
   seq: number;
+}
+
+/** A context's keys, RC4 positions and sequence numbers, to go on in another process (exportState / fromState). */
+export interface NtlmSessionSecurityState {
+  flags: number;
+  out: { signKey: Uint8Array; sealKey: Uint8Array; rc4: Rc4State; seq: number };
+  in: { signKey: Uint8Array; sealKey: Uint8Array; rc4: Rc4State; seq: number };
 }
 
 export class NtlmSessionSecurity {
@@ -56,6 +63,31 @@ export class NtlmSessionSecurity {
       d.handle = new Rc4(d.sealKey);
       if (sequenceNumbers) d.seq = 0;
     }
+  }
+
+  /**
+   * The context as it stands (both directions' keys, RC4 handles and sequence numbers): a read
+   * process (src/dsa/workers) goes on with the layer a bind in the serving process negotiated.
+   */
+  exportState(): NtlmSessionSecurityState {
+    const dir = (d: Direction) => ({ signKey: new Uint8Array(d.signKey), sealKey: new Uint8Array(d.sealKey), rc4: d.handle.exportState(), seq: d.seq });
+    return { flags: this.flags, out: dir(this.out), in: dir(this.in) };
+  }
+
+  /** A context that goes on where an exported one stood (the same messages verify and unseal in the same order). */
+  static fromState(st: NtlmSessionSecurityState): NtlmSessionSecurity {
+    const dir = (d: NtlmSessionSecurityState['out']): Direction => ({ signKey: Buffer.from(d.signKey), sealKey: Buffer.from(d.sealKey), handle: Rc4.fromState(d.rc4), seq: d.seq >>> 0 });
+    const flags = st.flags;
+    const c = Object.create(NtlmSessionSecurity.prototype) as NtlmSessionSecurity;
+    Object.assign(c, {
+      flags,
+      out: dir(st.out),
+      in: dir(st.in),
+      keyExch: (flags & NegotiateFlags.KEY_EXCH) !== 0,
+      confidentiality: (flags & NegotiateFlags.SEAL) !== 0,
+      integrity: (flags & NegotiateFlags.SEAL) !== 0 || (flags & NegotiateFlags.SIGN) !== 0,
+    });
+    return c;
   }
 
   /** MS-NLMP 3.4.4.2 MAC with extended session security; consumes `d.seq`. */

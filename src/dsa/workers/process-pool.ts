@@ -1,0 +1,487 @@
+// Reads on every core with processes that own their sockets (`forestd serve --workers N
+// --worker-mode process`): the serving process is the writer and keeps the listeners; each
+// connection its plain-LDAP listeners accept (LDAP and GC, not LDAPS: a TLS socket cannot be
+// handed over) goes, round-robin, to itself or to one of N−1 read processes (child_process.fork;
+// the socket's handle travels with child.send). A read process (process-child.ts) runs the
+// ordinary LDAP Connection code over a follower Directory of the same data directory: it answers
+// searches itself and sends everything else here, where the writer's DsaService runs it for a
+// session that mirrors the read process's (binds, their multi-leg state and the identity they
+// produce, writes with group commit, compare, extended operations, and the searches that stay
+// with the writer: rootDSE, DirSync, notification — their results stream back as encoded PDUs).
+//
+//   writer: listeners ─► accept ─┬─ own share ─► Connection ─► ProcessPool (this) ─► DsaService
+//                                └─ socket ──► read process i: Connection ─► searches: its own DsaService
+//                                                                    └─ the rest: IPC ─► here ─► DsaService
+//
+// Coherence (read-your-writes across connections): a read process renews its read transaction
+// before each search (Store.followCommitted). What it cannot read from the store — the schema
+// generation, the SD epoch, whether an SD propagation may be pending, highestCommittedUsn — this
+// pool sends when it moves (WriterState), and before it answers an operation after which it
+// moved (on any connection), it waits until every read process has acknowledged the new state.
+// After background writes (propagation, replication) it sends the state without waiting.
+import { fork, type ChildProcess } from 'node:child_process';
+import { channel } from 'node:diagnostics_channel';
+import type net from 'node:net';
+import type { AddRequest, BindRequest, CompareRequest, DelRequest, ExtendedRequest, ModifyDNRequest, ModifyRequest, SearchRequest } from '../../ldap/protocol/messages.js';
+import { LdapError, UnavailableError } from '../../ldap/protocol/result-codes.js';
+import type { LdapPolicies } from '../../ldap/policies.js';
+import type { HandedConnection } from '../../ldap/server.js';
+import type { Logger } from '../../ldap/logger.js';
+import type { BindResult, DirectoryService, ExtendedResult, Identity, OperationContext, OperationResult, Session } from '../api.js';
+import type { DsaService } from '../service.js';
+import type { SchemaBinding } from '../schema-binding.js';
+import { accessState } from '../access/access.js';
+import { sdPropagationMayBePending } from '../access/sd-propagator.js';
+import type { SearchLimits } from '../search/search.js';
+import { EncodingSink } from './encoding-sink.js';
+import { NtlmSessionSecurity } from '../../security/ntlm/session-security.js';
+import { Outbox, asBuffer, compact, errorToWire, revive, tokenToWire, type WireIdentity } from './wire.js';
+import { FramedChannel, type ChildInit, type FromChild, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
+import type { Duplex } from 'node:stream';
+
+export interface ProcessPoolOptions {
+  data: string;
+  /** read processes to start (>= 1); the writer serves a share of the connections too */
+  processes: number;
+  searchLimits?: SearchLimits | undefined;
+  policies: LdapPolicies;
+  tls?: { cert: string; key: string } | undefined;
+  enforceChannelBinding: 0 | 1 | 2;
+  logger: Logger;
+}
+
+interface ChildHandle {
+  /** 1.. (0 is the writer) */
+  index: number;
+  proc: ChildProcess;
+  ready: boolean;
+  alive: boolean;
+  out: Outbox<ToChild>;
+  /** the sessions (connections) this process holds, mirrored here */
+  sessions: Map<number, ProxySession>;
+  /** operations running here for it, by its request id */
+  running: Map<number, { controller: AbortController; sink?: EncodingSink }>;
+  /** the WriterState sequence number it acknowledged last */
+  acked: number;
+  /** the pipe of the operations, answers and states (process-wire.ts FramedChannel) */
+  channel: FramedChannel<FromChild, ToChild>;
+}
+
+/** The writer's side of a read process's connection: what its operations read and keep between requests (bind state, identity). */
+class ProxySession implements Session {
+  identity: Identity | null = null;
+  encrypted: boolean;
+  globalCatalog: boolean;
+  remoteAddress: string;
+  localAddress?: string;
+  saslLayer?: 'none' | 'sign' | 'seal';
+  tlsServerEndPoint?: Buffer;
+  channelBindingRequired?: boolean;
+  bindState?: unknown;
+  constructor(
+    readonly id: number,
+    s: ProcSession,
+  ) {
+    this.encrypted = s.encrypted;
+    this.globalCatalog = s.globalCatalog;
+    this.remoteAddress = s.remoteAddress;
+    this.update(s);
+  }
+  update(s: ProcSession): void {
+    this.encrypted = s.encrypted;
+    this.remoteAddress = s.remoteAddress;
+    if (s.localAddress !== undefined) this.localAddress = s.localAddress;
+    this.saslLayer = s.saslLayer;
+    this.tlsServerEndPoint = s.tlsServerEndPoint ? asBuffer(s.tlsServerEndPoint) : undefined;
+    this.channelBindingRequired = s.channelBindingRequired;
+  }
+}
+
+/** Published (when someone listens) when a read process is ready: { process, pid }. */
+export const readProcessStartedChannel = channel('forestd:dsa:read-process-started');
+
+/** highestCommittedUsn reaches read processes that get no answers at most this late (ms). */
+const HCU_DELAY_MS = 1000;
+
+/** How long stop() waits for a read process to exit before it kills it. */
+const STOP_GRACE_MS = 5000;
+
+export class ProcessPool implements DirectoryService {
+  private readonly children: ChildHandle[] = [];
+  /** round-robin position of the next accepted connection (0: the writer keeps it) */
+  private next = 0;
+  private stopping = false;
+  private schema: SchemaBinding;
+  private schemaGeneration = 0;
+  private sent: WriterState;
+  private seq = 0;
+  /** the last state sequence number that answers wait for (schema, SD epoch, SD propagation moved) */
+  private mustSeq = 0;
+  /** resolvers waiting for every read process to acknowledge a sequence number */
+  private waiters: Array<{ seq: number; resolve: () => void }> = [];
+  private stateScheduled = false;
+  private readonly offCommit: () => void;
+  /** set by serve once its LdapServer exists: a handed connection's end reaches the server's counts */
+  remoteClosed: (id: number) => void = () => {};
+
+  private constructor(
+    private readonly main: DsaService,
+    private readonly opts: ProcessPoolOptions,
+  ) {
+    this.schema = main.dir.schema;
+    accessState(main.dir); // its commit listener (the SD epoch's) runs before ours
+    this.sent = this.state();
+    // background writes (SD propagation, replication, garbage collection): the state follows, unawaited
+    this.offCommit = main.dir.store.onCommit(() => this.scheduleState());
+  }
+
+  /** Starts the read processes; resolves once each has opened the store. */
+  static async start(main: DsaService, opts: ProcessPoolOptions): Promise<ProcessPool> {
+    const pool = new ProcessPool(main, opts);
+    try {
+      await Promise.all(Array.from({ length: opts.processes }, (_, i) => pool.spawn(i + 1)));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Read processes serving now. */
+  get processCount(): number {
+    return this.children.filter((c) => c?.alive && c.ready).length;
+  }
+
+  /** The pids of the read processes (diagnostics, tests). */
+  get pids(): number[] {
+    return this.children.filter((c) => c?.alive).map((c) => c.proc.pid!);
+  }
+
+  get supportedExtensions(): readonly string[] {
+    return this.main.supportedExtensions;
+  }
+
+  private spawn(index: number): Promise<void> {
+    // fd 4: the pipe of the operations (FramedChannel); the IPC channel carries the sockets
+    const proc = fork(new URL('./process-child.js', import.meta.url), [], { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] });
+    const pipe = proc.stdio[4] as Duplex;
+    const h: ChildHandle = { index, proc, ready: false, alive: true, out: new Outbox<ToChild>((batch) => this.post(h, batch)), sessions: new Map(), running: new Map(), acked: this.seq, channel: undefined as never };
+    this.children[index - 1] = h;
+    const init: ChildInit = {
+      t: 'init',
+      index,
+      data: this.opts.data,
+      ...(this.opts.searchLimits ? { searchLimits: this.opts.searchLimits } : {}),
+      policies: this.opts.policies,
+      ...(this.opts.tls ? { tls: this.opts.tls } : {}),
+      enforceChannelBinding: this.opts.enforceChannelBinding,
+      supportedExtensions: [...this.main.supportedExtensions],
+      state: this.sent,
+    };
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      h.channel = new FramedChannel<FromChild, ToChild>(pipe, (batch) => {
+        for (const m of batch) {
+          if (m.t === 'ready') {
+            h.ready = true;
+            // it has the state of its init: the current one follows (and comes with each connection)
+            h.acked = 0;
+            h.out.send({ t: 'state', seq: this.seq, state: { ...this.sent, highestCommittedUsn: this.main.dir.store.highestCommittedUsn }, ack: true });
+            started = true;
+            resolve();
+            if (readProcessStartedChannel.hasSubscribers) readProcessStartedChannel.publish({ process: index, pid: proc.pid });
+          } else this.onMessage(h, m);
+        }
+      });
+      proc.on('error', (e) => {
+        if (!started) reject(e);
+        this.lost(h, e.message);
+      });
+      proc.on('exit', (code, signal) => {
+        if (!started) reject(new Error(`read process ${index} exited before it was ready (${signal ?? code})`));
+        this.lost(h, `exited (${signal ?? `code ${code}`})`);
+      });
+      proc.send([init]);
+    });
+  }
+
+  private post(h: ChildHandle, batch: ToChild[]): void {
+    if (h.alive) h.channel.send(batch);
+  }
+
+  /**
+   * LdapServer.handOff: the writer keeps every (N)-th connection, the others go round-robin to
+   * the read processes that are ready. False: serve it here.
+   */
+  handOff(socket: net.Socket, conn: HandedConnection): boolean {
+    const slots = this.children.length + 1;
+    const slot = this.next++ % slots;
+    if (slot === 0 || this.stopping) return false;
+    const h = this.children[slot - 1];
+    if (!h?.alive || !h.ready || !h.proc.connected) return false;
+    h.sessions.set(conn.id, new ProxySession(conn.id, { id: conn.id, encrypted: false, globalCatalog: conn.globalCatalog, remoteAddress: '' }));
+    h.proc.send({ t: 'conn', id: conn.id, globalCatalog: conn.globalCatalog, source: conn.source, seq: this.seq, state: this.sent } satisfies ToChild, socket, { keepOpen: false }, (err) => {
+      if (!err) return;
+      // not handed over: the socket is ours to close, the session never started
+      socket.destroy();
+      if (h.sessions.delete(conn.id)) this.remoteClosed(conn.id);
+    });
+    return true;
+  }
+
+  // ---- the state read processes cannot read from the store ------------------------------
+
+  private state(): WriterState {
+    const dir = this.main.dir;
+    if (dir.schema !== this.schema) {
+      this.schema = dir.schema;
+      this.schemaGeneration++;
+    }
+    return { schemaGeneration: this.schemaGeneration, sdEpoch: accessState(dir).sdEpoch, sdPropagationPending: sdPropagationMayBePending(dir), highestCommittedUsn: dir.store.highestCommittedUsn };
+  }
+
+  /**
+   * Sends the state if it moved; resolves once every read process serving has it. A move of
+   * highestCommittedUsn alone (every write) is not sent at once, nor acknowledged: on this
+   * machine a message that wakes another process costs as much CPU as the write's answer (tens of
+   * µs), and only the rootDSE (the writer's) and replication metadata show it. It goes with the
+   * next answer to a read process, the next state, or after HCU_DELAY_MS at the latest.
+   */
+  private synced(): Promise<void> | undefined {
+    const s = this.state();
+    const p = this.sent;
+    const moved = s.schemaGeneration !== p.schemaGeneration || s.sdEpoch !== p.sdEpoch || s.sdPropagationPending !== p.sdPropagationPending;
+    if (moved) {
+      this.broadcast(s, true);
+      this.mustSeq = this.seq;
+    } else if (s.highestCommittedUsn !== p.highestCommittedUsn && !this.hcuTimer) {
+      this.hcuTimer = setTimeout(() => {
+        this.hcuTimer = undefined;
+        const now = this.state();
+        if (now.highestCommittedUsn !== this.sent.highestCommittedUsn) this.broadcast({ ...this.sent, highestCommittedUsn: now.highestCommittedUsn }, false);
+      }, HCU_DELAY_MS);
+      this.hcuTimer.unref();
+    }
+    // a state that moved earlier (a background write) may still be on its way: the answer waits for it too
+    return this.pendingAcks();
+  }
+  private hcuTimer: NodeJS.Timeout | undefined;
+
+  private broadcast(s: WriterState, ack: boolean): void {
+    this.sent = s;
+    const seq = ++this.seq;
+    for (const h of this.children) if (h?.alive && h.ready) h.out.send({ t: 'state', seq, state: s, ...(ack ? { ack: true } : {}) });
+  }
+
+  /** Resolves once every read process serving acknowledged the last state that must be waited for; undefined: none outstanding. */
+  private pendingAcks(): Promise<void> | undefined {
+    const seq = this.mustSeq;
+    if (this.children.every((h) => !h?.alive || !h.ready || h.acked >= seq)) return undefined;
+    return new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
+  }
+
+  private scheduleState(): void {
+    if (this.stateScheduled) return;
+    this.stateScheduled = true;
+    setImmediate(() => {
+      this.stateScheduled = false;
+      void this.synced();
+    });
+  }
+
+  private settleWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const low = Math.min(...this.children.filter((h) => h?.alive && h.ready).map((h) => h.acked));
+    const left: typeof this.waiters = [];
+    for (const w of this.waiters) {
+      if (low >= w.seq) w.resolve();
+      else left.push(w);
+    }
+    this.waiters = left;
+  }
+
+  // ---- operations of read processes ------------------------------------------------------
+
+  private onMessage(h: ChildHandle, m: FromChild): void {
+    switch (m.t) {
+      case 'op':
+        void this.runOp(h, m);
+        return;
+      case 'ack':
+        h.running.get(m.id)?.sink?.credit();
+        return;
+      case 'abort': {
+        const r = h.running.get(m.id);
+        if (r && !r.controller.signal.aborted) r.controller.abort(new LdapError(m.reason.resultCode, m.reason.diagnosticMessage, m.reason.matchedDN));
+        return;
+      }
+      case 'closed': {
+        const s = h.sessions.get(m.session);
+        if (!s) return;
+        h.sessions.delete(m.session);
+        this.main.sessionClosed(s);
+        this.remoteClosed(m.session);
+        return;
+      }
+      case 'stateAck':
+        if (m.seq > h.acked) h.acked = m.seq;
+        this.settleWaiters();
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  private async runOp(h: ChildHandle, m: Extract<FromChild, { t: 'op' }>): Promise<void> {
+    let s = h.sessions.get(m.session.id);
+    if (!s) h.sessions.set(m.session.id, (s = new ProxySession(m.session.id, m.session)));
+    else s.update(m.session);
+    const controller = new AbortController();
+    const running: { controller: AbortController; sink?: EncodingSink } = { controller };
+    h.running.set(m.id, running);
+    const ctx: OperationContext = { session: s, controls: revive(m.controls.slice()), signal: controller.signal, ...(m.messageID !== undefined ? { messageID: m.messageID } : {}) };
+    const req = revive(m.req) as never;
+    let out: Extract<ToChild, { t: 'done' }>;
+    try {
+      const result = await this.run(h, m, s, req, ctx, running);
+      await this.synced();
+      out = { t: 'done', id: m.id, result, hcu: this.main.dir.store.highestCommittedUsn, ...(running.sink ? { pdus: running.sink.take() } : {}) };
+    } catch (e) {
+      await this.synced();
+      out = { t: 'done', id: m.id, error: compact(errorToWire(e)), hcu: this.main.dir.store.highestCommittedUsn, ...(running.sink ? { pdus: running.sink.take() } : {}) };
+    } finally {
+      h.running.delete(m.id);
+    }
+    if (h.alive) h.out.send(out);
+  }
+
+  private async run(h: ChildHandle, m: Extract<FromChild, { t: 'op' }>, s: ProxySession, req: never, ctx: OperationContext, running: { sink?: EncodingSink }): Promise<OpResultWire> {
+    const main = this.main;
+    const plain = (r: OperationResult): OpResultWire => compact({ ...(r.controls ? { controls: r.controls } : {}), ...(r.diagnosticMessage !== undefined ? { diagnosticMessage: r.diagnosticMessage } : {}) });
+    switch (m.kind) {
+      case 'bind': {
+        // as the connection does (connection.ts): earlier authentication is dropped, a failed bind leaves the session anonymous
+        s.identity = null;
+        const r: BindResult = await main.bind(req as BindRequest, ctx);
+        if (r.saslBindInProgress !== true) s.identity = r.identity;
+        const w: OpResultWire = plain(r);
+        w.identity = r.identity ? wireIdentity(r.identity) : null;
+        if (r.serverSaslCreds !== undefined) w.serverSaslCreds = new Uint8Array(r.serverSaslCreds);
+        if (r.sicilyServerCreds !== undefined) w.sicilyServerCreds = new Uint8Array(r.sicilyServerCreds);
+        if (r.saslBindInProgress) w.saslBindInProgress = true;
+        if (r.securityLayer) {
+          // NTLM sign/seal (MS-ADTS 5.1.2.1): the context goes on in the read process, which wraps and
+          // unwraps the connection's PDUs from now on (this copy is never used again)
+          if (r.securityLayer instanceof NtlmSessionSecurity) w.securityLayer = r.securityLayer.exportState();
+          else {
+            w.securityLayer = 'unsupported';
+            s.identity = null;
+          }
+        }
+        return w;
+      }
+      case 'search': {
+        const sink = new EncodingSink((pdus) => h.out.send({ t: 'chunk', id: m.id, pdus }), m.messageID!, ctx.signal);
+        running.sink = sink;
+        return plain(await main.search(req as SearchRequest, ctx, sink));
+      }
+      case 'add':
+        return plain(await main.add(req as AddRequest, ctx));
+      case 'modify':
+        return plain(await main.modify(req as ModifyRequest, ctx));
+      case 'modifyDN':
+        return plain(await main.modifyDN(req as ModifyDNRequest, ctx));
+      case 'delete':
+        return plain(await main.delete(req as DelRequest, ctx));
+      case 'compare':
+        return { compare: await main.compare(req as CompareRequest, ctx) };
+      case 'extended': {
+        const r: ExtendedResult = await main.extended(req as ExtendedRequest, ctx);
+        const w = plain(r);
+        if (r.responseName !== undefined) w.responseName = r.responseName;
+        if (r.responseValue !== undefined) w.responseValue = new Uint8Array(r.responseValue);
+        return w;
+      }
+    }
+  }
+
+  /** A read process is gone: its connections dropped with it; their sessions end here, and another process starts. */
+  private lost(h: ChildHandle, why: string): void {
+    if (!h.alive) return;
+    h.alive = false;
+    for (const r of h.running.values()) if (!r.controller.signal.aborted) r.controller.abort(new UnavailableError('the read process is gone'));
+    h.running.clear();
+    for (const s of h.sessions.values()) {
+      this.main.sessionClosed(s);
+      this.remoteClosed(s.id);
+    }
+    h.sessions.clear();
+    this.settleWaiters();
+    if (this.stopping) return;
+    this.opts.logger.error('read process lost, starting another', { process: h.index, pid: h.proc.pid, reason: why });
+    this.spawn(h.index).catch((e: unknown) => this.opts.logger.error('read process did not start', { process: h.index, error: e instanceof Error ? e.message : String(e) }));
+  }
+
+  /** Stops the read processes (after the writer's LDAP server closed): each disconnects its connections, closes its store and exits. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.offCommit();
+    if (this.hcuTimer) clearTimeout(this.hcuTimer);
+    await Promise.all(
+      this.children.map(async (h) => {
+        if (!h?.alive) return;
+        const exited = new Promise<void>((resolve) => (h.proc.exitCode !== null || h.proc.signalCode !== null ? resolve() : h.proc.once('exit', () => resolve())));
+        h.out.send({ t: 'stop' });
+        h.out.flush();
+        const timer = setTimeout(() => h.proc.kill('SIGKILL'), STOP_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    for (const w of this.waiters) w.resolve();
+    this.waiters = [];
+  }
+
+  // ---- the writer's own connections: its DSA, then the state read processes must have ----
+
+  private async after<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } finally {
+      await this.synced();
+    }
+  }
+
+  search(req: SearchRequest, ctx: OperationContext, sink: import('../api.js').SearchSink): Promise<OperationResult> {
+    return this.main.search(req, ctx, sink);
+  }
+  sessionClosed(session: Session): void {
+    this.main.sessionClosed(session);
+  }
+  bind(req: BindRequest, ctx: OperationContext): Promise<BindResult> {
+    return this.after(this.main.bind(req, ctx));
+  }
+  add(req: AddRequest, ctx: OperationContext): Promise<OperationResult> {
+    return this.after(this.main.add(req, ctx));
+  }
+  modify(req: ModifyRequest, ctx: OperationContext): Promise<OperationResult> {
+    return this.after(this.main.modify(req, ctx));
+  }
+  modifyDN(req: ModifyDNRequest, ctx: OperationContext): Promise<OperationResult> {
+    return this.after(this.main.modifyDN(req, ctx));
+  }
+  delete(req: DelRequest, ctx: OperationContext): Promise<OperationResult> {
+    return this.after(this.main.delete(req, ctx));
+  }
+  compare(req: CompareRequest, ctx: OperationContext): Promise<boolean> {
+    return this.main.compare(req, ctx);
+  }
+  extended(req: ExtendedRequest, ctx: OperationContext): Promise<ExtendedResult> {
+    return this.after(this.main.extended(req, ctx));
+  }
+}
+
+/** An identity as a read process gets it (whole: binds are few per connection). */
+function wireIdentity(id: Identity): WireIdentity {
+  return compact({ key: 0, dn: id.dn, guid: id.guid, isAdmin: id.isAdmin, ...(id.sid ? { sid: id.sid } : {}), ...(id.token ? { token: tokenToWire(id.token) } : {}) });
+}
