@@ -13,7 +13,7 @@ import { MAX_PASSWORD_CHARS, verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
 import { checkControls } from './controls.js';
-import { buildTokenWalked } from './access/token.js';
+import { buildToken } from './access/token.js';
 import type { CachedLogon } from './access/token-cache.js';
 import { tokenHas } from '../security/token.js';
 import { accountLockedOut, recordBadPassword, recordGoodLogon } from './lockout.js';
@@ -77,10 +77,10 @@ export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: Obje
   const sid = v.first('objectSid') as Uint8Array | undefined;
   // one group walk: the token's SIDs (security groups only, sIDHistory added; MS-ADTS 3.1.1.4.2,
   // 5.1.3) say whether the account administers the domain
-  const { token, walked } = buildTokenWalked(dir, r, guid, v.rec);
+  const token = buildToken(dir, r, guid, v.rec);
   const isAdmin = adminSids(dir).some((s) => tokenHas(token, s)) || (sid !== undefined && ridOf(sid) === Rid.ADMINISTRATOR);
   const logon: CachedLogon = { dn: v.dn, sid: sid && Buffer.from(sid), isAdmin, token };
-  dir.tokens.set(r, key, accountUsn, dir.schema, logon, walked);
+  dir.tokens.set(r, key, accountUsn, dir.schema, logon);
   return identityFrom(logon, guid);
 }
 

@@ -7,7 +7,11 @@
 //  - the groups of an object and those above them (over member back links), and the objects
 //    holding an objectSid, for one committed state of the store: any commit that changes
 //    a membership, a group or an objectSid takes a USN and so moves the DC tuple's USN
-//    (ReadTxn.dcUsn), after which these are walked again.
+//    (ReadTxn.dcUsn), after which these are walked again; and for one naming epoch
+//    (ReadTxn.namingEpoch): a write that takes no USN leaves the DC tuple alone, and the only
+//    such write that changes what a walk read is a removal (the expunge of a tombstone or of
+//    an NC replica's objects, as garbage collection does), which moves the epoch
+//    (token-cache.ts says the same).
 // Only snapshots are remembered from, never a write transaction (its state may still roll back).
 import { indexKey, WriteTxn, type ReadTxn } from '../../store/store.js';
 import { getAttr } from '../../store/record.js';
@@ -35,8 +39,9 @@ export const GROUP_WALK_LIMITS = { facts: 100_000, walks: 20_000 } as const;
 
 interface WalkMemo {
   facts: Map<string, GroupFacts>;
-  /** the DC tuple's USN the walks below were made at */
+  /** the DC tuple's USN and the naming epoch the walks below were made at */
   gen: number;
+  epoch: number;
   above: Map<string, readonly Reached[]>;
   direct: Map<string, readonly Reached[]>;
   bySid: Map<string, readonly Buffer[]>;
@@ -46,7 +51,7 @@ const memos = new WeakMap<Directory, WalkMemo>();
 
 function memoOf(dir: Directory): WalkMemo {
   let m = memos.get(dir);
-  if (!m) memos.set(dir, (m = { facts: new Map(), gen: -1, above: new Map(), direct: new Map(), bySid: new Map() }));
+  if (!m) memos.set(dir, (m = { facts: new Map(), gen: -1, epoch: -1, above: new Map(), direct: new Map(), bySid: new Map() }));
   return m;
 }
 
@@ -68,8 +73,10 @@ export class GroupWalk {
     if (r instanceof WriteTxn) return;
     const m = memoOf(dir);
     const gen = r.dcUsn();
-    if (m.gen !== gen) {
+    const epoch = r.namingEpoch();
+    if (m.gen !== gen || m.epoch !== epoch) {
       m.gen = gen;
+      m.epoch = epoch;
       m.above = new Map();
       m.direct = new Map();
       m.bySid = new Map();
@@ -100,20 +107,10 @@ export class GroupWalk {
     return facts;
   }
 
-  /**
-   * Every group of a remembered walk is still the version it was read at: a store write that
-   * takes no USN (the expunge of a tombstone or of an NC replica's objects) leaves the DC tuple
-   * as it was, so the record headers are looked at too.
-   */
-  private current(list: readonly Reached[]): boolean {
-    for (const g of list) if (this.r.usnChangedOf(g.guid) !== g.facts.usn) return false;
-    return true;
-  }
-
   /** The live groups whose member holds `x` directly (deleted groups left out). */
   groupsOf(x: Buffer, key = x.toString('latin1')): readonly Reached[] {
     const hit = this.memo?.direct.get(key);
-    if (hit && this.current(hit)) return hit;
+    if (hit) return hit;
     const out: Reached[] = [];
     for (const b of this.r.backlinks(x, this.member)) {
       const guid = Buffer.from(b.source);
@@ -131,7 +128,7 @@ export class GroupWalk {
    */
   groupsAbove(x: Buffer, key = x.toString('latin1')): readonly Reached[] {
     const hit = this.memo?.above.get(key);
-    if (hit && this.current(hit)) return hit;
+    if (hit) return hit;
     const out: Reached[] = [];
     const seen = new Set<string>([key]);
     const queue: Buffer[] = [x];
@@ -151,7 +148,7 @@ export class GroupWalk {
   objectsWithSid(sid: Uint8Array): readonly Buffer[] {
     const k = Buffer.from(sid).toString('latin1');
     const hit = this.memo?.bySid.get(k);
-    if (hit && hit.every((g) => this.r.hasObject(g))) return hit;
+    if (hit) return hit;
     const info = this.dir.schema.attr('objectSid')!;
     const out: Buffer[] = [];
     for (const g of this.r.indexEqual(indexKey(info.id, info.syntax.normalize(sid)))) out.push(Buffer.from(g));

@@ -23,8 +23,6 @@ export interface GroupExpansion {
   sidHistory: Buffer[];
   /** objectGUIDs of the global security groups (fine-grained password policies apply through them, MS-ADTS 3.1.1.4.5.36) */
   globalGroupGuids: Buffer[];
-  /** objectGUIDs of every object the walk went through (groups of any kind, foreignSecurityPrincipals), not the principal's own */
-  walked: Buffer[];
 }
 
 /** The primary group's SID: the domain part of the account's objectSid with primaryGroupID as RID. */
@@ -45,7 +43,7 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
   const sidInfo = schema.attr('objectSid')!;
   const histInfo = schema.attr('sIDHistory')!;
   const pgInfo = schema.attr('primaryGroupID')!;
-  const out: GroupExpansion = { all: [], globalAndUniversal: [], sidHistory: [], globalGroupGuids: [], walked: [] };
+  const out: GroupExpansion = { all: [], globalAndUniversal: [], sidHistory: [], globalGroupGuids: [] };
   const seenSid = new Set<string>();
   const key = guid.toString('latin1');
   const seen = new Set<string>([key]);
@@ -106,7 +104,6 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
   out.globalAndUniversal = out.globalAndUniversal.map((s) => Buffer.from(s));
   out.sidHistory = out.sidHistory.map((s) => Buffer.from(s));
   out.globalGroupGuids = out.globalGroupGuids.map((s) => Buffer.from(s));
-  for (const k of seen) if (k !== key) out.walked.push(Buffer.from(k, 'latin1'));
   return out;
 }
 
@@ -115,20 +112,15 @@ const ADMIN_PRIVILEGES: readonly Privilege[] = ['SeSecurityPrivilege', 'SeRestor
 
 /** The token of the principal `guid`, built from the state of `r` (a bind remembers it: token-cache.ts, so membership changes count from the next bind). */
 export function buildToken(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): SecurityToken {
-  return buildTokenWalked(dir, r, guid, record).token;
-}
-
-/** buildToken, and the objects its group walk went through (GroupExpansion.walked). */
-export function buildTokenWalked(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): { token: SecurityToken; walked: Buffer[] } {
   const rec = record ?? r.readObject(guid);
   const sidInfo = dir.schema.attr('objectSid')!;
   const pgInfo = dir.schema.attr('primaryGroupID')!;
   const ownSid = (rec && getAttr(rec, sidInfo.id)?.values[0]) as Uint8Array | undefined;
-  if (!rec || !ownSid) return { token: makeToken(WellKnownSid.ANONYMOUS, undefined, [], AUTHENTICATED_NETWORK_SIDS, []), walked: [] };
+  if (!rec || !ownSid) return makeToken(WellKnownSid.ANONYMOUS, undefined, [], AUTHENTICATED_NETWORK_SIDS, []);
   const g = expandGroups(dir, r, guid, rec, AUTHENTICATED_NETWORK_SIDS);
   const pg = getAttr(rec, pgInfo.id)?.values[0];
   const primary = typeof pg === 'number' ? primaryGroupSid(ownSid, pg) : undefined;
   const groups = [...g.all, ...g.sidHistory];
   const isAdmin = groups.some((s) => s.equals(WellKnownSid.BUILTIN_ADMINISTRATORS));
-  return { token: makeToken(Buffer.from(ownSid), primary, groups, AUTHENTICATED_NETWORK_SIDS, isAdmin ? ADMIN_PRIVILEGES : []), walked: g.walked };
+  return makeToken(Buffer.from(ownSid), primary, groups, AUTHENTICATED_NETWORK_SIDS, isAdmin ? ADMIN_PRIVILEGES : []);
 }
