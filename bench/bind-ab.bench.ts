@@ -5,7 +5,7 @@
 // server's CPU per bind (utime+stime from /proc over the run / operations) and of ops/s.
 //
 // Environment:
-//   BIND_AB_BUILDS=name=/path/to/dist/src/cli/main.js,...  (default: this build, as "this")
+//   BIND_AB_BUILDS=name=/path/to/dist/src/cli/main.js[;node flag;…],...  (default: this build, as "this")
 //   BIND_AB_SCRIPTS=name=/path/to/script.mjs [args],...  also measure `node script [args] <port>`
 //                      (e.g. floor=/work/s6/floor.mjs: a Node server that answers binds with canned bytes)
 //   BIND_AB_DATA=dir   a loaded data directory to copy (made there, provisioned and loaded by this
@@ -30,7 +30,8 @@ const SAMPLES = Number(env.BIND_AB_SAMPLES ?? 2);
 const BIND = env.BIND_AB_BIND ?? 'dn';
 const builds = (env.BIND_AB_BUILDS ?? `this=${FORESTD_CLI}`).split(",").filter(Boolean).map((s) => {
   const i = s.indexOf('=');
-  return { name: s.slice(0, i), cli: s.slice(i + 1) };
+  const [cli, ...flags] = s.slice(i + 1).split(';');
+  return { name: s.slice(0, i), cli: cli!, flags };
 });
 const DATA: DataSet = { users: 10_000, groups: 200, groupSize: 50 };
 const realm = 'example.com';
@@ -88,7 +89,7 @@ const servers: Server[] = [];
 for (const b of builds) {
   const d = join(work, `data-${b.name}`);
   cpSync(template, d, { recursive: true });
-  servers.push(await serve(b.name, [OPENSSL_CONFIG_ARG, b.cli, 'serve', '--data', d, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0']));
+  servers.push(await serve(b.name, [OPENSSL_CONFIG_ARG, ...b.flags, b.cli, 'serve', '--data', d, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0']));
 }
 // other servers: `node <script> [args…] <port>` (e.g. /work/s6/floor.mjs, canned answers)
 const scripts = (env.BIND_AB_SCRIPTS ?? '').split(',').filter(Boolean);

@@ -4,11 +4,11 @@
 // Failures carry AD's "data" codes so Windows-aware clients can tell why (52e, 533, 775, …).
 import type { BindRequest } from '../ldap/protocol/messages.js';
 import { indexKey, type ReadTxn } from '../store/store.js';
-import { getAttr } from '../store/record.js';
+import { getAttr, type ObjectRecord } from '../store/record.js';
 import type { Directory } from './directory.js';
 import type { BindResult, Identity, OperationContext } from './api.js';
 import { AdError } from './errors.js';
-import { ReadContext, type ObjectView } from './object-view.js';
+import { ReadContext } from './object-view.js';
 import { MAX_PASSWORD_CHARS, verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
@@ -16,7 +16,7 @@ import { checkControls } from './controls.js';
 import { buildToken } from './access/token.js';
 import type { CachedLogon } from './access/token-cache.js';
 import { tokenHas } from '../security/token.js';
-import { accountLockedOut, recordBadPassword, recordGoodLogon } from './lockout.js';
+import { accountLockedOut, recordBadPassword, recordGoodLogon, storedFirst } from './lockout.js';
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
 /** SIDs whose members are administrators of the domain (the well-known SIDs of MS-DTYP 2.4.2.4: BUILTIN_ADMINISTRATORS, DOMAIN_ADMINS, ENTERPRISE_ADMINS), by directory (the domain SID never changes). */
@@ -67,19 +67,19 @@ export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | 
   return res.found ? res.guid : undefined;
 }
 
-export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): Identity {
-  const v = view ?? new ReadContext(dir, r).view(guid)!;
+export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): Identity {
+  const rec = record ?? r.readObject(guid)!;
   // the last bind's token, DN and isAdmin while nothing they derive from has changed (token-cache.ts)
   const key = guid.toString('latin1');
-  const accountUsn = v.rec.usnChanged;
+  const accountUsn = rec.usnChanged;
   const hit = dir.tokens.get(r, key, accountUsn, dir.schema);
   if (hit) return identityFrom(hit, guid);
-  const sid = v.first('objectSid') as Uint8Array | undefined;
+  const sid = storedFirst(dir, rec, 'objectSid') as Uint8Array | undefined;
   // one group walk: the token's SIDs (security groups only, sIDHistory added; MS-ADTS 3.1.1.4.2,
   // 5.1.3) say whether the account administers the domain
-  const token = buildToken(dir, r, guid, v.rec);
+  const token = buildToken(dir, r, guid, rec);
   const isAdmin = adminSids(dir).some((s) => tokenHas(token, s)) || (sid !== undefined && ridOf(sid) === Rid.ADMINISTRATOR);
-  const logon: CachedLogon = { dn: v.dn, sid: sid && Buffer.from(sid), isAdmin, token };
+  const logon: CachedLogon = { dn: new ReadContext(dir, r).dnOfRecord(guid, rec), sid: sid && Buffer.from(sid), isAdmin, token };
   dir.tokens.set(r, key, accountUsn, dir.schema, logon);
   return identityFrom(logon, guid);
 }
@@ -110,12 +110,12 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
   const r = snap;
   let proof: T;
   try {
-    const rc = new ReadContext(dir, r);
-    // the account is only read here (lockout.ts's writes read it again): the lazy record
-    const v = rc.view(guid, r.readObject(guid))!;
-    const uac = ((v.first('userAccountControl') as number | undefined) ?? 0) >>> 0;
-    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, v)) throw fail('775');
-    const stored = v.first('unicodePwd') as Uint8Array | undefined;
+    // the account is only read here (lockout.ts's writes read it again): the lazy record, each
+    // attribute decoded when asked for (none of those read is a link or kept in the header)
+    const rec = r.readObject(guid)!;
+    const uac = ((storedFirst(dir, rec, 'userAccountControl') as number | undefined) ?? 0) >>> 0;
+    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, rec)) throw fail('775');
+    const stored = storedFirst(dir, rec, 'unicodePwd') as Uint8Array | undefined;
     let ok = false;
     try {
       proof = verify(stored);
@@ -129,12 +129,12 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
       throw fail('52e');
     }
     if (uac & UF.ACCOUNTDISABLE) throw fail('533');
-    const expires = v.first('accountExpires') as bigint | undefined;
+    const expires = storedFirst(dir, rec, 'accountExpires') as bigint | undefined;
     if (expires !== undefined && expires !== 0n && expires !== 0x7fffffffffffffffn && expires < BigInt(dir.clock()) * 10_000_000n) throw fail('701');
-    const pls = v.first('pwdLastSet') as bigint | undefined;
+    const pls = storedFirst(dir, rec, 'pwdLastSet') as bigint | undefined;
     if (pls === 0n && !(uac & UF.DONT_EXPIRE_PASSWD)) throw fail('773');
-    const identity = identityOf(dir, r, guid, v);
-    await recordGoodLogon(dir, r, guid, v);
+    const identity = identityOf(dir, r, guid, rec);
+    await recordGoodLogon(dir, r, guid, rec);
     return { identity, proof: proof! };
   } finally {
     release();

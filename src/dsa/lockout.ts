@@ -6,7 +6,8 @@
 import type { ReadTxn } from '../store/store.js';
 import type { Directory } from './directory.js';
 import { OriginatingUpdate } from './originating-update.js';
-import { ReadContext, type ObjectView } from './object-view.js';
+import { ReadContext } from './object-view.js';
+import { getAttr, type ObjectRecord } from '../store/record.js';
 
 /** lockoutDuration / maxPwdAge value meaning "forever" (MS-ADTS 3.1.1.4.5.17). */
 const NEVER = -9223372036854775808n;
@@ -52,10 +53,19 @@ export function isLockedOut(lockoutTime: bigint | undefined, policy: LockoutPoli
   return lockoutTime - policy.duration > now;
 }
 
-/** Reads the account's lockout state in snapshot `r`. */
-export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): boolean {
-  const v = view ?? new ReadContext(dir, r).view(guid);
-  return isLockedOut(big(v?.first('lockoutTime')), lockoutPolicy(dir, r), fileTimeNow(dir));
+/**
+ * The first stored value of attribute `name` of record `rec` (what ObjectView.first gives for an
+ * attribute kept in the record's attributes: not a link, back link or header field).
+ */
+export function storedFirst(dir: Directory, rec: ObjectRecord | undefined, name: string): unknown {
+  const info = dir.schema.attr(name);
+  return info && rec ? getAttr(rec, info.id)?.values[0] : undefined;
+}
+
+/** Reads the account's lockout state in snapshot `r` (`record`: the account's, read in `r`). */
+export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): boolean {
+  const rec = record ?? r.readObject(guid);
+  return isLockedOut(big(storedFirst(dir, rec, 'lockoutTime')), lockoutPolicy(dir, r), fileTimeNow(dir));
 }
 
 /**
@@ -98,10 +108,10 @@ export async function recordBadPassword(dir: Directory, guid: Buffer): Promise<b
 }
 
 /** A good logon: badPwdCount back to 0 and an expired lockout cleared (only when they need it, so binds stay read-only). */
-export async function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): Promise<void> {
-  const v = view ?? new ReadContext(dir, r).view(guid);
-  const count = Number(big(v?.first('badPwdCount')) ?? 0n);
-  const lockoutTime = big(v?.first('lockoutTime')) ?? 0n;
+export async function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): Promise<void> {
+  const rec = record ?? r.readObject(guid);
+  const count = Number(big(storedFirst(dir, rec, 'badPwdCount')) ?? 0n);
+  const lockoutTime = big(storedFirst(dir, rec, 'lockoutTime')) ?? 0n;
   if (count === 0 && lockoutTime === 0n) return;
   await dir.store.write((w) => {
     const prev = w.getObject(guid);
