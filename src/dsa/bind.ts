@@ -150,7 +150,8 @@ export class BadProof extends Error {
 
 export async function bind(dir: Directory, req: BindRequest, ctx: OperationContext): Promise<BindResult> {
   const place = 'dsa.bind';
-  checkControls(ctx.controls, 'bind');
+  // no control is honoured on a bind: a critical one is refused, the others are ignored (checkControls)
+  if (ctx.controls.length > 0) checkControls(ctx.controls, 'bind');
   if (req.version !== 3 && req.version !== 2) throw AdError.protocolError(place, `LDAP version ${req.version} is not supported`);
   const auth = req.authentication;
   if (auth.method === 'sasl') {

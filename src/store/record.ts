@@ -370,6 +370,15 @@ function arrayAt(b: Buffer, p: number): [number, number] | undefined {
   return undefined;
 }
 
+/** Where the first element of the array at `p` is (arrayAt without its count and tuple), or -1 when no array starts there. */
+function arrayBodyAt(b: Buffer, p: number): number {
+  const h = b[p]!;
+  if (h >= 0x90 && h <= 0x9f) return p + 1;
+  if (h === 0xdc) return p + 3;
+  if (h === 0xdd) return p + 5;
+  return -1;
+}
+
 /** The unsigned integer at `p` (an attid), or -1 when it is not one. */
 function uintAt(b: Buffer, p: number): number {
   const h = b[p]!;
@@ -532,15 +541,19 @@ export class LazyObjectRecord implements ObjectRecord {
       const at = w < 0 ? -1 : skipValue(b, w);
       const list = at < 0 ? undefined : arrayAt(b, at);
       if (list) {
-        dir = [];
+        // one array of the final size, no tuple per attribute (a bind or a search reads a record per entry)
+        const n = list[0];
+        dir = new Array<number>(3 * n);
         p = list[1];
-        for (let i = 0; i < list[0] && p >= 0; i++) {
-          const el = arrayAt(b, p);
-          const id = el ? uintAt(b, el[1]) : -1;
+        for (let i = 0; i < n && p >= 0; i++) {
+          const el = arrayBodyAt(b, p);
+          const id = el < 0 ? -1 : uintAt(b, el);
           const end = id < 0 ? -1 : skipValue(b, p);
           if (end < 0) p = -1;
           else {
-            dir.push(id, p, end);
+            dir[3 * i] = id;
+            dir[3 * i + 1] = p;
+            dir[3 * i + 2] = end;
             p = end;
           }
         }
