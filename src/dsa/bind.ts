@@ -134,7 +134,8 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     const pls = storedFirst(dir, rec, 'pwdLastSet') as bigint | undefined;
     if (pls === 0n && !(uac & UF.DONT_EXPIRE_PASSWD)) throw fail('773');
     const identity = identityOf(dir, r, guid, rec);
-    await recordGoodLogon(dir, r, guid, rec);
+    const cleared = recordGoodLogon(dir, r, guid, rec);
+    if (cleared) await cleared;
     return { identity, proof: proof! };
   } finally {
     release();

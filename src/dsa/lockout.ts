@@ -3,7 +3,7 @@
 // read from the domain NC head): every wrong password over any bind method counts in
 // badPwdCount/badPasswordTime, the threshold sets lockoutTime, a good logon clears the count.
 // Each change is one originating update (stamped like any other write).
-import type { ReadTxn } from '../store/store.js';
+import { WriteTxn, type ReadTxn } from '../store/store.js';
 import type { Directory } from './directory.js';
 import { OriginatingUpdate } from './originating-update.js';
 import { ReadContext } from './object-view.js';
@@ -26,18 +26,27 @@ export interface LockoutPolicy {
 /**
  * The domain's policy, by directory, with the uSNChanged of the domain NC head it was read at:
  * every bind needs it, and the head (a big record) changes rarely. Every update of the head
- * raises its uSNChanged (MS-ADTS 3.1.1.1.9), so an equal uSNChanged means the same values.
+ * raises its uSNChanged (MS-ADTS 3.1.1.1.9), so an equal uSNChanged means the same values; and
+ * every update takes a USN, so a snapshot whose DC tuple USN is the one the memo was last found
+ * good at needs not read the head's header at all.
  */
-const policyMemo = new WeakMap<Directory, { usn: number; policy: LockoutPolicy }>();
+const policyMemo = new WeakMap<Directory, { usn: number; dcUsn: number; policy: LockoutPolicy }>();
 
 export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
-  const usn = r.usnChangedOf(dir.forest.domainNC) ?? -1;
   const memo = policyMemo.get(dir);
-  if (memo && memo.usn === usn) return memo.policy;
+  // nothing that takes a USN committed since the memo was read (the DC tuple's USN of this
+  // snapshot, ReadTxn.dcUsn, is the memo's): the head is the version it was read from
+  const dcUsn = r instanceof WriteTxn ? -1 : r.dcUsn();
+  if (memo && dcUsn >= 0 && memo.dcUsn === dcUsn) return memo.policy;
+  const usn = r.usnChangedOf(dir.forest.domainNC) ?? -1;
+  if (memo && memo.usn === usn) {
+    if (dcUsn >= 0) memo.dcUsn = dcUsn;
+    return memo.policy;
+  }
   const v = new ReadContext(dir, r).view(dir.forest.domainNC);
   const threshold = Number(big(v?.first('lockoutThreshold')) ?? 0n);
   const policy = { threshold, duration: big(v?.first('lockoutDuration')) ?? DEFAULT_WINDOW, window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW };
-  policyMemo.set(dir, { usn, policy });
+  policyMemo.set(dir, { usn, dcUsn, policy });
   return policy;
 }
 
@@ -107,13 +116,17 @@ export async function recordBadPassword(dir: Directory, guid: Buffer): Promise<b
   });
 }
 
-/** A good logon: badPwdCount back to 0 and an expired lockout cleared (only when they need it, so binds stay read-only). */
-export async function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): Promise<void> {
+/**
+ * A good logon: badPwdCount back to 0 and an expired lockout cleared (only when they need it, so
+ * binds stay read-only). Returns the write's promise, or undefined when there is nothing to write
+ * (no promise to wait for on the common path).
+ */
+export function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): Promise<void> | undefined {
   const rec = record ?? r.readObject(guid);
   const count = Number(big(storedFirst(dir, rec, 'badPwdCount')) ?? 0n);
   const lockoutTime = big(storedFirst(dir, rec, 'lockoutTime')) ?? 0n;
-  if (count === 0 && lockoutTime === 0n) return;
-  await dir.store.write((w) => {
+  if (count === 0 && lockoutTime === 0n) return undefined;
+  return dir.store.write((w) => {
     const prev = w.getObject(guid);
     if (!prev) return;
     const A = (n: string) => dir.schema.attr(n)!;
