@@ -16,6 +16,7 @@
 import { indexKey, WriteTxn, type ReadTxn } from '../../store/store.js';
 import { getAttr } from '../../store/record.js';
 import type { Directory } from '../directory.js';
+import { sidKey } from '../../security/well-known-sids.js';
 
 /** What the group walk reads of one group. */
 export interface GroupFacts {
@@ -24,6 +25,8 @@ export interface GroupFacts {
   readonly deleted: boolean;
   readonly groupType: unknown;
   readonly sid: Buffer | undefined;
+  /** sidKey(sid), made once per group version (the expansion keeps a set of the SIDs it took) */
+  readonly sidKey: string | undefined;
   readonly sidHistory: readonly Buffer[];
 }
 
@@ -101,6 +104,7 @@ export class GroupWalk {
       deleted: get(s.attr('isDeleted')!.id)?.[0] === true,
       groupType: get(s.attr('groupType')!.id)?.[0],
       sid: sid && Buffer.from(sid),
+      sidKey: sid && sidKey(sid),
       sidHistory: ((get(s.attr('sIDHistory')!.id) ?? []) as Uint8Array[]).map((v) => Buffer.from(v)),
     };
     if (this.memo) remember(this.memo.facts, GROUP_WALK_LIMITS.facts, key, facts);
@@ -146,7 +150,7 @@ export class GroupWalk {
 
   /** The objects whose objectSid is `sid` (from the objectSid index). */
   objectsWithSid(sid: Uint8Array): readonly Buffer[] {
-    const k = Buffer.from(sid).toString('latin1');
+    const k = sidKey(sid);
     const hit = this.memo?.bySid.get(k);
     if (hit) return hit;
     const info = this.dir.schema.attr('objectSid')!;

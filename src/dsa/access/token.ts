@@ -11,7 +11,7 @@ import { getAttr, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import { GroupType, sidWithRid } from '../principals.js';
 import { makeToken, AUTHENTICATED_NETWORK_SIDS, type Privilege, type SecurityToken } from '../../security/token.js';
-import { WellKnownSid, sidKey } from '../../security/well-known-sids.js';
+import { WellKnownSid } from '../../security/well-known-sids.js';
 
 /** What the group walk found, by kind (for the three constructed tokenGroups attributes). */
 export interface GroupExpansion {
@@ -39,6 +39,17 @@ export function primaryGroupSid(ownSid: Uint8Array, primaryGroupId: number): Buf
  * groups and distribution groups do not count.
  */
 export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: ObjectRecord, wellKnown: readonly Buffer[] = []): GroupExpansion {
+  const out = walkGroups(dir, r, guid, rec, wellKnown);
+  // SID buffers are shared with the walk memo: the caller gets its own copies
+  out.all = out.all.map((s) => Buffer.from(s));
+  out.globalAndUniversal = out.globalAndUniversal.map((s) => Buffer.from(s));
+  out.sidHistory = out.sidHistory.map((s) => Buffer.from(s));
+  out.globalGroupGuids = out.globalGroupGuids.map((s) => Buffer.from(s));
+  return out;
+}
+
+/** expandGroups without the copies: the buffers are the walk memo's (not to be modified or handed out). */
+function walkGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec: ObjectRecord | undefined, wellKnown: readonly Buffer[]): GroupExpansion {
   const schema = dir.schema;
   const sidInfo = schema.attr('objectSid')!;
   const histInfo = schema.attr('sIDHistory')!;
@@ -58,9 +69,8 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
   const take = (g: Reached): void => {
     if (seen.has(g.key)) return;
     seen.add(g.key);
-    const { groupType: gt, sid } = g.facts;
-    if (typeof gt !== 'number' || (gt & GroupType.GROUP_TYPE_SECURITY_ENABLED) === 0 || !sid) return;
-    const k = sidKey(sid);
+    const { groupType: gt, sid, sidKey: k } = g.facts;
+    if (typeof gt !== 'number' || (gt & GroupType.GROUP_TYPE_SECURITY_ENABLED) === 0 || !sid || k === undefined) return;
     if (seenSid.has(k)) return;
     seenSid.add(k);
     out.all.push(sid);
@@ -99,11 +109,6 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
       takeAbove(g, k);
     }
   }
-  // SID buffers are shared with the walk memo: the caller gets its own copies
-  out.all = out.all.map((s) => Buffer.from(s));
-  out.globalAndUniversal = out.globalAndUniversal.map((s) => Buffer.from(s));
-  out.sidHistory = out.sidHistory.map((s) => Buffer.from(s));
-  out.globalGroupGuids = out.globalGroupGuids.map((s) => Buffer.from(s));
   return out;
 }
 
@@ -117,10 +122,13 @@ export function buildToken(dir: Directory, r: ReadTxn, guid: Buffer, record?: Ob
   const pgInfo = dir.schema.attr('primaryGroupID')!;
   const ownSid = (rec && getAttr(rec, sidInfo.id)?.values[0]) as Uint8Array | undefined;
   if (!rec || !ownSid) return makeToken(WellKnownSid.ANONYMOUS, undefined, [], AUTHENTICATED_NETWORK_SIDS, []);
-  const g = expandGroups(dir, r, guid, rec, AUTHENTICATED_NETWORK_SIDS);
+  // the token gets its own copies of the SIDs it holds (the walk's are its memo's); the lists it does not hold are not copied
+  const g = walkGroups(dir, r, guid, rec, AUTHENTICATED_NETWORK_SIDS);
   const pg = getAttr(rec, pgInfo.id)?.values[0];
   const primary = typeof pg === 'number' ? primaryGroupSid(ownSid, pg) : undefined;
-  const groups = [...g.all, ...g.sidHistory];
+  const groups: Buffer[] = [];
+  for (const s of g.all) groups.push(Buffer.from(s));
+  for (const s of g.sidHistory) groups.push(Buffer.from(s));
   const isAdmin = groups.some((s) => s.equals(WellKnownSid.BUILTIN_ADMINISTRATORS));
   return makeToken(Buffer.from(ownSid), primary, groups, AUTHENTICATED_NETWORK_SIDS, isAdmin ? ADMIN_PRIVILEGES : []);
 }
