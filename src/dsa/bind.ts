@@ -4,7 +4,7 @@
 // Failures carry AD's "data" codes so Windows-aware clients can tell why (52e, 533, 775, …).
 import type { BindRequest } from '../ldap/protocol/messages.js';
 import { indexKey, type ReadTxn } from '../store/store.js';
-import { getAttr, type ObjectRecord } from '../store/record.js';
+import { getAttr, type LazyObjectRecord, type ObjectRecord } from '../store/record.js';
 import type { Directory } from './directory.js';
 import type { BindResult, Identity, OperationContext } from './api.js';
 import { AdError } from './errors.js';
@@ -31,20 +31,22 @@ const MAX_PASSWORD_UTF8_BYTES = MAX_PASSWORD_CHARS * 4;
 
 /** Finds the account a simple-bind name denotes. */
 export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | undefined {
+  return findAccountRecord(dir, r, name)?.guid;
+}
+
+/** findAccount, with the account's record when the lookup read it in `r` (a name looked up in an index: the logon reads it no more). */
+function findAccountRecord(dir: Directory, r: ReadTxn, name: string): { guid: Buffer; rec?: LazyObjectRecord } | undefined {
   const A = (n: string) => dir.schema.attr(n)!;
-  const deleted = A('isDeleted');
-  const lookup = (attr: string, value: string): Buffer | undefined => {
+  const lookup = (attr: string, value: string): { guid: Buffer; rec: LazyObjectRecord } | undefined => {
     const info = A(attr);
     // a tombstone keeps its sAMAccountName (MS-ADTS 3.1.1.5.5.6.1): the index may name deleted
     // objects before the live one, so each hit is checked against the directory
     for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(value)))) {
       // every tombstone has a delete-mangled RDN (MS-ADTS 3.1.1.5.5.6.1), read from the record
       // header; only such objects need their isDeleted looked at
-      const h = r.getHeader(g);
-      if (!h) continue;
-      if (!h.name.includes('\nDEL:')) return Buffer.from(g);
       const rec = r.readObject(g);
-      if (rec && getAttr(rec, deleted.id)?.values[0] !== true) return Buffer.from(g);
+      if (!rec) continue;
+      if (!rec.name.includes('\nDEL:') || getAttr(rec, A('isDeleted').id)?.values[0] !== true) return { guid: Buffer.from(g), rec };
     }
     return undefined;
   };
@@ -64,7 +66,7 @@ export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | 
     return undefined;
   }
   const res = dir.tryResolve(r, name);
-  return res.found ? res.guid : undefined;
+  return res.found ? { guid: res.guid } : undefined;
 }
 
 export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): Identity {
@@ -99,8 +101,8 @@ function identityFrom(l: CachedLogon, guid: Buffer): Identity {
  * and must-change-password (773). A good logon clears badPwdCount. `fail` builds the error
  * for a data code (simple and NTLM binds report them under different SSPI statuses).
  */
-export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Uint8Array | undefined) => T, fail: (data: LogonFailure) => Error, snapshot?: ReadTxn): Promise<{ identity: Identity; proof: T }> {
-  // `snapshot`: the one the account was found in (logon releases it)
+export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Uint8Array | undefined) => T, fail: (data: LogonFailure) => Error, snapshot?: ReadTxn, record?: ObjectRecord): Promise<{ identity: Identity; proof: T }> {
+  // `snapshot`: the one the account was found in (logon releases it); `record`: the account's, read in it
   const snap = snapshot ?? dir.store.snapshot();
   let open = true;
   const release = () => {
@@ -112,7 +114,7 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
   try {
     // the account is only read here (lockout.ts's writes read it again): the lazy record, each
     // attribute decoded when asked for (none of those read is a link or kept in the header)
-    const rec = r.readObject(guid)!;
+    const rec = (snapshot && record) || r.readObject(guid)!;
     const uac = ((storedFirst(dir, rec, 'userAccountControl') as number | undefined) ?? 0) >>> 0;
     if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, rec)) throw fail('775');
     const stored = storedFirst(dir, rec, 'unicodePwd') as Uint8Array | undefined;
@@ -174,26 +176,27 @@ export async function bind(dir: Directory, req: BindRequest, ctx: OperationConte
   const tooLong = password === undefined || Buffer.byteLength(password, 'utf16le') > MAX_PASSWORD_CHARS * 2;
   // one snapshot finds the account and serves its logon
   const r = dir.store.snapshot();
-  let guid: Buffer | undefined;
+  let found: { guid: Buffer; rec?: LazyObjectRecord } | undefined;
   try {
-    guid = findAccount(dir, r, req.name);
+    found = findAccountRecord(dir, r, req.name);
   } catch (e) {
     r.done();
     throw e;
   }
   // an unknown account fails exactly like a bad password (data 52e), so names cannot be probed
-  if (!guid) {
+  if (!found) {
     r.done();
     throw AdError.invalidCredentials(place, '52e');
   }
   const { identity } = await logon(
     dir,
-    guid,
+    found.guid,
     (stored) => {
       if (tooLong || !stored || !verifyNtHash(password, stored)) throw new BadProof('wrong password');
     },
     (data) => AdError.invalidCredentials(place, data),
     r,
+    found.rec,
   );
   return { identity };
 }
