@@ -370,13 +370,22 @@ function arrayAt(b: Buffer, p: number): [number, number] | undefined {
   return undefined;
 }
 
-/** Where the first element of the array at `p` is (arrayAt without its count and tuple), or -1 when no array starts there. */
-function arrayBodyAt(b: Buffer, p: number): number {
+/** The element count of the array at `p`, or -1 when no array starts there. */
+function arrayCount(b: Buffer, p: number): number {
   const h = b[p]!;
-  if (h >= 0x90 && h <= 0x9f) return p + 1;
-  if (h === 0xdc) return p + 3;
-  if (h === 0xdd) return p + 5;
+  if (h >= 0x90 && h <= 0x9f) return h & 0x0f;
+  if (h === 0xdc) return b.readUInt16BE(p + 1);
+  if (h === 0xdd) return b.readUInt32BE(p + 1);
   return -1;
+}
+
+/** The size of the array header at `p` (fixarray, array 16, array 32), or 0 when no array starts there. */
+function arrayHeaderSize(b: Buffer, p: number): number {
+  const h = b[p]!;
+  if (h >= 0x90 && h <= 0x9f) return 1;
+  if (h === 0xdc) return 3;
+  if (h === 0xdd) return 5;
+  return 0;
 }
 
 /** The unsigned integer at `p` (an attid), or -1 when it is not one. */
@@ -405,17 +414,18 @@ type PackedAttr = [number, unknown[], (PackedStamp | null)?, 1?];
  * for any other form (maps, 64-bit integers, extensions), which msgpackr then reads.
  */
 function packedAttrAt(b: Buffer, p: number, end: number): PackedAttr | undefined {
-  const top = arrayAt(b, p);
-  if (!top || top[0] < 2 || top[0] > 4) return undefined;
-  p = top[1];
+  // array headers read in place (no tuple from arrayAt: this runs for every attribute a search reads)
+  const topN = arrayCount(b, p);
+  if (topN < 2 || topN > 4) return undefined;
+  p += arrayHeaderSize(b, p);
   const id = uintAt(b, p);
   if (id < 0) return undefined;
   p = skipValue(b, p);
-  const list = arrayAt(b, p);
-  if (!list) return undefined;
-  p = list[1];
-  const values: unknown[] = new Array(list[0]);
-  for (let i = 0; i < list[0]; i++) {
+  const listN = arrayCount(b, p);
+  if (listN < 0) return undefined;
+  p += arrayHeaderSize(b, p);
+  const values: unknown[] = new Array(listN);
+  for (let i = 0; i < listN; i++) {
     const h = b[p]!;
     let s: number;
     let e: number;
@@ -446,12 +456,11 @@ function packedAttrAt(b: Buffer, p: number, end: number): PackedAttr | undefined
     p = e;
   }
   if (p > end) return undefined;
-  if (top[0] === 2) return [id, values];
+  if (topN === 2) return [id, values];
   let stamp: PackedStamp | null = null;
   if (b[p] !== 0xc0) {
-    const st = arrayAt(b, p);
-    if (!st || st[0] !== 5) return undefined;
-    let q = st[1];
+    if (arrayCount(b, p) !== 5) return undefined;
+    let q = p + arrayHeaderSize(b, p);
     const f: number[] = [];
     for (let i = 0; i < 5; i++) {
       const n = scalarAt(b, q);
@@ -462,7 +471,7 @@ function packedAttrAt(b: Buffer, p: number, end: number): PackedAttr | undefined
     stamp = f as PackedStamp;
     p = q;
   } else p++;
-  if (top[0] === 3) return [id, values, stamp];
+  if (topN === 3) return [id, values, stamp];
   if (b[p] !== 0x01) return undefined;
   return [id, values, stamp, 1];
 }
@@ -541,19 +550,18 @@ export class LazyObjectRecord implements ObjectRecord {
       const at = w < 0 ? -1 : skipValue(b, w);
       const list = at < 0 ? undefined : arrayAt(b, at);
       if (list) {
-        // one array of the final size, no tuple per attribute (a bind or a search reads a record per entry)
-        const n = list[0];
-        dir = new Array<number>(3 * n);
+        // sized once (a user's 40 attributes would otherwise grow it four times)
+        dir = new Array<number>(3 * list[0]);
         p = list[1];
-        for (let i = 0; i < n && p >= 0; i++) {
-          const el = arrayBodyAt(b, p);
-          const id = el < 0 ? -1 : uintAt(b, el);
+        for (let i = 0, n = 0; i < list[0] && p >= 0; i++) {
+          const hs = arrayHeaderSize(b, p); // not arrayAt: no tuple per attribute
+          const id = hs > 0 ? uintAt(b, p + hs) : -1;
           const end = id < 0 ? -1 : skipValue(b, p);
           if (end < 0) p = -1;
           else {
-            dir[3 * i] = id;
-            dir[3 * i + 1] = p;
-            dir[3 * i + 2] = end;
+            dir[n++] = id;
+            dir[n++] = p;
+            dir[n++] = end;
             p = end;
           }
         }

@@ -18,6 +18,8 @@ import { sdPropagationIdle } from '../../src/dsa/access/sd-propagator.js';
 import { SearchFlags } from '../../src/schema/types.js';
 import { addObject, fixture, mod, read, values, DOMAIN, USERS } from './dsa-fixture.js';
 import { context, request, withSearchFlags } from '../helpers/search-fixture.js';
+import { selectionFor } from '../../src/dsa/search/entry.js';
+import { entryKey } from '../../src/dsa/search/entry-cache.js';
 
 const DESCRIPTION = 'bf967950-0de6-11d0-a285-00aa003049e2'; // schemaIDGUID of description
 const OU = `OU=Cached,${DOMAIN}`;
@@ -174,4 +176,30 @@ cacheTest('a schema change (description made confidential, MS-ADTS 3.1.1.2.3) is
   const again = as(d, `CN=alice,${USERS}`);
   await twice(d, again, false, 'confidential: alice lacks CONTROL_ACCESS on it');
   assert.deepEqual((await look(d, BOB, context())).attrs.get('description'), ['one'], 'the administrator still reads it');
+});
+
+cacheTest('entries are keyed by a hash of the objectGUID: an object whose GUID hashes alike is not served another object’s entry', async (d) => {
+  const c = d.entryCache;
+  const sel = selectionFor(d.schema, ATTRS);
+  const plan = c.planFor(d.schema, sel, undefined, false, 1500)!;
+  assert.ok(plan, 'the selection is cacheable');
+  const r = d.store.snapshot();
+  try {
+    const g1 = read(d, BOB).guid;
+    const rec = r.readObject(g1)!;
+    // the same 32-bit XOR of the four words: words 0 and 1 flipped alike
+    const g2 = Buffer.from(g1);
+    g2.writeUInt32LE(g2.readUInt32LE(0) ^ 0x5a5a5a5a, 0);
+    g2.writeUInt32LE(g2.readUInt32LE(4) ^ 0x5a5a5a5a, 4);
+    assert.equal(entryKey(plan, g2), entryKey(plan, g1), 'one key for both');
+    const ber = Buffer.from([0x30, 0x00]);
+    c.set(plan, g1, rec.packedVersion(plan.versionIds)!, ber);
+    assert.equal(c.get(plan, g1, rec), ber, 'the entry is served for its own object');
+    assert.equal(c.get(plan, g2, rec), undefined, 'not for the other (the same record bytes, the same key)');
+    // nor under another plan whose number would give the same key
+    const other = { ...plan, prefix: `${plan.prefix}x` };
+    assert.equal(c.get(other, g1, rec), undefined, 'not for another prefix with the same number');
+  } finally {
+    r.done();
+  }
 });

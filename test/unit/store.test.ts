@@ -249,6 +249,28 @@ test('a second opener (forestd repl show beside serve) never lowers the serving 
   }
 });
 
+test('ReadTxn.getMeta and ncHeads answer the snapshot\'s own state: an older snapshot does not see a later meta write or NC head', async () => {
+  await withStore(async (s) => {
+    await tree(s);
+    const before = s.snapshot();
+    const heads = before.ncHeads().length;
+    await s.write((w) => {
+      w.setMeta('snapshotProbe', 7);
+      w.putObject(newGuid(), rec(null, newGuid(), 25, 'z', w.usn, 'DC=z'), undefined);
+    });
+    const after = s.snapshot();
+    try {
+      assert.equal(after.getMeta<number>('snapshotProbe'), 7, 'a new snapshot sees the write');
+      assert.equal(after.ncHeads().length, heads + 1, 'a new snapshot sees the new NC head');
+      assert.equal(before.getMeta('snapshotProbe'), undefined, 'the older snapshot does not');
+      assert.equal(before.ncHeads().length, heads, 'nor its NC head');
+    } finally {
+      after.done();
+      before.done();
+    }
+  });
+});
+
 test('ReadTxn.dcUsn is the snapshot\'s own: an older snapshot keeps its value after a commit, a new one sees the commit', async () => {
   await withStore(async (s) => {
     await tree(s);

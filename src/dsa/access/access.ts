@@ -28,6 +28,8 @@ interface SchemaFacts {
   sidId: number;
   /** attribute → [property set, attribute] (MS-ADTS 5.1.3.2, 3.1.1.2.3.3) */
   paths: WeakMap<AttrInfo, string[]>;
+  /** objectClass values (joined) → the most specific structural class: the schema's answer, kept for every operation */
+  classes: Map<string, ClassSchema | undefined>;
 }
 
 /** The key of a token's memo under which its access decisions are kept (AccessContext.memoFor). */
@@ -41,7 +43,7 @@ export class AccessState {
   schemaFacts(dir: Directory): SchemaFacts {
     if (this.facts?.binding !== dir.schema) {
       const A = (n: string) => dir.schema.attr(n)!.id;
-      this.facts = { binding: dir.schema, facts: { sdId: A('nTSecurityDescriptor'), ocId: A('objectClass'), sidId: A('objectSid'), paths: new WeakMap() } };
+      this.facts = { binding: dir.schema, facts: { sdId: A('nTSecurityDescriptor'), ocId: A('objectClass'), sidId: A('objectSid'), paths: new WeakMap(), classes: new Map() } };
     }
     return this.facts.facts;
   }
@@ -95,7 +97,9 @@ export class AccessContext {
   private readonly sidId: number;
   private readonly state: AccessState;
   private readonly paths: WeakMap<AttrInfo, string[]>;
-  private readonly classMemo = new Map<string, ClassSchema | undefined>();
+  private readonly classMemo: Map<string, ClassSchema | undefined>;
+  /** the schema binding classMemo belongs to (the one in force when this context was made) */
+  private readonly binding: Directory['schema'];
   private readonly visibleMemo = new Map<string, boolean>();
   private readonly facts = new WeakMap<ObjectRecord, RecFacts>();
   /** dSHeuristics fDoListObject (MS-ADTS 6.1.1.2.4.1.2): list-object mode */
@@ -114,6 +118,8 @@ export class AccessContext {
     this.ocId = f.ocId;
     this.sidId = f.sidId;
     this.paths = f.paths;
+    this.classMemo = f.classes;
+    this.binding = dir.schema;
     this.listObject = listObjectMode(dir);
     this.effective = sdPropagationMayBePending(dir) ? new EffectiveSds(dir, r) : undefined;
   }
@@ -148,7 +154,7 @@ export class AccessContext {
     const oc = (getAttr(rec, this.ocId)?.values ?? []) as string[];
     const k = oc.join(',');
     if (this.classMemo.has(k)) return this.classMemo.get(k);
-    const snap = this.dir.schema.snapshot;
+    const snap = this.binding.snapshot;
     let out: ClassSchema | undefined;
     for (let i = oc.length - 1; i >= 0; i--) {
       const c = snap.classByOid(oc[i]!);
@@ -157,6 +163,7 @@ export class AccessContext {
         break;
       }
     }
+    if (this.classMemo.size >= 4096) this.classMemo.clear();
     this.classMemo.set(k, out);
     return out;
   }

@@ -32,6 +32,9 @@ import { BerWriter } from '../../ber/writer.js';
 export const DEFAULT_ENTRY_CACHE_SIZE = 20_000;
 
 interface Entry {
+  /** what the entry is: its plan's prefix and the object (the numeric key is only a hash of them) */
+  prefix: string;
+  guid: Buffer;
   /** the packed bytes the entry was built from (LazyObjectRecord.packedVersion) */
   version: Buffer;
   ber: Buffer;
@@ -40,15 +43,31 @@ interface Entry {
 /** What a cacheable selection reads: its id in the keys, and the attributes of the version. */
 export interface CachePlan {
   readonly prefix: string;
+  /** a small number for the prefix (the high part of the entries' keys) */
+  readonly id: number;
   readonly versionIds: readonly number[];
 }
+
+/**
+ * The key of an entry: the plan's number and a 32-bit hash of the objectGUID, as one number (no
+ * string built and hashed per entry). Two entries may share a key: an entry is served only for its
+ * own prefix and objectGUID, and a set replaces whatever had the key.
+ */
+export function entryKey(plan: CachePlan, guid: Buffer): number {
+  const h = (guid.readUInt32LE(0) ^ guid.readUInt32LE(4) ^ guid.readUInt32LE(8) ^ guid.readUInt32LE(12)) >>> 0;
+  return plan.id * 0x1_0000_0000 + h;
+}
+/** plan numbers stay below this (keys exact as doubles); past it they start again (entries are checked by prefix) */
+const PLAN_IDS = 0x10_0000;
 
 export class EncodedEntryCache {
   /** hits and misses since the cache was made (tests, diagnostics) */
   hits = 0;
   misses = 0;
   private capacityNow: number;
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<number, Entry>();
+  /** plan prefix → its number */
+  private readonly planIds = new Map<string, number>();
   private binding: SchemaBinding | undefined;
   private selections = new WeakMap<Selection, { id: number; ids: number[] } | null>();
   private nextSelection = 0;
@@ -78,6 +97,7 @@ export class EncodedEntryCache {
 
   clear(): void {
     this.entries.clear();
+    this.planIds.clear();
     this.tokenIds.clear();
     this.tokenKeys = new WeakMap();
     this.selections = new WeakMap();
@@ -100,13 +120,19 @@ export class EncodedEntryCache {
       this.selections.set(sel, s);
     }
     if (!s) return undefined;
-    return { prefix: `${s.id}:${this.tokenId(token)}:${typesOnly ? 1 : 0}:${maxValRange}:`, versionIds: s.ids };
+    const prefix = `${s.id}:${this.tokenId(token)}:${typesOnly ? 1 : 0}:${maxValRange}:`;
+    let id = this.planIds.get(prefix);
+    if (id === undefined) {
+      if (this.planIds.size >= PLAN_IDS) this.planIds.clear();
+      this.planIds.set(prefix, (id = this.planIds.size));
+    }
+    return { prefix, id, versionIds: s.ids };
   }
 
   /** The entry's BER when `rec`'s attributes `ids` are stored as when it was built; undefined otherwise (a miss). */
-  get(key: string, rec: LazyObjectRecord, ids: readonly number[]): Buffer | undefined {
-    const e = this.entries.get(key);
-    if (e && rec.packedVersionIs(ids, e.version)) {
+  get(plan: CachePlan, guid: Buffer, rec: LazyObjectRecord): Buffer | undefined {
+    const e = this.entries.get(entryKey(plan, guid));
+    if (e && e.prefix === plan.prefix && e.guid.equals(guid) && rec.packedVersionIs(plan.versionIds, e.version)) {
       this.hits++;
       return e.ber;
     }
@@ -114,14 +140,15 @@ export class EncodedEntryCache {
     return undefined;
   }
 
-  set(key: string, version: Buffer, ber: Buffer): void {
+  set(plan: CachePlan, guid: Buffer, version: Buffer, ber: Buffer): void {
     if (this.capacityNow === 0) return;
+    const key = entryKey(plan, guid);
     if (!this.entries.delete(key) && this.entries.size >= this.capacityNow) {
       // the oldest entry made room for (insertion order)
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { version, ber });
+    this.entries.set(key, { prefix: plan.prefix, guid: Buffer.from(guid), version, ber });
   }
 
   private tokenId(token: SecurityToken | undefined): number {

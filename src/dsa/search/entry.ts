@@ -172,13 +172,12 @@ export function entryAttributes(view: ObjectView, sel: Selection, o: EntryOption
 export function cachedEntryAttributes(view: ObjectView, sel: Selection, o: EntryOptions, plan: CachePlan, cache: EncodedEntryCache): Buffer | undefined {
   const rec = view.rec;
   if (!(rec instanceof LazyObjectRecord) || mayBeAggregate(view)) return undefined;
-  const key = plan.prefix + view.guid.toString('latin1');
-  const hit = cache.get(key, rec, plan.versionIds);
+  const hit = cache.get(plan, view.guid, rec);
   if (hit) return hit;
   const version = rec.packedVersion(plan.versionIds);
   if (!version) return undefined;
   const ber = encodeAttributeList(cache.writer, entryAttributes(view, sel, o));
-  cache.set(key, version, ber);
+  cache.set(plan, view.guid, version, ber);
   return ber;
 }
 

@@ -115,8 +115,36 @@ export class ScopeChecker {
  * the scope (e.g. CN=Configuration under the domain NC head), as AD returns them from a subtree
  * search (RFC 4511 4.5.3, MS-ADTS 3.1.1.3.1.1): `ldap://<DNS domain>/<NC DN>`.
  */
-export function childNcReferences(dir: Directory, r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scope: SearchScope): string[] {
+export function childNcReferences(dir: Directory, r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scope: SearchScope): readonly string[] {
   if (scope === SearchScope.baseObject) return [];
+  // the answer depends on where the base and the child NCs' parents are, which only a naming
+  // change moves (a rename or move, which moves the snapshot's naming epoch, store.ts "Naming
+  // epoch"): kept per (base, scope) for one epoch
+  const epoch = r.namingEpoch();
+  let m = refMemos.get(dir);
+  if (!m || m.epoch !== epoch) refMemos.set(dir, (m = { epoch, refs: new Map(), hits: m?.hits ?? 0 }));
+  const k = `${scope}:${base.toString('latin1')}`;
+  const known = m.refs.get(k);
+  if (known) {
+    m.hits++;
+    return known;
+  }
+  const out = childNcReferencesUncached(dir, r, base, baseRec, scope);
+  if (m.refs.size >= REF_MEMO_ENTRIES) m.refs.clear();
+  m.refs.set(k, Object.freeze(out));
+  return out;
+}
+
+/** childNcReferences' answers of one naming epoch, per Directory (several DCs per process). */
+const refMemos = new WeakMap<Directory, { epoch: number; refs: Map<string, readonly string[]>; hits: number }>();
+const REF_MEMO_ENTRIES = 1024;
+
+/** Answers childNcReferences gave from its memo (tests). */
+export function childNcReferenceHits(dir: Directory): number {
+  return refMemos.get(dir)?.hits ?? 0;
+}
+
+function childNcReferencesUncached(dir: Directory, r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scope: SearchScope): string[] {
   const out: string[] = [];
   for (const c of childNcs(dir, r)) {
     if (!c.parentNc.equals(baseRec.nc)) continue;

@@ -151,7 +151,7 @@ class Run {
   peeked: ObjectView | undefined;
   sent = 0;
   /** continuation references, sent after the entries (of the first page, when paged) */
-  references: string[] = [];
+  references: readonly string[] = [];
   /** response controls every page repeats (sort result, ASQ result) */
   readonly everyPage: Control[] = [];
   roots: { guid: Buffer; scope: SearchScope }[] = [];
@@ -274,7 +274,7 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
       return await page(run, position, run.filter, run.visible, inScope, run.descend, fingerprint(req, ctx.controls), req, ctx, c, sink, limits, guard, controls, true);
     }
     await emit(run, req, ctx, c, sink, limits, guard, limits.MaxPageSize, 'sizeLimitExceeded');
-    await sendReferences(run, sink);
+    if (run.references.length > 0) await sendReferences(run, sink);
     return { controls };
   } finally {
     r.done();
@@ -448,16 +448,20 @@ function next(run: Run): ObjectView | null | undefined {
   return n.done ? undefined : n.value;
 }
 
-/** The next match (yielding to the event loop on the way), or undefined at the end. */
-async function nextMatch(run: Run, guard: Guard): Promise<ObjectView | undefined> {
+/**
+ * The next match, or undefined at the end; a promise only when the stream asks for a yield to the
+ * event loop on the way (`null`): most matches come without one (no promise, no microtask).
+ */
+function nextMatch(run: Run, guard: Guard): ObjectView | undefined | Promise<ObjectView | undefined> {
+  const v = next(run);
+  return v === null ? nextMatchAfterYield(run, guard) : v;
+}
+
+async function nextMatchAfterYield(run: Run, guard: Guard): Promise<ObjectView | undefined> {
   for (;;) {
+    await guard.tick();
     const v = next(run);
-    if (v === undefined) return undefined;
-    if (v === null) {
-      await guard.tick();
-      continue;
-    }
-    return v;
+    if (v !== null) return v;
   }
 }
 
@@ -493,7 +497,8 @@ async function emit(run: Run, req: SearchRequest, ctx: OperationContext, c: Sear
   const plan = cacheable ? dir.entryCache.planFor(dir.schema, sel, acc?.token, req.typesOnly, limits.MaxValRange) : undefined;
   let sentNow = 0;
   for (;;) {
-    const view = await nextMatch(run, guard);
+    let view = nextMatch(run, guard);
+    if (view instanceof Promise) view = await view;
     if (!view) return false;
     if (run.sizeLimit > 0 && run.sent >= run.sizeLimit) throw AdError.sizeLimitExceeded('dsa.search.sizeLimit');
     if (sentNow >= max) {
