@@ -4,19 +4,19 @@
 // Failures carry AD's "data" codes so Windows-aware clients can tell why (52e, 533, 775, …).
 import type { BindRequest } from '../ldap/protocol/messages.js';
 import { indexKey, type ReadTxn } from '../store/store.js';
-import { getAttr } from '../store/record.js';
+import { getAttr, type LazyObjectRecord, type ObjectRecord } from '../store/record.js';
 import type { Directory } from './directory.js';
 import type { BindResult, Identity, OperationContext } from './api.js';
 import { AdError } from './errors.js';
-import { ReadContext, type ObjectView } from './object-view.js';
+import { ReadContext } from './object-view.js';
 import { MAX_PASSWORD_CHARS, verifyNtHash } from '../security/password.js';
 import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
 import { checkControls } from './controls.js';
-import { buildTokenWalked } from './access/token.js';
+import { buildToken } from './access/token.js';
 import type { CachedLogon } from './access/token-cache.js';
 import { tokenHas } from '../security/token.js';
-import { accountLockedOut, recordBadPassword, recordGoodLogon } from './lockout.js';
+import { accountLockedOut, recordBadPassword, recordGoodLogon, storedFirst } from './lockout.js';
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
 /** SIDs whose members are administrators of the domain (the well-known SIDs of MS-DTYP 2.4.2.4: BUILTIN_ADMINISTRATORS, DOMAIN_ADMINS, ENTERPRISE_ADMINS), by directory (the domain SID never changes). */
@@ -31,20 +31,22 @@ const MAX_PASSWORD_UTF8_BYTES = MAX_PASSWORD_CHARS * 4;
 
 /** Finds the account a simple-bind name denotes. */
 export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | undefined {
+  return findAccountRecord(dir, r, name)?.guid;
+}
+
+/** findAccount, with the account's record when the lookup read it in `r` (a name looked up in an index: the logon reads it no more). */
+function findAccountRecord(dir: Directory, r: ReadTxn, name: string): { guid: Buffer; rec?: LazyObjectRecord } | undefined {
   const A = (n: string) => dir.schema.attr(n)!;
-  const deleted = A('isDeleted');
-  const lookup = (attr: string, value: string): Buffer | undefined => {
+  const lookup = (attr: string, value: string): { guid: Buffer; rec: LazyObjectRecord } | undefined => {
     const info = A(attr);
     // a tombstone keeps its sAMAccountName (MS-ADTS 3.1.1.5.5.6.1): the index may name deleted
     // objects before the live one, so each hit is checked against the directory
     for (const g of r.indexEqual(indexKey(info.id, info.syntax.normalize(value)))) {
       // every tombstone has a delete-mangled RDN (MS-ADTS 3.1.1.5.5.6.1), read from the record
       // header; only such objects need their isDeleted looked at
-      const h = r.getHeader(g);
-      if (!h) continue;
-      if (!h.name.includes('\nDEL:')) return Buffer.from(g);
       const rec = r.readObject(g);
-      if (rec && getAttr(rec, deleted.id)?.values[0] !== true) return Buffer.from(g);
+      if (!rec) continue;
+      if (!rec.name.includes('\nDEL:') || getAttr(rec, A('isDeleted').id)?.values[0] !== true) return { guid: Buffer.from(g), rec };
     }
     return undefined;
   };
@@ -64,23 +66,23 @@ export function findAccount(dir: Directory, r: ReadTxn, name: string): Buffer | 
     return undefined;
   }
   const res = dir.tryResolve(r, name);
-  return res.found ? res.guid : undefined;
+  return res.found ? { guid: res.guid } : undefined;
 }
 
-export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): Identity {
-  const v = view ?? new ReadContext(dir, r).view(guid)!;
+export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): Identity {
+  const rec = record ?? r.readObject(guid)!;
   // the last bind's token, DN and isAdmin while nothing they derive from has changed (token-cache.ts)
   const key = guid.toString('latin1');
-  const accountUsn = v.rec.usnChanged;
+  const accountUsn = rec.usnChanged;
   const hit = dir.tokens.get(r, key, accountUsn, dir.schema);
   if (hit) return identityFrom(hit, guid);
-  const sid = v.first('objectSid') as Uint8Array | undefined;
+  const sid = storedFirst(dir, rec, 'objectSid') as Uint8Array | undefined;
   // one group walk: the token's SIDs (security groups only, sIDHistory added; MS-ADTS 3.1.1.4.2,
   // 5.1.3) say whether the account administers the domain
-  const { token, walked } = buildTokenWalked(dir, r, guid, v.rec);
+  const token = buildToken(dir, r, guid, rec);
   const isAdmin = adminSids(dir).some((s) => tokenHas(token, s)) || (sid !== undefined && ridOf(sid) === Rid.ADMINISTRATOR);
-  const logon: CachedLogon = { dn: v.dn, sid: sid && Buffer.from(sid), isAdmin, token };
-  dir.tokens.set(r, key, accountUsn, dir.schema, logon, walked);
+  const logon: CachedLogon = { dn: new ReadContext(dir, r).dnOfRecord(guid, rec), sid: sid && Buffer.from(sid), isAdmin, token };
+  dir.tokens.set(r, key, accountUsn, dir.schema, logon);
   return identityFrom(logon, guid);
 }
 
@@ -99,8 +101,8 @@ function identityFrom(l: CachedLogon, guid: Buffer): Identity {
  * and must-change-password (773). A good logon clears badPwdCount. `fail` builds the error
  * for a data code (simple and NTLM binds report them under different SSPI statuses).
  */
-export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Uint8Array | undefined) => T, fail: (data: LogonFailure) => Error, snapshot?: ReadTxn): Promise<{ identity: Identity; proof: T }> {
-  // `snapshot`: the one the account was found in (logon releases it)
+export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Uint8Array | undefined) => T, fail: (data: LogonFailure) => Error, snapshot?: ReadTxn, record?: ObjectRecord): Promise<{ identity: Identity; proof: T }> {
+  // `snapshot`: the one the account was found in (logon releases it); `record`: the account's, read in it
   const snap = snapshot ?? dir.store.snapshot();
   let open = true;
   const release = () => {
@@ -110,12 +112,12 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
   const r = snap;
   let proof: T;
   try {
-    const rc = new ReadContext(dir, r);
-    // the account is only read here (lockout.ts's writes read it again): the lazy record
-    const v = rc.view(guid, r.readObject(guid))!;
-    const uac = ((v.first('userAccountControl') as number | undefined) ?? 0) >>> 0;
-    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, v)) throw fail('775');
-    const stored = v.first('unicodePwd') as Uint8Array | undefined;
+    // the account is only read here (lockout.ts's writes read it again): the lazy record, each
+    // attribute decoded when asked for (none of those read is a link or kept in the header)
+    const rec = (snapshot && record) || r.readObject(guid)!;
+    const uac = ((storedFirst(dir, rec, 'userAccountControl') as number | undefined) ?? 0) >>> 0;
+    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, rec)) throw fail('775');
+    const stored = storedFirst(dir, rec, 'unicodePwd') as Uint8Array | undefined;
     let ok = false;
     try {
       proof = verify(stored);
@@ -129,12 +131,13 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
       throw fail('52e');
     }
     if (uac & UF.ACCOUNTDISABLE) throw fail('533');
-    const expires = v.first('accountExpires') as bigint | undefined;
+    const expires = storedFirst(dir, rec, 'accountExpires') as bigint | undefined;
     if (expires !== undefined && expires !== 0n && expires !== 0x7fffffffffffffffn && expires < BigInt(dir.clock()) * 10_000_000n) throw fail('701');
-    const pls = v.first('pwdLastSet') as bigint | undefined;
+    const pls = storedFirst(dir, rec, 'pwdLastSet') as bigint | undefined;
     if (pls === 0n && !(uac & UF.DONT_EXPIRE_PASSWD)) throw fail('773');
-    const identity = identityOf(dir, r, guid, v);
-    await recordGoodLogon(dir, r, guid, v);
+    const identity = identityOf(dir, r, guid, rec);
+    const cleared = recordGoodLogon(dir, r, guid, rec);
+    if (cleared) await cleared;
     return { identity, proof: proof! };
   } finally {
     release();
@@ -150,7 +153,8 @@ export class BadProof extends Error {
 
 export async function bind(dir: Directory, req: BindRequest, ctx: OperationContext): Promise<BindResult> {
   const place = 'dsa.bind';
-  checkControls(ctx.controls, 'bind');
+  // no control is honoured on a bind: a critical one is refused, the others are ignored (checkControls)
+  if (ctx.controls.length > 0) checkControls(ctx.controls, 'bind');
   if (req.version !== 3 && req.version !== 2) throw AdError.protocolError(place, `LDAP version ${req.version} is not supported`);
   const auth = req.authentication;
   if (auth.method === 'sasl') {
@@ -172,26 +176,27 @@ export async function bind(dir: Directory, req: BindRequest, ctx: OperationConte
   const tooLong = password === undefined || Buffer.byteLength(password, 'utf16le') > MAX_PASSWORD_CHARS * 2;
   // one snapshot finds the account and serves its logon
   const r = dir.store.snapshot();
-  let guid: Buffer | undefined;
+  let found: { guid: Buffer; rec?: LazyObjectRecord } | undefined;
   try {
-    guid = findAccount(dir, r, req.name);
+    found = findAccountRecord(dir, r, req.name);
   } catch (e) {
     r.done();
     throw e;
   }
   // an unknown account fails exactly like a bad password (data 52e), so names cannot be probed
-  if (!guid) {
+  if (!found) {
     r.done();
     throw AdError.invalidCredentials(place, '52e');
   }
   const { identity } = await logon(
     dir,
-    guid,
+    found.guid,
     (stored) => {
       if (tooLong || !stored || !verifyNtHash(password, stored)) throw new BadProof('wrong password');
     },
     (data) => AdError.invalidCredentials(place, data),
     r,
+    found.rec,
   );
   return { identity };
 }

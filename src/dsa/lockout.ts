@@ -3,10 +3,11 @@
 // read from the domain NC head): every wrong password over any bind method counts in
 // badPwdCount/badPasswordTime, the threshold sets lockoutTime, a good logon clears the count.
 // Each change is one originating update (stamped like any other write).
-import type { ReadTxn } from '../store/store.js';
+import { WriteTxn, type ReadTxn } from '../store/store.js';
 import type { Directory } from './directory.js';
 import { OriginatingUpdate } from './originating-update.js';
-import { ReadContext, type ObjectView } from './object-view.js';
+import { ReadContext } from './object-view.js';
+import { getAttr, type ObjectRecord } from '../store/record.js';
 
 /** lockoutDuration / maxPwdAge value meaning "forever" (MS-ADTS 3.1.1.4.5.17). */
 const NEVER = -9223372036854775808n;
@@ -25,18 +26,27 @@ export interface LockoutPolicy {
 /**
  * The domain's policy, by directory, with the uSNChanged of the domain NC head it was read at:
  * every bind needs it, and the head (a big record) changes rarely. Every update of the head
- * raises its uSNChanged (MS-ADTS 3.1.1.1.9), so an equal uSNChanged means the same values.
+ * raises its uSNChanged (MS-ADTS 3.1.1.1.9), so an equal uSNChanged means the same values; and
+ * every update takes a USN, so a snapshot whose DC tuple USN is the one the memo was last found
+ * good at needs not read the head's header at all.
  */
-const policyMemo = new WeakMap<Directory, { usn: number; policy: LockoutPolicy }>();
+const policyMemo = new WeakMap<Directory, { usn: number; dcUsn: number; policy: LockoutPolicy }>();
 
 export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
-  const usn = r.usnChangedOf(dir.forest.domainNC) ?? -1;
   const memo = policyMemo.get(dir);
-  if (memo && memo.usn === usn) return memo.policy;
+  // nothing that takes a USN committed since the memo was read (the DC tuple's USN of this
+  // snapshot, ReadTxn.dcUsn, is the memo's): the head is the version it was read from
+  const dcUsn = r instanceof WriteTxn ? -1 : r.dcUsn();
+  if (memo && dcUsn >= 0 && memo.dcUsn === dcUsn) return memo.policy;
+  const usn = r.usnChangedOf(dir.forest.domainNC) ?? -1;
+  if (memo && memo.usn === usn) {
+    if (dcUsn >= 0) memo.dcUsn = dcUsn;
+    return memo.policy;
+  }
   const v = new ReadContext(dir, r).view(dir.forest.domainNC);
   const threshold = Number(big(v?.first('lockoutThreshold')) ?? 0n);
   const policy = { threshold, duration: big(v?.first('lockoutDuration')) ?? DEFAULT_WINDOW, window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW };
-  policyMemo.set(dir, { usn, policy });
+  policyMemo.set(dir, { usn, dcUsn, policy });
   return policy;
 }
 
@@ -52,10 +62,19 @@ export function isLockedOut(lockoutTime: bigint | undefined, policy: LockoutPoli
   return lockoutTime - policy.duration > now;
 }
 
-/** Reads the account's lockout state in snapshot `r`. */
-export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): boolean {
-  const v = view ?? new ReadContext(dir, r).view(guid);
-  return isLockedOut(big(v?.first('lockoutTime')), lockoutPolicy(dir, r), fileTimeNow(dir));
+/**
+ * The first stored value of attribute `name` of record `rec` (what ObjectView.first gives for an
+ * attribute kept in the record's attributes: not a link, back link or header field).
+ */
+export function storedFirst(dir: Directory, rec: ObjectRecord | undefined, name: string): unknown {
+  const info = dir.schema.attr(name);
+  return info && rec ? getAttr(rec, info.id)?.values[0] : undefined;
+}
+
+/** Reads the account's lockout state in snapshot `r` (`record`: the account's, read in `r`). */
+export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): boolean {
+  const rec = record ?? r.readObject(guid);
+  return isLockedOut(big(storedFirst(dir, rec, 'lockoutTime')), lockoutPolicy(dir, r), fileTimeNow(dir));
 }
 
 /**
@@ -97,13 +116,17 @@ export async function recordBadPassword(dir: Directory, guid: Buffer): Promise<b
   });
 }
 
-/** A good logon: badPwdCount back to 0 and an expired lockout cleared (only when they need it, so binds stay read-only). */
-export async function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, view?: ObjectView): Promise<void> {
-  const v = view ?? new ReadContext(dir, r).view(guid);
-  const count = Number(big(v?.first('badPwdCount')) ?? 0n);
-  const lockoutTime = big(v?.first('lockoutTime')) ?? 0n;
-  if (count === 0 && lockoutTime === 0n) return;
-  await dir.store.write((w) => {
+/**
+ * A good logon: badPwdCount back to 0 and an expired lockout cleared (only when they need it, so
+ * binds stay read-only). Returns the write's promise, or undefined when there is nothing to write
+ * (no promise to wait for on the common path).
+ */
+export function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): Promise<void> | undefined {
+  const rec = record ?? r.readObject(guid);
+  const count = Number(big(storedFirst(dir, rec, 'badPwdCount')) ?? 0n);
+  const lockoutTime = big(storedFirst(dir, rec, 'lockoutTime')) ?? 0n;
+  if (count === 0 && lockoutTime === 0n) return undefined;
+  return dir.store.write((w) => {
     const prev = w.getObject(guid);
     if (!prev) return;
     const A = (n: string) => dir.schema.attr(n)!;

@@ -3,10 +3,10 @@
 // (MS-ADTS 3.1.1.1.4 secret attributes). MS-ADTS 3.1.1.3.1.5.1: a unicodePwd value sent over
 // LDAP is the password enclosed in double quotes, encoded as UTF-16LE.
 import { timingSafeEqual, randomBytes } from 'node:crypto';
-import { md4 } from './md4.js';
+import { md4Utf16le } from './md4.js';
 
 export function ntHash(password: string): Buffer {
-  return md4(Buffer.from(password, 'utf16le'));
+  return md4Utf16le(password);
 }
 
 export function verifyNtHash(password: string, stored: Uint8Array): boolean {

@@ -1111,6 +1111,15 @@ export class ReadTxn {
 
   /** The USN of the DC tuple in this snapshot: every commit that takes or advances a USN moves it. */
   dcUsn(): number {
+    // a snapshot's DC tuple cannot change: read once (a view without a snapshot of its own reads it each time)
+    if (this.dcUsnMemo !== undefined) return this.dcUsnMemo;
+    const usn = this.readDcUsn();
+    if (this.opts) this.dcUsnMemo = usn;
+    return usn;
+  }
+  private dcUsnMemo: number | undefined;
+
+  private readDcUsn(): number {
     // the stored bytes compared in place with the last ones decoded: most snapshots share them
     const meta = this.store._dbs.meta as unknown as { getBinaryFast(k: string, o?: unknown): Buffer | undefined; lastSize: number };
     const fast = meta.getBinaryFast('dc', this.opts);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { fixture, addObject, mod, read, attr, values, rejects, ctx, pwd, USERS, DOMAIN } from './dsa-fixture.js';
 import type { Directory } from '../../src/dsa/directory.js';
 import { bind } from '../../src/dsa/bind.js';
+import { lockoutPolicy } from '../../src/dsa/lockout.js';
 import { del } from '../../src/dsa/delete.js';
 import type { OperationContext } from '../../src/dsa/api.js';
 import { authenticateMessage, negotiateMessage } from '../helpers/ntlm-client.js';
@@ -123,4 +124,44 @@ test('NTLM binds report the simple-bind data codes: 533 disabled, 773 must chang
   await rejects(ntlm('kim', 'K1m-pass!'), 49, /^8009030C: .*data 773,/);
   await mod(d, dn, [['replace', 'pwdLastSet', ['-1']], ['replace', 'accountExpires', ['1']]]);
   await rejects(ntlm('kim', 'K1m-pass!'), 49, /^8009030C: .*data 701,/);
+});
+
+test('the lockout policy follows the domain head: a threshold written between binds counts at the next bind (its memo is checked again once a USN was taken)', async () => {
+  await threshold(0);
+  const dn = await user('Lou', 'L0u-pass!');
+  assert.ok((await simple(dn, 'L0u-pass!')).identity, 'the policy (threshold 0) read and remembered');
+  await threshold(1);
+  await rejects(simple(dn, 'wrong'), 49, BAD);
+  // threshold 1: locked at the first wrong password
+  await rejects(simple(dn, 'L0u-pass!'), 49, LOCKED);
+  await mod(d, dn, [['replace', 'lockoutTime', ['0']]]);
+  await threshold(0);
+  assert.ok((await simple(dn, 'L0u-pass!')).identity);
+});
+
+test('negative control: while the DC tuple USN stays, a snapshot gets the remembered policy without the head being read (a test-only write that takes no USN is not seen; a write transaction reads the head)', async () => {
+  await threshold(0);
+  const head = d.forest.domainNC;
+  const s1 = d.store.snapshot();
+  assert.equal(lockoutPolicy(d, s1).threshold, 0);
+  const gen = s1.dcUsn();
+  s1.done();
+  const id = d.schema.attr('lockoutThreshold')!.id;
+  // not an originating update: the head's record rewritten with a new uSNChanged and threshold 4, no USN taken
+  await d.store.write((w) => {
+    const prev = w.getObject(head)!;
+    w.putObject(head, { ...prev, usnChanged: prev.usnChanged + 1, attrs: prev.attrs.map((a) => (a.id === id ? { ...a, values: [4] } : a)) }, prev);
+  });
+  const s2 = d.store.snapshot();
+  try {
+    assert.equal(s2.dcUsn(), gen, 'no USN was taken');
+    assert.equal(lockoutPolicy(d, s2).threshold, 0, 'the memo answered: the head was not read');
+  } finally {
+    s2.done();
+  }
+  assert.equal(await d.store.write((w) => lockoutPolicy(d, w).threshold), 4, 'a write transaction checks the head itself');
+  await threshold(0);
+  const s3 = d.store.snapshot();
+  assert.equal(lockoutPolicy(d, s3).threshold, 0, 'after an originating update of the head');
+  s3.done();
 });

@@ -189,8 +189,8 @@ cacheTest('entries are keyed by a hash of the objectGUID: an object whose GUID h
     const rec = r.readObject(g1)!;
     // the same 32-bit XOR of the four words: words 0 and 1 flipped alike
     const g2 = Buffer.from(g1);
-    g2.writeUInt32LE(g2.readUInt32LE(0) ^ 0x5a5a5a5a, 0);
-    g2.writeUInt32LE(g2.readUInt32LE(4) ^ 0x5a5a5a5a, 4);
+    g2.writeUInt32LE((g2.readUInt32LE(0) ^ 0x5a5a5a5a) >>> 0, 0);
+    g2.writeUInt32LE((g2.readUInt32LE(4) ^ 0x5a5a5a5a) >>> 0, 4);
     assert.equal(entryKey(plan, g2), entryKey(plan, g1), 'one key for both');
     const ber = Buffer.from([0x30, 0x00]);
     c.set(plan, g1, rec.packedVersion(plan.versionIds)!, ber);

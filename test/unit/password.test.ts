@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { md4 } from '../../src/security/md4.js';
+import { createHash } from 'node:crypto';
+import { md4, md4Utf16le } from '../../src/security/md4.js';
 import { ntHash, verifyNtHash, decodeUnicodePwd, generatePassword, PasswordValueError } from '../../src/security/password.js';
 
 test('MD4 test suite of RFC 1320 A.5', () => {
@@ -14,6 +15,23 @@ test('MD4 test suite of RFC 1320 A.5', () => {
     ['12345678901234567890123456789012345678901234567890123456789012345678901234567890', 'e33b4ddc9c38f2199c3e7b164fcc0536'],
   ];
   for (const [m, h] of v) assert.equal(md4(Buffer.from(m)).toString('hex'), h, m);
+});
+
+test('md4Utf16le (the NT hash without the encoded copy) equals MD4 of Buffer.from(s, "utf16le"): every length across the block and padding boundaries, lone surrogates, non-BMP characters', () => {
+  let seed = 12345;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const units = [0x41, 0x7a, 0xe4, 0x20ac, 0xd83d, 0xde00, 0xffff, 0x0000, 0x80, 0xff];
+  for (let n = 0; n <= 140; n++) {
+    const s = String.fromCharCode(...Array.from({ length: n }, () => units[rnd(units.length)]!));
+    assert.equal(md4Utf16le(s).toString('hex'), md4(Buffer.from(s, 'utf16le')).toString('hex'), `length ${n}`);
+  }
+  assert.equal(md4Utf16le('😀 Pässwörd').toString('hex'), md4(Buffer.from('😀 Pässwörd', 'utf16le')).toString('hex'));
+  // and md4 itself at every byte length 0..200 (across the 56/64-byte padding boundaries of
+  // RFC 1320 3.1): the digests of the earlier implementation (checked against RFC 1320 A.5), as one SHA-256
+  const bytes = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 37 + 11) & 0xff));
+  const all: string[] = [];
+  for (let n = 0; n <= 200; n++) all.push(md4(bytes.subarray(0, n)).toString('hex'));
+  assert.equal(createHash('sha256').update(all.join(',')).digest('hex'), '9a851d42ace1ffaf719f11275a838e97ffbbc4363ed2a8ef987ef3c65a8a5c9e');
 });
 
 test('NT hash (MS-NLMP NTOWFv1) of known passwords', () => {

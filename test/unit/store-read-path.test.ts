@@ -88,3 +88,24 @@ test('DN resolution finds an NC head filed by another writer of the store, which
     assert.ok(!miss.found && miss.matched?.equals(nc2));
   });
 });
+
+test("a snapshot's DC tuple USN is read once and stays its own: a later commit leaves it, a new snapshot and Store.reader see the new one", async () => {
+  await withStore(async (s) => {
+    const nc = newGuid();
+    await s.write((w) => w.putObject(nc, head(nc, 'DC=example,DC=com', w.usn), undefined));
+    const a = s.snapshot();
+    try {
+      const before = a.dcUsn();
+      assert.equal(a.dcUsn(), before);
+      const g = newGuid();
+      await s.write((w) => w.putObject(g, { parent: nc, nc, rdnType: 3, name: 'x', usnCreated: w.usn, usnChanged: w.usn, whenChanged: 13_300_000_001, attrs: [] }, undefined));
+      assert.equal(a.dcUsn(), before, 'the snapshot keeps its own');
+      const b = s.snapshot();
+      assert.ok(b.dcUsn() > before, 'a new snapshot sees the commit');
+      b.done();
+      assert.ok(s.reader.dcUsn() > before, 'a view without a snapshot of its own reads it each time');
+    } finally {
+      a.done();
+    }
+  });
+});

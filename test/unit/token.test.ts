@@ -169,6 +169,29 @@ test('a remembered walk is re-read when one of its groups went away by a write t
   }
 });
 
+test('negative control: a removal that took no USN is seen through the naming epoch alone (held still, the removed group stays in the remembered token and walk)', async () => {
+  const { d, close } = await fixture();
+  try {
+    const gc = await userInGroup(d, 'tok5', 'Gc5');
+    assert.ok((await logonAs(d, 'tok5')).token!.groups.map(sidToString).includes(gc));
+    const hits = d.tokens.hits;
+    const g = d.resolve(d.store.reader, `CN=Gc5,${USERS}`, 'test');
+    // test only (store.ts): the removal below moves neither the DC tuple's USN nor the epoch
+    d.store._bumpNamingEpoch = false;
+    try {
+      await d.store.write((w) => w.removeObject(g, w.getObject(g)!));
+      assert.ok((await logonAs(d, 'tok5')).token!.groups.map(sidToString).includes(gc), 'stale: the epoch is what tells the cache of the removal');
+      assert.equal(d.tokens.hits, hits + 1, 'served from the token cache');
+      d.tokens.clear();
+      assert.ok((await logonAs(d, 'tok5')).token!.groups.map(sidToString).includes(gc), 'stale too: the group walk remembered per DC tuple USN and epoch');
+    } finally {
+      d.store._bumpNamingEpoch = true;
+    }
+  } finally {
+    await close();
+  }
+});
+
 test('token cache: a second bind of the same account is served the remembered token, each with its own memo; with FORESTD_TOKEN_CACHE off every bind walks', async () => {
   const { d, close } = await fixture();
   try {

@@ -7,11 +7,16 @@
 //  - the groups of an object and those above them (over member back links), and the objects
 //    holding an objectSid, for one committed state of the store: any commit that changes
 //    a membership, a group or an objectSid takes a USN and so moves the DC tuple's USN
-//    (ReadTxn.dcUsn), after which these are walked again.
+//    (ReadTxn.dcUsn), after which these are walked again; and for one naming epoch
+//    (ReadTxn.namingEpoch): a write that takes no USN leaves the DC tuple alone, and the only
+//    such write that changes what a walk read is a removal (the expunge of a tombstone or of
+//    an NC replica's objects, as garbage collection does), which moves the epoch
+//    (token-cache.ts says the same).
 // Only snapshots are remembered from, never a write transaction (its state may still roll back).
 import { indexKey, WriteTxn, type ReadTxn } from '../../store/store.js';
 import { getAttr } from '../../store/record.js';
 import type { Directory } from '../directory.js';
+import { sidKey } from '../../security/well-known-sids.js';
 
 /** What the group walk reads of one group. */
 export interface GroupFacts {
@@ -20,6 +25,8 @@ export interface GroupFacts {
   readonly deleted: boolean;
   readonly groupType: unknown;
   readonly sid: Buffer | undefined;
+  /** sidKey(sid), made once per group version (the expansion keeps a set of the SIDs it took) */
+  readonly sidKey: string | undefined;
   readonly sidHistory: readonly Buffer[];
 }
 
@@ -35,8 +42,9 @@ export const GROUP_WALK_LIMITS = { facts: 100_000, walks: 20_000 } as const;
 
 interface WalkMemo {
   facts: Map<string, GroupFacts>;
-  /** the DC tuple's USN the walks below were made at */
+  /** the DC tuple's USN and the naming epoch the walks below were made at */
   gen: number;
+  epoch: number;
   above: Map<string, readonly Reached[]>;
   direct: Map<string, readonly Reached[]>;
   bySid: Map<string, readonly Buffer[]>;
@@ -46,7 +54,7 @@ const memos = new WeakMap<Directory, WalkMemo>();
 
 function memoOf(dir: Directory): WalkMemo {
   let m = memos.get(dir);
-  if (!m) memos.set(dir, (m = { facts: new Map(), gen: -1, above: new Map(), direct: new Map(), bySid: new Map() }));
+  if (!m) memos.set(dir, (m = { facts: new Map(), gen: -1, epoch: -1, above: new Map(), direct: new Map(), bySid: new Map() }));
   return m;
 }
 
@@ -68,8 +76,10 @@ export class GroupWalk {
     if (r instanceof WriteTxn) return;
     const m = memoOf(dir);
     const gen = r.dcUsn();
-    if (m.gen !== gen) {
+    const epoch = r.namingEpoch();
+    if (m.gen !== gen || m.epoch !== epoch) {
       m.gen = gen;
+      m.epoch = epoch;
       m.above = new Map();
       m.direct = new Map();
       m.bySid = new Map();
@@ -94,26 +104,17 @@ export class GroupWalk {
       deleted: get(s.attr('isDeleted')!.id)?.[0] === true,
       groupType: get(s.attr('groupType')!.id)?.[0],
       sid: sid && Buffer.from(sid),
+      sidKey: sid && sidKey(sid),
       sidHistory: ((get(s.attr('sIDHistory')!.id) ?? []) as Uint8Array[]).map((v) => Buffer.from(v)),
     };
     if (this.memo) remember(this.memo.facts, GROUP_WALK_LIMITS.facts, key, facts);
     return facts;
   }
 
-  /**
-   * Every group of a remembered walk is still the version it was read at: a store write that
-   * takes no USN (the expunge of a tombstone or of an NC replica's objects) leaves the DC tuple
-   * as it was, so the record headers are looked at too.
-   */
-  private current(list: readonly Reached[]): boolean {
-    for (const g of list) if (this.r.usnChangedOf(g.guid) !== g.facts.usn) return false;
-    return true;
-  }
-
   /** The live groups whose member holds `x` directly (deleted groups left out). */
   groupsOf(x: Buffer, key = x.toString('latin1')): readonly Reached[] {
     const hit = this.memo?.direct.get(key);
-    if (hit && this.current(hit)) return hit;
+    if (hit) return hit;
     const out: Reached[] = [];
     for (const b of this.r.backlinks(x, this.member)) {
       const guid = Buffer.from(b.source);
@@ -131,7 +132,7 @@ export class GroupWalk {
    */
   groupsAbove(x: Buffer, key = x.toString('latin1')): readonly Reached[] {
     const hit = this.memo?.above.get(key);
-    if (hit && this.current(hit)) return hit;
+    if (hit) return hit;
     const out: Reached[] = [];
     const seen = new Set<string>([key]);
     const queue: Buffer[] = [x];
@@ -149,9 +150,9 @@ export class GroupWalk {
 
   /** The objects whose objectSid is `sid` (from the objectSid index). */
   objectsWithSid(sid: Uint8Array): readonly Buffer[] {
-    const k = Buffer.from(sid).toString('latin1');
+    const k = sidKey(sid);
     const hit = this.memo?.bySid.get(k);
-    if (hit && hit.every((g) => this.r.hasObject(g))) return hit;
+    if (hit) return hit;
     const info = this.dir.schema.attr('objectSid')!;
     const out: Buffer[] = [];
     for (const g of this.r.indexEqual(indexKey(info.id, info.syntax.normalize(sid)))) out.push(Buffer.from(g));

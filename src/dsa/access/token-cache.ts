@@ -10,10 +10,14 @@
 //    account or of an ancestor (its DN), a new foreignSecurityPrincipal — moves it
 //    (MS-ADTS 3.1.1.1.9: every originating or replicated update takes a USN);
 //  - the account's uSNChanged (record header) is unchanged (checked too, cheaply);
-//  - every object the group walk went through (groups, security or not, and the
-//    foreignSecurityPrincipal objects of the logon's well-known SIDs) is still there at the
-//    uSNChanged it had: a store write that takes no USN (the expunge of a tombstone or of an NC
-//    replica's objects) leaves the DC tuple as it was (group-walk.ts says the same);
+//  - the naming epoch (ReadTxn.namingEpoch, store.ts "Naming epoch") is the one it was built
+//    at: a store write that takes no USN leaves the DC tuple as it was, and the only such write
+//    that changes what the walk read (a group, security or not, or a foreignSecurityPrincipal
+//    of the logon's well-known SIDs, gone) is a removal — the expunge of a tombstone or of an
+//    NC replica's objects — which moves the epoch (removeObject); the other writes without a
+//    USN (SD propagation, delayed link processing, a RID Set's rIDNextRID) change nothing the
+//    walk reads, nor uSNChanged (so the per-object uSNChanged check this replaces could not
+//    see them either);
 //  - the schema binding is the one in force (a schema update replaces it).
 // Never filled from a write transaction (its state may still roll back). Served identities get
 // a token of their own (a fresh per-token memo of access decisions, security/token.ts).
@@ -37,9 +41,8 @@ interface Entry {
   readonly gen: number;
   readonly accountUsn: number;
   readonly schema: object;
-  /** objectGUIDs the group walk went through, and the uSNChanged of each then */
-  readonly walked: readonly Buffer[];
-  readonly walkedUsn: readonly number[];
+  /** the naming epoch of the snapshot it was built in */
+  readonly epoch: number;
 }
 
 export class TokenCache {
@@ -54,7 +57,7 @@ export class TokenCache {
   get(r: ReadTxn, key: string, accountUsn: number, schema: object): CachedLogon | undefined {
     if (!this.enabled || r instanceof WriteTxn) return undefined;
     const e = this.entries.get(key);
-    if (!e || e.accountUsn !== accountUsn || e.schema !== schema || e.gen !== r.dcUsn() || !current(r, e)) {
+    if (!e || e.accountUsn !== accountUsn || e.schema !== schema || e.gen !== r.dcUsn() || e.epoch !== r.namingEpoch()) {
       this.misses++;
       return undefined;
     }
@@ -62,26 +65,15 @@ export class TokenCache {
     return e.value;
   }
 
-  /** Remembers what a bind derived in snapshot `r` (the group walk went through `walked`). */
-  set(r: ReadTxn, key: string, accountUsn: number, schema: object, value: CachedLogon, walked: readonly Buffer[]): void {
+  /** Remembers what a bind derived in snapshot `r`. */
+  set(r: ReadTxn, key: string, accountUsn: number, schema: object, value: CachedLogon): void {
     if (!this.enabled || r instanceof WriteTxn) return;
-    const walkedUsn: number[] = [];
-    for (const g of walked) {
-      const usn = r.usnChangedOf(g);
-      if (usn === undefined) return; // gone already (cannot be: the walk just read it); not remembered
-      walkedUsn.push(usn);
-    }
     if (this.entries.size >= TOKEN_CACHE_LIMIT) this.entries = new Map();
-    this.entries.set(key, { value, gen: r.dcUsn(), accountUsn, schema, walked, walkedUsn });
+    this.entries.set(key, { value, gen: r.dcUsn(), accountUsn, schema, epoch: r.namingEpoch() });
   }
 
   /** Forgets every entry. */
   clear(): void {
     this.entries = new Map();
   }
-}
-
-function current(r: ReadTxn, e: Entry): boolean {
-  for (let i = 0; i < e.walked.length; i++) if (r.usnChangedOf(e.walked[i]!) !== e.walkedUsn[i]) return false;
-  return true;
 }

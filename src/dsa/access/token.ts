@@ -11,7 +11,7 @@ import { getAttr, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import { GroupType, sidWithRid } from '../principals.js';
 import { makeToken, AUTHENTICATED_NETWORK_SIDS, type Privilege, type SecurityToken } from '../../security/token.js';
-import { WellKnownSid, sidKey } from '../../security/well-known-sids.js';
+import { WellKnownSid } from '../../security/well-known-sids.js';
 
 /** What the group walk found, by kind (for the three constructed tokenGroups attributes). */
 export interface GroupExpansion {
@@ -23,8 +23,6 @@ export interface GroupExpansion {
   sidHistory: Buffer[];
   /** objectGUIDs of the global security groups (fine-grained password policies apply through them, MS-ADTS 3.1.1.4.5.36) */
   globalGroupGuids: Buffer[];
-  /** objectGUIDs of every object the walk went through (groups of any kind, foreignSecurityPrincipals), not the principal's own */
-  walked: Buffer[];
 }
 
 /** The primary group's SID: the domain part of the account's objectSid with primaryGroupID as RID. */
@@ -41,11 +39,22 @@ export function primaryGroupSid(ownSid: Uint8Array, primaryGroupId: number): Buf
  * groups and distribution groups do not count.
  */
 export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: ObjectRecord, wellKnown: readonly Buffer[] = []): GroupExpansion {
+  const out = walkGroups(dir, r, guid, rec, wellKnown);
+  // SID buffers are shared with the walk memo: the caller gets its own copies
+  out.all = out.all.map((s) => Buffer.from(s));
+  out.globalAndUniversal = out.globalAndUniversal.map((s) => Buffer.from(s));
+  out.sidHistory = out.sidHistory.map((s) => Buffer.from(s));
+  out.globalGroupGuids = out.globalGroupGuids.map((s) => Buffer.from(s));
+  return out;
+}
+
+/** expandGroups without the copies: the buffers are the walk memo's (not to be modified or handed out). */
+function walkGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec: ObjectRecord | undefined, wellKnown: readonly Buffer[]): GroupExpansion {
   const schema = dir.schema;
   const sidInfo = schema.attr('objectSid')!;
   const histInfo = schema.attr('sIDHistory')!;
   const pgInfo = schema.attr('primaryGroupID')!;
-  const out: GroupExpansion = { all: [], globalAndUniversal: [], sidHistory: [], globalGroupGuids: [], walked: [] };
+  const out: GroupExpansion = { all: [], globalAndUniversal: [], sidHistory: [], globalGroupGuids: [] };
   const seenSid = new Set<string>();
   const key = guid.toString('latin1');
   const seen = new Set<string>([key]);
@@ -60,9 +69,8 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
   const take = (g: Reached): void => {
     if (seen.has(g.key)) return;
     seen.add(g.key);
-    const { groupType: gt, sid } = g.facts;
-    if (typeof gt !== 'number' || (gt & GroupType.GROUP_TYPE_SECURITY_ENABLED) === 0 || !sid) return;
-    const k = sidKey(sid);
+    const { groupType: gt, sid, sidKey: k } = g.facts;
+    if (typeof gt !== 'number' || (gt & GroupType.GROUP_TYPE_SECURITY_ENABLED) === 0 || !sid || k === undefined) return;
     if (seenSid.has(k)) return;
     seenSid.add(k);
     out.all.push(sid);
@@ -101,12 +109,6 @@ export function expandGroups(dir: Directory, r: ReadTxn, guid: Buffer, rec?: Obj
       takeAbove(g, k);
     }
   }
-  // SID buffers are shared with the walk memo: the caller gets its own copies
-  out.all = out.all.map((s) => Buffer.from(s));
-  out.globalAndUniversal = out.globalAndUniversal.map((s) => Buffer.from(s));
-  out.sidHistory = out.sidHistory.map((s) => Buffer.from(s));
-  out.globalGroupGuids = out.globalGroupGuids.map((s) => Buffer.from(s));
-  for (const k of seen) if (k !== key) out.walked.push(Buffer.from(k, 'latin1'));
   return out;
 }
 
@@ -115,20 +117,18 @@ const ADMIN_PRIVILEGES: readonly Privilege[] = ['SeSecurityPrivilege', 'SeRestor
 
 /** The token of the principal `guid`, built from the state of `r` (a bind remembers it: token-cache.ts, so membership changes count from the next bind). */
 export function buildToken(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): SecurityToken {
-  return buildTokenWalked(dir, r, guid, record).token;
-}
-
-/** buildToken, and the objects its group walk went through (GroupExpansion.walked). */
-export function buildTokenWalked(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): { token: SecurityToken; walked: Buffer[] } {
   const rec = record ?? r.readObject(guid);
   const sidInfo = dir.schema.attr('objectSid')!;
   const pgInfo = dir.schema.attr('primaryGroupID')!;
   const ownSid = (rec && getAttr(rec, sidInfo.id)?.values[0]) as Uint8Array | undefined;
-  if (!rec || !ownSid) return { token: makeToken(WellKnownSid.ANONYMOUS, undefined, [], AUTHENTICATED_NETWORK_SIDS, []), walked: [] };
-  const g = expandGroups(dir, r, guid, rec, AUTHENTICATED_NETWORK_SIDS);
+  if (!rec || !ownSid) return makeToken(WellKnownSid.ANONYMOUS, undefined, [], AUTHENTICATED_NETWORK_SIDS, []);
+  // the token gets its own copies of the SIDs it holds (the walk's are its memo's); the lists it does not hold are not copied
+  const g = walkGroups(dir, r, guid, rec, AUTHENTICATED_NETWORK_SIDS);
   const pg = getAttr(rec, pgInfo.id)?.values[0];
   const primary = typeof pg === 'number' ? primaryGroupSid(ownSid, pg) : undefined;
-  const groups = [...g.all, ...g.sidHistory];
+  const groups: Buffer[] = [];
+  for (const s of g.all) groups.push(Buffer.from(s));
+  for (const s of g.sidHistory) groups.push(Buffer.from(s));
   const isAdmin = groups.some((s) => s.equals(WellKnownSid.BUILTIN_ADMINISTRATORS));
-  return { token: makeToken(Buffer.from(ownSid), primary, groups, AUTHENTICATED_NETWORK_SIDS, isAdmin ? ADMIN_PRIVILEGES : []), walked: g.walked };
+  return makeToken(Buffer.from(ownSid), primary, groups, AUTHENTICATED_NETWORK_SIDS, isAdmin ? ADMIN_PRIVILEGES : []);
 }
