@@ -442,6 +442,20 @@ export function writeMetaDataExtPointee(w: NdrWriter, md: readonly T.PROPERTY_ME
   }
 }
 
+/** A LONGLONG at `at` as NdrReader.hyper reads it (a safe integer, else ERR_NDR_RANGE). */
+function hyperAt(b: Buffer, at: number): number {
+  const lo = b.readUInt32LE(at);
+  const hi = b.readInt32LE(at + 4);
+  if (hi > 0x1fffff || hi < -0x200000) throw new NdrError('ERR_NDR_RANGE', `hyper at offset ${at} is beyond 2^53`);
+  return hi * 0x1_0000_0000 + lo;
+}
+
+/** Whether the 16 bytes at `at` are those of `g`. */
+function sameGuidAt(b: Buffer, at: number, g: Buffer): boolean {
+  for (let i = 0; i < 16; i++) if (b[at + i] !== g[i]) return false;
+  return true;
+}
+
 function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCount: number): void {
   const en = e.Entinf;
   if (f & 1) en.pName = readDsnamePointee(r);
@@ -491,14 +505,18 @@ function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCo
     const md: T.PROPERTY_META_DATA_EXT[] = new Array(n);
     // an object's stamps name a few originating DCs: one copy of each invocationId per entry
     let orig: Buffer | undefined;
-    for (let i = 0; i < n; i++) {
+    if (n > 0) {
+      // the elements are 40 bytes each, 8-aligned: dwVersion, 4 bytes of padding, timeChanged,
+      // uuidDsaOriginating, usnOriginating — read in place, the bytes checked once
       r.align(8);
-      const dwVersion = r.u32();
-      const timeChanged = r.hyper();
-      r.align(4);
-      const g = r.view(16);
-      const uuidDsaOriginating = orig && orig.equals(g) ? orig : (orig = Buffer.from(g));
-      md[i] = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating: r.hyper() };
+      const b = r.buffer;
+      let at = r.region(40 * n);
+      for (let i = 0; i < n; i++, at += 40) {
+        const dwVersion = b.readUInt32LE(at);
+        const timeChanged = hyperAt(b, at + 8);
+        const uuidDsaOriginating = orig && sameGuidAt(b, at + 16, orig) ? orig : (orig = Buffer.from(b.subarray(at + 16, at + 32)));
+        md[i] = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating: hyperAt(b, at + 32) };
+      }
     }
     e.pMetaDataExt = { rgMetaData: md };
   }

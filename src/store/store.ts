@@ -219,15 +219,21 @@ function copyGuid(v: Buffer): Buffer {
 }
 
 export function childKey(parent: Buffer | null, name: string): Buffer {
-  const k = Buffer.concat([parent ?? NULL_GUID, Buffer.from(foldValue(name), 'utf8')]);
+  const folded = foldValue(name);
+  const k = Buffer.allocUnsafe(16 + Buffer.byteLength(folded, 'utf8'));
+  k.set(parent ?? NULL_GUID, 0);
+  k.write(folded, 16, 'utf8');
   if (k.length > 1978) throw new StoreError('ERR_STORE_KEY_TOO_LONG', `name too long for the DN index (${k.length} bytes)`);
   return k;
 }
 
 /** An index key: attid ‖ normalized value (cut at MAX_INDEX_VALUE; readers verify cut keys). */
 export function indexKey(attid: number, normalized: Buffer): Buffer {
-  const v = normalized.length > MAX_INDEX_VALUE ? normalized.subarray(0, MAX_INDEX_VALUE) : normalized;
-  return Buffer.concat([u32(attid), v]);
+  const n = normalized.length > MAX_INDEX_VALUE ? MAX_INDEX_VALUE : normalized.length;
+  const k = Buffer.allocUnsafe(4 + n);
+  k.writeUInt32BE(attid >>> 0, 0);
+  k.set(n === normalized.length ? normalized : normalized.subarray(0, n), 4);
+  return k;
 }
 
 export class Store implements InvocationTable {
