@@ -463,25 +463,27 @@ function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCo
     const n = r.count(r.u32(), 'ATTRBLOCK attrCount', [0, 1048576], 12);
     if (n !== attrCount) throw new NdrError('ERR_NDR_INVALID', `ATTRBLOCK attrCount ${attrCount} but ${n} elements`);
     const attrs: T.ATTR[] = new Array(n);
-    const has: boolean[] = new Array(n);
     const counts: number[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const attrTyp = r.u32();
-      counts[i] = r.count(r.u32(), 'ATTRVALBLOCK valCount', [0, 10485760]);
-      has[i] = r.u32() !== 0;
-      if (has[i] !== counts[i]! > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVALBLOCK valCount does not match pAVal');
+    // the ATTRs (attrTyp, valCount, pAVal: 12 bytes each, 4-aligned after the count) read in place
+    const b = r.buffer;
+    let at = r.region(12 * n);
+    for (let i = 0; i < n; i++, at += 12) {
+      const attrTyp = b.readUInt32LE(at);
+      const c = (counts[i] = r.count(b.readUInt32LE(at + 4), 'ATTRVALBLOCK valCount', [0, 10485760]));
+      if ((b.readUInt32LE(at + 8) !== 0) !== c > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVALBLOCK valCount does not match pAVal');
       attrs[i] = { attrTyp, AttrVal: { pAVal: [] } };
     }
     for (let i = 0; i < n; i++) {
-      if (!has[i]) continue;
+      if (counts[i] === 0) continue;
       const m = r.count(r.u32(), 'ATTRVALBLOCK valCount', [0, 10485760], 8);
       if (m !== counts[i]) throw new NdrError('ERR_NDR_INVALID', `ATTRVALBLOCK valCount ${counts[i]} but ${m} elements`);
       const lens: number[] = new Array(m);
       const vals: Buffer[] = new Array(m);
-      for (let j = 0; j < m; j++) {
-        lens[j] = r.count(r.u32(), 'ATTRVAL valLen', [0, 26214400]);
-        const p = r.u32() !== 0;
-        if (p !== lens[j]! > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVAL valLen does not match pVal');
+      // the ATTRVALs (valLen, pVal: 8 bytes each) in place
+      let at = r.region(8 * m);
+      for (let j = 0; j < m; j++, at += 8) {
+        const len = (lens[j] = r.count(b.readUInt32LE(at), 'ATTRVAL valLen', [0, 26214400]));
+        if ((b.readUInt32LE(at + 4) !== 0) !== len > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVAL valLen does not match pVal');
       }
       for (let j = 0; j < m; j++) {
         if (lens[j] === 0) {
@@ -503,7 +505,9 @@ function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCo
     const n = r.u32();
     if (n !== max) throw new NdrError('ERR_NDR_INVALID', `PROPERTY_META_DATA_EXT_VECTOR cNumProps ${n} but ${max} elements`);
     const md: T.PROPERTY_META_DATA_EXT[] = new Array(n);
-    // an object's stamps name a few originating DCs: one copy of each invocationId per entry
+    // an object's stamps name a few originating DCs: one copy of each invocationId per entry;
+    // and most of its attributes were written by one originating update: a stamp equal to the
+    // one before it is that same object (the decoded structures are read, never changed)
     let orig: Buffer | undefined;
     if (n > 0) {
       // the elements are 40 bytes each, 8-aligned: dwVersion, 4 bytes of padding, timeChanged,
@@ -511,11 +515,14 @@ function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCo
       r.align(8);
       const b = r.buffer;
       let at = r.region(40 * n);
+      let last: T.PROPERTY_META_DATA_EXT | undefined;
       for (let i = 0; i < n; i++, at += 40) {
         const dwVersion = b.readUInt32LE(at);
         const timeChanged = hyperAt(b, at + 8);
         const uuidDsaOriginating = orig && sameGuidAt(b, at + 16, orig) ? orig : (orig = Buffer.from(b.subarray(at + 16, at + 32)));
-        md[i] = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating: hyperAt(b, at + 32) };
+        const usnOriginating = hyperAt(b, at + 32);
+        if (last && last.dwVersion === dwVersion && last.timeChanged === timeChanged && last.uuidDsaOriginating === uuidDsaOriginating && last.usnOriginating === usnOriginating) md[i] = last;
+        else md[i] = last = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating };
       }
     }
     e.pMetaDataExt = { rgMetaData: md };

@@ -383,6 +383,14 @@ test('REPLENTINFLIST: the stamps of an entry read in place share one Buffer per 
   assert.equal(got[1]!.uuidDsaOriginating, got[0]!.uuidDsaOriginating, 'the same DC as the stamp before: the same Buffer');
   assert.notEqual(got[2]!.uuidDsaOriginating, got[1]!.uuidDsaOriginating);
   assert.notEqual(got[3]!.uuidDsaOriginating, got[0]!.uuidDsaOriginating, 'only the previous stamp\'s Buffer is reused');
+  // equal stamps in a row (the attributes of one originating update) are one object
+  const runs = [md[0]!, { ...md[0]! }, { ...md[0]!, uuidDsaOriginating: Buffer.from(a) }, md[2]!, { ...md[2]!, usnOriginating: 1 }];
+  const got2 = new NdrReader(new NdrWriter().write(pREPLENTINFLIST, [{ ...l[0]!, pMetaDataExt: { rgMetaData: runs } }]).finish()).read(pREPLENTINFLIST)[0]!.pMetaDataExt!.rgMetaData;
+  assert.deepEqual(got2, runs);
+  assert.equal(got2[1], got2[0]);
+  assert.equal(got2[2], got2[0]);
+  assert.notEqual(got2[3], got2[2]);
+  assert.notEqual(got2[4], got2[3], 'one field apart: another object');
   // a hyper beyond 2^53 in a stamp is refused as the generic reader refuses it
   const mark = 0x1234_5678_9abc;
   const stub = new NdrWriter().write(pREPLENTINFLIST_GENERIC, [{ ...l[0]!, pMetaDataExt: { rgMetaData: [{ ...md[0]!, usnOriginating: mark }] } }]).finish();

@@ -155,7 +155,8 @@ export function validateReply(reply: DRS_MSG_GETCHGREPLY_V6): void {
   }
 }
 
-const stampOf = (m: { dwVersion: number; timeChanged: number; uuidDsaOriginating: Buffer; usnOriginating: number }): StampFields => ({
+type PMD = { dwVersion: number; timeChanged: number; uuidDsaOriginating: Buffer; usnOriginating: number };
+const stampOf = (m: PMD): StampFields => ({
   dwVersion: m.dwVersion,
   timeChanged: m.timeChanged,
   uuidOriginating: m.uuidDsaOriginating,
@@ -207,7 +208,15 @@ class Applier {
       if (rdnType === undefined) throw DsError.internal(PLACE, `cannot tell the RDN attribute of ${e.Entinf.pName.StringName}`);
       rec = { parent, nc, rdnType, name: String(attrs[nameAt]!.AttrVal.pAVal[0]), usnCreated: this.port.usn, usnChanged: this.port.usn, whenChanged: this.port.time, attrs: [] };
       if (e.fIsNCPrefix) rec.ncName = e.Entinf.pName.StringName;
-      attrs.forEach((x, i) => this.port.applyAttribute(rec, x.attrTyp, x.AttrVal.pAVal, stampOf(e.pMetaDataExt.rgMetaData[i]!)));
+      // the decoder hands out one metadata object for a run of equal stamps: one StampFields for it
+      const md = e.pMetaDataExt.rgMetaData;
+      let lastMd: PMD | undefined;
+      let stamp: StampFields | undefined;
+      for (let i = 0; i < attrs.length; i++) {
+        const m = md[i]!;
+        if (m !== lastMd) stamp = stampOf((lastMd = m));
+        this.port.applyAttribute(rec, attrs[i]!.attrTyp, attrs[i]!.AttrVal.pAVal, stamp!);
+      }
       placed = true;
     } else {
       rec = { ...prev, attrs: prev.attrs.map((x) => ({ ...x })) };
