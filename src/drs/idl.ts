@@ -463,38 +463,41 @@ function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCo
     const n = r.count(r.u32(), 'ATTRBLOCK attrCount', [0, 1048576], 12);
     if (n !== attrCount) throw new NdrError('ERR_NDR_INVALID', `ATTRBLOCK attrCount ${attrCount} but ${n} elements`);
     const attrs: T.ATTR[] = new Array(n);
-    const counts: number[] = new Array(n);
-    // the ATTRs (attrTyp, valCount, pAVal: 12 bytes each, 4-aligned after the count) read in place
+    // the ATTRs (attrTyp, valCount, pAVal: 12 bytes each, 4-aligned after the count) read in place,
+    // then each one's values (the referents, in the same order); nothing allocated but the values
     const b = r.buffer;
-    let at = r.region(12 * n);
-    for (let i = 0; i < n; i++, at += 12) {
-      const attrTyp = b.readUInt32LE(at);
-      const c = (counts[i] = r.count(b.readUInt32LE(at + 4), 'ATTRVALBLOCK valCount', [0, 10485760]));
+    const head = r.region(12 * n);
+    for (let i = 0, at = head; i < n; i++, at += 12) {
+      const c = r.count(b.readUInt32LE(at + 4), 'ATTRVALBLOCK valCount', [0, 10485760]);
       if ((b.readUInt32LE(at + 8) !== 0) !== c > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVALBLOCK valCount does not match pAVal');
-      attrs[i] = { attrTyp, AttrVal: { pAVal: [] } };
     }
-    for (let i = 0; i < n; i++) {
-      if (counts[i] === 0) continue;
+    for (let i = 0, at = head; i < n; i++, at += 12) {
+      const attrTyp = b.readUInt32LE(at);
+      const count = b.readUInt32LE(at + 4);
+      if (count === 0) {
+        attrs[i] = { attrTyp, AttrVal: { pAVal: [] } };
+        continue;
+      }
       const m = r.count(r.u32(), 'ATTRVALBLOCK valCount', [0, 10485760], 8);
-      if (m !== counts[i]) throw new NdrError('ERR_NDR_INVALID', `ATTRVALBLOCK valCount ${counts[i]} but ${m} elements`);
-      const lens: number[] = new Array(m);
+      if (m !== count) throw new NdrError('ERR_NDR_INVALID', `ATTRVALBLOCK valCount ${count} but ${m} elements`);
       const vals: Buffer[] = new Array(m);
       // the ATTRVALs (valLen, pVal: 8 bytes each) in place
-      let at = r.region(8 * m);
-      for (let j = 0; j < m; j++, at += 8) {
-        const len = (lens[j] = r.count(b.readUInt32LE(at), 'ATTRVAL valLen', [0, 26214400]));
-        if ((b.readUInt32LE(at + 4) !== 0) !== len > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVAL valLen does not match pVal');
+      const lens = r.region(8 * m);
+      for (let j = 0, q = lens; j < m; j++, q += 8) {
+        const len = r.count(b.readUInt32LE(q), 'ATTRVAL valLen', [0, 26214400]);
+        if ((b.readUInt32LE(q + 4) !== 0) !== len > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVAL valLen does not match pVal');
       }
       for (let j = 0; j < m; j++) {
-        if (lens[j] === 0) {
+        const want = b.readUInt32LE(lens + 8 * j);
+        if (want === 0) {
           vals[j] = Buffer.alloc(0);
           continue;
         }
         const len = r.count(r.u32(), 'ATTRVAL valLen', [0, 26214400], 1);
-        if (len !== lens[j]) throw new NdrError('ERR_NDR_INVALID', `ATTRVAL valLen ${lens[j]} but ${len} bytes`);
+        if (len !== want) throw new NdrError('ERR_NDR_INVALID', `ATTRVAL valLen ${want} but ${len} bytes`);
         vals[j] = r.view(len);
       }
-      attrs[i]!.AttrVal.pAVal = vals;
+      attrs[i] = { attrTyp, AttrVal: { pAVal: vals } };
     }
     en.AttrBlock.pAttr = attrs;
   }

@@ -128,23 +128,28 @@ export class SchemaBinding {
     // replica share their objectClass, userAccountControl, primaryGroupID … values. An attribute's
     // memo stops growing at INDEX_KEY_MEMO values (unique values then miss). The keys are shared:
     // their users (the store's puts and removes, which copy them) never modify them.
-    const memo = new Map<number, Map<string | number, Buffer>>();
+    // Once an attribute's memo is full and has missed more than it hit, its values are taken
+    // to be unique (sAMAccountName, objectSid …) and the memo is no longer asked.
+    const indexed = new Map<number, { syntax: AttrInfo['syntax']; memo: Map<string | number, Buffer> | undefined; hits: number; misses: number }>();
+    for (const id of ids) indexed.set(id, { syntax: byId.get(id)!.syntax, memo: new Map(), hits: 0, misses: 0 });
     this.indexer = (rec: ObjectRecord) => {
       const keys: Buffer[] = [];
       for (const a of rec.attrs) {
-        if (!ids.has(a.id) || a.values.length === 0) continue;
-        const syn = byId.get(a.id)!.syntax;
-        let m = memo.get(a.id);
-        if (!m) memo.set(a.id, (m = new Map()));
+        const x = indexed.get(a.id);
+        if (!x) continue;
+        const syn = x.syntax;
         for (const v of a.values) {
-          if (typeof v !== 'string' && typeof v !== 'number') {
+          const m = x.memo;
+          if (!m || (typeof v !== 'string' && typeof v !== 'number')) {
             keys.push(indexKey(a.id, syn.normalize(v as never)));
             continue;
           }
           let k = m.get(v);
-          if (!k) {
+          if (k) x.hits++;
+          else {
             k = indexKey(a.id, syn.normalize(v as never));
             if (m.size < INDEX_KEY_MEMO) m.set(v, k);
+            else if (++x.misses > x.hits) x.memo = undefined;
           }
           keys.push(k);
         }

@@ -49,6 +49,14 @@ test('index keys: the same bytes as indexKey(normalize(value)) for 500 objects, 
     // objectClass ×4, sAMAccountName, cn, userAccountControl, primaryGroupID, objectCategory (not description)
     if (i === 0) assert.equal(keys.length, 9);
   }
+  // after them: the shared values still hit (the same Buffer), the unique ones are computed (their memo gave up)
+  const oc = s.attr('objectClass')!.id;
+  const sam = s.attr('sAMAccountName')!.id;
+  const at = (keys: Buffer[], attid: number) => keys.filter((k) => k.readUInt32BE(0) === attid)[0]!;
+  const [x, y] = [s.indexer(user(s, 3)), s.indexer(user(s, 3))];
+  assert.equal(at(x, oc), at(y, oc));
+  assert.notEqual(at(x, sam), at(y, sam));
+  assert.ok(at(x, sam).equals(at(y, sam)));
 });
 
 test('index keys of scalar values are remembered per binding; a new binding and non-scalar values compute their own', () => {
