@@ -136,11 +136,15 @@ export function validateReply(reply: DRS_MSG_GETCHGREPLY_V6): void {
     if (!isGuid(e?.Entinf?.pName?.Guid) || typeof e.Entinf.pName.StringName !== 'string') throw bad('an entry without a GUID or name');
     if (!Array.isArray(attrs) || !Array.isArray(md) || attrs.length !== md.length) throw bad('an entry whose stamps do not match its attributes');
     if (e.pParentGuid !== null && !isGuid(e.pParentGuid)) throw bad('bad parent GUID');
+    // the decoder hands out one object for a run of equal stamps: each is checked once
+    let checked: unknown;
     for (let i = 0; i < attrs.length; i++) {
       const a = attrs[i]!;
       const m = md[i]!;
       if (!Number.isInteger(a?.attrTyp) || !Array.isArray(a.AttrVal?.pAVal)) throw bad('a malformed attribute');
+      if (m === checked) continue;
       if (!Number.isInteger(m?.dwVersion) || !isUsn(m.timeChanged) || !isGuid(m.uuidDsaOriginating) || !isUsn(m.usnOriginating)) throw bad('a malformed stamp');
+      checked = m;
     }
     try {
       parseDN(e.Entinf.pName.StringName);
