@@ -172,6 +172,12 @@ class Applier {
   private readonly A;
   /** each NC's Deleted Objects and LostAndFound, once both are found (they are looked up for every placed object) */
   private readonly found = new Map<string, { deletedObjects?: Buffer; lostAndFound?: Buffer }>();
+  /**
+   * The NC of each parent a new object of this chunk was placed under: the objects of a chunk
+   * share a few parents. Nothing in a chunk removes an object or moves one to another NC, so a
+   * parent found here stays, in its NC, until the chunk ends.
+   */
+  private readonly ncOfParent = new Map<string, Buffer>();
   /** whether a parent is deleted, as read in this chunk (forgotten when the object itself is written) */
   private readonly deletedParent = new Map<string, boolean>();
 
@@ -197,12 +203,17 @@ class Applier {
       const nameAt = attrs.findIndex((x) => x.attrTyp === A.name.id);
       if (nameAt < 0 || typeof attrs[nameAt]!.AttrVal.pAVal[0] !== 'string') throw DsError.internal(PLACE, `object ${guid.toString('hex')} is new here but arrives without its name`);
       let parent: Buffer | null = null;
-      let nc = guid;
+      let nc: Buffer = guid;
       if (!e.fIsNCPrefix) {
         parent = e.pParentGuid ? Buffer.from(e.pParentGuid) : null;
-        const ph = parent ? w.getHeader(parent) : undefined;
-        if (!parent || !ph) throw DsError.missingParent(PLACE, `the parent of ${e.Entinf.pName.StringName} is not here (ask again with DRS_GET_ANC)`);
-        nc = ph.parent === null ? Buffer.from(parent) : Buffer.from(ph.nc);
+        const known = parent ? this.ncOfParent.get(parent.toString('latin1')) : undefined;
+        if (known) nc = known;
+        else {
+          const ph = parent ? w.getHeader(parent) : undefined;
+          if (!parent || !ph) throw DsError.missingParent(PLACE, `the parent of ${e.Entinf.pName.StringName} is not here (ask again with DRS_GET_ANC)`);
+          nc = ph.parent === null ? Buffer.from(parent) : Buffer.from(ph.nc);
+          this.ncOfParent.set(parent.toString('latin1'), nc);
+        }
       }
       // the first RDN's attribute type: what precedes the first '=' (validateReply has parsed the whole DN)
       const dn = e.Entinf.pName.StringName;
