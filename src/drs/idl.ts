@@ -384,16 +384,23 @@ export function writeDsnamePointee(w: NdrWriter, d: T.DSNAME): void {
 
 function readDsnamePointee(r: NdrReader): T.DSNAME {
   const max = r.count(r.u32(), 'DSNAME NameLen + 1', [0, 10485761], 2);
-  r.u32(); // structLen
-  const sidLen = r.u32();
-  const g = guid.read(r, () => undefined);
-  const sid = r.view(28);
-  const nameLen = r.u32();
+  // structLen, SidLen, Guid, Sid[28], NameLen: 56 bytes, 4-aligned after max_count, read in place
+  const b = r.buffer;
+  const at = r.region(56);
+  const sidLen = b.readUInt32LE(at + 4);
+  const nameLen = b.readUInt32LE(at + 52);
   if (sidLen > 28) throw new NdrError('ERR_NDR_INVALID', `DSNAME SidLen ${sidLen} > 28`);
   if (max === 0 || nameLen !== max - 1) throw new NdrError('ERR_NDR_INVALID', `DSNAME NameLen ${nameLen} does not match StringName`);
   const name = r.utf16(nameLen);
   r.u16();
-  return { Guid: g, Sid: Buffer.from(sid.subarray(0, sidLen)), StringName: name };
+  return { Guid: copyAt(b, at + 8, 16), Sid: copyAt(b, at + 24, sidLen), StringName: name };
+}
+
+/** `n` bytes of `b` at `at` in a Buffer of their own. */
+function copyAt(b: Buffer, at: number, n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  b.copy(out, 0, at, at + n);
+  return out;
 }
 
 function writeEntryReferents(w: NdrWriter, e: T.REPLENTINFLIST): void {
@@ -501,7 +508,10 @@ function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCo
     }
     en.AttrBlock.pAttr = attrs;
   }
-  if (f & 4) e.pParentGuid = guid.read(r, () => undefined);
+  if (f & 4) {
+    r.align(4);
+    e.pParentGuid = copyAt(r.buffer, r.region(16), 16);
+  }
   if (f & 8) {
     const max = r.count(r.u32(), 'PROPERTY_META_DATA_EXT_VECTOR cNumProps', [0, 1048576], 40);
     r.align(8);

@@ -281,7 +281,7 @@ class Applier {
       this.resolveNameConflict(guid, rec);
     }
     w.putObject(guid, rec, prev);
-    this.deletedParent.delete(guid.toString('latin1'));
+    if (this.deletedParent.size > 0) this.deletedParent.delete(guid.toString('latin1'));
     // MS-ADTS 3.1.1.6.3: a replicated SD change or move is a propagation event on this DC too
     this.ctx.afterApply?.(w, guid, rec, prev, isDeleted(rec, A));
     if (placed && isDeleted(rec, A)) this.rescueChildren(guid, rec);
