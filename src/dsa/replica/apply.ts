@@ -142,7 +142,7 @@ export function validateReply(reply: DRS_MSG_GETCHGREPLY_V6): void {
       const a = attrs[i]!;
       const m = md[i]!;
       if (!Number.isInteger(a?.attrTyp) || !Array.isArray(a.AttrVal?.pAVal)) throw bad('a malformed attribute');
-      if (m === checked) continue;
+      if (checked !== undefined && m === checked) continue;
       if (!Number.isInteger(m?.dwVersion) || !isUsn(m.timeChanged) || !isGuid(m.uuidDsaOriginating) || !isUsn(m.usnOriginating)) throw bad('a malformed stamp');
       checked = m;
     }
