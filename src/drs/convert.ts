@@ -256,7 +256,9 @@ export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): Engine
   const src = prefixTableFromWire(r.PrefixTableSrc.pPrefixEntry.length ? r.PrefixTableSrc : prefixTableToWire(codec.prefixTable));
   const local = codec.prefixTable;
   // the sender's ATTRTYPs and their forms, once per reply (the same few dozen attributes recur)
-  const attrs = new Map<number, { id: number; form: ReturnType<typeof wireForm> }>();
+  // and, for the forms that copy bytes, the last value: the objects of a chunk mostly hold the
+  // same security descriptor (some kilobytes), one copy of it serves them all
+  const attrs = new Map<number, { id: number; form: ReturnType<typeof wireForm>; last?: { bytes: Buffer; value: StoredValue } }>();
   const attrOf = (a: number) => {
     let m = attrs.get(a);
     if (!m) {
@@ -269,10 +271,18 @@ export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): Engine
   const pObjects: EngineREPLENTINFLIST[] = r.pObjects.map((o) => {
     const pAttr = o.Entinf.AttrBlock.pAttr as unknown as EngineATTR[];
     for (const a of pAttr) {
-      const { id, form } = attrOf(a.attrTyp);
+      const m = attrOf(a.attrTyp);
+      const form = m.form;
       const vals = a.AttrVal.pAVal;
-      for (let i = 0; i < vals.length; i++) vals[i] = form.fromDrs(vals[i] as W.ATTRVAL, fromCtx);
-      a.attrTyp = id;
+      if (form.copiesBytes) {
+        for (let i = 0; i < vals.length; i++) {
+          const b = vals[i] as W.ATTRVAL;
+          const last = m.last;
+          if (last && last.bytes.equals(b)) vals[i] = last.value;
+          else m.last = { bytes: b, value: (vals[i] = form.fromDrs(b, fromCtx)) };
+        }
+      } else for (let i = 0; i < vals.length; i++) vals[i] = form.fromDrs(vals[i] as W.ATTRVAL, fromCtx);
+      a.attrTyp = m.id;
       a.AttrVal.valCount = vals.length;
     }
     // the wire's PROPERTY_META_DATA_EXT is the engine's (numbers and a GUID): taken as decoded

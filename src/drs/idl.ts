@@ -384,16 +384,23 @@ export function writeDsnamePointee(w: NdrWriter, d: T.DSNAME): void {
 
 function readDsnamePointee(r: NdrReader): T.DSNAME {
   const max = r.count(r.u32(), 'DSNAME NameLen + 1', [0, 10485761], 2);
-  r.u32(); // structLen
-  const sidLen = r.u32();
-  const g = guid.read(r, () => undefined);
-  const sid = r.view(28);
-  const nameLen = r.u32();
+  // structLen, SidLen, Guid, Sid[28], NameLen: 56 bytes, 4-aligned after max_count, read in place
+  const b = r.buffer;
+  const at = r.region(56);
+  const sidLen = b.readUInt32LE(at + 4);
+  const nameLen = b.readUInt32LE(at + 52);
   if (sidLen > 28) throw new NdrError('ERR_NDR_INVALID', `DSNAME SidLen ${sidLen} > 28`);
   if (max === 0 || nameLen !== max - 1) throw new NdrError('ERR_NDR_INVALID', `DSNAME NameLen ${nameLen} does not match StringName`);
   const name = r.utf16(nameLen);
   r.u16();
-  return { Guid: g, Sid: Buffer.from(sid.subarray(0, sidLen)), StringName: name };
+  return { Guid: copyAt(b, at + 8, 16), Sid: copyAt(b, at + 24, sidLen), StringName: name };
+}
+
+/** `n` bytes of `b` at `at` in a Buffer of their own. */
+function copyAt(b: Buffer, at: number, n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  b.copy(out, 0, at, at + n);
+  return out;
 }
 
 function writeEntryReferents(w: NdrWriter, e: T.REPLENTINFLIST): void {
@@ -442,6 +449,20 @@ export function writeMetaDataExtPointee(w: NdrWriter, md: readonly T.PROPERTY_ME
   }
 }
 
+/** A LONGLONG at `at` as NdrReader.hyper reads it (a safe integer, else ERR_NDR_RANGE). */
+function hyperAt(b: Buffer, at: number): number {
+  const lo = b.readUInt32LE(at);
+  const hi = b.readInt32LE(at + 4);
+  if (hi > 0x1fffff || hi < -0x200000) throw new NdrError('ERR_NDR_RANGE', `hyper at offset ${at} is beyond 2^53`);
+  return hi * 0x1_0000_0000 + lo;
+}
+
+/** Whether the 16 bytes at `at` are those of `g`. */
+function sameGuidAt(b: Buffer, at: number, g: Buffer): boolean {
+  for (let i = 0; i < 16; i++) if (b[at + i] !== g[i]) return false;
+  return true;
+}
+
 function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCount: number): void {
   const en = e.Entinf;
   if (f & 1) en.pName = readDsnamePointee(r);
@@ -449,56 +470,73 @@ function readEntryReferents(r: NdrReader, e: T.REPLENTINFLIST, f: number, attrCo
     const n = r.count(r.u32(), 'ATTRBLOCK attrCount', [0, 1048576], 12);
     if (n !== attrCount) throw new NdrError('ERR_NDR_INVALID', `ATTRBLOCK attrCount ${attrCount} but ${n} elements`);
     const attrs: T.ATTR[] = new Array(n);
-    const has: boolean[] = new Array(n);
-    const counts: number[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const attrTyp = r.u32();
-      counts[i] = r.count(r.u32(), 'ATTRVALBLOCK valCount', [0, 10485760]);
-      has[i] = r.u32() !== 0;
-      if (has[i] !== counts[i]! > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVALBLOCK valCount does not match pAVal');
-      attrs[i] = { attrTyp, AttrVal: { pAVal: [] } };
+    // the ATTRs (attrTyp, valCount, pAVal: 12 bytes each, 4-aligned after the count) read in place,
+    // then each one's values (the referents, in the same order); nothing allocated but the values
+    const b = r.buffer;
+    const head = r.region(12 * n);
+    for (let i = 0, at = head; i < n; i++, at += 12) {
+      const c = r.count(b.readUInt32LE(at + 4), 'ATTRVALBLOCK valCount', [0, 10485760]);
+      if ((b.readUInt32LE(at + 8) !== 0) !== c > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVALBLOCK valCount does not match pAVal');
     }
-    for (let i = 0; i < n; i++) {
-      if (!has[i]) continue;
+    for (let i = 0, at = head; i < n; i++, at += 12) {
+      const attrTyp = b.readUInt32LE(at);
+      const count = b.readUInt32LE(at + 4);
+      if (count === 0) {
+        attrs[i] = { attrTyp, AttrVal: { pAVal: [] } };
+        continue;
+      }
       const m = r.count(r.u32(), 'ATTRVALBLOCK valCount', [0, 10485760], 8);
-      if (m !== counts[i]) throw new NdrError('ERR_NDR_INVALID', `ATTRVALBLOCK valCount ${counts[i]} but ${m} elements`);
-      const lens: number[] = new Array(m);
+      if (m !== count) throw new NdrError('ERR_NDR_INVALID', `ATTRVALBLOCK valCount ${count} but ${m} elements`);
       const vals: Buffer[] = new Array(m);
-      for (let j = 0; j < m; j++) {
-        lens[j] = r.count(r.u32(), 'ATTRVAL valLen', [0, 26214400]);
-        const p = r.u32() !== 0;
-        if (p !== lens[j]! > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVAL valLen does not match pVal');
+      // the ATTRVALs (valLen, pVal: 8 bytes each) in place
+      const lens = r.region(8 * m);
+      for (let j = 0, q = lens; j < m; j++, q += 8) {
+        const len = r.count(b.readUInt32LE(q), 'ATTRVAL valLen', [0, 26214400]);
+        if ((b.readUInt32LE(q + 4) !== 0) !== len > 0) throw new NdrError('ERR_NDR_INVALID', 'ATTRVAL valLen does not match pVal');
       }
       for (let j = 0; j < m; j++) {
-        if (lens[j] === 0) {
+        const want = b.readUInt32LE(lens + 8 * j);
+        if (want === 0) {
           vals[j] = Buffer.alloc(0);
           continue;
         }
         const len = r.count(r.u32(), 'ATTRVAL valLen', [0, 26214400], 1);
-        if (len !== lens[j]) throw new NdrError('ERR_NDR_INVALID', `ATTRVAL valLen ${lens[j]} but ${len} bytes`);
+        if (len !== want) throw new NdrError('ERR_NDR_INVALID', `ATTRVAL valLen ${want} but ${len} bytes`);
         vals[j] = r.view(len);
       }
-      attrs[i]!.AttrVal.pAVal = vals;
+      attrs[i] = { attrTyp, AttrVal: { pAVal: vals } };
     }
     en.AttrBlock.pAttr = attrs;
   }
-  if (f & 4) e.pParentGuid = guid.read(r, () => undefined);
+  if (f & 4) {
+    r.align(4);
+    e.pParentGuid = copyAt(r.buffer, r.region(16), 16);
+  }
   if (f & 8) {
     const max = r.count(r.u32(), 'PROPERTY_META_DATA_EXT_VECTOR cNumProps', [0, 1048576], 40);
     r.align(8);
     const n = r.u32();
     if (n !== max) throw new NdrError('ERR_NDR_INVALID', `PROPERTY_META_DATA_EXT_VECTOR cNumProps ${n} but ${max} elements`);
     const md: T.PROPERTY_META_DATA_EXT[] = new Array(n);
-    // an object's stamps name a few originating DCs: one copy of each invocationId per entry
+    // an object's stamps name a few originating DCs: one copy of each invocationId per entry;
+    // and most of its attributes were written by one originating update: a stamp equal to the
+    // one before it is that same object (the decoded structures are read, never changed)
     let orig: Buffer | undefined;
-    for (let i = 0; i < n; i++) {
+    if (n > 0) {
+      // the elements are 40 bytes each, 8-aligned: dwVersion, 4 bytes of padding, timeChanged,
+      // uuidDsaOriginating, usnOriginating — read in place, the bytes checked once
       r.align(8);
-      const dwVersion = r.u32();
-      const timeChanged = r.hyper();
-      r.align(4);
-      const g = r.view(16);
-      const uuidDsaOriginating = orig && orig.equals(g) ? orig : (orig = Buffer.from(g));
-      md[i] = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating: r.hyper() };
+      const b = r.buffer;
+      let at = r.region(40 * n);
+      let last: T.PROPERTY_META_DATA_EXT | undefined;
+      for (let i = 0; i < n; i++, at += 40) {
+        const dwVersion = b.readUInt32LE(at);
+        const timeChanged = hyperAt(b, at + 8);
+        const uuidDsaOriginating = orig && sameGuidAt(b, at + 16, orig) ? orig : (orig = Buffer.from(b.subarray(at + 16, at + 32)));
+        const usnOriginating = hyperAt(b, at + 32);
+        if (last && last.dwVersion === dwVersion && last.timeChanged === timeChanged && last.uuidDsaOriginating === uuidDsaOriginating && last.usnOriginating === usnOriginating) md[i] = last;
+        else md[i] = last = { dwVersion, timeChanged, uuidDsaOriginating, usnOriginating };
+      }
     }
     e.pMetaDataExt = { rgMetaData: md };
   }

@@ -67,6 +67,8 @@ export interface WireForm {
   fromDrs(b: Buffer, ctx: FromDrsContext): StoredValue;
   /** toDrs's bytes appended to `out` without a Buffer of their own (the common syntaxes); else the encoder appends toDrs's */
   drsInto?(v: StoredValue, ctx: ToDrsContext, out: ValueSink): void;
+  /** fromDrs is a copy of the bytes: a decoder may hand out one copy for equal values (stored values are never changed in place) */
+  readonly copiesBytes?: boolean;
 }
 
 // ---- DSNAME as an attribute value ----------------------------------------------------------
@@ -205,6 +207,7 @@ const rawBytes: WireForm = {
   toDrs: (v) => bytes(v),
   drsInto: (v, _ctx, out) => bytesInto(v, out),
   fromDrs: (b) => Buffer.from(b),
+  copiesBytes: true,
 };
 
 const dsdn: WireForm = {

@@ -32,6 +32,8 @@ export interface AttrInfo {
 }
 
 /** Attributes indexed whatever their searchFlags say: the ones that find objects (MS-ADTS 3.1.1.1.3, 3.1.1.1.4). */
+/** Scalar values per attribute whose index keys SchemaBinding's indexer keeps. */
+const INDEX_KEY_MEMO = 64;
 const ALWAYS_INDEXED = ['objectClass', 'objectCategory', 'objectSid', 'sAMAccountName', 'userPrincipalName', 'servicePrincipalName', 'objectGUID', 'name', 'cn', 'lDAPDisplayName', 'attributeID', 'governsID', 'schemaIDGUID', 'linkID', 'distinguishedName', 'mail', 'sAMAccountType', 'dnsHostName'];
 
 /** the most names SchemaBinding.attr() keeps (clients may send any spelling of any name) */
@@ -122,12 +124,35 @@ export class SchemaBinding {
     const ids = this.indexedIds;
     const byId = this.byId;
     this.tupleIndexer = makeTupleIndexer(this.tupleFolds);
+    // the keys of scalar values (strings, numbers) are remembered per attribute: most objects of a
+    // replica share their objectClass, userAccountControl, primaryGroupID … values. An attribute's
+    // memo stops growing at INDEX_KEY_MEMO values (unique values then miss). The keys are shared:
+    // their users (the store's puts and removes, which copy them) never modify them.
+    // Once an attribute's memo is full and has missed more than it hit, its values are taken
+    // to be unique (sAMAccountName, objectSid …) and the memo is no longer asked.
+    const indexed = new Map<number, { syntax: AttrInfo['syntax']; memo: Map<string | number, Buffer> | undefined; hits: number; misses: number }>();
+    for (const id of ids) indexed.set(id, { syntax: byId.get(id)!.syntax, memo: new Map(), hits: 0, misses: 0 });
     this.indexer = (rec: ObjectRecord) => {
       const keys: Buffer[] = [];
       for (const a of rec.attrs) {
-        if (!ids.has(a.id) || a.values.length === 0) continue;
-        const syn = byId.get(a.id)!.syntax;
-        for (const v of a.values) keys.push(indexKey(a.id, syn.normalize(v as never)));
+        const x = indexed.get(a.id);
+        if (!x) continue;
+        const syn = x.syntax;
+        for (const v of a.values) {
+          const m = x.memo;
+          if (!m || (typeof v !== 'string' && typeof v !== 'number')) {
+            keys.push(indexKey(a.id, syn.normalize(v as never)));
+            continue;
+          }
+          let k = m.get(v);
+          if (k) x.hits++;
+          else {
+            k = indexKey(a.id, syn.normalize(v as never));
+            if (m.size < INDEX_KEY_MEMO) m.set(v, k);
+            else if (++x.misses > x.hits) x.memo = undefined;
+          }
+          keys.push(k);
+        }
       }
       return keys;
     };

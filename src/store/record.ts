@@ -136,20 +136,61 @@ export interface RecordHeader {
   hasNcName: boolean;
 }
 
+/**
+ * The record of `r` (layout above). The MessagePack body is written by BodyWriter, which lays
+ * out exactly what msgpackr's packr.pack of the same array does (encodeObjectReference, which
+ * the tests hold it to byte for byte), without msgpackr's per-value dispatch: a record is
+ * written for every object a replica applies.
+ */
 export function encodeObject(r: ObjectRecord, inv: InvocationTable): Buffer {
-  // attributes that share one stamp object (a new object's, createObject) share its packed form
-  let last: AttributeStamp | undefined;
-  let lastPacked: PackedStamp | undefined;
-  const packed = (s: AttributeStamp): PackedStamp => (s === last ? lastPacked! : (lastPacked = packStamp((last = s), inv)));
-  const attrs = r.attrs.map((a) => {
-    // [id, values, stamp?] or, for a security descriptor kept in the SD table, [id, [key], stamp | null, 1]
-    if (a.id === inv.sdAttid && inv.sdRef && a.values.length === 1 && a.values[0] instanceof Uint8Array) return [a.id, [inv.sdRef(a.values[0])], a.stamp ? packed(a.stamp) : null, 1];
-    return a.stamp ? [a.id, a.values, packed(a.stamp)] : [a.id, a.values];
-  });
-  const body = packr.pack([r.usnCreated, r.whenChanged, attrs, r.ncName ?? null]);
   const nameLen = Buffer.byteLength(r.name, 'utf8');
   if (nameLen > 0xffff) throw new Error('object name too long for the record header');
-  const out = Buffer.allocUnsafe(HEADER_FIXED + nameLen + body.length);
+  const w = new BodyWriter(NAME_AT + 2 + nameLen + 64 + 48 * r.attrs.length);
+  const out = w.b;
+  writeHeader(out, r, nameLen);
+  w.p = NAME_AT + 2 + nameLen;
+  // msgpack [usnCreated, whenChanged, attrs, ncName]
+  w.b[w.p++] = 0x94;
+  w.number(r.usnCreated);
+  w.number(r.whenChanged);
+  w.arrayHead(r.attrs.length);
+  // attributes that share one stamp object (a new object's, createObject; a replicated one's) share its packed form
+  let last: AttributeStamp | undefined;
+  let lastAt = 0;
+  let lastEnd = 0;
+  for (const a of r.attrs) {
+    // [id, values, stamp?] or, for a security descriptor kept in the SD table, [id, [key], stamp | null, 1]
+    const sd = a.id === inv.sdAttid && inv.sdRef && a.values.length === 1 && a.values[0] instanceof Uint8Array;
+    w.room(16);
+    w.b[w.p++] = sd ? 0x94 : a.stamp ? 0x93 : 0x92;
+    w.number(a.id);
+    if (sd) {
+      w.room(1);
+      w.b[w.p++] = 0x91;
+      w.value(inv.sdRef!(a.values[0] as Uint8Array));
+    } else w.array(a.values);
+    if (a.stamp) {
+      if (a.stamp === last) w.again(lastAt, lastEnd);
+      else {
+        last = a.stamp;
+        lastAt = w.p;
+        w.array(packStamp(a.stamp, inv));
+        lastEnd = w.p;
+      }
+    } else if (sd) {
+      w.room(1);
+      w.b[w.p++] = 0xc0;
+    }
+    if (sd) {
+      w.room(1);
+      w.b[w.p++] = 1;
+    }
+  }
+  w.value(r.ncName ?? null);
+  return w.b.subarray(0, w.p);
+}
+
+function writeHeader(out: Buffer, r: ObjectRecord, nameLen: number): void {
   out[0] = RECORD_FORMAT;
   out[1] = (r.parent ? 1 : 0) | (r.ncName !== undefined ? 2 : 0);
   if (r.parent) out.set(r.parent, 2);
@@ -159,8 +200,222 @@ export function encodeObject(r: ObjectRecord, inv: InvocationTable): Buffer {
   out.writeBigUInt64BE(BigInt(r.usnChanged), 38);
   out.writeUInt16BE(nameLen, NAME_AT);
   out.write(r.name, NAME_AT + 2, 'utf8');
+}
+
+/** encodeObject through msgpackr: the reference BodyWriter is held to (tests). */
+export function encodeObjectReference(r: ObjectRecord, inv: InvocationTable): Buffer {
+  let last: AttributeStamp | undefined;
+  let lastPacked: PackedStamp | undefined;
+  const packed = (s: AttributeStamp): PackedStamp => (s === last ? lastPacked! : (lastPacked = packStamp((last = s), inv)));
+  const attrs = r.attrs.map((a) => {
+    if (a.id === inv.sdAttid && inv.sdRef && a.values.length === 1 && a.values[0] instanceof Uint8Array) return [a.id, [inv.sdRef(a.values[0])], a.stamp ? packed(a.stamp) : null, 1];
+    return a.stamp ? [a.id, a.values, packed(a.stamp)] : [a.id, a.values];
+  });
+  const body = packr.pack([r.usnCreated, r.whenChanged, attrs, r.ncName ?? null]);
+  const nameLen = Buffer.byteLength(r.name, 'utf8');
+  if (nameLen > 0xffff) throw new Error('object name too long for the record header');
+  const out = Buffer.allocUnsafe(HEADER_FIXED + nameLen + body.length);
+  writeHeader(out, r, nameLen);
   body.copy(out, NAME_AT + 2 + nameLen);
   return out;
+}
+
+/**
+ * MessagePack as packr (useRecords false, variableMapSize, int64AsType bigint) writes it, for
+ * the values records hold: numbers, strings, booleans, null, arrays, byte arrays, plain objects
+ * (references: DSName, DN-Binary …) and 64-bit bigints; anything else is packed by packr
+ * itself and copied (a value's MessagePack does not depend on what surrounds it).
+ */
+class BodyWriter {
+  b: Buffer;
+  p = 0;
+  constructor(size: number) {
+    this.b = Buffer.allocUnsafe(size);
+  }
+  room(n: number): void {
+    if (this.p + n <= this.b.length) return;
+    const next = Buffer.allocUnsafe(Math.max(2 * this.b.length, this.p + n + 256));
+    this.b.copy(next, 0, 0, this.p);
+    this.b = next;
+  }
+  /** the bytes written at [at, end) once more */
+  again(at: number, end: number): void {
+    this.room(end - at);
+    this.b.copyWithin(this.p, at, end);
+    this.p += end - at;
+  }
+  arrayHead(n: number): void {
+    this.room(5);
+    const b = this.b;
+    if (n < 0x10) b[this.p++] = 0x90 | n;
+    else if (n < 0x10000) {
+      b[this.p++] = 0xdc;
+      b[this.p++] = n >> 8;
+      b[this.p++] = n & 0xff;
+    } else {
+      b[this.p++] = 0xdd;
+      b.writeUInt32BE(n, this.p);
+      this.p += 4;
+    }
+  }
+  array(a: readonly unknown[]): void {
+    this.arrayHead(a.length);
+    for (let i = 0; i < a.length; i++) this.value(a[i]);
+  }
+  number(v: number): void {
+    this.room(9);
+    const b = this.b;
+    if (v >>> 0 === v) {
+      if (v < 0x80) b[this.p++] = v;
+      else if (v < 0x100) {
+        b[this.p++] = 0xcc;
+        b[this.p++] = v;
+      } else if (v < 0x10000) {
+        b[this.p++] = 0xcd;
+        b[this.p++] = v >> 8;
+        b[this.p++] = v & 0xff;
+      } else {
+        b[this.p++] = 0xce;
+        b.writeUInt32BE(v, this.p);
+        this.p += 4;
+      }
+    } else if (v >> 0 === v) {
+      if (v >= -0x20) b[this.p++] = 0x100 + v;
+      else if (v >= -0x80) {
+        b[this.p++] = 0xd0;
+        b[this.p++] = v + 0x100;
+      } else if (v >= -0x8000) {
+        b[this.p++] = 0xd1;
+        b.writeInt16BE(v, this.p);
+        this.p += 2;
+      } else {
+        b[this.p++] = 0xd2;
+        b.writeInt32BE(v, this.p);
+        this.p += 4;
+      }
+    } else {
+      b[this.p++] = 0xcb;
+      b.writeDoubleBE(v, this.p);
+      this.p += 8;
+    }
+  }
+  string(v: string): void {
+    const n = v.length;
+    const head = n < 0x20 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+    // at most 3 bytes per code unit, and a head up to 4 bytes longer than guessed
+    this.room(head + 3 * n + 4);
+    const b = this.b;
+    const at = this.p + head;
+    let len: number;
+    if (n < 0x40) {
+      // msgpackr's own loop for short strings (a lone surrogate is written as its 3-byte form)
+      let q = at;
+      for (let i = 0; i < n; i++) {
+        let c1 = v.charCodeAt(i);
+        let c2: number;
+        if (c1 < 0x80) b[q++] = c1;
+        else if (c1 < 0x800) {
+          b[q++] = (c1 >> 6) | 0xc0;
+          b[q++] = (c1 & 0x3f) | 0x80;
+        } else if ((c1 & 0xfc00) === 0xd800 && ((c2 = v.charCodeAt(i + 1)) & 0xfc00) === 0xdc00) {
+          c1 = 0x10000 + ((c1 & 0x03ff) << 10) + (c2 & 0x03ff);
+          i++;
+          b[q++] = (c1 >> 18) | 0xf0;
+          b[q++] = ((c1 >> 12) & 0x3f) | 0x80;
+          b[q++] = ((c1 >> 6) & 0x3f) | 0x80;
+          b[q++] = (c1 & 0x3f) | 0x80;
+        } else {
+          b[q++] = (c1 >> 12) | 0xe0;
+          b[q++] = ((c1 >> 6) & 0x3f) | 0x80;
+          b[q++] = (c1 & 0x3f) | 0x80;
+        }
+      }
+      len = q - at;
+    } else len = b.write(v, at, 'utf8');
+    // the head as msgpackr sizes it by the bytes written, the bytes moved when it guessed another size
+    const need = len < 0x20 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 5;
+    if (need !== head) b.copyWithin(this.p + need, at, at + len);
+    let p = this.p;
+    if (need === 1) b[p++] = 0xa0 | len;
+    else if (need === 2) {
+      b[p++] = 0xd9;
+      b[p++] = len;
+    } else if (need === 3) {
+      b[p++] = 0xda;
+      b[p++] = len >> 8;
+      b[p++] = len & 0xff;
+    } else {
+      b[p++] = 0xdb;
+      b.writeUInt32BE(len, p);
+      p += 4;
+    }
+    this.p = p + len;
+  }
+  bytes(v: Uint8Array): void {
+    const n = v.byteLength;
+    this.room(5 + n);
+    const b = this.b;
+    if (n < 0x100) {
+      b[this.p++] = 0xc4;
+      b[this.p++] = n;
+    } else if (n < 0x10000) {
+      b[this.p++] = 0xc5;
+      b[this.p++] = n >> 8;
+      b[this.p++] = n & 0xff;
+    } else {
+      b[this.p++] = 0xc6;
+      b.writeUInt32BE(n, this.p);
+      this.p += 4;
+    }
+    b.set(v, this.p);
+    this.p += n;
+  }
+  value(v: unknown): void {
+    switch (typeof v) {
+      case 'number':
+        return this.number(v);
+      case 'string':
+        return this.string(v);
+      case 'boolean':
+        this.room(1);
+        this.b[this.p++] = v ? 0xc3 : 0xc2;
+        return;
+      case 'bigint':
+        if (v < 0x8000000000000000n && v >= -0x8000000000000000n) {
+          this.room(9);
+          this.b[this.p++] = 0xd3;
+          this.b.writeBigInt64BE(v, this.p);
+          this.p += 8;
+          return;
+        }
+        break;
+      case 'object':
+        if (v === null) {
+          this.room(1);
+          this.b[this.p++] = 0xc0;
+          return;
+        }
+        if (v.constructor === Array) return this.array(v as unknown[]);
+        if (v instanceof Uint8Array) return this.bytes(v);
+        if (v.constructor === Object) {
+          const keys = Object.keys(v);
+          if (keys.length < 0x10) {
+            this.room(1);
+            this.b[this.p++] = 0x80 | keys.length;
+            for (const k of keys) {
+              this.string(k);
+              this.value((v as Record<string, unknown>)[k]);
+            }
+            return;
+          }
+        }
+        break;
+    }
+    const packed = packr.pack(v);
+    this.room(packed.length);
+    packed.copy(this.b, this.p);
+    this.p += packed.length;
+  }
 }
 
 /** The header of record `b`; `owned`: b is the caller's own copy, so the GUIDs are views of it, not copies. */

@@ -219,15 +219,21 @@ function copyGuid(v: Buffer): Buffer {
 }
 
 export function childKey(parent: Buffer | null, name: string): Buffer {
-  const k = Buffer.concat([parent ?? NULL_GUID, Buffer.from(foldValue(name), 'utf8')]);
+  const folded = foldValue(name);
+  const k = Buffer.allocUnsafe(16 + Buffer.byteLength(folded, 'utf8'));
+  k.set(parent ?? NULL_GUID, 0);
+  k.write(folded, 16, 'utf8');
   if (k.length > 1978) throw new StoreError('ERR_STORE_KEY_TOO_LONG', `name too long for the DN index (${k.length} bytes)`);
   return k;
 }
 
 /** An index key: attid ‖ normalized value (cut at MAX_INDEX_VALUE; readers verify cut keys). */
 export function indexKey(attid: number, normalized: Buffer): Buffer {
-  const v = normalized.length > MAX_INDEX_VALUE ? normalized.subarray(0, MAX_INDEX_VALUE) : normalized;
-  return Buffer.concat([u32(attid), v]);
+  const n = normalized.length > MAX_INDEX_VALUE ? MAX_INDEX_VALUE : normalized.length;
+  const k = Buffer.allocUnsafe(4 + n);
+  k.writeUInt32BE(attid >>> 0, 0);
+  k.set(n === normalized.length ? normalized : normalized.subarray(0, n), 4);
+  return k;
 }
 
 export class Store implements InvocationTable {
@@ -886,9 +892,13 @@ export class ReadTxn {
 
   /** The child of `parent` named `name` and its rdnType, from the DN index alone. */
   childEntry(parent: Buffer, name: string): { guid: Buffer; rdnType: number } | undefined {
-    const v = this.childValueFast(childKey(parent, name));
+    const key = childKey(parent, name);
+    const v = this.childValueFast(key);
+    if (!v) this.childMissed(key);
     return v ? { guid: copyGuid(v), rdnType: v.readUInt32BE(16) } : undefined;
   }
+  /** A DN-index key just read and found free (WriteTxn remembers the last one). */
+  protected childMissed(_key: Buffer): void {}
 
   /** A `children` value without copying it out of the map (valid until the next read). */
   private childValueFast(key: Buffer): Buffer | undefined {
@@ -1159,6 +1169,16 @@ function diffKeys(db: Database<Buffer, Buffer>, oldKeys: Buffer[], newKeys: Buff
   for (const [s, k] of newSet) if (!oldSet.has(s)) db.putSync(k, guid);
 }
 
+/** A `usn` key: ncGUID ‖ uSNChanged (u64) ‖ objectGUID. */
+function usnKey(nc: Buffer, usn: number, guid: Buffer): Buffer {
+  if (nc.length !== 16 || guid.length !== 16) return Buffer.concat([nc, u64(usn), guid]);
+  const k = Buffer.allocUnsafe(40);
+  k.set(nc, 0);
+  k.writeBigUInt64BE(BigInt(usn), 16);
+  k.set(guid, 24);
+  return k;
+}
+
 function linkKey(source: Buffer, linkId: number, target: Buffer, data: Buffer): Buffer {
   return Buffer.concat([source, u32(linkId), target, data]);
 }
@@ -1185,6 +1205,16 @@ export class WriteTxn extends ReadTxn {
 
   override get committedView(): boolean {
     return false;
+  }
+
+  /**
+   * The last DN-index key childEntry found free in this transaction, until the next write of the
+   * DN index (putObject and removeObject, its only writers, forget it): putObject does not look a
+   * new object's name up again when the caller has just done so (replication's name-conflict check).
+   */
+  private lastChildMiss: Buffer | undefined;
+  protected override childMissed(key: Buffer): void {
+    this.lastChildMiss = key;
   }
 
   /** Moves the naming epoch once per update when the naming fields of an object change (see "Naming epoch" above). */
@@ -1231,6 +1261,9 @@ export class WriteTxn extends ReadTxn {
     const d = this.store._dbs;
     const newName = indexName(rec);
     const newChild = childKey(rec.parent, newName);
+    // a name this transaction has just looked up and found free, with no DN-index write since
+    const free = this.lastChildMiss !== undefined && this.lastChildMiss.equals(newChild);
+    this.lastChildMiss = undefined;
     if (prev) {
       if (prev.name !== rec.name || prev.rdnType !== rec.rdnType || (prev.ncName ?? null) !== (rec.ncName ?? null) || (prev.parent === null ? rec.parent !== null : rec.parent === null || !prev.parent.equals(rec.parent))) this.namingChanged();
       const oldChild = childKey(prev.parent, indexName(prev));
@@ -1244,7 +1277,7 @@ export class WriteTxn extends ReadTxn {
       else if (prev.rdnType !== rec.rdnType) d.children.putSync(newChild, childValue(guid, rec.rdnType));
       if (prev.usnChanged !== rec.usnChanged) d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged), guid]));
     } else {
-      if (d.children.get(newChild)) throw new StoreError('ERR_STORE_NAME_EXISTS', `an object named ${JSON.stringify(newName)} exists under that parent`);
+      if (!free && d.children.get(newChild)) throw new StoreError('ERR_STORE_NAME_EXISTS', `an object named ${JSON.stringify(newName)} exists under that parent`);
       d.children.putSync(newChild, childValue(guid, rec.rdnType));
       if (rec.parent === null) {
         this.store._ncNameFiled(newName);
@@ -1252,7 +1285,7 @@ export class WriteTxn extends ReadTxn {
         if (!ncs.some((g) => g.equals(guid))) d.meta.putSync('ncs', [...ncs, guid]);
       }
     }
-    d.usn.putSync(Buffer.concat([rec.nc, u64(rec.usnChanged), guid]), EMPTY);
+    d.usn.putSync(usnKey(rec.nc, rec.usnChanged, guid), EMPTY);
     if (d.indexer) diffKeys(d.index, prev ? d.indexer(prev) : [], d.indexer(rec), guid);
     if (d.tupleIndexer) diffKeys(d.tuples, prev ? d.tupleIndexer(prev) : [], d.tupleIndexer(rec), guid);
     d.objects.putSync(guid, encodeObject(rec, this.store));
@@ -1262,6 +1295,7 @@ export class WriteTxn extends ReadTxn {
   /** Removes an object for good (garbage collection of a tombstone, MS-ADTS 3.1.1.1.5.1). */
   removeObject(guid: Buffer, prev: ObjectRecord): void {
     const d = this.store._dbs;
+    this.lastChildMiss = undefined;
     this.namingChanged();
     d.children.removeSync(childKey(prev.parent, indexName(prev)));
     d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged), guid]));

@@ -97,6 +97,33 @@ test('a reply from a DC with other ATTRTYPs arrives with the receiver\'s ATTRTYP
   assert.equal(replyFromWire(replyToWire(exp, codecOf(A)), codecOf(A)).rgValues[0]!.MetaData.timeExpired, 13_400_000_000);
 });
 
+test('equal byte values (the security descriptor of a chunk\'s objects) arrive as one copy, unequal ones each as their own', () => {
+  const sent = replyFrom(A);
+  const o = sent.pObjects[0]!;
+  const sdId = id(A, 'nTSecurityDescriptor');
+  const sidId = id(A, 'objectSid');
+  const sd = (n: number) => Buffer.alloc(300, n);
+  // four objects: SDs a, a, b, a; objectSids all equal
+  sent.pObjects = [1, 1, 2, 1].map((n, i) => ({
+    ...o,
+    Entinf: { ...o.Entinf, pName: dn(`CN=U${i},DC=x,DC=y`, 10 + i), AttrBlock: { attrCount: 2, pAttr: [{ attrTyp: sdId, AttrVal: { valCount: 1, pAVal: [sd(n)] } }, { attrTyp: sidId, AttrVal: { valCount: 1, pAVal: [Buffer.from('0105000000000005150000000100000002000000', 'hex')] } }] } },
+    pMetaDataExt: { cNumProps: 2, rgMetaData: o.pMetaDataExt.rgMetaData.slice(0, 2) },
+  }));
+  sent.cNumObjects = 4;
+  const stub = encodeDRSGetNCChangesResponse({ pmsgOut: replyToWire(sent, codecOf(A)), result: 0 });
+  const got = replyFromWire(decodeDRSGetNCChangesResponse(stub).pmsgOut, codecOf(A));
+  const val = (i: number, j: number) => got.pObjects[i]!.Entinf.AttrBlock.pAttr[j]!.AttrVal.pAVal[0] as Buffer;
+  for (let i = 0; i < 4; i++) assert.ok(val(i, 0).equals(sd([1, 1, 2, 1][i]!)));
+  assert.equal(val(1, 0), val(0, 0), 'the same bytes as the object before: the same Buffer');
+  assert.notEqual(val(2, 0), val(1, 0));
+  assert.notEqual(val(3, 0), val(0, 0), 'only the previous value is compared');
+  assert.equal(val(3, 1), val(0, 1));
+  // the values are copies: nothing points into the stub
+  stub.fill(0);
+  assert.ok(val(0, 0).equals(sd(1)));
+  assert.ok(val(3, 1).equals(Buffer.from('0105000000000005150000000100000002000000', 'hex')));
+});
+
 test('the engine\'s GetNCChanges over the TLS transport, engine shapes at both ends', async () => {
   const material = createSelfSignedCertificate(['localhost'], ['127.0.0.1']);
   const h1 = ntHash('one');

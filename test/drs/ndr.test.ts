@@ -373,6 +373,34 @@ test('REPLENTINFLIST: the one-pass codec lays out and reads exactly what the gen
   }
 });
 
+test('REPLENTINFLIST: the stamps of an entry read in place share one Buffer per run of one originating DC, and keep every field', () => {
+  const a = Buffer.alloc(16, 0xa1);
+  const b = Buffer.alloc(16, 0xb2);
+  const md = [a, a, b, Buffer.from(a)].map((g, i) => ({ dwVersion: i + 1, timeChanged: 13_000_000_000 + i, uuidDsaOriginating: g, usnOriginating: 2 ** 40 + i }));
+  const l: T.REPLENTINFLIST[] = [{ Entinf: { pName: null, ulFlags: 0, AttrBlock: { pAttr: [] } }, fIsNCPrefix: false, pParentGuid: null, pMetaDataExt: { rgMetaData: md } }];
+  const got = new NdrReader(new NdrWriter().write(pREPLENTINFLIST, l).finish()).read(pREPLENTINFLIST)[0]!.pMetaDataExt!.rgMetaData;
+  assert.deepEqual(got, md);
+  assert.equal(got[1]!.uuidDsaOriginating, got[0]!.uuidDsaOriginating, 'the same DC as the stamp before: the same Buffer');
+  assert.notEqual(got[2]!.uuidDsaOriginating, got[1]!.uuidDsaOriginating);
+  assert.notEqual(got[3]!.uuidDsaOriginating, got[0]!.uuidDsaOriginating, 'only the previous stamp\'s Buffer is reused');
+  // equal stamps in a row (the attributes of one originating update) are one object
+  const runs = [md[0]!, { ...md[0]! }, { ...md[0]!, uuidDsaOriginating: Buffer.from(a) }, md[2]!, { ...md[2]!, usnOriginating: 1 }];
+  const got2 = new NdrReader(new NdrWriter().write(pREPLENTINFLIST, [{ ...l[0]!, pMetaDataExt: { rgMetaData: runs } }]).finish()).read(pREPLENTINFLIST)[0]!.pMetaDataExt!.rgMetaData;
+  assert.deepEqual(got2, runs);
+  assert.equal(got2[1], got2[0]);
+  assert.equal(got2[2], got2[0]);
+  assert.notEqual(got2[3], got2[2]);
+  assert.notEqual(got2[4], got2[3], 'one field apart: another object');
+  // a hyper beyond 2^53 in a stamp is refused as the generic reader refuses it
+  const mark = 0x1234_5678_9abc;
+  const stub = new NdrWriter().write(pREPLENTINFLIST_GENERIC, [{ ...l[0]!, pMetaDataExt: { rgMetaData: [{ ...md[0]!, usnOriginating: mark }] } }]).finish();
+  const at = stub.indexOf(Buffer.from([0xbc, 0x9a, 0x78, 0x56, 0x34, 0x12, 0, 0]));
+  assert.ok(at > 0);
+  stub.writeUInt32LE(0x0040_0000, at + 4); // 2^54 and more
+  assert.throws(() => new NdrReader(stub).read(pREPLENTINFLIST), (e: unknown) => e instanceof NdrError && e.code === 'ERR_NDR_RANGE');
+  assert.throws(() => new NdrReader(stub).read(pREPLENTINFLIST_GENERIC), (e: unknown) => e instanceof NdrError && e.code === 'ERR_NDR_RANGE');
+});
+
 test('ndrdump (samba-testsuite) parses and validates forestd\'s stubs: a GetNCChanges request and reply', () => {
   const [rq] = fc.sample(request, { numRuns: 1, seed: SEED + 4 });
   const [rp] = fc.sample(reply.filter((x) => x.pmsgOut.msg.pObjects.length > 1), { numRuns: 1, seed: SEED + 5 });

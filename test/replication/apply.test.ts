@@ -6,7 +6,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { checkConverged, createNC, dump, find, Network, openDCs, simSchema, Writer, type SimDC, type SimNC } from './sim.js';
 import { getNCChanges } from '../../src/dsa/replica/source.js';
 import { handleReply, nextRequest } from '../../src/dsa/replica/pull.js';
-import { processGetNCChangesReply } from '../../src/dsa/replica/apply.js';
+import { processGetNCChangesReply, validateReply } from '../../src/dsa/replica/apply.js';
 import { readReplicaState } from '../../src/dsa/replica/state.js';
 import { DsWin32 } from '../../src/dsa/model/ds-error.js';
 import { guidToString } from '../../src/util/guid.js';
@@ -248,6 +248,26 @@ test('malformed replies and requests from the network end in a DRS error, never 
   }
   // control: the intact request is served
   assert.equal(getNCChanges(d0.ctx, d0.store.reader, req).dwDRSError, 0);
+});
+
+test('validateReply: a stamp shared by a run of attributes is checked once, and a missing or bad first stamp is still refused', () => {
+  const { dcs, nc } = forest();
+  const [d0, d1] = dcs as [SimDC, SimDC];
+  new Writer(d0, nc).addAt(nc.name.Guid, 'V', 'ou');
+  const good = getNCChanges(d0.ctx, d0.store.reader, request(d1, d0, nc, { getAnc: true }));
+  const e = good.pObjects.find((o) => o.pMetaDataExt.rgMetaData.length >= 3)!;
+  const md = e.pMetaDataExt.rgMetaData;
+  // one object for the whole run, as the NDR decoder hands it out
+  const shared = { ...md[0]! };
+  md.fill(shared);
+  assert.doesNotThrow(() => validateReply(good));
+  for (const junk of [undefined, null, { ...shared, usnOriginating: -1 }]) {
+    const bad = { ...good, pObjects: good.pObjects.map((o) => (o === e ? { ...e, pMetaDataExt: { ...e.pMetaDataExt, rgMetaData: [junk, ...md.slice(1)] } } : o)) };
+    assert.throws(() => validateReply(bad as never), (x: unknown) => (x as { win32?: number }).win32 === DsWin32.ERROR_DS_DRA_INVALID_PARAMETER, String(junk));
+  }
+  // a bad stamp after the shared run
+  const later = { ...good, pObjects: good.pObjects.map((o) => (o === e ? { ...e, pMetaDataExt: { ...e.pMetaDataExt, rgMetaData: [...md.slice(0, -1), { ...shared, uuidDsaOriginating: Buffer.alloc(3) }] } } : o)) };
+  assert.throws(() => validateReply(later as never), (x: unknown) => (x as { win32?: number }).win32 === DsWin32.ERROR_DS_DRA_INVALID_PARAMETER);
 });
 
 test('RID_ALLOC (MS-DRSR 4.1.10.5.12, MS-ADTS 6.1.5.3): disjoint blocks per DC, a repeated request gets the same block, only the RID Master answers', async () => {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/store/store.js';
-import type { ObjectRecord } from '../../src/store/record.js';
+import { encodeObject, type ObjectRecord } from '../../src/store/record.js';
 import { UpdatePort } from '../../src/dsa/model/update.js';
 import { DsError, DsWin32, LdapCode } from '../../src/dsa/model/ds-error.js';
 import { renderDsError } from '../../src/dsa/errors.js';
@@ -90,6 +90,43 @@ test('an update that changes nothing takes no USN; a replicated value keeps its 
     const mine = s.reader.getObject(nc)!.attrs.find((a) => a.id === DESC.id)!.stamp!;
     assert.equal(mine.dwVersion, 8);
     assert.ok(mine.uuidOriginating.equals(s.dc.invocationId));
+  }));
+
+test('replicated attributes with equal stamps share one stored stamp; the record is stored as with a stamp object each', () =>
+  withStore((s) => {
+    const nc = newGuid();
+    mkObject(s, nc, null, nc, 'port');
+    const other = newGuid();
+    const stamp = { dwVersion: 1, timeChanged: 12_999_999_999, uuidOriginating: Buffer.from(other), usnOriginating: 4242 };
+    const later = { ...stamp, usnOriginating: 4243 };
+    let shared: ObjectRecord | undefined;
+    s.writeSync((w) => {
+      const u = new UpdatePort(w, s.dc.invocationId, clock);
+      const prev = w.getObject(nc)!;
+      const rec = { ...prev, attrs: [...prev.attrs] };
+      // the same stamp fields in separate objects (as each attribute's metadata arrives), one that differs, then the first again
+      u.applyAttribute(rec, 13, ['a'], { ...stamp, uuidOriginating: Buffer.from(other) });
+      u.applyAttribute(rec, 42, ['b'], { ...stamp });
+      const by = (id: number) => rec.attrs.find((a) => a.id === id)!;
+      assert.equal(by(42).stamp, by(13).stamp, 'equal stamps in a row: one object');
+      u.applyAttribute(rec, 4, ['c'], later);
+      u.applyAttribute(rec, 3, ['d'], { ...later });
+      u.applyAttribute(rec, 13, ['a2'], { ...stamp });
+      assert.equal(rec.attrs.filter((a) => a.id === 13).length, 1, 'an attribute applied twice is replaced, not repeated');
+      assert.deepEqual(by(13).values, ['a2']);
+      assert.equal(by(3).stamp, by(4).stamp);
+      assert.notEqual(by(4).stamp, by(42).stamp, 'a different stamp: its own object');
+      assert.deepEqual({ ...by(4).stamp! }, { ...later, usnLocal: u.usn });
+      assert.deepEqual({ ...by(42).stamp! }, { ...stamp, usnLocal: u.usn });
+      // control: the same record with a stamp object per attribute stores the same bytes
+      const unshared = { ...rec, attrs: rec.attrs.map((a) => (a.stamp ? { ...a, stamp: { ...a.stamp } } : a)) };
+      assert.equal(encodeObject(unshared, s).toString('hex'), encodeObject(rec, s).toString('hex'));
+      u.touch(rec);
+      w.putObject(nc, rec, prev);
+      shared = rec;
+    });
+    const got = s.reader.getObject(nc)!;
+    for (const id of [13, 42, 4, 3]) assert.deepEqual(got.attrs.find((a) => a.id === id), shared!.attrs.find((a) => a.id === id));
   }));
 
 test('DsError renders as AD renders LDAP errors: result code, 8-hex-digit Win32 code, problem, DSID', () => {

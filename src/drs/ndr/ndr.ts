@@ -319,6 +319,20 @@ export class NdrReader {
     this.#pos += n;
     return v;
   }
+  /**
+   * Skips `n` bytes after checking they are there, and returns where they start in `buffer`:
+   * a one-pass decoder reads a fixed-size run of scalars in place (no view, no bound check each).
+   */
+  region(n: number): number {
+    this.#need(n);
+    const at = this.#pos;
+    this.#pos += n;
+    return at;
+  }
+  /** The stub being read (see region). */
+  get buffer(): Buffer {
+    return this.#b;
+  }
   /** `n` UTF-16LE code units as a string. */
   utf16(n: number): string {
     this.#need(2 * n);

@@ -152,11 +152,27 @@ export class UpdatePort {
 
   /** Gives attribute `id` of `rec` the replicated values with the originating stamp `stamp` (usnLocal is this update's). */
   applyAttribute(rec: ObjectRecord, id: number, values: unknown[], stamp: StampFields): void {
-    const next: StoredAttribute = { id, values, stamp: { dwVersion: stamp.dwVersion, timeChanged: stamp.timeChanged, uuidOriginating: this.originating(stamp.uuidOriginating), usnOriginating: stamp.usnOriginating, usnLocal: this.usn } };
-    const i = rec.attrs.findIndex((a) => a.id === id);
-    if (i >= 0) rec.attrs[i] = next;
-    else rec.attrs.push(next);
+    const next: StoredAttribute = { id, values, stamp: this.appliedStamp(stamp) };
+    const attrs = rec.attrs;
+    let i = 0;
+    while (i < attrs.length && attrs[i]!.id !== id) i++;
+    if (i < attrs.length) attrs[i] = next;
+    else attrs.push(next);
   }
+
+  /**
+   * The stored stamp of a replicated change: the incoming one with this update's usnLocal. The
+   * attributes of one originating update arrive with equal stamps, so equal stamps share one
+   * object (stamps are never changed in place; encodeObject packs a shared stamp once).
+   */
+  private appliedStamp(s: StampFields): AttributeStamp {
+    const uuidOriginating = this.originating(s.uuidOriginating);
+    const usnLocal = this.usn;
+    const last = this.lastApplied;
+    if (last && last.dwVersion === s.dwVersion && last.timeChanged === s.timeChanged && last.usnOriginating === s.usnOriginating && last.uuidOriginating === uuidOriginating && last.usnLocal === usnLocal) return last;
+    return (this.lastApplied = { dwVersion: s.dwVersion, timeChanged: s.timeChanged, uuidOriginating, usnOriginating: s.usnOriginating, usnLocal });
+  }
+  private lastApplied: AttributeStamp | undefined;
 
   /**
    * Writes a replicated link value with its originating LinkValueStamp (MS-DRSR 5.118): present

@@ -136,11 +136,15 @@ export function validateReply(reply: DRS_MSG_GETCHGREPLY_V6): void {
     if (!isGuid(e?.Entinf?.pName?.Guid) || typeof e.Entinf.pName.StringName !== 'string') throw bad('an entry without a GUID or name');
     if (!Array.isArray(attrs) || !Array.isArray(md) || attrs.length !== md.length) throw bad('an entry whose stamps do not match its attributes');
     if (e.pParentGuid !== null && !isGuid(e.pParentGuid)) throw bad('bad parent GUID');
+    // the decoder hands out one object for a run of equal stamps: each is checked once
+    let checked: unknown;
     for (let i = 0; i < attrs.length; i++) {
       const a = attrs[i]!;
       const m = md[i]!;
       if (!Number.isInteger(a?.attrTyp) || !Array.isArray(a.AttrVal?.pAVal)) throw bad('a malformed attribute');
+      if (checked !== undefined && m === checked) continue;
       if (!Number.isInteger(m?.dwVersion) || !isUsn(m.timeChanged) || !isGuid(m.uuidDsaOriginating) || !isUsn(m.usnOriginating)) throw bad('a malformed stamp');
+      checked = m;
     }
     try {
       parseDN(e.Entinf.pName.StringName);
@@ -155,7 +159,8 @@ export function validateReply(reply: DRS_MSG_GETCHGREPLY_V6): void {
   }
 }
 
-const stampOf = (m: { dwVersion: number; timeChanged: number; uuidDsaOriginating: Buffer; usnOriginating: number }): StampFields => ({
+type PMD = { dwVersion: number; timeChanged: number; uuidDsaOriginating: Buffer; usnOriginating: number };
+const stampOf = (m: PMD): StampFields => ({
   dwVersion: m.dwVersion,
   timeChanged: m.timeChanged,
   uuidOriginating: m.uuidDsaOriginating,
@@ -167,6 +172,12 @@ class Applier {
   private readonly A;
   /** each NC's Deleted Objects and LostAndFound, once both are found (they are looked up for every placed object) */
   private readonly found = new Map<string, { deletedObjects?: Buffer; lostAndFound?: Buffer }>();
+  /**
+   * The NC of each parent a new object of this chunk was placed under: the objects of a chunk
+   * share a few parents. Nothing in a chunk removes an object or moves one to another NC, so a
+   * parent found here stays, in its NC, until the chunk ends.
+   */
+  private readonly ncOfParent = new Map<string, Buffer>();
   /** whether a parent is deleted, as read in this chunk (forgotten when the object itself is written) */
   private readonly deletedParent = new Map<string, boolean>();
 
@@ -192,12 +203,17 @@ class Applier {
       const nameAt = attrs.findIndex((x) => x.attrTyp === A.name.id);
       if (nameAt < 0 || typeof attrs[nameAt]!.AttrVal.pAVal[0] !== 'string') throw DsError.internal(PLACE, `object ${guid.toString('hex')} is new here but arrives without its name`);
       let parent: Buffer | null = null;
-      let nc = guid;
+      let nc: Buffer = guid;
       if (!e.fIsNCPrefix) {
         parent = e.pParentGuid ? Buffer.from(e.pParentGuid) : null;
-        const ph = parent ? w.getHeader(parent) : undefined;
-        if (!parent || !ph) throw DsError.missingParent(PLACE, `the parent of ${e.Entinf.pName.StringName} is not here (ask again with DRS_GET_ANC)`);
-        nc = ph.parent === null ? Buffer.from(parent) : Buffer.from(ph.nc);
+        const known = parent ? this.ncOfParent.get(parent.toString('latin1')) : undefined;
+        if (known) nc = known;
+        else {
+          const ph = parent ? w.getHeader(parent) : undefined;
+          if (!parent || !ph) throw DsError.missingParent(PLACE, `the parent of ${e.Entinf.pName.StringName} is not here (ask again with DRS_GET_ANC)`);
+          nc = ph.parent === null ? Buffer.from(parent) : Buffer.from(ph.nc);
+          this.ncOfParent.set(parent.toString('latin1'), nc);
+        }
       }
       // the first RDN's attribute type: what precedes the first '=' (validateReply has parsed the whole DN)
       const dn = e.Entinf.pName.StringName;
@@ -207,7 +223,15 @@ class Applier {
       if (rdnType === undefined) throw DsError.internal(PLACE, `cannot tell the RDN attribute of ${e.Entinf.pName.StringName}`);
       rec = { parent, nc, rdnType, name: String(attrs[nameAt]!.AttrVal.pAVal[0]), usnCreated: this.port.usn, usnChanged: this.port.usn, whenChanged: this.port.time, attrs: [] };
       if (e.fIsNCPrefix) rec.ncName = e.Entinf.pName.StringName;
-      attrs.forEach((x, i) => this.port.applyAttribute(rec, x.attrTyp, x.AttrVal.pAVal, stampOf(e.pMetaDataExt.rgMetaData[i]!)));
+      // the decoder hands out one metadata object for a run of equal stamps: one StampFields for it
+      const md = e.pMetaDataExt.rgMetaData;
+      let lastMd: PMD | undefined;
+      let stamp: StampFields | undefined;
+      for (let i = 0; i < attrs.length; i++) {
+        const m = md[i]!;
+        if (m !== lastMd) stamp = stampOf((lastMd = m));
+        this.port.applyAttribute(rec, attrs[i]!.attrTyp, attrs[i]!.AttrVal.pAVal, stamp!);
+      }
       placed = true;
     } else {
       rec = { ...prev, attrs: prev.attrs.map((x) => ({ ...x })) };
@@ -257,7 +281,7 @@ class Applier {
       this.resolveNameConflict(guid, rec);
     }
     w.putObject(guid, rec, prev);
-    this.deletedParent.delete(guid.toString('latin1'));
+    if (this.deletedParent.size > 0) this.deletedParent.delete(guid.toString('latin1'));
     // MS-ADTS 3.1.1.6.3: a replicated SD change or move is a propagation event on this DC too
     this.ctx.afterApply?.(w, guid, rec, prev, isDeleted(rec, A));
     if (placed && isDeleted(rec, A)) this.rescueChildren(guid, rec);
