@@ -226,6 +226,27 @@ export function encodeObjectReference(r: ObjectRecord, inv: InvocationTable): Bu
  * (references: DSName, DN-Binary …) and 64-bit bigints; anything else is packed by packr
  * itself and copied (a value's MessagePack does not depend on what surrounds it).
  */
+/**
+ * A MessagePack length or unsigned value `n` (n >= 0x100 where there is no 8-bit form) after the
+ * tag of its size, tags `t8`/`t16`/`t32` (`t8` < 0: the form has no 8-bit size, arrays); returns
+ * the offset after it.
+ */
+function sizedHead(b: Buffer, p: number, n: number, t8: number, t16: number, t32: number): number {
+  if (t8 >= 0 && n < 0x100) {
+    b[p++] = t8;
+    b[p++] = n;
+  } else if (n < 0x10000) {
+    b[p++] = t16;
+    b[p++] = n >> 8;
+    b[p++] = n & 0xff;
+  } else {
+    b[p++] = t32;
+    b.writeUInt32BE(n, p);
+    p += 4;
+  }
+  return p;
+}
+
 class BodyWriter {
   b: Buffer;
   p = 0;
@@ -248,15 +269,7 @@ class BodyWriter {
     this.room(5);
     const b = this.b;
     if (n < 0x10) b[this.p++] = 0x90 | n;
-    else if (n < 0x10000) {
-      b[this.p++] = 0xdc;
-      b[this.p++] = n >> 8;
-      b[this.p++] = n & 0xff;
-    } else {
-      b[this.p++] = 0xdd;
-      b.writeUInt32BE(n, this.p);
-      this.p += 4;
-    }
+    else this.p = sizedHead(b, this.p, n, -1, 0xdc, 0xdd);
   }
   array(a: readonly unknown[]): void {
     this.arrayHead(a.length);
@@ -267,18 +280,7 @@ class BodyWriter {
     const b = this.b;
     if (v >>> 0 === v) {
       if (v < 0x80) b[this.p++] = v;
-      else if (v < 0x100) {
-        b[this.p++] = 0xcc;
-        b[this.p++] = v;
-      } else if (v < 0x10000) {
-        b[this.p++] = 0xcd;
-        b[this.p++] = v >> 8;
-        b[this.p++] = v & 0xff;
-      } else {
-        b[this.p++] = 0xce;
-        b.writeUInt32BE(v, this.p);
-        this.p += 4;
-      }
+      else this.p = sizedHead(b, this.p, v, 0xcc, 0xcd, 0xce);
     } else if (v >> 0 === v) {
       if (v >= -0x20) b[this.p++] = 0x100 + v;
       else if (v >= -0x80) {
@@ -335,38 +337,14 @@ class BodyWriter {
     // the head as msgpackr sizes it by the bytes written, the bytes moved when it guessed another size
     const need = len < 0x20 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 5;
     if (need !== head) b.copyWithin(this.p + need, at, at + len);
-    let p = this.p;
-    if (need === 1) b[p++] = 0xa0 | len;
-    else if (need === 2) {
-      b[p++] = 0xd9;
-      b[p++] = len;
-    } else if (need === 3) {
-      b[p++] = 0xda;
-      b[p++] = len >> 8;
-      b[p++] = len & 0xff;
-    } else {
-      b[p++] = 0xdb;
-      b.writeUInt32BE(len, p);
-      p += 4;
-    }
+    const p = need === 1 ? ((b[this.p] = 0xa0 | len), this.p + 1) : sizedHead(b, this.p, len, 0xd9, 0xda, 0xdb);
     this.p = p + len;
   }
   bytes(v: Uint8Array): void {
     const n = v.byteLength;
     this.room(5 + n);
     const b = this.b;
-    if (n < 0x100) {
-      b[this.p++] = 0xc4;
-      b[this.p++] = n;
-    } else if (n < 0x10000) {
-      b[this.p++] = 0xc5;
-      b[this.p++] = n >> 8;
-      b[this.p++] = n & 0xff;
-    } else {
-      b[this.p++] = 0xc6;
-      b.writeUInt32BE(n, this.p);
-      this.p += 4;
-    }
+    this.p = sizedHead(b, this.p, n, 0xc4, 0xc5, 0xc6);
     b.set(v, this.p);
     this.p += n;
   }
