@@ -7,7 +7,7 @@
 // Environment:
 //   BIND_AB_BUILDS=name=/path/to/dist/src/cli/main.js[;node flag;…],...  (default: this build, as "this")
 //   BIND_AB_SCRIPTS=name=/path/to/script.mjs [args],...  also measure `node script [args] <port>`
-//                      (e.g. floor=/work/s6/floor.mjs: a Node server that answers binds with canned bytes)
+//                      (e.g. floor=dist/bench/ldap-floor.bench.js: a Node server that answers binds with canned bytes)
 //   BIND_AB_DATA=dir   a loaded data directory to copy (made there, provisioned and loaded by this
 //                      build, when it does not exist: 10,000 users, 200 groups of 50, as bench:ldap)
 //   BIND_AB_ROUNDS=5  BIND_AB_CONC=8 (one or more, comma-separated)  BIND_AB_SAMPLES=2 (2 s each, + 1 warm-up)
@@ -91,7 +91,7 @@ for (const b of builds) {
   cpSync(template, d, { recursive: true });
   servers.push(await serve(b.name, [OPENSSL_CONFIG_ARG, ...b.flags, b.cli, 'serve', '--data', d, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0']));
 }
-// other servers: `node <script> [args…] <port>` (e.g. /work/s6/floor.mjs, canned answers)
+// other servers: `node <script> [args…] <port>` (e.g. dist/bench/ldap-floor.bench.js, canned answers)
 const scripts = (env.BIND_AB_SCRIPTS ?? '').split(',').filter(Boolean);
 for (const spec of scripts) {
   const eq = spec.indexOf('=');

@@ -3,7 +3,7 @@
 // DirectoryService that binds anyone and answers every search with one canned entry of six
 // attributes (through entryEncoded, as the encoded-entry cache does). Serves on 127.0.0.1:<port>
 // until killed, for ldclt (bench/lib/ldclt.ts) to measure the server CPU per operation the LDAP
-// layer costs without the DSA: compare it with /work/s6/floor.mjs-style canned-bytes servers and
+// layer costs without the DSA: compare it with bench/ldap-floor.bench.ts (canned bytes, no DSA) and
 // with `forestd serve` on the same requests. STUB_MODE=entry sends the entry through entry()
 // (encoded per request) instead.
 import { LdapServer } from '../src/ldap/server.js';
