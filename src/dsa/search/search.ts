@@ -35,7 +35,7 @@ import type { OperationContext, OperationResult, SearchSink } from '../api.js';
 import type { Directory } from '../directory.js';
 import { AdError } from '../errors.js';
 import { ObjectView, ReadContext } from '../object-view.js';
-import { compileFilter, evaluate, TRUE, type FilterNode } from './filter.js';
+import { compileFilter, evaluate, withProven, TRUE, type FilterNode } from './filter.js';
 
 const TRUE_NODE = { k: 'const', v: TRUE } as unknown as FilterNode;
 import { planCandidates } from './candidates.js';
@@ -156,6 +156,8 @@ class Run {
   readonly everyPage: Control[] = [];
   roots: { guid: Buffer; scope: SearchScope }[] = [];
   filter: FilterNode = TRUE_NODE;
+  /** the filter as the objects of `list` are tested in this snapshot (an equality the index proved is not tested again, candidates.ts CandidatePlan.proven) */
+  listFilter: FilterNode = TRUE_NODE;
   visible: (rec: ObjectRecord) => boolean = () => true;
   descend: (rec: ObjectRecord) => boolean = () => true;
   inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
@@ -271,7 +273,8 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
         position = { kind: 'walk', roots: run.roots, root: 0, started: false, frames: [], descendNext: null };
         inScope = undefined;
       }
-      return await page(run, position, run.filter, run.visible, inScope, run.descend, fingerprint(req, ctx.controls), req, ctx, c, sink, limits, guard, controls, true);
+      // a list is the plan's candidates (or the sorted matches among them) in this snapshot: the filter as they are tested
+      return await page(run, position, position.kind === 'list' ? run.listFilter : run.filter, run.visible, inScope, run.descend, fingerprint(req, ctx.controls), req, ctx, c, sink, limits, guard, controls, true);
     }
     await emit(run, req, ctx, c, sink, limits, guard, limits.MaxPageSize, 'sizeLimitExceeded');
     if (run.references.length > 0) await sendReferences(run, sink);
@@ -319,6 +322,7 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
   let source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }>;
   let inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
   let list: Buffer[] | undefined;
+  let listFilter = filter;
 
   if (c.asq !== undefined) {
     // 5. ASQ: the objects the base's attribute names, base scope only (MS-ADTS 3.1.1.3.4.1.18)
@@ -335,6 +339,7 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
     const plan = scope === SearchScope.baseObject ? { guids: undefined, how: 'base' } : planCandidates(filter, rc);
     stats.plan = plan.how;
     if (plan.guids) {
+      if (plan.proven) listFilter = withProven(filter, plan.proven);
       const checkers = roots.map((x) => new ScopeChecker(r, x.guid, x.rec, x.scope));
       inScope = (g, rec) => checkers.some((k) => k.contains(g, rec));
       const guids = plan.guids;
@@ -351,10 +356,11 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
       })();
     }
   }
-  const run = new Run(r, rc, scope, req.sizeLimit, matches(rc, source, filter, visible, inScope, stats));
+  const run = new Run(r, rc, scope, req.sizeLimit, matches(rc, source, listFilter, visible, inScope, stats));
   run.everyPage.push(...controls);
   run.roots = roots.map((x) => ({ guid: x.guid, scope: x.scope }));
   run.filter = filter;
+  run.listFilter = listFilter;
   run.visible = visible;
   run.descend = descend;
   run.inScope = inScope;
