@@ -467,6 +467,13 @@ export function getAttr(r: ObjectRecord, id: number): StoredAttribute | undefine
   return undefined;
 }
 
+/** The values of attribute `id` of a record (undefined when it has none); of a lazy record without decoding the stamp. */
+export function attrValues(r: ObjectRecord, id: number): unknown[] | undefined {
+  if (r instanceof LazyObjectRecord) return r.valuesOf(id);
+  for (const a of r.attrs) if (a.id === id) return a.values;
+  return undefined;
+}
+
 // ---- light reads for the range path (a page of a huge group reads one header and one link
 // row per value; these skip the copies and the MessagePack decode the full forms make) ------
 
@@ -647,6 +654,46 @@ type PackedAttr = [number, unknown[], (PackedStamp | null)?, 1?];
  * for any other form (maps, 64-bit integers, extensions), which msgpackr then reads.
  */
 function packedAttrAt(b: Buffer, p: number, end: number): PackedAttr | undefined {
+  const v = packedValuesAt(b, p, end);
+  if (!v) return undefined;
+  const { topN, id, values } = v;
+  p = v.next;
+  if (topN === 2) return [id, values];
+  let stamp: PackedStamp | null = null;
+  if (b[p] !== 0xc0) {
+    if (arrayCount(b, p) !== 5) return undefined;
+    let q = p + arrayHeaderSize(b, p);
+    const f: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const n = scalarAt(b, q);
+      if (n === undefined) return undefined;
+      f.push(n);
+      q = skipValue(b, q);
+    }
+    stamp = f as PackedStamp;
+    p = q;
+  } else p++;
+  if (topN === 3) return [id, values, stamp];
+  if (b[p] !== 0x01) return undefined;
+  return [id, values, stamp, 1];
+}
+
+/**
+ * The values of the packed attribute at b[p..end) and whether they are a reference to the SD
+ * table (its 4th element), the stamp skipped, not read; undefined for a form packedAttrAt does
+ * not read either.
+ */
+function packedValuesOnlyAt(b: Buffer, p: number, end: number): { values: unknown[]; ref: boolean } | undefined {
+  const v = packedValuesAt(b, p, end);
+  if (!v) return undefined;
+  if (v.topN < 4) return { values: v.values, ref: false };
+  const q = skipValue(b, v.next);
+  if (q < 0 || q >= end || b[q] !== 0x01) return undefined;
+  return { values: v.values, ref: true };
+}
+
+/** The element count, attid and values of the packed attribute at b[p..end), and where its stamp starts. */
+function packedValuesAt(b: Buffer, p: number, end: number): { topN: number; id: number; values: unknown[]; next: number } | undefined {
   // array headers read in place (no tuple from arrayAt: this runs for every attribute a search reads)
   const topN = arrayCount(b, p);
   if (topN < 2 || topN > 4) return undefined;
@@ -689,24 +736,7 @@ function packedAttrAt(b: Buffer, p: number, end: number): PackedAttr | undefined
     p = e;
   }
   if (p > end) return undefined;
-  if (topN === 2) return [id, values];
-  let stamp: PackedStamp | null = null;
-  if (b[p] !== 0xc0) {
-    if (arrayCount(b, p) !== 5) return undefined;
-    let q = p + arrayHeaderSize(b, p);
-    const f: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const n = scalarAt(b, q);
-      if (n === undefined) return undefined;
-      f.push(n);
-      q = skipValue(b, q);
-    }
-    stamp = f as PackedStamp;
-    p = q;
-  } else p++;
-  if (topN === 3) return [id, values, stamp];
-  if (b[p] !== 0x01) return undefined;
-  return [id, values, stamp, 1];
+  return { topN, id, values, next: p };
 }
 
 /** A number as msgpackr reads it (no 64-bit integers: those it may read as bigint), else undefined. */
@@ -837,6 +867,34 @@ export class LazyObjectRecord implements ObjectRecord {
     return i < 0 ? undefined : this.decodeAt(i);
   }
 
+  /**
+   * The values of attribute `id` (undefined when the record has none), without its stamp: what
+   * filters, access checks and entries read (getAttr decodes the stamp too). Decoded once; the
+   * same array as attr(id).values when that was decoded first.
+   */
+  valuesOf(id: number): unknown[] | undefined {
+    if (this.all) {
+      for (const a of this.all) if (a.id === id) return a.values;
+      return undefined;
+    }
+    const i = this.dirIndex(id);
+    if (i < 0) return undefined;
+    const k = i / 3;
+    const a = this.got?.[k];
+    if (a) return a.values;
+    const vals = (this.vals ??= []);
+    let v = vals[k];
+    if (!v) {
+      const s = this.dir[i + 1]!;
+      const e = this.dir[i + 2]!;
+      const only = packedValuesOnlyAt(this.b, s, e);
+      if (!only) return this.decodeAt(i).values;
+      vals[k] = v = only.ref ? [this.inv.sdGet!(only.values[0] as Buffer)] : only.values;
+    }
+    return v;
+  }
+  private vals: (unknown[] | undefined)[] | undefined;
+
   /** The attids of the record's attributes, in stored order (nothing decoded). */
   attrIds(): number[] {
     if (this.all) return this.all.map((a) => a.id);
@@ -911,6 +969,9 @@ export class LazyObjectRecord implements ObjectRecord {
       const s = this.dir[i + 1]!;
       const e = this.dir[i + 2]!;
       got[k] = a = storedAttr(packedAttrAt(this.b, s, e) ?? (packr.unpack(this.b.subarray(s, e)) as PackedAttr), this.inv);
+      // values read before by valuesOf stay the ones callers hold
+      const v = this.vals?.[k];
+      if (v) a.values = v;
     }
     return a;
   }

@@ -9,7 +9,7 @@
 // the class and whether the requester is the object itself are memoized on the token, so the
 // thousands of objects sharing one SD cost one check per attribute per connection.
 import type { ReadTxn } from '../../store/store.js';
-import { getAttr, type ObjectRecord } from '../../store/record.js';
+import { attrValues, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import type { AttrInfo } from '../schema-binding.js';
 import type { ClassSchema } from '../../schema/types.js';
@@ -132,8 +132,8 @@ export class AccessContext {
   private factsOf(rec: ObjectRecord): RecFacts {
     let f = this.facts.get(rec);
     if (!f) {
-      const v = this.effective ? this.effective.of(rec) : (getAttr(rec, this.sdId)?.values[0] as Uint8Array | undefined);
-      const s = getAttr(rec, this.sidId)?.values[0] as Uint8Array | undefined;
+      const v = this.effective ? this.effective.of(rec) : (attrValues(rec, this.sdId)?.[0] as Uint8Array | undefined);
+      const s = attrValues(rec, this.sidId)?.[0] as Uint8Array | undefined;
       f = { sd: v ? this.state.sds.get(v) : undefined, cls: this.classOfUncached(rec), self: s ? sidKey(s) : undefined, memo: undefined };
       this.facts.set(rec, f);
     }
@@ -151,7 +151,7 @@ export class AccessContext {
   }
 
   private classOfUncached(rec: ObjectRecord): ClassSchema | undefined {
-    const oc = (getAttr(rec, this.ocId)?.values ?? []) as string[];
+    const oc = (attrValues(rec, this.ocId) ?? []) as string[];
     const k = oc.join(',');
     if (this.classMemo.has(k)) return this.classMemo.get(k);
     const snap = this.binding.snapshot;
