@@ -550,54 +550,118 @@ export function linkValueState(b: Buffer): { present: boolean; deactivated: bool
 // ---- lazy reads for the search path: the header and an attribute directory, values decoded
 // when asked for ---------------------------------------------------------------------------
 
-/** Bytes of the MessagePack value at `p` (its head included), or -1 for a layout this does not read. */
-function skipValue(b: Buffer, p: number): number {
-  const h = b[p]!;
-  if (h <= 0x7f || h >= 0xe0 || h === 0xc0 || h === 0xc2 || h === 0xc3) return p + 1;
-  if (h >= 0xa0 && h <= 0xbf) return p + 1 + (h & 0x1f); // fixstr
-  if (h >= 0x90 && h <= 0x9f) return skipItems(b, p + 1, h & 0x0f); // fixarray
-  if (h >= 0x80 && h <= 0x8f) return skipItems(b, p + 1, 2 * (h & 0x0f)); // fixmap
-  switch (h) {
-    case 0xc4: // bin 8
-    case 0xd9: // str 8
-      return p + 2 + b[p + 1]!;
-    case 0xc5:
-    case 0xda:
-      return p + 3 + b.readUInt16BE(p + 1);
-    case 0xc6:
-    case 0xdb:
-      return p + 5 + b.readUInt32BE(p + 1);
-    case 0xc7: // ext 8/16/32: length, type, data
-      return p + 3 + b[p + 1]!;
-    case 0xc8:
-      return p + 4 + b.readUInt16BE(p + 1);
-    case 0xc9:
-      return p + 6 + b.readUInt32BE(p + 1);
-    case 0xd4: // fixext 1/2/4/8/16: type, data
-      return p + 3;
-    case 0xd5:
-      return p + 4;
-    case 0xd6:
-      return p + 6;
-    case 0xd7:
-      return p + 10;
-    case 0xd8:
-      return p + 18;
-    case 0xdc:
-      return skipItems(b, p + 3, b.readUInt16BE(p + 1));
-    case 0xdd:
-      return skipItems(b, p + 5, b.readUInt32BE(p + 1));
-    case 0xde:
-      return skipItems(b, p + 3, 2 * b.readUInt16BE(p + 1));
-    case 0xdf:
-      return skipItems(b, p + 5, 2 * b.readUInt32BE(p + 1));
-  }
-  const s = scalarSize(h);
-  return s < 0 ? -1 : p + 1 + s;
-}
+/**
+ * What a MessagePack head byte says of its value's size: > 0 the whole value's bytes (head
+ * included: scalars, fixstr, fixext); otherwise one of the SKIP_ kinds below, whose size is read
+ * from the bytes after the head (or which holds items: arrays, maps).
+ */
+const SKIP_UNKNOWN = 0;
+const SKIP_FIXARRAY = -1;
+const SKIP_FIXMAP = -2;
+const SKIP_LEN8 = -3; // bin 8, str 8
+const SKIP_LEN16 = -4;
+const SKIP_LEN32 = -5;
+const SKIP_EXT8 = -6;
+const SKIP_EXT16 = -7;
+const SKIP_EXT32 = -8;
+const SKIP_ARRAY16 = -9;
+const SKIP_ARRAY32 = -10;
+const SKIP_MAP16 = -11;
+const SKIP_MAP32 = -12;
+const SKIP_TABLE: Int8Array = (() => {
+  const t = new Int8Array(256); // SKIP_UNKNOWN
+  for (let h = 0; h <= 0x7f; h++) t[h] = 1; // positive fixint
+  for (let h = 0xe0; h <= 0xff; h++) t[h] = 1; // negative fixint
+  for (let h = 0x80; h <= 0x8f; h++) t[h] = SKIP_FIXMAP;
+  for (let h = 0x90; h <= 0x9f; h++) t[h] = SKIP_FIXARRAY;
+  for (let h = 0xa0; h <= 0xbf; h++) t[h] = 1 + (h & 0x1f); // fixstr
+  t[0xc0] = t[0xc2] = t[0xc3] = 1; // nil, false, true
+  t[0xc4] = t[0xd9] = SKIP_LEN8;
+  t[0xc5] = t[0xda] = SKIP_LEN16;
+  t[0xc6] = t[0xdb] = SKIP_LEN32;
+  t[0xc7] = SKIP_EXT8;
+  t[0xc8] = SKIP_EXT16;
+  t[0xc9] = SKIP_EXT32;
+  t[0xca] = 5; // float 32
+  t[0xcb] = 9; // float 64
+  t[0xcc] = t[0xd0] = 2; // (u)int 8
+  t[0xcd] = t[0xd1] = 3;
+  t[0xce] = t[0xd2] = 5;
+  t[0xcf] = t[0xd3] = 9;
+  t[0xd4] = 3; // fixext 1/2/4/8/16: type, data
+  t[0xd5] = 4;
+  t[0xd6] = 6;
+  t[0xd7] = 10;
+  t[0xd8] = 18;
+  t[0xdc] = SKIP_ARRAY16;
+  t[0xdd] = SKIP_ARRAY32;
+  t[0xde] = SKIP_MAP16;
+  t[0xdf] = SKIP_MAP32;
+  return t;
+})();
 
-function skipItems(b: Buffer, p: number, n: number): number {
-  for (let i = 0; i < n && p >= 0; i++) p = skipValue(b, p);
+/**
+ * Bytes of the MessagePack value at `p` (its head included), or -1 for a layout this does not
+ * read. One loop over the value's items (a count of those still to skip), no recursion: the
+ * lazy record scans every attribute of a record with it.
+ */
+function skipValue(b: Buffer, p: number): number {
+  const n = b.length;
+  for (let need = 1; need > 0; need--) {
+    if (p >= n) return -1;
+    const h = b[p]!;
+    const k = SKIP_TABLE[h]!;
+    if (k > 0) {
+      p += k;
+      continue;
+    }
+    switch (k) {
+      case SKIP_FIXARRAY:
+        need += h & 0x0f;
+        p += 1;
+        break;
+      case SKIP_FIXMAP:
+        need += 2 * (h & 0x0f);
+        p += 1;
+        break;
+      case SKIP_LEN8:
+        p += 2 + b[p + 1]!;
+        break;
+      case SKIP_LEN16:
+        p += 3 + b.readUInt16BE(p + 1);
+        break;
+      case SKIP_LEN32:
+        p += 5 + b.readUInt32BE(p + 1);
+        break;
+      case SKIP_EXT8: // ext 8/16/32: length, type, data
+        p += 3 + b[p + 1]!;
+        break;
+      case SKIP_EXT16:
+        p += 4 + b.readUInt16BE(p + 1);
+        break;
+      case SKIP_EXT32:
+        p += 6 + b.readUInt32BE(p + 1);
+        break;
+      case SKIP_ARRAY16:
+        need += b.readUInt16BE(p + 1);
+        p += 3;
+        break;
+      case SKIP_ARRAY32:
+        need += b.readUInt32BE(p + 1);
+        p += 5;
+        break;
+      case SKIP_MAP16:
+        need += 2 * b.readUInt16BE(p + 1);
+        p += 3;
+        break;
+      case SKIP_MAP32:
+        need += 2 * b.readUInt32BE(p + 1);
+        p += 5;
+        break;
+      default:
+        return -1;
+    }
+  }
   return p;
 }
 
