@@ -34,6 +34,9 @@ interface SchemaFacts {
 
 /** The key of a token's memo under which its access decisions are kept (AccessContext.memoFor). */
 const DECISIONS = Symbol('access decisions');
+/** The key of a token's memo under which its LIST_CONTENTS decisions are kept, by latin1(parent GUID) (AccessContext.visible). */
+const LIST_CONTENTS = Symbol('list contents');
+type ListContentsMemo = Map<string, { usn: number; epoch: number; lc: boolean }>;
 
 /** Per-Directory state of the access layer (the compiled-SD cache). */
 export class AccessState {
@@ -281,7 +284,7 @@ export class AccessContext {
    * propagated: a search of many small requests does not decode the parent every time.
    */
   private listContentsMemo(parent: Buffer, pk: string): boolean | undefined {
-    const m = this.token.memo.get(`lc:${pk}`) as { usn: number; epoch: number; lc: boolean } | undefined;
+    const m = (this.token.memo.get(LIST_CONTENTS) as ListContentsMemo | undefined)?.get(pk);
     if (!m || m.epoch !== this.state.sdEpoch) return undefined;
     if (this.r.usnChangedOf(parent) !== m.usn) return undefined;
     this.visibleMemo.set(pk, m.lc);
@@ -310,7 +313,11 @@ export class AccessContext {
       lc = !!parent && this.has(parent, Right.LIST_CONTENTS);
       this.visibleMemo.set(pk, lc);
       const usn = this.r.usnChangedOf(rec.parent);
-      if (usn !== undefined) this.token.memo.set(`lc:${pk}`, { usn, epoch: this.state.sdEpoch, lc });
+      if (usn !== undefined) {
+        let byParent = this.token.memo.get(LIST_CONTENTS) as ListContentsMemo | undefined;
+        if (!byParent) this.token.memo.set(LIST_CONTENTS, (byParent = new Map()));
+        byParent.set(pk, { usn, epoch: this.state.sdEpoch, lc });
+      }
     }
     if (lc) return true;
     if (!this.listObject || !parent) return false;

@@ -41,6 +41,7 @@ const TRUE_NODE = { k: 'const', v: TRUE } as unknown as FilterNode;
 import { planCandidates } from './candidates.js';
 import { walkScope, ScopeChecker, childNcReferences, ncHeadsUnder, SCAN_CHUNK } from './scope.js';
 import { cachedEntryAttributes, entryAttributes, selectionFor, type EntryOptions } from './entry.js';
+import type { ConstructedEnv } from './constructed.js';
 import { sdPropagationMayBePending } from '../access/sd-propagator.js';
 import { decodeSearchControls, SEARCH_CONTROL_OIDS, type SearchControls } from './controls/index.js';
 import { visibleFilter } from './controls/visibility.js';
@@ -144,6 +145,13 @@ function fingerprint(req: SearchRequest, controls: readonly Control[], without: 
 }
 
 const EMPTY = Buffer.alloc(0);
+const EVERY = (): boolean => true;
+const NO_REFERENCES: readonly string[] = Object.freeze([]);
+
+/** The position of a sorted result: its rows in order, already matched (no scope check). */
+function rowsPosition(rows: readonly SortRow[]): PagedPosition {
+  return { kind: 'list', guids: rows.map((x) => x.guid), next: 0, checkScope: false };
+}
 
 /** A search under way in one snapshot (one request): its compiled filter and the stream of matching objects. */
 class Run {
@@ -151,15 +159,15 @@ class Run {
   peeked: ObjectView | undefined;
   sent = 0;
   /** continuation references, sent after the entries (of the first page, when paged) */
-  references: readonly string[] = [];
+  references: readonly string[] = NO_REFERENCES;
   /** response controls every page repeats (sort result, ASQ result) */
   readonly everyPage: Control[] = [];
   roots: { guid: Buffer; scope: SearchScope }[] = [];
   filter: FilterNode = TRUE_NODE;
   /** the filter as the objects of `list` are tested in this snapshot (an equality the index proved is not tested again, candidates.ts CandidatePlan.proven) */
   listFilter: FilterNode = TRUE_NODE;
-  visible: (rec: ObjectRecord) => boolean = () => true;
-  descend: (rec: ObjectRecord) => boolean = () => true;
+  visible: (rec: ObjectRecord) => boolean = EVERY;
+  descend: (rec: ObjectRecord) => boolean = EVERY;
   inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
   /** the objects the stream examines, when it examines a list (index candidates, ASQ targets) */
   list: Buffer[] | undefined;
@@ -230,7 +238,6 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
   const controls: Control[] = [];
   try {
     const run = start(dir, r, req, c, controls, ctx);
-    const rowsPosition = (rows: readonly SortRow[]): PagedPosition => ({ kind: 'list', guids: rows.map((x) => x.guid), next: 0, checkScope: false });
     let sorted: SortRow[] | undefined;
     // 7. sort (and VLV)
     if (c.sort) {
@@ -293,7 +300,7 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
   rc.showDeactivatedLinks = c.visibility.showDeactivatedLinks;
   rc.access = accessFor(dir, r, ctx);
   const visible = visibleFilter(dir.schema, c.visibility);
-  const descend = c.visibility.showDeleted ? () => true : visible;
+  const descend = c.visibility.showDeleted ? EVERY : visible;
   const scope = req.scope;
 
   // the search roots: the base object, or with PHANTOM_ROOT every NC at or below the base DN
@@ -482,10 +489,23 @@ function entryOptions(run: Run, req: SearchRequest, ctx: OperationContext, c: Se
     sdFlags: c.sdFlags,
     // ACCESS_SYSTEM_SECURITY comes with SeSecurityPrivilege only (MS-DTYP 2.5.3.2)
     mayReadSacl: rc.access ? rc.access.token.privileges.has('SeSecurityPrivilege') : true,
-    constructed: { rc, baseScope: run.scope === SearchScope.baseObject, now: (BigInt(Date.now()) + 11_644_473_600_000n) * 10_000n },
+    constructed: new ConstructedAt(rc, run.scope === SearchScope.baseObject, Date.now()),
     aggregate: () => run.aggregate(),
   };
   return { opts, ext };
+}
+
+/** The constructed attributes' environment of one search: `now` is the FILETIME of `ms` (taken when the entries start), made when first read. */
+class ConstructedAt implements ConstructedEnv {
+  private filetime: bigint | undefined;
+  constructor(
+    readonly rc: ReadContext,
+    readonly baseScope: boolean,
+    private readonly ms: number,
+  ) {}
+  get now(): bigint {
+    return (this.filetime ??= (BigInt(this.ms) + 11_644_473_600_000n) * 10_000n);
+  }
 }
 
 /**
