@@ -1279,10 +1279,7 @@ export class WriteTxn extends ReadTxn {
   private namingChanged(): void {
     if (this.epochMoved || !this.store._bumpNamingEpoch) return;
     this.epochMoved = true;
-    const meta = this.store._dbs.meta;
-    const next = Math.max((meta.get('namingEpoch') as number | undefined) ?? 0, this.store._epochTop) + 1;
-    this.store._epochTop = next;
-    meta.putSync('namingEpoch', next);
+    this.store._epochTop = this.storeEpoch('namingEpoch', this.store._epochTop);
   }
   private epochMoved = false;
 
@@ -1290,12 +1287,17 @@ export class WriteTxn extends ReadTxn {
   private indexChanged(): void {
     if (this.indexEpochMoved || !this.store._bumpIndexEpoch) return;
     this.indexEpochMoved = true;
-    const meta = this.store._dbs.meta;
-    const next = Math.max((meta.get('indexEpoch') as number | undefined) ?? 0, this.store._indexEpochTop) + 1;
-    this.store._indexEpochTop = next;
-    meta.putSync('indexEpoch', next);
+    this.store._indexEpochTop = this.storeEpoch('indexEpoch', this.store._indexEpochTop);
   }
   private indexEpochMoved = false;
+
+  /** Stores a new epoch under meta `key`, above the stored one and `top` (the highest this process handed out); returns it. */
+  private storeEpoch(key: 'namingEpoch' | 'indexEpoch', top: number): number {
+    const meta = this.store._dbs.meta;
+    const next = Math.max((meta.get(key) as number | undefined) ?? 0, top) + 1;
+    meta.putSync(key, next);
+    return next;
+  }
 
   /**
    * The USN of this update: every originating update takes dc.usn and then raises it

@@ -13,14 +13,13 @@ import assert from 'node:assert/strict';
 import type { Directory } from '../../src/dsa/directory.js';
 import type { OperationContext } from '../../src/dsa/api.js';
 import type { Control } from '../../src/ldap/protocol/messages.js';
-import { binaryToSddl, sddlToBinary } from '../../src/security/sddl.js';
 import { sidToString } from '../../src/schema/syntaxes/string-sid.js';
 import { del } from '../../src/dsa/delete.js';
 import { ReadContext } from '../../src/dsa/object-view.js';
 import { compileFilter } from '../../src/dsa/search/filter.js';
 import { planCandidates } from '../../src/dsa/search/candidates.js';
 import { parseFilter } from '../../src/ldap/protocol/filter-string.js';
-import { addObject, ctx, fixture, mod, read, values, DOMAIN, USERS } from './dsa-fixture.js';
+import { addObject, as, ctx, fixture, mod, read, values, withAce, DOMAIN, USERS } from './dsa-fixture.js';
 import { context, request, run } from '../helpers/search-fixture.js';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 
@@ -29,18 +28,6 @@ const SHOW_DELETED: Control = { type: '1.2.840.113556.1.4.417', critical: true }
 const OU = `OU=Fast,${DOMAIN}`;
 const OTHER = `OU=Other,${DOMAIN}`;
 
-function as(d: Directory, dn: string): OperationContext {
-  const guid = read(d, dn).guid;
-  return { session: { id: 9, identity: { dn, guid, isAdmin: false }, encrypted: true, globalCatalog: false, remoteAddress: 'test' }, controls: [], signal: new AbortController().signal };
-}
-
-/** `dn`'s SD with `ace` first in its DACL. */
-function withAce(d: Directory, dn: string, ace: string): Buffer {
-  const sctx = { domainSid: d.forest.domainSid };
-  const sddl = binaryToSddl(values(d, read(d, dn).rec, 'nTSecurityDescriptor')[0] as Uint8Array, sctx);
-  const i = sddl.indexOf('(', sddl.indexOf('D:'));
-  return sddlToBinary(`${sddl.slice(0, i)}${ace}${sddl.slice(i)}`, sctx);
-}
 
 /** The DNs a search returns, and its candidate plan. */
 async function dns(d: Directory, base: string, filter: string, who: OperationContext = context()): Promise<{ dns: string[]; plan: string }> {

@@ -326,7 +326,8 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
 
   const filter = compileFilter(req.filter, rc);
   const stats: SearchDiagnostics = { plan: 'walk', examined: 0, matched: 0 };
-  let source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }>;
+  /** the objects examined: a walk (or the base), or a list of objectGUIDs read one by one */
+  let source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }> | undefined;
   let inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
   let list: Buffer[] | undefined;
   let listFilter = filter;
@@ -338,9 +339,6 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
     list = targets;
     controls.push(asqResponse(0));
     stats.plan = `asq ${c.asq}`;
-    source = (function* () {
-      for (const g of targets) yield { guid: g, rec: r.readObject(g) };
-    })();
   } else {
     // 6. candidates from the indexes when the filter allows (never for a base-scope search: one object)
     const plan = scope === SearchScope.baseObject ? { guids: undefined, how: 'base' } : planCandidates(filter, rc);
@@ -348,12 +346,9 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
     if (plan.guids) {
       if (plan.proven) listFilter = withProven(filter, plan.proven);
       const checkers = roots.map((x) => new ScopeChecker(r, x.guid, x.rec, x.scope));
-      inScope = (g, rec) => checkers.some((k) => k.contains(g, rec));
-      const guids = plan.guids;
-      list = guids;
-      source = (function* () {
-        for (const g of guids) yield { guid: g, rec: r.readObject(g) };
-      })();
+      const only = checkers.length === 1 ? checkers[0]! : undefined;
+      inScope = only ? (g, rec) => only.contains(g, rec) : (g, rec) => checkers.some((k) => k.contains(g, rec));
+      list = plan.guids;
     } else if (scope === SearchScope.baseObject) {
       // a base-scope search examines its base alone (what walkScope yields for it)
       source = roots.map((x) => ({ guid: x.guid, rec: x.rec }));
@@ -363,7 +358,7 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
       })();
     }
   }
-  const run = new Run(r, rc, scope, req.sizeLimit, matches(rc, source, listFilter, visible, inScope, stats));
+  const run = new Run(r, rc, scope, req.sizeLimit, matches(rc, source, list, listFilter, visible, inScope, stats));
   run.everyPage.push(...controls);
   run.roots = roots.map((x) => ({ guid: x.guid, scope: x.scope }));
   run.filter = filter;
@@ -376,29 +371,56 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
   return run;
 }
 
-/** The matching objects; `null` every SCAN_CHUNK objects examined (a chance to yield to the event loop). */
+/**
+ * The matching objects of `list` (objectGUIDs, read one by one) or else of `source`; `null` every
+ * SCAN_CHUNK objects examined (a chance to yield to the event loop).
+ */
 function* matches(
   rc: ReadContext,
-  source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }>,
+  source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }> | undefined,
+  list: readonly Buffer[] | undefined,
   filter: FilterNode,
   visible: (rec: ObjectRecord) => boolean,
   inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined,
   stats: SearchDiagnostics,
 ): Generator<ObjectView | null> {
   try {
-    for (const { guid, rec } of source) {
+    if (list) {
+      for (const guid of list) {
+        if (++stats.examined % SCAN_CHUNK === 0) yield null;
+        const view = matchOf(rc, guid, rc.r.readObject(guid), filter, visible, inScope);
+        if (!view) continue;
+        stats.matched++;
+        yield view;
+      }
+      return;
+    }
+    for (const { guid, rec } of source!) {
       if (++stats.examined % SCAN_CHUNK === 0) yield null;
-      if (!rec || !visible(rec)) continue;
-      if (inScope && !inScope(guid, rec)) continue;
-      if (rc.access && !rc.access.visible(guid, rec)) continue;
-      const view = new ObjectView(rc, guid, rec);
-      if (evaluate(filter, view) !== TRUE) continue;
+      const view = matchOf(rc, guid, rec, filter, visible, inScope);
+      if (!view) continue;
       stats.matched++;
       yield view;
     }
   } finally {
     if (searchChannel.hasSubscribers) searchChannel.publish(stats);
   }
+}
+
+/** The object as a match of the search, or undefined: not there, not visible, out of scope, hidden from the requester, or the filter not TRUE on it. */
+function matchOf(
+  rc: ReadContext,
+  guid: Buffer,
+  rec: ObjectRecord | undefined,
+  filter: FilterNode,
+  visible: (rec: ObjectRecord) => boolean,
+  inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined,
+): ObjectView | undefined {
+  if (!rec || !visible(rec)) return undefined;
+  if (inScope && !inScope(guid, rec)) return undefined;
+  if (rc.access && !rc.access.visible(guid, rec)) return undefined;
+  const view = new ObjectView(rc, guid, rec);
+  return evaluate(filter, view) === TRUE ? view : undefined;
 }
 
 /** Re-reads sorted rows from the snapshot, in order. */
@@ -606,11 +628,8 @@ function* positionSource(
     const x = nextAt(run.r, pos, descend);
     if (!x) return;
     if (++n % SCAN_CHUNK === 0) yield null;
-    if (!x.rec || !visible(x.rec)) continue;
-    if (inScope && !inScope(x.guid, x.rec)) continue;
-    if (run.rc.access && !run.rc.access.visible(x.guid, x.rec)) continue;
-    const view = new ObjectView(run.rc, x.guid, x.rec);
-    if (evaluate(filter, view) !== TRUE) continue;
+    const view = matchOf(run.rc, x.guid, x.rec, filter, visible, inScope);
+    if (!view) continue;
     yield view;
     mark.before = copyPosition(pos);
   }
