@@ -959,6 +959,26 @@ export class LazyObjectRecord implements ObjectRecord {
   }
   private vals: (unknown[] | undefined)[] | undefined;
 
+  /**
+   * A key of attribute `id`'s values: the latin1 string of their packed bytes (the stamp left
+   * out), nothing decoded. Records whose values are stored alike have the same key, and a key
+   * names one list of values (the bytes decode to it). '' when the record has no such attribute;
+   * undefined for a record read by the full decode or a layout packedAttrAt does not read.
+   */
+  valuesKey(id: number): string | undefined {
+    if (this.all) return undefined;
+    const i = this.dirIndex(id);
+    if (i < 0) return '';
+    const s = this.dir[i + 1]!;
+    const e = this.dir[i + 2]!;
+    const topN = arrayCount(this.b, s);
+    if (topN < 2 || topN > 4) return undefined;
+    const at = skipValue(this.b, s + arrayHeaderSize(this.b, s)); // past the attid
+    const end = at < 0 ? -1 : skipValue(this.b, at);
+    if (end < 0 || end > e) return undefined;
+    return this.b.toString('latin1', at, end);
+  }
+
   /** The attids of the record's attributes, in stored order (nothing decoded). */
   attrIds(): number[] {
     if (this.all) return this.all.map((a) => a.id);

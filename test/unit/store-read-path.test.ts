@@ -87,6 +87,18 @@ test('the values of a lazily read record without their stamps (valuesOf, attrVal
       const whole = getAttr(lazy2, a.id)!;
       assert.equal(lazy2.valuesOf(a.id), whole.values);
     }
+    // valuesKey: the packed values alone, the same for the same values whatever the stamp, '' when absent
+    assert.equal(lazy.valuesKey(0), lazy2.valuesKey(0));
+    assert.notEqual(lazy.valuesKey(0), lazy.valuesKey(200));
+    assert.equal(lazy.valuesKey(999), '');
+    const other = newGuid();
+    await s.write((w) => {
+      const stamp = { dwVersion: 9, timeChanged: 13_300_000_009, uuidOriginating: s.dc.invocationId, usnOriginating: 99, usnLocal: 99 };
+      w.putObject(other, { parent: null, nc: other, rdnType: 25, name: 'other', ncName: 'DC=other', usnCreated: w.usn, usnChanged: w.usn, whenChanged: 13_300_000_002, attrs: [{ id: 0, values: attrs[0]!.values, stamp }, { id: 200, values: [true] }] }, undefined);
+    });
+    const o = s.reader.readObject(other)!;
+    assert.equal(o.valuesKey(0), lazy.valuesKey(0), 'the same values under another stamp: the same key');
+    assert.notEqual(o.valuesKey(200), lazy.valuesKey(200), 'other values: another key');
     // negative control: an attribute the record does not have, on either kind of record
     assert.equal(lazy.valuesOf(999), undefined);
     assert.equal(attrValues(full, 999), undefined);

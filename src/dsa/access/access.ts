@@ -9,7 +9,7 @@
 // the class and whether the requester is the object itself are memoized on the token, so the
 // thousands of objects sharing one SD cost one check per attribute per connection.
 import type { ReadTxn } from '../../store/store.js';
-import { attrValues, type ObjectRecord } from '../../store/record.js';
+import { attrValues, LazyObjectRecord, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import type { AttrInfo } from '../schema-binding.js';
 import type { ClassSchema } from '../../schema/types.js';
@@ -30,6 +30,8 @@ interface SchemaFacts {
   paths: WeakMap<AttrInfo, string[]>;
   /** objectClass values (joined) → the most specific structural class: the schema's answer, kept for every operation */
   classes: Map<string, ClassSchema | undefined>;
+  /** the same by the packed objectClass values of a lazily read record (LazyObjectRecord.valuesKey) */
+  classesByPacked: Map<string, ClassSchema | undefined>;
 }
 
 /** The key of a token's memo under which its access decisions are kept (AccessContext.memoFor). */
@@ -46,7 +48,7 @@ export class AccessState {
   schemaFacts(dir: Directory): SchemaFacts {
     if (this.facts?.binding !== dir.schema) {
       const A = (n: string) => dir.schema.attr(n)!.id;
-      this.facts = { binding: dir.schema, facts: { sdId: A('nTSecurityDescriptor'), ocId: A('objectClass'), sidId: A('objectSid'), paths: new WeakMap(), classes: new Map() } };
+      this.facts = { binding: dir.schema, facts: { sdId: A('nTSecurityDescriptor'), ocId: A('objectClass'), sidId: A('objectSid'), paths: new WeakMap(), classes: new Map(), classesByPacked: new Map() } };
     }
     return this.facts.facts;
   }
@@ -101,6 +103,7 @@ export class AccessContext {
   private readonly state: AccessState;
   private readonly paths: WeakMap<AttrInfo, string[]>;
   private readonly classMemo: Map<string, ClassSchema | undefined>;
+  private readonly packedClassMemo: Map<string, ClassSchema | undefined>;
   /** the schema binding classMemo belongs to (the one in force when this context was made) */
   private readonly binding: Directory['schema'];
   private readonly visibleMemo = new Map<string, boolean>();
@@ -122,6 +125,7 @@ export class AccessContext {
     this.sidId = f.sidId;
     this.paths = f.paths;
     this.classMemo = f.classes;
+    this.packedClassMemo = f.classesByPacked;
     this.binding = dir.schema;
     this.listObject = listObjectMode(dir);
     this.effective = sdPropagationMayBePending(dir) ? new EffectiveSds(dir, r) : undefined;
@@ -154,6 +158,19 @@ export class AccessContext {
   }
 
   private classOfUncached(rec: ObjectRecord): ClassSchema | undefined {
+    // a lazily read record: by the packed values, none decoded on a hit
+    const packed = rec instanceof LazyObjectRecord ? rec.valuesKey(this.ocId) : undefined;
+    if (packed !== undefined) {
+      if (this.packedClassMemo.has(packed)) return this.packedClassMemo.get(packed);
+      const cls = this.classOfValues(rec);
+      if (this.packedClassMemo.size >= 4096) this.packedClassMemo.clear();
+      this.packedClassMemo.set(packed, cls);
+      return cls;
+    }
+    return this.classOfValues(rec);
+  }
+
+  private classOfValues(rec: ObjectRecord): ClassSchema | undefined {
     const oc = (attrValues(rec, this.ocId) ?? []) as string[];
     const k = oc.join(',');
     if (this.classMemo.has(k)) return this.classMemo.get(k);
