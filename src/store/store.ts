@@ -1014,7 +1014,7 @@ export class ReadTxn {
    * The objects under exactly this key, as indexEqual lists them, or undefined when there are more
    * than `cap`. A snapshot takes the answer from the store's memo when it was read at this
    * snapshot's index epoch (then no cursor is opened), and leaves answers of at most
-   * EQUAL_MEMO_GUIDS objects there; other views (Store.reader, a WriteTxn) always read the index.
+   * EQUAL_MEMO_GUIDS objects there (not over the answer of a later epoch); other views (Store.reader, a WriteTxn) always read the index.
    * Shared: neither the array nor its GUIDs may be modified.
    */
   indexGuids(key: Buffer, cap: number): readonly Buffer[] | undefined {
@@ -1028,7 +1028,8 @@ export class ReadTxn {
       out.push(Buffer.from(g));
       if (out.length > cap && out.length > EQUAL_MEMO_GUIDS) return undefined;
     }
-    if (memo && out.length <= EQUAL_MEMO_GUIDS) {
+    // an older snapshot's answer does not replace a newer one (epochs only grow as commits go on)
+    if (memo && out.length <= EQUAL_MEMO_GUIDS && (!known || epoch > known.epoch)) {
       if (memo.size >= EQUAL_MEMO_ENTRIES) memo.clear();
       memo.set(k, { epoch, guids: out });
     }
