@@ -24,8 +24,7 @@ export class ReadContext {
     readonly dir: Directory,
     readonly r: ReadTxn,
   ) {
-    const base = dir.syntaxContext(r);
-    this.ctx = { ...base, dnOf: (ref: DSName) => this.dnIfPresent(ref.guid) ?? base.dnOf(ref) };
+    this.ctx = dir.syntaxContext(r, undefined, (ref: DSName) => this.dnIfPresent(ref.guid) ?? dir.dnOfRef(r, ref));
   }
 
   /** The DN of `guid`, derived once per operation (parents are shared by many entries). */

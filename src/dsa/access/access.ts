@@ -303,9 +303,21 @@ export class AccessContext {
   private listContentsMemo(parent: Buffer, pk: string): boolean | undefined {
     const m = (this.token.memo.get(LIST_CONTENTS) as ListContentsMemo | undefined)?.get(pk);
     if (!m || m.epoch !== this.state.sdEpoch) return undefined;
-    if (this.r.usnChangedOf(parent) !== m.usn) return undefined;
+    const known = this.noted;
+    if ((known !== undefined && known.key === pk ? known.usn : this.r.usnChangedOf(parent)) !== m.usn) return undefined;
     this.visibleMemo.set(pk, m.lc);
     return m.lc;
+  }
+
+  /** an object whose record this operation read in this context's snapshot (noteRecord): its uSNChanged need not be read again */
+  private noted: { key: string; usn: number } | undefined;
+
+  /**
+   * `rec` is `guid`'s record in this context's snapshot (a search's base): when it is the parent
+   * of objects checked for visibility, its uSNChanged is taken from it, not read again.
+   */
+  noteRecord(guid: Buffer, rec: ObjectRecord): void {
+    this.noted = { key: guid.toString('latin1'), usn: rec.usnChanged };
   }
 
   /** DELETE on the object, or DELETE_CHILD on its parent for its class (MS-ADTS 3.1.1.5.5.4 security considerations). */
@@ -329,7 +341,7 @@ export class AccessContext {
     if (lc === undefined) {
       lc = !!parent && this.has(parent, Right.LIST_CONTENTS);
       this.visibleMemo.set(pk, lc);
-      const usn = this.r.usnChangedOf(rec.parent);
+      const usn = parent ? parent.usnChanged : undefined;
       if (usn !== undefined) {
         let byParent = this.token.memo.get(LIST_CONTENTS) as ListContentsMemo | undefined;
         if (!byParent) this.token.memo.set(LIST_CONTENTS, (byParent = new Map()));

@@ -200,6 +200,8 @@ class Compiler {
 }
 
 function isAnr(desc: string): boolean {
+  // most descriptions are told apart by their first letter (no parse, no lower-cased copy)
+  if ((desc.charCodeAt(0) | 0x20) !== 0x61) return false;
   return parseAttributeDescription(desc).type.toLowerCase() === 'anr';
 }
 

@@ -321,6 +321,7 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
     if (!visible(baseRec)) throw AdError.noSuchObject(place, baseRec.parent ? rc.dnOf(baseRec.parent) : '');
     // an object the requester may not see answers as if it did not exist (MS-ADTS 5.1.3.3.6)
     if (rc.access && !rc.access.visible(base, baseRec)) throw AdError.noSuchObject(place, '');
+    rc.access?.noteRecord(base, baseRec);
     roots.push({ guid: base, rec: baseRec, scope });
   }
 
