@@ -237,8 +237,8 @@ export class Directory {
     return { found: false, matched: container.guid, reason: 'no-object' };
   }
 
-  /** The syntax context for values read or written in `r`. */
-  syntaxContext(r: ReadTxn, place = 'dsa.value'): SyntaxContext {
+  /** The syntax context for values read or written in `r`; `dnOf` in place of dnOfRef (an operation's own DN memo, object-view.ts ReadContext). */
+  syntaxContext(r: ReadTxn, place = 'dsa.value', dnOf?: (ref: DSName) => string): SyntaxContext {
     return {
       resolveDN: (dn: string): DSName => {
         const guid = this.resolve(r, dn, place);
@@ -247,11 +247,7 @@ export class Directory {
         const sid = rec.attrs.find((a) => a.id === sidAttr.id)?.values[0] as Uint8Array | undefined;
         return sid ? { guid, sid } : { guid };
       },
-      dnOf: (ref: DSName): string => {
-        const g = Buffer.from(ref.guid);
-        if (r.hasObject(g)) return this.dnOf(r, g);
-        return ref.dn ?? `<GUID=${guidToString(g)}>`;
-      },
+      dnOf: dnOf ?? ((ref: DSName): string => this.dnOfRef(r, ref)),
       oidOf: (nameOrOid: string) => {
         const s = this.schema.snapshot;
         const a = s.resolveAttribute(nameOrOid);
@@ -265,6 +261,13 @@ export class Directory {
         return s.attributeByOid(oid)?.lDAPDisplayName ?? s.classByOid(oid)?.lDAPDisplayName;
       },
     };
+  }
+
+  /** The DN of the object `ref` names in `r`; when `r` has none, the DN the reference carries, or its `<GUID=…>` form. */
+  dnOfRef(r: ReadTxn, ref: DSName): string {
+    const g = Buffer.from(ref.guid);
+    if (r.hasObject(g)) return this.dnOf(r, g);
+    return ref.dn ?? `<GUID=${guidToString(g)}>`;
   }
 
   /** The NC an object named by `guid` lies in, as the NC head's GUID. */

@@ -4,7 +4,7 @@
 // through an ObjectView, so both see the same values.
 import type { AccessContext } from './access/access.js';
 import type { ReadTxn } from '../store/store.js';
-import { getAttr, type ObjectRecord, type RecordNaming } from '../store/record.js';
+import { attrValues, type ObjectRecord, type RecordNaming } from '../store/record.js';
 import type { StoredValue, SyntaxContext, DSName } from '../schema/syntaxes/syntax.js';
 import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
@@ -24,8 +24,7 @@ export class ReadContext {
     readonly dir: Directory,
     readonly r: ReadTxn,
   ) {
-    const base = dir.syntaxContext(r);
-    this.ctx = { ...base, dnOf: (ref: DSName) => this.dnIfPresent(ref.guid) ?? base.dnOf(ref) };
+    this.ctx = dir.syntaxContext(r, undefined, (ref: DSName) => this.dnIfPresent(ref.guid) ?? dir.dnOfRef(r, ref));
   }
 
   /** The DN of `guid`, derived once per operation (parents are shared by many entries). */
@@ -108,7 +107,7 @@ export class ObjectView {
       for (const b of this.rc.r.backlinks(this.guid, info.backLinkOf.forwardLinkId)) out.push({ guid: Buffer.from(b.source) });
       return out;
     }
-    return (getAttr(rec, info.id)?.values ?? []) as StoredValue[];
+    return (attrValues(rec, info.id) ?? []) as StoredValue[];
   }
 
   /**

@@ -467,6 +467,13 @@ export function getAttr(r: ObjectRecord, id: number): StoredAttribute | undefine
   return undefined;
 }
 
+/** The values of attribute `id` of a record (undefined when it has none); of a lazy record without decoding the stamp. */
+export function attrValues(r: ObjectRecord, id: number): unknown[] | undefined {
+  if (r instanceof LazyObjectRecord) return r.valuesOf(id);
+  for (const a of r.attrs) if (a.id === id) return a.values;
+  return undefined;
+}
+
 // ---- light reads for the range path (a page of a huge group reads one header and one link
 // row per value; these skip the copies and the MessagePack decode the full forms make) ------
 
@@ -543,54 +550,118 @@ export function linkValueState(b: Buffer): { present: boolean; deactivated: bool
 // ---- lazy reads for the search path: the header and an attribute directory, values decoded
 // when asked for ---------------------------------------------------------------------------
 
-/** Bytes of the MessagePack value at `p` (its head included), or -1 for a layout this does not read. */
-function skipValue(b: Buffer, p: number): number {
-  const h = b[p]!;
-  if (h <= 0x7f || h >= 0xe0 || h === 0xc0 || h === 0xc2 || h === 0xc3) return p + 1;
-  if (h >= 0xa0 && h <= 0xbf) return p + 1 + (h & 0x1f); // fixstr
-  if (h >= 0x90 && h <= 0x9f) return skipItems(b, p + 1, h & 0x0f); // fixarray
-  if (h >= 0x80 && h <= 0x8f) return skipItems(b, p + 1, 2 * (h & 0x0f)); // fixmap
-  switch (h) {
-    case 0xc4: // bin 8
-    case 0xd9: // str 8
-      return p + 2 + b[p + 1]!;
-    case 0xc5:
-    case 0xda:
-      return p + 3 + b.readUInt16BE(p + 1);
-    case 0xc6:
-    case 0xdb:
-      return p + 5 + b.readUInt32BE(p + 1);
-    case 0xc7: // ext 8/16/32: length, type, data
-      return p + 3 + b[p + 1]!;
-    case 0xc8:
-      return p + 4 + b.readUInt16BE(p + 1);
-    case 0xc9:
-      return p + 6 + b.readUInt32BE(p + 1);
-    case 0xd4: // fixext 1/2/4/8/16: type, data
-      return p + 3;
-    case 0xd5:
-      return p + 4;
-    case 0xd6:
-      return p + 6;
-    case 0xd7:
-      return p + 10;
-    case 0xd8:
-      return p + 18;
-    case 0xdc:
-      return skipItems(b, p + 3, b.readUInt16BE(p + 1));
-    case 0xdd:
-      return skipItems(b, p + 5, b.readUInt32BE(p + 1));
-    case 0xde:
-      return skipItems(b, p + 3, 2 * b.readUInt16BE(p + 1));
-    case 0xdf:
-      return skipItems(b, p + 5, 2 * b.readUInt32BE(p + 1));
-  }
-  const s = scalarSize(h);
-  return s < 0 ? -1 : p + 1 + s;
-}
+/**
+ * What a MessagePack head byte says of its value's size: > 0 the whole value's bytes (head
+ * included: scalars, fixstr, fixext); otherwise one of the SKIP_ kinds below, whose size is read
+ * from the bytes after the head (or which holds items: arrays, maps).
+ */
+const SKIP_UNKNOWN = 0;
+const SKIP_FIXARRAY = -1;
+const SKIP_FIXMAP = -2;
+const SKIP_LEN8 = -3; // bin 8, str 8
+const SKIP_LEN16 = -4;
+const SKIP_LEN32 = -5;
+const SKIP_EXT8 = -6;
+const SKIP_EXT16 = -7;
+const SKIP_EXT32 = -8;
+const SKIP_ARRAY16 = -9;
+const SKIP_ARRAY32 = -10;
+const SKIP_MAP16 = -11;
+const SKIP_MAP32 = -12;
+const SKIP_TABLE: Int8Array = (() => {
+  const t = new Int8Array(256); // SKIP_UNKNOWN
+  for (let h = 0; h <= 0x7f; h++) t[h] = 1; // positive fixint
+  for (let h = 0xe0; h <= 0xff; h++) t[h] = 1; // negative fixint
+  for (let h = 0x80; h <= 0x8f; h++) t[h] = SKIP_FIXMAP;
+  for (let h = 0x90; h <= 0x9f; h++) t[h] = SKIP_FIXARRAY;
+  for (let h = 0xa0; h <= 0xbf; h++) t[h] = 1 + (h & 0x1f); // fixstr
+  t[0xc0] = t[0xc2] = t[0xc3] = 1; // nil, false, true
+  t[0xc4] = t[0xd9] = SKIP_LEN8;
+  t[0xc5] = t[0xda] = SKIP_LEN16;
+  t[0xc6] = t[0xdb] = SKIP_LEN32;
+  t[0xc7] = SKIP_EXT8;
+  t[0xc8] = SKIP_EXT16;
+  t[0xc9] = SKIP_EXT32;
+  t[0xca] = 5; // float 32
+  t[0xcb] = 9; // float 64
+  t[0xcc] = t[0xd0] = 2; // (u)int 8
+  t[0xcd] = t[0xd1] = 3;
+  t[0xce] = t[0xd2] = 5;
+  t[0xcf] = t[0xd3] = 9;
+  t[0xd4] = 3; // fixext 1/2/4/8/16: type, data
+  t[0xd5] = 4;
+  t[0xd6] = 6;
+  t[0xd7] = 10;
+  t[0xd8] = 18;
+  t[0xdc] = SKIP_ARRAY16;
+  t[0xdd] = SKIP_ARRAY32;
+  t[0xde] = SKIP_MAP16;
+  t[0xdf] = SKIP_MAP32;
+  return t;
+})();
 
-function skipItems(b: Buffer, p: number, n: number): number {
-  for (let i = 0; i < n && p >= 0; i++) p = skipValue(b, p);
+/**
+ * Bytes of the MessagePack value at `p` (its head included), or -1 for a layout this does not
+ * read. One loop over the value's items (a count of those still to skip), no recursion: the
+ * lazy record scans every attribute of a record with it.
+ */
+function skipValue(b: Buffer, p: number): number {
+  const n = b.length;
+  for (let need = 1; need > 0; need--) {
+    if (p >= n) return -1;
+    const h = b[p]!;
+    const k = SKIP_TABLE[h]!;
+    if (k > 0) {
+      p += k;
+      continue;
+    }
+    switch (k) {
+      case SKIP_FIXARRAY:
+        need += h & 0x0f;
+        p += 1;
+        break;
+      case SKIP_FIXMAP:
+        need += 2 * (h & 0x0f);
+        p += 1;
+        break;
+      case SKIP_LEN8:
+        p += 2 + b[p + 1]!;
+        break;
+      case SKIP_LEN16:
+        p += 3 + b.readUInt16BE(p + 1);
+        break;
+      case SKIP_LEN32:
+        p += 5 + b.readUInt32BE(p + 1);
+        break;
+      case SKIP_EXT8: // ext 8/16/32: length, type, data
+        p += 3 + b[p + 1]!;
+        break;
+      case SKIP_EXT16:
+        p += 4 + b.readUInt16BE(p + 1);
+        break;
+      case SKIP_EXT32:
+        p += 6 + b.readUInt32BE(p + 1);
+        break;
+      case SKIP_ARRAY16:
+        need += b.readUInt16BE(p + 1);
+        p += 3;
+        break;
+      case SKIP_ARRAY32:
+        need += b.readUInt32BE(p + 1);
+        p += 5;
+        break;
+      case SKIP_MAP16:
+        need += 2 * b.readUInt16BE(p + 1);
+        p += 3;
+        break;
+      case SKIP_MAP32:
+        need += 2 * b.readUInt32BE(p + 1);
+        p += 5;
+        break;
+      default:
+        return -1;
+    }
+  }
   return p;
 }
 
@@ -647,6 +718,46 @@ type PackedAttr = [number, unknown[], (PackedStamp | null)?, 1?];
  * for any other form (maps, 64-bit integers, extensions), which msgpackr then reads.
  */
 function packedAttrAt(b: Buffer, p: number, end: number): PackedAttr | undefined {
+  const v = packedValuesAt(b, p, end);
+  if (!v) return undefined;
+  const { topN, id, values } = v;
+  p = v.next;
+  if (topN === 2) return [id, values];
+  let stamp: PackedStamp | null = null;
+  if (b[p] !== 0xc0) {
+    if (arrayCount(b, p) !== 5) return undefined;
+    let q = p + arrayHeaderSize(b, p);
+    const f: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const n = scalarAt(b, q);
+      if (n === undefined) return undefined;
+      f.push(n);
+      q = skipValue(b, q);
+    }
+    stamp = f as PackedStamp;
+    p = q;
+  } else p++;
+  if (topN === 3) return [id, values, stamp];
+  if (b[p] !== 0x01) return undefined;
+  return [id, values, stamp, 1];
+}
+
+/**
+ * The values of the packed attribute at b[p..end) and whether they are a reference to the SD
+ * table (its 4th element), the stamp skipped, not read; undefined for a form packedAttrAt does
+ * not read either.
+ */
+function packedValuesOnlyAt(b: Buffer, p: number, end: number): { values: unknown[]; ref: boolean } | undefined {
+  const v = packedValuesAt(b, p, end);
+  if (!v) return undefined;
+  if (v.topN < 4) return { values: v.values, ref: false };
+  const q = skipValue(b, v.next);
+  if (q < 0 || q >= end || b[q] !== 0x01) return undefined;
+  return { values: v.values, ref: true };
+}
+
+/** The element count, attid and values of the packed attribute at b[p..end), and where its stamp starts. */
+function packedValuesAt(b: Buffer, p: number, end: number): { topN: number; id: number; values: unknown[]; next: number } | undefined {
   // array headers read in place (no tuple from arrayAt: this runs for every attribute a search reads)
   const topN = arrayCount(b, p);
   if (topN < 2 || topN > 4) return undefined;
@@ -689,24 +800,7 @@ function packedAttrAt(b: Buffer, p: number, end: number): PackedAttr | undefined
     p = e;
   }
   if (p > end) return undefined;
-  if (topN === 2) return [id, values];
-  let stamp: PackedStamp | null = null;
-  if (b[p] !== 0xc0) {
-    if (arrayCount(b, p) !== 5) return undefined;
-    let q = p + arrayHeaderSize(b, p);
-    const f: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const n = scalarAt(b, q);
-      if (n === undefined) return undefined;
-      f.push(n);
-      q = skipValue(b, q);
-    }
-    stamp = f as PackedStamp;
-    p = q;
-  } else p++;
-  if (topN === 3) return [id, values, stamp];
-  if (b[p] !== 0x01) return undefined;
-  return [id, values, stamp, 1];
+  return { topN, id, values, next: p };
 }
 
 /** A number as msgpackr reads it (no 64-bit integers: those it may read as bigint), else undefined. */
@@ -837,6 +931,54 @@ export class LazyObjectRecord implements ObjectRecord {
     return i < 0 ? undefined : this.decodeAt(i);
   }
 
+  /**
+   * The values of attribute `id` (undefined when the record has none), without its stamp: what
+   * filters, access checks and entries read (getAttr decodes the stamp too). Decoded once; the
+   * same array as attr(id).values when that was decoded first.
+   */
+  valuesOf(id: number): unknown[] | undefined {
+    if (this.all) {
+      for (const a of this.all) if (a.id === id) return a.values;
+      return undefined;
+    }
+    const i = this.dirIndex(id);
+    if (i < 0) return undefined;
+    const k = i / 3;
+    const a = this.got?.[k];
+    if (a) return a.values;
+    const vals = (this.vals ??= []);
+    let v = vals[k];
+    if (!v) {
+      const s = this.dir[i + 1]!;
+      const e = this.dir[i + 2]!;
+      const only = packedValuesOnlyAt(this.b, s, e);
+      if (!only) return this.decodeAt(i).values;
+      vals[k] = v = only.ref ? [this.inv.sdGet!(only.values[0] as Buffer)] : only.values;
+    }
+    return v;
+  }
+  private vals: (unknown[] | undefined)[] | undefined;
+
+  /**
+   * A key of attribute `id`'s values: the latin1 string of their packed bytes (the stamp left
+   * out), nothing decoded. Records whose values are stored alike have the same key, and a key
+   * names one list of values (the bytes decode to it). '' when the record has no such attribute;
+   * undefined for a record read by the full decode or a layout packedAttrAt does not read.
+   */
+  valuesKey(id: number): string | undefined {
+    if (this.all) return undefined;
+    const i = this.dirIndex(id);
+    if (i < 0) return '';
+    const s = this.dir[i + 1]!;
+    const e = this.dir[i + 2]!;
+    const topN = arrayCount(this.b, s);
+    if (topN < 2 || topN > 4) return undefined;
+    const at = skipValue(this.b, s + arrayHeaderSize(this.b, s)); // past the attid
+    const end = at < 0 ? -1 : skipValue(this.b, at);
+    if (end < 0 || end > e) return undefined;
+    return this.b.toString('latin1', at, end);
+  }
+
   /** The attids of the record's attributes, in stored order (nothing decoded). */
   attrIds(): number[] {
     if (this.all) return this.all.map((a) => a.id);
@@ -890,7 +1032,7 @@ export class LazyObjectRecord implements ObjectRecord {
       }
       const s = d[i + 1]!;
       const e = d[i + 2]!;
-      if (len !== e - s || p + len > v.length || this.b.compare(v, p, p + len, s, e) !== 0) return false;
+      if (len !== e - s || p + len > v.length || !sameBytes(this.b, s, v, p, len)) return false;
       p += len;
     }
     return p === v.length;
@@ -911,9 +1053,19 @@ export class LazyObjectRecord implements ObjectRecord {
       const s = this.dir[i + 1]!;
       const e = this.dir[i + 2]!;
       got[k] = a = storedAttr(packedAttrAt(this.b, s, e) ?? (packr.unpack(this.b.subarray(s, e)) as PackedAttr), this.inv);
+      // values read before by valuesOf stay the ones callers hold
+      const v = this.vals?.[k];
+      if (v) a.values = v;
     }
     return a;
   }
+}
+
+/** Whether a[as..as+n) equals b[bs..bs+n): runs of up to 40 bytes byte by byte (no native call: 20 bytes 40 ns against 88 ns), longer ones by Buffer.compare. */
+function sameBytes(a: Buffer, as: number, b: Buffer, bs: number, n: number): boolean {
+  if (n > 40) return a.compare(b, bs, bs + n, as, as + n) === 0;
+  for (let i = 0; i < n; i++) if (a[as + i] !== b[bs + i]) return false;
+  return true;
 }
 
 /** An object record for reading (LazyObjectRecord): the header now, attributes when asked for. `b` must be the caller's own copy (it is kept). */

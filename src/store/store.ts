@@ -14,6 +14,8 @@
 //                "namingEpoch" number: moves (in the same write transaction) with every change of an
 //                  object's naming fields: parent, RDN value, rdnType, NC name, or its removal (see
 //                  "Naming epoch" below); absent = 0
+//                "indexEpoch" number: moves (in the same write transaction) with every change of the
+//                  value index `index` (see "Index epoch" below); absent = 0
 //                other keys are owned by upper layers (prefix table, settings), see setMeta()
 //   objects    objectGUID(16)                     → packed ObjectRecord (record.ts)
 //   children   parentGUID(16) ‖ utf8(fold(name)) → childGUID(16) ‖ rdnType(u32)
@@ -79,6 +81,14 @@
 // before). DN caches (src/dsa/names.ts NameCache) tag what they keep with it. A new epoch is
 // above both the stored one and every epoch this process has handed out (Store.epochTop), so an
 // epoch of an aborted transaction is never seen again with other names.
+//
+// Index epoch. Every write of the value index `index` (putObject and removeObject through the
+// indexer, rebuildValueIndexes) stores a new meta "indexEpoch" in the same transaction, once per
+// write() body, chosen as the naming epoch is (above the stored one and every one this process
+// handed out). Two snapshots with the same index epoch have the same value index, so the
+// objects under one key read in one of them are those of the other: ReadTxn.indexGuids keeps
+// the answers of small equality lookups per Store (no cursor: lmdb-js opens one per range
+// read), tagged with the epoch they were read at, and serves them to snapshots of that epoch.
 import { hash } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -108,6 +118,9 @@ import {
 export const STORE_FORMAT = 4;
 /** Longest normalized value kept whole in an index key (LMDB keys are limited to 1978 bytes here). */
 export const MAX_INDEX_VALUE = 480;
+/** Most objects of one equality lookup kept in the store's memo (ReadTxn.indexGuids), and most lookups kept. */
+export const EQUAL_MEMO_GUIDS = 8;
+export const EQUAL_MEMO_ENTRIES = 16_384;
 
 export type StoreErrorCode =
   | 'ERR_STORE_VERSION'
@@ -802,6 +815,13 @@ export class Store implements InvocationTable {
    */
   _bumpNamingEpoch = true;
 
+  /** @internal the highest index epoch this process has handed out (see "Index epoch" above) */
+  _indexEpochTop = 0;
+  /** Set to false only by the index-epoch test (its negative control); never in production. */
+  _bumpIndexEpoch = true;
+  /** @internal ReadTxn.indexGuids' answers: latin1(index key) → the epoch they were read at and the objects */
+  readonly _equalMemo = new Map<string, { epoch: number; guids: readonly Buffer[] }>();
+
   /** @internal */ _persistInvocations() {
     if (this.invDirty) {
       this.meta.put('inv', this.invocations);
@@ -830,22 +850,33 @@ export class ReadTxn {
    */
   namingEpoch(): number {
     if (this.epoch !== undefined) return this.epoch;
-    // the stored MessagePack unsigned integer read in place (most are fixints); any other form decoded
-    const meta = this.store._dbs.meta as unknown as { getBinaryFast(k: string, o?: unknown): Buffer | undefined; get(k: string, o?: unknown): unknown };
-    const b = meta.getBinaryFast('namingEpoch', this.opts);
-    let e = 0;
-    if (b) {
-      const h = b[0]!;
-      if (h < 0x80) e = h;
-      else if (h === 0xcc) e = b[1]!;
-      else if (h === 0xcd) e = b.readUInt16BE(1);
-      else if (h === 0xce) e = b.readUInt32BE(1);
-      else e = (meta.get('namingEpoch', this.opts) as number | undefined) ?? 0;
-    }
+    const e = this.metaCounter('namingEpoch');
     if (this.opts) this.epoch = e;
     return e;
   }
   private epoch: number | undefined;
+
+  /** A meta counter of this view (absent = 0): the stored MessagePack unsigned integer read in place (most are fixints); any other form decoded. */
+  private metaCounter(key: string): number {
+    const meta = this.store._dbs.meta as unknown as { getBinaryFast(k: string, o?: unknown): Buffer | undefined; get(k: string, o?: unknown): unknown };
+    const b = meta.getBinaryFast(key, this.opts);
+    if (!b) return 0;
+    const h = b[0]!;
+    if (h < 0x80) return h;
+    if (h === 0xcc) return b[1]!;
+    if (h === 0xcd) return b.readUInt16BE(1);
+    if (h === 0xce) return b.readUInt32BE(1);
+    return (meta.get(key, this.opts) as number | undefined) ?? 0;
+  }
+
+  /** The index epoch of this snapshot (meta "indexEpoch", see "Index epoch" above), read once per snapshot. */
+  indexEpoch(): number {
+    if (this.idxEpoch !== undefined) return this.idxEpoch;
+    const e = this.metaCounter('indexEpoch');
+    if (this.opts) this.idxEpoch = e;
+    return e;
+  }
+  private idxEpoch: number | undefined;
 
   /**
    * Whether DN caches may keep what is derived in this view: a snapshot always; a view without
@@ -977,6 +1008,32 @@ export class ReadTxn {
   /** Objects indexed under exactly this key (attid ‖ normalized value); cut keys need verifying by the caller. */
   *indexEqual(key: Buffer): Generator<Buffer> {
     for (const v of this.store._dbs.index.getValues(key, this.opts as never) as Iterable<Buffer>) yield v;
+  }
+
+  /**
+   * The objects under exactly this key, as indexEqual lists them, or undefined when there are more
+   * than `cap`. A snapshot takes the answer from the store's memo when it was read at this
+   * snapshot's index epoch (then no cursor is opened), and leaves answers of at most
+   * EQUAL_MEMO_GUIDS objects there (not over the answer of a later epoch); other views (Store.reader, a WriteTxn) always read the index.
+   * Shared: neither the array nor its GUIDs may be modified.
+   */
+  indexGuids(key: Buffer, cap: number): readonly Buffer[] | undefined {
+    const memo = this.opts ? this.store._equalMemo : undefined;
+    const k = memo ? key.toString('latin1') : '';
+    const epoch = memo ? this.indexEpoch() : 0;
+    const known = memo?.get(k);
+    if (known && known.epoch === epoch) return known.guids.length > cap ? undefined : known.guids;
+    const out: Buffer[] = [];
+    for (const g of this.indexEqual(key)) {
+      out.push(Buffer.from(g));
+      if (out.length > cap && out.length > EQUAL_MEMO_GUIDS) return undefined;
+    }
+    // an older snapshot's answer does not replace a newer one (epochs only grow as commits go on)
+    if (memo && out.length <= EQUAL_MEMO_GUIDS && (!known || epoch > known.epoch)) {
+      if (memo.size >= EQUAL_MEMO_ENTRIES) memo.clear();
+      memo.set(k, { epoch, guids: out });
+    }
+    return out.length > cap ? undefined : out;
   }
 
   /** Entries with start ≤ key < end, in key order. */
@@ -1156,17 +1213,19 @@ function childValue(guid: Buffer, rdnType: number): Buffer {
   v.writeUInt32BE(rdnType >>> 0, 16);
   return v;
 }
-/** Moves `guid` from the keys of `oldKeys` to those of `newKeys` in a dupsort index. */
-function diffKeys(db: Database<Buffer, Buffer>, oldKeys: Buffer[], newKeys: Buffer[], guid: Buffer): void {
+/** Moves `guid` from the keys of `oldKeys` to those of `newKeys` in a dupsort index; whether any key was put or removed. */
+function diffKeys(db: Database<Buffer, Buffer>, oldKeys: Buffer[], newKeys: Buffer[], guid: Buffer): boolean {
   if (oldKeys.length === 0) {
     // a new object (the bulk of a full sync): every key is new; putting a (key, guid) pair twice is a no-op in a dupSort database
     for (const k of newKeys) db.putSync(k, guid);
-    return;
+    return newKeys.length > 0;
   }
   const oldSet = new Map(oldKeys.map((k) => [k.toString('latin1'), k]));
   const newSet = new Map(newKeys.map((k) => [k.toString('latin1'), k]));
-  for (const [s, k] of oldSet) if (!newSet.has(s)) db.removeSync(k, guid);
-  for (const [s, k] of newSet) if (!oldSet.has(s)) db.putSync(k, guid);
+  let changed = false;
+  for (const [s, k] of oldSet) if (!newSet.has(s)) db.removeSync(k, guid), (changed = true);
+  for (const [s, k] of newSet) if (!oldSet.has(s)) db.putSync(k, guid), (changed = true);
+  return changed;
 }
 
 /** A `usn` key: ncGUID ‖ uSNChanged (u64) ‖ objectGUID. */
@@ -1221,12 +1280,25 @@ export class WriteTxn extends ReadTxn {
   private namingChanged(): void {
     if (this.epochMoved || !this.store._bumpNamingEpoch) return;
     this.epochMoved = true;
-    const meta = this.store._dbs.meta;
-    const next = Math.max((meta.get('namingEpoch') as number | undefined) ?? 0, this.store._epochTop) + 1;
-    this.store._epochTop = next;
-    meta.putSync('namingEpoch', next);
+    this.store._epochTop = this.storeEpoch('namingEpoch', this.store._epochTop);
   }
   private epochMoved = false;
+
+  /** Moves the index epoch once per update when the value index changes (see "Index epoch" above). */
+  private indexChanged(): void {
+    if (this.indexEpochMoved || !this.store._bumpIndexEpoch) return;
+    this.indexEpochMoved = true;
+    this.store._indexEpochTop = this.storeEpoch('indexEpoch', this.store._indexEpochTop);
+  }
+  private indexEpochMoved = false;
+
+  /** Stores a new epoch under meta `key`, above the stored one and `top` (the highest this process handed out); returns it. */
+  private storeEpoch(key: 'namingEpoch' | 'indexEpoch', top: number): number {
+    const meta = this.store._dbs.meta;
+    const next = Math.max((meta.get(key) as number | undefined) ?? 0, top) + 1;
+    meta.putSync(key, next);
+    return next;
+  }
 
   /**
    * The USN of this update: every originating update takes dc.usn and then raises it
@@ -1286,7 +1358,7 @@ export class WriteTxn extends ReadTxn {
       }
     }
     d.usn.putSync(usnKey(rec.nc, rec.usnChanged, guid), EMPTY);
-    if (d.indexer) diffKeys(d.index, prev ? d.indexer(prev) : [], d.indexer(rec), guid);
+    if (d.indexer && diffKeys(d.index, prev ? d.indexer(prev) : [], d.indexer(rec), guid)) this.indexChanged();
     if (d.tupleIndexer) diffKeys(d.tuples, prev ? d.tupleIndexer(prev) : [], d.tupleIndexer(rec), guid);
     d.objects.putSync(guid, encodeObject(rec, this.store));
     this.touched.set(guid.toString('latin1'), Buffer.from(guid));
@@ -1299,7 +1371,11 @@ export class WriteTxn extends ReadTxn {
     this.namingChanged();
     d.children.removeSync(childKey(prev.parent, indexName(prev)));
     d.usn.removeSync(Buffer.concat([prev.nc, u64(prev.usnChanged), guid]));
-    if (d.indexer) for (const k of d.indexer(prev)) d.index.removeSync(k, guid);
+    if (d.indexer) {
+      const keys = d.indexer(prev);
+      for (const k of keys) d.index.removeSync(k, guid);
+      if (keys.length > 0) this.indexChanged();
+    }
     if (d.tupleIndexer) diffKeys(d.tuples, d.tupleIndexer(prev), [], guid);
     d.objects.removeSync(guid);
     this.touched.set(guid.toString('latin1'), Buffer.from(guid));
@@ -1326,6 +1402,7 @@ export class WriteTxn extends ReadTxn {
   rebuildValueIndexes(attids: readonly number[], drop: readonly number[], built: readonly number[]): void {
     const d = this.store._dbs;
     this.rebuildIndex(d.index, d.indexer, attids, drop);
+    this.indexChanged();
     d.meta.putSync('valueIndexes', [...built]);
     this.valueCatalog = new Set(built);
   }
@@ -1392,7 +1469,7 @@ export class WriteTxn extends ReadTxn {
   linkWorkDone = 0;
 
   setMeta(key: string, value: unknown): void {
-    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve' || key === 'retired' || key === 'namingEpoch') throw new Error(`meta key ${key} belongs to the store`);
+    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve' || key === 'retired' || key === 'namingEpoch' || key === 'indexEpoch') throw new Error(`meta key ${key} belongs to the store`);
     this.store._dbs.meta.putSync(key, value);
   }
 

@@ -50,6 +50,19 @@ test('an object class found by one operation serves the next; a new schema bindi
   assert.equal(classOf(), first);
   assert.equal(c.calls, 0);
   c.restore();
+  // the memo is by the stored objectClass values (their packed bytes): an object of other classes gets its own answer
+  const group = f.dir.resolve(f.dir.store.reader, `CN=Domain Users,CN=Users,${f.baseDN}`, 'test');
+  const r = f.dir.store.snapshot();
+  try {
+    const acc = new AccessContext(f.dir, r, token);
+    assert.equal(acc.classOf(r.readObject(group)!)?.lDAPDisplayName, 'group');
+    assert.equal(acc.classOf(r.readObject(admin)!), first);
+    // a record read in full (not lazily) takes the values' memo, with the same answers
+    assert.equal(acc.classOf(r.getObject(group)!)?.lDAPDisplayName, 'group');
+    assert.equal(acc.classOf(r.getObject(admin)!), first);
+  } finally {
+    r.done();
+  }
   // a schema change swaps the binding: the class comes from the new snapshot
   withSearchFlags(f.dir, ['cn'], 0);
   c = counting();

@@ -12,6 +12,7 @@ import type { ObjectRecord, StoredAttribute } from '../../src/store/record.js';
 import { LdapError } from '../../src/ldap/protocol/result-codes.js';
 import { tempDir } from '../helpers/tmp.js';
 import { expectAdError, type AdErrorRow } from '../helpers/ad-errors.js';
+import { binaryToSddl, sddlToBinary } from '../../src/security/sddl.js';
 
 export const DOMAIN = 'DC=example,DC=com';
 export const USERS = `CN=Users,${DOMAIN}`;
@@ -66,6 +67,20 @@ export function attr(d: Directory, rec: ObjectRecord, name: string): StoredAttri
 }
 export function values(d: Directory, rec: ObjectRecord, name: string): unknown[] {
   return attr(d, rec, name)?.values ?? [];
+}
+
+/** The context of a request by the account `dn` (not an administrator), session 9. */
+export function as(d: Directory, dn: string): OperationContext {
+  const guid = read(d, dn).guid;
+  return { session: { id: 9, identity: { dn, guid, isAdmin: false }, encrypted: true, globalCatalog: false, remoteAddress: 'test' }, controls: [], signal: new AbortController().signal };
+}
+
+/** `dn`'s SD with `ace` first in its DACL. */
+export function withAce(d: Directory, dn: string, ace: string): Buffer {
+  const sctx = { domainSid: d.forest.domainSid };
+  const sddl = binaryToSddl(values(d, read(d, dn).rec, 'nTSecurityDescriptor')[0] as Uint8Array, sctx);
+  const i = sddl.indexOf('(', sddl.indexOf('D:'));
+  return sddlToBinary(`${sddl.slice(0, i)}${ace}${sddl.slice(i)}`, sctx);
 }
 
 /** Asserts that `p` rejects with the AD error of a row (result code, Win32 code, problem). */

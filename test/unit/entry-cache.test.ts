@@ -12,11 +12,11 @@ import type { OperationContext, SearchSink } from '../../src/dsa/api.js';
 import type { OutgoingAttribute } from '../../src/ldap/protocol/messages.js';
 import { BerWriter } from '../../src/ber/writer.js';
 import { decodeMessage, writeMessage } from '../../src/ldap/protocol/codec.js';
-import { binaryToSddl, sddlToBinary } from '../../src/security/sddl.js';
+import { sddlToBinary } from '../../src/security/sddl.js';
 import { sidToString } from '../../src/schema/syntaxes/string-sid.js';
 import { sdPropagationIdle } from '../../src/dsa/access/sd-propagator.js';
 import { SearchFlags } from '../../src/schema/types.js';
-import { addObject, fixture, mod, read, values, DOMAIN, USERS } from './dsa-fixture.js';
+import { addObject, as, fixture, mod, read, values, withAce, DOMAIN, USERS } from './dsa-fixture.js';
 import { context, request, withSearchFlags } from '../helpers/search-fixture.js';
 import { selectionFor } from '../../src/dsa/search/entry.js';
 import { entryKey } from '../../src/dsa/search/entry-cache.js';
@@ -58,18 +58,6 @@ async function look(d: Directory, dn: string, who: OperationContext, attributes 
   return got[0]!;
 }
 
-function as(d: Directory, dn: string): OperationContext {
-  const guid = read(d, dn).guid;
-  return { session: { id: 9, identity: { dn, guid, isAdmin: false }, encrypted: true, globalCatalog: false, remoteAddress: 'test' }, controls: [], signal: new AbortController().signal };
-}
-
-/** `dn`'s SD with `ace` first in its DACL. */
-function withAce(d: Directory, dn: string, ace: string): Buffer {
-  const sctx = { domainSid: d.forest.domainSid };
-  const sddl = binaryToSddl(values(d, read(d, dn).rec, 'nTSecurityDescriptor')[0] as Uint8Array, sctx);
-  const i = sddl.indexOf('(', sddl.indexOf('D:'));
-  return sddlToBinary(`${sddl.slice(0, i)}${ace}${sddl.slice(i)}`, sctx);
-}
 
 /** A test on a directory holding bob (in OU=Cached) and alice (in CN=Users); alice is the requester. */
 function cacheTest(name: string, fn: (d: Directory, alice: OperationContext, aliceSid: string) => Promise<void>): void {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { Store, StoreError, LINK_WORK_REMOVE } from '../../src/store/store.js';
+import { Store, StoreError, LINK_WORK_REMOVE, indexKey, type Indexer } from '../../src/store/store.js';
 import type { ObjectRecord } from '../../src/store/record.js';
 import { newGuid } from '../../src/util/guid.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -120,6 +120,49 @@ test('a follower in a worker thread reads the commits of the writer thread', { t
     assert.deepEqual(replies, ['seen', 'later']);
   } finally {
     await worker.terminate();
+    await writer.close();
+    cleanup();
+  }
+});
+
+test("the equality memo (ReadTxn.indexGuids) follows the index epoch stored with the index: another store on the environment sees the writer's changes, an older snapshot its own index", async () => {
+  const { dir, cleanup } = tempDir();
+  const ATT = 7;
+  const indexer: Indexer = (r) => (r.attrs.find((a) => a.id === ATT)?.values ?? []).map((v) => indexKey(ATT, Buffer.from(String(v).toLowerCase())));
+  const writer = Store.open(dir, { create: true, indexer });
+  const nc = newGuid();
+  const add = (g: Buffer, value: string) => writer.write((w) => w.putObject(g, { ...rec(nc, `n${g.toString('hex')}`, w.usn), parent: nc, ncName: undefined, attrs: [{ id: ATT, values: [value] }] }, undefined));
+  const key = indexKey(ATT, Buffer.from('shared'));
+  const sorted = (gs: readonly Buffer[] | undefined) => (gs ?? []).map((g) => g.toString('hex')).sort();
+  try {
+    await writer.write((w) => w.putObject(nc, rec(nc, 'nc', w.usn), undefined));
+    const [g1, g2, g3] = [newGuid(), newGuid(), newGuid()];
+    await add(g1, 'Shared');
+    const follower = Store.open(dir, { follower: true, indexer });
+    try {
+      const first = follower.snapshot();
+      assert.deepEqual(sorted(first.indexGuids(key, 100)), sorted([g1]));
+      assert.ok(follower._equalMemo.size > 0, 'the answer is kept');
+      await add(g2, 'SHARED');
+      const second = follower.snapshot();
+      assert.ok(second.indexEpoch() > first.indexEpoch(), "the writer's commit moved the stored epoch");
+      assert.deepEqual(sorted(second.indexGuids(key, 100)), sorted([g1, g2]), 'a new snapshot of the other store sees the new object');
+      assert.deepEqual(sorted(first.indexGuids(key, 100)), sorted([g1]), 'the older snapshot still answers from its own index');
+      assert.equal(first.indexGuids(key, 0), undefined, 'more than the cap: no answer');
+      first.done();
+      second.done();
+      // negative control: a write that does not move the epoch leaves the memo's answer standing, stale
+      writer._bumpIndexEpoch = false;
+      await add(g3, 'shared');
+      writer._bumpIndexEpoch = true;
+      const third = follower.snapshot();
+      assert.deepEqual(sorted(third.indexGuids(key, 100)), sorted([g1, g2]), 'the stale answer without the epoch');
+      assert.deepEqual(sorted([...third.indexEqual(key)]), sorted([g1, g2, g3]), 'while the index has g3');
+      third.done();
+    } finally {
+      await follower.close();
+    }
+  } finally {
     await writer.close();
     cleanup();
   }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/store/store.js';
-import { getAttr, LazyObjectRecord, type ObjectRecord } from '../../src/store/record.js';
+import { attrValues, getAttr, LazyObjectRecord, type ObjectRecord } from '../../src/store/record.js';
 import { DnDeriver } from '../../src/dsa/names.js';
 import { newGuid } from '../../src/util/guid.js';
 import { withStore } from '../helpers/store.js';
@@ -19,29 +19,33 @@ function head(guid: Buffer, ncName: string, usn: number): ObjectRecord {
   return { parent: null, nc: guid, rdnType: 25, name: ncName.split(',')[0]!.slice(3), ncName, usnCreated: usn, usnChanged: usn, whenChanged: 13_300_000_000, attrs: [] };
 }
 
+/** An NC head and a leaf under it whose attributes take many MessagePack forms: strings (short and long), binary, big integers, floats, booleans, maps, empty lists, and a security descriptor, kept once in the SD table and referenced from the record (attribute 250). */
+async function sampleRecord(s: Store): Promise<{ nc: Buffer; g: Buffer; attrs: { id: number; values: unknown[]; stamp?: unknown }[] }> {
+  const nc = newGuid();
+  const g = newGuid();
+  const inv = s.dc.invocationId;
+  const stamp = (v: number) => ({ dwVersion: v, timeChanged: 13_300_000_000 + v, uuidOriginating: inv, usnOriginating: 7 + v, usnLocal: 9 + v });
+  const attrs = [
+    { id: 0, values: ['1.2.840.113556.1.5.9', 'x'.repeat(300)], stamp: stamp(1) },
+    { id: 3, values: ['leaf'], stamp: stamp(2) },
+    { id: 0x90000 + 14, values: [Buffer.alloc(70_000, 7)], stamp: stamp(3) },
+    { id: 0xffff_fff0, values: [2n ** 62n, -5, 1.5, 2 ** 40], stamp: stamp(4) },
+    { id: 200, values: [true, false, null] },
+    { id: 201, values: [{ ref: { guid: Buffer.alloc(16, 1) }, binary: Buffer.from([1, 2]) }] },
+    { id: 202, values: [], stamp: stamp(5) },
+    { id: 250, values: [Buffer.from('010004800000000000000000000000001400000002000800000000', 'hex')], stamp: stamp(6) },
+  ];
+  s.setSecurityDescriptorAttribute(250);
+  await s.write((w) => {
+    w.putObject(nc, head(nc, 'DC=example,DC=com', w.usn), undefined);
+    w.putObject(g, { parent: nc, nc, rdnType: 3, name: 'leaf', usnCreated: w.usn, usnChanged: w.usn, whenChanged: 13_300_000_001, attrs }, undefined);
+  });
+  return { nc, g, attrs };
+}
+
 test('a lazily read record gives the values, stamps and fields of the full decode, attribute by attribute', async () => {
   await withStore(async (s) => {
-    const nc = newGuid();
-    const g = newGuid();
-    const inv = s.dc.invocationId;
-    const stamp = (v: number) => ({ dwVersion: v, timeChanged: 13_300_000_000 + v, uuidOriginating: inv, usnOriginating: 7 + v, usnLocal: 9 + v });
-    // values of many MessagePack forms: strings (short and long), binary, big integers, floats, booleans, maps, empty lists
-    const attrs = [
-      { id: 0, values: ['1.2.840.113556.1.5.9', 'x'.repeat(300)], stamp: stamp(1) },
-      { id: 3, values: ['leaf'], stamp: stamp(2) },
-      { id: 0x90000 + 14, values: [Buffer.alloc(70_000, 7)], stamp: stamp(3) },
-      { id: 0xffff_fff0, values: [2n ** 62n, -5, 1.5, 2 ** 40], stamp: stamp(4) },
-      { id: 200, values: [true, false, null] },
-      { id: 201, values: [{ ref: { guid: Buffer.alloc(16, 1) }, binary: Buffer.from([1, 2]) }] },
-      { id: 202, values: [], stamp: stamp(5) },
-      // a security descriptor, kept once in the SD table and referenced from the record
-      { id: 250, values: [Buffer.from('010004800000000000000000000000001400000002000800000000', 'hex')], stamp: stamp(6) },
-    ];
-    s.setSecurityDescriptorAttribute(250);
-    await s.write((w) => {
-      w.putObject(nc, head(nc, 'DC=example,DC=com', w.usn), undefined);
-      w.putObject(g, { parent: nc, nc, rdnType: 3, name: 'leaf', usnCreated: w.usn, usnChanged: w.usn, whenChanged: 13_300_000_001, attrs }, undefined);
-    });
+    const { nc, g } = await sampleRecord(s);
     for (const guid of [g, nc]) {
       const full = s.reader.getObject(guid)!;
       const lazy = s.reader.readObject(guid)!;
@@ -57,6 +61,49 @@ test('a lazily read record gives the values, stamps and fields of the full decod
       assert.deepEqual(lazy.attrs, full.attrs);
     }
     assert.deepEqual(getAttr(s.reader.readObject(g)!, 0xffff_fff0)!.values, [2n ** 62n, -5, 1.5, 2 ** 40]);
+  });
+});
+
+test('the values of a lazily read record without their stamps (valuesOf, attrValues) are those of the full decode, before and after getAttr', async () => {
+  await withStore(async (s) => {
+    // the record of the test above: values of many MessagePack forms, an SD in the SD table (attribute 250)
+    const { g, attrs } = await sampleRecord(s);
+    const full = s.reader.getObject(g)!;
+    // values first (the stamp skipped), then the whole attribute: the same values, the same array
+    const lazy = s.reader.readObject(g)!;
+    for (const a of full.attrs) {
+      const v = lazy.valuesOf(a.id);
+      assert.deepEqual(v, a.values, `values of ${a.id}`);
+      assert.deepEqual(attrValues(lazy, a.id), a.values);
+      const whole = getAttr(lazy, a.id)!;
+      assert.deepEqual(whole, a, `attribute ${a.id} after its values`);
+      assert.equal(whole.values, v, 'getAttr keeps the array valuesOf gave');
+    }
+    // the SD comes from the SD table either way: the same bytes
+    assert.deepEqual(Buffer.from(lazy.valuesOf(250)![0] as Uint8Array), attrs.find((a) => a.id === 250)!.values[0]);
+    // the whole attribute first, then its values
+    const lazy2 = s.reader.readObject(g)!;
+    for (const a of full.attrs) {
+      const whole = getAttr(lazy2, a.id)!;
+      assert.equal(lazy2.valuesOf(a.id), whole.values);
+    }
+    // valuesKey: the packed values alone, the same for the same values whatever the stamp, '' when absent
+    assert.equal(lazy.valuesKey(0), lazy2.valuesKey(0));
+    assert.notEqual(lazy.valuesKey(0), lazy.valuesKey(200));
+    assert.equal(lazy.valuesKey(999), '');
+    const other = newGuid();
+    await s.write((w) => {
+      const stamp = { dwVersion: 9, timeChanged: 13_300_000_009, uuidOriginating: s.dc.invocationId, usnOriginating: 99, usnLocal: 99 };
+      w.putObject(other, { parent: null, nc: other, rdnType: 25, name: 'other', ncName: 'DC=other', usnCreated: w.usn, usnChanged: w.usn, whenChanged: 13_300_000_002, attrs: [{ id: 0, values: attrs[0]!.values, stamp }, { id: 200, values: [true] }] }, undefined);
+    });
+    const o = s.reader.readObject(other)!;
+    assert.equal(o.valuesKey(0), lazy.valuesKey(0), 'the same values under another stamp: the same key');
+    assert.notEqual(o.valuesKey(200), lazy.valuesKey(200), 'other values: another key');
+    // negative control: an attribute the record does not have, on either kind of record
+    assert.equal(lazy.valuesOf(999), undefined);
+    assert.equal(attrValues(full, 999), undefined);
+    assert.deepEqual(attrValues(full, 0), attrs[0]!.values);
+    assert.deepEqual(lazy.attrs, full.attrs);
   });
 });
 

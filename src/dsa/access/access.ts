@@ -9,7 +9,7 @@
 // the class and whether the requester is the object itself are memoized on the token, so the
 // thousands of objects sharing one SD cost one check per attribute per connection.
 import type { ReadTxn } from '../../store/store.js';
-import { getAttr, type ObjectRecord } from '../../store/record.js';
+import { attrValues, LazyObjectRecord, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import type { AttrInfo } from '../schema-binding.js';
 import type { ClassSchema } from '../../schema/types.js';
@@ -30,10 +30,15 @@ interface SchemaFacts {
   paths: WeakMap<AttrInfo, string[]>;
   /** objectClass values (joined) → the most specific structural class: the schema's answer, kept for every operation */
   classes: Map<string, ClassSchema | undefined>;
+  /** the same by the packed objectClass values of a lazily read record (LazyObjectRecord.valuesKey) */
+  classesByPacked: Map<string, ClassSchema | undefined>;
 }
 
 /** The key of a token's memo under which its access decisions are kept (AccessContext.memoFor). */
 const DECISIONS = Symbol('access decisions');
+/** The key of a token's memo under which its LIST_CONTENTS decisions are kept, by latin1(parent GUID) (AccessContext.visible). */
+const LIST_CONTENTS = Symbol('list contents');
+type ListContentsMemo = Map<string, { usn: number; epoch: number; lc: boolean }>;
 
 /** Per-Directory state of the access layer (the compiled-SD cache). */
 export class AccessState {
@@ -43,7 +48,7 @@ export class AccessState {
   schemaFacts(dir: Directory): SchemaFacts {
     if (this.facts?.binding !== dir.schema) {
       const A = (n: string) => dir.schema.attr(n)!.id;
-      this.facts = { binding: dir.schema, facts: { sdId: A('nTSecurityDescriptor'), ocId: A('objectClass'), sidId: A('objectSid'), paths: new WeakMap(), classes: new Map() } };
+      this.facts = { binding: dir.schema, facts: { sdId: A('nTSecurityDescriptor'), ocId: A('objectClass'), sidId: A('objectSid'), paths: new WeakMap(), classes: new Map(), classesByPacked: new Map() } };
     }
     return this.facts.facts;
   }
@@ -98,6 +103,7 @@ export class AccessContext {
   private readonly state: AccessState;
   private readonly paths: WeakMap<AttrInfo, string[]>;
   private readonly classMemo: Map<string, ClassSchema | undefined>;
+  private readonly packedClassMemo: Map<string, ClassSchema | undefined>;
   /** the schema binding classMemo belongs to (the one in force when this context was made) */
   private readonly binding: Directory['schema'];
   private readonly visibleMemo = new Map<string, boolean>();
@@ -119,6 +125,7 @@ export class AccessContext {
     this.sidId = f.sidId;
     this.paths = f.paths;
     this.classMemo = f.classes;
+    this.packedClassMemo = f.classesByPacked;
     this.binding = dir.schema;
     this.listObject = listObjectMode(dir);
     this.effective = sdPropagationMayBePending(dir) ? new EffectiveSds(dir, r) : undefined;
@@ -132,8 +139,8 @@ export class AccessContext {
   private factsOf(rec: ObjectRecord): RecFacts {
     let f = this.facts.get(rec);
     if (!f) {
-      const v = this.effective ? this.effective.of(rec) : (getAttr(rec, this.sdId)?.values[0] as Uint8Array | undefined);
-      const s = getAttr(rec, this.sidId)?.values[0] as Uint8Array | undefined;
+      const v = this.effective ? this.effective.of(rec) : (attrValues(rec, this.sdId)?.[0] as Uint8Array | undefined);
+      const s = attrValues(rec, this.sidId)?.[0] as Uint8Array | undefined;
       f = { sd: v ? this.state.sds.get(v) : undefined, cls: this.classOfUncached(rec), self: s ? sidKey(s) : undefined, memo: undefined };
       this.facts.set(rec, f);
     }
@@ -151,7 +158,20 @@ export class AccessContext {
   }
 
   private classOfUncached(rec: ObjectRecord): ClassSchema | undefined {
-    const oc = (getAttr(rec, this.ocId)?.values ?? []) as string[];
+    // a lazily read record: by the packed values, none decoded on a hit
+    const packed = rec instanceof LazyObjectRecord ? rec.valuesKey(this.ocId) : undefined;
+    if (packed !== undefined) {
+      if (this.packedClassMemo.has(packed)) return this.packedClassMemo.get(packed);
+      const cls = this.classOfValues(rec);
+      if (this.packedClassMemo.size >= 4096) this.packedClassMemo.clear();
+      this.packedClassMemo.set(packed, cls);
+      return cls;
+    }
+    return this.classOfValues(rec);
+  }
+
+  private classOfValues(rec: ObjectRecord): ClassSchema | undefined {
+    const oc = (attrValues(rec, this.ocId) ?? []) as string[];
     const k = oc.join(',');
     if (this.classMemo.has(k)) return this.classMemo.get(k);
     const snap = this.binding.snapshot;
@@ -281,11 +301,23 @@ export class AccessContext {
    * propagated: a search of many small requests does not decode the parent every time.
    */
   private listContentsMemo(parent: Buffer, pk: string): boolean | undefined {
-    const m = this.token.memo.get(`lc:${pk}`) as { usn: number; epoch: number; lc: boolean } | undefined;
+    const m = (this.token.memo.get(LIST_CONTENTS) as ListContentsMemo | undefined)?.get(pk);
     if (!m || m.epoch !== this.state.sdEpoch) return undefined;
-    if (this.r.usnChangedOf(parent) !== m.usn) return undefined;
+    const known = this.noted;
+    if ((known !== undefined && known.key === pk ? known.usn : this.r.usnChangedOf(parent)) !== m.usn) return undefined;
     this.visibleMemo.set(pk, m.lc);
     return m.lc;
+  }
+
+  /** an object whose record this operation read in this context's snapshot (noteRecord): its uSNChanged need not be read again */
+  private noted: { key: string; usn: number } | undefined;
+
+  /**
+   * `rec` is `guid`'s record in this context's snapshot (a search's base): when it is the parent
+   * of objects checked for visibility, its uSNChanged is taken from it, not read again.
+   */
+  noteRecord(guid: Buffer, rec: ObjectRecord): void {
+    this.noted = { key: guid.toString('latin1'), usn: rec.usnChanged };
   }
 
   /** DELETE on the object, or DELETE_CHILD on its parent for its class (MS-ADTS 3.1.1.5.5.4 security considerations). */
@@ -309,8 +341,12 @@ export class AccessContext {
     if (lc === undefined) {
       lc = !!parent && this.has(parent, Right.LIST_CONTENTS);
       this.visibleMemo.set(pk, lc);
-      const usn = this.r.usnChangedOf(rec.parent);
-      if (usn !== undefined) this.token.memo.set(`lc:${pk}`, { usn, epoch: this.state.sdEpoch, lc });
+      const usn = parent ? parent.usnChanged : undefined;
+      if (usn !== undefined) {
+        let byParent = this.token.memo.get(LIST_CONTENTS) as ListContentsMemo | undefined;
+        if (!byParent) this.token.memo.set(LIST_CONTENTS, (byParent = new Map()));
+        byParent.set(pk, { usn, epoch: this.state.sdEpoch, lc });
+      }
     }
     if (lc) return true;
     if (!this.listObject || !parent) return false;

@@ -50,16 +50,30 @@ export interface CandidatePlan {
   guids: Buffer[] | undefined;
   /** what the plan used, for diagnostics ("index objectClass", "walk", …) */
   how: string;
+  /**
+   * An equality of the filter (the filter itself, or reached from it through 'and' nodes) that
+   * every candidate satisfies in this snapshot: the candidates are exactly the objects under its
+   * index key, and the key was not cut (shorter than MAX_INDEX_VALUE), so an object is under it
+   * exactly when one of its values normalizes to the assertion's key, which is what evaluate()
+   * tests. The search need not test it again on a candidate (filter.ts withProven); only in
+   * the snapshot the plan was made in, and only on these candidates.
+   */
+  proven?: FilterNode & { k: 'eq' };
 }
 
 export function planCandidates(node: FilterNode, rc: ReadContext, cap = MAX_CANDIDATES): CandidatePlan {
   const how: string[] = [];
-  const guids = new Planner(rc, how).plan(node, cap);
-  return { guids, how: guids ? how.join(' ') || 'none' : 'walk' };
+  const planner = new Planner(rc, how);
+  const guids = planner.plan(node, cap);
+  const out: CandidatePlan = { guids, how: guids ? how.join(' ') || 'none' : 'walk' };
+  if (guids && planner.proven) out.proven = planner.proven;
+  return out;
 }
 
 class Planner {
   private readonly r: ReadTxn;
+  /** the equality the candidates of the last plan() prove (CandidatePlan.proven) */
+  proven: (FilterNode & { k: 'eq' }) | undefined;
   constructor(
     private readonly rc: ReadContext,
     private readonly how: string[],
@@ -68,6 +82,14 @@ class Planner {
   }
 
   plan(n: FilterNode, cap: number): Buffer[] | undefined {
+    this.proven = undefined;
+    const got = this.planNode(n, cap);
+    // only an equality's own lookup, or an 'and' through its chosen conjunct, proves one
+    if (n.k !== 'eq' && n.k !== 'and') this.proven = undefined;
+    return got;
+  }
+
+  private planNode(n: FilterNode, cap: number): Buffer[] | undefined {
     switch (n.k) {
       case 'const':
         // FALSE and Undefined select nothing; TRUE selects everything in scope
@@ -77,18 +99,23 @@ class Planner {
       case 'and': {
         let best: Buffer[] | undefined;
         let bestHow: string[] = [];
+        let bestProven: (FilterNode & { k: 'eq' }) | undefined;
         // cheap, selective conjuncts first: equalities, then the rest
         const order = [...n.c].sort((a, b) => rank(a) - rank(b));
         for (const c of order) {
           const sub: string[] = [];
-          const got = new Planner(this.rc, sub).plan(c, best ? best.length : cap);
+          const p = new Planner(this.rc, sub);
+          const got = p.plan(c, best ? best.length : cap);
           if (got && (!best || got.length < best.length)) {
             best = got;
             bestHow = sub;
+            // an equality the chosen conjunct proves is one of the whole 'and' (reached through 'and' nodes)
+            bestProven = c.k === 'eq' || c.k === 'and' ? p.proven : undefined;
             if (best.length === 0) break;
           }
         }
         this.how.push(...bestHow);
+        this.proven = bestProven;
         return best;
       }
       case 'or': {
@@ -113,8 +140,9 @@ class Planner {
         this.how.push(`chain ${n.info.name}`);
         return [...set].map((k) => Buffer.from(k, 'latin1'));
       }
-      case 'eq':
-        return this.equality(n.info, n.value, n.key, cap);
+      case 'eq': {
+        return this.equality(n.info, n.value, n.key, cap, n);
+      }
       case 'ge':
       case 'le': {
         const info = n.info;
@@ -157,6 +185,7 @@ class Planner {
         );
       }
       case 'bits':
+      case 'proven':
         return undefined;
     }
   }
@@ -180,7 +209,8 @@ class Planner {
     for (const e of this.r.indexRange(start, end)) yield e.guid;
   }
 
-  private equality(info: AttrInfo, value: unknown, key: Buffer, cap: number): Buffer[] | undefined {
+  /** `node`: the filter's equality node when the lookup is its own (not an OR of ANR's rewriting, …): it may become the plan's proven equality */
+  private equality(info: AttrInfo, value: unknown, key: Buffer, cap: number, node?: FilterNode & { k: 'eq' }): Buffer[] | undefined {
     const r = this.r;
     switch (info.name) {
       case 'objectGUID':
@@ -221,13 +251,11 @@ class Planner {
     }
     if (!valueIndexUsable(this.rc.dir, info.id)) return undefined;
     this.how.push(`index ${info.name}`);
-    // one key: the index lists each object once under it (duplicates sorted)
-    const out: Buffer[] = [];
-    for (const g of r.indexEqual(indexKey(info.id, key))) {
-      out.push(Buffer.from(g));
-      if (out.length > cap) return undefined;
-    }
-    return out;
+    // one key: the index lists each object once under it (duplicates sorted); a small answer
+    // comes from the store's memo while the index is unchanged (store.ts "Index epoch")
+    const got = r.indexGuids(indexKey(info.id, key), cap);
+    if (got && node && !node.byCompare && key.length < MAX_INDEX_VALUE) this.proven = node;
+    return got ? got.slice() : undefined;
   }
 }
 

@@ -36,7 +36,13 @@ export type FilterNode =
   /** LDAP_MATCHING_RULE_BIT_AND / BIT_OR (MS-ADTS 3.1.1.3.4.4) */
   | { k: 'bits'; info: AttrInfo; and: boolean; mask32: number; mask64: bigint; wide: boolean }
   /** LDAP_MATCHING_RULE_TRANSITIVE_EVAL (MS-ADTS 3.1.1.3.4.4) */
-  | { k: 'chain'; info: AttrInfo; target: Buffer; closure: () => Set<string> };
+  | { k: 'chain'; info: AttrInfo; target: Buffer; closure: () => Set<string> }
+  /**
+   * An equality every candidate of the search is known to satisfy: the candidates are the index
+   * entries of its key, read in the same snapshot (candidates.ts CandidatePlan.proven). Only the
+   * access check on the attribute remains (Undefined when it may not be read).
+   */
+  | { k: 'proven'; info: AttrInfo };
 
 /** Syntaxes whose stored values are numbers/booleans: equality by compare, no key allocated. */
 const COMPARE_RULES = new Set(['Integer', 'Bool', 'Time']);
@@ -194,6 +200,8 @@ class Compiler {
 }
 
 function isAnr(desc: string): boolean {
+  // most descriptions are told apart by their first letter (no parse, no lower-cased copy)
+  if ((desc.charCodeAt(0) | 0x20) !== 0x61) return false;
   return parseAttributeDescription(desc).type.toLowerCase() === 'anr';
 }
 
@@ -319,5 +327,23 @@ export function evaluate(n: FilterNode, view: ObjectView): Tri {
     }
     case 'chain':
       return n.closure().has(view.guid.toString('latin1')) ? TRUE : FALSE;
+    case 'proven':
+      return TRUE;
   }
+}
+
+/**
+ * `f` with the equality `proven` (a node of `f` reached through 'and' nodes only) replaced by a
+ * 'proven' node: for evaluating `f` on objects known to satisfy `proven` (candidates.ts).
+ */
+export function withProven(f: FilterNode, proven: FilterNode & { k: 'eq' }): FilterNode {
+  if (f === proven) return { k: 'proven', info: proven.info };
+  if (f.k !== 'and') return f;
+  let changed = false;
+  const c = f.c.map((x) => {
+    const y = withProven(x, proven);
+    if (y !== x) changed = true;
+    return y;
+  });
+  return changed ? { k: 'and', c } : f;
 }

@@ -59,19 +59,15 @@ export function* walkScope(r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scop
 
 /** Whether objects taken from an index lie in the scope; ancestors are decided once per search. */
 export class ScopeChecker {
-  /** latin1(guid) → lies at or below base */
-  private readonly below = new Map<string, boolean>();
-  private readonly baseKey: string;
+  /** latin1(guid) → lies at or below base; made when a candidate's parent is not the base itself */
+  private below: Map<string, boolean> | undefined;
 
   constructor(
     private readonly r: ReadTxn,
     private readonly base: Buffer,
     private readonly baseRec: ObjectRecord,
     private readonly scope: SearchScope,
-  ) {
-    this.baseKey = base.toString('latin1');
-    this.below.set(this.baseKey, true);
-  }
+  ) {}
 
   contains(guid: Buffer, rec: ObjectRecord): boolean {
     const isBase = guid.equals(this.base);
@@ -86,16 +82,18 @@ export class ScopeChecker {
     }
     if (isBase) return true;
     if (!rec.nc.equals(this.baseRec.nc)) return false;
-    return rec.parent !== null && this.isBelow(rec.parent);
+    // a child of the base (most candidates of a search of a container) needs no walk
+    return rec.parent !== null && (rec.parent.equals(this.base) || this.isBelow(rec.parent));
   }
 
   private isBelow(guid: Buffer): boolean {
+    const below = this.belowMap();
     const path: string[] = [];
     let g: Buffer | null = guid;
     let result = false;
     while (g) {
       const k = g.toString('latin1');
-      const known = this.below.get(k);
+      const known = below.get(k);
       if (known !== undefined) {
         result = known;
         break;
@@ -104,9 +102,17 @@ export class ScopeChecker {
       const rec = this.r.getHeader(g);
       g = rec ? rec.parent : null;
     }
-    for (const k of path) this.below.set(k, result);
-    if (this.below.size > 100_000) this.below.clear(), this.below.set(this.baseKey, true);
+    for (const k of path) below.set(k, result);
+    if (below.size > 100_000) this.below = undefined;
     return result;
+  }
+
+  private belowMap(): Map<string, boolean> {
+    if (!this.below) {
+      this.below = new Map();
+      this.below.set(this.base.toString('latin1'), true);
+    }
+    return this.below;
   }
 }
 

@@ -35,12 +35,13 @@ import type { OperationContext, OperationResult, SearchSink } from '../api.js';
 import type { Directory } from '../directory.js';
 import { AdError } from '../errors.js';
 import { ObjectView, ReadContext } from '../object-view.js';
-import { compileFilter, evaluate, TRUE, type FilterNode } from './filter.js';
+import { compileFilter, evaluate, withProven, TRUE, type FilterNode } from './filter.js';
 
 const TRUE_NODE = { k: 'const', v: TRUE } as unknown as FilterNode;
 import { planCandidates } from './candidates.js';
 import { walkScope, ScopeChecker, childNcReferences, ncHeadsUnder, SCAN_CHUNK } from './scope.js';
 import { cachedEntryAttributes, entryAttributes, selectionFor, type EntryOptions } from './entry.js';
+import type { ConstructedEnv } from './constructed.js';
 import { sdPropagationMayBePending } from '../access/sd-propagator.js';
 import { decodeSearchControls, SEARCH_CONTROL_OIDS, type SearchControls } from './controls/index.js';
 import { visibleFilter } from './controls/visibility.js';
@@ -144,6 +145,13 @@ function fingerprint(req: SearchRequest, controls: readonly Control[], without: 
 }
 
 const EMPTY = Buffer.alloc(0);
+const EVERY = (): boolean => true;
+const NO_REFERENCES: readonly string[] = Object.freeze([]);
+
+/** The position of a sorted result: its rows in order, already matched (no scope check). */
+function rowsPosition(rows: readonly SortRow[]): PagedPosition {
+  return { kind: 'list', guids: rows.map((x) => x.guid), next: 0, checkScope: false };
+}
 
 /** A search under way in one snapshot (one request): its compiled filter and the stream of matching objects. */
 class Run {
@@ -151,13 +159,15 @@ class Run {
   peeked: ObjectView | undefined;
   sent = 0;
   /** continuation references, sent after the entries (of the first page, when paged) */
-  references: readonly string[] = [];
+  references: readonly string[] = NO_REFERENCES;
   /** response controls every page repeats (sort result, ASQ result) */
   readonly everyPage: Control[] = [];
   roots: { guid: Buffer; scope: SearchScope }[] = [];
   filter: FilterNode = TRUE_NODE;
-  visible: (rec: ObjectRecord) => boolean = () => true;
-  descend: (rec: ObjectRecord) => boolean = () => true;
+  /** the filter as the objects of `list` are tested in this snapshot (an equality the index proved is not tested again, candidates.ts CandidatePlan.proven) */
+  listFilter: FilterNode = TRUE_NODE;
+  visible: (rec: ObjectRecord) => boolean = EVERY;
+  descend: (rec: ObjectRecord) => boolean = EVERY;
   inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
   /** the objects the stream examines, when it examines a list (index candidates, ASQ targets) */
   list: Buffer[] | undefined;
@@ -228,7 +238,6 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
   const controls: Control[] = [];
   try {
     const run = start(dir, r, req, c, controls, ctx);
-    const rowsPosition = (rows: readonly SortRow[]): PagedPosition => ({ kind: 'list', guids: rows.map((x) => x.guid), next: 0, checkScope: false });
     let sorted: SortRow[] | undefined;
     // 7. sort (and VLV)
     if (c.sort) {
@@ -271,7 +280,8 @@ export async function search(dir: Directory, req: SearchRequest, ctx: OperationC
         position = { kind: 'walk', roots: run.roots, root: 0, started: false, frames: [], descendNext: null };
         inScope = undefined;
       }
-      return await page(run, position, run.filter, run.visible, inScope, run.descend, fingerprint(req, ctx.controls), req, ctx, c, sink, limits, guard, controls, true);
+      // a list is the plan's candidates (or the sorted matches among them) in this snapshot: the filter as they are tested
+      return await page(run, position, position.kind === 'list' ? run.listFilter : run.filter, run.visible, inScope, run.descend, fingerprint(req, ctx.controls), req, ctx, c, sink, limits, guard, controls, true);
     }
     await emit(run, req, ctx, c, sink, limits, guard, limits.MaxPageSize, 'sizeLimitExceeded');
     if (run.references.length > 0) await sendReferences(run, sink);
@@ -290,7 +300,7 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
   rc.showDeactivatedLinks = c.visibility.showDeactivatedLinks;
   rc.access = accessFor(dir, r, ctx);
   const visible = visibleFilter(dir.schema, c.visibility);
-  const descend = c.visibility.showDeleted ? () => true : visible;
+  const descend = c.visibility.showDeleted ? EVERY : visible;
   const scope = req.scope;
 
   // the search roots: the base object, or with PHANTOM_ROOT every NC at or below the base DN
@@ -311,14 +321,17 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
     if (!visible(baseRec)) throw AdError.noSuchObject(place, baseRec.parent ? rc.dnOf(baseRec.parent) : '');
     // an object the requester may not see answers as if it did not exist (MS-ADTS 5.1.3.3.6)
     if (rc.access && !rc.access.visible(base, baseRec)) throw AdError.noSuchObject(place, '');
+    rc.access?.noteRecord(base, baseRec);
     roots.push({ guid: base, rec: baseRec, scope });
   }
 
   const filter = compileFilter(req.filter, rc);
   const stats: SearchDiagnostics = { plan: 'walk', examined: 0, matched: 0 };
-  let source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }>;
+  /** the objects examined: a walk (or the base), or a list of objectGUIDs read one by one */
+  let source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }> | undefined;
   let inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined;
   let list: Buffer[] | undefined;
+  let listFilter = filter;
 
   if (c.asq !== undefined) {
     // 5. ASQ: the objects the base's attribute names, base scope only (MS-ADTS 3.1.1.3.4.1.18)
@@ -327,21 +340,16 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
     list = targets;
     controls.push(asqResponse(0));
     stats.plan = `asq ${c.asq}`;
-    source = (function* () {
-      for (const g of targets) yield { guid: g, rec: r.readObject(g) };
-    })();
   } else {
     // 6. candidates from the indexes when the filter allows (never for a base-scope search: one object)
     const plan = scope === SearchScope.baseObject ? { guids: undefined, how: 'base' } : planCandidates(filter, rc);
     stats.plan = plan.how;
     if (plan.guids) {
+      if (plan.proven) listFilter = withProven(filter, plan.proven);
       const checkers = roots.map((x) => new ScopeChecker(r, x.guid, x.rec, x.scope));
-      inScope = (g, rec) => checkers.some((k) => k.contains(g, rec));
-      const guids = plan.guids;
-      list = guids;
-      source = (function* () {
-        for (const g of guids) yield { guid: g, rec: r.readObject(g) };
-      })();
+      const only = checkers.length === 1 ? checkers[0]! : undefined;
+      inScope = only ? (g, rec) => only.contains(g, rec) : (g, rec) => checkers.some((k) => k.contains(g, rec));
+      list = plan.guids;
     } else if (scope === SearchScope.baseObject) {
       // a base-scope search examines its base alone (what walkScope yields for it)
       source = roots.map((x) => ({ guid: x.guid, rec: x.rec }));
@@ -351,10 +359,11 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
       })();
     }
   }
-  const run = new Run(r, rc, scope, req.sizeLimit, matches(rc, source, filter, visible, inScope, stats));
+  const run = new Run(r, rc, scope, req.sizeLimit, matches(rc, source, list, listFilter, visible, inScope, stats));
   run.everyPage.push(...controls);
   run.roots = roots.map((x) => ({ guid: x.guid, scope: x.scope }));
   run.filter = filter;
+  run.listFilter = listFilter;
   run.visible = visible;
   run.descend = descend;
   run.inScope = inScope;
@@ -363,29 +372,56 @@ function start(dir: Directory, r: ReadTxn, req: SearchRequest, c: SearchControls
   return run;
 }
 
-/** The matching objects; `null` every SCAN_CHUNK objects examined (a chance to yield to the event loop). */
+/**
+ * The matching objects of `list` (objectGUIDs, read one by one) or else of `source`; `null` every
+ * SCAN_CHUNK objects examined (a chance to yield to the event loop).
+ */
 function* matches(
   rc: ReadContext,
-  source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }>,
+  source: Iterable<{ guid: Buffer; rec: ObjectRecord | undefined }> | undefined,
+  list: readonly Buffer[] | undefined,
   filter: FilterNode,
   visible: (rec: ObjectRecord) => boolean,
   inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined,
   stats: SearchDiagnostics,
 ): Generator<ObjectView | null> {
   try {
-    for (const { guid, rec } of source) {
+    if (list) {
+      for (const guid of list) {
+        if (++stats.examined % SCAN_CHUNK === 0) yield null;
+        const view = matchOf(rc, guid, rc.r.readObject(guid), filter, visible, inScope);
+        if (!view) continue;
+        stats.matched++;
+        yield view;
+      }
+      return;
+    }
+    for (const { guid, rec } of source!) {
       if (++stats.examined % SCAN_CHUNK === 0) yield null;
-      if (!rec || !visible(rec)) continue;
-      if (inScope && !inScope(guid, rec)) continue;
-      if (rc.access && !rc.access.visible(guid, rec)) continue;
-      const view = new ObjectView(rc, guid, rec);
-      if (evaluate(filter, view) !== TRUE) continue;
+      const view = matchOf(rc, guid, rec, filter, visible, inScope);
+      if (!view) continue;
       stats.matched++;
       yield view;
     }
   } finally {
     if (searchChannel.hasSubscribers) searchChannel.publish(stats);
   }
+}
+
+/** The object as a match of the search, or undefined: not there, not visible, out of scope, hidden from the requester, or the filter not TRUE on it. */
+function matchOf(
+  rc: ReadContext,
+  guid: Buffer,
+  rec: ObjectRecord | undefined,
+  filter: FilterNode,
+  visible: (rec: ObjectRecord) => boolean,
+  inScope: ((guid: Buffer, rec: ObjectRecord) => boolean) | undefined,
+): ObjectView | undefined {
+  if (!rec || !visible(rec)) return undefined;
+  if (inScope && !inScope(guid, rec)) return undefined;
+  if (rc.access && !rc.access.visible(guid, rec)) return undefined;
+  const view = new ObjectView(rc, guid, rec);
+  return evaluate(filter, view) === TRUE ? view : undefined;
 }
 
 /** Re-reads sorted rows from the snapshot, in order. */
@@ -476,10 +512,23 @@ function entryOptions(run: Run, req: SearchRequest, ctx: OperationContext, c: Se
     sdFlags: c.sdFlags,
     // ACCESS_SYSTEM_SECURITY comes with SeSecurityPrivilege only (MS-DTYP 2.5.3.2)
     mayReadSacl: rc.access ? rc.access.token.privileges.has('SeSecurityPrivilege') : true,
-    constructed: { rc, baseScope: run.scope === SearchScope.baseObject, now: (BigInt(Date.now()) + 11_644_473_600_000n) * 10_000n },
+    constructed: new ConstructedAt(rc, run.scope === SearchScope.baseObject, Date.now()),
     aggregate: () => run.aggregate(),
   };
   return { opts, ext };
+}
+
+/** The constructed attributes' environment of one search: `now` is the FILETIME of `ms` (taken when the entries start), made when first read. */
+class ConstructedAt implements ConstructedEnv {
+  private filetime: bigint | undefined;
+  constructor(
+    readonly rc: ReadContext,
+    readonly baseScope: boolean,
+    private readonly ms: number,
+  ) {}
+  get now(): bigint {
+    return (this.filetime ??= (BigInt(this.ms) + 11_644_473_600_000n) * 10_000n);
+  }
 }
 
 /**
@@ -580,11 +629,8 @@ function* positionSource(
     const x = nextAt(run.r, pos, descend);
     if (!x) return;
     if (++n % SCAN_CHUNK === 0) yield null;
-    if (!x.rec || !visible(x.rec)) continue;
-    if (inScope && !inScope(x.guid, x.rec)) continue;
-    if (run.rc.access && !run.rc.access.visible(x.guid, x.rec)) continue;
-    const view = new ObjectView(run.rc, x.guid, x.rec);
-    if (evaluate(filter, view) !== TRUE) continue;
+    const view = matchOf(run.rc, x.guid, x.rec, filter, visible, inScope);
+    if (!view) continue;
     yield view;
     mark.before = copyPosition(pos);
   }

@@ -5,7 +5,7 @@
 import { SHOW_DELETED_OID } from '../../../ldap/controls/show-deleted.js';
 import { SHOW_RECYCLED_OID } from '../../../ldap/controls/show-recycled.js';
 import { SHOW_DEACTIVATED_LINK_OID } from '../../../ldap/controls/show-deactivated-link.js';
-import { getAttr, type ObjectRecord } from '../../../store/record.js';
+import { attrValues, type ObjectRecord } from '../../../store/record.js';
 import type { SchemaBinding } from '../../schema-binding.js';
 
 export const VISIBILITY_OIDS = [SHOW_DELETED_OID, SHOW_RECYCLED_OID, SHOW_DEACTIVATED_LINK_OID] as const;
@@ -27,5 +27,5 @@ export function visibleFilter(schema: SchemaBinding, v: Visibility): (rec: Objec
   const del = schema.attr('isDeleted')!.id;
   const rec = schema.attr('isRecycled')!.id;
   const show = v.showDeleted;
-  return (r) => getAttr(r, rec)?.values[0] !== true && (show || getAttr(r, del)?.values[0] !== true);
+  return (r) => attrValues(r, rec)?.[0] !== true && (show || attrValues(r, del)?.[0] !== true);
 }
