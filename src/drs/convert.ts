@@ -330,16 +330,7 @@ export function replyFromWire(m: W.DRS_MSG_GETCHGREPLY, codec: DrsCodec): Engine
 
 /** The destination's call: an engine request over a DrsCaller (the TLS client, later DCE/RPC), the engine's reply back. */
 export async function callGetNCChanges(client: DrsCaller, hDrs: W.DRS_HANDLE, req: EngineGetChgReqV10, codec: DrsCodec): Promise<EngineGetChgReplyV6> {
-  return getNCChangesReplyOf(await sendGetNCChanges(client, hDrs, req, codec), codec);
-}
-
-/** callGetNCChanges in two steps: the call, whose reply stays the stub it came as (a Buffer, nothing for the garbage collector to trace) … */
-export function sendGetNCChanges(client: DrsCaller, hDrs: W.DRS_HANDLE, req: EngineGetChgReqV10, codec: DrsCodec): Promise<Buffer> {
-  return client.call(DRSUAPI_OPNUM.IDL_DRSGetNCChanges, encodeDRSGetNCChangesRequest(requestToWire(req, hDrs, codec)));
-}
-
-/** … and the engine's reply decoded from it, when it is wanted. */
-export function getNCChangesReplyOf(stub: Buffer, codec: DrsCodec): EngineGetChgReplyV6 {
+  const stub = await client.call(DRSUAPI_OPNUM.IDL_DRSGetNCChanges, encodeDRSGetNCChangesRequest(requestToWire(req, hDrs, codec)));
   const res = decodeDRSGetNCChangesResponse(stub);
   if (res.result !== 0) throw new WireValueError('IDL_DRSGetNCChanges', `the source answered 0x${res.result.toString(16).padStart(8, '0')}`);
   return replyFromWire(res.pmsgOut, codec);

@@ -17,7 +17,7 @@ import { PartnerLinks } from './partner-links.js';
 import { intrasiteTopology, type SiteDsa } from './kcc.js';
 import { connectionsUnder, writeConnections, type ConnectionObject } from './kcc-connections.js';
 import { machineAccountCredentials } from './machine-account.js';
-import { getNCChangesReplyOf, sendGetNCChanges } from './convert.js';
+import { callGetNCChanges } from './convert.js';
 import { codecOf } from './handlers.js';
 import type { Directory } from '../dsa/directory.js';
 import { replicaContextOf } from '../dsa/replica-context.js';
@@ -211,10 +211,8 @@ export async function pullNC(
   let size = Math.min(sizes.first, sizes.max);
   let objects = 0;
   let bytes = 0;
-  // the request sent ahead, its reply kept as the stub it came as until it is applied: a decoded
-  // reply is a large graph of small objects, which the garbage collector copies at every
-  // scavenge while it waits (and then promotes)
-  let ahead: { req: DRS_MSG_GETCHGREQ_V10; reply: Promise<Buffer> } | undefined;
+  type Reply = Awaited<ReturnType<typeof callGetNCChanges>>;
+  let ahead: { req: DRS_MSG_GETCHGREQ_V10; reply: Promise<Reply> } | undefined;
   const discard = () => {
     ahead?.reply.catch(() => undefined);
     ahead = undefined;
@@ -225,18 +223,18 @@ export async function pullNC(
       const st = readReplicaState(dir.store.reader, nc.Guid);
       const rf = st.repsFrom.find((x) => x.uuidDsa.equals(srcDsa));
       const req = nextRequest(ctx, dir.store.reader, nc, srcDsa, rf ? rf.uuidInvocId : Buffer.alloc(16), opts);
-      let pending: Promise<Buffer>;
+      let pending: Promise<Reply>;
       const a = ahead?.req;
       if (a && a.usnvecFrom.usnHighObjUpdate === req.usnvecFrom.usnHighObjUpdate && a.cMaxObjects === req.cMaxObjects && a.ulFlags === req.ulFlags && a.ulMoreFlags === req.ulMoreFlags) pending = ahead!.reply;
       else {
         discard();
-        pending = sendGetNCChanges(client, hDrs, req as never, codec);
+        pending = callGetNCChanges(client, hDrs, req as never, codec);
       }
       ahead = undefined;
-      const reply = getNCChangesReplyOf(await pending, codec) as never as DRS_MSG_GETCHGREPLY_V6;
+      const reply = (await pending) as never as DRS_MSG_GETCHGREPLY_V6;
       if (reply.fMoreData && reply.dwDRSError === 0 && reply.ulExtendedRet === 0 && Number.isSafeInteger(reply.usnvecTo?.usnHighObjUpdate)) {
         const next: DRS_MSG_GETCHGREQ_V10 = { ...req, uuidInvocIdSrc: reply.uuidInvocIdSrc, usnvecFrom: { ...reply.usnvecTo }, cMaxObjects: grow(size) };
-        ahead = { req: next, reply: sendGetNCChanges(client, hDrs, next as never, codec) };
+        ahead = { req: next, reply: callGetNCChanges(client, hDrs, next as never, codec) };
         ahead.reply.catch(() => undefined); // a failure surfaces when (if) this reply is awaited
       }
       const r = await handleReplyAsync(ctx, reply, opts);
