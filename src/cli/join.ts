@@ -124,7 +124,8 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
     const address = one(srcDsa, 'networkAddress');
     if (!address) throw new JoinError('ERR_JOIN_NO_REPL', `${srcDsaDN} has no networkAddress: serve the source with --repl-port`);
     const srcPort = Number(address.slice(address.lastIndexOf(':') + 1));
-    const srcComputer = await base(one(srcServer, 'serverReference'), ['sAMAccountName']);
+    // its objectGUID too: the record the domain NC brings is read by it once the pulls end (no LDAP round trip then)
+    const srcComputer = await base(one(srcServer, 'serverReference'), ['sAMAccountName', 'objectGUID']);
     const srcAccount = one(srcComputer, 'sAMAccountName');
     const netbios = one(partitions.searchEntries[0] ?? ({} as Entry), 'nETBIOSName') || realm.split('.')[0]!.toUpperCase();
 
@@ -272,7 +273,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         phase(`pulls and UpdateRefs (${pulled.join(', ')})`);
         if (tty) process.stderr.write('\n');
         // the source proves its machine account, whose secret came with the domain NC
-        const srcRec = store.reader.getObject(bin(await base(one(srcServer, 'serverReference'), ['objectGUID']), 'objectGUID'));
+        const srcRec = store.reader.getObject(bin(srcComputer, 'objectGUID'));
         const pwd = srcRec?.attrs.find((a) => a.id === dir.schema.attr('unicodePwd')!.id)?.values[0];
         if (!(pwd instanceof Uint8Array) || !client.verifyServer(drsKey(pwd, srcAccount))) throw new JoinError('ERR_DRS_AUTH', `the DRS server did not prove the machine account ${srcAccount}`);
         phase('verify source');

@@ -160,9 +160,26 @@ function splitAddress(a: string): { host: string; port: number } {
   return { host: a.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(a.slice(i + 1)) };
 }
 
-/** Objects per GetNCChanges reply asked for (cMaxObjects); the source also ends a reply at cMaxBytes. */
+/** Objects per GetNCChanges reply asked for (cMaxObjects) once a cycle is under way; the source also ends a reply at cMaxBytes. */
 export const CHUNK_OBJECTS = 1000;
 export const CHUNK_BYTES = 8 * 1024 * 1024;
+/**
+ * The first request of a cycle asks for this many objects, each next one for twice as many as
+ * the one before, up to CHUNK_OBJECTS. The pipeline fills sooner: the source's first reply
+ * comes back once it has read and encoded a few objects, not a whole chunk, and this DC applies
+ * it while the source reads the next one (at a join, the source read a full chunk of the schema
+ * NC and then one of the domain NC before this DC had anything to apply). A cycle of more than
+ * this many objects costs three requests more than with full chunks from the start; one of
+ * fewer, none.
+ */
+export const FIRST_CHUNK_OBJECTS = 125;
+
+/** cMaxObjects of a cycle's first request, and the most any request asks for (pullNC's defaults: FIRST_CHUNK_OBJECTS, CHUNK_OBJECTS). */
+export interface ChunkSizes {
+  first: number;
+  max: number;
+}
+const DEFAULT_CHUNKS: ChunkSizes = { first: FIRST_CHUNK_OBJECTS, max: CHUNK_OBJECTS };
 
 /**
  * One replication cycle of NC `nc` from a connected source: requests until the source has no
@@ -174,6 +191,8 @@ export const CHUNK_BYTES = 8 * 1024 * 1024;
  * chunk n. The watermark still moves only with each chunk's commit: the next reply is applied
  * only after this one committed (handleReplyAsync checks its usnvecFrom against the stored
  * watermark), and is thrown away when this one was not (a retry with DRS_GET_ANC/GET_TGT, a failure).
+ * Chunks grow from `sizes.first` objects, doubling, to `sizes.max`; a chunk asked for again
+ * (DRS_GET_ANC/GET_TGT) keeps its size.
  */
 export async function pullNC(
   ctx: ReplicaContext,
@@ -183,25 +202,30 @@ export async function pullNC(
   nc: DSNAME,
   srcDsa: Buffer,
   progress?: (p: PullProgress) => void,
+  sizes: ChunkSizes = DEFAULT_CHUNKS,
 ): Promise<number> {
   const codec = codecOf(dir);
-  const chunk: PullOptions = { cMaxObjects: CHUNK_OBJECTS, cMaxBytes: CHUNK_BYTES };
-  let opts: PullOptions = chunk;
+  const grow = (n: number) => Math.min(sizes.max, 2 * n);
+  // DRS_GET_ANC / GET_TGT once a chunk needed them
+  let flags: Pick<PullOptions, 'getAnc' | 'getTgt'> = {};
+  let size = Math.min(sizes.first, sizes.max);
   let objects = 0;
   let bytes = 0;
   type Reply = Awaited<ReturnType<typeof callGetNCChanges>>;
-  let ahead: { from: number; opts: PullOptions; reply: Promise<Reply> } | undefined;
+  let ahead: { req: DRS_MSG_GETCHGREQ_V10; reply: Promise<Reply> } | undefined;
   const discard = () => {
     ahead?.reply.catch(() => undefined);
     ahead = undefined;
   };
   try {
     for (;;) {
+      const opts: PullOptions = { cMaxObjects: size, cMaxBytes: CHUNK_BYTES, ...flags };
       const st = readReplicaState(dir.store.reader, nc.Guid);
       const rf = st.repsFrom.find((x) => x.uuidDsa.equals(srcDsa));
       const req = nextRequest(ctx, dir.store.reader, nc, srcDsa, rf ? rf.uuidInvocId : Buffer.alloc(16), opts);
       let pending: Promise<Reply>;
-      if (ahead && ahead.from === req.usnvecFrom.usnHighObjUpdate && ahead.opts === opts) pending = ahead.reply;
+      const a = ahead?.req;
+      if (a && a.usnvecFrom.usnHighObjUpdate === req.usnvecFrom.usnHighObjUpdate && a.cMaxObjects === req.cMaxObjects && a.ulFlags === req.ulFlags && a.ulMoreFlags === req.ulMoreFlags) pending = ahead!.reply;
       else {
         discard();
         pending = callGetNCChanges(client, hDrs, req as never, codec);
@@ -209,13 +233,13 @@ export async function pullNC(
       ahead = undefined;
       const reply = (await pending) as never as DRS_MSG_GETCHGREPLY_V6;
       if (reply.fMoreData && reply.dwDRSError === 0 && reply.ulExtendedRet === 0 && Number.isSafeInteger(reply.usnvecTo?.usnHighObjUpdate)) {
-        const next: DRS_MSG_GETCHGREQ_V10 = { ...req, uuidInvocIdSrc: reply.uuidInvocIdSrc, usnvecFrom: { ...reply.usnvecTo } };
-        ahead = { from: next.usnvecFrom.usnHighObjUpdate, opts, reply: callGetNCChanges(client, hDrs, next as never, codec) };
+        const next: DRS_MSG_GETCHGREQ_V10 = { ...req, uuidInvocIdSrc: reply.uuidInvocIdSrc, usnvecFrom: { ...reply.usnvecTo }, cMaxObjects: grow(size) };
+        ahead = { req: next, reply: callGetNCChanges(client, hDrs, next as never, codec) };
         ahead.reply.catch(() => undefined); // a failure surfaces when (if) this reply is awaited
       }
       const r = await handleReplyAsync(ctx, reply, opts);
       if (r.kind === 'retry') {
-        opts = { ...chunk, getAnc: r.getAnc, getTgt: r.getTgt };
+        flags = { getAnc: r.getAnc, getTgt: r.getTgt };
         continue;
       }
       if (r.kind === 'stale') throw new ReplicationError('ERR_REPL_STALE', `${nc.StringName}: the source answered a request this DC did not make`);
@@ -226,8 +250,9 @@ export async function pullNC(
       objects += r.outcome.objects;
       bytes += reply.cNumBytes ?? 0;
       progress?.({ nc: nc.StringName, objects, bytes });
+      size = grow(size);
       // DRS_GET_ANC / GET_TGT for the chunk that needed them only; the prefetched request kept them too
-      if (opts !== chunk && !ahead) opts = chunk;
+      if (!ahead) flags = {};
       if (!r.more) return objects;
     }
   } finally {

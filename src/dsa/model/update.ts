@@ -52,16 +52,20 @@ export class UpdatePort {
   private originating(uuid: Buffer): Buffer {
     // the decoder shares one Buffer among an entry's stamps of one DC: the last one asked for recurs
     if (uuid === this.lastAsked) return this.lastGiven!;
-    let c = this.uuids.find((u) => u.equals(uuid));
+    let c = this.uuids?.find((u) => u.equals(uuid));
     if (!c) {
       c = Buffer.from(uuid);
-      if (this.uuids.length < 32) this.uuids.push(c);
+      if (!this.uuids) this.uuids = [c];
+      else if (this.uuids.length < 32) this.uuids.push(c);
     }
     this.lastAsked = uuid;
     this.lastGiven = c;
     return c;
   }
-  private readonly uuids: Buffer[] = [];
+  // made with its first Buffer: an empty array literal starts with small-integer elements, and its
+  // change of elements kind at the first push made the optimized apply path (this inlined)
+  // deoptimize, once per elements-kind check, early in every join
+  private uuids: Buffer[] | undefined;
   private lastAsked: Buffer | undefined;
   private lastGiven: Buffer | undefined;
 
