@@ -113,13 +113,16 @@ test('global catalog connections are handed over too: forest-wide from the root,
       await c.bind(f.adminDN, f.adminPassword);
       cs.push(c);
     }
-    for (const c of cs) {
-      const r = await c.search('', { scope: 'sub', filter: '(sAMAccountName=Administrator)', attributes: ['sAMAccountName', 'adminCount'] });
-      assert.equal(r.searchEntries.length, 1);
-      assert.equal(r.searchEntries[0]!.sAMAccountName, 'Administrator', 'in the partial attribute set');
-      assert.deepEqual([r.searchEntries[0]!.adminCount ?? []].flat(), [], 'adminCount is not in the partial attribute set');
-      // the global catalog is read-only (the writer answers for the read process's GC session)
-      await assert.rejects(c.modify(f.adminDN, replace('description', ['via gc'])), (e: unknown) => (e as { code?: number }).code === 53);
+    // twice: the writer answers a connection's first search, the process it then moves to the second
+    for (let round = 0; round < 2; round++) {
+      for (const c of cs) {
+        const r = await c.search('', { scope: 'sub', filter: '(sAMAccountName=Administrator)', attributes: ['sAMAccountName', 'adminCount'] });
+        assert.equal(r.searchEntries.length, 1);
+        assert.equal(r.searchEntries[0]!.sAMAccountName, 'Administrator', 'in the partial attribute set');
+        assert.deepEqual([r.searchEntries[0]!.adminCount ?? []].flat(), [], 'adminCount is not in the partial attribute set');
+        // the global catalog is read-only (the writer answers for the read process's GC session)
+        await assert.rejects(c.modify(f.adminDN, replace('description', ['via gc'])), (e: unknown) => (e as { code?: number }).code === 53);
+      }
     }
     assert.ok(f.hookCount('forestd:dsa:read-process') > before, 'read processes answered GC searches');
   } finally {
@@ -370,11 +373,28 @@ test('notification through every process: each open search gets the change anoth
 
 test('a read process that dies: its connections drop, the writer logs it and starts another, new connections are served', T, async () => {
   const started = f.hookCount('forestd:dsa:read-process-started');
-  const pids = new Set<number>();
-  for (let n = 1; n <= started; n++) pids.add(Number((await f.hook('forestd:dsa:read-process-started', n))['pid']));
+  const pids = new Map<number, number>();
+  for (let n = 1; n <= started; n++) {
+    const ev = await f.hook('forestd:dsa:read-process-started', n);
+    pids.set(Number(ev['process']), Number(ev['pid']));
+  }
   assert.equal(started, PROCS - 1, 'one start hook per read process');
-  const victim = [...pids][0]!;
-  const cs = await clients(f, PROCS, f.adminDN, f.adminPassword);
+  // connections move to a read process after their first search, where the load puts them
+  // (hook forestd:dsa:hand-off, process 0: the writer keeps it): open them until one read
+  // process holds exactly one, the victim
+  const cs: Client[] = [];
+  const placed: number[] = [];
+  let victimSlot = 0;
+  for (let i = 0; i < 4 * PROCS && victimSlot === 0; i++) {
+    const [c] = await clients(f, 1, f.adminDN, f.adminPassword);
+    cs.push(c!);
+    const n = f.hookCount('forestd:dsa:hand-off');
+    assert.equal((await c!.search(f.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
+    placed.push(Number((await f.hook('forestd:dsa:hand-off', n + 1))['process']));
+    victimSlot = [...pids.keys()].find((k) => placed.filter((p) => p === k).length === 1 && placed.length >= PROCS) ?? 0;
+  }
+  assert.notEqual(victimSlot, 0, `a read process holds one of the connections (${placed.join(',')})`);
+  const victim = pids.get(victimSlot)!;
   try {
     process.kill(victim, 'SIGKILL');
     await f.hook('forestd:dsa:read-process-started', started + 1);
