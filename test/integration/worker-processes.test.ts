@@ -275,6 +275,10 @@ class Raw {
   send(m: LdapMessage): void {
     this.sock.write(encodeMessage(m));
   }
+  /** Bytes as they are, in one write. */
+  write(b: Buffer): void {
+    this.sock.write(b);
+  }
   /** Resolves with the first message (from the start) that matches. */
   async until(pred: (m: LdapMessage) => boolean): Promise<LdapMessage> {
     for (;;) {
@@ -368,6 +372,109 @@ test('notification through every process: each open search gets the change anoth
   } finally {
     for (const r of raws) r.close();
     await unbindAll([writer!]);
+  }
+});
+
+/** Bound connections that only bind: the writer keeps them (its load, so that the next connection that searches moves). */
+async function ballast(s: RunningForestd, n: number): Promise<Client[]> {
+  const cs: Client[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = new Client({ url: s.url, timeout: 60_000 });
+    await c.bind(s.adminDN, s.adminPassword);
+    cs.push(c);
+  }
+  return cs;
+}
+const moved = (s: RunningForestd) => s.hookCount('forestd:dsa:hand-off', (e) => Number(e['process']) > 0);
+const placedAt = (s: RunningForestd) => s.hookCount('forestd:dsa:hand-off');
+
+test('a connection that only binds stays with the writer; its first search moves it, and its next search runs in a read process', T, async () => {
+  const before = placedAt(f);
+  const movedBefore = moved(f);
+  const rp = f.hookCount('forestd:dsa:read-process');
+  // as ldclt's bind case: a new connection each, bind, unbind
+  for (let i = 0; i < 2 * PROCS; i++) {
+    const c = new Client({ url: f.url, timeout: 60_000 });
+    await c.bind(f.adminDN, f.adminPassword);
+    await c.unbind();
+  }
+  // and bound connections held open: the writer's load
+  const held = await ballast(f, 2 * PROCS);
+  try {
+    // negative control: a connection that searches moves after its first search (answered by the writer)
+    const [c] = await clients(f, 1, f.adminDN, f.adminPassword);
+    try {
+      assert.equal((await c!.search(f.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
+      const ev = await f.hook('forestd:dsa:hand-off', before + 1);
+      assert.ok(Number(ev['process']) > 0, `moved to a read process (${JSON.stringify(ev)})`);
+      assert.equal(f.hookCount('forestd:dsa:read-process'), rp, 'the first search was the writer\'s');
+      assert.equal((await c!.search(f.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
+      const first = await f.hook('forestd:dsa:read-process', rp + 1);
+      assert.equal(first['session'], ev['session'], 'the next search ran in the read process it moved to');
+      assert.equal(first['process'], ev['process']);
+      // binds placed nothing: the one connection placed (and moved) is the one that searched
+      assert.equal(placedAt(f), before + 1, 'no connection that only bound was placed or handed off');
+      assert.equal(moved(f), movedBefore + 1);
+    } finally {
+      await unbindAll([c!]);
+    }
+  } finally {
+    await unbindAll(held);
+  }
+});
+
+test('a connection moved mid-life keeps its bind identity and loses no pipelined request, nor the half of one it had read', T, async () => {
+  const held = await ballast(f, 2 * PROCS);
+  const raws: Raw[] = [];
+  const filter = '(sAMAccountName=Administrator)';
+  const search = (messageID: number): LdapMessage => ({ messageID, protocolOp: { type: 'searchRequest', baseObject: f.baseDN, scope: SearchScope.wholeSubtree, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: parseFilter(filter), attributes: ['sAMAccountName'] } });
+  /** the result of request `id` (not its entries or references) */
+  const doneOf = (id: number) => (m: LdapMessage) => m.messageID === id && m.protocolOp.type !== 'searchResultEntry' && m.protocolOp.type !== 'searchResultReference';
+  const code = (r: Raw, id: number) => r.messages.find(doneOf(id))!.protocolOp as { resultCode: number; diagnosticMessage: string };
+  try {
+    for (const asAdmin of [true, false]) {
+      const r = await Raw.open(f);
+      raws.push(r);
+      const before = placedAt(f);
+      const rp = f.hookCount('forestd:dsa:read-process');
+      const bind: LdapMessage = { messageID: 1, protocolOp: { type: 'bindRequest', version: 3, name: asAdmin ? f.adminDN : '', authentication: { method: 'simple', password: Buffer.from(asAdmin ? f.adminPassword : '') } } };
+      const fourth = encodeMessage(search(4));
+      const half = fourth.length >> 1;
+      // one write: the bind, two searches (the first moves the connection) and half of a third
+      r.write(Buffer.concat([encodeMessage(bind), encodeMessage(search(2)), encodeMessage(search(3)), fourth.subarray(0, half)]));
+      for (const id of [1, 2, 3]) await r.until(doneOf(id));
+      const ev = await f.hook('forestd:dsa:hand-off', before + 1);
+      assert.ok(Number(ev['process']) > 0, `moved to a read process (${JSON.stringify(ev)})`);
+      assert.equal(f.hookCount('forestd:dsa:read-process'), rp, 'the writer answered the pipelined searches');
+      r.write(fourth.subarray(half));
+      await r.until(doneOf(4));
+      const there = await f.hook('forestd:dsa:read-process', rp + 1);
+      assert.equal(there['session'], ev['session'], 'the completed request ran in the read process');
+      assert.equal(code(r, 1).resultCode, 0);
+      for (const id of [2, 3, 4]) {
+        if (asAdmin) {
+          assert.equal(code(r, id).resultCode, 0, code(r, id).diagnosticMessage);
+          assert.equal(r.entries(id).length, 1, `search ${id} as the administrator`);
+        } else {
+          // negative control: anonymous is refused beyond the rootDSE, before and after the move
+          assert.equal(code(r, id).resultCode, 1);
+          assert.match(code(r, id).diagnosticMessage, /^000004DC: /);
+        }
+      }
+      // the operations the read process sends to the writer run with the identity too
+      r.send({ messageID: 5, protocolOp: { type: 'extendedRequest', requestName: '1.3.6.1.4.1.4203.1.11.3' } });
+      const who = (await r.until(doneOf(5))).protocolOp as { resultCode: number; responseValue?: Buffer };
+      assert.equal(who.resultCode, 0);
+      if (asAdmin) assert.match(String(who.responseValue ?? ''), /^u:[^\\]+\\Administrator$/i, 'the writer knows the moved connection as the administrator');
+      else assert.equal(String(who.responseValue ?? ''), '', 'anonymous');
+      r.send({ messageID: 6, protocolOp: { type: 'modifyRequest', object: f.adminDN, changes: [{ operation: 2, modification: { type: 'description', values: [Buffer.from('moved')] } }] } } as never);
+      const mod = (await r.until(doneOf(6))).protocolOp as { resultCode: number };
+      if (asAdmin) assert.equal(mod.resultCode, 0, 'a write as the administrator');
+      else assert.notEqual(mod.resultCode, 0, 'anonymous may not write');
+    }
+  } finally {
+    for (const r of raws) r.close();
+    await unbindAll(held);
   }
 });
 
