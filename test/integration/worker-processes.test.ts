@@ -478,6 +478,48 @@ test('a connection moved mid-life keeps its bind identity and loses no pipelined
   }
 });
 
+test('NTLM seal across the move: sealed requests pipelined with the one that moves the connection, and half a sealed buffer, go on in the read process', T, async () => {
+  const held = await ballast(f, 2 * PROCS);
+  const c = await LdapNtlmClient.connect('127.0.0.1', f.port);
+  try {
+    const b = await c.spnegoBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword });
+    assert.equal(b.resultCode, 0, b.diagnosticMessage);
+    const sec = c.security!;
+    assert.ok(sec.confidentiality, 'sealed');
+    const wrapped = (messageID: number): Buffer => {
+      const w = sec.wrap(encodeMessage({ messageID, protocolOp: { type: 'searchRequest', baseObject: `CN=Users,${f.baseDN}`, scope: SearchScope.singleLevel, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: parseFilter('(sAMAccountName=Administrator)'), attributes: ['sAMAccountName'] } }));
+      const h = Buffer.alloc(4);
+      h.writeUInt32BE(w.length);
+      return Buffer.concat([h, w]);
+    };
+    const before = placedAt(f);
+    const rp = f.hookCount('forestd:dsa:read-process');
+    // wrapped in order: each buffer's sequence number is the next (MS-NLMP 3.4.4)
+    const [first, second, third] = [wrapped(10), wrapped(11), wrapped(12)];
+    const half = third.length >> 1;
+    c.socket.write(Buffer.concat([first, second, third.subarray(0, half)]));
+    const results = new Map<number, string[]>();
+    const take = async (n: number) => {
+      while ([...results.values()].filter((t) => t.includes('searchResultDone')).length < n) {
+        const m = await c.response();
+        assert.ok(m, 'the connection is open');
+        results.set(m.messageID, [...(results.get(m.messageID) ?? []), m.protocolOp.type]);
+      }
+    };
+    await take(2);
+    const ev = await f.hook('forestd:dsa:hand-off', before + 1);
+    assert.ok(Number(ev['process']) > 0, `moved to a read process (${JSON.stringify(ev)})`);
+    c.socket.write(third.subarray(half));
+    await take(3);
+    for (const id of [10, 11, 12]) assert.deepEqual(results.get(id), ['searchResultEntry', 'searchResultDone'], `search ${id}`);
+    const there = await f.hook('forestd:dsa:read-process', rp + 1);
+    assert.equal(there['session'], ev['session'], 'the sealed buffer completed after the move was unsealed in the read process');
+  } finally {
+    c.close();
+    await unbindAll(held);
+  }
+});
+
 test('a read process that dies: its connections drop, the writer logs it and starts another, new connections are served', T, async () => {
   const started = f.hookCount('forestd:dsa:read-process-started');
   const pids = new Map<number, number>();
