@@ -649,7 +649,18 @@ export class Connection {
     stopReading(s);
     this.flush(); // wraps with the security layer: its send sequence number moves before it is exported
     // the handle is closed here once the other process has it: a write still queued would be lost
-    await new Promise<void>((resolve) => (s.writableLength === 0 ? resolve() : s.write(Buffer.alloc(0), () => resolve())));
+    if (s.writableLength > 0 && !(await written(s, MOVE_WRITE_WAIT_MS))) {
+      // a client that does not read its responses: it stays here (a later search may move it)
+      if (this.state !== 'moving' || s.destroyed) return;
+      this.state = 'open';
+      this.moveStage = MOVE_NONE;
+      s.on('data', this.onData);
+      this.reading = true;
+      this.updateReading();
+      if (this.reading) s.resume();
+      this.idleTimer.refresh();
+      return;
+    }
     if (this.state !== 'moving' || s.destroyed) return; // closed or disconnected meanwhile
     // bytes the stream took from the socket before reading stopped (none unless it was paused)
     const chunks: Buffer[] = [];
@@ -1060,6 +1071,21 @@ export class Connection {
     this.destroyTimer = setTimeout(() => this.socket.destroy(), this.policies.ShutdownGracePeriodMs);
     this.destroyTimer.unref();
   }
+}
+
+/** How long a connection about to move waits for its last responses to be written before it stays after all. */
+const MOVE_WRITE_WAIT_MS = 1000;
+
+/** Resolves true once every write queued on `s` has gone to the kernel, false after `ms` or if the socket failed first. */
+function written(s: net.Socket, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    s.write(Buffer.alloc(0), (err) => {
+      clearTimeout(timer);
+      resolve(!err);
+    });
+  });
 }
 
 /**

@@ -1,7 +1,8 @@
 // Read processes that own their connections (`forestd serve --workers N --worker-mode process`,
 // src/dsa/workers/process-pool.ts, process-child.ts), over real sockets with ldapts and raw LDAP:
-// the writer hands accepted connections round-robin to itself and N−1 read processes, so three
-// connections opened in a row land in the writer and in each read process. A read process
+// the writer serves every connection until its first search a read process would answer, then
+// moves it (socket, identity, NTLM layer, unread bytes) to the read process with the fewest
+// connections, or keeps it (hook forestd:dsa:hand-off); connections that only bind stay. A read process
 // answers searches itself (hook forestd:dsa:read-process; negative control: --worker-mode
 // thread, where no search reaches a read process) and sends the rest to the writer: a write
 // answered on one connection is seen by the next search of another, binds give the identity the
@@ -85,6 +86,7 @@ test('searches run in the read processes, and each sees the writes another conne
 
 test('a paged search goes on in the process that holds its connection, with every page', T, async () => {
   const cs = await clients(f, PROCS, f.adminDN, f.adminPassword);
+  const placed = f.hookCount('forestd:dsa:hand-off');
   try {
     const ou = `OU=Paged,${f.baseDN}`;
     await cs[0]!.add(ou, { objectClass: 'organizationalUnit' });
@@ -99,6 +101,8 @@ test('a paged search goes on in the process that holds its connection, with ever
       assert.equal(pages, 3);
       assert.deepEqual(names.sort(), Array.from({ length: 12 }, (_, i) => `paged-p${i}`).sort());
     }
+    // the pages' state is the writer's: a connection that searched paged first stays there
+    assert.equal(f.hookCount('forestd:dsa:hand-off'), placed, 'no connection of a paged search was placed');
   } finally {
     await unbindAll(cs);
   }

@@ -1,6 +1,7 @@
 // A read process (`forestd serve --workers N --worker-mode process`, process-pool.ts): forked by
-// the serving process (the writer), it takes the sockets the writer accepted and runs the
-// ordinary LDAP Connection code on them (LdapServer.adopt) over ProcessService: searches are
+// the serving process (the writer), it takes the connections the writer served until their first
+// search, socket and state (bind identity, NTLM sign/seal context, unread bytes), and goes on with
+// the ordinary LDAP Connection code on them (LdapServer.adopt, Connection.resume) over ProcessService: searches are
 // answered here, by a DsaService over a Directory of the same data directory opened as a
 // follower Store (its own read transactions, never a write); everything else goes to the writer
 // over the IPC channel (binds, writes, compare, extended operations, and the rootDSE, DirSync and

@@ -1,17 +1,21 @@
 // Reads on every core with processes that own their sockets (`forestd serve --workers N
-// --worker-mode process`): the serving process is the writer and keeps the listeners; each
-// connection its plain-LDAP listeners accept (LDAP and GC, not LDAPS: a TLS socket cannot be
-// handed over) goes, round-robin, to itself or to one of N−1 read processes (child_process.fork;
-// the socket's handle travels with child.send). A read process (process-child.ts) runs the
-// ordinary LDAP Connection code over a follower Directory of the same data directory: it answers
-// searches itself and sends everything else here, where the writer's DsaService runs it for a
-// session that mirrors the read process's (binds, their multi-leg state and the identity they
-// produce, writes with group commit, compare, extended operations, and the searches that stay
-// with the writer: rootDSE, DirSync, notification — their results stream back as encoded PDUs).
+// --worker-mode process`): the serving process is the writer and keeps the listeners. It
+// serves every connection itself (binds, writes, the rootDSE: as with one process) until the
+// connection's first search that a read process would answer (classifyForHandOff); once idle
+// after it, the connection moves — socket (child.send), bind identity, NTLM sign/seal state and
+// unread bytes (connection.ts MovedState) — to the read process with the fewest connections,
+// if that one has fewer than the writer (HandOffPolicy: classify, target, send). TLS
+// connections never move. A read process (process-child.ts) runs the ordinary LDAP Connection
+// code over a follower Directory of the same data directory: it answers searches itself and
+// sends everything else here, where the writer's DsaService runs it for a session that mirrors
+// the read process's (binds, their multi-leg state and the identity they produce, writes with
+// group commit, compare, extended operations, and the searches that stay with the writer:
+// rootDSE, DirSync, notification — their results stream back as encoded PDUs).
 //
-//   writer: listeners ─► accept ─┬─ own share ─► Connection ─► ProcessPool (this) ─► DsaService
-//                                └─ socket ──► read process i: Connection ─► searches: its own DsaService
-//                                                                    └─ the rest: IPC ─► here ─► DsaService
+//   writer: listeners ─► accept ─► Connection ─► ProcessPool (this) ─► DsaService
+//                                     └─ idle after a search ─► socket + state ─► read process i (fewest connections):
+//                                          Connection ─► searches: its own DsaService
+//                                                   └─ the rest: IPC ─► here ─► DsaService
 //
 // Coherence (read-your-writes across connections): a read process renews its read transaction
 // before each search (Store.followCommitted). What it cannot read from the store — the schema
