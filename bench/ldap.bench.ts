@@ -220,15 +220,22 @@ for (const t of targets) {
 const WARM = env.BENCH_WARM !== '0' && (RUN_CASES.includes('search') || RUN_CASES.includes('read'));
 /**
  * Reads every user the cases pick once, with the cases' attribute list, over `connections`
- * connections one after the other (forestd's read processes each keep their own caches, and
- * connections are handed to them round-robin: one pass per process).
+ * connections one after the other (forestd's read processes each keep their own caches). The
+ * connections are all open and bound first: in process mode a connection moves after its first
+ * search to the read process with the fewest connections if it has fewer than the writer, so
+ * with all of them open the first goes to one read process, the next to another, the last stays
+ * with the writer: one pass per process.
  */
 async function warmPass(t: Target, connections: number): Promise<void> {
   const s = performance.now();
+  const open: BenchClient[] = [];
   for (let k = 0; k < connections; k++) {
     const c = await BenchClient.open(t.host, t.port);
     const rc = await c.bind(t.bindDN, t.bindPW);
     if (rc !== 0) throw new Error(`${t.name}: bind as ${t.bindDN} -> result ${rc}`);
+    open.push(c);
+  }
+  for (const c of open) {
     const WINDOW = 32;
     for (let n = LOW; n <= HIGH; n += WINDOW) {
       const batch: Promise<unknown>[] = [];

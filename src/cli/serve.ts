@@ -88,7 +88,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
       ? await (await import('../dsa/workers/process-pool.js')).ProcessPool.start(service, { data: s.data, processes: workers - 1, searchLimits: service.searchLimits, policies, tls: { cert: String(tls.cert), key: String(tls.key) }, enforceChannelBinding: s.enforceChannelBinding ?? 1, logger: stderrLogger('info') })
       : undefined;
   const pool = workers > 1 && !procs ? await (await import('../dsa/workers/pool.js')).ReadPool.start(service, { data: s.data, workers: workers - 1, searchLimits: service.searchLimits }) : undefined;
-  const ldapServer = new LdapServer({ directory: procs ?? pool ?? service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding, ...(procs ? { handOff: procs.handOff.bind(procs) } : {}) });
+  const ldapServer = new LdapServer({ directory: procs ?? pool ?? service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding, ...(procs ? { handOff: procs } : {}) });
   server = ldapServer;
   if (procs) procs.remoteClosed = (id) => ldapServer.remoteClosed(id);
   const bound = await server.listen();
@@ -248,6 +248,14 @@ function testHooks(): void {
   }
   // a session's first search in a read worker (not every search: benchmarks run with the hooks on)
   const seen = new Set<string>();
+  // where a connection goes after a search a read process would answer (process 0: the writer keeps it), once per session and process
+  subscribe('forestd:dsa:hand-off', (m) => {
+    const { process: p, session } = m as { process: number; session: number };
+    const key = `hand-off ${p}/${session}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    console.log(`hook forestd:dsa:hand-off ${JSON.stringify(m)}`);
+  });
   subscribe('forestd:dsa:read-worker', (m) => {
     const { worker, session } = m as { worker: number; session: number };
     const key = `${worker}/${session}`;

@@ -152,12 +152,45 @@ export interface ConnectionOptions {
   source?: string;
   /** the listener already set TCP_NODELAY and keep-alive (KEEPALIVE_MS) on the socket */
   socketOptionsSet?: boolean;
+  /** the connection may move to another process after some requests (server.ts HandOffPolicy) */
+  mover?: ConnectionMover | undefined;
 }
+
+/**
+ * What a connection takes along when it moves to another process (server.ts, read processes:
+ * src/dsa/workers/process-pool.ts), where Connection.resume goes on with it.
+ */
+export interface MovedState {
+  /** the bind identity (RFC 4511 4.2: it lasts until the next bind) */
+  identity: Identity | null;
+  /** the SASL security layer in effect (MS-ADTS 5.1.2.1: NTLM sign/seal), its sequence numbers as they are now */
+  layer: SaslSecurityLayer | undefined;
+  /** bytes read from the socket not yet through the security layer (without one: not yet framed) */
+  unread: Buffer;
+  /** the plaintext of an incomplete PDU (the MaxReceiveBuffer and MaxReceiveBufferTotal budgets count it again there) */
+  framed: Buffer;
+}
+
+/** How a connection may move to another process once it is idle after a request that asks for it (server.ts). */
+export interface ConnectionMover {
+  /** 'move': once idle after this request, the connection may move; 'pin': it stays in this process for good (state kept here between requests) */
+  classify(msg: LdapMessage): 'move' | 'pin' | undefined;
+  /** the process the idle connection goes to; undefined: it stays (asked again after its next 'move' request) */
+  target(c: Connection, layer: SaslSecurityLayer | undefined): number | undefined;
+  /** the socket, reading stopped and every response written, is the other process's from now on */
+  moved(c: Connection, target: number, socket: net.Socket, state: MovedState): void;
+}
+
+/** Connection.moveStage */
+const MOVE_NONE = 0;
+const MOVE_ARMED = 1;
+const MOVE_PINNED = 2;
+const MOVE_MOVING = 3;
 
 /** TCP keep-alive probes start after this long without traffic. */
 export const KEEPALIVE_MS = 60_000;
 
-type State = 'open' | 'upgrading' | 'closing' | 'closed';
+type State = 'open' | 'upgrading' | 'moving' | 'closing' | 'closed';
 
 export class Connection {
   readonly id: number;
@@ -191,6 +224,9 @@ export class Connection {
   private layer: SaslSecurityLayer | undefined;
   private readonly enforceChannelBinding: 0 | 1 | 2;
   private saslReceiver: SaslReceiver | undefined;
+  private readonly mover: ConnectionMover | undefined;
+  /** MOVE_*: whether a request asked for a move to another process, and how far it got */
+  private moveStage = MOVE_NONE;
 
   // small at first (from Node's buffer pool): most connections only ever send small batches
   private out = new BerWriter(SMALL_BATCH / 2);
@@ -223,6 +259,7 @@ export class Connection {
     this.session = new LdapSession(opts.id, remote, opts.encrypted, opts.globalCatalog, opts.socket);
     this.enforceChannelBinding = opts.enforceChannelBinding ?? 1;
     if (opts.encrypted) this.channelBindingFor(opts.socket);
+    this.mover = opts.encrypted ? undefined : opts.mover;
 
     // MS-ADTS 3.1.1.3.4.6 InitRecvTimeout until the first request, then MaxConnIdleTime.
     this.idleTimer = setTimeout(this.onIdle, opts.policies.InitRecvTimeout * 1000);
@@ -316,6 +353,11 @@ export class Connection {
         return;
       }
     }
+    this.ingest(chunk);
+  };
+
+  /** Frames plaintext bytes, decodes and queues each complete request, and starts what may start. */
+  private ingest(chunk: Buffer): void {
     let pdus: Buffer[];
     try {
       pdus = this.framer.push(chunk);
@@ -336,7 +378,7 @@ export class Connection {
       this.receive(msg);
     }
     this.pump();
-  };
+  }
 
   /**
    * Brings this connection's share of the server-wide receive budget to what the framer
@@ -460,6 +502,11 @@ export class Connection {
       this.protocolFailure(new ProtocolError(`messageID ${msg.messageID} is already in use`));
       return;
     }
+    if (this.mover && this.moveStage < MOVE_PINNED) {
+      const c = this.mover.classify(msg);
+      if (c === 'move') this.moveStage = MOVE_ARMED;
+      else if (c === 'pin') this.moveStage = MOVE_PINNED;
+    }
     this.inUse.add(msg.messageID);
     this.queue.push(msg);
     if (this.queue.length >= this.policies.MaxPendingOperationsPerConn) this.updateReading();
@@ -574,7 +621,75 @@ export class Connection {
         } satisfies OperationEvent);
       }
       this.pump();
+      if (this.moveStage === MOVE_ARMED) this.maybeMove();
     }
+  }
+
+  // ------------------------------------------------------------------ moving to another process
+
+  /**
+   * Armed by a request the mover wants elsewhere (answered here), the connection moves once it
+   * is idle: nothing running or queued, no multi-stage SASL bind in progress, no TLS (a TLS
+   * session cannot travel), every response the client may wait for written.
+   */
+  private maybeMove(): void {
+    if (this.running.size > 0 || this.queue.length > 0 || this.exclusive) return;
+    if (this.state !== 'open' || this.saslInProgress || this.session.encrypted || this.needDrain) return;
+    this.moveStage = MOVE_NONE;
+    const target = this.mover!.target(this, this.layer);
+    if (target === undefined) return;
+    this.moveStage = MOVE_MOVING;
+    void this.move(target);
+  }
+
+  private async move(target: number): Promise<void> {
+    this.state = 'moving';
+    const s = this.socket;
+    s.off('data', this.onData);
+    stopReading(s);
+    this.flush(); // wraps with the security layer: its send sequence number moves before it is exported
+    // the handle is closed here once the other process has it: a write still queued would be lost
+    if (s.writableLength > 0 && !(await written(s, MOVE_WRITE_WAIT_MS))) {
+      // a client that does not read its responses: it stays here (a later search may move it)
+      if (this.state !== 'moving' || s.destroyed) return;
+      this.state = 'open';
+      this.moveStage = MOVE_NONE;
+      s.on('data', this.onData);
+      this.reading = true;
+      this.updateReading();
+      if (this.reading) s.resume();
+      this.idleTimer.refresh();
+      return;
+    }
+    if (this.state !== 'moving' || s.destroyed) return; // closed or disconnected meanwhile
+    // bytes the stream took from the socket before reading stopped (none unless it was paused)
+    const chunks: Buffer[] = [];
+    if (s.readableLength > 0) {
+      for (let c = s.read() as Buffer | null; c !== null; c = s.read() as Buffer | null) chunks.push(c);
+      stopReading(s); // read() may have started reading again
+    }
+    const wrapped = this.saslReceiver?.takeBuffered();
+    if (wrapped && wrapped.length > 0) chunks.unshift(wrapped);
+    const framed = this.framer.takeBuffered();
+    if (this.budgetHeld > 0) this.receiveBudget?.release(this.budgetHeld);
+    this.budgetHeld = 0;
+    clearTimeout(this.idleTimer);
+    this.detach(s);
+    this.state = 'closed';
+    this.mover!.moved(this, target, s, { identity: this.session.identity, layer: this.layer, unread: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), framed });
+    this.resolveClosed?.();
+  }
+
+  /** Goes on with a connection another process moved here (server.ts adopt), before its socket reads. */
+  resume(state: MovedState): void {
+    this.session.identity = state.identity;
+    this.gotFirstRequest = true;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(this.onIdle, this.policies.MaxConnIdleTime * 1000);
+    this.idleTimer.unref();
+    if (state.layer) this.installLayer(state.layer);
+    if (state.framed.length > 0) this.ingest(state.framed);
+    if (state.unread.length > 0 && this.state === 'open') this.onData(state.unread);
   }
 
   /** Runs one request; returns its response, or null when already answered (StartTLS). */
@@ -955,6 +1070,35 @@ export class Connection {
     this.socket.resume();
     this.destroyTimer = setTimeout(() => this.socket.destroy(), this.policies.ShutdownGracePeriodMs);
     this.destroyTimer.unref();
+  }
+}
+
+/** How long a connection about to move waits for its last responses to be written before it stays after all. */
+const MOVE_WRITE_WAIT_MS = 1000;
+
+/** Resolves true once every write queued on `s` has gone to the kernel, false after `ms` or if the socket failed first. */
+function written(s: net.Socket, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    s.write(Buffer.alloc(0), (err) => {
+      clearTimeout(timer);
+      resolve(!err);
+    });
+  });
+}
+
+/**
+ * Stops the socket's handle reading: pause() alone leaves libuv reading into the stream's buffer,
+ * and bytes read after the handle has gone to another process would be lost (Node has no public
+ * call for this; net.Socket's own pause does the same for sockets made with onread).
+ */
+function stopReading(s: net.Socket): void {
+  s.pause();
+  const h = (s as unknown as { _handle?: { reading?: boolean; readStop?: () => number } | null })._handle;
+  if (h?.reading && h.readStop) {
+    h.reading = false;
+    h.readStop();
   }
 }
 

@@ -20,7 +20,9 @@ import { encodeMessage, noticeOfDisconnection } from './protocol/codec.js';
 import { START_TLS_OID } from './protocol/oids.js';
 import { ResultCode } from './protocol/result-codes.js';
 import type { DirectoryService } from '../dsa/api.js';
-import { Connection, KEEPALIVE_MS } from './connection.js';
+import { Connection, KEEPALIVE_MS, type ConnectionMover, type MovedState } from './connection.js';
+import type { LdapMessage } from './protocol/messages.js';
+import type { SaslSecurityLayer } from '../dsa/api.js';
 import { resolvePolicies, type LdapPolicies } from './policies.js';
 import { connectionChannel, defaultLogger, type ConnectionEvent, type Logger } from './logger.js';
 import { tlsServerOptions } from './tls.js';
@@ -51,14 +53,24 @@ export interface LdapServerOptions {
   /** AD's LdapEnforceChannelBinding for NTLM binds over TLS: 0 never checked, 1 checked when sent (default), 2 required */
   enforceChannelBinding?: 0 | 1 | 2 | undefined;
   /**
-   * Read processes (src/dsa/workers/process-pool.ts): the plain (not TLS) listeners accept with
-   * pauseOnConnect and offer each accepted socket, after the MaxConnections checks, to this
-   * function, which may hand it to another process (true: the server counts it until
-   * remoteClosed(id)) or leave it here (false).
+   * Read processes (src/dsa/workers/process-pool.ts): a connection of a plain (not TLS) listener
+   * is served here until a request the policy classifies 'move' (a search a read process
+   * answers); once idle after it, the connection may move, socket and state, to the process the
+   * policy names (the server counts it until remoteClosed(id)).
    */
-  handOff?: ((socket: net.Socket, conn: HandedConnection) => boolean) | undefined;
+  handOff?: HandOffPolicy | undefined;
   /** a server of a read process: no listeners, its connections come through adopt() */
   adoptOnly?: boolean;
+}
+
+/** Where and when connections move to other processes (process-pool.ts). */
+export interface HandOffPolicy {
+  /** 'move': once idle after this request, the connection may move; 'pin': it stays here for good */
+  classify(msg: LdapMessage): 'move' | 'pin' | undefined;
+  /** the process an idle connection goes to; undefined: it stays. `local`: the connections this process serves, that one included */
+  target(id: number, local: number, layer: SaslSecurityLayer | undefined): number | undefined;
+  /** hands the socket and the connection's state over (its reading stopped, every response written) */
+  send(target: number, socket: net.Socket, conn: HandedConnection, state: MovedState): void;
 }
 
 /** What a process that takes over a socket needs to know of it. */
@@ -100,7 +112,7 @@ export class LdapServer {
   private readonly connections = new Set<Connection>();
   /** connections handed to another process (handOff), by id: their source address */
   private readonly remote = new Map<number, string>();
-  private readonly handOff: ((socket: net.Socket, conn: HandedConnection) => boolean) | undefined;
+  private readonly mover: ConnectionMover | undefined;
   private readonly adoptOnly: boolean;
   /** open connections by source address (MaxConnectionsPerAddress) */
   private readonly perAddress = new Map<string, number>();
@@ -121,7 +133,18 @@ export class LdapServer {
       this.tlsOptions = tlsServerOptions(options.tls);
       this.secureContext = tls.createSecureContext(this.tlsOptions);
     }
-    this.handOff = options.handOff;
+    const policy = options.handOff;
+    this.mover = policy && {
+      classify: (msg) => policy.classify(msg),
+      target: (c, layer) => policy.target(c.id, this.connections.size, layer),
+      moved: (c, target, socket, state) => {
+        // counted as the other process's connection until it reports it closed
+        this.connections.delete(c);
+        this.remote.set(c.id, c.source);
+        this.directory.sessionClosed?.(c.session);
+        policy.send(target, socket, { id: c.id, globalCatalog: c.session.globalCatalog, source: c.source }, state);
+      },
+    };
     this.adoptOnly = options.adoptOnly === true;
     if (options.listeners.length === 0 && !this.adoptOnly) throw new LdapServerError('ERR_LDAP_SERVER_CONFIG', 'no listeners configured');
     for (const l of options.listeners) {
@@ -168,7 +191,7 @@ export class LdapServer {
         const sockOpts = { noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS };
         const server = opts.tls
           ? tls.createServer({ ...this.tlsOptions, ...sockOpts, handshakeTimeout: this.policies.InitRecvTimeout * 1000 })
-          : net.createServer({ ...sockOpts, ...(this.handOff ? { pauseOnConnect: true } : {}) });
+          : net.createServer(sockOpts);
         if (opts.tls) {
           server.on('secureConnection', (s: tls.TLSSocket) => this.accept(s, opts, true));
           server.on('tlsClientError', (err: Error) => {
@@ -240,25 +263,19 @@ export class LdapServer {
       return;
     }
     this.perAddress.set(source, (this.perAddress.get(source) ?? 0) + 1);
-    if (this.handOff && !encrypted) {
-      if (this.handOff(socket, { id, globalCatalog: opts.globalCatalog === true, source })) {
-        this.remote.set(id, source);
-        return;
-      }
-      socket.resume(); // accepted paused (pauseOnConnect) for the hand-off
-    }
     this.open(socket, id, opts.globalCatalog === true, encrypted, source);
   }
 
-  /** A read process takes a socket the serving process accepted and handed to it (handOff there). */
-  adopt(socket: net.Socket, conn: HandedConnection): void {
+  /** A read process takes a socket the serving process accepted and served until it moved it here (handOff there), with its state. */
+  adopt(socket: net.Socket, conn: HandedConnection, state?: MovedState): void {
     if (this.state !== 'listening') {
       socket.on('error', this.onSocketError);
       socket.destroy();
       return;
     }
     this.perAddress.set(conn.source, (this.perAddress.get(conn.source) ?? 0) + 1);
-    this.open(socket, conn.id, conn.globalCatalog, false, conn.source);
+    const c = this.open(socket, conn.id, conn.globalCatalog, false, conn.source);
+    if (state) c.resume(state);
     socket.resume();
   }
 
@@ -272,7 +289,7 @@ export class LdapServer {
     else this.perAddress.delete(source);
   }
 
-  private open(socket: net.Socket, id: number, globalCatalog: boolean, encrypted: boolean, source: string): void {
+  private open(socket: net.Socket, id: number, globalCatalog: boolean, encrypted: boolean, source: string): Connection {
     const conn = new Connection({
       id,
       socket,
@@ -287,8 +304,10 @@ export class LdapServer {
       socketOptionsSet: true,
       source,
       onClose: this.onConnectionClose,
+      mover: this.mover,
     });
     this.connections.add(conn);
+    return conn;
   }
 
   /** One for every connection (no closure per connection). */

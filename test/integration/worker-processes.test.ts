@@ -1,7 +1,8 @@
 // Read processes that own their connections (`forestd serve --workers N --worker-mode process`,
 // src/dsa/workers/process-pool.ts, process-child.ts), over real sockets with ldapts and raw LDAP:
-// the writer hands accepted connections round-robin to itself and N−1 read processes, so three
-// connections opened in a row land in the writer and in each read process. A read process
+// the writer serves every connection until its first search a read process would answer, then
+// moves it (socket, identity, NTLM layer, unread bytes) to the read process with the fewest
+// connections, or keeps it (hook forestd:dsa:hand-off); connections that only bind stay. A read process
 // answers searches itself (hook forestd:dsa:read-process; negative control: --worker-mode
 // thread, where no search reaches a read process) and sends the rest to the writer: a write
 // answered on one connection is seen by the next search of another, binds give the identity the
@@ -85,6 +86,7 @@ test('searches run in the read processes, and each sees the writes another conne
 
 test('a paged search goes on in the process that holds its connection, with every page', T, async () => {
   const cs = await clients(f, PROCS, f.adminDN, f.adminPassword);
+  const placed = f.hookCount('forestd:dsa:hand-off');
   try {
     const ou = `OU=Paged,${f.baseDN}`;
     await cs[0]!.add(ou, { objectClass: 'organizationalUnit' });
@@ -99,6 +101,8 @@ test('a paged search goes on in the process that holds its connection, with ever
       assert.equal(pages, 3);
       assert.deepEqual(names.sort(), Array.from({ length: 12 }, (_, i) => `paged-p${i}`).sort());
     }
+    // the pages' state is the writer's: a connection that searched paged first stays there
+    assert.equal(f.hookCount('forestd:dsa:hand-off'), placed, 'no connection of a paged search was placed');
   } finally {
     await unbindAll(cs);
   }
@@ -113,13 +117,16 @@ test('global catalog connections are handed over too: forest-wide from the root,
       await c.bind(f.adminDN, f.adminPassword);
       cs.push(c);
     }
-    for (const c of cs) {
-      const r = await c.search('', { scope: 'sub', filter: '(sAMAccountName=Administrator)', attributes: ['sAMAccountName', 'adminCount'] });
-      assert.equal(r.searchEntries.length, 1);
-      assert.equal(r.searchEntries[0]!.sAMAccountName, 'Administrator', 'in the partial attribute set');
-      assert.deepEqual([r.searchEntries[0]!.adminCount ?? []].flat(), [], 'adminCount is not in the partial attribute set');
-      // the global catalog is read-only (the writer answers for the read process's GC session)
-      await assert.rejects(c.modify(f.adminDN, replace('description', ['via gc'])), (e: unknown) => (e as { code?: number }).code === 53);
+    // twice: the writer answers a connection's first search, the process it then moves to the second
+    for (let round = 0; round < 2; round++) {
+      for (const c of cs) {
+        const r = await c.search('', { scope: 'sub', filter: '(sAMAccountName=Administrator)', attributes: ['sAMAccountName', 'adminCount'] });
+        assert.equal(r.searchEntries.length, 1);
+        assert.equal(r.searchEntries[0]!.sAMAccountName, 'Administrator', 'in the partial attribute set');
+        assert.deepEqual([r.searchEntries[0]!.adminCount ?? []].flat(), [], 'adminCount is not in the partial attribute set');
+        // the global catalog is read-only (the writer answers for the read process's GC session)
+        await assert.rejects(c.modify(f.adminDN, replace('description', ['via gc'])), (e: unknown) => (e as { code?: number }).code === 53);
+      }
     }
     assert.ok(f.hookCount('forestd:dsa:read-process') > before, 'read processes answered GC searches');
   } finally {
@@ -272,6 +279,10 @@ class Raw {
   send(m: LdapMessage): void {
     this.sock.write(encodeMessage(m));
   }
+  /** Bytes as they are, in one write. */
+  write(b: Buffer): void {
+    this.sock.write(b);
+  }
   /** Resolves with the first message (from the start) that matches. */
   async until(pred: (m: LdapMessage) => boolean): Promise<LdapMessage> {
     for (;;) {
@@ -368,13 +379,175 @@ test('notification through every process: each open search gets the change anoth
   }
 });
 
+/** Bound connections that only bind: the writer keeps them (its load, so that the next connection that searches moves). */
+async function ballast(s: RunningForestd, n: number): Promise<Client[]> {
+  const cs: Client[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = new Client({ url: s.url, timeout: 60_000 });
+    await c.bind(s.adminDN, s.adminPassword);
+    cs.push(c);
+  }
+  return cs;
+}
+const moved = (s: RunningForestd) => s.hookCount('forestd:dsa:hand-off', (e) => Number(e['process']) > 0);
+const placedAt = (s: RunningForestd) => s.hookCount('forestd:dsa:hand-off');
+
+test('a connection that only binds stays with the writer; its first search moves it, and its next search runs in a read process', T, async () => {
+  const before = placedAt(f);
+  const movedBefore = moved(f);
+  const rp = f.hookCount('forestd:dsa:read-process');
+  // as ldclt's bind case: a new connection each, bind, unbind
+  for (let i = 0; i < 2 * PROCS; i++) {
+    const c = new Client({ url: f.url, timeout: 60_000 });
+    await c.bind(f.adminDN, f.adminPassword);
+    await c.unbind();
+  }
+  // and bound connections held open: the writer's load
+  const held = await ballast(f, 2 * PROCS);
+  try {
+    // negative control: a connection that searches moves after its first search (answered by the writer)
+    const [c] = await clients(f, 1, f.adminDN, f.adminPassword);
+    try {
+      assert.equal((await c!.search(f.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
+      const ev = await f.hook('forestd:dsa:hand-off', before + 1);
+      assert.ok(Number(ev['process']) > 0, `moved to a read process (${JSON.stringify(ev)})`);
+      assert.equal(f.hookCount('forestd:dsa:read-process'), rp, 'the first search was the writer\'s');
+      assert.equal((await c!.search(f.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
+      const first = await f.hook('forestd:dsa:read-process', rp + 1);
+      assert.equal(first['session'], ev['session'], 'the next search ran in the read process it moved to');
+      assert.equal(first['process'], ev['process']);
+      // binds placed nothing: the one connection placed (and moved) is the one that searched
+      assert.equal(placedAt(f), before + 1, 'no connection that only bound was placed or handed off');
+      assert.equal(moved(f), movedBefore + 1);
+    } finally {
+      await unbindAll([c!]);
+    }
+  } finally {
+    await unbindAll(held);
+  }
+});
+
+test('a connection moved mid-life keeps its bind identity and loses no pipelined request, nor the half of one it had read', T, async () => {
+  const held = await ballast(f, 2 * PROCS);
+  const raws: Raw[] = [];
+  const filter = '(sAMAccountName=Administrator)';
+  const search = (messageID: number): LdapMessage => ({ messageID, protocolOp: { type: 'searchRequest', baseObject: f.baseDN, scope: SearchScope.wholeSubtree, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: parseFilter(filter), attributes: ['sAMAccountName'] } });
+  /** the result of request `id` (not its entries or references) */
+  const doneOf = (id: number) => (m: LdapMessage) => m.messageID === id && m.protocolOp.type !== 'searchResultEntry' && m.protocolOp.type !== 'searchResultReference';
+  const code = (r: Raw, id: number) => r.messages.find(doneOf(id))!.protocolOp as { resultCode: number; diagnosticMessage: string };
+  try {
+    for (const asAdmin of [true, false]) {
+      const r = await Raw.open(f);
+      raws.push(r);
+      const before = placedAt(f);
+      const rp = f.hookCount('forestd:dsa:read-process');
+      const bind: LdapMessage = { messageID: 1, protocolOp: { type: 'bindRequest', version: 3, name: asAdmin ? f.adminDN : '', authentication: { method: 'simple', password: Buffer.from(asAdmin ? f.adminPassword : '') } } };
+      const fourth = encodeMessage(search(4));
+      const half = fourth.length >> 1;
+      // one write: the bind, two searches (the first moves the connection) and half of a third
+      r.write(Buffer.concat([encodeMessage(bind), encodeMessage(search(2)), encodeMessage(search(3)), fourth.subarray(0, half)]));
+      for (const id of [1, 2, 3]) await r.until(doneOf(id));
+      const ev = await f.hook('forestd:dsa:hand-off', before + 1);
+      assert.ok(Number(ev['process']) > 0, `moved to a read process (${JSON.stringify(ev)})`);
+      assert.equal(f.hookCount('forestd:dsa:read-process'), rp, 'the writer answered the pipelined searches');
+      r.write(fourth.subarray(half));
+      await r.until(doneOf(4));
+      const there = await f.hook('forestd:dsa:read-process', rp + 1);
+      assert.equal(there['session'], ev['session'], 'the completed request ran in the read process');
+      assert.equal(code(r, 1).resultCode, 0);
+      for (const id of [2, 3, 4]) {
+        if (asAdmin) {
+          assert.equal(code(r, id).resultCode, 0, code(r, id).diagnosticMessage);
+          assert.equal(r.entries(id).length, 1, `search ${id} as the administrator`);
+        } else {
+          // negative control: anonymous is refused beyond the rootDSE, before and after the move
+          assert.equal(code(r, id).resultCode, 1);
+          assert.match(code(r, id).diagnosticMessage, /^000004DC: /);
+        }
+      }
+      // the operations the read process sends to the writer run with the identity too
+      r.send({ messageID: 5, protocolOp: { type: 'extendedRequest', requestName: '1.3.6.1.4.1.4203.1.11.3' } });
+      const who = (await r.until(doneOf(5))).protocolOp as { resultCode: number; responseValue?: Buffer };
+      assert.equal(who.resultCode, 0);
+      if (asAdmin) assert.match(String(who.responseValue ?? ''), /^u:[^\\]+\\Administrator$/i, 'the writer knows the moved connection as the administrator');
+      else assert.equal(String(who.responseValue ?? ''), '', 'anonymous');
+      r.send({ messageID: 6, protocolOp: { type: 'modifyRequest', object: f.adminDN, changes: [{ operation: 2, modification: { type: 'description', values: [Buffer.from('moved')] } }] } } as never);
+      const mod = (await r.until(doneOf(6))).protocolOp as { resultCode: number };
+      if (asAdmin) assert.equal(mod.resultCode, 0, 'a write as the administrator');
+      else assert.notEqual(mod.resultCode, 0, 'anonymous may not write');
+    }
+  } finally {
+    for (const r of raws) r.close();
+    await unbindAll(held);
+  }
+});
+
+test('NTLM seal across the move: sealed requests pipelined with the one that moves the connection, and half a sealed buffer, go on in the read process', T, async () => {
+  const held = await ballast(f, 2 * PROCS);
+  const c = await LdapNtlmClient.connect('127.0.0.1', f.port);
+  try {
+    const b = await c.spnegoBind({ user: 'Administrator', domain: f.netbios, password: f.adminPassword });
+    assert.equal(b.resultCode, 0, b.diagnosticMessage);
+    const sec = c.security!;
+    assert.ok(sec.confidentiality, 'sealed');
+    const wrapped = (messageID: number): Buffer => {
+      const w = sec.wrap(encodeMessage({ messageID, protocolOp: { type: 'searchRequest', baseObject: `CN=Users,${f.baseDN}`, scope: SearchScope.singleLevel, derefAliases: 0, sizeLimit: 0, timeLimit: 0, typesOnly: false, filter: parseFilter('(sAMAccountName=Administrator)'), attributes: ['sAMAccountName'] } }));
+      const h = Buffer.alloc(4);
+      h.writeUInt32BE(w.length);
+      return Buffer.concat([h, w]);
+    };
+    const before = placedAt(f);
+    const rp = f.hookCount('forestd:dsa:read-process');
+    // wrapped in order: each buffer's sequence number is the next (MS-NLMP 3.4.4)
+    const [first, second, third] = [wrapped(10), wrapped(11), wrapped(12)];
+    const half = third.length >> 1;
+    c.socket.write(Buffer.concat([first, second, third.subarray(0, half)]));
+    const results = new Map<number, string[]>();
+    const take = async (n: number) => {
+      while ([...results.values()].filter((t) => t.includes('searchResultDone')).length < n) {
+        const m = await c.response();
+        assert.ok(m, 'the connection is open');
+        results.set(m.messageID, [...(results.get(m.messageID) ?? []), m.protocolOp.type]);
+      }
+    };
+    await take(2);
+    const ev = await f.hook('forestd:dsa:hand-off', before + 1);
+    assert.ok(Number(ev['process']) > 0, `moved to a read process (${JSON.stringify(ev)})`);
+    c.socket.write(third.subarray(half));
+    await take(3);
+    for (const id of [10, 11, 12]) assert.deepEqual(results.get(id), ['searchResultEntry', 'searchResultDone'], `search ${id}`);
+    const there = await f.hook('forestd:dsa:read-process', rp + 1);
+    assert.equal(there['session'], ev['session'], 'the sealed buffer completed after the move was unsealed in the read process');
+  } finally {
+    c.close();
+    await unbindAll(held);
+  }
+});
+
 test('a read process that dies: its connections drop, the writer logs it and starts another, new connections are served', T, async () => {
   const started = f.hookCount('forestd:dsa:read-process-started');
-  const pids = new Set<number>();
-  for (let n = 1; n <= started; n++) pids.add(Number((await f.hook('forestd:dsa:read-process-started', n))['pid']));
+  const pids = new Map<number, number>();
+  for (let n = 1; n <= started; n++) {
+    const ev = await f.hook('forestd:dsa:read-process-started', n);
+    pids.set(Number(ev['process']), Number(ev['pid']));
+  }
   assert.equal(started, PROCS - 1, 'one start hook per read process');
-  const victim = [...pids][0]!;
-  const cs = await clients(f, PROCS, f.adminDN, f.adminPassword);
+  // connections move to a read process after their first search, where the load puts them
+  // (hook forestd:dsa:hand-off, process 0: the writer keeps it): open them until one read
+  // process holds exactly one, the victim
+  const cs: Client[] = [];
+  const placed: number[] = [];
+  let victimSlot = 0;
+  for (let i = 0; i < 4 * PROCS && victimSlot === 0; i++) {
+    const [c] = await clients(f, 1, f.adminDN, f.adminPassword);
+    cs.push(c!);
+    const n = f.hookCount('forestd:dsa:hand-off');
+    assert.equal((await c!.search(f.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
+    placed.push(Number((await f.hook('forestd:dsa:hand-off', n + 1))['process']));
+    victimSlot = [...pids.keys()].find((k) => placed.filter((p) => p === k).length === 1 && placed.length >= PROCS) ?? 0;
+  }
+  assert.notEqual(victimSlot, 0, `a read process holds one of the connections (${placed.join(',')})`);
+  const victim = pids.get(victimSlot)!;
   try {
     process.kill(victim, 'SIGKILL');
     await f.hook('forestd:dsa:read-process-started', started + 1);

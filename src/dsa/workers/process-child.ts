@@ -1,6 +1,7 @@
 // A read process (`forestd serve --workers N --worker-mode process`, process-pool.ts): forked by
-// the serving process (the writer), it takes the sockets the writer accepted and runs the
-// ordinary LDAP Connection code on them (LdapServer.adopt) over ProcessService: searches are
+// the serving process (the writer), it takes the connections the writer served until their first
+// search, socket and state (bind identity, NTLM sign/seal context, unread bytes), and goes on with
+// the ordinary LDAP Connection code on them (LdapServer.adopt, Connection.resume) over ProcessService: searches are
 // answered here, by a DsaService over a Directory of the same data directory opened as a
 // follower Store (its own read transactions, never a write); everything else goes to the writer
 // over the IPC channel (binds, writes, compare, extended operations, and the rootDSE, DirSync and
@@ -19,20 +20,13 @@ import { DsaService } from '../service.js';
 import { LdapServer } from '../../ldap/server.js';
 import { stderrLogger } from '../../ldap/logger.js';
 import type { AddRequest, BindRequest, CompareRequest, Control, DelRequest, ExtendedRequest, ModifyDNRequest, ModifyRequest, SearchRequest } from '../../ldap/protocol/messages.js';
-import { SearchScope } from '../../ldap/protocol/messages.js';
 import { LdapError, UnavailableError } from '../../ldap/protocol/result-codes.js';
-import { NOTIFICATION_OID } from '../../ldap/controls/notification.js';
-import { DIRSYNC_OID } from '../../ldap/controls/dirsync.js';
-import { DIRSYNC_EX_OID } from '../../ldap/controls/dirsync-ex.js';
 import type { BindResult, DirectoryService, ExtendedResult, OperationContext, OperationResult, SearchSink, Session } from '../api.js';
 import { accessState } from '../access/access.js';
 import { followSdPropagation, pendingSdPropagation } from '../access/sd-propagator.js';
 import { NtlmSessionSecurity } from '../../security/ntlm/session-security.js';
 import { Outbox, asBuffer, compact, errorFromWire, identityFromWire, revive, type WireError } from './wire.js';
-import { FramedChannel, type ChildInit, type FromChild, type OpKind, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
-
-/** Searches that stay with the writer: the rootDSE (its counters and callbacks), DirSync and notification (their state and the commit feed), as in pool.ts. */
-const WRITER_CONTROLS = new Set([DIRSYNC_OID, DIRSYNC_EX_OID, NOTIFICATION_OID]);
+import { FramedChannel, readProcessAnswers, type ChildInit, type FromChild, type OpKind, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
 
 /** Published (when someone listens) for each search a read process answers itself: { process, pid, session }. */
 export const readProcessChannel = channel('forestd:dsa:read-process');
@@ -112,7 +106,7 @@ class ProcessService implements DirectoryService {
   }
 
   search(req: SearchRequest, ctx: OperationContext, sink: SearchSink): Promise<OperationResult> {
-    if ((req.baseObject === '' && req.scope === SearchScope.baseObject) || ctx.controls.some((c) => WRITER_CONTROLS.has(c.type))) {
+    if (!readProcessAnswers(req.baseObject, req.scope, ctx.controls)) {
       return this.forward('search', req, ctx, sink).then(plain);
     }
     this.cohere();
@@ -280,7 +274,10 @@ function main(): void {
     if (m.t === 'conn' && socket) {
       // the state comes with it: the pipe may not have brought it yet
       service?.writerState(m.state, m.seq);
-      server?.adopt(socket, { id: m.id, globalCatalog: m.globalCatalog, source: m.source });
+      // served by the writer until a search: it goes on here with its bind identity, security layer and unread bytes
+      const mv = m.moved;
+      const state = mv && { identity: mv.identity ? identityFromWire(mv.identity) : null, layer: mv.layer ? NtlmSessionSecurity.fromState(revive(mv.layer)) : undefined, unread: asBuffer(mv.unread), framed: asBuffer(mv.framed) };
+      server?.adopt(socket, { id: m.id, globalCatalog: m.globalCatalog, source: m.source }, state);
     } else socket?.destroy();
   });
 }

@@ -1,17 +1,21 @@
 // Reads on every core with processes that own their sockets (`forestd serve --workers N
-// --worker-mode process`): the serving process is the writer and keeps the listeners; each
-// connection its plain-LDAP listeners accept (LDAP and GC, not LDAPS: a TLS socket cannot be
-// handed over) goes, round-robin, to itself or to one of N−1 read processes (child_process.fork;
-// the socket's handle travels with child.send). A read process (process-child.ts) runs the
-// ordinary LDAP Connection code over a follower Directory of the same data directory: it answers
-// searches itself and sends everything else here, where the writer's DsaService runs it for a
-// session that mirrors the read process's (binds, their multi-leg state and the identity they
-// produce, writes with group commit, compare, extended operations, and the searches that stay
-// with the writer: rootDSE, DirSync, notification — their results stream back as encoded PDUs).
+// --worker-mode process`): the serving process is the writer and keeps the listeners. It
+// serves every connection itself (binds, writes, the rootDSE: as with one process) until the
+// connection's first search that a read process would answer (classifyForHandOff); once idle
+// after it, the connection moves — socket (child.send), bind identity, NTLM sign/seal state and
+// unread bytes (connection.ts MovedState) — to the read process with the fewest connections,
+// if that one has fewer than the writer (HandOffPolicy: classify, target, send). TLS
+// connections never move. A read process (process-child.ts) runs the ordinary LDAP Connection
+// code over a follower Directory of the same data directory: it answers searches itself and
+// sends everything else here, where the writer's DsaService runs it for a session that mirrors
+// the read process's (binds, their multi-leg state and the identity they produce, writes with
+// group commit, compare, extended operations, and the searches that stay with the writer:
+// rootDSE, DirSync, notification — their results stream back as encoded PDUs).
 //
-//   writer: listeners ─► accept ─┬─ own share ─► Connection ─► ProcessPool (this) ─► DsaService
-//                                └─ socket ──► read process i: Connection ─► searches: its own DsaService
-//                                                                    └─ the rest: IPC ─► here ─► DsaService
+//   writer: listeners ─► accept ─► Connection ─► ProcessPool (this) ─► DsaService
+//                                     └─ idle after a search ─► socket + state ─► read process i (fewest connections):
+//                                          Connection ─► searches: its own DsaService
+//                                                   └─ the rest: IPC ─► here ─► DsaService
 //
 // Coherence (read-your-writes across connections): a read process renews its read transaction
 // before each search (Store.followCommitted). What it cannot read from the store — the schema
@@ -26,8 +30,10 @@ import type { AddRequest, BindRequest, CompareRequest, DelRequest, ExtendedReque
 import { LdapError, UnavailableError } from '../../ldap/protocol/result-codes.js';
 import type { LdapPolicies } from '../../ldap/policies.js';
 import type { HandedConnection } from '../../ldap/server.js';
+import type { MovedState } from '../../ldap/connection.js';
+import type { LdapMessage } from '../../ldap/protocol/messages.js';
 import type { Logger } from '../../ldap/logger.js';
-import type { BindResult, DirectoryService, ExtendedResult, Identity, OperationContext, OperationResult, Session } from '../api.js';
+import type { BindResult, SaslSecurityLayer, DirectoryService, ExtendedResult, Identity, OperationContext, OperationResult, Session } from '../api.js';
 import type { DsaService } from '../service.js';
 import type { SchemaBinding } from '../schema-binding.js';
 import { accessState } from '../access/access.js';
@@ -36,7 +42,7 @@ import type { SearchLimits } from '../search/search.js';
 import { EncodingSink } from './encoding-sink.js';
 import { NtlmSessionSecurity } from '../../security/ntlm/session-security.js';
 import { Outbox, asBuffer, compact, errorToWire, revive, tokenToWire, type WireIdentity } from './wire.js';
-import { FramedChannel, type ChildInit, type FromChild, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
+import { FramedChannel, classifyForHandOff, type MovedWire, type ChildInit, type FromChild, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
 import type { Duplex } from 'node:stream';
 
 export interface ProcessPoolOptions {
@@ -97,6 +103,9 @@ class ProxySession implements Session {
   }
 }
 
+/** Published (when someone listens) when a connection idle after a search a read process would answer is placed: { process, session, pid? } (process 0: the writer keeps it). */
+export const handOffChannel = channel('forestd:dsa:hand-off');
+
 /** Published (when someone listens) when a read process is ready: { process, pid }. */
 export const readProcessStartedChannel = channel('forestd:dsa:read-process-started');
 
@@ -108,8 +117,6 @@ const STOP_GRACE_MS = 5000;
 
 export class ProcessPool implements DirectoryService {
   private readonly children: ChildHandle[] = [];
-  /** round-robin position of the next accepted connection (0: the writer keeps it) */
-  private next = 0;
   private stopping = false;
   private schema: SchemaBinding;
   private schemaGeneration = 0;
@@ -209,24 +216,55 @@ export class ProcessPool implements DirectoryService {
     if (h.alive) h.channel.send(batch);
   }
 
+  // ---- connections moving here from the writer (LdapServer HandOffPolicy) ----------------
+
+  /** 'move' after a search a read process answers, 'pin' after a paged or VLV one (process-wire.ts classifyForHandOff). */
+  classify(msg: LdapMessage): 'move' | 'pin' | undefined {
+    return classifyForHandOff(msg);
+  }
+
   /**
-   * LdapServer.handOff: the writer keeps every (N)-th connection, the others go round-robin to
-   * the read processes that are ready. False: serve it here.
+   * Where a connection idle after its search goes: the read process with the fewest connections,
+   * if it has fewer than the writer (`local`, that connection included: the writer is a slot
+   * too, and keeps it on a tie). Undefined: the writer keeps it. A security layer other than
+   * NTLM's cannot travel.
    */
-  handOff(socket: net.Socket, conn: HandedConnection): boolean {
-    const slots = this.children.length + 1;
-    const slot = this.next++ % slots;
-    if (slot === 0 || this.stopping) return false;
-    const h = this.children[slot - 1];
-    if (!h?.alive || !h.ready || !h.proc.connected) return false;
-    h.sessions.set(conn.id, new ProxySession(conn.id, { id: conn.id, encrypted: false, globalCatalog: conn.globalCatalog, remoteAddress: '' }));
-    h.proc.send({ t: 'conn', id: conn.id, globalCatalog: conn.globalCatalog, source: conn.source, seq: this.seq, state: this.sent } satisfies ToChild, socket, { keepOpen: false }, (err) => {
+  target(id: number, local: number, layer: SaslSecurityLayer | undefined): number | undefined {
+    let best: ChildHandle | undefined;
+    if (!this.stopping && (layer === undefined || layer instanceof NtlmSessionSecurity)) {
+      for (const h of this.children) if (h?.alive && h.ready && h.proc.connected && (!best || h.sessions.size < best.sessions.size)) best = h;
+    }
+    const to = best && best.sessions.size < local ? best : undefined;
+    if (handOffChannel.hasSubscribers) handOffChannel.publish({ process: to?.index ?? 0, session: id, ...(to ? { pid: to.proc.pid } : {}) });
+    return to?.index;
+  }
+
+  /** The connection, its reading stopped and its responses written, goes to read process `target` with its state. */
+  send(target: number, socket: net.Socket, conn: HandedConnection, st: MovedState): void {
+    const h = this.children[target - 1];
+    if (!h?.alive || !h.proc.connected) {
+      // gone since it was picked: the connection ends (as it would have with that process)
+      socket.destroy();
+      this.remoteClosed(conn.id);
+      return;
+    }
+    // the writer's side of the session: the operations the read process sends here run with its identity
+    const s = new ProxySession(conn.id, { id: conn.id, encrypted: false, globalCatalog: conn.globalCatalog, remoteAddress: '' });
+    s.identity = st.identity;
+    if (st.layer) s.saslLayer = st.layer.confidentiality ? 'seal' : 'sign';
+    h.sessions.set(conn.id, s);
+    const moved: MovedWire = {
+      identity: st.identity ? wireIdentity(st.identity) : null,
+      ...(st.layer instanceof NtlmSessionSecurity ? { layer: st.layer.exportState() } : {}),
+      unread: new Uint8Array(st.unread),
+      framed: new Uint8Array(st.framed),
+    };
+    h.proc.send({ t: 'conn', id: conn.id, globalCatalog: conn.globalCatalog, source: conn.source, seq: this.seq, state: this.sent, moved } satisfies ToChild, socket, { keepOpen: false }, (err) => {
       if (!err) return;
-      // not handed over: the socket is ours to close, the session never started
+      // not handed over: the socket is ours to close, the session ends
       socket.destroy();
       if (h.sessions.delete(conn.id)) this.remoteClosed(conn.id);
     });
-    return true;
   }
 
   // ---- the state read processes cannot read from the store ------------------------------

@@ -11,6 +11,45 @@ import type { LdapPolicies } from '../../ldap/policies.js';
 import type { SearchLimits } from '../search/search.js';
 import type { NtlmSessionSecurityState } from '../../security/ntlm/session-security.js';
 import type { WireError, WireIdentity, WireSession } from './wire.js';
+import { SearchScope, type LdapMessage } from '../../ldap/protocol/messages.js';
+import { NOTIFICATION_OID } from '../../ldap/controls/notification.js';
+import { DIRSYNC_OID } from '../../ldap/controls/dirsync.js';
+import { DIRSYNC_EX_OID } from '../../ldap/controls/dirsync-ex.js';
+import { PAGED_RESULTS_OID } from '../../ldap/controls/paged-results.js';
+import { VLV_REQUEST_OID } from '../../ldap/controls/vlv.js';
+
+/** Searches that stay with the writer: the rootDSE (its counters and callbacks), DirSync and notification (their state and the commit feed), as in pool.ts. */
+export const WRITER_CONTROLS: ReadonlySet<string> = new Set([DIRSYNC_OID, DIRSYNC_EX_OID, NOTIFICATION_OID]);
+
+/** A search a read process answers itself (the others it sends to the writer). */
+export function readProcessAnswers(baseObject: string, scope: SearchScope, controls: readonly Control[]): boolean {
+  if (baseObject === '' && scope === SearchScope.baseObject) return false;
+  for (const c of controls) if (WRITER_CONTROLS.has(c.type)) return false;
+  return true;
+}
+
+/**
+ * How a request of a connection the writer serves bears on its move to a read process
+ * (process-pool.ts, LdapServer HandOffPolicy): 'move' after a search a read process would
+ * answer; 'pin' (the connection stays with the writer) after a paged or VLV search, whose state
+ * between requests is the writer's DSA's (search.ts keeps it per session); nothing else counts.
+ */
+export function classifyForHandOff(msg: LdapMessage): 'move' | 'pin' | undefined {
+  const op = msg.protocolOp;
+  if (op.type !== 'searchRequest') return undefined;
+  const controls = msg.controls ?? [];
+  for (const c of controls) if (c.type === PAGED_RESULTS_OID || c.type === VLV_REQUEST_OID) return 'pin';
+  return readProcessAnswers(op.baseObject, op.scope, controls) ? 'move' : undefined;
+}
+
+/** A connection the writer served, as it moves to a read process (connection.ts MovedState). */
+export interface MovedWire {
+  identity: WireIdentity | null;
+  /** the NTLM sign/seal context in effect (NtlmSessionSecurity.exportState) */
+  layer?: NtlmSessionSecurityState;
+  unread: Uint8Array;
+  framed: Uint8Array;
+}
 
 /**
  * The writer's state that a read process cannot read from the store, sent whenever it moves.
@@ -51,7 +90,7 @@ export interface ChildInit {
 export type ToChild =
   | ChildInit
   /** with the writer's state as it is now (the pipe and the IPC channel are not ordered with each other) */
-  | { t: 'conn'; id: number; globalCatalog: boolean; source: string; seq: number; state: WriterState }
+  | { t: 'conn'; id: number; globalCatalog: boolean; source: string; seq: number; state: WriterState; moved?: MovedWire }
   /** ack: the writer waits for the acknowledgement before it answers (see process-pool.ts synced) */
   | { t: 'state'; seq: number; state: WriterState; ack?: true }
   | { t: 'chunk'; id: number; pdus: Uint8Array }

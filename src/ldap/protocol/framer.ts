@@ -87,6 +87,15 @@ export class MessageFramer {
     return msgs;
   }
 
+  /** The bytes of the incomplete PDU buffered now (a connection moving to another process takes them along); the framer is then empty. */
+  takeBuffered(): Buffer {
+    const b = this.pending.length === 1 ? Buffer.from(this.pending[0]!) : Buffer.concat(this.pending, this.pendingLen);
+    this.pending = [];
+    this.pendingLen = 0;
+    this.need = -1;
+    return b;
+  }
+
   /** Drops buffered bytes and clears a failure (e.g. after StartTLS switch-over). */
   reset(): void {
     this.pending = [];

@@ -40,6 +40,14 @@ export class SaslReceiver {
     this.pendingLen = all.length;
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
+
+  /** The bytes of the incomplete buffer held now (still wrapped; a connection moving to another process takes them along). */
+  takeBuffered(): Buffer {
+    const b = this.pending.length === 1 ? Buffer.from(this.pending[0]!) : Buffer.concat(this.pending, this.pendingLen);
+    this.pending = [];
+    this.pendingLen = 0;
+    return b;
+  }
 }
 
 /** Wraps outgoing LDAP bytes into SASL buffers of at most `maxPlain` plaintext bytes each. */
