@@ -126,7 +126,12 @@ interface Operation {
   readonly started: number;
   /** Bind or StartTLS: runs alone and cannot be abandoned (RFC 4511 4.11) */
   readonly exclusive: boolean;
+  /** MaxQueryDuration: armed when the operation first asks for its signal or polls aborted() (Connection.watch) */
   timer: NodeJS.Timeout | undefined;
+  /** watch() ran: the timer is armed, or the time limit was already over then */
+  watched: boolean;
+  /** its response is written (or suppressed): a late look at its signal arms no timer */
+  finished: boolean;
   /** abandoned, or its connection is closing: send nothing more for it */
   silenced: boolean;
 }
@@ -154,6 +159,11 @@ export interface ConnectionOptions {
   socketOptionsSet?: boolean;
   /** the connection may move to another process after some requests (server.ts HandOffPolicy) */
   mover?: ConnectionMover | undefined;
+  /**
+   * a writer every response is encoded into before it joins the batch, shared by the server's
+   * connections (write() uses it synchronously and leaves it empty); default one of its own
+   */
+  scratch?: BerWriter | undefined;
 }
 
 /**
@@ -230,7 +240,7 @@ export class Connection {
 
   // small at first (from Node's buffer pool): most connections only ever send small batches
   private out = new BerWriter(SMALL_BATCH / 2);
-  private readonly scratch = new BerWriter(1024);
+  private readonly scratch: BerWriter;
   private flushScheduled = false;
   private needDrain = false;
   private drainWaiters: Array<() => void> = [];
@@ -238,7 +248,14 @@ export class Connection {
   private flushedSinceYield = false;
   private reading = true;
 
+  /**
+   * InitRecvTimeout, then MaxConnIdleTime (MS-ADTS 3.1.1.3.4.6). Armed once at the start; a
+   * request or a finished operation only notes the time (activeAt), and onIdle re-arms for what
+   * is left of MaxConnIdleTime when it fires early: no timer is made, moved or cleared per request.
+   */
   private idleTimer: NodeJS.Timeout;
+  /** performance.now() of the last complete request or finished operation (MaxConnIdleTime counts from it) */
+  private activeAt = 0;
   private destroyTimer: NodeJS.Timeout | undefined;
   /** made when someone waits for the close (server.close()): most connections are never waited for */
   private closedPromise: Promise<void> | undefined;
@@ -251,6 +268,7 @@ export class Connection {
     this.directory = opts.directory;
     this.policies = opts.policies;
     this.logger = opts.logger;
+    this.scratch = opts.scratch ?? new BerWriter(1024);
     this.secureContext = opts.secureContext;
     this.onCloseCb = opts.onClose;
     this.framer = new MessageFramer({ maxPduSize: opts.policies.MaxReceiveBuffer });
@@ -457,6 +475,16 @@ export class Connection {
       this.idleTimer.refresh();
       return;
     }
+    if (this.gotFirstRequest) {
+      // MaxConnIdleTime counts from the last request or finished operation: not over yet, the
+      // timer is armed again for what is left of it
+      const left = this.activeAt + this.policies.MaxConnIdleTime * 1000 - performance.now();
+      if (left > 1) {
+        this.idleTimer = setTimeout(this.onIdle, left);
+        this.idleTimer.unref();
+        return;
+      }
+    }
     const policy = this.gotFirstRequest ? 'MaxConnIdleTime' : 'InitRecvTimeout';
     this.logger.debug('idle connection closed', { connection: this.id, policy });
     this.disconnect(ResultCode.adminLimitExceeded, `connection idle for longer than ${policy}`);
@@ -466,13 +494,17 @@ export class Connection {
 
   private receive(msg: LdapMessage): void {
     const op = msg.protocolOp;
+    // a complete request (MaxConnIdleTime, MS-ADTS 3.1.1.3.4.6)
+    this.activeAt = performance.now();
     if (!this.gotFirstRequest) {
       this.gotFirstRequest = true;
-      clearTimeout(this.idleTimer);
-      this.idleTimer = setTimeout(this.onIdle, this.policies.MaxConnIdleTime * 1000);
-      this.idleTimer.unref();
-    } else {
-      this.idleTimer.refresh(); // a complete request (MaxConnIdleTime, MS-ADTS 3.1.1.3.4.6)
+      // the InitRecvTimeout timer stays unless it would fire after MaxConnIdleTime is over
+      // (onIdle then arms it again for what is left)
+      if (this.policies.MaxConnIdleTime < this.policies.InitRecvTimeout) {
+        clearTimeout(this.idleTimer);
+        this.idleTimer = setTimeout(this.onIdle, this.policies.MaxConnIdleTime * 1000);
+        this.idleTimer.unref();
+      }
     }
     // RFC 4511 4.1.1.1: messageID 0 is reserved for unsolicited notifications.
     if (msg.messageID === 0) {
@@ -556,23 +588,27 @@ export class Connection {
       started: performance.now(),
       exclusive,
       timer: undefined,
+      watched: false,
+      finished: false,
       silenced: false,
     };
     if (exclusive) this.exclusive = true;
     this.running.set(msg.messageID, op);
     // MS-ADTS 3.1.1.3.4.6 MaxQueryDuration: the directory turns the abort into timeLimitExceeded.
-    op.timer = setTimeout(() => {
-      abortOperation(op, new TimeLimitExceededError('the operation exceeded MaxQueryDuration'));
-    }, this.policies.MaxQueryDuration * 1000);
-    op.timer.unref();
+    // Only an operation that looks at its signal can see the abort: the timer is armed then
+    // (watch), with what is left of the time since the operation started.
+    const conn = this;
     const ctx: OperationContext = {
       session: this.session,
       controls: msg.controls ?? [],
       get signal() {
-        return signalOf(op);
+        return conn.signal(op);
       },
       // an aborted operation always has its controller (abortOperation makes it)
-      aborted: () => op.controller !== undefined && op.controller.signal.aborted,
+      aborted: () => {
+        if (!op.watched) conn.watch(op);
+        return op.controller !== undefined && op.controller.signal.aborted;
+      },
       messageID: msg.messageID,
     };
     void this.execute(msg, op, ctx, exclusive);
@@ -605,11 +641,12 @@ export class Connection {
         });
       }
     } finally {
-      clearTimeout(op.timer);
+      op.finished = true;
+      if (op.timer !== undefined) clearTimeout(op.timer);
       this.running.delete(op.messageID);
       this.inUse.delete(op.messageID);
       if (exclusive) this.exclusive = false;
-      if (this.state === 'open') this.idleTimer.refresh();
+      if (this.state === 'open') this.activeAt = performance.now();
       if (operationChannel.hasSubscribers) {
         operationChannel.publish({
           connectionId: this.id,
@@ -658,6 +695,7 @@ export class Connection {
       this.reading = true;
       this.updateReading();
       if (this.reading) s.resume();
+      this.activeAt = performance.now();
       this.idleTimer.refresh();
       return;
     }
@@ -684,12 +722,35 @@ export class Connection {
   resume(state: MovedState): void {
     this.session.identity = state.identity;
     this.gotFirstRequest = true;
+    this.activeAt = performance.now();
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(this.onIdle, this.policies.MaxConnIdleTime * 1000);
     this.idleTimer.unref();
     if (state.layer) this.installLayer(state.layer);
     if (state.framed.length > 0) this.ingest(state.framed);
     if (state.unread.length > 0 && this.state === 'open') this.onData(state.unread);
+  }
+
+  /** The operation's AbortSignal, its MaxQueryDuration watched from now on. */
+  private signal(op: Operation): AbortSignal {
+    if (!op.watched) this.watch(op);
+    return signalOf(op);
+  }
+
+  /**
+   * Arms the operation's MaxQueryDuration timer (MS-ADTS 3.1.1.3.4.6) for what is left of it
+   * since the operation started; aborts it at once when that is nothing.
+   */
+  private watch(op: Operation): void {
+    op.watched = true;
+    if (op.finished) return;
+    const left = op.started + this.policies.MaxQueryDuration * 1000 - performance.now();
+    if (left <= 0) {
+      abortOperation(op, new TimeLimitExceededError('the operation exceeded MaxQueryDuration'));
+      return;
+    }
+    op.timer = setTimeout(onTimeLimit, left, op);
+    op.timer.unref();
   }
 
   /** Runs one request; returns its response, or null when already answered (StartTLS). */
@@ -786,6 +847,9 @@ export class Connection {
   /** The LDAPResult for a failure (RFC 4511 4.1.9). */
   private errorResponse(op: Operation, e: unknown): ProtocolOp {
     let result: LdapResult;
+    // an operation that failed otherwise after its MaxQueryDuration: reported as the timer would
+    // have aborted it (its signal aborted now if its time is over)
+    if (!op.watched && !(e instanceof LdapError)) this.watch(op);
     const reason: unknown = op.controller?.signal.aborted ? op.controller.signal.reason : undefined;
     if (e instanceof LdapError) {
       result = e.toResult();
@@ -850,7 +914,7 @@ export class Connection {
   private backpressure(op: Operation): Promise<void> | undefined {
     if (this.needDrain) {
       return new Promise<void>((resolve) => {
-        const signal = signalOf(op);
+        const signal = this.signal(op);
         if (signal.aborted) return resolve();
         const done = (): void => {
           signal.removeEventListener('abort', done);
@@ -1100,6 +1164,11 @@ function stopReading(s: net.Socket): void {
     h.reading = false;
     h.readStop();
   }
+}
+
+/** MaxQueryDuration is over (Connection.watch). */
+function onTimeLimit(op: Operation): void {
+  abortOperation(op, new TimeLimitExceededError('the operation exceeded MaxQueryDuration'));
 }
 
 /** The operation's AbortSignal (its controller made on first use). */

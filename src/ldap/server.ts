@@ -27,6 +27,7 @@ import { resolvePolicies, type LdapPolicies } from './policies.js';
 import { connectionChannel, defaultLogger, type ConnectionEvent, type Logger } from './logger.js';
 import { tlsServerOptions } from './tls.js';
 import { ReceiveBudget } from './receive-budget.js';
+import { BerWriter } from '../ber/writer.js';
 
 export interface ListenerOptions {
   /** default '0.0.0.0'... use '::' for dual stack; tests use '127.0.0.1' */
@@ -118,6 +119,8 @@ export class LdapServer {
   private readonly perAddress = new Map<string, number>();
   /** partly received PDUs of all connections (MaxReceiveBufferTotal) */
   private readonly receiveBudget: ReceiveBudget;
+  /** the encoding scratch of every connection's responses (Connection.write uses it synchronously): not one per connection */
+  private readonly scratch = new BerWriter(1024);
   private bound: BoundAddress[] = [];
   private nextId = 1;
   private state: 'new' | 'listening' | 'closing' | 'closed' = 'new';
@@ -305,6 +308,7 @@ export class LdapServer {
       source,
       onClose: this.onConnectionClose,
       mover: this.mover,
+      scratch: this.scratch,
     });
     this.connections.add(conn);
     return conn;

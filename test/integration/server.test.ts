@@ -151,6 +151,11 @@ class FakeDirectory implements DirectoryService {
         case 'wait':
           await sleep(3_600_000, ctx.signal);
           return {};
+        case 'late':
+          // waits for release() without looking at its signal, then polls aborted() once
+          await new Promise<void>((resolve) => this.gates.push(resolve));
+          if (ctx.aborted?.()) throw ctx.signal.reason;
+          return {};
         case 'gate':
           this.concurrent++;
           this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
@@ -762,6 +767,63 @@ describe('LdapServer limits', () => {
       raw.socket.destroy();
     } finally {
       await server.close();
+    }
+  });
+
+  it('MaxQueryDuration counts from the start of an operation that looks at its signal only late', async () => {
+    for (const limit of [0.2, 60]) {
+      const dir = new FakeDirectory();
+      const { server, port } = await startServer(dir, { MaxQueryDuration: limit });
+      try {
+        const raw = await RawClient.connect(port);
+        raw.send(searchMsg(1, 'late'));
+        await dir.startedCount('late', 1);
+        if (limit < 1) {
+          // searches that listen from their start, begun after it one after the other: once the
+          // second timed out, the first's time is over by a whole MaxQueryDuration (no race with
+          // the timers' millisecond clock)
+          const other = await RawClient.connect(port);
+          for (const id of [1, 2]) {
+            other.send(searchMsg(id, 'wait'));
+            assert.equal(resultCode(await other.waitFor(isDone(id), 'a listening search')), ResultCode.timeLimitExceeded);
+          }
+          other.socket.destroy();
+        }
+        dir.release();
+        const done = await raw.waitFor(isDone(1), 'the late search');
+        // negative control: within a long limit the same search succeeds
+        assert.equal(resultCode(done), limit < 1 ? ResultCode.timeLimitExceeded : ResultCode.success);
+        raw.socket.destroy();
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('MaxConnIdleTime, not InitRecvTimeout, bounds a connection once it sent a request', async () => {
+    for (const idle of [60, 0.3]) {
+      const { server, port } = await startServer(new FakeDirectory(), { InitRecvTimeout: 0.3, MaxConnIdleTime: idle });
+      try {
+        const active = await RawClient.connect(port);
+        active.send(searchMsg(1, 'echo=1'));
+        await active.waitFor(isDone(1), 'first search');
+        // a silent connection opened after: once its InitRecvTimeout is over, so is the first's
+        const silent = await RawClient.connect(port);
+        assert.equal(resultCode(await silent.notice()), ResultCode.adminLimitExceeded);
+        await withTimeout(silent.closed, 30_000, 'init recv close');
+        if (idle > 1) {
+          active.send(searchMsg(2, 'echo=2'));
+          assert.equal(resultCode(await active.waitFor(isDone(2), 'second search')), 0);
+          assert.equal(active.messages.filter((m) => m.messageID === 0).length, 0, 'no notice of disconnection');
+        } else {
+          // negative control: a MaxConnIdleTime as short as InitRecvTimeout closes it
+          assert.equal(resultCode(await active.notice()), ResultCode.adminLimitExceeded);
+          await withTimeout(active.closed, 30_000, 'idle close');
+        }
+        active.socket.destroy();
+      } finally {
+        await server.close();
+      }
     }
   });
 
