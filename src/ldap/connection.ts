@@ -76,6 +76,8 @@ const FLUSH_BYTES = 64 * 1024;
 const OUT_INITIAL = 16 * 1024;
 /** A batch up to this size is copied out of the batch writer, which is then reused. */
 const SMALL_BATCH = 4 * 1024;
+/** The batch writer's first size (from Node's 8 KiB buffer pool, which a 2 KiB writer and a 1 KiB scratch per connection emptied every few connections). */
+const FIRST_BATCH = 256;
 
 const NO_ATTRIBUTES = Object.freeze([]) as unknown as OutgoingAttribute[];
 
@@ -238,8 +240,9 @@ export class Connection {
   /** MOVE_*: whether a request asked for a move to another process, and how far it got */
   private moveStage = MOVE_NONE;
 
-  // small at first (from Node's buffer pool): most connections only ever send small batches
-  private out = new BerWriter(SMALL_BATCH / 2);
+  // small at first: a connection that only binds sends a BindResponse (14 bytes); one that
+  // searches grows it by doubling and keeps it (flush), so the first batch costs a few copies
+  private out = new BerWriter(FIRST_BATCH);
   private readonly scratch: BerWriter;
   private flushScheduled = false;
   private needDrain = false;
