@@ -231,8 +231,7 @@ export class Connection {
   // small at first (from Node's buffer pool): most connections only ever send small batches
   private out = new BerWriter(SMALL_BATCH / 2);
   private readonly scratch = new BerWriter(1024);
-  /** the setImmediate of the batch's flush (undefined: none pending) */
-  private flushImmediate: NodeJS.Immediate | undefined;
+  private flushScheduled = false;
   private needDrain = false;
   private drainWaiters: Array<() => void> = [];
   /** a synchronous flush happened since the last time a search was made to yield */
@@ -623,10 +622,6 @@ export class Connection {
       }
       this.pump();
       if (this.moveStage === MOVE_ARMED) this.maybeMove();
-      // The last response the client waits for now (nothing else running or queued: requests
-      // pipelined in one chunk all started before any finished) goes out at once, not from the
-      // batch's setImmediate: one write a batch as before, without the immediate's turn.
-      if (this.flushImmediate !== undefined && this.state === 'open' && this.running.size === 0 && this.queue.length === 0) this.flush();
     }
   }
 
@@ -912,16 +907,14 @@ export class Connection {
     if (this.out.length >= FLUSH_BYTES) {
       this.flush();
       this.flushedSinceYield = true;
-    } else if (this.flushImmediate === undefined) {
-      this.flushImmediate = setImmediate(this.flush);
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
     }
   }
 
   private readonly flush = (): void => {
-    if (this.flushImmediate !== undefined) {
-      clearImmediate(this.flushImmediate);
-      this.flushImmediate = undefined;
-    }
+    this.flushScheduled = false;
     if (this.out.length === 0) return;
     let data = this.out.toBuffer();
     if (data.length <= SMALL_BATCH) {

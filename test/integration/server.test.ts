@@ -396,45 +396,6 @@ describe('LdapServer', () => {
     assert.equal(server.connectionCount, opened, 'all on one connection');
   });
 
-  it('writes the last awaited response at once, not from the batch\'s setImmediate; pipelined ones in one write', async () => {
-    let local = -1;
-    const opened = new Map<number, number>();
-    const seen: string[] = [];
-    const onConn = (m: unknown): void => {
-      const e = m as { event: string; connectionId: number; remoteAddress: string };
-      if (e.event === 'open') opened.set(Number(e.remoteAddress.split(':').pop()), e.connectionId);
-    };
-    // an immediate queued as the request's bytes arrive runs before the batch's own flush
-    // immediate (queued later, by the response): an 'out' before 'immediate' is a write at once
-    const onBytes = (m: unknown): void => {
-      const e = m as { connectionId: number; direction: string };
-      if (e.connectionId !== opened.get(local)) return;
-      seen.push(e.direction);
-      if (e.direction === 'in') setImmediate(() => seen.push('immediate'));
-    };
-    diagnosticsChannel.subscribe('forestd:ldap:connection', onConn);
-    diagnosticsChannel.subscribe('forestd:ldap:bytes', onBytes);
-    const raw = await RawClient.connect(port);
-    local = raw.socket.localPort!;
-    try {
-      raw.send(searchMsg(1, ''));
-      await raw.waitFor(isDone(1), 'the rootDSE search');
-      // negative control: the batch's setImmediate (the previous flush) gives in, immediate, out
-      assert.deepEqual(seen.slice(0, 3), ['in', 'out', 'immediate'], 'the response left before an immediate queued at its request');
-      // three requests in one chunk: all started before any finished, answered in one write
-      seen.length = 0;
-      raw.send(searchMsg(2, ''), searchMsg(3, ''), searchMsg(4, ''));
-      await raw.waitFor(isDone(4), 'the pipelined rootDSE searches');
-      await raw.waitFor(isDone(2), 'the first pipelined search');
-      await raw.waitFor(isDone(3), 'the second pipelined search');
-      assert.deepEqual(seen.filter((d) => d !== 'immediate'), ['in', 'out'], 'one read, one write');
-    } finally {
-      diagnosticsChannel.unsubscribe('forestd:ldap:connection', onConn);
-      diagnosticsChannel.unsubscribe('forestd:ldap:bytes', onBytes);
-      raw.socket.destroy();
-    }
-  });
-
   it('turns directory errors into results and keeps the connection', async () => {
     const c = client();
     await assert.rejects(c.search('missing', { scope: 'base' }), (e: unknown) => {
