@@ -14,7 +14,8 @@
 // BENCH_CONC=8 BENCH_SAMPLE=2 BENCH_SAMPLES=2 (measured samples after one warm-up sample)
 // BENCH_ATTRS=cn,sn,givenName,displayName,mail,description BENCH_PROF=A|B (that build runs under --cpu-prof)
 // BENCH_SERVE_ARGS='--workers 2 --worker-mode process' (more `serve` options for both builds; the CPU
-// counted is then the serving process's and its read processes')
+// counted is then the serving process's and its read processes'); BENCH_SERVE_ARGS_A: A's instead
+// (e.g. BENCH_SERVE_ARGS_A='' with BENCH_A = BENCH_B: one build, w=1 against process mode)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, cpSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -41,6 +42,7 @@ const SAMPLES = Number(env.BENCH_SAMPLES ?? 2);
 const ATTRS = env.BENCH_ATTRS ?? 'cn,sn,givenName,displayName,mail,description';
 const PROF = env.BENCH_PROF;
 const SERVE_ARGS = (env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
+const SERVE_ARGS_A = env.BENCH_SERVE_ARGS_A === undefined ? SERVE_ARGS : env.BENCH_SERVE_ARGS_A.split(' ').filter(Boolean);
 const HOST = '127.0.0.1';
 const REALM = 'example.com';
 const BASE_DN = 'DC=example,DC=com';
@@ -62,8 +64,8 @@ interface Served {
   ldapsPort: number;
 }
 
-async function serve(cli: string, data: string, nodeArgs: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...nodeArgs, cli, 'serve', '--data', data, '--host', HOST, '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0', ...SERVE_ARGS], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') });
+async function serve(cli: string, data: string, nodeArgs: string[] = [], serveArgs: string[] = SERVE_ARGS): Promise<Served> {
+  const child = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...nodeArgs, cli, 'serve', '--data', data, '--host', HOST, '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0', ...serveArgs], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') });
   children.push(child);
   let out = '';
   let err = '';
@@ -117,7 +119,7 @@ const copyOf = (name: string) => {
 };
 const profDir = mkdtempSync(join(tmpdir(), 'forestd-ab-prof-'));
 const builds = [
-  { name: 'A', cli: A, s: await serve(A, copyOf('a'), PROF === 'A' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []) },
+  { name: 'A', cli: A, s: await serve(A, copyOf('a'), PROF === 'A' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [], SERVE_ARGS_A) },
   { name: 'B', cli: B, s: await serve(B, copyOf('b'), PROF === 'B' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []) },
 ];
 
