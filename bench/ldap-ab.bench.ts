@@ -13,6 +13,9 @@
 // BENCH_DATA=/tmp/forestd-ab-data BENCH_USERS=10000 BENCH_ROUNDS=3 BENCH_CASES=search,read
 // BENCH_CONC=8 BENCH_SAMPLE=2 BENCH_SAMPLES=2 (measured samples after one warm-up sample)
 // BENCH_ATTRS=cn,sn,givenName,displayName,mail,description BENCH_PROF=A|B (that build runs under --cpu-prof)
+// BENCH_SERVE_ARGS='--workers 2 --worker-mode process' (more `serve` options for both builds; the CPU
+// counted is then the serving process's and its read processes'); BENCH_SERVE_ARGS_A: A's instead
+// (e.g. BENCH_SERVE_ARGS_A='' with BENCH_A = BENCH_B: one build, w=1 against process mode)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, cpSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPENSSL_CONFIG_ARG } from '../src/cli/openssl.js';
 import { BenchClient } from './lib/client.js';
-import { installTools, cpuSeconds } from './lib/servers.js';
+import { installTools, cpuSeconds, treePids } from './lib/servers.js';
 import { bulkLoad, adOus, adUsers, adGroups, USER_PASSWORD, type DataSet } from './lib/load.js';
 import { ldcltArgs, runLdclt, type CaseName, type Target } from './lib/ldclt.js';
 import { topFunctions } from './lib/cpuprofile.js';
@@ -38,6 +41,8 @@ const SAMPLE = Number(env.BENCH_SAMPLE ?? 2);
 const SAMPLES = Number(env.BENCH_SAMPLES ?? 2);
 const ATTRS = env.BENCH_ATTRS ?? 'cn,sn,givenName,displayName,mail,description';
 const PROF = env.BENCH_PROF;
+const SERVE_ARGS = (env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
+const SERVE_ARGS_A = env.BENCH_SERVE_ARGS_A === undefined ? SERVE_ARGS : env.BENCH_SERVE_ARGS_A.split(' ').filter(Boolean);
 const HOST = '127.0.0.1';
 const REALM = 'example.com';
 const BASE_DN = 'DC=example,DC=com';
@@ -46,6 +51,8 @@ const ADMIN_PW = 'Adm1n-Passw0rd!';
 const DATA: DataSet = { users: USERS, groups: 200, groupSize: 50 };
 
 const ldclt = installTools();
+/** the serving process's CPU seconds and its read processes' (BENCH_SERVE_ARGS --worker-mode process) */
+const treeCpu = (pid: number): number => treePids(pid).reduce((t, p) => t + cpuSeconds(p), 0);
 const children: ChildProcess[] = [];
 process.on('exit', () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -57,8 +64,8 @@ interface Served {
   ldapsPort: number;
 }
 
-async function serve(cli: string, data: string, nodeArgs: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...nodeArgs, cli, 'serve', '--data', data, '--host', HOST, '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') });
+async function serve(cli: string, data: string, nodeArgs: string[] = [], serveArgs: string[] = SERVE_ARGS): Promise<Served> {
+  const child = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...nodeArgs, cli, 'serve', '--data', data, '--host', HOST, '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0', ...serveArgs], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') });
   children.push(child);
   let out = '';
   let err = '';
@@ -112,7 +119,7 @@ const copyOf = (name: string) => {
 };
 const profDir = mkdtempSync(join(tmpdir(), 'forestd-ab-prof-'));
 const builds = [
-  { name: 'A', cli: A, s: await serve(A, copyOf('a'), PROF === 'A' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []) },
+  { name: 'A', cli: A, s: await serve(A, copyOf('a'), PROF === 'A' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [], SERVE_ARGS_A) },
   { name: 'B', cli: B, s: await serve(B, copyOf('b'), PROF === 'B' ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []) },
 ];
 
@@ -154,9 +161,9 @@ for (let r = 0; r < ROUNDS; r++) {
       for (const b of order) {
         const t = target(b.s.port);
         const args = ldcltArgs(t, cs, conc, { samples: SAMPLES, sampleS: SAMPLE, attrs: ATTRS, tag: 'ab', templateFile: '/dev/null' });
-        const cpu0 = cpuSeconds(b.s.child.pid!);
+        const cpu0 = treeCpu(b.s.child.pid!);
         const res = await runLdclt(ldclt, args, join(logDir, `${cs}-c${conc}-${b.name}-${r}.log`), 60);
-        const cpu = cpuSeconds(b.s.child.pid!) - cpu0;
+        const cpu = treeCpu(b.s.child.pid!) - cpu0;
         if (res.errors || !res.total) throw new Error(`${b.name} ${cs} c=${conc}: ${res.errors} errors, ${res.total} ops: ${res.errorLines.join('; ')} (${res.exit})`);
         const us = (cpu * 1e6) / res.total;
         const k = `${cs} c=${conc} ${b.name}`;

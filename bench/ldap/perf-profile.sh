@@ -1,5 +1,5 @@
 #!/bin/bash
-# A CPU profile of a Node LDAP server under ldclt's bind case from the kernel's cpu-clock
+# A CPU profile of a Node LDAP server under ldclt's bind case (PERF_CASE=search: the search case) from the kernel's cpu-clock
 # (samples only while the process runs on a CPU, kernel time included), with exact JIT symbols
 # (node --perf-prof, perf inject --jit). `node --cpu-prof` samples wall time instead: on a loaded
 # machine the server is often preempted inside a socket write (the write wakes ldclt), so
@@ -16,16 +16,23 @@ OUT=$1; C=$2; N=$3; shift 4
 LDCLT=${LDCLT:-/var/cache/forestd-bench/usr/bin/ldclt}
 PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 DIR=$(mktemp -d /tmp/perf-profile.XXXXXX)
-(cd "$DIR" && exec perf record -k mono -e cpu-clock -F 2000 -g -o "$DIR/raw.data" node --perf-prof --interpreted-frames-native-stack "$@" "$PORT" >"$DIR/server.log" 2>&1) &
+(cd "$DIR" && exec perf record -k mono -e cpu-clock -F 2000 -g -o "$DIR/raw.data" node ${PERF_NODE_FLAG:---perf-prof} --interpreted-frames-native-stack "$@" "$PORT" >"$DIR/server.log" 2>&1) &
 PP=$!
 for _ in $(seq 100); do PID=$(pgrep -P $PP node || true); [ -n "$PID" ] && (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.2; done
-L=("$LDCLT" -H "ldap://127.0.0.1:$PORT" -n "$C" -t 30 -D CN=userXXXX,OU=Bench,DC=example,DC=com -w BenchPass1 -e bindeach,bindonly,randombinddn,randombinddnlow=1000,randombinddnhigh=9999,sampinterval=2)
+case "${PERF_CASE:-bind}" in
+  bind) L=("$LDCLT" -H "ldap://127.0.0.1:$PORT" -n "$C" -t 30 -D CN=userXXXX,OU=Bench,DC=example,DC=com -w BenchPass1 -e bindeach,bindonly,randombinddn,randombinddnlow=1000,randombinddnhigh=9999,sampinterval=2) ;;
+  # bench:ldap's search case (ldclt.ts): as the Administrator, one subtree search by sAMAccountName a request
+  search) L=("$LDCLT" -H "ldap://127.0.0.1:$PORT" -n "$C" -t 30 -D CN=Administrator,CN=Users,DC=example,DC=com -w 'Adm1n-Passw0rd!' -b OU=Bench,DC=example,DC=com -s subtree -e esearch,random,sampinterval=2,attrlist=cn:sn:givenName:displayName:mail:description -r 1000 -R 9999 -f sAMAccountName=userXXXX) ;;
+  *) echo "PERF_CASE: bind or search" >&2; exit 2 ;;
+esac
 "${L[@]}" -N 2 >/dev/null 2>&1 || true   # warm-up
-T0=$(awk '{print $14+$15}' /proc/$PID/stat); UP0=$(cut -d' ' -f1 /proc/uptime)
+# the server and its read processes (serve --worker-mode process)
+ticks() { local t=0 p; for p in $PID $(cat /proc/$PID/task/*/children 2>/dev/null); do t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+T0=$(ticks); UP0=$(cut -d' ' -f1 /proc/uptime)
 "${L[@]}" -N "$N" >"$DIR/ldclt.log" 2>&1 || true
-T1=$(awk '{print $14+$15}' /proc/$PID/stat); UP1=$(cut -d' ' -f1 /proc/uptime)
+T1=$(ticks); UP1=$(cut -d' ' -f1 /proc/uptime)
 TOT=$(grep 'Global average rate' "$DIR/ldclt.log" | grep -o 'total: *[0-9]*' | grep -o '[0-9]*$')
-echo "$OUT: $TOT binds, $(( (T1 - T0) * 10000 / TOT )) CPU µs/bind (ticks of 10 ms), load $(cut -d' ' -f1 /proc/loadavg)"
+echo "$OUT: $TOT ${PERF_CASE:-bind} ops, $(( (T1 - T0) * 10000 / TOT )) CPU µs/op (ticks of 10 ms), load $(cut -d' ' -f1 /proc/loadavg)"
 kill -INT "$PID"; wait $PP || true
 perf inject --jit -i "$DIR/raw.data" -o "$DIR/perf.data" 2>/dev/null
 perf script -i "$DIR/perf.data" --time "$UP0,$UP1" -F ip,sym 2>/dev/null >"/tmp/$OUT.script"

@@ -499,6 +499,9 @@ export class Store implements InvocationTable {
    * next USN from the DC tuple, the delayed-link hint from the `linkwork` table (counted again
    * when the DC tuple moved, or while it is not 0). highestCommittedUsn (durable, not merely
    * committed) is the writer's: the caller sets it with followDurable(). Returns the DC tuple's USN.
+   * (Renewing only when the environment's last txn id moved does not pay with lmdb-js 3.5: its
+   * env.info() builds an object of 5+ properties, ~2 µs, more than this renewal; and that id is the
+   * newest meta page's, which a commit writes before the lock-file id readers renew at.)
    */
   followCommitted(): number {
     if (!this.follower) throw new StoreError('ERR_STORE_CORRUPT', 'followCommitted() on a store that is not a follower');
