@@ -222,7 +222,7 @@ export async function pullNC(
     ahead = undefined;
   };
   /** a chunk whose write is queued: its outcome, and when its body has started (a write queued after that sees its effects) */
-  type Applying = { result: Promise<ReplyResult>; started: Promise<unknown>; reply: DRS_MSG_GETCHGREPLY_V6; size: number };
+  type Applying = { result: Promise<ReplyResult>; started: Promise<unknown>; bytes: number; size: number };
   const writes = new Set<Promise<unknown>>();
   const queue = (reply: DRS_MSG_GETCHGREPLY_V6, opts: PullOptions, behind: boolean): Applying => {
     let ran!: () => void;
@@ -234,7 +234,7 @@ export async function pullNC(
     );
     writes.add(settled);
     void settled.then(() => writes.delete(settled));
-    return { result, started: Promise.race([started, settled]), reply, size: opts.cMaxObjects ?? size };
+    return { result, started: Promise.race([started, settled]), bytes: reply.cNumBytes ?? 0, size: opts.cMaxObjects ?? size };
   };
   const prefetch = (req: DRS_MSG_GETCHGREQ_V10, reply: DRS_MSG_GETCHGREPLY_V6, n: number) => {
     if (reply.fMoreData && reply.dwDRSError === 0 && reply.ulExtendedRet === 0 && Number.isSafeInteger(reply.usnvecTo?.usnHighObjUpdate)) {
@@ -257,7 +257,7 @@ export async function pullNC(
       throw new ReplicationError('ERR_REPL_FAILED', `${hex}: replication of ${nc.StringName} failed${r.cause ? ` (${(r.cause as Error).message})` : ''}`, r.error);
     }
     objects += r.outcome.objects;
-    bytes += a.reply.cNumBytes ?? 0;
+    bytes += a.bytes;
     progress?.({ nc: nc.StringName, objects, bytes });
     size = grow(a.size);
     // DRS_GET_ANC / GET_TGT for the chunk that needed them only; the prefetched request kept them too
