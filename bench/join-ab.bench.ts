@@ -76,9 +76,11 @@ async function round(side: 'base' | 'new', name: string): Promise<number> {
     close: async () => undefined,
   };
   const c0 = process.cpuUsage();
+  const t0 = performance.now();
   let total = 0;
   for (const nc of ncs) total += await m.pullNC(ctx, dst, client, Buffer.alloc(20), nc, f.dsaGuid);
   const c = process.cpuUsage(c0);
+  walls[side].push(performance.now() - t0);
   await dst.close();
   rmSync(dir, { recursive: true, force: true });
   recorded ??= rec;
@@ -86,15 +88,19 @@ async function round(side: 'base' | 'new', name: string): Promise<number> {
   return (c.user + c.system) / total;
 }
 
+/** each counted round's wall time of the pulls, ms (the NCs one after the other: apply and commit on the critical path) */
+const walls = { base: [] as number[], new: [] as number[] };
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 console.log(`load average ${load()}`);
 await round('base', 'record');
 await round('new', 'warm');
 const res = { base: [] as number[], new: [] as number[] };
+walls.base.length = walls.new.length = 0; // the recording and warm-up rounds are not counted
 for (let i = 0; i < ROUNDS; i++) for (const side of i % 2 ? (['new', 'base'] as const) : (['base', 'new'] as const)) res[side].push(await round(side, String(i)));
 const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 const ratios = res.base.map((b, i) => res.new[i]! / b);
 console.log(`${objects} objects, ${recorded!.length} replies; CPU µs/object base ${res.base.map((x) => x.toFixed(0)).join(' ')} | new ${res.new.map((x) => x.toFixed(0)).join(' ')}`);
+console.log(`wall ms base ${walls.base.map((x) => x.toFixed(0)).join(' ')} | new ${walls.new.map((x) => x.toFixed(0)).join(' ')}; median base ${med(walls.base).toFixed(0)} new ${med(walls.new).toFixed(0)}; median paired ratio new/base ${med(walls.base.map((b, i) => walls.new[i]! / b)).toFixed(3)}`);
 console.log(`median base ${med(res.base).toFixed(1)} new ${med(res.new).toFixed(1)} µs/object; median paired ratio new/base ${med(ratios).toFixed(3)}; load ${load()}`);
 await src.close();
 rmSync(tmp, { recursive: true, force: true });

@@ -21,7 +21,7 @@ import { callGetNCChanges } from './convert.js';
 import { codecOf } from './handlers.js';
 import type { Directory } from '../dsa/directory.js';
 import { replicaContextOf } from '../dsa/replica-context.js';
-import { nextRequest, handleReplyAsync, type PullOptions } from '../dsa/replica/pull.js';
+import { nextRequest, handleReplyAsync, type PullOptions, type ReplyResult } from '../dsa/replica/pull.js';
 import { readReplicaState, writeReplicaState } from '../dsa/replica/state.js';
 import { ChangeNotifier, type NotifyInfo } from '../dsa/replica/notify.js';
 import { recordCycles, type CycleOutcome } from '../dsa/replica/cycle-status.js';
@@ -34,7 +34,7 @@ import { isDeletedRecord } from '../dsa/tombstone.js';
 import type { ReadTxn } from '../store/store.js';
 import { pullNCSchemaFirst } from './schema-first.js';
 import type { ReplicaContext } from '../dsa/replica/context.js';
-import type { DRS_MSG_GETCHGREPLY_V6, DRS_MSG_GETCHGREQ_V10, DSNAME } from '../dsa/replica/types.js';
+import { DRS_GET_TGT, DrsOptions, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10, type DSNAME } from '../dsa/replica/types.js';
 import type { DrsCredentials } from './transport/auth.js';
 import { OriginatingUpdate } from '../dsa/originating-update.js';
 import type { ObjectRecord } from '../store/record.js';
@@ -188,9 +188,11 @@ const DEFAULT_CHUNKS: ChunkSizes = { first: FIRST_CHUNK_OBJECTS, max: CHUNK_OBJE
  * Pipelined: as soon as a reply with fMoreData arrives, the request for the next chunk (its
  * usnvecFrom the reply's usnvecTo, MS-DRSR 4.1.10.6: what the destination would send once the
  * chunk is applied) goes out, so the source reads and encodes chunk n+1 while this DC applies
- * chunk n. The watermark still moves only with each chunk's commit: the next reply is applied
- * only after this one committed (handleReplyAsync checks its usnvecFrom against the stored
- * watermark), and is thrown away when this one was not (a retry with DRS_GET_ANC/GET_TGT, a failure).
+ * chunk n; and chunk n+1's write is queued as soon as chunk n's transaction body has run, so
+ * this DC applies chunk n+1 while chunk n commits and is flushed. The watermark still moves only
+ * with each chunk's commit: chunk n+1's transaction, after chunk n's, checks its usnvecFrom
+ * against the watermark stored there (handleReplyAsync, behind) and writes nothing when chunk n
+ * was not applied (a retry with DRS_GET_ANC/GET_TGT, a failure); it is then thrown away.
  * Chunks grow from `sizes.first` objects, doubling, to `sizes.max`; a chunk asked for again
  * (DRS_GET_ANC/GET_TGT) keeps its size.
  */
@@ -203,6 +205,8 @@ export async function pullNC(
   srcDsa: Buffer,
   progress?: (p: PullProgress) => void,
   sizes: ChunkSizes = DEFAULT_CHUNKS,
+  /** queue chunk n+1's write before chunk n's commit (false: after it, as before; the tests' negative control) */
+  overlap = true,
 ): Promise<number> {
   const codec = codecOf(dir);
   const grow = (n: number) => Math.min(sizes.max, 2 * n);
@@ -217,46 +221,105 @@ export async function pullNC(
     ahead?.reply.catch(() => undefined);
     ahead = undefined;
   };
+  /** a chunk whose write is queued: its outcome, and when its body has started (a write queued after that sees its effects) */
+  type Applying = { result: Promise<ReplyResult>; started: Promise<unknown>; bytes: number; size: number };
+  const writes = new Set<Promise<unknown>>();
+  const queue = (reply: DRS_MSG_GETCHGREPLY_V6, opts: PullOptions, behind: boolean): Applying => {
+    let ran!: () => void;
+    const started = new Promise<void>((resolve) => (ran = resolve));
+    const result = handleReplyAsync(ctx, reply, opts, { behind, started: ran });
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    writes.add(settled);
+    void settled.then(() => writes.delete(settled));
+    return { result, started: Promise.race([started, settled]), bytes: reply.cNumBytes ?? 0, size: opts.cMaxObjects ?? size };
+  };
+  const prefetch = (req: DRS_MSG_GETCHGREQ_V10, reply: DRS_MSG_GETCHGREPLY_V6, n: number) => {
+    if (reply.fMoreData && reply.dwDRSError === 0 && reply.ulExtendedRet === 0 && Number.isSafeInteger(reply.usnvecTo?.usnHighObjUpdate)) {
+      const next: DRS_MSG_GETCHGREQ_V10 = { ...req, uuidInvocIdSrc: reply.uuidInvocIdSrc, usnvecFrom: { ...reply.usnvecTo }, cMaxObjects: grow(n) };
+      ahead = { req: next, reply: callGetNCChanges(client, hDrs, next as never, codec) };
+      ahead.reply.catch(() => undefined); // a failure surfaces when (if) this reply is awaited
+    }
+  };
+  /** a chunk's outcome: counted when applied; a retry sets the flags and keeps the chunk's size */
+  const take = async (a: Applying): Promise<'more' | 'done' | 'retry'> => {
+    const r = await a.result;
+    if (r.kind === 'retry') {
+      flags = { getAnc: r.getAnc, getTgt: r.getTgt };
+      size = a.size;
+      return 'retry';
+    }
+    if (r.kind === 'stale') throw new ReplicationError('ERR_REPL_STALE', `${nc.StringName}: the source answered a request this DC did not make`);
+    if (r.kind === 'failed') {
+      const hex = r.error.toString(16).padStart(8, '0');
+      throw new ReplicationError('ERR_REPL_FAILED', `${hex}: replication of ${nc.StringName} failed${r.cause ? ` (${(r.cause as Error).message})` : ''}`, r.error);
+    }
+    objects += r.outcome.objects;
+    bytes += a.bytes;
+    progress?.({ nc: nc.StringName, objects, bytes });
+    size = grow(a.size);
+    // DRS_GET_ANC / GET_TGT for the chunk that needed them only; the prefetched request kept them too
+    if (!ahead) flags = {};
+    return r.more ? 'more' : 'done';
+  };
+  let applying: Applying | undefined;
   try {
     for (;;) {
-      const opts: PullOptions = { cMaxObjects: size, cMaxBytes: CHUNK_BYTES, ...flags };
-      const st = readReplicaState(dir.store.reader, nc.Guid);
-      const rf = st.repsFrom.find((x) => x.uuidDsa.equals(srcDsa));
-      const req = nextRequest(ctx, dir.store.reader, nc, srcDsa, rf ? rf.uuidInvocId : Buffer.alloc(16), opts);
-      let pending: Promise<Reply>;
-      const a = ahead?.req;
-      if (a && a.usnvecFrom.usnHighObjUpdate === req.usnvecFrom.usnHighObjUpdate && a.cMaxObjects === req.cMaxObjects && a.ulFlags === req.ulFlags && a.ulMoreFlags === req.ulMoreFlags) pending = ahead!.reply;
-      else {
-        discard();
-        pending = callGetNCChanges(client, hDrs, req as never, codec);
+      let cur: Applying;
+      if (applying && ahead) {
+        // Pipelined: the reply to the request sent ahead (chunk n+1) is queued as soon as chunk
+        // n's body has run, so this DC applies it while chunk n commits. Its transaction comes
+        // after chunk n's and sees its effects (parents, the watermark); it checks there that
+        // its usnvecFrom is the watermark chunk n stored, and writes nothing if chunk n was
+        // not applied (MS-DRSR 4.1.10.6: the watermark moves only with a chunk's commit).
+        const { req, reply: pending } = ahead;
+        ahead = undefined;
+        const reply = (await pending) as never as DRS_MSG_GETCHGREPLY_V6;
+        await applying.started;
+        prefetch(req, reply, req.cMaxObjects);
+        // the flags it was asked with (the request ahead kept those of the one before it)
+        const getAnc = (req.ulFlags & DrsOptions.DRS_GET_ANC) !== 0;
+        const getTgt = (req.ulMoreFlags & DRS_GET_TGT) !== 0;
+        cur = queue(reply, { cMaxObjects: req.cMaxObjects, cMaxBytes: CHUNK_BYTES, ...(getAnc ? { getAnc } : {}), ...(getTgt ? { getTgt } : {}) }, true);
+        const prev = applying;
+        applying = undefined;
+        if ((await take(prev)) === 'retry') {
+          // chunk n is asked for again: chunk n+1 wrote nothing ('stale'), the request ahead is of no use
+          discard();
+          await cur.result;
+          continue;
+        }
+      } else {
+        const opts: PullOptions = { cMaxObjects: size, cMaxBytes: CHUNK_BYTES, ...flags };
+        const st = readReplicaState(dir.store.reader, nc.Guid);
+        const rf = st.repsFrom.find((x) => x.uuidDsa.equals(srcDsa));
+        const req = nextRequest(ctx, dir.store.reader, nc, srcDsa, rf ? rf.uuidInvocId : Buffer.alloc(16), opts);
+        let pending: Promise<Reply>;
+        const a = ahead?.req;
+        if (a && a.usnvecFrom.usnHighObjUpdate === req.usnvecFrom.usnHighObjUpdate && a.cMaxObjects === req.cMaxObjects && a.ulFlags === req.ulFlags && a.ulMoreFlags === req.ulMoreFlags) pending = ahead!.reply;
+        else {
+          discard();
+          pending = callGetNCChanges(client, hDrs, req as never, codec);
+        }
+        ahead = undefined;
+        const reply = (await pending) as never as DRS_MSG_GETCHGREPLY_V6;
+        prefetch(req, reply, size);
+        cur = queue(reply, opts, false);
       }
-      ahead = undefined;
-      const reply = (await pending) as never as DRS_MSG_GETCHGREPLY_V6;
-      if (reply.fMoreData && reply.dwDRSError === 0 && reply.ulExtendedRet === 0 && Number.isSafeInteger(reply.usnvecTo?.usnHighObjUpdate)) {
-        const next: DRS_MSG_GETCHGREQ_V10 = { ...req, uuidInvocIdSrc: reply.uuidInvocIdSrc, usnvecFrom: { ...reply.usnvecTo }, cMaxObjects: grow(size) };
-        ahead = { req: next, reply: callGetNCChanges(client, hDrs, next as never, codec) };
-        ahead.reply.catch(() => undefined); // a failure surfaces when (if) this reply is awaited
-      }
-      const r = await handleReplyAsync(ctx, reply, opts);
-      if (r.kind === 'retry') {
-        flags = { getAnc: r.getAnc, getTgt: r.getTgt };
+      if (ahead && overlap) {
+        applying = cur;
         continue;
       }
-      if (r.kind === 'stale') throw new ReplicationError('ERR_REPL_STALE', `${nc.StringName}: the source answered a request this DC did not make`);
-      if (r.kind === 'failed') {
-        const hex = r.error.toString(16).padStart(8, '0');
-        throw new ReplicationError('ERR_REPL_FAILED', `${hex}: replication of ${nc.StringName} failed${r.cause ? ` (${(r.cause as Error).message})` : ''}`, r.error);
-      }
-      objects += r.outcome.objects;
-      bytes += reply.cNumBytes ?? 0;
-      progress?.({ nc: nc.StringName, objects, bytes });
-      size = grow(size);
-      // DRS_GET_ANC / GET_TGT for the chunk that needed them only; the prefetched request kept them too
-      if (!ahead) flags = {};
-      if (!r.more) return objects;
+      const t = await take(cur);
+      if (t === 'retry') continue;
+      if (t === 'done') return objects;
     }
   } finally {
     discard();
+    // no write of this cycle outlives it
+    await Promise.all([...writes]);
   }
 }
 

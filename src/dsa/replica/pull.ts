@@ -71,8 +71,26 @@ export function ridAllocRequest(ctx: ReplicaContext, ridManager: DSNAME, srcInvo
   };
 }
 
-/** What the reply asks for before its transaction: a result now, or the transaction to run and how to read its failure. */
-function prepare(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions): ReplyResult | { body: (w: WriteTxn) => ApplyOutcome; more: boolean; ext: boolean } {
+/**
+ * Whether `reply` answers the request this DC would make from the watermark in `r` (MS-DRSR
+ * 4.1.10.6: its usnvecFrom is the stored repsFrom usnvec of its source, or zero for a source
+ * whose invocationId changed or that is new).
+ */
+function answersWatermark(r: ReadTxn, reply: DRS_MSG_GETCHGREPLY_V6): boolean {
+  const st = readReplicaState(r, reply.pNC.Guid);
+  const rf = st.repsFrom.find((x) => x.uuidDsa.equals(reply.uuidDsaObjSrc));
+  const from = rf && rf.uuidInvocId.equals(reply.uuidInvocIdSrc) ? rf.usnvec.usnHighObjUpdate : 0;
+  return reply.usnvecFrom.usnHighObjUpdate === from;
+}
+
+/**
+ * What the reply asks for before its transaction: a result now, or the transaction to run and
+ * how to read its failure. The body checks the watermark again in its own transaction and
+ * returns null, writing nothing, when the reply does not follow it (a chunk queued behind one
+ * that failed, or a replay). With `behind`, the reply is queued behind the write of the chunk
+ * before it, not yet committed: only the body's check can tell.
+ */
+function prepare(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions, behind = false): ReplyResult | { body: (w: WriteTxn) => ApplyOutcome | null; more: boolean; ext: boolean } {
   if (reply.dwDRSError !== 0) return { kind: 'failed', error: reply.dwDRSError };
   try {
     validateReply(reply);
@@ -85,11 +103,8 @@ function prepare(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: Pull
     if (reply.ulExtendedRet !== ExopErr.EXOP_ERR_SUCCESS) return { kind: 'failed', error: reply.ulExtendedRet };
     return { body: (w) => processGetNCChangesReply(ctx, w, reply, { extendedOp: true, getTgt: true, validated: true }), more: false, ext: true };
   }
-  const st = readReplicaState(ctx.store.reader, reply.pNC.Guid);
-  const rf = st.repsFrom.find((x) => x.uuidDsa.equals(reply.uuidDsaObjSrc));
-  const from = rf && rf.uuidInvocId.equals(reply.uuidInvocIdSrc) ? rf.usnvec.usnHighObjUpdate : 0;
-  if (reply.usnvecFrom.usnHighObjUpdate !== from) return { kind: 'stale' };
-  return { body: (w) => processGetNCChangesReply(ctx, w, reply, { getTgt: !!asked.getTgt, validated: true }), more: reply.fMoreData, ext: false };
+  if (!behind && !answersWatermark(ctx.store.reader, reply)) return { kind: 'stale' };
+  return { body: (w) => (answersWatermark(w, reply) ? processGetNCChangesReply(ctx, w, reply, { getTgt: !!asked.getTgt, validated: true }) : null), more: reply.fMoreData, ext: false };
 }
 
 function failure(e: unknown, asked: PullOptions, ext: boolean): ReplyResult {
@@ -106,18 +121,35 @@ export function handleReply(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, 
   const p = prepare(ctx, reply, asked);
   if ('kind' in p) return p;
   try {
-    return { kind: 'applied', outcome: ctx.store.writeSync(p.body), more: p.more };
+    const outcome = ctx.store.writeSync(p.body);
+    return outcome ? { kind: 'applied', outcome, more: p.more } : { kind: 'stale' };
   } catch (e) {
     return failure(e, asked, p.ext);
   }
 }
 
-/** As handleReply, in one asynchronous store transaction (Store.write: group commit, flushed before it resolves). */
-export async function handleReplyAsync(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions = {}): Promise<ReplyResult> {
-  const p = prepare(ctx, reply, asked);
+/** How handleReplyAsync queues its transaction. */
+export interface QueueOptions {
+  /** the reply follows a chunk whose write is queued and not committed yet (prepare) */
+  behind?: boolean;
+  /** called when the transaction's body starts: a write queued after that runs after it */
+  started?: () => void;
+}
+
+/**
+ * As handleReply, in one asynchronous store transaction (Store.write: group commit, flushed
+ * before it resolves). With `behind`, the reply follows a chunk whose write was queued and has
+ * not committed yet: its transaction, queued after that one, sees its effects (parents, the
+ * watermark), and its outcome is 'stale' with nothing written if that chunk was not applied.
+ */
+export async function handleReplyAsync(ctx: ReplicaContext, reply: DRS_MSG_GETCHGREPLY_V6, asked: PullOptions = {}, queue: QueueOptions = {}): Promise<ReplyResult> {
+  const p = prepare(ctx, reply, asked, queue.behind);
   if ('kind' in p) return p;
   try {
-    return { kind: 'applied', outcome: await ctx.store.write(p.body), more: p.more };
+    const body = p.body;
+    const started = queue.started;
+    const outcome = await ctx.store.write(started ? (w) => (started(), body(w)) : body);
+    return outcome ? { kind: 'applied', outcome, more: p.more } : { kind: 'stale' };
   } catch (e) {
     return failure(e, asked, p.ext);
   }
