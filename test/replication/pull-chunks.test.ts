@@ -10,12 +10,11 @@ import { provision } from '../../src/dsa/provision/provision.js';
 import { Directory } from '../../src/dsa/directory.js';
 import { Store } from '../../src/store/store.js';
 import { replicaContextOf } from '../../src/dsa/replica-context.js';
-import { DrsServer } from '../../src/drs/server.js';
-import { drsHandlersFor } from '../../src/drs/handlers.js';
 import { decodeDRSGetNCChangesRequest, decodeDRSGetNCChangesResponse } from '../../src/drs/stubs.js';
 import { DRSUAPI_OPNUM } from '../../src/drs/types.js';
 import { pullNC, FIRST_CHUNK_OBJECTS, CHUNK_OBJECTS, type ChunkSizes } from '../../src/drs/replicator.js';
 import { tempDir } from '../helpers/tmp.js';
+import { memoryDrsClient } from '../helpers/drs-memory.js';
 
 const t1 = tempDir('forestd-chunks-dc1-');
 const dirs: ReturnType<typeof tempDir>[] = [t1];
@@ -32,18 +31,16 @@ async function pullDomain(dc1: Directory, sizes?: ChunkSizes) {
   dirs.push(t);
   const dst = Directory.createForProvisioning(Store.open(t.dir, { create: true }), { ...f, dsaGuid: randomBytes(16) });
   open.push(dst);
-  const server = new DrsServer(drsHandlersFor(dc1));
   const asked: number[] = [];
   const got: number[] = [];
-  const client = {
-    call: async (opnum: number, stub: Buffer) => {
+  const client = memoryDrsClient(dc1, dst, {
+    onRequest: (opnum, stub) => {
       if (opnum === DRSUAPI_OPNUM.IDL_DRSGetNCChanges) asked.push(decodeDRSGetNCChangesRequest(stub).pmsgIn.msg.cMaxObjects);
-      const out = await server.dispatch(opnum, stub, { peerAccount: 'DC2$', peerDsaGuid: dst.forest.dsaGuid, transport: 'memory' });
-      if (opnum === DRSUAPI_OPNUM.IDL_DRSGetNCChanges) got.push(decodeDRSGetNCChangesResponse(out).pmsgOut.msg.pObjects.length);
-      return out;
     },
-    close: async () => {},
-  };
+    onReply: (opnum, out) => {
+      if (opnum === DRSUAPI_OPNUM.IDL_DRSGetNCChanges) got.push(decodeDRSGetNCChangesResponse(out).pmsgOut.msg.pObjects.length);
+    },
+  });
   const ctx = replicaContextOf(dst);
   const objects = await pullNC(ctx, dst, client as never, Buffer.alloc(20), { Guid: Buffer.from(f.domainNC), StringName: f.domainDN }, f.dsaGuid, undefined, sizes);
   return { asked, got, objects };

@@ -12,14 +12,13 @@ import { modify } from '../../src/dsa/modify.js';
 import { Store } from '../../src/store/store.js';
 import { replicaContextOf } from '../../src/dsa/replica-context.js';
 import type { OperationContext } from '../../src/dsa/api.js';
-import { DrsServer } from '../../src/drs/server.js';
-import { drsHandlersFor } from '../../src/drs/handlers.js';
 import { decodeDRSGetNCChangesRequest } from '../../src/drs/stubs.js';
 import { DRSUAPI_OPNUM } from '../../src/drs/types.js';
 import { DrsOptions } from '../../src/dsa/replica/types.js';
 import { readReplicaState } from '../../src/dsa/replica/state.js';
 import { pullNC } from '../../src/drs/replicator.js';
 import { tempDir } from '../helpers/tmp.js';
+import { memoryDrsClient } from '../helpers/drs-memory.js';
 
 const t1 = tempDir('forestd-overlap-dc1-');
 const dirs: ReturnType<typeof tempDir>[] = [t1];
@@ -43,15 +42,12 @@ async function pullDomain(dc1: Directory, overlap: boolean) {
   dirs.push(t);
   const dst = Directory.createForProvisioning(Store.open(t.dir, { create: true }), { ...f, dsaGuid: randomBytes(16) });
   open.push(dst);
-  const server = new DrsServer(drsHandlersFor(dc1));
   const anc: boolean[] = [];
-  const client = {
-    call: async (opnum: number, stub: Buffer) => {
+  const client = memoryDrsClient(dc1, dst, {
+    onRequest: (opnum, stub) => {
       if (opnum === DRSUAPI_OPNUM.IDL_DRSGetNCChanges) anc.push((decodeDRSGetNCChangesRequest(stub).pmsgIn.msg.ulFlags & DrsOptions.DRS_GET_ANC) !== 0);
-      return server.dispatch(opnum, stub, { peerAccount: 'DC2$', peerDsaGuid: dst.forest.dsaGuid, transport: 'memory' });
     },
-    close: async () => {},
-  };
+  });
   // the order in which the cycle's writes (handleReplyAsync's) are queued and resolve; other
   // writes (one the store deferred behind its USN reservation before this began) are not counted
   const events: string[] = [];
