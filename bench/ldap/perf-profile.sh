@@ -9,13 +9,25 @@
 #   e.g. bench/ldap/perf-profile.sh fd 8 3 -- --openssl-config=data/openssl/forestd.cnf dist/src/cli/main.js \
 #          serve --data /tmp/d --host 127.0.0.1 --ldaps-port 0 --gc-port 0 --gcs-port 0 --ldap-port
 # Writes /tmp/<name>.script (perf script -F ip,sym of the measured window, warm-up excluded) and
-# prints CPU µs per bind; summarize with: node dist/bench/perf-summary.js /tmp/<name>.script
+# prints CPU µs per bind. Where perf inject --jit leaves JS frames as [unknown] (seen with Debian 12's perf), run with
+# PERF_NODE_FLAG=--perf-basic-prof (a /tmp/perf-PID.map that perf script reads itself: names without line-exact code); summarize with: node dist/bench/perf-summary.js /tmp/<name>.script
 # Needs perf (linux-perf) and ldclt (bench/ldap/install-tools.sh); users CN=userNNNN,OU=Bench,DC=example,DC=com.
 set -euo pipefail
 OUT=$1; C=$2; N=$3; shift 4
 LDCLT=${LDCLT:-/var/cache/forestd-bench/usr/bin/ldclt}
 PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 DIR=$(mktemp -d /tmp/perf-profile.XXXXXX)
+# node runs in $DIR (where --perf-prof writes its jit dumps): make relative file arguments absolute first,
+# including the value of an --option=PATH, so that the example below works from the repository's root
+ARGS=()
+for a in "$@"; do
+  case "$a" in
+    --*=*) v=${a#*=}; [ -e "$v" ] && a="${a%%=*}=$(realpath "$v")" ;;
+    *) [ -e "$a" ] && a=$(realpath "$a") ;;
+  esac
+  ARGS+=("$a")
+done
+set -- "${ARGS[@]}"
 (cd "$DIR" && exec perf record -k mono -e cpu-clock -F 2000 -g -o "$DIR/raw.data" node ${PERF_NODE_FLAG:---perf-prof} --interpreted-frames-native-stack "$@" "$PORT" >"$DIR/server.log" 2>&1) &
 PP=$!
 for _ in $(seq 100); do PID=$(pgrep -P $PP node || true); [ -n "$PID" ] && (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.2; done
