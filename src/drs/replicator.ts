@@ -406,7 +406,7 @@ export class Replicator {
       notify: (partner, nc, info) => void this.notify(partner, nc, info),
       delaysOf: (nc) => notifyDelaysOf(dir, nc),
       isUrgent: urgentUpdateTest((n) => dir.schema.attr(n)?.id),
-      // MS-SAMS 3.1.4: a password changed here reaches the PDC emulator at once (notify.ts)
+      // MS-SAMS 2.2.1 PASSWORD_UPDATE_MSG: a password changed here reaches the PDC emulator at once (notify.ts)
       isPasswordChange: originatingPasswordChangeTest((n) => dir.schema.attr(n)?.id, dir.store.dc.invocationId),
       pdcOf: (nc) => pdcOf(dir, nc),
     });

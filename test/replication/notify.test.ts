@@ -117,7 +117,7 @@ test('an urgent update (MS-ADTS 3.1.1.5.1.7) tells every partner at once and tak
   n.stop();
 });
 
-test('an originating password change on a DC that is not the PDC emulator is told to the PDC at once, a partner or not (MS-SAMS 3.1.4); other updates, and the PDC itself, tell it nothing more', () => {
+test('an originating password change on a DC that is not the PDC emulator is told to the PDC at once, a partner or not (MS-SAMS 2.2.1 PASSWORD_UPDATE_MSG); other updates, and the PDC itself, tell it nothing more', () => {
   const world = { time: 13_200_000_000 };
   const [dc] = openDCs(root.dir, 1, world);
   dcs.push(dc!);

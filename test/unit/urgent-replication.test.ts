@@ -43,7 +43,7 @@ test('crossRef creation and deletion, nTDSDSA deletion, schema objects, secrets 
   assert.equal(urgent(rec(['top', '1.2.840.113556.1.5.34'], 20, [['description', 'x']])), false, 'a trustedDomain is not in the list');
 });
 
-test('an originating password change (MS-SAMS 3.1.4 PASSWORD_UPDATE_MSG): unicodePwd changed by this update with a stamp of this DC; a replicated or an earlier one is not', () => {
+test('an originating password change (MS-SAMS 2.2.1 PASSWORD_UPDATE_MSG): unicodePwd changed by this update with a stamp of this DC; a replicated or an earlier one is not', () => {
   const UNICODE_PWD = 7;
   const mine = originatingPasswordChangeTest((n) => (n === 'unicodePwd' ? UNICODE_PWD : undefined), inv);
   const withPwd = (usn: number, pwdUsn: number, origin: Buffer) => {

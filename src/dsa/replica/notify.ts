@@ -9,7 +9,7 @@
 // Urgent updates (MS-ADTS 3.1.1.5.1.7, urgent.ts) skip the delays: every partner is told at
 // once, and a round pending for the NC is replaced by this one. An originating password change
 // on a DC that is not the PDC emulator is told to the PDC at once too, partner or not (MS-SAMS
-// 3.1.4 PASSWORD_UPDATE_MSG: password changes reach the PDC outside normal replication).
+// 2.2.1 PASSWORD_UPDATE_MSG, 3.3.5.2: password changes reach the PDC outside normal replication).
 //
 // The timers are injected (the simulator and the tests drive them; `serve` uses setTimeout),
 // and nothing here is module-level: each DC has its own notifier.
@@ -100,7 +100,7 @@ export class ChangeNotifier {
     }
     for (const [k, { nc, urgent, password }] of ncs) {
       const pending = this.pending.get(k);
-      // MS-SAMS 3.1.4: an originating password change goes to the PDC at once, a partner or not
+      // MS-SAMS 2.2.1 PASSWORD_UPDATE_MSG: an originating password change goes to the PDC at once, a partner or not
       const pdc = password ? this.opts.pdcOf?.(nc) : undefined;
       if (urgent) {
         // MS-ADTS 3.1.1.5.1.7: every partner now; the pending round's news go with it

@@ -45,10 +45,10 @@ export function urgentUpdateTest(idOf: AttrIdOf): (rec: ObjectRecord) => boolean
 /**
  * A test of whether the update that last changed `rec` is an originating password change made
  * on this DC (`invocationId`): unicodePwd changed by it, its stamp originating here. MS-SAMS
- * 3.1.4 (PASSWORD_UPDATE_MSG, 2.2.1): a DC that is not the PDC emulator sends each password
- * change made on it to the PDC at once, outside normal replication ("to propagate a subset of
- * database changes to the PDC more quickly than [MS-DRSR]", MS-SAMS 1.3), so that the PDC —
- * which a failed authentication elsewhere is retried against — knows the new password. forestd
+ * (the SAM Remote Protocol, Server-to-Server: "used by DCs to forward time-critical database
+ * changes to the PDC … more quickly than [MS-DRSR]") has a DC that is not the PDC emulator send
+ * a password change made on it to the PDC (request MessageType PASSWORD_UPDATE_MSG, MS-SAMS 2.2.1,
+ * which the PDC applies per 3.3.5.2), carried by Netlogon's NetrLogonSendToSam (MS-NRPC). forestd
  * has no Netlogon transport for MS-SAMS's messages; it tells the PDC over DRS (an urgent
  * IDL_DRSReplicaSync naming this DC, notify.ts), and the PDC pulls the change at once. A
  * replicated password change is not sent on: the DC where it originated did.
