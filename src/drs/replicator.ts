@@ -26,7 +26,8 @@ import { readReplicaState, writeReplicaState } from '../dsa/replica/state.js';
 import { ChangeNotifier, type NotifyInfo } from '../dsa/replica/notify.js';
 import { recordCycles, type CycleOutcome } from '../dsa/replica/cycle-status.js';
 import { replicationLifetimeRefusal } from '../dsa/replica/strict-consistency.js';
-import { urgentUpdateTest } from '../dsa/replica/urgent.js';
+import { originatingPasswordChangeTest, urgentUpdateTest } from '../dsa/replica/urgent.js';
+import { dsaEndpoint } from './fsmo-transfer.js';
 import { tombstoneLifetimeDays } from '../dsa/garbage-collection.js';
 import { applicationNCsOf, notifyDelaysOf } from './repl-settings.js';
 import { registerWithSource, repsToOf, setRepsTo } from './update-refs.js';
@@ -405,6 +406,9 @@ export class Replicator {
       notify: (partner, nc, info) => void this.notify(partner, nc, info),
       delaysOf: (nc) => notifyDelaysOf(dir, nc),
       isUrgent: urgentUpdateTest((n) => dir.schema.attr(n)?.id),
+      // MS-SAMS 2.2.1 PASSWORD_UPDATE_MSG: a password changed here reaches the PDC emulator at once (notify.ts)
+      isPasswordChange: originatingPasswordChangeTest((n) => dir.schema.attr(n)?.id, dir.store.dc.invocationId),
+      pdcOf: (nc) => pdcOf(dir, nc),
     });
     this.rids = new RidPoolClient(dir, this.ctx, this.#creds, opts.onRidError);
   }
@@ -667,7 +671,8 @@ export class Replicator {
     // the address it registered in the NC's repsTo, else the partner's own
     const t = repsToOf(this.dir.store.reader, nc).find((x) => x.uuidDsa === hex);
     const known = this.partners().outbound.find((x) => x.dsaGuid === hex) ?? partnersOf(this.dir).find((x) => x.dsaGuid === hex);
-    const p: ReplPartner | undefined = t && /:\d+$/.test(t.naDsa) ? { dsaGuid: hex, account: t.account, address: t.naDsa } : known;
+    // a DC that is no partner (the PDC told of a password change, notify.ts): its nTDSDSA object's networkAddress
+    const p: ReplPartner | undefined = t && /:\d+$/.test(t.naDsa) ? { dsaGuid: hex, account: t.account, address: t.naDsa } : (known ?? dsaEndpoint(this.dir, this.dir.store.reader, partner));
     // a reference without a DRS address (a DC joined, not serving yet) is told nothing
     if (!p || !/:\d+$/.test(p.address) || this.#stopped) return;
     const told = channel(REPL_NOTIFY_CHANNEL);
@@ -719,4 +724,17 @@ export async function publishAddress(dir: Directory, address: string): Promise<v
     u.touch(rec);
     w.putObject(guid, rec, prev);
   });
+}
+
+/**
+ * The PDC emulator of domain NC `nc` (the nTDSDSA object its head's fSMORoleOwner names, MS-ADTS
+ * 3.1.1.1.11) when it is another DC; undefined for this DC, another NC, or no owner.
+ */
+export function pdcOf(dir: Directory, nc: Buffer): Buffer | undefined {
+  if (!nc.equals(dir.forest.domainNC)) return undefined;
+  const owner = dir.schema.attr('fSMORoleOwner');
+  const v = owner ? (dir.store.reader.getObject(nc)?.attrs.find((a) => a.id === owner.id)?.values[0] as { guid?: Uint8Array } | undefined) : undefined;
+  if (!v?.guid) return undefined;
+  const g = Buffer.from(v.guid);
+  return g.equals(dir.forest.dsaGuid) ? undefined : g;
 }

@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tempDir } from '../helpers/tmp.js';
-import { createNC, find, Network, openDCs, simSchema, type SimDC, type SimNC } from './sim.js';
+import { createNC, find, Network, openDCs, simSchema, Writer, type SimDC, type SimNC } from './sim.js';
 import { serveGetNCChanges } from '../../src/dsa/replica/fsmo.js';
 import { handleReply } from '../../src/dsa/replica/pull.js';
 import { readReplicaState } from '../../src/dsa/replica/state.js';
@@ -24,7 +24,7 @@ after(async () => {
   }
 });
 
-function forest(n: number): { dcs: SimDC[]; nc: SimNC } {
+function forest(n: number): { dcs: SimDC[]; nc: SimNC; net: Network; world: { time: number } } {
   simSchema();
   const world = { time: 13_100_000_000 };
   const root = tempDir('forestd-fsmo-role-');
@@ -34,7 +34,7 @@ function forest(n: number): { dcs: SimDC[]; nc: SimNC } {
   const net = new Network(dcs, nc, 0);
   for (let d = 1; d < n; d++) net.fullCycle(d, 0);
   world.time++;
-  return { dcs, nc };
+  return { dcs, nc, net, world };
 }
 
 const ownerOf = (d: SimDC, g: Buffer) => {
@@ -109,6 +109,48 @@ test('ProcessFsmoRoleRequest refusals: an unknown role object or no client (EXOP
 });
 
 const hex = (d: SimDC) => d.store.dc.serverGuid.toString('hex');
+
+test('a role transfer\'s reply carries the link values of the role\'s objects that the client lacks (MS-DRSR 4.1.10.1.3, 4.1.10.5.5 changedLinks), each with its LinkValueStamp', () => {
+  const { dcs, nc, net, world } = forest(2);
+  const [d0, d1] = dcs as [SimDC, SimDC];
+  const S = simSchema();
+  const mgr = find(d0, nc, 'RID Manager$')!.guid;
+  const g = find(d0, nc, 'G')!.guid;
+  const w0 = new Writer(d0, nc);
+  const u = w0.addAt(find(d0, nc, 'A')!.guid, 'RU1', 'group')!;
+  const v = w0.addAt(find(d0, nc, 'A')!.guid, 'RU2', 'group')!;
+  assert.ok(w0.membersOf(g, [v], true));
+  net.fullCycle(1, 0);
+  world.time++;
+  // on the owner only: G gains RU1 (d1 lacks it); G → RU2 reached d1 already
+  assert.ok(w0.membersOf(g, [u], true));
+  const link = (d: SimDC, t: Buffer) => d.store.reader.getLink(g, S.memberLinkId, t);
+  assert.equal(link(d1, u), undefined, 'before the transfer the client lacks G → RU1');
+  // a role whose scope holds G (as the Partitions container's crossRefs hold msDS-NC-Replica-Locations)
+  const withG = (d: SimDC): RoleContext => Object.assign(Object.create(d.ctx) as RoleContext, { roles: { isDsa: () => true, scope: (_r: unknown, x: Buffer) => [x, g] } });
+  const rep = serveGetNCChanges(withG(d0), roleRequest(d1.ctx, { Guid: mgr, StringName: '' }, RoleExop.EXOP_FSMO_RID_REQ_ROLE));
+  assert.equal(rep.ulExtendedRet, ExopErr.EXOP_ERR_SUCCESS);
+  // the value the client lacks, and only it (G → RU2 is covered by the client's UTD vector)
+  assert.equal(rep.cNumValues, 1);
+  assert.equal(rep.rgValues.length, 1);
+  const val = rep.rgValues[0]!;
+  assert.ok(val.pObject.Guid.equals(g));
+  assert.ok(Buffer.from(val.Aval.target.Guid).equals(u));
+  assert.equal(val.fIsPresent, true);
+  const src = link(d0, u)!.stamp;
+  assert.equal(val.MetaData.timeCreated, src.timeCreated);
+  assert.equal(val.MetaData.MetaData.dwVersion, src.dwVersion);
+  // G itself has no attribute the client lacks: no entry for it, only the role object's
+  assert.deepEqual(rep.pObjects.map((o) => o.Entinf.pName.Guid.toString('hex')), [mgr.toString('hex')]);
+  // the client applies it as a replicated update: the originating LinkValueStamp
+  assert.equal(handleReply(d1.ctx, rep).kind, 'applied');
+  const got = link(d1, u)!;
+  assert.equal(got.stamp.timeDeleted, 0);
+  assert.ok(got.stamp.uuidOriginating.equals(src.uuidOriginating));
+  assert.equal(got.stamp.usnOriginating, src.usnOriginating);
+  assert.equal(got.stamp.timeCreated, src.timeCreated);
+  assert.equal(ownerOf(d1, mgr), hex(d1));
+});
 
 /** DC `server`'s chained request to the owner `dcs` names: the ordinary RID Master transfer, its reply applied. */
 const chainedVia = (dcs: SimDC[], server: SimDC): ChainedRoleRequest => async (fsmoObj, owner) => {

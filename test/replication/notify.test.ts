@@ -116,3 +116,52 @@ test('an urgent update (MS-ADTS 3.1.1.5.1.7) tells every partner at once and tak
   ]);
   n.stop();
 });
+
+test('an originating password change on a DC that is not the PDC emulator is told to the PDC at once, a partner or not (MS-SAMS 2.2.1 PASSWORD_UPDATE_MSG); other updates, and the PDC itself, tell it nothing more', () => {
+  const world = { time: 13_200_000_000 };
+  const [dc] = openDCs(root.dir, 1, world);
+  dcs.push(dc!);
+  const nc = createNC(dc!, 3);
+  const timers = new VirtualTimers();
+  const told: [number, number, boolean][] = [];
+  const p1 = Buffer.alloc(16, 1);
+  const pdc = Buffer.alloc(16, 9);
+  let pdcHere: Buffer | undefined = pdc;
+  const n = new ChangeNotifier(dc!.store, {
+    firstDelayMs: 20,
+    subsequentDelayMs: 5,
+    timers,
+    partners: () => [p1],
+    // "A" stands for an urgent password change (pwdLastSet of an existing account), "B" for a
+    // password set with the account's creation (not urgent), "G" for an urgent update of another kind
+    isUrgent: (rec) => rec.name === 'A' || rec.name === 'G',
+    isPasswordChange: (rec) => rec.name === 'A' || rec.name === 'B',
+    pdcOf: (x) => (x.equals(nc.name.Guid) ? pdcHere : undefined),
+    notify: (p, _x, info) => void told.push([timers.now, p[0]!, info.urgent]),
+  });
+  n.start();
+  const w = new Writer(dc!, nc);
+  // negative control: an urgent update that is no password change goes to the partners only
+  w.modifyObj(find(dc!, nc, 'G')!.guid, 'urgent, no password');
+  assert.deepEqual(told, [[0, 1, true]]);
+  // the urgent password change: the partner and the PDC, at once
+  w.modifyObj(find(dc!, nc, 'A')!.guid, 'password');
+  assert.deepEqual(told.slice(1), [
+    [0, 1, true],
+    [0, 9, true],
+  ]);
+  // a password that is not urgent replication: the PDC now, the partner after the first delay
+  w.modifyObj(find(dc!, nc, 'B')!.guid, 'password with the account');
+  assert.deepEqual(told.slice(3), [[0, 9, true]]);
+  timers.advance(20);
+  assert.deepEqual(told.slice(4), [[20, 1, false]]);
+  // on the PDC itself (pdcOf: undefined) a password change tells the partners only
+  pdcHere = undefined;
+  w.modifyObj(find(dc!, nc, 'A')!.guid, 'password on the PDC');
+  assert.deepEqual(told.slice(5), [[20, 1, true]]);
+  // a PDC that is a partner already is told once
+  pdcHere = p1;
+  w.modifyObj(find(dc!, nc, 'A')!.guid, 'password, the PDC a partner');
+  assert.deepEqual(told.slice(6), [[20, 1, true]]);
+  n.stop();
+});

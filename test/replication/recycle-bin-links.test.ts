@@ -92,3 +92,54 @@ test('a value added on one DC while the other deletes its target with the Recycl
   }
   assert.equal(checkConverged(net), undefined);
 });
+
+// A DC that replicates the NC in only after the delete (a new replica, from an empty USN vector)
+// is sent the group's value naming the deleted object with its LinkValueStamp (the deleting DC
+// kept it, hidden or deactivated, without a new stamp: MS-DRSR 5.160 RecycleObj removes link values
+// "simply … from the directory", not by an originating update). It must end with what the deleting
+// DC holds: the value hidden (Recycle Bin off: MS-DRSR 4.1.10.6.14, a value naming a tombstone is
+// not applied) or deactivated (on: MS-ADTS 3.1.1.5.5.6.2), the same stamps — whether the value comes
+// before the deletion (chunk by chunk, cMaxObjects 1) or after it (the group changed after the
+// delete, so it comes later in USN order).
+for (const recycleBin of [false, true]) {
+  for (const groupAfter of [false, true]) {
+    test(`a DC that replicates in after a delete (Recycle Bin ${recycleBin ? 'on' : 'off'}, the group ${groupAfter ? 'changed after' : 'unchanged since'} the delete) holds the value naming the deleted object as the deleting DC does`, () => {
+      simSchema();
+      const world = { time: 13_100_000_000 };
+      const root = tempDir('forestd-repl-rbin-late-');
+      const dcs = openDCs(root.dir, 3, world) as [SimDC, SimDC, SimDC];
+      roots.push({ cleanup: root.cleanup, dcs });
+      const [d0, d1, d2] = dcs;
+      const nc = createNC(d0, 12);
+      const net = new Network(dcs, nc, 1);
+      const g = find(d0, nc, 'G')!.guid;
+      const u = new Writer(d0, nc).addAt(find(d0, nc, 'A')!.guid, 'U3', 'group')!;
+      const other = new Writer(d0, nc).addAt(find(d0, nc, 'A')!.guid, 'U4', 'group')!;
+      assert.ok(new Writer(d0, nc).membersOf(g, [u], true));
+      net.fullCycle(1, 0);
+      world.time++;
+      const before = link(d0, g, u)!.stamp;
+      if (recycleBin) recycleBinDelete(d0, nc, u);
+      else assert.ok(new Writer(d0, nc).deleteObj(u));
+      // the deleting DC changed no stamp of G → U3
+      assert.deepEqual(link(d0, g, u)!.stamp, before);
+      assert.equal(recycleBin ? link(d0, g, u)!.deactivated : link(d0, g, u)!.hidden, true);
+      if (groupAfter) assert.ok(new Writer(d0, nc).membersOf(g, [other], true));
+      // DC2 pulls the whole NC from DC0, one object per reply; DC1 (which had G → U3 visible) catches up
+      assert.equal(link(d2, g, u), undefined, 'DC2 has no replica yet');
+      net.fullCycle(2, 0);
+      net.fullCycle(1, 0);
+      for (const d of [d1, d2]) {
+        const lv = link(d, g, u);
+        assert.ok(lv, `DC${d.index} holds G → U3`);
+        assert.equal(lv.stamp.timeDeleted, 0, `DC${d.index}: not removed by a stamp`);
+        assert.equal(lv.hidden ?? false, !recycleBin, `DC${d.index}: hidden iff U3 is a tombstone`);
+        assert.equal(lv.deactivated ?? false, recycleBin, `DC${d.index}: deactivated iff U3 is a deleted-object`);
+        assert.equal(backlinked(d, u), 0, `DC${d.index}: no visible back link`);
+        assert.equal(dump(d, nc), dump(d0, nc), `DC${d.index} holds what DC0 holds`);
+      }
+      net.quiesce();
+      assert.equal(checkConverged(net), undefined);
+    });
+  }
+}

@@ -2,7 +2,7 @@
 // an attribute changed by the update has the record's uSNChanged as its stamp's usnLocal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { urgentUpdateTest } from '../../src/dsa/replica/urgent.js';
+import { originatingPasswordChangeTest, urgentUpdateTest } from '../../src/dsa/replica/urgent.js';
 import type { ObjectRecord } from '../../src/store/record.js';
 
 const ID = { objectClass: 1, isDeleted: 2, pwdLastSet: 3, userAccountControl: 4, lockoutTime: 5, description: 6 } as const;
@@ -41,4 +41,21 @@ test('crossRef creation and deletion, nTDSDSA deletion, schema objects, secrets 
   assert.equal(urgent(rec(NTDSDSA, 20, [['description', 'x']])), false);
   for (const oc of ['1.2.840.113556.1.3.14', '1.2.840.113556.1.3.13', '1.2.840.113556.1.5.28', '1.2.840.113556.1.5.83']) assert.equal(urgent(rec(['top', oc], 20, [['description', 'x']])), true, oc);
   assert.equal(urgent(rec(['top', '1.2.840.113556.1.5.34'], 20, [['description', 'x']])), false, 'a trustedDomain is not in the list');
+});
+
+test('an originating password change (MS-SAMS 2.2.1 PASSWORD_UPDATE_MSG): unicodePwd changed by this update with a stamp of this DC; a replicated or an earlier one is not', () => {
+  const UNICODE_PWD = 7;
+  const mine = originatingPasswordChangeTest((n) => (n === 'unicodePwd' ? UNICODE_PWD : undefined), inv);
+  const withPwd = (usn: number, pwdUsn: number, origin: Buffer) => {
+    const r = rec(USER, usn, [['pwdLastSet', 1n]]);
+    r.attrs.push({ id: UNICODE_PWD, values: [Buffer.alloc(16)] as never, stamp: { ...stamp(pwdUsn), uuidOriginating: origin } });
+    return r;
+  };
+  assert.equal(mine(withPwd(20, 20, inv)), true, 'changed now, here');
+  assert.equal(mine(withPwd(10, 10, inv)), true, 'set with the account, here');
+  // negative controls
+  assert.equal(mine(withPwd(20, 20, Buffer.alloc(16, 8))), false, 'replicated from the DC where it changed');
+  assert.equal(mine(withPwd(20, 15, inv)), false, 'changed by an earlier update');
+  assert.equal(mine(rec(USER, 20, [['description', 'x']])), false, 'no password');
+  assert.equal(originatingPasswordChangeTest(() => undefined, inv)(withPwd(20, 20, inv)), false, 'a schema without unicodePwd');
 });

@@ -8,16 +8,19 @@
 //    EXOP_ERR_FSMO_NOT_OWNER when fSMORoleOwner does not name its own nTDSDSA object;
 //  - else writes fSMORoleOwner := the client's nTDSDSA object as an originating update, and
 //    answers with the objects of the role (GetRoleScope, 4.1.10.5.16) carrying what the client's
-//    UTD vector does not cover — at least the new fSMORoleOwner — which the client applies as
-//    replicated updates. As for RID_ALLOC, the reply moves no watermark (4.1.10.1.3).
+//    UTD vector does not cover — at least the new fSMORoleOwner — and the link values those
+//    objects hold that it lacks (4.1.10.1.3 "adds all changed objects and link values in the FSMO
+//    role to the response"; 4.1.10.5.5 GetChangesInScope gives changedObjs and changedLinks),
+//    which the client applies as replicated updates. As for RID_ALLOC, the reply moves no
+//    watermark (4.1.10.1.3).
 import type { ReadTxn } from '../../store/store.js';
-import type { ObjectRecord, StoredAttribute } from '../../store/record.js';
+import type { LinkValue, ObjectRecord, StoredAttribute } from '../../store/record.js';
 import { coveredBy, utdLookup, type ObjectChange, type UtdLookup } from '../changes/changes-since.js';
 import { UpdatePort } from '../model/update.js';
 import type { ReplicaContext } from './context.js';
-import { entryOf } from './source.js';
+import { entryOf, valueOf } from './source.js';
 import { nextRequest } from './pull.js';
-import { DrsOptions, ExopErr, ZERO_USN_VECTOR, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10, type DSNAME, type REPLENTINFLIST } from './types.js';
+import { DrsOptions, ExopErr, ZERO_USN_VECTOR, type DRS_MSG_GETCHGREPLY_V6, type DRS_MSG_GETCHGREQ_V10, type DSNAME, type REPLENTINFLIST, type REPLVALINF_V3 } from './types.js';
 
 /** MS-DRSR 4.1.10.2.22 EXOP_REQ codes of the role transfers. */
 export const RoleExop = {
@@ -50,7 +53,7 @@ export interface RoleHooks {
 export type RoleContext = ReplicaContext & { roles?: RoleHooks };
 
 /** The reply of an extended operation: its result, the objects it sends, no watermark moved (MS-DRSR 4.1.10.1.3). */
-export function exopReply(ctx: ReplicaContext, req: DRS_MSG_GETCHGREQ_V10, ulExtendedRet: number, objects: REPLENTINFLIST[] = []): DRS_MSG_GETCHGREPLY_V6 {
+export function exopReply(ctx: ReplicaContext, req: DRS_MSG_GETCHGREQ_V10, ulExtendedRet: number, objects: REPLENTINFLIST[] = [], values: REPLVALINF_V3[] = []): DRS_MSG_GETCHGREPLY_V6 {
   const zero = { usnHighObjUpdate: 0, usnReserved: 0, usnHighPropUpdate: 0 };
   return {
     uuidDsaObjSrc: ctx.serverGuid,
@@ -64,8 +67,8 @@ export function exopReply(ctx: ReplicaContext, req: DRS_MSG_GETCHGREQ_V10, ulExt
     cNumBytes: 0,
     pObjects: objects,
     fMoreData: false,
-    cNumValues: 0,
-    rgValues: [],
+    cNumValues: values.length,
+    rgValues: values,
     dwDRSError: 0,
   };
 }
@@ -103,28 +106,37 @@ export function processRoleRequest(ctx: RoleContext, req: DRS_MSG_GETCHGREQ_V10)
     w.putObject(fsmoObj, rec, prev);
   });
   if (outcome !== ExopErr.EXOP_ERR_SUCCESS) return exopReply(ctx, req, outcome);
-  // "scope := GetRoleScope(fsmoObj)": every object of the role with what the client lacks
+  // "scope := GetRoleScope(fsmoObj)": every object of the role with what the client lacks, and
+  // the link values of the role's objects it lacks (GetChangesInScope's changedLinks: e.g. a
+  // crossRef's msDS-NC-Replica-Locations in the Domain Naming Master's scope)
   const r = ctx.store.reader;
   const utd = utdLookup(req.pUpToDateVecDest?.rgCursors);
   const objects: REPLENTINFLIST[] = [];
+  const values: REPLVALINF_V3[] = [];
   const scope = ctx.roles ? ctx.roles.scope(r, fsmoObj) : [fsmoObj];
   for (const g of scope) {
     const c = uncovered(r, g, utd);
-    if (c) objects.push(entryOf(ctx, r, c));
+    if (!c) continue;
+    if (c.attrs.length > 0) objects.push(entryOf(ctx, r, c));
+    for (const lv of c.links) values.push(valueOf(lv));
   }
-  return exopReply(ctx, req, ExopErr.EXOP_ERR_SUCCESS, objects);
+  return exopReply(ctx, req, ExopErr.EXOP_ERR_SUCCESS, objects, values);
 }
 
 /**
- * The attributes of object `g` whose stamps the client's UTD vector does not cover (the objects
- * of a role carry no link values forestd writes; link values travel with the next cycle).
+ * The attributes of object `g` and the forward link values it holds whose stamps the client's
+ * UTD vector does not cover (MS-DRSR 4.1.10.5.5 GetChangesInScope; present and removed values
+ * alike, each with its LinkValueStamp). The values come after every object of the reply, so a
+ * value whose holder the client lacks finds it applied (4.1.10.6.1: objects, then values).
  */
 function uncovered(r: ReadTxn, g: Buffer, utd: UtdLookup): ObjectChange | undefined {
   const rec = r.getObject(g);
   if (!rec) return undefined;
   const attrs: StoredAttribute[] = rec.attrs.filter((a) => a.stamp && !coveredBy(utd, a.stamp));
-  if (attrs.length === 0) return undefined;
-  return { guid: g, rec, attrs, links: [], ahead: false };
+  const links: LinkValue[] = [];
+  for (const lv of r.rawLinks(g)) if (!coveredBy(utd, lv.stamp)) links.push(lv);
+  if (attrs.length === 0 && links.length === 0) return undefined;
+  return { guid: g, rec, attrs, links, ahead: false };
 }
 
 /**

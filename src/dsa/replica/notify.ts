@@ -7,7 +7,9 @@
 // reaches the other DCs about as fast as the network allows.
 //
 // Urgent updates (MS-ADTS 3.1.1.5.1.7, urgent.ts) skip the delays: every partner is told at
-// once, and a round pending for the NC is replaced by this one.
+// once, and a round pending for the NC is replaced by this one. An originating password change
+// on a DC that is not the PDC emulator is told to the PDC at once too, partner or not (MS-SAMS
+// 2.2.1 PASSWORD_UPDATE_MSG, 3.3.5.2: password changes reach the PDC outside normal replication).
 //
 // The timers are injected (the simulator and the tests drive them; `serve` uses setTimeout),
 // and nothing here is module-level: each DC has its own notifier.
@@ -47,6 +49,10 @@ export interface NotifierOptions {
   delaysOf?(nc: Buffer): { firstDelayMs?: number; subsequentDelayMs?: number };
   /** whether the update that last changed `rec` is urgent (urgent.ts); none is when absent */
   isUrgent?(rec: ObjectRecord): boolean;
+  /** whether the update that last changed `rec` is a password change that originated on this DC (urgent.ts originatingPasswordChangeTest) */
+  isPasswordChange?(rec: ObjectRecord): boolean;
+  /** the nTDSDSA objectGUID of the PDC emulator of the domain NC `nc` when it is another DC; undefined otherwise (this DC, not a domain NC, unknown) */
+  pdcOf?(nc: Buffer): Buffer | undefined;
   timers?: Timers;
 }
 
@@ -77,28 +83,37 @@ export class ChangeNotifier {
   /** The NCs of the objects an update changed get a notification round unless one is pending; an urgent update's NC one now. */
   private committed(changed: Buffer[]): void {
     const r = this.store.reader;
-    const ncs = new Map<string, { nc: Buffer; urgent: boolean }>();
+    const ncs = new Map<string, { nc: Buffer; urgent: boolean; password: boolean }>();
     for (const g of changed) {
       const h = r.getHeader(g);
       if (!h) continue;
       const nc = h.parent === null ? Buffer.from(g) : h.nc;
       const k = nc.toString('hex');
-      const e = ncs.get(k) ?? { nc, urgent: false };
-      if (!e.urgent && this.opts.isUrgent) {
+      const e = ncs.get(k) ?? { nc, urgent: false, password: false };
+      const wantsPassword = !e.password && this.opts.isPasswordChange !== undefined;
+      if ((!e.urgent && this.opts.isUrgent) || wantsPassword) {
         const rec = r.getObject(g);
-        e.urgent = rec !== undefined && this.opts.isUrgent(rec);
+        if (rec && !e.urgent && this.opts.isUrgent) e.urgent = this.opts.isUrgent(rec);
+        if (rec && wantsPassword) e.password = this.opts.isPasswordChange!(rec);
       }
       ncs.set(k, e);
     }
-    for (const [k, { nc, urgent }] of ncs) {
+    for (const [k, { nc, urgent, password }] of ncs) {
       const pending = this.pending.get(k);
+      // MS-SAMS 2.2.1 PASSWORD_UPDATE_MSG: an originating password change goes to the PDC at once, a partner or not
+      const pdc = password ? this.opts.pdcOf?.(nc) : undefined;
       if (urgent) {
         // MS-ADTS 3.1.1.5.1.7: every partner now; the pending round's news go with it
         if (pending) this.timers.clear(pending.timer);
         this.pending.delete(k);
-        for (const p of this.opts.partners(nc)) this.tell(p, nc, { urgent: true, delayMs: 0 });
+        const partners = this.opts.partners(nc);
+        for (const p of partners) this.tell(p, nc, { urgent: true, delayMs: 0 });
+        if (pdc && !partners.some((p) => p.equals(pdc))) this.tell(pdc, nc, { urgent: true, delayMs: 0 });
         continue;
       }
+      // a password change that is not urgent replication (one made with the account's creation):
+      // the PDC now, the partners with the ordinary round
+      if (pdc) this.tell(pdc, nc, { urgent: true, delayMs: 0 });
       if (pending) continue;
       const first = this.delays(nc).first;
       this.pending.set(k, { nc, timer: this.timers.set(first, () => this.round(k, nc, 0)) });

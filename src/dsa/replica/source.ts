@@ -176,7 +176,7 @@ function entryBytes(c: ObjectChange): number {
   return n + c.links.length * 80;
 }
 
-function valueOf(lv: LinkValue): REPLVALINF_V3 {
+export function valueOf(lv: LinkValue): REPLVALINF_V3 {
   const s = lv.stamp;
   return {
     pObject: { Guid: lv.source, StringName: '' },

@@ -41,3 +41,23 @@ export function urgentUpdateTest(idOf: AttrIdOf): (rec: ObjectRecord) => boolean
     return !created && sam.some(changedNow);
   };
 }
+
+/**
+ * A test of whether the update that last changed `rec` is an originating password change made
+ * on this DC (`invocationId`): unicodePwd changed by it, its stamp originating here. MS-SAMS
+ * (the SAM Remote Protocol, Server-to-Server: "used by DCs to forward time-critical database
+ * changes to the PDC … more quickly than [MS-DRSR]") has a DC that is not the PDC emulator send
+ * a password change made on it to the PDC (request MessageType PASSWORD_UPDATE_MSG, MS-SAMS 2.2.1,
+ * which the PDC applies per 3.3.5.2), carried by Netlogon's NetrLogonSendToSam (MS-NRPC). forestd
+ * has no Netlogon transport for MS-SAMS's messages; it tells the PDC over DRS (an urgent
+ * IDL_DRSReplicaSync naming this DC, notify.ts), and the PDC pulls the change at once. A
+ * replicated password change is not sent on: the DC where it originated did.
+ */
+export function originatingPasswordChangeTest(idOf: (name: 'unicodePwd') => number | undefined, invocationId: Buffer): (rec: ObjectRecord) => boolean {
+  const unicodePwd = idOf('unicodePwd');
+  return (rec) => {
+    if (unicodePwd === undefined) return false;
+    const a = rec.attrs.find((x) => x.id === unicodePwd);
+    return a?.stamp !== undefined && a.stamp.usnLocal === rec.usnChanged && a.stamp.uuidOriginating.equals(invocationId);
+  };
+}
