@@ -27,6 +27,7 @@ import type { LazyObjectRecord } from '../../store/record.js';
 import { RECORD_ATTRIBUTES } from '../directory.js';
 import { isSupportedConstructed } from './constructed.js';
 import { BerWriter } from '../../ber/writer.js';
+import { sameGuid } from './scope.js';
 
 /** Entries kept by default (FORESTD_ENTRY_CACHE_SIZE, DirectoryOptions.entryCacheSize); 0 = no cache. */
 export const DEFAULT_ENTRY_CACHE_SIZE = 20_000;
@@ -96,6 +97,7 @@ export class EncodedEntryCache {
   }
 
   clear(): void {
+    this.last = undefined;
     this.entries.clear();
     this.planIds.clear();
     this.tokenIds.clear();
@@ -113,6 +115,9 @@ export class EncodedEntryCache {
       this.clear();
       this.binding = schema;
     }
+    // a connection repeats its request: the last plan when it was made for the same inputs (cleared with the cache)
+    const last = this.last;
+    if (last !== undefined && last.sel === sel && last.token === token && last.typesOnly === typesOnly && last.maxValRange === maxValRange) return last.plan;
     let s = this.selections.get(sel);
     if (s === undefined) {
       s = cacheableIds(schema, sel);
@@ -126,13 +131,16 @@ export class EncodedEntryCache {
       if (this.planIds.size >= PLAN_IDS) this.planIds.clear();
       this.planIds.set(prefix, (id = this.planIds.size));
     }
-    return { prefix, id, versionIds: s.ids };
+    const plan = { prefix, id, versionIds: s.ids };
+    this.last = { sel, token, typesOnly, maxValRange, plan };
+    return plan;
   }
+  private last: { sel: Selection; token: SecurityToken | undefined; typesOnly: boolean; maxValRange: number; plan: CachePlan } | undefined;
 
   /** The entry's BER when `rec`'s attributes `ids` are stored as when it was built; undefined otherwise (a miss). */
   get(plan: CachePlan, guid: Buffer, rec: LazyObjectRecord): Buffer | undefined {
     const e = this.entries.get(entryKey(plan, guid));
-    if (e && e.prefix === plan.prefix && e.guid.equals(guid) && rec.packedVersionIs(plan.versionIds, e.version)) {
+    if (e && e.prefix === plan.prefix && sameGuid(e.guid, guid) && rec.packedVersionIs(plan.versionIds, e.version)) {
       this.hits++;
       return e.ber;
     }

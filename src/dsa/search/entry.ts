@@ -48,24 +48,39 @@ export interface Selection {
  * Parsed selections by request list, per schema binding (a schema change makes a new binding,
  * so a selection never outlives the schema it was parsed with). Clients repeat a few lists.
  */
-const selections = new WeakMap<SchemaBinding, Map<string, Selection>>();
+const selections = new WeakMap<SchemaBinding, SelectionCache>();
+/** One schema binding's parsed selections, and the last one served (the list it was served for compared item by item: no key joined). */
+interface SelectionCache {
+  byList: Map<string, Selection>;
+  last: Selection | undefined;
+}
 /** The most distinct request lists kept per schema binding. */
 export const SELECTION_CACHE_SIZE = 256;
 
 /** The parsed selection of a request list: parseSelection once per schema binding and list (read-only, shared). */
 export function selectionFor(schema: SchemaBinding, attributes: readonly string[]): Selection {
   let m = selections.get(schema);
-  if (!m) selections.set(schema, (m = new Map()));
+  if (!m) selections.set(schema, (m = { byList: new Map(), last: undefined }));
+  // a client repeats its list: the last selection when its list is this one (sel.requested is the list as first sent, a copy)
+  const last = m.last;
+  if (last !== undefined && sameList(last.requested, attributes)) return last;
   // the list joined by NUL, unless a name holds one (then parsed uncached)
   for (const a of attributes) if (a.includes('\0')) return parseSelection(schema, attributes);
   const k = attributes.join('\0');
-  let sel = m.get(k);
+  let sel = m.byList.get(k);
   if (!sel) {
     sel = parseSelection(schema, [...attributes]);
-    if (m.size >= SELECTION_CACHE_SIZE) m.clear();
-    m.set(k, sel);
+    if (m.byList.size >= SELECTION_CACHE_SIZE) m.byList.clear();
+    m.byList.set(k, sel);
   }
+  m.last = sel;
   return sel;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Parses the requested attribute list once per search. */

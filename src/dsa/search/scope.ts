@@ -57,6 +57,16 @@ export function* walkScope(r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scop
   }
 }
 
+/**
+ * Whether two objectGUIDs (16 bytes each; any other length compares by Buffer.equals) are the
+ * same, in JS: Buffer.equals is a native call (~80 ns), 16 byte reads are less.
+ */
+export function sameGuid(a: Buffer, b: Buffer): boolean {
+  if (a.length !== 16 || b.length !== 16) return a.equals(b);
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Whether objects taken from an index lie in the scope; ancestors are decided once per search. */
 export class ScopeChecker {
   /** latin1(guid) → lies at or below base; made when a candidate's parent is not the base itself */
@@ -70,20 +80,20 @@ export class ScopeChecker {
   ) {}
 
   contains(guid: Buffer, rec: ObjectRecord): boolean {
-    const isBase = guid.equals(this.base);
+    const isBase = sameGuid(guid, this.base);
     switch (this.scope) {
       case SearchScope.baseObject:
         return isBase;
       case SearchScope.singleLevel:
-        return rec.parent !== null && rec.parent.equals(this.base);
+        return rec.parent !== null && sameGuid(rec.parent, this.base);
       case SearchScope.subordinateSubtree:
         if (isBase) return false;
         break;
     }
     if (isBase) return true;
-    if (!rec.nc.equals(this.baseRec.nc)) return false;
+    if (!sameGuid(rec.nc, this.baseRec.nc)) return false;
     // a child of the base (most candidates of a search of a container) needs no walk
-    return rec.parent !== null && (rec.parent.equals(this.base) || this.isBelow(rec.parent));
+    return rec.parent !== null && (sameGuid(rec.parent, this.base) || this.isBelow(rec.parent));
   }
 
   private isBelow(guid: Buffer): boolean {
