@@ -20,6 +20,7 @@ import { addObject, as, fixture, mod, read, values, withAce, DOMAIN, USERS } fro
 import { context, request, withSearchFlags } from '../helpers/search-fixture.js';
 import { selectionFor } from '../../src/dsa/search/entry.js';
 import { entryKey } from '../../src/dsa/search/entry-cache.js';
+import { makeToken } from '../../src/security/token.js';
 
 const DESCRIPTION = 'bf967950-0de6-11d0-a285-00aa003049e2'; // schemaIDGUID of description
 const OU = `OU=Cached,${DOMAIN}`;
@@ -190,4 +191,26 @@ cacheTest('entries are keyed by a hash of the objectGUID: an object whose GUID h
   } finally {
     r.done();
   }
+});
+
+cacheTest('the last plan is served again only for the same selection, requester, typesOnly and MaxValRange', async (d) => {
+  const c = d.entryCache;
+  const sel = selectionFor(d.schema, ATTRS);
+  const other = selectionFor(d.schema, ['sn']);
+  const t1 = makeToken(Buffer.from('010100000000000512000000', 'hex'), undefined, [], [], []);
+  const t2 = makeToken(Buffer.from('010100000000000513000000', 'hex'), undefined, [], [], []);
+  const p = c.planFor(d.schema, sel, t1, false, 1500)!;
+  assert.equal(c.planFor(d.schema, sel, t1, false, 1500), p, 'the same inputs: the same plan');
+  // negative controls: each input changed makes another plan (another prefix)
+  const prefixes = new Set([p.prefix]);
+  for (const q of [c.planFor(d.schema, sel, t2, false, 1500), c.planFor(d.schema, sel, undefined, false, 1500), c.planFor(d.schema, sel, t1, true, 1500), c.planFor(d.schema, sel, t1, false, 10), c.planFor(d.schema, other, t1, false, 1500)]) {
+    assert.ok(q);
+    prefixes.add(q.prefix);
+  }
+  assert.equal(prefixes.size, 6);
+  assert.equal(c.planFor(d.schema, sel, t1, false, 1500)!.prefix, p.prefix, 'back to the first inputs: the first prefix');
+  // an emptied cache makes its plans again
+  c.clear();
+  const after = c.planFor(d.schema, sel, t2, false, 1500)!;
+  assert.notEqual(after, p);
 });

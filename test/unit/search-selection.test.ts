@@ -45,3 +45,16 @@ test('the selections kept per schema binding are bounded', () => {
   assert.notEqual(again, first);
   assert.deepEqual(again, first);
 });
+
+test('the last list served is answered again only for the same list, item by item', () => {
+  const s = binding();
+  const a = selectionFor(s, ['cn', 'mail']);
+  assert.equal(selectionFor(s, ['cn', 'mail']), a, 'repeated: the same selection');
+  // negative controls: a longer list, a shorter one, one name changed — each its own selection
+  assert.deepEqual(names(selectionFor(s, ['cn', 'mail', 'sn'])), ['cn', 'mail', 'sn']);
+  assert.deepEqual(names(selectionFor(s, ['cn'])), ['cn']);
+  assert.deepEqual(names(selectionFor(s, ['cn', 'sn'])), ['cn', 'sn']);
+  assert.equal(selectionFor(s, ['cn', 'mail']), a, 'the first list again, from the kept selections');
+  assert.deepEqual(names(selectionFor(s, ['cn\u0000mail'])), [], 'a name with a NUL: parsed on its own');
+  assert.equal(selectionFor(s, ['cn', 'mail']), a);
+});
