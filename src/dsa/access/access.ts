@@ -107,7 +107,11 @@ export class AccessContext {
   /** the schema binding classMemo belongs to (the one in force when this context was made) */
   private readonly binding: Directory['schema'];
   private readonly visibleMemo = new Map<string, boolean>();
-  private readonly facts = new WeakMap<ObjectRecord, RecFacts>();
+  /** the record whose facts were derived last, and its facts (most operations check one or two records: no WeakMap made for them) */
+  private lastRec: ObjectRecord | undefined;
+  private lastFacts: RecFacts | undefined;
+  /** the facts of the other records, made when a second record is checked */
+  private facts: WeakMap<ObjectRecord, RecFacts> | undefined;
   /** dSHeuristics fDoListObject (MS-ADTS 6.1.1.2.4.1.2): list-object mode */
   private readonly listObject: boolean;
   /** while an SD propagation is pending: the SDs objects under it will have (MS-ADTS 3.1.1.6.3, sd-propagator.ts) */
@@ -137,13 +141,18 @@ export class AccessContext {
   }
 
   private factsOf(rec: ObjectRecord): RecFacts {
-    let f = this.facts.get(rec);
+    if (rec === this.lastRec) return this.lastFacts!;
+    let f = this.facts?.get(rec);
     if (!f) {
       const v = this.effective ? this.effective.of(rec) : (attrValues(rec, this.sdId)?.[0] as Uint8Array | undefined);
       const s = attrValues(rec, this.sidId)?.[0] as Uint8Array | undefined;
-      f = { sd: v ? this.state.sds.get(v) : undefined, cls: this.classOfUncached(rec), self: s ? sidKey(s) : undefined, memo: undefined };
-      this.facts.set(rec, f);
+      // sidKey's form (latin1 of the SID's bytes), without a view made first when the value is a Buffer
+      const self = s ? (Buffer.isBuffer(s) ? s.toString('latin1') : sidKey(s)) : undefined;
+      f = { sd: v ? this.state.sds.get(v) : undefined, cls: this.classOfUncached(rec), self, memo: undefined };
     }
+    if (this.lastRec !== undefined) (this.facts ??= new WeakMap()).set(this.lastRec, this.lastFacts!);
+    this.lastRec = rec;
+    this.lastFacts = f;
     return f;
   }
 
