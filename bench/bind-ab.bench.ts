@@ -12,12 +12,15 @@
 //                      build, when it does not exist: 10,000 users, 200 groups of 50, as bench:ldap)
 //   BIND_AB_ROUNDS=5  BIND_AB_CONC=8 (one or more, comma-separated)  BIND_AB_SAMPLES=2 (2 s each, + 1 warm-up)
 //   BIND_AB_BIND=dn|upn
+//   BIND_AB_SERVE_ARGS=name=--workers 2 --worker-mode process,...  more `serve` options for a build
+//                      (e.g. one build twice: BIND_AB_BUILDS=w1=…/main.js,p2=…/main.js, w=1 against process mode)
+// The CPU counted is that of the serving process and its descendants (read processes).
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BenchClient } from './lib/client.js';
-import { startForestd, installTools, cpuSeconds, benchTempDir, onCleanup, cleanupAll, freePort } from './lib/servers.js';
+import { startForestd, installTools, cpuSeconds, treePids, benchTempDir, onCleanup, cleanupAll, freePort } from './lib/servers.js';
 import { bulkLoad, adOus, adUsers, adGroups, USER_PASSWORD, type DataSet } from './lib/load.js';
 import { ldcltArgs, runLdclt, type Target } from './lib/ldclt.js';
 import { OPENSSL_CONFIG_ARG } from '../src/cli/openssl.js';
@@ -33,6 +36,12 @@ const builds = (env.BIND_AB_BUILDS ?? `this=${FORESTD_CLI}`).split(",").filter(B
   const [cli, ...flags] = s.slice(i + 1).split(';');
   return { name: s.slice(0, i), cli: cli!, flags };
 });
+const serveArgs = new Map(
+  (env.BIND_AB_SERVE_ARGS ?? '').split(',').filter(Boolean).map((s) => {
+    const i = s.indexOf('=');
+    return [s.slice(0, i), s.slice(i + 1).split(' ').filter(Boolean)] as const;
+  }),
+);
 const DATA: DataSet = { users: 10_000, groups: 200, groupSize: 50 };
 const realm = 'example.com';
 const baseDN = 'DC=example,DC=com';
@@ -89,7 +98,7 @@ const servers: Server[] = [];
 for (const b of builds) {
   const d = join(work, `data-${b.name}`);
   cpSync(template, d, { recursive: true });
-  servers.push(await serve(b.name, [OPENSSL_CONFIG_ARG, ...b.flags, b.cli, 'serve', '--data', d, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0']));
+  servers.push(await serve(b.name, [OPENSSL_CONFIG_ARG, ...b.flags, b.cli, 'serve', '--data', d, '--host', '127.0.0.1', '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0', ...(serveArgs.get(b.name) ?? [])]));
 }
 // other servers: `node <script> [args…] <port>` (e.g. dist/bench/ldap-floor.bench.js, canned answers)
 const scripts = (env.BIND_AB_SCRIPTS ?? '').split(',').filter(Boolean);
@@ -139,9 +148,11 @@ for (const conc of CONC) {
     for (const s of order) {
       const t = target(s);
       const args = ldcltArgs(t, 'bind', conc, { samples: SAMPLES, sampleS: 2, attrs: '', tag: 'ab', templateFile: '' });
-      const c0 = cpuSeconds(s.pid);
+      // the serving process and its read processes (serve --worker-mode process)
+      const treeCpu = () => treePids(s.pid).reduce((t, p) => t + cpuSeconds(p), 0);
+      const c0 = treeCpu();
       const r = await runLdclt(ldclt, args, join(work, `ldclt-${s.name}-${conc}-${round}.log`), (SAMPLES + 1) * 2 + 60);
-      const cpu = cpuSeconds(s.pid) - c0;
+      const cpu = treeCpu() - c0;
       const k = `${s.name} c=${conc}`;
       const e = results.get(k) ?? { cpu: [], ops: [], errors: 0 };
       e.cpu.push((1e6 * cpu) / r.total);
