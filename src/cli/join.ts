@@ -27,7 +27,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client, type Entry } from 'ldapts';
+import { Client, Control, type Entry } from 'ldapts';
 import { Store } from '../store/store.js';
 import { Directory, type ForestInfo } from '../dsa/directory.js';
 import { createObject } from '../dsa/add.js';
@@ -44,6 +44,8 @@ import { guidToString } from '../util/guid.js';
 import { generatePassword, ntHash } from '../security/password.js';
 import { parseDN, formatDN } from '../dn/dn.js';
 import { SETTINGS_FILE } from './provision.js';
+import { JoinProgress } from './join-progress.js';
+import { SHOW_RECYCLED_OID } from '../ldap/controls/show-recycled.js';
 
 export interface JoinCommandOptions {
   data: string;
@@ -191,12 +193,20 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
       let objects = 0;
       let bytes = 0;
       const tty = process.stderr.isTTY === true;
-      // on a TTY, the objects the source holds (an LDAP count, for the ETA)
+      // on a TTY, the objects the source holds (an LDAP count, for the ETA), tombstones and
+      // recycled objects included, since a full replica brings them too
+      // (LDAP_SERVER_SHOW_RECYCLED_OID, MS-ADTS 3.1.1.3.4.1 extended controls; not critical: a source without it
+      // counts live objects only and the line says "finishing" once the pulls pass that count)
       let total = 0;
-      if (tty) for (const dn of [schemaDN, configDN, domainDN]) total += (await ldap.search(dn, { filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 1000 } })).searchEntries.length;
+      if (tty) for (const dn of [schemaDN, configDN, domainDN]) total += (await ldap.search(dn, { filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize: 1000 } }, [new Control(SHOW_RECYCLED_OID)])).searchEntries.length;
+      const progress = new JoinProgress({ now: () => performance.now(), write: (x) => process.stderr.write(x), tty, total });
+      // redraws (TTY) or a plain line every few seconds (a log) while no chunk arrives
+      const ticker = setInterval(() => progress.tick(), 1000);
+      ticker.unref();
       try {
         const { phDrs } = await client.bind({ puuidClientDsa: dsaGuid, pextClient: null });
         phase('DRS connect');
+        progress.start();
         const perNC = new Map<string, { objects: number; bytes: number }>();
         const pulled: string[] = [];
         const pull = async (nc: { Guid: Buffer; StringName: string }) => {
@@ -209,12 +219,7 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
               objects += c.objects;
               bytes += c.bytes;
             }
-            if (tty) {
-              const s = (performance.now() - t0) / 1000;
-              const rate = objects / s;
-              const eta = total > objects && rate > 0 ? `, ETA ${Math.ceil((total - objects) / rate)} s` : '';
-              process.stderr.write(`\r  ${nc.StringName}: ${objects}${total ? `/${total}` : ''} objects, ${(bytes / 1e6).toFixed(1)} MB, ${rate.toFixed(0)} objects/s${eta}   `);
-            }
+            progress.update(nc.StringName, objects, bytes);
           });
           pulled.push(`${nc.StringName.split(',')[0]} ${(performance.now() - s).toFixed(0)}`);
         };
@@ -271,13 +276,16 @@ export async function joinCommand(o: JoinCommandOptions): Promise<void> {
         ]);
         for (const l of lanes) if (l.status === 'rejected') throw l.reason;
         phase(`pulls and UpdateRefs (${pulled.join(', ')})`);
-        if (tty) process.stderr.write('\n');
+        clearInterval(ticker);
+        progress.finish();
         // the source proves its machine account, whose secret came with the domain NC
         const srcRec = store.reader.getObject(bin(srcComputer, 'objectGUID'));
         const pwd = srcRec?.attrs.find((a) => a.id === dir.schema.attr('unicodePwd')!.id)?.values[0];
         if (!(pwd instanceof Uint8Array) || !client.verifyServer(drsKey(pwd, srcAccount))) throw new JoinError('ERR_DRS_AUTH', `the DRS server did not prove the machine account ${srcAccount}`);
         phase('verify source');
       } finally {
+        clearInterval(ticker);
+        progress.finish();
         await client.close();
       }
 
