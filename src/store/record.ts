@@ -413,9 +413,16 @@ export function readHeader(b: Buffer, owned = false): RecordHeader {
 export function decodeObject(b: Buffer, inv: InvocationTable): ObjectRecord {
   const h = readHeader(b);
   const a = packr.unpack(b.subarray(NAME_AT + 2 + b.readUInt16BE(NAME_AT))) as unknown[];
+  // most attributes of an object were written by one update: a packed stamp equal to the one
+  // before it decodes to that same object (stamps are never changed in place, see update.ts)
+  let lastPacked: PackedStamp | undefined;
+  let lastStamp: AttributeStamp | undefined;
   const attrs = (a[2] as [number, unknown[], (PackedStamp | null)?, 1?][]).map(([id, v, s, ref]) => {
     const values = ref === 1 ? [inv.sdGet!(v[0] as Buffer)] : v;
-    return s ? { id, values, stamp: unpackStamp(s, inv) } : { id, values };
+    if (!s) return { id, values };
+    const l = lastPacked;
+    if (!l || l[0] !== s[0] || l[1] !== s[1] || l[2] !== s[2] || l[3] !== s[3] || l[4] !== s[4]) lastStamp = unpackStamp((lastPacked = s), inv);
+    return { id, values, stamp: lastStamp! };
   });
   const rec: ObjectRecord = {
     parent: h.parent,

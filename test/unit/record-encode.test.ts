@@ -113,3 +113,44 @@ test('a record of the common forms (a replicated user) decodes to itself, its sh
   assert.deepEqual(back.attrs.map((a) => ({ ...a.stamp })), r.attrs.map((a) => ({ ...a.stamp })));
   assert.equal(inv.sds.size, 1, 'the SD went to the SD table');
 });
+
+test('equal stamps of neighbouring attributes decode to one shared stamp; a different stamp between them does not', () => {
+  const inv = tables();
+  const s: AttributeStamp = { dwVersion: 1, timeChanged: 13_440_668_869, uuidOriginating: Buffer.alloc(16, 9), usnOriginating: 4100, usnLocal: 77 };
+  // each field differing once, so that every one of the five packed numbers is compared
+  const others: AttributeStamp[] = [
+    { ...s, dwVersion: 2 },
+    { ...s, timeChanged: 13_440_668_870 },
+    { ...s, uuidOriginating: Buffer.alloc(16, 8) },
+    { ...s, usnOriginating: 4101 },
+    { ...s, usnLocal: 78 },
+  ];
+  for (const o of others) {
+    // equal values in distinct objects: the encoder's identity dedupe is not what makes them shared
+    const r: ObjectRecord = {
+      parent: Buffer.alloc(16, 1),
+      nc: Buffer.alloc(16, 2),
+      rdnType: 3,
+      name: 'b5',
+      usnCreated: 77,
+      usnChanged: 78,
+      whenChanged: 13_440_668_870,
+      attrs: [
+        { id: 1, values: ['a'], stamp: { ...s } },
+        { id: 2, values: ['b'], stamp: { ...s } },
+        { id: 3, values: ['c'], stamp: o },
+        { id: 4, values: ['d'] },
+        { id: 5, values: ['e'], stamp: { ...o } },
+        { id: 6, values: ['f'], stamp: { ...s } },
+      ],
+    };
+    const back = decodeObject(encodeObject(r, inv), inv);
+    const st = back.attrs.map((a) => a.stamp);
+    assert.equal(st[0], st[1], 'a run of equal stamps is one object');
+    assert.notEqual(st[1], st[2], 'a different stamp is an object of its own');
+    assert.equal(st[3], undefined);
+    assert.equal(st[2], st[4], 'an attribute without a stamp does not end the run');
+    assert.notEqual(st[4], st[5]);
+    assert.deepEqual(st.map((x) => (x ? { ...x } : x)), r.attrs.map((a) => (a.stamp ? { ...a.stamp } : undefined)));
+  }
+});

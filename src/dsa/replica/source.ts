@@ -149,11 +149,17 @@ export function entryOf(ctx: ReplicaContext, r: ReadTxn, c: ObjectChange, dns?: 
   const n = c.attrs.length;
   const pAttr: REPLENTINFLIST['Entinf']['AttrBlock']['pAttr'] = new Array(n);
   const rgMetaData: REPLENTINFLIST['pMetaDataExt']['rgMetaData'] = new Array(n);
+  // attributes that share one stored stamp object (decodeObject, update.ts) share one metadata
+  // entry too: the entries are read, never changed, by the NDR encoder and the in-memory transports' receivers
+  let lastStamp: unknown;
+  let lastMd: REPLENTINFLIST['pMetaDataExt']['rgMetaData'][number] | undefined;
   for (let i = 0; i < n; i++) {
     const a = c.attrs[i]!;
     const s = a.stamp!;
     pAttr[i] = { attrTyp: a.id, AttrVal: { valCount: a.values.length, pAVal: a.values } };
-    rgMetaData[i] = { dwVersion: s.dwVersion, timeChanged: s.timeChanged, uuidDsaOriginating: s.uuidOriginating, usnOriginating: s.usnOriginating };
+    if (s !== lastStamp) lastMd = { dwVersion: s.dwVersion, timeChanged: s.timeChanged, uuidDsaOriginating: s.uuidOriginating, usnOriginating: s.usnOriginating };
+    lastStamp = s;
+    rgMetaData[i] = lastMd!;
   }
   return {
     Entinf: {
