@@ -28,6 +28,7 @@ import { recordCycles, type CycleOutcome } from '../dsa/replica/cycle-status.js'
 import { replicationLifetimeRefusal } from '../dsa/replica/strict-consistency.js';
 import { originatingPasswordChangeTest, urgentUpdateTest } from '../dsa/replica/urgent.js';
 import { dsaEndpoint } from './fsmo-transfer.js';
+import { roleObject, roleOwner } from '../dsa/fsmo-roles.js';
 import { tombstoneLifetimeDays } from '../dsa/garbage-collection.js';
 import { applicationNCsOf, notifyDelaysOf } from './repl-settings.js';
 import { registerWithSource, repsToOf, setRepsTo } from './update-refs.js';
@@ -727,14 +728,13 @@ export async function publishAddress(dir: Directory, address: string): Promise<v
 }
 
 /**
- * The PDC emulator of domain NC `nc` (the nTDSDSA object its head's fSMORoleOwner names, MS-ADTS
- * 3.1.1.1.11) when it is another DC; undefined for this DC, another NC, or no owner.
+ * The PDC emulator of domain NC `nc` (the nTDSDSA object the PDC role object's fSMORoleOwner
+ * names, MS-ADTS 3.1.1.1.11, 6.1.5) when it is another DC; undefined for this DC, another NC, or no owner.
  */
 export function pdcOf(dir: Directory, nc: Buffer): Buffer | undefined {
   if (!nc.equals(dir.forest.domainNC)) return undefined;
-  const owner = dir.schema.attr('fSMORoleOwner');
-  const v = owner ? (dir.store.reader.getObject(nc)?.attrs.find((a) => a.id === owner.id)?.values[0] as { guid?: Uint8Array } | undefined) : undefined;
-  if (!v?.guid) return undefined;
-  const g = Buffer.from(v.guid);
-  return g.equals(dir.forest.dsaGuid) ? undefined : g;
+  const r = dir.store.reader;
+  const obj = roleObject(dir, r, 'pdc');
+  const owner = obj ? roleOwner(dir, r, obj) : undefined;
+  return owner && !owner.equals(dir.forest.dsaGuid) ? owner : undefined;
 }
