@@ -86,26 +86,22 @@ test('encodeObject writes what packr.pack of the record body writes, byte for by
   );
 });
 
+/** A user-like record under the same parent and NC, named b5, made at USN 77 and changed at `usnChanged`. */
+function userRecord(usnChanged: number, attrs: ObjectRecord['attrs']): ObjectRecord {
+  return { parent: Buffer.alloc(16, 1), nc: Buffer.alloc(16, 2), rdnType: 3, name: 'b5', usnCreated: 77, usnChanged, whenChanged: 13_440_668_870, attrs };
+}
+
 test('a record of the common forms (a replicated user) decodes to itself, its shared stamp packed once per run', () => {
   const inv = tables();
   const s: AttributeStamp = { dwVersion: 1, timeChanged: 13_440_668_869, uuidOriginating: Buffer.alloc(16, 9), usnOriginating: 4100, usnLocal: 77 };
-  const r: ObjectRecord = {
-    parent: Buffer.alloc(16, 1),
-    nc: Buffer.alloc(16, 2),
-    rdnType: 3,
-    name: 'b5',
-    usnCreated: 77,
-    usnChanged: 77,
-    whenChanged: 13_440_668_870,
-    attrs: [
-      { id: 0, values: ['2.5.6.0', '2.5.6.6', '2.5.6.7', '1.2.840.113556.1.5.9'], stamp: s },
-      { id: 590045, values: ['b5'], stamp: s },
-      { id: 590606, values: [{ guid: Buffer.alloc(16, 5), dn: 'CN=Person,CN=Schema,CN=Configuration,DC=example,DC=com' }], stamp: s },
-      { id: SD, values: [Buffer.alloc(2200, 6)], stamp: s },
-      { id: 589983, values: [9223372036854775807n], stamp: { ...s, usnOriginating: 4101 } },
-      { id: 589970, values: [Buffer.alloc(28, 8)], stamp: s },
-    ],
-  };
+  const r = userRecord(77, [
+    { id: 0, values: ['2.5.6.0', '2.5.6.6', '2.5.6.7', '1.2.840.113556.1.5.9'], stamp: s },
+    { id: 590045, values: ['b5'], stamp: s },
+    { id: 590606, values: [{ guid: Buffer.alloc(16, 5), dn: 'CN=Person,CN=Schema,CN=Configuration,DC=example,DC=com' }], stamp: s },
+    { id: SD, values: [Buffer.alloc(2200, 6)], stamp: s },
+    { id: 589983, values: [9223372036854775807n], stamp: { ...s, usnOriginating: 4101 } },
+    { id: 589970, values: [Buffer.alloc(28, 8)], stamp: s },
+  ]);
   const enc = encodeObject(r, inv);
   assert.equal(enc.toString('hex'), encodeObjectReference(r, tables()).toString('hex'));
   const back = decodeObject(enc, inv);
@@ -127,23 +123,14 @@ test('equal stamps of neighbouring attributes decode to one shared stamp; a diff
   ];
   for (const o of others) {
     // equal values in distinct objects: the encoder's identity dedupe is not what makes them shared
-    const r: ObjectRecord = {
-      parent: Buffer.alloc(16, 1),
-      nc: Buffer.alloc(16, 2),
-      rdnType: 3,
-      name: 'b5',
-      usnCreated: 77,
-      usnChanged: 78,
-      whenChanged: 13_440_668_870,
-      attrs: [
-        { id: 1, values: ['a'], stamp: { ...s } },
-        { id: 2, values: ['b'], stamp: { ...s } },
-        { id: 3, values: ['c'], stamp: o },
-        { id: 4, values: ['d'] },
-        { id: 5, values: ['e'], stamp: { ...o } },
-        { id: 6, values: ['f'], stamp: { ...s } },
-      ],
-    };
+    const r = userRecord(78, [
+      { id: 1, values: ['a'], stamp: { ...s } },
+      { id: 2, values: ['b'], stamp: { ...s } },
+      { id: 3, values: ['c'], stamp: o },
+      { id: 4, values: ['d'] },
+      { id: 5, values: ['e'], stamp: { ...o } },
+      { id: 6, values: ['f'], stamp: { ...s } },
+    ]);
     const back = decodeObject(encodeObject(r, inv), inv);
     const st = back.attrs.map((a) => a.stamp);
     assert.equal(st[0], st[1], 'a run of equal stamps is one object');
