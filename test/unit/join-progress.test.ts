@@ -13,10 +13,12 @@ function fixture(o: Partial<JoinProgressOptions> = {}) {
 }
 
 /** `seconds` chunks, one a second, of `perSecond` objects (and as many KB) each */
-function feed(f: ReturnType<typeof fixture>, seconds: number, perSecond: number, nc = 'DC=x') {
+/** `seconds` seconds of `perSecond` objects (1,000 bytes each) a second; `tick`: the redraw timer fires after each second's chunk */
+function feed(f: ReturnType<typeof fixture>, seconds: number, perSecond: number, nc = 'DC=x', tick = false) {
   for (let i = 0; i < seconds; i++) {
     f.clock.t += 1000;
     f.p.update(nc, f.p.objects + perSecond, f.p.bytes + perSecond * 1000);
+    if (tick) f.p.tick();
   }
 }
 
@@ -102,21 +104,13 @@ test('without a TTY: a plain line every few seconds on the timer, no redraws', (
   const f = fixture({ tty: false, plainIntervalMs: 5000 });
   f.p.tick(); // before start(): nothing
   f.p.start();
-  for (let i = 0; i < 12; i++) {
-    f.clock.t += 1000;
-    f.p.update('DC=x', f.p.objects + 100, f.p.bytes + 100_000);
-    f.p.tick();
-  }
+  feed(f, 12, 100, 'DC=x', true);
   f.p.finish();
   assert.deepEqual(f.out, ['forestd: join: DC=x: 500 objects, 0.5 MB, 100 objects/s\n', 'forestd: join: DC=x: 1000 objects, 1.0 MB, 100 objects/s\n']);
   // negative control: on a TTY the same run redraws on every chunk and tick, and ends the line
   const g = fixture({ tty: true, plainIntervalMs: 5000 });
   g.p.start();
-  for (let i = 0; i < 12; i++) {
-    g.clock.t += 1000;
-    g.p.update('DC=x', g.p.objects + 100, g.p.bytes + 100_000);
-    g.p.tick();
-  }
+  feed(g, 12, 100, 'DC=x', true);
   g.p.finish();
   assert.equal(g.out.length, 25);
   assert.ok(g.out.slice(0, 24).every((s) => s.startsWith('\r  DC=x: ')));
