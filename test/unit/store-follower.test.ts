@@ -98,8 +98,11 @@ test('a follower in a worker thread reads the commits of the writer thread', { t
       parentPort.on('message', async (m) => {
         s.follow(m.state);
         const r = s.reader.getObject(Buffer.from(m.guid));
+        // the last reply only once the store is closed: the test terminates this thread on it, and
+        // a thread terminated inside lmdb's env close aborts the process (napi_throw, FATAL ERROR)
+        if (m.last) await s.close();
         parentPort.postMessage(r ? r.name : null);
-        if (m.last) { await s.close(); parentPort.close(); }
+        if (m.last) parentPort.close();
       });
       parentPort.postMessage('ready');
     });`;
