@@ -4,13 +4,13 @@
 // Provisions a forest and loads BENCH_USERS users as bench:ldap does (once: the loaded data is
 // kept in BENCH_DATA and reused by later runs), copies it for each build, serves both copies at
 // once (`forestd serve` of each build's dist/src/cli/main.js), then for BENCH_ROUNDS rounds runs
-// every case (search, read: the bench:ldap cases) at every concurrency against A then B (B then
+// every case (search, read, add: the bench:ldap cases) at every concurrency against A then B (B then
 // A in odd rounds), and prints per (case, conc, build) the median server CPU µs per operation
 // (utime+stime of the serving process over the ldclt run / operations of the run) and ops/s,
 // with the load average. Asserts nothing about time.
 //
 // Environment: BENCH_A (main.js of the baseline build, required) BENCH_B (default: this build)
-// BENCH_DATA=/tmp/forestd-ab-data BENCH_USERS=10000 BENCH_ROUNDS=3 BENCH_CASES=search,read
+// BENCH_DATA=/tmp/forestd-ab-data BENCH_USERS=10000 BENCH_ROUNDS=3 BENCH_CASES=search,read (also add)
 // BENCH_CONC=8 BENCH_SAMPLE=2 BENCH_SAMPLES=2 (measured samples after one warm-up sample)
 // BENCH_ATTRS=cn,sn,givenName,displayName,mail,description BENCH_PROF=A|B (that build runs under --cpu-prof)
 // BENCH_SERVE_ARGS='--workers 2 --worker-mode process' (more `serve` options for both builds; the CPU
@@ -138,19 +138,25 @@ const target = (port: number): Target => ({
   userBind: `CN=user{N},OU=Bench,${BASE_DN}`,
   userPW: USER_PASSWORD,
   addBase: `OU=Adds,${BASE_DN}`,
-  addTemplate: '',
-  addAttrs: {},
+  addTemplate: 'objectClass: user\ndescription: added by ldclt [RNDN(0;999999;6)]\n',
+  addAttrs: { objectClass: ['user'], description: ['added by the probe'] },
   low: 1000,
   high: 9999,
 });
 
 const logDir = mkdtempSync(join(tmpdir(), 'forestd-ab-logs-'));
+// the add case's object template (bench:ldap's forestd one: a user under OU=Adds)
+const templateFile = join(logDir, 'add.tmpl');
+writeFileSync(templateFile, target(0).addTemplate);
+// the add case names its entries cn=<tag>NNNNNN from 0 in every ldclt run: each run against a
+// build's copy gets its own tag (build, round or warm-up, concurrency), so no add collides
+const tagOf = (build: string, round: number | 'w', conc: number) => `ab${build.toLowerCase()}${round}c${conc}n`;
 const results = new Map<string, { us: number[]; ops: number[] }>();
 console.log(`A ${A}\nB ${B}\n${ROUNDS} rounds × ${CASES.join(',')} × c=${CONC.join(',')}, ${SAMPLES}×${SAMPLE} s (+1 warm-up sample) per run`);
 // a warm-up run of each case against each build (JIT, caches), not measured
 for (const cs of CASES) {
   for (const b of builds) {
-    const args = ldcltArgs(target(b.s.port), cs, CONC[0]!, { samples: 1, sampleS: SAMPLE, attrs: ATTRS, tag: 'ab', templateFile: '/dev/null' });
+    const args = ldcltArgs(target(b.s.port), cs, CONC[0]!, { samples: 1, sampleS: SAMPLE, attrs: ATTRS, tag: tagOf(b.name, 'w', CONC[0]!), templateFile });
     await runLdclt(ldclt, args, join(logDir, `warmup-${cs}-${b.name}.log`), 60);
   }
 }
@@ -160,7 +166,7 @@ for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? builds : [...builds].reverse();
       for (const b of order) {
         const t = target(b.s.port);
-        const args = ldcltArgs(t, cs, conc, { samples: SAMPLES, sampleS: SAMPLE, attrs: ATTRS, tag: 'ab', templateFile: '/dev/null' });
+        const args = ldcltArgs(t, cs, conc, { samples: SAMPLES, sampleS: SAMPLE, attrs: ATTRS, tag: tagOf(b.name, r, conc), templateFile });
         const cpu0 = treeCpu(b.s.child.pid!);
         const res = await runLdclt(ldclt, args, join(logDir, `${cs}-c${conc}-${b.name}-${r}.log`), 60);
         const cpu = treeCpu(b.s.child.pid!) - cpu0;
