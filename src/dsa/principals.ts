@@ -10,7 +10,7 @@ import type { AttrInfo } from './schema-binding.js';
 import type { Directory } from './directory.js';
 import type { CreateOptions } from './add.js';
 import { AdError, Win32 } from './errors.js';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { defaultPrimaryGroupId, isDomainControllerAccount, userAccountControlOnAdd } from './sam/user-account-control.js';
 import { checkPrimaryGroupIdOnAdd } from './sam/primary-group-id.js';
 import { pwdLastSetValue } from './sam/pwd-last-set.js';
@@ -126,6 +126,17 @@ function isSecurityPrincipal(dir: Directory, ocNames: string[]): boolean {
 }
 
 /**
+ * The sAMAccountName AD gives a principal added without one: $XXXXXX-XXXXXXXXXXXX, 18 random
+ * upper-case hex digits. They are taken from a v4 UUID's random digits (the first 6 and the last
+ * 12, none of its version or variant digits: 72 random bits, as randomBytes(9) gave): randomUUID
+ * draws from a buffered entropy pool, randomBytes calls into OpenSSL on every create.
+ */
+export function generatedSamAccountName(): string {
+  const t = randomUUID();
+  return `$${t.slice(0, 6)}-${t.slice(24, 36)}`.toUpperCase();
+}
+
+/**
  * Applies the security-principal rules to the values of a new object (mutates `values`).
  * `opts.system` lets provisioning give well-known objects their fixed SIDs.
  */
@@ -142,10 +153,7 @@ export function applySecurityPrincipalRules(dir: Directory, u: OriginatingUpdate
   if (!values.has(A('objectSid'))) values.set(A('objectSid'), [sidWithRid(dir.forest.domainSid, allocateRid(dir, u))]);
 
   // sAMAccountName: generated when absent ($XXXXXX-XXXXXXXXXXXX, as AD does); unique in the domain
-  if (!values.has(A('sAMAccountName'))) {
-    const r = randomBytes(9).toString('hex').toUpperCase();
-    values.set(A('sAMAccountName'), [`$${r.slice(0, 6)}-${r.slice(6, 18)}`]);
-  }
+  if (!values.has(A('sAMAccountName'))) values.set(A('sAMAccountName'), [generatedSamAccountName()]);
   checkSamAccountName(dir, u.txn, values.get(A('sAMAccountName'))![0] as string, undefined, place);
   const upn = values.get(A('userPrincipalName'))?.[0];
   if (upn !== undefined) checkUserPrincipalName(dir, u.txn, upn as string, undefined, place);

@@ -10,7 +10,7 @@ import { add } from '../../src/dsa/add.js';
 import { del } from '../../src/dsa/delete.js';
 import { modify } from '../../src/dsa/modify.js';
 import { modifyDN } from '../../src/dsa/modify-dn.js';
-import { sidWithRid, ridOf } from '../../src/dsa/principals.js';
+import { sidWithRid, ridOf, generatedSamAccountName } from '../../src/dsa/principals.js';
 import { SHOW_DELETED_OID } from '../../src/ldap/controls/show-deleted.js';
 import { guidToString } from '../../src/util/guid.js';
 import { request, run } from '../helpers/search-fixture.js';
@@ -301,6 +301,29 @@ test('MS-SAMR 3.1.1.8.10: a computer added without userAccountControl gets 4130 
   const u = await user();
   assert.equal(first(u, 'userAccountControl'), UF.NORMAL | UF.ACCOUNTDISABLE | UF.PASSWD_NOTREQD);
   assert.equal(first(u, 'primaryGroupID'), 513);
+});
+
+test('a principal added without sAMAccountName gets $XXXXXX-XXXXXXXXXXXX (18 upper-case hex digits, distinct per object); one given a sAMAccountName keeps it', async () => {
+  const shape = /^\$[0-9A-F]{6}-[0-9A-F]{12}$/;
+  const u1 = await user();
+  const u2 = await user();
+  const g = await group();
+  const names = [u1, u2, g].map((dn) => first(dn, 'sAMAccountName') as string);
+  for (const n of names) assert.match(n, shape);
+  assert.equal(new Set(names).size, 3);
+  // the generator alone: every digit position varies (no fixed UUID version or variant digit)
+  const drawn = Array.from({ length: 2000 }, generatedSamAccountName);
+  for (const n of drawn) assert.match(n, shape);
+  assert.equal(new Set(drawn).size, drawn.length);
+  for (let i = 1; i < 20; i++) {
+    if (i === 7) continue; // the '-'
+    assert.ok(new Set(drawn.map((n) => n[i])).size > 8, `digit ${i} varies`);
+  }
+  // negative control: a given name is kept, not generated
+  const named = fresh('sam');
+  const u3 = await user({ sAMAccountName: named });
+  assert.equal(first(u3, 'sAMAccountName'), named);
+  assert.doesNotMatch(named, shape);
 });
 
 test('MS-SAMR 3.1.1.8.10 (2): LOCKOUT and PASSWORD_EXPIRED are dropped on add and modify; no account type → NORMAL_ACCOUNT', async () => {
