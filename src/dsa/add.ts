@@ -360,6 +360,10 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
   const rdnInfo = dir.schema.attr(rdnType);
   if (!rdnInfo) throw AdError.undefinedAttributeType(place, rdnType);
   let inSchemaNC = false;
+  // the parent resolved in the committed state first: the name cache keeps what a committed view
+  // resolves, and a write transaction only reads it (names.ts NameCache), so the adds under one
+  // parent parse and walk its DN once, not once each; the write below resolves it again (a hit)
+  dir.tryResolve(dir.store.reader, parentDN);
   await dir.store.write((w) => {
     const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
     const parent = dir.resolve(w, parentDN, place);
