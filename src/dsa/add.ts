@@ -367,7 +367,8 @@ export async function add(dir: Directory, req: AddRequest, ctx: OperationContext
   await dir.store.write((w) => {
     const u = new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock);
     const parent = dir.resolve(w, parentDN, place);
-    const parentRecord = w.getObject(parent)!;
+    // decoded once per stored version of the parent, not once per add (ReadTxn.getObjectShared)
+    const parentRecord = w.getObjectShared(parent)!;
     inSchemaNC = parentRecord.nc.equals(dir.forest.schemaNC);
     // MS-ADTS 3.1.1.5.1.8: schema objects and crossRefs are added on their role owner (fsmo-roles.ts)
     checkSingleMaster(dir, w, { op: 'add', dn: req.entry, nc: parentRecord.nc, parent }, place);

@@ -414,7 +414,8 @@ export class Store implements InvocationTable {
     const key = last && last.sd.length === sd.length && last.sd.equals(sd) ? last.key : hash('sha256', sd, 'buffer').subarray(0, 16);
     // the table never loses an SD: one seen (or put) in this write transaction is there until it ends
     if (key === last?.key && last.txn === this._writeSerial) return key;
-    if (this.sds.get(key) === undefined) this.sds.putSync(key, Buffer.from(sd));
+    // doesExist: the stored SD is not copied out (get() would allocate it)
+    if (!this.sds.doesExist(key)) this.sds.putSync(key, Buffer.from(sd));
     this.lastSd = { sd: key === last?.key ? last.sd : Buffer.from(sd), key, txn: this._writeSerial };
     return key;
   }
@@ -822,6 +823,8 @@ export class Store implements InvocationTable {
   _indexEpochTop = 0;
   /** Set to false only by the index-epoch test (its negative control); never in production. */
   _bumpIndexEpoch = true;
+  /** @internal ReadTxn.getObjectShared's records: latin1(objectGUID) → the packed bytes and the frozen record decoded from them */
+  readonly _sharedRecords = new Map<string, { raw: Buffer; rec: Readonly<ObjectRecord> }>();
   /** @internal ReadTxn.indexGuids' answers: latin1(index key) → the epoch they were read at and the objects */
   readonly _equalMemo = new Map<string, { epoch: number; guids: readonly Buffer[] }>();
 
@@ -912,6 +915,31 @@ export class ReadTxn {
     // not fast.copy(): lmdb gives the reused buffer the value's length, its view stays whole
     b.set(fast.subarray(0, size));
     return readObject(b, this.store);
+  }
+
+  /**
+   * The record of `guid` for reading only, decoded once per stored version and shared by every
+   * caller: the decoded record is kept per Store (`_sharedRecords`, a few entries) with the packed
+   * bytes it came from, and served while the bytes stored under `guid` in this view are those
+   * (a record's SD-table key and invocation indexes name the same SD and invocationId for good,
+   * so equal bytes decode to an equal record). Frozen, its arrays and plain objects (Buffers cannot
+   * be): never modify it; writers use getObject. The parent of each LDAP add reads it (add.ts).
+   */
+  getObjectShared(guid: Buffer): Readonly<ObjectRecord> | undefined {
+    const db = this.store._dbs.objects as unknown as { getBinaryFast(k: Buffer, o?: unknown): Buffer | undefined; lastSize: number };
+    const fast = db.getBinaryFast(guid, this.opts);
+    if (!fast) return undefined;
+    const size = db.lastSize;
+    const k = guid.toString('latin1');
+    const memo = this.store._sharedRecords;
+    const known = memo.get(k);
+    if (known && known.raw.length === size && known.raw.compare(fast, 0, size) === 0) return known.rec;
+    const raw = Buffer.allocUnsafe(size);
+    raw.set(fast.subarray(0, size));
+    const rec = freezeRecord(decodeObject(raw, this.store));
+    if (memo.size >= SHARED_RECORDS) memo.clear();
+    memo.set(k, { raw, rec });
+    return rec;
   }
 
   hasObject(guid: Buffer): boolean {
@@ -1207,6 +1235,18 @@ export class ReadTxn {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Records ReadTxn.getObjectShared keeps per Store (parents of adds: a few containers at a time). */
+const SHARED_RECORDS = 64;
+/** Freezes a decoded record's objects and arrays (its Buffers stay as they are: a typed array cannot be frozen). */
+function freezeRecord(rec: ObjectRecord): Readonly<ObjectRecord> {
+  for (const a of rec.attrs) {
+    Object.freeze(a.values);
+    if (a.stamp) Object.freeze(a.stamp);
+    Object.freeze(a);
+  }
+  Object.freeze(rec.attrs);
+  return Object.freeze(rec);
+}
 /** Modes of delayed link processing (`linkwork`): the values are removed (tombstone) or deactivated (Recycle Bin). */
 export const LINK_WORK_REMOVE = 1;
 export const LINK_WORK_DEACTIVATE = 2;

@@ -156,3 +156,45 @@ test("a snapshot's DC tuple USN is read once and stays its own: a later commit l
     }
   });
 });
+
+test('getObjectShared: the full decode, frozen, one object per stored version; a write (committed, or seen inside its own transaction) gives the new version, an aborted one leaves the old', async () => {
+  await withStore(async (s) => {
+    const { g } = await sampleRecord(s);
+    const full = s.reader.getObject(g)!;
+    const shared = s.reader.getObjectShared(g)!;
+    assert.deepEqual(shared, full);
+    assert.ok(Object.isFrozen(shared) && Object.isFrozen(shared.attrs) && shared.attrs.every((a) => Object.isFrozen(a) && Object.isFrozen(a.values)));
+    assert.throws(() => (shared.attrs as unknown[]).push({}), TypeError);
+    // the same stored bytes: the same object, also from another view (a snapshot)
+    assert.equal(s.reader.getObjectShared(g), shared);
+    const snap = s.snapshot();
+    assert.equal(snap.getObjectShared(g), shared);
+    // a new version: a new record, inside the writing transaction and after its commit
+    let inside: unknown;
+    await s.write((w) => {
+      const prev = w.getObject(g)!;
+      w.putObject(g, { ...prev, name: 'leaf2', usnChanged: w.usn, attrs: [...prev.attrs, { id: 203, values: ['new'] }] }, prev);
+      inside = w.getObjectShared(g);
+    });
+    const after = s.reader.getObjectShared(g)!;
+    assert.notEqual(after, shared);
+    assert.equal(after.name, 'leaf2');
+    assert.deepEqual(inside, after);
+    assert.deepEqual(after, s.reader.getObject(g));
+    // the older snapshot still reads its own version
+    assert.equal(snap.getObjectShared(g)!.name, 'leaf');
+    snap.done();
+    // an aborted write: what it read inside is not what is stored afterwards
+    await assert.rejects(
+      s.write((w) => {
+        const prev = w.getObject(g)!;
+        w.putObject(g, { ...prev, name: 'leaf3', usnChanged: w.usn }, prev);
+        assert.equal(w.getObjectShared(g)!.name, 'leaf3');
+        throw new Error('abort after the write');
+      }),
+      /abort after the write/,
+    );
+    assert.equal(s.reader.getObjectShared(g)!.name, 'leaf2');
+    assert.equal(s.reader.getObjectShared(newGuid()), undefined);
+  });
+});
