@@ -1038,6 +1038,10 @@ export class ReadTxn {
 
   /** Objects indexed under exactly this key (attid ‖ normalized value); cut keys need verifying by the caller. */
   *indexEqual(key: Buffer): Generator<Buffer> {
+    // a key no object is under (a uniqueness check's usual answer: sAMAccountName, UPN on every
+    // add) is answered by one lookup without a copy; getValues would open and position a cursor
+    const index = this.store._dbs.index as unknown as { getBinaryFast(k: Buffer, o?: unknown): Buffer | undefined };
+    if (index.getBinaryFast(key, this.opts) === undefined) return;
     for (const v of this.store._dbs.index.getValues(key, this.opts as never) as Iterable<Buffer>) yield v;
   }
 

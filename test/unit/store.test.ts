@@ -180,6 +180,31 @@ test('value indexes follow the indexer', async () => {
   }
 });
 
+test('indexEqual: every object under a key (several, in GUID order), none under a key no object has, and a write transaction sees its own keys', async () => {
+  const { dir, cleanup } = tempDir();
+  const s = Store.open(dir, { create: true, indexer: (r) => [indexKey(3, Buffer.from(r.name.toUpperCase().replace(/[0-9]+$/, '')))] });
+  try {
+    const g = await tree(s);
+    const same = [newGuid(), newGuid(), newGuid()];
+    await s.write((w) => same.forEach((x, i) => w.putObject(x, rec(g.nc, g.nc, 3, `twin${i}`, w.usn), undefined)));
+    const sorted = [...same].sort(Buffer.compare);
+    assert.deepEqual([...s.reader.indexEqual(indexKey(3, Buffer.from('TWIN')))], sorted);
+    assert.deepEqual([...s.reader.indexEqual(indexKey(3, Buffer.from('TWI')))], []);
+    assert.deepEqual([...s.reader.indexEqual(indexKey(3, Buffer.from('TWINS')))], []);
+    const late = newGuid();
+    await s.write((w) => {
+      assert.deepEqual([...w.indexEqual(indexKey(3, Buffer.from('FRESH')))], []);
+      w.putObject(late, rec(g.nc, g.nc, 3, 'fresh', w.usn), undefined);
+      assert.deepEqual([...w.indexEqual(indexKey(3, Buffer.from('FRESH')))], [late]);
+      assert.equal([...w.indexEqual(indexKey(3, Buffer.from('TWIN')))].length, 3);
+    });
+    assert.deepEqual([...s.reader.indexEqual(indexKey(3, Buffer.from('FRESH')))], [late]);
+  } finally {
+    await s.close();
+    cleanup();
+  }
+});
+
 test('forward links keep stamps; back links list present values only', async () => {
   await withStore(async (s) => {
     const g = await tree(s);
