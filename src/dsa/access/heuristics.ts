@@ -7,7 +7,7 @@ import type { Directory } from '../directory.js';
 /**
  * dSHeuristics of a Directory, read again only after a write (the USN moved) that changed the
  * Directory Service object (its uSNChanged moved, or it is gone): a stream of other writes
- * (an import) costs one header read per check, not a DN resolution and a record decode.
+ * (an import) costs one read of its uSNChanged per check, not a DN resolution and a record decode.
  */
 const cache = new WeakMap<Directory, { usn: number; guid: Buffer | undefined; objUsn: number; value: string }>();
 
@@ -16,8 +16,8 @@ function dsHeuristics(dir: Directory): string {
   const c = cache.get(dir);
   if (c && c.usn === usn) return c.value;
   if (c?.guid) {
-    const h = dir.store.reader.getHeader(c.guid);
-    if (h && h.usnChanged === c.objUsn) {
+    // uSNChanged read in place from the record (no header decode: every add moves the USN)
+    if (dir.store.reader.usnChangedOf(c.guid) === c.objUsn) {
       c.usn = usn;
       return c.value;
     }
