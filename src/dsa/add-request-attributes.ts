@@ -34,8 +34,9 @@ export function screenAddAttributes(dir: Directory, attributes: readonly Partial
     const info = schema.attr(type);
     if (!info) throw AdError.noSuchAttributeOnAdd(place, type);
     const lname = info.name.toLowerCase();
-    const text = a.values.map((v) => Buffer.from(v).toString('utf8'));
     if (TOLERATED.has(lname)) continue;
+    // the values as text only for the attributes screened by value (not every value of every add)
+    const text = lname === 'isdeleted' || lname === 'instancetype' || lname === 'objectclass' ? a.values.map((v) => Buffer.from(v).toString('utf8')) : [];
     if (lname === 'isdeleted') {
       if (text.length === 1 && text[0] === 'FALSE') continue;
       throw AdError.unwillingToPerform(place, 'isDeleted is set by a delete');
