@@ -133,7 +133,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   console.log(`listening cldap udp://${cldapBound.address}:${cldapBound.port}`);
   const ldap = bound.find((b) => b.name === 'ldap')!;
   console.log(`forestd: serving ${f.realm} (${f.domainDN}) as ${f.dnsHostName}`);
-  console.log(`  workers: ${procs ? `${workers} processes (this one, the writer, and ${procs.processCount} read processes)` : pool ? `${workers} threads (the LDAP thread and ${workers - 1} read workers)` : '1 (this process alone)'}; --workers N to change`);
+  console.log(`  workers: ${procs ? `${workers} processes (this one, the writer, and ${procs.processCount} read process${procs.processCount === 1 ? '' : 'es'})` : pool ? `${workers} threads (the LDAP thread and ${workers - 1} read workers)` : '1 (this process alone)'}; --workers N to change`);
   console.log(`  try: ldapsearch -H ldap://${ldap.address}:${ldap.port} -x -D 'Administrator@${f.realm}' -w "$(cat ${s.data}/admin-password)" -b '${f.domainDN}' '(objectClass=user)' sAMAccountName`);
   if (tls.created) console.log(`  TLS: made a self-signed certificate in ${tls.certPath}`);
   console.log('ready');
