@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // forestd command line: provision | serve | start
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,8 @@ const provisionCommand = async (o: Parameters<typeof import('./provision.js').pr
 const dnsRecordsCommand = async (o: Parameters<typeof import('./dns-records.js').dnsRecordsCommand>[0]) => (await import('./dns-records.js')).dnsRecordsCommand(o);
 const serveCommand = async (o: Parameters<typeof import('./serve.js').serveCommand>[0]) => (await import('./serve.js')).serveCommand(o);
 import { DEFAULTS } from './defaults.js';
+/** the most `--workers` (processes or threads) serve takes */
+const MAX_WORKERS = 256;
 const ADMIN = ['user', 'group', 'computer', 'ou', 'dsacl', 'domain', 'fsmo', 'ldif'];
 const adminCommand = async (group: string, args: string[]) => (await import('./admin/index.js')).adminCommand(group, args);
 
@@ -34,12 +37,13 @@ usage:
       TLS check the client's channel binding never (0), when sent (1, default), always (2).
       --ack-before-flush answers writes at commit, before they are on disk: for benchmarks
       only (a power loss can take back acknowledged writes).
-      --workers N: N threads serve searches (the LDAP thread and N-1 read workers over the
-      same store); default FORESTD_WORKERS or 1 (the LDAP thread alone).
-      --worker-mode thread|process (default FORESTD_WORKER_MODE or thread): with process, N
-      processes own connections instead: the serving process (the one writer) hands its plain
-      LDAP and GC connections round-robin to itself and N-1 read processes, which answer
-      searches themselves and send the rest to the writer.
+      --workers N: N processes (or threads) serve searches; default FORESTD_WORKERS or the
+      number of cores (os.availableParallelism(), at most ${MAX_WORKERS}); 1: one process alone.
+      --worker-mode process|thread (default FORESTD_WORKER_MODE or process): with process, the
+      serving process (the one writer) and N-1 read processes own connections: a plain LDAP or
+      GC connection moves after a search to the read process with the fewest connections when
+      that evens the load; read processes answer searches and send the rest to the writer. With
+      thread, the LDAP thread keeps the connections and N-1 read threads answer searches.
   forestd dns-records --data DIR [--address IP] [--ldap-port N] [--gc-port N]
       Print the DNS records (SRV, A, CNAME) a DNS administrator must publish for this DC to be
       found by the DC locator (MS-ADTS 6.3.2), as zone-file lines.
@@ -210,17 +214,19 @@ function serveSettings(values: { data?: string; host?: string; 'ldap-port'?: str
   };
 }
 
-function workerCount(v: string | undefined): number {
-  if (v === undefined || v === '') return 1;
+/** `--workers N`; unset: one per core (issue #14), at most MAX_WORKERS. */
+export function workerCount(v: string | undefined, cores = availableParallelism()): number {
+  if (v === undefined || v === '') return Math.max(1, Math.min(cores, MAX_WORKERS));
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--workers must be a whole number from 1 to 256, not ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) throw new UsageError(`--workers must be a whole number from 1 to ${MAX_WORKERS}, not ${JSON.stringify(v)}`);
   return n;
 }
 
-function workerMode(v: string | undefined): 'thread' | 'process' {
-  if (v === undefined || v === '' || v === 'thread') return 'thread';
-  if (v === 'process') return 'process';
-  throw new UsageError(`--worker-mode must be thread or process, not ${JSON.stringify(v)}`);
+/** `--worker-mode`; unset: process (read processes that own their connections use the cores better than read threads). */
+export function workerMode(v: string | undefined): 'thread' | 'process' {
+  if (v === undefined || v === '' || v === 'process') return 'process';
+  if (v === 'thread') return 'thread';
+  throw new UsageError(`--worker-mode must be process or thread, not ${JSON.stringify(v)}`);
 }
 
 export class UsageError extends Error {

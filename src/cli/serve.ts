@@ -34,9 +34,9 @@ export interface ServeSettings {
   ackBeforeFlush?: boolean;
   /** HTTP port for /metrics and /healthz (src/metrics); off when undefined */
   httpPort?: number;
-  /** threads serving searches: the LDAP thread and workers − 1 read workers (src/dsa/workers); 1 = the LDAP thread alone */
+  /** processes or threads serving searches: the serving process (LDAP thread) and workers − 1 read processes or workers (src/dsa/workers); 1 (when unset) = it alone. The CLI's default: one per core (main.ts workerCount) */
   workers?: number;
-  /** how the workers serve: threads behind the LDAP thread, or read processes that own their connections (src/dsa/workers/process-pool.ts) */
+  /** how the workers serve: threads behind the LDAP thread (when unset), or read processes that own their connections (src/dsa/workers/process-pool.ts; the CLI's default) */
   workerMode?: 'thread' | 'process';
 }
 
@@ -133,6 +133,7 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   console.log(`listening cldap udp://${cldapBound.address}:${cldapBound.port}`);
   const ldap = bound.find((b) => b.name === 'ldap')!;
   console.log(`forestd: serving ${f.realm} (${f.domainDN}) as ${f.dnsHostName}`);
+  console.log(`  workers: ${procs ? `${workers} processes (this one, the writer, and ${procs.processCount} read process${procs.processCount === 1 ? '' : 'es'})` : pool ? `${workers} threads (the LDAP thread and ${workers - 1} read workers)` : '1 (this process alone)'}; --workers N to change`);
   console.log(`  try: ldapsearch -H ldap://${ldap.address}:${ldap.port} -x -D 'Administrator@${f.realm}' -w "$(cat ${s.data}/admin-password)" -b '${f.domainDN}' '(objectClass=user)' sAMAccountName`);
   if (tls.created) console.log(`  TLS: made a self-signed certificate in ${tls.certPath}`);
   console.log('ready');

@@ -1,5 +1,9 @@
 // Starts a real forestd for integration tests: `forestd provision` into a temporary data
-// directory, then `forestd serve` on ephemeral loopback ports, as separate processes.
+// directory, then `forestd serve` on ephemeral loopback ports, as separate processes. Serve runs
+// with `--workers 1` (one process, as before the default became one process per core) unless the
+// test passes `--workers` in serveArgs or asks for the CLI's defaults (cliWorkerDefaults): tests
+// that count hook or diagnostics events of the serving process, or reach its in-process state,
+// keep their meaning, and CI starts one process per server, not one per core.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
@@ -84,8 +88,10 @@ export interface StartOptions {
   ldapsPort?: number;
   gcPort?: number;
   gcsPort?: number;
-  /** more `forestd serve` options */
+  /** more `forestd serve` options; without `--workers` here, serve gets `--workers 1` */
   serveArgs?: string[];
+  /** serve with the CLI's worker defaults (no `--workers 1`, FORESTD_WORKERS and FORESTD_WORKER_MODE unset): one process per core */
+  cliWorkerDefaults?: boolean;
   /** serve this provisioned data directory (kept on stop) instead of provisioning a new one */
   data?: string;
   /** run `forestd serve` under this command (e.g. ['strace', '-f', …]); pid is then the wrapper's */
@@ -117,9 +123,14 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     const p = await runCli(['provision', '--data', data, '--realm', realm, '--netbios', netbios, '--admin-password', adminPassword]);
     if (p.code !== 0) throw new Error(`provision failed (${p.code}): ${p.stderr}${p.stdout}`);
   }
-  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, ...(o.nodeArgs ?? []), CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.serveArgs ?? [])];
+  const argv = [process.execPath, OPENSSL_CONFIG_ARG, ...process.execArgv, ...(o.nodeArgs ?? []), CLI, 'serve', '--data', data, '--host', o.host ?? '127.0.0.1', '--ldap-port', String(o.ldapPort ?? 0), '--ldaps-port', String(o.ldapsPort ?? 0), '--gc-port', String(o.gcPort ?? 0), '--gcs-port', String(o.gcsPort ?? 0), ...(o.httpPort === undefined ? [] : ['--http-port', String(o.httpPort)]), ...(o.cliWorkerDefaults || o.serveArgs?.includes('--workers') ? [] : ['--workers', '1']), ...(o.serveArgs ?? [])];
   const cmd = [...(o.wrap ?? []), ...argv];
-  const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env, FORESTD_TEST_HOOKS: '1' } });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, FORESTD_TEST_HOOKS: '1' };
+  if (o.cliWorkerDefaults) {
+    delete env['FORESTD_WORKERS'];
+    delete env['FORESTD_WORKER_MODE'];
+  }
+  const child: ChildProcess = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
   const hooks: Array<{ channel: string; ev: Record<string, unknown> }> = [];

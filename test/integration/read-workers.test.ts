@@ -1,5 +1,6 @@
-// Reads on every core (`forestd serve --workers N`, src/dsa/workers): searches of a connection
-// run in a read worker over the same store, with ldapts as the client. A write answered on one
+// Reads on every core with threads (`forestd serve --workers N --worker-mode thread`,
+// src/dsa/workers; the default mode, process, is worker-processes.test.ts's): searches of a
+// connection run in a read worker over the same store, with ldapts as the client. A write answered on one
 // connection is seen by the next search of another (read-your-writes across threads), paged
 // searches go on in the worker that holds their state, errors keep AD's codes, and a schema
 // change reaches the workers. Negative control: with --workers 1 no search leaves the LDAP thread.
@@ -15,7 +16,7 @@ const WORKERS = 3;
 let f: RunningForestd;
 let single: RunningForestd;
 before(async () => {
-  [f, single] = await Promise.all([startForestd({ serveArgs: ['--workers', String(WORKERS)] }), startForestd({ serveArgs: ['--workers', '1'] })]);
+  [f, single] = await Promise.all([startForestd({ serveArgs: ['--workers', String(WORKERS), '--worker-mode', 'thread'] }), startForestd({ serveArgs: ['--workers', '1'] })]);
 });
 after(async () => {
   await Promise.all([f?.stop(), single?.stop()]);

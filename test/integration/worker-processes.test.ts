@@ -11,7 +11,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Client, Change, Attribute } from 'ldapts';
 import { startForestd, type RunningForestd } from '../helpers/forestd.js';
 import { encodeMessage, decodeMessage } from '../../src/ldap/protocol/codec.js';
@@ -424,6 +425,94 @@ test('a connection that only binds stays with the writer; its first search moves
     }
   } finally {
     await unbindAll(held);
+  }
+});
+
+test('with --workers 2 a lone connection stays with the writer (a move would not even the load); of two connections, one moves', T, async () => {
+  const s = await startForestd({ serveArgs: ['--workers', '2', '--worker-mode', 'process'] });
+  try {
+    await s.hook('forestd:dsa:read-process-started', 1);
+    const search = async (c: Client) => assert.equal((await c.search(s.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
+    const [one] = await clients(s, 1, s.adminDN, s.adminPassword);
+    try {
+      // the writer holds 1, the read process 0: after a move 0 and 1, no more even (ProcessPool.target)
+      for (let k = 0; k < 3; k++) await search(one!);
+      const kept = await s.hook('forestd:dsa:hand-off', 1);
+      assert.equal(kept['process'], 0, `the writer keeps the lone connection (${JSON.stringify(kept)})`);
+      assert.equal(moved(s), 0, 'the lone connection was not handed off');
+      assert.equal(s.hookCount('forestd:dsa:read-process'), 0, 'no search of the lone connection was answered by the read process');
+      // negative control: a second connection; after its search the writer holds 2, the read process 0, and it moves
+      const [two] = await clients(s, 1, s.adminDN, s.adminPassword);
+      try {
+        await search(two!);
+        const ev = await s.hook('forestd:dsa:hand-off', 1, (e) => e['session'] !== kept['session']);
+        assert.equal(ev['process'], 1, `of two connections, one moves to the read process (${JSON.stringify(ev)})`);
+        await search(two!);
+        const there = await s.hook('forestd:dsa:read-process', 1);
+        assert.equal(there['session'], ev['session'], 'its next search was answered by the read process');
+        // 1 and 1 now: the first connection still stays
+        await search(one!);
+        assert.equal(moved(s), 1, 'only the second connection was handed off');
+        assert.equal(s.hookCount('forestd:dsa:read-process', (e) => e['session'] === kept['session']), 0, 'the first connection is still served by the writer');
+      } finally {
+        await unbindAll([two!]);
+      }
+    } finally {
+      await unbindAll([one!]);
+    }
+  } finally {
+    await s.stop();
+  }
+});
+
+/** The processes whose parent is `pid` and whose command line names `script` (read processes: process-child.js). */
+function childProcesses(pid: number, script: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, the last ')' ends it
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(script)) found.push(Number(name));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return found;
+}
+
+test('serve without worker options runs one process per core: availableParallelism() − 1 read processes, and a second connection moves to one; --workers 1 starts none', T, async () => {
+  // os.availableParallelism() of this machine is serve's too (main.ts workerCount); on one core: no read process
+  const expected = Math.min(availableParallelism(), 256) - 1;
+  const [byDefault, single] = await Promise.all([startForestd({ cliWorkerDefaults: true }), startForestd({ serveArgs: ['--workers', '1'] })]);
+  try {
+    for (const [s, n] of [[byDefault, expected], [single, 0]] as const) {
+      const what = s === byDefault ? 'no worker options' : 'negative control: --workers 1';
+      // the pool starts every read process before serve listens: their start hooks come before 'ready'
+      assert.equal(s.hookCount('forestd:dsa:read-process-started'), n, `${what}: read processes started`);
+      assert.equal(childProcesses(s.pid, 'process-child.js').length, n, `${what}: read processes running under serve (${s.pid})`);
+      const [first] = await clients(s, 1, s.adminDN, s.adminPassword);
+      const cs = [first!];
+      try {
+        assert.equal((await first!.search(s.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
+        const [second] = await clients(s, 1, s.adminDN, s.adminPassword);
+        cs.push(second!);
+        for (let k = 0; k < 2; k++) assert.equal((await second!.search(s.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
+        if (n > 0) {
+          const ev = await s.hook('forestd:dsa:hand-off', 1, (e) => Number(e['process']) > 0);
+          const there = await s.hook('forestd:dsa:read-process', 1);
+          assert.equal(there['session'], ev['session'], `${what}: the second connection's next search was answered by a read process`);
+        } else {
+          assert.equal(s.hookCount('forestd:dsa:hand-off'), 0, `${what}: no connection placed`);
+          assert.equal(s.hookCount('forestd:dsa:read-process'), 0, `${what}: no search answered by a read process`);
+        }
+      } finally {
+        await unbindAll(cs);
+      }
+    }
+  } finally {
+    await Promise.all([byDefault.stop(), single.stop()]);
   }
 });
 

@@ -4,7 +4,8 @@
 // connection's first search that a read process would answer (classifyForHandOff); once idle
 // after it, the connection moves — socket (child.send), bind identity, NTLM sign/seal state and
 // unread bytes (connection.ts MovedState) — to the read process with the fewest connections,
-// if that one has fewer than the writer (HandOffPolicy: classify, target, send). TLS
+// if that makes the two more even (at least two fewer than the writer: target; HandOffPolicy:
+// classify, target, send). TLS
 // connections never move. A read process (process-child.ts) runs the ordinary LDAP Connection
 // code over a follower Directory of the same data directory: it answers searches itself and
 // sends everything else here, where the writer's DsaService runs it for a session that mirrors
@@ -224,17 +225,28 @@ export class ProcessPool implements DirectoryService {
   }
 
   /**
-   * Where a connection idle after its search goes: the read process with the fewest connections,
-   * if it has fewer than the writer (`local`, that connection included: the writer is a slot
-   * too, and keeps it on a tie). Undefined: the writer keeps it. A security layer other than
-   * NTLM's cannot travel.
+   * Where a connection idle after its search goes: the read process with the fewest connections
+   * (`best`), if moving it there makes the two more even. The writer is a slot too: `local` is
+   * its open connections, that one included. After a move `best` holds best+1 and the writer
+   * local−1; their difference goes from local−best to local−best−2, which is smaller in size only
+   * if local−best ≥ 2, so the rule is `best + 1 < local`. When the difference is 1 a move only
+   * swaps the sides (a tie): the connection stays, and saves the move's cost. Undefined: the
+   * writer keeps it. A security layer other than NTLM's cannot travel.
+   *
+   * Connections that all search, placed one after another (w = writer + read processes):
+   *   c=1: stays (1 vs 0: a move would leave the writer idle and the read process alone with it).
+   *   c=2: the first moves (2 vs 0), the second stays (1 vs 1): 1 | 1, for any w ≥ 2.
+   *   c=3, w=2: one moves (3 vs 0), then 2 vs 1 stays: 2 | 1. w=3: 1 | 1 | 1. w=4: 1 | 1 | 1 | 0.
+   *   c=8, w=2: 4 | 4; w=4: 2 | 2 | 2 | 2.  c=32, w=2: 16 | 16; w=4: 8 each; w=3: 11 | 11 | 10.
+   * The old rule (`best < local`) moved the lone connection of c=1 and the third of c=3, w=2
+   * (2 vs 1 became 1 vs 2): a move each, for no balance gain.
    */
   target(id: number, local: number, layer: SaslSecurityLayer | undefined): number | undefined {
     let best: ChildHandle | undefined;
     if (!this.stopping && (layer === undefined || layer instanceof NtlmSessionSecurity)) {
       for (const h of this.children) if (h?.alive && h.ready && h.proc.connected && (!best || h.sessions.size < best.sessions.size)) best = h;
     }
-    const to = best && best.sessions.size < local ? best : undefined;
+    const to = best && best.sessions.size + 1 < local ? best : undefined;
     if (handOffChannel.hasSubscribers) handOffChannel.publish({ process: to?.index ?? 0, session: id, ...(to ? { pid: to.proc.pid } : {}) });
     return to?.index;
   }
