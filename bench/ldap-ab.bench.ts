@@ -16,6 +16,10 @@
 // BENCH_SERVE_ARGS='--workers 2 --worker-mode process' (more `serve` options for both builds; the CPU
 // counted is then the serving process's and its read processes'); BENCH_SERVE_ARGS_A: A's instead
 // (e.g. BENCH_SERVE_ARGS_A='' with BENCH_A = BENCH_B: one build, w=1 against process mode)
+// BENCH_PIN=S/C: both servers run on taskset CPU list S and ldclt on C (e.g. 0/0 or 0/1). On this
+// 2-vCPU VM, c=1 is bimodal unpinned: client and server on one vCPU or on two (each request then
+// wakes a halted vCPU), measured 27.7k vs 7.5k searches/s for forestd and 90k vs 11.8k for
+// bench/ldap-floor — the scheduler's placement, not the build; pin to compare builds at c=1.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, cpSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -42,6 +46,8 @@ const SAMPLES = Number(env.BENCH_SAMPLES ?? 2);
 const ATTRS = env.BENCH_ATTRS ?? 'cn,sn,givenName,displayName,mail,description';
 const PROF = env.BENCH_PROF;
 const SERVE_ARGS = (env.BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
+const PIN = env.BENCH_PIN ? env.BENCH_PIN.split('/') : undefined;
+if (PIN && (PIN.length !== 2 || !PIN[0] || !PIN[1])) throw new Error(`BENCH_PIN=${env.BENCH_PIN}: expected SERVER_CPUS/CLIENT_CPUS, e.g. 0/0`);
 const SERVE_ARGS_A = env.BENCH_SERVE_ARGS_A === undefined ? SERVE_ARGS : env.BENCH_SERVE_ARGS_A.split(' ').filter(Boolean);
 const HOST = '127.0.0.1';
 const REALM = 'example.com';
@@ -65,7 +71,11 @@ interface Served {
 }
 
 async function serve(cli: string, data: string, nodeArgs: string[] = [], serveArgs: string[] = SERVE_ARGS): Promise<Served> {
-  const child = spawn(process.execPath, [OPENSSL_CONFIG_ARG, ...nodeArgs, cli, 'serve', '--data', data, '--host', HOST, '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0', ...serveArgs], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') });
+  const argv = [OPENSSL_CONFIG_ARG, ...nodeArgs, cli, 'serve', '--data', data, '--host', HOST, '--ldap-port', '0', '--ldaps-port', '0', '--gc-port', '0', '--gcs-port', '0', ...serveArgs];
+  // taskset execs node in the same process: its pid is the serving process's
+  const child = PIN
+    ? spawn('taskset', ['-c', PIN[0]!, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') })
+    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(data, '..') });
   children.push(child);
   let out = '';
   let err = '';
@@ -157,7 +167,7 @@ console.log(`A ${A}\nB ${B}\n${ROUNDS} rounds × ${CASES.join(',')} × c=${CONC.
 for (const cs of CASES) {
   for (const b of builds) {
     const args = ldcltArgs(target(b.s.port), cs, CONC[0]!, { samples: 1, sampleS: SAMPLE, attrs: ATTRS, tag: tagOf(b.name, 'w', CONC[0]!), templateFile });
-    await runLdclt(ldclt, args, join(logDir, `warmup-${cs}-${b.name}.log`), 60);
+    await runLdclt(ldclt, args, join(logDir, `warmup-${cs}-${b.name}.log`), 60, PIN?.[1]);
   }
 }
 for (let r = 0; r < ROUNDS; r++) {
@@ -168,7 +178,7 @@ for (let r = 0; r < ROUNDS; r++) {
         const t = target(b.s.port);
         const args = ldcltArgs(t, cs, conc, { samples: SAMPLES, sampleS: SAMPLE, attrs: ATTRS, tag: tagOf(b.name, r, conc), templateFile });
         const cpu0 = treeCpu(b.s.child.pid!);
-        const res = await runLdclt(ldclt, args, join(logDir, `${cs}-c${conc}-${b.name}-${r}.log`), 60);
+        const res = await runLdclt(ldclt, args, join(logDir, `${cs}-c${conc}-${b.name}-${r}.log`), 60, PIN?.[1]);
         const cpu = treeCpu(b.s.child.pid!) - cpu0;
         if (res.errors || !res.total) throw new Error(`${b.name} ${cs} c=${conc}: ${res.errors} errors, ${res.total} ops: ${res.errorLines.join('; ')} (${res.exit})`);
         const us = (cpu * 1e6) / res.total;

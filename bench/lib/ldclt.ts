@@ -75,10 +75,14 @@ export function ldcltArgs(t: Target, c: CaseName, conc: number, o: { samples: nu
   }
 }
 
-export async function runLdclt(ldclt: string, args: string[], logFile: string, timeoutS: number): Promise<LdcltResult> {
+/**
+ * Runs ldclt; `cpus` (a taskset CPU list, e.g. '1') pins it: taskset execs ldclt in the same
+ * process, so its CPU is still counted as a child's.
+ */
+export async function runLdclt(ldclt: string, args: string[], logFile: string, timeoutS: number, cpus?: string): Promise<LdcltResult> {
   const cpu0 = childrenCpuSeconds();
   const t0 = performance.now();
-  const child = spawn(ldclt, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = cpus ? spawn('taskset', ['-c', cpus, ldclt, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(ldclt, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
