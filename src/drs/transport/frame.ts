@@ -55,7 +55,8 @@ export class DrsTransportError extends Error {
   }
 }
 
-export function encodeFrame(f: Frame): Buffer {
+/** The 20-byte header of `f` (its body length included); the body follows it on the wire. */
+export function frameHeader(f: Frame): Buffer {
   const h = Buffer.alloc(FRAME_HEADER);
   h.writeUInt32LE(FRAME_MAGIC, 0);
   h.writeUInt8(FRAME_VERSION, 4);
@@ -63,7 +64,22 @@ export function encodeFrame(f: Frame): Buffer {
   h.writeUInt32LE(f.callId >>> 0, 8);
   h.writeUInt32LE(f.word >>> 0, 12);
   h.writeUInt32LE(f.body.length, 16);
-  return Buffer.concat([h, f.body]);
+  return h;
+}
+
+export function encodeFrame(f: Frame): Buffer {
+  return Buffer.concat([frameHeader(f), f.body]);
+}
+
+/**
+ * Writes `f` to `s` as its header then its body, without first copying the two into one
+ * buffer (a reply stub is megabytes); the socket is corked so the two go out in one write.
+ */
+export function writeFrame(s: { cork(): void; uncork(): void; write(b: Buffer): boolean }, f: Frame): void {
+  s.cork();
+  s.write(frameHeader(f));
+  if (f.body.length) s.write(f.body);
+  s.uncork();
 }
 
 /** Incremental frame parser: feed it chunks as they arrive, however the stream splits them. */
@@ -109,11 +125,26 @@ export class FrameDecoder {
     return b;
   }
 
+  /**
+   * The first `n` bytes, in a buffer of their own (a frame's body is kept by its consumer, so it
+   * holds no socket chunk), copied once from the chunks they span; the rest stays as it came.
+   */
   #take(n: number): Buffer {
-    const b = this.#peek(n);
-    const out = Buffer.from(b.subarray(0, n));
-    const rest = b.subarray(n);
-    this.#chunks = rest.length ? [rest, ...this.#chunks.slice(1)] : this.#chunks.slice(1);
+    const out = Buffer.allocUnsafe(n);
+    let at = 0;
+    let i = 0;
+    while (at < n) {
+      const c = this.#chunks[i]!;
+      const k = Math.min(c.length, n - at);
+      c.copy(out, at, 0, k);
+      at += k;
+      if (k < c.length) {
+        this.#chunks[i] = c.subarray(k);
+        break;
+      }
+      i++;
+    }
+    this.#chunks = i ? this.#chunks.slice(i) : this.#chunks;
     this.#have -= n;
     return out;
   }

@@ -4,7 +4,7 @@
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { DrsServer, DrsFault, RPC_STATUS, type DrsCallContext } from '../server.js';
-import { DrsTransportError, FrameDecoder, FrameType, encodeFrame, type Frame } from './frame.js';
+import { DrsTransportError, FrameDecoder, FrameType, encodeFrame, writeFrame, type Frame } from './frame.js';
 import { EXPORTER_LABEL, decodeChallenge, decodeHello, encodeChallenge, encodeHello, newNonce, proof, proofMatches, type DrsCredentials, type Hello } from './auth.js';
 import {
   decodeDRSBindResponse,
@@ -161,12 +161,14 @@ export class DrsTlsListener {
       void this.#o.server
         .dispatch(f.word, f.body, ctx!)
         .then(
-          (out) => encodeFrame({ type: FrameType.RESPONSE, callId: f.callId, word: 0, body: out }),
+          (out): Frame => ({ type: FrameType.RESPONSE, callId: f.callId, word: 0, body: out }),
           (e: unknown) => fault(f.callId, e instanceof DrsFault ? e.status : RPC_STATUS.ERROR_DS_DRA_INTERNAL_ERROR),
         )
         .then((frame) => {
           inFlight--;
-          if (!s.destroyed) s.write(frame);
+          if (s.destroyed) return;
+          if (Buffer.isBuffer(frame)) s.write(frame);
+          else writeFrame(s, frame);
         });
     };
     s.on('data', (chunk: Buffer) => {
