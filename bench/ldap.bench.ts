@@ -222,9 +222,9 @@ const WARM = env.BENCH_WARM !== '0' && (RUN_CASES.includes('search') || RUN_CASE
  * Reads every user the cases pick once, with the cases' attribute list, over `connections`
  * connections one after the other (forestd's read processes each keep their own caches). The
  * connections are all open and bound first: in process mode a connection moves after its first
- * search to the read process with the fewest connections if it has fewer than the writer, so
- * with all of them open the first goes to one read process, the next to another, the last stays
- * with the writer: one pass per process.
+ * search to the read process with the fewest connections when that evens the load (at least two
+ * fewer than the writer: ProcessPool.target), so with all of them open the first goes to one read
+ * process, the next to another, the last stays with the writer: one pass per process.
  */
 async function warmPass(t: Target, connections: number): Promise<void> {
   const s = performance.now();
