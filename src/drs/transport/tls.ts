@@ -63,8 +63,12 @@ function exporterOf(s: tls.TLSSocket): Buffer {
   return s.exportKeyingMaterial(32, EXPORTER_LABEL, Buffer.alloc(0));
 }
 
+function faultFrame(callId: number, status: number): Frame {
+  return { type: FrameType.FAULT, callId, word: status, body: Buffer.alloc(0) };
+}
+
 function fault(callId: number, status: number): Buffer {
-  return encodeFrame({ type: FrameType.FAULT, callId, word: status, body: Buffer.alloc(0) });
+  return encodeFrame(faultFrame(callId, status));
 }
 
 export class DrsTlsListener {
@@ -162,13 +166,11 @@ export class DrsTlsListener {
         .dispatch(f.word, f.body, ctx!)
         .then(
           (out): Frame => ({ type: FrameType.RESPONSE, callId: f.callId, word: 0, body: out }),
-          (e: unknown) => fault(f.callId, e instanceof DrsFault ? e.status : RPC_STATUS.ERROR_DS_DRA_INTERNAL_ERROR),
+          (e: unknown) => faultFrame(f.callId, e instanceof DrsFault ? e.status : RPC_STATUS.ERROR_DS_DRA_INTERNAL_ERROR),
         )
         .then((frame) => {
           inFlight--;
-          if (s.destroyed) return;
-          if (Buffer.isBuffer(frame)) s.write(frame);
-          else writeFrame(s, frame);
+          if (!s.destroyed) writeFrame(s, frame);
         });
     };
     s.on('data', (chunk: Buffer) => {
