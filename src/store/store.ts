@@ -78,7 +78,8 @@
 // by garbage collection) store a new meta "namingEpoch" in the same transaction, once per
 // write() body. A snapshot whose epoch equals another's has the same DN ↔ GUID mapping for
 // every object both hold (adding objects does not move it: a new object's names were no one's
-// before). DN caches (src/dsa/names.ts NameCache) tag what they keep with it. A new epoch is
+// before; adding an NC head does, since the NC heads below an object are derived from the
+// naming). DN caches (src/dsa/names.ts NameCache) tag what they keep with it. A new epoch is
 // above both the stored one and every epoch this process has handed out (Store.epochTop), so an
 // epoch of an aborted transaction is never seen again with other names.
 //
@@ -1400,6 +1401,9 @@ export class WriteTxn extends ReadTxn {
       d.children.putSync(newChild, childValue(guid, rec.rdnType));
       if (rec.parent === null) {
         this.store._ncNameFiled(newName);
+        // a new NC head changes what is derived from the naming of others: which NC heads lie
+        // below an object (the continuation references of a subtree search, scope.ts)
+        this.namingChanged();
         const ncs = (d.meta.get('ncs') as Buffer[] | undefined) ?? [];
         if (!ncs.some((g) => g.equals(guid))) d.meta.putSync('ncs', [...ncs, guid]);
       }

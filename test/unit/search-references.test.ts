@@ -6,6 +6,9 @@ import { searchFixture, addEntries, request, run, context, type Fixture } from '
 import { childNcReferenceHits } from '../../src/dsa/search/scope.js';
 import { modifyDN } from '../../src/dsa/modify-dn.js';
 import { SearchScope } from '../../src/ldap/protocol/messages.js';
+import { OriginatingUpdate } from '../../src/dsa/originating-update.js';
+import { createObject } from '../../src/dsa/add.js';
+import { toStored } from '../../src/dsa/values.js';
 
 let f: Fixture;
 before(async () => {
@@ -40,4 +43,21 @@ test('references of the NCs below the base, the same from the memo and after a r
   assert.equal(childNcReferenceHits(f.dir), h2);
   assert.deepEqual(await refs(f.baseDN), below);
   assert.equal(childNcReferenceHits(f.dir), h2 + 1);
+});
+
+test('an NC head added while the DC runs (a replica pulled in) is referred to by the next subtree search above it', async () => {
+  const before = await refs(f.baseDN);
+  assert.ok(!before.some((x) => x.includes('DC=NewZones')));
+  // an NC head, as a replica of an application NC brings it: no parent, its DN its ncName
+  const dn = `DC=NewZones,${f.baseDN}`;
+  f.dir.store.writeSync((w) => {
+    const u = new OriginatingUpdate(w, f.dir.store.dc.invocationId, f.dir.clock);
+    const sctx = f.dir.syntaxContext(w, 'test');
+    const A = (n: string) => f.dir.schema.attr(n)!;
+    const values = new Map([[A('objectClass'), toStored(A('objectClass'), [Buffer.from('domainDNS')], sctx, 'test')]]);
+    createObject(f.dir, u, { parent: null, ncName: dn, rdnType: A('dc'), rdnValue: 'NewZones', values }, { system: true, place: 'test' });
+  });
+  assert.deepEqual(await refs(f.baseDN), [...before, `ldap://NewZones.example.com/${dn}`].sort());
+  // one level: its parent is the base
+  assert.ok((await refs(f.baseDN, SearchScope.singleLevel)).includes(`ldap://NewZones.example.com/${dn}`));
 });

@@ -202,12 +202,16 @@ interface ChildNc {
   parent: Buffer;
   parentNc: Buffer;
 }
-/** NCs do not appear, vanish or move while a DC runs here, so the map is computed once per directory. */
-const childNcCache = new WeakMap<Directory, ChildNc[]>();
+/**
+ * Computed once per naming epoch: an NC appears (a replica pulled in), vanishes (a replica
+ * removed, IDL_DRSReplicaDel) or moves only with a change that moves it (store.ts "Naming epoch").
+ */
+const childNcCache = new WeakMap<Directory, { epoch: number; list: ChildNc[] }>();
 function childNcs(dir: Directory, r: ReadTxn): ChildNc[] {
-  let list = childNcCache.get(dir);
-  if (list) return list;
-  list = [];
+  const epoch = r.namingEpoch();
+  const known = childNcCache.get(dir);
+  if (known && known.epoch === epoch) return known.list;
+  const list: ChildNc[] = [];
   for (const head of r.ncHeads()) {
     const rec = r.readObject(head);
     if (!rec?.ncName) continue;
@@ -225,7 +229,7 @@ function childNcs(dir: Directory, r: ReadTxn): ChildNc[] {
     if (!prec) continue;
     list.push({ ncName: rec.ncName, ref: `ldap://${ncDnsName(dir, rec.ncName)}/${rec.ncName}`, parent: res.guid, parentNc: prec.nc });
   }
-  childNcCache.set(dir, list);
+  childNcCache.set(dir, { epoch, list });
   return list;
 }
 
