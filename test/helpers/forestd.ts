@@ -14,6 +14,9 @@ import { OPENSSL_CONFIG_ARG } from '../../src/cli/openssl.js';
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 export const CLI = fileURLToPath(new URL(`../../src/cli/main${ext}`, import.meta.url));
 
+/** How long hook() waits for its event before it fails the test (default; a per-call deadline overrides it). */
+const HOOK_DEADLINE_MS = 120_000;
+
 export interface RunningForestd {
   dir: string;
   url: string;
@@ -51,7 +54,7 @@ export interface RunningForestd {
    * Resolves with the `n`-th (from 1, counting from the start) test hook event of `channel`
    * (src/cli/serve.ts testHooks), e.g. hook('forestd:dirsync:notify', 1).
    */
-  hook(channel: string, n: number, pred?: (ev: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  hook(channel: string, n: number, pred?: (ev: Record<string, unknown>) => boolean, deadlineMs?: number): Promise<Record<string, unknown>>;
   /** How many test hook events of `channel` (matching `pred`) have arrived so far. */
   hookCount(channel: string, pred?: (ev: Record<string, unknown>) => boolean): number;
 }
@@ -190,15 +193,24 @@ export async function startForestd(o: StartOptions = {}): Promise<RunningForestd
     alive: () => child.exitCode === null && child.signalCode === null,
     exited: () => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()))),
     hookCount: (channel, pred = () => true) => hooks.filter((h) => h.channel === channel && pred(h.ev)).length,
-    hook(channel, n, pred = () => true) {
+    hook(channel, n, pred = () => true, deadlineMs = HOOK_DEADLINE_MS) {
       return new Promise((resolve, reject) => {
+        // a deadline, not a wait: the event resolves it at once; a test whose event never comes fails with what did
+        const timer = setTimeout(() => {
+          hookWaiters.delete(check);
+          const seen = hooks.filter((h) => h.channel === channel && pred(h.ev)).length;
+          reject(new Error(`no ${channel} #${n} within ${deadlineMs} ms (${seen} seen)`));
+        }, deadlineMs);
+        timer.unref();
         const check = (): void => {
           const found = hooks.filter((h) => h.channel === channel && pred(h.ev));
           if (found.length >= n) {
             hookWaiters.delete(check);
+            clearTimeout(timer);
             resolve(found[n - 1]!.ev);
           } else if (child.exitCode !== null || child.signalCode !== null) {
             hookWaiters.delete(check);
+            clearTimeout(timer);
             reject(new Error(`forestd exited while a test waited for ${channel} #${n}`));
           }
         };
