@@ -39,6 +39,12 @@ const DECISIONS = Symbol('access decisions');
 /** The key of a token's memo under which its LIST_CONTENTS decisions are kept, by latin1(parent GUID) (AccessContext.visible). */
 const LIST_CONTENTS = Symbol('list contents');
 type ListContentsMemo = Map<string, { usn: number; epoch: number; lc: boolean }>;
+/**
+ * The most entries either memo of one token holds (distinct SDs of DECISIONS, parents of
+ * LIST_CONTENTS): a token lives as long as its session, so a session that walks a directory of
+ * many SDs or containers must not grow it without end; the memo starts again empty when full.
+ */
+export const TOKEN_MEMO_CAP = 4096;
 
 /** Per-Directory state of the access layer (the compiled-SD cache). */
 export class AccessState {
@@ -242,7 +248,10 @@ export class AccessContext {
     let bySd = this.token.memo.get(DECISIONS) as { schema: unknown; bySd: Map<CompiledSd, Map<string, Memo>> } | undefined;
     if (!bySd || bySd.schema !== this.dir.schema) this.token.memo.set(DECISIONS, (bySd = { schema: this.dir.schema, bySd: new Map() }));
     let byClass = bySd.bySd.get(sd);
-    if (!byClass) bySd.bySd.set(sd, (byClass = new Map()));
+    if (!byClass) {
+      if (bySd.bySd.size >= TOKEN_MEMO_CAP) bySd.bySd.clear();
+      bySd.bySd.set(sd, (byClass = new Map()));
+    }
     const k = isSelf ? `${cls}!` : cls;
     let m = byClass.get(k);
     if (!m) byClass.set(k, (m = { read: new Map(), write: new Map() }));
@@ -354,6 +363,7 @@ export class AccessContext {
       if (usn !== undefined) {
         let byParent = this.token.memo.get(LIST_CONTENTS) as ListContentsMemo | undefined;
         if (!byParent) this.token.memo.set(LIST_CONTENTS, (byParent = new Map()));
+        else if (byParent.size >= TOKEN_MEMO_CAP && !byParent.has(pk)) byParent.clear();
         byParent.set(pk, { usn, epoch: this.state.sdEpoch, lc });
       }
     }
