@@ -1,7 +1,8 @@
 // Account lockout at logon (MS-SAMR 3.1.5.14.6 "Account Lockout State Maintenance", with the
 // domain's lockoutThreshold, lockoutDuration and lockOutObservationWindow of MS-SAMR 3.1.1.5
 // read from the domain NC head): every wrong password over any bind method counts in
-// badPwdCount/badPasswordTime, the threshold sets lockoutTime, a good logon clears the count.
+// badPwdCount/badPasswordTime, the threshold sets lockoutTime, a good logon clears the count and
+// keeps lastLogonTimestamp within msDS-LogonTimeSyncInterval of now (MS-ADA1 2.352).
 // Each change is one originating update (stamped like any other write).
 import { WriteTxn, type ReadTxn } from '../store/store.js';
 import type { Directory } from './directory.js';
@@ -21,7 +22,14 @@ export interface LockoutPolicy {
   /** negative 100 ns interval; NEVER or 0: until an administrator writes lockoutTime 0 */
   duration: bigint;
   window: bigint;
+  /** msDS-LogonTimeSyncInterval of the domain in days (absent: 14; 0: lastLogonTimestamp is never updated) */
+  logonTimeSyncDays: number;
 }
+
+/** msDS-LogonTimeSyncInterval when the domain has none (MS-ADA1 2.352: "14 days minus a random percentage of 5 days"). */
+const DEFAULT_LOGON_SYNC_DAYS = 14;
+/** One day as 100 ns intervals. */
+const DAY = 864_000_000_000n;
 
 /**
  * The domain's policy, by directory, with the uSNChanged of the domain NC head it was read at:
@@ -45,7 +53,13 @@ export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
   }
   const v = new ReadContext(dir, r).view(dir.forest.domainNC);
   const threshold = Number(big(v?.first('lockoutThreshold')) ?? 0n);
-  const policy = { threshold, duration: big(v?.first('lockoutDuration')) ?? DEFAULT_WINDOW, window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW };
+  const sync = big(v?.first('msDS-LogonTimeSyncInterval'));
+  const policy = {
+    threshold,
+    duration: big(v?.first('lockoutDuration')) ?? DEFAULT_WINDOW,
+    window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW,
+    logonTimeSyncDays: sync === undefined ? DEFAULT_LOGON_SYNC_DAYS : Math.max(0, Number(sync)),
+  };
   policyMemo.set(dir, { usn, dcUsn, policy });
   return policy;
 }
@@ -117,15 +131,32 @@ export async function recordBadPassword(dir: Directory, guid: Buffer): Promise<b
 }
 
 /**
- * A good logon: badPwdCount back to 0 and an expired lockout cleared (only when they need it, so
- * binds stay read-only). Returns the write's promise, or undefined when there is nothing to write
- * (no promise to wait for on the common path).
+ * lastLogonTimestamp is due for an update (MS-ADA1 2.352): msDS-LogonTimeSyncInterval is nonzero
+ * and the stored value is absent or older than now minus the interval, the interval less a random
+ * part of up to 5 days (as AD does, so that the accounts of one busy day do not all replicate again
+ * on one later day). `random` is in [0, 1).
+ */
+export function lastLogonTimestampDue(stored: bigint | undefined, policy: LockoutPolicy, now: bigint, random: number): boolean {
+  if (policy.logonTimeSyncDays === 0) return false;
+  if (stored === undefined) return true;
+  let interval = BigInt(policy.logonTimeSyncDays) * DAY;
+  if (interval > 5n * DAY) interval -= BigInt(Math.floor(random * 5 * 86_400)) * 10_000_000n;
+  return stored < now - interval;
+}
+
+/**
+ * A good logon: badPwdCount back to 0, an expired lockout cleared, and lastLogonTimestamp set to
+ * now when it is due (lastLogonTimestampDue); only when one of them needs it, so most binds stay
+ * read-only. Returns the write's promise, or undefined when there is nothing to write (no promise
+ * to wait for on the common path).
  */
 export function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): Promise<void> | undefined {
   const rec = record ?? r.readObject(guid);
   const count = Number(big(storedFirst(dir, rec, 'badPwdCount')) ?? 0n);
   const lockoutTime = big(storedFirst(dir, rec, 'lockoutTime')) ?? 0n;
-  if (count === 0 && lockoutTime === 0n) return undefined;
+  const now = fileTimeNow(dir);
+  const stamp = lastLogonTimestampDue(big(storedFirst(dir, rec, 'lastLogonTimestamp')), lockoutPolicy(dir, r), now, Math.random());
+  if (count === 0 && lockoutTime === 0n && !stamp) return undefined;
   return dir.store.write((w) => {
     const prev = w.getObject(guid);
     if (!prev) return;
@@ -134,6 +165,8 @@ export function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, record
     const rec = structuredClone(prev);
     if (count !== 0) u.setAttribute(rec, A('badPwdCount'), [0]);
     if (lockoutTime !== 0n) u.setAttribute(rec, A('lockoutTime'), [0n]);
+    // replicated (unlike lastLogon): an originating update of the account like any other
+    if (stamp) u.setAttribute(rec, A('lastLogonTimestamp'), [now]);
     u.touch(rec);
     w.putObject(guid, rec, prev);
   });

@@ -165,3 +165,53 @@ test('negative control: while the DC tuple USN stays, a snapshot gets the rememb
   assert.equal(lockoutPolicy(d, s3).threshold, 0, 'after an originating update of the head');
   s3.done();
 });
+
+test('lastLogonTimestamp (MS-ADA1 2.352): set by the first logon, kept while within msDS-LogonTimeSyncInterval less up to 5 days, set again after it; 0 turns it off', async () => {
+  const dn = await user('Liam', 'L1am-pass!');
+  const stamp = () => values(d, read(d, dn).rec, 'lastLogonTimestamp');
+  const ft = (s: number) => BigInt(s) * 10_000_000n;
+  assert.deepEqual(stamp(), [], 'no logon yet');
+  assert.deepEqual(values(d, read(d, DOMAIN).rec, 'msDS-LogonTimeSyncInterval'), [], 'the domain has no interval of its own: 14 days');
+  const t0 = now;
+  assert.ok((await simple(dn, 'L1am-pass!')).identity);
+  const first = read(d, dn);
+  assert.deepEqual(values(d, first.rec, 'lastLogonTimestamp'), [ft(t0)], 'the first good logon sets it');
+  // replicated, unlike lastLogon: stamped by an originating update of this DC
+  const a = attr(d, first.rec, 'lastLogonTimestamp')!;
+  assert.equal(a.stamp!.usnOriginating, first.rec.usnChanged);
+  assert.ok(a.stamp!.uuidOriginating.equals(d.store.dc.invocationId));
+  // within 9 days (14 less at most 5): every logon, over both methods, leaves it and the object alone
+  now = t0 + 9 * 86_400 - 60;
+  for (let i = 0; i < 5; i++) assert.ok((await simple(dn, 'L1am-pass!')).identity);
+  assert.ok((await ntlm('liam', 'L1am-pass!')).identity);
+  assert.deepEqual(stamp(), [ft(t0)]);
+  assert.equal(read(d, dn).rec.usnChanged, first.rec.usnChanged, 'no write while it is recent');
+  // older than 14 days: the next logon (NTLM this time) sets it to now
+  now = t0 + 14 * 86_400 + 60;
+  assert.ok((await ntlm('liam', 'L1am-pass!')).identity);
+  assert.deepEqual(stamp(), [ft(now)]);
+  // a wrong password is no logon
+  const t1 = now;
+  now = t1 + 30 * 86_400;
+  await rejects(simple(dn, 'wrong'), 49, BAD);
+  assert.deepEqual(stamp(), [ft(t1)]);
+  // msDS-LogonTimeSyncInterval 1 (day, no random part below 5 days): due after a day
+  await mod(d, DOMAIN, [['replace', 'msDS-LogonTimeSyncInterval', ['1']]]);
+  now = t1 + 30 * 86_400 + 1;
+  assert.ok((await simple(dn, 'L1am-pass!')).identity);
+  const t2 = now;
+  assert.deepEqual(stamp(), [ft(t2)]);
+  now = t2 + 86_400 - 1;
+  assert.ok((await simple(dn, 'L1am-pass!')).identity);
+  assert.deepEqual(stamp(), [ft(t2)]);
+  now = t2 + 86_400 + 1;
+  assert.ok((await simple(dn, 'L1am-pass!')).identity);
+  assert.deepEqual(stamp(), [ft(now)]);
+  // 0: never updated (the negative control of the rule above)
+  await mod(d, DOMAIN, [['replace', 'msDS-LogonTimeSyncInterval', ['0']]]);
+  const t3 = now;
+  now = t3 + 365 * 86_400;
+  assert.ok((await simple(dn, 'L1am-pass!')).identity);
+  assert.deepEqual(stamp(), [ft(t3)]);
+  await mod(d, DOMAIN, [['delete', 'msDS-LogonTimeSyncInterval', []]]);
+});
