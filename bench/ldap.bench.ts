@@ -23,7 +23,9 @@
 // BENCH_CPU_PROF=1 (forestd runs with --cpu-prof; the profile's top functions are printed)
 // BENCH_WARM=1 (before the runs, each server reads every user the cases pick once, with the cases'
 // attribute list, so that both are measured warm — OpenLDAP's page cache and entry cache, forestd's
-// caches — rather than in a first case that warms them; 0 = no warm pass, the cold figures)
+// caches — rather than in a first case that warms them; with the bind case, every user also binds
+// once, as in a domain in use (forestd's first logon of an account writes lastLogonTimestamp);
+// 0 = no warm pass, the cold figures)
 // FORESTD_WORKERS=N (forestd serves searches on N threads, `serve --workers N`; the environment reaches serve)
 // FORESTD_WORKER_MODE=thread|process (`serve --worker-mode`: read threads, or read processes that own their connections)
 // BENCH_FORESTD_MODES=1,2:process (forestd under several worker settings in the same run, WORKERS[:MODE] each,
@@ -35,7 +37,7 @@ import { join } from 'node:path';
 import { BenchClient } from './lib/client.js';
 import { startForestd, startSlapd, installTools, ssha, cpuByPid, cpuDelta, treePids, machineTicks, busyPct, waitQuiet, cleanupAll, benchTempDir } from './lib/servers.js';
 import { bulkLoad, adOus, adUsers, adGroups, openldapLdif, USER_PASSWORD, type DataSet } from './lib/load.js';
-import { CASES, ldcltArgs, runLdclt, type CaseName, type Target, type LdcltResult } from './lib/ldclt.js';
+import { CASES, fill, ldcltArgs, runLdclt, type CaseName, type Target, type LdcltResult } from './lib/ldclt.js';
 import { probe, caseOp, checkResponse, type ProbeResult } from './lib/latprobe.js';
 import { topFunctions } from './lib/cpuprofile.js';
 
@@ -217,7 +219,7 @@ for (const t of targets) {
 }
 
 // ---------------------------------------------------------------- warm pass: both servers read every user once
-const WARM = env.BENCH_WARM !== '0' && (RUN_CASES.includes('search') || RUN_CASES.includes('read'));
+const WARM = env.BENCH_WARM !== '0' && (RUN_CASES.includes('search') || RUN_CASES.includes('read') || RUN_CASES.includes('bind'));
 /**
  * Reads every user the cases pick once, with the cases' attribute list, over `connections`
  * connections one after the other (forestd's read processes each keep their own caches). The
@@ -227,6 +229,11 @@ const WARM = env.BENCH_WARM !== '0' && (RUN_CASES.includes('search') || RUN_CASE
  * process, the next to another, the last stays with the writer: one pass per process.
  */
 async function warmPass(t: Target, connections: number): Promise<void> {
+  if (RUN_CASES.includes('search') || RUN_CASES.includes('read')) await readPass(t, connections);
+  if (RUN_CASES.includes('bind')) await logonPass(t);
+}
+
+async function readPass(t: Target, connections: number): Promise<void> {
   const s = performance.now();
   const open: BenchClient[] = [];
   for (let k = 0; k < connections; k++) {
@@ -251,6 +258,28 @@ async function warmPass(t: Target, connections: number): Promise<void> {
     c.unbind();
   }
   console.log(`  warm pass ${t.name}: ${HIGH - LOW + 1} users read ${connections > 1 ? `on ${connections} connections ` : ''}in ${((performance.now() - s) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Every user binds once, as in a domain in use: the first logon of an account writes its
+ * lastLogonTimestamp (MS-ADA1 2.352; again only after msDS-LogonTimeSyncInterval, 9–14 days), so
+ * without this pass the bind case would measure forestd's first logons against OpenLDAP's
+ * ordinary ones.
+ */
+async function logonPass(t: Target): Promise<void> {
+  const s = performance.now();
+  const LANES = 8;
+  await Promise.all(
+    Array.from({ length: LANES }, async (_, lane) => {
+      const c = await BenchClient.open(t.host, t.port);
+      for (let n = LOW + lane; n <= HIGH; n += LANES) {
+        const rc = await c.bind(fill(t.userBind, n), fill(t.userPW, n));
+        if (rc !== 0) throw new Error(`${t.name}: logon pass: bind as ${fill(t.userBind, n)} -> result ${rc}`);
+      }
+      c.unbind();
+    }),
+  );
+  console.log(`  logon pass ${t.name}: ${HIGH - LOW + 1} users bound once in ${((performance.now() - s) / 1000).toFixed(1)} s`);
 }
 if (WARM) for (const t of targets) await warmPass(t, t.name.startsWith('forestd') ? current.workers : 1);
 
@@ -335,7 +364,7 @@ log('');
 log(`# forestd vs OpenLDAP — npm run bench:ldap, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
 log(`# ${loadLine}`);
 log(`# forestd serves with ${MODES.map((m) => (m.workers === 1 ? '1 thread (workers 1)' : `workers ${m.workers}, mode ${m.mode} (${m.mode === 'process' ? `the serving process and ${m.workers - 1} read processes` : `the LDAP thread and ${m.workers - 1} read threads`})`)).join('; ')}; load average at the table: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-log(`# ldclt ${SAMPLES}×${SAMPLE} s per run after ${SAMPLE} s warm-up${WARM ? ', both servers warmed first by one read of every user' : ', no warm pass (BENCH_WARM=0)'}; users ${LOW}..${HIGH} at random; search/read return ${ATTRS || 'all user attributes'}; forestd binds by ${BIND === 'upn' ? 'UPN' : 'DN'}`);
+log(`# ldclt ${SAMPLES}×${SAMPLE} s per run after ${SAMPLE} s warm-up${WARM ? `, both servers warmed first by one ${[RUN_CASES.includes('search') || RUN_CASES.includes('read') ? 'read' : '', RUN_CASES.includes('bind') ? 'bind' : ''].filter(Boolean).join(' and one ')} of every user` : ', no warm pass (BENCH_WARM=0)'}; users ${LOW}..${HIGH} at random; search/read return ${ATTRS || 'all user attributes'}; forestd binds by ${BIND === 'upn' ? 'UPN' : 'DN'}`);
 log('');
 log('| case | conc | forestd ops/s | OpenLDAP ops/s | ratio f/O | forestd mean ms | OpenLDAP mean ms | forestd p50/p99 ms | OpenLDAP p50/p99 ms | forestd CPU µs/op | OpenLDAP CPU µs/op | CPU/op f/O |');
 log('|---|---|---|---|---|---|---|---|---|---|---|---|');
