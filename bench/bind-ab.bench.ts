@@ -9,7 +9,8 @@
 //   BIND_AB_SCRIPTS=name=/path/to/script.mjs [args],...  also measure `node script [args] <port>`
 //                      (e.g. floor=dist/bench/ldap-floor.bench.js: a Node server that answers binds with canned bytes)
 //   BIND_AB_DATA=dir   a loaded data directory to copy (made there, provisioned and loaded by this
-//                      build, when it does not exist: 10,000 users, 200 groups of 50, as bench:ldap)
+//                      build, when it does not exist: 10,000 users, 200 groups of 50, as bench:ldap,
+//                      then every user the case picks binds once: lib/load.ts logonPass)
 //   BIND_AB_ROUNDS=5  BIND_AB_CONC=8 (one or more, comma-separated)  BIND_AB_SAMPLES=2 (2 s each, + 1 warm-up)
 //   BIND_AB_BIND=dn|upn
 //   BIND_AB_SERVE_ARGS=name=--workers 2 --worker-mode process,...  more `serve` options for a build
@@ -21,7 +22,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BenchClient } from './lib/client.js';
 import { startForestd, installTools, cpuSeconds, treePids, benchTempDir, onCleanup, cleanupAll, freePort } from './lib/servers.js';
-import { bulkLoad, adOus, adUsers, adGroups, USER_PASSWORD, type DataSet } from './lib/load.js';
+import { bulkLoad, adOus, adUsers, adGroups, logonPass, USER_PASSWORD, type DataSet } from './lib/load.js';
 import { ldcltArgs, runLdclt, type Target } from './lib/ldclt.js';
 import { OPENSSL_CONFIG_ARG } from '../src/cli/openssl.js';
 import { FORESTD_CLI } from './lib/servers.js';
@@ -64,6 +65,9 @@ if (!existsSync(template)) {
   await bulkLoad(adOus(fd.baseDN), { label: 'OUs', total: 3, connections: 1, inFlight: 1, open: adminTls });
   await bulkLoad(adUsers(fd.baseDN, fd.realm, DATA), { label: 'users', total: DATA.users, connections: 4, inFlight: 16, open: adminTls });
   await bulkLoad(adGroups(fd.baseDN, DATA), { label: 'groups', total: DATA.groups, connections: 4, inFlight: 4, open: adminTls });
+  // the users the bind case picks have logged on before (a first logon writes lastLogonTimestamp)
+  const s = await logonPass(fd.host, fd.port, (n) => `CN=user${n},OU=Bench,${fd.baseDN}`, 1000, 9999);
+  console.log(`  logon pass: 9000 users bound once in ${s.toFixed(1)} s`);
   await fd.stop();
   mkdirSync(template, { recursive: true });
   cpSync(fd.data, template, { recursive: true });

@@ -36,7 +36,7 @@ import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BenchClient } from './lib/client.js';
 import { startForestd, startSlapd, installTools, ssha, cpuByPid, cpuDelta, treePids, machineTicks, busyPct, waitQuiet, cleanupAll, benchTempDir } from './lib/servers.js';
-import { bulkLoad, adOus, adUsers, adGroups, openldapLdif, USER_PASSWORD, type DataSet } from './lib/load.js';
+import { bulkLoad, adOus, adUsers, adGroups, openldapLdif, logonPass as bindEveryUser, USER_PASSWORD, type DataSet } from './lib/load.js';
 import { CASES, fill, ldcltArgs, runLdclt, type CaseName, type Target, type LdcltResult } from './lib/ldclt.js';
 import { probe, caseOp, checkResponse, type ProbeResult } from './lib/latprobe.js';
 import { topFunctions } from './lib/cpuprofile.js';
@@ -260,26 +260,10 @@ async function readPass(t: Target, connections: number): Promise<void> {
   console.log(`  warm pass ${t.name}: ${HIGH - LOW + 1} users read ${connections > 1 ? `on ${connections} connections ` : ''}in ${((performance.now() - s) / 1000).toFixed(1)} s`);
 }
 
-/**
- * Every user binds once, as in a domain in use: the first logon of an account writes its
- * lastLogonTimestamp (MS-ADA1 2.352; again only after msDS-LogonTimeSyncInterval, 9–14 days), so
- * without this pass the bind case would measure forestd's first logons against OpenLDAP's
- * ordinary ones.
- */
+/** Every user binds once, as in a domain in use (lib/load.ts logonPass). */
 async function logonPass(t: Target): Promise<void> {
-  const s = performance.now();
-  const LANES = 8;
-  await Promise.all(
-    Array.from({ length: LANES }, async (_, lane) => {
-      const c = await BenchClient.open(t.host, t.port);
-      for (let n = LOW + lane; n <= HIGH; n += LANES) {
-        const rc = await c.bind(fill(t.userBind, n), fill(t.userPW, n));
-        if (rc !== 0) throw new Error(`${t.name}: logon pass: bind as ${fill(t.userBind, n)} -> result ${rc}`);
-      }
-      c.unbind();
-    }),
-  );
-  console.log(`  logon pass ${t.name}: ${HIGH - LOW + 1} users bound once in ${((performance.now() - s) / 1000).toFixed(1)} s`);
+  const s = await bindEveryUser(t.host, t.port, (n) => fill(t.userBind, n), LOW, HIGH, t.userPW);
+  console.log(`  logon pass ${t.name}: ${HIGH - LOW + 1} users bound once in ${s.toFixed(1)} s`);
 }
 if (WARM) for (const t of targets) await warmPass(t, t.name.startsWith('forestd') ? current.workers : 1);
 

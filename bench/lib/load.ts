@@ -83,6 +83,29 @@ export async function bulkLoad(ops: Iterable<ProtocolOp>, o: LoadOptions): Promi
   return (performance.now() - t0) / 1000;
 }
 
+/**
+ * Every user of `low..high` binds once (simple bind, `dnOf(n)`, USER_PASSWORD), on 8 connections:
+ * a domain in use, where each account has logged on before. forestd's first logon of an account
+ * writes its lastLogonTimestamp (MS-ADA1 2.352; again only after msDS-LogonTimeSyncInterval, 9–14
+ * days), so a bind benchmark on data loaded a moment ago would otherwise measure first logons.
+ * Returns the seconds it took.
+ */
+export async function logonPass(host: string, port: number, dnOf: (n: number) => string, low: number, high: number, password = USER_PASSWORD): Promise<number> {
+  const s = performance.now();
+  const LANES = 8;
+  await Promise.all(
+    Array.from({ length: LANES }, async (_, lane) => {
+      const c = await BenchClient.open(host, port);
+      for (let n = low + lane; n <= high; n += LANES) {
+        const rc = await c.bind(dnOf(n), password);
+        if (rc !== 0) throw new LoadError(`logon pass: bind as ${dnOf(n)} -> result ${rc}`);
+      }
+      c.unbind();
+    }),
+  );
+  return (performance.now() - s) / 1000;
+}
+
 export function describe(op: ProtocolOp): string {
   switch (op.type) {
     case 'addRequest':
