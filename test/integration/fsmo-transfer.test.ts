@@ -86,7 +86,7 @@ const newCrossRef = (f: RunningForestd) => {
   return `dn: CN=fsmo-Ref-${n},CN=Partitions,CN=Configuration,${f.baseDN}\nobjectClass: crossRef\nnCName: DC=app${n},${f.baseDN}\ndnsRoot: app${n}.${f.realm}\n`;
 };
 
-test('single-master updates are referred to the role owner; fsmo transfer moves the schema, RID, naming and infrastructure roles to DC2; the old owner then refers; seize works with the owner gone', { timeout: 900_000, ...skipUnless('ldapsearch', 'ldapmodify', 'ldapadd') }, async (t) => {
+test('single-master updates are referred to the role owner; fsmo transfer moves the schema, RID, naming and infrastructure roles to DC2 (and the PDC role there and back); the old owner then refers; seize works with the owner gone', { timeout: 900_000, ...skipUnless('ldapsearch', 'ldapmodify', 'ldapadd') }, async (t) => {
   if (!needTool(t, PYTHON)) return;
   const a = dc1!;
   const b = dc2!;
@@ -179,6 +179,16 @@ print(json.dumps({'result': c.result['description'], 'code': c.result['result'],
   assert.equal(back.code, 0, back.stderr);
   assert.equal(await ownerOf(a, ridDN), dsa1);
   await untilReplicated(b, async () => ((await ownerOf(b, ridDN)) === dsa1 ? true : undefined), 'RID owner DC1 again seen on DC2');
+
+  // 4b. the PDC role over DRS (rootDSE becomePdc with the domain's SID, EXOP_FSMO_REQ_PDC, MS-ADTS
+  // 3.1.1.3.3.3): to DC2 and back to DC1; each owner wrote the new owner itself and the other sees it
+  for (const [to, from, dsa, name] of [[b, a, dsa2, 'DC2'], [a, b, dsa1, 'DC1']] as const) {
+    const pdc = await admin(to, ['fsmo', 'transfer', 'pdc', '--json']);
+    assert.equal(pdc.code, 0, pdc.stderr + pdc.stdout);
+    assert.equal(JSON.parse(pdc.stdout).owner, dsa);
+    assert.equal(await ownerOf(to, to.baseDN), dsa, `PDC owner ${name} on ${name} at once`);
+    await untilReplicated(from, async () => ((await ownerOf(from, from.baseDN)) === dsa ? true : undefined), `PDC owner ${name} seen on the old owner`);
+  }
 
   // 5. DC1 stops for good: a transfer to DC2 cannot reach it (52 / 000020AF), a seizure takes the role
   await a.stop();
