@@ -380,6 +380,71 @@ test('notification through every process: each open search gets the change anoth
   }
 });
 
+test('a connection moved to a read process: its DirSync and notification searches go to the writer and on, as on a connection the writer holds', T, async () => {
+  const [admin] = await clients(f, 1, f.adminDN, f.adminPassword);
+  const ou = `OU=MovedSync,${f.baseDN}`;
+  await admin!.add(ou, { objectClass: 'organizationalUnit' });
+  await admin!.add(`CN=m1,${ou}`, { objectClass: 'user', sAMAccountName: 'moved-m1' });
+  // bound connections held open: the writer's load, so that the connection below moves
+  const held = await ballast(f, 2 * PROCS);
+  const r = await Raw.open(f);
+  try {
+    const before = placedAt(f);
+    await r.bind(f, 1);
+    r.search(2, ou, '(objectClass=*)', []);
+    await r.until((m) => m.messageID === 2 && m.protocolOp.type === 'searchResultDone');
+    const ev = await f.hook('forestd:dsa:hand-off', before + 1);
+    assert.ok(Number(ev['process']) > 0, `moved to a read process (${JSON.stringify(ev)})`);
+    // the control: a plain search of it now runs in that read process
+    const rp = f.hookCount('forestd:dsa:read-process', (e) => e['session'] === ev['session']);
+    r.search(3, ou, '(objectClass=*)', []);
+    await r.until((m) => m.messageID === 3 && m.protocolOp.type === 'searchResultDone');
+    await f.hook('forestd:dsa:read-process', rp + 1, (e) => e['session'] === ev['session']);
+
+    // DirSync (the writer answers it, process-child.ts forward): a full cycle, nothing from its cookie, then the change
+    let id = 10;
+    const dirsync = (cookie: Buffer): LdapControl => ({ type: DIRSYNC_OID, critical: true, value: encodeDirSyncRequest({ flags: 0, maxBytes: 1 << 20, cookie }) });
+    const cycle = async (cookie: Buffer): Promise<{ dns: string[]; cookie: Buffer }> => {
+      const dns: string[] = [];
+      for (;;) {
+        const mid = ++id;
+        r.search(mid, f.baseDN, '(sAMAccountName=moved-m1)', [dirsync(cookie)], ['sAMAccountName', 'description']);
+        const done = await r.until((m) => m.messageID === mid && m.protocolOp.type === 'searchResultDone');
+        assert.equal((done.protocolOp as { resultCode: number }).resultCode, 0);
+        dns.push(...r.entries(mid).map((d) => d.toLowerCase()));
+        const resp = decodeDirSyncResponse(DIRSYNC_OID, done.controls!.find((c) => c.type === DIRSYNC_OID)!.value);
+        cookie = resp.cookie;
+        if (!resp.moreResults) return { dns, cookie };
+      }
+    };
+    const first = await cycle(Buffer.alloc(0));
+    assert.deepEqual(first.dns, [`cn=m1,${ou}`.toLowerCase()]);
+    const again = await cycle(first.cookie);
+    assert.deepEqual(again.dns, [], 'nothing changed since the cookie');
+    await admin!.modify(`CN=m1,${ou}`, replace('description', ['changed after the cookie']));
+    assert.deepEqual((await cycle(again.cookie)).dns, [`cn=m1,${ou}`.toLowerCase()], 'the change after the cookie');
+
+    // notification: the writer's listener sends the change through the read process; abandon ends it there
+    const subscribed = f.hookCount('forestd:dirsync:notify', (e) => e['event'] === 'subscribe');
+    r.search(50, ou, '(objectClass=*)', [{ type: NOTIFICATION_OID, critical: true }]);
+    await f.hook('forestd:dirsync:notify', subscribed + 1, (e) => e['event'] === 'subscribe');
+    await admin!.modify(`CN=m1,${ou}`, replace('description', ['seen by the moved listener']));
+    const e = await r.until((m) => m.messageID === 50 && m.protocolOp.type === 'searchResultEntry');
+    assert.match((e.protocolOp as { objectName: string }).objectName, /^CN=m1,OU=MovedSync,/i);
+    const gone = f.hookCount('forestd:dirsync:notify', (x) => x['event'] === 'unsubscribe');
+    r.send({ messageID: 51, protocolOp: { type: 'abandonRequest', messageID: 50 } });
+    await f.hook('forestd:dirsync:notify', gone + 1, (x) => x['event'] === 'unsubscribe');
+    // and it is still the read process's connection (a move back to the writer would be a hand-off to process 0): a plain search goes on
+    r.search(52, ou, '(objectClass=*)', []);
+    const done = await r.until((m) => m.messageID === 52 && m.protocolOp.type === 'searchResultDone');
+    assert.equal((done.protocolOp as { resultCode: number }).resultCode, 0);
+    assert.equal(placedAt(f), before + 1, 'the connection moved once and stayed');
+  } finally {
+    r.close();
+    await unbindAll([admin!, ...held]);
+  }
+});
+
 /** Bound connections that only bind: the writer keeps them (its load, so that the next connection that searches moves). */
 async function ballast(s: RunningForestd, n: number): Promise<Client[]> {
   const cs: Client[] = [];
