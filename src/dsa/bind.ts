@@ -2,6 +2,7 @@
 // account by DN, by userPrincipalName (or the implicit sAMAccountName@dnsDomain UPN), or
 // as DOMAIN\sAMAccountName, and is verified against the stored NT hash of unicodePwd.
 // Failures carry AD's "data" codes so Windows-aware clients can tell why (52e, 533, 775, …).
+import { dcStateSlot } from './dc-state.js';
 import type { BindRequest } from '../ldap/protocol/messages.js';
 import { indexKey, type ReadTxn } from '../store/store.js';
 import { getAttr, type LazyObjectRecord, type ObjectRecord } from '../store/record.js';
@@ -20,11 +21,9 @@ import { accountLockedOut, recordBadPassword, recordGoodLogon, storedFirst } fro
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
 /** SIDs whose members are administrators of the domain (the well-known SIDs of MS-DTYP 2.4.2.4: BUILTIN_ADMINISTRATORS, DOMAIN_ADMINS, ENTERPRISE_ADMINS), by directory (the domain SID never changes). */
-const adminSidsMemo = new WeakMap<Directory, readonly Buffer[]>();
+const ADMIN_SIDS = dcStateSlot('administrator SIDs', (dir): readonly Buffer[] => [Buffer.from(sidFromString('S-1-5-32-544')), sidWithRid(dir.forest.domainSid, Rid.DOMAIN_ADMINS), sidWithRid(dir.forest.domainSid, Rid.ENTERPRISE_ADMINS)]);
 function adminSids(dir: Directory): readonly Buffer[] {
-  let s = adminSidsMemo.get(dir);
-  if (!s) adminSidsMemo.set(dir, (s = [Buffer.from(sidFromString('S-1-5-32-544')), sidWithRid(dir.forest.domainSid, Rid.DOMAIN_ADMINS), sidWithRid(dir.forest.domainSid, Rid.ENTERPRISE_ADMINS)]));
-  return s;
+  return dir.state(ADMIN_SIDS);
 }
 
 const MAX_PASSWORD_UTF8_BYTES = MAX_PASSWORD_CHARS * 4;

@@ -13,6 +13,7 @@
 // Neither mode is an originating update: a tombstone's values are hidden and a deleted-object's
 // deactivated, both local state derived from isDeleted (MS-DRSR 5.160, MS-ADTS 3.1.1.9.1; see
 // model/lifecycle.ts hideLinks): no stamp changes and no source object changes.
+import { dcStateSlot } from './dc-state.js';
 import type { Directory } from './directory.js';
 import type { LinkValue } from '../store/record.js';
 import { LINK_WORK_DEACTIVATE, LINK_WORK_REMOVE, type ReadTxn } from '../store/store.js';
@@ -32,7 +33,7 @@ interface WorkItem {
   data: Buffer;
 }
 
-const running = new WeakMap<Directory, Promise<void>>();
+const RUN = dcStateSlot('delayed link processing', (): { running?: Promise<void> } => ({}));
 
 /**
  * Starts processing the queue in the background if it is not running already; returns the
@@ -41,7 +42,8 @@ const running = new WeakMap<Directory, Promise<void>>();
  * Call once at start-up to resume work a restart interrupted.
  */
 export function resumeDelayedLinks(dir: Directory): Promise<void> {
-  const cur = running.get(dir);
+  const box = dir.state(RUN);
+  const cur = box.running;
   if (cur) return cur;
   const p = (async () => {
     // yield first: the caller's response goes out before the first batch
@@ -53,10 +55,10 @@ export function resumeDelayedLinks(dir: Directory): Promise<void> {
         await processObject(dir, next.value.guid, next.value.mode);
       }
     } finally {
-      running.delete(dir);
+      box.running = undefined;
     }
   })();
-  running.set(dir, p);
+  box.running = p;
   p.catch(() => {});
   return p;
 }

@@ -1,6 +1,7 @@
 // The directory service agent's state: the store, the forest's facts, the schema in force,
 // and the naming machinery every operation shares. Operations live in their own modules
 // (add.ts, modify.ts, search.ts, …) and receive a Directory.
+import type { DcStateSlot } from './dc-state.js';
 import { reconcileTupleIndexes, reconcileValueIndexes } from './index-catalog.js';
 import { Store, type ReadTxn, type StoreOptions } from '../store/store.js';
 import type { ObjectRecord } from '../store/record.js';
@@ -49,6 +50,17 @@ export class Directory {
   readonly entryCache: EncodedEntryCache;
   /** the security context of the accounts bound lately (bind.ts identityOf; token-cache.ts says when an entry is served) */
   readonly tokens: TokenCache;
+  /** the modules' per-DC state (dc-state.ts), by slot */
+  private readonly states = new Map<DcStateSlot<unknown>, unknown>();
+
+  /** This DC's state of `slot` (dc-state.ts), made at first use. */
+  state<T>(slot: DcStateSlot<T>): T {
+    const known = this.states.get(slot);
+    if (known !== undefined || this.states.has(slot)) return known as T;
+    const v = slot.make(this);
+    this.states.set(slot, v);
+    return v;
+  }
 
   private constructor(
     readonly store: Store,

@@ -4,6 +4,7 @@
 // badPwdCount/badPasswordTime, the threshold sets lockoutTime, a good logon clears the count and
 // keeps lastLogonTimestamp within msDS-LogonTimeSyncInterval of now (MS-ADA1 2.352).
 // Each change is one originating update (stamped like any other write).
+import { dcStateSlot } from './dc-state.js';
 import { WriteTxn, type ReadTxn } from '../store/store.js';
 import type { Directory } from './directory.js';
 import { OriginatingUpdate } from './originating-update.js';
@@ -38,10 +39,11 @@ const DAY = 864_000_000_000n;
  * every update takes a USN, so a snapshot whose DC tuple USN is the one the memo was last found
  * good at needs not read the head's header at all.
  */
-const policyMemo = new WeakMap<Directory, { usn: number; dcUsn: number; policy: LockoutPolicy }>();
+const POLICY = dcStateSlot('lockout policy', (): { memo?: { usn: number; dcUsn: number; policy: LockoutPolicy } } => ({}));
 
 export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
-  const memo = policyMemo.get(dir);
+  const box = dir.state(POLICY);
+  const memo = box.memo;
   // nothing that takes a USN committed since the memo was read (the DC tuple's USN of this
   // snapshot, ReadTxn.dcUsn, is the memo's): the head is the version it was read from
   const dcUsn = r instanceof WriteTxn ? -1 : r.dcUsn();
@@ -60,7 +62,7 @@ export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
     window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW,
     logonTimeSyncDays: sync === undefined ? DEFAULT_LOGON_SYNC_DAYS : Math.max(0, Number(sync)),
   };
-  policyMemo.set(dir, { usn, dcUsn, policy });
+  box.memo = { usn, dcUsn, policy };
   return policy;
 }
 

@@ -8,6 +8,7 @@
 // One AccessContext serves one operation (one snapshot); results that depend only on the SD,
 // the class and whether the requester is the object itself are memoized on the token, so the
 // thousands of objects sharing one SD cost one check per attribute per connection.
+import { dcStateSlot } from '../dc-state.js';
 import type { ReadTxn } from '../../store/store.js';
 import { attrValues, LazyObjectRecord, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
@@ -70,21 +71,19 @@ export class AccessState {
   }
 }
 
-const accessStates = new WeakMap<Directory, AccessState>();
+const ACCESS = dcStateSlot('access state', (dir): AccessState => {
+  const st = new AccessState();
+  dir.store.onCommit(() => {
+    if (st.epochPending) {
+      st.epochPending = false;
+      st.sdEpoch++;
+    }
+  });
+  return st;
+});
 /** The access state of a Directory (one per Directory instance, several DCs per process). */
 export function accessState(dir: Directory): AccessState {
-  let s = accessStates.get(dir);
-  if (!s) {
-    const st = new AccessState();
-    dir.store.onCommit(() => {
-      if (st.epochPending) {
-        st.epochPending = false;
-        st.sdEpoch++;
-      }
-    });
-    accessStates.set(dir, (s = st));
-  }
-  return s;
+  return dir.state(ACCESS);
 }
 
 interface Memo {

@@ -13,6 +13,7 @@
 //    an NC replica's objects, as garbage collection does), which moves the epoch
 //    (token-cache.ts says the same).
 // Only snapshots are remembered from, never a write transaction (its state may still roll back).
+import { dcStateSlot } from '../dc-state.js';
 import { indexKey, WriteTxn, type ReadTxn } from '../../store/store.js';
 import { getAttr } from '../../store/record.js';
 import type { Directory } from '../directory.js';
@@ -50,12 +51,10 @@ interface WalkMemo {
   bySid: Map<string, readonly Buffer[]>;
 }
 
-const memos = new WeakMap<Directory, WalkMemo>();
+const WALK_MEMO = dcStateSlot('group walk memo', (): WalkMemo => ({ facts: new Map(), gen: -1, epoch: -1, above: new Map(), direct: new Map(), bySid: new Map() }));
 
 function memoOf(dir: Directory): WalkMemo {
-  let m = memos.get(dir);
-  if (!m) memos.set(dir, (m = { facts: new Map(), gen: -1, epoch: -1, above: new Map(), direct: new Map(), bySid: new Map() }));
-  return m;
+  return dir.state(WALK_MEMO);
 }
 
 function remember<V>(m: Map<string, V>, max: number, k: string, v: V): void {

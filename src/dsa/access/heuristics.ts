@@ -2,6 +2,7 @@
 // CN=Directory Service,CN=Windows NT,CN=Services,<configuration NC>, one character per setting:
 //   3rd  fDoListObject: '1' turns on list-object mode (RIGHT_DS_LIST_OBJECT, MS-ADTS 5.1.3.3.6)
 //   7th  fLDAPBlockAnonOps: '2' lets anonymous clients do more than bind and read the rootDSE
+import { dcStateSlot } from '../dc-state.js';
 import type { Directory } from '../directory.js';
 
 /**
@@ -9,11 +10,12 @@ import type { Directory } from '../directory.js';
  * Directory Service object (its uSNChanged moved, or it is gone): a stream of other writes
  * (an import) costs one read of its uSNChanged per check, not a DN resolution and a record decode.
  */
-const cache = new WeakMap<Directory, { usn: number; guid: Buffer | undefined; objUsn: number; value: string }>();
+const HEURISTICS = dcStateSlot('dSHeuristics', (): { known?: { usn: number; guid: Buffer | undefined; objUsn: number; value: string } } => ({}));
 
 function dsHeuristics(dir: Directory): string {
   const usn = Number(dir.store.dc.usn);
-  const c = cache.get(dir);
+  const box = dir.state(HEURISTICS);
+  const c = box.known;
   if (c && c.usn === usn) return c.value;
   if (c?.guid) {
     // uSNChanged read in place from the record (no header decode: every add moves the USN)
@@ -23,7 +25,7 @@ function dsHeuristics(dir: Directory): string {
     }
   }
   const read = readDsHeuristics(dir);
-  cache.set(dir, { usn, ...read });
+  box.known = { usn, ...read };
   return read.value;
 }
 

@@ -18,6 +18,7 @@
 //    *effective* SD of an object under a pending job — computed on the fly from the topmost
 //    pending ancestor down (re-inheritance is a pure function of the parent's SD and the
 //    object's explicit ACEs, so this is exactly what the walk will store).
+import { dcStateSlot } from '../dc-state.js';
 import type { ReadTxn, WriteTxn } from '../../store/store.js';
 import { getAttr, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
@@ -111,20 +112,18 @@ class PropagatorState {
   }
 }
 
-const states = new WeakMap<Directory, PropagatorState>();
+const PROPAGATOR = dcStateSlot('SD propagator', (dir): PropagatorState => {
+  const st = new PropagatorState(readJobs(dir.store.reader).length > 0);
+  dir.store.onCommit(() => {
+    if (!st.kick) return;
+    st.kick = false;
+    void resumeSdPropagation(dir).catch(() => {});
+  });
+  return st;
+});
 
 function stateOf(dir: Directory): PropagatorState {
-  let s = states.get(dir);
-  if (!s) {
-    const st = new PropagatorState(readJobs(dir.store.reader).length > 0);
-    dir.store.onCommit(() => {
-      if (!st.kick) return;
-      st.kick = false;
-      void resumeSdPropagation(dir).catch(() => {});
-    });
-    states.set(dir, (s = st));
-  }
-  return s;
+  return dir.state(PROPAGATOR);
 }
 
 /** The propagator's settings of this DC (tests and benchmarks change them). */

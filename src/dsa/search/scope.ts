@@ -9,6 +9,7 @@
 // Walks are synchronous generators over one read snapshot; the search loop (search.ts) yields
 // to the event loop every SCAN_CHUNK objects, so a walk over a big NC never holds the event
 // loop for long.
+import { dcStateSlot } from '../dc-state.js';
 import type { ObjectRecord } from '../../store/record.js';
 import type { ReadTxn } from '../../store/store.js';
 import { SearchScope } from '../../ldap/protocol/messages.js';
@@ -137,8 +138,9 @@ export function childNcReferences(dir: Directory, r: ReadTxn, base: Buffer, base
   // change moves (a rename or move, which moves the snapshot's naming epoch, store.ts "Naming
   // epoch"): kept per (base, scope) for one epoch
   const epoch = r.namingEpoch();
-  let m = refMemos.get(dir);
-  if (!m || m.epoch !== epoch) refMemos.set(dir, (m = { epoch, refs: new Map(), hits: m?.hits ?? 0 }));
+  const box = dir.state(REF_MEMO);
+  let m = box.memo;
+  if (!m || m.epoch !== epoch) box.memo = m = { epoch, refs: new Map(), hits: m?.hits ?? 0 };
   const k = `${scope}:${base.toString('latin1')}`;
   const known = m.refs.get(k);
   if (known) {
@@ -152,12 +154,12 @@ export function childNcReferences(dir: Directory, r: ReadTxn, base: Buffer, base
 }
 
 /** childNcReferences' answers of one naming epoch, per Directory (several DCs per process). */
-const refMemos = new WeakMap<Directory, { epoch: number; refs: Map<string, readonly string[]>; hits: number }>();
+const REF_MEMO = dcStateSlot('child NC references', (): { memo?: { epoch: number; refs: Map<string, readonly string[]>; hits: number } } => ({}));
 const REF_MEMO_ENTRIES = 1024;
 
 /** Answers childNcReferences gave from its memo (tests). */
 export function childNcReferenceHits(dir: Directory): number {
-  return refMemos.get(dir)?.hits ?? 0;
+  return dir.state(REF_MEMO).memo?.hits ?? 0;
 }
 
 function childNcReferencesUncached(dir: Directory, r: ReadTxn, base: Buffer, baseRec: ObjectRecord, scope: SearchScope): string[] {
@@ -206,10 +208,11 @@ interface ChildNc {
  * Computed once per naming epoch: an NC appears (a replica pulled in), vanishes (a replica
  * removed, IDL_DRSReplicaDel) or moves only with a change that moves it (store.ts "Naming epoch").
  */
-const childNcCache = new WeakMap<Directory, { epoch: number; list: ChildNc[] }>();
+const CHILD_NCS = dcStateSlot('child NCs', (): { known?: { epoch: number; list: ChildNc[] } } => ({}));
 function childNcs(dir: Directory, r: ReadTxn): ChildNc[] {
   const epoch = r.namingEpoch();
-  const known = childNcCache.get(dir);
+  const box = dir.state(CHILD_NCS);
+  const known = box.known;
   if (known && known.epoch === epoch) return known.list;
   const list: ChildNc[] = [];
   for (const head of r.ncHeads()) {
@@ -229,7 +232,7 @@ function childNcs(dir: Directory, r: ReadTxn): ChildNc[] {
     if (!prec) continue;
     list.push({ ncName: rec.ncName, ref: `ldap://${ncDnsName(dir, rec.ncName)}/${rec.ncName}`, parent: res.guid, parentNc: prec.nc });
   }
-  childNcCache.set(dir, { epoch, list });
+  box.known = { epoch, list };
   return list;
 }
 

@@ -23,6 +23,7 @@
 // Limits: sizeLimit (sizeLimitExceeded once that many entries are sent and another matches),
 // MaxPageSize (the most entries of a search without paging, and the largest page), timeLimit and
 // the operation's AbortSignal (checked every SCAN_CHUNK objects and every entry).
+import { dcStateSlot } from '../dc-state.js';
 import { accessFor } from '../access/requester.js';
 import { channel } from 'node:diagnostics_channel';
 import type { Control, SearchRequest } from '../../ldap/protocol/messages.js';
@@ -91,26 +92,23 @@ interface PagedState {
   store: PagedStore<HeldSearch>;
   perConn: number;
 }
-const pagedStates = new WeakMap<Directory, PagedState>();
+const PAGED = dcStateSlot('held paged searches', (): PagedState => {
+  const holder: PagedState = { store: undefined as unknown as PagedStore<HeldSearch>, perConn: DEFAULT_SEARCH_LIMITS.MaxResultSetsPerConn };
+  holder.store = new PagedStore<HeldSearch>(() => holder.perConn);
+  return holder;
+});
 function pagedState(dir: Directory): PagedState {
-  let st = pagedStates.get(dir);
-  if (!st) {
-    const holder: PagedState = { store: undefined as unknown as PagedStore<HeldSearch>, perConn: DEFAULT_SEARCH_LIMITS.MaxResultSetsPerConn };
-    holder.store = new PagedStore<HeldSearch>(() => holder.perConn);
-    st = holder;
-    pagedStates.set(dir, st);
-  }
-  return st;
+  return dir.state(PAGED);
 }
 
 /** Drops the held paged searches of a connection (the server calls it when the connection closes). */
 export function releaseSearchState(sessionId: number, dir: Directory): void {
-  pagedStates.get(dir)?.store.releaseSession(sessionId);
+  pagedState(dir).store.releaseSession(sessionId);
 }
 
 /** Held paged searches of a DC (tests, diagnostics). */
 export function heldPagedSearches(dir: Directory): number {
-  return pagedStates.get(dir)?.store.size ?? 0;
+  return pagedState(dir).store.size;
 }
 
 /** A paged search between two pages: no snapshot, only what names where it goes on. */
