@@ -11,6 +11,7 @@
 // (a GUID already queued is not queued twice — the entry is read when it is sent, so it shows
 // the latest state). Each subscription sends from its queue at the pace its client reads; a
 // client that falls more than `queueLimit` objects behind is dropped with adminLimitExceeded.
+import { dcStateSlot } from '../dsa/dc-state.js';
 import type { OutgoingAttribute, SearchRequest, Control } from '../ldap/protocol/messages.js';
 import { SearchScope } from '../ldap/protocol/messages.js';
 import type { OperationContext, OperationResult, SearchSink } from '../dsa/api.js';
@@ -116,12 +117,8 @@ function ancestry(store: Store, guid: Buffer): Set<string> {
   return out;
 }
 
-const hubs = new WeakMap<Store, NotificationHub>();
-function hubOf(store: Store): NotificationHub {
-  let h = hubs.get(store);
-  if (!h) hubs.set(store, (h = new NotificationHub(store)));
-  return h;
-}
+/** The DC's notification searches (dc-state.ts: per Directory, so per store). */
+const HUB = dcStateSlot('notification hub', (dir) => new NotificationHub(dir.store));
 
 /** The attributes a notification (or any plain read) returns for `view`. */
 export function readAttributes(view: ObjectView, requested: readonly string[]): OutgoingAttribute[] {
@@ -176,7 +173,7 @@ export async function notificationSearch(dir: Directory, req: SearchRequest, ctx
   const store = dir.store;
   const res = dir.tryResolve(store.reader, req.baseObject);
   if (!res.found) throw AdError.noSuchObject(place, res.matched ? dir.dnOf(store.reader, res.matched) : '');
-  const hub = hubOf(store);
+  const hub = dir.state(HUB);
   const max = opts.maxPerConnection ?? MAX_NOTIFICATION_PER_CONN;
   if ((hub.perSession.get(ctx.session.id) ?? 0) >= max) {
     throw AdError.adminLimitExceeded(place, `at most ${max} notification searches per connection (MaxNotificationPerConn)`);
