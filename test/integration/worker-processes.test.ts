@@ -306,6 +306,25 @@ class Raw {
   entries(messageID: number): string[] {
     return this.messages.filter((m) => m.messageID === messageID && m.protocolOp.type === 'searchResultEntry').map((m) => (m.protocolOp as { objectName: string }).objectName);
   }
+  private nextDirSyncId = 1000;
+  /**
+   * DirSync pages from `cookie` until no more results, below the domain NC head of `s`: the DNs
+   * (lower case) and the last cookie. An object is reported when one of the requested attributes
+   * (sAMAccountName, description) changed since the cookie.
+   */
+  async dirSyncCycle(s: RunningForestd, filter: string, cookie: Buffer): Promise<{ dns: string[]; cookie: Buffer }> {
+    const dns: string[] = [];
+    for (;;) {
+      const mid = this.nextDirSyncId++;
+      this.search(mid, s.baseDN, filter, [{ type: DIRSYNC_OID, critical: true, value: encodeDirSyncRequest({ flags: 0, maxBytes: 1 << 20, cookie }) }], ['sAMAccountName', 'description']);
+      const done = await this.until((m) => m.messageID === mid && m.protocolOp.type === 'searchResultDone');
+      assert.equal((done.protocolOp as { resultCode: number }).resultCode, 0);
+      dns.push(...this.entries(mid).map((d) => d.toLowerCase()));
+      const resp = decodeDirSyncResponse(DIRSYNC_OID, done.controls!.find((c) => c.type === DIRSYNC_OID)!.value);
+      cookie = resp.cookie;
+      if (!resp.moreResults) return { dns, cookie };
+    }
+  }
 }
 
 test('DirSync through every process: the writer answers it, and its cookie goes on from there', T, async () => {
@@ -314,23 +333,7 @@ test('DirSync through every process: the writer answers it, and its cookie goes 
   await admin!.add(ou, { objectClass: 'organizationalUnit' });
   await admin!.add(`CN=d1,${ou}`, { objectClass: 'user', sAMAccountName: 'dsync-d1' });
   const raws: Raw[] = [];
-  const dirsync = (cookie: Buffer): LdapControl => ({ type: DIRSYNC_OID, critical: true, value: encodeDirSyncRequest({ flags: 0, maxBytes: 1 << 20, cookie }) });
-  let id = 1;
-  /** DirSync pages from `cookie` until no more results: the DNs, and the last cookie */
-  const cycle = async (r: Raw, cookie: Buffer): Promise<{ dns: string[]; cookie: Buffer }> => {
-    const dns: string[] = [];
-    for (;;) {
-      const mid = ++id;
-      // an object is reported when one of the requested attributes changed since the cookie
-      r.search(mid, f.baseDN, '(sAMAccountName=dsync-d1)', [dirsync(cookie)], ['sAMAccountName', 'description']);
-      const done = await r.until((m) => m.messageID === mid && m.protocolOp.type === 'searchResultDone');
-      assert.equal((done.protocolOp as { resultCode: number }).resultCode, 0);
-      dns.push(...r.entries(mid).map((d) => d.toLowerCase()));
-      const resp = decodeDirSyncResponse(DIRSYNC_OID, done.controls!.find((c) => c.type === DIRSYNC_OID)!.value);
-      cookie = resp.cookie;
-      if (!resp.moreResults) return { dns, cookie };
-    }
-  };
+  const cycle = (r: Raw, cookie: Buffer) => r.dirSyncCycle(f, '(sAMAccountName=dsync-d1)', cookie);
   try {
     for (let i = 0; i < PROCS; i++) raws.push(await Raw.open(f));
     const cookies: Buffer[] = [];
@@ -402,21 +405,7 @@ test('a connection moved to a read process: its DirSync and notification searche
     await f.hook('forestd:dsa:read-process', rp + 1, (e) => e['session'] === ev['session']);
 
     // DirSync (the writer answers it, process-child.ts forward): a full cycle, nothing from its cookie, then the change
-    let id = 10;
-    const dirsync = (cookie: Buffer): LdapControl => ({ type: DIRSYNC_OID, critical: true, value: encodeDirSyncRequest({ flags: 0, maxBytes: 1 << 20, cookie }) });
-    const cycle = async (cookie: Buffer): Promise<{ dns: string[]; cookie: Buffer }> => {
-      const dns: string[] = [];
-      for (;;) {
-        const mid = ++id;
-        r.search(mid, f.baseDN, '(sAMAccountName=moved-m1)', [dirsync(cookie)], ['sAMAccountName', 'description']);
-        const done = await r.until((m) => m.messageID === mid && m.protocolOp.type === 'searchResultDone');
-        assert.equal((done.protocolOp as { resultCode: number }).resultCode, 0);
-        dns.push(...r.entries(mid).map((d) => d.toLowerCase()));
-        const resp = decodeDirSyncResponse(DIRSYNC_OID, done.controls!.find((c) => c.type === DIRSYNC_OID)!.value);
-        cookie = resp.cookie;
-        if (!resp.moreResults) return { dns, cookie };
-      }
-    };
+    const cycle = (cookie: Buffer) => r.dirSyncCycle(f, '(sAMAccountName=moved-m1)', cookie);
     const first = await cycle(Buffer.alloc(0));
     assert.deepEqual(first.dns, [`cn=m1,${ou}`.toLowerCase()]);
     const again = await cycle(first.cookie);
