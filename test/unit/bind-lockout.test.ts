@@ -71,8 +71,9 @@ test('threshold 3: simple and NTLM wrong passwords count together, then 775 for 
   assert.equal(lt.stamp!.usnOriginating, rec.usnChanged);
   assert.ok(lt.stamp!.uuidOriginating.equals(d.store.dc.invocationId));
   assert.equal(attr(d, rec, 'badPwdCount')!.stamp, undefined);
-  // an administrator unlocks by writing lockoutTime 0
+  // an administrator unlocks by writing lockoutTime 0; badPwdCount goes to 0 with it (MS-SAMR 3.1.1.8.3), before any logon
   await mod(d, dn, [['replace', 'lockoutTime', ['0']]]);
+  assert.deepEqual(values(d, read(d, dn).rec, 'badPwdCount'), [0], 'lockoutTime 0 clears badPwdCount');
   assert.ok((await simple(dn, 'C4rol-pass!')).identity);
   assert.ok((await ntlm('carol', 'C4rol-pass!')).identity);
   assert.deepEqual(values(d, read(d, dn).rec, 'badPwdCount'), [0]);
@@ -147,10 +148,12 @@ test('negative control: while the DC tuple USN stays, a snapshot gets the rememb
   const gen = s1.dcUsn();
   s1.done();
   const id = d.schema.attr('lockoutThreshold')!.id;
-  // not an originating update: the head's record rewritten with a new uSNChanged and threshold 4, no USN taken
+  // not an originating update: the head's record rewritten with another uSNChanged and threshold 4, no USN taken.
+  // The uSNChanged is one from the past (USNs only grow: no later update of the head can be given it again; prev + 1
+  // would be the very USN the next update takes when the head was the last object changed)
   await d.store.write((w) => {
     const prev = w.getObject(head)!;
-    w.putObject(head, { ...prev, usnChanged: prev.usnChanged + 1, attrs: prev.attrs.map((a) => (a.id === id ? { ...a, values: [4] } : a)) }, prev);
+    w.putObject(head, { ...prev, usnChanged: prev.usnChanged - 1, attrs: prev.attrs.map((a) => (a.id === id ? { ...a, values: [4] } : a)) }, prev);
   });
   const s2 = d.store.snapshot();
   try {

@@ -3,6 +3,7 @@
 // which AD applies to LDAP adds and modifies as well as to SAMR calls. One file per rule:
 //   user-account-control.ts  MS-SAMR 3.1.1.8.10   primary-group-id.ts  MS-SAMR 3.1.1.8.2
 //   pwd-last-set.ts          MS-SAMR 3.1.1.8.8    group-type.ts        groupType scope changes
+//   (here) lockoutTime 0 clears badPwdCount, MS-SAMR 3.1.1.8.3
 //   protected-attributes.ts  values a SAM object cannot lose
 // add.ts calls them through principals.ts (applySecurityPrincipalRules); modify.ts through
 // samModifyRules below, with a view of the request's working state; delete.ts through
@@ -112,6 +113,12 @@ export function samModifyRules(v: SamModifyView): SamModifyResult {
       if (accountType(next) !== accountType(before) && !v.touched('primaryGroupID')) out.derived.push([A('primaryGroupID'), [defaultPrimaryGroupId(next)]]);
       if (isDomainControllerAccount(next) && !isDomainControllerAccount(before)) out.derived.push([A('isCriticalSystemObject'), [true]]);
     }
+    // MS-SAMR 3.1.1.8.3: "If the lockoutTime attribute value is 0, badPwdCount MUST be updated to
+    // the value of 0": lockoutTime written 0 (an administrator's unlock), or made 0 just above
+    const ltT = v.touched('lockoutTime');
+    const unlocked = ltT ? ltT.values.length === 1 && BigInt(ltT.values[0] as bigint) === 0n : out.derived.some(([a, x]) => a.name === 'lockoutTime' && x[0] === 0n);
+    const bad = v.stored('badPwdCount')[0];
+    if (unlocked && !v.touched('badPwdCount') && bad !== undefined && Number(bad) !== 0) out.derived.push([A('badPwdCount'), [0]]);
     const pgT = v.touched('primaryGroupID');
     if (pgT && pgT.values.length === 1) {
       const before = v.stored('primaryGroupID')[0] as number | undefined;
