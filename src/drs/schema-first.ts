@@ -1,7 +1,7 @@
 // The schema NC first (MS-DRSR 4.1.10.6): the objects of the other NCs are read with this DC's
 // schema, so the schema NC is replicated before them (every cycle starts with it, replicator.ts)
 // and the schema cache is rebuilt as soon as a schema cycle applied something (as
-// schemaUpdateNow would, MS-ADTS 3.1.1.3.3.14). A reply of another NC that still carries an
+// schemaUpdateNow would, MS-ADTS 3.1.1.3.3.13). A reply of another NC that still carries an
 // attribute this DC does not know (the source's schema moved on between the two cycles: an
 // ATTRTYP its prefix table does not map, or an attribute its schema lacks) is answered by
 // replicating the schema NC again and then the NC once more; if that fails too, the cycle fails

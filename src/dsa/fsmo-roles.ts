@@ -20,7 +20,7 @@ import { RoleExop, RoleExopErr, type RoleHooks } from './replica/fsmo-role.js';
 export type FsmoRole = 'schema' | 'naming' | 'rid' | 'pdc' | 'infrastructure';
 
 export interface RoleFacts {
-  /** the control access right a transfer to this DC needs on the role object (MS-ADTS 3.1.1.3.3.x) */
+  /** the control access right a transfer to this DC needs on the role object (MS-ADTS 3.1.1.3.3.1–3.1.1.3.3.6) */
   right: string;
   /** the extended operation of the transfer (MS-DRSR 4.1.10.4.3) */
   exop: number;

@@ -1,6 +1,6 @@
 // Modify operations on the rootDSE (MS-ADTS 3.1.1.3.3 "rootDSE Modify Operations"): writing
 // one of these attributes asks the DC to do something. Implemented: schemaUpdateNow
-// (3.1.1.3.3.14: rebuild the schema cache from the schema NC now), enableOptionalFeature
+// (3.1.1.3.3.13: rebuild the schema cache from the schema NC now), enableOptionalFeature
 // (3.1.1.3.3.28, optional features 3.1.1.9; the Recycle Bin is the one feature known) and
 // disableOptionalFeature (3.1.1.3.3.27: refused, the Recycle Bin cannot be disabled) and
 // runProtectAdminGroupsTask (the AdminSDHolder protection now, 3.1.1.6.1; dsa/admin-sd-holder.ts),
@@ -36,7 +36,7 @@ export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: Ope
     const name = ch.modification.type.toLowerCase();
     const role = Object.hasOwn(BECOME_OPERATIONS, name) ? BECOME_OPERATIONS[name] : undefined;
     if (role) {
-      // MS-ADTS 3.1.1.3.3.x: the role's control access right on its role object, then the transfer
+      // MS-ADTS 3.1.1.3.3.1–3.1.1.3.3.6 (becomeDomainMaster … becomeSchemaMaster): the role's control access right on its role object, then the transfer
       const obj = roleObject(dir, dir.store.reader, role);
       if (obj) requireRight(dir, ctx, obj, ROLES[role].right, place);
       // 3.1.1.3.3.3 becomePdc: "the requester MUST provide the domain's SID, in binary format, as the value"
@@ -46,7 +46,7 @@ export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: Ope
     }
     switch (name) {
       case 'schemaupdatenow':
-        // MS-ADTS 3.1.1.3.3.14 schemaUpdateNow: the Update-Schema-Cache right on the schema NC head
+        // MS-ADTS 3.1.1.3.3.13 schemaUpdateNow: the Update-Schema-Cache right on the schema NC head
         requireRight(dir, ctx, dir.forest.schemaNC, ControlAccessRight.UPDATE_SCHEMA_CACHE, place);
         dir.reloadSchema();
         break;
@@ -59,7 +59,7 @@ export async function modifyRootDse(dir: Directory, req: ModifyRequest, ctx: Ope
         await changeOptionalFeature(dir, ch.modification.values[0]!.toString('utf8'), name === 'enableoptionalfeature');
         break;
       case 'runprotectadmingroupstask':
-        // MS-ADTS 3.1.1.3.3 runProtectAdminGroupsTask: run the AdminSDHolder protection now (3.1.1.6.1); Domain Admins only, as runSamUpgradeTasks (3.1.1.3.3.24)
+        // MS-ADTS 3.1.1.3.3.26 runProtectAdminGroupsTask: run the AdminSDHolder protection now (3.1.1.6.1); Domain Admins only, as runSamUpgradeTasks (3.1.1.3.3.24)
         requireDomainAdmin(dir, ctx, place);
         await runProtectAdminGroups(dir);
         break;

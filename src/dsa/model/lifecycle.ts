@@ -43,7 +43,7 @@ export function isDeleted(rec: ObjectRecord, A: LifecycleAttributes): boolean {
 }
 
 export interface DeleteOptions {
-  /** the NC's Deleted Objects container (MS-ADTS 6.1.1.4.x); undefined keeps the object in place (FLAG_DISALLOW_MOVE_ON_DELETE) */
+  /** the NC's Deleted Objects container (MS-ADTS 6.1.1.4.2); undefined keeps the object in place (FLAG_DISALLOW_MOVE_ON_DELETE) */
   deletedObjects: Buffer | undefined;
   /** attributes a tombstone keeps (MS-ADTS 3.1.1.5.5.6.1); the RDN attribute always stays */
   keeps(id: number): boolean;

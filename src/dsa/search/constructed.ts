@@ -28,20 +28,20 @@ const IT_WRITE = 0x4;
 
 /** By lower-case lDAPDisplayName. */
 const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructor>([
-  // MS-ADTS 3.1.1.4.5 "Constructed Attributes", MS-ADA1 2.98 canonicalName: the DNS name of the domain, then the RDN values from the top, '/'-separated
+  // MS-ADTS 3.1.1.4.5.2 canonicalName (MS-ADA1 2.98): the DNS name of the domain, then the RDN values from the top, '/'-separated
   ['canonicalname', (v) => [canonicalName(v.dn, v.rec.parent === null)]],
-  // createTimeStamp = whenCreated, modifyTimeStamp = whenChanged (MS-ADTS 3.1.1.4.5 "Constructed Attributes")
+  // createTimeStamp = whenCreated, modifyTimeStamp = whenChanged (MS-ADTS 3.1.1.4.5.9, 3.1.1.4.5.10)
   ['createtimestamp', (v) => v.values(attr(v, 'whenCreated'))],
   ['modifytimestamp', (v) => [v.rec.whenChanged]],
-  // MS-ADTS 3.1.1.4.5 allowedAttributes: mustContain ∪ mayContain of every objectClass value
+  // MS-ADTS 3.1.1.4.5.6 allowedAttributes: mustContain ∪ mayContain of every objectClass value
   ['allowedattributes', (v) => allowedAttributes(v)],
   // MS-ADTS 3.1.1.4.5.7 allowedAttributesEffective: the allowed attributes the requester may write (WP), no back links, nothing constructed
   ['allowedattributeseffective', (v) => allowedAttributesEffective(v)],
-  // allowedChildClasses: classes whose possSuperiors hold one of the object's classes
+  // MS-ADTS 3.1.1.4.5.3 allowedChildClasses: classes whose possSuperiors hold one of the object's classes
   ['allowedchildclasses', (v) => allowedChildClasses(v)],
-  // allowedChildClassesEffective (MS-ADTS 3.1.1.4.5): the allowed child classes the requester may create (CC, simple or object-specific ACE)
+  // allowedChildClassesEffective (MS-ADTS 3.1.1.4.5.5): the allowed child classes the requester may create (CC, simple or object-specific ACE)
   ['allowedchildclasseseffective', (v) => allowedChildClassesEffective(v)],
-  // sDRightsEffective (MS-ADTS 3.1.1.4.5, constructed attributes): which parts of the SD the requester may write
+  // sDRightsEffective (MS-ADTS 3.1.1.4.5.4): which parts of the SD the requester may write
   ['sdrightseffective', (v) => sdRightsEffective(v)],
   // MS-ADTS 3.1.1.4.5.36 msDS-ResultantPSO: the password settings object in force for a user
   ['msds-resultantpso', (v) => {
@@ -53,31 +53,31 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
     const pso = resultantPso(v.rc.dir, v.rc.r, v.guid, v.rec);
     return pso ? [{ guid: pso }] : [];
   }],
-  // parentGUID: the objectGUID of the parent (none for an NC head)
+  // MS-ADTS 3.1.1.4.5.28 parentGUID: the objectGUID of the parent (none for an NC head)
   ['parentguid', (v) => (v.rec.parent ? [Buffer.from(v.rec.parent)] : [])],
-  // MS-ADTS 3.1.1.4.5 primaryGroupToken: the RID of a group's objectSid
+  // MS-ADTS 3.1.1.4.5.11 primaryGroupToken: the RID of a group's objectSid
   ['primarygrouptoken', (v) => primaryGroupToken(v)],
-  // MS-ADTS 3.1.1.4.5.19–21 tokenGroups, tokenGroupsGlobalAndUniversal, tokenGroupsNoGCAcceptable: base scope only
+  // MS-ADTS 3.1.1.4.5.19 tokenGroups and tokenGroupsNoGCAcceptable, 3.1.1.4.5.20 tokenGroupsGlobalAndUniversal: base scope only
   ['tokengroups', (v, env) => (env.baseScope ? tokenGroups(v) : [])],
   ['tokengroupsglobalanduniversal', (v, env) => (env.baseScope ? tokenGroupsOf(v, 'globalAndUniversal') : [])],
   // this DC holds every domain of its forest: the expansion needs no global catalog and is tokenGroups'
   ['tokengroupsnogcacceptable', (v, env) => (env.baseScope ? tokenGroupsOf(v, 'all') : [])],
-  // msDS-Approx-Immed-Subordinates: the number of children
+  // MS-ADTS 3.1.1.4.5.15 msDS-Approx-Immed-Subordinates: the number of children
   ['msds-approx-immed-subordinates', (v) => [v.rc.r.countChildren(v.guid)]],
   // structuralObjectClass: the structural class's chain
   ['structuralobjectclass', (v) => structuralChain(v)],
-  // subSchemaSubEntry: the subschema entry, CN=Aggregate under the schema NC (MS-ADTS 3.1.1.3.1.4)
+  // MS-ADTS 3.1.1.4.5.1 subSchemaSubEntry: the subschema entry, CN=Aggregate under the schema NC (3.1.1.3.1.4)
   ['subschemasubentry', (v) => aggregate(v.rc)],
   // MS-ADTS 3.1.1.4.5.17 msDS-User-Account-Control-Computed: UF_LOCKOUT, UF_PASSWORD_EXPIRED
   ['msds-user-account-control-computed', (v, env) => uacComputed(v, env)],
   // MS-ADTS 3.1.1.4.5.16 msDS-KeyVersionNumber: the dwVersion of unicodePwd's AttributeStamp
   // (the fKVNOEmuW2k dSHeuristics emulation, which answers 1, is not implemented)
   ['msds-keyversionnumber', (v) => keyVersionNumber(v)],
-  // msDS-isRODC, on nTDSDSA, server and computer objects, read as msDS-isGC is (MS-ADTS 3.1.1.4.5.x):
+  // msDS-isRODC, on nTDSDSA, server and computer objects, read as msDS-isGC is (MS-ADTS 3.1.1.4.5.30, 3.1.1.4.5.31):
   // an nTDSDSA is an RODC's when its class is nTDSDSARO; a server answers for its NTDS Settings
   // child; a computer for the server whose serverReference names it
   ['msds-isrodc', (v) => isRodc(v)],
-  // fromEntry: TRUE when the object is writable on this DC
+  // MS-ADTS 3.1.1.4.5.8 fromEntry: TRUE when the object is writable on this DC
   ['fromentry', (v) => {
     const it = v.first('instanceType');
     return [typeof it === 'number' && (it & IT_WRITE) !== 0];
