@@ -17,7 +17,8 @@ import { checkControls } from './controls.js';
 import { buildToken } from './access/token.js';
 import type { CachedLogon } from './access/token-cache.js';
 import { tokenHas } from '../security/token.js';
-import { accountLockedOut, recordBadPassword, recordGoodLogon, storedFirst } from './lockout.js';
+import { accountLockedOut, fileTimeNow, lockoutPolicy, recordBadPassword, recordGoodLogon, storedFirst } from './lockout.js';
+import { effectiveMaxPwdAge, passwordExpiryTime } from './password-policy.js';
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
 /** SIDs whose members are administrators of the domain (the well-known SIDs of MS-DTYP 2.4.2.4: BUILTIN_ADMINISTRATORS, DOMAIN_ADMINS, ENTERPRISE_ADMINS), by directory (the domain SID never changes). */
@@ -134,6 +135,11 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     if (expires !== undefined && expires !== 0n && expires !== 0x7fffffffffffffffn && expires < BigInt(dir.clock()) * 10_000_000n) throw fail('701');
     const pls = storedFirst(dir, rec, 'pwdLastSet') as bigint | undefined;
     if (pls === 0n && !(uac & UF.DONT_EXPIRE_PASSWD)) throw fail('773');
+    // an expired password (MS-ADTS 3.1.1.4.5.33: pwdLastSet plus the maximum age in force has passed): 532, ERROR_PASSWORD_EXPIRED
+    if (pls !== undefined && pls !== 0n) {
+      const policy = lockoutPolicy(dir, r);
+      if (passwordExpiryTime(uac, pls, () => effectiveMaxPwdAge(dir, r, guid, rec, policy.maxPwdAge, policy.anyPso)) <= fileTimeNow(dir)) throw fail('532');
+    }
     const identity = identityOf(dir, r, guid, rec);
     const cleared = recordGoodLogon(dir, r, guid, rec);
     if (cleared) await cleared;
@@ -143,7 +149,7 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
   }
 }
 
-export type LogonFailure = '52e' | '533' | '701' | '773' | '775';
+export type LogonFailure = '52e' | '532' | '533' | '701' | '773' | '775';
 
 /** Thrown by a `logon` verifier: the proof does not match the password (counts toward lockout). */
 export class BadProof extends Error {

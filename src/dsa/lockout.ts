@@ -25,6 +25,10 @@ export interface LockoutPolicy {
   window: bigint;
   /** msDS-LogonTimeSyncInterval of the domain in days (absent: 14; 0: lastLogonTimestamp is never updated) */
   logonTimeSyncDays: number;
+  /** the domain's maxPwdAge (a negative interval), for the expiry of passwords at logon */
+  maxPwdAge: bigint | undefined;
+  /** the domain has a password settings object (one may set another maximum age) */
+  anyPso: boolean;
 }
 
 /** msDS-LogonTimeSyncInterval when the domain has none (MS-ADA1 2.352: "14 days minus a random percentage of 5 days"). */
@@ -49,7 +53,9 @@ export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
   const dcUsn = r instanceof WriteTxn ? -1 : r.dcUsn();
   if (memo && dcUsn >= 0 && memo.dcUsn === dcUsn) return memo.policy;
   const usn = r.usnChangedOf(dir.forest.domainNC) ?? -1;
-  if (memo && memo.usn === usn) {
+  // a password settings object may have come or gone with any update, the head unchanged
+  const anyPso = hasPasswordSettings(dir, r);
+  if (memo && memo.usn === usn && memo.policy.anyPso === anyPso) {
     if (dcUsn >= 0) memo.dcUsn = dcUsn;
     return memo.policy;
   }
@@ -61,9 +67,17 @@ export function lockoutPolicy(dir: Directory, r: ReadTxn): LockoutPolicy {
     duration: big(v?.first('lockoutDuration')) ?? DEFAULT_WINDOW,
     window: big(v?.first('lockOutObservationWindow')) ?? DEFAULT_WINDOW,
     logonTimeSyncDays: sync === undefined ? DEFAULT_LOGON_SYNC_DAYS : Math.max(0, Number(sync)),
+    maxPwdAge: big(v?.first('maxPwdAge')),
+    anyPso,
   };
   box.memo = { usn, dcUsn, policy };
   return policy;
+}
+
+/** The domain's Password Settings Container (MS-ADTS 6.1.1.4.11.1) holds an object: a PSO may apply to some account. */
+function hasPasswordSettings(dir: Directory, r: ReadTxn): boolean {
+  const psc = dir.tryResolve(r, `CN=Password Settings Container,CN=System,${dir.forest.domainDN}`);
+  return psc.found && !r.children(psc.guid).next().done;
 }
 
 /** FILETIME now from the directory's clock (seconds since 1601). */

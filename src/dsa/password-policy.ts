@@ -69,6 +69,44 @@ export function passwordPolicyFor(dir: Directory, r: ReadTxn, guid: Buffer, rec?
   };
 }
 
+/** A password that never expires, as msDS-UserPasswordExpiryTimeComputed says it (MS-ADTS 3.1.1.4.5.33). */
+export const NEVER_EXPIRES = 0x7fffffffffffffffn;
+/** maxPwdAge / msDS-MaximumPasswordAge meaning "none" (0x8000000000000000 as a signed interval). */
+const NO_MAXIMUM_AGE = -0x8000000000000000n;
+/** userAccountControl bits whose passwords never expire (MS-ADTS 3.1.1.4.5.33): SMARTCARD_REQUIRED, DONT_EXPIRE_PASSWD, WORKSTATION_, SERVER_ and INTERDOMAIN_TRUST_ACCOUNT. */
+const NEVER_EXPIRING_UAC = 0x40000 | 0x10000 | 0x1000 | 0x2000 | 0x800;
+
+/**
+ * Effective-MaximumPasswordAge (MS-SAMR 3.1.1.5): the account's resultant password settings
+ * object's msDS-MaximumPasswordAge, else the domain's maxPwdAge; a negative interval in 100 ns
+ * units. `anyPso` false (the domain has no password settings object) skips the PSO lookup.
+ */
+export function effectiveMaxPwdAge(dir: Directory, r: ReadTxn, guid: Buffer, rec: ObjectRecord | undefined, domainMaxPwdAge: bigint | undefined, anyPso = true): bigint | undefined {
+  const pso = anyPso ? resultantPso(dir, r, guid, rec) : undefined;
+  if (pso) {
+    const o = r.getObject(pso);
+    const v = o?.attrs.find((a) => a.id === dir.schema.attr('msDS-MaximumPasswordAge')!.id)?.values[0];
+    if (v !== undefined) return big(v, 0n);
+  }
+  return domainMaxPwdAge;
+}
+
+/**
+ * When the account's password expires (MS-ADTS 3.1.1.4.5.33 msDS-UserPasswordExpiryTimeComputed),
+ * as a FILETIME: NEVER_EXPIRES for the userAccountControl bits that exempt it; 0 when pwdLastSet
+ * is absent or 0 (it must be changed now); NEVER_EXPIRES when there is no maximum age; else
+ * pwdLastSet plus the maximum age (stored as a negative interval, so pwdLastSet − maxPwdAge). A
+ * maximum age of 0 counts as none, as Windows' own "0 days" is stored as 0x8000000000000000 and
+ * Samba reads 0 so.
+ */
+export function passwordExpiryTime(uac: number, pwdLastSet: bigint | undefined, maxPwdAge: () => bigint | undefined): bigint {
+  if ((uac >>> 0) & NEVER_EXPIRING_UAC) return NEVER_EXPIRES;
+  if (pwdLastSet === undefined || pwdLastSet === 0n) return 0n;
+  const age = maxPwdAge();
+  if (age === undefined || age === 0n || age === NO_MAXIMUM_AGE) return NEVER_EXPIRES;
+  return pwdLastSet - age;
+}
+
 /** The domain's policy (the attributes of the domain NC head, MS-SAMR 3.1.1.7.2). */
 export function domainPasswordPolicy(dir: Directory, r: ReadTxn): PasswordPolicy {
   const head = r.getObject(dir.forest.domainNC);

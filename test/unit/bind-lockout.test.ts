@@ -10,6 +10,7 @@ import { lockoutPolicy } from '../../src/dsa/lockout.js';
 import { del } from '../../src/dsa/delete.js';
 import type { OperationContext } from '../../src/dsa/api.js';
 import { authenticateMessage, negotiateMessage } from '../helpers/ntlm-client.js';
+import { request, run } from '../helpers/search-fixture.js';
 
 let d: Directory;
 let close: () => Promise<void>;
@@ -171,6 +172,8 @@ test('negative control: while the DC tuple USN stays, a snapshot gets the rememb
 
 test('lastLogonTimestamp (MS-ADA1 2.352): set by the first logon, kept while within msDS-LogonTimeSyncInterval less up to 5 days, set again after it; 0 turns it off', async () => {
   const dn = await user('Liam', 'L1am-pass!');
+  // the clock moves a year below: a password that never expires (DONT_EXPIRE_PASSWD), or the domain's 42 days would end it (532)
+  await mod(d, dn, [['replace', 'userAccountControl', [String(0x200 | 0x10000)]]]);
   const stamp = () => values(d, read(d, dn).rec, 'lastLogonTimestamp');
   const ft = (s: number) => BigInt(s) * 10_000_000n;
   assert.deepEqual(stamp(), [], 'no logon yet');
@@ -217,4 +220,57 @@ test('lastLogonTimestamp (MS-ADA1 2.352): set by the first logon, kept while wit
   assert.ok((await simple(dn, 'L1am-pass!')).identity);
   assert.deepEqual(stamp(), [ft(t3)]);
   await mod(d, DOMAIN, [['delete', 'msDS-LogonTimeSyncInterval', []]]);
+});
+
+test('password expiry (MS-ADTS 3.1.1.4.5.33): msDS-UserPasswordExpiryTimeComputed is pwdLastSet plus the maximum age in force; past it a bind is 532 and msDS-User-Account-Control-Computed has PASSWORD_EXPIRED', async () => {
+  const DAY = 864_000_000_000n;
+  const EXPIRED = /^(80090308|8009030C): LdapErr: DSID-[0-9A-F]{8}, comment: AcceptSecurityContext error, data 532,/;
+  const NEVER = '9223372036854775807';
+  const dn = await user('Exp', 'Exp1r3s-pass!');
+  const computed = async () => {
+    const got = await run(d, request(dn, '(objectClass=*)', { scope: 0, attributes: ['msDS-UserPasswordExpiryTimeComputed', 'msDS-User-Account-Control-Computed'] }));
+    const a = got.entries[0]!.attrs;
+    const get = (n: string) => [...a.entries()].find(([k]) => k.toLowerCase() === n.toLowerCase())?.[1]?.[0];
+    return { expiry: get('msDS-UserPasswordExpiryTimeComputed'), uac: Number(get('msDS-User-Account-Control-Computed')) };
+  };
+  const pls = values(d, read(d, dn).rec, 'pwdLastSet')[0] as bigint;
+  assert.ok(pls > 0n);
+  const t0 = now;
+  try {
+    // the negative control first: no maximum age (maxPwdAge 0x8000000000000000) — never expires, binds a year on
+    await mod(d, DOMAIN, [['replace', 'maxPwdAge', ['-9223372036854775808']]]);
+    assert.equal((await computed()).expiry, NEVER);
+    now = t0 + 365 * 86_400;
+    assert.ok((await simple(dn, 'Exp1r3s-pass!')).identity);
+    now = t0;
+    // 10 days: the expiry is pwdLastSet + 10 days; within it binds; after it 532 over both methods, PASSWORD_EXPIRED computed
+    await mod(d, DOMAIN, [['replace', 'maxPwdAge', [String(-10n * DAY)]]]);
+    const c1 = await computed();
+    assert.equal(c1.expiry, String(pls + 10n * DAY));
+    assert.equal(c1.uac & 0x800000, 0);
+    now = t0 + 9 * 86_400;
+    assert.ok((await simple(dn, 'Exp1r3s-pass!')).identity);
+    now = t0 + 11 * 86_400;
+    await rejects(simple(dn, 'Exp1r3s-pass!'), 49, EXPIRED);
+    await rejects(ntlm('exp', 'Exp1r3s-pass!'), 49, /^8009030C: .*data 532,/);
+    assert.equal((await computed()).uac & 0x800000, 0x800000, 'msDS-User-Account-Control-Computed: UF_PASSWORD_EXPIRED');
+    // a wrong password is still 52e (the password is checked first)
+    await rejects(simple(dn, 'wrong'), 49, BAD);
+    // DONT_EXPIRE_PASSWD: never
+    await mod(d, dn, [['replace', 'userAccountControl', [String(0x200 | 0x10000)]]]);
+    assert.equal((await computed()).expiry, NEVER);
+    assert.ok((await simple(dn, 'Exp1r3s-pass!')).identity);
+    await mod(d, dn, [['replace', 'userAccountControl', ['512']]]);
+    await rejects(simple(dn, 'Exp1r3s-pass!'), 49, EXPIRED);
+    // a PSO that applies to the account sets its own maximum age (MS-SAMR 3.1.1.5 Effective-MaximumPasswordAge): 30 days
+    const pso = `CN=ExpPSO,CN=Password Settings Container,CN=System,${DOMAIN}`;
+    await addObject(d, pso, { objectClass: 'msDS-PasswordSettings', 'msDS-PasswordSettingsPrecedence': '1', 'msDS-PasswordReversibleEncryptionEnabled': 'FALSE', 'msDS-PasswordHistoryLength': '0', 'msDS-PasswordComplexityEnabled': 'FALSE', 'msDS-MinimumPasswordLength': '0', 'msDS-MinimumPasswordAge': '0', 'msDS-MaximumPasswordAge': String(-30n * DAY), 'msDS-LockoutThreshold': '0', 'msDS-LockoutObservationWindow': '-18000000000', 'msDS-LockoutDuration': '-18000000000', 'msDS-PSOAppliesTo': dn });
+    assert.equal((await computed()).expiry, String(pls + 30n * DAY));
+    assert.ok((await simple(dn, 'Exp1r3s-pass!')).identity, 'the PSO\'s 30 days, not the domain\'s 10');
+    await del(d, { type: 'delRequest', entry: pso }, ctx());
+    await rejects(simple(dn, 'Exp1r3s-pass!'), 49, EXPIRED);
+  } finally {
+    now = t0;
+    await mod(d, DOMAIN, [['replace', 'maxPwdAge', ['-9223372036854775808']]]);
+  }
 });

@@ -8,7 +8,7 @@ import { parseDN } from '../../dn/dn.js';
 import type { ObjectView, ReadContext } from '../object-view.js';
 import { GroupType, UF, ridOf, sidWithRid } from '../principals.js';
 import { expandGroups } from '../access/token.js';
-import { resultantPso } from '../password-policy.js';
+import { effectiveMaxPwdAge, passwordExpiryTime, resultantPso } from '../password-policy.js';
 import { Right } from '../../security/access-check.js';
 import { indexKey } from '../../store/store.js';
 import { getAttr } from '../../store/record.js';
@@ -70,6 +70,8 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
   ['subschemasubentry', (v) => aggregate(v.rc)],
   // MS-ADTS 3.1.1.4.5.17 msDS-User-Account-Control-Computed: UF_LOCKOUT, UF_PASSWORD_EXPIRED
   ['msds-user-account-control-computed', (v, env) => uacComputed(v, env)],
+  // MS-ADTS 3.1.1.4.5.33 msDS-UserPasswordExpiryTimeComputed: users in a domain NC (null elsewhere)
+  ['msds-userpasswordexpirytimecomputed', (v) => (v.objectClassNames().some((n) => n.toLowerCase() === 'user') && v.rec.nc.equals(v.rc.dir.forest.domainNC) ? [passwordExpiry(v)] : [])],
   // MS-ADTS 3.1.1.4.5.16 msDS-KeyVersionNumber: the dwVersion of unicodePwd's AttributeStamp
   // (the fKVNOEmuW2k dSHeuristics emulation, which answers 1, is not implemented)
   ['msds-keyversionnumber', (v) => keyVersionNumber(v)],
@@ -262,15 +264,15 @@ function uacComputed(v: ObjectView, env: ConstructedEnv): StoredValue[] {
     const duration = domainPolicy(v.rc, 'lockoutDuration') ?? -18_000_000_000n;
     if (duration === NEVER || lockoutTime - duration > env.now) out |= UF.LOCKOUT;
   }
-  // password expired: must change at next logon (pwdLastSet 0), or older than maxPwdAge
-  if ((uac & UF.DONT_EXPIRE_PASSWD) === 0 && (uac & UF.NORMAL_ACCOUNT) !== 0) {
-    const pls = big(v.first('pwdLastSet'));
-    if (pls !== undefined) {
-      const maxAge = domainPolicy(v.rc, 'maxPwdAge') ?? 0n;
-      if (pls === 0n || (maxAge !== 0n && maxAge !== NEVER && pls - maxAge < env.now)) out |= UF.PASSWORD_EXPIRED;
-    }
-  }
+  // password expired: the expiry time of 3.1.1.4.5.33 has passed (pwdLastSet 0: must change at next logon)
+  if (passwordExpiry(v) < env.now) out |= UF.PASSWORD_EXPIRED;
   return [out];
+}
+
+/** MS-ADTS 3.1.1.4.5.33 msDS-UserPasswordExpiryTimeComputed of a user (password-policy.ts passwordExpiryTime), with the PSO in force. */
+function passwordExpiry(v: ObjectView): bigint {
+  const uac = v.first('userAccountControl');
+  return passwordExpiryTime(typeof uac === 'number' ? uac : 0, big(v.first('pwdLastSet')), () => effectiveMaxPwdAge(v.rc.dir, v.rc.r, v.guid, v.rec, domainPolicy(v.rc, 'maxPwdAge')));
 }
 
 function keyVersionNumber(v: ObjectView): StoredValue[] {

@@ -510,22 +510,23 @@ function entryOptions(run: Run, req: SearchRequest, ctx: OperationContext, c: Se
     sdFlags: c.sdFlags,
     // ACCESS_SYSTEM_SECURITY comes with SeSecurityPrivilege only (MS-DTYP 2.5.3.2)
     mayReadSacl: rc.access ? rc.access.token.privileges.has('SeSecurityPrivilege') : true,
-    constructed: new ConstructedAt(rc, run.scope === SearchScope.baseObject, Date.now()),
+    // the DSA's clock (Directory.clock), as binds and every other time rule read it
+    constructed: new ConstructedAt(rc, run.scope === SearchScope.baseObject, rc.dir.clock()),
     aggregate: () => run.aggregate(),
   };
   return { opts, ext };
 }
 
-/** The constructed attributes' environment of one search: `now` is the FILETIME of `ms` (taken when the entries start), made when first read. */
+/** The constructed attributes' environment of one search: `now` is the FILETIME of `seconds` (since 1601, taken when the entries start), made when first read. */
 class ConstructedAt implements ConstructedEnv {
   private filetime: bigint | undefined;
   constructor(
     readonly rc: ReadContext,
     readonly baseScope: boolean,
-    private readonly ms: number,
+    private readonly seconds: number,
   ) {}
   get now(): bigint {
-    return (this.filetime ??= (BigInt(this.ms) + 11_644_473_600_000n) * 10_000n);
+    return (this.filetime ??= BigInt(this.seconds) * 10_000_000n);
   }
 }
 
