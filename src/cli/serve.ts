@@ -244,7 +244,7 @@ function notifyDelays(v: string | undefined): { firstDelayMs?: number; subsequen
  * stdout each: `hook <channel> <json>`.
  */
 function testHooks(): void {
-  for (const name of ['forestd:dsa:read-process-started', 'forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:repl:departed', 'forestd:rid:pool']) {
+  for (const name of ['forestd:dsa:read-process-started', 'forestd:dirsync:notify', 'forestd:ldap:backpressure', 'forestd:repl:applied', 'forestd:repl:notify', 'forestd:repl:update-refs', 'forestd:repl:departed', 'forestd:rid:pool', 'forestd:rid:settled']) {
     subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   }
   // a session's first search in a read worker (not every search: benchmarks run with the hooks on)

@@ -24,6 +24,12 @@ import { connectPartner, partnersOf, type ReplPartner } from './replicator.js';
 
 /** published after each RID pool request: { ok, pool?, error?, master } (pool: the rIDAllocationPool now, as a decimal string) */
 export const RID_POOL_CHANNEL = 'forestd:rid:pool';
+/**
+ * published when a run of requests ends (nothing in flight): { ok, wants } — `wants` false: this
+ * DC has RIDs and wants no block, so no request starts again until RIDs are spent or its pools
+ * are given up
+ */
+export const RID_POOL_SETTLED_CHANNEL = 'forestd:rid:settled';
 
 export interface RidRequestOutcome {
   ok: boolean;
@@ -93,6 +99,8 @@ export class RidPoolClient {
         if (!out.ok) this.onError?.(new Error(`RID pool request: ${out.message ?? `EXOP_ERR 0x${(out.error ?? 0).toString(16)}`}`));
       } while (this.#again && out.ok);
       this.#running = undefined;
+      const settled = channel(RID_POOL_SETTLED_CHANNEL);
+      if (settled.hasSubscribers) settled.publish({ ok: out.ok, wants: ownWantsBlock(this.dir, this.dir.store.reader) || !this.hasRids() });
       if (this.hasRids()) for (const w of this.#waiters.splice(0)) w();
       return out;
     })();

@@ -182,6 +182,9 @@ test('rootDSE invalidateRidPool on DC2 (ldapmodify, the domain SID): the next cr
   // join has none): that request is awaited first, so that its pool cannot land after the
   // invalidation below and serve the create that must be refused
   await Promise.race([f.hook(RID_POOL, 1), deadline(60_000, () => `DC2 made no RID request at start\n${f.log().slice(-2000)}`)]);
+  // and every request it makes at start is over: a run of requests that ends with RIDs and no block wanted
+  // (a second request, asked for while the first ran — by a replication cycle's end — would land after the invalidation)
+  await Promise.race([f.hook('forestd:rid:settled', 1, (e) => e['wants'] === false), deadline(60_000, () => `DC2's RID requests did not settle\n${f.log().slice(-2000)}`)]);
   const c2 = await client(f);
   try {
     const before = (await ridSet(c2, f)).alloc!;
