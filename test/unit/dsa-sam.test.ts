@@ -476,6 +476,27 @@ test('constructed: msDS-KeyVersionNumber is the dwVersion of unicodePwd (MS-ADTS
   assert.equal(await read1(u, 'msDS-isRODC'), undefined);
 });
 
+test('constructed: msDS-isGC (MS-ADTS 3.1.1.4.5.31) follows NTDSDSA_OPT_IS_GC of the nTDSDSA options, read on the nTDSDSA, its server and the DC computer', async () => {
+  const read1 = async (dn: string, a: string) => (await run(d, request(dn, '(objectClass=*)', { scope: 0, attributes: [a] }))).entries[0]!.attrs.get(a.toLowerCase());
+  const dsa = dsaDN();
+  const server = dsa.slice(dsa.indexOf(',') + 1);
+  const ref = d.schema.attr('serverReference')!;
+  const [link] = [...d.store.reader.links(read(d, server).guid, ref.forwardLinkId!)];
+  const dcComputer = d.dnOf(d.store.reader, Buffer.from(link!.target));
+  const options = first(dsa, 'options') as number;
+  assert.equal(options & 1, 1, 'the provisioned DC is a GC');
+  for (const dn of [dsa, server, dcComputer]) assert.deepEqual(await read1(dn, 'msDS-isGC'), ['TRUE'], dn);
+  // the negative control: the GC bit cleared, every one of them says FALSE
+  await mod(d, dsa, [['replace', 'options', [String(options & ~1)]]]);
+  try {
+    for (const dn of [dsa, server, dcComputer]) assert.deepEqual(await read1(dn, 'msDS-isGC'), ['FALSE'], dn);
+  } finally {
+    await mod(d, dsa, [['replace', 'options', [String(options)]]]);
+  }
+  // not on other objects
+  assert.equal(await read1(USERS, 'msDS-isGC'), undefined);
+});
+
 test('servicePrincipalName uniqueness compares whole values: long SPNs sharing the indexed prefix are distinct', async () => {
   const prefix = `HTTP/${'y'.repeat(600)}`;
   await user({ servicePrincipalName: `${prefix}/1` });

@@ -79,6 +79,7 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
   // an nTDSDSA is an RODC's when its class is nTDSDSARO; a server answers for its NTDS Settings
   // child; a computer for the server whose serverReference names it
   ['msds-isrodc', (v) => isRodc(v)],
+  ['msds-isgc', (v) => isGc(v)],
   // MS-ADTS 3.1.1.4.5.8 fromEntry: TRUE when the object is writable on this DC
   ['fromentry', (v) => {
     const it = v.first('instanceType');
@@ -282,15 +283,20 @@ function keyVersionNumber(v: ObjectView): StoredValue[] {
   return st ? [st.dwVersion] : [];
 }
 
-function isRodc(v: ObjectView): StoredValue[] {
+/**
+ * A fact of a DC's nTDSDSA object, read on the nTDSDSA itself, on its server object (the child
+ * "CN=NTDS Settings") or on the DC's computer object (the server whose serverReference names
+ * it): msDS-isRODC (MS-ADTS 3.1.1.4.5.30) and msDS-isGC (3.1.1.4.5.31) are both read so.
+ * No value on any other object.
+ */
+function dsaFact(v: ObjectView, answer: (dsa: ObjectView) => StoredValue[]): StoredValue[] {
   const classes = (x: ObjectView) => x.objectClassNames().map((n) => n.toLowerCase());
-  const dsaAnswer = (x: ObjectView) => [classes(x).includes('ntdsdsaro')];
   const own = classes(v);
-  if (own.includes('ntdsdsa')) return dsaAnswer(v);
+  if (own.includes('ntdsdsa')) return answer(v);
   const settingsOf = (server: ObjectView) => {
     for (const c of server.rc.r.children(server.guid)) {
       const child = server.rc.view(Buffer.from(c));
-      if (child && classes(child).includes('ntdsdsa')) return dsaAnswer(child);
+      if (child && classes(child).includes('ntdsdsa')) return answer(child);
     }
     return [];
   };
@@ -304,3 +310,14 @@ function isRodc(v: ObjectView): StoredValue[] {
   }
   return [];
 }
+
+/** msDS-isRODC: the nTDSDSA is of class nTDSDSARO (MS-ADTS 3.1.1.4.5.30). */
+const isRodc = (v: ObjectView) => dsaFact(v, (dsa) => [dsa.objectClassNames().some((n) => n.toLowerCase() === 'ntdsdsaro')]);
+
+/** NTDSDSA_OPT_IS_GC (MS-ADTS 6.1.1.2.2.1.2.1.1): the DC is, or is becoming, a GC server. */
+const NTDSDSA_OPT_IS_GC = 0x1;
+/** msDS-isGC: the nTDSDSA's options has NTDSDSA_OPT_IS_GC (MS-ADTS 3.1.1.4.5.31). */
+const isGc = (v: ObjectView) => dsaFact(v, (dsa) => {
+  const options = dsa.first('options');
+  return [typeof options === 'number' && (options & NTDSDSA_OPT_IS_GC) !== 0];
+});
