@@ -476,7 +476,7 @@ test('constructed: msDS-KeyVersionNumber is the dwVersion of unicodePwd (MS-ADTS
   assert.equal(await read1(u, 'msDS-isRODC'), undefined);
 });
 
-test('constructed: msDS-isGC (MS-ADTS 3.1.1.4.5.31) follows NTDSDSA_OPT_IS_GC of the nTDSDSA options, read on the nTDSDSA, its server and the DC computer', async () => {
+test('constructed: msDS-isGC (MS-ADTS 3.1.1.4.5.31) follows NTDSDSA_OPT_IS_GC of the nTDSDSA options, read on the nTDSDSA, its server and the DC computer; msDS-SiteName (3.1.1.4.5.29) names their site', async () => {
   const read1 = async (dn: string, a: string) => (await run(d, request(dn, '(objectClass=*)', { scope: 0, attributes: [a] }))).entries[0]!.attrs.get(a.toLowerCase());
   const dsa = dsaDN();
   const server = dsa.slice(dsa.indexOf(',') + 1);
@@ -495,6 +495,10 @@ test('constructed: msDS-isGC (MS-ADTS 3.1.1.4.5.31) follows NTDSDSA_OPT_IS_GC of
   }
   // not on other objects
   assert.equal(await read1(USERS, 'msDS-isGC'), undefined);
+  // msDS-SiteName (MS-ADTS 3.1.1.4.5.29): the site the server object lies under, on all three; not elsewhere
+  const site = /,CN=Servers,CN=([^,]+),CN=Sites,/i.exec(dsa)![1]!;
+  for (const dn of [dsa, server, dcComputer]) assert.deepEqual(await read1(dn, 'msDS-SiteName'), [site], dn);
+  assert.equal(await read1(USERS, 'msDS-SiteName'), undefined);
 });
 
 test('servicePrincipalName uniqueness compares whole values: long SPNs sharing the indexed prefix are distinct', async () => {

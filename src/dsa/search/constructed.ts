@@ -80,6 +80,7 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
   // child; a computer for the server whose serverReference names it
   ['msds-isrodc', (v) => isRodc(v)],
   ['msds-isgc', (v) => isGc(v)],
+  ['msds-sitename', (v) => siteName(v)],
   // MS-ADTS 3.1.1.4.5.8 fromEntry: TRUE when the object is writable on this DC
   ['fromentry', (v) => {
     const it = v.first('instanceType');
@@ -302,11 +303,32 @@ function dsaFact(v: ObjectView, answer: (dsa: ObjectView) => StoredValue[]): Sto
   };
   if (own.includes('server')) return settingsOf(v);
   if (own.includes('computer')) {
-    const ref = attr(v, 'serverReference');
-    for (const b of v.rc.r.backlinks(v.guid, ref.forwardLinkId)) {
-      const server = v.rc.view(Buffer.from(b.source));
-      if (server) return settingsOf(server);
-    }
+    const server = serverOfComputer(v);
+    if (server) return settingsOf(server);
+  }
+  return [];
+}
+
+/** The server object whose serverReference names computer `v` (its serverReferenceBL). */
+function serverOfComputer(v: ObjectView): ObjectView | undefined {
+  const ref = attr(v, 'serverReference');
+  for (const b of v.rc.r.backlinks(v.guid, ref.forwardLinkId)) {
+    const server = v.rc.view(Buffer.from(b.source));
+    if (server) return server;
+  }
+  return undefined;
+}
+
+/**
+ * msDS-SiteName (MS-ADTS 3.1.1.4.5.29): on an nTDSDSA or server object, the RDN of the site
+ * object it lies under; on a computer object, its server's (serverReferenceBL); nothing elsewhere.
+ */
+function siteName(v: ObjectView): StoredValue[] {
+  const classes = (x: ObjectView) => x.objectClassNames().map((n) => n.toLowerCase());
+  const own = classes(v);
+  const from = own.includes('computer') ? serverOfComputer(v) : own.includes('ntdsdsa') || own.includes('server') ? v : undefined;
+  for (let x = from, depth = 0; x && depth < 64; x = x.rec.parent ? x.rc.view(x.rec.parent) : undefined, depth++) {
+    if (x !== from && classes(x).includes('site')) return [x.rec.name];
   }
   return [];
 }
