@@ -116,7 +116,9 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     // attribute decoded when asked for (none of those read is a link or kept in the header)
     const rec = (snapshot && record) || r.readObject(guid)!;
     const uac = ((storedFirst(dir, rec, 'userAccountControl') as number | undefined) ?? 0) >>> 0;
-    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, rec)) throw fail('775');
+    // the domain's policy, read once for the lockout, expiry and logon-time rules below
+    const policy = lockoutPolicy(dir, r);
+    if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, rec, policy)) throw fail('775');
     const stored = storedFirst(dir, rec, 'unicodePwd') as Uint8Array | undefined;
     let ok = false;
     try {
@@ -136,12 +138,9 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     const pls = storedFirst(dir, rec, 'pwdLastSet') as bigint | undefined;
     if (pls === 0n && !(uac & UF.DONT_EXPIRE_PASSWD)) throw fail('773');
     // an expired password (MS-ADTS 3.1.1.4.5.33: pwdLastSet plus the maximum age in force has passed): 532, ERROR_PASSWORD_EXPIRED
-    if (pls !== undefined && pls !== 0n) {
-      const policy = lockoutPolicy(dir, r);
-      if (passwordExpiryTime(uac, pls, () => effectiveMaxPwdAge(dir, r, guid, rec, policy.maxPwdAge, policy.anyPso)) <= fileTimeNow(dir)) throw fail('532');
-    }
+    if (pls !== undefined && pls !== 0n && passwordExpiryTime(uac, pls, () => effectiveMaxPwdAge(dir, r, guid, rec, policy)) <= fileTimeNow(dir)) throw fail('532');
     const identity = identityOf(dir, r, guid, rec);
-    const cleared = recordGoodLogon(dir, r, guid, rec);
+    const cleared = recordGoodLogon(dir, r, guid, rec, policy);
     if (cleared) await cleared;
     return { identity, proof: proof! };
   } finally {

@@ -101,10 +101,10 @@ export function storedFirst(dir: Directory, rec: ObjectRecord | undefined, name:
   return info && rec ? getAttr(rec, info.id)?.values[0] : undefined;
 }
 
-/** Reads the account's lockout state in snapshot `r` (`record`: the account's, read in `r`). */
-export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): boolean {
+/** Reads the account's lockout state in snapshot `r` (`record`: the account's, read in `r`; `policy`: the domain's, when the caller has it). */
+export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord, policy = lockoutPolicy(dir, r)): boolean {
   const rec = record ?? r.readObject(guid);
-  return isLockedOut(big(storedFirst(dir, rec, 'lockoutTime')), lockoutPolicy(dir, r), fileTimeNow(dir));
+  return isLockedOut(big(storedFirst(dir, rec, 'lockoutTime')), policy, fileTimeNow(dir));
 }
 
 /**
@@ -166,12 +166,12 @@ export function lastLogonTimestampDue(stored: bigint | undefined, policy: Lockou
  * read-only. Returns the write's promise, or undefined when there is nothing to write (no promise
  * to wait for on the common path).
  */
-export function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord): Promise<void> | undefined {
+export function recordGoodLogon(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord, policy = lockoutPolicy(dir, r)): Promise<void> | undefined {
   const rec = record ?? r.readObject(guid);
   const count = Number(big(storedFirst(dir, rec, 'badPwdCount')) ?? 0n);
   const lockoutTime = big(storedFirst(dir, rec, 'lockoutTime')) ?? 0n;
   const now = fileTimeNow(dir);
-  const stamp = lastLogonTimestampDue(big(storedFirst(dir, rec, 'lastLogonTimestamp')), lockoutPolicy(dir, r), now, Math.random());
+  const stamp = lastLogonTimestampDue(big(storedFirst(dir, rec, 'lastLogonTimestamp')), policy, now, Math.random());
   if (count === 0 && lockoutTime === 0n && !stamp) return undefined;
   return dir.store.write((w) => {
     const prev = w.getObject(guid);

@@ -9,6 +9,7 @@ import type { ObjectView, ReadContext } from '../object-view.js';
 import { GroupType, UF, ridOf, sidWithRid } from '../principals.js';
 import { expandGroups } from '../access/token.js';
 import { effectiveMaxPwdAge, passwordExpiryTime, resultantPso } from '../password-policy.js';
+import { lockoutPolicy } from '../lockout.js';
 import { Right } from '../../security/access-check.js';
 import { indexKey } from '../../store/store.js';
 import { getAttr } from '../../store/record.js';
@@ -251,7 +252,7 @@ function big(x: StoredValue | undefined): bigint | undefined {
   return typeof x === 'bigint' ? x : typeof x === 'number' ? BigInt(x) : undefined;
 }
 
-/** The domain policy value `name` (lockoutDuration, maxPwdAge) from the domain NC head. */
+/** The domain policy value `name` (lockoutDuration) from the domain NC head. */
 function domainPolicy(rc: ReadContext, name: string): bigint | undefined {
   return big(rc.view(rc.dir.forest.domainNC)?.first(name));
 }
@@ -274,7 +275,7 @@ function uacComputed(v: ObjectView, env: ConstructedEnv): StoredValue[] {
 /** MS-ADTS 3.1.1.4.5.33 msDS-UserPasswordExpiryTimeComputed of a user (password-policy.ts passwordExpiryTime), with the PSO in force. */
 function passwordExpiry(v: ObjectView): bigint {
   const uac = v.first('userAccountControl');
-  return passwordExpiryTime(typeof uac === 'number' ? uac : 0, big(v.first('pwdLastSet')), () => effectiveMaxPwdAge(v.rc.dir, v.rc.r, v.guid, v.rec, domainPolicy(v.rc, 'maxPwdAge')));
+  return passwordExpiryTime(typeof uac === 'number' ? uac : 0, big(v.first('pwdLastSet')), () => effectiveMaxPwdAge(v.rc.dir, v.rc.r, v.guid, v.rec, lockoutPolicy(v.rc.dir, v.rc.r)));
 }
 
 function keyVersionNumber(v: ObjectView): StoredValue[] {
@@ -290,14 +291,16 @@ function keyVersionNumber(v: ObjectView): StoredValue[] {
  * it): msDS-isRODC (MS-ADTS 3.1.1.4.5.30) and msDS-isGC (3.1.1.4.5.31) are both read so.
  * No value on any other object.
  */
+/** An object's objectClass values, lower case. */
+const classesOf = (x: ObjectView) => x.objectClassNames().map((n) => n.toLowerCase());
+
 function dsaFact(v: ObjectView, answer: (dsa: ObjectView) => StoredValue[]): StoredValue[] {
-  const classes = (x: ObjectView) => x.objectClassNames().map((n) => n.toLowerCase());
-  const own = classes(v);
+  const own = classesOf(v);
   if (own.includes('ntdsdsa')) return answer(v);
   const settingsOf = (server: ObjectView) => {
     for (const c of server.rc.r.children(server.guid)) {
       const child = server.rc.view(Buffer.from(c));
-      if (child && classes(child).includes('ntdsdsa')) return answer(child);
+      if (child && classesOf(child).includes('ntdsdsa')) return answer(child);
     }
     return [];
   };
@@ -324,17 +327,16 @@ function serverOfComputer(v: ObjectView): ObjectView | undefined {
  * object it lies under; on a computer object, its server's (serverReferenceBL); nothing elsewhere.
  */
 function siteName(v: ObjectView): StoredValue[] {
-  const classes = (x: ObjectView) => x.objectClassNames().map((n) => n.toLowerCase());
-  const own = classes(v);
+  const own = classesOf(v);
   const from = own.includes('computer') ? serverOfComputer(v) : own.includes('ntdsdsa') || own.includes('server') ? v : undefined;
   for (let x = from, depth = 0; x && depth < 64; x = x.rec.parent ? x.rc.view(x.rec.parent) : undefined, depth++) {
-    if (x !== from && classes(x).includes('site')) return [x.rec.name];
+    if (x !== from && classesOf(x).includes('site')) return [x.rec.name];
   }
   return [];
 }
 
 /** msDS-isRODC: the nTDSDSA is of class nTDSDSARO (MS-ADTS 3.1.1.4.5.30). */
-const isRodc = (v: ObjectView) => dsaFact(v, (dsa) => [dsa.objectClassNames().some((n) => n.toLowerCase() === 'ntdsdsaro')]);
+const isRodc = (v: ObjectView) => dsaFact(v, (dsa) => [classesOf(dsa).includes('ntdsdsaro')]);
 
 /** NTDSDSA_OPT_IS_GC (MS-ADTS 6.1.1.2.2.1.2.1.1): the DC is, or is becoming, a GC server. */
 const NTDSDSA_OPT_IS_GC = 0x1;
