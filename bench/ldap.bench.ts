@@ -26,14 +26,15 @@
 // caches — rather than in a first case that warms them; with the bind case, every user also binds
 // once, as in a domain in use (forestd's first logon of an account writes lastLogonTimestamp);
 // 0 = no warm pass, the cold figures)
-// FORESTD_WORKERS=N (forestd serves searches on N threads, `serve --workers N`; the environment reaches serve)
+// FORESTD_WORKERS=N (forestd serves searches in N processes or threads, `serve --workers N`; default one per core; the environment reaches serve)
 // FORESTD_WORKER_MODE=thread|process (`serve --worker-mode`: read threads, or read processes that own their connections)
 // BENCH_FORESTD_MODES=1,2:process (forestd under several worker settings in the same run, WORKERS[:MODE] each,
-// serve restarted on the same data between them; default: the one of FORESTD_WORKERS/FORESTD_WORKER_MODE)
+// serve restarted on the same data between them; default: serve's own, FORESTD_WORKERS (one per core) and FORESTD_WORKER_MODE (process))
 // forestd's CPU is that of the serving process and all its descendants (read processes).
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { workerCount, workerMode } from '../src/cli/main.js';
 import { BenchClient } from './lib/client.js';
 import { startForestd, startSlapd, installTools, ssha, cpuByPid, cpuDelta, treePids, machineTicks, busyPct, waitQuiet, cleanupAll, benchTempDir } from './lib/servers.js';
 import { bulkLoad, adOus, adUsers, adGroups, openldapLdif, logonPass as bindEveryUser, USER_PASSWORD, type DataSet } from './lib/load.js';
@@ -57,9 +58,10 @@ interface Mode {
   workers: number;
   mode: 'thread' | 'process';
 }
-const MODES: Mode[] = (env.BENCH_FORESTD_MODES ?? `${env.FORESTD_WORKERS || 1}:${env.FORESTD_WORKER_MODE || 'thread'}`).split(',').map((x) => {
+// unset: what `forestd serve` does by default (cli/main.ts workerCount, workerMode): one worker per core, read processes
+const MODES: Mode[] = (env.BENCH_FORESTD_MODES ?? `${workerCount(env.FORESTD_WORKERS)}:${workerMode(env.FORESTD_WORKER_MODE)}`).split(',').map((x) => {
   const [w, m] = x.split(':');
-  const mode = m || 'thread';
+  const mode = m || 'process';
   if (!/^[1-9]\d*$/.test(w ?? '') || (mode !== 'thread' && mode !== 'process')) throw new Error(`BENCH_FORESTD_MODES: ${JSON.stringify(x)} is not WORKERS[:thread|process]`);
   return { workers: Number(w), mode };
 });
