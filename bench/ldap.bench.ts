@@ -129,7 +129,7 @@ async function useMode(m: Mode): Promise<void> {
   current = m;
   console.log(`  forestd serving with ${modeLabel(m)}: ${fd.url} (pid ${fd.pid})`);
   // a restart empties the caches the warm pass filled
-  if (WARM) await warmPass(forestds.find((t) => t.mode === m)!, m.workers);
+  if (WARM) await warmPass(forestds.find((t) => t.mode === m)!, warmConnections(m));
 }
 const loadLine = `forestd load over LDAPS: ${DATA.users} users in ${uS.toFixed(1)} s (${Math.round(DATA.users / uS)} adds/s), ${DATA.groups} groups of ${DATA.groupSize} in ${gS.toFixed(1)} s; OpenLDAP slapadd ${slapd.loadSeconds.toFixed(1)} s`;
 
@@ -230,6 +230,15 @@ const WARM = env.BENCH_WARM !== '0' && (RUN_CASES.includes('search') || RUN_CASE
  * fewer than the writer: ProcessPool.target), so with all of them open the first goes to one read
  * process, the next to another, the last stays with the writer: one pass per process.
  */
+/**
+ * Connections of the warm pass: one per process with read threads or the hand-off alone; with
+ * shared accept (process mode) the kernel picks the process of each connection, so twice as
+ * many, for each process to get one (the writer evens out what it accepted by moving it).
+ */
+function warmConnections(m: Mode): number {
+  return m.mode === 'process' && m.workers > 1 ? 2 * m.workers : m.workers;
+}
+
 async function warmPass(t: Target, connections: number): Promise<void> {
   if (RUN_CASES.includes('search') || RUN_CASES.includes('read')) await readPass(t, connections);
   if (RUN_CASES.includes('bind')) await logonPass(t);
@@ -267,7 +276,7 @@ async function logonPass(t: Target): Promise<void> {
   const s = await bindEveryUser(t.host, t.port, (n) => fill(t.userBind, n), LOW, HIGH, t.userPW);
   console.log(`  logon pass ${t.name}: ${HIGH - LOW + 1} users bound once in ${s.toFixed(1)} s`);
 }
-if (WARM) for (const t of targets) await warmPass(t, t.name.startsWith('forestd') ? current.workers : 1);
+if (WARM) for (const t of targets) await warmPass(t, t.name.startsWith('forestd') ? warmConnections(current) : 1);
 
 // ---------------------------------------------------------------- the runs
 interface Row {

@@ -85,13 +85,14 @@ export async function serveCommand(s: ServeSettings): Promise<void> {
   // or read processes that own their connections (src/dsa/workers/process-pool.ts)
   const procs =
     workers > 1 && s.workerMode === 'process'
-      ? await (await import('../dsa/workers/process-pool.js')).ProcessPool.start(service, { data: s.data, processes: workers - 1, searchLimits: service.searchLimits, policies, tls: { cert: String(tls.cert), key: String(tls.key) }, enforceChannelBinding: s.enforceChannelBinding ?? 1, logger: stderrLogger('info') })
+      ? await (await import('../dsa/workers/process-pool.js')).ProcessPool.start(service, { data: s.data, processes: workers - 1, searchLimits: service.searchLimits, policies, tls: { cert: String(tls.cert), key: String(tls.key) }, enforceChannelBinding: s.enforceChannelBinding ?? 1, logger: stderrLogger('info'), sharedAccept: process.env.FORESTD_SHARED_ACCEPT !== '0' })
       : undefined;
   const pool = workers > 1 && !procs ? await (await import('../dsa/workers/pool.js')).ReadPool.start(service, { data: s.data, workers: workers - 1, searchLimits: service.searchLimits }) : undefined;
   const ldapServer = new LdapServer({ directory: procs ?? pool ?? service, listeners, tls: { cert: tls.cert, key: tls.key }, policies, logger: stderrLogger('info'), enforceChannelBinding: s.enforceChannelBinding, ...(procs ? { handOff: procs } : {}) });
   server = ldapServer;
-  if (procs) procs.remoteClosed = (id) => ldapServer.remoteClosed(id);
   const bound = await server.listen();
+  // read processes accept on the plain listeners too, within the connection slots lent to them
+  procs?.attach(ldapServer);
   const cldap = new CldapServer({ directory: service, host: s.host, port: s.cldapPort, maxQueryDuration: policies.MaxQueryDuration, logger: stderrLogger('info') });
   let cldapBound: { address: string; port: number };
   try {

@@ -60,8 +60,28 @@ export interface LdapServerOptions {
    * policy names (the server counts it until remoteClosed(id)).
    */
   handOff?: HandOffPolicy | undefined;
-  /** a server of a read process: no listeners, its connections come through adopt() */
+  /** a server of a read process: no listeners, its connections come through adopt() and listenShared() */
   adoptOnly?: boolean;
+  /** a read process's server: its connection ids start above this (ids stay unique across the processes of one server) */
+  idBase?: number;
+  /** a read process's server that accepts on the writer's plain listeners itself (listenShared) */
+  sharedAccept?: SharedAcceptPolicy | undefined;
+}
+
+/**
+ * A read process accepting on the writer's listeners (process-pool.ts, shared accept): whether it
+ * may serve a connection it accepted, within the slots the writer lent it (MaxConnections and
+ * MaxConnectionsPerAddress stay the writer's to count), or must pass the socket to the writer.
+ */
+export interface SharedAcceptPolicy {
+  /** true: a slot of this process's lease is taken and the connection is served here */
+  admit(): boolean;
+  /** a connection admitted here opened */
+  opened(conn: HandedConnection): void;
+  /** a connection admitted here closed: its slot is free again */
+  closed(): void;
+  /** not admitted: the socket goes to the writer, which accepts it as one of its own */
+  toWriter(socket: net.Socket, globalCatalog: boolean): void;
 }
 
 /** Where and when connections move to other processes (process-pool.ts). */
@@ -72,6 +92,10 @@ export interface HandOffPolicy {
   target(id: number, local: number, layer: SaslSecurityLayer | undefined): number | undefined;
   /** hands the socket and the connection's state over (its reading stopped, every response written) */
   send(target: number, socket: net.Socket, conn: HandedConnection, state: MovedState): void;
+  /** connection slots lent to read processes (shared accept), filled or not: counted as taken */
+  lent?(): number;
+  /** connections read processes accepted themselves and hold open, as they last reported (connectionCount) */
+  sharedOpen?(): number;
 }
 
 /** What a process that takes over a socket needs to know of it. */
@@ -117,6 +141,10 @@ export class LdapServer {
   private readonly adoptOnly: boolean;
   /** open connections by source address (MaxConnectionsPerAddress) */
   private readonly perAddress = new Map<string, number>();
+  private readonly handOff: HandOffPolicy | undefined;
+  private readonly sharedAccept: SharedAcceptPolicy | undefined;
+  /** a read process's: its own connection ids are above this (shared accept), those it adopted below */
+  private readonly idBase: number;
   /** partly received PDUs of all connections (MaxReceiveBufferTotal) */
   private readonly receiveBudget: ReceiveBudget;
   /** the encoding scratch of every connection's responses (Connection.write uses it synchronously): not one per connection */
@@ -137,6 +165,10 @@ export class LdapServer {
       this.secureContext = tls.createSecureContext(this.tlsOptions);
     }
     const policy = options.handOff;
+    this.handOff = policy;
+    this.sharedAccept = options.sharedAccept;
+    this.idBase = options.idBase ?? 0;
+    this.nextId = this.idBase + 1;
     this.mover = policy && {
       classify: (msg) => policy.classify(msg),
       target: (c, layer) => policy.target(c.id, this.connections.size, layer),
@@ -164,7 +196,7 @@ export class LdapServer {
 
   /** Open connections (those handed to other processes included). */
   get connectionCount(): number {
-    return this.connections.size + this.remote.size;
+    return this.connections.size + this.remote.size + (this.handOff?.sharedOpen?.() ?? 0);
   }
 
   /** Bytes of partly received PDUs all connections hold now, and the most ever held (bounded by MaxReceiveBufferTotal). */
@@ -244,10 +276,12 @@ export class LdapServer {
     const source = socket.remoteAddress ?? 'unknown';
     // MS-ADTS 3.1.1.3.4.6 MaxConnections, and forestd's MaxConnectionsPerAddress (one source
     // cannot take every slot): refuse with a busy Notice of Disconnection (RFC 4511 4.4.1).
+    // slots lent to read processes (shared accept) are taken: any of them may be a connection from this source
+    const leased = this.handOff?.lent?.() ?? 0;
     const refusal =
-      this.connections.size + this.remote.size >= this.policies.MaxConnections
+      this.connections.size + this.remote.size + leased >= this.policies.MaxConnections
         ? 'MaxConnections'
-        : (this.perAddress.get(source) ?? 0) >= this.policies.MaxConnectionsPerAddress
+        : (this.perAddress.get(source) ?? 0) + leased >= this.policies.MaxConnectionsPerAddress
           ? 'MaxConnectionsPerAddress'
           : undefined;
     if (refusal) {
@@ -267,6 +301,66 @@ export class LdapServer {
     }
     this.perAddress.set(source, (this.perAddress.get(source) ?? 0) + 1);
     this.open(socket, id, opts.globalCatalog === true, encrypted, source);
+  }
+
+  /** The plain (not TLS) listeners, which read processes may accept on too (shared accept). */
+  sharedListeners(): Array<{ server: net.Server; globalCatalog: boolean }> {
+    return this.servers.filter((l) => !l.opts.tls).map((l) => ({ server: l.server, globalCatalog: l.opts.globalCatalog === true }));
+  }
+
+  /**
+   * The connection slots free under MaxConnections and under MaxConnectionsPerAddress for the
+   * address that holds the most, lent slots not subtracted (the writer lends slots to read
+   * processes from these: a lent slot may be filled from any address).
+   */
+  freeSlots(): number {
+    let most = 0;
+    for (const n of this.perAddress.values()) if (n > most) most = n;
+    return Math.min(this.policies.MaxConnections - this.connections.size - this.remote.size, this.policies.MaxConnectionsPerAddress - most);
+  }
+
+  /** A read process's server: accept on `handle`, a listener of the writer's (it came over IPC). */
+  listenShared(handle: net.Server, globalCatalog: boolean): void {
+    const name = globalCatalog ? 'gc' : 'ldap';
+    // the options of the writer's listeners; sockets start unread: one passed on to the writer
+    // (beyond this process's lease) must not leave bytes read here behind
+    const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS, pauseOnConnect: true });
+    server.on('connection', (s: net.Socket) => this.acceptShared(s, globalCatalog));
+    server.on('error', (err: Error) => this.logger.error('listener error', { listener: name, error: err }));
+    server.listen(handle);
+    this.servers.push({ server, opts: { port: 0, globalCatalog }, name });
+  }
+
+  private acceptShared(socket: net.Socket, globalCatalog: boolean): void {
+    const policy = this.sharedAccept;
+    if (this.state !== 'listening' || !policy) {
+      socket.on('error', this.onSocketError);
+      socket.destroy();
+      return;
+    }
+    if (!policy.admit()) return policy.toWriter(socket, globalCatalog);
+    const id = this.nextId++;
+    const source = socket.remoteAddress ?? 'unknown';
+    this.perAddress.set(source, (this.perAddress.get(source) ?? 0) + 1);
+    const conn: HandedConnection = { id, globalCatalog, source };
+    policy.opened(conn);
+    this.open(socket, id, globalCatalog, false, source);
+    socket.resume();
+  }
+
+  /** The writer: a socket a read process accepted and did not admit (shared accept), accepted here as if by its listener. */
+  acceptFromPeer(socket: net.Socket, globalCatalog: boolean): void {
+    const opts = this.listenerOptions.find((l) => !l.tls && (l.globalCatalog === true) === globalCatalog);
+    if (!opts) {
+      socket.on('error', this.onSocketError);
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_MS);
+    this.accept(socket, opts, false);
+    // a socket that came over IPC starts paused (as adopt's do)
+    socket.resume();
   }
 
   /** A read process takes a socket the serving process accepted and served until it moved it here (handOff there), with its state. */
@@ -317,6 +411,7 @@ export class LdapServer {
   /** One for every connection (no closure per connection). */
   private readonly onConnectionClose = (c: Connection): void => {
     this.connections.delete(c);
+    if (this.sharedAccept && c.id > this.idBase) this.sharedAccept.closed();
     const left = (this.perAddress.get(c.source) ?? 1) - 1;
     if (left > 0) this.perAddress.set(c.source, left);
     else this.perAddress.delete(c.source);

@@ -8,6 +8,9 @@
 // answered on one connection is seen by the next search of another, binds give the identity the
 // access checks use there, DirSync and notification run through it, a schema change reaches it,
 // and a read process that dies is replaced while new connections are served.
+// The hand-off is what this file tests: its servers run with shared accept off
+// (FORESTD_SHARED_ACCEPT=0: every connection starts in the writer); connections that read
+// processes accept themselves are tested in shared-accept.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -25,13 +28,15 @@ import { sddlToBinary, sidToSddl } from '../../src/security/sddl.js';
 import { LdapNtlmClient } from '../helpers/ldap-ntlm-client.js';
 
 const T = { timeout: 180_000 };
+/** every connection starts in the writer (no shared accept): the hand-off places it */
+const HAND_OFF_ONLY = { FORESTD_SHARED_ACCEPT: '0' };
 /** the writer and two read processes */
 const PROCS = 3;
 const PW = 'Str0ng-Passw0rd!';
 let f: RunningForestd;
 let threads: RunningForestd;
 before(async () => {
-  [f, threads] = await Promise.all([startForestd({ serveArgs: ['--workers', String(PROCS), '--worker-mode', 'process'] }), startForestd({ serveArgs: ['--workers', String(PROCS), '--worker-mode', 'thread'] })]);
+  [f, threads] = await Promise.all([startForestd({ serveArgs: ['--workers', String(PROCS), '--worker-mode', 'process'], env: HAND_OFF_ONLY }), startForestd({ serveArgs: ['--workers', String(PROCS), '--worker-mode', 'thread'] })]);
 });
 after(async () => {
   await Promise.all([f?.stop(), threads?.stop()]);
@@ -483,7 +488,7 @@ test('a connection that only binds stays with the writer; its first search moves
 });
 
 test('with --workers 2 a lone connection stays with the writer (a move would not even the load); of two connections, one moves', T, async () => {
-  const s = await startForestd({ serveArgs: ['--workers', '2', '--worker-mode', 'process'] });
+  const s = await startForestd({ serveArgs: ['--workers', '2', '--worker-mode', 'process'], env: HAND_OFF_ONLY });
   try {
     await s.hook('forestd:dsa:read-process-started', 1);
     const search = async (c: Client) => assert.equal((await c.search(s.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
@@ -536,7 +541,7 @@ function childProcesses(pid: number, script: string): number[] {
   return found;
 }
 
-test('serve without worker options runs one process per core: availableParallelism() − 1 read processes, and a second connection moves to one; --workers 1 starts none', T, async () => {
+test('serve without worker options runs one process per core: availableParallelism() − 1 read processes, which serve one of two connections (accepted there, or moved there); --workers 1 starts none', T, async () => {
   // os.availableParallelism() of this machine is serve's too (main.ts workerCount); on one core: no read process
   const expected = Math.min(availableParallelism(), 256) - 1;
   const [byDefault, single] = await Promise.all([startForestd({ cliWorkerDefaults: true }), startForestd({ serveArgs: ['--workers', '1'] })]);
@@ -554,9 +559,10 @@ test('serve without worker options runs one process per core: availableParalleli
         cs.push(second!);
         for (let k = 0; k < 2; k++) assert.equal((await second!.search(s.baseDN, { scope: 'base', attributes: ['name'] })).searchEntries.length, 1);
         if (n > 0) {
-          const ev = await s.hook('forestd:dsa:hand-off', 1, (e) => Number(e['process']) > 0);
+          // by default a read process accepts connections too (shared accept); two that the writer
+          // accepted are evened out by a move (hand-off): either way a search runs in a read process
           const there = await s.hook('forestd:dsa:read-process', 1);
-          assert.equal(there['session'], ev['session'], `${what}: the second connection's next search was answered by a read process`);
+          assert.ok(Number(there['process']) > 0, `${what}: a search answered by a read process`);
         } else {
           assert.equal(s.hookCount('forestd:dsa:hand-off'), 0, `${what}: no connection placed`);
           assert.equal(s.hookCount('forestd:dsa:read-process'), 0, `${what}: no search answered by a read process`);
@@ -709,7 +715,7 @@ test('a read process that dies: its connections drop, the writer logs it and sta
 });
 
 test('the writer stopping stops its read processes', T, async () => {
-  const s = await startForestd({ serveArgs: ['--workers', '2', '--worker-mode', 'process'] });
+  const s = await startForestd({ serveArgs: ['--workers', '2', '--worker-mode', 'process'], env: HAND_OFF_ONLY });
   const pid = Number((await s.hook('forestd:dsa:read-process-started', 1))['pid']);
   assert.doesNotThrow(() => process.kill(pid, 0), 'the read process runs');
   // served first: a SIGTERM right at 'ready' can find serve without its handler yet (seen with

@@ -17,19 +17,26 @@ import net from 'node:net';
 import { cacheOptionsFromEnv } from '../cache-settings.js';
 import { Directory } from '../directory.js';
 import { DsaService } from '../service.js';
-import { LdapServer } from '../../ldap/server.js';
+import { LdapServer, type HandedConnection, type SharedAcceptPolicy } from '../../ldap/server.js';
 import { stderrLogger } from '../../ldap/logger.js';
 import type { AddRequest, BindRequest, CompareRequest, Control, DelRequest, ExtendedRequest, ModifyDNRequest, ModifyRequest, SearchRequest } from '../../ldap/protocol/messages.js';
 import { LdapError, UnavailableError } from '../../ldap/protocol/result-codes.js';
-import type { BindResult, DirectoryService, ExtendedResult, OperationContext, OperationResult, SearchSink, Session } from '../api.js';
+import type { BindResult, DirectoryService, ExtendedResult, Identity, OperationContext, OperationResult, SearchSink, Session } from '../api.js';
+import { StoreError } from '../../store/store.js';
 import { accessState } from '../access/access.js';
 import { followSdPropagation, pendingSdPropagation } from '../access/sd-propagator.js';
 import { NtlmSessionSecurity } from '../../security/ntlm/session-security.js';
-import { Outbox, asBuffer, compact, errorFromWire, identityFromWire, revive, type WireError } from './wire.js';
-import { FramedChannel, readProcessAnswers, type ChildInit, type FromChild, type OpKind, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
+import { Outbox, asBuffer, compact, errorFromWire, identityFromWire, identityToWire, revive, type WireError } from './wire.js';
+import { FramedChannel, ID_SPAN, LEASE_SLOTS, USAGE_REPORT_MS, readProcessAnswers, type ChildInit, type FromChild, type OpKind, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
 
 /** Published (when someone listens) for each search a read process answers itself: { process, pid, session }. */
 export const readProcessChannel = channel('forestd:dsa:read-process');
+
+/** Published (when someone listens) for each simple bind a read process answers itself: { process, pid, session }. */
+export const readProcessBindChannel = channel('forestd:dsa:read-process-bind');
+
+/** Published (when someone listens) for each connection a read process accepted: { process, pid, session, admitted } (admitted false: passed to the writer). */
+export const sharedAcceptChannel = channel('forestd:ldap:shared-accept');
 
 interface Forwarded {
   sink: SearchSink | undefined;
@@ -38,7 +45,7 @@ interface Forwarded {
   offAbort: () => void;
 }
 
-class ProcessService implements DirectoryService {
+class ProcessService implements DirectoryService, SharedAcceptPolicy {
   readonly dir: Directory;
   private readonly local: DsaService;
   private readonly forwarded = new Map<number, Forwarded>();
@@ -51,7 +58,13 @@ class ProcessService implements DirectoryService {
   private sdJobs = '';
   readonly supportedExtensions: readonly string[];
   /** this process's slot, 1.. (the writer's is 0) */
-  private readonly index: number;
+  readonly index: number;
+  /** shared accept: the connections it accepted that it may hold open at once (the writer's lease), those open, and whether it reported since the last lease */
+  private quota = 0;
+  private open = 0;
+  private reported = false;
+  /** the identity the writer's side of a session has, as last sent or received (undefined: not known) */
+  private readonly writerIdentity = new WeakMap<Session, Identity | null>();
 
   constructor(
     init: ChildInit,
@@ -115,6 +128,19 @@ class ProcessService implements DirectoryService {
   }
 
   async bind(req: BindRequest, ctx: OperationContext): Promise<BindResult> {
+    if (req.authentication.method === 'simple') {
+      // answered here when it reads only: a bind that must write (a wrong password counts toward
+      // lockout, a good logon may clear badPwdCount or set lastLogonTimestamp; lockout.ts) meets
+      // the follower store's refusal before anything is answered, and the writer runs it again
+      this.cohere();
+      try {
+        const r = await this.local.bind(req, ctx);
+        if (readProcessBindChannel.hasSubscribers) readProcessBindChannel.publish({ process: this.index, pid: process.pid, session: ctx.session.id });
+        return r;
+      } catch (e) {
+        if (!(e instanceof StoreError && e.code === 'ERR_STORE_READONLY')) throw e;
+      }
+    }
     const w = await this.forward('bind', req, ctx, undefined);
     // a layer that cannot travel (none but NTLM's exists): refused, the writer left the session anonymous
     if (w.securityLayer === 'unsupported') throw new UnavailableError('this SASL security layer cannot be served by a read process: use TLS (LDAPS or StartTLS) instead');
@@ -124,6 +150,8 @@ class ProcessService implements DirectoryService {
     if (w.serverSaslCreds) r.serverSaslCreds = asBuffer(w.serverSaslCreds);
     if (w.sicilyServerCreds) r.sicilyServerCreds = asBuffer(w.sicilyServerCreds);
     if (w.saslBindInProgress) r.saslBindInProgress = true;
+    // the writer's session has this identity now (the connection installs it unless the bind is still in progress)
+    this.writerIdentity.set(ctx.session, w.saslBindInProgress ? null : r.identity);
     return r;
   }
   add(req: AddRequest, ctx: OperationContext): Promise<OperationResult> {
@@ -149,9 +177,63 @@ class ProcessService implements DirectoryService {
     return r;
   }
 
+  // ---- shared accept (LdapServer.listenShared) ----
+
+  admit(): boolean {
+    if (this.open >= this.quota) return false;
+    this.open++;
+    if (this.quota - this.open <= LEASE_SLOTS / 2) this.report();
+    else this.reportSoon();
+    return true;
+  }
+  opened(conn: HandedConnection): void {
+    if (sharedAcceptChannel.hasSubscribers) sharedAcceptChannel.publish({ process: this.index, pid: process.pid, session: conn.id, admitted: true });
+  }
+  closed(): void {
+    this.open--;
+    if (this.quota - this.open >= 2 * LEASE_SLOTS) this.report();
+    else this.reportSoon();
+  }
+  /** the count, once per lease: the writer lends more (or takes back what is not used) */
+  private report(): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.sentOpen = this.open;
+    // ask: a lease comes back whatever it is (and lets it report again)
+    this.out.send({ t: 'usage', open: this.open, ask: true });
+  }
+  /** the count within USAGE_REPORT_MS of a change (one message however many connections came and went) */
+  private reportSoon(): void {
+    if (this.usageTimer) return;
+    this.usageTimer = setTimeout(() => {
+      this.usageTimer = undefined;
+      if (this.open === this.sentOpen) return;
+      this.sentOpen = this.open;
+      this.out.send({ t: 'usage', open: this.open });
+    }, USAGE_REPORT_MS);
+    this.usageTimer.unref();
+  }
+  private usageTimer: NodeJS.Timeout | undefined;
+  private sentOpen = 0;
+  toWriter(socket: net.Socket, globalCatalog: boolean): void {
+    if (sharedAcceptChannel.hasSubscribers) sharedAcceptChannel.publish({ process: this.index, pid: process.pid, admitted: false });
+    if (!process.connected) return void socket.destroy();
+    process.send!({ t: 'accepted', globalCatalog } satisfies FromChild, socket, { keepOpen: false }, (err) => {
+      if (err) socket.destroy();
+    });
+  }
+  /** The writer's lease: this process may hold `quota` connections it accepted open at once. */
+  lease(quota: number): void {
+    this.quota = quota;
+    this.reported = false;
+    this.sentOpen = this.open;
+    this.out.send({ t: 'leaseAck', quota, open: this.open });
+  }
+
   sessionClosed(session: Session): void {
     this.local.sessionClosed(session);
-    this.out.send({ t: 'closed', session: session.id });
+    // the writer has a side of the sessions that moved here (ids below this process's) and of those that sent it an operation
+    if (session.id < this.index * ID_SPAN || this.writerIdentity.has(session)) this.out.send({ t: 'closed', session: session.id });
   }
 
   private forward(kind: OpKind, req: unknown, ctx: OperationContext, sink: SearchSink | undefined): Promise<OpResultWire> {
@@ -168,6 +250,12 @@ class ProcessService implements DirectoryService {
       ...(s.tlsServerEndPoint ? { tlsServerEndPoint: new Uint8Array(s.tlsServerEndPoint) } : {}),
       ...(s.channelBindingRequired ? { channelBindingRequired: true } : {}),
     };
+    // a bind answered here changed the identity: the writer's side of the session takes it with this operation
+    const known = this.writerIdentity.get(s);
+    if (known === undefined || known !== s.identity) {
+      session.identity = s.identity ? identityToWire(s.identity) : null;
+      this.writerIdentity.set(s, s.identity);
+    }
     return new Promise<OpResultWire>((resolve, reject) => {
       const onAbort = (): void => {
         const r = ctx.signal.reason as Partial<WireError> | undefined;
@@ -241,7 +329,8 @@ function main(): void {
       switch (m.t) {
         case 'init': {
           service = new ProcessService(m, out);
-          server = new LdapServer({ directory: service, listeners: [], adoptOnly: true, tls: m.tls, policies: m.policies, logger: stderrLogger('info'), enforceChannelBinding: m.enforceChannelBinding });
+          // its connection ids above index·2^40: unique among the writer's and the other processes'
+          server = new LdapServer({ directory: service, listeners: [], adoptOnly: true, idBase: m.index * ID_SPAN, sharedAccept: service, tls: m.tls, policies: m.policies, logger: stderrLogger('info'), enforceChannelBinding: m.enforceChannelBinding });
           void server.listen();
           if (process.env.FORESTD_TEST_HOOKS === '1') testHooks();
           out.send({ t: 'ready' });
@@ -261,7 +350,11 @@ function main(): void {
         case 'stop':
           void stop();
           break;
+        case 'lease':
+          service?.lease(m.quota);
+          break;
         case 'conn':
+        case 'listen':
           break;
       }
     }
@@ -269,8 +362,11 @@ function main(): void {
   const channel = new FramedChannel<ToChild, FromChild>(pipe, onBatch);
   pipe.on('close', () => void stop());
   // the IPC channel: the init, then each connection alone with its socket
-  process.on('message', (m: ToChild | ToChild[], socket?: net.Socket) => {
+  process.on('message', (m: ToChild | ToChild[], handle?: net.Socket | net.Server) => {
     if (Array.isArray(m)) return onBatch(m);
+    // shared accept: a plain listener of the writer's, accepted on here too
+    if (m.t === 'listen' && handle instanceof net.Server) return void server?.listenShared(handle, m.globalCatalog);
+    const socket = handle instanceof net.Socket ? handle : undefined;
     if (m.t === 'conn' && socket) {
       // the state comes with it: the pipe may not have brought it yet
       service?.writerState(m.state, m.seq);
@@ -282,8 +378,9 @@ function main(): void {
   });
 }
 
-/** FORESTD_TEST_HOOKS=1 (serve.ts testHooks): a session's first search answered here, one line on stdout. */
+/** FORESTD_TEST_HOOKS=1 (serve.ts testHooks): a session's first search answered here, each connection accepted here and each bind answered here, one line on stdout. */
 function testHooks(): void {
+  for (const name of ['forestd:ldap:shared-accept', 'forestd:dsa:read-process-bind']) subscribe(name, (m) => console.log(`hook ${name} ${JSON.stringify(m)}`));
   const seen = new Set<number>();
   subscribe('forestd:dsa:read-process', (m) => {
     const { session } = m as { session: number };

@@ -1,6 +1,9 @@
 // Reads on every core with processes that own their sockets (`forestd serve --workers N
-// --worker-mode process`): the serving process is the writer and keeps the listeners. It
-// serves every connection itself (binds, writes, the rootDSE: as with one process) until the
+// --worker-mode process`): the serving process is the writer and owns the listeners. Read
+// processes accept on its plain listeners too (shared accept: attach/share/lend below), within
+// a lease of connection slots the writer lends them and counts as taken (MaxConnections,
+// MaxConnectionsPerAddress); beyond it they pass the socket to the writer. The writer
+// serves its connections itself (binds, writes, the rootDSE: as with one process) until the
 // connection's first search that a read process would answer (classifyForHandOff); once idle
 // after it, the connection moves — socket (child.send), bind identity, NTLM sign/seal state and
 // unread bytes (connection.ts MovedState) — to the read process with the fewest connections,
@@ -42,8 +45,8 @@ import { sdPropagationMayBePending } from '../access/sd-propagator.js';
 import type { SearchLimits } from '../search/search.js';
 import { EncodingSink } from './encoding-sink.js';
 import { NtlmSessionSecurity } from '../../security/ntlm/session-security.js';
-import { Outbox, asBuffer, compact, errorToWire, revive, tokenToWire, type WireIdentity } from './wire.js';
-import { FramedChannel, classifyForHandOff, type MovedWire, type ChildInit, type FromChild, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
+import { Outbox, asBuffer, compact, errorToWire, identityFromWire, identityToWire, revive } from './wire.js';
+import { FramedChannel, ID_SPAN, LEASE_SLOTS, classifyForHandOff, type MovedWire, type ChildInit, type FromChild, type OpResultWire, type ProcSession, type ToChild, type WriterState } from './process-wire.js';
 import type { Duplex } from 'node:stream';
 
 export interface ProcessPoolOptions {
@@ -55,7 +58,26 @@ export interface ProcessPoolOptions {
   tls?: { cert: string; key: string } | undefined;
   enforceChannelBinding: 0 | 1 | 2;
   logger: Logger;
+  /** read processes accept on the plain listeners themselves (default true; FORESTD_SHARED_ACCEPT=0 turns it off) */
+  sharedAccept?: boolean;
 }
+
+/** What the pool needs of the writer's LDAP server (LdapServer). */
+export interface PoolServer {
+  remoteClosed(id: number): void;
+  acceptFromPeer(socket: net.Socket, globalCatalog: boolean): void;
+  freeSlots(): number;
+  sharedListeners(): Array<{ server: net.Server; globalCatalog: boolean }>;
+}
+
+/**
+ * Slots are lent only while at least this many are free beyond those already lent (under
+ * MaxConnections and, for the busiest address, MaxConnectionsPerAddress): near a limit every
+ * connection a read process accepts goes to the writer, which counts it exactly.
+ */
+export const LEASE_FREE_MIN = 8 * LEASE_SLOTS;
+/** How often the leases are looked at besides when a read process reports (ms). */
+const LEND_INTERVAL_MS = 1000;
 
 interface ChildHandle {
   /** 1.. (0 is the writer) */
@@ -72,6 +94,19 @@ interface ChildHandle {
   acked: number;
   /** the pipe of the operations, answers and states (process-wire.ts FramedChannel) */
   channel: FramedChannel<FromChild, ToChild>;
+  /** shared accept: the quota last sent (connections it accepted that it may hold open at once) */
+  quota: number;
+  /** the slots counted as lent to it: a higher quota counts at once, a lower one once acknowledged */
+  lent: number;
+  /** the connections it accepted and holds open, as it last reported */
+  open: number;
+  /** the connections the writer moved to it and that are open */
+  moved: number;
+}
+
+/** The connections a read process holds: those moved to it and those it accepted (as last reported). */
+function load(h: ChildHandle): number {
+  return h.moved + h.open;
 }
 
 /** The writer's side of a read process's connection: what its operations read and keep between requests (bind state, identity). */
@@ -101,6 +136,8 @@ class ProxySession implements Session {
     this.saslLayer = s.saslLayer;
     this.tlsServerEndPoint = s.tlsServerEndPoint ? asBuffer(s.tlsServerEndPoint) : undefined;
     this.channelBindingRequired = s.channelBindingRequired;
+    // a bind the read process answered itself: its identity comes with the next operation sent here
+    if (s.identity !== undefined) this.identity = s.identity ? identityFromWire(s.identity) : null;
   }
 }
 
@@ -129,8 +166,9 @@ export class ProcessPool implements DirectoryService {
   private waiters: Array<{ seq: number; resolve: () => void }> = [];
   private stateScheduled = false;
   private readonly offCommit: () => void;
-  /** set by serve once its LdapServer exists: a handed connection's end reaches the server's counts */
-  remoteClosed: (id: number) => void = () => {};
+  /** set by serve once its LdapServer listens (attach): the counts of handed and shared-accepted connections, the listeners */
+  private server: PoolServer | undefined;
+  private leasesScheduled = false;
 
   private constructor(
     private readonly main: DsaService,
@@ -173,7 +211,7 @@ export class ProcessPool implements DirectoryService {
     // fd 4: the pipe of the operations (FramedChannel); the IPC channel carries the sockets
     const proc = fork(new URL('./process-child.js', import.meta.url), [], { serialization: 'advanced', stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] });
     const pipe = proc.stdio[4] as Duplex;
-    const h: ChildHandle = { index, proc, ready: false, alive: true, out: new Outbox<ToChild>((batch) => this.post(h, batch)), sessions: new Map(), running: new Map(), acked: this.seq, channel: undefined as never };
+    const h: ChildHandle = { index, proc, ready: false, alive: true, out: new Outbox<ToChild>((batch) => this.post(h, batch)), sessions: new Map(), running: new Map(), acked: this.seq, channel: undefined as never, quota: 0, lent: 0, open: 0, moved: 0 };
     this.children[index - 1] = h;
     const init: ChildInit = {
       t: 'init',
@@ -196,10 +234,17 @@ export class ProcessPool implements DirectoryService {
             h.acked = 0;
             h.out.send({ t: 'state', seq: this.seq, state: { ...this.sent, highestCommittedUsn: this.main.dir.store.highestCommittedUsn }, ack: true });
             started = true;
+            this.share(h);
             resolve();
             if (readProcessStartedChannel.hasSubscribers) readProcessStartedChannel.publish({ process: index, pid: proc.pid });
           } else this.onMessage(h, m);
         }
+      });
+      // shared accept: a connection it accepted beyond its lease, for the writer to accept (and count)
+      proc.on('message', (m: FromChild, socket?: net.Socket) => {
+        if (m?.t !== 'accepted' || !socket) return void socket?.destroy();
+        if (this.server && !this.stopping) this.server.acceptFromPeer(socket, m.globalCatalog);
+        else socket.destroy();
       });
       proc.on('error', (e) => {
         if (!started) reject(e);
@@ -211,6 +256,81 @@ export class ProcessPool implements DirectoryService {
       });
       proc.send([init]);
     });
+  }
+
+  // ---- shared accept: read processes accept on the plain listeners too ------------------
+
+  /**
+   * The writer's LDAP server listens: read processes accept on its plain listeners as well (each
+   * process's accept takes its turn on the one socket), so a connection starts where it is
+   * served, and a short one (bind, search, unbind) never moves.
+   */
+  attach(server: PoolServer): void {
+    this.server = server;
+    for (const h of this.children) if (h?.alive && h.ready) this.share(h);
+    // the writer's own connections move the free slots too: leases follow them at least this often
+    if (this.opts.sharedAccept !== false) (this.lendTimer = setInterval(() => this.lend(), LEND_INTERVAL_MS)).unref();
+  }
+  private lendTimer: NodeJS.Timeout | undefined;
+
+  private share(h: ChildHandle): void {
+    if (!this.server || this.opts.sharedAccept === false || this.stopping) return;
+    for (const l of this.server.sharedListeners()) h.proc.send({ t: 'listen', globalCatalog: l.globalCatalog } satisfies ToChild, l.server);
+    this.scheduleLeases();
+  }
+
+  /** The slots lent to read processes, filled or not: the writer counts them as taken (LdapServer accept). */
+  lent(): number {
+    let n = 0;
+    for (const h of this.children) if (h?.alive) n += h.lent;
+    return n;
+  }
+
+  /** The connections read processes accepted and hold open, as they last reported. */
+  sharedOpen(): number {
+    let n = 0;
+    for (const h of this.children) if (h?.alive) n += h.open;
+    return n;
+  }
+
+  private scheduleLeases(): void {
+    if (this.leasesScheduled || !this.server || this.opts.sharedAccept === false) return;
+    this.leasesScheduled = true;
+    setImmediate(() => {
+      this.leasesScheduled = false;
+      this.lend();
+    });
+  }
+
+  /**
+   * Sets each read process's quota to its open connections plus LEASE_SLOTS while that leaves
+   * LEASE_FREE_MIN slots free beyond those lent, or to its open connections (nothing more to
+   * accept: it passes new ones to the writer) when fewer are free. A process that reported
+   * (`reported`) gets a lease back in any case. Lent slots count as taken until the process gives
+   * them back (MaxConnections), and as if from any one address (MaxConnectionsPerAddress), so
+   * the server never holds more than its limits.
+   */
+  private lend(reported?: ChildHandle): void {
+    if (!this.server || this.stopping) return;
+    let free = this.server.freeSlots() - this.lent();
+    for (const h of this.children) {
+      if (!h?.alive || !h.ready) continue;
+      const left = h.quota - h.open;
+      let quota = h.quota;
+      if (left <= LEASE_SLOTS / 2 || left >= 2 * LEASE_SLOTS) {
+        const want = h.open + LEASE_SLOTS;
+        const more = Math.max(0, want - h.lent);
+        quota = free - more >= LEASE_FREE_MIN ? want : h.open;
+      }
+      if (free < LEASE_FREE_MIN) quota = Math.min(quota, h.open);
+      if (quota === h.quota && h !== reported) continue;
+      if (quota > h.lent) {
+        free -= quota - h.lent;
+        h.lent = quota;
+      }
+      h.quota = quota;
+      h.out.send({ t: 'lease', quota });
+    }
   }
 
   private post(h: ChildHandle, batch: ToChild[]): void {
@@ -244,9 +364,9 @@ export class ProcessPool implements DirectoryService {
   target(id: number, local: number, layer: SaslSecurityLayer | undefined): number | undefined {
     let best: ChildHandle | undefined;
     if (!this.stopping && (layer === undefined || layer instanceof NtlmSessionSecurity)) {
-      for (const h of this.children) if (h?.alive && h.ready && h.proc.connected && (!best || h.sessions.size < best.sessions.size)) best = h;
+      for (const h of this.children) if (h?.alive && h.ready && h.proc.connected && (!best || load(h) < load(best))) best = h;
     }
-    const to = best && best.sessions.size + 1 < local ? best : undefined;
+    const to = best && load(best) + 1 < local ? best : undefined;
     if (handOffChannel.hasSubscribers) handOffChannel.publish({ process: to?.index ?? 0, session: id, ...(to ? { pid: to.proc.pid } : {}) });
     return to?.index;
   }
@@ -257,7 +377,7 @@ export class ProcessPool implements DirectoryService {
     if (!h?.alive || !h.proc.connected) {
       // gone since it was picked: the connection ends (as it would have with that process)
       socket.destroy();
-      this.remoteClosed(conn.id);
+      this.server?.remoteClosed(conn.id);
       return;
     }
     // the writer's side of the session: the operations the read process sends here run with its identity
@@ -265,8 +385,9 @@ export class ProcessPool implements DirectoryService {
     s.identity = st.identity;
     if (st.layer) s.saslLayer = st.layer.confidentiality ? 'seal' : 'sign';
     h.sessions.set(conn.id, s);
+    h.moved++;
     const moved: MovedWire = {
-      identity: st.identity ? wireIdentity(st.identity) : null,
+      identity: st.identity ? identityToWire(st.identity) : null,
       ...(st.layer instanceof NtlmSessionSecurity ? { layer: st.layer.exportState() } : {}),
       unread: new Uint8Array(st.unread),
       framed: new Uint8Array(st.framed),
@@ -275,7 +396,10 @@ export class ProcessPool implements DirectoryService {
       if (!err) return;
       // not handed over: the socket is ours to close, the session ends
       socket.destroy();
-      if (h.sessions.delete(conn.id)) this.remoteClosed(conn.id);
+      if (h.sessions.delete(conn.id)) {
+        h.moved--;
+        this.server?.remoteClosed(conn.id);
+      }
     });
   }
 
@@ -369,13 +493,23 @@ export class ProcessPool implements DirectoryService {
         const s = h.sessions.get(m.session);
         if (!s) return;
         h.sessions.delete(m.session);
+        if (m.session < ID_SPAN) h.moved--;
         this.main.sessionClosed(s);
-        this.remoteClosed(m.session);
+        this.server?.remoteClosed(m.session);
         return;
       }
       case 'stateAck':
         if (m.seq > h.acked) h.acked = m.seq;
         this.settleWaiters();
+        return;
+      case 'usage':
+        h.open = m.open;
+        this.lend(m.ask ? h : undefined);
+        return;
+      case 'leaseAck':
+        h.open = m.open;
+        // the last quota sent is in force now (a lower one was counted at the old until here); it may hold more than that from before
+        if (m.quota === h.quota) h.lent = Math.max(h.quota, h.open);
         return;
       case 'ready':
         return;
@@ -415,7 +549,7 @@ export class ProcessPool implements DirectoryService {
         const r: BindResult = await main.bind(req as BindRequest, ctx);
         if (r.saslBindInProgress !== true) s.identity = r.identity;
         const w: OpResultWire = plain(r);
-        w.identity = r.identity ? wireIdentity(r.identity) : null;
+        w.identity = r.identity ? identityToWire(r.identity) : null;
         if (r.serverSaslCreds !== undefined) w.serverSaslCreds = new Uint8Array(r.serverSaslCreds);
         if (r.sicilyServerCreds !== undefined) w.sicilyServerCreds = new Uint8Array(r.sicilyServerCreds);
         if (r.saslBindInProgress) w.saslBindInProgress = true;
@@ -463,9 +597,10 @@ export class ProcessPool implements DirectoryService {
     h.running.clear();
     for (const s of h.sessions.values()) {
       this.main.sessionClosed(s);
-      this.remoteClosed(s.id);
+      this.server?.remoteClosed(s.id);
     }
     h.sessions.clear();
+    h.quota = h.lent = h.open = h.moved = 0;
     this.settleWaiters();
     if (this.stopping) return;
     this.opts.logger.error('read process lost, starting another', { process: h.index, pid: h.proc.pid, reason: why });
@@ -477,6 +612,7 @@ export class ProcessPool implements DirectoryService {
     this.stopping = true;
     this.offCommit();
     if (this.hcuTimer) clearTimeout(this.hcuTimer);
+    if (this.lendTimer) clearInterval(this.lendTimer);
     await Promise.all(
       this.children.map(async (h) => {
         if (!h?.alive) return;
@@ -529,9 +665,4 @@ export class ProcessPool implements DirectoryService {
   extended(req: ExtendedRequest, ctx: OperationContext): Promise<ExtendedResult> {
     return this.after(this.main.extended(req, ctx));
   }
-}
-
-/** An identity as a read process gets it (whole: binds are few per connection). */
-function wireIdentity(id: Identity): WireIdentity {
-  return compact({ key: 0, dn: id.dn, guid: id.guid, isAdmin: id.isAdmin, ...(id.sid ? { sid: id.sid } : {}), ...(id.token ? { token: tokenToWire(id.token) } : {}) });
 }

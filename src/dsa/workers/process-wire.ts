@@ -70,7 +70,22 @@ export interface WriterState {
 export interface ProcSession extends WireSession {
   tlsServerEndPoint?: Uint8Array;
   channelBindingRequired?: boolean;
+  /** the session's identity, when it changed here since the writer last had it (a bind answered by the read process) */
+  identity?: WireIdentity | null;
 }
+
+/**
+ * Shared accept: a read process may hold open at once the connections it accepted plus
+ * LEASE_SLOTS (its lease, lent by the writer); it reports its count when fewer than half of those
+ * slots are left, or twice as many are (process-pool.ts lend).
+ */
+export const LEASE_SLOTS = 32;
+
+/** A read process's own connection ids (shared accept) start at index · ID_SPAN; the writer's stay below ID_SPAN. */
+export const ID_SPAN = 2 ** 40;
+
+/** A read process's count of the connections it accepted reaches the writer at most this late when it changed (ms; the hand-off's placement reads it). */
+export const USAGE_REPORT_MS = 100;
 
 export type OpKind = 'bind' | 'search' | 'add' | 'modify' | 'modifyDN' | 'delete' | 'compare' | 'extended';
 
@@ -96,7 +111,11 @@ export type ToChild =
   | { t: 'chunk'; id: number; pdus: Uint8Array }
   /** hcu: the writer's highestCommittedUsn as it answers */
   | { t: 'done'; id: number; pdus?: Uint8Array | null; result?: OpResultWire; error?: WireError; hcu: number }
-  | { t: 'stop' };
+  | { t: 'stop' }
+  /** shared accept: the read process may hold this many connections it accepted open at once (its lease) */
+  | { t: 'lease'; quota: number }
+  /** over the IPC channel, with the handle of one of the writer's plain listeners to accept on (shared accept) */
+  | { t: 'listen'; globalCatalog: boolean };
 
 /** What an operation the writer ran for a read process answered (api.ts BindResult, ExtendedResult, compare's boolean). */
 export interface OpResultWire {
@@ -120,7 +139,13 @@ export type FromChild =
   | { t: 'ack'; id: number }
   | { t: 'abort'; id: number; reason: WireError }
   | { t: 'closed'; session: number }
-  | { t: 'stateAck'; seq: number };
+  | { t: 'stateAck'; seq: number }
+  /** shared accept: the connections it accepted and holds open, when they neared its quota or fell well below it, else within USAGE_REPORT_MS of a change */
+  | { t: 'usage'; open: number; ask?: true }
+  /** shared accept: the lease arrived; open as then */
+  | { t: 'leaseAck'; quota: number; open: number }
+  /** over the IPC channel, with the socket: accepted here beyond the lease, for the writer to accept */
+  | { t: 'accepted'; globalCatalog: boolean };
 
 /**
  * The channel of the operations, their answers and the writer's state: a pipe of its own (fd 4

@@ -147,6 +147,11 @@ export function tokenToWire(t: SecurityToken): WireToken {
   return { user: t.user, primaryGroup: t.primaryGroup, groups: [...t.groups], wellKnown: [...t.wellKnown], privileges: [...t.privileges], anonymous: t.anonymous };
 }
 
+/** An identity as another process gets it whole (key 0: binds are few per connection; compact: no undefined fields). */
+export function identityToWire(id: Identity): WireIdentity {
+  return compact({ key: 0, dn: id.dn, guid: id.guid, isAdmin: id.isAdmin, ...(id.sid ? { sid: id.sid } : {}), ...(id.token ? { token: tokenToWire(id.token) } : {}) });
+}
+
 export function identityFromWire(w: WireIdentity): Identity {
   const id: Identity = { dn: w.dn, guid: asBuffer(w.guid), isAdmin: w.isAdmin };
   if (w.sid) id.sid = asBuffer(w.sid);
