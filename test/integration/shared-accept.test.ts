@@ -35,12 +35,7 @@ before(async () => {
   const tls = new Client({ url: f.ldapsUrl, timeout: 60_000, tlsOptions: { rejectUnauthorized: false } });
   try {
     await tls.bind(f.adminDN, f.adminPassword);
-    await tls.add(bob, [
-      new Attribute({ type: 'objectClass', values: ['user'] }),
-      new Attribute({ type: 'sAMAccountName', values: ['bob'] }),
-      new Attribute({ type: 'userAccountControl', values: ['512'] }),
-      new Attribute({ type: 'unicodePwd', values: [Buffer.from(`"${PW}"`, 'utf16le')] }),
-    ]);
+    await addUser(tls, bob, 'bob');
     // bob's first logon writes lastLogonTimestamp (lockout.ts): done here, his binds below only read
     const first = new Client({ url: f.url, timeout: 60_000 });
     await first.bind(bob, PW);
@@ -52,6 +47,16 @@ before(async () => {
 after(async () => {
   await Promise.all([f?.stop(), off?.stop()]);
 });
+
+/** A normal, enabled user with password PW (over `tls`, an LDAPS connection bound as the administrator). */
+function addUser(tls: Client, dn: string, sam: string): Promise<void> {
+  return tls.add(dn, [
+    new Attribute({ type: 'objectClass', values: ['user'] }),
+    new Attribute({ type: 'sAMAccountName', values: [sam] }),
+    new Attribute({ type: 'userAccountControl', values: ['512'] }),
+    new Attribute({ type: 'unicodePwd', values: [Buffer.from(`"${PW}"`, 'utf16le')] }),
+  ]);
+}
 
 const admitted = (s: RunningForestd) => s.hookCount('forestd:ldap:shared-accept', (e) => e['admitted'] === true);
 const unbindAll = (cs: Client[]) => Promise.all(cs.map((c) => c.unbind().catch(() => {})));
@@ -130,12 +135,7 @@ test('a wrong password on a connection a read process accepted is counted once, 
   const threshold = (await admin.search(f.baseDN, { scope: 'base', attributes: ['lockoutThreshold'] })).searchEntries[0]!['lockoutThreshold'];
   try {
     await tls.bind(f.adminDN, f.adminPassword);
-    await tls.add(carol, [
-      new Attribute({ type: 'objectClass', values: ['user'] }),
-      new Attribute({ type: 'sAMAccountName', values: ['carol'] }),
-      new Attribute({ type: 'userAccountControl', values: ['512'] }),
-      new Attribute({ type: 'unicodePwd', values: [Buffer.from(`"${PW}"`, 'utf16le')] }),
-    ]);
+    await addUser(tls, carol, 'carol');
     // a threshold above the wrong binds below: each counts (with 0, badPwdCount stays 1)
     await admin.modify(f.baseDN, new Change({ operation: 'replace', modification: new Attribute({ type: 'lockoutThreshold', values: ['1000'] }) }));
     const start = admitted(f);
