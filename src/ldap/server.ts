@@ -125,6 +125,9 @@ export class LdapServerError extends Error {
   }
 }
 
+/** TCP_NODELAY and keep-alive, set on the handle at accept (before the Socket is made) by every listener. */
+const SOCKET_OPTIONS = Object.freeze({ noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS });
+
 export class LdapServer {
   readonly policies: Readonly<LdapPolicies>;
   private readonly directory: DirectoryService;
@@ -222,11 +225,9 @@ export class LdapServer {
     try {
       for (const opts of this.listenerOptions) {
         const name = opts.name ?? (opts.globalCatalog ? (opts.tls ? 'gc-tls' : 'gc') : opts.tls ? 'ldaps' : 'ldap');
-        // TCP_NODELAY and keep-alive set on the handle at accept, before the Socket is made
-        const sockOpts = { noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS };
         const server = opts.tls
-          ? tls.createServer({ ...this.tlsOptions, ...sockOpts, handshakeTimeout: this.policies.InitRecvTimeout * 1000 })
-          : net.createServer(sockOpts);
+          ? tls.createServer({ ...this.tlsOptions, ...SOCKET_OPTIONS, handshakeTimeout: this.policies.InitRecvTimeout * 1000 })
+          : net.createServer(SOCKET_OPTIONS);
         if (opts.tls) {
           server.on('secureConnection', (s: tls.TLSSocket) => this.accept(s, opts, true));
           server.on('tlsClientError', (err: Error) => {
@@ -266,12 +267,14 @@ export class LdapServer {
   /** Logs the errors of a refused socket (a Connection handles its socket's own); one for every socket. */
   private readonly onSocketError = (err: Error): void => this.logger.debug('socket error', { error: err.message });
 
+  /** A socket that is not served (the server stopping, no listener for it): closed, its errors logged. */
+  private discard(socket: net.Socket): void {
+    socket.on('error', this.onSocketError);
+    socket.destroy();
+  }
+
   private accept(socket: net.Socket, opts: ListenerOptions, encrypted: boolean): void {
-    if (this.state !== 'listening') {
-      socket.on('error', this.onSocketError);
-      socket.destroy();
-      return;
-    }
+    if (this.state !== 'listening') return this.discard(socket);
     const id = this.nextId++;
     const source = socket.remoteAddress ?? 'unknown';
     // MS-ADTS 3.1.1.3.4.6 MaxConnections, and forestd's MaxConnectionsPerAddress (one source
@@ -299,7 +302,6 @@ export class LdapServer {
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
-    this.perAddress.set(source, (this.perAddress.get(source) ?? 0) + 1);
     this.open(socket, id, opts.globalCatalog === true, encrypted, source);
   }
 
@@ -322,9 +324,8 @@ export class LdapServer {
   /** A read process's server: accept on `handle`, a listener of the writer's (it came over IPC). */
   listenShared(handle: net.Server, globalCatalog: boolean): void {
     const name = globalCatalog ? 'gc' : 'ldap';
-    // the options of the writer's listeners; sockets start unread: one passed on to the writer
-    // (beyond this process's lease) must not leave bytes read here behind
-    const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS, pauseOnConnect: true });
+    // sockets start unread: one passed on to the writer (beyond this process's lease) must not leave bytes read here behind
+    const server = net.createServer({ ...SOCKET_OPTIONS, pauseOnConnect: true });
     server.on('connection', (s: net.Socket) => this.acceptShared(s, globalCatalog));
     server.on('error', (err: Error) => this.logger.error('listener error', { listener: name, error: err }));
     server.listen(handle);
@@ -333,15 +334,10 @@ export class LdapServer {
 
   private acceptShared(socket: net.Socket, globalCatalog: boolean): void {
     const policy = this.sharedAccept;
-    if (this.state !== 'listening' || !policy) {
-      socket.on('error', this.onSocketError);
-      socket.destroy();
-      return;
-    }
+    if (this.state !== 'listening' || !policy) return this.discard(socket);
     if (!policy.admit()) return policy.toWriter(socket, globalCatalog);
     const id = this.nextId++;
     const source = socket.remoteAddress ?? 'unknown';
-    this.perAddress.set(source, (this.perAddress.get(source) ?? 0) + 1);
     const conn: HandedConnection = { id, globalCatalog, source };
     policy.opened(conn);
     this.open(socket, id, globalCatalog, false, source);
@@ -351,13 +347,8 @@ export class LdapServer {
   /** The writer: a socket a read process accepted and did not admit (shared accept), accepted here as if by its listener. */
   acceptFromPeer(socket: net.Socket, globalCatalog: boolean): void {
     const opts = this.listenerOptions.find((l) => !l.tls && (l.globalCatalog === true) === globalCatalog);
-    if (!opts) {
-      socket.on('error', this.onSocketError);
-      socket.destroy();
-      return;
-    }
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, KEEPALIVE_MS);
+    if (!opts) return this.discard(socket);
+    // TCP_NODELAY and keep-alive came with the descriptor (set at the read process's accept)
     this.accept(socket, opts, false);
     // a socket that came over IPC starts paused (as adopt's do)
     socket.resume();
@@ -365,12 +356,7 @@ export class LdapServer {
 
   /** A read process takes a socket the serving process accepted and served until it moved it here (handOff there), with its state. */
   adopt(socket: net.Socket, conn: HandedConnection, state?: MovedState): void {
-    if (this.state !== 'listening') {
-      socket.on('error', this.onSocketError);
-      socket.destroy();
-      return;
-    }
-    this.perAddress.set(conn.source, (this.perAddress.get(conn.source) ?? 0) + 1);
+    if (this.state !== 'listening') return this.discard(socket);
     const c = this.open(socket, conn.id, conn.globalCatalog, false, conn.source);
     if (state) c.resume(state);
     socket.resume();
@@ -381,12 +367,19 @@ export class LdapServer {
     const source = this.remote.get(id);
     if (source === undefined) return;
     this.remote.delete(id);
+    this.uncount(source);
+  }
+
+  /** A connection from `source` ended (here, or in the process it moved to): MaxConnectionsPerAddress counts one fewer. */
+  private uncount(source: string): void {
     const left = (this.perAddress.get(source) ?? 1) - 1;
     if (left > 0) this.perAddress.set(source, left);
     else this.perAddress.delete(source);
   }
 
+  /** Serves a connection from `source`: counted for MaxConnectionsPerAddress until it ends here or, moved, in another process (uncount). */
   private open(socket: net.Socket, id: number, globalCatalog: boolean, encrypted: boolean, source: string): Connection {
+    this.perAddress.set(source, (this.perAddress.get(source) ?? 0) + 1);
     const conn = new Connection({
       id,
       socket,
@@ -412,9 +405,7 @@ export class LdapServer {
   private readonly onConnectionClose = (c: Connection): void => {
     this.connections.delete(c);
     if (this.sharedAccept && c.id > this.idBase) this.sharedAccept.closed();
-    const left = (this.perAddress.get(c.source) ?? 1) - 1;
-    if (left > 0) this.perAddress.set(c.source, left);
-    else this.perAddress.delete(c.source);
+    this.uncount(c.source);
     this.directory.sessionClosed?.(c.session);
   };
 

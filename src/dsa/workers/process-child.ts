@@ -198,18 +198,19 @@ class ProcessService implements DirectoryService, SharedAcceptPolicy {
   private report(): void {
     if (this.reported) return;
     this.reported = true;
-    this.sentOpen = this.open;
     // ask: a lease comes back whatever it is (and lets it report again)
-    this.out.send({ t: 'usage', open: this.open, ask: true });
+    this.sendUsage(true);
+  }
+  private sendUsage(ask: boolean): void {
+    this.sentOpen = this.open;
+    this.out.send({ t: 'usage', open: this.open, ...(ask ? { ask: true as const } : {}) });
   }
   /** the count within USAGE_REPORT_MS of a change (one message however many connections came and went) */
   private reportSoon(): void {
     if (this.usageTimer) return;
     this.usageTimer = setTimeout(() => {
       this.usageTimer = undefined;
-      if (this.open === this.sentOpen) return;
-      this.sentOpen = this.open;
-      this.out.send({ t: 'usage', open: this.open });
+      if (this.open !== this.sentOpen) this.sendUsage(false);
     }, USAGE_REPORT_MS);
     this.usageTimer.unref();
   }

@@ -168,7 +168,6 @@ export class ProcessPool implements DirectoryService {
   private readonly offCommit: () => void;
   /** set by serve once its LdapServer listens (attach): the counts of handed and shared-accepted connections, the listeners */
   private server: PoolServer | undefined;
-  private leasesScheduled = false;
 
   private constructor(
     private readonly main: DsaService,
@@ -235,6 +234,7 @@ export class ProcessPool implements DirectoryService {
             h.out.send({ t: 'state', seq: this.seq, state: { ...this.sent, highestCommittedUsn: this.main.dir.store.highestCommittedUsn }, ack: true });
             started = true;
             this.share(h);
+            this.lend();
             resolve();
             if (readProcessStartedChannel.hasSubscribers) readProcessStartedChannel.publish({ process: index, pid: proc.pid });
           } else this.onMessage(h, m);
@@ -268,6 +268,7 @@ export class ProcessPool implements DirectoryService {
   attach(server: PoolServer): void {
     this.server = server;
     for (const h of this.children) if (h?.alive && h.ready) this.share(h);
+    this.lend();
     // the writer's own connections move the free slots too: leases follow them at least this often
     if (this.opts.sharedAccept !== false) (this.lendTimer = setInterval(() => this.lend(), LEND_INTERVAL_MS)).unref();
   }
@@ -276,7 +277,6 @@ export class ProcessPool implements DirectoryService {
   private share(h: ChildHandle): void {
     if (!this.server || this.opts.sharedAccept === false || this.stopping) return;
     for (const l of this.server.sharedListeners()) h.proc.send({ t: 'listen', globalCatalog: l.globalCatalog } satisfies ToChild, l.server);
-    this.scheduleLeases();
   }
 
   /** The slots lent to read processes, filled or not: the writer counts them as taken (LdapServer accept). */
@@ -293,15 +293,6 @@ export class ProcessPool implements DirectoryService {
     return n;
   }
 
-  private scheduleLeases(): void {
-    if (this.leasesScheduled || !this.server || this.opts.sharedAccept === false) return;
-    this.leasesScheduled = true;
-    setImmediate(() => {
-      this.leasesScheduled = false;
-      this.lend();
-    });
-  }
-
   /**
    * Sets each read process's quota to its open connections plus LEASE_SLOTS while that leaves
    * LEASE_FREE_MIN slots free beyond those lent, or to its open connections (nothing more to
@@ -311,7 +302,7 @@ export class ProcessPool implements DirectoryService {
    * the server never holds more than its limits.
    */
   private lend(reported?: ChildHandle): void {
-    if (!this.server || this.stopping) return;
+    if (!this.server || this.stopping || this.opts.sharedAccept === false) return;
     let free = this.server.freeSlots() - this.lent();
     for (const h of this.children) {
       if (!h?.alive || !h.ready) continue;
