@@ -553,7 +553,9 @@ export class Replicator {
 
   /** Asks the RID Master for a block when this DC wants one, or `wanted` says so (background; failures go to onRidError). */
   requestRids(afterCycle = false, wanted = false): void {
-    if (this.#stopped || this.opts.noRidRequests || (!wanted && !ownWantsBlock(this.dir, this.dir.store.reader))) return;
+    const pools = this.dir.ridPools;
+    if (this.#stopped || this.opts.noRidRequests || (!wanted && (pools.givenUp || !ownWantsBlock(this.dir, this.dir.store.reader)))) return;
+    if (wanted) pools.givenUp = false;
     void this.rids.request(afterCycle, wanted);
   }
 

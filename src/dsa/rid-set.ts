@@ -44,6 +44,12 @@ export interface RidPoolSettings {
   issued?: RidIssue;
   /** the same for the write transaction in progress (its body may still fail) */
   pendingIssue?: { txn: unknown; issue: RidIssue };
+  /**
+   * The pools were given up by invalidateRidPool: no request in the background (at start, after a
+   * replication cycle) until a create wants RIDs. AD's forest recovery: the next create fails and
+   * makes the DC ask the RID Master for a new pool.
+   */
+  givenUp?: boolean;
 }
 
 /** RIDs one write of rIDNextRID reserves (the stored value runs ahead of the last RID issued by at most this). */

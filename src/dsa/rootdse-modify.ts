@@ -83,6 +83,8 @@ async function invalidateRidPool(dir: Directory, values: Buffer[], place: string
   const sid = v && (v.equals(domain) ? domain : text && /^S-1-/i.test(text) ? trySidFromString(text.trim()) : undefined);
   if (!sid || !Buffer.from(sid).equals(domain)) throw AdError.unwillingToPerformWith(place, Win32.ERROR_INVALID_PARAMETER, 'invalidateRidPool takes one value: the SID of this DC\'s domain');
   await dir.store.write((w) => giveUpOwnPools(dir, new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock)));
+  // the next create asks for the new pool (rid-set.ts RidPoolSettings.givenUp), not the end of a replication cycle before it
+  dir.ridPools.givenUp = true;
 }
 
 

@@ -195,6 +195,10 @@ test('rootDSE invalidateRidPool on DC2 (ldapmodify, the domain SID): the next cr
     const seen = f.hookCount(RID_POOL, (e) => e.ok === true);
     const m = await run('ldapmodify', ['-H', f.url, '-x', '-D', f.adminUPN, '-w', PW], `dn:\nchangetype: modify\nadd: invalidateRidPool\ninvalidateRidPool: ${text}\n`, undefined, { timeoutMs: 30_000 });
     assert.equal(m.code, 0, m.stderr);
+    // an inbound replication cycle that ends now does not fetch the new pool ahead of that create
+    // (rid-set.ts RidPoolSettings.givenUp): only the create asks for it
+    const sync = await runCli(['repl', 'sync', '--data', f.dir], { timeoutMs: 120_000 });
+    assert.equal(sync.code, 0, sync.stderr + sync.stdout);
     // the pools are given up: the next create is refused (AD's forest recovery procedure says so too) and starts a request
     const r = await run('ldapadd', ['-H', f.url, '-x', '-D', f.adminUPN, '-w', PW], `dn: CN=inv1,CN=Users,${f.baseDN}\nobjectClass: user\nsAMAccountName: inv1\n`, undefined, { timeoutMs: 30_000 });
     const refusal = ldapToolError(r);
