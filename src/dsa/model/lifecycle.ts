@@ -7,7 +7,7 @@
 //   existing-object ──delete──► deleted-object           (Recycle Bin on: attributes kept)
 //   tombstone / deleted-object ──reanimate──► existing-object
 //   deleted-object ──after msDS-DeletedObjectLifetime──► recycled-object
-import type { LinkValue, ObjectRecord } from '../../store/record.js';
+import { LazyObjectRecord, type LinkValue, type ObjectRecord } from '../../store/record.js';
 import type { ReadTxn, WriteTxn } from '../../store/store.js';
 import { deleteMangledRdn } from './naming.js';
 import type { AttributeMetaInfo, UpdatePort } from './update.js';
@@ -29,7 +29,8 @@ export interface LifecycleAttributes {
   lastKnownRdn: AttributeMetaInfo;
 }
 
-const first = (rec: ObjectRecord, id: number) => rec.attrs.find((a) => a.id === id)?.values[0];
+/** The first value of attribute `id`: a lazily read record (ReadTxn.readObject) decodes that attribute alone. */
+const first = (rec: ObjectRecord, id: number) => (rec instanceof LazyObjectRecord ? rec.valuesOf(id)?.[0] : rec.attrs.find((a) => a.id === id)?.values[0]);
 
 /** MS-ADTS 3.1.1.5.5.1: the state of an object, from isDeleted, isRecycled and msDS-LastKnownRDN. */
 export function stateOf(rec: ObjectRecord, A: LifecycleAttributes): ObjectState {
@@ -165,7 +166,7 @@ export function reactivateLinks(w: WriteTxn, guid: Buffer, A: LifecycleAttribute
 /** Whether one of these ends is a deleted-object (Recycle Bin): a present value between them is deactivated. */
 export function linkEndDeactivating(r: ReadTxn, ends: Buffer[], A: LifecycleAttributes): boolean {
   for (const g of ends) {
-    const rec = r.getObject(g);
+    const rec = r.readObject(g);
     if (rec && stateOf(rec, A) === ObjectState.DeletedObject) return true;
   }
   return false;
@@ -174,7 +175,7 @@ export function linkEndDeactivating(r: ReadTxn, ends: Buffer[], A: LifecycleAttr
 /** Whether a value with these ends is hidden on this DC: one of them is a tombstone or a recycled-object. */
 export function linkEndGone(r: ReadTxn, ends: Buffer[], A: LifecycleAttributes): boolean {
   for (const g of ends) {
-    const rec = r.getObject(g);
+    const rec = r.readObject(g);
     if (!rec) continue;
     const st = stateOf(rec, A);
     if (st === ObjectState.Tombstone || st === ObjectState.Recycled) return true;

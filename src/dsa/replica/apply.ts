@@ -24,7 +24,7 @@ import { parseDN } from '../../dn/dn.js';
 import type { WriteTxn } from '../../store/store.js';
 import type { ObjectRecord } from '../../store/record.js';
 import { DsError, DsProblem, DsWin32, LdapCode } from '../model/ds-error.js';
-import { deactivateLinks, hideLinks, isDeleted, linkEndDeactivating, linkEndGone, ObjectState, reactivateLinks, stateOf, unhideLinks } from '../model/lifecycle.js';
+import { deactivateLinks, hideLinks, isDeleted, ObjectState, reactivateLinks, stateOf, unhideLinks } from '../model/lifecycle.js';
 import { conflictMangledRdn, deleteMangledRdn, isDeleteMangled, unmangle } from '../model/naming.js';
 import { compareAttributeStamps, compareGuids, compareLinkValueStamps, type StampFields } from '../model/stamps.js';
 import { UpdatePort } from '../model/update.js';
@@ -395,13 +395,21 @@ class Applier {
     }
   }
 
-  /** whether an object is a tombstone here, memoized for the value phase (entries are all applied by then) */
-  private readonly goneMemo = new Map<string, boolean>();
-  private gone(guid: Buffer): boolean {
+  /** the state of an object here (undefined: not here), memoized for the value phase (entries are all applied by then, and values change no object's state) */
+  private readonly stateMemo = new Map<string, ObjectState | null>();
+  private stateHere(guid: Buffer): ObjectState | undefined {
     const k = guid.toString('latin1');
-    let g = this.goneMemo.get(k);
-    if (g === undefined) this.goneMemo.set(k, (g = linkEndGone(this.w, [guid], this.A)));
-    return g;
+    let st = this.stateMemo.get(k);
+    if (st === undefined) {
+      const rec = this.w.readObject(guid);
+      this.stateMemo.set(k, (st = rec ? stateOf(rec, this.A) : null));
+    }
+    return st ?? undefined;
+  }
+  /** whether an object is a tombstone or a recycled-object here (lifecycle.ts linkEndGone) */
+  private gone(guid: Buffer): boolean {
+    const st = this.stateHere(guid);
+    return st === ObjectState.Tombstone || st === ObjectState.Recycled;
   }
 
   /** Applies one link value; true when its state changed. */
@@ -423,7 +431,7 @@ class Applier {
     // (it stays absent); kept hidden with its stamp so that every replica holds the same values
     const hidden = v.fIsPresent && (this.gone(source) || this.gone(target));
     // a present value with a deleted-object end (Recycle Bin) is stored deactivated, as the values it held were
-    const deactivated = v.fIsPresent && !hidden && linkEndDeactivating(w, [source, target], this.A);
+    const deactivated = v.fIsPresent && !hidden && (this.stateHere(source) === ObjectState.DeletedObject || this.stateHere(target) === ObjectState.DeletedObject);
     this.port.applyLinkValue({ source, attid: v.attrTyp, linkId: info.forwardLinkId, target, data, hidden, deactivated, ...(v.Aval.extra !== undefined ? { extra: v.Aval.extra } : {}) }, v.fIsPresent, incoming);
     return true;
   }
