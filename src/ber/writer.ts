@@ -172,12 +172,8 @@ export class BerWriter {
         throw new BerError('ERR_BER_INTEGER_RANGE', `cannot encode ${value} as INTEGER`);
       }
       if (value >= -0x80000000 && value <= 0x7fffffff) {
-        let n = 1;
-        if (value >= 0) {
-          while (n < 4 && value >= 2 ** (8 * n - 1)) n++;
-        } else {
-          while (n < 4 && value < -(2 ** (8 * n - 1))) n++;
-        }
+        // the fewest octets whose two's complement holds the value (compared with constants: no Math.pow per INTEGER)
+        const n = value >= 0 ? (value < 0x80 ? 1 : value < 0x8000 ? 2 : value < 0x800000 ? 3 : 4) : value >= -0x80 ? 1 : value >= -0x8000 ? 2 : value >= -0x800000 ? 3 : 4;
         this.ensure(2 + n);
         const buf = this.buf;
         buf[this.pos++] = tag;

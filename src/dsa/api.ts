@@ -72,12 +72,23 @@ export interface OperationContext {
   readonly signal: AbortSignal;
   /**
    * Whether `signal` has aborted, for a context whose signal is made on first use (the LDAP
-   * connection's): asking makes no signal. A function, so that a copy of the context (`{ ...ctx }`)
-   * still answers for the operation. Absent: read `signal.aborted`.
+   * connection's): asking makes no signal. Absent: read `signal.aborted`.
    */
-  readonly aborted?: () => boolean;
+  aborted?(): boolean;
   /** the request's messageID, for a DSA that encodes responses itself (read workers, src/dsa/workers) */
   readonly messageID?: number;
+}
+
+/**
+ * The context of the same operation with another session or other controls. Not a spread
+ * (`{ ...ctx }`): the LDAP connection's context keeps `signal` and `aborted` on its prototype,
+ * which a spread leaves out; the copy inherits them (and reads them for the operation).
+ */
+export function contextWith(ctx: OperationContext, over: { readonly session?: Session; readonly controls?: readonly Control[] }): OperationContext {
+  const own: PropertyDescriptorMap = {};
+  if (over.session) own.session = { value: over.session, enumerable: true };
+  if (over.controls) own.controls = { value: over.controls, enumerable: true };
+  return Object.create(ctx, own) as OperationContext;
 }
 
 export interface OperationResult {

@@ -5,7 +5,7 @@ import type { BindRequest, CompareRequest, DelRequest, ExtendedRequest, ModifyDN
 import { SearchScope } from '../ldap/protocol/messages.js';
 import { WHO_AM_I_OID, FAST_BIND_OID } from '../ldap/protocol/oids.js';
 import { knownControlOids, requestControl, searchOptionsControl, SearchOptionsFlags, SEARCH_OPTIONS_OID } from '../ldap/controls/index.js';
-import type { Session, BindResult, DirectoryService, ExtendedResult, OperationContext, OperationResult, SearchSink } from './api.js';
+import { contextWith, type Session, type BindResult, type DirectoryService, type ExtendedResult, type OperationContext, type OperationResult, type SearchSink } from './api.js';
 import type { Directory } from './directory.js';
 import { AdError } from './errors.js';
 import { bind } from './bind.js';
@@ -73,7 +73,7 @@ export class DsaService implements DirectoryService {
     if (ctx.session.identity) return ctx;
     if (!anonymousOperationsAllowed(this.dir)) throw AdError.notAuthenticated(place);
     const session = Object.create(ctx.session, { identity: { value: anonymousIdentity(), writable: true } }) as Session;
-    return { ...ctx, session };
+    return contextWith(ctx, { session });
   }
 
   private timed<T>(op: string, p: Promise<T>): Promise<T> {
@@ -144,7 +144,7 @@ export class DsaService implements DirectoryService {
       entry: (dn, attrs, c) => (inGc(dn) ? sink.entry(dn, attrs.filter((a) => inPas(dn, a.type)), c) : undefined),
       reference: (uris) => sink.reference(uris),
     };
-    return search(this.dir, req, { ...ctx, controls }, gcSink, this.opts.searchLimits ?? DEFAULT_SEARCH_LIMITS);
+    return search(this.dir, req, contextWith(ctx, { controls }), gcSink, this.opts.searchLimits ?? DEFAULT_SEARCH_LIMITS);
   }
 
   private requireWritable(ctx: OperationContext, place: string): void {

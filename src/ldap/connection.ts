@@ -600,20 +600,7 @@ export class Connection {
     // MS-ADTS 3.1.1.3.4.6 MaxQueryDuration: the directory turns the abort into timeLimitExceeded.
     // Only an operation that looks at its signal can see the abort: the timer is armed then
     // (watch), with what is left of the time since the operation started.
-    const conn = this;
-    const ctx: OperationContext = {
-      session: this.session,
-      controls: msg.controls ?? [],
-      get signal() {
-        return conn.signal(op);
-      },
-      // an aborted operation always has its controller (abortOperation makes it)
-      aborted: () => {
-        if (!op.watched) conn.watch(op);
-        return op.controller !== undefined && op.controller.signal.aborted;
-      },
-      messageID: msg.messageID,
-    };
+    const ctx = new LdapOperationContext(this.session, msg.controls ?? [], msg.messageID, this, op);
     void this.execute(msg, op, ctx, exclusive);
   }
 
@@ -734,8 +721,8 @@ export class Connection {
     if (state.unread.length > 0 && this.state === 'open') this.onData(state.unread);
   }
 
-  /** The operation's AbortSignal, its MaxQueryDuration watched from now on. */
-  private signal(op: Operation): AbortSignal {
+  /** The operation's AbortSignal, its MaxQueryDuration watched from now on (LdapOperationContext.signal). */
+  signal(op: Operation): AbortSignal {
     if (!op.watched) this.watch(op);
     return signalOf(op);
   }
@@ -744,7 +731,7 @@ export class Connection {
    * Arms the operation's MaxQueryDuration timer (MS-ADTS 3.1.1.3.4.6) for what is left of it
    * since the operation started; aborts it at once when that is nothing.
    */
-  private watch(op: Operation): void {
+  watch(op: Operation): void {
     op.watched = true;
     if (op.finished) return;
     const left = op.started + this.policies.MaxQueryDuration * 1000 - performance.now();
@@ -1175,6 +1162,34 @@ function onTimeLimit(op: Operation): void {
 }
 
 /** The operation's AbortSignal (its controller made on first use). */
+/**
+ * The OperationContext of one LDAP operation. MS-ADTS 3.1.1.3.4.6 MaxQueryDuration: the
+ * directory turns the abort into timeLimitExceeded; only an operation that looks at its signal
+ * can see the abort, so the timer is armed then (Connection.watch), with what is left of the
+ * time since the operation started. A class, not a literal with a getter: an accessor defined
+ * on each operation's object made it a dictionary-mode object (slow to read) and two closures.
+ */
+class LdapOperationContext implements OperationContext {
+  constructor(
+    readonly session: Session,
+    readonly controls: readonly Control[],
+    readonly messageID: number,
+    private readonly conn: Connection,
+    private readonly op: Operation,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.conn.signal(this.op);
+  }
+
+  /** an aborted operation always has its controller (abortOperation makes it) */
+  aborted(): boolean {
+    const op = this.op;
+    if (!op.watched) this.conn.watch(op);
+    return op.controller !== undefined && op.controller.signal.aborted;
+  }
+}
+
 function signalOf(op: Operation): AbortSignal {
   return (op.controller ??= new AbortController()).signal;
 }
