@@ -213,6 +213,7 @@ export class BerWriter {
   /** Discards written content, keeping the allocated buffer. */
   reset(): void {
     this.pos = 0;
-    this.stack.length = 0;
+    // only after an unfinished write: setting an array's length is a runtime call
+    if (this.stack.length !== 0) this.stack.length = 0;
   }
 }
