@@ -82,9 +82,17 @@ async function invalidateRidPool(dir: Directory, values: Buffer[], place: string
   const text = v?.toString('utf8');
   const sid = v && (v.equals(domain) ? domain : text && /^S-1-/i.test(text) ? trySidFromString(text.trim()) : undefined);
   if (!sid || !Buffer.from(sid).equals(domain)) throw AdError.unwillingToPerformWith(place, Win32.ERROR_INVALID_PARAMETER, 'invalidateRidPool takes one value: the SID of this DC\'s domain');
-  await dir.store.write((w) => giveUpOwnPools(dir, new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock)));
-  // the next create asks for the new pool (rid-set.ts RidPoolSettings.givenUp), not the end of a replication cycle before it
+  // the next create asks for the new pool (rid-set.ts RidPoolSettings.givenUp), not the end of a
+  // replication cycle before it: set before the write, since a cycle that ends while the write
+  // commits and flushes would otherwise see the pools gone and no flag, and fetch a pool
+  const was = dir.ridPools.givenUp;
   dir.ridPools.givenUp = true;
+  try {
+    await dir.store.write((w) => giveUpOwnPools(dir, new OriginatingUpdate(w, dir.store.dc.invocationId, dir.clock)));
+  } catch (e) {
+    dir.ridPools.givenUp = was;
+    throw e;
+  }
 }
 
 
