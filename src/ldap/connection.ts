@@ -731,6 +731,20 @@ export class Connection {
    * Arms the operation's MaxQueryDuration timer (MS-ADTS 3.1.1.3.4.6) for what is left of it
    * since the operation started; aborts it at once when that is nothing.
    */
+  /**
+   * Whether the operation has aborted, polled by a running operation (LdapOperationContext.aborted):
+   * its MaxQueryDuration is checked against the clock, no timer armed (the timer is for an
+   * operation that waits, which asks for its signal: watch).
+   */
+  pollAborted(op: Operation): boolean {
+    if (op.controller !== undefined) return op.controller.signal.aborted;
+    if (!op.finished && performance.now() - op.started >= this.policies.MaxQueryDuration * 1000) {
+      onTimeLimit(op);
+      return true;
+    }
+    return false;
+  }
+
   watch(op: Operation): void {
     op.watched = true;
     if (op.finished) return;
@@ -1165,8 +1179,9 @@ function onTimeLimit(op: Operation): void {
 /**
  * The OperationContext of one LDAP operation. MS-ADTS 3.1.1.3.4.6 MaxQueryDuration: the
  * directory turns the abort into timeLimitExceeded; only an operation that looks at its signal
- * can see the abort, so the timer is armed then (Connection.watch), with what is left of the
- * time since the operation started. A class, not a literal with a getter: an accessor defined
+ * or polls aborted() can see the abort: the timer is armed when it asks for its signal
+ * (Connection.watch), with what is left of the time since the operation started; a poll reads
+ * the clock (Connection.pollAborted). A class, not a literal with a getter: an accessor defined
  * on each operation's object made it a dictionary-mode object (slow to read) and two closures.
  */
 class LdapOperationContext implements OperationContext {
@@ -1184,9 +1199,7 @@ class LdapOperationContext implements OperationContext {
 
   /** an aborted operation always has its controller (abortOperation makes it) */
   aborted(): boolean {
-    const op = this.op;
-    if (!op.watched) this.conn.watch(op);
-    return op.controller !== undefined && op.controller.signal.aborted;
+    return this.conn.pollAborted(this.op);
   }
 }
 
