@@ -321,7 +321,9 @@ function main(): void {
       await server?.close();
       await service?.dir.close();
       out.flush();
-      process.disconnect?.();
+      // stop() runs on 'disconnect' too (the writer went first): disconnecting a channel that
+      // is already closed emits an 'error' on process, which would end this exit in a crash
+      if (process.connected) process.disconnect?.();
       process.exit(0);
     })());
   process.on('disconnect', () => void stop());
