@@ -15,7 +15,7 @@ import { UF, Rid, sidWithRid, ridOf } from './principals.js';
 import { sidFromString } from '../schema/syntaxes/index.js';
 import { checkControls } from './controls.js';
 import { buildToken } from './access/token.js';
-import type { CachedLogon } from './access/token-cache.js';
+import { accountInputs, type CachedLogon } from './access/token-cache.js';
 import { tokenHas } from '../security/token.js';
 import { accountLockedOut, fileTimeNow, lockoutPolicy, recordBadPassword, recordGoodLogon, storedFirst } from './lockout.js';
 import { effectiveMaxPwdAge, passwordExpiryTime } from './password-policy.js';
@@ -73,16 +73,16 @@ export function identityOf(dir: Directory, r: ReadTxn, guid: Buffer, record?: Ob
   const rec = record ?? r.readObject(guid)!;
   // the last bind's token, DN and isAdmin while nothing they derive from has changed (token-cache.ts)
   const key = guid.toString('latin1');
-  const accountUsn = rec.usnChanged;
-  const hit = dir.tokens.get(r, key, accountUsn, dir.schema);
-  if (hit) return identityFrom(hit, guid);
   const sid = storedFirst(dir, rec, 'objectSid') as Uint8Array | undefined;
+  const account = accountInputs(sid, storedFirst(dir, rec, 'primaryGroupID'), getAttr(rec, dir.schema.attr('sIDHistory')!.id)?.values);
+  const hit = dir.tokens.get(r, key, account, dir.schema);
+  if (hit) return identityFrom(hit, guid);
   // one group walk: the token's SIDs (security groups only, sIDHistory added; MS-ADTS 3.1.1.4.2,
   // 5.1.3) say whether the account administers the domain
   const token = buildToken(dir, r, guid, rec);
   const isAdmin = adminSids(dir).some((s) => tokenHas(token, s)) || (sid !== undefined && ridOf(sid) === Rid.ADMINISTRATOR);
   const logon: CachedLogon = { dn: new ReadContext(dir, r).dnOfRecord(guid, rec), sid: sid && Buffer.from(sid), isAdmin, token };
-  dir.tokens.set(r, key, accountUsn, dir.schema, logon);
+  dir.tokens.set(r, key, account, dir.schema, logon);
   return identityFrom(logon, guid);
 }
 

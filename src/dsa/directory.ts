@@ -20,6 +20,7 @@ import { bootstrapSchemaBinding, schemaFromStore } from './schema-load.js';
 import type { RidPoolSettings } from './rid-set.js';
 import { EncodedEntryCache, DEFAULT_ENTRY_CACHE_SIZE } from './search/entry-cache.js';
 import { TokenCache } from './access/token-cache.js';
+import { principalRecord } from './access/group-walk.js';
 import { splitFacts, type DcFacts, type ForestFacts, type ProvisionedFacts } from './model/forest.js';
 
 /** The forest and this DC, as provisioning left them (meta key "forest"): both kinds of facts in one record. */
@@ -84,6 +85,8 @@ export class Directory {
     );
     store.setIndexer((rec) => this.schema.indexer(rec));
     store.setTupleIndexer((rec) => this.schema.tupleIndexer(rec));
+    // the records a bind's group walk reads move the principal epoch (the token cache's tag)
+    store.setPrincipalClassifier((rec) => principalRecord(this, rec));
     // a failed build leaves the attribute without a built tuple index: its searches walk (correct, slower)
     this.tupleIndexes = reconcileTupleIndexes(this).catch(() => {});
     // a failed build leaves the attribute's value index unbuilt: its searches walk (index-catalog.ts)

@@ -16,6 +16,9 @@
 //                  "Naming epoch" below); absent = 0
 //                "indexEpoch" number: moves (in the same write transaction) with every change of the
 //                  value index `index` (see "Index epoch" below); absent = 0
+//                "principalEpoch" number: moves (in the same write transaction) with every write of
+//                  a link value and of a record the principal classifier marks (see "Principal
+//                  epoch" below); absent = 0
 //                other keys are owned by upper layers (prefix table, settings), see setMeta()
 //   objects    objectGUID(16)                     → packed ObjectRecord (record.ts)
 //   children   parentGUID(16) ‖ utf8(fold(name)) → childGUID(16) ‖ rdnType(u32)
@@ -90,6 +93,19 @@
 // objects under one key read in one of them are those of the other: ReadTxn.indexGuids keeps
 // the answers of small equality lookups per Store (no cursor: lmdb-js opens one per range
 // read), tagged with the epoch they were read at, and serves them to snapshots of that epoch.
+//
+// Principal epoch. What a bind derives from the directory — a security context's groups
+// (MS-ADTS 3.1.1.4.5.19, src/dsa/access/token.ts) — depends on link values (member and its back
+// links) and on the records of a few classes of objects (groups and foreignSecurityPrincipals:
+// their groupType, objectSid, sIDHistory, isDeleted), beyond the account's own record. Every
+// write of the link tables (putLink, removeLink, queueLinkWork: a deleted object's values count
+// as gone from that update on) and every putObject/removeObject of a record the upper layer's
+// principal classifier marks (the old record or the new) stores a new meta "principalEpoch" in
+// the same transaction, once per write() body, chosen as the naming epoch is. Two snapshots
+// with the same principal epoch and naming epoch have the same memberships and the same group
+// records, whatever else was written between them (a logon's lastLogonTimestamp, an account's
+// password, new users): the token cache and the group walk's memo tag what they keep with it,
+// so such writes no longer empty them (they did when tagged with the DC tuple's USN).
 import { hash } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -146,6 +162,8 @@ export class StoreError extends Error {
 export type Indexer = (rec: ObjectRecord) => Buffer[];
 /** Maps an object to its tuple-index keys (attid(u32) ‖ one tuple), each once. */
 export type TupleIndexer = (rec: ObjectRecord) => Buffer[];
+/** Whether a record is one a security context is derived from besides the account's own (see "Principal epoch" above). */
+export type PrincipalClassifier = (rec: ObjectRecord) => boolean;
 
 export interface StoreOptions {
   /** the schema-aware indexer; without one only the DN and USN indexes are kept */
@@ -383,6 +401,13 @@ export class Store implements InvocationTable {
     this.tupleIndexer = indexer;
     this.dbs = undefined;
   }
+
+  /** The principal classifier: putObject/removeObject of a record it marks move the principal epoch (see "Principal epoch" above). */
+  setPrincipalClassifier(classifier: PrincipalClassifier): void {
+    this.principal = classifier;
+    this.dbs = undefined;
+  }
+  private principal: PrincipalClassifier | undefined;
 
   /** Attids whose tuple index is complete, so a reader may answer substrings from it. */
   get builtTupleIndexes(): ReadonlySet<number> {
@@ -788,9 +813,9 @@ export class Store implements InvocationTable {
 
   // internal access for the transaction classes
   /** @internal the databases (one object, not one per read: readers reach them on every get) */ get _dbs() {
-    return (this.dbs ??= { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, hidden: this.hiddenLinks, linkWork: this.linkWork, indexer: this.indexer, tuples: this.tuples, tupleIndexer: this.tupleIndexer });
+    return (this.dbs ??= { meta: this.meta, objects: this.objects, children: this.children, usn: this.usnIdx, index: this.index, links: this.links, backlinks: this.backlinks, deactivated: this.deactivated, hidden: this.hiddenLinks, linkWork: this.linkWork, indexer: this.indexer, tuples: this.tuples, tupleIndexer: this.tupleIndexer, principal: this.principal });
   }
-  private dbs: { meta: Database<unknown, string>; objects: Database<Buffer, Buffer>; children: Database<Buffer, Buffer>; usn: Database<Buffer, Buffer>; index: Database<Buffer, Buffer>; links: Database<Buffer, Buffer>; backlinks: Database<Buffer, Buffer>; deactivated: Database<Buffer, Buffer>; hidden: Database<Buffer, Buffer>; linkWork: Database<Buffer, Buffer>; indexer: Indexer | undefined; tuples: Database<Buffer, Buffer>; tupleIndexer: TupleIndexer | undefined } | undefined;
+  private dbs: { meta: Database<unknown, string>; objects: Database<Buffer, Buffer>; children: Database<Buffer, Buffer>; usn: Database<Buffer, Buffer>; index: Database<Buffer, Buffer>; links: Database<Buffer, Buffer>; backlinks: Database<Buffer, Buffer>; deactivated: Database<Buffer, Buffer>; hidden: Database<Buffer, Buffer>; linkWork: Database<Buffer, Buffer>; indexer: Indexer | undefined; tuples: Database<Buffer, Buffer>; tupleIndexer: TupleIndexer | undefined; principal: PrincipalClassifier | undefined } | undefined;
   /**
    * @internal Whether an NC head may be filed under the folded name `folded` (DN index key
    * under the null GUID). The writer keeps the names of every NC head filed (read at open, added
@@ -824,6 +849,11 @@ export class Store implements InvocationTable {
   _indexEpochTop = 0;
   /** Set to false only by the index-epoch test (its negative control); never in production. */
   _bumpIndexEpoch = true;
+
+  /** @internal the highest principal epoch this process has handed out (see "Principal epoch" above) */
+  _principalEpochTop = 0;
+  /** Set to false only by the token-cache test (its negative control); never in production. */
+  _bumpPrincipalEpoch = true;
   /** @internal ReadTxn.getObjectShared's records: latin1(objectGUID) → the packed bytes and the frozen record decoded from them */
   readonly _sharedRecords = new Map<string, { raw: Buffer; rec: Readonly<ObjectRecord> }>();
   /** @internal ReadTxn.indexGuids' answers: latin1(index key) → the epoch they were read at and the objects */
@@ -884,6 +914,15 @@ export class ReadTxn {
     return e;
   }
   private idxEpoch: number | undefined;
+
+  /** The principal epoch of this snapshot (meta "principalEpoch", see "Principal epoch" above), read once per snapshot. */
+  principalEpoch(): number {
+    if (this.prEpoch !== undefined) return this.prEpoch;
+    const e = this.metaCounter('principalEpoch');
+    if (this.opts) this.prEpoch = e;
+    return e;
+  }
+  private prEpoch: number | undefined;
 
   /**
    * Whether DN caches may keep what is derived in this view: a snapshot always; a view without
@@ -1340,8 +1379,16 @@ export class WriteTxn extends ReadTxn {
   }
   private indexEpochMoved = false;
 
+  /** Moves the principal epoch once per update when a link value or a record the classifier marks is written (see "Principal epoch" above). */
+  private principalChanged(): void {
+    if (this.principalEpochMoved || !this.store._bumpPrincipalEpoch) return;
+    this.principalEpochMoved = true;
+    this.store._principalEpochTop = this.storeEpoch('principalEpoch', this.store._principalEpochTop);
+  }
+  private principalEpochMoved = false;
+
   /** Stores a new epoch under meta `key`, above the stored one and `top` (the highest this process handed out); returns it. */
-  private storeEpoch(key: 'namingEpoch' | 'indexEpoch', top: number): number {
+  private storeEpoch(key: 'namingEpoch' | 'indexEpoch' | 'principalEpoch', top: number): number {
     const meta = this.store._dbs.meta;
     const next = Math.max((meta.get(key) as number | undefined) ?? 0, top) + 1;
     meta.putSync(key, next);
@@ -1411,6 +1458,7 @@ export class WriteTxn extends ReadTxn {
     d.usn.putSync(usnKey(rec.nc, rec.usnChanged, guid), EMPTY);
     if (d.indexer && diffKeys(d.index, prev ? d.indexer(prev) : [], d.indexer(rec), guid)) this.indexChanged();
     if (d.tupleIndexer) diffKeys(d.tuples, prev ? d.tupleIndexer(prev) : [], d.tupleIndexer(rec), guid);
+    if (d.principal && !this.principalEpochMoved && (d.principal(rec) || (prev !== undefined && d.principal(prev)))) this.principalChanged();
     d.objects.putSync(guid, encodeObject(rec, this.store));
     this.touched.set(guid.toString('latin1'), Buffer.from(guid));
   }
@@ -1428,6 +1476,7 @@ export class WriteTxn extends ReadTxn {
       if (keys.length > 0) this.indexChanged();
     }
     if (d.tupleIndexer) diffKeys(d.tuples, d.tupleIndexer(prev), [], guid);
+    if (d.principal?.(prev)) this.principalChanged();
     d.objects.removeSync(guid);
     this.touched.set(guid.toString('latin1'), Buffer.from(guid));
   }
@@ -1478,6 +1527,7 @@ export class WriteTxn extends ReadTxn {
   /** Writes a forward-link value (new, changed or tombstoned) and its back-link entry. */
   putLink(lv: LinkValue): void {
     const d = this.store._dbs;
+    this.principalChanged();
     d.links.putSync(linkKey(lv.source, lv.linkId, lv.target, lv.data), encodeLinkValue(lv, this.store));
     const bk = Buffer.concat([lv.target, u32(lv.linkId), lv.source, lv.data]);
     // the back-link index lists present values only: tombstoned and deactivated values are not
@@ -1497,6 +1547,7 @@ export class WriteTxn extends ReadTxn {
   /** Removes a link value for good (garbage collection). */
   removeLink(lv: LinkValue): void {
     const d = this.store._dbs;
+    this.principalChanged();
     d.links.removeSync(linkKey(lv.source, lv.linkId, lv.target, lv.data));
     const bk = Buffer.concat([lv.target, u32(lv.linkId), lv.source, lv.data]);
     d.backlinks.removeSync(bk);
@@ -1506,6 +1557,7 @@ export class WriteTxn extends ReadTxn {
 
   /** Queues delayed link processing of `guid` (`linkwork`); readers see its values as processed from this update on. */
   queueLinkWork(guid: Buffer, mode: typeof LINK_WORK_REMOVE | typeof LINK_WORK_DEACTIVATE): void {
+    this.principalChanged();
     this.store._dbs.linkWork.putSync(guid, Buffer.from([mode]));
     this.store.linkWorkHint++;
   }
@@ -1520,7 +1572,7 @@ export class WriteTxn extends ReadTxn {
   linkWorkDone = 0;
 
   setMeta(key: string, value: unknown): void {
-    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve' || key === 'retired' || key === 'namingEpoch' || key === 'indexEpoch') throw new Error(`meta key ${key} belongs to the store`);
+    if (key === 'format' || key === 'dc' || key === 'inv' || key === 'ncs' || key === 'usnReserve' || key === 'retired' || key === 'namingEpoch' || key === 'indexEpoch' || key === 'principalEpoch') throw new Error(`meta key ${key} belongs to the store`);
     this.store._dbs.meta.putSync(key, value);
   }
 

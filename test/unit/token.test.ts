@@ -171,7 +171,7 @@ test('a remembered walk is re-read when one of its groups went away by a write t
   }
 });
 
-test('negative control: a removal that took no USN is seen through the naming epoch alone (held still, the removed group stays in the remembered token and walk)', async () => {
+test('negative control: a removal that took no USN is seen through the naming and principal epochs (held still, the removed group stays in the remembered token and walk)', async () => {
   const { d, close } = await fixture();
   try {
     const gc = await userInGroup(d, 'tok5', 'Gc5');
@@ -180,16 +180,18 @@ test('negative control: a removal that took no USN is seen through the naming ep
     await logonAs(d, 'tok5');
     const hits = d.tokens.hits;
     const g = d.resolve(d.store.reader, `CN=Gc5,${USERS}`, 'test');
-    // test only (store.ts): the removal below moves neither the DC tuple's USN nor the epoch
+    // test only (store.ts): the removal below moves neither the DC tuple's USN nor an epoch
     d.store._bumpNamingEpoch = false;
+    d.store._bumpPrincipalEpoch = false;
     try {
       await d.store.write((w) => w.removeObject(g, w.getObject(g)!));
-      assert.ok((await logonAs(d, 'tok5')).token!.groups.map(sidToString).includes(gc), 'stale: the epoch is what tells the cache of the removal');
+      assert.ok((await logonAs(d, 'tok5')).token!.groups.map(sidToString).includes(gc), 'stale: the epochs are what tell the cache of the removal');
       assert.equal(d.tokens.hits, hits + 1, 'served from the token cache');
       d.tokens.clear();
-      assert.ok((await logonAs(d, 'tok5')).token!.groups.map(sidToString).includes(gc), 'stale too: the group walk remembered per DC tuple USN and epoch');
+      assert.ok((await logonAs(d, 'tok5')).token!.groups.map(sidToString).includes(gc), 'stale too: the group walk remembered per principal and naming epoch');
     } finally {
       d.store._bumpNamingEpoch = true;
+      d.store._bumpPrincipalEpoch = true;
     }
   } finally {
     await close();
@@ -261,6 +263,133 @@ test('token cache: never stale — membership added/removed, Domain Admins (isAd
       bind(d, { type: 'bindRequest', version: 3, name: 'tc2@example.com', authentication: { method: 'simple', password: Buffer.from('wrong-Passw0rd!') } } as never, ctx()),
       (e: { resultCode?: number }) => e.resultCode === 49,
     );
+  } finally {
+    await close();
+  }
+});
+
+/** The principal epoch (store.ts "Principal epoch") and the DC tuple's USN of a fresh snapshot. */
+function epochs(d: Dir): { principal: number; usn: number } {
+  const r = d.store.snapshot();
+  try {
+    return { principal: r.principalEpoch(), usn: r.dcUsn() };
+  } finally {
+    r.done();
+  }
+}
+
+test('token cache: writes that touch no membership and no group leave the remembered token served (the account\'s own lastLogonTimestamp, another account\'s logon and password, a new user, an OU)', async () => {
+  const { d, close } = await fixture();
+  try {
+    const g = await userInGroup(d, 'tc3', 'Tc3G');
+    await user(d, 'tc3other');
+    // the first logon writes lastLogonTimestamp (lockout.ts): the account's record changes, not what the token is derived from
+    const usn0 = d.store.reader.getObject(d.resolve(d.store.reader, `CN=tc3,${USERS}`, 'test'))!.usnChanged;
+    await logonAs(d, 'tc3');
+    assert.ok(d.store.reader.getObject(d.resolve(d.store.reader, `CN=tc3,${USERS}`, 'test'))!.usnChanged > usn0, 'the first logon wrote the account');
+    const before = epochs(d);
+    let hits = d.tokens.hits;
+    await logonAs(d, 'tc3');
+    assert.equal(d.tokens.hits, hits + 1, "the token remembered at the first logon is served after that logon's own write");
+    hits = d.tokens.hits;
+    const served = async (why: string) => {
+      const id = await logonAs(d, 'tc3');
+      assert.ok(id.token!.groups.map(sidToString).includes(g), why);
+      assert.equal(d.tokens.hits, hits + 1, `served from the token cache after ${why}`);
+      hits = d.tokens.hits;
+    };
+    await served('nothing written');
+    await logonAs(d, 'tc3other'); // its first logon: lastLogonTimestamp written
+    hits = d.tokens.hits;
+    await served("another account's logon");
+    await mod(d, `CN=tc3other,${USERS}`, [['replace', 'unicodePwd', [pwd('An0ther-Passw0rd!')]]]);
+    await served("another account's password");
+    await user(d, 'tc3new');
+    await served('a new user');
+    await addObject(d, `OU=Tc3,DC=example,DC=com`, { objectClass: 'organizationalUnit' });
+    await served('a new OU');
+    await mod(d, `CN=tc3other,${USERS}`, [['replace', 'description', ['changed']]]);
+    await served("another account's description");
+    const after = epochs(d);
+    assert.ok(after.usn > before.usn, 'those writes took USNs (the DC tuple moved)');
+    assert.equal(after.principal, before.principal, 'and left the principal epoch');
+  } finally {
+    await close();
+  }
+});
+
+test('token cache: a write of a group (its description alone), of a foreignSecurityPrincipal or a membership of another account moves the principal epoch, and the next bind walks again', async () => {
+  const { d, close } = await fixture();
+  try {
+    const g = await userInGroup(d, 'tc4', 'Tc4G');
+    await user(d, 'tc4other');
+    await logonAs(d, 'tc4');
+    await logonAs(d, 'tc4');
+    let hits = d.tokens.hits;
+    const walked = async (why: string, write: () => Promise<unknown>) => {
+      const before = epochs(d).principal;
+      await write();
+      assert.ok(epochs(d).principal > before, `${why} moves the principal epoch`);
+      const id = await logonAs(d, 'tc4');
+      assert.ok(id.token!.groups.map(sidToString).includes(g));
+      assert.equal(d.tokens.hits, hits, `not served from the cache after ${why}`);
+      await logonAs(d, 'tc4');
+      assert.equal(d.tokens.hits, hits + 1, `remembered again after ${why}`);
+      hits = d.tokens.hits;
+    };
+    await walked("the group's description", () => mod(d, `CN=Tc4G,${USERS}`, [['replace', 'description', ['a group']]]));
+    await walked("a foreignSecurityPrincipal's description (Authenticated Users', through which the logon's well-known SID has groups)", () => mod(d, `CN=S-1-5-11,CN=ForeignSecurityPrincipals,DC=example,DC=com`, [['replace', 'description', ['an FSP']]]));
+    await walked("another account's membership", () => mod(d, `CN=Tc4G,${USERS}`, [['add', 'member', [`CN=tc4other,${USERS}`]]]));
+  } finally {
+    await close();
+  }
+});
+
+test('negative control: with the principal epoch held still, a membership added since the last bind is not seen (the remembered token and walk are stale)', async () => {
+  const { d, close } = await fixture();
+  try {
+    await user(d, 'tc5');
+    await addObject(d, `CN=Tc5G,${USERS}`, { objectClass: 'group', sAMAccountName: 'Tc5G', groupType: '-2147483646' });
+    const g = objectSidOf(d, `CN=Tc5G,${USERS}`);
+    await logonAs(d, 'tc5');
+    assert.ok(!(await logonAs(d, 'tc5')).token!.groups.map(sidToString).includes(g));
+    // test only (store.ts): the membership below leaves the principal epoch where it was
+    d.store._bumpPrincipalEpoch = false;
+    try {
+      await mod(d, `CN=Tc5G,${USERS}`, [['add', 'member', [`CN=tc5,${USERS}`]]]);
+      const hits = d.tokens.hits;
+      assert.ok(!(await logonAs(d, 'tc5')).token!.groups.map(sidToString).includes(g), 'stale: the principal epoch is what tells the cache of the membership');
+      assert.equal(d.tokens.hits, hits + 1, 'served from the token cache');
+      d.tokens.clear();
+      assert.ok(!(await logonAs(d, 'tc5')).token!.groups.map(sidToString).includes(g), 'stale too: the group walk remembered per principal epoch');
+    } finally {
+      d.store._bumpPrincipalEpoch = true;
+    }
+    // moved again (any later write of a group or a link), the membership counts
+    await mod(d, `CN=Tc5G,${USERS}`, [['replace', 'description', ['moved']]]);
+    assert.ok((await logonAs(d, 'tc5')).token!.groups.map(sidToString).includes(g), 'seen once the epoch moves');
+  } finally {
+    await close();
+  }
+});
+
+test("token cache: the account's primaryGroupID changed is not served the remembered token (its primary group is the new one at the next bind)", async () => {
+  const { d, close } = await fixture();
+  try {
+    await user(d, 'tc6');
+    await addObject(d, `CN=Tc6G,${USERS}`, { objectClass: 'group', sAMAccountName: 'Tc6G', groupType: '-2147483646', member: `CN=tc6,${USERS}` });
+    const g = objectSidOf(d, `CN=Tc6G,${USERS}`);
+    const rid = g.split('-').pop()!;
+    await logonAs(d, 'tc6');
+    const hits = d.tokens.hits;
+    assert.ok((await logonAs(d, 'tc6')).token!.primaryGroup !== undefined);
+    assert.equal(d.tokens.hits, hits + 1, 'remembered');
+    assert.ok(!sidToString((await logonAs(d, 'tc6')).token!.primaryGroup!).endsWith(`-${rid}`), 'Domain Users first');
+    await mod(d, `CN=tc6,${USERS}`, [['replace', 'primaryGroupID', [rid]]]);
+    const h2 = d.tokens.hits;
+    const id = await logonAs(d, 'tc6');
+    assert.equal(d.tokens.hits, h2, 'not served from the cache');
+    assert.equal(sidToString(id.token!.primaryGroup!), g, 'the new primary group');
   } finally {
     await close();
   }

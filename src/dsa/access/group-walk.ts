@@ -5,17 +5,17 @@
 //    and uSNChanged: every update of a record, originating or replicated, gives it a new
 //    uSNChanged (MS-ADTS 3.1.1.1.9), which the record header carries;
 //  - the groups of an object and those above them (over member back links), and the objects
-//    holding an objectSid, for one committed state of the store: any commit that changes
-//    a membership, a group or an objectSid takes a USN and so moves the DC tuple's USN
-//    (ReadTxn.dcUsn), after which these are walked again; and for one naming epoch
-//    (ReadTxn.namingEpoch): a write that takes no USN leaves the DC tuple alone, and the only
-//    such write that changes what a walk read is a removal (the expunge of a tombstone or of
-//    an NC replica's objects, as garbage collection does), which moves the epoch
-//    (token-cache.ts says the same).
+//    holding an objectSid, for one principal epoch of the store (ReadTxn.principalEpoch,
+//    store.ts "Principal epoch"): every commit that writes a link value or the record of a
+//    group or a foreignSecurityPrincipal (principalRecord below: the only objects whose records
+//    the walk reads besides the account's, which the token cache checks by its uSNChanged)
+//    moves it, whatever else it writes; and for one naming epoch (ReadTxn.namingEpoch): a
+//    removal (the expunge of a tombstone or of an NC replica's objects, as garbage collection
+//    does) and every rename or move move it (token-cache.ts says the same).
 // Only snapshots are remembered from, never a write transaction (its state may still roll back).
 import { dcStateSlot } from '../dc-state.js';
 import { indexKey, WriteTxn, type ReadTxn } from '../../store/store.js';
-import { getAttr } from '../../store/record.js';
+import { getAttr, type ObjectRecord } from '../../store/record.js';
 import type { Directory } from '../directory.js';
 import { sidKey } from '../../security/well-known-sids.js';
 
@@ -43,7 +43,7 @@ export const GROUP_WALK_LIMITS = { facts: 100_000, walks: 20_000 } as const;
 
 interface WalkMemo {
   facts: Map<string, GroupFacts>;
-  /** the DC tuple's USN and the naming epoch the walks below were made at */
+  /** the principal epoch and the naming epoch the walks below were made at */
   gen: number;
   epoch: number;
   above: Map<string, readonly Reached[]>;
@@ -52,6 +52,25 @@ interface WalkMemo {
 }
 
 const WALK_MEMO = dcStateSlot('group walk memo', (): WalkMemo => ({ facts: new Map(), gen: -1, epoch: -1, above: new Map(), direct: new Map(), bySid: new Map() }));
+
+/** The classes whose records the walk reads (besides the account's own): groups (their facts, their members) and foreignSecurityPrincipals (the well-known SIDs of a logon, objectsWithSid). */
+const PRINCIPAL_CLASSES = ['group', 'foreignSecurityPrincipal'] as const;
+/** governsIDs of PRINCIPAL_CLASSES per schema binding (a record's objectClass holds governsIDs) */
+const principalOids = new WeakMap<object, readonly string[]>();
+
+/**
+ * The store's principal classifier (Store.setPrincipalClassifier): whether `rec` is an object
+ * of a class the walk reads, by its objectClass values (the whole chain: a subclass of group
+ * holds group too).
+ */
+export function principalRecord(dir: Directory, rec: ObjectRecord): boolean {
+  const oc = getAttr(rec, dir.schema.attr('objectClass')!.id)?.values;
+  if (!oc) return false;
+  let oids = principalOids.get(dir.schema);
+  if (!oids) principalOids.set(dir.schema, (oids = PRINCIPAL_CLASSES.map((c) => dir.schema.cls(c)!.governsID)));
+  for (const v of oc) if (typeof v === 'string' && oids.includes(v)) return true;
+  return false;
+}
 
 function memoOf(dir: Directory): WalkMemo {
   return dir.state(WALK_MEMO);
@@ -74,7 +93,7 @@ export class GroupWalk {
     this.member = dir.schema.attr('member')!.forwardLinkId!;
     if (r instanceof WriteTxn) return;
     const m = memoOf(dir);
-    const gen = r.dcUsn();
+    const gen = r.principalEpoch();
     const epoch = r.namingEpoch();
     if (m.gen !== gen || m.epoch !== epoch) {
       m.gen = gen;

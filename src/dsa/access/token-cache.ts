@@ -5,19 +5,19 @@
 // is asked (bind.ts logon): only what follows from the directory's state is remembered.
 //
 // An entry is served only to a snapshot in which nothing it was derived from can differ:
-//  - the DC tuple's USN (ReadTxn.dcUsn) is the one it was built at: every commit that takes a
-//    USN — a membership (link) change, a group or account update, a rename or move of the
-//    account or of an ancestor (its DN), a new foreignSecurityPrincipal — moves it
-//    (MS-ADTS 3.1.1.1.9: every originating or replicated update takes a USN);
-//  - the account's uSNChanged (record header) is unchanged (checked too, cheaply);
+//  - the principal epoch (ReadTxn.principalEpoch, store.ts "Principal epoch") is the one it was
+//    built at: every commit that writes a link value (a membership, forward or back), or the
+//    record of a group or a foreignSecurityPrincipal (created, changed — groupType, objectSid,
+//    sIDHistory —, deleted, recycled, undeleted, removed; group-walk.ts principalRecord), moves
+//    it, originating or replicated, with a USN or without (delayed link processing, garbage
+//    collection); other writes (a logon's lastLogonTimestamp, another account's password, new
+//    users) leave it, and the entries with it;
+//  - what the walk and the identity read of the account's own record — objectSid, sIDHistory,
+//    primaryGroupID (accountInputs below) — is unchanged; its other attributes (lastLogonTimestamp,
+//    badPwdCount written by the logon itself, a password, a description) are not read; its DN is
+//    the naming epoch's;
 //  - the naming epoch (ReadTxn.namingEpoch, store.ts "Naming epoch") is the one it was built
-//    at: a store write that takes no USN leaves the DC tuple as it was, and the only such write
-//    that changes what the walk read (a group, security or not, or a foreignSecurityPrincipal
-//    of the logon's well-known SIDs, gone) is a removal — the expunge of a tombstone or of an
-//    NC replica's objects — which moves the epoch (removeObject); the other writes without a
-//    USN (SD propagation, delayed link processing, a RID Set's rIDNextRID) change nothing the
-//    walk reads, nor uSNChanged (so the per-object uSNChanged check this replaces could not
-//    see them either);
+//    at: a rename or move of the account or of an ancestor (its DN), and every removal, move it;
 //  - the schema binding is the one in force (a schema update replaces it).
 // Never filled from a write transaction (its state may still roll back). Served identities get
 // a token of their own (a fresh per-token memo of access decisions, security/token.ts).
@@ -38,8 +38,10 @@ export interface CachedLogon {
 
 interface Entry {
   readonly value: CachedLogon;
+  /** the principal epoch of the snapshot it was built in */
   readonly gen: number;
-  readonly accountUsn: number;
+  /** accountInputs of the account's record it was built from */
+  readonly account: string;
   readonly schema: object;
   /** the naming epoch of the snapshot it was built in */
   readonly epoch: number;
@@ -54,10 +56,10 @@ export class TokenCache {
   constructor(public enabled = true) {}
 
   /** The remembered logon of the account `key` (objectGUID as latin1) when still true in `r`. */
-  get(r: ReadTxn, key: string, accountUsn: number, schema: object): CachedLogon | undefined {
+  get(r: ReadTxn, key: string, account: string, schema: object): CachedLogon | undefined {
     if (!this.enabled || r instanceof WriteTxn) return undefined;
     const e = this.entries.get(key);
-    if (!e || e.accountUsn !== accountUsn || e.schema !== schema || e.gen !== r.dcUsn() || e.epoch !== r.namingEpoch()) {
+    if (!e || e.account !== account || e.schema !== schema || e.gen !== r.principalEpoch() || e.epoch !== r.namingEpoch()) {
       this.misses++;
       return undefined;
     }
@@ -66,14 +68,25 @@ export class TokenCache {
   }
 
   /** Remembers what a bind derived in snapshot `r`. */
-  set(r: ReadTxn, key: string, accountUsn: number, schema: object, value: CachedLogon): void {
+  set(r: ReadTxn, key: string, account: string, schema: object, value: CachedLogon): void {
     if (!this.enabled || r instanceof WriteTxn) return;
     if (this.entries.size >= TOKEN_CACHE_LIMIT) this.entries = new Map();
-    this.entries.set(key, { value, gen: r.dcUsn(), accountUsn, schema, epoch: r.namingEpoch() });
+    this.entries.set(key, { value, gen: r.principalEpoch(), account, schema, epoch: r.namingEpoch() });
   }
 
   /** Forgets every entry. */
   clear(): void {
     this.entries = new Map();
   }
+}
+
+/**
+ * What a bind derives from the account's own record (token.ts walkGroups and buildToken,
+ * bind.ts identityOf): its objectSid (the token's user SID, the primary group's domain part,
+ * the Administrator RID), primaryGroupID and sIDHistory, as one string to compare.
+ */
+export function accountInputs(sid: Uint8Array | undefined, primaryGroupId: unknown, sidHistory: readonly unknown[] | undefined): string {
+  let s = `${typeof primaryGroupId === 'number' ? primaryGroupId : ''}:${sid ? Buffer.from(sid.buffer, sid.byteOffset, sid.byteLength).toString('latin1') : ''}`;
+  if (sidHistory) for (const h of sidHistory) if (h instanceof Uint8Array) s += `:${Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('latin1')}`;
+  return s;
 }
