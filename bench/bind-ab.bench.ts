@@ -15,6 +15,9 @@
 //   BIND_AB_BIND=dn|upn
 //   BIND_AB_SERVE_ARGS=name=--workers 2 --worker-mode process,...  more `serve` options for a build
 //                      (e.g. one build twice: BIND_AB_BUILDS=w1=…/main.js,p2=…/main.js, w=1 against process mode)
+//   BIND_AB_WRITES=0   writes per second during each run, as in a domain in use: one administrator
+//                      connection replaces the description of a random user the bind case does not
+//                      pick (user0..user999); their CPU is counted with the binds'
 // The CPU counted is that of the serving process and its descendants (read processes).
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,6 +35,7 @@ const ROUNDS = Number(env.BIND_AB_ROUNDS ?? 5);
 const CONC = (env.BIND_AB_CONC ?? '8').split(',').map(Number);
 const SAMPLES = Number(env.BIND_AB_SAMPLES ?? 2);
 const BIND = env.BIND_AB_BIND ?? 'dn';
+const WRITES = Number(env.BIND_AB_WRITES ?? 0);
 const builds = (env.BIND_AB_BUILDS ?? `this=${FORESTD_CLI}`).split(",").filter(Boolean).map((s) => {
   const i = s.indexOf('=');
   const [cli, ...flags] = s.slice(i + 1).split(';');
@@ -140,6 +144,27 @@ const target = (s: Server): Target => ({
   high: 9999,
 });
 
+// ------------------------------------------------------------------ the writes beside the binds (BIND_AB_WRITES)
+async function writeLoad(port: number): Promise<{ stop(): Promise<number> }> {
+  const c = await BenchClient.open('127.0.0.1', port);
+  const rc = await c.bind(`CN=Administrator,CN=Users,${baseDN}`, adminPassword);
+  if (rc !== 0) throw new Error(`bind as Administrator -> ${rc}`);
+  let n = 0;
+  let busy: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    const i = Math.floor(Math.random() * 1000);
+    busy = busy.then(() => c.request({ type: 'modifyRequest', object: `CN=user${i},OU=Bench,${baseDN}`, changes: [{ operation: 2, modification: { type: 'description', values: [Buffer.from(`write ${n}`)] } }] })).then(() => n++);
+  }, 1000 / WRITES);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await busy;
+      c.close();
+      return n;
+    },
+  };
+}
+
 // ------------------------------------------------------------------ the rounds
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -155,7 +180,9 @@ for (const conc of CONC) {
       // the serving process and its read processes (serve --worker-mode process)
       const treeCpu = () => treePids(s.pid).reduce((t, p) => t + cpuSeconds(p), 0);
       const c0 = treeCpu();
+      const writer = WRITES > 0 ? await writeLoad(s.port) : undefined;
       const r = await runLdclt(ldclt, args, join(work, `ldclt-${s.name}-${conc}-${round}.log`), (SAMPLES + 1) * 2 + 60);
+      const written = writer ? await writer.stop() : 0;
       const cpu = treeCpu() - c0;
       const k = `${s.name} c=${conc}`;
       const e = results.get(k) ?? { cpu: [], ops: [], errors: 0 };
@@ -163,11 +190,11 @@ for (const conc of CONC) {
       e.ops.push(r.opsPerSec);
       e.errors += r.errors;
       results.set(k, e);
-      console.log(`  round ${round} ${k.padEnd(14)} ${r.opsPerSec.toFixed(0).padStart(6)} ops/s  ${((1e6 * cpu) / r.total).toFixed(1).padStart(6)} µs/op${r.errors ? `  ${r.errors} ERRORS ${r.errorLines.join(' | ')}` : ''}  load ${loadavg()[0]!.toFixed(2)}`);
+      console.log(`  round ${round} ${k.padEnd(14)} ${r.opsPerSec.toFixed(0).padStart(6)} ops/s  ${((1e6 * cpu) / r.total).toFixed(1).padStart(6)} µs/op${WRITES > 0 ? `  (${written} writes)` : ''}${r.errors ? `  ${r.errors} ERRORS ${r.errorLines.join(' | ')}` : ''}  load ${loadavg()[0]!.toFixed(2)}`);
     }
   }
 }
-console.log(`\n# bind A/B, ${ROUNDS} rounds, by ${BIND}, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`\n# bind A/B, ${ROUNDS} rounds, by ${BIND}${WRITES > 0 ? `, ${WRITES} writes/s beside` : ''}, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 for (const [k, e] of results) console.log(`  ${k.padEnd(16)} median ${median(e.cpu).toFixed(1).padStart(6)} µs/op (${e.cpu.map((x) => x.toFixed(0)).join(' ')})  ${median(e.ops).toFixed(0).padStart(6)} ops/s${e.errors ? `  ${e.errors} errors` : ''}`);
 for (const s of servers) s.child.kill('SIGTERM');
 cleanupAll();
