@@ -138,6 +138,22 @@ test('the subSchema entry parses with OpenLDAP', async () => {
   assert.ok(e.attributetypes!.some((v) => /NAME 'sAMAccountName'/.test(v)));
 });
 
+test('MS-ADTS 3.1.1.4.5.21 possibleInferiors with ldapsearch: the classSchema object of organizationalUnit lists user, group, organizationalUnit; a user object has none', async () => {
+  const S = `CN=Schema,CN=Configuration,${f.baseDN}`;
+  const r = await run('ldapsearch', [...auth(), '-b', S, '-s', 'one', '-LLL', '(lDAPDisplayName=organizationalUnit)', 'possibleInferiors']);
+  assert.equal(r.code, 0, r.stderr);
+  const e = parseLdif(r.stdout)[0]!;
+  for (const c of ['user', 'group', 'organizationalUnit', 'computer']) assert.ok(e.possibleinferiors?.includes(c), `${c} in ${e.possibleinferiors}`);
+  // nTDSDSA names server among its systemPossSuperiors, but it is systemOnly
+  const server = parseLdif((await run('ldapsearch', [...auth(), '-b', S, '-s', 'one', '-LLL', '(|(lDAPDisplayName=server)(lDAPDisplayName=nTDSDSA))', 'lDAPDisplayName', 'possibleInferiors', 'systemPossSuperiors', 'systemOnly'])).stdout);
+  const dsa = server.find((x) => x.ldapdisplayname?.[0] === 'nTDSDSA')!;
+  assert.ok(dsa.systemposssuperiors!.includes('server') && dsa.systemonly?.[0] === 'TRUE');
+  assert.ok(!server.find((x) => x.ldapdisplayname?.[0] === 'server')!.possibleinferiors?.includes('nTDSDSA'), 'a systemOnly class is no possible inferior');
+  const u = parseLdif((await run('ldapsearch', [...auth(), '-b', f.adminDN, '-s', 'base', '-LLL', '(objectClass=*)', 'possibleInferiors', 'sAMAccountName'])).stdout)[0]!;
+  assert.deepEqual(u.samaccountname, ['Administrator']);
+  assert.equal(u.possibleinferiors, undefined, 'only classSchema objects have it');
+});
+
 test('global catalog port: forest-wide subtree from the root, partial attribute set only, read-only', async () => {
   const gc = ['-x', '-H', f.gcUrl, '-D', f.adminDN, '-w', f.adminPassword];
   const r = await run('ldapsearch', [...gc, '-b', '', '-LLL', '(|(sAMAccountName=Administrator)(cn=Enterprise Schema))', 'sAMAccountName', 'adminCount', 'pwdLastSet', 'cn']);

@@ -40,6 +40,8 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
   ['allowedattributeseffective', (v) => allowedAttributesEffective(v)],
   // MS-ADTS 3.1.1.4.5.3 allowedChildClasses: classes whose possSuperiors hold one of the object's classes
   ['allowedchildclasses', (v) => allowedChildClasses(v)],
+  // MS-ADTS 3.1.1.4.5.21 possibleInferiors: on a classSchema object, the classes that may be instantiated under an instance of it
+  ['possibleinferiors', (v) => possibleInferiors(v)],
   // allowedChildClassesEffective (MS-ADTS 3.1.1.4.5.5): the allowed child classes the requester may create (CC, simple or object-specific ACE)
   ['allowedchildclasseseffective', (v) => allowedChildClassesEffective(v)],
   // sDRightsEffective (MS-ADTS 3.1.1.4.5.4): which parts of the SD the requester may write
@@ -165,6 +167,28 @@ function allowedChildClasses(v: ObjectView): StoredValue[] {
   const idx = childClassIndex(v.rc.dir.schema.snapshot);
   const out = new Set<string>();
   for (const n of v.objectClassNames()) for (const oid of idx.get(n.toLowerCase()) ?? []) out.add(oid);
+  return [...out];
+}
+
+/**
+ * MS-ADTS 3.1.1.4.5.21 possibleInferiors, on the classSchema object of class X: every class C,
+ * not systemOnly, neither abstract nor auxiliary (nor defunct), that may be created under an
+ * instance of X — X or one of its superclasses is among C's possible superiors (possSuperiors
+ * and systemPossSuperiors of C and of its superclasses, MS-ADTS 3.1.1.2.4.4; an instance of a
+ * subclass of a possible superior is one too, as Windows computes it). The values are
+ * governsIDs (String(Object-Identifier)), rendered as lDAPDisplayNames.
+ */
+function possibleInferiors(v: ObjectView): StoredValue[] {
+  const snap = v.rc.dir.schema.snapshot;
+  if (!v.objectClassNames().some((n) => n.toLowerCase() === 'classschema')) return [];
+  const name = v.first('lDAPDisplayName');
+  const info = typeof name === 'string' ? snap.classInfo(name) : undefined;
+  if (!info) return [];
+  const idx = childClassIndex(snap);
+  const out = new Set<string>();
+  for (const k of info.chain) {
+    for (const oid of idx.get(k.toLowerCase()) ?? []) if (snap.classByOid(oid)?.systemOnly !== true) out.add(oid);
+  }
   return [...out];
 }
 
