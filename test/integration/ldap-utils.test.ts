@@ -138,6 +138,19 @@ test('the subSchema entry parses with OpenLDAP', async () => {
   assert.ok(e.attributetypes!.some((v) => /NAME 'sAMAccountName'/.test(v)));
 });
 
+test('MS-ADTS 3.1.1.4.5.18 msDS-Auxiliary-Classes with ldap-utils: an auxiliary class attached with ldapmodify is listed; none before', async () => {
+  const dn = `CN=AuxUser,CN=Users,${f.baseDN}`;
+  let r = await run('ldapadd', auth(), `dn: ${dn}\nobjectClass: user\nsAMAccountName: auxuser\n`);
+  assert.equal(r.code, 0, r.stderr);
+  const aux = async () => parseLdif((await run('ldapsearch', [...auth(), '-b', dn, '-s', 'base', '-LLL', '(objectClass=*)', 'msDS-Auxiliary-Classes', 'sAMAccountName'])).stdout)[0]!;
+  const before = await aux();
+  assert.deepEqual(before.samaccountname, ['auxuser']);
+  assert.equal(before['msds-auxiliary-classes'], undefined);
+  r = await run('ldapmodify', auth(), `dn: ${dn}\nchangetype: modify\nadd: objectClass\nobjectClass: ipHost\n-\n`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual((await aux())['msds-auxiliary-classes'], ['ipHost']);
+});
+
 test('MS-ADTS 3.1.1.4.5.21 possibleInferiors with ldapsearch: the classSchema object of organizationalUnit lists user, group, organizationalUnit; a user object has none', async () => {
   const S = `CN=Schema,CN=Configuration,${f.baseDN}`;
   const r = await run('ldapsearch', [...auth(), '-b', S, '-s', 'one', '-LLL', '(lDAPDisplayName=organizationalUnit)', 'possibleInferiors']);

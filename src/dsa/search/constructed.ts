@@ -40,6 +40,8 @@ const CONSTRUCTED: ReadonlyMap<string, Constructor> = new Map<string, Constructo
   ['allowedattributeseffective', (v) => allowedAttributesEffective(v)],
   // MS-ADTS 3.1.1.4.5.3 allowedChildClasses: classes whose possSuperiors hold one of the object's classes
   ['allowedchildclasses', (v) => allowedChildClasses(v)],
+  // MS-ADTS 3.1.1.4.5.18 msDS-Auxiliary-Classes (MS-ADA2): the auxiliary classes dynamically attached to the object
+  ['msds-auxiliary-classes', (v) => auxiliaryClasses(v)],
   // MS-ADTS 3.1.1.4.5.21 possibleInferiors: on a classSchema object, the classes that may be instantiated under an instance of it
   ['possibleinferiors', (v) => possibleInferiors(v)],
   // allowedChildClassesEffective (MS-ADTS 3.1.1.4.5.5): the allowed child classes the requester may create (CC, simple or object-specific ACE)
@@ -168,6 +170,19 @@ function allowedChildClasses(v: ObjectView): StoredValue[] {
   const out = new Set<string>();
   for (const n of v.objectClassNames()) for (const oid of idx.get(n.toLowerCase()) ?? []) out.add(oid);
   return [...out];
+}
+
+/**
+ * MS-ADTS 3.1.1.4.5.18 msDS-Auxiliary-Classes: the objectClass values that are auxiliary classes.
+ * The classes a class links statically (auxiliaryClass, systemAuxiliaryClass) are not objectClass
+ * values (add.ts, modify.ts: the structural chain, then the auxiliary classes a client attached
+ * with their auxiliary superclasses), so these are the dynamically attached ones, in objectClass
+ * order.
+ */
+function auxiliaryClasses(v: ObjectView): StoredValue[] {
+  const snap = v.rc.dir.schema.snapshot;
+  const oc = v.values(v.rc.dir.schema.attr('objectClass')!) as string[];
+  return oc.filter((oid) => snap.classByOid(oid)?.objectClassCategory === ObjectClassCategory.Auxiliary);
 }
 
 /**
