@@ -17,7 +17,7 @@ import { checkControls } from './controls.js';
 import { buildToken } from './access/token.js';
 import { accountInputs, type CachedLogon } from './access/token-cache.js';
 import { tokenHas } from '../security/token.js';
-import { accountLockedOut, fileTimeNow, lockoutPolicy, recordBadPassword, recordGoodLogon, storedFirst } from './lockout.js';
+import { accountLockedOut, effectiveLockoutPolicy, fileTimeNow, lockoutPolicy, recordBadPassword, recordGoodLogon, storedFirst } from './lockout.js';
 import { effectiveMaxPwdAge, passwordExpiryTime } from './password-policy.js';
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
@@ -116,8 +116,9 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     // attribute decoded when asked for (none of those read is a link or kept in the header)
     const rec = (snapshot && record) || r.readObject(guid)!;
     const uac = ((storedFirst(dir, rec, 'userAccountControl') as number | undefined) ?? 0) >>> 0;
-    // the domain's policy, read once for the lockout, expiry and logon-time rules below
-    const policy = lockoutPolicy(dir, r);
+    // the account's policy (the domain's, or its resultant PSO's lockout settings, MS-SAMR
+    // 3.1.1.5), read once for the lockout, expiry and logon-time rules below
+    const policy = effectiveLockoutPolicy(dir, r, guid, rec, lockoutPolicy(dir, r));
     if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, rec, policy)) throw fail('775');
     const stored = storedFirst(dir, rec, 'unicodePwd') as Uint8Array | undefined;
     let ok = false;

@@ -10,9 +10,8 @@ import type { Directory } from './directory.js';
 import { OriginatingUpdate } from './originating-update.js';
 import { ReadContext } from './object-view.js';
 import { getAttr, type ObjectRecord } from '../store/record.js';
+import { resultantPso } from './password-policy.js';
 
-/** lockoutDuration / maxPwdAge value meaning "forever" (MS-ADTS 3.1.1.4.5.17). */
-const NEVER = -9223372036854775808n;
 /** AD's default lockoutDuration and observation window: 30 minutes, as negative 100 ns intervals. */
 const DEFAULT_WINDOW = -18_000_000_000n;
 
@@ -20,7 +19,7 @@ const big = (x: unknown): bigint | undefined => (typeof x === 'bigint' ? x : typ
 
 export interface LockoutPolicy {
   threshold: number;
-  /** negative 100 ns interval; NEVER or 0: until an administrator writes lockoutTime 0 */
+  /** negative 100 ns interval; 0: until an administrator writes lockoutTime 0; 0x8000000000000000 (the most negative): forever too */
   duration: bigint;
   window: bigint;
   /** msDS-LogonTimeSyncInterval of the domain in days (absent: 14; 0: lastLogonTimestamp is never updated) */
@@ -85,11 +84,35 @@ export function fileTimeNow(dir: Directory): bigint {
   return BigInt(dir.clock()) * 10_000_000n;
 }
 
-/** The account is locked: lockoutTime set and its lockoutDuration not over (as msDS-User-Account-Control-Computed says, MS-ADTS 3.1.1.4.5.17). */
+/**
+ * The account is locked (MS-ADTS 3.1.1.4.5.17, the LO bit of msDS-User-Account-Control-Computed):
+ * lockoutTime is nonzero and either (1) Effective-LockoutDuration, regarded as unsigned, is below
+ * 0x8000000000000000 (0: locked until an administrator writes lockoutTime 0), or (2) now plus
+ * Effective-LockoutDuration (a negative interval; "never" is the most negative) is at most
+ * lockoutTime. `policy` is the account's (effectiveLockoutPolicy).
+ */
 export function isLockedOut(lockoutTime: bigint | undefined, policy: LockoutPolicy, now: bigint): boolean {
   if (lockoutTime === undefined || lockoutTime === 0n) return false;
-  if (policy.duration === NEVER || policy.duration === 0n) return true;
-  return lockoutTime - policy.duration > now;
+  if (policy.duration >= 0n) return true;
+  return now + policy.duration <= lockoutTime;
+}
+
+/**
+ * The lockout policy in force for an account (MS-SAMR 3.1.1.5): Effective-LockoutThreshold,
+ * Effective-LockoutDuration and Effective-LockoutObservationWindow are its resultant password
+ * settings object's msDS-LockoutThreshold, msDS-LockoutDuration and
+ * msDS-LockoutObservationWindow (MS-ADTS 3.1.1.4.5.36 msDS-ResultantPSO), else the domain's
+ * lockoutThreshold, lockoutDuration and lockOutObservationWindow. `domain` is lockoutPolicy's;
+ * its other fields are the domain's whatever the PSO.
+ */
+export function effectiveLockoutPolicy(dir: Directory, r: ReadTxn, guid: Buffer, rec: ObjectRecord | undefined, domain: LockoutPolicy = lockoutPolicy(dir, r)): LockoutPolicy {
+  if (!domain.anyPso) return domain;
+  const pso = resultantPso(dir, r, guid, rec);
+  const o = pso && r.getObject(pso);
+  if (!o) return domain;
+  const val = (name: string) => big(getAttr(o, dir.schema.attr(name)!.id)?.values[0]);
+  const threshold = val('msDS-LockoutThreshold');
+  return { ...domain, threshold: threshold === undefined ? domain.threshold : Number(threshold), duration: val('msDS-LockoutDuration') ?? domain.duration, window: val('msDS-LockoutObservationWindow') ?? domain.window };
 }
 
 /**
@@ -102,8 +125,9 @@ export function storedFirst(dir: Directory, rec: ObjectRecord | undefined, name:
 }
 
 /** Reads the account's lockout state in snapshot `r` (`record`: the account's, read in `r`; `policy`: the domain's, when the caller has it). */
-export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord, policy = lockoutPolicy(dir, r)): boolean {
+export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord, policy?: LockoutPolicy): boolean {
   const rec = record ?? r.readObject(guid);
+  policy ??= effectiveLockoutPolicy(dir, r, guid, rec);
   return isLockedOut(big(storedFirst(dir, rec, 'lockoutTime')), policy, fileTimeNow(dir));
 }
 
@@ -116,7 +140,7 @@ export async function recordBadPassword(dir: Directory, guid: Buffer): Promise<b
   return dir.store.write((w) => {
     const prev = w.getObject(guid);
     if (!prev) return false;
-    const policy = lockoutPolicy(dir, w);
+    const policy = effectiveLockoutPolicy(dir, w, guid, prev);
     const now = fileTimeNow(dir);
     const v = new ReadContext(dir, w).view(guid)!;
     const lockoutTime = big(v.first('lockoutTime'));

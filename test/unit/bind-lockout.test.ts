@@ -274,3 +274,71 @@ test('password expiry (MS-ADTS 3.1.1.4.5.33): msDS-UserPasswordExpiryTimeCompute
     await mod(d, DOMAIN, [['replace', 'maxPwdAge', ['-9223372036854775808']]]);
   }
 });
+
+/** msDS-User-Account-Control-Computed of `dn` (MS-ADTS 3.1.1.4.5.17). */
+async function uacComputed(dn: string): Promise<number> {
+  const got = await run(d, request(dn, '(objectClass=*)', { scope: 0, attributes: ['msDS-User-Account-Control-Computed'] }));
+  return Number([...got.entries[0]!.attrs.entries()].find(([k]) => k.toLowerCase() === 'msds-user-account-control-computed')?.[1]?.[0]);
+}
+const UF_LOCKOUT = 0x10;
+
+test('MS-SAMR 3.1.1.5 Effective-Lockout*: a PSO that applies to the account locks it at its msDS-LockoutThreshold and frees it after its msDS-LockoutDuration, the domain having no lockout; negative control: an account without the PSO never locks', async () => {
+  await threshold(0);
+  const a = await user('PsoLock', 'PsoL0ck-pass!');
+  const b = await user('NoPsoLock', 'NoPs0L0ck-pass!');
+  const pso = `CN=LockPSO,CN=Password Settings Container,CN=System,${DOMAIN}`;
+  // 2 wrong passwords lock for 10 minutes (observation window 30 minutes)
+  await addObject(d, pso, { objectClass: 'msDS-PasswordSettings', 'msDS-PasswordSettingsPrecedence': '1', 'msDS-PasswordReversibleEncryptionEnabled': 'FALSE', 'msDS-PasswordHistoryLength': '0', 'msDS-PasswordComplexityEnabled': 'FALSE', 'msDS-MinimumPasswordLength': '0', 'msDS-MinimumPasswordAge': '0', 'msDS-MaximumPasswordAge': '-9223372036854775808', 'msDS-LockoutThreshold': '2', 'msDS-LockoutObservationWindow': '-18000000000', 'msDS-LockoutDuration': '-6000000000', 'msDS-PSOAppliesTo': a });
+  const t0 = now;
+  try {
+    await rejects(simple(a, 'wrong-1'), 49, BAD);
+    await rejects(simple(a, 'wrong-2'), 49, BAD);
+    await rejects(simple(a, 'PsoL0ck-pass!'), 49, LOCKED);
+    await rejects(ntlm('psolock', 'PsoL0ck-pass!'), 49, /^8009030C: .*data 775,/);
+    assert.equal((await uacComputed(a)) & UF_LOCKOUT, UF_LOCKOUT, 'msDS-User-Account-Control-Computed: UF_LOCKOUT');
+    // the domain's policy for the other account: no lockout
+    for (let i = 0; i < 4; i++) await rejects(simple(b, 'wrong'), 49, BAD);
+    assert.ok((await simple(b, 'NoPs0L0ck-pass!')).identity, 'no PSO: the domain threshold 0 never locks');
+    assert.equal((await uacComputed(b)) & UF_LOCKOUT, 0);
+    // the PSO's 10 minutes, not the domain's 30
+    now = t0 + 9 * 60;
+    await rejects(simple(a, 'PsoL0ck-pass!'), 49, LOCKED);
+    now = t0 + 11 * 60;
+    assert.equal((await uacComputed(a)) & UF_LOCKOUT, 0, 'the lockout is over');
+    assert.ok((await simple(a, 'PsoL0ck-pass!')).identity);
+    // the PSO gone, the account is under the domain's policy (no lockout) again
+    await del(d, { type: 'delRequest', entry: pso }, ctx());
+    for (let i = 0; i < 3; i++) await rejects(simple(a, 'wrong'), 49, BAD);
+    assert.ok((await simple(a, 'PsoL0ck-pass!')).identity);
+  } finally {
+    now = t0;
+  }
+});
+
+test('MS-ADTS 3.1.1.4.5.17: with lockoutDuration 0 a locked account stays locked (UF_LOCKOUT, 775) until lockoutTime 0, however long; a computer account is never shown UF_LOCKOUT', async () => {
+  await threshold(2);
+  await mod(d, DOMAIN, [['replace', 'lockoutDuration', ['0']]]);
+  const t0 = now;
+  try {
+    const dn = await user('Forever', 'F0rever-pass!');
+    await rejects(simple(dn, 'wrong-1'), 49, BAD);
+    await rejects(simple(dn, 'wrong-2'), 49, BAD);
+    now = t0 + 365 * 86_400;
+    await rejects(simple(dn, 'F0rever-pass!'), 49, LOCKED);
+    assert.equal((await uacComputed(dn)) & UF_LOCKOUT, UF_LOCKOUT, 'locked a year on');
+    await mod(d, dn, [['replace', 'lockoutTime', ['0']]]);
+    assert.equal((await uacComputed(dn)) & UF_LOCKOUT, 0, 'unlocked by the administrator');
+    assert.ok((await simple(dn, 'F0rever-pass!')).identity);
+    // a workstation trust account with a lockoutTime: LO is for user accounts only
+    const pc = `CN=LockPC,${USERS}`;
+    await addObject(d, pc, { objectClass: 'computer', sAMAccountName: 'lockpc$', userAccountControl: '4096' });
+    await mod(d, pc, [['replace', 'lockoutTime', [String(BigInt(now) * 10_000_000n)]]]);
+    assert.equal((await uacComputed(pc)) & UF_LOCKOUT, 0);
+    await mod(d, dn, [['replace', 'lockoutTime', [String(BigInt(now) * 10_000_000n)]]]);
+    assert.equal((await uacComputed(dn)) & UF_LOCKOUT, UF_LOCKOUT, 'the same lockoutTime on a user account is a lockout');
+  } finally {
+    now = t0;
+    await mod(d, DOMAIN, [['replace', 'lockoutDuration', ['-18000000000']]]);
+    await threshold(0);
+  }
+});

@@ -9,7 +9,7 @@ import type { ObjectView, ReadContext } from '../object-view.js';
 import { GroupType, UF, ridOf, sidWithRid } from '../principals.js';
 import { expandGroups } from '../access/token.js';
 import { effectiveMaxPwdAge, passwordExpiryTime, resultantPso } from '../password-policy.js';
-import { lockoutPolicy } from '../lockout.js';
+import { effectiveLockoutPolicy, isLockedOut, lockoutPolicy } from '../lockout.js';
 import { Right } from '../../security/access-check.js';
 import { indexKey } from '../../store/store.js';
 import { getAttr } from '../../store/record.js';
@@ -285,27 +285,18 @@ function aggregate(rc: ReadContext): StoredValue[] {
   return v;
 }
 
-const NEVER = -9223372036854775808n;
-
 function big(x: StoredValue | undefined): bigint | undefined {
   return typeof x === 'bigint' ? x : typeof x === 'number' ? BigInt(x) : undefined;
-}
-
-/** The domain policy value `name` (lockoutDuration) from the domain NC head. */
-function domainPolicy(rc: ReadContext, name: string): bigint | undefined {
-  return big(rc.view(rc.dir.forest.domainNC)?.first(name));
 }
 
 function uacComputed(v: ObjectView, env: ConstructedEnv): StoredValue[] {
   const uac = v.first('userAccountControl');
   if (typeof uac !== 'number') return [];
   let out = 0;
-  // locked out: lockoutTime set and the lockout duration not yet over (MS-ADTS 3.1.1.4.5.17)
-  const lockoutTime = big(v.first('lockoutTime'));
-  if (lockoutTime !== undefined && lockoutTime !== 0n) {
-    const duration = domainPolicy(v.rc, 'lockoutDuration') ?? -18_000_000_000n;
-    if (duration === NEVER || lockoutTime - duration > env.now) out |= UF.LOCKOUT;
-  }
+  // locked out (MS-ADTS 3.1.1.4.5.17): not a trust account, lockoutTime set and the account's
+  // Effective-LockoutDuration (its PSO's or the domain's, MS-SAMR 3.1.1.5) not over
+  const trust = UF.WORKSTATION_TRUST_ACCOUNT | UF.SERVER_TRUST_ACCOUNT | UF.INTERDOMAIN_TRUST_ACCOUNT;
+  if ((uac & trust) === 0 && isLockedOut(big(v.first('lockoutTime')), effectiveLockoutPolicy(v.rc.dir, v.rc.r, v.guid, v.rec), env.now)) out |= UF.LOCKOUT;
   // password expired: the expiry time of 3.1.1.4.5.33 has passed (pwdLastSet 0: must change at next logon)
   if (passwordExpiry(v) < env.now) out |= UF.PASSWORD_EXPIRED;
   return [out];
