@@ -881,17 +881,23 @@ export class ReadTxn {
     this.release();
   }
 
-  /**
-   * The naming epoch of this snapshot (meta "namingEpoch", see "Naming epoch" above): read once
-   * per snapshot; a view without a snapshot of its own (Store.reader, a WriteTxn) reads it each time.
-   */
+  /** The naming epoch of this snapshot (meta "namingEpoch", see "Naming epoch" above). */
   namingEpoch(): number {
-    if (this.epoch !== undefined) return this.epoch;
-    const e = this.metaCounter('namingEpoch');
-    if (this.opts) this.epoch = e;
-    return e;
+    return this.epochOf('namingEpoch');
   }
-  private epoch: number | undefined;
+
+  /**
+   * The epoch meta `key` of this view, read once per snapshot; a view without a snapshot of its
+   * own (Store.reader, a WriteTxn) reads it each time.
+   */
+  private epochOf(key: 'namingEpoch' | 'indexEpoch' | 'principalEpoch'): number {
+    const e = this.epochs[key];
+    if (e !== undefined) return e;
+    const v = this.metaCounter(key);
+    if (this.opts) this.epochs[key] = v;
+    return v;
+  }
+  private readonly epochs: { namingEpoch?: number; indexEpoch?: number; principalEpoch?: number } = {};
 
   /** A meta counter of this view (absent = 0): the stored MessagePack unsigned integer read in place (most are fixints); any other form decoded. */
   private metaCounter(key: string): number {
@@ -908,21 +914,13 @@ export class ReadTxn {
 
   /** The index epoch of this snapshot (meta "indexEpoch", see "Index epoch" above), read once per snapshot. */
   indexEpoch(): number {
-    if (this.idxEpoch !== undefined) return this.idxEpoch;
-    const e = this.metaCounter('indexEpoch');
-    if (this.opts) this.idxEpoch = e;
-    return e;
+    return this.epochOf('indexEpoch');
   }
-  private idxEpoch: number | undefined;
 
   /** The principal epoch of this snapshot (meta "principalEpoch", see "Principal epoch" above), read once per snapshot. */
   principalEpoch(): number {
-    if (this.prEpoch !== undefined) return this.prEpoch;
-    const e = this.metaCounter('principalEpoch');
-    if (this.opts) this.prEpoch = e;
-    return e;
+    return this.epochOf('principalEpoch');
   }
-  private prEpoch: number | undefined;
 
   /**
    * Whether DN caches may keep what is derived in this view: a snapshot always; a view without
