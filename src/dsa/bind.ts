@@ -17,8 +17,8 @@ import { checkControls } from './controls.js';
 import { buildToken } from './access/token.js';
 import { accountInputs, type CachedLogon } from './access/token-cache.js';
 import { tokenHas } from '../security/token.js';
-import { accountLockedOut, effectiveLockoutPolicy, fileTimeNow, lockoutPolicy, recordBadPassword, recordGoodLogon, storedFirst } from './lockout.js';
-import { effectiveMaxPwdAge, passwordExpiryTime } from './password-policy.js';
+import { accountLockedOut, accountPolicy, fileTimeNow, recordBadPassword, recordGoodLogon, storedFirst } from './lockout.js';
+import { passwordExpiryTime } from './password-policy.js';
 import { GSS_SPNEGO, isSicilyChoice, saslSpnegoBind, sicilyBind } from './bind-ntlm.js';
 
 /** SIDs whose members are administrators of the domain (the well-known SIDs of MS-DTYP 2.4.2.4: BUILTIN_ADMINISTRATORS, DOMAIN_ADMINS, ENTERPRISE_ADMINS), by directory (the domain SID never changes). */
@@ -116,9 +116,9 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     // attribute decoded when asked for (none of those read is a link or kept in the header)
     const rec = (snapshot && record) || r.readObject(guid)!;
     const uac = ((storedFirst(dir, rec, 'userAccountControl') as number | undefined) ?? 0) >>> 0;
-    // the account's policy (the domain's, or its resultant PSO's lockout settings, MS-SAMR
-    // 3.1.1.5), read once for the lockout, expiry and logon-time rules below
-    const policy = effectiveLockoutPolicy(dir, r, guid, rec, lockoutPolicy(dir, r));
+    // the account's policy (the domain's, or its resultant PSO's lockout settings and maximum
+    // password age, MS-SAMR 3.1.1.5), read once for the lockout, expiry and logon-time rules below
+    const policy = accountPolicy(dir, r, guid, rec);
     if (uac & UF.LOCKOUT || accountLockedOut(dir, r, guid, rec, policy)) throw fail('775');
     const stored = storedFirst(dir, rec, 'unicodePwd') as Uint8Array | undefined;
     let ok = false;
@@ -139,7 +139,7 @@ export async function logon<T>(dir: Directory, guid: Buffer, verify: (ntHash: Ui
     const pls = storedFirst(dir, rec, 'pwdLastSet') as bigint | undefined;
     if (pls === 0n && !(uac & UF.DONT_EXPIRE_PASSWD)) throw fail('773');
     // an expired password (MS-ADTS 3.1.1.4.5.33: pwdLastSet plus the maximum age in force has passed): 532, ERROR_PASSWORD_EXPIRED
-    if (pls !== undefined && pls !== 0n && passwordExpiryTime(uac, pls, () => effectiveMaxPwdAge(dir, r, guid, rec, policy)) <= fileTimeNow(dir)) throw fail('532');
+    if (pls !== undefined && pls !== 0n && passwordExpiryTime(uac, pls, () => policy.maxPwdAge) <= fileTimeNow(dir)) throw fail('532');
     const identity = identityOf(dir, r, guid, rec);
     const cleared = recordGoodLogon(dir, r, guid, rec, policy);
     if (cleared) await cleared;

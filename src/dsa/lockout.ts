@@ -89,7 +89,7 @@ export function fileTimeNow(dir: Directory): bigint {
  * lockoutTime is nonzero and either (1) Effective-LockoutDuration, regarded as unsigned, is below
  * 0x8000000000000000 (0: locked until an administrator writes lockoutTime 0), or (2) now plus
  * Effective-LockoutDuration (a negative interval; "never" is the most negative) is at most
- * lockoutTime. `policy` is the account's (effectiveLockoutPolicy).
+ * lockoutTime. `policy` is the account's (accountPolicy).
  */
 export function isLockedOut(lockoutTime: bigint | undefined, policy: LockoutPolicy, now: bigint): boolean {
   if (lockoutTime === undefined || lockoutTime === 0n) return false;
@@ -98,21 +98,29 @@ export function isLockedOut(lockoutTime: bigint | undefined, policy: LockoutPoli
 }
 
 /**
- * The lockout policy in force for an account (MS-SAMR 3.1.1.5): Effective-LockoutThreshold,
- * Effective-LockoutDuration and Effective-LockoutObservationWindow are its resultant password
- * settings object's msDS-LockoutThreshold, msDS-LockoutDuration and
- * msDS-LockoutObservationWindow (MS-ADTS 3.1.1.4.5.36 msDS-ResultantPSO), else the domain's
- * lockoutThreshold, lockoutDuration and lockOutObservationWindow. `domain` is lockoutPolicy's;
- * its other fields are the domain's whatever the PSO.
+ * The policy in force for an account (MS-SAMR 3.1.1.5): Effective-LockoutThreshold,
+ * Effective-LockoutDuration, Effective-LockoutObservationWindow and Effective-MaximumPasswordAge
+ * are its resultant password settings object's msDS-LockoutThreshold, msDS-LockoutDuration,
+ * msDS-LockoutObservationWindow and msDS-MaximumPasswordAge (MS-ADTS 3.1.1.4.5.36
+ * msDS-ResultantPSO), else the domain's lockoutThreshold, lockoutDuration,
+ * lockOutObservationWindow and maxPwdAge. `domain` is lockoutPolicy's; its `anyPso` false (the
+ * domain has no password settings object) skips the PSO lookup, and msDS-LogonTimeSyncInterval
+ * is the domain's whatever the PSO.
  */
-export function effectiveLockoutPolicy(dir: Directory, r: ReadTxn, guid: Buffer, rec: ObjectRecord | undefined, domain: LockoutPolicy = lockoutPolicy(dir, r)): LockoutPolicy {
+export function accountPolicy(dir: Directory, r: ReadTxn, guid: Buffer, rec: ObjectRecord | undefined, domain: LockoutPolicy = lockoutPolicy(dir, r)): LockoutPolicy {
   if (!domain.anyPso) return domain;
   const pso = resultantPso(dir, r, guid, rec);
   const o = pso && r.getObject(pso);
   if (!o) return domain;
   const val = (name: string) => big(getAttr(o, dir.schema.attr(name)!.id)?.values[0]);
   const threshold = val('msDS-LockoutThreshold');
-  return { ...domain, threshold: threshold === undefined ? domain.threshold : Number(threshold), duration: val('msDS-LockoutDuration') ?? domain.duration, window: val('msDS-LockoutObservationWindow') ?? domain.window };
+  return {
+    ...domain,
+    threshold: threshold === undefined ? domain.threshold : Number(threshold),
+    duration: val('msDS-LockoutDuration') ?? domain.duration,
+    window: val('msDS-LockoutObservationWindow') ?? domain.window,
+    maxPwdAge: val('msDS-MaximumPasswordAge') ?? domain.maxPwdAge,
+  };
 }
 
 /**
@@ -127,7 +135,7 @@ export function storedFirst(dir: Directory, rec: ObjectRecord | undefined, name:
 /** Reads the account's lockout state in snapshot `r` (`record`: the account's, read in `r`; `policy`: the domain's, when the caller has it). */
 export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord, policy?: LockoutPolicy): boolean {
   const rec = record ?? r.readObject(guid);
-  policy ??= effectiveLockoutPolicy(dir, r, guid, rec);
+  policy ??= accountPolicy(dir, r, guid, rec);
   return isLockedOut(big(storedFirst(dir, rec, 'lockoutTime')), policy, fileTimeNow(dir));
 }
 
@@ -140,7 +148,7 @@ export async function recordBadPassword(dir: Directory, guid: Buffer): Promise<b
   return dir.store.write((w) => {
     const prev = w.getObject(guid);
     if (!prev) return false;
-    const policy = effectiveLockoutPolicy(dir, w, guid, prev);
+    const policy = accountPolicy(dir, w, guid, prev);
     const now = fileTimeNow(dir);
     const v = new ReadContext(dir, w).view(guid)!;
     const lockoutTime = big(v.first('lockoutTime'));

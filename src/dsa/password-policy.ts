@@ -77,22 +77,6 @@ const NO_MAXIMUM_AGE = -0x8000000000000000n;
 const NEVER_EXPIRING_UAC = 0x40000 | 0x10000 | 0x1000 | 0x2000 | 0x800;
 
 /**
- * Effective-MaximumPasswordAge (MS-SAMR 3.1.1.5): the account's resultant password settings
- * object's msDS-MaximumPasswordAge, else the domain's maxPwdAge; a negative interval in 100 ns
- * units. `domain` is the domain's policy as lockout.ts reads it (lockoutPolicy); its `anyPso`
- * false (the domain has no password settings object) skips the PSO lookup.
- */
-export function effectiveMaxPwdAge(dir: Directory, r: ReadTxn, guid: Buffer, rec: ObjectRecord | undefined, domain: { maxPwdAge: bigint | undefined; anyPso: boolean }): bigint | undefined {
-  const pso = domain.anyPso ? resultantPso(dir, r, guid, rec) : undefined;
-  if (pso) {
-    const o = r.getObject(pso);
-    const v = o?.attrs.find((a) => a.id === dir.schema.attr('msDS-MaximumPasswordAge')!.id)?.values[0];
-    if (v !== undefined) return big(v, 0n);
-  }
-  return domain.maxPwdAge;
-}
-
-/**
  * When the account's password expires (MS-ADTS 3.1.1.4.5.33 msDS-UserPasswordExpiryTimeComputed),
  * as a FILETIME: NEVER_EXPIRES for the userAccountControl bits that exempt it; 0 when pwdLastSet
  * is absent or 0 (it must be changed now); NEVER_EXPIRES when there is no maximum age; else

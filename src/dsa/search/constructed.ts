@@ -8,8 +8,8 @@ import { parseDN } from '../../dn/dn.js';
 import type { ObjectView, ReadContext } from '../object-view.js';
 import { GroupType, UF, ridOf, sidWithRid } from '../principals.js';
 import { expandGroups } from '../access/token.js';
-import { effectiveMaxPwdAge, passwordExpiryTime, resultantPso } from '../password-policy.js';
-import { effectiveLockoutPolicy, isLockedOut, lockoutPolicy } from '../lockout.js';
+import { passwordExpiryTime, resultantPso } from '../password-policy.js';
+import { accountPolicy, isLockedOut } from '../lockout.js';
 import { Right } from '../../security/access-check.js';
 import { indexKey } from '../../store/store.js';
 import { getAttr } from '../../store/record.js';
@@ -296,7 +296,7 @@ function uacComputed(v: ObjectView, env: ConstructedEnv): StoredValue[] {
   // locked out (MS-ADTS 3.1.1.4.5.17): not a trust account, lockoutTime set and the account's
   // Effective-LockoutDuration (its PSO's or the domain's, MS-SAMR 3.1.1.5) not over
   const trust = UF.WORKSTATION_TRUST_ACCOUNT | UF.SERVER_TRUST_ACCOUNT | UF.INTERDOMAIN_TRUST_ACCOUNT;
-  if ((uac & trust) === 0 && isLockedOut(big(v.first('lockoutTime')), effectiveLockoutPolicy(v.rc.dir, v.rc.r, v.guid, v.rec), env.now)) out |= UF.LOCKOUT;
+  if ((uac & trust) === 0 && isLockedOut(big(v.first('lockoutTime')), accountPolicy(v.rc.dir, v.rc.r, v.guid, v.rec), env.now)) out |= UF.LOCKOUT;
   // password expired: the expiry time of 3.1.1.4.5.33 has passed (pwdLastSet 0: must change at next logon)
   if (passwordExpiry(v) < env.now) out |= UF.PASSWORD_EXPIRED;
   return [out];
@@ -305,7 +305,7 @@ function uacComputed(v: ObjectView, env: ConstructedEnv): StoredValue[] {
 /** MS-ADTS 3.1.1.4.5.33 msDS-UserPasswordExpiryTimeComputed of a user (password-policy.ts passwordExpiryTime), with the PSO in force. */
 function passwordExpiry(v: ObjectView): bigint {
   const uac = v.first('userAccountControl');
-  return passwordExpiryTime(typeof uac === 'number' ? uac : 0, big(v.first('pwdLastSet')), () => effectiveMaxPwdAge(v.rc.dir, v.rc.r, v.guid, v.rec, lockoutPolicy(v.rc.dir, v.rc.r)));
+  return passwordExpiryTime(typeof uac === 'number' ? uac : 0, big(v.first('pwdLastSet')), () => accountPolicy(v.rc.dir, v.rc.r, v.guid, v.rec).maxPwdAge);
 }
 
 function keyVersionNumber(v: ObjectView): StoredValue[] {
