@@ -132,7 +132,7 @@ export function storedFirst(dir: Directory, rec: ObjectRecord | undefined, name:
   return info && rec ? getAttr(rec, info.id)?.values[0] : undefined;
 }
 
-/** Reads the account's lockout state in snapshot `r` (`record`: the account's, read in `r`; `policy`: the domain's, when the caller has it). */
+/** Reads the account's lockout state in snapshot `r` (`record`: the account's, read in `r`; `policy`: the account's, accountPolicy, when the caller has it). */
 export function accountLockedOut(dir: Directory, r: ReadTxn, guid: Buffer, record?: ObjectRecord, policy?: LockoutPolicy): boolean {
   const rec = record ?? r.readObject(guid);
   policy ??= accountPolicy(dir, r, guid, rec);

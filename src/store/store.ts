@@ -1474,7 +1474,7 @@ export class WriteTxn extends ReadTxn {
       if (keys.length > 0) this.indexChanged();
     }
     if (d.tupleIndexer) diffKeys(d.tuples, d.tupleIndexer(prev), [], guid);
-    if (d.principal?.(prev)) this.principalChanged();
+    if (d.principal && !this.principalEpochMoved && d.principal(prev)) this.principalChanged();
     d.objects.removeSync(guid);
     this.touched.set(guid.toString('latin1'), Buffer.from(guid));
   }

@@ -8,7 +8,7 @@
 //    holding an objectSid, for one principal epoch of the store (ReadTxn.principalEpoch,
 //    store.ts "Principal epoch"): every commit that writes a link value or the record of a
 //    group or a foreignSecurityPrincipal (principalRecord below: the only objects whose records
-//    the walk reads besides the account's, which the token cache checks by its uSNChanged)
+//    the walk reads besides the account's, whose inputs the token cache compares itself)
 //    moves it, whatever else it writes; and for one naming epoch (ReadTxn.namingEpoch): a
 //    removal (the expunge of a tombstone or of an NC replica's objects, as garbage collection
 //    does) and every rename or move move it (token-cache.ts says the same).

@@ -296,16 +296,20 @@ function uacComputed(v: ObjectView, env: ConstructedEnv): StoredValue[] {
   // locked out (MS-ADTS 3.1.1.4.5.17): not a trust account, lockoutTime set and the account's
   // Effective-LockoutDuration (its PSO's or the domain's, MS-SAMR 3.1.1.5) not over
   const trust = UF.WORKSTATION_TRUST_ACCOUNT | UF.SERVER_TRUST_ACCOUNT | UF.INTERDOMAIN_TRUST_ACCOUNT;
-  if ((uac & trust) === 0 && isLockedOut(big(v.first('lockoutTime')), accountPolicy(v.rc.dir, v.rc.r, v.guid, v.rec), env.now)) out |= UF.LOCKOUT;
+  // the account's policy, looked up at most once for both bits and only when one needs it (a PSO lookup walks the groups)
+  let policy: ReturnType<typeof accountPolicy> | undefined;
+  const policyOf = () => (policy ??= accountPolicy(v.rc.dir, v.rc.r, v.guid, v.rec));
+  const lockoutTime = big(v.first('lockoutTime'));
+  if ((uac & trust) === 0 && lockoutTime !== undefined && lockoutTime !== 0n && isLockedOut(lockoutTime, policyOf(), env.now)) out |= UF.LOCKOUT;
   // password expired: the expiry time of 3.1.1.4.5.33 has passed (pwdLastSet 0: must change at next logon)
-  if (passwordExpiry(v) < env.now) out |= UF.PASSWORD_EXPIRED;
+  if (passwordExpiry(v, () => policyOf().maxPwdAge) < env.now) out |= UF.PASSWORD_EXPIRED;
   return [out];
 }
 
 /** MS-ADTS 3.1.1.4.5.33 msDS-UserPasswordExpiryTimeComputed of a user (password-policy.ts passwordExpiryTime), with the PSO in force. */
-function passwordExpiry(v: ObjectView): bigint {
+function passwordExpiry(v: ObjectView, maxPwdAge = () => accountPolicy(v.rc.dir, v.rc.r, v.guid, v.rec).maxPwdAge): bigint {
   const uac = v.first('userAccountControl');
-  return passwordExpiryTime(typeof uac === 'number' ? uac : 0, big(v.first('pwdLastSet')), () => accountPolicy(v.rc.dir, v.rc.r, v.guid, v.rec).maxPwdAge);
+  return passwordExpiryTime(typeof uac === 'number' ? uac : 0, big(v.first('pwdLastSet')), maxPwdAge);
 }
 
 function keyVersionNumber(v: ObjectView): StoredValue[] {
